@@ -1,0 +1,110 @@
+# kedb — one Makefile, no recursion. See README.md.
+#   make            build bin/kedb-index, bin/kedb-server (release flags)
+#   make run        install missing Debian packages, build, index samples/, serve on :8080
+#   make test       same set-up, then unit + API tests with ASan/UBSan, ends "N passed, N failed"
+#   make valgrind   unit tests and one API pass under valgrind (non-sanitised build)
+#   make bench      benchmarks (see bench/README.md); not part of make test
+
+SHELL := /bin/bash
+CC ?= cc
+PORT ?= 8080
+HOST ?= 127.0.0.1
+DB ?= data/kedb.db
+KB_DIRS ?= samples
+BENCH_DOCS ?= 100000
+
+PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n opencc libcmark-gfm libsodium
+DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev \
+	libyaml-dev libicu-dev libopencc-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
+	libstemmer-dev libsodium-dev
+DEB_TEST := python3 curl valgrind
+DEB_BENCH := wrk
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) -pthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lstemmer -lm
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+KB_SRC := $(wildcard kb/*.c)
+SERVER_SRC := $(wildcard server/*.c)
+INDEXER_SRC := $(wildcard indexer/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+# Two flavours: release (bin/) and test (build/test/bin, sanitised, -Werror).
+REL := build/rel
+TST := build/test
+VG := build/vg
+
+.PHONY: all deps deps-test deps-bench run test unit api valgrind bench clean index
+
+all: deps-check bin/kedb-index bin/kedb-server
+
+# Installs whatever Debian packages are missing (as root), so that a fresh machine works.
+deps:
+	@./tools/deps.sh $(DEB_BUILD)
+deps-test: deps
+	@./tools/deps.sh $(DEB_TEST)
+deps-bench: deps
+	@./tools/deps.sh $(DEB_BENCH)
+deps-check:
+	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root)"; exit 1; }
+
+define flavour
+$(1)/%.o: %.c $(wildcard include/*.h) | $(1)/.dirs
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+$(1)/.dirs:
+	@mkdir -p $(1)/bin $(1)/kb $(1)/server $(1)/indexer $(1)/tests/unit $(1)/bench && touch $$@
+$(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC))
+	rm -f $$@ && ar rcs $$@ $$^
+$(1)/bin/kedb-index: $(patsubst %.c,$(1)/%.o,$(INDEXER_SRC)) $(1)/libkb.a
+	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
+$(1)/bin/kedb-server: $(patsubst %.c,$(1)/%.o,$(SERVER_SRC)) $(1)/libkb.a
+	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
+$(1)/bin/test_%: $(1)/tests/unit/test_%.o $(1)/libkb.a
+	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
+endef
+
+$(eval $(call flavour,$(REL),-O2 -g))
+$(eval $(call flavour,$(TST),-O1 -g -Werror $(SAN)))
+$(eval $(call flavour,$(VG),-O0 -g))
+
+bin/kedb-index: $(REL)/bin/kedb-index
+	@mkdir -p bin && cp $< $@
+bin/kedb-server: $(REL)/bin/kedb-server
+	@mkdir -p bin && cp $< $@
+
+UNIT_BINS = $(patsubst tests/unit/test_%.c,$(TST)/bin/test_%,$(UNIT_SRC))
+VG_UNIT_BINS = $(patsubst tests/unit/test_%.c,$(VG)/bin/test_%,$(UNIT_SRC))
+
+index: all
+	@mkdir -p $(dir $(DB))
+	bin/kedb-index --db $(DB) $(KB_DIRS)
+
+run: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory index
+	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web
+
+test: deps-test
+	$(MAKE) --no-print-directory test-build
+	@tests/run.sh $(TST)/bin
+
+test-build: deps-check $(UNIT_BINS) $(TST)/bin/kedb-index $(TST)/bin/kedb-server
+
+valgrind: deps-test
+	$(MAKE) --no-print-directory $(VG_UNIT_BINS) $(VG)/bin/kedb-index $(VG)/bin/kedb-server
+	@KEDB_VALGRIND=1 tests/run.sh $(VG)/bin
+
+bench: deps-bench
+	$(MAKE) --no-print-directory all $(REL)/bin/kedb-bench
+	bench/run.sh $(BENCH_DOCS)
+
+$(REL)/bin/kedb-bench: $(patsubst %.c,$(REL)/%.o,$(BENCH_SRC)) $(REL)/libkb.a
+	$(CC) -O2 -g -pthread -o $@ $^ $(PKG_LIBS)
+
+clean:
+	rm -rf build bin

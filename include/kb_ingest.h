@@ -1,0 +1,60 @@
+#ifndef KB_INGEST_H
+#define KB_INGEST_H
+#include <stddef.h>
+
+#include "kb_doc.h"
+#include "kb_err.h"
+#include "kb_store.h"
+
+/* Parses one knowledge file (YAML front matter + Markdown, see docs/FORMAT.md) held in
+ * data[0..len). path is used for messages and stored in the record. On success *out is a
+ * new record (free with kb_doc_free()) with the known-error sections filled from front
+ * matter or from body headings, text set to the plain text of the body, html set to the
+ * rendered and sanitised body, and hash set. On failure *out is NULL, err says why
+ * (KB_EPARSE, KB_ETOOBIG, KB_EINVAL) and *line (if not NULL) is the 1-based line of the
+ * problem, or 0 when it concerns the whole file. */
+kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc **out,
+                          size_t *line, kb_err *err);
+
+/* Renders Markdown to sanitised HTML (GFM tables, strikethrough, autolinks; raw HTML and
+ * javascript:/data:/vbscript: links removed). *out is freed with free(). */
+kb_status kb_ingest_render(const char *md, size_t len, char **out, kb_err *err);
+
+/* Reads a synonyms file: one group per line, terms separated by commas (ASCII or
+ * full-width) or tabs; '#' starts a comment. *groups is an array of *n NULL-terminated term
+ * arrays; free it with kb_ingest_synonyms_free(). */
+kb_status kb_ingest_synonyms_parse(const char *data, size_t len, char ****groups, size_t *n,
+                                   kb_err *err);
+void kb_ingest_synonyms_free(char ***groups, size_t n);
+
+/* What one indexing run did. */
+typedef struct {
+    size_t added;
+    size_t updated;
+    size_t removed;
+    size_t unchanged;
+    size_t failed;
+} kb_ingest_stats;
+
+/* Called for each file that failed: path, 1-based line (0 = whole file) and reason. */
+typedef void (*kb_ingest_fail_fn)(void *ctx, const char *path, size_t line, const char *reason);
+/* Called after each file with the count done so far and the total. */
+typedef void (*kb_ingest_progress_fn)(void *ctx, size_t done, size_t total);
+
+typedef struct {
+    kb_ingest_fail_fn on_fail;
+    kb_ingest_progress_fn on_progress;
+    void *ctx;
+} kb_ingest_opts;
+
+/* Indexes every *.md file below the given directories into s. Incremental: files whose
+ * content hash is unchanged are skipped; items whose files disappeared are removed (only
+ * files below the given directories are considered). A file named synonyms.txt in a given
+ * directory replaces the synonym groups. Bad files are reported through opts->on_fail and
+ * skipped; they never abort the run nor change what is indexed for other files. Returns
+ * KB_OK even when files failed (stats->failed counts them); errors are for the run as a
+ * whole (database, unreadable directory). */
+kb_status kb_ingest_run(kb_store *s, const char *const *dirs, size_t ndirs,
+                        const kb_ingest_opts *opts, kb_ingest_stats *stats, kb_err *err);
+
+#endif

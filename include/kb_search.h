@@ -1,0 +1,54 @@
+#ifndef KB_SEARCH_H
+#define KB_SEARCH_H
+#include <stddef.h>
+
+#include "kb_err.h"
+#include "kb_store.h"
+
+#define KB_SEARCH_MAX_LIMIT 100
+#define KB_SEARCH_MAX_QUERY 4096
+
+/* A search request. Strings are borrowed; NULL or "" means not set. */
+typedef struct {
+    const char *q;          /* user query, see docs/API.md for the language */
+    const char *type;       /* filter: known_error, article, document, ticket */
+    const char *status;     /* filter: draft, published, retired, ... ("any" = all) */
+    size_t limit;           /* 0 = 10; capped at KB_SEARCH_MAX_LIMIT */
+    size_t offset;
+} kb_search_opts;
+
+typedef struct {
+    char *id;
+    char *type;
+    char *title;
+    char *snippet;          /* HTML: escaped text with <mark> around matches */
+    char *workaround;       /* plain text, may be shortened */
+    char *status;
+    char *version;
+    char *updated;
+    double score;
+} kb_search_hit;
+
+typedef struct {
+    char *query;            /* the query as understood (normalised) */
+    long long total;        /* number of matches */
+    double took_ms;
+    char *did_you_mean;     /* corrected query when typos were fixed, else NULL */
+    kb_search_hit *hits;
+    size_t nhits;
+} kb_search_result;
+
+/* Runs a search. Never fails on what a person can type: bad syntax degrades to plain
+ * words. *out is freed with kb_search_result_free(). Errors: KB_EINVAL for bad options
+ * (unknown type), KB_EDB for database failures. */
+kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_result **out,
+                        kb_err *err);
+void kb_search_result_free(kb_search_result *r);
+
+/* Completions for search-as-you-type: titles that contain the text and index terms that
+ * extend its last word. *out is an array of *n strings; free with kb_search_strings_free(). */
+kb_status kb_search_complete(kb_store *s, const char *q, size_t max, char ***out, size_t *n,
+                             kb_err *err);
+void kb_search_strings_free(char **v, size_t n);
+
+#endif

@@ -1,0 +1,84 @@
+#ifndef KB_STORE_H
+#define KB_STORE_H
+#include <stddef.h>
+
+#include "kb_doc.h"
+#include "kb_err.h"
+
+/* One open knowledge-base database (SQLite, WAL, FTS5 with the kedb tokenizer).
+ * Use from one thread at a time; open one per thread. */
+typedef struct kb_store kb_store;
+
+#define KB_STORE_READONLY 1
+
+/* Opens or creates the database at path, applies schema migrations (unless
+ * KB_STORE_READONLY) and registers the kedb tokenizer and ranking function. On success
+ * *out must be freed with kb_store_free(); on failure *out is NULL and err says why. */
+kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err);
+/* Releases s and everything it holds. s may be NULL. */
+void kb_store_free(kb_store *s);
+
+/* Transactions: begin is BEGIN IMMEDIATE. Rollback is safe without an open transaction. */
+kb_status kb_store_begin(kb_store *s, kb_err *err);
+kb_status kb_store_commit(kb_store *s, kb_err *err);
+void kb_store_rollback(kb_store *s);
+
+/* Inserts or replaces the item with d->id (and keeps the index exact). Sets d->rowid. */
+kb_status kb_store_doc_put(kb_store *s, kb_doc *d, kb_err *err);
+/* Loads the full item with this id. *out is freed with kb_doc_free(). KB_ENOTFOUND if
+ * there is none. */
+kb_status kb_store_doc_get(kb_store *s, const char *id, kb_doc **out, kb_err *err);
+/* Loads the item stored under row id, without source, html and fields (for result
+ * lists). *out is freed with kb_doc_free(). */
+kb_status kb_store_doc_brief(kb_store *s, long long rowid, kb_doc **out, kb_err *err);
+/* Removes the item with this id from the store and the index. KB_ENOTFOUND if none. */
+kb_status kb_store_doc_delete(kb_store *s, const char *id, kb_err *err);
+/* Number of items, by type when type is not NULL. */
+kb_status kb_store_doc_count(kb_store *s, const char *type, long long *out, kb_err *err);
+
+/* Calls fn for every item that came from a file: its path, content hash and id. fn returns
+ * non-zero to stop. */
+typedef int (*kb_store_file_fn)(void *ctx, const char *path, const char *hash, const char *id);
+kb_status kb_store_files(kb_store *s, kb_store_file_fn fn, void *ctx, kb_err *err);
+
+/* Synonym groups: replaces all groups. terms holds n groups, each a NULL-terminated array
+ * of terms as written (normalised by the caller). */
+kb_status kb_store_synonyms_replace(kb_store *s, char ***groups, size_t n, kb_err *err);
+/* Calls fn for every (group number, term) in group order. */
+typedef int (*kb_store_syn_fn)(void *ctx, long long group, const char *term);
+kb_status kb_store_synonyms(kb_store *s, kb_store_syn_fn fn, void *ctx, kb_err *err);
+
+/* A value that changes whenever any connection commits a change to the database; use it
+ * to invalidate caches. */
+long long kb_store_generation(kb_store *s);
+
+/* Merges index segments after a bulk load. */
+kb_status kb_store_optimize(kb_store *s, kb_err *err);
+
+/* --- Full-text primitives used by kb_search (expressions are built by kb_query) --- */
+
+/* Calls fn(ctx, rowid, score) for the best `limit` matches of FTS5 expression expr among
+ * rows with rowid >= min_rowid, best first, skipping `offset`. */
+typedef int (*kb_store_hit_fn)(void *ctx, long long rowid, double score);
+kb_status kb_store_fts_ranked(kb_store *s, const char *expr, long long min_rowid, size_t limit,
+                              size_t offset, kb_store_hit_fn fn, void *ctx, kb_err *err);
+/* Counts matches of expr, stopping at cap (0 = no cap). */
+kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
+                             kb_err *err);
+/* The row id of the n-th newest match (0-based); 0 when there are not that many. */
+kb_status kb_store_fts_nth_newest(kb_store *s, const char *expr, long long n, long long *out,
+                                  kb_err *err);
+/* Number of rows containing the already-tokenized term (document frequency); prefix
+ * counts all terms starting with term, stopping at cap. */
+kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,
+                           long long *out, kb_err *err);
+/* Calls fn(ctx, term, df) for index terms t with lo <= t < hi, in order, at most max. */
+typedef int (*kb_store_term_fn)(void *ctx, const char *term, long long df);
+kb_status kb_store_terms(kb_store *s, const char *lo, const char *hi, size_t max,
+                         kb_store_term_fn fn, void *ctx, kb_err *err);
+/* Titles beginning with (normalised) prefix, for completion. */
+typedef int (*kb_store_title_fn)(void *ctx, const char *id, const char *title, const char *type);
+kb_status kb_store_titles_prefix(kb_store *s, const char *prefix, size_t max,
+                                 kb_store_title_fn fn, void *ctx, kb_err *err);
+
+#endif
