@@ -31,7 +31,8 @@ typedef struct {
 
 typedef struct {
     char *query;            /* the query as understood (normalised) */
-    long long total;        /* number of matches */
+    long long total;        /* number of matches (counting stops at 20000) */
+    int total_exact;        /* 0 when counting stopped early: total is a lower bound */
     double took_ms;
     char *did_you_mean;     /* corrected query when typos were fixed, else NULL */
     kb_search_hit *hits;

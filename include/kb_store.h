@@ -58,10 +58,12 @@ kb_status kb_store_optimize(kb_store *s, kb_err *err);
 /* --- Full-text primitives used by kb_search (expressions are built by kb_query) --- */
 
 /* Calls fn(ctx, rowid, score) for the best `limit` matches of FTS5 expression expr among
- * rows with rowid >= min_rowid, best first, skipping `offset`. */
+ * rows with rowid >= min_rowid, best first, skipping `offset`. Only the first nscore
+ * phrases of expr count towards the score (the rest are filters). */
 typedef int (*kb_store_hit_fn)(void *ctx, long long rowid, double score);
-kb_status kb_store_fts_ranked(kb_store *s, const char *expr, long long min_rowid, size_t limit,
-                              size_t offset, kb_store_hit_fn fn, void *ctx, kb_err *err);
+kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, long long min_rowid,
+                              size_t limit, size_t offset, kb_store_hit_fn fn, void *ctx,
+                              kb_err *err);
 /* Counts matches of expr, stopping at cap (0 = no cap). */
 kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
                              kb_err *err);
@@ -76,9 +78,14 @@ kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long 
 typedef int (*kb_store_term_fn)(void *ctx, const char *term, long long df);
 kb_status kb_store_terms(kb_store *s, const char *lo, const char *hi, size_t max,
                          kb_store_term_fn fn, void *ctx, kb_err *err);
-/* Titles beginning with (normalised) prefix, for completion. */
-typedef int (*kb_store_title_fn)(void *ctx, const char *id, const char *title, const char *type);
-kb_status kb_store_titles_prefix(kb_store *s, const char *prefix, size_t max,
-                                 kb_store_title_fn fn, void *ctx, kb_err *err);
+/* One slot for a caller's per-connection cache (kb_search keeps synonyms there); the
+ * store calls free_fn on it when replaced or when the store is freed. */
+void *kb_store_aux(kb_store *s);
+void kb_store_set_aux(kb_store *s, void *p, void (*free_fn)(void *));
+
+/* The store's tokenizer (borrowed; valid until kb_store_free()), for callers that must
+ * analyse text exactly as the index does. */
+struct kb_tokenizer;
+struct kb_tokenizer *kb_store_tokenizer(kb_store *s);
 
 #endif

@@ -1,0 +1,98 @@
+#ifndef KB_QUERY_H
+#define KB_QUERY_H
+#include <stddef.h>
+
+#include "kb_buf.h"
+#include "kb_err.h"
+#include "kb_tokenize.h"
+
+/* The query language, parsed leniently: whatever a person types becomes a query or an
+ * empty one, never an error.
+ *   words          all must match (Chinese runs match as substrings, two characters up)
+ *   "a phrase"     the words in this order (an unclosed quote runs to the end)
+ *   -word, NOT w   excludes
+ *   a OR b         either
+ *   word*          prefix
+ *   type: status: tag: product:   filters (a value may be quoted)
+ * The last bare word is also taken as a prefix while the query does not end in a space
+ * (search as you type). */
+
+#define KB_QUERY_MAX_BYTES 4096
+#define KB_QUERY_MAX_ITEMS 32
+#define KB_QUERY_MAX_SEGS 16
+
+/* One segment of an item (see kb_tokenize_segments): normalised text. */
+typedef struct {
+    int kind;      /* KB_SEG_CJK or KB_SEG_WORD */
+    char *text;
+    size_t nchars;
+    int corrected; /* replaced by typo correction */
+} kb_qseg;
+
+typedef struct {
+    kb_qseg *segs;
+    size_t nsegs;
+    int negated;
+    int quoted;
+    int prefix;          /* written with a trailing '*' */
+    int implicit_prefix; /* last bare word of a query typed without a final space */
+    int or_next;         /* joined to the next item with OR */
+} kb_qitem;
+
+typedef struct {
+    char *key; /* type, status, tag, product */
+    char *value;
+} kb_qfilter;
+
+typedef struct {
+    kb_qitem *items;
+    size_t nitems;
+    kb_qfilter *filters;
+    size_t nfilters;
+} kb_query;
+
+/* Parses q (len bytes; longer than KB_QUERY_MAX_BYTES is cut). *out is freed with
+ * kb_query_free(). Fails only on bad arguments. */
+kb_status kb_query_parse(kb_tokenizer *t, const char *q, size_t len, kb_query **out,
+                         kb_err *err);
+void kb_query_free(kb_query *q);
+
+/* Adds a filter (key, value copied) as if typed as key:value. */
+void kb_query_add_filter(kb_query *q, const char *key, const char *value);
+
+/* Replaces the text of a segment (typo correction). */
+void kb_query_set_seg(kb_qseg *seg, const char *text);
+
+/* Writes the query as understood (normalised words, operators, filters) to out. */
+void kb_query_format(const kb_query *q, kb_buf *out);
+
+/* Synonym groups, normalised. */
+typedef struct kb_synonyms kb_synonyms;
+/* Builds from groups of terms as written. *out is freed with kb_synonyms_free(). */
+kb_synonyms *kb_synonyms_new(kb_tokenizer *t);
+void kb_synonyms_add(kb_synonyms *syn, kb_tokenizer *t, long long group, const char *term);
+void kb_synonyms_free(kb_synonyms *syn);
+
+/* Search tiers, tried in order. */
+typedef enum {
+    KB_TIER_STRICT, /* each Chinese run as one phrase */
+    KB_TIER_LOOSE,  /* Chinese runs split into words, each anywhere */
+    KB_TIER_ANY     /* any item (words dropped), ranked by how much matches */
+} kb_tier;
+
+/* Builds the FTS5 MATCH expression for a tier into out (reset first). *nscore is the
+ * number of leading phrases that carry relevance (the rest are filters and exclusions).
+ * Returns KB_ENOTFOUND when the query has nothing to search for. syn may be NULL. */
+kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
+                         kb_tier tier, kb_buf *out, int *nscore);
+
+/* Builds an expression that matches the query's words in titles only, for completion. */
+kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out, int *nscore);
+
+/* Calls fn for each token the positive items search for (query-side tokens, synonyms
+ * included), with prefix set for prefix tokens: used to highlight snippets. */
+typedef int (*kb_qterm_fn)(void *ctx, const char *tok, size_t len, int prefix);
+void kb_query_terms(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t, kb_qterm_fn fn,
+                    void *ctx);
+
+#endif

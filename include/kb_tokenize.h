@@ -1,0 +1,81 @@
+#ifndef KB_TOKENIZE_H
+#define KB_TOKENIZE_H
+#include <stddef.h>
+
+#include "kb_buf.h"
+#include "kb_err.h"
+
+/* kedb's text analysis, shared by the index (as the FTS5 tokenizer "kedb") and by query
+ * building and snippets, so that both sides always agree.
+ *
+ * Normalisation: NFKC with case folding (full-width forms, letter case), then Traditional
+ * to Simplified Chinese with OpenCC's tw2sp phrases for every run of Chinese characters
+ * that holds at least one Traditional character.
+ * Segmentation: runs of CJK characters become overlapping bigrams (打印机 -> 打印 印机), with
+ * the last character of each run also indexed alone so that one-character queries work
+ * (as a prefix). Latin/digit words are split at connectors (- _ . : / \ @) and at a single
+ * letter/digit change (KB2918614 -> kb 2918614) into parts at consecutive positions;
+ * English words of 3+ letters also get their Snowball stem (document side colocated, query
+ * side instead of the word). A word starting with byte 0x1F is a raw token (filters). */
+
+typedef struct kb_tokenizer kb_tokenizer; /* also declared in kb_store.h */
+
+/* Creates a tokenizer (one per thread; it holds a stemmer and scratch space). The shared
+ * dictionaries load once per process. *out is freed with kb_tokenizer_free(). */
+kb_status kb_tokenizer_new(kb_tokenizer **out, kb_err *err);
+void kb_tokenizer_free(kb_tokenizer *t);
+
+/* Modes for kb_tokenize(). */
+#define KB_TOK_DOCUMENT 0
+#define KB_TOK_QUERY 1
+#define KB_TOK_PREFIX 2 /* with KB_TOK_QUERY: the last token is a prefix (no stemming) */
+
+/* Token flag passed to the callback: the token shares the previous token's position. */
+#define KB_TOK_COLOCATED 1
+
+/* Called for each token: its bytes (normalised, not NUL-terminated) and the byte range
+ * [start, end) of the original text it came from. Return non-zero to stop. */
+typedef int (*kb_token_fn)(void *ctx, int flags, const char *tok, size_t len, size_t start,
+                           size_t end);
+/* Tokenizes text. Returns KB_OK, or the callback's non-zero value cast to kb_status when it
+ * stopped early. Invalid UTF-8 bytes act as separators. */
+kb_status kb_tokenize(kb_tokenizer *t, const char *text, size_t len, int mode, kb_token_fn fn,
+                      void *ctx);
+
+/* A segment is a unit a person would call a word before bigram splitting: one CJK run or
+ * one Latin/digit word with its connectors (ora-01017, 192.168.1.10). */
+typedef enum { KB_SEG_CJK = 1, KB_SEG_WORD = 2, KB_SEG_RAW = 3 } kb_seg_kind;
+/* norm is the normalised text of the segment (NUL-terminated, valid during the call),
+ * nchars its length in characters, [start, end) the original byte range. */
+typedef int (*kb_segment_fn)(void *ctx, kb_seg_kind kind, const char *norm, size_t len,
+                             size_t nchars, size_t start, size_t end);
+kb_status kb_tokenize_segments(kb_tokenizer *t, const char *text, size_t len, kb_segment_fn fn,
+                               void *ctx);
+
+/* Appends the normalised form of text (NFKC casefold, Traditional -> Simplified) to out. */
+kb_status kb_tokenize_normalize(kb_tokenizer *t, const char *text, size_t len, kb_buf *out);
+
+/* Splits a normalised CJK run into dictionary words (ICU), joining stray single characters
+ * to a neighbour (打印|机|卡|纸 -> 打印机|卡纸). Calls fn(ctx, word, len) for each word. */
+typedef int (*kb_word_fn)(void *ctx, const char *word, size_t len);
+kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
+                                void *ctx);
+
+/* Stems an English word (ASCII lower-case letters) into out; returns out's length. out
+ * must hold at least 64 bytes; words longer than 60 bytes are copied unchanged. */
+size_t kb_tokenize_stem(kb_tokenizer *t, const char *word, size_t len, char *out);
+
+/* Appends the raw filter token for key=value to out: byte 0x1F, key, '=', the normalised
+ * value with white space replaced by '_', at most 150 bytes. Used on both the index and
+ * the query side of filters (type:, status:, tag:, product:). */
+kb_status kb_tokenize_filter_token(kb_tokenizer *t, const char *key, const char *value,
+                                   kb_buf *out);
+
+/* Registers the FTS5 tokenizer "kedb" on an open SQLite connection. */
+struct sqlite3;
+kb_status kb_tokenize_register(struct sqlite3 *db, kb_err *err);
+
+/* Version of the analysis; the store rebuilds its index when it changes. */
+#define KB_TOKENIZER_VERSION 1
+
+#endif

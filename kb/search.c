@@ -1,0 +1,733 @@
+/* Search: tiers, bounded ranking, typo correction, synonyms, snippets, completion. */
+#include "kb_search.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_doc.h"
+#include "kb_query.h"
+#include "kb_tokenize.h"
+
+/* Ranking every match of a very frequent term is what makes FTS5 slow (about 1 us per
+ * match). Past RANK_CAP matches, only the newest RANK_CAP are ranked; counting stops at
+ * COUNT_CAP (the total is then marked inexact). */
+#define RANK_CAP 4000
+#define COUNT_CAP 20000
+#define SNIPPET_CHARS 110
+#define WORKAROUND_BYTES 600
+
+/* --- per-connection cache: synonyms --- */
+
+typedef struct {
+    long long generation;
+    kb_synonyms *syn;
+} cache;
+
+static void cache_free(void *p)
+{
+    cache *c = p;
+    if (c) {
+        kb_synonyms_free(c->syn);
+        free(c);
+    }
+}
+
+typedef struct {
+    kb_synonyms *syn;
+    kb_tokenizer *t;
+} syn_load;
+
+static int load_syn(void *ctx, long long group, const char *term)
+{
+    syn_load *l = ctx;
+    kb_synonyms_add(l->syn, l->t, group, term);
+    return 0;
+}
+
+static const kb_synonyms *synonyms(kb_store *s)
+{
+    cache *c = kb_store_aux(s);
+    long long gen = kb_store_generation(s);
+    if (c && c->generation == gen)
+        return c->syn;
+    if (!c) {
+        c = kb_xcalloc(1, sizeof *c);
+        kb_store_set_aux(s, c, cache_free);
+    }
+    kb_synonyms_free(c->syn);
+    c->syn = kb_synonyms_new(kb_store_tokenizer(s));
+    syn_load l = { c->syn, kb_store_tokenizer(s) };
+    if (kb_store_synonyms(s, load_syn, &l, NULL) != KB_OK) {
+        kb_synonyms_free(c->syn);
+        c->syn = kb_synonyms_new(kb_store_tokenizer(s));
+    }
+    c->generation = gen;
+    return c->syn;
+}
+
+/* --- typo correction --- */
+
+/* Damerau-Levenshtein (optimal string alignment) distance, giving up past max. */
+static int edit_distance(const char *a, size_t la, const char *b, size_t lb, int max)
+{
+    if ((la > lb ? la - lb : lb - la) > (size_t)max || la > 63 || lb > 63)
+        return max + 1;
+    int d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int rowmin = max + 1;
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max)
+            return max + 1;
+    }
+    return d[la][lb];
+}
+
+typedef struct {
+    const char *word;
+    size_t len;
+    int max;
+    int best_dist;
+    long long best_df;
+    char best[64];
+} near_ctx;
+
+static int near_term(void *ctx, const char *term, long long df)
+{
+    near_ctx *c = ctx;
+    size_t tl = strlen(term);
+    for (size_t i = 0; i < tl; i++)
+        if (term[i] < 'a' || term[i] > 'z')
+            return 0;
+    int d = edit_distance(c->word, c->len, term, tl, c->max);
+    if (d == 0 || d > c->max)
+        return 0;
+    if (d < c->best_dist || (d == c->best_dist && df > c->best_df)) {
+        c->best_dist = d;
+        c->best_df = df;
+        memcpy(c->best, term, tl + 1);
+    }
+    return 0;
+}
+
+static int ascii_word(const char *s)
+{
+    for (; *s; s++)
+        if (*s < 'a' || *s > 'z')
+            return 0;
+    return 1;
+}
+
+/* A word that no item contains is replaced by the most frequent index term within one
+ * edit (words of 4+ letters) or two (8+). Words with digits (error codes) are never
+ * corrected; the first letter is taken as right. Returns 1 when anything changed. */
+static int correct_typos(kb_store *s, kb_query *q, const kb_synonyms *syn, kb_err *err)
+{
+    (void)syn;
+    kb_tokenizer *t = kb_store_tokenizer(s);
+    int changed = 0;
+    for (size_t i = 0; i < q->nitems; i++) {
+        kb_qitem *it = &q->items[i];
+        if (it->negated || it->quoted)
+            continue;
+        for (size_t k = 0; k < it->nsegs; k++) {
+            kb_qseg *sg = &it->segs[k];
+            size_t len = strlen(sg->text);
+            if (sg->kind != KB_SEG_WORD || len < 4 || len > 40 || !ascii_word(sg->text))
+                continue;
+            char stem[64];
+            kb_tokenize_stem(t, sg->text, len, stem);
+            long long df = 0;
+            if (kb_store_term_df(s, stem, 0, 1, &df, err) != KB_OK)
+                return -1;
+            if (df == 0 && kb_store_term_df(s, sg->text, 0, 1, &df, err) != KB_OK)
+                return -1;
+            int last = k + 1 == it->nsegs;
+            if (df == 0 && last && (it->prefix || it->implicit_prefix) &&
+                kb_store_term_df(s, sg->text, 1, 1, &df, err) != KB_OK)
+                return -1;
+            if (df > 0)
+                continue;
+            near_ctx c = { sg->text, len, len >= 8 ? 2 : 1, 99, -1, "" };
+            char lo[2] = { sg->text[0], 0 };
+            char hi[2] = { (char)(sg->text[0] + 1), 0 };
+            if (kb_store_terms(s, lo, hi, 200000, near_term, &c, err) != KB_OK)
+                return -1;
+            if (c.best_dist <= c.max) {
+                kb_query_set_seg(sg, c.best);
+                it->implicit_prefix = 0;
+                changed = 1;
+            }
+        }
+    }
+    return changed;
+}
+
+/* --- snippets --- */
+
+typedef struct {
+    char **terms;
+    size_t *lens;
+    int *prefix;
+    size_t n;
+} termset;
+
+static int add_term(void *ctx, const char *tok, size_t len, int prefix)
+{
+    termset *ts = ctx;
+    if (ts->n >= 256)
+        return 0;
+    ts->terms = kb_xrealloc(ts->terms, (ts->n + 1) * sizeof *ts->terms);
+    ts->lens = kb_xrealloc(ts->lens, (ts->n + 1) * sizeof *ts->lens);
+    ts->prefix = kb_xrealloc(ts->prefix, (ts->n + 1) * sizeof *ts->prefix);
+    ts->terms[ts->n] = kb_xstrndup(tok, len);
+    ts->lens[ts->n] = len;
+    ts->prefix[ts->n] = prefix;
+    ts->n++;
+    return 0;
+}
+
+static void termset_free(termset *ts)
+{
+    for (size_t i = 0; i < ts->n; i++)
+        free(ts->terms[i]);
+    free(ts->terms);
+    free(ts->lens);
+    free(ts->prefix);
+}
+
+typedef struct {
+    size_t a, b;
+} range;
+
+typedef struct {
+    const termset *ts;
+    range *r;
+    size_t n, cap;
+} mark_ctx;
+
+static int mark_tok(void *ctx, int flags, const char *tok, size_t len, size_t start, size_t end)
+{
+    (void)flags;
+    mark_ctx *m = ctx;
+    const termset *ts = m->ts;
+    int hit = 0;
+    for (size_t i = 0; i < ts->n && !hit; i++) {
+        if (ts->prefix[i])
+            hit = len >= ts->lens[i] && memcmp(tok, ts->terms[i], ts->lens[i]) == 0;
+        else
+            hit = len == ts->lens[i] && memcmp(tok, ts->terms[i], len) == 0;
+    }
+    if (!hit)
+        return 0;
+    if (m->n && start <= m->r[m->n - 1].b) { /* overlapping bigrams merge */
+        if (end > m->r[m->n - 1].b)
+            m->r[m->n - 1].b = end;
+        return 0;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->r = kb_xrealloc(m->r, m->cap * sizeof *m->r);
+    }
+    m->r[m->n++] = (range){ start, end };
+    return 0;
+}
+
+static size_t utf8_back(const char *s, size_t i)
+{
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Moves i forward by n characters within len. */
+static size_t utf8_fwd(const char *s, size_t len, size_t i, size_t n)
+{
+    while (i < len && n > 0) {
+        i++;
+        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+        n--;
+    }
+    return i;
+}
+
+static size_t utf8_chars(const char *s, size_t a, size_t b)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Appends text[a, b) HTML-escaped with white space runs folded to one space. */
+static void add_plain(kb_buf *out, const char *text, size_t a, size_t b)
+{
+    size_t i = a;
+    while (i < b) {
+        size_t j = i;
+        while (j < b && text[j] != '\n' && text[j] != '\r' && text[j] != '\t' && text[j] != ' ')
+            j++;
+        kb_buf_add_html(out, text + i, j - i);
+        if (j < b) {
+            if (out->len && out->data[out->len - 1] != ' ')
+                kb_buf_addc(out, ' ');
+            while (j < b && (text[j] == '\n' || text[j] == '\r' || text[j] == '\t' ||
+                             text[j] == ' '))
+                j++;
+        }
+        i = j;
+    }
+}
+
+/* Builds the snippet of one field: the window of about SNIPPET_CHARS characters holding
+ * the most marks. Returns the number of marks shown. */
+static size_t field_snippet(kb_tokenizer *t, const termset *ts, const char *text, kb_buf *out)
+{
+    size_t len = strlen(text);
+    mark_ctx m = { ts, NULL, 0, 0 };
+    if (len)
+        kb_tokenize(t, text, len, KB_TOK_DOCUMENT, mark_tok, &m);
+    size_t best = 0, bestn = 0;
+    for (size_t i = 0; i < m.n; i++) {
+        size_t n = 0;
+        for (size_t j = i; j < m.n && utf8_chars(text, m.r[i].a, m.r[j].b) <= SNIPPET_CHARS; j++)
+            n++;
+        if (n > bestn) {
+            bestn = n;
+            best = i;
+        }
+    }
+    size_t a = 0;
+    if (m.n) {
+        /* start a little before the first mark, at a character boundary */
+        size_t back = m.r[best].a;
+        size_t steps = 20;
+        while (back > 0 && steps > 0) {
+            back = utf8_back(text, back - 1);
+            steps--;
+            if (text[back] == '\n') {
+                back++;
+                break;
+            }
+        }
+        a = back;
+    }
+    size_t b = utf8_fwd(text, len, a, SNIPPET_CHARS);
+    while (a < len && (text[a] == ' ' || text[a] == '\n'))
+        a++;
+    if (a > 0)
+        kb_buf_adds(out, "…");
+    size_t shown = 0;
+    size_t pos = a;
+    for (size_t i = 0; i < m.n; i++) {
+        if (m.r[i].b <= a || m.r[i].a >= b)
+            continue;
+        size_t ra = m.r[i].a < a ? a : m.r[i].a;
+        size_t rb = m.r[i].b > b ? b : m.r[i].b;
+        add_plain(out, text, pos, ra);
+        kb_buf_adds(out, "<mark>");
+        kb_buf_add_html(out, text + ra, rb - ra);
+        kb_buf_adds(out, "</mark>");
+        pos = rb;
+        shown++;
+    }
+    add_plain(out, text, pos, b);
+    if (b < len)
+        kb_buf_adds(out, "…");
+    free(m.r);
+    return shown;
+}
+
+static char *make_snippet(kb_tokenizer *t, const termset *ts, const kb_doc *d)
+{
+    const char *fields[] = { d->symptom, d->text, d->workaround, d->cause, d->title };
+    kb_buf best, cur;
+    kb_buf_init(&best, 0);
+    kb_buf_init(&cur, 0);
+    size_t bestn = 0;
+    int have = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (!fields[i][0])
+            continue;
+        kb_buf_reset(&cur);
+        size_t n = field_snippet(t, ts, fields[i], &cur);
+        if (!have || n > bestn) {
+            kb_buf_reset(&best);
+            kb_buf_add(&best, cur.data, cur.len);
+            bestn = n;
+            have = 1;
+        }
+    }
+    kb_buf_free(&cur);
+    return kb_buf_detach(&best, NULL);
+}
+
+static char *shorten(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len <= max)
+        return kb_xstrdup(s);
+    size_t cut = utf8_back(s, max);
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_buf_add(&b, s, cut);
+    kb_buf_adds(&b, "…");
+    return kb_buf_detach(&b, NULL);
+}
+
+/* --- running --- */
+
+typedef struct {
+    long long *rowid;
+    double *score;
+    size_t n, cap;
+} hitlist;
+
+static int collect(void *ctx, long long rowid, double score)
+{
+    hitlist *h = ctx;
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 16;
+        h->rowid = kb_xrealloc(h->rowid, h->cap * sizeof *h->rowid);
+        h->score = kb_xrealloc(h->score, h->cap * sizeof *h->score);
+    }
+    h->rowid[h->n] = rowid;
+    h->score[h->n] = score;
+    h->n++;
+    return 0;
+}
+
+/* Counts matches of expr (up to COUNT_CAP) and ranks the window [offset, offset+limit).
+ * Frequent queries rank only their newest RANK_CAP matches. */
+static kb_status run_expr(kb_store *s, const char *expr, int nscore, size_t offset,
+                          size_t limit, long long *count, hitlist *h, kb_err *err)
+{
+    kb_status rc = kb_store_fts_count(s, expr, COUNT_CAP, count, err);
+    if (rc != KB_OK || *count == 0 || limit == 0)
+        return rc;
+    long long min_rowid = 0;
+    if (*count > RANK_CAP) {
+        rc = kb_store_fts_nth_newest(s, expr, RANK_CAP - 1, &min_rowid, err);
+        if (rc != KB_OK)
+            return rc;
+    }
+    return kb_store_fts_ranked(s, expr, nscore, min_rowid, limit, offset, collect, h, err);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *const known_types[] = { KB_TYPE_KNOWN_ERROR, KB_TYPE_ARTICLE,
+                                           KB_TYPE_DOCUMENT, KB_TYPE_TICKET };
+
+static int valid_type(const char *t)
+{
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(t, known_types[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int valid_word(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 32)
+        return 0;
+    for (; *v; v++)
+        if (!((*v >= 'a' && *v <= 'z') || *v == '_'))
+            return 0;
+    return 1;
+}
+
+kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_result **out,
+                        kb_err *err)
+{
+    *out = NULL;
+    double t0 = now_ms();
+    if (opts->type && opts->type[0] && !valid_type(opts->type))
+        return kb_err_set(err, KB_EINVAL,
+                          "unknown type '%.40s' (known_error, article, document, ticket)",
+                          opts->type);
+    if (opts->status && opts->status[0] && !valid_word(opts->status))
+        return kb_err_set(err, KB_EINVAL, "bad status '%.40s'", opts->status);
+    size_t limit = opts->limit ? opts->limit : 10;
+    if (limit > KB_SEARCH_MAX_LIMIT)
+        limit = KB_SEARCH_MAX_LIMIT;
+    kb_tokenizer *t = kb_store_tokenizer(s);
+    kb_search_result *r = kb_xcalloc(1, sizeof *r);
+    const char *qs = opts->q ? opts->q : "";
+    kb_query *q = NULL;
+    kb_status rc = kb_query_parse(t, qs, strlen(qs), &q, err);
+    if (rc != KB_OK) {
+        kb_search_result_free(r);
+        return rc;
+    }
+    if (opts->type && opts->type[0])
+        kb_query_add_filter(q, "type", opts->type);
+    if (opts->status && opts->status[0])
+        kb_query_add_filter(q, "status", opts->status);
+    const kb_synonyms *syn = synonyms(s);
+    kb_buf expr, prev, strict;
+    kb_buf_init(&expr, 0);
+    kb_buf_init(&prev, 0);
+    kb_buf_init(&strict, 0);
+    hitlist h = { 0 };
+    termset ts = { 0 };
+    int fixed = correct_typos(s, q, syn, err);
+    if (fixed < 0) {
+        rc = KB_EDB;
+        goto out;
+    }
+    if (fixed) {
+        kb_buf dym;
+        kb_buf_init(&dym, 0);
+        kb_query_format(q, &dym);
+        r->did_you_mean = kb_buf_detach(&dym, NULL);
+    }
+    kb_buf qf;
+    kb_buf_init(&qf, 0);
+    kb_query_format(q, &qf);
+    r->query = kb_buf_detach(&qf, NULL);
+
+    /* Tiers: exact phrases first, then the same words anywhere (after them), then, when
+     * nothing matched, any of the words. The total is that of the widest tier used. */
+    long long strict_count = 0;
+    int nscore = 0;
+    for (int tier = KB_TIER_STRICT; tier <= KB_TIER_ANY; tier++) {
+        rc = kb_query_build(q, syn, t, (kb_tier)tier, &expr, &nscore);
+        if (rc == KB_ENOTFOUND) {
+            rc = KB_OK;
+            break;
+        }
+        if (rc != KB_OK)
+            goto out;
+        if (prev.len == expr.len && memcmp(prev.data, expr.data, expr.len) == 0)
+            continue;
+        if (tier == KB_TIER_ANY && r->total > 0)
+            break;
+        long long count = 0;
+        if (tier == KB_TIER_LOOSE) {
+            rc = kb_store_fts_count(s, expr.data, COUNT_CAP, &count, err);
+            r->total = count;
+            if (rc == KB_OK && count > strict_count && h.n < limit) {
+                size_t skip = opts->offset > (size_t)strict_count
+                                  ? opts->offset - (size_t)strict_count
+                                  : 0;
+                kb_buf ex;
+                kb_buf_init(&ex, 0);
+                kb_buf_addf(&ex, "(%s) NOT (%s)", expr.data, strict.data);
+                long long extra = 0;
+                rc = run_expr(s, ex.data, nscore, skip, limit - h.n, &extra, &h, err);
+                kb_buf_free(&ex);
+            }
+        } else {
+            rc = run_expr(s, expr.data, nscore, opts->offset, limit, &count, &h, err);
+            r->total = count;
+            strict_count = count;
+            kb_buf_reset(&strict);
+            kb_buf_add(&strict, expr.data, expr.len);
+        }
+        if (rc != KB_OK)
+            goto out;
+        kb_buf_reset(&prev);
+        kb_buf_add(&prev, expr.data, expr.len);
+    }
+    r->total_exact = r->total < COUNT_CAP;
+
+    kb_query_terms(q, syn, t, add_term, &ts);
+    r->hits = kb_xcalloc(h.n ? h.n : 1, sizeof *r->hits);
+    for (size_t i = 0; i < h.n; i++) {
+        kb_doc *d = NULL;
+        rc = kb_store_doc_brief(s, h.rowid[i], &d, err);
+        if (rc == KB_ENOTFOUND) { /* removed between the two reads */
+            rc = KB_OK;
+            continue;
+        }
+        if (rc != KB_OK)
+            goto out;
+        kb_search_hit *hit = &r->hits[r->nhits++];
+        hit->id = kb_xstrdup(d->id);
+        hit->type = kb_xstrdup(d->type);
+        hit->title = kb_xstrdup(d->title);
+        hit->status = kb_xstrdup(d->status);
+        hit->version = kb_xstrdup(d->version);
+        hit->updated = kb_xstrdup(d->updated);
+        hit->workaround = shorten(d->workaround, WORKAROUND_BYTES);
+        hit->snippet = make_snippet(t, &ts, d);
+        hit->score = h.score[i];
+        kb_doc_free(d);
+    }
+out:
+    termset_free(&ts);
+    free(h.rowid);
+    free(h.score);
+    kb_buf_free(&expr);
+    kb_buf_free(&prev);
+    kb_buf_free(&strict);
+    kb_query_free(q);
+    if (rc != KB_OK) {
+        kb_search_result_free(r);
+        return rc;
+    }
+    r->took_ms = now_ms() - t0;
+    *out = r;
+    return KB_OK;
+}
+
+void kb_search_result_free(kb_search_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nhits; i++) {
+        kb_search_hit *h = &r->hits[i];
+        free(h->id);
+        free(h->type);
+        free(h->title);
+        free(h->snippet);
+        free(h->workaround);
+        free(h->status);
+        free(h->version);
+        free(h->updated);
+    }
+    free(r->hits);
+    free(r->query);
+    free(r->did_you_mean);
+    free(r);
+}
+
+/* --- completion --- */
+
+typedef struct {
+    char **v;
+    size_t n, max;
+} strlist;
+
+static int push_unique(strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return 0;
+    if (l->n >= l->max)
+        return 1;
+    l->v[l->n++] = kb_xstrdup(s);
+    return 0;
+}
+
+typedef struct {
+    long long df;
+    char term[64];
+} cand;
+
+typedef struct {
+    cand c[8];
+    size_t n;
+} topterms;
+
+static int top_term(void *ctx, const char *term, long long df)
+{
+    topterms *tt = ctx;
+    size_t len = strlen(term);
+    if (len >= 64 || (unsigned char)term[0] == 0x1f)
+        return 0;
+    size_t pos = tt->n;
+    while (pos > 0 && tt->c[pos - 1].df < df)
+        pos--;
+    if (pos >= 8)
+        return 0;
+    size_t last = tt->n < 8 ? tt->n : 7;
+    memmove(&tt->c[pos + 1], &tt->c[pos], (last - pos) * sizeof tt->c[0]);
+    tt->c[pos].df = df;
+    memcpy(tt->c[pos].term, term, len + 1);
+    if (tt->n < 8)
+        tt->n++;
+    return 0;
+}
+
+kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***out, size_t *n,
+                             kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (max == 0 || max > 50)
+        max = 10;
+    strlist l = { kb_xcalloc(max, sizeof(char *)), 0, max };
+    kb_tokenizer *t = kb_store_tokenizer(s);
+    kb_query *q = NULL;
+    kb_status rc = kb_query_parse(t, qs ? qs : "", qs ? strlen(qs) : 0, &q, err);
+    kb_buf expr;
+    kb_buf_init(&expr, 0);
+    hitlist h = { 0 };
+    int nscore = 0;
+    if (rc == KB_OK && q->nitems && kb_query_build_titles(q, t, &expr, &nscore) == KB_OK) {
+        long long count = 0;
+        rc = run_expr(s, expr.data, nscore, 0, max, &count, &h, err);
+        for (size_t i = 0; rc == KB_OK && i < h.n; i++) {
+            kb_doc *d = NULL;
+            if (kb_store_doc_brief(s, h.rowid[i], &d, NULL) == KB_OK)
+                push_unique(&l, d->title);
+            kb_doc_free(d);
+        }
+    }
+    /* index words that extend the last word */
+    if (rc == KB_OK && q->nitems && l.n < max) {
+        const kb_qitem *it = &q->items[q->nitems - 1];
+        const kb_qseg *sg = &it->segs[it->nsegs - 1];
+        if (sg->kind == KB_SEG_WORD && sg->nchars >= 2 && ascii_word(sg->text) &&
+            it->implicit_prefix) {
+            kb_buf hi;
+            kb_buf_init(&hi, 0);
+            kb_buf_adds(&hi, sg->text);
+            kb_buf_addc(&hi, '\x7f');
+            topterms tt = { .n = 0 };
+            rc = kb_store_terms(s, sg->text, hi.data, 5000, top_term, &tt, err);
+            kb_buf_free(&hi);
+            for (size_t i = 0; rc == KB_OK && i < tt.n && l.n < max; i++) {
+                if (strcmp(tt.c[i].term, sg->text) == 0)
+                    continue;
+                push_unique(&l, tt.c[i].term);
+            }
+        }
+    }
+    free(h.rowid);
+    free(h.score);
+    kb_buf_free(&expr);
+    kb_query_free(q);
+    if (rc != KB_OK) {
+        kb_search_strings_free(l.v, l.n);
+        return rc;
+    }
+    *out = l.v;
+    *n = l.n;
+    return KB_OK;
+}
+
+void kb_search_strings_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}

@@ -1,0 +1,1005 @@
+/* The database: schema, migrations, every SQL statement, and the ranking function. */
+#include "kb_store.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_tokenize.h"
+
+/* Schema version (PRAGMA user_version) and index layout version: a change of either the
+ * tokenizer or of what goes into each index column rebuilds the full-text index. */
+#define SCHEMA_VERSION 1
+#define INDEX_LAYOUT 1
+
+/* Index columns; kedb_rank() weighs the text columns, reads the boost column's length. */
+enum { COL_TITLE, COL_SYMPTOM, COL_WORKAROUND, COL_BODY, COL_META, COL_BOOST, NCOLS };
+#define NTEXT 4
+static const double col_weight[NTEXT] = { 5.0, 3.0, 2.0, 1.0 };
+
+enum stmt {
+    ST_DOC_ID_BY_ID,
+    ST_DOC_INSERT,
+    ST_DOC_DELETE,
+    ST_DOC_FULL,
+    ST_DOC_BRIEF,
+    ST_FIELD_INSERT,
+    ST_FIELDS,
+    ST_FTS_INSERT,
+    ST_FTS_DELETE,
+    ST_FILES,
+    ST_COUNT_ALL,
+    ST_COUNT_TYPE,
+    ST_SYN_DELETE,
+    ST_SYN_INSERT,
+    ST_SYN_ALL,
+    ST_FTS_RANKED,
+    ST_FTS_COUNT,
+    ST_FTS_COUNT_CAP,
+    ST_FTS_NTH,
+    ST_VOCAB_EQ,
+    ST_VOCAB_RANGE,
+    ST_DATA_VERSION,
+    ST__COUNT
+};
+
+#define DOC_COLS                                                                               \
+    "rowid, id, type, title, status, version, updated, path, hash, symptom, cause, "          \
+    "workaround, fix, text"
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_DOC_ID_BY_ID] = "SELECT rowid FROM doc WHERE id = ?1",
+    [ST_DOC_INSERT] = "INSERT INTO doc(id, type, title, status, version, updated, path, hash, "
+                      "symptom, cause, workaround, fix, text, source, html, boost) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                      "?15, ?16)",
+    [ST_DOC_DELETE] = "DELETE FROM doc WHERE rowid = ?1",
+    [ST_DOC_FULL] = "SELECT " DOC_COLS ", source, html, boost FROM doc WHERE rowid = ?1",
+    [ST_DOC_BRIEF] = "SELECT " DOC_COLS " FROM doc WHERE rowid = ?1",
+    [ST_FIELD_INSERT] = "INSERT INTO doc_field(doc, ord, key, is_list, vidx, value) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_FIELDS] = "SELECT ord, key, is_list, vidx, value FROM doc_field WHERE doc = ?1 "
+                  "ORDER BY ord, vidx",
+    [ST_FTS_INSERT] = "INSERT INTO kb_fts(rowid, title, symptom, workaround, body, meta, boost) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_FTS_DELETE] = "INSERT INTO kb_fts(kb_fts, rowid, title, symptom, workaround, body, "
+                      "meta, boost) VALUES ('delete', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_FILES] = "SELECT path, hash, id FROM doc WHERE path <> '' ORDER BY path",
+    [ST_COUNT_ALL] = "SELECT count(*) FROM doc",
+    [ST_COUNT_TYPE] = "SELECT count(*) FROM doc WHERE type = ?1",
+    [ST_SYN_DELETE] = "DELETE FROM synonym",
+    [ST_SYN_INSERT] = "INSERT INTO synonym(grp, ord, term) VALUES (?1, ?2, ?3)",
+    [ST_SYN_ALL] = "SELECT grp, term FROM synonym ORDER BY grp, ord",
+    [ST_FTS_RANKED] = "SELECT rowid, kedb_rank(kb_fts, ?2) AS score FROM kb_fts "
+                      "WHERE kb_fts MATCH ?1 AND rowid >= ?3 ORDER BY score DESC "
+                      "LIMIT ?4 OFFSET ?5",
+    [ST_FTS_COUNT] = "SELECT count(*) FROM kb_fts WHERE kb_fts MATCH ?1",
+    [ST_FTS_COUNT_CAP] = "SELECT count(*) FROM (SELECT 1 FROM kb_fts WHERE kb_fts MATCH ?1 "
+                         "LIMIT ?2)",
+    [ST_FTS_NTH] = "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1 ORDER BY rowid DESC "
+                   "LIMIT 1 OFFSET ?2",
+    [ST_VOCAB_EQ] = "SELECT doc FROM kb_vocab WHERE term = ?1",
+    [ST_VOCAB_RANGE] = "SELECT term, doc FROM kb_vocab WHERE term >= ?1 AND term < ?2",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
+};
+
+struct kb_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__COUNT];
+    kb_tokenizer *tok;
+    kb_buf cols[NCOLS];
+    void *aux;
+    void (*aux_free)(void *);
+};
+
+static const char *const schema_v1 =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS doc("
+    " rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, title TEXT NOT NULL,"
+    " status TEXT NOT NULL, version TEXT NOT NULL, updated TEXT NOT NULL,"
+    " path TEXT NOT NULL, hash TEXT NOT NULL,"
+    " symptom TEXT NOT NULL, cause TEXT NOT NULL, workaround TEXT NOT NULL,"
+    " fix TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL, html TEXT NOT NULL,"
+    " boost INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS doc_path ON doc(path);"
+    "CREATE INDEX IF NOT EXISTS doc_type ON doc(type);"
+    "CREATE TABLE IF NOT EXISTS doc_field("
+    " doc INTEGER NOT NULL REFERENCES doc(rowid) ON DELETE CASCADE,"
+    " ord INTEGER NOT NULL, key TEXT NOT NULL, is_list INTEGER NOT NULL,"
+    " vidx INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(doc, ord, vidx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS synonym(grp INTEGER NOT NULL, ord INTEGER NOT NULL,"
+    " term TEXT NOT NULL, PRIMARY KEY(grp, ord)) WITHOUT ROWID;"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
+    " title, symptom, workaround, body, meta, boost,"
+    " tokenize='kedb', content='', prefix='1 2');"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');";
+
+static kb_status db_err(kb_store *s, kb_err *err, const char *what)
+{
+    return kb_err_set(err, KB_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static kb_status exec(kb_store *s, const char *sql, kb_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        kb_status rc = kb_err_set(err, KB_EDB, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return KB_OK;
+}
+
+/* Returns the cached, reset statement, preparing it on first use. */
+static sqlite3_stmt *stmt(kb_store *s, enum stmt id, kb_err *err)
+{
+    if (!s->st[id]) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
+                               NULL) != SQLITE_OK) {
+            db_err(s, err, "prepare");
+            s->st[id] = NULL;
+            return NULL;
+        }
+    }
+    return s->st[id];
+}
+
+static void done(sqlite3_stmt *st)
+{
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* --- ranking: BM25F over the text columns, times a bounded per-item boost --- */
+
+typedef struct {
+    int nphrase;
+    double *idf;
+    double avg[NTEXT];
+    double *tf; /* nphrase * NTEXT scratch */
+} rank_data;
+
+static void rank_data_free(void *p)
+{
+    rank_data *d = p;
+    if (d) {
+        free(d->idf);
+        free(d->tf);
+        free(d);
+    }
+}
+
+static int count_hit(const Fts5ExtensionApi *api, Fts5Context *fc, void *ctx)
+{
+    (void)api;
+    (void)fc;
+    (*(sqlite3_int64 *)ctx)++;
+    return SQLITE_OK;
+}
+
+static rank_data *rank_setup(const Fts5ExtensionApi *api, Fts5Context *fc, int nscore,
+                             int *rc)
+{
+    rank_data *d = api->xGetAuxdata(fc, 0);
+    if (d)
+        return d;
+    int np = api->xPhraseCount(fc);
+    if (nscore < 0 || nscore > np)
+        nscore = np;
+    d = kb_xcalloc(1, sizeof *d);
+    d->nphrase = nscore;
+    d->idf = kb_xcalloc((size_t)nscore + 1, sizeof *d->idf);
+    d->tf = kb_xcalloc(((size_t)nscore + 1) * NTEXT, sizeof *d->tf);
+    sqlite3_int64 nrow = 0;
+    *rc = api->xRowCount(fc, &nrow);
+    for (int c = 0; c < NTEXT && *rc == SQLITE_OK; c++) {
+        sqlite3_int64 tot = 0;
+        *rc = api->xColumnTotalSize(fc, c, &tot);
+        d->avg[c] = nrow > 0 ? (double)tot / (double)nrow : 1.0;
+        if (d->avg[c] <= 0)
+            d->avg[c] = 1.0;
+    }
+    for (int p = 0; p < nscore && *rc == SQLITE_OK; p++) {
+        sqlite3_int64 hits = 0;
+        *rc = api->xQueryPhrase(fc, p, &hits, count_hit);
+        double idf = log(((double)nrow - (double)hits + 0.5) / ((double)hits + 0.5));
+        d->idf[p] = idf < 1e-6 ? 1e-6 : idf;
+    }
+    if (*rc != SQLITE_OK) {
+        rank_data_free(d);
+        return NULL;
+    }
+    *rc = api->xSetAuxdata(fc, d, rank_data_free);
+    return *rc == SQLITE_OK ? d : NULL;
+}
+
+static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx,
+                      int nval, sqlite3_value **val)
+{
+    const double k1 = 1.2, b = 0.75;
+    int nscore = nval > 0 ? sqlite3_value_int(val[0]) : -1;
+    int rc = SQLITE_OK;
+    rank_data *d = rank_setup(api, fc, nscore, &rc);
+    if (!d) {
+        sqlite3_result_error_code(ctx, rc == SQLITE_OK ? SQLITE_NOMEM : rc);
+        return;
+    }
+    memset(d->tf, 0, sizeof(double) * (size_t)d->nphrase * NTEXT);
+    int ninst = 0;
+    rc = api->xInstCount(fc, &ninst);
+    for (int i = 0; i < ninst && rc == SQLITE_OK; i++) {
+        int ip, ic, io;
+        rc = api->xInst(fc, i, &ip, &ic, &io);
+        if (rc == SQLITE_OK && ip < d->nphrase && ic < NTEXT)
+            d->tf[ip * NTEXT + ic] += 1.0;
+    }
+    double len[NTEXT];
+    for (int c = 0; c < NTEXT && rc == SQLITE_OK; c++) {
+        int n = 0;
+        rc = api->xColumnSize(fc, c, &n);
+        len[c] = n;
+    }
+    int boost = 0;
+    if (rc == SQLITE_OK)
+        rc = api->xColumnSize(fc, COL_BOOST, &boost);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    double score = 0;
+    for (int p = 0; p < d->nphrase; p++) {
+        double tfw = 0;
+        for (int c = 0; c < NTEXT; c++) {
+            double tf = d->tf[p * NTEXT + c];
+            if (tf > 0)
+                tfw += col_weight[c] * tf / (1.0 - b + b * len[c] / d->avg[c]);
+        }
+        if (tfw > 0)
+            score += d->idf[p] * tfw * (k1 + 1.0) / (tfw + k1);
+    }
+    if (boost > 8)
+        boost = 8;
+    sqlite3_result_double(ctx, score * (1.0 + 0.15 * boost));
+}
+
+static kb_status register_rank(kb_store *s, kb_err *err)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "fts5");
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (!api || api->xCreateFunction(api, "kedb_rank", NULL, kedb_rank, NULL) != SQLITE_OK)
+        return kb_err_set(err, KB_EDB, "cannot register the ranking function");
+    return KB_OK;
+}
+
+/* --- index values for one item --- */
+
+/* Boost levels: published known errors lead, then articles, documents, tickets; drafts and
+ * retired items get none. kedb_rank multiplies by 1 + 0.15 * level. */
+static int boost_level(const kb_doc *d)
+{
+    if (strcmp(d->status, "published") != 0 && strcmp(d->type, KB_TYPE_TICKET) != 0)
+        return 0;
+    if (strcmp(d->type, KB_TYPE_KNOWN_ERROR) == 0)
+        return 4;
+    if (strcmp(d->type, KB_TYPE_ARTICLE) == 0)
+        return 3;
+    if (strcmp(d->type, KB_TYPE_DOCUMENT) == 0)
+        return 2;
+    return 1;
+}
+
+static void add_list(kb_buf *b, const kb_doc *d, const char *key)
+{
+    const kb_field *f = kb_doc_field(d, key);
+    for (size_t i = 0; f && i < f->nvals; i++) {
+        kb_buf_addc(b, '\n');
+        kb_buf_adds(b, f->vals[i]);
+    }
+}
+
+static void add_filters(kb_store *s, kb_buf *b, const kb_doc *d, const char *key,
+                        const char *name)
+{
+    const kb_field *f = kb_doc_field(d, key);
+    for (size_t i = 0; f && i < f->nvals; i++) {
+        kb_tokenize_filter_token(s->tok, name, f->vals[i], b);
+        kb_buf_addc(b, ' ');
+    }
+}
+
+/* Fills s->cols with exactly what is indexed for d. Deterministic: deleting from the
+ * contentless index needs the same values again. */
+static void index_values(kb_store *s, const kb_doc *d, int boost)
+{
+    for (int c = 0; c < NCOLS; c++)
+        kb_buf_reset(&s->cols[c]);
+    kb_buf *b = &s->cols[COL_TITLE];
+    kb_buf_adds(b, d->title);
+    kb_buf_addc(b, '\n');
+    kb_buf_adds(b, d->id);
+    b = &s->cols[COL_SYMPTOM];
+    kb_buf_adds(b, d->symptom);
+    add_list(b, d, "error_codes");
+    add_list(b, d, "products");
+    b = &s->cols[COL_WORKAROUND];
+    kb_buf_adds(b, d->workaround);
+    kb_buf_addc(b, '\n');
+    kb_buf_adds(b, d->fix);
+    b = &s->cols[COL_BODY];
+    kb_buf_adds(b, d->cause);
+    kb_buf_addc(b, '\n');
+    kb_buf_adds(b, d->text);
+    add_list(b, d, "tags");
+    b = &s->cols[COL_META];
+    kb_tokenize_filter_token(s->tok, "type", d->type, b);
+    kb_buf_addc(b, ' ');
+    kb_tokenize_filter_token(s->tok, "status", d->status, b);
+    kb_buf_addc(b, ' ');
+    add_filters(s, b, d, "tags", "tag");
+    add_filters(s, b, d, "products", "product");
+    b = &s->cols[COL_BOOST];
+    for (int i = 0; i < boost; i++)
+        kb_buf_adds(b, "\x1f" "b ");
+}
+
+static kb_status fts_write(kb_store *s, enum stmt which, long long rowid, kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, which, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, rowid);
+    for (int c = 0; c < NCOLS; c++)
+        sqlite3_bind_text(st, 2 + c, kb_buf_str(&s->cols[c]), (int)s->cols[c].len,
+                          SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    kb_status out = rc == SQLITE_DONE ? KB_OK : db_err(s, err, "full-text index");
+    done(st);
+    return out;
+}
+
+/* --- loading --- */
+
+static void col_str(sqlite3_stmt *st, int i, char **slot)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    kb_doc_set(slot, v ? (const char *)v : "", (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void load_cols(sqlite3_stmt *st, kb_doc *d)
+{
+    d->rowid = sqlite3_column_int64(st, 0);
+    char **slots[] = { &d->id,      &d->type,    &d->title, &d->status,     &d->version,
+                       &d->updated, &d->path,    &d->hash,  &d->symptom,    &d->cause,
+                       &d->workaround, &d->fix, &d->text };
+    for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
+        col_str(st, i + 1, slots[i]);
+}
+
+static kb_status load_fields(kb_store *s, kb_doc *d, kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_FIELDS, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, d->rowid);
+    int rc;
+    long long last = -1;
+    kb_field *f = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long long ord = sqlite3_column_int64(st, 0);
+        if (ord != last || !f) {
+            f = kb_doc_add_field(d, (const char *)sqlite3_column_text(st, 1),
+                                 sqlite3_column_int(st, 2));
+            last = ord;
+        }
+        const char *v = (const char *)sqlite3_column_text(st, 4);
+        if (sqlite3_column_int64(st, 3) >= 0) /* -1 marks a field without values */
+            kb_field_add_val(f, v ? v : "", (size_t)sqlite3_column_bytes(st, 4));
+    }
+    kb_status out = rc == SQLITE_DONE ? KB_OK : db_err(s, err, "load fields");
+    done(st);
+    return out;
+}
+
+/* Loads row rowid (full or brief). KB_ENOTFOUND when absent. */
+static kb_status load_doc(kb_store *s, long long rowid, int full, kb_doc **out, int *boost,
+                          kb_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = stmt(s, full ? ST_DOC_FULL : ST_DOC_BRIEF, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, rowid);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        kb_status r = rc == SQLITE_DONE ? kb_err_set(err, KB_ENOTFOUND, "no item at row %lld",
+                                                     rowid)
+                                        : db_err(s, err, "load item");
+        done(st);
+        return r;
+    }
+    kb_doc *d = kb_doc_new();
+    load_cols(st, d);
+    if (full) {
+        col_str(st, 14, &d->source);
+        col_str(st, 15, &d->html);
+        if (boost)
+            *boost = sqlite3_column_int(st, 16);
+    }
+    done(st);
+    if (full) {
+        kb_status r = load_fields(s, d, err);
+        if (r != KB_OK) {
+            kb_doc_free(d);
+            return r;
+        }
+    }
+    *out = d;
+    return KB_OK;
+}
+
+static kb_status rowid_of(kb_store *s, const char *id, long long *out, kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = stmt(s, ST_DOC_ID_BY_ID, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    kb_status r = KB_OK;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        r = db_err(s, err, "find item");
+    done(st);
+    return r;
+}
+
+/* Removes row rowid from the index (with its exact indexed values) and the tables. */
+static kb_status remove_row(kb_store *s, long long rowid, kb_err *err)
+{
+    kb_doc *old = NULL;
+    int boost = 0;
+    kb_status rc = load_doc(s, rowid, 1, &old, &boost, err);
+    if (rc != KB_OK)
+        return rc;
+    index_values(s, old, boost);
+    kb_doc_free(old);
+    rc = fts_write(s, ST_FTS_DELETE, rowid, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = stmt(s, ST_DOC_DELETE, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, rowid);
+    rc = sqlite3_step(st) == SQLITE_DONE ? KB_OK : db_err(s, err, "delete item");
+    done(st);
+    return rc;
+}
+
+static kb_status insert_row(kb_store *s, kb_doc *d, kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_DOC_INSERT, err);
+    if (!st)
+        return KB_EDB;
+    const char *v[] = { d->id,      d->type,    d->title,      d->status, d->version,
+                        d->updated, d->path,    d->hash,       d->symptom, d->cause,
+                        d->workaround, d->fix,  d->text,       d->source, d->html };
+    for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+        bind_text(st, i + 1, v[i]);
+    int boost = boost_level(d);
+    sqlite3_bind_int(st, 16, boost);
+    int rc = sqlite3_step(st);
+    done(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, err, "insert item");
+    d->rowid = sqlite3_last_insert_rowid(s->db);
+    st = stmt(s, ST_FIELD_INSERT, err);
+    if (!st)
+        return KB_EDB;
+    for (size_t i = 0; i < d->nfields; i++) {
+        const kb_field *f = &d->fields[i];
+        size_t n = f->nvals ? f->nvals : 1;
+        for (size_t j = 0; j < n; j++) {
+            sqlite3_bind_int64(st, 1, d->rowid);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+            bind_text(st, 3, f->key);
+            sqlite3_bind_int(st, 4, f->is_list);
+            sqlite3_bind_int64(st, 5, f->nvals ? (sqlite3_int64)j : -1);
+            bind_text(st, 6, f->nvals ? f->vals[j] : "");
+            rc = sqlite3_step(st);
+            done(st);
+            if (rc != SQLITE_DONE)
+                return db_err(s, err, "insert field");
+        }
+    }
+    index_values(s, d, boost);
+    return fts_write(s, ST_FTS_INSERT, d->rowid, err);
+}
+
+/* --- open, migrate --- */
+
+static kb_status meta_get(kb_store *s, const char *key, long long *out)
+{
+    sqlite3_stmt *st;
+    *out = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return KB_EDB;
+    bind_text(st, 1, key);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return KB_OK;
+}
+
+static kb_status meta_set(kb_store *s, const char *key, long long v, kb_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "meta");
+    bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, v);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KB_OK : db_err(s, err, "meta");
+}
+
+static long long user_version(kb_store *s)
+{
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Re-indexes every item: after a tokenizer or layout change. */
+static kb_status rebuild_index(kb_store *s, kb_err *err)
+{
+    kb_status rc = exec(s, "INSERT INTO kb_fts(kb_fts) VALUES('delete-all')", err);
+    sqlite3_stmt *ids = NULL;
+    if (rc == KB_OK &&
+        sqlite3_prepare_v2(s->db, "SELECT rowid FROM doc ORDER BY rowid", -1, &ids, NULL) !=
+            SQLITE_OK)
+        rc = db_err(s, err, "rebuild");
+    while (rc == KB_OK && sqlite3_step(ids) == SQLITE_ROW) {
+        kb_doc *d = NULL;
+        int boost = 0;
+        rc = load_doc(s, sqlite3_column_int64(ids, 0), 1, &d, &boost, err);
+        if (rc == KB_OK) {
+            boost = boost_level(d);
+            index_values(s, d, boost);
+            rc = fts_write(s, ST_FTS_INSERT, d->rowid, err);
+            kb_doc_free(d);
+        }
+    }
+    sqlite3_finalize(ids);
+    return rc;
+}
+
+static kb_status migrate(kb_store *s, kb_err *err)
+{
+    kb_status rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != KB_OK)
+        return rc;
+    long long v = user_version(s);
+    if (v > SCHEMA_VERSION) {
+        rc = kb_err_set(err, KB_EINVAL,
+                        "database schema version %lld is newer than this kedb (%d)", v,
+                        SCHEMA_VERSION);
+        goto out;
+    }
+    if (v < 1) {
+        rc = exec(s, schema_v1, err);
+        if (rc == KB_OK)
+            rc = exec(s, "PRAGMA user_version = 1", err);
+        if (rc != KB_OK)
+            goto out;
+    }
+    long long idx = -1;
+    meta_get(s, "index_version", &idx);
+    long long want = (long long)KB_TOKENIZER_VERSION * 1000 + INDEX_LAYOUT;
+    if (idx != want) {
+        if (idx != -1)
+            rc = rebuild_index(s, err);
+        if (rc == KB_OK)
+            rc = meta_set(s, "index_version", want, err);
+    }
+out:
+    if (rc == KB_OK)
+        rc = exec(s, "COMMIT", err);
+    else
+        exec(s, "ROLLBACK", NULL);
+    return rc;
+}
+
+kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err)
+{
+    *out = NULL;
+    kb_store *s = kb_xcalloc(1, sizeof *s);
+    for (int c = 0; c < NCOLS; c++)
+        kb_buf_init(&s->cols[c], 0);
+    kb_status rc = kb_tokenizer_new(&s->tok, err);
+    if (rc != KB_OK)
+        goto fail;
+    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (!(flags & KB_STORE_READONLY))
+        oflags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+        rc = kb_err_set(err, KB_EIO, "cannot open database '%s': %s", path,
+                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 10000);
+    rc = kb_tokenize_register(s->db, err);
+    if (rc == KB_OK)
+        rc = register_rank(s, err);
+    if (rc == KB_OK)
+        rc = exec(s,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
+                  err);
+    if (rc != KB_OK) {
+        if (err && strstr(err->msg, "file is not a database"))
+            kb_err_set(err, KB_EINVAL, "'%s' is not a kedb database", path);
+        goto fail;
+    }
+    if (flags & KB_STORE_READONLY) {
+        long long v = user_version(s);
+        if (v != SCHEMA_VERSION) {
+            rc = kb_err_set(err, KB_EINVAL,
+                            "database '%s' has schema version %lld, expected %d (run kedb-index)",
+                            path, v, SCHEMA_VERSION);
+            goto fail;
+        }
+    } else {
+        rc = migrate(s, err);
+        if (rc != KB_OK)
+            goto fail;
+    }
+    *out = s;
+    return KB_OK;
+fail:
+    kb_store_free(s);
+    return rc;
+}
+
+void kb_store_free(kb_store *s)
+{
+    if (!s)
+        return;
+    if (s->aux_free)
+        s->aux_free(s->aux);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    kb_tokenizer_free(s->tok);
+    for (int c = 0; c < NCOLS; c++)
+        kb_buf_free(&s->cols[c]);
+    free(s);
+}
+
+void *kb_store_aux(kb_store *s)
+{
+    return s->aux;
+}
+
+void kb_store_set_aux(kb_store *s, void *p, void (*free_fn)(void *))
+{
+    if (s->aux_free && s->aux != p)
+        s->aux_free(s->aux);
+    s->aux = p;
+    s->aux_free = free_fn;
+}
+
+struct kb_tokenizer *kb_store_tokenizer(kb_store *s)
+{
+    return s->tok;
+}
+
+kb_status kb_store_begin(kb_store *s, kb_err *err)
+{
+    return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+kb_status kb_store_commit(kb_store *s, kb_err *err)
+{
+    return exec(s, "COMMIT", err);
+}
+
+void kb_store_rollback(kb_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        exec(s, "ROLLBACK", NULL);
+}
+
+/* Runs fn inside a savepoint, so that a failure undoes only its own writes and the call
+ * works both inside and outside a caller's transaction. */
+static kb_status in_savepoint(kb_store *s, kb_status rc, kb_err *err)
+{
+    (void)err;
+    if (rc == KB_OK)
+        return exec(s, "RELEASE kb_sp", err);
+    exec(s, "ROLLBACK TO kb_sp; RELEASE kb_sp", NULL);
+    return rc;
+}
+
+kb_status kb_store_doc_put(kb_store *s, kb_doc *d, kb_err *err)
+{
+    if (!d->id[0] || !d->type[0])
+        return kb_err_set(err, KB_EINVAL, "item needs an id and a type");
+    kb_status rc = exec(s, "SAVEPOINT kb_sp", err);
+    if (rc != KB_OK)
+        return rc;
+    long long old = 0;
+    rc = rowid_of(s, d->id, &old, err);
+    if (rc == KB_OK && old)
+        rc = remove_row(s, old, err);
+    if (rc == KB_OK)
+        rc = insert_row(s, d, err);
+    return in_savepoint(s, rc, err);
+}
+
+kb_status kb_store_doc_get(kb_store *s, const char *id, kb_doc **out, kb_err *err)
+{
+    *out = NULL;
+    long long rowid = 0;
+    kb_status rc = rowid_of(s, id, &rowid, err);
+    if (rc != KB_OK)
+        return rc;
+    if (!rowid)
+        return kb_err_set(err, KB_ENOTFOUND, "no item with id '%s'", id);
+    return load_doc(s, rowid, 1, out, NULL, err);
+}
+
+kb_status kb_store_doc_brief(kb_store *s, long long rowid, kb_doc **out, kb_err *err)
+{
+    return load_doc(s, rowid, 0, out, NULL, err);
+}
+
+kb_status kb_store_doc_delete(kb_store *s, const char *id, kb_err *err)
+{
+    long long rowid = 0;
+    kb_status rc = rowid_of(s, id, &rowid, err);
+    if (rc != KB_OK)
+        return rc;
+    if (!rowid)
+        return kb_err_set(err, KB_ENOTFOUND, "no item with id '%s'", id);
+    rc = exec(s, "SAVEPOINT kb_sp", err);
+    if (rc != KB_OK)
+        return rc;
+    return in_savepoint(s, remove_row(s, rowid, err), err);
+}
+
+kb_status kb_store_doc_count(kb_store *s, const char *type, long long *out, kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = stmt(s, type ? ST_COUNT_TYPE : ST_COUNT_ALL, err);
+    if (!st)
+        return KB_EDB;
+    if (type)
+        bind_text(st, 1, type);
+    kb_status rc = KB_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = db_err(s, err, "count");
+    done(st);
+    return rc;
+}
+
+kb_status kb_store_files(kb_store *s, kb_store_file_fn fn, void *ctx, kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_FILES, err);
+    if (!st)
+        return KB_EDB;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2)))
+            break;
+    }
+    kb_status out = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : db_err(s, err, "files");
+    done(st);
+    return out;
+}
+
+kb_status kb_store_synonyms_replace(kb_store *s, char ***groups, size_t n, kb_err *err)
+{
+    kb_status rc = exec(s, "SAVEPOINT kb_sp", err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = stmt(s, ST_SYN_DELETE, err);
+    if (!st)
+        return in_savepoint(s, KB_EDB, err);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_err(s, err, "synonyms");
+    done(st);
+    for (size_t g = 0; g < n && rc == KB_OK; g++) {
+        for (size_t i = 0; groups[g][i] && rc == KB_OK; i++) {
+            st = stmt(s, ST_SYN_INSERT, err);
+            if (!st) {
+                rc = KB_EDB;
+                break;
+            }
+            sqlite3_bind_int64(st, 1, (sqlite3_int64)g);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+            bind_text(st, 3, groups[g][i]);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = db_err(s, err, "synonyms");
+            done(st);
+        }
+    }
+    return in_savepoint(s, rc, err);
+}
+
+kb_status kb_store_synonyms(kb_store *s, kb_store_syn_fn fn, void *ctx, kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_SYN_ALL, err);
+    if (!st)
+        return KB_EDB;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1)))
+            break;
+    kb_status out = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : db_err(s, err, "synonyms");
+    done(st);
+    return out;
+}
+
+long long kb_store_generation(kb_store *s)
+{
+    sqlite3_stmt *st = stmt(s, ST_DATA_VERSION, NULL);
+    long long v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    done(st);
+    /* data_version only changes for commits by other connections; add our own changes. */
+    return v * 1000003LL + sqlite3_total_changes(s->db);
+}
+
+kb_status kb_store_optimize(kb_store *s, kb_err *err)
+{
+    return exec(s, "INSERT INTO kb_fts(kb_fts) VALUES('optimize'); PRAGMA optimize;", err);
+}
+
+/* --- full-text primitives --- */
+
+static kb_status fts_fail(kb_store *s, kb_err *err)
+{
+    /* A malformed expression is the query builder's bug, but must not become a crash. */
+    int code = sqlite3_errcode(s->db);
+    if (code == SQLITE_ERROR)
+        return kb_err_set(err, KB_EINVAL, "bad search expression: %s", sqlite3_errmsg(s->db));
+    return db_err(s, err, "search");
+}
+
+kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, long long min_rowid,
+                              size_t limit, size_t offset, kb_store_hit_fn fn, void *ctx,
+                              kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_FTS_RANKED, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, expr);
+    sqlite3_bind_int(st, 2, nscore);
+    sqlite3_bind_int64(st, 3, min_rowid);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)offset);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)))
+            break;
+    kb_status out = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : fts_fail(s, err);
+    done(st);
+    return out;
+}
+
+kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
+                             kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = stmt(s, cap > 0 ? ST_FTS_COUNT_CAP : ST_FTS_COUNT, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, expr);
+    if (cap > 0)
+        sqlite3_bind_int64(st, 2, cap);
+    int rc = sqlite3_step(st);
+    kb_status r = KB_OK;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        r = fts_fail(s, err);
+    done(st);
+    return r;
+}
+
+kb_status kb_store_fts_nth_newest(kb_store *s, const char *expr, long long n, long long *out,
+                                  kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = stmt(s, ST_FTS_NTH, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, expr);
+    sqlite3_bind_int64(st, 2, n);
+    int rc = sqlite3_step(st);
+    kb_status r = KB_OK;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        r = fts_fail(s, err);
+    done(st);
+    return r;
+}
+
+kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,
+                           long long *out, kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = stmt(s, prefix ? ST_VOCAB_RANGE : ST_VOCAB_EQ, err);
+    if (!st)
+        return KB_EDB;
+    kb_buf hi;
+    kb_buf_init(&hi, 0);
+    bind_text(st, 1, term);
+    if (prefix) {
+        kb_buf_adds(&hi, term);
+        kb_buf_add(&hi, "\xf4\x8f\xbf\xbf", 4); /* above any continuation */
+        sqlite3_bind_text(st, 2, hi.data, (int)hi.len, SQLITE_STATIC);
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out += sqlite3_column_int64(st, prefix ? 1 : 0);
+        if (cap > 0 && *out >= cap)
+            break;
+    }
+    kb_status r = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : db_err(s, err, "vocabulary");
+    done(st);
+    kb_buf_free(&hi);
+    return r;
+}
+
+kb_status kb_store_terms(kb_store *s, const char *lo, const char *hi, size_t max,
+                         kb_store_term_fn fn, void *ctx, kb_err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_VOCAB_RANGE, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, lo);
+    bind_text(st, 2, hi);
+    int rc;
+    size_t n = 0;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n++;
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1)))
+            break;
+    }
+    if (n >= max)
+        rc = SQLITE_DONE;
+    kb_status r = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : db_err(s, err, "vocabulary");
+    done(st);
+    return r;
+}

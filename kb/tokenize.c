@@ -1,0 +1,963 @@
+/* Text analysis: normalisation, segmentation, bigrams, stemming, and the FTS5 tokenizer. */
+#include "kb_tokenize.h"
+
+#include <libstemmer.h>
+#include <opencc/opencc.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+
+#include "kb_alloc.h"
+
+/* Character classes after normalisation. */
+enum { C_SEP = 0, C_ALNUM = 1, C_CJK = 2, C_CONN = 3, C_IGNORE = 4, C_RAW = 5 };
+#define C_MULTI 0x80 /* BMP code point whose normal form is not one BMP code point */
+
+#define MAX_TOKEN_BYTES 64
+#define MAX_RAW_BYTES 200
+#define RAW_MARK 0x1f
+
+/* Process-wide tables, built once. */
+static struct {
+    pthread_once_t once;
+    kb_status status;
+    char msg[200];
+    const UNormalizer2 *nfkc_cf;
+    uint16_t map[65536];
+    uint8_t cls[65536];
+    uint8_t trad[65536 / 8];
+    opencc_t cc;
+} g = { .once = PTHREAD_ONCE_INIT };
+
+static int is_trad(uint32_t cp)
+{
+    return cp < 65536 && (g.trad[cp >> 3] >> (cp & 7) & 1);
+}
+
+static uint8_t classify(UChar32 c)
+{
+    if (c < 0x80) {
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))
+            return C_ALNUM;
+        if (c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '\\' || c == '@')
+            return C_CONN;
+        return C_SEP;
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript(c, &st);
+    if (U_SUCCESS(st) && (sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA ||
+                          sc == USCRIPT_KATAKANA || sc == USCRIPT_HANGUL))
+        return u_isalpha(c) || u_hasBinaryProperty(c, UCHAR_IDEOGRAPHIC) ? C_CJK : C_SEP;
+    if (u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK))
+        return C_ALNUM;
+    return C_SEP;
+}
+
+/* Marks every Han character that OpenCC changes on its own (a Traditional form). One
+ * conversion call with one character per line keeps phrases from forming. */
+static int build_trad_table(void)
+{
+    kb_buf in;
+    kb_buf_init(&in, 0);
+    uint32_t *cps = kb_xmalloc(sizeof(uint32_t) * 65536);
+    size_t n = 0;
+    for (uint32_t cp = 0x3400; cp < 0xFFFF; cp++) {
+        if (g.cls[cp] != C_CJK)
+            continue;
+        UErrorCode st = U_ZERO_ERROR;
+        if (uscript_getScript((UChar32)cp, &st) != USCRIPT_HAN)
+            continue;
+        char u8[4];
+        int k = 0;
+        U8_APPEND_UNSAFE(u8, k, cp);
+        kb_buf_add(&in, u8, (size_t)k);
+        kb_buf_addc(&in, '\n');
+        cps[n++] = cp;
+    }
+    char *out = opencc_convert_utf8(g.cc, in.data, in.len);
+    int ok = out != NULL;
+    if (ok) {
+        const char *p = out;
+        for (size_t i = 0; i < n && *p; i++) {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            char u8[4];
+            int k = 0;
+            U8_APPEND_UNSAFE(u8, k, cps[i]);
+            if (len != (size_t)k || memcmp(p, u8, len) != 0)
+                g.trad[cps[i] >> 3] |= (uint8_t)(1u << (cps[i] & 7));
+            if (!nl)
+                break;
+            p = nl + 1;
+        }
+        opencc_convert_utf8_free(out);
+    }
+    free(cps);
+    kb_buf_free(&in);
+    return ok;
+}
+
+static void global_init(void)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    g.nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
+    if (U_FAILURE(st)) {
+        g.status = KB_EINTERNAL;
+        snprintf(g.msg, sizeof g.msg, "cannot load ICU NFKC_Casefold: %s", u_errorName(st));
+        return;
+    }
+    for (uint32_t cp = 0; cp < 65536; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            g.cls[cp] = C_SEP;
+            g.map[cp] = (uint16_t)cp;
+            continue;
+        }
+        if (cp < 0x80) {
+            g.map[cp] = (uint16_t)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+            g.cls[cp] = classify((UChar32)cp);
+            continue;
+        }
+        UChar src = (UChar)cp;
+        UChar dst[32];
+        st = U_ZERO_ERROR;
+        int32_t n = unorm2_normalize(g.nfkc_cf, &src, 1, dst, 32, &st);
+        if (U_FAILURE(st) || n > 1 || (n == 1 && U16_IS_SURROGATE(dst[0]))) {
+            g.map[cp] = (uint16_t)cp;
+            g.cls[cp] = C_MULTI;
+        } else if (n == 0) {
+            g.map[cp] = (uint16_t)cp;
+            g.cls[cp] = C_IGNORE;
+        } else {
+            g.map[cp] = dst[0];
+            g.cls[cp] = classify(dst[0]);
+        }
+    }
+    const char *cfg = getenv("KEDB_OPENCC_CONFIG");
+    const char *tries[] = { cfg, "/usr/share/opencc/tw2sp.json", "tw2sp.json", "t2s.json" };
+    g.cc = (opencc_t)-1;
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0] && g.cc == (opencc_t)-1; i++)
+        if (tries[i] && *tries[i])
+            g.cc = opencc_open(tries[i]);
+    if (g.cc == (opencc_t)-1) {
+        g.status = KB_EINTERNAL;
+        snprintf(g.msg, sizeof g.msg, "cannot load OpenCC tw2sp.json: %s", opencc_error());
+        return;
+    }
+    if (!build_trad_table()) {
+        g.status = KB_EINTERNAL;
+        snprintf(g.msg, sizeof g.msg, "OpenCC conversion failed: %s", opencc_error());
+        return;
+    }
+    g.status = KB_OK;
+}
+
+/* One character after normalisation, with the original byte range it came from. */
+typedef struct {
+    uint32_t cp;
+    uint32_t start;
+    uint32_t end;
+    uint8_t cls;
+} ch;
+
+/* A buffered query token (so the last one can be made a prefix). */
+typedef struct {
+    size_t off;   /* into qtok text buffer */
+    size_t len;
+    size_t stem_off;
+    size_t stem_len; /* 0 = no stem */
+    size_t start;
+    size_t end;
+} qtok;
+
+struct kb_tokenizer {
+    struct sb_stemmer *stemmer;
+    ch *chars;
+    size_t nchars;
+    size_t capchars;
+    ch *run; /* converted CJK run */
+    size_t caprun;
+    kb_buf tmp;
+    kb_buf conv;
+    qtok *q;
+    size_t nq;
+    size_t capq;
+    kb_buf qtext;
+    UBreakIterator *words; /* Chinese word break iterator, opened on first use */
+};
+
+kb_status kb_tokenizer_new(kb_tokenizer **out, kb_err *err)
+{
+    *out = NULL;
+    pthread_once(&g.once, global_init);
+    if (g.status != KB_OK)
+        return kb_err_set(err, g.status, "%s", g.msg);
+    kb_tokenizer *t = kb_xcalloc(1, sizeof *t);
+    t->stemmer = sb_stemmer_new("english", NULL);
+    if (!t->stemmer) {
+        free(t);
+        return kb_err_set(err, KB_ENOMEM, "cannot create the English stemmer");
+    }
+    kb_buf_init(&t->tmp, 0);
+    kb_buf_init(&t->conv, 0);
+    kb_buf_init(&t->qtext, 0);
+    *out = t;
+    return KB_OK;
+}
+
+void kb_tokenizer_free(kb_tokenizer *t)
+{
+    if (!t)
+        return;
+    sb_stemmer_delete(t->stemmer);
+    if (t->words)
+        ubrk_close(t->words);
+    free(t->chars);
+    free(t->run);
+    free(t->q);
+    kb_buf_free(&t->tmp);
+    kb_buf_free(&t->conv);
+    kb_buf_free(&t->qtext);
+    free(t);
+}
+
+static void push_ch(kb_tokenizer *t, uint32_t cp, size_t start, size_t end, uint8_t cls)
+{
+    if (cls == C_SEP && t->nchars && t->chars[t->nchars - 1].cls == C_SEP) {
+        t->chars[t->nchars - 1].end = (uint32_t)end;
+        return;
+    }
+    if (t->nchars == t->capchars) {
+        t->capchars = t->capchars ? t->capchars * 2 : 256;
+        t->chars = kb_xrealloc(t->chars, t->capchars * sizeof *t->chars);
+    }
+    t->chars[t->nchars++] = (ch){ cp, (uint32_t)start, (uint32_t)end, cls };
+}
+
+/* Decodes one UTF-8 code point at p[*i]; returns -1 for an invalid sequence (and skips
+ * one byte). */
+static int32_t next_cp(const char *p, size_t len, size_t *i)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t k = *i;
+    unsigned c = s[k];
+    if (c < 0x80) {
+        *i = k + 1;
+        return (int32_t)c;
+    }
+    int n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        *i = k + 1;
+        return -1;
+    }
+    if (k + (size_t)n >= len) {
+        *i = k + 1;
+        return -1;
+    }
+    for (int j = 1; j <= n; j++) {
+        unsigned cc = s[k + (size_t)j];
+        if ((cc & 0xC0) != 0x80) {
+            *i = k + 1;
+            return -1;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+        *i = k + 1;
+        return -1;
+    }
+    *i = k + (size_t)n + 1;
+    return (int32_t)cp;
+}
+
+/* Step 1: decode and normalise text into t->chars. */
+static void decode(kb_tokenizer *t, const char *text, size_t len)
+{
+    t->nchars = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t start = i;
+        if ((unsigned char)text[i] == RAW_MARK) {
+            size_t j = i + 1;
+            while (j < len && (unsigned char)text[j] > 0x20)
+                j++;
+            push_ch(t, 0, start, j, C_RAW);
+            i = j;
+            continue;
+        }
+        int32_t cp = next_cp(text, len, &i);
+        if (cp < 0) {
+            push_ch(t, ' ', start, i, C_SEP);
+            continue;
+        }
+        if (cp < 65536) {
+            uint8_t cls = g.cls[cp];
+            if (cls == C_IGNORE)
+                continue;
+            if (cls != C_MULTI) {
+                push_ch(t, g.map[cp], start, i, cls);
+                continue;
+            }
+        }
+        UChar src[2];
+        int32_t ns = 0;
+        U16_APPEND_UNSAFE(src, ns, cp);
+        UChar dst[32];
+        UErrorCode st = U_ZERO_ERROR;
+        int32_t nd = unorm2_normalize(g.nfkc_cf, src, ns, dst, 32, &st);
+        if (U_FAILURE(st)) {
+            push_ch(t, (uint32_t)cp, start, i, classify(cp));
+            continue;
+        }
+        for (int32_t k = 0; k < nd;) {
+            UChar32 c;
+            U16_NEXT(dst, k, nd, c);
+            uint8_t cls = classify(c);
+            push_ch(t, (uint32_t)c, start, i, cls);
+        }
+    }
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+    int k = 0;
+    U8_APPEND_UNSAFE(out, k, cp);
+    return (size_t)k;
+}
+
+/* Converts the CJK run chars[a, b) to Simplified when it holds a Traditional character;
+ * the result (with original offsets, spread evenly when the length changed) is in
+ * t->run[0, *n). */
+static void convert_run(kb_tokenizer *t, size_t a, size_t b, size_t *n)
+{
+    size_t len = b - a;
+    int need = 0;
+    for (size_t i = a; i < b && !need; i++)
+        need = is_trad(t->chars[i].cp);
+    if (len + 1 > t->caprun) {
+        t->caprun = (len + 1) * 2;
+        t->run = kb_xrealloc(t->run, t->caprun * sizeof *t->run);
+    }
+    if (!need) {
+        memcpy(t->run, t->chars + a, len * sizeof *t->run);
+        *n = len;
+        return;
+    }
+    kb_buf_reset(&t->conv);
+    for (size_t i = a; i < b; i++) {
+        char u8[4];
+        kb_buf_add(&t->conv, u8, put_utf8(u8, t->chars[i].cp));
+    }
+    char *out = opencc_convert_utf8(g.cc, t->conv.data, t->conv.len);
+    if (!out) {
+        memcpy(t->run, t->chars + a, len * sizeof *t->run);
+        *n = len;
+        return;
+    }
+    size_t olen = strlen(out);
+    size_t m = 0;
+    for (size_t i = 0; i < olen;) {
+        int32_t cp = next_cp(out, olen, &i);
+        if (cp < 0)
+            continue;
+        if (m + 1 > t->caprun) {
+            t->caprun = (m + 1) * 2;
+            t->run = kb_xrealloc(t->run, t->caprun * sizeof *t->run);
+        }
+        t->run[m++] = (ch){ (uint32_t)cp, 0, 0, C_CJK };
+    }
+    opencc_convert_utf8_free(out);
+    for (size_t i = 0; i < m; i++) {
+        size_t src = m == len ? i : i * len / m;
+        size_t srcend = m == len ? i : ((i + 1) * len + m - 1) / m - 1;
+        if (srcend >= len)
+            srcend = len - 1;
+        if (srcend < src)
+            srcend = src;
+        t->run[i].start = t->chars[a + src].start;
+        t->run[i].end = t->chars[a + srcend].end;
+    }
+    *n = m;
+}
+
+/* Word parts: a connector-joined word splits at connectors, and a part with exactly one
+ * letter/digit change splits there too. */
+static int is_digit_cp(uint32_t cp)
+{
+    return cp < 0x80 ? (cp >= '0' && cp <= '9') : u_isdigit((UChar32)cp);
+}
+
+typedef struct {
+    size_t a, b; /* chars index range */
+} span;
+
+/* Splits chars[a, b) (all C_ALNUM) at a single letter/digit change. Returns 1 or 2 spans. */
+static int split_alnum(const ch *c, size_t a, size_t b, span out[2])
+{
+    size_t changes = 0, at = 0;
+    for (size_t i = a + 1; i < b; i++) {
+        if (is_digit_cp(c[i].cp) != is_digit_cp(c[i - 1].cp)) {
+            changes++;
+            at = i;
+        }
+    }
+    if (changes == 1) {
+        out[0] = (span){ a, at };
+        out[1] = (span){ at, b };
+        return 2;
+    }
+    out[0] = (span){ a, b };
+    return 1;
+}
+
+/* Encodes chars[a, b) as UTF-8 into buf (reset first), at most MAX_TOKEN_BYTES bytes. */
+static void encode(kb_buf *buf, const ch *c, size_t a, size_t b, size_t max)
+{
+    kb_buf_reset(buf);
+    for (size_t i = a; i < b; i++) {
+        char u8[4];
+        size_t k = put_utf8(u8, c[i].cp);
+        if (max && buf->len + k > max)
+            break;
+        kb_buf_add(buf, u8, k);
+    }
+}
+
+static int ascii_alpha(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return 0;
+    return 1;
+}
+
+size_t kb_tokenize_stem(kb_tokenizer *t, const char *word, size_t len, char *out)
+{
+    if (len > 60) {
+        memcpy(out, word, len > 63 ? 63 : len);
+        out[len > 63 ? 63 : len] = '\0';
+        return len > 63 ? 63 : len;
+    }
+    const sb_symbol *s = sb_stemmer_stem(t->stemmer, (const sb_symbol *)word, (int)len);
+    int n = s ? sb_stemmer_length(t->stemmer) : 0;
+    if (!s || n <= 0 || n > 63) {
+        memcpy(out, word, len);
+        out[len] = '\0';
+        return len;
+    }
+    memcpy(out, s, (size_t)n);
+    out[n] = '\0';
+    return (size_t)n;
+}
+
+/* Emission state for one kb_tokenize call. */
+typedef struct {
+    kb_tokenizer *t;
+    int mode;
+    kb_token_fn fn;
+    void *ctx;
+    int rc;
+    const char *text;
+} emit;
+
+static void qpush(kb_tokenizer *t, const char *tok, size_t len, const char *stem, size_t slen,
+                  size_t start, size_t end)
+{
+    if (t->nq == t->capq) {
+        t->capq = t->capq ? t->capq * 2 : 16;
+        t->q = kb_xrealloc(t->q, t->capq * sizeof *t->q);
+    }
+    qtok *q = &t->q[t->nq++];
+    q->off = t->qtext.len;
+    q->len = len;
+    kb_buf_add(&t->qtext, tok, len);
+    q->stem_off = t->qtext.len;
+    q->stem_len = slen;
+    kb_buf_add(&t->qtext, stem, slen);
+    q->start = start;
+    q->end = end;
+}
+
+/* Emits one word part (lower-case already): document side the word and its stem
+ * colocated; query side buffered. */
+static void emit_part(emit *e, const ch *c, size_t a, size_t b)
+{
+    kb_tokenizer *t = e->t;
+    if (e->rc)
+        return;
+    encode(&t->tmp, c, a, b, MAX_TOKEN_BYTES);
+    if (t->tmp.len == 0)
+        return;
+    char stem[64];
+    size_t slen = 0;
+    if (t->tmp.len >= 3 && ascii_alpha(t->tmp.data, t->tmp.len)) {
+        slen = kb_tokenize_stem(t, t->tmp.data, t->tmp.len, stem);
+        if (slen == t->tmp.len && memcmp(stem, t->tmp.data, slen) == 0)
+            slen = 0;
+    }
+    if (e->mode & KB_TOK_QUERY) {
+        qpush(t, t->tmp.data, t->tmp.len, stem, slen, c[a].start, c[b - 1].end);
+        return;
+    }
+    e->rc = e->fn(e->ctx, 0, t->tmp.data, t->tmp.len, c[a].start, c[b - 1].end);
+    if (!e->rc && slen)
+        e->rc = e->fn(e->ctx, KB_TOK_COLOCATED, stem, slen, c[a].start, c[b - 1].end);
+}
+
+static void emit_cjk(emit *e, const ch *c, size_t n)
+{
+    kb_tokenizer *t = e->t;
+    char u8[8];
+    if (n == 1) {
+        size_t k = put_utf8(u8, c[0].cp);
+        if (e->mode & KB_TOK_QUERY)
+            qpush(t, u8, k, "", 0, c[0].start, c[0].end);
+        else if (!e->rc)
+            e->rc = e->fn(e->ctx, 0, u8, k, c[0].start, c[0].end);
+        return;
+    }
+    for (size_t i = 0; i + 1 < n && !e->rc; i++) {
+        size_t k = put_utf8(u8, c[i].cp);
+        k += put_utf8(u8 + k, c[i + 1].cp);
+        if (e->mode & KB_TOK_QUERY)
+            qpush(t, u8, k, "", 0, c[i].start, c[i + 1].end);
+        else
+            e->rc = e->fn(e->ctx, 0, u8, k, c[i].start, c[i + 1].end);
+    }
+    if (!(e->mode & KB_TOK_QUERY) && !e->rc) {
+        size_t k = put_utf8(u8, c[n - 1].cp);
+        e->rc = e->fn(e->ctx, KB_TOK_COLOCATED, u8, k, c[n - 1].start, c[n - 1].end);
+    }
+}
+
+/* Segment walker shared by tokenize, segments and normalize. */
+typedef struct {
+    void (*cjk)(void *st, const ch *c, size_t n);
+    void (*word)(void *st, const ch *c, size_t a, size_t b);
+    void (*raw)(void *st, const ch *c);
+    void (*other)(void *st, const ch *c);
+    int (*stopped)(void *st);
+} walker;
+
+static void walk(kb_tokenizer *t, const walker *w, void *st)
+{
+    const ch *c = t->chars;
+    size_t n = t->nchars;
+    size_t i = 0;
+    while (i < n && !w->stopped(st)) {
+        if (c[i].cls == C_CJK) {
+            size_t j = i;
+            while (j < n && c[j].cls == C_CJK)
+                j++;
+            size_t m;
+            convert_run(t, i, j, &m);
+            w->cjk(st, t->run, m);
+            i = j;
+        } else if (c[i].cls == C_ALNUM) {
+            size_t j = i + 1;
+            for (;;) {
+                while (j < n && c[j].cls == C_ALNUM)
+                    j++;
+                if (j + 1 < n && c[j].cls == C_CONN && c[j + 1].cls == C_ALNUM)
+                    j++;
+                else
+                    break;
+            }
+            w->word(st, c, i, j);
+            i = j;
+        } else if (c[i].cls == C_RAW) {
+            w->raw(st, &c[i]);
+            i++;
+        } else {
+            if (w->other)
+                w->other(st, &c[i]);
+            i++;
+        }
+    }
+}
+
+static void tk_cjk(void *st, const ch *c, size_t n)
+{
+    emit_cjk(st, c, n);
+}
+
+static void tk_word(void *st, const ch *c, size_t a, size_t b)
+{
+    emit *e = st;
+    size_t i = a;
+    while (i < b && !e->rc) {
+        size_t j = i;
+        while (j < b && c[j].cls == C_ALNUM)
+            j++;
+        span sp[2];
+        int ns = split_alnum(c, i, j, sp);
+        for (int k = 0; k < ns; k++)
+            emit_part(e, c, sp[k].a, sp[k].b);
+        i = j + 1; /* skip the connector */
+    }
+}
+
+static void tk_raw(void *st, const ch *r)
+{
+    emit *e = st;
+    size_t a = r->start + 1;
+    size_t len = r->end - a;
+    if (len > MAX_RAW_BYTES)
+        len = MAX_RAW_BYTES;
+    if (!len)
+        return;
+    if (e->mode & KB_TOK_QUERY)
+        qpush(e->t, e->text + a, len, "", 0, r->start, r->end);
+    else
+        e->rc = e->fn(e->ctx, 0, e->text + a, len, r->start, r->end);
+}
+
+static int tk_stopped(void *st)
+{
+    return ((emit *)st)->rc != 0;
+}
+
+kb_status kb_tokenize(kb_tokenizer *t, const char *text, size_t len, int mode, kb_token_fn fn,
+                      void *ctx)
+{
+    decode(t, text, len);
+    emit e = { t, mode, fn, ctx, 0, text };
+    t->nq = 0;
+    kb_buf_reset(&t->qtext);
+    const walker w = { tk_cjk, tk_word, tk_raw, NULL, tk_stopped };
+    walk(t, &w, &e);
+    /* Query tokens were buffered so that only the last one becomes a prefix. */
+    for (size_t i = 0; (mode & KB_TOK_QUERY) && i < t->nq && !e.rc; i++) {
+        const qtok *q = &t->q[i];
+        int last_prefix = (mode & KB_TOK_PREFIX) && i + 1 == t->nq;
+        if (q->stem_len && !last_prefix)
+            e.rc = fn(ctx, 0, t->qtext.data + q->stem_off, q->stem_len, q->start, q->end);
+        else
+            e.rc = fn(ctx, 0, t->qtext.data + q->off, q->len, q->start, q->end);
+    }
+    return (kb_status)e.rc;
+}
+
+/* --- segments --- */
+
+typedef struct {
+    kb_tokenizer *t;
+    kb_segment_fn fn;
+    void *ctx;
+    const char *text;
+    int rc;
+    kb_buf out;
+} segst;
+
+static void sg_cjk(void *st, const ch *c, size_t n)
+{
+    segst *s = st;
+    kb_buf_reset(&s->out);
+    for (size_t i = 0; i < n; i++) {
+        char u8[4];
+        kb_buf_add(&s->out, u8, put_utf8(u8, c[i].cp));
+    }
+    s->rc = s->fn(s->ctx, KB_SEG_CJK, s->out.data, s->out.len, n, c[0].start, c[n - 1].end);
+}
+
+static void sg_word(void *st, const ch *c, size_t a, size_t b)
+{
+    segst *s = st;
+    encode(&s->out, c, a, b, 0);
+    s->rc = s->fn(s->ctx, KB_SEG_WORD, s->out.data, s->out.len, b - a, c[a].start,
+                  c[b - 1].end);
+}
+
+static void sg_raw(void *st, const ch *c)
+{
+    segst *s = st;
+    kb_buf_reset(&s->out);
+    kb_buf_add(&s->out, s->text + c->start, c->end - c->start);
+    s->rc = s->fn(s->ctx, KB_SEG_RAW, s->out.data, s->out.len, 1, c->start, c->end);
+}
+
+static int sg_stopped(void *st)
+{
+    return ((segst *)st)->rc != 0;
+}
+
+kb_status kb_tokenize_segments(kb_tokenizer *t, const char *text, size_t len, kb_segment_fn fn,
+                               void *ctx)
+{
+    decode(t, text, len);
+    segst s = { t, fn, ctx, text, 0, { 0 } };
+    kb_buf_init(&s.out, 0);
+    const walker w = { sg_cjk, sg_word, sg_raw, NULL, sg_stopped };
+    walk(t, &w, &s);
+    kb_buf_free(&s.out);
+    return (kb_status)s.rc;
+}
+
+/* --- normalize --- */
+
+typedef struct {
+    kb_buf *out;
+    const char *text;
+} normst;
+
+static void nm_cjk(void *st, const ch *c, size_t n)
+{
+    normst *s = st;
+    for (size_t i = 0; i < n; i++) {
+        char u8[4];
+        kb_buf_add(s->out, u8, put_utf8(u8, c[i].cp));
+    }
+}
+
+static void nm_word(void *st, const ch *c, size_t a, size_t b)
+{
+    normst *s = st;
+    for (size_t i = a; i < b; i++) {
+        char u8[4];
+        kb_buf_add(s->out, u8, put_utf8(u8, c[i].cp));
+    }
+}
+
+static void nm_raw(void *st, const ch *c)
+{
+    normst *s = st;
+    kb_buf_add(s->out, s->text + c->start, c->end - c->start);
+}
+
+static void nm_other(void *st, const ch *c)
+{
+    normst *s = st;
+    if (c->cls == C_SEP) {
+        kb_buf_addc(s->out, ' ');
+        return;
+    }
+    char u8[4];
+    kb_buf_add(s->out, u8, put_utf8(u8, c->cp));
+}
+
+static int nm_stopped(void *st)
+{
+    (void)st;
+    return 0;
+}
+
+kb_status kb_tokenize_normalize(kb_tokenizer *t, const char *text, size_t len, kb_buf *out)
+{
+    decode(t, text, len);
+    normst s = { out, text };
+    const walker w = { nm_cjk, nm_word, nm_raw, nm_other, nm_stopped };
+    walk(t, &w, &s);
+    return KB_OK;
+}
+
+/* --- CJK words --- */
+
+kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
+                                void *ctx)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    u_strFromUTF8(NULL, 0, &ulen, run, (int32_t)len, &st);
+    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
+        return KB_EINVAL;
+    UChar *u = kb_xmalloc(sizeof(UChar) * ((size_t)ulen + 1));
+    st = U_ZERO_ERROR;
+    u_strFromUTF8(u, ulen + 1, NULL, run, (int32_t)len, &st);
+    /* Opening a dictionary break iterator costs milliseconds: keep one per tokenizer. */
+    if (U_SUCCESS(st) && !t->words)
+        t->words = ubrk_open(UBRK_WORD, "zh", NULL, 0, &st);
+    UBreakIterator *bi = t->words;
+    if (U_SUCCESS(st) && bi)
+        ubrk_setText(bi, u, ulen, &st);
+    kb_status rc = KB_OK;
+    if (U_FAILURE(st) || !bi) {
+        free(u);
+        return fn(ctx, run, len) ? KB_EINTERNAL : KB_OK;
+    }
+    /* Collect pieces as UTF-16 ranges with their character counts. */
+    size_t np = 0, cap = 16;
+    int32_t(*pc)[2] = kb_xmalloc(sizeof *pc * cap);
+    int32_t prev = ubrk_first(bi);
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
+        if (np == cap) {
+            cap *= 2;
+            pc = kb_xrealloc(pc, sizeof *pc * cap);
+        }
+        pc[np][0] = prev;
+        pc[np][1] = b;
+        np++;
+        prev = b;
+    }
+    /* Merge single characters: a run of singles pairs up (卡|纸 -> 卡纸); an odd one out
+     * joins the word just before the run (打印|机 -> 打印机), or, with none, the word after
+     * it, or the last pair. */
+    size_t nw = 0;
+    int32_t(*w)[2] = kb_xmalloc(sizeof *w * (np + 1));
+    size_t i = 0;
+    while (i < np) {
+        if (u_countChar32(u + pc[i][0], pc[i][1] - pc[i][0]) >= 2) {
+            w[nw][0] = pc[i][0];
+            w[nw][1] = pc[i][1];
+            nw++;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < np && u_countChar32(u + pc[j][0], pc[j][1] - pc[j][0]) == 1)
+            j++;
+        size_t s = i;
+        if ((j - i) % 2 == 1) {
+            if (nw > 0 && w[nw - 1][1] == pc[i][0]) {
+                w[nw - 1][1] = pc[i][1];
+                s++;
+            } else if (j - i == 1 && j < np) {
+                pc[j][0] = pc[i][0]; /* joins the next word */
+                i = j;
+                continue;
+            }
+        }
+        for (; s < j; s += 2) {
+            size_t last = s + 1 < j ? s + 1 : s;
+            if (s + 3 == j + 0 && (j - s) == 3)
+                last = s + 2; /* odd tail: one triple */
+            w[nw][0] = pc[s][0];
+            w[nw][1] = pc[last][1];
+            nw++;
+            if (last == s + 2)
+                s++;
+        }
+        i = j;
+    }
+    char *buf = kb_xmalloc((size_t)ulen * 3 + 4);
+    for (size_t k = 0; k < nw && rc == KB_OK; k++) {
+        int32_t blen = 0;
+        st = U_ZERO_ERROR;
+        u_strToUTF8(buf, ulen * 3 + 4, &blen, u + w[k][0], w[k][1] - w[k][0], &st);
+        if (U_SUCCESS(st) && blen > 0 && fn(ctx, buf, (size_t)blen))
+            rc = KB_EINTERNAL;
+    }
+    free(buf);
+    free(w);
+    free(pc);
+    free(u);
+    return rc;
+}
+
+/* --- FTS5 registration --- */
+
+#include <sqlite3.h>
+
+static int fts_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
+{
+    (void)ctx;
+    (void)argv;
+    (void)argc;
+    kb_tokenizer *t;
+    if (kb_tokenizer_new(&t, NULL) != KB_OK) {
+        *out = NULL;
+        return SQLITE_ERROR;
+    }
+    *out = (Fts5Tokenizer *)t;
+    return SQLITE_OK;
+}
+
+static void fts_delete(Fts5Tokenizer *p)
+{
+    kb_tokenizer_free((kb_tokenizer *)p);
+}
+
+typedef struct {
+    void *fctx;
+    int (*x)(void *, int, const char *, int, int, int);
+} fts_cb;
+
+static int fts_token(void *ctx, int flags, const char *tok, size_t len, size_t start,
+                     size_t end)
+{
+    fts_cb *c = ctx;
+    return c->x(c->fctx, flags & KB_TOK_COLOCATED ? FTS5_TOKEN_COLOCATED : 0, tok, (int)len,
+                (int)start, (int)end);
+}
+
+static int fts_tokenize(Fts5Tokenizer *p, void *fctx, int flags, const char *text, int len,
+                        int (*x)(void *, int, const char *, int, int, int))
+{
+    fts_cb c = { fctx, x };
+    int mode = KB_TOK_DOCUMENT;
+    if (flags & FTS5_TOKENIZE_QUERY)
+        mode = KB_TOK_QUERY | (flags & FTS5_TOKENIZE_PREFIX ? KB_TOK_PREFIX : 0);
+    if (len <= 0)
+        return SQLITE_OK;
+    return (int)kb_tokenize((kb_tokenizer *)p, text, (size_t)len, mode, fts_token, &c);
+}
+
+kb_status kb_tokenize_register(sqlite3 *db, kb_err *err)
+{
+    pthread_once(&g.once, global_init);
+    if (g.status != KB_OK)
+        return kb_err_set(err, g.status, "%s", g.msg);
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+        return kb_err_set(err, KB_EDB, "fts5 is not available: %s", sqlite3_errmsg(db));
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (!api)
+        return kb_err_set(err, KB_EDB, "fts5 is not available");
+    fts5_tokenizer tok = { fts_create, fts_delete, fts_tokenize };
+    if (api->xCreateTokenizer(api, "kedb", NULL, &tok, NULL) != SQLITE_OK)
+        return kb_err_set(err, KB_EDB, "cannot register tokenizer: %s", sqlite3_errmsg(db));
+    return KB_OK;
+}
+
+kb_status kb_tokenize_filter_token(kb_tokenizer *t, const char *key, const char *value,
+                                   kb_buf *out)
+{
+    kb_buf_addc(out, (char)RAW_MARK);
+    kb_buf_adds(out, key);
+    kb_buf_addc(out, '=');
+    size_t start = out->len;
+    kb_tokenize_normalize(t, value, strlen(value), out);
+    /* trim, and turn inner white space into '_' so the token stays one */
+    size_t w = start;
+    for (size_t i = start; i < out->len; i++) {
+        unsigned char c = (unsigned char)out->data[i];
+        if (c <= 0x20 || c == RAW_MARK) {
+            if (w > start && out->data[w - 1] != '_')
+                out->data[w++] = '_';
+            continue;
+        }
+        out->data[w++] = (char)c;
+    }
+    while (w > start && out->data[w - 1] == '_')
+        w--;
+    size_t max = start + 150;
+    if (w > max) {
+        w = max;
+        while (w > start && ((unsigned char)out->data[w] & 0xC0) == 0x80)
+            w--;
+    }
+    out->len = w;
+    out->data[w] = '\0';
+    return KB_OK;
+}
