@@ -117,7 +117,7 @@ kb_status kb_query_parse(kb_tokenizer *t, const char *in, size_t inlen, kb_query
     kb_query *q = kb_xcalloc(1, sizeof *q);
     int negate_next = 0;
     int pending_or = 0;
-    kb_qitem *last = NULL;
+    int have_last = 0; /* items move on realloc: refer to the previous one by index */
     size_t i = 0;
     while (i < len) {
         size_t w;
@@ -144,7 +144,7 @@ kb_status kb_query_parse(kb_tokenizer *t, const char *in, size_t inlen, kb_query
             size_t wl = b - a;
             if ((wl == 2 && memcmp(word, "OR", 2) == 0) || (wl == 1 && word[0] == '|') ||
                 (wl == 2 && memcmp(word, "||", 2) == 0)) {
-                pending_or = last != NULL;
+                pending_or = have_last;
                 continue;
             }
             if ((wl == 3 && memcmp(word, "AND", 3) == 0) || (wl == 2 && memcmp(word, "&&", 2) == 0))
@@ -198,10 +198,10 @@ kb_status kb_query_parse(kb_tokenizer *t, const char *in, size_t inlen, kb_query
             it->negated = 1;
             negate_next = 0;
         }
-        if (pending_or && last && !it->negated && !last->negated)
+        if (pending_or && q->nitems >= 2 && !it->negated && !q->items[q->nitems - 2].negated)
             q->items[q->nitems - 2].or_next = 1;
         pending_or = 0;
-        last = it;
+        have_last = 1;
     }
     /* Search as you type: a last bare word without a space after it is also a prefix. */
     if (q->nitems && len && !is_space_at(p, len, len - 1, &(size_t){ 0 })) {
@@ -574,6 +574,39 @@ static void item_expr(bld *b, const kb_qitem *it, kb_tier tier, int plain)
     kb_buf_addc(b->out, ')');
 }
 
+/* Consecutive bare one-word items that spell a multi-word synonym ("blue screen"): returns
+ * how many items (2 or 3) and sets *group, else 0. */
+static size_t multiword_synonym(const bld *b, const kb_query *q, size_t i, long long *group)
+{
+    if (!b->syn)
+        return 0;
+    for (size_t n = 3; n >= 2; n--) {
+        if (i + n > q->nitems)
+            continue;
+        kb_buf j;
+        kb_buf_init(&j, 0);
+        int ok = 1;
+        for (size_t k = i; k < i + n && ok; k++) {
+            const kb_qitem *it = &q->items[k];
+            ok = it->nsegs == 1 && it->segs[0].kind == KB_SEG_WORD && !it->negated &&
+                 !it->quoted && !it->or_next && !it->prefix;
+            if (k > i)
+                kb_buf_addc(&j, ' ');
+            kb_buf_adds(&j, it->segs[0].text);
+        }
+        long long g = -1;
+        for (size_t t = 0; ok && t < b->syn->n && g < 0; t++)
+            if (strcmp(b->syn->terms[t].norm, j.data) == 0)
+                g = b->syn->terms[t].group;
+        kb_buf_free(&j);
+        if (g >= 0) {
+            *group = g;
+            return n;
+        }
+    }
+    return 0;
+}
+
 static void filter_expr(bld *b, const kb_query *q, const char *key)
 {
     int n = 0;
@@ -629,6 +662,32 @@ kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer
             if (!first)
                 kb_buf_adds(out, tier == KB_TIER_ANY ? " OR " : " AND ");
             first = 0;
+            long long g;
+            size_t nw = tier == KB_TIER_ANY ? 0 : multiword_synonym(&b, q, i, &g);
+            if (nw) {
+                /* the words as typed, or any other term of their synonym group */
+                const char *seen[MAX_ALTS + 1];
+                size_t nseen = 0;
+                kb_buf_adds(out, "((");
+                for (size_t k = i; k < i + nw; k++) {
+                    if (k > i)
+                        kb_buf_adds(out, " AND ");
+                    item_expr(&b, &q->items[k], tier, 0);
+                }
+                kb_buf_addc(out, ')');
+                for (size_t k = 0; k < syn->n && nseen < MAX_ALTS; k++) {
+                    const syn_term *st = &syn->terms[k];
+                    if (st->group != g || seen_before(seen, nseen, st->norm))
+                        continue;
+                    seen[nseen++] = st->norm;
+                    kb_buf_adds(out, " OR ");
+                    const char *w[1] = { st->norm };
+                    phrase(&b, w, 1, 0);
+                }
+                kb_buf_addc(out, ')');
+                i += nw - 1;
+                continue;
+            }
             /* an OR chain: a OR b OR c */
             int chain = it->or_next;
             if (chain)

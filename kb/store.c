@@ -879,6 +879,23 @@ long long kb_store_generation(kb_store *s)
     return v * 1000003LL + sqlite3_total_changes(s->db);
 }
 
+kb_status kb_store_check(kb_store *s, kb_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "check");
+    kb_status rc = KB_OK;
+    while (rc == KB_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v && strcmp(v, "ok") != 0)
+            rc = kb_err_set(err, KB_EDB, "database check: %s", v);
+    }
+    sqlite3_finalize(st);
+    if (rc == KB_OK)
+        rc = exec(s, "INSERT INTO kb_fts(kb_fts, rank) VALUES('integrity-check', 0)", err);
+    return rc;
+}
+
 kb_status kb_store_optimize(kb_store *s, kb_err *err)
 {
     return exec(s, "INSERT INTO kb_fts(kb_fts) VALUES('optimize'); PRAGMA optimize;", err);

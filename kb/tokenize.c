@@ -509,7 +509,7 @@ static void emit_part(emit *e, const ch *c, size_t a, size_t b)
         return;
     char stem[64];
     size_t slen = 0;
-    if (t->tmp.len >= 3 && ascii_alpha(t->tmp.data, t->tmp.len)) {
+    if (t->tmp.len >= 3 && t->tmp.len <= 40 && ascii_alpha(t->tmp.data, t->tmp.len)) {
         slen = kb_tokenize_stem(t, t->tmp.data, t->tmp.len, stem);
         if (slen == t->tmp.len && memcmp(stem, t->tmp.data, slen) == 0)
             slen = 0;

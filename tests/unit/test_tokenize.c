@@ -1,0 +1,182 @@
+/* Tokenizer: normalisation, CJK bigrams, word parts, stems, offsets, hostile input. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kb_buf.h"
+#include "kb_tokenize.h"
+
+typedef struct {
+    kb_buf out;      /* tokens joined by ' ', colocated ones prefixed by '+' */
+    const char *src; /* text tokenized, to check offsets */
+    int bad_offsets;
+} collect;
+
+static int on_token(void *ctx, int flags, const char *tok, size_t len, size_t start, size_t end)
+{
+    collect *c = ctx;
+    if (c->out.len)
+        kb_buf_addc(&c->out, ' ');
+    if (flags & KB_TOK_COLOCATED)
+        kb_buf_addc(&c->out, '+');
+    kb_buf_add(&c->out, tok, len);
+    if (start >= end || end > strlen(c->src))
+        c->bad_offsets++;
+    return 0;
+}
+
+/* Returns the token list of text in the given mode (caller frees). */
+static char *toks(kb_tokenizer *t, const char *text, int mode)
+{
+    collect c;
+    kb_buf_init(&c.out, 0);
+    c.src = text;
+    c.bad_offsets = 0;
+    kb_tokenize(t, text, strlen(text), mode, on_token, &c);
+    CHECK_INT_EQ(c.bad_offsets, 0);
+    return kb_buf_detach(&c.out, NULL);
+}
+
+#define CHECK_TOKS(t, text, mode, want)                                                        \
+    do {                                                                                       \
+        char *got_ = toks((t), (text), (mode));                                                \
+        CHECK_STR_EQ(got_, (want));                                                            \
+        free(got_);                                                                            \
+    } while (0)
+
+static char *norm(kb_tokenizer *t, const char *text)
+{
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_tokenize_normalize(t, text, strlen(text), &b);
+    return kb_buf_detach(&b, NULL);
+}
+
+#define CHECK_NORM(t, text, want)                                                              \
+    do {                                                                                       \
+        char *got_ = norm((t), (text));                                                        \
+        CHECK_STR_EQ(got_, (want));                                                            \
+        free(got_);                                                                            \
+    } while (0)
+
+static int on_word(void *ctx, const char *w, size_t len)
+{
+    kb_buf *b = ctx;
+    if (b->len)
+        kb_buf_addc(b, '|');
+    kb_buf_add(b, w, len);
+    return 0;
+}
+
+static void check_words(kb_tokenizer *t, const char *run, const char *want)
+{
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_tokenize_cjk_words(t, run, strlen(run), on_word, &b);
+    CHECK_STR_EQ(kb_buf_str(&b), want);
+    kb_buf_free(&b);
+}
+
+static int on_offset(void *ctx, int flags, const char *tok, size_t len, size_t start,
+                     size_t end)
+{
+    (void)flags;
+    (void)tok;
+    (void)len;
+    kb_buf *b = ctx;
+    kb_buf_addf(b, "%zu-%zu,", start, end);
+    return 0;
+}
+
+int main(void)
+{
+    kb_tokenizer *t = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_tokenizer_new(&t, &err), KB_OK);
+    if (!t)
+        return CHECK_DONE("test_tokenize");
+
+    /* Chinese: overlapping bigrams, last character colocated on the document side. */
+    CHECK_TOKS(t, "打印机卡纸", KB_TOK_DOCUMENT, "打印 印机 机卡 卡纸 +纸");
+    CHECK_TOKS(t, "打印机卡纸", KB_TOK_QUERY, "打印 印机 机卡 卡纸");
+    CHECK_TOKS(t, "卡", KB_TOK_DOCUMENT, "卡");
+    CHECK_TOKS(t, "卡", KB_TOK_QUERY, "卡");
+    /* Traditional becomes Simplified, with Taiwan vocabulary (印表機 -> 打印机). */
+    CHECK_TOKS(t, "印表機卡紙", KB_TOK_QUERY, "打印 印机 机卡 卡纸");
+    CHECK_NORM(t, "伺服器無法連線", "服务器无法连接");
+    CHECK_NORM(t, "網路設定", "网络设置");
+    /* Simplified text is left alone. */
+    CHECK_NORM(t, "服务器无法连接", "服务器无法连接");
+    /* Full-width forms and case fold. */
+    CHECK_NORM(t, "ＯＲＡ－０１０１７", "ora-01017");
+    CHECK_TOKS(t, "ＯＲＡ－０１０１７", KB_TOK_QUERY, "ora 01017");
+    CHECK_NORM(t, "Outlook", "outlook");
+
+    /* Script changes split words. */
+    CHECK_TOKS(t, "Outlook报错0x800CCC0E", KB_TOK_DOCUMENT, "outlook 报错 +错 0x800ccc0e");
+
+    /* Codes and identifiers split into parts at connectors and one letter/digit change. */
+    CHECK_TOKS(t, "ORA-01017", KB_TOK_QUERY, "ora 01017");
+    CHECK_TOKS(t, "KB2918614", KB_TOK_QUERY, "kb 2918614");
+    CHECK_TOKS(t, "0x800CCC0E", KB_TOK_QUERY, "0x800ccc0e");
+    CHECK_TOKS(t, "192.168.1.10", KB_TOK_QUERY, "192 168 1 10");
+    CHECK_TOKS(t, "E_ACCESSDENIED", KB_TOK_QUERY, "e accessdeni");
+    CHECK_TOKS(t, "C:\\Windows\\System32", KB_TOK_QUERY, "c window system 32");
+    CHECK_TOKS(t, "HTTP 503", KB_TOK_QUERY, "http 503");
+    /* A trailing dot is no connector. */
+    CHECK_TOKS(t, "192.168.1.10.", KB_TOK_QUERY, "192 168 1 10");
+
+    /* English stems: document side colocated, query side instead of the word. */
+    CHECK_TOKS(t, "Printers printing", KB_TOK_DOCUMENT, "printers +printer printing +print");
+    CHECK_TOKS(t, "printers", KB_TOK_QUERY, "printer");
+    /* The last token of a prefix query stays as typed. */
+    CHECK_TOKS(t, "printing", KB_TOK_QUERY | KB_TOK_PREFIX, "printing");
+    CHECK_TOKS(t, "printers printi", KB_TOK_QUERY | KB_TOK_PREFIX, "printer printi");
+
+    /* Raw filter tokens. */
+    kb_buf f;
+    kb_buf_init(&f, 0);
+    kb_tokenize_filter_token(t, "tag", "Blue  Screen", &f);
+    CHECK_STR_EQ(f.data, "\x1ftag=blue_screen");
+    CHECK_TOKS(t, f.data, KB_TOK_DOCUMENT, "tag=blue_screen");
+    kb_buf_reset(&f);
+    kb_tokenize_filter_token(t, "product", "印表機", &f);
+    CHECK_STR_EQ(f.data, "\x1fproduct=打印机");
+    kb_buf_free(&f);
+
+    /* Offsets point into the original text, also after Traditional conversion. */
+    kb_buf off;
+    kb_buf_init(&off, 0);
+    kb_tokenize(t, "a 卡紙", strlen("a 卡紙"), KB_TOK_QUERY, on_offset, &off);
+    CHECK_STR_EQ(off.data, "0-1,2-8,");
+    kb_buf_free(&off);
+
+    /* Chinese words for the loose tier: stray single characters join a neighbour. */
+    check_words(t, "打印机卡纸", "打印机|卡纸");
+    check_words(t, "服务器无法连接", "服务器|无法|连接");
+    check_words(t, "蓝屏", "蓝屏");
+
+    /* Hostile input: invalid UTF-8, NUL bytes, control characters, huge tokens. */
+    const char bad[] = "ab\xff\xfe cd\xe6\x89 \xf4\x90\x80\x80 ef";
+    CHECK_TOKS(t, bad, KB_TOK_QUERY, "ab cd ef");
+    const char nul[] = { 'a', 'b', 0, 'c', 'd' };
+    collect c;
+    kb_buf_init(&c.out, 0);
+    c.src = "abcde";
+    c.bad_offsets = 0;
+    kb_tokenize(t, nul, sizeof nul, KB_TOK_DOCUMENT, on_token, &c);
+    CHECK_STR_EQ(kb_buf_str(&c.out), "ab cd");
+    kb_buf_free(&c.out);
+    char *longw = malloc(5001);
+    memset(longw, 'x', 5000);
+    longw[5000] = '\0';
+    char *lt = toks(t, longw, KB_TOK_DOCUMENT);
+    CHECK(strlen(lt) <= 64);
+    free(lt);
+    free(longw);
+    CHECK_TOKS(t, "", KB_TOK_DOCUMENT, "");
+    CHECK_TOKS(t, "\"*()-:^", KB_TOK_QUERY, "");
+
+    kb_tokenizer_free(t);
+    return CHECK_DONE("test_tokenize");
+}
