@@ -23,7 +23,9 @@ kb_status kb_store_begin(kb_store *s, kb_err *err);
 kb_status kb_store_commit(kb_store *s, kb_err *err);
 void kb_store_rollback(kb_store *s);
 
-/* Inserts or replaces the item with d->id (and keeps the index exact). Sets d->rowid. */
+/* Inserts or replaces the item with d->id (and keeps the index exact). Sets d->rowid.
+ * Outside a transaction the write is atomic on its own; inside one (kb_store_begin), the
+ * caller rolls the transaction back when it fails. Same for delete and synonyms. */
 kb_status kb_store_doc_put(kb_store *s, kb_doc *d, kb_err *err);
 /* Loads the full item with this id. *out is freed with kb_doc_free(). KB_ENOTFOUND if
  * there is none. */
