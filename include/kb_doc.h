@@ -37,7 +37,7 @@ typedef struct {
     char *cause;
     char *workaround;
     char *fix;
-    char *text;        /* plain text of the whole body, for indexing */
+    char *text;        /* plain text of the body outside the sections above */
     char *source;      /* the file as written (front matter + Markdown) */
     char *html;        /* rendered body HTML, raw HTML and unsafe links removed */
     kb_field *fields;  /* every front-matter key in file order */

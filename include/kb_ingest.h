@@ -1,5 +1,6 @@
 #ifndef KB_INGEST_H
 #define KB_INGEST_H
+#include <signal.h>
 #include <stddef.h>
 
 #include "kb_doc.h"
@@ -10,7 +11,8 @@
  * data[0..len). path is used for messages and stored in the record. On success *out is a
  * new record (free with kb_doc_free()) with the known-error sections filled from front
  * matter or from body headings, text set to the plain text of the body, html set to the
- * rendered and sanitised body, and hash set. On failure *out is NULL, err says why
+ * rendered and sanitised body, and hash set. For known errors and tickets, text holds
+ * only the body outside the recognised sections (their text is in the section fields). On failure *out is NULL, err says why
  * (KB_EPARSE, KB_ETOOBIG, KB_EINVAL) and *line (if not NULL) is the 1-based line of the
  * problem, or 0 when it concerns the whole file. */
 kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc **out,
@@ -45,6 +47,10 @@ typedef struct {
     kb_ingest_fail_fn on_fail;
     kb_ingest_progress_fn on_progress;
     void *ctx;
+    /* When not NULL and *stop becomes non-zero (e.g. from a signal handler), the run ends
+     * after the current file: what was done so far is committed, removals and synonyms are
+     * skipped, and KB_EIO ("interrupted") is returned. */
+    const volatile sig_atomic_t *stop;
 } kb_ingest_opts;
 
 /* Indexes every *.md file below the given directories into s. Incremental: files whose
