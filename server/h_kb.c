@@ -1,0 +1,78 @@
+/* GET /api/v1/kb/{id}. */
+#include <string.h>
+
+#include "kb_doc.h"
+#include "kb_store.h"
+#include "srv.h"
+
+static int valid_id(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > KB_MAX_ID_BYTES)
+        return 0;
+    for (const char *p = id; *p; p++) {
+        char c = *p;
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static json_t *fields_json(const kb_doc *d)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < d->nfields; i++) {
+        const kb_field *f = &d->fields[i];
+        json_t *v;
+        if (f->is_list) {
+            v = json_array();
+            for (size_t j = 0; j < f->nvals; j++)
+                json_array_append_new(v, srv_json_str(f->vals[j]));
+        } else {
+            v = srv_json_str(f->nvals ? f->vals[0] : "");
+        }
+        json_t *key = srv_json_str(f->key); /* the key as valid UTF-8 */
+        json_object_set_new(o, json_string_value(key), v);
+        json_decref(key);
+    }
+    return o;
+}
+
+kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *id = srv_req_param(rq, "id");
+    if (!id || !valid_id(id))
+        return kb_err_set(err, KB_EINVAL,
+                          "invalid id: use 1 to %u letters, digits, '.', '_' or '-'",
+                          KB_MAX_ID_BYTES);
+    kb_store *s;
+    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_doc *d = NULL;
+    rc = kb_store_doc_get(s, id, &d, err);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "id", srv_json_str(d->id));
+    json_object_set_new(o, "type", srv_json_str(d->type));
+    json_object_set_new(o, "title", srv_json_str(d->title));
+    json_object_set_new(o, "status", srv_json_str(d->status));
+    json_object_set_new(o, "version", srv_json_str(d->version));
+    json_object_set_new(o, "updated", srv_json_str(d->updated));
+    json_object_set_new(o, "path", srv_json_str(d->path));
+    json_object_set_new(o, "symptom", srv_json_str(d->symptom));
+    json_object_set_new(o, "cause", srv_json_str(d->cause));
+    json_object_set_new(o, "workaround", srv_json_str(d->workaround));
+    json_object_set_new(o, "fix", srv_json_str(d->fix));
+    json_object_set_new(o, "fields", fields_json(d));
+    json_object_set_new(o, "source", srv_json_str(d->source));
+    json_object_set_new(o, "html", srv_json_str(d->html));
+    kb_doc_free(d);
+    rs->json = o;
+    return KB_OK;
+}

@@ -1,0 +1,169 @@
+/* GET /api/v1/search and GET /api/v1/complete. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "kb_doc.h"
+#include "kb_search.h"
+#include "srv.h"
+
+#define DEFAULT_LIMIT 10u
+#define MAX_OFFSET 10000u
+#define MAX_COMPLETIONS 10u
+
+static const char *const known_types[] = {
+    KB_TYPE_KNOWN_ERROR, KB_TYPE_ARTICLE, KB_TYPE_DOCUMENT, KB_TYPE_TICKET,
+};
+
+static const char *const known_statuses[] = {
+    "draft", "published", "retired", "in_review", "superseded", "scrapped", "closed", "any",
+};
+
+static int one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* True when s has nothing but ASCII white space (or is NULL). */
+static int blank(const char *s)
+{
+    if (!s)
+        return 1;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
+            return 0;
+    return 1;
+}
+
+/* A copy of q shortened to the longest query kb_search accepts (cut at a character
+ * boundary): overlong input is not an error a person should see. Caller frees. */
+static char *clip_query(const char *q)
+{
+    size_t len = strlen(q);
+    return kb_xstrndup(q, srv_utf8_cut(q, len, KB_SEARCH_MAX_QUERY));
+}
+
+static json_t *hit_json(const kb_search_hit *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", srv_json_str(h->id));
+    json_object_set_new(o, "type", srv_json_str(h->type));
+    json_object_set_new(o, "title", srv_json_str(h->title));
+    json_object_set_new(o, "snippet", srv_json_str(h->snippet));
+    json_object_set_new(o, "score", json_real(h->score));
+    json_object_set_new(o, "workaround", srv_json_str(h->workaround));
+    json_object_set_new(o, "status", srv_json_str(h->status));
+    json_object_set_new(o, "version", srv_json_str(h->version));
+    json_object_set_new(o, "updated", srv_json_str(h->updated));
+    kb_buf url;
+    kb_buf_init(&url, 0);
+    kb_buf_adds(&url, "/api/v1/kb/");
+    srv_pct_encode(&url, h->id ? h->id : "");
+    json_object_set_new(o, "url", srv_json_str(kb_buf_str(&url)));
+    kb_buf_free(&url);
+    return o;
+}
+
+kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *q = srv_req_query(rq, "q");
+    const char *type = srv_req_query(rq, "type");
+    const char *status = srv_req_query(rq, "status");
+    const char *v;
+    size_t limit = DEFAULT_LIMIT;
+    size_t offset = 0;
+
+    v = srv_req_query(rq, "limit");
+    if (v && *v && (srv_parse_size(v, KB_SEARCH_MAX_LIMIT, &limit) != 0 || limit == 0))
+        return kb_err_set(err, KB_EINVAL, "limit must be a whole number from 1 to %d",
+                          KB_SEARCH_MAX_LIMIT);
+    v = srv_req_query(rq, "offset");
+    if (v && *v && srv_parse_size(v, MAX_OFFSET, &offset) != 0)
+        return kb_err_set(err, KB_EINVAL, "offset must be a whole number from 0 to %u",
+                          MAX_OFFSET);
+    if (type && *type && !one_of(type, known_types, sizeof known_types / sizeof *known_types))
+        return kb_err_set(err, KB_EINVAL,
+                          "unknown type; use known_error, article, document or ticket");
+    if (status && *status &&
+        !one_of(status, known_statuses, sizeof known_statuses / sizeof *known_statuses))
+        return kb_err_set(err, KB_EINVAL,
+                          "unknown status; use draft, published, retired, in_review, "
+                          "superseded, scrapped, closed or any");
+
+    if (blank(q)) {
+        json_t *o = json_object();
+        json_object_set_new(o, "query", json_string(""));
+        json_object_set_new(o, "total", json_integer(0));
+        json_object_set_new(o, "total_exact", json_true());
+        json_object_set_new(o, "took_ms", json_real(0.0));
+        json_object_set_new(o, "did_you_mean", json_null());
+        json_object_set_new(o, "hits", json_array());
+        rs->json = o;
+        return KB_OK;
+    }
+
+    kb_store *s;
+    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    char *query = clip_query(q);
+    kb_search_opts opts = {
+        .q = query,
+        .type = (type && *type) ? type : NULL,
+        .status = (status && *status) ? status : NULL,
+        .limit = limit,
+        .offset = offset,
+    };
+    kb_search_result *r = NULL;
+    rc = kb_search_run(s, &opts, &r, err);
+    free(query);
+    if (rc != KB_OK)
+        return rc;
+
+    json_t *o = json_object();
+    json_object_set_new(o, "query", srv_json_str(r->query));
+    json_object_set_new(o, "total", json_integer(r->total));
+    json_object_set_new(o, "total_exact", json_boolean(r->total_exact));
+    json_object_set_new(o, "took_ms", json_real(r->took_ms));
+    json_object_set_new(o, "did_you_mean",
+                        r->did_you_mean ? srv_json_str(r->did_you_mean) : json_null());
+    json_t *hits = json_array();
+    for (size_t i = 0; i < r->nhits; i++)
+        json_array_append_new(hits, hit_json(&r->hits[i]));
+    json_object_set_new(o, "hits", hits);
+    kb_search_result_free(r);
+    rs->json = o;
+    return KB_OK;
+}
+
+kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *q = srv_req_query(rq, "q");
+    json_t *list = json_array();
+    char *query = clip_query(q ? q : "");
+    if (!blank(query)) {
+        kb_store *s;
+        char **v = NULL;
+        size_t n = 0;
+        kb_status rc = srv_req_store(rq, &s, err);
+        if (rc == KB_OK)
+            rc = kb_search_complete(s, query, MAX_COMPLETIONS, &v, &n, err);
+        if (rc != KB_OK) {
+            free(query);
+            json_decref(list);
+            return rc;
+        }
+        for (size_t i = 0; i < n && i < MAX_COMPLETIONS; i++)
+            json_array_append_new(list, srv_json_str(v[i]));
+        kb_search_strings_free(v, n);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "query", srv_json_str(query));
+    json_object_set_new(o, "completions", list);
+    free(query);
+    rs->json = o;
+    return KB_OK;
+}

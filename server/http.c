@@ -1,0 +1,476 @@
+/* The only file that uses libmicrohttpd: daemon set-up, per-request state, body collection
+ * with a cap, target parsing, routing, status mapping, error bodies, headers and the access
+ * log line. Handlers (h_*.c) only fill a srv_resp. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "kb_alloc.h"
+#include "kb_log.h"
+#include "pool.h"
+
+#define MEMORY_LIMIT ((size_t)64 * 1024)  /* per connection: request line + headers + I/O */
+#define CONNECTION_TIMEOUT 30u           /* seconds of inactivity */
+#define PER_IP_LIMIT 256u
+#define CONNECTION_LIMIT 1024u
+#define MAX_DISCARD ((size_t)16 * 1024 * 1024) /* body bytes skipped before hanging up */
+#define LOG_CUT 200u                     /* bytes of path and of query in the access log */
+
+#define JSON_TYPE "application/json; charset=utf-8"
+
+struct srv_http {
+    struct MHD_Daemon *daemon;
+    srv_app *app;
+    unsigned port;
+};
+
+/* Per-request state: created by the URI callback, freed by the completion callback. */
+typedef struct {
+    char *target;          /* raw request target as received (path?query) */
+    size_t target_len;
+    struct timespec t0;
+    int started;           /* the access handler has seen the headers */
+    int too_big;           /* the body passed SRV_MAX_BODY */
+    size_t discarded;      /* body bytes dropped after too_big */
+    kb_buf body;
+    char method[16];
+    unsigned status;       /* status we queued, 0 when none */
+    size_t bytes;          /* body bytes of our response */
+} conn_state;
+
+/* --- status mapping: the one table --- */
+
+static const struct {
+    kb_status code;
+    unsigned http;
+} status_map[] = {
+    { KB_ENOTFOUND, 404 },
+    { KB_EINVAL, 400 },
+    { KB_EPARSE, 400 },
+    { KB_EEXIST, 409 },
+    { KB_ETOOBIG, 413 },
+};
+
+static unsigned http_status(kb_status code)
+{
+    for (size_t i = 0; i < sizeof status_map / sizeof status_map[0]; i++)
+        if (status_map[i].code == code)
+            return status_map[i].http;
+    return 500;
+}
+
+/* The only detail a 500 body gives. */
+static const char *short_reason(kb_status code)
+{
+    switch (code) {
+    case KB_EDB: return "database error";
+    case KB_EIO: return "i/o error";
+    case KB_ENOMEM: return "out of memory";
+    default: return "internal error";
+    }
+}
+
+/* --- state --- */
+
+static conn_state *state_new(const char *target)
+{
+    conn_state *st = kb_xcalloc(1, sizeof *st);
+    st->target_len = strlen(target);
+    st->target = kb_xstrndup(target, st->target_len);
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    kb_buf_init(&st->body, SRV_MAX_BODY);
+    return st;
+}
+
+static void state_free(conn_state *st)
+{
+    if (!st)
+        return;
+    free(st->target);
+    kb_buf_free(&st->body);
+    free(st);
+}
+
+/* --- responses --- */
+
+/* Queues body (malloc'd; always consumed) with the common headers. */
+static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned status,
+                             char *body, size_t len, const char *ctype, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    int is_json = strncmp(ctype, "application/json", 16) == 0;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, is_json ? "no-store" : "no-cache");
+    if (strncmp(ctype, "text/html", 9) == 0) {
+        MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'");
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    }
+    if (allow && *allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    st->status = status;
+    st->bytes = len;
+    return ok;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, conn_state *st, unsigned status,
+                                  json_t *o, const char *allow)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    json_decref(o);
+    if (!s)
+        return MHD_NO;
+    return reply(c, st, status, s, strlen(s), JSON_TYPE, allow);
+}
+
+/* {"error":{"code":"<kb_status_name>","message":"..."}} */
+static enum MHD_Result reply_error(struct MHD_Connection *c, conn_state *st, unsigned status,
+                                   kb_status code, const char *msg, const char *allow)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(kb_status_name(code)));
+    json_object_set_new(e, "message", srv_json_str(msg && *msg ? msg : kb_status_name(code)));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    return reply_json(c, st, status, o, allow);
+}
+
+/* --- request target --- */
+
+static kb_status add_query_arg(srv_req *rq, const char *p, size_t len, kb_err *err)
+{
+    const char *eq = memchr(p, '=', len);
+    size_t name_raw = eq ? (size_t)(eq - p) : len;
+    size_t name_len;
+    size_t value_len = 0;
+    char *name = srv_pct_decode(p, name_raw, 1, &name_len);
+    char *value = eq ? srv_pct_decode(eq + 1, len - name_raw - 1, 1, &value_len)
+                     : kb_xstrdup("");
+    kb_status rc = KB_OK;
+    if (memchr(name, '\0', name_len) || !srv_utf8_valid(name, name_len))
+        rc = kb_err_set(err, KB_EINVAL, "a query parameter name is not valid UTF-8 text");
+    else if (memchr(value, '\0', value_len))
+        rc = kb_err_set(err, KB_EINVAL, "query parameter '%.40s' contains a NUL byte", name);
+    else if (!srv_utf8_valid(value, value_len))
+        rc = kb_err_set(err, KB_EINVAL, "query parameter '%.40s' is not valid UTF-8", name);
+    if (rc != KB_OK) {
+        free(name);
+        free(value);
+        return rc;
+    }
+    rq->query = kb_xrealloc(rq->query, (rq->nquery + 1) * sizeof *rq->query);
+    rq->query[rq->nquery].name = name;
+    rq->query[rq->nquery].value = value;
+    rq->nquery++;
+    return KB_OK;
+}
+
+/* Splits q[0..len) on '&' into decoded arguments ('+' is a space). */
+static kb_status parse_query(srv_req *rq, const char *q, size_t len, kb_err *err)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *amp = memchr(q + i, '&', len - i);
+        size_t end = amp ? (size_t)(amp - q) : len;
+        if (end > i) {
+            kb_status rc = add_query_arg(rq, q + i, end - i, err);
+            if (rc != KB_OK)
+                return rc;
+        }
+        i = end + 1;
+    }
+    return KB_OK;
+}
+
+/* --- dispatch --- */
+
+static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_state *st,
+                                const char *method)
+{
+    const char *target = st->target;
+    const char *qmark = memchr(target, '?', st->target_len);
+    size_t path_len = qmark ? (size_t)(qmark - target) : st->target_len;
+
+    srv_req rq;
+    memset(&rq, 0, sizeof rq);
+    rq.app = app;
+    rq.method = method;
+    rq.body = st->body; /* moved: st->body is re-initialised below */
+    kb_buf_init(&st->body, SRV_MAX_BODY);
+
+    srv_resp rs;
+    memset(&rs, 0, sizeof rs);
+    rs.status = 200;
+    kb_err err;
+    kb_err_clear(&err);
+    enum MHD_Result ok;
+
+    size_t dlen;
+    char *path = srv_pct_decode(target, path_len, 0, &dlen);
+    rq.path = path;
+    if (memchr(path, '\0', dlen) || !srv_utf8_valid(path, dlen)) {
+        ok = reply_error(c, st, 400, KB_EINVAL, "the path is not valid UTF-8 text", NULL);
+        goto out;
+    }
+    if (qmark && parse_query(&rq, qmark + 1, st->target_len - path_len - 1, &err) != KB_OK) {
+        ok = reply_error(c, st, 400, err.code, err.msg, NULL);
+        goto out;
+    }
+
+    srv_match m;
+    srv_route_match(&rq, method, target, path_len, &m);
+    if (!m.handler) {
+        char msg[160];
+        kb_status code = KB_ENOTFOUND;
+        if (m.status == 405) {
+            code = KB_EINVAL;
+            snprintf(msg, sizeof msg, "method %.16s is not allowed here; allowed: %s", method,
+                     m.allow);
+        } else if (m.status == 400) {
+            code = KB_EINVAL;
+            snprintf(msg, sizeof msg, "%s", m.why ? m.why : "bad request");
+        } else {
+            snprintf(msg, sizeof msg, "no such route");
+        }
+        ok = reply_error(c, st, m.status, code, msg, m.status == 405 ? m.allow : NULL);
+        goto out;
+    }
+
+    kb_status rc = m.handler(&rq, &rs, &err);
+    if (rq.store) {
+        srv_pool_put(app->pool, rq.store);
+        rq.store = NULL;
+    }
+    if (rc != KB_OK) {
+        json_decref(rs.json);
+        free(rs.body);
+        unsigned status = http_status(rc);
+        if (status >= 500) {
+            kb_log(KB_LOG_ERROR, "%s %.*s: %s: %s", method, (int)srv_utf8_cut(path, dlen, LOG_CUT),
+                   path, kb_status_name(rc), err.msg);
+            ok = reply_error(c, st, status, rc, short_reason(rc), NULL);
+        } else {
+            ok = reply_error(c, st, status, rc, err.msg, NULL);
+        }
+    } else if (rs.json) {
+        free(rs.body);
+        ok = reply_json(c, st, rs.status ? rs.status : 200, rs.json, NULL);
+    } else {
+        ok = reply(c, st, rs.status ? rs.status : 200, rs.body ? rs.body : kb_xstrdup(""),
+                   rs.body_len, rs.content_type ? rs.content_type : "application/octet-stream",
+                   NULL);
+    }
+out:
+    srv_req_clear(&rq);
+    free(path);
+    return ok;
+}
+
+/* --- MHD callbacks --- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    return state_new(uri ? uri : "");
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    srv_app *app = cls;
+    (void)version;
+    conn_state *st = *con_cls;
+    if (!st) {
+        st = state_new(url ? url : "");
+        *con_cls = st;
+    }
+    if (!st->started) {
+        st->started = 1;
+        snprintf(st->method, sizeof st->method, "%s", method);
+        if (st->target_len > SRV_MAX_TARGET)
+            return reply_error(c, st, 414, KB_ETOOBIG, "the request URL is longer than 8 KiB",
+                               NULL);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (n > SRV_MAX_BODY)
+                return reply_error(c, st, 413, KB_ETOOBIG,
+                                   "the request body is larger than 1 MiB", NULL);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!st->too_big && kb_buf_add(&st->body, upload_data, n) != KB_OK) {
+            st->too_big = 1;
+            kb_buf_free(&st->body);
+        }
+        if (st->too_big) {
+            /* Chunked bodies have no length up front: skip the rest, answer 413 at the end,
+             * but hang up on a client that will not stop. */
+            st->discarded += n;
+            if (st->discarded > MAX_DISCARD)
+                return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (st->too_big)
+        return reply_error(c, st, 413, KB_ETOOBIG, "the request body is larger than 1 MiB",
+                           NULL);
+    return dispatch(app, c, st, st->method);
+}
+
+/* Appends s[0..len) cut to max bytes, with bytes outside printable ASCII as %XX. */
+static void log_part(kb_buf *b, const char *s, size_t len, size_t max)
+{
+    size_t n = len < max ? len : max;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch <= 0x20 || ch >= 0x7f || ch == '"')
+            kb_buf_addf(b, "%%%02X", ch);
+        else
+            kb_buf_addc(b, (char)ch);
+    }
+    if (len > max)
+        kb_buf_adds(b, "...");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    conn_state *st = *con_cls;
+    if (!st)
+        return;
+    *con_cls = NULL;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - st->t0.tv_sec) * 1e3 +
+                (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e6;
+    if (kb_log_enabled(KB_LOG_INFO)) {
+        kb_buf line;
+        kb_buf_init(&line, 0);
+        const char *q = memchr(st->target, '?', st->target_len);
+        size_t path_len = q ? (size_t)(q - st->target) : st->target_len;
+        log_part(&line, st->target, path_len, LOG_CUT);
+        if (q) {
+            kb_buf_addc(&line, '?');
+            log_part(&line, q + 1, st->target_len - path_len - 1, LOG_CUT);
+        }
+        char status[16];
+        if (st->status)
+            snprintf(status, sizeof status, "%u", st->status);
+        else
+            snprintf(status, sizeof status, "-");
+        kb_log(KB_LOG_INFO, "access method=%s path=%s status=%s bytes=%zu ms=%.1f%s",
+               st->method[0] ? st->method : "-", kb_buf_str(&line), status, st->bytes, ms,
+               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+        kb_buf_free(&line);
+    }
+    state_free(st);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t len = strlen(msg);
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+        msg[--len] = '\0';
+    kb_log(KB_LOG_WARN, "http: %s", msg);
+}
+
+/* --- daemon --- */
+
+kb_status srv_http_start(srv_app *app, const srv_http_opts *opts, srv_http **out, kb_err *err)
+{
+    *out = NULL;
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(opts->host, NULL, &hints, &ai);
+    if (gai != 0 || !ai)
+        return kb_err_set(err, KB_EINVAL, "cannot resolve host '%s': %s", opts->host,
+                          gai_strerror(gai));
+    struct sockaddr_storage addr;
+    memset(&addr, 0, sizeof addr);
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
+        memcpy(a6, ai->ai_addr, sizeof *a6);
+        a6->sin6_port = htons((uint16_t)opts->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
+        memcpy(a4, ai->ai_addr, sizeof *a4);
+        a4->sin_port = htons((uint16_t)opts->port);
+    }
+    freeaddrinfo(ai);
+
+    srv_http *h = kb_xcalloc(1, sizeof *h);
+    h->app = app;
+    h->daemon = MHD_start_daemon(
+        flags, (uint16_t)opts->port, NULL, NULL, on_access, app,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opts->threads ? opts->threads : 1),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
+        MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, app,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+        MHD_OPTION_END);
+    if (!h->daemon) {
+        free(h);
+        return kb_err_set(err, KB_EIO, "cannot listen on %s port %u", opts->host, opts->port);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon,
+                                                           MHD_DAEMON_INFO_BIND_PORT);
+    h->port = (info && info->port) ? info->port : opts->port;
+    *out = h;
+    return KB_OK;
+}
+
+unsigned srv_http_port(const srv_http *h)
+{
+    return h->port;
+}
+
+void srv_http_stop(srv_http *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->daemon);
+    free(h);
+}

@@ -1,0 +1,163 @@
+/* kedb-server: command line, signals, start and orderly stop. */
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "http.h"
+#include "kb_log.h"
+#include "pool.h"
+#include "srv.h"
+
+#define DEFAULT_PORT 8080u
+#define DEFAULT_THREADS 4u
+#define MAX_THREADS 256u
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kedb-server --db PATH [--host ADDR] [--port N] [--web DIR] [--threads N] "
+            "[-v]\n"
+            "Serves the kedb search API and the search page.\n"
+            "  --db PATH      knowledge-base database made by kedb-index (required)\n"
+            "  --host ADDR    address to listen on (default 127.0.0.1)\n"
+            "  --port N       TCP port, 0 = any free port (default 8080); the port in use is\n"
+            "                 printed as 'listening on http://HOST:PORT'\n"
+            "  --web DIR      directory of the static search page (default web)\n"
+            "  --threads N    worker threads (default 4)\n"
+            "  -v, --verbose  debug logging\n"
+            "  -h, --help     this text\n");
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    size_t v;
+    if (srv_parse_size(s, max, &v) != 0)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "db", required_argument, NULL, 'd' },
+        { "host", required_argument, NULL, 'H' },
+        { "port", required_argument, NULL, 'p' },
+        { "web", required_argument, NULL, 'w' },
+        { "threads", required_argument, NULL, 't' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *db = NULL;
+    const char *web = "web";
+    srv_http_opts hopts = { .host = "127.0.0.1", .port = DEFAULT_PORT,
+                            .threads = DEFAULT_THREADS };
+    int verbose = 0;
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, ":vh", longopts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'H': hopts.host = optarg; break;
+        case 'w': web = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        case 'p':
+            if (parse_uint(optarg, 65535, &hopts.port) != 0) {
+                fprintf(stderr, "kedb-server: invalid --port '%s' (0-65535)\n", optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            if (parse_uint(optarg, MAX_THREADS, &hopts.threads) != 0 || hopts.threads == 0) {
+                fprintf(stderr, "kedb-server: invalid --threads '%s' (1-%u)\n", optarg,
+                        MAX_THREADS);
+                return 2;
+            }
+            break;
+        case ':':
+            fprintf(stderr, "kedb-server: option '%s' needs a value\n", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        default:
+            fprintf(stderr, "kedb-server: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "kedb-server: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (!db || !*db) {
+        fprintf(stderr, "kedb-server: --db PATH is required\n");
+        usage(stderr);
+        return 2;
+    }
+    if (!*hopts.host) {
+        fprintf(stderr, "kedb-server: --host must not be empty\n");
+        return 2;
+    }
+    kb_log_set_level(verbose ? KB_LOG_DEBUG : KB_LOG_INFO);
+    json_object_seed(0); /* before any thread creates JSON objects */
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Block the stop signals before any thread exists, so every thread inherits the mask and
+     * only sigwait() below receives them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    int status = 1;
+    kb_err err;
+    kb_err_clear(&err);
+    srv_app app;
+    memset(&app, 0, sizeof app);
+    app.db_path = db;
+    app.web_dir = web;
+    app.web_real = realpath(web, NULL);
+    if (!app.web_real)
+        kb_log(KB_LOG_WARN, "web directory '%s' not found: only the API is served", web);
+
+    srv_http *http = NULL;
+    if (srv_pool_new(db, hopts.threads, &app.pool, &err) != KB_OK) {
+        kb_log(KB_LOG_ERROR, "cannot open database '%s': %s", db, err.msg);
+        goto out;
+    }
+    if (srv_http_start(&app, &hopts, &http, &err) != KB_OK) {
+        kb_log(KB_LOG_ERROR, "cannot start server: %s", err.msg);
+        goto out;
+    }
+    const char *open_br = strchr(hopts.host, ':') ? "[" : "";
+    const char *close_br = strchr(hopts.host, ':') ? "]" : "";
+    printf("listening on http://%s%s%s:%u\n", open_br, hopts.host, close_br,
+           srv_http_port(http));
+    fflush(stdout);
+    kb_log(KB_LOG_INFO, "kedb-server started db=%s threads=%u web=%s", db, hopts.threads,
+           app.web_real ? app.web_real : "-");
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    kb_log(KB_LOG_INFO, "stopping on signal %d", sig);
+    status = 0;
+out:
+    srv_http_stop(http);
+    srv_pool_free(app.pool);
+    free(app.web_real);
+    if (status == 0)
+        kb_log(KB_LOG_INFO, "stopped");
+    return status;
+}

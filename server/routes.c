@@ -1,0 +1,120 @@
+/* The route table and the matcher. New endpoint = one row here + one handler. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "srv.h"
+
+static const struct srv_route routes[] = {
+    { "GET", "/healthz", h_healthz },
+    { "GET", "/api/v1/search", h_search },
+    { "GET", "/api/v1/complete", h_complete },
+    { "GET", "/api/v1/kb/:id", h_kb_get },
+    { NULL, "/api/*rest", NULL }, /* any other /api path is an unknown route, never a file */
+    { "GET", "/*path", h_static },
+};
+
+static void clear_params(srv_req *rq)
+{
+    for (size_t i = 0; i < rq->nparams; i++) {
+        free(rq->params[i].name);
+        free(rq->params[i].value);
+    }
+    rq->nparams = 0;
+}
+
+static void add_param(srv_req *rq, const char *name, size_t name_len, const char *raw,
+                      size_t raw_len)
+{
+    if (rq->nparams >= SRV_MAX_PARAMS)
+        return;
+    srv_kv *kv = &rq->params[rq->nparams++];
+    kv->name = kb_xstrndup(name, name_len);
+    kv->value = srv_pct_decode(raw, raw_len, 0, NULL);
+}
+
+/* Does the raw path p[0..len) (starting with '/') match pattern? Fills rq->params. */
+static int match(const char *pattern, const char *p, size_t len, srv_req *rq)
+{
+    const char *end = p + len;
+    const char *cur = p + 1;   /* after the leading '/' */
+    int more = 1;              /* a (possibly empty) path segment remains at cur */
+    const char *pat = pattern + 1;
+    for (;;) {
+        const char *pat_end = strchr(pat, '/');
+        size_t pat_len = pat_end ? (size_t)(pat_end - pat) : strlen(pat);
+        if (pat_len > 0 && pat[0] == '*') {
+            add_param(rq, pat + 1, pat_len - 1, more ? cur : end, more ? (size_t)(end - cur) : 0);
+            return 1;
+        }
+        if (!more)
+            return 0;
+        const char *seg_end = memchr(cur, '/', (size_t)(end - cur));
+        size_t seg_len = seg_end ? (size_t)(seg_end - cur) : (size_t)(end - cur);
+        if (pat_len > 0 && pat[0] == ':') {
+            if (seg_len == 0)
+                return 0;
+            add_param(rq, pat + 1, pat_len - 1, cur, seg_len);
+        } else {
+            size_t dlen;
+            char *dec = srv_pct_decode(cur, seg_len, 0, &dlen);
+            int same = dlen == pat_len && memcmp(dec, pat, pat_len) == 0;
+            free(dec);
+            if (!same)
+                return 0;
+        }
+        if (seg_end) {
+            cur = seg_end + 1;
+        } else {
+            cur = end;
+            more = 0;
+        }
+        if (!pat_end)
+            return !more;
+        pat = pat_end + 1;
+    }
+}
+
+static void allow_add(char *allow, size_t size, const char *method)
+{
+    if (strstr(allow, method))
+        return;
+    size_t used = strlen(allow);
+    int n = snprintf(allow + used, size - used, "%s%s", used ? ", " : "", method);
+    if (n < 0 || (size_t)n >= size - used)
+        allow[used] = '\0';
+}
+
+void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size_t len,
+                     srv_match *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len == 0 || raw_path[0] != '/') {
+        out->status = 400;
+        out->why = "the request target must start with '/'";
+        return;
+    }
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct srv_route *r = &routes[i];
+        int hit = match(r->pattern, raw_path, len, rq);
+        if (!hit) {
+            clear_params(rq);
+            continue;
+        }
+        if (!r->handler) {
+            clear_params(rq);
+            break;
+        }
+        if (strcmp(r->method, m) == 0) {
+            out->handler = r->handler;
+            return;
+        }
+        clear_params(rq);
+        allow_add(out->allow, sizeof out->allow, r->method);
+        if (strcmp(r->method, "GET") == 0)
+            allow_add(out->allow, sizeof out->allow, "HEAD");
+    }
+    out->status = out->allow[0] ? 405 : 404;
+}

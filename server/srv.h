@@ -1,0 +1,124 @@
+#ifndef SRV_H
+#define SRV_H
+/* Server-internal types shared by the HTTP layer (http.c), the route table (routes.c) and
+ * the handlers (h_*.c). Handlers see only this header: they never call MHD_*. */
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "kb_buf.h"
+#include "kb_err.h"
+#include "kb_store.h"
+
+/* Limits enforced by http.c before any handler runs. */
+#define SRV_MAX_TARGET 8192u          /* path + query in bytes; longer: 414 */
+#define SRV_MAX_BODY (1024u * 1024u)  /* request body in bytes; larger: 413 */
+#define SRV_MAX_PARAMS 8u             /* path parameters per route */
+#define SRV_MAX_STATIC (8u * 1024u * 1024u) /* largest static file served */
+
+typedef struct srv_pool srv_pool;
+
+/* Process-wide configuration and shared state; read-only while the daemon runs. */
+typedef struct {
+    const char *db_path;
+    const char *web_dir;   /* as given on the command line */
+    char *web_real;        /* realpath of web_dir, NULL when it does not exist */
+    srv_pool *pool;        /* kb_store handles, one per concurrent request */
+} srv_app;
+
+/* One name/value pair (query argument or path parameter), both NUL-terminated and valid
+ * UTF-8 without NUL bytes. Owned by the request. */
+typedef struct {
+    char *name;
+    char *value;
+} srv_kv;
+
+/* One request as the handlers see it. Everything is owned by http.c and valid for the
+ * duration of the handler call. */
+typedef struct {
+    const srv_app *app;
+    const char *method;    /* "GET", "POST", ... (HEAD is routed as GET) */
+    const char *path;      /* percent-decoded path */
+    srv_kv params[SRV_MAX_PARAMS];
+    size_t nparams;
+    srv_kv *query;         /* decoded query arguments in request order */
+    size_t nquery;
+    kb_buf body;           /* request body, at most SRV_MAX_BODY bytes */
+    kb_store *store;       /* taken from the pool on first srv_req_store(), NULL before */
+} srv_req;
+
+/* What a handler produces. Exactly one of json or body is used: json (owned, one
+ * reference) is serialised by http.c; otherwise body (owned, freed with free()) is sent
+ * as is with content_type (a static string). */
+typedef struct {
+    unsigned status;       /* HTTP status, 200 unless set */
+    json_t *json;
+    char *body;
+    size_t body_len;
+    const char *content_type;
+} srv_resp;
+
+/* The handler signature: reads rq, fills rs, returns KB_OK; on failure returns a status
+ * and fills err; http.c then maps the status to an HTTP error response (rs is discarded). */
+typedef kb_status (*srv_handler)(srv_req *rq, srv_resp *rs, kb_err *err);
+
+/* One row of the route table. pattern segments: literal, ":name" (one non-empty segment)
+ * or "*name" (the rest of the path, may be empty; last segment only). A row with a NULL
+ * handler reserves its pattern: matching paths answer 404 whatever the method. */
+struct srv_route {
+    const char *method;
+    const char *pattern;
+    srv_handler handler;
+};
+
+/* Result of routing one request. */
+typedef struct {
+    srv_handler handler;   /* NULL when no route accepts the request */
+    unsigned status;       /* 0 when handler is set; else 404, 405 or 400 */
+    char allow[64];        /* for 405: the methods the path accepts ("GET, HEAD") */
+    const char *why;       /* message for 400 */
+} srv_match;
+
+/* Matches method and the raw (still percent-encoded) path against the route table. On a
+ * match, stores decoded parameters in rq->params (owned by rq, released by
+ * srv_req_clear()). */
+void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size_t len,
+                     srv_match *out);
+
+/* Returns the path parameter or query argument called name (the first one when repeated),
+ * or NULL. */
+const char *srv_req_param(const srv_req *rq, const char *name);
+const char *srv_req_query(const srv_req *rq, const char *name);
+/* Borrows a database handle for the rest of the request (returned by http.c). */
+kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
+/* Frees everything rq owns except the store (http.c returns that to the pool). */
+void srv_req_clear(srv_req *rq);
+
+/* Handlers. */
+kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_healthz(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
+
+/* --- helpers (util.c) --- */
+
+/* True when p[0..len) is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+int srv_utf8_valid(const char *p, size_t len);
+/* Length of the longest prefix of p[0..len) that is at most max bytes and does not end
+ * inside a UTF-8 sequence. */
+size_t srv_utf8_cut(const char *p, size_t len, size_t max);
+/* Percent-decodes p[0..len) into a new string (free with free()); with plus, '+' becomes a
+ * space. Malformed escapes are kept literally. *out_len gets the decoded length, which
+ * may include NUL bytes. */
+char *srv_pct_decode(const char *p, size_t len, int plus, size_t *out_len);
+/* Appends s percent-encoded (everything but A-Z a-z 0-9 - . _ ~). */
+kb_status srv_pct_encode(kb_buf *b, const char *s);
+/* A new JSON string from s (NULL gives ""); invalid UTF-8 is replaced by U+FFFD so the
+ * result is never NULL. */
+json_t *srv_json_str(const char *s);
+/* Parses a decimal number 0..max from the whole of s; returns 0 on success, -1 when s is
+ * empty, not all digits or larger than max. */
+int srv_parse_size(const char *s, size_t max, size_t *out);
+
+#endif

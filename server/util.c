@@ -1,0 +1,162 @@
+#include <stdint.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "srv.h"
+
+/* Length of the valid UTF-8 sequence at p[0..len), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p, size_t len)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    if (cp >= 0xd800 && cp <= 0xdfff)
+        return 0;
+    return n;
+}
+
+int srv_utf8_valid(const char *p, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq(s + i, len - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+size_t srv_utf8_cut(const char *p, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    /* Step back over continuation bytes to the start of the sequence cut in two. */
+    while (cut > 0 && ((unsigned char)p[cut] & 0xc0u) == 0x80u)
+        cut--;
+    return cut;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *srv_pct_decode(const char *p, size_t len, int plus, size_t *out_len)
+{
+    char *out = kb_xmalloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '%' && i + 2 < len) {
+            int hi = hexval(p[i + 1]);
+            int lo = hexval(p[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out[o++] = (char)(hi * 16 + lo);
+                i += 2;
+                continue;
+            }
+        }
+        out[o++] = (plus && c == '+') ? ' ' : c;
+    }
+    out[o] = '\0';
+    if (out_len)
+        *out_len = o;
+    return out;
+}
+
+kb_status srv_pct_encode(kb_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '~';
+        kb_status rc;
+        if (plain) {
+            rc = kb_buf_addc(b, (char)c);
+        } else {
+            char esc[3] = { '%', hex[c >> 4], hex[c & 15u] };
+            rc = kb_buf_add(b, esc, sizeof esc);
+        }
+        if (rc != KB_OK)
+            return rc;
+    }
+    return KB_OK;
+}
+
+json_t *srv_json_str(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t len = strlen(s);
+    if (srv_utf8_valid(s, len)) {
+        json_t *j = json_stringn(s, len);
+        return j ? j : json_string("");
+    }
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq(u + i, len - i);
+        if (n == 0) {
+            kb_buf_adds(&b, "\xef\xbf\xbd");
+            i++;
+        } else {
+            kb_buf_add(&b, s + i, n);
+            i += n;
+        }
+    }
+    json_t *j = json_stringn(kb_buf_str(&b), b.len);
+    kb_buf_free(&b);
+    return j ? j : json_string("");
+}
+
+int srv_parse_size(const char *s, size_t max, size_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    size_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        size_t d = (size_t)(*p - '0');
+        if (d > max || v > (max - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,869 @@
+#!/usr/bin/env python3
+"""End-to-end API tests for kedb-server (python3 standard library only).
+
+Indexes tests/data into a temporary database with $KEDB_BIN/kedb-index, starts
+$KEDB_BIN/kedb-server on a free 127.0.0.1 port, runs table-driven cases over real HTTP,
+stops the server with SIGTERM and checks that it exits 0 without sanitizer reports.
+Prints one line per failed case and ends with "test_api: N passed, N failed".
+KEDB_VALGRIND=1 runs the server under valgrind (longer timeouts).
+"""
+import http.client
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.abspath(os.environ.get("KEDB_BIN", os.path.join(ROOT, "build/test/bin")))
+VALGRIND = os.environ.get("KEDB_VALGRIND", "0") == "1"
+DATA = os.path.join(ROOT, "tests", "data")
+WEB = os.path.join(ROOT, "web")
+HOST = "127.0.0.1"
+SLOW = 6 if VALGRIND else 1
+TIMEOUT = 10 * SLOW  # seconds per request
+STOP_TIMEOUT = 60 if VALGRIND else 10
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+try:
+    sys.stdout.reconfigure(errors="backslashreplace")
+except AttributeError:
+    pass
+
+PASSED = 0
+FAILED = 0
+PORT = 0
+
+
+class Fail(Exception):
+    pass
+
+
+def need(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+SERVER = None  # the server process while it should be running
+DEADLINE = time.time() + 600 * SLOW  # a hung server must not hang the test run
+
+
+def case(name, fn, needs_server=True):
+    """Runs one named case; fn raises Fail (or anything) to fail it."""
+    global PASSED, FAILED
+    try:
+        if needs_server and SERVER is not None and SERVER.poll() is not None:
+            raise Fail("server not running (exit status %d)" % SERVER.returncode)
+        if time.time() > DEADLINE:
+            raise Fail("not run: the test run passed its time limit")
+        fn()
+        PASSED += 1
+    except Fail as e:
+        FAILED += 1
+        print("FAIL %s: %s" % (name, e))
+    except Exception as e:  # a crash of the case is a failure too, never a silent pass
+        FAILED += 1
+        print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+    sys.stdout.flush()
+
+
+# --- HTTP helpers -------------------------------------------------------------------------
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lower-case names
+        self.body = body
+        self._json = None
+
+    @property
+    def json(self):
+        if self._json is None:
+            ctype = self.headers.get("content-type", "")
+            need(ctype == "application/json; charset=utf-8",
+                 "content-type %r is not JSON" % ctype)
+            try:
+                self._json = json.loads(self.body.decode("utf-8"))
+            except ValueError as e:
+                raise Fail("body is not JSON (%s): %r" % (e, self.body[:200]))
+        return self._json
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return "<%d %r>" % (self.status, self.body[:300])
+
+
+def request(method, target, body=None, headers=None, timeout=TIMEOUT):
+    """Sends target exactly as given (no normalisation) and returns a Resp."""
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+    try:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        r = conn.getresponse()
+        data = r.read()
+        return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+    finally:
+        conn.close()
+
+
+def get(target, **kw):
+    return request("GET", target, **kw)
+
+
+def q(path, **params):
+    return path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+
+def parse_raw_response(data):
+    """Parses bytes read from a socket into a Resp, skipping 1xx interim responses."""
+    while True:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        need(sep, "no complete response head: %r" % data[:200])
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
+        need(m, "bad status line %r" % lines[0])
+        status = int(m.group(1))
+        if 100 <= status < 200:
+            data = rest
+            continue
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = headers.get("content-length")
+        body = rest[: int(n)] if n is not None else rest
+        return Resp(status, headers, body)
+
+
+def raw_exchange(head, body_chunks=(), timeout=TIMEOUT):
+    """Sends head, then body chunks from a thread (stopping quietly when the server stops
+    reading), and reads the response until the server closes or it is complete."""
+    s = socket.create_connection((HOST, PORT), timeout=timeout)
+    stop = threading.Event()
+
+    def sender():
+        try:
+            for chunk in body_chunks:
+                if stop.is_set():
+                    return
+                s.sendall(chunk)
+        except OSError:
+            pass
+
+    try:
+        s.sendall(head)
+        t = threading.Thread(target=sender, daemon=True)
+        t.start()
+        data = b""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r, _, _ = select.select([s], [], [], 0.2)
+            if not r:
+                continue
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            try:
+                resp = parse_raw_response(data)
+                n = resp.headers.get("content-length")
+                if n is not None and len(resp.body) >= int(n):
+                    break
+            except Fail:
+                pass
+        stop.set()
+        return parse_raw_response(data)
+    finally:
+        stop.set()
+        s.close()
+
+
+# --- checks -------------------------------------------------------------------------------
+
+HIT_KEYS = {"id", "type", "title", "snippet", "score", "workaround", "status", "version",
+            "updated", "url"}
+DOC_KEYS = {"id", "type", "title", "status", "version", "updated", "path", "symptom", "cause",
+            "workaround", "fix", "fields", "source", "html"}
+ALL_IDS = ["KE-1001", "KE-1002", "KE-1003", "KE-1004", "KE-0901", "KE-1005", "ART-0101",
+           "ART-0666", "YW-SC-001", "INC-20260101-0001"]
+
+
+def check_error(r, status, code):
+    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
+    e = r.json.get("error")
+    need(isinstance(e, dict), "no error object: %r" % r.json)
+    need(e.get("code") == code, "error code %r, want %r" % (e.get("code"), code))
+    need(isinstance(e.get("message"), str) and e["message"], "empty error message")
+    need(set(r.json) == {"error"} and set(e) == {"code", "message"},
+         "extra members in error body: %r" % r.json)
+    return e
+
+
+def check_search_shape(r):
+    need(r.status == 200, "status %d: %r" % (r.status, r))
+    j = r.json
+    need(set(j) == {"query", "total", "total_exact", "took_ms", "did_you_mean", "hits"},
+         "search keys %r" % sorted(j))
+    need(isinstance(j["total_exact"], bool), "total_exact not a boolean")
+    need(isinstance(j["query"], str), "query not a string")
+    need(isinstance(j["total"], int) and j["total"] >= 0, "bad total %r" % j["total"])
+    need(isinstance(j["took_ms"], (int, float)) and j["took_ms"] >= 0, "bad took_ms")
+    need(j["did_you_mean"] is None or isinstance(j["did_you_mean"], str), "bad did_you_mean")
+    need(isinstance(j["hits"], list), "hits not a list")
+    need(j["total"] >= len(j["hits"]), "total %d < %d hits" % (j["total"], len(j["hits"])))
+    for h in j["hits"]:
+        need(set(h) == HIT_KEYS, "hit keys %r" % sorted(h))
+        need(h["url"] == "/api/v1/kb/" + urllib.parse.quote(h["id"], safe=""),
+             "bad url %r for %r" % (h["url"], h["id"]))
+        need(isinstance(h["score"], (int, float)), "score not a number")
+        for k in HIT_KEYS - {"score"}:
+            need(isinstance(h[k], str), "hit %s not a string" % k)
+    return j
+
+
+def search(**params):
+    return check_search_shape(get(q("/api/v1/search", **params)))
+
+
+def ids(j):
+    return [h["id"] for h in j["hits"]]
+
+
+def first_is(want, **params):
+    def run():
+        j = search(**params)
+        need(j["hits"], "no hits for %r" % params)
+        need(j["hits"][0]["id"] == want, "first hit %r, want %r (hits %r)" %
+             (j["hits"][0]["id"], want, ids(j)))
+        return j
+    return run
+
+
+def finds(want, **params):
+    def run():
+        j = search(**params)
+        need(want in ids(j), "%r not in hits %r for %r" % (want, ids(j), params))
+    return run
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+def search_cases():
+    def paper_jam():
+        j = first_is("KE-1001", q="打印机卡纸")()
+        h = j["hits"][0]
+        need(h["type"] == "known_error", "type %r" % h["type"])
+        need(h["status"] == "published", "status %r" % h["status"])
+        need("打印机" in h["title"], "title %r" % h["title"])
+        need(h["workaround"].strip(), "empty workaround")
+        need("残留的纸张" in h["workaround"] or "干燥" in h["workaround"],
+             "workaround text %r" % h["workaround"])
+        need("<mark>" in h["snippet"] and "</mark>" in h["snippet"],
+             "snippet without <mark>: %r" % h["snippet"])
+        need("<script" not in h["snippet"], "script in snippet")
+        need(h["version"] == "3" and h["updated"] == "2026-10-12",
+             "version/updated %r %r" % (h["version"], h["updated"]))
+        need(j["total"] >= 1, "total %r" % j["total"])
+    case("search zh 打印机卡纸 finds the paper-jam KE first", paper_jam)
+    case("search traditional 印表機卡紙 finds the simplified KE",
+         first_is("KE-1001", q="印表機卡紙"))
+    case("search simplified finds the traditional KE", first_is("KE-1003", q="显示离线"))
+    case("search traditional title words", first_is("KE-1003", q="網路印表機"))
+    case("search two-character chinese 卡纸", finds("KE-1001", q="卡纸"))
+
+    def outlook():
+        j = first_is("KE-1002", q="outlook 0x800ccc0e")()
+        need("<mark>" in j["hits"][0]["snippet"], "no <mark> in %r" % j["hits"][0]["snippet"])
+        need("587" in j["hits"][0]["workaround"], "workaround %r" % j["hits"][0]["workaround"])
+    case("search outlook 0x800ccc0e finds the Outlook KE first", outlook)
+    case("search upper case", first_is("KE-1002", q="OUTLOOK 0X800CCC0E"))
+    case("search full-width", first_is("KE-1002", q="ＯＵＴＬＯＯＫ　０ｘ８００ＣＣＣ０Ｅ"))
+
+    def plus_is_space():
+        r = get("/api/v1/search?q=outlook+0x800ccc0e")
+        j = check_search_shape(r)
+        need(j["hits"] and j["hits"][0]["id"] == "KE-1002", "hits %r" % ids(j))
+        need(" " in j["query"], "'+' not decoded as a space: %r" % j["query"])
+    case("search '+' in the query string is a space", plus_is_space)
+    case("search error code alone", first_is("KE-1002", q="0x800CCC0E"))
+    case("search prefix 0x800c*", finds("KE-1002", q="0x800c*"))
+    case("search English stemming", finds("KE-1004", q="installed updates"))
+    case("search synonyms 蓝屏 -> blue screen / BSOD", finds("KE-1004", q="蓝屏"))
+    case("search phrase", finds("KE-1001", q='"paper jam"'))
+
+    def exclusion():
+        j = search(q="outlook -0x800ccc0e")
+        need("KE-1002" not in ids(j), "excluded KE-1002 returned")
+        need("ART-0101" in ids(j), "ART-0101 missing: %r" % ids(j))
+    case("search -word excludes", exclusion)
+
+    def or_query():
+        j = search(q="KB5034441 OR 0x800ccc0e")
+        need({"KE-1002", "KE-1004"} <= set(ids(j)), "hits %r" % ids(j))
+    case("search a OR b", or_query)
+
+    def retired_default():
+        j = search(q="Lotus Notes")
+        need("KE-0901" not in ids(j), "retired KE returned by default: %r" % ids(j))
+        for st in ("retired", "any"):
+            j = search(q="Lotus Notes", status=st)
+            need("KE-0901" in ids(j), "status=%s: KE-0901 missing: %r" % (st, ids(j)))
+            hit = [h for h in j["hits"] if h["id"] == "KE-0901"][0]
+            need(hit["status"] == "retired", "status %r" % hit["status"])
+        j = search(q="Lotus Notes", status="retired")
+        need(all(h["status"] == "retired" for h in j["hits"]), "non-retired hit with "
+             "status=retired")
+    case("search retired KE only with status=retired|any", retired_default)
+
+    def draft():
+        j = search(q="VPN 809", status="draft")
+        need("KE-1005" in ids(j), "status=draft: KE-1005 missing: %r" % ids(j))
+        need(all(h["status"] == "draft" for h in j["hits"]), "non-draft hit")
+        j = search(q="VPN 809", status="published")
+        need("KE-1005" not in ids(j), "status=published returned the draft: %r" % ids(j))
+    case("search status filter draft/published", draft)
+
+    def type_filter():
+        j = search(q="outlook", type="article")
+        need(j["hits"], "no article hits")
+        need(all(h["type"] == "article" for h in j["hits"]), "non-article hit: %r" % ids(j))
+        need("ART-0101" in ids(j), "ART-0101 missing")
+        j = search(q="outlook", type="known_error")
+        need("KE-1002" in ids(j) and "ART-0101" not in ids(j), "hits %r" % ids(j))
+        need(all(h["type"] == "known_error" for h in j["hits"]), "non-KE hit: %r" % ids(j))
+    case("search type filter parameter", type_filter)
+
+    def type_in_query():
+        j = search(q="type:article outlook")
+        need(j["hits"] and all(h["type"] == "article" for h in j["hits"]),
+             "hits %r" % [(h["id"], h["type"]) for h in j["hits"]])
+    case("search type: in the query", type_in_query)
+    case("search document by title", first_is("YW-SC-001", q="运维服务管理手册"))
+    case("search ticket", finds("INC-20260101-0001", q="报销单", type="ticket"))
+
+    def typo():
+        j = search(q="outlok")
+        need(isinstance(j["did_you_mean"], str) and "outlook" in j["did_you_mean"].lower(),
+             "did_you_mean %r" % j["did_you_mean"])
+    case("search did_you_mean for outlok", typo)
+
+    def no_typo():
+        j = search(q="outlook")
+        need(j["did_you_mean"] is None, "did_you_mean %r for a correct word" % j["did_you_mean"])
+    case("search no did_you_mean when spelt right", no_typo)
+
+    def paging():
+        all_hits = ids(search(q="outlook", status="any"))
+        need(len(all_hits) >= 2, "need 2+ hits for paging: %r" % all_hits)
+        j1 = search(q="outlook", status="any", limit="1")
+        j2 = search(q="outlook", status="any", limit="1", offset="1")
+        need(len(j1["hits"]) == 1 and len(j2["hits"]) == 1, "limit=1 gave %d/%d" %
+             (len(j1["hits"]), len(j2["hits"])))
+        need(j1["total"] == len(all_hits), "total %r != %d" % (j1["total"], len(all_hits)))
+        need(ids(j1) + ids(j2) == all_hits[:2], "pages %r %r vs %r" % (ids(j1), ids(j2),
+                                                                       all_hits))
+        j = search(q="outlook", offset="10000")
+        need(j["hits"] == [], "offset 10000 returned hits")
+        j = search(q="outlook", limit="100")
+        need(len(j["hits"]) <= 100, "more than 100 hits")
+    case("search limit and offset", paging)
+
+    for label, params in [
+        ("limit=abc", {"limit": "abc"}), ("limit=-1", {"limit": "-1"}),
+        ("limit=0", {"limit": "0"}), ("limit=101", {"limit": "101"}),
+        ("limit=1.5", {"limit": "1.5"}), ("limit=99999999999999999999", {"limit": "9" * 20}),
+        ("offset=-5", {"offset": "-5"}), ("offset=x", {"offset": "x"}),
+        ("offset=10001", {"offset": "10001"}), ("type=bogus", {"type": "bogus"}),
+        ("status=bogus", {"status": "bogus"}),
+    ]:
+        def bad(params=params):
+            check_error(get(q("/api/v1/search", q="outlook", **params)), 400, "invalid")
+        case("search rejects " + label, bad)
+
+    def empty(target):
+        def run():
+            j = check_search_shape(get(target))
+            need(j["total"] == 0 and j["hits"] == [] and j["did_you_mean"] is None,
+                 "not empty: %r" % j)
+        return run
+    case("search without q is empty", empty("/api/v1/search"))
+    case("search with empty q is empty", empty("/api/v1/search?q="))
+    case("search with blank q is empty", empty("/api/v1/search?q=%20%20%09"))
+
+    for label, raw in [("0xFF", "%FF"), ("0xC3 0x28", "%C3%28"), ("surrogate", "%ED%A0%80"),
+                       ("overlong", "%C0%AF"), ("truncated", "%E6%89")]:
+        def bad_utf8(raw=raw):
+            e = check_error(get("/api/v1/search?q=abc" + raw), 400, "invalid")
+            need("utf-8" in e["message"].lower(), "message %r" % e["message"])
+        case("search invalid UTF-8 (%s) is 400" % label, bad_utf8)
+    case("search NUL byte is 400",
+         lambda: check_error(get("/api/v1/search?q=a%00b"), 400, "invalid"))
+
+
+HOSTILE = [
+    '"打印机 卡纸', 'outlook"', "AND", "OR", "NOT", "-", "*", "NEAR(", "NEAR(a b", '"', '""',
+    "title:foo", "type:", "status:nonsense", "tag:", "product:\"", "'; DROP TABLE doc;--",
+    "' OR 1=1 --", "\x01\x02\x07\x1b[31m", "a\tb\r\nc", "(((", ")))", "^", "C++", "kb-5034441",
+    "v1.2", "%", "%%", "\\", "0x800ccc0e*", "**", "-outlook", "- - -", "OR OR AND",
+    "打印机 OR", "AND 卡纸", "😀🖨️", "\u202eevil", "zero\u200bwidth", "x" * 300,
+    "打" * 800, "a " * 1300,
+]
+
+
+def hostile_cases():
+    for i, text in enumerate(HOSTILE):
+        def run(text=text):
+            target = q("/api/v1/search", q=text)
+            need(len(target) <= 8192, "case too long for a URL")
+            check_search_shape(get(target))
+        case("hostile query #%d %s" % (i, ascii(text[:20])), run)
+
+    def biggest_fitting():
+        # The largest query that fits the 8 KiB URL limit (longer than the 4 KiB query
+        # limit, which the server shortens instead of failing).
+        text = "outlook " * 1000
+        target = q("/api/v1/search", q=text)
+        target = target[:8192]
+        target = target[: target.rfind("%20")]
+        need(len(target) > 4096, "not long enough")
+        check_search_shape(get(target))
+    case("hostile query near 8 KiB URL is 200", biggest_fitting)
+
+    def ten_kb():
+        # A 10 KB query cannot fit the 8 KiB URL limit: the server must refuse it cleanly.
+        check_error(get(q("/api/v1/search", q="a" * 10240)), 414, "too_big")
+    case("hostile 10 KB query gets 414 JSON", ten_kb)
+
+    def db_intact():
+        j = search(q="打印机卡纸")
+        need(j["hits"] and j["hits"][0]["id"] == "KE-1001", "search broken after hostile "
+             "queries: %r" % ids(j))
+        h = get("/healthz").json
+        need(h["documents"] == len(ALL_IDS), "documents %r" % h["documents"])
+    case("database intact after hostile queries", db_intact)
+
+
+def kb_cases():
+    def ke():
+        r = get("/api/v1/kb/KE-1001")
+        need(r.status == 200, "status %d" % r.status)
+        d = r.json
+        need(set(d) == DOC_KEYS, "keys %r" % sorted(d))
+        need(d["id"] == "KE-1001" and d["type"] == "known_error", "id/type %r/%r" %
+             (d["id"], d["type"]))
+        need("打印机卡纸" in d["title"], "title %r" % d["title"])
+        need(d["status"] == "published" and d["version"] == "3" and
+             d["updated"] == "2026-10-12", "status/version/updated")
+        need("13.A2.D4" in d["symptom"], "symptom %r" % d["symptom"])
+        need("进纸辊" in d["cause"], "cause %r" % d["cause"])
+        need("70g" in d["workaround"], "workaround %r" % d["workaround"])
+        need("RM2-5425" in d["fix"], "fix %r" % d["fix"])
+        need(d["path"].endswith("ke-1001-printer-jam.md"), "path %r" % d["path"])
+        need(d["source"].startswith("---") and "## 临时解决方案" in d["source"], "source")
+        f = d["fields"]
+        need(isinstance(f, dict), "fields not an object")
+        need(f.get("tags") == ["打印机", "卡纸", "硬件"], "tags %r" % f.get("tags"))
+        need(f.get("owner") == "桌面支持组", "owner %r" % f.get("owner"))
+        need("<h2" in d["html"] and "RM2-5425" in d["html"], "html %r" % d["html"][:200])
+    case("kb/{id} returns the full item", ke)
+
+    def encoded_id():
+        r = get("/api/v1/kb/KE%2D1001")
+        need(r.status == 200 and r.json["id"] == "KE-1001", "status %d" % r.status)
+    case("kb/{id} path parameter is percent-decoded", encoded_id)
+
+    def doc_fields():
+        d = get("/api/v1/kb/YW-SC-001").json
+        need(d["type"] == "document", "type %r" % d["type"])
+        need(d["fields"].get("storage_location") == "质量部文件柜 A-3", "fields %r" % d["fields"])
+        need(d["fields"].get("retention_period") == "3年", "retention %r" % d["fields"])
+    case("kb/{id} document fields", doc_fields)
+
+    def missing():
+        e = check_error(get("/api/v1/kb/KE-9999"), 404, "not_found")
+        need("KE-9999" in e["message"], "message %r" % e["message"])
+    case("kb/{id} unknown id is 404", missing)
+    for label, target in [("space", "/api/v1/kb/KE%201001"), ("chinese", "/api/v1/kb/%E6%89%93"),
+                          ("slash", "/api/v1/kb/a%2Fb"), ("quote", "/api/v1/kb/a'b"),
+                          ("65 chars", "/api/v1/kb/" + "A" * 65)]:
+        case("kb/{id} rejects invalid id (%s)" % label,
+             lambda target=target: check_error(get(target), 400, "invalid"))
+
+    def sanitised():
+        d = get("/api/v1/kb/ART-0666").json
+        html = d["html"].lower()
+        need("正常内容" in d["html"], "benign text missing: %r" % d["html"][:200])
+        need("intranet.example.com" in html, "safe link dropped")
+        for bad in ("<script", "javascript:", "onerror", "<iframe"):
+            need(bad not in html, "%r in html: %r" % (bad, d["html"]))
+    case("kb html has no script, javascript: or handlers", sanitised)
+
+    def all_sanitised():
+        for i in ALL_IDS:
+            r = get("/api/v1/kb/" + i)
+            need(r.status == 200, "%s: status %d" % (i, r.status))
+            html = r.json["html"].lower()
+            need("<script" not in html and "javascript:" not in html, "%s html unsafe" % i)
+    case("kb html of every item is safe", all_sanitised)
+
+
+def complete_cases():
+    def zh():
+        r = get(q("/api/v1/complete", q="打印"))
+        need(r.status == 200, "status %d" % r.status)
+        j = r.json
+        need(set(j) == {"query", "completions"}, "keys %r" % sorted(j))
+        c = j["completions"]
+        need(isinstance(c, list) and 0 < len(c) <= 10, "completions %r" % c)
+        need(all(isinstance(s, str) for s in c), "non-string completion")
+        need(any("打印" in s for s in c), "no completion contains 打印: %r" % c)
+    case("complete chinese prefix", zh)
+
+    def en():
+        c = get(q("/api/v1/complete", q="outl")).json["completions"]
+        need(any("outlook" in s.lower() for s in c), "no outlook completion: %r" % c)
+    case("complete english prefix", en)
+
+    def empty():
+        j = get("/api/v1/complete").json
+        need(j == {"query": "", "completions": []}, "got %r" % j)
+    case("complete without q is empty", empty)
+    case("complete invalid UTF-8 is 400",
+         lambda: check_error(get("/api/v1/complete?q=%FF"), 400, "invalid"))
+
+
+def route_cases():
+    def health():
+        r = get("/healthz")
+        need(r.status == 200, "status %d" % r.status)
+        need(r.json == {"status": "ok", "documents": len(ALL_IDS)}, "got %r" % r.json)
+        need(r.headers.get("x-content-type-options") == "nosniff", "no nosniff header")
+    case("healthz", health)
+
+    def head():
+        r = request("HEAD", "/healthz")
+        need(r.status == 200 and r.body == b"", "status %d body %r" % (r.status, r.body))
+        need(r.headers.get("content-type", "").startswith("application/json"), "type")
+    case("HEAD healthz", head)
+
+    def unknown(target):
+        return lambda: check_error(get(target), 404, "not_found")
+    case("unknown api route is 404 JSON", unknown("/api/v1/nope"))
+    case("unknown api version is 404 JSON", unknown("/api/v2/search?q=x"))
+    case("unknown file is 404 JSON", unknown("/nope.html"))
+    case("search with trailing segment is 404", unknown("/api/v1/search/extra"))
+    case("POST to unknown api route is 404", lambda: check_error(
+        request("POST", "/api/v1/nope", body=b"{}"), 404, "not_found"))
+
+    def wrong_method(method, target, body=None):
+        def run():
+            r = request(method, target, body=body)
+            check_error(r, 405, "invalid")
+            allow = r.headers.get("allow", "")
+            need("GET" in allow and "HEAD" in allow, "Allow %r" % allow)
+        return run
+    case("POST search is 405 with Allow", wrong_method("POST", "/api/v1/search", b"q=x"))
+    case("DELETE kb item is 405 with Allow", wrong_method("DELETE", "/api/v1/kb/KE-1001"))
+    case("PUT healthz is 405 with Allow", wrong_method("PUT", "/healthz", b"{}"))
+
+    def too_big_length():
+        size = 2 * 1024 * 1024
+        head = ("POST /api/v1/search HTTP/1.1\r\nHost: %s\r\nContent-Type: "
+                "application/octet-stream\r\nContent-Length: %d\r\n\r\n" % (HOST, size)).encode()
+        chunk = b"x" * 65536
+        r = raw_exchange(head, [chunk] * (size // len(chunk)))
+        check_error(r, 413, "too_big")
+    case("2 MiB POST body is 413", too_big_length)
+
+    def too_big_chunked():
+        head = ("POST /api/v1/search HTTP/1.1\r\nHost: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                % HOST).encode()
+        piece = b"y" * 65536
+        chunks = [b"%x\r\n%s\r\n" % (len(piece), piece)] * 24 + [b"0\r\n\r\n"]
+        r = raw_exchange(head, chunks)
+        check_error(r, 413, "too_big")
+    case("1.5 MiB chunked POST body is 413", too_big_chunked)
+
+    def small_body_ok():
+        r = request("POST", "/api/v1/search", body=b"x" * 1000)
+        check_error(r, 405, "invalid")
+    case("small POST body reaches the router", small_body_ok)
+
+    def long_url():
+        r = get("/api/v1/search?q=" + "a" * 20000)
+        e = check_error(r, 414, "too_big")
+        need("8 KiB" in e["message"], "message %r" % e["message"])
+    case("20 KB URL is 414", long_url)
+
+    def url_at_limit():
+        target = "/api/v1/search?q=" + "b" * (8192 - len("/api/v1/search?q="))
+        need(len(target) == 8192, "length")
+        check_search_shape(get(target))
+    case("8 KiB URL is accepted", url_at_limit)
+
+    def big_headers():
+        head = ("GET /healthz HTTP/1.1\r\nHost: %s\r\n" % HOST).encode()
+        head += b"".join(b"X-Filler-%d: %s\r\n" % (i, b"z" * 1000) for i in range(100))
+        r = raw_exchange(head + b"\r\n")
+        need(r.status == 431, "status %d, want 431" % r.status)
+        need(get("/healthz").status == 200, "server unhealthy after 431")
+    case("100 KB of headers is 431", big_headers)
+
+
+def static_cases():
+    def index():
+        r = get("/")
+        need(r.status == 200, "status %d" % r.status)
+        need(r.headers.get("content-type") == "text/html; charset=utf-8",
+             "type %r" % r.headers.get("content-type"))
+        need("default-src 'self'" in r.headers.get("content-security-policy", ""), "no CSP")
+        need(r.headers.get("x-content-type-options") == "nosniff", "no nosniff")
+        need('lang="zh-CN"' in r.text and "app.js" in r.text and "<input" in r.text,
+             "not the search page")
+        need(r.body == open(os.path.join(WEB, "index.html"), "rb").read(), "body differs")
+    case("GET / serves web/index.html", index)
+
+    for name, ctype in [("app.js", "text/javascript; charset=utf-8"),
+                        ("style.css", "text/css; charset=utf-8"),
+                        ("index.html", "text/html; charset=utf-8")]:
+        def static(name=name, ctype=ctype):
+            r = get("/" + name)
+            need(r.status == 200, "status %d" % r.status)
+            need(r.headers.get("content-type") == ctype, "type %r" % r.headers.get(
+                "content-type"))
+            need(r.body == open(os.path.join(WEB, name), "rb").read(), "body differs")
+        case("static %s" % name, static)
+
+    secret_marks = (b"PKG_CFLAGS", b"root:", b"[core]", b"kb_status")
+    for target in ["/../Makefile", "/%2e%2e/Makefile", "/%2E%2E/%2e%2e/etc/passwd",
+                   "/..%2fMakefile", "/%2e%2e%2fMakefile", "/web/../Makefile",
+                   "/./../Makefile", "/index.html%00.css", "/%00", "/..%5cMakefile",
+                   "/%5c..%5cMakefile", "/..\\Makefile", "/.git/config", "/%2e%2e%2f%2e%2e%2f"
+                   "etc%2fpasswd", "//etc/passwd", "/%c0%ae%c0%ae/Makefile",
+                   "/....//Makefile", "/api/../Makefile"]:
+        def traversal(target=target):
+            r = get(target)
+            need(r.status in (400, 404), "status %d for %r" % (r.status, target))
+            check_error(r, r.status, "invalid" if r.status == 400 else "not_found")
+            need(not any(m in r.body for m in secret_marks), "leaked file content")
+        case("static traversal rejected %s" % target, traversal)
+
+    def directory():
+        r = get("/tests/")
+        check_error(r, 404, "not_found")
+    case("no directory listing", directory)
+
+
+def concurrency_case():
+    queries = [("打印机卡纸", "KE-1001"), ("outlook 0x800ccc0e", "KE-1002"),
+               ("显示离线", "KE-1003"), ("KB5034441", "KE-1004")]
+    errors = []
+    lock = threading.Lock()
+
+    def worker(n):
+        for i in range(50):
+            text, want = queries[(n + i) % len(queries)]
+            try:
+                r = get(q("/api/v1/search", q=text), timeout=TIMEOUT * 3)
+                j = r.json if r.status == 200 else None
+                if r.status != 200 or not j["hits"] or j["hits"][0]["id"] != want:
+                    with lock:
+                        errors.append("%s -> %d %r" % (text, r.status, r.body[:120]))
+            except Exception as e:
+                with lock:
+                    errors.append("%s -> %s: %s" % (text, type(e).__name__, e))
+
+    def run():
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        need(not errors, "%d of 400 failed, first: %s" % (len(errors), errors[:3]))
+    case("concurrency 8 threads x 50 searches", run)
+
+
+def reindex_case(db, tmp):
+    """Indexing more files while the server runs: new items appear without a restart, and a
+    bad file is reported and skipped without harming the rest."""
+    extra = os.path.join(tmp, "extra")
+    os.makedirs(extra)
+    with open(os.path.join(extra, "ke-8001.md"), "w", encoding="utf-8") as f:
+        f.write("---\nid: KE-8001\ntype: known_error\ntitle: Quokka scanner 扫描仪无法启动\n"
+                "status: published\n---\n## Symptom\nThe quokka scanner does not start.\n\n"
+                "## Workaround\nUnplug the USB cable and plug it in again.\n")
+    with open(os.path.join(extra, "bad-no-front-matter.md"), "w", encoding="utf-8") as f:
+        f.write("# no front matter\nid: KE-8002\n")
+
+    def run():
+        r = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, DATA, extra],
+                           capture_output=True, timeout=300)
+        need(r.returncode == 1, "kedb-index with a bad file: exit %d" % r.returncode)
+        need(b"bad-no-front-matter.md" in r.stderr, "bad file not reported: %r" %
+             r.stderr[-300:])
+        h = get("/healthz").json
+        need(h["documents"] == len(ALL_IDS) + 1, "documents %r after re-index" % h["documents"])
+        j = search(q="quokka")
+        need(ids(j)[:1] == ["KE-8001"], "new item not found: %r" % ids(j))
+        need("USB" in j["hits"][0]["workaround"], "workaround %r" % j["hits"][0]["workaround"])
+        check_error(get("/api/v1/kb/KE-8002"), 404, "not_found")
+        j = search(q="打印机卡纸")
+        need(ids(j)[:1] == ["KE-1001"], "old items disturbed: %r" % ids(j))
+    case("re-index while serving (new item visible, bad file skipped)", run)
+
+
+# --- process control ----------------------------------------------------------------------
+
+
+def read_port(proc, deadline):
+    """Reads the server's stdout until the 'listening on http://HOST:PORT' line."""
+    buf = b""
+    fd = proc.stdout.fileno()
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            buf += chunk
+            m = re.search(rb"listening on http://([^\s:]+):(\d+)\n", buf)
+            if m:
+                return int(m.group(2))
+        elif proc.poll() is not None:
+            break
+    return None
+
+
+def cli_cases(server, db):
+    def usage():
+        r = subprocess.run([server], capture_output=True, timeout=STOP_TIMEOUT)
+        need(r.returncode == 2, "no args: exit %d" % r.returncode)
+        need(b"--db" in r.stderr, "no usage text: %r" % r.stderr[:200])
+        r = subprocess.run([server, "--db", db, "--port", "http"], capture_output=True,
+                           timeout=STOP_TIMEOUT)
+        need(r.returncode == 2, "bad port: exit %d" % r.returncode)
+        r = subprocess.run([server, "--db", db, "--bogus"], capture_output=True,
+                           timeout=STOP_TIMEOUT)
+        need(r.returncode == 2, "unknown option: exit %d" % r.returncode)
+        r = subprocess.run([server, "--help"], capture_output=True, timeout=STOP_TIMEOUT)
+        need(r.returncode == 0 and b"usage" in r.stdout, "--help: exit %d" % r.returncode)
+    case("server usage errors exit 2", usage, needs_server=False)
+
+    def missing_db():
+        r = subprocess.run([server, "--db", db + ".missing", "--port", "0"],
+                           capture_output=True, timeout=STOP_TIMEOUT)
+        need(r.returncode == 1, "exit %d" % r.returncode)
+        need(b"listening on" not in r.stdout, "listened without a database")
+        need(b"cannot open database" in r.stderr, "stderr %r" % r.stderr[-300:])
+        need(not os.path.exists(db + ".missing"), "read-only server created a database")
+    case("server refuses a missing database", missing_db, needs_server=False)
+
+
+def main():
+    global PORT, SERVER
+    tmp = tempfile.mkdtemp(prefix="kedb-api-")
+    proc = None
+    err_path = os.path.join(tmp, "server.stderr")
+    try:
+        db = os.path.join(tmp, "kedb.db")
+        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, DATA],
+                               capture_output=True, timeout=300)
+
+        def indexed():
+            need(index.returncode == 0, "kedb-index exit %d: %s" %
+                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
+            need(os.path.exists(db), "no database created")
+        case("kedb-index indexes tests/data", indexed)
+        if index.returncode != 0:
+            return
+
+        server = os.path.join(BIN, "kedb-server")
+        cmd = [server, "--db", db, "--host", HOST, "--port", "0", "--web", WEB,
+               "--threads", "4"]
+        if VALGRIND:
+            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                   "--error-exitcode=97"] + cmd
+        err_file = open(err_path, "wb")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT)
+        err_file.close()
+        SERVER = proc
+        PORT = read_port(proc, time.time() + 30 * SLOW) or 0
+
+        def started():
+            need(PORT > 0, "no 'listening on' line; stderr: %s" %
+                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
+        case("server prints 'listening on http://HOST:PORT'", started)
+        if not PORT:
+            return
+
+        search_cases()
+        hostile_cases()
+        kb_cases()
+        complete_cases()
+        route_cases()
+        static_cases()
+        concurrency_case()
+        reindex_case(db, tmp)
+        cli_cases(server, db)
+
+        def access_log():
+            log = open(err_path, "rb").read().decode("utf-8", "replace")
+            need(re.search(r"access method=GET path=/healthz status=200 bytes=\d+ ms=", log),
+                 "no access line for /healthz")
+            need(re.search(r"method=POST path=/api/v1/search status=413", log),
+                 "no access line for the 413")
+            lines = [l for l in log.splitlines() if " access " in l]
+            need(all(len(l) < 700 for l in lines), "access line longer than 700 bytes")
+        case("access log lines", access_log, needs_server=False)
+
+        def stop():
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise Fail("server did not exit within %d s of SIGTERM" % STOP_TIMEOUT)
+            need(rc == 0, "server exit status %d after SIGTERM" % rc)
+        case("server exits 0 on SIGTERM", stop, needs_server=False)
+
+        def clean_stderr():
+            log = open(err_path, "rb").read().decode("utf-8", "replace")
+            for mark in SANITIZER_MARKS:
+                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+            need("stopped" in log, "no orderly stop logged")
+        case("server stderr has no sanitizer or valgrind report", clean_stderr,
+             needs_server=False)
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc and proc.stdout:
+            proc.stdout.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        print("test_api: %d passed, %d failed" % (PASSED, FAILED))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
