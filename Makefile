@@ -13,9 +13,9 @@ DB ?= data/kedb.db
 KB_DIRS ?= samples
 BENCH_DOCS ?= 100000
 
-PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n opencc libcmark-gfm libsodium
+PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n libcmark-gfm libsodium
 DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev \
-	libyaml-dev libicu-dev libopencc-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
+	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libstemmer-dev libsodium-dev
 DEB_TEST := python3 curl valgrind
 DEB_BENCH := wrk
@@ -34,6 +34,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
 # Two flavours: release (bin/) and test (build/test/bin, sanitised, -Werror).
+GEN := build/gen
 REL := build/rel
 TST := build/test
 VG := build/vg
@@ -58,7 +59,10 @@ $(1)/%.o: %.c $(wildcard include/*.h) | $(1)/.dirs
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/.dirs:
 	@mkdir -p $(1)/bin $(1)/kb $(1)/server $(1)/indexer $(1)/tests/unit $(1)/bench && touch $$@
-$(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC))
+$(1)/gen/%.o: $(GEN)/%.c | $(1)/.dirs
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC)) $(1)/gen/opencc_data.o
 	rm -f $$@ && ar rcs $$@ $$^
 $(1)/bin/kedb-index: $(patsubst %.c,$(1)/%.o,$(INDEXER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
@@ -71,6 +75,11 @@ endef
 $(eval $(call flavour,$(REL),-O2 -g))
 $(eval $(call flavour,$(TST),-O1 -g -Werror $(SAN)))
 $(eval $(call flavour,$(VG),-O0 -g))
+
+# OpenCC's Traditional->Simplified tables, extracted with its opencc_dict tool.
+$(GEN)/opencc_data.c: tools/gen_opencc.sh
+	@mkdir -p $(GEN)
+	tools/gen_opencc.sh $@
 
 bin/kedb-index: $(REL)/bin/kedb-index
 	@mkdir -p bin && cp $< $@

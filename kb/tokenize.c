@@ -2,7 +2,6 @@
 #include "kb_tokenize.h"
 
 #include <libstemmer.h>
-#include <opencc/opencc.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -26,6 +25,26 @@ enum { C_SEP = 0, C_ALNUM = 1, C_CJK = 2, C_CONN = 3, C_IGNORE = 4, C_RAW = 5 };
 #define MAX_RAW_BYTES 200
 #define RAW_MARK 0x1f
 
+/* OpenCC's tw2sp conversion chain as generated tables (build/gen/opencc_data.c). */
+extern const char *const *const kb_t2s_step1[];
+extern const char *const *const kb_t2s_step2[];
+
+#define MAX_KEY_CHARS 16
+
+/* One conversion step: a hash of phrase -> replacement, longest match first. */
+typedef struct {
+    const char *key;
+    const char *val;
+    uint16_t klen;
+    uint16_t vlen;
+} dent;
+
+typedef struct {
+    dent *slots;
+    size_t mask;
+    uint8_t maxlen[65536]; /* longest key (characters) starting with a BMP character */
+} cdict;
+
 /* Process-wide tables, built once. */
 static struct {
     pthread_once_t once;
@@ -35,7 +54,7 @@ static struct {
     uint16_t map[65536];
     uint8_t cls[65536];
     uint8_t trad[65536 / 8];
-    opencc_t cc;
+    cdict step[2];
 } g = { .once = PTHREAD_ONCE_INIT };
 
 static int is_trad(uint32_t cp)
@@ -62,48 +81,76 @@ static uint8_t classify(UChar32 c)
     return C_SEP;
 }
 
-/* Marks every Han character that OpenCC changes on its own (a Traditional form). One
- * conversion call with one character per line keeps phrases from forming. */
-static int build_trad_table(void)
+static uint64_t hash_bytes(const char *p, size_t n)
 {
-    kb_buf in;
-    kb_buf_init(&in, 0);
-    uint32_t *cps = kb_xmalloc(sizeof(uint32_t) * 65536);
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static const dent *dict_find(const cdict *d, const char *key, size_t klen)
+{
+    for (size_t i = hash_bytes(key, klen) & d->mask;; i = (i + 1) & d->mask) {
+        const dent *e = &d->slots[i];
+        if (!e->key)
+            return NULL;
+        if (e->klen == klen && memcmp(e->key, key, klen) == 0)
+            return e;
+    }
+}
+
+static size_t utf8_count(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Loads a group of dictionaries; for equal keys the first dictionary wins. Single
+ * characters that convert to something else are marked Traditional. */
+static void dict_load(cdict *d, const char *const *const *group)
+{
     size_t n = 0;
-    for (uint32_t cp = 0x3400; cp < 0xFFFF; cp++) {
-        if (g.cls[cp] != C_CJK)
-            continue;
-        UErrorCode st = U_ZERO_ERROR;
-        if (uscript_getScript((UChar32)cp, &st) != USCRIPT_HAN)
-            continue;
-        char u8[4];
-        int k = 0;
-        U8_APPEND_UNSAFE(u8, k, cp);
-        kb_buf_add(&in, u8, (size_t)k);
-        kb_buf_addc(&in, '\n');
-        cps[n++] = cp;
-    }
-    char *out = opencc_convert_utf8(g.cc, in.data, in.len);
-    int ok = out != NULL;
-    if (ok) {
-        const char *p = out;
-        for (size_t i = 0; i < n && *p; i++) {
-            const char *nl = strchr(p, '\n');
-            size_t len = nl ? (size_t)(nl - p) : strlen(p);
-            char u8[4];
-            int k = 0;
-            U8_APPEND_UNSAFE(u8, k, cps[i]);
-            if (len != (size_t)k || memcmp(p, u8, len) != 0)
-                g.trad[cps[i] >> 3] |= (uint8_t)(1u << (cps[i] & 7));
-            if (!nl)
-                break;
-            p = nl + 1;
+    for (size_t k = 0; group[k]; k++)
+        for (size_t i = 0; group[k][i]; i++)
+            n++;
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    d->slots = kb_xcalloc(cap, sizeof *d->slots);
+    d->mask = cap - 1;
+    for (size_t k = 0; group[k]; k++) {
+        for (size_t i = 0; group[k][i]; i++) {
+            const char *line = group[k][i];
+            const char *tab = strchr(line, '\t');
+            if (!tab || tab == line)
+                continue;
+            size_t klen = (size_t)(tab - line);
+            size_t nchars = utf8_count(line, klen);
+            if (klen > 255 || nchars > MAX_KEY_CHARS || dict_find(d, line, klen))
+                continue;
+            size_t j = hash_bytes(line, klen) & d->mask;
+            while (d->slots[j].key)
+                j = (j + 1) & d->mask;
+            dent *e = &d->slots[j];
+            e->key = line;
+            e->klen = (uint16_t)klen;
+            e->val = tab + 1;
+            e->vlen = (uint16_t)strlen(tab + 1);
+            size_t at = 0;
+            int32_t first = -1;
+            U8_NEXT(line, at, (int32_t)klen, first);
+            if (first > 0 && first < 65536 && d->maxlen[first] < nchars)
+                d->maxlen[first] = (uint8_t)nchars;
+            if (nchars == 1 && first > 0 && first < 65536 &&
+                (e->vlen != klen || memcmp(e->val, line, klen) != 0))
+                g.trad[first >> 3] |= (uint8_t)(1u << (first & 7));
         }
-        opencc_convert_utf8_free(out);
     }
-    free(cps);
-    kb_buf_free(&in);
-    return ok;
 }
 
 static void global_init(void)
@@ -141,22 +188,8 @@ static void global_init(void)
             g.cls[cp] = classify(dst[0]);
         }
     }
-    const char *cfg = getenv("KEDB_OPENCC_CONFIG");
-    const char *tries[] = { cfg, "/usr/share/opencc/tw2sp.json", "tw2sp.json", "t2s.json" };
-    g.cc = (opencc_t)-1;
-    for (size_t i = 0; i < sizeof tries / sizeof tries[0] && g.cc == (opencc_t)-1; i++)
-        if (tries[i] && *tries[i])
-            g.cc = opencc_open(tries[i]);
-    if (g.cc == (opencc_t)-1) {
-        g.status = KB_EINTERNAL;
-        snprintf(g.msg, sizeof g.msg, "cannot load OpenCC tw2sp.json: %s", opencc_error());
-        return;
-    }
-    if (!build_trad_table()) {
-        g.status = KB_EINTERNAL;
-        snprintf(g.msg, sizeof g.msg, "OpenCC conversion failed: %s", opencc_error());
-        return;
-    }
+    dict_load(&g.step[0], kb_t2s_step1);
+    dict_load(&g.step[1], kb_t2s_step2);
     g.status = KB_OK;
 }
 
@@ -185,8 +218,9 @@ struct kb_tokenizer {
     size_t capchars;
     ch *run; /* converted CJK run */
     size_t caprun;
+    ch *run2; /* after the first conversion step */
+    size_t caprun2;
     kb_buf tmp;
-    kb_buf conv;
     qtok *q;
     size_t nq;
     size_t capq;
@@ -207,7 +241,6 @@ kb_status kb_tokenizer_new(kb_tokenizer **out, kb_err *err)
         return kb_err_set(err, KB_ENOMEM, "cannot create the English stemmer");
     }
     kb_buf_init(&t->tmp, 0);
-    kb_buf_init(&t->conv, 0);
     kb_buf_init(&t->qtext, 0);
     *out = t;
     return KB_OK;
@@ -222,9 +255,9 @@ void kb_tokenizer_free(kb_tokenizer *t)
         ubrk_close(t->words);
     free(t->chars);
     free(t->run);
+    free(t->run2);
     free(t->q);
     kb_buf_free(&t->tmp);
-    kb_buf_free(&t->conv);
     kb_buf_free(&t->qtext);
     free(t);
 }
@@ -344,9 +377,58 @@ static size_t put_utf8(char *out, uint32_t cp)
     return (size_t)k;
 }
 
-/* Converts the CJK run chars[a, b) to Simplified when it holds a Traditional character;
- * the result (with original offsets, spread evenly when the length changed) is in
- * t->run[0, *n). */
+/* One step of the conversion: longest dictionary match at each position. Replacement
+ * characters take the original range of what they replace, spread evenly. */
+static size_t convert_step(const cdict *d, const ch *in, size_t n, ch **out, size_t *cap)
+{
+    size_t m = 0;
+    char key[MAX_KEY_CHARS * 4];
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = in[i].cp;
+        size_t maxl = cp < 65536 ? d->maxlen[cp] : 0;
+        if (maxl > n - i)
+            maxl = n - i;
+        const dent *hit = NULL;
+        size_t len = 0;
+        for (size_t l = maxl; l >= 1 && !hit; l--) {
+            size_t kb = 0;
+            for (size_t k = 0; k < l; k++)
+                kb += put_utf8(key + kb, in[i + k].cp);
+            hit = dict_find(d, key, kb);
+            len = l;
+        }
+        if (m + MAX_KEY_CHARS * 2 + 1 > *cap) {
+            *cap = (*cap + MAX_KEY_CHARS * 2 + 1) * 2;
+            *out = kb_xrealloc(*out, *cap * sizeof **out);
+        }
+        if (!hit) {
+            (*out)[m++] = in[i++];
+            continue;
+        }
+        size_t vchars = utf8_count(hit->val, hit->vlen);
+        size_t v = 0;
+        for (int32_t at = 0; at < (int32_t)hit->vlen && v < MAX_KEY_CHARS * 2;) {
+            int32_t c;
+            U8_NEXT(hit->val, at, (int32_t)hit->vlen, c);
+            if (c < 0)
+                continue;
+            size_t s0 = i + v * len / vchars;
+            size_t s1 = i + ((v + 1) * len + vchars - 1) / vchars - 1;
+            if (s1 >= i + len)
+                s1 = i + len - 1;
+            if (s1 < s0)
+                s1 = s0;
+            (*out)[m++] = (ch){ (uint32_t)c, in[s0].start, in[s1].end, C_CJK };
+            v++;
+        }
+        i += len;
+    }
+    return m;
+}
+
+/* Converts the CJK run chars[a, b) to Simplified when it holds a Traditional character
+ * (tw2sp: Taiwan phrases and variants, then Traditional phrases and characters). The
+ * result, with original offsets, is in t->run[0, *n). */
 static void convert_run(kb_tokenizer *t, size_t a, size_t b, size_t *n)
 {
     size_t len = b - a;
@@ -362,41 +444,8 @@ static void convert_run(kb_tokenizer *t, size_t a, size_t b, size_t *n)
         *n = len;
         return;
     }
-    kb_buf_reset(&t->conv);
-    for (size_t i = a; i < b; i++) {
-        char u8[4];
-        kb_buf_add(&t->conv, u8, put_utf8(u8, t->chars[i].cp));
-    }
-    char *out = opencc_convert_utf8(g.cc, t->conv.data, t->conv.len);
-    if (!out) {
-        memcpy(t->run, t->chars + a, len * sizeof *t->run);
-        *n = len;
-        return;
-    }
-    size_t olen = strlen(out);
-    size_t m = 0;
-    for (size_t i = 0; i < olen;) {
-        int32_t cp = next_cp(out, olen, &i);
-        if (cp < 0)
-            continue;
-        if (m + 1 > t->caprun) {
-            t->caprun = (m + 1) * 2;
-            t->run = kb_xrealloc(t->run, t->caprun * sizeof *t->run);
-        }
-        t->run[m++] = (ch){ (uint32_t)cp, 0, 0, C_CJK };
-    }
-    opencc_convert_utf8_free(out);
-    for (size_t i = 0; i < m; i++) {
-        size_t src = m == len ? i : i * len / m;
-        size_t srcend = m == len ? i : ((i + 1) * len + m - 1) / m - 1;
-        if (srcend >= len)
-            srcend = len - 1;
-        if (srcend < src)
-            srcend = src;
-        t->run[i].start = t->chars[a + src].start;
-        t->run[i].end = t->chars[a + srcend].end;
-    }
-    *n = m;
+    size_t m = convert_step(&g.step[0], t->chars + a, len, &t->run2, &t->caprun2);
+    *n = convert_step(&g.step[1], t->run2, m, &t->run, &t->caprun);
 }
 
 /* Word parts: a connector-joined word splits at connectors, and a part with exactly one
