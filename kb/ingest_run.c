@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +20,9 @@
 #define BATCH_OPS 500u
 #define BATCH_BYTES (64u * 1024u * 1024u)
 #define MAX_DEPTH 100
+/* Files read and parsed ahead of the writer by worker threads; bounds the memory held. */
+#define PREFETCH_WINDOW 256u
+#define MAX_WORKERS 8
 
 /* ---------------------------------------------------------------- string -> index map */
 
@@ -122,7 +127,36 @@ typedef struct {
     int kind;
 } op;
 
+/* What a worker found out about one file: read, hashed and (when changed) parsed. */
 typedef struct {
+    int ready;
+    kb_status read_rc; /* KB_OK, or why the file could not be read (msg) */
+    int unchanged;     /* hash equals the stored one: not parsed */
+    char hash[2 * crypto_hash_sha256_BYTES + 1];
+    kb_status parse_rc;
+    kb_doc *doc;
+    size_t line;
+    char msg[256];
+} prep;
+
+typedef struct run run;
+
+/* The prefetch stage: workers take files in order, at most PREFETCH_WINDOW ahead of the
+ * writer (the calling thread), which consumes them in order. */
+typedef struct {
+    run *r;
+    prep *slots; /* PREFETCH_WINDOW, file i in slot i % PREFETCH_WINDOW */
+    pthread_mutex_t mu;
+    pthread_cond_t more;  /* a slot became ready */
+    pthread_cond_t space; /* the writer consumed a file */
+    size_t next;          /* next file to hand to a worker */
+    size_t consumed;      /* files the writer has taken */
+    int quit;
+    pthread_t th[MAX_WORKERS];
+    size_t nth;
+} prefetch;
+
+struct run {
     kb_store *s;
     const kb_ingest_opts *opts;
     kb_ingest_stats *st;
@@ -140,7 +174,8 @@ typedef struct {
     size_t nops;
     size_t opcap;
     size_t op_bytes;
-} run;
+    prefetch *pf;
+};
 
 static void report(run *r, const char *path, size_t line, const char *reason)
 {
@@ -567,34 +602,144 @@ static int id_free(run *r, size_t i, const char *id, const char **other, int *ta
     return 1;
 }
 
+/* Reads, hashes and, when it changed, parses file i into p. Runs on worker threads: it
+ * touches only the file and read-only run state. */
+static void prepare(const run *r, size_t i, prep *p, kb_buf *data)
+{
+    const char *path = r->files[i].path;
+    kb_err e;
+    kb_err_clear(&e);
+    p->read_rc = read_file(path, data, &e);
+    if (p->read_rc != KB_OK) {
+        snprintf(p->msg, sizeof p->msg, "%s", e.msg);
+        return;
+    }
+    sha256_hex(data, p->hash);
+    const stored *o = find_old(r, path);
+    if (o && strcmp(o->hash, p->hash) == 0) {
+        p->unchanged = 1;
+        return;
+    }
+    p->parse_rc = kb_ingest_parse(path, kb_buf_str(data), data->len, &p->doc, &p->line, &e);
+    if (p->parse_rc != KB_OK)
+        snprintf(p->msg, sizeof p->msg, "%s", e.msg);
+}
+
+static void *prefetch_main(void *arg)
+{
+    prefetch *pf = arg;
+    kb_buf data;
+    kb_buf_init(&data, KB_MAX_DOC_BYTES);
+    pthread_mutex_lock(&pf->mu);
+    for (;;) {
+        while (!pf->quit && pf->next < pf->r->nfiles &&
+               pf->next >= pf->consumed + PREFETCH_WINDOW)
+            pthread_cond_wait(&pf->space, &pf->mu);
+        if (pf->quit || pf->next >= pf->r->nfiles)
+            break;
+        size_t i = pf->next++;
+        pthread_mutex_unlock(&pf->mu);
+        prep p;
+        memset(&p, 0, sizeof p);
+        prepare(pf->r, i, &p, &data);
+        pthread_mutex_lock(&pf->mu);
+        p.ready = 1;
+        pf->slots[i % PREFETCH_WINDOW] = p;
+        pthread_cond_broadcast(&pf->more);
+    }
+    pthread_mutex_unlock(&pf->mu);
+    kb_buf_free(&data);
+    return NULL;
+}
+
+/* Starts workers (one per core but one, at least one). Without threads, files are
+ * prepared by the writer itself. */
+static void prefetch_start(run *r)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = cores > 1 ? (size_t)cores - 1 : 1;
+    if (n > MAX_WORKERS)
+        n = MAX_WORKERS;
+    if (r->nfiles < 64)
+        return; /* not worth it */
+    prefetch *pf = kb_xcalloc(1, sizeof *pf);
+    pf->r = r;
+    pf->slots = kb_xcalloc(PREFETCH_WINDOW, sizeof *pf->slots);
+    pthread_mutex_init(&pf->mu, NULL);
+    pthread_cond_init(&pf->more, NULL);
+    pthread_cond_init(&pf->space, NULL);
+    for (size_t k = 0; k < n; k++)
+        if (pthread_create(&pf->th[pf->nth], NULL, prefetch_main, pf) == 0)
+            pf->nth++;
+    r->pf = pf;
+}
+
+/* Takes file i's preparation (the caller owns p->doc afterwards). */
+static void prefetch_take(run *r, size_t i, prep *p, kb_buf *data)
+{
+    prefetch *pf = r->pf;
+    if (!pf || !pf->nth) {
+        memset(p, 0, sizeof *p);
+        prepare(r, i, p, data);
+        return;
+    }
+    pthread_mutex_lock(&pf->mu);
+    prep *slot = &pf->slots[i % PREFETCH_WINDOW];
+    while (!slot->ready)
+        pthread_cond_wait(&pf->more, &pf->mu);
+    *p = *slot;
+    memset(slot, 0, sizeof *slot);
+    pf->consumed = i + 1;
+    pthread_cond_broadcast(&pf->space);
+    pthread_mutex_unlock(&pf->mu);
+}
+
+static void prefetch_stop(run *r)
+{
+    prefetch *pf = r->pf;
+    if (!pf)
+        return;
+    pthread_mutex_lock(&pf->mu);
+    pf->quit = 1;
+    pthread_cond_broadcast(&pf->space);
+    pthread_mutex_unlock(&pf->mu);
+    for (size_t k = 0; k < pf->nth; k++)
+        pthread_join(pf->th[k], NULL);
+    for (size_t k = 0; k < PREFETCH_WINDOW; k++)
+        kb_doc_free(pf->slots[k].doc);
+    pthread_mutex_destroy(&pf->mu);
+    pthread_cond_destroy(&pf->more);
+    pthread_cond_destroy(&pf->space);
+    free(pf->slots);
+    free(pf);
+    r->pf = NULL;
+}
+
 static kb_status do_file(run *r, size_t i, kb_buf *data, kb_buf *scratch, kb_err *err)
 {
     const char *path = r->files[i].path;
     const stored *o = find_old(r, path);
-    kb_err e;
-    kb_status rc = read_file(path, data, &e);
-    if (rc != KB_OK) {
-        report(r, path, 0, e.msg);
+    prep p;
+    prefetch_take(r, i, &p, data);
+    if (p.read_rc != KB_OK) {
+        report(r, path, 0, p.msg);
         if (o)
             strmap_put(&r->claims, o->id, i); /* the indexed version stays */
         return KB_OK;
     }
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
-    sha256_hex(data, hex);
-    if (o && strcmp(o->hash, hex) == 0) {
+    if (p.unchanged) {
         r->st->unchanged++;
         strmap_put(&r->claims, o->id, i);
         return KB_OK;
     }
-    kb_doc *d = NULL;
-    size_t line = 0;
-    rc = kb_ingest_parse(path, kb_buf_str(data), data->len, &d, &line, &e);
-    if (rc != KB_OK) {
-        report(r, path, line, e.msg);
+    kb_doc *d = p.doc;
+    if (p.parse_rc != KB_OK) {
+        report(r, path, p.line, p.msg);
         if (o)
             strmap_put(&r->claims, o->id, i);
         return KB_OK;
     }
+    kb_err e;
     const char *other = NULL;
     int takes_over = 0;
     if (!id_free(r, i, d->id, &other, &takes_over, scratch)) {
@@ -712,6 +857,7 @@ static kb_status do_synonyms(run *r, kb_buf *data, kb_err *err)
 
 static void run_free(run *r)
 {
+    prefetch_stop(r);
     for (size_t i = 0; i < r->ndirs; i++)
         free(r->dirs[i]);
     free(r->dirs);
@@ -809,6 +955,7 @@ kb_status kb_ingest_run(kb_store *s, const char *const *dirs, size_t ndirs,
     for (size_t i = 0; i < r.nold; i++)
         strmap_put(&r.old_by_id, r.old[i].id, i);
 
+    prefetch_start(&r);
     for (size_t i = 0; i < r.nfiles; i++) {
         if (stop_requested(&r)) {
             rc = flush(&r, err);

@@ -220,12 +220,22 @@ struct kb_tokenizer {
     size_t caprun;
     ch *run2; /* after the first conversion step */
     size_t caprun2;
-    kb_buf tmp;
     qtok *q;
     size_t nq;
     size_t capq;
     kb_buf qtext;
     UBreakIterator *words; /* Chinese word break iterator, opened on first use */
+    struct stem_slot *stems; /* direct-mapped cache: stemming was a third of the time */
+};
+
+#define STEM_SLOTS 4096
+#define STEM_MAX 24
+
+struct stem_slot {
+    uint8_t len;
+    uint8_t slen;
+    char word[STEM_MAX];
+    char stem[STEM_MAX];
 };
 
 kb_status kb_tokenizer_new(kb_tokenizer **out, kb_err *err)
@@ -240,8 +250,8 @@ kb_status kb_tokenizer_new(kb_tokenizer **out, kb_err *err)
         free(t);
         return kb_err_set(err, KB_ENOMEM, "cannot create the English stemmer");
     }
-    kb_buf_init(&t->tmp, 0);
     kb_buf_init(&t->qtext, 0);
+    t->stems = kb_xcalloc(STEM_SLOTS, sizeof *t->stems);
     *out = t;
     return KB_OK;
 }
@@ -253,16 +263,16 @@ void kb_tokenizer_free(kb_tokenizer *t)
     sb_stemmer_delete(t->stemmer);
     if (t->words)
         ubrk_close(t->words);
+    free(t->stems);
     free(t->chars);
     free(t->run);
     free(t->run2);
     free(t->q);
-    kb_buf_free(&t->tmp);
     kb_buf_free(&t->qtext);
     free(t);
 }
 
-static void push_ch(kb_tokenizer *t, uint32_t cp, size_t start, size_t end, uint8_t cls)
+static inline void push_ch(kb_tokenizer *t, uint32_t cp, size_t start, size_t end, uint8_t cls)
 {
     if (cls == C_SEP && t->nchars && t->chars[t->nchars - 1].cls == C_SEP) {
         t->chars[t->nchars - 1].end = (uint32_t)end;
@@ -335,6 +345,12 @@ static void decode(kb_tokenizer *t, const char *text, size_t len)
                 j++;
             push_ch(t, 0, start, j, C_RAW);
             i = j;
+            continue;
+        }
+        unsigned char c0 = (unsigned char)text[i];
+        if (c0 < 0x80) { /* ASCII: straight from the tables */
+            i++;
+            push_ch(t, g.map[c0], start, i, g.cls[c0]);
             continue;
         }
         int32_t cp = next_cp(text, len, &i);
@@ -491,15 +507,29 @@ static void encode(kb_buf *buf, const ch *c, size_t a, size_t b, size_t max)
     }
 }
 
-static int ascii_alpha(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < 'a' || s[i] > 'z')
-            return 0;
-    return 1;
-}
+static size_t stem_uncached(kb_tokenizer *t, const char *word, size_t len, char *out);
 
 size_t kb_tokenize_stem(kb_tokenizer *t, const char *word, size_t len, char *out)
+{
+    if (len == 0 || len >= STEM_MAX)
+        return stem_uncached(t, word, len, out);
+    struct stem_slot *sl = &t->stems[hash_bytes(word, len) & (STEM_SLOTS - 1)];
+    if (sl->len == len && memcmp(sl->word, word, len) == 0) {
+        memcpy(out, sl->stem, sl->slen);
+        out[sl->slen] = '\0';
+        return sl->slen;
+    }
+    size_t n = stem_uncached(t, word, len, out);
+    if (n < STEM_MAX) {
+        sl->len = (uint8_t)len;
+        memcpy(sl->word, word, len);
+        sl->slen = (uint8_t)n;
+        memcpy(sl->stem, out, n);
+    }
+    return n;
+}
+
+static size_t stem_uncached(kb_tokenizer *t, const char *word, size_t len, char *out)
 {
     if (len > 60) {
         memcpy(out, word, len > 63 ? 63 : len);
@@ -553,21 +583,40 @@ static void emit_part(emit *e, const ch *c, size_t a, size_t b)
     kb_tokenizer *t = e->t;
     if (e->rc)
         return;
-    encode(&t->tmp, c, a, b, MAX_TOKEN_BYTES);
-    if (t->tmp.len == 0)
+    char tok[MAX_TOKEN_BYTES + 4];
+    size_t len = 0;
+    int alpha = 1;
+    for (size_t i = a; i < b; i++) {
+        uint32_t cp = c[i].cp;
+        if (cp < 0x80) {
+            if (len + 1 > MAX_TOKEN_BYTES)
+                break;
+            tok[len++] = (char)cp;
+            alpha &= cp >= 'a' && cp <= 'z';
+            continue;
+        }
+        char u8[4];
+        size_t k = put_utf8(u8, cp);
+        if (len + k > MAX_TOKEN_BYTES)
+            break;
+        memcpy(tok + len, u8, k);
+        len += k;
+        alpha = 0;
+    }
+    if (len == 0)
         return;
     char stem[64];
     size_t slen = 0;
-    if (t->tmp.len >= 3 && t->tmp.len <= 40 && ascii_alpha(t->tmp.data, t->tmp.len)) {
-        slen = kb_tokenize_stem(t, t->tmp.data, t->tmp.len, stem);
-        if (slen == t->tmp.len && memcmp(stem, t->tmp.data, slen) == 0)
+    if (alpha && len >= 3 && len <= 40) {
+        slen = kb_tokenize_stem(t, tok, len, stem);
+        if (slen == len && memcmp(stem, tok, slen) == 0)
             slen = 0;
     }
     if (e->mode & KB_TOK_QUERY) {
-        qpush(t, t->tmp.data, t->tmp.len, stem, slen, c[a].start, c[b - 1].end);
+        qpush(t, tok, len, stem, slen, c[a].start, c[b - 1].end);
         return;
     }
-    e->rc = e->fn(e->ctx, 0, t->tmp.data, t->tmp.len, c[a].start, c[b - 1].end);
+    e->rc = e->fn(e->ctx, 0, tok, len, c[a].start, c[b - 1].end);
     if (!e->rc && slen)
         e->rc = e->fn(e->ctx, KB_TOK_COLOCATED, stem, slen, c[a].start, c[b - 1].end);
 }

@@ -857,6 +857,62 @@ out:
     CHECK(nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
 }
 
+/* Enough files for the parallel read-and-parse stage: every file arrives once, in order,
+ * with bad files reported and changes picked up on the second run. */
+static void test_run_many(void)
+{
+    char root[] = "/tmp/kedb-test-many-XXXXXX";
+    if (!mkdtemp(root)) {
+        CHECK(0);
+        return;
+    }
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/kb", root);
+    CHECK(mkdir(dir, 0700) == 0);
+    enum { N = 700 };
+    for (int i = 0; i < N; i++) {
+        char name[64], body[512];
+        snprintf(name, sizeof name, "ke-%04d.md", i);
+        if (i % 97 == 5)
+            snprintf(body, sizeof body, "---\nid: KE-%04d\ntitle: [unclosed\n---\nbody\n", i);
+        else
+            snprintf(body, sizeof body,
+                     "---\nid: KE-%04d\ntype: known_error\ntitle: 第 %d 号打印机卡纸\n---\n"
+                     "## 症状\n打印机卡纸 %d。\n## 临时解决方案\n1. 关机。\n",
+                     i, i, i);
+        write_file(dir, name, body);
+    }
+    fixture fx;
+    memset(&fx, 0, sizeof fx);
+    fx.dir = dir;
+    char dbpath[700];
+    snprintf(dbpath, sizeof dbpath, "%s/kb.db", root);
+    kb_err err;
+    CHECK_INT_EQ(kb_store_open(dbpath, 0, &fx.s, &err), KB_OK);
+    if (!fx.s)
+        goto out;
+    size_t bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += i % 97 == 5;
+    CHECK_INT_EQ(do_run(&fx), KB_OK);
+    CHECK_STATS(&fx, N - bad, 0, 0, 0, bad);
+    CHECK_INT_EQ(fx.log.nfail, bad);
+    CHECK_INT_EQ(fx.log.progress_calls, N);
+    char path[512], title[512];
+    stored_item(fx.s, "KE-0699", path, title, sizeof path);
+    CHECK(contains(title, "第 699 号"));
+    write_file(dir, "ke-0003.md",
+               "---\nid: KE-0003\ntype: known_error\ntitle: changed\n---\nnew body\n");
+    CHECK_INT_EQ(do_run(&fx), KB_OK);
+    CHECK_STATS(&fx, 0, 1, 0, N - bad - 1, bad);
+    stored_item(fx.s, "KE-0003", path, title, sizeof path);
+    CHECK_STR_EQ(title, "changed");
+    CHECK_INT_EQ(kb_store_check(fx.s, &err), KB_OK);
+out:
+    kb_store_free(fx.s);
+    CHECK(nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
+}
+
 int main(void)
 {
     test_known_error_zh();
@@ -867,5 +923,6 @@ int main(void)
     test_html();
     test_synonyms();
     test_run();
+    test_run_many();
     return CHECK_DONE("test_ingest");
 }
