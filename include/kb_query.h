@@ -86,6 +86,14 @@ typedef enum {
 kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
                          kb_tier tier, kb_buf *out, int *nscore);
 
+/* Called for each phrase of a built expression, in expression order: the text the phrase
+ * searches (its pieces joined by spaces) and whether its last token is a prefix. */
+typedef void (*kb_qphrase_fn)(void *ctx, const char *text, int prefix);
+/* kb_query_build, also reporting each phrase (fn may be NULL). */
+kb_status kb_query_build_phrases(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
+                                 kb_tier tier, kb_buf *out, int *nscore, kb_qphrase_fn fn,
+                                 void *ctx);
+
 /* Builds an expression that matches the query's words in titles only, for completion. */
 kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out, int *nscore);
 

@@ -65,11 +65,14 @@ kb_status kb_store_optimize(kb_store *s, kb_err *err);
 
 /* Calls fn(ctx, rowid, score) for the best `limit` matches of FTS5 expression expr among
  * rows with rowid >= min_rowid, best first, skipping `offset`. Only the first nscore
- * phrases of expr count towards the score (the rest are filters). */
+ * phrases of expr count towards the score (the rest are filters); idfs, when not NULL, is
+ * their inverse document frequencies as "1.2,0.4,..." (else each is counted, which reads
+ * every row a phrase matches). *count (if not NULL) is set to the number of matching rows
+ * with rowid >= min_rowid, or -1 when no row was returned. */
 typedef int (*kb_store_hit_fn)(void *ctx, long long rowid, double score);
-kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, long long min_rowid,
-                              size_t limit, size_t offset, kb_store_hit_fn fn, void *ctx,
-                              kb_err *err);
+kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, const char *idfs,
+                              long long min_rowid, size_t limit, size_t offset,
+                              kb_store_hit_fn fn, void *ctx, long long *count, kb_err *err);
 /* Counts matches of expr, stopping at cap (0 = no cap). */
 kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
                              kb_err *err);

@@ -71,9 +71,16 @@ size_t kb_tokenize_stem(kb_tokenizer *t, const char *word, size_t len, char *out
 kb_status kb_tokenize_filter_token(kb_tokenizer *t, const char *key, const char *value,
                                    kb_buf *out);
 
-/* Registers the FTS5 tokenizer "kedb" on an open SQLite connection. */
+/* Observer of the tokens FTS5 indexes or removes (document side, colocated ones too). */
+typedef struct {
+    void (*fn)(void *ctx, const char *tok, size_t len);
+    void *ctx;
+} kb_token_hook;
+
+/* Registers the FTS5 tokenizer "kedb" on an open SQLite connection. hook (may be NULL) is
+ * borrowed and must outlive the connection. */
 struct sqlite3;
-kb_status kb_tokenize_register(struct sqlite3 *db, kb_err *err);
+kb_status kb_tokenize_register(struct sqlite3 *db, const kb_token_hook *hook, kb_err *err);
 
 /* Version of the analysis; the store rebuilds its index when it changes. */
 #define KB_TOKENIZER_VERSION 1

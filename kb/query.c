@@ -392,6 +392,8 @@ typedef struct {
     int nphrase;
     kb_tokenizer *t;
     const kb_synonyms *syn;
+    kb_qphrase_fn pfn;
+    void *pctx;
 } bld;
 
 static void quoted(bld *b, const char *s)
@@ -416,6 +418,17 @@ static void phrase(bld *b, const char *const *texts, size_t n, int star)
     if (star)
         kb_buf_adds(b->out, " *");
     b->nphrase++;
+    if (b->pfn) {
+        kb_buf j;
+        kb_buf_init(&j, 0);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                kb_buf_addc(&j, ' ');
+            kb_buf_adds(&j, texts[i]);
+        }
+        b->pfn(b->pctx, kb_buf_str(&j), star);
+        kb_buf_free(&j);
+    }
 }
 
 /* True when s is one of the n strings in seen. */
@@ -639,9 +652,16 @@ static int has_filter(const kb_query *q, const char *key)
 kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
                          kb_tier tier, kb_buf *out, int *nscore)
 {
+    return kb_query_build_phrases(q, syn, t, tier, out, nscore, NULL, NULL);
+}
+
+kb_status kb_query_build_phrases(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
+                                 kb_tier tier, kb_buf *out, int *nscore, kb_qphrase_fn fn,
+                                 void *ctx)
+{
     kb_buf_reset(out);
     *nscore = 0;
-    bld b = { out, 0, t, syn };
+    bld b = { out, 0, t, syn, fn, ctx };
     size_t npos = 0, nneg = 0;
     for (size_t i = 0; i < q->nitems; i++)
         q->items[i].negated ? nneg++ : npos++;
@@ -750,7 +770,7 @@ kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer
 kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out, int *nscore)
 {
     kb_buf_reset(out);
-    bld b = { out, 0, t, NULL };
+    bld b = { out, 0, t, NULL, NULL, NULL };
     int n = 0;
     kb_buf_adds(out, "title : (");
     for (size_t i = 0; i < q->nitems; i++) {

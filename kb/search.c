@@ -1,6 +1,7 @@
 /* Search: tiers, bounded ranking, typo correction, synonyms, snippets, completion. */
 #include "kb_search.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,10 +13,9 @@
 #include "kb_tokenize.h"
 
 /* Ranking every match of a very frequent term is what makes FTS5 slow (about 1 us per
- * match). Past RANK_CAP matches, only the newest RANK_CAP are ranked; counting stops at
- * COUNT_CAP (the total is then marked inexact). */
-#define RANK_CAP 4000
-#define COUNT_CAP 20000
+ * match). Past RANK_CAP matches only the newest RANK_CAP are ranked, and the total is
+ * reported as a lower bound (total_exact false). */
+#define RANK_CAP 2000
 #define SNIPPET_CHARS 110
 #define WORKAROUND_BYTES 600
 
@@ -24,6 +24,7 @@
 typedef struct {
     long long generation;
     kb_synonyms *syn;
+    long long ndocs;
 } cache;
 
 static void cache_free(void *p)
@@ -47,12 +48,12 @@ static int load_syn(void *ctx, long long group, const char *term)
     return 0;
 }
 
-static const kb_synonyms *synonyms(kb_store *s)
+static cache *get_cache(kb_store *s)
 {
     cache *c = kb_store_aux(s);
     long long gen = kb_store_generation(s);
     if (c && c->generation == gen)
-        return c->syn;
+        return c;
     if (!c) {
         c = kb_xcalloc(1, sizeof *c);
         kb_store_set_aux(s, c, cache_free);
@@ -64,8 +65,10 @@ static const kb_synonyms *synonyms(kb_store *s)
         kb_synonyms_free(c->syn);
         c->syn = kb_synonyms_new(kb_store_tokenizer(s));
     }
+    if (kb_store_doc_count(s, NULL, &c->ndocs, NULL) != KB_OK)
+        c->ndocs = 0;
     c->generation = gen;
-    return c->syn;
+    return c;
 }
 
 /* --- typo correction --- */
@@ -417,21 +420,108 @@ static int collect(void *ctx, long long rowid, double score)
     return 0;
 }
 
-/* Counts matches of expr (up to COUNT_CAP) and ranks the window [offset, offset+limit).
- * Frequent queries rank only their newest RANK_CAP matches. */
-static kb_status run_expr(kb_store *s, const char *expr, int nscore, size_t offset,
-                          size_t limit, long long *count, hitlist *h, kb_err *err)
+/* --- inverse document frequencies from the vocabulary --- */
+
+typedef struct {
+    char tok[8][72];
+    size_t n;
+} toklist;
+
+static int keep_tok(void *ctx, int flags, const char *tok, size_t len, size_t start,
+                    size_t end)
 {
-    kb_status rc = kb_store_fts_count(s, expr, COUNT_CAP, count, err);
-    if (rc != KB_OK || *count == 0 || limit == 0)
+    (void)flags;
+    (void)start;
+    (void)end;
+    toklist *l = ctx;
+    if (l->n < 8 && len < sizeof l->tok[0]) {
+        memcpy(l->tok[l->n], tok, len);
+        l->tok[l->n][len] = '\0';
+        l->n++;
+    }
+    return 0;
+}
+
+typedef struct {
+    kb_store *s;
+    long long ndocs;
+    kb_buf *idfs;
+    int n;
+} idf_ctx;
+
+/* Records the IDF of one phrase: its document frequency is at most that of its rarest
+ * token (a phrase is rarer still; the estimate only lowers the IDF a little). */
+static void phrase_idf(void *ctx, const char *text, int prefix)
+{
+    idf_ctx *c = ctx;
+    toklist l = { .n = 0 };
+    kb_tokenize(kb_store_tokenizer(c->s), text, strlen(text),
+                KB_TOK_QUERY | (prefix ? KB_TOK_PREFIX : 0), keep_tok, &l);
+    long long df = -1;
+    for (size_t i = 0; i < l.n; i++) {
+        long long d = 0;
+        int pre = prefix && i + 1 == l.n;
+        if (kb_store_term_df(c->s, l.tok[i], pre, c->ndocs, &d, NULL) != KB_OK)
+            d = c->ndocs;
+        if (df < 0 || d < df)
+            df = d;
+    }
+    if (df < 0)
+        df = c->ndocs;
+    double n = (double)c->ndocs;
+    double idf = log((n - (double)df + 0.5) / ((double)df + 0.5));
+    kb_buf_addf(c->idfs, "%s%.6f", c->n++ ? "," : "", idf < 1e-6 ? 1e-6 : idf);
+}
+
+/* Builds the tier's expression and the IDFs of its scoring phrases. */
+static kb_status build_tier(kb_store *s, const kb_query *q, const kb_synonyms *syn,
+                            long long ndocs, kb_tier tier, kb_buf *expr, int *nscore,
+                            kb_buf *idfs)
+{
+    kb_buf_reset(idfs);
+    idf_ctx c = { s, ndocs > 0 ? ndocs : 1, idfs, 0 };
+    kb_status rc = kb_query_build_phrases(q, syn, kb_store_tokenizer(s), tier, expr, nscore,
+                                          phrase_idf, &c);
+    /* only the scoring phrases, which come first */
+    size_t commas = 0, i = 0;
+    for (; i < idfs->len; i++)
+        if (idfs->data[i] == ',' && ++commas == (size_t)*nscore)
+            break;
+    if (i < idfs->len) {
+        idfs->len = i;
+        idfs->data[i] = '\0';
+    }
+    return rc;
+}
+
+/* Ranks the window [offset, offset+limit) of expr's matches and counts them. A query
+ * with more than RANK_CAP matches ranks only its newest RANK_CAP, and *count is then a
+ * lower bound (*exact 0). */
+static kb_status run_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
+                          size_t offset, size_t limit, long long *count, int *exact,
+                          hitlist *h, kb_err *err)
+{
+    long long nth = 0;
+    kb_status rc = kb_store_fts_nth_newest(s, expr, RANK_CAP, &nth, err);
+    if (rc != KB_OK)
         return rc;
-    long long min_rowid = 0;
-    if (*count > RANK_CAP) {
-        rc = kb_store_fts_nth_newest(s, expr, RANK_CAP - 1, &min_rowid, err);
+    *exact = nth == 0;
+    long long c = -1;
+    if (limit > 0) {
+        rc = kb_store_fts_ranked(s, expr, nscore, idfs, nth ? nth + 1 : 0, limit, offset,
+                                 collect, h, &c, err);
         if (rc != KB_OK)
             return rc;
     }
-    return kb_store_fts_ranked(s, expr, nscore, min_rowid, limit, offset, collect, h, err);
+    if (nth) {
+        *count = RANK_CAP + 1;
+        return KB_OK;
+    }
+    if (c >= 0) {
+        *count = c;
+        return KB_OK;
+    }
+    return kb_store_fts_count(s, expr, RANK_CAP + 1, count, err);
 }
 
 static double now_ms(void)
@@ -490,11 +580,13 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         kb_query_add_filter(q, "type", opts->type);
     if (opts->status && opts->status[0])
         kb_query_add_filter(q, "status", opts->status);
-    const kb_synonyms *syn = synonyms(s);
-    kb_buf expr, prev, strict;
+    cache *cc = get_cache(s);
+    const kb_synonyms *syn = cc->syn;
+    kb_buf expr, loose, strict, idfs;
     kb_buf_init(&expr, 0);
-    kb_buf_init(&prev, 0);
+    kb_buf_init(&loose, 0);
     kb_buf_init(&strict, 0);
+    kb_buf_init(&idfs, 0);
     hitlist h = { 0 };
     termset ts = { 0 };
     int fixed = correct_typos(s, q, syn, err);
@@ -512,52 +604,59 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     kb_buf_init(&qf, 0);
     kb_query_format(q, &qf);
     r->query = kb_buf_detach(&qf, NULL);
+    r->total_exact = 1;
 
-    /* Tiers: exact phrases first, then the same words anywhere (after them), then, when
-     * nothing matched, any of the words. The total is that of the widest tier used. */
-    long long strict_count = 0;
+    /* Tiers: exact phrases first, then the same words anywhere (listed after them), then,
+     * when nothing matched, any of the words. */
     int nscore = 0;
-    for (int tier = KB_TIER_STRICT; tier <= KB_TIER_ANY; tier++) {
-        rc = kb_query_build(q, syn, t, (kb_tier)tier, &expr, &nscore);
-        if (rc == KB_ENOTFOUND) {
-            rc = KB_OK;
-            break;
-        }
-        if (rc != KB_OK)
-            goto out;
-        if (prev.len == expr.len && memcmp(prev.data, expr.data, expr.len) == 0)
-            continue;
-        if (tier == KB_TIER_ANY && r->total > 0)
-            break;
-        long long count = 0;
-        if (tier == KB_TIER_LOOSE) {
-            rc = kb_store_fts_count(s, expr.data, COUNT_CAP, &count, err);
-            r->total = count;
-            if (rc == KB_OK && count > strict_count && h.n < limit) {
-                size_t skip = opts->offset > (size_t)strict_count
-                                  ? opts->offset - (size_t)strict_count
-                                  : 0;
-                kb_buf ex;
-                kb_buf_init(&ex, 0);
-                kb_buf_addf(&ex, "(%s) NOT (%s)", expr.data, strict.data);
-                long long extra = 0;
-                rc = run_expr(s, ex.data, nscore, skip, limit - h.n, &extra, &h, err);
-                kb_buf_free(&ex);
-            }
-        } else {
-            rc = run_expr(s, expr.data, nscore, opts->offset, limit, &count, &h, err);
-            r->total = count;
-            strict_count = count;
-            kb_buf_reset(&strict);
-            kb_buf_add(&strict, expr.data, expr.len);
-        }
-        if (rc != KB_OK)
-            goto out;
-        kb_buf_reset(&prev);
-        kb_buf_add(&prev, expr.data, expr.len);
+    rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_STRICT, &strict, &nscore, &idfs);
+    if (rc == KB_ENOTFOUND) {
+        rc = KB_OK;
+        r->total = 0;
+        goto hits;
     }
-    r->total_exact = r->total < COUNT_CAP;
+    if (rc != KB_OK)
+        goto out;
+    long long count = 0;
+    int exact = 1;
+    rc = run_expr(s, strict.data, nscore, idfs.data, opts->offset, limit, &count, &exact, &h,
+                  err);
+    if (rc != KB_OK)
+        goto out;
+    r->total = count;
+    r->total_exact = exact;
+    rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore, &idfs);
+    if (rc != KB_OK)
+        goto out;
+    if (exact && strcmp(loose.data, strict.data) != 0) {
+        /* the loose matches that are not strict ones, after them */
+        size_t have = h.n;
+        size_t skip = opts->offset > (size_t)count ? opts->offset - (size_t)count : 0;
+        kb_buf_reset(&expr);
+        kb_buf_addf(&expr, "(%s) NOT (%s)", loose.data, strict.data);
+        long long extra = 0;
+        rc = run_expr(s, expr.data, nscore, idfs.data, skip, have < limit ? limit - have : 0,
+                      &extra, &exact, &h, err);
+        if (rc != KB_OK)
+            goto out;
+        r->total += extra;
+        r->total_exact = exact;
+    }
+    if (r->total == 0) {
+        rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_ANY, &expr, &nscore, &idfs);
+        if (rc != KB_OK)
+            goto out;
+        if (strcmp(expr.data, loose.data) != 0) {
+            rc = run_expr(s, expr.data, nscore, idfs.data, opts->offset, limit, &count, &exact,
+                          &h, err);
+            if (rc != KB_OK)
+                goto out;
+            r->total = count;
+            r->total_exact = exact;
+        }
+    }
 
+hits:
     kb_query_terms(q, syn, t, add_term, &ts);
     r->hits = kb_xcalloc(h.n ? h.n : 1, sizeof *r->hits);
     for (size_t i = 0; i < h.n; i++) {
@@ -586,8 +685,9 @@ out:
     free(h.rowid);
     free(h.score);
     kb_buf_free(&expr);
-    kb_buf_free(&prev);
+    kb_buf_free(&loose);
     kb_buf_free(&strict);
+    kb_buf_free(&idfs);
     kb_query_free(q);
     if (rc != KB_OK) {
         kb_search_result_free(r);
@@ -684,7 +784,8 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
     int nscore = 0;
     if (rc == KB_OK && q->nitems && kb_query_build_titles(q, t, &expr, &nscore) == KB_OK) {
         long long count = 0;
-        rc = run_expr(s, expr.data, nscore, 0, max, &count, &h, err);
+        int exact = 1;
+        rc = run_expr(s, expr.data, nscore, NULL, 0, max, &count, &exact, &h, err);
         for (size_t i = 0; rc == KB_OK && i < h.n; i++) {
             kb_doc *d = NULL;
             if (kb_store_doc_brief(s, h.rowid[i], &d, NULL) == KB_OK)

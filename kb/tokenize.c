@@ -964,34 +964,48 @@ kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb
 
 #include <sqlite3.h>
 
+/* The FTS5 tokenizer instance: a tokenizer and the connection's token hook. */
+typedef struct {
+    kb_tokenizer *t;
+    const kb_token_hook *hook;
+} fts_tok;
+
 static int fts_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
 {
-    (void)ctx;
     (void)argv;
     (void)argc;
-    kb_tokenizer *t;
-    if (kb_tokenizer_new(&t, NULL) != KB_OK) {
+    fts_tok *ft = kb_xcalloc(1, sizeof *ft);
+    if (kb_tokenizer_new(&ft->t, NULL) != KB_OK) {
+        free(ft);
         *out = NULL;
         return SQLITE_ERROR;
     }
-    *out = (Fts5Tokenizer *)t;
+    ft->hook = ctx;
+    *out = (Fts5Tokenizer *)ft;
     return SQLITE_OK;
 }
 
 static void fts_delete(Fts5Tokenizer *p)
 {
-    kb_tokenizer_free((kb_tokenizer *)p);
+    fts_tok *ft = (fts_tok *)p;
+    if (ft) {
+        kb_tokenizer_free(ft->t);
+        free(ft);
+    }
 }
 
 typedef struct {
     void *fctx;
     int (*x)(void *, int, const char *, int, int, int);
+    const kb_token_hook *hook;
 } fts_cb;
 
 static int fts_token(void *ctx, int flags, const char *tok, size_t len, size_t start,
                      size_t end)
 {
     fts_cb *c = ctx;
+    if (c->hook)
+        c->hook->fn(c->hook->ctx, tok, len);
     return c->x(c->fctx, flags & KB_TOK_COLOCATED ? FTS5_TOKEN_COLOCATED : 0, tok, (int)len,
                 (int)start, (int)end);
 }
@@ -999,16 +1013,18 @@ static int fts_token(void *ctx, int flags, const char *tok, size_t len, size_t s
 static int fts_tokenize(Fts5Tokenizer *p, void *fctx, int flags, const char *text, int len,
                         int (*x)(void *, int, const char *, int, int, int))
 {
-    fts_cb c = { fctx, x };
+    fts_tok *ft = (fts_tok *)p;
+    int doc = (flags & FTS5_TOKENIZE_DOCUMENT) && !(flags & FTS5_TOKENIZE_AUX);
+    fts_cb c = { fctx, x, doc && ft->hook && ft->hook->fn ? ft->hook : NULL };
     int mode = KB_TOK_DOCUMENT;
     if (flags & FTS5_TOKENIZE_QUERY)
         mode = KB_TOK_QUERY | (flags & FTS5_TOKENIZE_PREFIX ? KB_TOK_PREFIX : 0);
     if (len <= 0)
         return SQLITE_OK;
-    return (int)kb_tokenize((kb_tokenizer *)p, text, (size_t)len, mode, fts_token, &c);
+    return (int)kb_tokenize(ft->t, text, (size_t)len, mode, fts_token, &c);
 }
 
-kb_status kb_tokenize_register(sqlite3 *db, kb_err *err)
+kb_status kb_tokenize_register(sqlite3 *db, const kb_token_hook *hook, kb_err *err)
 {
     pthread_once(&g.once, global_init);
     if (g.status != KB_OK)
@@ -1023,7 +1039,7 @@ kb_status kb_tokenize_register(sqlite3 *db, kb_err *err)
     if (!api)
         return kb_err_set(err, KB_EDB, "fts5 is not available");
     fts5_tokenizer tok = { fts_create, fts_delete, fts_tokenize };
-    if (api->xCreateTokenizer(api, "kedb", NULL, &tok, NULL) != SQLITE_OK)
+    if (api->xCreateTokenizer(api, "kedb", (void *)hook, &tok, NULL) != SQLITE_OK)
         return kb_err_set(err, KB_EDB, "cannot register tokenizer: %s", sqlite3_errmsg(db));
     return KB_OK;
 }

@@ -228,6 +228,15 @@ int main(void)
     CHECK(r && r->nhits == 1 && r->total == 2);
     kb_search_result_free(r);
 
+    /* Document frequencies are kept per term, also through updates and deletes. */
+    long long df = -1;
+    CHECK_INT_EQ(kb_store_term_df(s, "0x800ccc0e", 0, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 2);
+    CHECK_INT_EQ(kb_store_term_df(s, "01017", 0, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 1);
+    CHECK_INT_EQ(kb_store_term_df(s, "0x800", 1, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 2);
+
     /* Updates and deletes keep the index exact. */
     put(s, "KE-2", "known_error", "published", "Outlook 报错 0x800CCC0F", "新的症状", "新的方案",
         "", NULL);
@@ -239,6 +248,18 @@ int main(void)
     EXPECT_FOUND(s, "ORA-01017", "KE-5", 0);
     CHECK_INT_EQ(kb_store_doc_delete(s, "KE-5", &err), KB_ENOTFOUND);
     CHECK_INT_EQ(kb_store_check(s, &err), KB_OK);
+    CHECK_INT_EQ(kb_store_term_df(s, "0x800ccc0e", 0, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 1);
+    CHECK_INT_EQ(kb_store_term_df(s, "0x800ccc0f", 0, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 1);
+    CHECK_INT_EQ(kb_store_term_df(s, "01017", 0, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 0);
+    /* A write that fails inside a transaction leaves the counts as they were. */
+    CHECK_INT_EQ(kb_store_begin(s, &err), KB_OK);
+    put(s, "KE-9", "known_error", "published", "zzqxunique", "", "", "", NULL);
+    kb_store_rollback(s);
+    CHECK_INT_EQ(kb_store_term_df(s, "zzqxuniqu", 0, 0, &df, &err), KB_OK);
+    CHECK_INT_EQ(df, 0);
     kb_doc *d = NULL;
     CHECK_INT_EQ(kb_store_doc_get(s, "KE-1", &d, &err), KB_OK);
     CHECK(d && strcmp(d->title, "HP 打印机卡纸") == 0 && d->nfields == 1);
