@@ -67,18 +67,19 @@ kb_status kb_store_optimize(kb_store *s, kb_err *err);
  * rows with rowid >= min_rowid, best first, skipping `offset`. Only the first nscore
  * phrases of expr count towards the score (the rest are filters); idfs, when not NULL, is
  * their inverse document frequencies as "1.2,0.4,..." (else each is counted, which reads
- * every row a phrase matches). *count (if not NULL) is set to the number of matching rows
- * with rowid >= min_rowid, or -1 when no row was returned. */
+ * every row a phrase matches). */
 typedef int (*kb_store_hit_fn)(void *ctx, long long rowid, double score);
 kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, const char *idfs,
                               long long min_rowid, size_t limit, size_t offset,
-                              kb_store_hit_fn fn, void *ctx, long long *count, kb_err *err);
+                              kb_store_hit_fn fn, void *ctx, kb_err *err);
+/* One unranked pass over the newest matches: *count is the number of matches up to
+ * cap + 1; when there are more than cap, *min_rowid is the row id of the cap-th newest
+ * (else 0), so that ranking rowid >= *min_rowid covers exactly the newest cap. */
+kb_status kb_store_fts_newest(kb_store *s, const char *expr, long long cap, long long *count,
+                              long long *min_rowid, kb_err *err);
 /* Counts matches of expr, stopping at cap (0 = no cap). */
 kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
                              kb_err *err);
-/* The row id of the n-th newest match (0-based); 0 when there are not that many. */
-kb_status kb_store_fts_nth_newest(kb_store *s, const char *expr, long long n, long long *out,
-                                  kb_err *err);
 /* Number of rows containing the already-tokenized term (document frequency); prefix
  * counts all terms starting with term, stopping at cap. */
 kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,

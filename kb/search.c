@@ -15,7 +15,7 @@
 /* Ranking every match of a very frequent term is what makes FTS5 slow (about 1 us per
  * match). Past RANK_CAP matches only the newest RANK_CAP are ranked, and the total is
  * reported as a lower bound (total_exact false). */
-#define RANK_CAP 2000
+#define RANK_CAP 1000
 #define SNIPPET_CHARS 110
 #define WORKAROUND_BYTES 600
 
@@ -501,27 +501,32 @@ static kb_status run_expr(kb_store *s, const char *expr, int nscore, const char 
                           size_t offset, size_t limit, long long *count, int *exact,
                           hitlist *h, kb_err *err)
 {
-    long long nth = 0;
-    kb_status rc = kb_store_fts_nth_newest(s, expr, RANK_CAP, &nth, err);
+    long long min_rowid = 0;
+    kb_status rc = kb_store_fts_newest(s, expr, RANK_CAP, count, &min_rowid, err);
     if (rc != KB_OK)
         return rc;
-    *exact = nth == 0;
-    long long c = -1;
-    if (limit > 0) {
-        rc = kb_store_fts_ranked(s, expr, nscore, idfs, nth ? nth + 1 : 0, limit, offset,
-                                 collect, h, &c, err);
-        if (rc != KB_OK)
-            return rc;
-    }
-    if (nth) {
-        *count = RANK_CAP + 1;
+    *exact = *count <= RANK_CAP;
+    if (limit == 0 || *count == 0 || offset >= (size_t)*count)
         return KB_OK;
+    return kb_store_fts_ranked(s, expr, nscore, idfs, min_rowid, limit, offset, collect, h,
+                               err);
+}
+
+/* True when two expressions differ at most in parentheses (the same search). */
+static int same_expr(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '(' || *a == ')')
+            a++;
+        while (*b == '(' || *b == ')')
+            b++;
+        if (*a != *b)
+            return 0;
+        if (!*a)
+            return 1;
+        a++;
+        b++;
     }
-    if (c >= 0) {
-        *count = c;
-        return KB_OK;
-    }
-    return kb_store_fts_count(s, expr, RANK_CAP + 1, count, err);
 }
 
 static double now_ms(void)
@@ -609,7 +614,9 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     /* Tiers: exact phrases first, then the same words anywhere (listed after them), then,
      * when nothing matched, any of the words. */
     int nscore = 0;
-    rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_STRICT, &strict, &nscore, &idfs);
+    /* Synonyms only in the loose tier: each alternative phrase costs as much to match as the
+     * original, and the loose tier lists every synonym match anyway. */
+    rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore, &idfs);
     if (rc == KB_ENOTFOUND) {
         rc = KB_OK;
         r->total = 0;
@@ -628,12 +635,15 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore, &idfs);
     if (rc != KB_OK)
         goto out;
-    if (exact && strcmp(loose.data, strict.data) != 0) {
+    if (exact && !same_expr(loose.data, strict.data)) {
         /* the loose matches that are not strict ones, after them */
         size_t have = h.n;
         size_t skip = opts->offset > (size_t)count ? opts->offset - (size_t)count : 0;
         kb_buf_reset(&expr);
-        kb_buf_addf(&expr, "(%s) NOT (%s)", loose.data, strict.data);
+        if (count > 0)
+            kb_buf_addf(&expr, "(%s) NOT (%s)", loose.data, strict.data);
+        else
+            kb_buf_adds(&expr, loose.data);
         long long extra = 0;
         rc = run_expr(s, expr.data, nscore, idfs.data, skip, have < limit ? limit - have : 0,
                       &extra, &exact, &h, err);
@@ -646,7 +656,7 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_ANY, &expr, &nscore, &idfs);
         if (rc != KB_OK)
             goto out;
-        if (strcmp(expr.data, loose.data) != 0) {
+        if (!same_expr(expr.data, loose.data)) {
             rc = run_expr(s, expr.data, nscore, idfs.data, opts->offset, limit, &count, &exact,
                           &h, err);
             if (rc != KB_OK)
