@@ -63,23 +63,15 @@ kb_status kb_store_optimize(kb_store *s, kb_err *err);
 
 /* --- Full-text primitives used by kb_search (expressions are built by kb_query) --- */
 
-/* Calls fn(ctx, rowid, score) for the best `limit` matches of FTS5 expression expr among
- * rows with rowid >= min_rowid, best first, skipping `offset`. Only the first nscore
- * phrases of expr count towards the score (the rest are filters); idfs, when not NULL, is
- * their inverse document frequencies as "1.2,0.4,..." (else each is counted, which reads
- * every row a phrase matches). */
+/* Scores the newest max matches of FTS5 expression expr with rowid >= min_rowid, in one
+ * pass, newest first: fn(ctx, rowid, score). Only the first nscore phrases of expr count
+ * towards the score (the rest are filters); idfs, when not NULL, holds their inverse
+ * document frequencies as "1.2,0.4,..." (else each phrase is counted, which reads every row
+ * it matches). */
 typedef int (*kb_store_hit_fn)(void *ctx, long long rowid, double score);
-kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, const char *idfs,
-                              long long min_rowid, size_t limit, size_t offset,
-                              kb_store_hit_fn fn, void *ctx, kb_err *err);
-/* One unranked pass over the newest matches: *count is the number of matches up to
- * cap + 1; when there are more than cap, *min_rowid is the row id of the cap-th newest
- * (else 0), so that ranking rowid >= *min_rowid covers exactly the newest cap. */
-kb_status kb_store_fts_newest(kb_store *s, const char *expr, long long cap, long long *count,
-                              long long *min_rowid, kb_err *err);
-/* Counts matches of expr, stopping at cap (0 = no cap). */
-kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
-                             kb_err *err);
+kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const char *idfs,
+                              long long min_rowid, long long max, kb_store_hit_fn fn,
+                              void *ctx, kb_err *err);
 /* Number of rows containing the already-tokenized term (document frequency); prefix
  * counts all terms starting with term, stopping at cap. */
 kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,

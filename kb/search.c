@@ -17,6 +17,7 @@
  * reported as a lower bound (total_exact false). */
 #define RANK_CAP 1000
 #define SNIPPET_CHARS 110
+#define SNIPPET_SCAN_BYTES 8192
 #define WORKAROUND_BYTES 600
 
 /* --- per-connection cache: synonyms --- */
@@ -185,6 +186,37 @@ static int correct_typos(kb_store *s, kb_query *q, const kb_synonyms *syn, kb_er
     return changed;
 }
 
+typedef struct {
+    char tok[8][72];
+    size_t n;
+} toklist;
+
+static int keep_tok(void *ctx, int flags, const char *tok, size_t len, size_t start,
+                    size_t end);
+
+/* Search as you type treats the last word as a prefix; once that word is a whole word of
+ * the index it is searched as typed (a prefix scan merges the posting lists of every
+ * word that extends it, which is slow for common words and adds little). */
+static kb_status settle_prefix(kb_store *s, kb_query *q, kb_err *err)
+{
+    if (!q->nitems)
+        return KB_OK;
+    kb_qitem *it = &q->items[q->nitems - 1];
+    if (!it->implicit_prefix)
+        return KB_OK;
+    const kb_qseg *sg = &it->segs[it->nsegs - 1];
+    toklist l = { .n = 0 };
+    kb_tokenize(kb_store_tokenizer(s), sg->text, strlen(sg->text), KB_TOK_QUERY | KB_TOK_PREFIX,
+                keep_tok, &l);
+    if (!l.n)
+        return KB_OK;
+    long long df = 0;
+    kb_status rc = kb_store_term_df(s, l.tok[l.n - 1], 0, 1, &df, err);
+    if (rc == KB_OK && df > 0)
+        it->implicit_prefix = 0;
+    return rc;
+}
+
 /* --- snippets --- */
 
 typedef struct {
@@ -307,6 +339,8 @@ static void add_plain(kb_buf *out, const char *text, size_t a, size_t b)
 static size_t field_snippet(kb_tokenizer *t, const termset *ts, const char *text, kb_buf *out)
 {
     size_t len = strlen(text);
+    if (len > SNIPPET_SCAN_BYTES) /* a snippet comes from the start of a long field */
+        len = utf8_back(text, SNIPPET_SCAN_BYTES);
     mark_ctx m = { ts, NULL, 0, 0 };
     if (len)
         kb_tokenize(t, text, len, KB_TOK_DOCUMENT, mark_tok, &m);
@@ -363,7 +397,8 @@ static size_t field_snippet(kb_tokenizer *t, const termset *ts, const char *text
 
 static char *make_snippet(kb_tokenizer *t, const termset *ts, const kb_doc *d)
 {
-    const char *fields[] = { d->symptom, d->text, d->workaround, d->cause, d->title };
+    /* in order of preference; the first field with a match wins */
+    const char *fields[] = { d->symptom, d->workaround, d->text, d->cause, d->title };
     kb_buf best, cur;
     kb_buf_init(&best, 0);
     kb_buf_init(&cur, 0);
@@ -380,6 +415,8 @@ static char *make_snippet(kb_tokenizer *t, const termset *ts, const kb_doc *d)
             bestn = n;
             have = 1;
         }
+        if (bestn > 0)
+            break;
     }
     kb_buf_free(&cur);
     return kb_buf_detach(&best, NULL);
@@ -406,6 +443,27 @@ typedef struct {
     size_t n, cap;
 } hitlist;
 
+typedef struct {
+    long long rowid;
+    double score;
+} scored;
+
+typedef struct {
+    scored *v;
+    size_t n, cap;
+} scoredlist;
+
+static int collect_scored(void *ctx, long long rowid, double score)
+{
+    scoredlist *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = kb_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = (scored){ rowid, score };
+    return 0;
+}
+
 static int collect(void *ctx, long long rowid, double score)
 {
     hitlist *h = ctx;
@@ -421,11 +479,6 @@ static int collect(void *ctx, long long rowid, double score)
 }
 
 /* --- inverse document frequencies from the vocabulary --- */
-
-typedef struct {
-    char tok[8][72];
-    size_t n;
-} toklist;
 
 static int keep_tok(void *ctx, int flags, const char *tok, size_t len, size_t start,
                     size_t end)
@@ -494,22 +547,69 @@ static kb_status build_tier(kb_store *s, const kb_query *q, const kb_synonyms *s
     return rc;
 }
 
-/* Ranks the window [offset, offset+limit) of expr's matches and counts them. A query
- * with more than RANK_CAP matches ranks only its newest RANK_CAP, and *count is then a
- * lower bound (*exact 0). */
-static kb_status run_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
-                          size_t offset, size_t limit, long long *count, int *exact,
-                          hitlist *h, kb_err *err)
+/* Ranks the window [offset, offset+limit) of expr's matches and counts them, in one pass
+ * that scores the newest RANK_CAP + 1 matches. A query with more than RANK_CAP matches
+ * ranks only its newest RANK_CAP, and *count is then a lower bound (*exact 0). */
+static int by_score(const void *a, const void *b)
 {
-    long long min_rowid = 0;
-    kb_status rc = kb_store_fts_newest(s, expr, RANK_CAP, count, &min_rowid, err);
+    const double x = ((const scored *)a)->score, y = ((const scored *)b)->score;
+    if (x != y)
+        return x < y ? 1 : -1;
+    /* ties: newer first */
+    return ((const scored *)a)->rowid < ((const scored *)b)->rowid ? 1 : -1;
+}
+
+/* Scores the newest RANK_CAP + 1 matches of expr with rowid >= min_rowid into out, best
+ * first. *count is how many there were (RANK_CAP + 1 meaning "more"); with more, only the
+ * newest RANK_CAP are kept, *exact is 0 and *window_min is the oldest row id kept. */
+static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
+                            long long min_rowid, scoredlist *out, long long *count, int *exact,
+                            long long *window_min, kb_err *err)
+{
+    out->n = 0;
+    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, min_rowid, RANK_CAP + 1,
+                                       collect_scored, out, err);
     if (rc != KB_OK)
         return rc;
-    *exact = *count <= RANK_CAP;
-    if (limit == 0 || *count == 0 || offset >= (size_t)*count)
-        return KB_OK;
-    return kb_store_fts_ranked(s, expr, nscore, idfs, min_rowid, limit, offset, collect, h,
-                               err);
+    *count = (long long)out->n;
+    *exact = out->n <= RANK_CAP;
+    *window_min = 0;
+    if (out->n > RANK_CAP) {
+        out->n = RANK_CAP; /* the oldest one only told that there are more */
+        *window_min = out->v[RANK_CAP - 1].rowid;
+    }
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_score);
+    return KB_OK;
+}
+
+static int by_rowid(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Appends the window [offset, offset+limit) of first (all of it) followed by the rows of
+ * then that are not in first. */
+static void take_window(const scoredlist *first, const scoredlist *then, size_t offset,
+                        size_t limit, hitlist *h)
+{
+    long long *ids = kb_xmalloc((first->n ? first->n : 1) * sizeof *ids);
+    for (size_t i = 0; i < first->n; i++)
+        ids[i] = first->v[i].rowid;
+    if (first->n)
+        qsort(ids, first->n, sizeof *ids, by_rowid);
+    size_t pos = 0;
+    for (size_t i = 0; i < first->n && h->n < limit; i++, pos++)
+        if (pos >= offset)
+            collect(h, first->v[i].rowid, first->v[i].score);
+    for (size_t i = 0; then && i < then->n && h->n < limit; i++) {
+        if (first->n && bsearch(&then->v[i].rowid, ids, first->n, sizeof *ids, by_rowid))
+            continue;
+        if (pos++ >= offset)
+            collect(h, then->v[i].rowid, then->v[i].score);
+    }
+    free(ids);
 }
 
 /* True when two expressions differ at most in parentheses (the same search). */
@@ -594,11 +694,15 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     kb_buf_init(&idfs, 0);
     hitlist h = { 0 };
     termset ts = { 0 };
+    scoredlist lset = { 0 }, sset = { 0 };
     int fixed = correct_typos(s, q, syn, err);
     if (fixed < 0) {
         rc = KB_EDB;
         goto out;
     }
+    rc = settle_prefix(s, q, err);
+    if (rc != KB_OK)
+        goto out;
     if (fixed) {
         kb_buf dym;
         kb_buf_init(&dym, 0);
@@ -611,12 +715,12 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     r->query = kb_buf_detach(&qf, NULL);
     r->total_exact = 1;
 
-    /* Tiers: exact phrases first, then the same words anywhere (listed after them), then,
-     * when nothing matched, any of the words. */
-    int nscore = 0;
-    /* Synonyms only in the loose tier: each alternative phrase costs as much to match as the
-     * original, and the loose tier lists every synonym match anyway. */
-    rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore, &idfs);
+    /* Tiers: the loose form (Chinese runs split into words, synonyms) finds the matches;
+     * among its newest RANK_CAP those that also hold the query as typed (strict: each run
+     * as one phrase) come first. Strict matches are a subset of loose ones, so the strict
+     * pass only looks at the loose window. When nothing matches, any of the words will. */
+    int nscore_s = 0, nscore_l = 0;
+    rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore_l, &idfs);
     if (rc == KB_ENOTFOUND) {
         rc = KB_OK;
         r->total = 0;
@@ -624,45 +728,37 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     }
     if (rc != KB_OK)
         goto out;
-    long long count = 0;
-    int exact = 1;
-    rc = run_expr(s, strict.data, nscore, idfs.data, opts->offset, limit, &count, &exact, &h,
-                  err);
+    long long count = 0, wmin = 0, scount = 0, swmin = 0;
+    int exact = 1, sexact = 1;
+    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, &lset, &count, &exact, &wmin, err);
     if (rc != KB_OK)
         goto out;
     r->total = count;
     r->total_exact = exact;
-    rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore, &idfs);
-    if (rc != KB_OK)
-        goto out;
-    if (exact && !same_expr(loose.data, strict.data)) {
-        /* the loose matches that are not strict ones, after them */
-        size_t have = h.n;
-        size_t skip = opts->offset > (size_t)count ? opts->offset - (size_t)count : 0;
-        kb_buf_reset(&expr);
-        if (count > 0)
-            kb_buf_addf(&expr, "(%s) NOT (%s)", loose.data, strict.data);
-        else
-            kb_buf_adds(&expr, loose.data);
-        long long extra = 0;
-        rc = run_expr(s, expr.data, nscore, idfs.data, skip, have < limit ? limit - have : 0,
-                      &extra, &exact, &h, err);
+    if (count > 0) {
+        /* synonyms only widen the loose tier: alternatives cost as much as the original */
+        rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
         if (rc != KB_OK)
             goto out;
-        r->total += extra;
-        r->total_exact = exact;
-    }
-    if (r->total == 0) {
-        rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_ANY, &expr, &nscore, &idfs);
+        if (!same_expr(strict.data, loose.data)) {
+            rc = score_expr(s, strict.data, nscore_s, idfs.data, wmin, &sset, &scount, &sexact,
+                            &swmin, err);
+            if (rc != KB_OK)
+                goto out;
+        }
+        take_window(&sset, &lset, opts->offset, limit, &h);
+    } else {
+        rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_ANY, &expr, &nscore_l, &idfs);
         if (rc != KB_OK)
             goto out;
         if (!same_expr(expr.data, loose.data)) {
-            rc = run_expr(s, expr.data, nscore, idfs.data, opts->offset, limit, &count, &exact,
-                          &h, err);
+            rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, &lset, &count, &exact, &wmin,
+                            err);
             if (rc != KB_OK)
                 goto out;
             r->total = count;
             r->total_exact = exact;
+            take_window(&lset, NULL, opts->offset, limit, &h);
         }
     }
 
@@ -694,6 +790,8 @@ out:
     termset_free(&ts);
     free(h.rowid);
     free(h.score);
+    free(lset.v);
+    free(sset.v);
     kb_buf_free(&expr);
     kb_buf_free(&loose);
     kb_buf_free(&strict);
@@ -793,9 +891,13 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
     hitlist h = { 0 };
     int nscore = 0;
     if (rc == KB_OK && q->nitems && kb_query_build_titles(q, t, &expr, &nscore) == KB_OK) {
-        long long count = 0;
+        long long count = 0, wmin = 0;
         int exact = 1;
-        rc = run_expr(s, expr.data, nscore, NULL, 0, max, &count, &exact, &h, err);
+        scoredlist titles = { 0 };
+        rc = score_expr(s, expr.data, nscore, NULL, 0, &titles, &count, &exact, &wmin, err);
+        if (rc == KB_OK)
+            take_window(&titles, NULL, 0, max, &h);
+        free(titles.v);
         for (size_t i = 0; rc == KB_OK && i < h.n; i++) {
             kb_doc *d = NULL;
             if (kb_store_doc_brief(s, h.rowid[i], &d, NULL) == KB_OK)

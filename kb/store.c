@@ -40,10 +40,7 @@ enum stmt {
     ST_SYN_DELETE,
     ST_SYN_INSERT,
     ST_SYN_ALL,
-    ST_FTS_RANKED,
-    ST_FTS_COUNT,
-    ST_FTS_COUNT_CAP,
-    ST_FTS_NEWEST,
+    ST_FTS_SCORED,
     ST_DOCSIZE_FROM,
     ST_TERM_EQ,
     ST_TERM_PREFIX,
@@ -81,14 +78,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SYN_DELETE] = "DELETE FROM synonym",
     [ST_SYN_INSERT] = "INSERT INTO synonym(grp, ord, term) VALUES (?1, ?2, ?3)",
     [ST_SYN_ALL] = "SELECT grp, term FROM synonym ORDER BY grp, ord",
-    [ST_FTS_RANKED] = "SELECT rowid, kedb_rank(kb_fts, ?2, ?6) AS score FROM kb_fts "
-                      "WHERE kb_fts MATCH ?1 AND rowid >= ?3 ORDER BY score DESC "
-                      "LIMIT ?4 OFFSET ?5",
-    [ST_FTS_COUNT] = "SELECT count(*) FROM kb_fts WHERE kb_fts MATCH ?1",
-    [ST_FTS_COUNT_CAP] = "SELECT count(*) FROM (SELECT 1 FROM kb_fts WHERE kb_fts MATCH ?1 "
-                         "LIMIT ?2)",
-    [ST_FTS_NEWEST] = "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1 ORDER BY rowid DESC "
-                      "LIMIT ?2",
+    [ST_FTS_SCORED] = "SELECT rowid, kedb_rank(kb_fts, ?2, ?3) FROM kb_fts WHERE kb_fts MATCH ?1 "
+                      "AND rowid >= ?5 ORDER BY rowid DESC LIMIT ?4",
     [ST_DOCSIZE_FROM] = "SELECT id, sz FROM kb_fts_docsize WHERE id > ?1 ORDER BY id",
     [ST_TERM_EQ] = "SELECT df FROM term WHERE term = ?1",
     [ST_TERM_PREFIX] = "SELECT sum(df) FROM (SELECT df FROM term WHERE term >= ?1 AND "
@@ -1274,21 +1265,20 @@ static kb_status fts_fail(kb_store *s, kb_err *err)
     return db_err(s, err, "search");
 }
 
-kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, const char *idfs,
-                              long long min_rowid, size_t limit, size_t offset,
-                              kb_store_hit_fn fn, void *ctx, kb_err *err)
+kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const char *idfs,
+                              long long min_rowid, long long max, kb_store_hit_fn fn,
+                              void *ctx, kb_err *err)
 {
-    sqlite3_stmt *st = stmt(s, ST_FTS_RANKED, err);
+    sqlite3_stmt *st = stmt(s, ST_FTS_SCORED, err);
     if (!st)
         return KB_EDB;
     doclen_refresh(s);
     bind_text(st, 1, expr);
     sqlite3_bind_int(st, 2, nscore);
-    sqlite3_bind_int64(st, 3, min_rowid);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)offset);
     if (idfs)
-        bind_text(st, 6, idfs);
+        bind_text(st, 3, idfs);
+    sqlite3_bind_int64(st, 4, max);
+    sqlite3_bind_int64(st, 5, min_rowid);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)))
@@ -1296,51 +1286,6 @@ kb_status kb_store_fts_ranked(kb_store *s, const char *expr, int nscore, const c
     kb_status out = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : fts_fail(s, err);
     done(st);
     return out;
-}
-
-kb_status kb_store_fts_count(kb_store *s, const char *expr, long long cap, long long *out,
-                             kb_err *err)
-{
-    *out = 0;
-    sqlite3_stmt *st = stmt(s, cap > 0 ? ST_FTS_COUNT_CAP : ST_FTS_COUNT, err);
-    if (!st)
-        return KB_EDB;
-    bind_text(st, 1, expr);
-    if (cap > 0)
-        sqlite3_bind_int64(st, 2, cap);
-    int rc = sqlite3_step(st);
-    kb_status r = KB_OK;
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        r = fts_fail(s, err);
-    done(st);
-    return r;
-}
-
-kb_status kb_store_fts_newest(kb_store *s, const char *expr, long long cap, long long *count,
-                              long long *min_rowid, kb_err *err)
-{
-    *count = 0;
-    *min_rowid = 0;
-    sqlite3_stmt *st = stmt(s, ST_FTS_NEWEST, err);
-    if (!st)
-        return KB_EDB;
-    bind_text(st, 1, expr);
-    sqlite3_bind_int64(st, 2, cap + 1);
-    int rc;
-    long long last = 0, n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n < cap)
-            last = sqlite3_column_int64(st, 0);
-        n++;
-    }
-    kb_status r = rc == SQLITE_DONE ? KB_OK : fts_fail(s, err);
-    done(st);
-    *count = n;
-    if (n > cap)
-        *min_rowid = last;
-    return r;
 }
 
 kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,
