@@ -89,10 +89,21 @@ kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer
 /* Called for each phrase of a built expression, in expression order: the text the phrase
  * searches (its pieces joined by spaces) and whether its last token is a prefix. */
 typedef void (*kb_qphrase_fn)(void *ctx, const char *text, int prefix);
-/* kb_query_build, also reporting each phrase (fn may be NULL). */
-kb_status kb_query_build_phrases(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
-                                 kb_tier tier, kb_buf *out, int *nscore, kb_qphrase_fn fn,
-                                 void *ctx);
+/* Fills terms (at most max, each < 72 bytes) with index terms that extend prefix, most
+ * frequent first, and returns how many; or returns -1 to keep a plain FTS5 prefix query
+ * (when few terms extend it). */
+typedef int (*kb_qexpand_fn)(void *ctx, const char *prefix, char (*terms)[72], int max);
+
+typedef struct {
+    kb_qphrase_fn on_phrase; /* may be NULL */
+    void *phrase_ctx;
+    kb_qexpand_fn expand; /* may be NULL: prefixes stay FTS5 prefix queries */
+    void *expand_ctx;
+} kb_qhooks;
+
+/* kb_query_build with hooks (may be NULL). */
+kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
+                                kb_tier tier, kb_buf *out, int *nscore, const kb_qhooks *hooks);
 
 /* Builds an expression that matches the query's words in titles only, for completion. */
 kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out, int *nscore);

@@ -394,6 +394,8 @@ typedef struct {
     const kb_synonyms *syn;
     kb_qphrase_fn pfn;
     void *pctx;
+    kb_qexpand_fn expand;
+    void *ectx;
 } bld;
 
 static void quoted(bld *b, const char *s)
@@ -407,8 +409,89 @@ static void quoted(bld *b, const char *s)
     kb_buf_addc(b->out, '"');
 }
 
-/* One phrase made of the given texts in order; star makes the last token a prefix. */
+typedef struct {
+    char tok[8][72];
+    size_t n;
+    size_t nchars_last;
+} qtoks;
+
+static int keep_qtok(void *ctx, int flags, const char *tok, size_t len, size_t start,
+                     size_t end)
+{
+    (void)flags;
+    (void)start;
+    (void)end;
+    qtoks *q = ctx;
+    if (q->n < 8 && len < sizeof q->tok[0]) {
+        memcpy(q->tok[q->n], tok, len);
+        q->tok[q->n][len] = '\0';
+        q->nchars_last = 0;
+        for (size_t i = 0; i < len; i++)
+            q->nchars_last += ((unsigned char)tok[i] & 0xC0) != 0x80;
+        q->n++;
+    }
+    return 0;
+}
+
+#define MAX_EXPANSIONS 16
+
+static void phrase_plain(bld *b, const char *const *texts, size_t n, int star);
+
+/* One phrase made of the given texts in order; star makes the last token a prefix. A
+ * one-token prefix becomes the OR of the most frequent index terms it starts (a prefix
+ * scan of one or two characters merges thousands of posting lists); inside a longer
+ * phrase a one-character prefix is dropped. */
 static void phrase(bld *b, const char *const *texts, size_t n, int star)
+{
+    if (!star) {
+        phrase_plain(b, texts, n, 0);
+        return;
+    }
+    kb_buf j;
+    kb_buf_init(&j, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            kb_buf_addc(&j, ' ');
+        kb_buf_adds(&j, texts[i]);
+    }
+    qtoks q = { .n = 0 };
+    kb_tokenize(b->t, j.data ? j.data : "", j.len, KB_TOK_QUERY | KB_TOK_PREFIX, keep_qtok, &q);
+    kb_buf_free(&j);
+    if (q.n >= 1 && b->expand) {
+        char (*terms)[72] = kb_xmalloc(MAX_EXPANSIONS * sizeof *terms);
+        int k = b->expand(b->ectx, q.tok[q.n - 1], terms, MAX_EXPANSIONS);
+        if (k >= 0) {
+            /* a longer phrase keeps its complete tokens as a phrase, AND the completions */
+            kb_buf_addc(b->out, '(');
+            if (q.n > 1) {
+                const char *lead[8];
+                for (size_t i = 0; i + 1 < q.n; i++)
+                    lead[i] = q.tok[i];
+                phrase_plain(b, lead, q.n - 1, 0);
+                kb_buf_adds(b->out, " AND (");
+            }
+            if (k == 0) {
+                const char *one[1] = { q.tok[q.n - 1] };
+                phrase_plain(b, one, 1, 0);
+            }
+            for (int i = 0; i < k; i++) {
+                if (i)
+                    kb_buf_adds(b->out, " OR ");
+                const char *one[1] = { terms[i] };
+                phrase_plain(b, one, 1, 0);
+            }
+            kb_buf_addc(b->out, ')');
+            if (q.n > 1)
+                kb_buf_addc(b->out, ')');
+            free(terms);
+            return;
+        }
+        free(terms);
+    }
+    phrase_plain(b, texts, n, q.n > 1 && q.nchars_last < 2 ? 0 : 1);
+}
+
+static void phrase_plain(bld *b, const char *const *texts, size_t n, int star)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -652,16 +735,21 @@ static int has_filter(const kb_query *q, const char *key)
 kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
                          kb_tier tier, kb_buf *out, int *nscore)
 {
-    return kb_query_build_phrases(q, syn, t, tier, out, nscore, NULL, NULL);
+    return kb_query_build_hooked(q, syn, t, tier, out, nscore, NULL);
 }
 
-kb_status kb_query_build_phrases(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
-                                 kb_tier tier, kb_buf *out, int *nscore, kb_qphrase_fn fn,
-                                 void *ctx)
+kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_tokenizer *t,
+                                kb_tier tier, kb_buf *out, int *nscore, const kb_qhooks *hooks)
 {
     kb_buf_reset(out);
     *nscore = 0;
-    bld b = { out, 0, t, syn, fn, ctx };
+    bld b = { out, 0, t, syn, NULL, NULL, NULL, NULL };
+    if (hooks) {
+        b.pfn = hooks->on_phrase;
+        b.pctx = hooks->phrase_ctx;
+        b.expand = hooks->expand;
+        b.ectx = hooks->expand_ctx;
+    }
     size_t npos = 0, nneg = 0;
     for (size_t i = 0; i < q->nitems; i++)
         q->items[i].negated ? nneg++ : npos++;
@@ -770,7 +858,7 @@ kb_status kb_query_build_phrases(const kb_query *q, const kb_synonyms *syn, kb_t
 kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out, int *nscore)
 {
     kb_buf_reset(out);
-    bld b = { out, 0, t, NULL, NULL, NULL };
+    bld b = { out, 0, t, NULL, NULL, NULL, NULL, NULL };
     int n = 0;
     kb_buf_adds(out, "title : (");
     for (size_t i = 0; i < q->nitems; i++) {

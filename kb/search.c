@@ -208,7 +208,7 @@ static kb_status settle_prefix(kb_store *s, kb_query *q, kb_err *err)
     toklist l = { .n = 0 };
     kb_tokenize(kb_store_tokenizer(s), sg->text, strlen(sg->text), KB_TOK_QUERY | KB_TOK_PREFIX,
                 keep_tok, &l);
-    if (!l.n)
+    if (!l.n || strlen(l.tok[l.n - 1]) < 3) /* one or two characters: still typing */
         return KB_OK;
     long long df = 0;
     kb_status rc = kb_store_term_df(s, l.tok[l.n - 1], 0, 1, &df, err);
@@ -526,6 +526,56 @@ static void phrase_idf(void *ctx, const char *text, int prefix)
     kb_buf_addf(c->idfs, "%s%.6f", c->n++ ? "," : "", idf < 1e-6 ? 1e-6 : idf);
 }
 
+/* Prefix expansion: the most frequent index terms starting with the prefix. */
+typedef struct {
+    char (*terms)[72];
+    long long *df;
+    int n, max;
+    int seen;
+} expand_ctx;
+
+static int expand_term(void *ctx, const char *term, long long df)
+{
+    expand_ctx *e = ctx;
+    size_t len = strlen(term);
+    e->seen++;
+    if (len >= 72 || (unsigned char)term[0] == 0x1f)
+        return 0;
+    int pos = e->n;
+    while (pos > 0 && e->df[pos - 1] < df)
+        pos--;
+    if (pos >= e->max)
+        return 0;
+    int last = e->n < e->max ? e->n : e->max - 1;
+    memmove(&e->terms[pos + 1], &e->terms[pos], (size_t)(last - pos) * sizeof e->terms[0]);
+    memmove(&e->df[pos + 1], &e->df[pos], (size_t)(last - pos) * sizeof e->df[0]);
+    memcpy(e->terms[pos], term, len + 1);
+    e->df[pos] = df;
+    if (e->n < e->max)
+        e->n++;
+    return 0;
+}
+
+/* FTS5 answers a prefix query by merging the full posting lists of every term with the
+ * prefix before returning the first row (37 ms for 打* on 100k documents, three terms).
+ * An OR of the terms reads them lazily instead; past `max` terms only the most frequent
+ * count, as search engines limit prefix derivations. */
+static int expand_prefix(void *ctx, const char *prefix, char (*terms)[72], int max)
+{
+    kb_store *s = ctx;
+    long long df[64];
+    if (max > 64)
+        max = 64;
+    expand_ctx e = { terms, df, 0, max, 0 };
+    kb_buf hi;
+    kb_buf_init(&hi, 0);
+    kb_buf_adds(&hi, prefix);
+    kb_buf_add(&hi, "\xf4\x8f\xbf\xbf", 4);
+    kb_status rc = kb_store_terms(s, prefix, hi.data, 20000, expand_term, &e, NULL);
+    kb_buf_free(&hi);
+    return rc == KB_OK ? e.n : -1;
+}
+
 /* Builds the tier's expression and the IDFs of its scoring phrases. */
 static kb_status build_tier(kb_store *s, const kb_query *q, const kb_synonyms *syn,
                             long long ndocs, kb_tier tier, kb_buf *expr, int *nscore,
@@ -533,8 +583,9 @@ static kb_status build_tier(kb_store *s, const kb_query *q, const kb_synonyms *s
 {
     kb_buf_reset(idfs);
     idf_ctx c = { s, ndocs > 0 ? ndocs : 1, idfs, 0 };
-    kb_status rc = kb_query_build_phrases(q, syn, kb_store_tokenizer(s), tier, expr, nscore,
-                                          phrase_idf, &c);
+    kb_qhooks hooks = { phrase_idf, &c, expand_prefix, s };
+    kb_status rc = kb_query_build_hooked(q, syn, kb_store_tokenizer(s), tier, expr, nscore,
+                                         &hooks);
     /* only the scoring phrases, which come first */
     size_t commas = 0, i = 0;
     for (; i < idfs->len; i++)
