@@ -17,7 +17,7 @@
 #include "kb_alloc.h"
 #include "kb_buf.h"
 
-#define BATCH_OPS 500u
+#define BATCH_OPS 2000u
 #define BATCH_BYTES (64u * 1024u * 1024u)
 #define MAX_DEPTH 100
 /* Files read and parsed ahead of the writer by worker threads; bounds the memory held. */

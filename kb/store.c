@@ -91,13 +91,18 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
-/* String -> count map (open addressing, owned keys), for document frequencies. */
+/* String -> count map for document frequencies: open addressing, keys in one arena, and
+ * clearing by bumping an epoch (the per-document map is cleared for every row written). */
 typedef struct {
-    char **keys;
-    size_t *lens;
+    uint64_t *hash;
+    uint32_t *off;  /* key offset in arena */
+    uint32_t *len;
+    uint32_t *epoch; /* slot is used when equal to the map's epoch */
     long long *vals;
-    size_t cap; /* power of two or 0 */
+    size_t cap;     /* power of two or 0 */
     size_t n;
+    uint32_t cur;   /* current epoch, >= 1 */
+    kb_buf arena;
 } termmap;
 
 static uint64_t fnv(const char *p, size_t n)
@@ -110,69 +115,90 @@ static uint64_t fnv(const char *p, size_t n)
     return h;
 }
 
-static void tm_grow(termmap *m);
-
-/* Adds delta to key's count; returns the slot's new count. */
-static long long tm_add(termmap *m, const char *key, size_t len, long long delta)
+static const char *tm_key(const termmap *m, size_t i)
 {
-    if ((m->n + 1) * 2 > m->cap)
-        tm_grow(m);
-    size_t i = fnv(key, len) & (m->cap - 1);
-    while (m->keys[i]) {
-        if (m->lens[i] == len && memcmp(m->keys[i], key, len) == 0) {
-            m->vals[i] += delta;
-            return m->vals[i];
-        }
-        i = (i + 1) & (m->cap - 1);
-    }
-    m->keys[i] = kb_xstrndup(key, len);
-    m->lens[i] = len;
-    m->vals[i] = delta;
-    m->n++;
-    return delta;
+    return m->arena.data + m->off[i];
+}
+
+static int tm_used(const termmap *m, size_t i)
+{
+    return m->cap && m->epoch[i] == m->cur;
 }
 
 static void tm_grow(termmap *m)
 {
     termmap old = *m;
     m->cap = old.cap ? old.cap * 2 : 1024;
-    m->keys = kb_xcalloc(m->cap, sizeof *m->keys);
-    m->lens = kb_xcalloc(m->cap, sizeof *m->lens);
+    m->hash = kb_xcalloc(m->cap, sizeof *m->hash);
+    m->off = kb_xcalloc(m->cap, sizeof *m->off);
+    m->len = kb_xcalloc(m->cap, sizeof *m->len);
+    m->epoch = kb_xcalloc(m->cap, sizeof *m->epoch);
     m->vals = kb_xcalloc(m->cap, sizeof *m->vals);
-    m->n = 0;
+    if (!m->cur)
+        m->cur = 1;
     for (size_t i = 0; i < old.cap; i++) {
-        if (!old.keys[i])
+        if (old.epoch[i] != old.cur)
             continue;
-        size_t j = fnv(old.keys[i], old.lens[i]) & (m->cap - 1);
-        while (m->keys[j])
+        size_t j = old.hash[i] & (m->cap - 1);
+        while (m->epoch[j] == m->cur)
             j = (j + 1) & (m->cap - 1);
-        m->keys[j] = old.keys[i];
-        m->lens[j] = old.lens[i];
+        m->hash[j] = old.hash[i];
+        m->off[j] = old.off[i];
+        m->len[j] = old.len[i];
         m->vals[j] = old.vals[i];
-        m->n++;
+        m->epoch[j] = m->cur;
     }
-    free(old.keys);
-    free(old.lens);
+    free(old.hash);
+    free(old.off);
+    free(old.len);
+    free(old.epoch);
     free(old.vals);
+}
+
+/* Adds delta to key's count. */
+static void tm_add(termmap *m, const char *key, size_t len, long long delta)
+{
+    if ((m->n + 1) * 2 > m->cap)
+        tm_grow(m);
+    uint64_t h = fnv(key, len);
+    size_t i = h & (m->cap - 1);
+    while (m->epoch[i] == m->cur) {
+        if (m->hash[i] == h && m->len[i] == len && memcmp(tm_key(m, i), key, len) == 0) {
+            m->vals[i] += delta;
+            return;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->hash[i] = h;
+    m->off[i] = (uint32_t)m->arena.len;
+    m->len[i] = (uint32_t)len;
+    kb_buf_add(&m->arena, key, len);
+    kb_buf_addc(&m->arena, '\0');
+    m->vals[i] = delta;
+    m->epoch[i] = m->cur;
+    m->n++;
 }
 
 static void tm_clear(termmap *m)
 {
     if (!m->n)
         return;
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->keys[i]);
-        m->keys[i] = NULL;
-    }
     m->n = 0;
+    kb_buf_reset(&m->arena);
+    if (++m->cur == 0) { /* wrapped: really clear */
+        memset(m->epoch, 0, m->cap * sizeof *m->epoch);
+        m->cur = 1;
+    }
 }
 
 static void tm_free(termmap *m)
 {
-    tm_clear(m);
-    free(m->keys);
-    free(m->lens);
+    free(m->hash);
+    free(m->off);
+    free(m->len);
+    free(m->epoch);
     free(m->vals);
+    kb_buf_free(&m->arena);
     memset(m, 0, sizeof *m);
 }
 
@@ -590,49 +616,54 @@ static void add_list(kb_buf *b, const kb_doc *d, const char *key)
     }
 }
 
-static void add_filters(kb_store *s, kb_buf *b, const kb_doc *d, const char *key,
+static void add_filters(kb_tokenizer *t, kb_buf *b, const kb_doc *d, const char *key,
                         const char *name)
 {
     const kb_field *f = kb_doc_field(d, key);
     for (size_t i = 0; f && i < f->nvals; i++) {
-        kb_tokenize_filter_token(s->tok, name, f->vals[i], b);
+        kb_tokenize_filter_token(t, name, f->vals[i], b);
         kb_buf_addc(b, ' ');
     }
 }
 
 /* Fills s->cols with exactly what is indexed for d. Deterministic: deleting from the
  * contentless index needs the same values again. */
-static void index_values(kb_store *s, const kb_doc *d, int boost)
+static void column_values(kb_tokenizer *t, const kb_doc *d, int boost, kb_buf cols[NCOLS])
 {
     for (int c = 0; c < NCOLS; c++)
-        kb_buf_reset(&s->cols[c]);
-    kb_buf *b = &s->cols[COL_TITLE];
+        kb_buf_reset(&cols[c]);
+    kb_buf *b = &cols[COL_TITLE];
     kb_buf_adds(b, d->title);
     kb_buf_addc(b, '\n');
     kb_buf_adds(b, d->id);
-    b = &s->cols[COL_SYMPTOM];
+    b = &cols[COL_SYMPTOM];
     kb_buf_adds(b, d->symptom);
     add_list(b, d, "error_codes");
     add_list(b, d, "products");
-    b = &s->cols[COL_WORKAROUND];
+    b = &cols[COL_WORKAROUND];
     kb_buf_adds(b, d->workaround);
     kb_buf_addc(b, '\n');
     kb_buf_adds(b, d->fix);
-    b = &s->cols[COL_BODY];
+    b = &cols[COL_BODY];
     kb_buf_adds(b, d->cause);
     kb_buf_addc(b, '\n');
     kb_buf_adds(b, d->text);
     add_list(b, d, "tags");
-    b = &s->cols[COL_META];
-    kb_tokenize_filter_token(s->tok, "type", d->type, b);
+    b = &cols[COL_META];
+    kb_tokenize_filter_token(t, "type", d->type, b);
     kb_buf_addc(b, ' ');
-    kb_tokenize_filter_token(s->tok, "status", d->status, b);
+    kb_tokenize_filter_token(t, "status", d->status, b);
     kb_buf_addc(b, ' ');
-    add_filters(s, b, d, "tags", "tag");
-    add_filters(s, b, d, "products", "product");
-    b = &s->cols[COL_BOOST];
+    add_filters(t, b, d, "tags", "tag");
+    add_filters(t, b, d, "products", "product");
+    b = &cols[COL_BOOST];
     for (int i = 0; i < boost; i++)
         kb_buf_adds(b, "\x1f" "b ");
+}
+
+static void index_values(kb_store *s, const kb_doc *d, int boost)
+{
+    column_values(s->tok, d, boost, s->cols);
 }
 
 static kb_status fts_write(kb_store *s, enum stmt which, long long rowid, kb_err *err)
@@ -653,8 +684,8 @@ static kb_status fts_write(kb_store *s, enum stmt which, long long rowid, kb_err
     if (out == KB_OK) {
         long long sign = which == ST_FTS_DELETE ? -1 : 1;
         for (size_t i = 0; i < s->docterms.cap; i++)
-            if (s->docterms.keys[i])
-                tm_add(&s->pending, s->docterms.keys[i], s->docterms.lens[i], sign);
+            if (tm_used(&s->docterms, i))
+                tm_add(&s->pending, tm_key(&s->docterms, i), s->docterms.len[i], sign);
     }
     return out;
 }
@@ -671,17 +702,17 @@ static kb_status flush_terms(kb_store *s, kb_err *err)
         return KB_EDB;
     kb_status rc = KB_OK;
     for (size_t i = 0; i < s->pending.cap && rc == KB_OK; i++) {
-        long long d = s->pending.vals[i];
-        if (!s->pending.keys[i] || d == 0)
+        if (!tm_used(&s->pending, i) || s->pending.vals[i] == 0)
             continue;
-        sqlite3_bind_text(add, 1, s->pending.keys[i], (int)s->pending.lens[i], SQLITE_STATIC);
+        long long d = s->pending.vals[i];
+        const char *key = tm_key(&s->pending, i);
+        sqlite3_bind_text(add, 1, key, (int)s->pending.len[i], SQLITE_STATIC);
         sqlite3_bind_int64(add, 2, d);
         if (sqlite3_step(add) != SQLITE_DONE)
             rc = db_err(s, err, "term statistics");
         done(add);
         if (rc == KB_OK && d < 0) {
-            sqlite3_bind_text(prune, 1, s->pending.keys[i], (int)s->pending.lens[i],
-                              SQLITE_STATIC);
+            sqlite3_bind_text(prune, 1, key, (int)s->pending.len[i], SQLITE_STATIC);
             if (sqlite3_step(prune) != SQLITE_DONE)
                 rc = db_err(s, err, "term statistics");
             done(prune);
@@ -915,6 +946,8 @@ static kb_status rebuild_index(kb_store *s, kb_err *err)
     sqlite3_finalize(ids);
     if (rc == KB_OK)
         rc = flush_terms(s, err);
+    if (rc == KB_OK)
+        rc = exec(s, "INSERT INTO kb_fts(kb_fts) VALUES('optimize')", err);
     return rc;
 }
 
@@ -990,7 +1023,8 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
     if (rc == KB_OK)
         rc = exec(s,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+                  "PRAGMA wal_autocheckpoint=8192;",
                   err);
     if (rc != KB_OK) {
         if (err && strstr(err->msg, "file is not a database"))
