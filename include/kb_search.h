@@ -46,6 +46,11 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
                         kb_err *err);
 void kb_search_result_free(kb_search_result *r);
 
+/* Turns the result cache on (the default) or off for the whole process. Each connection
+ * keeps its most recent 512 results and drops them whenever the database changes;
+ * benchmarks of search itself turn it off. */
+void kb_search_cache_enable(int on);
+
 /* Completions for search-as-you-type: titles that contain the text and index terms that
  * extend its last word. *out is an array of *n strings; free with kb_search_strings_free(). */
 kb_status kb_search_complete(kb_store *s, const char *q, size_t max, char ***out, size_t *n,

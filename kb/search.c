@@ -2,6 +2,7 @@
 #include "kb_search.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,17 +23,47 @@
 
 /* --- per-connection cache: synonyms --- */
 
+/* Recent results, per connection, for the database as it is now: desk agents search the
+ * same faults at once (an outage brings dozens of calls about one error), and search as
+ * you type repeats prefixes. Cleared whenever the database changes. */
+#define RESULT_SLOTS 512
+
+typedef struct {
+    char *key;
+    kb_search_result *res;
+    unsigned long long used;
+} result_slot;
+
 typedef struct {
     long long generation;
     kb_synonyms *syn;
     long long ndocs;
+    result_slot results[RESULT_SLOTS];
+    unsigned long long tick;
 } cache;
+
+static atomic_int cache_on = 1;
+
+void kb_search_cache_enable(int on)
+{
+    atomic_store(&cache_on, on ? 1 : 0);
+}
+
+static void results_clear(cache *c)
+{
+    for (size_t i = 0; i < RESULT_SLOTS; i++) {
+        free(c->results[i].key);
+        kb_search_result_free(c->results[i].res);
+        c->results[i] = (result_slot){ NULL, NULL, 0 };
+    }
+}
 
 static void cache_free(void *p)
 {
     cache *c = p;
     if (c) {
         kb_synonyms_free(c->syn);
+        results_clear(c);
         free(c);
     }
 }
@@ -68,8 +99,85 @@ static cache *get_cache(kb_store *s)
     }
     if (kb_store_doc_count(s, NULL, &c->ndocs, NULL) != KB_OK)
         c->ndocs = 0;
+    results_clear(c);
     c->generation = gen;
     return c;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? kb_xstrdup(s) : NULL;
+}
+
+static kb_search_result *result_copy(const kb_search_result *r)
+{
+    kb_search_result *c = kb_xcalloc(1, sizeof *c);
+    c->query = dup_or_null(r->query);
+    c->total = r->total;
+    c->total_exact = r->total_exact;
+    c->took_ms = r->took_ms;
+    c->did_you_mean = dup_or_null(r->did_you_mean);
+    c->hits = kb_xcalloc(r->nhits ? r->nhits : 1, sizeof *c->hits);
+    c->nhits = r->nhits;
+    for (size_t i = 0; i < r->nhits; i++) {
+        const kb_search_hit *h = &r->hits[i];
+        kb_search_hit *d = &c->hits[i];
+        d->id = dup_or_null(h->id);
+        d->type = dup_or_null(h->type);
+        d->title = dup_or_null(h->title);
+        d->snippet = dup_or_null(h->snippet);
+        d->workaround = dup_or_null(h->workaround);
+        d->status = dup_or_null(h->status);
+        d->version = dup_or_null(h->version);
+        d->updated = dup_or_null(h->updated);
+        d->score = h->score;
+    }
+    return c;
+}
+
+/* The cache key of a request: every option that changes the result. */
+static char *result_key(const kb_search_opts *o, size_t limit)
+{
+    kb_buf k;
+    kb_buf_init(&k, 0);
+    kb_buf_addf(&k, "%zu\x1f%zu\x1f%s\x1f%s\x1f", limit, o->offset, o->type ? o->type : "",
+                o->status ? o->status : "");
+    kb_buf_adds(&k, o->q ? o->q : "");
+    return kb_buf_detach(&k, NULL);
+}
+
+static const kb_search_result *result_find(cache *c, const char *key)
+{
+    if (!atomic_load(&cache_on))
+        return NULL;
+    for (size_t i = 0; i < RESULT_SLOTS; i++) {
+        if (c->results[i].key && strcmp(c->results[i].key, key) == 0) {
+            c->results[i].used = ++c->tick;
+            return c->results[i].res;
+        }
+    }
+    return NULL;
+}
+
+static void result_keep(cache *c, const char *key, const kb_search_result *r)
+{
+    if (!atomic_load(&cache_on))
+        return;
+    size_t victim = 0;
+    for (size_t i = 0; i < RESULT_SLOTS; i++) {
+        if (!c->results[i].key) {
+            victim = i;
+            break;
+        }
+        if (c->results[i].used < c->results[victim].used)
+            victim = i;
+    }
+    result_slot *sl = &c->results[victim];
+    free(sl->key);
+    kb_search_result_free(sl->res);
+    sl->key = kb_xstrdup(key);
+    sl->res = result_copy(r);
+    sl->used = ++c->tick;
 }
 
 /* --- typo correction --- */
@@ -723,6 +831,15 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     size_t limit = opts->limit ? opts->limit : 10;
     if (limit > KB_SEARCH_MAX_LIMIT)
         limit = KB_SEARCH_MAX_LIMIT;
+    cache *cc = get_cache(s);
+    char *key = result_key(opts, limit);
+    const kb_search_result *cached = result_find(cc, key);
+    if (cached) {
+        *out = result_copy(cached);
+        (*out)->took_ms = now_ms() - t0;
+        free(key);
+        return KB_OK;
+    }
     kb_tokenizer *t = kb_store_tokenizer(s);
     kb_search_result *r = kb_xcalloc(1, sizeof *r);
     const char *qs = opts->q ? opts->q : "";
@@ -730,13 +847,13 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     kb_status rc = kb_query_parse(t, qs, strlen(qs), &q, err);
     if (rc != KB_OK) {
         kb_search_result_free(r);
+        free(key);
         return rc;
     }
     if (opts->type && opts->type[0])
         kb_query_add_filter(q, "type", opts->type);
     if (opts->status && opts->status[0])
         kb_query_add_filter(q, "status", opts->status);
-    cache *cc = get_cache(s);
     const kb_synonyms *syn = cc->syn;
     kb_buf expr, loose, strict, idfs;
     kb_buf_init(&expr, 0);
@@ -850,9 +967,12 @@ out:
     kb_query_free(q);
     if (rc != KB_OK) {
         kb_search_result_free(r);
+        free(key);
         return rc;
     }
     r->took_ms = now_ms() - t0;
+    result_keep(cc, key, r);
+    free(key);
     *out = r;
     return KB_OK;
 }

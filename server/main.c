@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "kb_log.h"
+#include "kb_search.h"
 #include "pool.h"
 #include "srv.h"
 
@@ -30,6 +31,7 @@ static void usage(FILE *f)
             "                 printed as 'listening on http://HOST:PORT'\n"
             "  --web DIR      directory of the static search page (default web)\n"
             "  --threads N    worker threads (default 4)\n"
+            "  --no-result-cache  do not keep recent search results (for benchmarks)\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
 }
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
         { "port", required_argument, NULL, 'p' },
         { "web", required_argument, NULL, 'w' },
         { "threads", required_argument, NULL, 't' },
+        { "no-result-cache", no_argument, NULL, 'C' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -70,6 +73,7 @@ int main(int argc, char **argv)
         case 'H': hopts.host = optarg; break;
         case 'w': web = optarg; break;
         case 'v': verbose = 1; break;
+        case 'C': kb_search_cache_enable(0); break;
         case 'h': usage(stdout); return 0;
         case 'p':
             if (parse_uint(optarg, 65535, &hopts.port) != 0) {
