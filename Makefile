@@ -18,7 +18,7 @@ DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjans
 	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libstemmer-dev libsodium-dev
 DEB_TEST := python3 curl valgrind
-DEB_BENCH := wrk
+DEB_BENCH := wrk python3
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) -pthread
