@@ -13,6 +13,7 @@
 #include "kb_alloc.h"
 #include "kb_buf.h"
 #include "kb_tokenize.h"
+#include "store_int.h"
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
@@ -311,10 +312,18 @@ struct kb_store {
     termmap pending;
     dlcache *dl;
     long long dl_gen; /* generation at the last refresh */
+    /* statements of the other store files, keyed by the address of their SQL */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } extra[64];
+    size_t nextra;
 };
 
 static sqlite3_stmt *stmt(kb_store *s, enum stmt id, kb_err *err);
 static void done(sqlite3_stmt *st);
+static kb_status write_begin(kb_store *s, int *own, kb_err *err);
+static kb_status write_end(kb_store *s, int own, kb_status rc, kb_err *err);
 
 /* Adds the rows indexed since the last refresh to the shared length cache. */
 static void doclen_refresh(kb_store *s)
@@ -1063,6 +1072,8 @@ void kb_store_free(kb_store *s)
         s->aux_free(s->aux);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (size_t i = 0; i < s->nextra; i++)
+        sqlite3_finalize(s->extra[i].st);
     sqlite3_close(s->db);
     kb_tokenizer_free(s->tok);
     for (int c = 0; c < NCOLS; c++)
@@ -1071,6 +1082,59 @@ void kb_store_free(kb_store *s)
     tm_free(&s->pending);
     dl_put(s->dl);
     free(s);
+}
+
+/* --- internal interface for the other store files (store_int.h) --- */
+
+sqlite3 *kb_store_db(kb_store *s)
+{
+    return s->db;
+}
+
+kb_status kb_store_exec(kb_store *s, const char *sql, kb_err *err)
+{
+    return exec(s, sql, err);
+}
+
+sqlite3_stmt *kb_store_cached(kb_store *s, const char *sql, kb_err *err)
+{
+    for (size_t i = 0; i < s->nextra; i++)
+        if (s->extra[i].sql == sql)
+            return s->extra[i].st;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        db_err(s, err, "prepare");
+        return NULL;
+    }
+    if (s->nextra == sizeof s->extra / sizeof s->extra[0]) {
+        sqlite3_finalize(st);
+        kb_err_set(err, KB_EINTERNAL, "too many cached statements");
+        return NULL;
+    }
+    s->extra[s->nextra].sql = sql;
+    s->extra[s->nextra].st = st;
+    s->nextra++;
+    return st;
+}
+
+void kb_store_done(sqlite3_stmt *st)
+{
+    done(st);
+}
+
+kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what)
+{
+    return db_err(s, err, what);
+}
+
+kb_status kb_store_write_begin(kb_store *s, int *own, kb_err *err)
+{
+    return write_begin(s, own, err);
+}
+
+kb_status kb_store_write_end(kb_store *s, int own, kb_status rc, kb_err *err)
+{
+    return write_end(s, own, rc, err);
 }
 
 void *kb_store_aux(kb_store *s)

@@ -278,6 +278,22 @@ int main(void)
     CHECK_INT_EQ(kb_search_complete(s, "\"", 10, &c, &nc, &err), KB_OK);
     kb_search_strings_free(c, nc);
 
+    /* Results are cached per connection until the database changes, also when another
+     * connection changes it. */
+    kb_store *s2 = NULL;
+    CHECK_INT_EQ(kb_store_open(path, KB_STORE_READONLY, &s2, &err), KB_OK);
+    r = search(s2, "zzcachecheck", NULL, NULL);
+    CHECK(r && r->total == 0);
+    kb_search_result_free(r);
+    r = search(s2, "zzcachecheck", NULL, NULL);
+    CHECK(r && r->total == 0);
+    kb_search_result_free(r);
+    put(s, "KE-C", "known_error", "published", "zzcachecheck", "", "", "", NULL);
+    r = search(s2, "zzcachecheck", NULL, NULL);
+    CHECK(r && r->total == 1 && rank_of(r, "KE-C") == 0);
+    kb_search_result_free(r);
+    kb_store_free(s2);
+
     /* A second connection sees the same data; reopening keeps everything. */
     kb_store_free(s);
     CHECK_INT_EQ(kb_store_open(path, KB_STORE_READONLY, &s, &err), KB_OK);
