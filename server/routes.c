@@ -11,6 +11,7 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/search", h_search },
     { "GET", "/api/v1/complete", h_complete },
     { "GET", "/api/v1/kb/:id", h_kb_get },
+    { "POST", "/api/v1/suggest", h_suggest },
     { NULL, "/api/*rest", NULL }, /* any other /api path is an unknown route, never a file */
     { "GET", "/*path", h_static },
 };

@@ -100,6 +100,7 @@ kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_healthz(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* --- helpers (util.c) --- */
 

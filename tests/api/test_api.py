@@ -552,6 +552,71 @@ def complete_cases():
          lambda: check_error(get("/api/v1/complete?q=%FF"), 400, "invalid"))
 
 
+def suggest_cases():
+    def post(body, raw=False):
+        data = body if raw else json.dumps(body).encode()
+        return request("POST", "/api/v1/suggest", body=data,
+                       headers={"Content-Type": "application/json"})
+
+    def paper_jam_mail():
+        # a whole e-mail: the informative words are picked, the known error comes first
+        r = post({"summary": "财务部打印机老是卡纸",
+                  "description": "Dear IT,\n今天上午打印报销单时 HP 打印机反复卡纸，面板显示 13.A2.D4，"
+                                 "取出纸以后还是不行。Please help, thanks!\n-- 王芳 分机 8123"})
+        need(r.status == 200, "status %d: %s" % (r.status, r.text))
+        j = r.json
+        need(j["known_errors"] and j["known_errors"][0]["id"] == "KE-1001",
+             "first known error: %s" % [k["id"] for k in j["known_errors"]])
+        ke = j["known_errors"][0]
+        need(ke["workaround"], "the suggestion shows its workaround")
+        need(any(m in ("13.a2.d4", "卡纸") for m in ke["matched"]), "matched: %s" % ke["matched"])
+        need("<mark>" in ke["snippet"], "snippet marks the match")
+        need("13.a2.d4" in j["terms"], "the error code is among the picked words: %s" % j["terms"])
+        need("dear" not in j["terms"] and "please" not in j["terms"], "greetings are not words")
+
+    def similar_incident():
+        r = post({"summary": "网络打印机脱机", "description": "三楼的打印机在所有电脑上都显示脱机"})
+        j = r.json
+        need(r.status == 200, "status %d" % r.status)
+        need([i["id"] for i in j["similar_incidents"]][:1] == ["INC-20260101-0001"],
+             "similar incidents: %s" % [i["id"] for i in j["similar_incidents"]])
+        need("IP" in j["similar_incidents"][0]["workaround"], "how it was resolved is shown")
+
+    def published_only():
+        r = post({"summary": "VPN 客户端连接超时 809"})
+        j = r.json
+        need(r.status == 200, "status %d" % r.status)
+        need("KE-1005" not in [k["id"] for k in j["known_errors"]], "drafts are not suggested")
+
+    def nothing_known():
+        r = post({"summary": "zzzz qqqq", "description": ""})
+        j = r.json
+        need(r.status == 200 and j["known_errors"] == [] and j["similar_incidents"] == [],
+             "nothing to suggest: %s" % r.text)
+
+    def huge_log():
+        text = ("2026-11-27 10:00:01 ERROR ORA-01017 invalid username/password\n" * 5000)[:900000]
+        r = post({"summary": "log", "description": text})
+        need(r.status == 200, "a pasted log is handled: %d" % r.status)
+
+    case("suggest: paper jam e-mail", paper_jam_mail)
+    case("suggest: similar incident", similar_incident)
+    case("suggest: published only", published_only)
+    case("suggest: nothing known", nothing_known)
+    case("suggest: huge pasted log", huge_log)
+    for name, body, raw, code in [
+        ("not JSON", b"{summary:", True, "parse_error"),
+        ("not an object", [1, 2], False, "invalid"),
+        ("wrong type", {"summary": 5}, False, "invalid"),
+        ("bad limit", {"summary": "x", "limit": 0}, False, "invalid"),
+        ("empty body", b"", True, "invalid"),
+    ]:
+        case("suggest: bad input, %s" % name,
+             lambda body=body, raw=raw, code=code: check_error(post(body, raw), 400, code))
+    case("suggest: GET is 405", lambda: check_error(get("/api/v1/suggest"), 405,
+                                                     "invalid"))
+
+
 def route_cases():
     def health():
         r = get("/healthz")
@@ -820,6 +885,7 @@ def main():
         hostile_cases()
         kb_cases()
         complete_cases()
+        suggest_cases()
         route_cases()
         static_cases()
         concurrency_case()

@@ -1,0 +1,99 @@
+/* POST /api/v1/suggest: known errors and past incidents for an incident being typed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_suggest.h"
+#include "srv.h"
+
+/* A string member of the request object: NULL when absent or null; KB_EINVAL when of
+ * another type or not valid UTF-8. */
+static kb_status text_member(json_t *o, const char *name, const char **out, kb_err *err)
+{
+    *out = NULL;
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_string(v))
+        return kb_err_set(err, KB_EINVAL, "'%s' must be a string", name);
+    *out = json_string_value(v);
+    return KB_OK;
+}
+
+static json_t *list_json(const kb_suggestion *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const kb_suggestion *g = &v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", srv_json_str(g->id));
+        json_object_set_new(o, "type", srv_json_str(g->type));
+        json_object_set_new(o, "title", srv_json_str(g->title));
+        json_object_set_new(o, "status", srv_json_str(g->status));
+        json_object_set_new(o, "snippet", srv_json_str(g->snippet));
+        json_object_set_new(o, "workaround", srv_json_str(g->workaround));
+        json_object_set_new(o, "score", json_real(g->score));
+        json_t *m = json_array();
+        for (size_t k = 0; k < g->nmatched; k++)
+            json_array_append_new(m, srv_json_str(g->matched[k]));
+        json_object_set_new(o, "matched", m);
+        json_object_set_new(o, "url", json_sprintf("/api/v1/kb/%s", g->id ? g->id : ""));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    if (rq->body.len == 0)
+        return kb_err_set(err, KB_EINVAL, "the request body must be a JSON object");
+    json_error_t jerr;
+    json_t *in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!in)
+        return kb_err_set(err, KB_EPARSE, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+    kb_status rc = KB_OK;
+    kb_suggest_opts o = { 0 };
+    if (!json_is_object(in)) {
+        rc = kb_err_set(err, KB_EINVAL, "the request body must be a JSON object");
+        goto out;
+    }
+    rc = text_member(in, "summary", &o.summary, err);
+    if (rc == KB_OK)
+        rc = text_member(in, "description", &o.description, err);
+    if (rc == KB_OK)
+        rc = text_member(in, "category", &o.category, err);
+    if (rc == KB_OK)
+        rc = text_member(in, "ci", &o.ci, err);
+    if (rc != KB_OK)
+        goto out;
+    json_t *lim = json_object_get(in, "limit");
+    if (lim && !json_is_null(lim)) {
+        if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
+            json_integer_value(lim) > KB_SUGGEST_MAX_LIMIT) {
+            rc = kb_err_set(err, KB_EINVAL, "'limit' must be an integer from 1 to %d",
+                            KB_SUGGEST_MAX_LIMIT);
+            goto out;
+        }
+        o.limit = (size_t)json_integer_value(lim);
+    }
+    kb_store *s;
+    rc = srv_req_store(rq, &s, err);
+    if (rc != KB_OK)
+        goto out;
+    kb_suggest_result *r = NULL;
+    rc = kb_suggest_run(s, &o, &r, err);
+    if (rc != KB_OK)
+        goto out;
+    json_t *res = json_object();
+    json_t *terms = json_array();
+    for (size_t i = 0; i < r->nterms; i++)
+        json_array_append_new(terms, srv_json_str(r->terms[i]));
+    json_object_set_new(res, "terms", terms);
+    json_object_set_new(res, "known_errors", list_json(r->known_errors, r->nknown));
+    json_object_set_new(res, "similar_incidents", list_json(r->incidents, r->nincidents));
+    json_object_set_new(res, "took_ms", json_real(r->took_ms));
+    kb_suggest_result_free(r);
+    rs->json = res;
+out:
+    json_decref(in);
+    return rc;
+}
