@@ -16,6 +16,7 @@
 #include "kb_err.h"
 #include "kb_log.h"
 #include "kb_search.h"
+#include "kb_suggest.h"
 #include "kb_store.h"
 
 #define MAX_CLASSES 32
@@ -23,7 +24,7 @@
 
 static const char usage_text[] =
     "usage: kedb-bench --db PATH --queries FILE [--iterations N] [--limit N] [--baseline]\n"
-    "                  [--class NAME] [--tsv FILE]\n"
+    "                  [--class NAME] [--tsv FILE] [--suggest N]\n"
     "\n"
     "Runs every query of FILE (lines 'class<TAB>query'; '#' comments) through kb_search_run\n"
     "once to warm up, then N times (default 20), and reports p50/p95/p99/max latency per\n"
@@ -38,6 +39,9 @@ static const char usage_text[] =
     "                   PATH.baseline.db; report kedb's p50/p95 as a ratio to it\n"
     "  --class NAME     only the queries of this class\n"
     "  --tsv FILE       write one line per query (class, query, latencies, match counts)\n"
+    "  --suggest N      also time kb_suggest_run (POST /api/v1/suggest) for N incident texts\n"
+    "                   made from the items of the database (their title's start as the\n"
+    "                   summary, their symptom's first 300 bytes as the description)\n"
     "  -h, --help       show this help\n"
     "\n"
     "The last lines of the output start with 'RESULT ' and hold the overall numbers as\n"
@@ -713,10 +717,63 @@ static int usage_error(const char *msg, const char *arg)
     return 2;
 }
 
+/* Times kb_suggest_run over n incident texts taken from items spread over the database. */
+static int run_suggest(kb_store *s, const char *dbpath, size_t n)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT substr(title, 1, 12), substr(symptom, 1, 300) FROM doc "
+                           "WHERE symptom <> '' AND rowid % ?1 = 0 LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "kedb-bench: %s\n", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    long long total = 0;
+    sqlite3_stmt *cnt = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM doc", -1, &cnt, NULL) == SQLITE_OK &&
+        sqlite3_step(cnt) == SQLITE_ROW)
+        total = sqlite3_column_int64(cnt, 0);
+    sqlite3_finalize(cnt);
+    long long step = n ? total / (long long)n : 1;
+    sqlite3_bind_int64(st, 1, step > 1 ? step : 1);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    double *lat = calloc(n ? n : 1, sizeof *lat);
+    size_t k = 0, found = 0;
+    while (k < n && sqlite3_step(st) == SQLITE_ROW) {
+        kb_suggest_opts o = { .summary = (const char *)sqlite3_column_text(st, 0),
+                              .description = (const char *)sqlite3_column_text(st, 1) };
+        kb_suggest_result *r = NULL;
+        kb_err err;
+        double t0 = now_ms();
+        if (kb_suggest_run(s, &o, &r, &err) != KB_OK) {
+            fprintf(stderr, "kedb-bench: suggest: %s\n", err.msg);
+            continue;
+        }
+        lat[k++] = now_ms() - t0;
+        found += r->nknown > 0;
+        kb_suggest_result_free(r);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (k) {
+        qsort(lat, k, sizeof *lat, cmp_double);
+        printf("\nsuggest: kb_suggest_run over %zu incident texts (%zu found a known error): "
+               "p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+               k, found, pct(lat, k, 50), pct(lat, k, 95), pct(lat, k, 99), lat[k - 1]);
+        printf("RESULT suggest_p50_ms=%.3f suggest_p95_ms=%.3f suggest_max_ms=%.3f n=%zu\n",
+               pct(lat, k, 50), pct(lat, k, 95), lat[k - 1], k);
+    }
+    free(lat);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dbpath = NULL, *qpath = NULL, *only = NULL, *tsv = NULL;
-    size_t iters = 20, limit = 10;
+    size_t iters = 20, limit = 10, nsuggest = 0;
     int with_base = 0, code = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -737,6 +794,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--iterations") == 0 && has_val) {
             if (parse_size(argv[++i], 1, 100000, &iters) != 0)
                 return usage_error("bad --iterations", argv[i]);
+        } else if (strcmp(a, "--suggest") == 0 && has_val) {
+            if (parse_size(argv[++i], 1, 1000000, &nsuggest) != 0)
+                return usage_error("bad --suggest", argv[i]);
         } else if (strcmp(a, "--limit") == 0 && has_val) {
             if (parse_size(argv[++i], 1, KB_SEARCH_MAX_LIMIT, &limit) != 0)
                 return usage_error("bad --limit", argv[i]);
@@ -774,6 +834,8 @@ int main(int argc, char **argv)
     if (run_kedb(s, &m, iters, limit) != 0)
         goto out;
     double kedb_wall = now_ms() - t0;
+    if (nsuggest && run_suggest(s, dbpath, nsuggest) != 0)
+        goto out;
     int base_failed = 0;
     double base_wall = 0.0;
     if (with_base) {

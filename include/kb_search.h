@@ -46,6 +46,9 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
                         kb_err *err);
 void kb_search_result_free(kb_search_result *r);
 
+/* Number of items in the store (cached until the database changes). */
+long long kb_search_ndocs(kb_store *s);
+
 /* Turns the result cache on (the default) or off for the whole process. Each connection
  * keeps its most recent 512 results and drops them whenever the database changes;
  * benchmarks of search itself turn it off. */

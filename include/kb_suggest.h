@@ -11,7 +11,7 @@
  * base, error codes first. */
 
 #define KB_SUGGEST_MAX_TEXT (64u * 1024u) /* longer text is cut, not refused */
-#define KB_SUGGEST_MAX_TERMS 8
+#define KB_SUGGEST_MAX_TERMS 6
 #define KB_SUGGEST_MAX_LIMIT 20
 
 typedef struct {

@@ -44,6 +44,8 @@ typedef struct {
 
 static atomic_int cache_on = 1;
 
+long long kb_search_ndocs(kb_store *s);
+
 void kb_search_cache_enable(int on)
 {
     atomic_store(&cache_on, on ? 1 : 0);
@@ -102,6 +104,11 @@ static cache *get_cache(kb_store *s)
     results_clear(c);
     c->generation = gen;
     return c;
+}
+
+long long kb_search_ndocs(kb_store *s)
+{
+    return get_cache(s)->ndocs;
 }
 
 static char *dup_or_null(const char *s)

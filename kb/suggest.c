@@ -19,7 +19,8 @@
 typedef struct {
     char *text;
     double weight;
-    int code; /* holds a digit: error codes, KB numbers, asset tags */
+    int code;   /* holds a digit: error codes, KB numbers, asset tags */
+    int common; /* in a fifth of all items or more */
     double rank;
     char toks[MAX_TOKS][72]; /* its query tokens */
     size_t ntoks;
@@ -202,6 +203,7 @@ static int by_rank(const void *a, const void *b)
 static kb_status rank_cands(kb_store *s, candlist *l, kb_err *err)
 {
     kb_tokenizer *t = kb_store_tokenizer(s);
+    long long ndocs = kb_search_ndocs(s);
     for (size_t i = 0; i < l->n; i++) {
         cand *c = &l->v[i];
         kb_tokenize(t, c->text, strlen(c->text), KB_TOK_QUERY, keep_tok, c);
@@ -218,8 +220,10 @@ static kb_status rank_cands(kb_store *s, candlist *l, kb_err *err)
             c->rank = -1;
             continue;
         }
-        /* an IDF with a fixed collection size: only the order matters here */
-        c->rank = log(1e7 / ((double)df + 0.5)) * c->weight * (c->code ? 1.5 : 1.0);
+        double n = (double)(ndocs > df ? ndocs : df);
+        c->rank = log((n + 1.0) / ((double)df + 0.5)) * c->weight * (c->code ? 1.5 : 1.0);
+        /* in a fifth of the knowledge base or more, a word tells little and costs much */
+        c->common = (double)df > 0.2 * n;
     }
     if (l->n)
         qsort(l->v, l->n, sizeof *l->v, by_rank);
@@ -323,9 +327,18 @@ kb_status kb_suggest_run(kb_store *s, const kb_suggest_opts *opts, kb_suggest_re
     collect(t, opts->category, 0.5, &l);
     kb_suggest_result *r = kb_xcalloc(1, sizeof *r);
     kb_status rc = rank_cands(s, &l, err);
+    /* the most informative words; common ones only when there is nothing better */
     size_t nc = 0;
-    while (rc == KB_OK && nc < l.n && nc < KB_SUGGEST_MAX_TERMS && l.v[nc].rank > 0)
+    for (size_t i = 0; rc == KB_OK && i < l.n && nc < KB_SUGGEST_MAX_TERMS; i++) {
+        if (l.v[i].rank <= 0 || (l.v[i].common && nc >= 2))
+            continue;
+        if (i != nc) {
+            cand tmp = l.v[nc];
+            l.v[nc] = l.v[i];
+            l.v[i] = tmp;
+        }
         nc++;
+    }
     r->terms = kb_xcalloc(nc ? nc : 1, sizeof *r->terms);
     kb_buf q;
     kb_buf_init(&q, 0);
