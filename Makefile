@@ -30,6 +30,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 KB_SRC := $(wildcard kb/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 INDEXER_SRC := $(wildcard indexer/*.c)
+IMPORTER_SRC := $(wildcard importer/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
@@ -41,7 +42,7 @@ VG := build/vg
 
 .PHONY: all deps deps-test deps-bench run test unit api valgrind bench clean index
 
-all: deps-check bin/kedb-index bin/kedb-server
+all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import
 
 # Installs whatever Debian packages are missing (as root), so that a fresh machine works.
 deps:
@@ -58,7 +59,7 @@ $(1)/%.o: %.c $(wildcard include/*.h) | $(1)/.dirs
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/.dirs:
-	@mkdir -p $(1)/bin $(1)/kb $(1)/server $(1)/indexer $(1)/tests/unit $(1)/bench && touch $$@
+	@mkdir -p $(1)/bin $(1)/kb $(1)/server $(1)/indexer $(1)/importer $(1)/tests/unit $(1)/bench && touch $$@
 $(1)/gen/%.o: $(GEN)/%.c | $(1)/.dirs
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
@@ -67,6 +68,8 @@ $(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC)) $(1)/gen/opencc_data.o
 $(1)/bin/kedb-index: $(patsubst %.c,$(1)/%.o,$(INDEXER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
 $(1)/bin/kedb-server: $(patsubst %.c,$(1)/%.o,$(SERVER_SRC)) $(1)/libkb.a
+	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
+$(1)/bin/kedb-import: $(patsubst %.c,$(1)/%.o,$(IMPORTER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
 $(1)/bin/test_%: $(1)/tests/unit/test_%.o $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
@@ -85,6 +88,8 @@ bin/kedb-index: $(REL)/bin/kedb-index
 	@mkdir -p bin && cp $< $@
 bin/kedb-server: $(REL)/bin/kedb-server
 	@mkdir -p bin && cp $< $@
+bin/kedb-import: $(REL)/bin/kedb-import
+	@mkdir -p bin && cp $< $@
 
 UNIT_BINS = $(patsubst tests/unit/test_%.c,$(TST)/bin/test_%,$(UNIT_SRC))
 VG_UNIT_BINS = $(patsubst tests/unit/test_%.c,$(VG)/bin/test_%,$(UNIT_SRC))
@@ -102,10 +107,12 @@ test: deps-test
 	$(MAKE) --no-print-directory test-build
 	@tests/run.sh $(TST)/bin
 
-test-build: deps-check $(UNIT_BINS) $(TST)/bin/kedb-index $(TST)/bin/kedb-server
+test-build: deps-check $(UNIT_BINS) $(TST)/bin/kedb-index $(TST)/bin/kedb-server \
+	$(TST)/bin/kedb-import
 
 valgrind: deps-test
-	$(MAKE) --no-print-directory $(VG_UNIT_BINS) $(VG)/bin/kedb-index $(VG)/bin/kedb-server
+	$(MAKE) --no-print-directory $(VG_UNIT_BINS) $(VG)/bin/kedb-index $(VG)/bin/kedb-server \
+		$(VG)/bin/kedb-import
 	@KEDB_VALGRIND=1 tests/run.sh $(VG)/bin
 
 bench: deps-bench

@@ -1,0 +1,638 @@
+/* kedb-import: imports past tickets exported by other helpdesks (CSV or JSON) as searchable
+ * ticket items, with a column mapping. Bad rows are reported with their line and skipped;
+ * importing the same file again changes nothing. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <unicode/ucnv.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_doc.h"
+#include "kb_ingest.h"
+#include "kb_log.h"
+#include "kb_store.h"
+
+#define MAX_FILE (256u * 1024u * 1024u)
+#define MAX_FIELD (256u * 1024u)
+#define MAX_MAP 32
+
+/* The item fields a column can fill. */
+static const char *const targets[] = { "id", "title", "symptom", "workaround", "cause",
+                                       "fix", "status", "updated", "caller", "category",
+                                       "opened", "closed", "resolved_by", "ci", "priority",
+                                       "tags", "products", "error_codes", "owner" };
+
+typedef struct {
+    const char *target;
+    char *column;
+} mapping;
+
+typedef struct {
+    mapping map[MAX_MAP];
+    size_t nmap;
+    const char *prefix; /* prepended to ids, e.g. "OLD-" */
+    kb_store *s;
+    size_t added, updated, unchanged, failed;
+    const char *file;
+} import;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kedb-import --db PATH [--format csv|json] [--encoding NAME] [--map LIST]\n"
+            "                   [--id-prefix P] FILE\n"
+            "Imports past tickets (CSV with a header row, a JSON array of objects, or JSON\n"
+            "Lines) as ticket items that search and suggestions find.\n"
+            "  --map LIST       target=column pairs, comma-separated, e.g.\n"
+            "                   id=TicketNo,title=Subject,symptom=Description,workaround=Solution\n"
+            "                   targets: id title symptom workaround cause fix status updated\n"
+            "                   caller category opened closed resolved_by ci priority tags\n"
+            "                   products error_codes owner (tags/products/error_codes split on\n"
+            "                   ; or ,). Without --map a column named like a target fills it.\n"
+            "                   id and title are required.\n"
+            "  --format F       csv or json (default: from the file name, else csv)\n"
+            "  --encoding NAME  character set of a CSV file (default UTF-8; e.g. GBK, GB18030)\n"
+            "  --id-prefix P    prefix for every id (keeps ids apart from other systems')\n"
+            "Exit status: 0 all rows imported, 1 some rows failed, 2 usage or fatal error.\n");
+}
+
+static const char *known_target(const char *t)
+{
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
+        if (strcmp(t, targets[i]) == 0)
+            return targets[i];
+    return NULL;
+}
+
+static int parse_map(import *im, const char *spec)
+{
+    char *copy = kb_xstrdup(spec);
+    char *save = NULL;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || !eq[1]) {
+            fprintf(stderr, "kedb-import: bad --map entry '%s' (want target=column)\n", tok);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        const char *t = known_target(tok);
+        if (!t) {
+            fprintf(stderr, "kedb-import: unknown target '%s' in --map\n", tok);
+            rc = -1;
+            break;
+        }
+        if (im->nmap == MAX_MAP) {
+            fprintf(stderr, "kedb-import: too many --map entries\n");
+            rc = -1;
+            break;
+        }
+        im->map[im->nmap].target = t;
+        im->map[im->nmap].column = kb_xstrdup(eq + 1);
+        im->nmap++;
+    }
+    free(copy);
+    return rc;
+}
+
+/* --- one row --- */
+
+typedef struct {
+    const char *names[256];
+    const char *vals[256];
+    size_t n;
+} row;
+
+static const char *row_get(const import *im, const row *r, const char *target)
+{
+    const char *col = NULL;
+    for (size_t i = 0; i < im->nmap; i++)
+        if (strcmp(im->map[i].target, target) == 0)
+            col = im->map[i].column;
+    if (!col && im->nmap == 0)
+        col = target;
+    for (size_t i = 0; col && i < r->n; i++)
+        if (r->names[i] && strcmp(r->names[i], col) == 0)
+            return r->vals[i];
+    return NULL;
+}
+
+static void yaml_quoted(kb_buf *b, const char *s)
+{
+    kb_buf_addc(b, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            kb_buf_addc(b, '\\');
+        if (c == '\n') {
+            kb_buf_adds(b, "\\n");
+            continue;
+        }
+        if (c == '\r')
+            continue;
+        if (c < 0x20 && c != '\t')
+            continue;
+        kb_buf_addc(b, (char)c);
+    }
+    kb_buf_addc(b, '"');
+}
+
+static void yaml_list(kb_buf *b, const char *key, const char *v)
+{
+    kb_buf_addf(b, "%s: [", key);
+    char *copy = kb_xstrdup(v);
+    char *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(copy, ";,", &save); tok; tok = strtok_r(NULL, ";,", &save)) {
+        while (*tok == ' ')
+            tok++;
+        size_t len = strlen(tok);
+        while (len && tok[len - 1] == ' ')
+            tok[--len] = '\0';
+        if (!len)
+            continue;
+        if (n++)
+            kb_buf_adds(b, ", ");
+        yaml_quoted(b, tok);
+    }
+    free(copy);
+    kb_buf_adds(b, "]\n");
+}
+
+/* A Markdown section body: the text as written, one paragraph per line. */
+static void section(kb_buf *b, const char *heading, const char *text)
+{
+    if (!text || !*text)
+        return;
+    kb_buf_addf(b, "\n## %s\n\n", heading);
+    for (const char *p = text; *p; p++) {
+        if (*p == '\r')
+            continue;
+        if (*p == '\n') {
+            kb_buf_adds(b, "\n\n");
+            continue;
+        }
+        /* keep the text literal: Markdown and HTML characters are escaped */
+        if (strchr("\\`*_{}[]<>#+-!|~", *p))
+            kb_buf_addc(b, '\\');
+        kb_buf_addc(b, *p);
+    }
+    kb_buf_addc(b, '\n');
+}
+
+/* Turns one row into a ticket file in memory and stores it through the normal parser, so
+ * imported tickets look exactly like ticket files. */
+static void import_row(import *im, const row *r, size_t line)
+{
+    const char *id = row_get(im, r, "id");
+    const char *title = row_get(im, r, "title");
+    if (!id || !*id) {
+        fprintf(stderr, "%s:%zu: no ticket id (column for 'id' missing or empty)\n", im->file,
+                line);
+        im->failed++;
+        return;
+    }
+    if (!title || !*title) {
+        fprintf(stderr, "%s:%zu: ticket '%s' has no title\n", im->file, line, id);
+        im->failed++;
+        return;
+    }
+    kb_buf src;
+    kb_buf_init(&src, 0);
+    kb_buf_adds(&src, "---\nid: ");
+    kb_buf fullid;
+    kb_buf_init(&fullid, 0);
+    kb_buf_adds(&fullid, im->prefix ? im->prefix : "");
+    kb_buf_adds(&fullid, id);
+    yaml_quoted(&src, fullid.data);
+    kb_buf_adds(&src, "\ntype: ticket\ntitle: ");
+    yaml_quoted(&src, title);
+    kb_buf_addc(&src, '\n');
+    static const char *const scalars[] = { "status", "updated", "caller", "category", "opened",
+                                           "closed", "resolved_by", "ci", "priority",
+                                           "owner" };
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        const char *v = row_get(im, r, scalars[i]);
+        if (v && *v) {
+            kb_buf_addf(&src, "%s: ", scalars[i]);
+            yaml_quoted(&src, v);
+            kb_buf_addc(&src, '\n');
+        }
+    }
+    static const char *const lists[] = { "tags", "products", "error_codes" };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        const char *v = row_get(im, r, lists[i]);
+        if (v && *v)
+            yaml_list(&src, lists[i], v);
+    }
+    kb_buf_adds(&src, "imported_from: ");
+    yaml_quoted(&src, im->file);
+    kb_buf_adds(&src, "\n---\n");
+    section(&src, "描述", row_get(im, r, "symptom"));
+    section(&src, "原因", row_get(im, r, "cause"));
+    section(&src, "解决过程", row_get(im, r, "workaround"));
+    section(&src, "解决方案", row_get(im, r, "fix"));
+
+    kb_doc *d = NULL;
+    kb_err err;
+    size_t eline = 0;
+    kb_status rc = kb_ingest_parse("", src.data, src.len, &d, &eline, &err);
+    if (rc == KB_OK) {
+        kb_doc *old = NULL;
+        kb_status g = kb_store_doc_get(im->s, d->id, &old, NULL);
+        if (g == KB_OK && strcmp(old->hash, d->hash) == 0) {
+            im->unchanged++;
+        } else if (g == KB_OK && strcmp(old->type, KB_TYPE_TICKET) != 0) {
+            fprintf(stderr, "%s:%zu: id '%s' belongs to a %s, not a ticket\n", im->file, line,
+                    d->id, old->type);
+            im->failed++;
+        } else {
+            rc = kb_store_doc_put(im->s, d, &err);
+            if (rc == KB_OK)
+                g == KB_OK ? im->updated++ : im->added++;
+        }
+        kb_doc_free(old);
+    }
+    if (rc != KB_OK) {
+        fprintf(stderr, "%s:%zu: %s\n", im->file, line, err.msg);
+        im->failed++;
+    }
+    kb_doc_free(d);
+    kb_buf_free(&fullid);
+    kb_buf_free(&src);
+}
+
+/* --- CSV (RFC 4180: quotes, doubled quotes, line breaks inside quotes, CRLF) --- */
+
+static int utf8_ok(const char *p, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    for (size_t i = 0; i < len;) {
+        unsigned c = s[i];
+        size_t n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
+                                   : c >= 0xF0 && c <= 0xF4 ? 3 : 9;
+        if (n == 9 || i + n >= len + (n ? 0 : 1))
+            return 0;
+        for (size_t k = 1; k <= n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+static int import_csv(import *im, const char *data, size_t len)
+{
+    size_t i = 0, line = 1;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        i = 3; /* byte order mark */
+    char **header = NULL;
+    size_t nheader = 0;
+    kb_buf field;
+    kb_buf_init(&field, MAX_FIELD);
+    char **vals = NULL;
+    size_t nvals = 0, cap = 0;
+    size_t start_line = line;
+    int too_long = 0;
+    while (i <= len) {
+        /* one record */
+        start_line = line;
+        nvals = 0;
+        too_long = 0;
+        int end = 0;
+        while (!end) {
+            kb_buf_reset(&field);
+            if (i < len && data[i] == '"') {
+                i++;
+                for (;;) {
+                    if (i >= len)
+                        break; /* unclosed quote: the rest of the file */
+                    if (data[i] == '"') {
+                        if (i + 1 < len && data[i + 1] == '"') {
+                            if (kb_buf_addc(&field, '"') != KB_OK)
+                                too_long = 1;
+                            i += 2;
+                            continue;
+                        }
+                        i++;
+                        break;
+                    }
+                    if (data[i] == '\n')
+                        line++;
+                    if (kb_buf_addc(&field, data[i]) != KB_OK)
+                        too_long = 1;
+                    i++;
+                }
+            }
+            while (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
+                if (kb_buf_addc(&field, data[i]) != KB_OK)
+                    too_long = 1;
+                i++;
+            }
+            if (nvals == cap) {
+                cap = cap ? cap * 2 : 16;
+                vals = kb_xrealloc(vals, cap * sizeof *vals);
+            }
+            vals[nvals++] = kb_xstrndup(kb_buf_str(&field), field.len);
+            if (i < len && data[i] == ',') {
+                i++;
+                continue;
+            }
+            if (i < len && data[i] == '\r')
+                i++;
+            if (i < len && data[i] == '\n') {
+                i++;
+                line++;
+            }
+            end = 1;
+        }
+        int blank = nvals == 1 && vals[0][0] == '\0';
+        if (!header) {
+            header = vals;
+            nheader = nvals;
+            vals = NULL;
+            cap = 0;
+            nvals = 0;
+        } else if (!blank) {
+            if (too_long) {
+                fprintf(stderr, "%s:%zu: a field is longer than %u bytes\n", im->file,
+                        start_line, MAX_FIELD);
+                im->failed++;
+            } else if (nvals != nheader) {
+                fprintf(stderr, "%s:%zu: %zu fields, the header has %zu\n", im->file,
+                        start_line, nvals, nheader);
+                im->failed++;
+            } else {
+                row r = { .n = nvals < 256 ? nvals : 256 };
+                for (size_t k = 0; k < r.n; k++) {
+                    r.names[k] = header[k];
+                    r.vals[k] = vals[k];
+                }
+                import_row(im, &r, start_line);
+            }
+        }
+        for (size_t k = 0; k < nvals; k++)
+            free(vals[k]);
+        if (i >= len)
+            break;
+    }
+    for (size_t k = 0; k < nheader; k++)
+        free(header[k]);
+    free(header);
+    free(vals);
+    kb_buf_free(&field);
+    if (!nheader) {
+        fprintf(stderr, "%s: no header row\n", im->file);
+        return -1;
+    }
+    return 0;
+}
+
+/* --- JSON: an array of objects, or one object per line (JSON Lines) --- */
+
+static void import_object(import *im, json_t *o, size_t line)
+{
+    if (!json_is_object(o)) {
+        fprintf(stderr, "%s:%zu: not an object\n", im->file, line);
+        im->failed++;
+        return;
+    }
+    row r = { .n = 0 };
+    char *owned[256];
+    size_t nowned = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        if (r.n == 256)
+            break;
+        const char *val = NULL;
+        char num[64];
+        if (json_is_string(v)) {
+            val = json_string_value(v);
+        } else if (json_is_integer(v)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            val = owned[nowned++] = kb_xstrdup(num);
+        } else if (json_is_real(v)) {
+            snprintf(num, sizeof num, "%g", json_real_value(v));
+            val = owned[nowned++] = kb_xstrdup(num);
+        } else if (json_is_array(v)) {
+            kb_buf b;
+            kb_buf_init(&b, 0);
+            size_t k;
+            json_t *x;
+            json_array_foreach(v, k, x)
+            {
+                if (json_is_string(x)) {
+                    if (b.len)
+                        kb_buf_addc(&b, ';');
+                    kb_buf_adds(&b, json_string_value(x));
+                }
+            }
+            val = owned[nowned++] = kb_buf_detach(&b, NULL);
+        } else if (json_is_boolean(v)) {
+            val = json_is_true(v) ? "true" : "false";
+        } else {
+            continue; /* null, nested objects */
+        }
+        r.names[r.n] = key;
+        r.vals[r.n] = val;
+        r.n++;
+    }
+    import_row(im, &r, line);
+    for (size_t k = 0; k < nowned; k++)
+        free(owned[k]);
+}
+
+static int import_json(import *im, const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+        i++;
+    json_error_t jerr;
+    if (i < len && data[i] == '[') {
+        json_t *a = json_loadb(data, len, 0, &jerr);
+        if (!a) {
+            fprintf(stderr, "%s:%d: invalid JSON: %s\n", im->file, jerr.line, jerr.text);
+            return -1;
+        }
+        size_t k;
+        json_t *o;
+        json_array_foreach(a, k, o) import_object(im, o, k + 1);
+        json_decref(a);
+        return 0;
+    }
+    /* JSON Lines: one object per line; a bad line is reported and skipped */
+    size_t line = 1;
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        size_t a = i;
+        while (a < end && (data[a] == ' ' || data[a] == '\t' || data[a] == '\r'))
+            a++;
+        if (a < end) {
+            json_t *o = json_loadb(data + a, end - a, 0, &jerr);
+            if (!o) {
+                fprintf(stderr, "%s:%zu: invalid JSON: %s\n", im->file, line, jerr.text);
+                im->failed++;
+            } else {
+                import_object(im, o, line);
+                json_decref(o);
+            }
+        }
+        i = end + 1;
+        line++;
+    }
+    return 0;
+}
+
+/* --- files --- */
+
+static int read_all(const char *path, kb_buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "kedb-import: cannot open '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (kb_buf_add(out, chunk, n) != KB_OK) {
+            fprintf(stderr, "kedb-import: '%s' is larger than %u bytes\n", path, MAX_FILE);
+            rc = -1;
+            break;
+        }
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "kedb-import: cannot read '%s': %s\n", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Converts data to UTF-8 from charset (ICU converter names: GBK, GB18030, Big5, ...). */
+static int to_utf8(const char *charset, kb_buf *data)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t need = ucnv_convert("UTF-8", charset, NULL, 0, data->data, (int32_t)data->len, &st);
+    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st)) {
+        fprintf(stderr, "kedb-import: cannot convert from '%s': %s\n", charset, u_errorName(st));
+        return -1;
+    }
+    char *out = kb_xmalloc((size_t)need + 1);
+    st = U_ZERO_ERROR;
+    ucnv_convert("UTF-8", charset, out, need + 1, data->data, (int32_t)data->len, &st);
+    if (U_FAILURE(st)) {
+        free(out);
+        fprintf(stderr, "kedb-import: cannot convert from '%s': %s\n", charset, u_errorName(st));
+        return -1;
+    }
+    kb_buf_reset(data);
+    kb_buf_add(data, out, (size_t)need);
+    free(out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *db = NULL, *format = NULL, *encoding = NULL, *file = NULL;
+    import im;
+    memset(&im, 0, sizeof im);
+    int code = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            code = 0;
+            goto out;
+        } else if (strcmp(a, "--db") == 0 && has) {
+            db = argv[++i];
+        } else if (strcmp(a, "--format") == 0 && has) {
+            format = argv[++i];
+        } else if (strcmp(a, "--encoding") == 0 && has) {
+            encoding = argv[++i];
+        } else if (strcmp(a, "--id-prefix") == 0 && has) {
+            im.prefix = argv[++i];
+        } else if (strcmp(a, "--map") == 0 && has) {
+            if (parse_map(&im, argv[++i]) != 0)
+                goto out;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "kedb-import: unknown option or missing value '%s'\n", a);
+            usage(stderr);
+            goto out;
+        } else if (!file) {
+            file = a;
+        } else {
+            fprintf(stderr, "kedb-import: one file at a time ('%s')\n", a);
+            goto out;
+        }
+    }
+    if (!db || !file) {
+        usage(stderr);
+        goto out;
+    }
+    if (!format) {
+        size_t n = strlen(file);
+        format = (n > 5 && strcmp(file + n - 5, ".json") == 0) ||
+                         (n > 6 && strcmp(file + n - 6, ".jsonl") == 0)
+                     ? "json"
+                     : "csv";
+    }
+    if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+        fprintf(stderr, "kedb-import: unknown format '%s' (csv or json)\n", format);
+        goto out;
+    }
+    if (im.prefix && strlen(im.prefix) > 16) {
+        fprintf(stderr, "kedb-import: --id-prefix is longer than 16 bytes\n");
+        goto out;
+    }
+    kb_log_set_level(KB_LOG_WARN);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "kedb-import: cannot initialise libsodium\n");
+        goto out;
+    }
+    kb_buf data;
+    kb_buf_init(&data, MAX_FILE);
+    if (read_all(file, &data) != 0 || (encoding && to_utf8(encoding, &data) != 0)) {
+        kb_buf_free(&data);
+        goto out;
+    }
+    if (memchr(kb_buf_str(&data), '\0', data.len) || !utf8_ok(kb_buf_str(&data), data.len)) {
+        fprintf(stderr, "kedb-import: '%s' is not UTF-8 text%s\n", file,
+                encoding ? "" : " (for a GBK export add --encoding GBK)");
+        kb_buf_free(&data);
+        goto out;
+    }
+    kb_err err;
+    if (kb_store_open(db, 0, &im.s, &err) != KB_OK) {
+        fprintf(stderr, "kedb-import: %s\n", err.msg);
+        kb_buf_free(&data);
+        goto out;
+    }
+    im.file = file;
+    /* each row is its own transaction: a row that fails leaves nothing half-written */
+    int rc = strcmp(format, "json") == 0 ? import_json(&im, kb_buf_str(&data), data.len)
+                                         : import_csv(&im, kb_buf_str(&data), data.len);
+    kb_buf_free(&data);
+    kb_store_free(im.s);
+    if (rc != 0)
+        goto out;
+    printf("imported: %zu added, %zu updated, %zu unchanged, %zu failed\n", im.added,
+           im.updated, im.unchanged, im.failed);
+    code = im.failed ? 1 : 0;
+out:
+    for (size_t i = 0; i < im.nmap; i++)
+        free(im.map[i].column);
+    return code;
+}
