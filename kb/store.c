@@ -17,7 +17,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 4
 #define INDEX_LAYOUT 1
 
 /* Index columns; kedb_rank() weighs the text columns, reads the boost column's length. */
@@ -960,6 +960,21 @@ static kb_status rebuild_index(kb_store *s, kb_err *err)
     return rc;
 }
 
+static kb_status schema_1(kb_store *s, kb_err *err)
+{
+    return exec(s, schema_v1, err);
+}
+
+static kb_status schema_2(kb_store *s, kb_err *err)
+{
+    return exec(s, schema_v2, err);
+}
+
+/* Schema steps in order: step i brings a database at version i to version i + 1. */
+static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
+    schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate,
+};
+
 static kb_status migrate(kb_store *s, kb_err *err)
 {
     kb_status rc = exec(s, "BEGIN IMMEDIATE", err);
@@ -972,24 +987,21 @@ static kb_status migrate(kb_store *s, kb_err *err)
                         SCHEMA_VERSION);
         goto out;
     }
-    if (v < 1) {
-        rc = exec(s, schema_v1, err);
-        if (rc == KB_OK)
-            rc = exec(s, "PRAGMA user_version = 1", err);
-        if (rc != KB_OK)
-            goto out;
-    }
     long long idx = -1;
     meta_get(s, "index_version", &idx);
-    if (v < 2) {
-        rc = exec(s, schema_v2, err);
-        if (rc == KB_OK)
-            rc = exec(s, "PRAGMA user_version = 2", err);
-        if (rc != KB_OK)
-            goto out;
-        if (v >= 1 && idx != -1)
-            idx = -2; /* existing index: rebuild to count its terms */
+    for (long long step = v < 0 ? 0 : v; step < SCHEMA_VERSION && rc == KB_OK; step++) {
+        rc = schema_steps[step](s, err);
+        if (rc == KB_OK) {
+            char *sql = sqlite3_mprintf("PRAGMA user_version = %lld", step + 1);
+            rc = exec(s, sql, err);
+            sqlite3_free(sql);
+        }
     }
+    if (rc != KB_OK)
+        goto out;
+    /* version 2 added the term table: an index made before it is rebuilt to fill it */
+    if (v >= 1 && v < 2 && idx != -1)
+        idx = -2;
     long long want = (long long)KB_TOKENIZER_VERSION * 1000 + INDEX_LAYOUT;
     if (idx != want) {
         if (idx != -1)

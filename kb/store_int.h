@@ -24,4 +24,10 @@ kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what);
 kb_status kb_store_write_begin(kb_store *s, int *own, kb_err *err);
 kb_status kb_store_write_end(kb_store *s, int own, kb_status rc, kb_err *err);
 
+/* Schema steps of the area store files, called by migrate() inside its transaction.
+ * Version 3: the incident tables (kb/store_incident.c). Version 4: knowledge usage and
+ * search gaps (kb/store_usage.c). */
+kb_status kb_store_incident_migrate(kb_store *s, kb_err *err);
+kb_status kb_usage_migrate(kb_store *s, kb_err *err);
+
 #endif

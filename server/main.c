@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "http.h"
+#include "kb_buf.h"
+#include "kb_incident.h"
 #include "kb_log.h"
 #include "kb_search.h"
 #include "pool.h"
@@ -23,7 +26,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kedb-server --db PATH [--host ADDR] [--port N] [--web DIR] [--threads N] "
-            "[-v]\n"
+            "[--sla FILE] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -31,6 +34,9 @@ static void usage(FILE *f)
             "                 printed as 'listening on http://HOST:PORT'\n"
             "  --web DIR      directory of the static search page (default web)\n"
             "  --threads N    worker threads (default 4)\n"
+            "  --sla FILE     incident SLA targets, one line per priority such as\n"
+            "                 'P1 response=15m resolve=4h' (default P1 15m/4h, P2 30m/8h,\n"
+            "                 P3 4h/3d, P4 1d/5d)\n"
             "  --no-result-cache  do not keep recent search results (for benchmarks)\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
@@ -45,6 +51,56 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
+/* Reads the SLA file at path into *out (the defaults without a path). On failure prints
+ * why and returns -1. */
+static int load_sla(const char *path, kb_incident_sla *out)
+{
+    kb_incident_sla_default(out);
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "kedb-server: cannot read --sla file '%s'\n", path);
+        return -1;
+    }
+    kb_buf b;
+    kb_buf_init(&b, 64u * 1024u);
+    char chunk[4096];
+    size_t n;
+    kb_status rc = KB_OK;
+    while (rc == KB_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = kb_buf_add(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    kb_err err;
+    kb_err_clear(&err);
+    size_t line = 0;
+    int ok = 0;
+    if (bad || rc != KB_OK)
+        fprintf(stderr, "kedb-server: cannot read --sla file '%s'%s\n", path,
+                rc != KB_OK ? ": larger than 64 KiB" : "");
+    else if (kb_incident_sla_parse(b.data, b.len, out, &line, &err) != KB_OK)
+        fprintf(stderr, "kedb-server: --sla file '%s' line %zu: %s\n", path, line, err.msg);
+    else
+        ok = 1;
+    kb_buf_free(&b);
+    return ok ? 0 : -1;
+}
+
+/* Opens the database once with migrations, so that the read-only pool finds the current
+ * schema (e.g. the incident tables after an upgrade). A missing file is an error: the
+ * server never creates a database. */
+static kb_status migrate_db(const char *path, kb_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return kb_err_set(err, KB_EIO, "no such file");
+    kb_store *s = NULL;
+    kb_status rc = kb_store_open(path, 0, &s, err);
+    kb_store_free(s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -54,6 +110,7 @@ int main(int argc, char **argv)
         { "web", required_argument, NULL, 'w' },
         { "threads", required_argument, NULL, 't' },
         { "no-result-cache", no_argument, NULL, 'C' },
+        { "sla", required_argument, NULL, 's' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -63,6 +120,7 @@ int main(int argc, char **argv)
     srv_http_opts hopts = { .host = "127.0.0.1", .port = DEFAULT_PORT,
                             .threads = DEFAULT_THREADS };
     int verbose = 0;
+    const char *sla_path = NULL;
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, ":vh", longopts, NULL);
@@ -74,6 +132,7 @@ int main(int argc, char **argv)
         case 'w': web = optarg; break;
         case 'v': verbose = 1; break;
         case 'C': kb_search_cache_enable(0); break;
+        case 's': sla_path = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'p':
             if (parse_uint(optarg, 65535, &hopts.port) != 0) {
@@ -112,6 +171,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "kedb-server: --host must not be empty\n");
         return 2;
     }
+    kb_incident_sla sla;
+    if (load_sla(sla_path, &sla) != 0)
+        return 2;
     kb_log_set_level(verbose ? KB_LOG_DEBUG : KB_LOG_INFO);
     json_object_seed(0); /* before any thread creates JSON objects */
     signal(SIGPIPE, SIG_IGN);
@@ -131,12 +193,14 @@ int main(int argc, char **argv)
     memset(&app, 0, sizeof app);
     app.db_path = db;
     app.web_dir = web;
+    app.sla = sla;
     app.web_real = realpath(web, NULL);
     if (!app.web_real)
         kb_log(KB_LOG_WARN, "web directory '%s' not found: only the API is served", web);
 
     srv_http *http = NULL;
-    if (srv_pool_new(db, hopts.threads, &app.pool, &err) != KB_OK) {
+    if (migrate_db(db, &err) != KB_OK ||
+        srv_pool_new(db, hopts.threads, &app.pool, &err) != KB_OK) {
         kb_log(KB_LOG_ERROR, "cannot open database '%s': %s", db, err.msg);
         goto out;
     }

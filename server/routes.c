@@ -11,7 +11,17 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/search", h_search },
     { "GET", "/api/v1/complete", h_complete },
     { "GET", "/api/v1/kb/:id", h_kb_get },
+    { "POST", "/api/v1/incidents", h_incident_create },
+    { "GET", "/api/v1/incidents", h_incident_list },
+    { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk },
+    { "GET", "/api/v1/incidents/:number", h_incident_get },
+    { "PATCH", "/api/v1/incidents/:number", h_incident_update },
+    { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve },
+    { "POST", "/api/v1/incidents/:number/followup", h_incident_followup },
+    { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen },
     { "POST", "/api/v1/suggest", h_suggest },
+    { "POST", "/api/v1/suggest/feedback", h_suggest_feedback },
+    { "GET", "/api/v1/reports/gaps", h_report_gaps },
     { NULL, "/api/*rest", NULL }, /* any other /api path is an unknown route, never a file */
     { "GET", "/*path", h_static },
 };

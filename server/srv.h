@@ -8,6 +8,7 @@
 
 #include "kb_buf.h"
 #include "kb_err.h"
+#include "kb_incident.h"
 #include "kb_store.h"
 
 /* Limits enforced by http.c before any handler runs. */
@@ -24,6 +25,7 @@ typedef struct {
     const char *web_dir;   /* as given on the command line */
     char *web_real;        /* realpath of web_dir, NULL when it does not exist */
     srv_pool *pool;        /* kb_store handles, one per concurrent request */
+    kb_incident_sla sla;   /* incident SLA targets (--sla FILE, else the defaults) */
 } srv_app;
 
 /* One name/value pair (query argument or path parameter), both NUL-terminated and valid
@@ -89,6 +91,9 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
  * or NULL. */
 const char *srv_req_param(const srv_req *rq, const char *name);
 const char *srv_req_query(const srv_req *rq, const char *name);
+/* Parses the body as a JSON object: *out gets one reference (json_decref it). KB_EPARSE
+ * for invalid JSON, KB_EINVAL for an empty body or a JSON value that is not an object. */
+kb_status srv_req_json_object(const srv_req *rq, json_t **out, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
 /* Frees everything rq owns except the store (http.c returns that to the pool). */
@@ -100,7 +105,18 @@ kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_healthz(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Incidents (h_incident.c). */
+kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* --- helpers (util.c) --- */
 

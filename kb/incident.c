@@ -1,0 +1,862 @@
+/* Incident rules: lifecycle, priority matrix, SLA clocks, input checks, numbers and times.
+ * No SQL and no clock: the store applies these inside its transactions (store_incident.c). */
+#include "kb_incident.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "kb_doc.h"
+
+#define ANONYMOUS "anonymous"
+#define MAX_DURATION (365LL * 86400LL)
+
+/* --- enumerations --- */
+
+static const char *const status_names[KB_INC_NSTATUS] = {
+    [KB_INC_NEW] = "new",         [KB_INC_ASSIGNED] = "assigned",
+    [KB_INC_IN_PROGRESS] = "in_progress", [KB_INC_PENDING] = "pending",
+    [KB_INC_RESOLVED] = "resolved", [KB_INC_CLOSED] = "closed",
+};
+
+static const char *const channels[] = { "phone", "email", "walk-in", "web" };
+static const char *const categories[] = {
+    "desktop", "printer", "network", "office software", "business system", "account", "other",
+};
+
+const char *kb_incident_status_name(kb_inc_status st)
+{
+    return (unsigned)st < KB_INC_NSTATUS ? status_names[st] : "unknown";
+}
+
+kb_status kb_incident_status_parse(const char *s, kb_inc_status *out, kb_err *err)
+{
+    for (int i = 0; i < KB_INC_NSTATUS; i++) {
+        if (s && strcmp(s, status_names[i]) == 0) {
+            *out = (kb_inc_status)i;
+            return KB_OK;
+        }
+    }
+    return kb_err_set(err, KB_EINVAL,
+                      "unknown status '%.40s'; use new, assigned, in_progress, pending, "
+                      "resolved or closed",
+                      s ? s : "");
+}
+
+int kb_incident_status_open(kb_inc_status st)
+{
+    return st == KB_INC_NEW || st == KB_INC_ASSIGNED || st == KB_INC_IN_PROGRESS ||
+           st == KB_INC_PENDING;
+}
+
+static int one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return 1;
+    return 0;
+}
+
+kb_status kb_incident_check_channel(const char *s, kb_err *err)
+{
+    if (one_of(s, channels, sizeof channels / sizeof channels[0]))
+        return KB_OK;
+    return kb_err_set(err, KB_EINVAL, "unknown channel '%.40s'; use phone, email, walk-in or web",
+                      s ? s : "");
+}
+
+kb_status kb_incident_check_category(const char *s, kb_err *err)
+{
+    if (one_of(s, categories, sizeof categories / sizeof categories[0]))
+        return KB_OK;
+    return kb_err_set(err, KB_EINVAL,
+                      "unknown category '%.40s'; use desktop, printer, network, office software, "
+                      "business system, account or other",
+                      s ? s : "");
+}
+
+/* --- lifecycle --- */
+
+kb_inc_status kb_incident_op_target(kb_inc_op op)
+{
+    switch (op) {
+    case KB_INC_OP_RESOLVE: return KB_INC_RESOLVED;
+    case KB_INC_OP_CONFIRM: return KB_INC_CLOSED;
+    case KB_INC_OP_REJECT: return KB_INC_IN_PROGRESS;
+    case KB_INC_OP_REOPEN: return KB_INC_IN_PROGRESS;
+    case KB_INC_OP_UPDATE: break;
+    }
+    return KB_INC_NSTATUS;
+}
+
+/* Moves an update may make: update_ok[from][to]. */
+static const unsigned char update_ok[KB_INC_NSTATUS][KB_INC_NSTATUS] = {
+    [KB_INC_NEW] = { [KB_INC_ASSIGNED] = 1, [KB_INC_IN_PROGRESS] = 1 },
+    [KB_INC_ASSIGNED] = { [KB_INC_IN_PROGRESS] = 1, [KB_INC_PENDING] = 1 },
+    [KB_INC_IN_PROGRESS] = { [KB_INC_ASSIGNED] = 1, [KB_INC_PENDING] = 1 },
+    [KB_INC_PENDING] = { [KB_INC_ASSIGNED] = 1, [KB_INC_IN_PROGRESS] = 1 },
+};
+
+kb_status kb_incident_check_transition(kb_inc_status from, kb_inc_status to, kb_inc_op op,
+                                       kb_err *err)
+{
+    if ((unsigned)from >= KB_INC_NSTATUS || (unsigned)to >= KB_INC_NSTATUS)
+        return kb_err_set(err, KB_EINVAL, "unknown status");
+    const char *f = status_names[from];
+    const char *t = status_names[to];
+    const char *why = NULL;
+    if (op != KB_INC_OP_UPDATE && to != kb_incident_op_target(op))
+        return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s': that change "
+                          "leads to '%s'", f, t, status_names[kb_incident_op_target(op)]);
+    switch (op) {
+    case KB_INC_OP_UPDATE:
+        if (update_ok[from][to])
+            return KB_OK;
+        if (to == KB_INC_RESOLVED)
+            why = " by an update: resolve the incident instead";
+        else if (to == KB_INC_CLOSED)
+            why = " by an update: only a confirmed follow-up closes an incident";
+        else if (from == KB_INC_RESOLVED || from == KB_INC_CLOSED)
+            why = ": a resolved or closed incident changes only by follow-up or reopen";
+        else if (to == KB_INC_NEW)
+            why = ": an incident never returns to 'new'";
+        else if (from == to)
+            why = ": the incident is already in that status";
+        else
+            why = "";
+        break;
+    case KB_INC_OP_RESOLVE:
+        if (kb_incident_status_open(from))
+            return KB_OK;
+        why = from == KB_INC_CLOSED ? " by resolving: a closed incident must be reopened first"
+                                    : " by resolving: the incident is already resolved";
+        break;
+    case KB_INC_OP_CONFIRM:
+    case KB_INC_OP_REJECT:
+        if (from == KB_INC_RESOLVED)
+            return KB_OK;
+        why = " by a follow-up: only resolved incidents are followed up";
+        break;
+    case KB_INC_OP_REOPEN:
+        if (from == KB_INC_RESOLVED || from == KB_INC_CLOSED)
+            return KB_OK;
+        why = " by reopening: only resolved or closed incidents can be reopened";
+        break;
+    }
+    return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s'%s", f, t, why);
+}
+
+/* --- priority --- */
+
+kb_status kb_incident_priority_parse(const char *s, int *out, kb_err *err)
+{
+    if (s && s[0] == 'P' && s[1] >= '1' && s[1] <= '4' && s[2] == '\0') {
+        *out = s[1] - '0';
+        return KB_OK;
+    }
+    return kb_err_set(err, KB_EINVAL, "unknown priority '%.40s'; use P1, P2, P3 or P4",
+                      s ? s : "");
+}
+
+kb_status kb_incident_priority_matrix(int impact, int urgency, int *out, kb_err *err)
+{
+    if (impact < 1 || impact > 3)
+        return kb_err_set(err, KB_EINVAL, "impact must be 1 (high), 2 or 3 (low), not %d",
+                          impact);
+    if (urgency < 1 || urgency > 3)
+        return kb_err_set(err, KB_EINVAL, "urgency must be 1 (high), 2 or 3 (low), not %d",
+                          urgency);
+    int sum = impact + urgency;
+    *out = sum <= 2 ? 1 : sum == 3 ? 2 : sum == 4 ? 3 : 4;
+    return KB_OK;
+}
+
+/* --- SLA --- */
+
+void kb_incident_sla_default(kb_incident_sla *out)
+{
+    static const kb_incident_sla def = {
+        .response = { 15 * 60, 30 * 60, 4 * 3600, 86400 },
+        .resolve = { 4 * 3600, 8 * 3600, 3 * 86400, 5 * 86400 },
+    };
+    *out = def;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Parses a duration token p[0..len) like "15m" into seconds; -1 when malformed or out of
+ * range. */
+static long long parse_duration(const char *p, size_t len)
+{
+    if (len < 2)
+        return -1;
+    long long v = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+        if (v > MAX_DURATION)
+            return -1;
+    }
+    long long unit;
+    switch (p[len - 1]) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return -1;
+    }
+    v *= unit;
+    return v >= 1 && v <= MAX_DURATION ? v : -1;
+}
+
+kb_status kb_incident_sla_parse(const char *p, size_t len, kb_incident_sla *out, size_t *line,
+                                kb_err *err)
+{
+    kb_incident_sla sla;
+    kb_incident_sla_default(&sla);
+    int seen[4] = { 0 };
+    size_t lineno = 0;
+    size_t pos = 0;
+    if (line)
+        *line = 0;
+    while (pos < len) {
+        lineno++;
+        const char *nl = memchr(p + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - p) : len;
+        const char *hash = memchr(p + pos, '#', end - pos);
+        size_t stop = hash ? (size_t)(hash - p) : end;
+        /* Split into white-space separated tokens. */
+        const char *tok[8];
+        size_t toklen[8];
+        size_t ntok = 0;
+        size_t i = pos;
+        while (i < stop) {
+            while (i < stop && is_space(p[i]))
+                i++;
+            if (i >= stop)
+                break;
+            size_t start = i;
+            while (i < stop && !is_space(p[i]))
+                i++;
+            if (ntok == sizeof tok / sizeof tok[0]) {
+                ntok++;
+                break;
+            }
+            tok[ntok] = p + start;
+            toklen[ntok] = i - start;
+            ntok++;
+        }
+        pos = end + 1;
+        if (ntok == 0)
+            continue;
+        if (line)
+            *line = lineno;
+        if (ntok > 3)
+            return kb_err_set(err, KB_EPARSE, "too many words; write 'P1 response=15m resolve=4h'");
+        if (toklen[0] != 2 || tok[0][0] != 'P' || tok[0][1] < '1' || tok[0][1] > '4')
+            return kb_err_set(err, KB_EPARSE, "a line must start with a priority P1, P2, P3 or P4");
+        int pri = tok[0][1] - '1';
+        if (seen[pri])
+            return kb_err_set(err, KB_EPARSE, "priority P%d is given twice", pri + 1);
+        seen[pri] = 1;
+        if (ntok == 1)
+            return kb_err_set(err, KB_EPARSE, "P%d: give response=DURATION and/or "
+                              "resolve=DURATION", pri + 1);
+        int got_response = 0;
+        int got_resolve = 0;
+        for (size_t k = 1; k < ntok; k++) {
+            const char *eq = memchr(tok[k], '=', toklen[k]);
+            size_t klen = eq ? (size_t)(eq - tok[k]) : toklen[k];
+            int is_response = klen == 8 && memcmp(tok[k], "response", 8) == 0;
+            int is_resolve = klen == 7 && memcmp(tok[k], "resolve", 7) == 0;
+            if (!eq || (!is_response && !is_resolve))
+                return kb_err_set(err, KB_EPARSE, "P%d: unknown setting '%.*s'; use "
+                                  "response=DURATION or resolve=DURATION", pri + 1,
+                                  (int)(toklen[k] < 40 ? toklen[k] : 40), tok[k]);
+            if ((is_response && got_response) || (is_resolve && got_resolve))
+                return kb_err_set(err, KB_EPARSE, "P%d: '%.*s' is given twice", pri + 1,
+                                  (int)klen, tok[k]);
+            long long v = parse_duration(eq + 1, toklen[k] - klen - 1);
+            if (v < 0)
+                return kb_err_set(err, KB_EPARSE, "P%d: bad duration '%.*s'; use a whole "
+                                  "number with s, m, h or d, from 1s to 365d", pri + 1,
+                                  (int)(toklen[k] - klen - 1 < 40 ? toklen[k] - klen - 1 : 40),
+                                  eq + 1);
+            if (is_response) {
+                got_response = 1;
+                sla.response[pri] = v;
+            } else {
+                got_resolve = 1;
+                sla.resolve[pri] = v;
+            }
+        }
+    }
+    if (line)
+        *line = 0;
+    for (int i = 0; i < 4; i++)
+        if (sla.response[i] > sla.resolve[i])
+            return kb_err_set(err, KB_EPARSE,
+                              "P%d: the response target (%llds) is longer than the resolution "
+                              "target (%llds)", i + 1, sla.response[i], sla.resolve[i]);
+    *out = sla;
+    return KB_OK;
+}
+
+static long long since(long long now, long long t)
+{
+    return now > t ? now - t : 0;
+}
+
+void kb_incident_sla_state(const kb_incident *inc, const kb_incident_sla *sla, long long now,
+                           kb_inc_sla_state *out)
+{
+    memset(out, 0, sizeof *out);
+    int p = inc->priority >= 1 && inc->priority <= 4 ? inc->priority - 1 : 3;
+    out->response_target = sla->response[p];
+    out->resolve_target = sla->resolve[p];
+    out->response_due = inc->created_at + out->response_target;
+    long long answered = inc->responded_at ? inc->responded_at : now;
+    out->response_remaining = out->response_due - answered;
+    out->response_breached = answered > out->response_due;
+    out->paused = inc->status == KB_INC_PENDING;
+    out->paused_seconds = inc->paused_seconds;
+    if (out->paused && inc->pending_since)
+        out->paused_seconds += since(now, inc->pending_since);
+    out->resolve_due = inc->created_at + out->resolve_target + out->paused_seconds;
+    long long done = inc->resolved_at ? inc->resolved_at : now;
+    out->resolve_remaining = out->resolve_due - done;
+    out->resolve_breached = done > out->resolve_due;
+}
+
+int kb_incident_at_risk_due(const kb_incident *inc, const kb_incident_sla *sla, long long now,
+                            long long within, long long *due)
+{
+    if (!kb_incident_status_open(inc->status))
+        return 0;
+    kb_inc_sla_state st;
+    kb_incident_sla_state(inc, sla, now, &st);
+    int risk = 0;
+    long long first = 0;
+    if (!inc->responded_at && st.response_due - now <= within) {
+        risk = 1;
+        first = st.response_due;
+    }
+    if (st.resolve_due - now <= within) {
+        if (!risk || st.resolve_due < first)
+            first = st.resolve_due;
+        risk = 1;
+    }
+    if (risk && due)
+        *due = first;
+    return risk;
+}
+
+/* --- records --- */
+
+#define INC_STRINGS(i)                                                                         \
+    { &(i)->number, &(i)->caller_name, &(i)->caller_phone, &(i)->department, &(i)->location,  \
+      &(i)->channel, &(i)->category, &(i)->ci, &(i)->summary, &(i)->description,              \
+      &(i)->assignee, &(i)->resolution, &(i)->resolved_by, &(i)->created_by, NULL }
+
+kb_incident *kb_incident_new(void)
+{
+    kb_incident *inc = kb_xcalloc(1, sizeof *inc);
+    char **slots[] = INC_STRINGS(inc);
+    for (size_t i = 0; slots[i]; i++)
+        *slots[i] = kb_xstrdup("");
+    return inc;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void kb_incident_free(kb_incident *inc)
+{
+    if (!inc)
+        return;
+    char **slots[] = INC_STRINGS(inc);
+    for (size_t i = 0; slots[i]; i++)
+        free(*slots[i]);
+    free_strings(inc->links, inc->nlinks);
+    for (size_t i = 0; i < inc->nevents; i++) {
+        kb_inc_event *e = &inc->events[i];
+        free(e->actor);
+        free(e->type);
+        free(e->from);
+        free(e->to);
+        free(e->note);
+        free(e->resolved_by);
+        free_strings(e->links, e->nlinks);
+    }
+    free(inc->events);
+    free(inc);
+}
+
+static void set_str(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = kb_xstrdup(s ? s : "");
+}
+
+static const char *actor_or_default(const char *actor)
+{
+    return actor && *actor ? actor : ANONYMOUS;
+}
+
+/* Appends an event with the common fields set; the caller fills the rest. */
+static kb_inc_event *add_event(kb_incident *inc, long long now, const char *actor,
+                               const char *type, const char *from, const char *to,
+                               const char *note)
+{
+    inc->events = kb_xrealloc(inc->events, (inc->nevents + 1) * sizeof *inc->events);
+    kb_inc_event *e = &inc->events[inc->nevents++];
+    memset(e, 0, sizeof *e);
+    e->at = now;
+    e->actor = kb_xstrdup(actor_or_default(actor));
+    e->type = kb_xstrdup(type);
+    e->from = kb_xstrdup(from ? from : "");
+    e->to = kb_xstrdup(to ? to : "");
+    e->note = kb_xstrdup(note ? note : "");
+    e->resolved_by = kb_xstrdup("");
+    return e;
+}
+
+/* Moves inc to status `to` at now and keeps the clocks: the first move out of new is the
+ * response; time pending, and time resolved before a reopen, stop the resolution clock. */
+static void set_status(kb_incident *inc, kb_inc_status to, long long now)
+{
+    kb_inc_status from = inc->status;
+    if (from == KB_INC_PENDING && to != KB_INC_PENDING) {
+        inc->paused_seconds += since(now, inc->pending_since);
+        inc->pending_since = 0;
+    }
+    if (!kb_incident_status_open(from) && kb_incident_status_open(to)) {
+        inc->paused_seconds += since(now, inc->resolved_at);
+        inc->resolved_at = 0;
+        inc->closed_at = 0;
+    }
+    if (from == KB_INC_NEW && to != KB_INC_NEW && !inc->responded_at)
+        inc->responded_at = now;
+    if (to == KB_INC_PENDING && from != KB_INC_PENDING)
+        inc->pending_since = now;
+    if (to == KB_INC_RESOLVED)
+        inc->resolved_at = now;
+    if (to == KB_INC_CLOSED)
+        inc->closed_at = now;
+    inc->status = to;
+}
+
+/* --- input checks --- */
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
+            return 0;
+    return 1;
+}
+
+enum { OPTIONAL = 0, REQUIRED = 1 };
+enum { ONE_LINE = 0, MULTI_LINE = 1 };
+
+/* Checks text field `name`: presence, length, control characters (tabs and line breaks
+ * only in multi-line text). */
+static kb_status check_text(const char *name, const char *s, size_t max, int required,
+                            int multi, kb_err *err)
+{
+    if (!s) {
+        if (required)
+            return kb_err_set(err, KB_EINVAL, "field '%s' is required", name);
+        return KB_OK;
+    }
+    size_t len = strlen(s);
+    if (len > max)
+        return kb_err_set(err, KB_EINVAL, "field '%s' is longer than %zu bytes (%zu)", name,
+                          max, len);
+    if (required && blank(s))
+        return kb_err_set(err, KB_EINVAL, "field '%s' must not be empty", name);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int ok = *p >= 0x20 && *p != 0x7f;
+        if (multi && (*p == '\n' || *p == '\r' || *p == '\t'))
+            ok = 1;
+        if (!ok)
+            return kb_err_set(err, KB_EINVAL, "field '%s' contains control characters%s", name,
+                              multi ? "" : " (line breaks are not allowed here)");
+    }
+    return KB_OK;
+}
+
+static kb_status check_phone(const char *s, kb_err *err)
+{
+    kb_status rc = check_text("caller_phone", s, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc != KB_OK || !s || !*s)
+        return rc;
+    int digits = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (!strchr(" +-().,/#*", *p))
+            return kb_err_set(err, KB_EINVAL,
+                              "field 'caller_phone' may hold only digits, spaces and + - ( ) . "
+                              ", / # *");
+    }
+    if (!digits)
+        return kb_err_set(err, KB_EINVAL, "field 'caller_phone' has no digits");
+    return KB_OK;
+}
+
+kb_status kb_incident_apply_new(kb_incident *inc, const kb_inc_create *in, long long now,
+                                kb_err *err)
+{
+    kb_status rc = check_text("caller_name", in->caller_name, KB_INC_MAX_SHORT, REQUIRED,
+                              ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_phone(in->caller_phone, err);
+    if (rc == KB_OK)
+        rc = check_text("department", in->department, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("location", in->location, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK && !in->channel)
+        rc = kb_err_set(err, KB_EINVAL, "field 'channel' is required");
+    if (rc == KB_OK)
+        rc = kb_incident_check_channel(in->channel, err);
+    if (rc == KB_OK && !in->category)
+        rc = kb_err_set(err, KB_EINVAL, "field 'category' is required");
+    if (rc == KB_OK)
+        rc = kb_incident_check_category(in->category, err);
+    if (rc == KB_OK)
+        rc = check_text("ci", in->ci, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("summary", in->summary, KB_INC_MAX_SHORT, REQUIRED, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("description", in->description, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE,
+                        err);
+    if (rc == KB_OK)
+        rc = check_text("actor", in->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc != KB_OK)
+        return rc;
+    int priority = in->priority;
+    if (priority) {
+        if (in->impact || in->urgency)
+            return kb_err_set(err, KB_EINVAL,
+                              "give either priority or impact and urgency, not both");
+        if (priority < 1 || priority > 4)
+            return kb_err_set(err, KB_EINVAL, "priority must be P1, P2, P3 or P4");
+    } else {
+        if (!in->impact && !in->urgency)
+            return kb_err_set(err, KB_EINVAL,
+                              "field 'priority' (P1-P4) or fields 'impact' and 'urgency' "
+                              "(1-3) are required");
+        if (!in->impact || !in->urgency)
+            return kb_err_set(err, KB_EINVAL, "field '%s' is required with '%s'",
+                              in->impact ? "urgency" : "impact",
+                              in->impact ? "impact" : "urgency");
+        rc = kb_incident_priority_matrix(in->impact, in->urgency, &priority, err);
+        if (rc != KB_OK)
+            return rc;
+    }
+    inc->status = KB_INC_NEW;
+    inc->priority = priority;
+    inc->impact = in->priority ? 0 : in->impact;
+    inc->urgency = in->priority ? 0 : in->urgency;
+    set_str(&inc->caller_name, in->caller_name);
+    set_str(&inc->caller_phone, in->caller_phone);
+    set_str(&inc->department, in->department);
+    set_str(&inc->location, in->location);
+    set_str(&inc->channel, in->channel);
+    set_str(&inc->category, in->category);
+    set_str(&inc->ci, in->ci);
+    set_str(&inc->summary, in->summary);
+    set_str(&inc->description, in->description);
+    set_str(&inc->created_by, actor_or_default(in->actor));
+    inc->created_at = now;
+    inc->updated_at = now;
+    add_event(inc, now, in->actor, "created", "", status_names[KB_INC_NEW], "");
+    return KB_OK;
+}
+
+static void priority_name(int p, char out[4])
+{
+    out[0] = 'P';
+    out[1] = (char)('0' + p);
+    out[2] = '\0';
+}
+
+kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, long long now,
+                                   kb_err *err)
+{
+    kb_status rc = check_text("actor", u->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK && u->assignee)
+        rc = check_text("assignee", u->assignee, KB_INC_MAX_SHORT, REQUIRED, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("note", u->note, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
+    if (rc != KB_OK)
+        return rc;
+    if (u->priority && (u->priority < 1 || u->priority > 4))
+        return kb_err_set(err, KB_EINVAL, "priority must be P1, P2, P3 or P4");
+    if (u->set_status && (unsigned)u->status >= KB_INC_NSTATUS)
+        return kb_err_set(err, KB_EINVAL, "unknown status");
+    const char *note = u->note && *u->note ? u->note : NULL;
+    if (!u->assignee && !u->priority && !u->set_status && !note)
+        return kb_err_set(err, KB_EINVAL,
+                          "nothing to change: give assignee, priority, status or note");
+
+    int new_assignee = u->assignee && strcmp(u->assignee, inc->assignee) != 0;
+    int new_priority = u->priority && u->priority != inc->priority;
+    kb_inc_status to = inc->status;
+    if (u->set_status)
+        to = u->status;
+    else if (new_assignee && inc->status == KB_INC_NEW)
+        to = KB_INC_ASSIGNED; /* assigning a new incident is its first move */
+    int new_status = to != inc->status;
+    const char *cur = status_names[inc->status];
+    if (new_status) {
+        rc = kb_incident_check_transition(inc->status, to, KB_INC_OP_UPDATE, err);
+        if (rc != KB_OK)
+            return rc;
+        if (to == KB_INC_ASSIGNED && !u->assignee && !inc->assignee[0])
+            return kb_err_set(err, KB_EINVAL, "status 'assigned' needs an assignee");
+    }
+    if (!kb_incident_status_open(inc->status) && (new_assignee || new_priority))
+        return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: %s",
+                          new_assignee ? "assignee" : "priority", cur,
+                          inc->status == KB_INC_CLOSED ? "reopen it first"
+                                                       : "follow it up or reopen it first");
+    if (!new_assignee && !new_priority && !new_status && !note)
+        return KB_OK; /* already so: nothing to record */
+
+    if (new_assignee) {
+        add_event(inc, now, u->actor, "assignee", inc->assignee, u->assignee, "");
+        set_str(&inc->assignee, u->assignee);
+    }
+    if (new_priority) {
+        char from[4];
+        char pto[4];
+        priority_name(inc->priority, from);
+        priority_name(u->priority, pto);
+        add_event(inc, now, u->actor, "priority", from, pto, "");
+        inc->priority = u->priority;
+    }
+    if (new_status) {
+        add_event(inc, now, u->actor, "status", cur, status_names[to], note);
+        set_status(inc, to, now);
+    } else if (note) {
+        add_event(inc, now, u->actor, "note", "", "", note);
+    }
+    inc->updated_at = now;
+    return KB_OK;
+}
+
+kb_status kb_incident_apply_resolve(kb_incident *inc, const kb_inc_resolve *r, long long now,
+                                    kb_err *err)
+{
+    kb_status rc = check_text("actor", r->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("resolution", r->resolution, KB_INC_MAX_TEXT, REQUIRED, MULTI_LINE, err);
+    if (rc == KB_OK && r->resolved_by)
+        rc = check_text("resolved_by", r->resolved_by, KB_MAX_ID_BYTES, REQUIRED, ONE_LINE, err);
+    if (rc != KB_OK)
+        return rc;
+    if (r->nlinks > KB_INC_MAX_LINKS)
+        return kb_err_set(err, KB_EINVAL, "at most %u links", KB_INC_MAX_LINKS);
+    for (size_t i = 0; i < r->nlinks; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "links[%zu]", i);
+        rc = check_text(name, r->links[i], KB_INC_MAX_SHORT, REQUIRED, ONE_LINE, err);
+        if (rc != KB_OK)
+            return rc;
+    }
+    rc = kb_incident_check_transition(inc->status, KB_INC_RESOLVED, KB_INC_OP_RESOLVE, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_inc_event *e = add_event(inc, now, r->actor, "resolution", status_names[inc->status],
+                                status_names[KB_INC_RESOLVED], r->resolution);
+    set_str(&e->resolved_by, r->resolved_by);
+    set_str(&inc->resolved_by, r->resolved_by);
+    set_str(&inc->resolution, r->resolution);
+    for (size_t i = 0; i < r->nlinks; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < e->nlinks && !dup; j++)
+            dup = strcmp(e->links[j], r->links[i]) == 0;
+        if (dup)
+            continue;
+        e->links = kb_xrealloc(e->links, (e->nlinks + 1) * sizeof *e->links);
+        e->links[e->nlinks++] = kb_xstrdup(r->links[i]);
+        for (size_t j = 0; j < inc->nlinks && !dup; j++)
+            dup = strcmp(inc->links[j], r->links[i]) == 0;
+        if (!dup) {
+            inc->links = kb_xrealloc(inc->links, (inc->nlinks + 1) * sizeof *inc->links);
+            inc->links[inc->nlinks++] = kb_xstrdup(r->links[i]);
+        }
+    }
+    set_status(inc, KB_INC_RESOLVED, now);
+    inc->updated_at = now;
+    return KB_OK;
+}
+
+kb_status kb_incident_apply_followup(kb_incident *inc, const kb_inc_followup *f,
+                                     long long now, kb_err *err)
+{
+    kb_status rc = check_text("actor", f->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("comment", f->comment, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
+    if (rc != KB_OK)
+        return rc;
+    if (f->satisfaction < 0 || f->satisfaction > 5)
+        return kb_err_set(err, KB_EINVAL, "satisfaction must be 1 to 5, not %d",
+                          f->satisfaction);
+    if (f->complaint && (!f->comment || blank(f->comment)))
+        return kb_err_set(err, KB_EINVAL, "a complaint needs a comment saying what it is about");
+    kb_inc_op op = f->confirmed ? KB_INC_OP_CONFIRM : KB_INC_OP_REJECT;
+    kb_inc_status to = kb_incident_op_target(op);
+    rc = kb_incident_check_transition(inc->status, to, op, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_inc_event *e = add_event(inc, now, f->actor, "followup", status_names[inc->status],
+                                status_names[to], f->comment);
+    e->satisfaction = f->satisfaction;
+    e->confirmed = f->confirmed ? 1 : 0;
+    e->complaint = f->complaint ? 1 : 0;
+    if (f->complaint)
+        inc->complaint = 1;
+    if (f->satisfaction)
+        inc->satisfaction = f->satisfaction;
+    if (!f->confirmed)
+        inc->reopen_count++;
+    set_status(inc, to, now);
+    inc->updated_at = now;
+    return KB_OK;
+}
+
+kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor, const char *reason,
+                                   long long now, kb_err *err)
+{
+    kb_status rc = check_text("actor", actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("reason", reason, KB_INC_MAX_TEXT, REQUIRED, MULTI_LINE, err);
+    if (rc == KB_OK)
+        rc = kb_incident_check_transition(inc->status, KB_INC_IN_PROGRESS, KB_INC_OP_REOPEN,
+                                          err);
+    if (rc != KB_OK)
+        return rc;
+    add_event(inc, now, actor, "reopen", status_names[inc->status],
+              status_names[KB_INC_IN_PROGRESS], reason);
+    inc->reopen_count++;
+    set_status(inc, KB_INC_IN_PROGRESS, now);
+    inc->updated_at = now;
+    return KB_OK;
+}
+
+/* --- numbers, phones, times --- */
+
+/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+static long long floor_div(long long a, long long b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+long long kb_incident_day(long long t)
+{
+    long long y;
+    unsigned m, d;
+    civil_from_days(floor_div(t, 86400), &y, &m, &d);
+    return y * 10000 + m * 100 + d;
+}
+
+void kb_incident_format_number(long long now, long long seq, char *out, size_t size)
+{
+    snprintf(out, size, "INC-%08lld-%04lld", kb_incident_day(now), seq);
+}
+
+int kb_incident_number_valid(const char *s)
+{
+    if (strncmp(s, "INC-", 4) != 0)
+        return 0;
+    for (int i = 4; i < 12; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    if (s[12] != '-')
+        return 0;
+    size_t n = 0;
+    for (const char *p = s + 13; *p; p++, n++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return n >= 4 && n <= 9;
+}
+
+char *kb_incident_phone_norm(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = kb_xmalloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '-' && s[i] != '\t')
+            out[o++] = s[i];
+    out[o] = '\0';
+    return out;
+}
+
+kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err)
+{
+    static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int ok = strlen(s) == 10 && s[4] == '-' && s[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            ok = 0;
+    if (ok) {
+        long long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+        unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+        unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        ok = y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
+             !(m == 2 && d == 29 && !leap);
+        if (ok) {
+            *out = days_from_civil(y, m, d) * 86400;
+            return KB_OK;
+        }
+    }
+    return kb_err_set(err, KB_EINVAL, "'%.40s' is not a date; use YYYY-MM-DD", s);
+}
+
+void kb_incident_format_time(long long t, char *out, size_t size)
+{
+    long long days = floor_div(t, 86400);
+    long long secs = t - days * 86400;
+    long long y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(out, size, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600,
+             secs / 60 % 60, secs % 60);
+}

@@ -1,0 +1,705 @@
+/* Incidents in the database: schema (version 3) and every incident statement. The rules
+ * come from kb/incident.c; each change loads the row, applies them in memory and writes
+ * the row and the new timeline events inside one BEGIN IMMEDIATE transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_doc.h"
+#include "kb_incident.h"
+#include "store_int.h"
+
+/* incident: one row per incident; status is the status name, priority 1..4, times are
+ * epoch seconds (0 = not set). phone_norm is caller_phone without spaces and dashes.
+ * incident_event: the timeline, in id order; nothing is ever updated or deleted there.
+ * incident_link: related links given with a resolution (kind 'item' for a knowledge item
+ * id, 'url' for an http(s) URL). */
+static const char schema_v3[] =
+    "CREATE TABLE IF NOT EXISTS incident("
+    "  id INTEGER PRIMARY KEY,"
+    "  number TEXT NOT NULL UNIQUE,"
+    "  day INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  priority INTEGER NOT NULL,"
+    "  impact INTEGER NOT NULL DEFAULT 0,"
+    "  urgency INTEGER NOT NULL DEFAULT 0,"
+    "  caller_name TEXT NOT NULL,"
+    "  caller_phone TEXT NOT NULL,"
+    "  phone_norm TEXT NOT NULL,"
+    "  department TEXT NOT NULL,"
+    "  location TEXT NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  ci TEXT NOT NULL,"
+    "  summary TEXT NOT NULL,"
+    "  description TEXT NOT NULL,"
+    "  assignee TEXT NOT NULL DEFAULT '',"
+    "  resolution TEXT NOT NULL DEFAULT '',"
+    "  resolved_by TEXT NOT NULL DEFAULT '',"
+    "  created_by TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  responded_at INTEGER NOT NULL DEFAULT 0,"
+    "  resolved_at INTEGER NOT NULL DEFAULT 0,"
+    "  closed_at INTEGER NOT NULL DEFAULT 0,"
+    "  pending_since INTEGER NOT NULL DEFAULT 0,"
+    "  paused_seconds INTEGER NOT NULL DEFAULT 0,"
+    "  complaint INTEGER NOT NULL DEFAULT 0,"
+    "  satisfaction INTEGER NOT NULL DEFAULT 0,"
+    "  reopen_count INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE(day, seq));"
+    "CREATE INDEX IF NOT EXISTS incident_by_created ON incident(created_at);"
+    "CREATE INDEX IF NOT EXISTS incident_by_status ON incident(status);"
+    "CREATE INDEX IF NOT EXISTS incident_by_phone ON incident(phone_norm);"
+    "CREATE INDEX IF NOT EXISTS incident_by_assignee ON incident(assignee);"
+    "CREATE TABLE IF NOT EXISTS incident_event("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident INTEGER NOT NULL REFERENCES incident(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  from_value TEXT NOT NULL,"
+    "  to_value TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  resolved_by TEXT NOT NULL DEFAULT '',"
+    "  satisfaction INTEGER NOT NULL DEFAULT 0,"
+    "  confirmed INTEGER NOT NULL DEFAULT 0,"
+    "  complaint INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS incident_event_by_incident ON incident_event(incident, id);"
+    "CREATE TABLE IF NOT EXISTS incident_link("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident INTEGER NOT NULL REFERENCES incident(id) ON DELETE CASCADE,"
+    "  event INTEGER NOT NULL REFERENCES incident_event(id) ON DELETE CASCADE,"
+    "  target TEXT NOT NULL,"
+    "  kind TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS incident_link_by_incident ON incident_link(incident, id);"
+    "CREATE INDEX IF NOT EXISTS incident_link_by_target ON incident_link(target);";
+
+kb_status kb_store_incident_migrate(kb_store *s, kb_err *err)
+{
+    return kb_store_exec(s, schema_v3, err);
+}
+
+#define INC_COLS                                                                               \
+    "id, number, status, priority, impact, urgency, caller_name, caller_phone, department, "  \
+    "location, channel, category, ci, summary, description, assignee, resolution, "           \
+    "resolved_by, created_by, created_at, updated_at, responded_at, resolved_at, closed_at, " \
+    "pending_since, paused_seconds, complaint, satisfaction, reopen_count"
+
+#define LIST_WHERE                                                                             \
+    " WHERE (?1 = '' OR instr(?1, ',' || status || ',') > 0)"                                 \
+    " AND (?2 = 0 OR priority = ?2)"                                                           \
+    " AND (?3 IS NULL OR assignee = ?3)"                                                       \
+    " AND (?4 IS NULL OR category = ?4)"                                                       \
+    " AND (?5 IS NULL OR phone_norm = ?5)"                                                     \
+    " AND (?6 IS NULL OR summary LIKE ?6 ESCAPE '\\' OR description LIKE ?6 ESCAPE '\\'"      \
+    "      OR number LIKE ?6 ESCAPE '\\')"                                                     \
+    " AND (?7 = 0 OR created_at >= ?7)"                                                        \
+    " AND (?8 = 0 OR created_at < ?8)"                                                         \
+    " AND (?9 < 0 OR complaint = ?9)"
+
+/* Statements, cached by the store under their addresses. */
+static const char sql_next_seq[] = "SELECT coalesce(max(seq), 0) + 1 FROM incident WHERE day = ?1";
+static const char sql_insert[] =
+    "INSERT INTO incident(number, day, seq, status, priority, impact, urgency, caller_name, "
+    "caller_phone, phone_norm, department, location, channel, category, ci, summary, "
+    "description, created_by, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20)";
+static const char sql_by_number[] = "SELECT " INC_COLS " FROM incident WHERE number = ?1";
+static const char sql_update[] =
+    "UPDATE incident SET status = ?2, priority = ?3, assignee = ?4, resolution = ?5, "
+    "resolved_by = ?6, updated_at = ?7, responded_at = ?8, resolved_at = ?9, closed_at = ?10, "
+    "pending_since = ?11, paused_seconds = ?12, complaint = ?13, satisfaction = ?14, "
+    "reopen_count = ?15 WHERE id = ?1";
+static const char sql_event_insert[] =
+    "INSERT INTO incident_event(incident, at, actor, type, from_value, to_value, note, "
+    "resolved_by, satisfaction, confirmed, complaint) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char sql_events[] =
+    "SELECT id, at, actor, type, from_value, to_value, note, resolved_by, satisfaction, "
+    "confirmed, complaint FROM incident_event WHERE incident = ?1 ORDER BY id";
+static const char sql_link_insert[] =
+    "INSERT INTO incident_link(incident, event, target, kind) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_links[] =
+    "SELECT event, target FROM incident_link WHERE incident = ?1 ORDER BY id";
+static const char sql_item_type[] = "SELECT type FROM doc WHERE id = ?1";
+static const char sql_list[] = "SELECT " INC_COLS " FROM incident" LIST_WHERE
+                               " ORDER BY created_at DESC, id DESC LIMIT ?10 OFFSET ?11";
+static const char sql_count[] = "SELECT count(*) FROM incident" LIST_WHERE;
+static const char sql_open[] = "SELECT " INC_COLS " FROM incident WHERE status IN "
+                               "('new', 'assigned', 'in_progress', 'pending')";
+
+typedef kb_status (*apply_fn)(kb_store *s, kb_incident *inc, const void *arg, long long now,
+                              kb_err *err);
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static void col_str(sqlite3_stmt *st, int i, char **slot)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    free(*slot);
+    *slot = kb_xstrdup(v ? v : "");
+}
+
+/* A record from a row of INC_COLS. */
+static kb_incident *load_row(sqlite3_stmt *st)
+{
+    kb_incident *inc = kb_incident_new();
+    inc->rowid = sqlite3_column_int64(st, 0);
+    col_str(st, 1, &inc->number);
+    kb_inc_status status = KB_INC_NEW;
+    kb_incident_status_parse((const char *)sqlite3_column_text(st, 2), &status, NULL);
+    inc->status = status;
+    inc->priority = sqlite3_column_int(st, 3);
+    inc->impact = sqlite3_column_int(st, 4);
+    inc->urgency = sqlite3_column_int(st, 5);
+    char **strs[] = { &inc->caller_name, &inc->caller_phone, &inc->department, &inc->location,
+                      &inc->channel, &inc->category, &inc->ci, &inc->summary,
+                      &inc->description, &inc->assignee, &inc->resolution,
+                      &inc->resolved_by, &inc->created_by };
+    for (int i = 0; i < (int)(sizeof strs / sizeof strs[0]); i++)
+        col_str(st, 6 + i, strs[i]);
+    long long *times[] = { &inc->created_at, &inc->updated_at, &inc->responded_at,
+                           &inc->resolved_at, &inc->closed_at, &inc->pending_since,
+                           &inc->paused_seconds };
+    for (int i = 0; i < (int)(sizeof times / sizeof times[0]); i++)
+        *times[i] = sqlite3_column_int64(st, 19 + i);
+    inc->complaint = sqlite3_column_int(st, 26);
+    inc->satisfaction = sqlite3_column_int(st, 27);
+    inc->reopen_count = sqlite3_column_int(st, 28);
+    return inc;
+}
+
+static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
+{
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
+}
+
+/* The row of number without timeline; KB_ENOTFOUND when there is none. */
+static kb_status load_by_number(kb_store *s, const char *number, kb_incident **out,
+                                kb_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = kb_store_cached(s, sql_by_number, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, number);
+    int rc = sqlite3_step(st);
+    kb_status r = KB_OK;
+    if (rc == SQLITE_ROW)
+        *out = load_row(st);
+    else if (rc == SQLITE_DONE)
+        r = kb_err_set(err, KB_ENOTFOUND, "no incident '%s'", number);
+    else
+        r = kb_store_db_err(s, err, "incident");
+    kb_store_done(st);
+    return r;
+}
+
+static void add_string(char ***v, size_t *n, const char *s)
+{
+    *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = kb_xstrdup(s);
+}
+
+/* Loads the timeline and the links of inc. */
+static kb_status load_timeline(kb_store *s, kb_incident *inc, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_events, err);
+    if (!st)
+        return KB_EDB;
+    long long *ids = NULL;
+    sqlite3_bind_int64(st, 1, inc->rowid);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        inc->events = kb_xrealloc(inc->events, (inc->nevents + 1) * sizeof *inc->events);
+        ids = kb_xrealloc(ids, (inc->nevents + 1) * sizeof *ids);
+        ids[inc->nevents] = sqlite3_column_int64(st, 0);
+        kb_inc_event *e = &inc->events[inc->nevents++];
+        memset(e, 0, sizeof *e);
+        e->at = sqlite3_column_int64(st, 1);
+        char **strs[] = { &e->actor, &e->type, &e->from, &e->to, &e->note, &e->resolved_by };
+        for (int i = 0; i < 6; i++)
+            col_str(st, 2 + i, strs[i]);
+        e->satisfaction = sqlite3_column_int(st, 8);
+        e->confirmed = sqlite3_column_int(st, 9);
+        e->complaint = sqlite3_column_int(st, 10);
+    }
+    kb_status r = step_err(s, rc, err, "incident timeline");
+    kb_store_done(st);
+    if (r == KB_OK) {
+        st = kb_store_cached(s, sql_links, err);
+        r = st ? KB_OK : KB_EDB;
+    }
+    if (r == KB_OK) {
+        sqlite3_bind_int64(st, 1, inc->rowid);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            long long ev = sqlite3_column_int64(st, 0);
+            const char *target = (const char *)sqlite3_column_text(st, 1);
+            if (!target)
+                continue;
+            for (size_t i = 0; i < inc->nevents; i++)
+                if (ids[i] == ev)
+                    add_string(&inc->events[i].links, &inc->events[i].nlinks, target);
+            int dup = 0;
+            for (size_t i = 0; i < inc->nlinks && !dup; i++)
+                dup = strcmp(inc->links[i], target) == 0;
+            if (!dup)
+                add_string(&inc->links, &inc->nlinks, target);
+        }
+        r = step_err(s, rc, err, "incident links");
+        kb_store_done(st);
+    }
+    free(ids);
+    return r;
+}
+
+kb_status kb_incident_get(kb_store *s, const char *number, kb_incident **out, kb_err *err)
+{
+    kb_status rc = load_by_number(s, number, out, err);
+    if (rc == KB_OK)
+        rc = load_timeline(s, *out, err);
+    if (rc != KB_OK) {
+        kb_incident_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Writes the changeable columns of inc. */
+static kb_status write_row(kb_store *s, const kb_incident *inc, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_update, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, inc->rowid);
+    bind_text(st, 2, kb_incident_status_name(inc->status));
+    sqlite3_bind_int(st, 3, inc->priority);
+    bind_text(st, 4, inc->assignee);
+    bind_text(st, 5, inc->resolution);
+    bind_text(st, 6, inc->resolved_by);
+    const long long times[] = { inc->updated_at, inc->responded_at, inc->resolved_at,
+                                inc->closed_at, inc->pending_since, inc->paused_seconds };
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_int64(st, 7 + i, times[i]);
+    sqlite3_bind_int(st, 13, inc->complaint);
+    sqlite3_bind_int(st, 14, inc->satisfaction);
+    sqlite3_bind_int(st, 15, inc->reopen_count);
+    kb_status r = step_err(s, sqlite3_step(st), err, "incident update");
+    kb_store_done(st);
+    return r;
+}
+
+static int is_url(const char *s)
+{
+    return (strncmp(s, "http://", 7) == 0 && s[7]) || (strncmp(s, "https://", 8) == 0 && s[8]);
+}
+
+/* Inserts the events of inc from index first on, with their links. */
+static kb_status write_events(kb_store *s, const kb_incident *inc, size_t first, kb_err *err)
+{
+    kb_status r = KB_OK;
+    for (size_t i = first; i < inc->nevents && r == KB_OK; i++) {
+        const kb_inc_event *e = &inc->events[i];
+        sqlite3_stmt *st = kb_store_cached(s, sql_event_insert, err);
+        if (!st)
+            return KB_EDB;
+        sqlite3_bind_int64(st, 1, inc->rowid);
+        sqlite3_bind_int64(st, 2, e->at);
+        const char *strs[] = { e->actor, e->type, e->from, e->to, e->note, e->resolved_by };
+        for (int k = 0; k < 6; k++)
+            bind_text(st, 3 + k, strs[k]);
+        sqlite3_bind_int(st, 9, e->satisfaction);
+        sqlite3_bind_int(st, 10, e->confirmed);
+        sqlite3_bind_int(st, 11, e->complaint);
+        r = step_err(s, sqlite3_step(st), err, "incident event");
+        kb_store_done(st);
+        long long ev = sqlite3_last_insert_rowid(kb_store_db(s));
+        for (size_t k = 0; k < e->nlinks && r == KB_OK; k++) {
+            st = kb_store_cached(s, sql_link_insert, err);
+            if (!st)
+                return KB_EDB;
+            sqlite3_bind_int64(st, 1, inc->rowid);
+            sqlite3_bind_int64(st, 2, ev);
+            bind_text(st, 3, e->links[k]);
+            bind_text(st, 4, is_url(e->links[k]) ? "url" : "item");
+            r = step_err(s, sqlite3_step(st), err, "incident link");
+            kb_store_done(st);
+        }
+    }
+    return r;
+}
+
+/* The type of knowledge item id into type (at least 32 bytes), "" when there is none. */
+static kb_status item_type(kb_store *s, const char *id, char *type, size_t size, kb_err *err)
+{
+    type[0] = '\0';
+    sqlite3_stmt *st = kb_store_cached(s, sql_item_type, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(type, size, "%s", t ? t : "");
+    }
+    kb_status r = step_err(s, rc, err, "item");
+    kb_store_done(st);
+    return r;
+}
+
+/* Loads number, applies fn and stores the result, all in one write transaction. */
+static kb_status change(kb_store *s, const char *number, apply_fn fn, const void *arg,
+                        long long now, kb_incident **out, kb_err *err)
+{
+    if (out)
+        *out = NULL;
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_incident *inc = NULL;
+    kb_incident *full = NULL;
+    rc = load_by_number(s, number, &inc, err);
+    if (rc == KB_OK)
+        rc = fn(s, inc, arg, now, err);
+    if (rc == KB_OK && inc->nevents > 0) {
+        rc = write_row(s, inc, err);
+        if (rc == KB_OK)
+            rc = write_events(s, inc, 0, err);
+    }
+    if (rc == KB_OK && out)
+        rc = kb_incident_get(s, number, &full, err);
+    kb_incident_free(inc);
+    rc = kb_store_write_end(s, own, rc, err);
+    if (rc == KB_OK && out)
+        *out = full;
+    else
+        kb_incident_free(full);
+    return rc;
+}
+
+kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now,
+                             kb_incident **out, kb_err *err)
+{
+    if (out)
+        *out = NULL;
+    kb_incident *inc = kb_incident_new();
+    kb_status rc = kb_incident_apply_new(inc, in, now, err);
+    if (rc != KB_OK) {
+        kb_incident_free(inc);
+        return rc;
+    }
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK) {
+        kb_incident_free(inc);
+        return rc;
+    }
+    /* The number is allocated inside the write transaction: writers are serialised, so
+     * two creations never see the same last sequence number. */
+    long long day = kb_incident_day(now);
+    long long seq = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_next_seq, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        sqlite3_bind_int64(st, 1, day);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            seq = sqlite3_column_int64(st, 0);
+        rc = step_err(s, r, err, "incident number");
+        kb_store_done(st);
+    }
+    char number[40];
+    kb_incident_format_number(now, seq, number, sizeof number);
+    char *phone = kb_incident_phone_norm(inc->caller_phone);
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, sql_insert, err);
+        if (!st)
+            rc = KB_EDB;
+    }
+    if (rc == KB_OK) {
+        bind_text(st, 1, number);
+        sqlite3_bind_int64(st, 2, day);
+        sqlite3_bind_int64(st, 3, seq);
+        bind_text(st, 4, kb_incident_status_name(inc->status));
+        sqlite3_bind_int(st, 5, inc->priority);
+        sqlite3_bind_int(st, 6, inc->impact);
+        sqlite3_bind_int(st, 7, inc->urgency);
+        bind_text(st, 8, inc->caller_name);
+        bind_text(st, 9, inc->caller_phone);
+        bind_text(st, 10, phone);
+        const char *strs[] = { inc->department, inc->location, inc->channel, inc->category,
+                               inc->ci, inc->summary, inc->description, inc->created_by };
+        for (int i = 0; i < 8; i++)
+            bind_text(st, 11 + i, strs[i]);
+        sqlite3_bind_int64(st, 19, inc->created_at);
+        sqlite3_bind_int64(st, 20, inc->updated_at);
+        rc = step_err(s, sqlite3_step(st), err, "incident insert");
+        kb_store_done(st);
+        inc->rowid = sqlite3_last_insert_rowid(kb_store_db(s));
+    }
+    free(phone);
+    if (rc == KB_OK)
+        rc = write_events(s, inc, 0, err);
+    kb_incident *full = NULL;
+    if (rc == KB_OK && out)
+        rc = kb_incident_get(s, number, &full, err);
+    kb_incident_free(inc);
+    rc = kb_store_write_end(s, own, rc, err);
+    if (rc == KB_OK && out)
+        *out = full;
+    else
+        kb_incident_free(full);
+    return rc;
+}
+
+static kb_status do_update(kb_store *s, kb_incident *inc, const void *arg, long long now,
+                           kb_err *err)
+{
+    (void)s;
+    return kb_incident_apply_update(inc, arg, now, err);
+}
+
+kb_status kb_incident_update(kb_store *s, const char *number, const kb_inc_update *u,
+                             long long now, kb_incident **out, kb_err *err)
+{
+    return change(s, number, do_update, u, now, out, err);
+}
+
+static kb_status do_resolve(kb_store *s, kb_incident *inc, const void *arg, long long now,
+                            kb_err *err)
+{
+    const kb_inc_resolve *r = arg;
+    kb_status rc = kb_incident_apply_resolve(inc, r, now, err);
+    char type[32];
+    if (rc == KB_OK && r->resolved_by && *r->resolved_by) {
+        rc = item_type(s, r->resolved_by, type, sizeof type, err);
+        if (rc == KB_OK && !type[0])
+            rc = kb_err_set(err, KB_EINVAL, "resolved_by: no known error or article with id "
+                            "'%.64s'", r->resolved_by);
+        if (rc == KB_OK && strcmp(type, KB_TYPE_KNOWN_ERROR) != 0 &&
+            strcmp(type, KB_TYPE_ARTICLE) != 0)
+            rc = kb_err_set(err, KB_EINVAL, "resolved_by: '%.64s' is a %s, not a known error "
+                            "or article", r->resolved_by, type);
+    }
+    for (size_t i = 0; rc == KB_OK && i < r->nlinks; i++) {
+        if (is_url(r->links[i]))
+            continue;
+        rc = item_type(s, r->links[i], type, sizeof type, err);
+        if (rc == KB_OK && !type[0])
+            rc = kb_err_set(err, KB_EINVAL, "links[%zu]: no knowledge item with id '%.64s' "
+                            "(give an item id or an http(s) URL)", i, r->links[i]);
+    }
+    return rc;
+}
+
+kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_resolve *r,
+                              long long now, kb_incident **out, kb_err *err)
+{
+    return change(s, number, do_resolve, r, now, out, err);
+}
+
+static kb_status do_followup(kb_store *s, kb_incident *inc, const void *arg, long long now,
+                             kb_err *err)
+{
+    (void)s;
+    return kb_incident_apply_followup(inc, arg, now, err);
+}
+
+kb_status kb_incident_followup(kb_store *s, const char *number, const kb_inc_followup *f,
+                               long long now, kb_incident **out, kb_err *err)
+{
+    return change(s, number, do_followup, f, now, out, err);
+}
+
+typedef struct {
+    const char *actor;
+    const char *reason;
+} reopen_arg;
+
+static kb_status do_reopen(kb_store *s, kb_incident *inc, const void *arg, long long now,
+                           kb_err *err)
+{
+    (void)s;
+    const reopen_arg *a = arg;
+    return kb_incident_apply_reopen(inc, a->actor, a->reason, now, err);
+}
+
+kb_status kb_incident_reopen(kb_store *s, const char *number, const char *actor,
+                             const char *reason, long long now, kb_incident **out,
+                             kb_err *err)
+{
+    reopen_arg a = { actor, reason };
+    return change(s, number, do_reopen, &a, now, out, err);
+}
+
+/* --- lists --- */
+
+void kb_incident_list_free(kb_inc_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        kb_incident_free(l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+static void list_add(kb_inc_list *l, kb_incident *inc)
+{
+    l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    l->items[l->n++] = inc;
+}
+
+static size_t page_limit(size_t limit)
+{
+    if (limit == 0)
+        return 20;
+    return limit > KB_INC_MAX_LIMIT ? KB_INC_MAX_LIMIT : limit;
+}
+
+/* Binds the filter parameters ?1..?9 of LIST_WHERE. */
+static void bind_filter(sqlite3_stmt *st, const kb_inc_filter *f, const char *statuses,
+                        const char *phone, const char *like)
+{
+    bind_text(st, 1, statuses);
+    sqlite3_bind_int(st, 2, f->priority);
+    const char *opt[] = { f->assignee, f->category, phone, like };
+    for (int i = 0; i < 4; i++)
+        if (opt[i] && *opt[i])
+            bind_text(st, 3 + i, opt[i]);
+    sqlite3_bind_int64(st, 7, f->from);
+    sqlite3_bind_int64(st, 8, f->to);
+    sqlite3_bind_int(st, 9, f->complaint);
+}
+
+kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **out,
+                           kb_err *err)
+{
+    *out = NULL;
+    kb_buf statuses;
+    kb_buf like;
+    kb_buf_init(&statuses, 0);
+    kb_buf_init(&like, 0);
+    if (f->status_mask) {
+        kb_buf_addc(&statuses, ',');
+        for (int i = 0; i < KB_INC_NSTATUS; i++)
+            if (f->status_mask & (1u << i))
+                kb_buf_addf(&statuses, "%s,", kb_incident_status_name((kb_inc_status)i));
+    }
+    if (f->q && *f->q) {
+        kb_buf_addc(&like, '%');
+        for (const char *p = f->q; *p; p++) {
+            if (*p == '%' || *p == '_' || *p == '\\')
+                kb_buf_addc(&like, '\\');
+            kb_buf_addc(&like, *p);
+        }
+        kb_buf_addc(&like, '%');
+    }
+    char *phone = f->phone && *f->phone ? kb_incident_phone_norm(f->phone) : NULL;
+    kb_inc_list *l = kb_xcalloc(1, sizeof *l);
+    kb_status rc = KB_OK;
+    sqlite3_stmt *st = kb_store_cached(s, sql_count, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        bind_filter(st, f, kb_buf_str(&statuses), phone, like.len ? kb_buf_str(&like) : NULL);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            l->total = sqlite3_column_int64(st, 0);
+        rc = step_err(s, r, err, "incident count");
+        kb_store_done(st);
+    }
+    if (rc == KB_OK && l->total > 0) {
+        st = kb_store_cached(s, sql_list, err);
+        if (!st)
+            rc = KB_EDB;
+    }
+    if (rc == KB_OK && l->total > 0) {
+        bind_filter(st, f, kb_buf_str(&statuses), phone, like.len ? kb_buf_str(&like) : NULL);
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)page_limit(f->limit));
+        sqlite3_bind_int64(st, 11, (sqlite3_int64)f->offset);
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW)
+            list_add(l, load_row(st));
+        rc = step_err(s, r, err, "incident list");
+        kb_store_done(st);
+    }
+    free(phone);
+    kb_buf_free(&statuses);
+    kb_buf_free(&like);
+    if (rc != KB_OK) {
+        kb_incident_list_free(l);
+        return rc;
+    }
+    *out = l;
+    return KB_OK;
+}
+
+typedef struct {
+    kb_incident *inc;
+    long long due;
+} risk_item;
+
+static int risk_cmp(const void *a, const void *b)
+{
+    const risk_item *x = a;
+    const risk_item *y = b;
+    if (x->due != y->due)
+        return x->due < y->due ? -1 : 1;
+    return strcmp(x->inc->number, y->inc->number);
+}
+
+kb_status kb_incident_at_risk(kb_store *s, const kb_incident_sla *sla, long long now,
+                              long long within, size_t limit, size_t offset,
+                              kb_inc_list **out, kb_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = kb_store_cached(s, sql_open, err);
+    if (!st)
+        return KB_EDB;
+    risk_item *items = NULL;
+    size_t n = 0;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        kb_incident *inc = load_row(st);
+        long long due = 0;
+        if (!kb_incident_at_risk_due(inc, sla, now, within, &due)) {
+            kb_incident_free(inc);
+            continue;
+        }
+        items = kb_xrealloc(items, (n + 1) * sizeof *items);
+        items[n].inc = inc;
+        items[n].due = due;
+        n++;
+    }
+    kb_status rc = step_err(s, r, err, "incidents at risk");
+    kb_store_done(st);
+    if (n > 1)
+        qsort(items, n, sizeof *items, risk_cmp);
+    kb_inc_list *l = kb_xcalloc(1, sizeof *l);
+    l->total = (long long)n;
+    size_t lim = page_limit(limit);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == KB_OK && i >= offset && l->n < lim)
+            list_add(l, items[i].inc);
+        else
+            kb_incident_free(items[i].inc);
+    }
+    free(items);
+    if (rc != KB_OK) {
+        kb_incident_list_free(l);
+        return rc;
+    }
+    *out = l;
+    return KB_OK;
+}

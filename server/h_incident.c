@@ -1,0 +1,661 @@
+/* The incident endpoints: /api/v1/incidents... (create, list, at-risk, get, update,
+ * resolve, follow-up, reopen). Rules and SQL are in kb (kb_incident.h); this file turns
+ * JSON into kb calls and records into JSON. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb_alloc.h"
+#include "kb_incident.h"
+#include "srv.h"
+
+#define DEFAULT_LIMIT 20u
+#define MAX_OFFSET 1000000u
+#define MAX_Q_BYTES 1000u
+#define DEFAULT_WITHIN 60u           /* minutes */
+#define MAX_WITHIN (366u * 24u * 60u) /* minutes */
+#define FAKE_NOW_ENV "KEDB_FAKE_NOW_FILE"
+
+/* --- the clock --- */
+
+/* The current time: the real clock, or for tests the epoch seconds held in the file named
+ * by KEDB_FAKE_NOW_FILE (read on every request). */
+static kb_status now_of(long long *out, kb_err *err)
+{
+    const char *path = getenv(FAKE_NOW_ENV);
+    if (!path || !*path) {
+        *out = (long long)time(NULL);
+        return KB_OK;
+    }
+    char buf[64];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    while (end && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+        end++;
+    if (!f || n == 0 || errno != 0 || end == buf || *end != '\0' || v <= 0)
+        return kb_err_set(err, KB_EIO, "%s '%s' does not hold epoch seconds", FAKE_NOW_ENV,
+                          path);
+    *out = v;
+    return KB_OK;
+}
+
+/* --- request bodies --- */
+
+/* Parses the body as a JSON object whose keys are all in allowed (NULL-terminated). *out
+ * is a new reference. */
+static kb_status body_object(srv_req *rq, const char *const *allowed, json_t **out, kb_err *err)
+{
+    *out = NULL;
+    if (rq->body.len == 0)
+        return kb_err_set(err, KB_EPARSE, "the request body is empty; send a JSON object");
+    json_error_t jerr;
+    json_t *o = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!o)
+        return kb_err_set(err, KB_EPARSE, "the request body is not valid JSON: %s (line %d, "
+                          "column %d)", jerr.text, jerr.line, jerr.column);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return kb_err_set(err, KB_EPARSE, "the request body must be a JSON object");
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        int known = 0;
+        for (size_t i = 0; allowed[i] && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
+        if (!known) {
+            kb_buf names;
+            kb_buf_init(&names, 0);
+            for (size_t i = 0; allowed[i]; i++)
+                kb_buf_addf(&names, "%s%s", i ? ", " : "", allowed[i]);
+            kb_err_set(err, KB_EINVAL, "unknown field '%.40s'; allowed: %s", key,
+                       kb_buf_str(&names));
+            kb_buf_free(&names);
+            json_decref(o);
+            return KB_EINVAL;
+        }
+    }
+    *out = o;
+    return KB_OK;
+}
+
+/* A string member, or NULL when absent or null. Borrowed from o. */
+static kb_status get_str(json_t *o, const char *name, const char **out, kb_err *err)
+{
+    json_t *v = json_object_get(o, name);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_string(v))
+        return kb_err_set(err, KB_EINVAL, "field '%s' must be a string", name);
+    *out = json_string_value(v);
+    return KB_OK;
+}
+
+/* An integer member in [min, max]; *out stays as is when absent or null. */
+static kb_status get_int(json_t *o, const char *name, int min, int max, int *out, kb_err *err)
+{
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return kb_err_set(err, KB_EINVAL, "field '%s' must be a whole number from %d to %d",
+                          name, min, max);
+    *out = (int)json_integer_value(v);
+    return KB_OK;
+}
+
+/* A boolean member; *present says whether it was given. */
+static kb_status get_bool(json_t *o, const char *name, int *out, int *present, kb_err *err)
+{
+    json_t *v = json_object_get(o, name);
+    *present = 0;
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_boolean(v))
+        return kb_err_set(err, KB_EINVAL, "field '%s' must be true or false", name);
+    *out = json_is_true(v);
+    *present = 1;
+    return KB_OK;
+}
+
+/* A priority member "P1".."P4"; *out stays 0 when absent or null. */
+static kb_status get_priority(json_t *o, int *out, kb_err *err)
+{
+    json_t *v = json_object_get(o, "priority");
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_string(v))
+        return kb_err_set(err, KB_EINVAL, "field 'priority' must be a string: \"P1\" to \"P4\"");
+    return kb_incident_priority_parse(json_string_value(v), out, err);
+}
+
+/* --- records to JSON --- */
+
+static json_t *time_json(long long t)
+{
+    if (!t)
+        return json_null();
+    char buf[32];
+    kb_incident_format_time(t, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *priority_json(int p)
+{
+    char buf[4] = { 'P', (char)('0' + p), '\0', '\0' };
+    return json_string(buf);
+}
+
+static json_t *int_or_null(int v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
+static json_t *strings_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, srv_json_str(v[i]));
+    return a;
+}
+
+static json_t *sla_json(const kb_incident *inc, const kb_incident_sla *sla, long long now)
+{
+    kb_inc_sla_state st;
+    kb_incident_sla_state(inc, sla, now, &st);
+    json_t *o = json_object();
+    json_object_set_new(o, "response_target_seconds", json_integer(st.response_target));
+    json_object_set_new(o, "resolve_target_seconds", json_integer(st.resolve_target));
+    json_object_set_new(o, "response_due", time_json(st.response_due));
+    json_object_set_new(o, "resolve_due", time_json(st.resolve_due));
+    json_object_set_new(o, "response_remaining_seconds", json_integer(st.response_remaining));
+    json_object_set_new(o, "resolve_remaining_seconds", json_integer(st.resolve_remaining));
+    json_object_set_new(o, "response_breached", json_boolean(st.response_breached));
+    json_object_set_new(o, "resolve_breached", json_boolean(st.resolve_breached));
+    json_object_set_new(o, "paused", json_boolean(st.paused));
+    json_object_set_new(o, "paused_seconds", json_integer(st.paused_seconds));
+    return o;
+}
+
+static json_t *event_json(const kb_inc_event *e, size_t seq)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+    json_object_set_new(o, "at", time_json(e->at));
+    json_object_set_new(o, "actor", srv_json_str(e->actor));
+    json_object_set_new(o, "type", srv_json_str(e->type));
+    json_object_set_new(o, "from", srv_json_str(e->from));
+    json_object_set_new(o, "to", srv_json_str(e->to));
+    json_object_set_new(o, "note", srv_json_str(e->note));
+    if (strcmp(e->type, "resolution") == 0) {
+        json_object_set_new(o, "resolved_by", srv_json_str(e->resolved_by));
+        json_object_set_new(o, "links", strings_json(e->links, e->nlinks));
+    } else if (strcmp(e->type, "followup") == 0) {
+        json_object_set_new(o, "satisfaction", int_or_null(e->satisfaction));
+        json_object_set_new(o, "confirmed", json_boolean(e->confirmed));
+        json_object_set_new(o, "complaint", json_boolean(e->complaint));
+    }
+    return o;
+}
+
+/* The incident; full adds the long texts, the links and the timeline. */
+static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla, long long now,
+                             int full)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "number", srv_json_str(inc->number));
+    json_object_set_new(o, "status", json_string(kb_incident_status_name(inc->status)));
+    json_object_set_new(o, "priority", priority_json(inc->priority));
+    json_object_set_new(o, "impact", int_or_null(inc->impact));
+    json_object_set_new(o, "urgency", int_or_null(inc->urgency));
+    json_object_set_new(o, "caller_name", srv_json_str(inc->caller_name));
+    json_object_set_new(o, "caller_phone", srv_json_str(inc->caller_phone));
+    json_object_set_new(o, "department", srv_json_str(inc->department));
+    json_object_set_new(o, "location", srv_json_str(inc->location));
+    json_object_set_new(o, "channel", srv_json_str(inc->channel));
+    json_object_set_new(o, "category", srv_json_str(inc->category));
+    json_object_set_new(o, "ci", srv_json_str(inc->ci));
+    json_object_set_new(o, "summary", srv_json_str(inc->summary));
+    if (full)
+        json_object_set_new(o, "description", srv_json_str(inc->description));
+    json_object_set_new(o, "assignee", srv_json_str(inc->assignee));
+    if (full)
+        json_object_set_new(o, "resolution", srv_json_str(inc->resolution));
+    json_object_set_new(o, "resolved_by", srv_json_str(inc->resolved_by));
+    if (full)
+        json_object_set_new(o, "links", strings_json(inc->links, inc->nlinks));
+    json_object_set_new(o, "created_by", srv_json_str(inc->created_by));
+    json_object_set_new(o, "created_at", time_json(inc->created_at));
+    json_object_set_new(o, "updated_at", time_json(inc->updated_at));
+    json_object_set_new(o, "responded_at", time_json(inc->responded_at));
+    json_object_set_new(o, "resolved_at", time_json(inc->resolved_at));
+    json_object_set_new(o, "closed_at", time_json(inc->closed_at));
+    json_object_set_new(o, "complaint", json_boolean(inc->complaint));
+    json_object_set_new(o, "satisfaction", int_or_null(inc->satisfaction));
+    json_object_set_new(o, "reopen_count", json_integer(inc->reopen_count));
+    json_object_set_new(o, "sla", sla_json(inc, sla, now));
+    if (full) {
+        json_t *tl = json_array();
+        for (size_t i = 0; i < inc->nevents; i++)
+            json_array_append_new(tl, event_json(&inc->events[i], i + 1));
+        json_object_set_new(o, "timeline", tl);
+    }
+    return o;
+}
+
+/* --- shared steps --- */
+
+static kb_status path_number(srv_req *rq, const char **out, kb_err *err)
+{
+    const char *number = srv_req_param(rq, "number");
+    if (!number || !kb_incident_number_valid(number))
+        return kb_err_set(err, KB_EINVAL,
+                          "invalid incident number '%.40s'; use INC-YYYYMMDD-NNNN",
+                          number ? number : "");
+    *out = number;
+    return KB_OK;
+}
+
+/* Sends the incident (consumed) with its timeline. */
+static kb_status reply_incident(srv_req *rq, srv_resp *rs, kb_incident *inc, long long now,
+                                unsigned status)
+{
+    rs->json = incident_json(inc, &rq->app->sla, now, 1);
+    rs->status = status;
+    kb_incident_free(inc);
+    return KB_OK;
+}
+
+/* The common start of a handler that changes an incident: number, body, clock, store. */
+static kb_status begin_change(srv_req *rq, const char *const *allowed, const char **number,
+                              json_t **body, long long *now, kb_store **s, kb_err *err)
+{
+    *body = NULL;
+    kb_status rc = number ? path_number(rq, number, err) : KB_OK;
+    if (rc == KB_OK)
+        rc = body_object(rq, allowed, body, err);
+    if (rc == KB_OK)
+        rc = now_of(now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, s, err);
+    if (rc != KB_OK) {
+        json_decref(*body);
+        *body = NULL;
+    }
+    return rc;
+}
+
+/* --- handlers --- */
+
+kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = {
+        "caller_name", "caller_phone", "department", "location", "channel", "category", "ci",
+        "priority", "impact", "urgency", "summary", "description", "actor", NULL,
+    };
+    json_t *o;
+    long long now;
+    kb_store *s;
+    kb_status rc = begin_change(rq, allowed, NULL, &o, &now, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_inc_create in;
+    memset(&in, 0, sizeof in);
+    const struct {
+        const char *name;
+        const char **slot;
+    } strs[] = {
+        { "caller_name", &in.caller_name }, { "caller_phone", &in.caller_phone },
+        { "department", &in.department },   { "location", &in.location },
+        { "channel", &in.channel },         { "category", &in.category },
+        { "ci", &in.ci },                   { "summary", &in.summary },
+        { "description", &in.description }, { "actor", &in.actor },
+    };
+    for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
+        rc = get_str(o, strs[i].name, strs[i].slot, err);
+    if (rc == KB_OK)
+        rc = get_priority(o, &in.priority, err);
+    if (rc == KB_OK)
+        rc = get_int(o, "impact", 1, 3, &in.impact, err);
+    if (rc == KB_OK)
+        rc = get_int(o, "urgency", 1, 3, &in.urgency, err);
+    kb_incident *inc = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_create(s, &in, now, &inc, err);
+    json_decref(o);
+    if (rc != KB_OK)
+        return rc;
+    return reply_incident(rq, rs, inc, now, 201);
+}
+
+kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *number;
+    long long now;
+    kb_store *s;
+    kb_status rc = path_number(rq, &number, err);
+    if (rc == KB_OK)
+        rc = now_of(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    kb_incident *inc = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_get(s, number, &inc, err);
+    if (rc != KB_OK)
+        return rc;
+    return reply_incident(rq, rs, inc, now, 200);
+}
+
+kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "assignee", "priority", "status", "note", "actor",
+                                           NULL };
+    const char *number;
+    json_t *o;
+    long long now;
+    kb_store *s;
+    kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_inc_update u;
+    memset(&u, 0, sizeof u);
+    const char *status = NULL;
+    rc = get_str(o, "actor", &u.actor, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "assignee", &u.assignee, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "note", &u.note, err);
+    if (rc == KB_OK)
+        rc = get_priority(o, &u.priority, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "status", &status, err);
+    if (rc == KB_OK && status) {
+        rc = kb_incident_status_parse(status, &u.status, err);
+        u.set_status = 1;
+    }
+    kb_incident *inc = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_update(s, number, &u, now, &inc, err);
+    json_decref(o);
+    if (rc != KB_OK)
+        return rc;
+    return reply_incident(rq, rs, inc, now, 200);
+}
+
+kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "resolution", "resolved_by", "links", "actor", NULL };
+    const char *number;
+    json_t *o;
+    long long now;
+    kb_store *s;
+    kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_inc_resolve r;
+    memset(&r, 0, sizeof r);
+    const char **links = NULL;
+    rc = get_str(o, "actor", &r.actor, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "resolution", &r.resolution, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "resolved_by", &r.resolved_by, err);
+    json_t *jl = json_object_get(o, "links");
+    if (rc == KB_OK && jl && !json_is_null(jl)) {
+        if (!json_is_array(jl))
+            rc = kb_err_set(err, KB_EINVAL, "field 'links' must be an array of strings");
+        else if (json_array_size(jl) > KB_INC_MAX_LINKS)
+            rc = kb_err_set(err, KB_EINVAL, "field 'links' holds more than %u links",
+                            KB_INC_MAX_LINKS);
+        size_t n = rc == KB_OK ? json_array_size(jl) : 0;
+        links = kb_xcalloc(n ? n : 1, sizeof *links);
+        for (size_t i = 0; rc == KB_OK && i < n; i++) {
+            json_t *v = json_array_get(jl, i);
+            if (!json_is_string(v))
+                rc = kb_err_set(err, KB_EINVAL, "links[%zu] must be a string", i);
+            else
+                links[i] = json_string_value(v);
+        }
+        r.links = links;
+        r.nlinks = n;
+    }
+    if (rc == KB_OK && r.resolved_by && !*r.resolved_by)
+        r.resolved_by = NULL;
+    kb_incident *inc = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_resolve(s, number, &r, now, &inc, err);
+    free(links);
+    json_decref(o);
+    if (rc != KB_OK)
+        return rc;
+    return reply_incident(rq, rs, inc, now, 200);
+}
+
+kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "satisfaction", "comment", "confirmed", "complaint",
+                                           "actor", NULL };
+    const char *number;
+    json_t *o;
+    long long now;
+    kb_store *s;
+    kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_inc_followup f;
+    memset(&f, 0, sizeof f);
+    int has_complaint = 0;
+    int has_confirmed = 0;
+    rc = get_str(o, "actor", &f.actor, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "comment", &f.comment, err);
+    if (rc == KB_OK)
+        rc = get_int(o, "satisfaction", 1, 5, &f.satisfaction, err);
+    if (rc == KB_OK)
+        rc = get_bool(o, "complaint", &f.complaint, &has_complaint, err);
+    if (rc == KB_OK)
+        rc = get_bool(o, "confirmed", &f.confirmed, &has_confirmed, err);
+    if (rc == KB_OK && !has_confirmed)
+        rc = kb_err_set(err, KB_EINVAL, "field 'confirmed' is required: true closes the "
+                        "incident, false reopens it");
+    kb_incident *inc = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_followup(s, number, &f, now, &inc, err);
+    json_decref(o);
+    if (rc != KB_OK)
+        return rc;
+    return reply_incident(rq, rs, inc, now, 200);
+}
+
+kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "reason", "actor", NULL };
+    const char *number;
+    json_t *o;
+    long long now;
+    kb_store *s;
+    kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
+    if (rc != KB_OK)
+        return rc;
+    const char *actor = NULL;
+    const char *reason = NULL;
+    rc = get_str(o, "actor", &actor, err);
+    if (rc == KB_OK)
+        rc = get_str(o, "reason", &reason, err);
+    kb_incident *inc = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_reopen(s, number, actor, reason, now, &inc, err);
+    json_decref(o);
+    if (rc != KB_OK)
+        return rc;
+    return reply_incident(rq, rs, inc, now, 200);
+}
+
+/* --- lists --- */
+
+static const char *query_arg(const srv_req *rq, const char *name)
+{
+    const char *v = srv_req_query(rq, name);
+    return v && *v ? v : NULL;
+}
+
+static kb_status page_args(srv_req *rq, size_t *limit, size_t *offset, kb_err *err)
+{
+    const char *v = query_arg(rq, "limit");
+    *limit = DEFAULT_LIMIT;
+    *offset = 0;
+    if (v && (srv_parse_size(v, KB_INC_MAX_LIMIT, limit) != 0 || *limit == 0))
+        return kb_err_set(err, KB_EINVAL, "limit must be a whole number from 1 to %u",
+                          KB_INC_MAX_LIMIT);
+    v = query_arg(rq, "offset");
+    if (v && srv_parse_size(v, MAX_OFFSET, offset) != 0)
+        return kb_err_set(err, KB_EINVAL, "offset must be a whole number from 0 to %u",
+                          MAX_OFFSET);
+    return KB_OK;
+}
+
+/* status=a,b,... or status=open into a mask. */
+static kb_status status_mask(const char *v, unsigned *out, kb_err *err)
+{
+    *out = 0;
+    if (strcmp(v, "open") == 0) {
+        for (int i = 0; i < KB_INC_NSTATUS; i++)
+            if (kb_incident_status_open((kb_inc_status)i))
+                *out |= 1u << i;
+        return KB_OK;
+    }
+    const char *p = v;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char *name = kb_xstrndup(p, len);
+        kb_inc_status st;
+        kb_status rc = kb_incident_status_parse(name, &st, err);
+        free(name);
+        if (rc != KB_OK)
+            return kb_err_set(err, KB_EINVAL, "unknown status in '%.60s'; use open or one or "
+                              "more of new, assigned, in_progress, pending, resolved, closed "
+                              "separated by commas", v);
+        *out |= 1u << st;
+        if (!comma)
+            return KB_OK;
+        p = comma + 1;
+    }
+}
+
+static json_t *list_json(const kb_inc_list *l, const kb_incident_sla *sla, long long now,
+                         size_t limit, size_t offset)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer(l->total));
+    json_object_set_new(o, "limit", json_integer((json_int_t)limit));
+    json_object_set_new(o, "offset", json_integer((json_int_t)offset));
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a, incident_json(l->items[i], sla, now, 0));
+    json_object_set_new(o, "incidents", a);
+    return o;
+}
+
+kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_inc_filter f;
+    memset(&f, 0, sizeof f);
+    f.complaint = -1;
+    kb_status rc = page_args(rq, &f.limit, &f.offset, err);
+    const char *v;
+    if (rc == KB_OK && (v = query_arg(rq, "status")))
+        rc = status_mask(v, &f.status_mask, err);
+    if (rc == KB_OK && (v = query_arg(rq, "priority")))
+        rc = kb_incident_priority_parse(v, &f.priority, err);
+    if (rc == KB_OK && (v = query_arg(rq, "category"))) {
+        rc = kb_incident_check_category(v, err);
+        f.category = v;
+    }
+    if (rc == KB_OK && (v = query_arg(rq, "from")))
+        rc = kb_incident_parse_day(v, &f.from, err);
+    if (rc == KB_OK && (v = query_arg(rq, "to"))) {
+        rc = kb_incident_parse_day(v, &f.to, err);
+        f.to += 86400; /* the whole day */
+    }
+    if (rc == KB_OK && f.from && f.to && f.from >= f.to)
+        rc = kb_err_set(err, KB_EINVAL, "from must not be after to");
+    if (rc == KB_OK && (v = query_arg(rq, "complaint"))) {
+        if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
+            f.complaint = 1;
+        else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
+            f.complaint = 0;
+        else
+            rc = kb_err_set(err, KB_EINVAL, "complaint must be 1 (with) or 0 (without)");
+    }
+    f.assignee = query_arg(rq, "assignee");
+    f.phone = query_arg(rq, "phone");
+    f.q = query_arg(rq, "q");
+    if (rc == KB_OK && f.q && strlen(f.q) > MAX_Q_BYTES)
+        rc = kb_err_set(err, KB_EINVAL, "q is longer than %u bytes", MAX_Q_BYTES);
+    long long now;
+    kb_store *s;
+    if (rc == KB_OK)
+        rc = now_of(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    kb_inc_list *l = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_list(s, &f, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    rs->json = list_json(l, &rq->app->sla, now, f.limit, f.offset);
+    kb_incident_list_free(l);
+    return KB_OK;
+}
+
+kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    size_t limit;
+    size_t offset;
+    size_t within = DEFAULT_WITHIN;
+    kb_status rc = page_args(rq, &limit, &offset, err);
+    const char *v = query_arg(rq, "within");
+    if (rc == KB_OK && v && srv_parse_size(v, MAX_WITHIN, &within) != 0)
+        rc = kb_err_set(err, KB_EINVAL, "within must be a whole number of minutes from 0 to %u",
+                        MAX_WITHIN);
+    long long now;
+    kb_store *s;
+    if (rc == KB_OK)
+        rc = now_of(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    const kb_incident_sla *sla = &rq->app->sla;
+    kb_inc_list *l = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_at_risk(s, sla, now, (long long)within * 60, limit, offset, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = list_json(l, sla, now, limit, offset);
+    json_object_set_new(o, "now", time_json(now));
+    json_object_set_new(o, "within_minutes", json_integer((json_int_t)within));
+    json_t *a = json_object_get(o, "incidents");
+    for (size_t i = 0; i < l->n; i++) {
+        const kb_incident *inc = l->items[i];
+        long long due = 0;
+        kb_incident_at_risk_due(inc, sla, now, (long long)within * 60, &due);
+        kb_inc_sla_state st;
+        kb_incident_sla_state(inc, sla, now, &st);
+        int response = !inc->responded_at && st.response_due == due;
+        json_t *item = json_array_get(a, i);
+        json_object_set_new(item, "risk", json_string(response ? "response" : "resolve"));
+        json_object_set_new(item, "due", time_json(due));
+    }
+    kb_incident_list_free(l);
+    rs->json = o;
+    return KB_OK;
+}
