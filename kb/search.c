@@ -12,6 +12,7 @@
 #include "kb_doc.h"
 #include "kb_query.h"
 #include "kb_tokenize.h"
+#include "kb_usage.h"
 
 /* Ranking every match of a very frequent term is what makes FTS5 slow (about 1 us per
  * match). Past RANK_CAP matches only the newest RANK_CAP are ranked, and the total is
@@ -35,9 +36,16 @@ typedef struct {
 } result_slot;
 
 typedef struct {
+    long long rowid;
+    double factor;
+} boost;
+
+typedef struct {
     long long generation;
     kb_synonyms *syn;
     long long ndocs;
+    boost *boosts; /* usage boosts of known errors that solved incidents, by row id */
+    size_t nboosts;
     result_slot results[RESULT_SLOTS];
     unsigned long long tick;
 } cache;
@@ -66,6 +74,7 @@ static void cache_free(void *p)
     if (c) {
         kb_synonyms_free(c->syn);
         results_clear(c);
+        free(c->boosts);
         free(c);
     }
 }
@@ -80,6 +89,20 @@ static int load_syn(void *ctx, long long group, const char *term)
     syn_load *l = ctx;
     kb_synonyms_add(l->syn, l->t, group, term);
     return 0;
+}
+
+static int keep_boost(void *ctx, long long rowid, double factor)
+{
+    cache *c = ctx;
+    c->boosts = kb_xrealloc(c->boosts, (c->nboosts + 1) * sizeof *c->boosts);
+    c->boosts[c->nboosts++] = (boost){ rowid, factor };
+    return 0;
+}
+
+static int by_boost_rowid(const void *a, const void *b)
+{
+    long long x = ((const boost *)a)->rowid, y = ((const boost *)b)->rowid;
+    return x < y ? -1 : x > y;
 }
 
 static cache *get_cache(kb_store *s)
@@ -101,6 +124,11 @@ static cache *get_cache(kb_store *s)
     }
     if (kb_store_doc_count(s, NULL, &c->ndocs, NULL) != KB_OK)
         c->ndocs = 0;
+    c->nboosts = 0;
+    if (kb_usage_boosts(s, keep_boost, c, NULL) != KB_OK)
+        c->nboosts = 0; /* no usage recorded (or an older schema): plain ranking */
+    if (c->nboosts)
+        qsort(c->boosts, c->nboosts, sizeof *c->boosts, by_boost_rowid);
     results_clear(c);
     c->generation = gen;
     return c;
@@ -739,6 +767,14 @@ static kb_status score_expr(kb_store *s, const char *expr, int nscore, const cha
         return rc;
     *count = (long long)out->n;
     *exact = out->n <= RANK_CAP;
+    /* known errors that solved incidents (and helped in suggestions) move up, bounded */
+    cache *c = kb_store_aux(s);
+    for (size_t i = 0; c && c->nboosts && i < out->n; i++) {
+        boost key = { out->v[i].rowid, 1.0 };
+        const boost *b = bsearch(&key, c->boosts, c->nboosts, sizeof key, by_boost_rowid);
+        if (b)
+            out->v[i].score *= b->factor;
+    }
     *window_min = 0;
     if (out->n > RANK_CAP) {
         out->n = RANK_CAP; /* the oldest one only told that there are more */

@@ -1,8 +1,10 @@
 /* GET /api/v1/kb/{id}. */
 #include <string.h>
+#include <time.h>
 
 #include "kb_doc.h"
 #include "kb_store.h"
+#include "kb_usage.h"
 #include "srv.h"
 
 static int valid_id(const char *id)
@@ -72,6 +74,25 @@ kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
     json_object_set_new(o, "fields", fields_json(d));
     json_object_set_new(o, "source", srv_json_str(d->source));
     json_object_set_new(o, "html", srv_json_str(d->html));
+    /* how the desk used it: incidents it resolved, suggestion feedback */
+    kb_usage u;
+    if (kb_usage_get(s, d->id, &u, NULL) == KB_OK) {
+        json_t *us = json_object();
+        json_object_set_new(us, "resolved", json_integer(u.resolved));
+        if (u.last_resolved > 0) {
+            char when[32];
+            time_t t = (time_t)u.last_resolved;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            json_object_set_new(us, "last_resolved", json_string(when));
+        } else {
+            json_object_set_new(us, "last_resolved", json_null());
+        }
+        json_object_set_new(us, "helpful", json_integer(u.helpful));
+        json_object_set_new(us, "not_helpful", json_integer(u.not_helpful));
+        json_object_set_new(o, "usage", us);
+    }
     kb_doc_free(d);
     rs->json = o;
     return KB_OK;

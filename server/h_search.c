@@ -1,10 +1,13 @@
 /* GET /api/v1/search and GET /api/v1/complete. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kb_alloc.h"
 #include "kb_doc.h"
 #include "kb_search.h"
+#include "kb_log.h"
+#include "kb_usage.h"
 #include "srv.h"
 
 #define DEFAULT_LIMIT 10u
@@ -134,6 +137,14 @@ kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
     for (size_t i = 0; i < r->nhits; i++)
         json_array_append_new(hits, hit_json(&r->hits[i]));
     json_object_set_new(o, "hits", hits);
+    /* A finished search (the page sends final=1 on Enter) that found nothing is a
+     * knowledge gap; searches typed letter by letter are not counted. */
+    const char *fin = srv_req_query(rq, "final");
+    if (r->total == 0 && fin && strcmp(fin, "1") == 0 && r->query && *r->query) {
+        kb_err gerr;
+        if (kb_usage_gap(s, r->query, (long long)time(NULL), &gerr) != KB_OK)
+            kb_log(KB_LOG_WARN, "cannot count a knowledge gap: %s", gerr.msg);
+    }
     kb_search_result_free(r);
     rs->json = o;
     return KB_OK;

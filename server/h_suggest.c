@@ -1,8 +1,11 @@
 /* POST /api/v1/suggest: known errors and past incidents for an incident being typed. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kb_suggest.h"
+#include "kb_log.h"
+#include "kb_usage.h"
 #include "srv.h"
 
 /* A string member of the request object: NULL when absent or null; KB_EINVAL when of
@@ -44,18 +47,11 @@ static json_t *list_json(const kb_suggestion *v, size_t n)
 
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    if (rq->body.len == 0)
-        return kb_err_set(err, KB_EINVAL, "the request body must be a JSON object");
-    json_error_t jerr;
-    json_t *in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!in)
-        return kb_err_set(err, KB_EPARSE, "invalid JSON at line %d: %s", jerr.line, jerr.text);
-    kb_status rc = KB_OK;
+    json_t *in;
+    kb_status rc = srv_req_json_object(rq, &in, err);
+    if (rc != KB_OK)
+        return rc;
     kb_suggest_opts o = { 0 };
-    if (!json_is_object(in)) {
-        rc = kb_err_set(err, KB_EINVAL, "the request body must be a JSON object");
-        goto out;
-    }
     rc = text_member(in, "summary", &o.summary, err);
     if (rc == KB_OK)
         rc = text_member(in, "description", &o.description, err);
@@ -91,6 +87,13 @@ kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err)
     json_object_set_new(res, "known_errors", list_json(r->known_errors, r->nknown));
     json_object_set_new(res, "similar_incidents", list_json(r->incidents, r->nincidents));
     json_object_set_new(res, "took_ms", json_real(r->took_ms));
+    /* an incident the knowledge base has no known error for is a knowledge gap */
+    if (r->nknown == 0 && r->nterms > 0) {
+        kb_err gerr;
+        const char *what = o.summary && *o.summary ? o.summary : r->terms[0];
+        if (kb_usage_gap(s, what, (long long)time(NULL), &gerr) != KB_OK)
+            kb_log(KB_LOG_WARN, "cannot count a knowledge gap: %s", gerr.msg);
+    }
     kb_suggest_result_free(r);
     rs->json = res;
 out:

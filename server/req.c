@@ -50,3 +50,20 @@ void srv_req_clear(srv_req *rq)
     rq->nquery = 0;
     kb_buf_free(&rq->body);
 }
+
+kb_status srv_req_json_object(const srv_req *rq, json_t **out, kb_err *err)
+{
+    *out = NULL;
+    if (rq->body.len == 0)
+        return kb_err_set(err, KB_EINVAL, "the request body must be a JSON object");
+    json_error_t jerr;
+    json_t *j = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        return kb_err_set(err, KB_EPARSE, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return kb_err_set(err, KB_EINVAL, "the request body must be a JSON object");
+    }
+    *out = j;
+    return KB_OK;
+}

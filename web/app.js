@@ -123,7 +123,7 @@
     timer = setTimeout(runSearch, DEBOUNCE_MS);
   }
 
-  function runSearch() {
+  function runSearch(final) {
     clearTimeout(timer);
     pending = false;
     var q = input.value.trim();
@@ -142,6 +142,8 @@
     controller = new AbortController();
     var url = '/api/v1/search?q=' + encodeURIComponent(q) + '&limit=' + LIMIT;
     if (type) url += '&type=' + encodeURIComponent(type);
+    /* Enter marks a finished search: one that finds nothing is counted as a knowledge gap */
+    if (final) url += '&final=1';
     setStatus('正在搜索…');
     fetchJson(url, controller.signal).then(function (data) {
       /* Ignore answers to anything but the newest search, whatever order they arrive in. */
@@ -363,10 +365,13 @@
       ev.preventDefault();
       if (pending) { /* Enter before the debounce fired: search now, open the first hit */
         openAfter = true;
-        runSearch();
+        runSearch(true);
         return;
       }
-      if (hits.length === 0) return;
+      if (hits.length === 0) {
+        if (input.value.trim()) runSearch(true);
+        return;
+      }
       if (selected < 0) select(0);
       openItem(selected);
     }

@@ -202,7 +202,7 @@ def raw_exchange(head, body_chunks=(), timeout=TIMEOUT):
 HIT_KEYS = {"id", "type", "title", "snippet", "score", "workaround", "status", "version",
             "updated", "url"}
 DOC_KEYS = {"id", "type", "title", "status", "version", "updated", "path", "symptom", "cause",
-            "workaround", "fix", "fields", "source", "html"}
+            "workaround", "fix", "fields", "source", "html", "usage"}
 ALL_IDS = ["KE-1001", "KE-1002", "KE-1003", "KE-1004", "KE-0901", "KE-1005", "ART-0101",
            "ART-0666", "YW-SC-001", "INC-20260101-0001"]
 
@@ -613,6 +613,50 @@ def suggest_cases():
     ]:
         case("suggest: bad input, %s" % name,
              lambda body=body, raw=raw, code=code: check_error(post(body, raw), 400, code))
+    def feedback():
+        r = request("POST", "/api/v1/suggest/feedback",
+                    body=json.dumps({"kb_id": "KE-1002", "helpful": True}).encode())
+        need(r.status == 200 and r.json["helpful"] >= 1, "feedback: %d %s" % (r.status, r.text))
+        r = request("POST", "/api/v1/suggest/feedback",
+                    body=json.dumps({"kb_id": "KE-1002", "helpful": False}).encode())
+        need(r.status == 200 and r.json["not_helpful"] >= 1, "feedback: %s" % r.text)
+        u = get("/api/v1/kb/KE-1002").json.get("usage")
+        need(u and u["helpful"] >= 1 and u["not_helpful"] >= 1 and u["resolved"] == 0,
+             "usage shown with the item: %r" % u)
+
+    def feedback_bad():
+        for body, status, code in [({"kb_id": "KE-9999", "helpful": True}, 404, "not_found"),
+                                   ({"helpful": True}, 400, "invalid"),
+                                   ({"kb_id": "KE-1002", "helpful": "yes"}, 400, "invalid"),
+                                   ({"kb_id": "KE-1002"}, 400, "invalid")]:
+            check_error(request("POST", "/api/v1/suggest/feedback",
+                                body=json.dumps(body).encode()), status, code)
+        check_error(request("POST", "/api/v1/suggest/feedback", body=b"nope"), 400,
+                    "parse_error")
+
+    def gaps():
+        r = get(q("/api/v1/search", q="zzqgapword", final="1"))
+        need(r.status == 200 and r.json["total"] == 0, "a search that finds nothing")
+        get(q("/api/v1/search", q="zzqgapword", final="1"))
+        get(q("/api/v1/search", q="zzqtypingonly"))  # not final: not a gap
+        g = get(q("/api/v1/reports/gaps", limit="100")).json["gaps"]
+        by = {x["query"]: x["count"] for x in g}
+        need(by.get("zzqgapword") == 2, "gap counted twice: %r" % g)
+        need("zzqtypingonly" not in by, "typing is not a gap")
+        need(all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", x["last"]) for x in g),
+             "times are ISO-8601 UTC")
+        g = get(q("/api/v1/reports/gaps", since="2999-01-01")).json["gaps"]
+        need(g == [], "nothing since the future: %r" % g)
+
+    def gaps_bad():
+        check_error(get(q("/api/v1/reports/gaps", since="yesterday")), 400, "invalid")
+        check_error(get(q("/api/v1/reports/gaps", limit="0")), 400, "invalid")
+        check_error(get(q("/api/v1/reports/gaps", limit="abc")), 400, "invalid")
+
+    case("suggest: feedback recorded and shown", feedback)
+    case("suggest: feedback bad input", feedback_bad)
+    case("gaps: searches that found nothing", gaps)
+    case("gaps: bad input", gaps_bad)
     case("suggest: GET is 405", lambda: check_error(get("/api/v1/suggest"), 405,
                                                      "invalid"))
 
