@@ -124,69 +124,6 @@ static const char *row_get(const import *im, const row *r, const char *target)
     return NULL;
 }
 
-static void yaml_quoted(kb_buf *b, const char *s)
-{
-    kb_buf_addc(b, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            kb_buf_addc(b, '\\');
-        if (c == '\n') {
-            kb_buf_adds(b, "\\n");
-            continue;
-        }
-        if (c == '\r')
-            continue;
-        if (c < 0x20 && c != '\t')
-            continue;
-        kb_buf_addc(b, (char)c);
-    }
-    kb_buf_addc(b, '"');
-}
-
-static void yaml_list(kb_buf *b, const char *key, const char *v)
-{
-    kb_buf_addf(b, "%s: [", key);
-    char *copy = kb_xstrdup(v);
-    char *save = NULL;
-    int n = 0;
-    for (char *tok = strtok_r(copy, ";,", &save); tok; tok = strtok_r(NULL, ";,", &save)) {
-        while (*tok == ' ')
-            tok++;
-        size_t len = strlen(tok);
-        while (len && tok[len - 1] == ' ')
-            tok[--len] = '\0';
-        if (!len)
-            continue;
-        if (n++)
-            kb_buf_adds(b, ", ");
-        yaml_quoted(b, tok);
-    }
-    free(copy);
-    kb_buf_adds(b, "]\n");
-}
-
-/* A Markdown section body: the text as written, one paragraph per line. */
-static void section(kb_buf *b, const char *heading, const char *text)
-{
-    if (!text || !*text)
-        return;
-    kb_buf_addf(b, "\n## %s\n\n", heading);
-    for (const char *p = text; *p; p++) {
-        if (*p == '\r')
-            continue;
-        if (*p == '\n') {
-            kb_buf_adds(b, "\n\n");
-            continue;
-        }
-        /* keep the text literal: Markdown and HTML characters are escaped */
-        if (strchr("\\`*_{}[]<>#+-!|~", *p))
-            kb_buf_addc(b, '\\');
-        kb_buf_addc(b, *p);
-    }
-    kb_buf_addc(b, '\n');
-}
-
 /* Turns one row into a ticket file in memory and stores it through the normal parser, so
  * imported tickets look exactly like ticket files. */
 static void import_row(import *im, const row *r, size_t line)
@@ -204,41 +141,29 @@ static void import_row(import *im, const row *r, size_t line)
         im->failed++;
         return;
     }
-    kb_buf src;
-    kb_buf_init(&src, 0);
-    kb_buf_adds(&src, "---\nid: ");
     kb_buf fullid;
     kb_buf_init(&fullid, 0);
     kb_buf_adds(&fullid, im->prefix ? im->prefix : "");
     kb_buf_adds(&fullid, id);
-    yaml_quoted(&src, fullid.data);
-    kb_buf_adds(&src, "\ntype: ticket\ntitle: ");
-    yaml_quoted(&src, title);
-    kb_buf_addc(&src, '\n');
-    static const char *const scalars[] = { "status", "updated", "caller", "category", "opened",
-                                           "closed", "resolved_by", "ci", "priority",
-                                           "owner" };
-    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
-        const char *v = row_get(im, r, scalars[i]);
-        if (v && *v) {
-            kb_buf_addf(&src, "%s: ", scalars[i]);
-            yaml_quoted(&src, v);
-            kb_buf_addc(&src, '\n');
-        }
-    }
-    static const char *const lists[] = { "tags", "products", "error_codes" };
-    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
-        const char *v = row_get(im, r, lists[i]);
-        if (v && *v)
-            yaml_list(&src, lists[i], v);
-    }
-    kb_buf_adds(&src, "imported_from: ");
-    yaml_quoted(&src, im->file);
-    kb_buf_adds(&src, "\n---\n");
-    section(&src, "描述", row_get(im, r, "symptom"));
-    section(&src, "原因", row_get(im, r, "cause"));
-    section(&src, "解决过程", row_get(im, r, "workaround"));
-    section(&src, "解决方案", row_get(im, r, "fix"));
+    static const char *const scalar_keys[] = { "status", "updated", "caller", "category",
+                                               "opened", "closed", "resolved_by", "ci",
+                                               "priority", "owner" };
+    static const char *const list_keys[] = { "tags", "products", "error_codes" };
+    kb_kv scalars[11], lists[3];
+    size_t ns = 0;
+    for (size_t i = 0; i < sizeof scalar_keys / sizeof scalar_keys[0]; i++)
+        scalars[ns++] = (kb_kv){ scalar_keys[i], row_get(im, r, scalar_keys[i]) };
+    scalars[ns++] = (kb_kv){ "imported_from", im->file };
+    for (size_t i = 0; i < 3; i++)
+        lists[i] = (kb_kv){ list_keys[i], row_get(im, r, list_keys[i]) };
+    kb_kv sections[] = { { "描述", row_get(im, r, "symptom") },
+                         { "原因", row_get(im, r, "cause") },
+                         { "解决过程", row_get(im, r, "workaround") },
+                         { "解决方案", row_get(im, r, "fix") } };
+    kb_compose c = { fullid.data, KB_TYPE_TICKET, title, scalars, ns, lists, 3, sections, 4 };
+    kb_buf src;
+    kb_buf_init(&src, 0);
+    kb_ingest_compose(&c, &src);
 
     kb_doc *d = NULL;
     kb_err err;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_err.h"
 #include "kb_store.h"
@@ -17,6 +18,30 @@
  * problem, or 0 when it concerns the whole file. */
 kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc **out,
                           size_t *line, kb_err *err);
+
+/* A knowledge item described by plain values, for kb_ingest_compose(). */
+typedef struct {
+    const char *key;
+    const char *value;
+} kb_kv;
+
+typedef struct {
+    const char *id;
+    const char *type;
+    const char *title;
+    const kb_kv *scalars; /* front-matter fields, written as quoted strings */
+    size_t nscalars;
+    const kb_kv *lists;   /* front-matter lists: values separated by ';' or ',' */
+    size_t nlists;
+    const kb_kv *sections; /* key = heading, value = text (kept literal, one paragraph per
+                              line); empty texts are left out */
+    size_t nsections;
+} kb_compose;
+
+/* Writes the source file of an item (YAML front matter + Markdown sections) to out, with
+ * every value escaped so that it reads back exactly through kb_ingest_parse() and no text
+ * becomes markup. Used for tickets imported from other systems and for closed incidents. */
+void kb_ingest_compose(const kb_compose *c, kb_buf *out);
 
 /* Renders Markdown to sanitised HTML (GFM tables, strikethrough, autolinks; raw HTML and
  * javascript:/data:/vbscript: links removed). *out is freed with free(). */

@@ -1121,3 +1121,97 @@ void kb_ingest_synonyms_free(char ***groups, size_t n)
         free_group(groups[i]);
     free(groups);
 }
+
+/* ---------------------------------------------------------------- composing items */
+
+static void yaml_quoted(kb_buf *b, const char *s)
+{
+    kb_buf_addc(b, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            kb_buf_addc(b, '\\');
+        if (c == '\n') {
+            kb_buf_adds(b, "\\n");
+            continue;
+        }
+        if (c < 0x20 && c != '\t')
+            continue; /* CR and other control characters */
+        kb_buf_addc(b, (char)c);
+    }
+    kb_buf_addc(b, '"');
+}
+
+static void yaml_list(kb_buf *b, const char *key, const char *v)
+{
+    kb_buf_adds(b, key);
+    kb_buf_adds(b, ": [");
+    int n = 0;
+    const char *p = v;
+    while (*p) {
+        size_t len = strcspn(p, ";,");
+        size_t a = 0, z = len;
+        while (a < z && p[a] == ' ')
+            a++;
+        while (z > a && p[z - 1] == ' ')
+            z--;
+        if (z > a) {
+            char *item = kb_xstrndup(p + a, z - a);
+            if (n++)
+                kb_buf_adds(b, ", ");
+            yaml_quoted(b, item);
+            free(item);
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    kb_buf_adds(b, "]\n");
+}
+
+/* A section body: the text as written, one paragraph per line, markup escaped. */
+static void md_section(kb_buf *b, const char *heading, const char *text)
+{
+    if (!text || !*text)
+        return;
+    kb_buf_adds(b, "\n## ");
+    kb_buf_adds(b, heading);
+    kb_buf_adds(b, "\n\n");
+    for (const char *p = text; *p; p++) {
+        if (*p == '\r')
+            continue;
+        if (*p == '\n') {
+            kb_buf_adds(b, "\n\n");
+            continue;
+        }
+        if (strchr("\\`*_{}[]<>#+-!|~&", *p))
+            kb_buf_addc(b, '\\');
+        kb_buf_addc(b, *p);
+    }
+    kb_buf_addc(b, '\n');
+}
+
+void kb_ingest_compose(const kb_compose *c, kb_buf *out)
+{
+    kb_buf_adds(out, "---\nid: ");
+    yaml_quoted(out, c->id ? c->id : "");
+    kb_buf_adds(out, "\ntype: ");
+    yaml_quoted(out, c->type ? c->type : "");
+    kb_buf_adds(out, "\ntitle: ");
+    yaml_quoted(out, c->title ? c->title : "");
+    kb_buf_addc(out, '\n');
+    for (size_t i = 0; i < c->nscalars; i++) {
+        if (!c->scalars[i].value || !*c->scalars[i].value)
+            continue;
+        kb_buf_adds(out, c->scalars[i].key);
+        kb_buf_adds(out, ": ");
+        yaml_quoted(out, c->scalars[i].value);
+        kb_buf_addc(out, '\n');
+    }
+    for (size_t i = 0; i < c->nlists; i++)
+        if (c->lists[i].value && *c->lists[i].value)
+            yaml_list(out, c->lists[i].key, c->lists[i].value);
+    kb_buf_adds(out, "---\n");
+    for (size_t i = 0; i < c->nsections; i++)
+        md_section(out, c->sections[i].key, c->sections[i].value);
+}

@@ -9,6 +9,8 @@
 #include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
+#include "kb_ingest.h"
+#include "kb_usage.h"
 #include "store_int.h"
 
 /* incident: one row per incident; status is the status name, priority 1..4, times are
@@ -355,6 +357,81 @@ static kb_status item_type(kb_store *s, const char *id, char *type, size_t size,
     return r;
 }
 
+/* The known error an incident counts for: set while it is resolved or closed by one. */
+static const char *counted_for(const kb_incident *inc)
+{
+    return (inc->status == KB_INC_RESOLVED || inc->status == KB_INC_CLOSED) &&
+                   inc->resolved_by[0]
+               ? inc->resolved_by
+               : NULL;
+}
+
+/* A closed incident becomes a ticket item, found by search and suggestions like the
+ * tickets of the knowledge base: what was reported and how it was resolved. */
+static kb_status put_ticket(kb_store *s, const kb_incident *inc, kb_err *err)
+{
+    char opened[32], closed[32], sat[8], prio[8];
+    kb_incident_format_time(inc->created_at, opened, sizeof opened);
+    kb_incident_format_time(inc->closed_at, closed, sizeof closed);
+    snprintf(sat, sizeof sat, "%d", inc->satisfaction);
+    snprintf(prio, sizeof prio, "P%d", inc->priority);
+    kb_kv scalars[] = { { "status", "closed" },
+                        { "updated", "" },
+                        { "category", inc->category },
+                        { "ci", inc->ci },
+                        { "department", inc->department },
+                        { "priority", prio },
+                        { "opened", opened },
+                        { "closed", closed },
+                        { "resolved_by", inc->resolved_by },
+                        { "satisfaction", inc->satisfaction ? sat : "" } };
+    char day[11];
+    snprintf(day, sizeof day, "%.10s", closed);
+    scalars[1].value = day;
+    kb_kv sections[] = { { "描述", inc->description }, { "解决过程", inc->resolution } };
+    kb_compose c = { inc->number, KB_TYPE_TICKET, inc->summary, scalars,
+                     sizeof scalars / sizeof scalars[0], NULL, 0, sections, 2 };
+    kb_buf src;
+    kb_buf_init(&src, 0);
+    kb_ingest_compose(&c, &src);
+    kb_doc *d = NULL;
+    kb_status rc = kb_ingest_parse("", src.data, src.len, &d, NULL, err);
+    if (rc == KB_OK)
+        rc = kb_store_doc_put(s, d, err);
+    kb_doc_free(d);
+    kb_buf_free(&src);
+    return rc;
+}
+
+/* Keeps what depends on an incident's state in step with it, in the same transaction:
+ * the count of incidents each known error resolved, and the ticket item of a closed
+ * incident (removed again when the incident is reopened). */
+static kb_status follow_state(kb_store *s, const char *before_ke, int was_closed,
+                              const kb_incident *inc, long long now, kb_err *err)
+{
+    const char *after_ke = counted_for(inc);
+    kb_status rc = KB_OK;
+    if (before_ke && (!after_ke || strcmp(before_ke, after_ke) != 0)) {
+        rc = kb_usage_resolved(s, before_ke, -1, now, err);
+        if (rc == KB_ENOTFOUND) /* the item was removed since: nothing to count */
+            rc = KB_OK;
+    }
+    if (rc == KB_OK && after_ke && (!before_ke || strcmp(before_ke, after_ke) != 0)) {
+        rc = kb_usage_resolved(s, after_ke, 1, now, err);
+        if (rc == KB_ENOTFOUND)
+            rc = KB_OK;
+    }
+    int is_closed = inc->status == KB_INC_CLOSED;
+    if (rc == KB_OK && is_closed && !was_closed)
+        rc = put_ticket(s, inc, err);
+    if (rc == KB_OK && was_closed && !is_closed) {
+        rc = kb_store_doc_delete(s, inc->number, err);
+        if (rc == KB_ENOTFOUND)
+            rc = KB_OK;
+    }
+    return rc;
+}
+
 /* Loads number, applies fn and stores the result, all in one write transaction. */
 static kb_status change(kb_store *s, const char *number, apply_fn fn, const void *arg,
                         long long now, kb_incident **out, kb_err *err)
@@ -367,14 +444,23 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
         return rc;
     kb_incident *inc = NULL;
     kb_incident *full = NULL;
+    char *before_ke = NULL;
+    int was_closed = 0;
     rc = load_by_number(s, number, &inc, err);
-    if (rc == KB_OK)
+    if (rc == KB_OK) {
+        const char *k = counted_for(inc);
+        before_ke = k ? kb_xstrdup(k) : NULL;
+        was_closed = inc->status == KB_INC_CLOSED;
         rc = fn(s, inc, arg, now, err);
+    }
     if (rc == KB_OK && inc->nevents > 0) {
         rc = write_row(s, inc, err);
         if (rc == KB_OK)
             rc = write_events(s, inc, 0, err);
+        if (rc == KB_OK)
+            rc = follow_state(s, before_ke, was_closed, inc, now, err);
     }
+    free(before_ke);
     if (rc == KB_OK && out)
         rc = kb_incident_get(s, number, &full, err);
     kb_incident_free(inc);

@@ -269,6 +269,35 @@ def lifecycle_cases():
     case("incident complaints are listed (complaint=1)", complaints)
 
 
+def learning_cases():
+    """Link-back: resolving with a known error counts for it; a closed incident becomes a
+    searchable ticket; a reopen takes both back."""
+    def usage(kb_id):
+        return ok(call("GET", "/api/v1/kb/" + kb_id))["usage"]
+
+    def link_back():
+        before = usage("KE-1001")["resolved"]
+        inc = create(summary="财务打印机卡纸 zzlinkback", description="面板 13.A2.D4，取出纸后又卡")
+        n = inc["number"]
+        ok(call("POST", inc_path(n, "resolve"),
+                {"resolution": "按 KE-1001 更换搓纸轮 zzresolved", "resolved_by": "KE-1001",
+                 "actor": "eng-1"}))
+        u = usage("KE-1001")
+        need(u["resolved"] == before + 1 and u["last_resolved"], "counted: %r" % u)
+        need(call("GET", "/api/v1/kb/" + n).status == 404, "no ticket before it is closed")
+        ok(call("POST", inc_path(n, "followup"),
+                {"satisfaction": 5, "comment": "好", "confirmed": True, "actor": "desk-1"}))
+        t = ok(call("GET", "/api/v1/kb/" + n))
+        need(t["type"] == "ticket" and "zzresolved" in t["workaround"] and
+             t["fields"].get("resolved_by") == "KE-1001", "ticket item: %r" % t)
+        hits = ok(call("GET", api.q("/api/v1/search", q="zzlinkback ", type="ticket")))["hits"]
+        need([h["id"] for h in hits] == [n], "the closed incident is found: %r" % hits)
+        ok(call("POST", inc_path(n, "reopen"), {"reason": "又卡纸了", "actor": "desk-1"}))
+        need(usage("KE-1001")["resolved"] == before, "a reopen takes the count back")
+        need(call("GET", "/api/v1/kb/" + n).status == 404, "and the ticket item")
+    case("incident link-back counts, closed incidents become tickets, reopen undoes", link_back)
+
+
 def illegal_cases():
     def run():
         set_now(T0 + 9 * HOUR)
@@ -812,6 +841,7 @@ def main():
             return
 
         lifecycle_cases()
+        learning_cases()
         illegal_cases()
         bad_input_cases()
         sla_cases()
