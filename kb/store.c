@@ -1053,10 +1053,13 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
         goto fail;
     }
     if (flags & KB_STORE_READONLY) {
+        /* Searching needs version 2 (the term table); later versions add areas whose
+         * functions fail cleanly on an older database until it is migrated. */
         long long v = user_version(s);
-        if (v != SCHEMA_VERSION) {
+        if (v < 2 || v > SCHEMA_VERSION) {
             rc = kb_err_set(err, KB_EINVAL,
-                            "database '%s' has schema version %lld, expected %d (run kedb-index)",
+                            "database '%s' has schema version %lld, expected 2 to %d (run "
+                            "kedb-index)",
                             path, v, SCHEMA_VERSION);
             goto fail;
         }

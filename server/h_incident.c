@@ -303,8 +303,8 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
         "priority", "impact", "urgency", "summary", "description", "actor", NULL,
     };
     json_t *o;
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     kb_status rc = begin_change(rq, allowed, NULL, &o, &now, &s, err);
     if (rc != KB_OK)
         return rc;
@@ -339,9 +339,9 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    const char *number;
-    long long now;
-    kb_store *s;
+    const char *number = NULL;
+    long long now = 0;
+    kb_store *s = NULL;
     kb_status rc = path_number(rq, &number, err);
     if (rc == KB_OK)
         rc = now_of(&now, err);
@@ -359,10 +359,10 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "assignee", "priority", "status", "note", "actor",
                                            NULL };
-    const char *number;
+    const char *number = NULL;
     json_t *o;
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
     if (rc != KB_OK)
         return rc;
@@ -394,10 +394,10 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
 kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "resolution", "resolved_by", "links", "actor", NULL };
-    const char *number;
+    const char *number = NULL;
     json_t *o;
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
     if (rc != KB_OK)
         return rc;
@@ -444,10 +444,10 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "satisfaction", "comment", "confirmed", "complaint",
                                            "actor", NULL };
-    const char *number;
+    const char *number = NULL;
     json_t *o;
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
     if (rc != KB_OK)
         return rc;
@@ -479,10 +479,10 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
 kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "reason", "actor", NULL };
-    const char *number;
+    const char *number = NULL;
     json_t *o;
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
     if (rc != KB_OK)
         return rc;
@@ -602,8 +602,8 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
     f.q = query_arg(rq, "q");
     if (rc == KB_OK && f.q && strlen(f.q) > MAX_Q_BYTES)
         rc = kb_err_set(err, KB_EINVAL, "q is longer than %u bytes", MAX_Q_BYTES);
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     if (rc == KB_OK)
         rc = now_of(&now, err);
     if (rc == KB_OK)
@@ -628,8 +628,8 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc == KB_OK && v && srv_parse_size(v, MAX_WITHIN, &within) != 0)
         rc = kb_err_set(err, KB_EINVAL, "within must be a whole number of minutes from 0 to %u",
                         MAX_WITHIN);
-    long long now;
-    kb_store *s;
+    long long now = 0;
+    kb_store *s = NULL;
     if (rc == KB_OK)
         rc = now_of(&now, err);
     if (rc == KB_OK)
