@@ -11,6 +11,7 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 DB ?= data/kedb.db
 KB_DIRS ?= samples
+SLA ?= samples/sla.conf
 BENCH_DOCS ?= 100000
 
 PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n libcmark-gfm libsodium
@@ -101,7 +102,8 @@ index: all
 run: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory index
-	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web
+	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web \
+		$(if $(wildcard $(SLA)),--sla $(SLA))
 
 test: deps-test
 	$(MAKE) --no-print-directory test-build
