@@ -27,6 +27,7 @@ typedef struct {
     char *version;
     char *updated;
     double score;
+    long long rowid;        /* the item's row in the store (kb_store_doc_brief) */
 } kb_search_hit;
 
 typedef struct {

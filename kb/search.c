@@ -166,6 +166,7 @@ static kb_search_result *result_copy(const kb_search_result *r)
         d->version = dup_or_null(h->version);
         d->updated = dup_or_null(h->updated);
         d->score = h->score;
+        d->rowid = h->rowid;
     }
     return c;
 }
@@ -995,6 +996,7 @@ hits:
         hit->workaround = shorten(d->workaround, WORKAROUND_BYTES);
         hit->snippet = make_snippet(t, &ts, d);
         hit->score = h.score[i];
+        hit->rowid = h.rowid[i];
         kb_doc_free(d);
     }
 out:

@@ -253,11 +253,11 @@ static int mark_tok(void *ctx, int flags, const char *tok, size_t len, size_t st
     return 0;
 }
 
-static void matched_terms(kb_store *s, const cand *c, size_t nc, const char *id,
+static void matched_terms(kb_store *s, const cand *c, size_t nc, long long rowid,
                           kb_suggestion *out)
 {
     kb_doc *d = NULL;
-    if (kb_store_doc_get(s, id, &d, NULL) != KB_OK)
+    if (kb_store_doc_brief(s, rowid, &d, NULL) != KB_OK)
         return;
     match_ctx m = { c, nc, { { 0 } } };
     const char *fields[] = { d->title, d->symptom, d->cause, d->workaround, d->fix, d->text };
@@ -298,7 +298,7 @@ static kb_status fill(kb_store *s, const char *q, const char *type, const char *
         g->workaround = h->workaround;
         g->score = h->score;
         h->id = h->type = h->title = h->status = h->snippet = h->workaround = NULL;
-        matched_terms(s, c, nc, g->id, g);
+        matched_terms(s, c, nc, h->rowid, g);
     }
     kb_search_result_free(r);
     return KB_OK;
