@@ -16,36 +16,6 @@
 #define MAX_Q_BYTES 1000u
 #define DEFAULT_WITHIN 60u           /* minutes */
 #define MAX_WITHIN (366u * 24u * 60u) /* minutes */
-#define FAKE_NOW_ENV "KEDB_FAKE_NOW_FILE"
-
-/* --- the clock --- */
-
-/* The current time: the real clock, or for tests the epoch seconds held in the file named
- * by KEDB_FAKE_NOW_FILE (read on every request). */
-static kb_status now_of(long long *out, kb_err *err)
-{
-    const char *path = getenv(FAKE_NOW_ENV);
-    if (!path || !*path) {
-        *out = (long long)time(NULL);
-        return KB_OK;
-    }
-    char buf[64];
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    while (end && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
-        end++;
-    if (!f || n == 0 || errno != 0 || end == buf || *end != '\0' || v <= 0)
-        return kb_err_set(err, KB_EIO, "%s '%s' does not hold epoch seconds", FAKE_NOW_ENV,
-                          path);
-    *out = v;
-    return KB_OK;
-}
 
 /* --- request bodies --- */
 
@@ -284,7 +254,7 @@ static kb_status begin_change(srv_req *rq, const char *const *allowed, const cha
     if (rc == KB_OK)
         rc = body_object(rq, allowed, body, err);
     if (rc == KB_OK)
-        rc = now_of(now, err);
+        rc = srv_now(now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, s, err);
     if (rc != KB_OK) {
@@ -344,7 +314,7 @@ kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s = NULL;
     kb_status rc = path_number(rq, &number, err);
     if (rc == KB_OK)
-        rc = now_of(&now, err);
+        rc = srv_now(&now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_incident *inc = NULL;
@@ -605,7 +575,7 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
-        rc = now_of(&now, err);
+        rc = srv_now(&now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_inc_list *l = NULL;
@@ -631,7 +601,7 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
-        rc = now_of(&now, err);
+        rc = srv_now(&now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     const kb_incident_sla *sla = &rq->app->sla;

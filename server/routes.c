@@ -22,6 +22,9 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/suggest", h_suggest },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback },
     { "GET", "/api/v1/reports/gaps", h_report_gaps },
+    { "GET", "/api/v1/reports/summary", h_report_summary },
+    { "GET", "/api/v1/reports/summary.csv", h_report_summary_csv },
+    { "GET", "/api/v1/reports/problems", h_report_problems },
     { NULL, "/api/*rest", NULL }, /* any other /api path is an unknown route, never a file */
     { "GET", "/*path", h_static },
 };

@@ -117,8 +117,17 @@ kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Reports (h_report.c). */
+kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_report_summary_csv(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* --- helpers (util.c) --- */
+
+/* The current time in epoch seconds: the real clock, or, as a test hook, the number held
+ * in the file named by the environment variable KEDB_FAKE_NOW_FILE (read on every call;
+ * KB_EIO when it does not hold one). */
+kb_status srv_now(long long *out, kb_err *err);
 
 /* True when p[0..len) is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 int srv_utf8_valid(const char *p, size_t len);

@@ -1,5 +1,9 @@
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kb_alloc.h"
 #include "srv.h"
@@ -159,4 +163,29 @@ int srv_parse_size(const char *s, size_t max, size_t *out)
     }
     *out = v;
     return 0;
+}
+
+kb_status srv_now(long long *out, kb_err *err)
+{
+    const char *path = getenv("KEDB_FAKE_NOW_FILE");
+    if (!path || !*path) {
+        *out = (long long)time(NULL);
+        return KB_OK;
+    }
+    char buf[64];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    while (end && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+        end++;
+    if (!f || n == 0 || errno != 0 || end == buf || *end != '\0' || v <= 0)
+        return kb_err_set(err, KB_EIO, "KEDB_FAKE_NOW_FILE '%s' does not hold epoch seconds",
+                          path);
+    *out = v;
+    return KB_OK;
 }
