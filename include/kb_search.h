@@ -15,6 +15,8 @@ typedef struct {
     const char *status;     /* filter: draft, published, retired, ... ("any" = all) */
     size_t limit;           /* 0 = 10; capped at KB_SEARCH_MAX_LIMIT */
     size_t offset;
+    size_t rank_cap;        /* rank at most the newest this many matches; 0 = 1000 (the
+                               most); suggestions use fewer to answer while typing */
 } kb_search_opts;
 
 typedef struct {

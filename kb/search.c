@@ -176,8 +176,8 @@ static char *result_key(const kb_search_opts *o, size_t limit)
 {
     kb_buf k;
     kb_buf_init(&k, 0);
-    kb_buf_addf(&k, "%zu\x1f%zu\x1f%s\x1f%s\x1f", limit, o->offset, o->type ? o->type : "",
-                o->status ? o->status : "");
+    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f", limit, o->offset, o->rank_cap,
+                o->type ? o->type : "", o->status ? o->status : "");
     kb_buf_adds(&k, o->q ? o->q : "");
     return kb_buf_detach(&k, NULL);
 }
@@ -758,16 +758,16 @@ static int by_score(const void *a, const void *b)
  * first. *count is how many there were (RANK_CAP + 1 meaning "more"); with more, only the
  * newest RANK_CAP are kept, *exact is 0 and *window_min is the oldest row id kept. */
 static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
-                            long long min_rowid, scoredlist *out, long long *count, int *exact,
-                            long long *window_min, kb_err *err)
+                            long long min_rowid, size_t cap, scoredlist *out, long long *count,
+                            int *exact, long long *window_min, kb_err *err)
 {
     out->n = 0;
-    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, min_rowid, RANK_CAP + 1,
+    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, min_rowid, (long long)cap + 1,
                                        collect_scored, out, err);
     if (rc != KB_OK)
         return rc;
     *count = (long long)out->n;
-    *exact = out->n <= RANK_CAP;
+    *exact = out->n <= cap;
     /* known errors that solved incidents (and helped in suggestions) move up, bounded */
     cache *c = kb_store_aux(s);
     for (size_t i = 0; c && c->nboosts && i < out->n; i++) {
@@ -777,9 +777,9 @@ static kb_status score_expr(kb_store *s, const char *expr, int nscore, const cha
             out->v[i].score *= b->factor;
     }
     *window_min = 0;
-    if (out->n > RANK_CAP) {
-        out->n = RANK_CAP; /* the oldest one only told that there are more */
-        *window_min = out->v[RANK_CAP - 1].rowid;
+    if (out->n > cap) {
+        out->n = cap; /* the oldest one only told that there are more */
+        *window_min = out->v[cap - 1].rowid;
     }
     if (out->n)
         qsort(out->v, out->n, sizeof *out->v, by_score);
@@ -875,6 +875,9 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     size_t limit = opts->limit ? opts->limit : 10;
     if (limit > KB_SEARCH_MAX_LIMIT)
         limit = KB_SEARCH_MAX_LIMIT;
+    size_t cap = opts->rank_cap && opts->rank_cap < RANK_CAP ? opts->rank_cap : RANK_CAP;
+    if (cap < limit + opts->offset && limit + opts->offset <= RANK_CAP)
+        cap = limit + opts->offset;
     cache *cc = get_cache(s);
     char *key = result_key(opts, limit);
     const kb_search_result *cached = result_find(cc, key);
@@ -942,7 +945,8 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         goto out;
     long long count = 0, wmin = 0, scount = 0, swmin = 0;
     int exact = 1, sexact = 1;
-    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, &lset, &count, &exact, &wmin, err);
+    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, &lset, &count, &exact, &wmin,
+                    err);
     if (rc != KB_OK)
         goto out;
     r->total = count;
@@ -953,8 +957,8 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         if (rc != KB_OK)
             goto out;
         if (!same_expr(strict.data, loose.data)) {
-            rc = score_expr(s, strict.data, nscore_s, idfs.data, wmin, &sset, &scount, &sexact,
-                            &swmin, err);
+            rc = score_expr(s, strict.data, nscore_s, idfs.data, wmin, cap, &sset, &scount,
+                            &sexact, &swmin, err);
             if (rc != KB_OK)
                 goto out;
         }
@@ -964,8 +968,8 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         if (rc != KB_OK)
             goto out;
         if (!same_expr(expr.data, loose.data)) {
-            rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, &lset, &count, &exact, &wmin,
-                            err);
+            rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, &lset, &count, &exact,
+                            &wmin, err);
             if (rc != KB_OK)
                 goto out;
             r->total = count;
@@ -1110,7 +1114,8 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
         long long count = 0, wmin = 0;
         int exact = 1;
         scoredlist titles = { 0 };
-        rc = score_expr(s, expr.data, nscore, NULL, 0, &titles, &count, &exact, &wmin, err);
+        rc = score_expr(s, expr.data, nscore, NULL, 0, RANK_CAP, &titles, &count, &exact, &wmin,
+                        err);
         if (rc == KB_OK)
             take_window(&titles, NULL, 0, max, &h);
         free(titles.v);

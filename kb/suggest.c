@@ -14,6 +14,8 @@
 #include "kb_tokenize.h"
 
 #define MAX_CANDIDATES 400
+#define RARE_DF 300 /* words in at most this many items choose the candidates */
+#define SUGGEST_RANK_CAP 200 /* of the candidates, the newest this many are ranked */
 #define MAX_TOKS 8
 
 typedef struct {
@@ -21,6 +23,7 @@ typedef struct {
     double weight;
     int code;   /* holds a digit: error codes, KB numbers, asset tags */
     int common; /* in a fifth of all items or more */
+    long long df;
     double rank;
     char toks[MAX_TOKS][72]; /* its query tokens */
     size_t ntoks;
@@ -216,6 +219,7 @@ static kb_status rank_cands(kb_store *s, candlist *l, kb_err *err)
             if (df < 0 || d < df)
                 df = d;
         }
+        c->df = df;
         if (df <= 0) {
             c->rank = -1;
             continue;
@@ -279,7 +283,8 @@ static kb_status fill(kb_store *s, const char *q, const char *type, const char *
                       size_t limit, const cand *c, size_t nc, kb_suggestion **out, size_t *n,
                       kb_err *err)
 {
-    kb_search_opts o = { .q = q, .type = type, .status = status, .limit = limit };
+    kb_search_opts o = { .q = q, .type = type, .status = status, .limit = limit,
+                         .rank_cap = SUGGEST_RANK_CAP };
     kb_search_result *r = NULL;
     kb_status rc = kb_search_run(s, &o, &r, err);
     if (rc != KB_OK)
@@ -340,15 +345,26 @@ kb_status kb_suggest_run(kb_store *s, const kb_suggest_opts *opts, kb_suggest_re
         nc++;
     }
     r->terms = kb_xcalloc(nc ? nc : 1, sizeof *r->terms);
+    for (size_t i = 0; i < nc; i++)
+        r->terms[r->nterms++] = kb_xstrdup(l.v[i].text);
+    /* The rare words choose the candidates, all the words rank them: "(r1 OR r2) (r1 OR r2
+     * OR f1 OR f2)". Ranking only the newest matches of an OR of common words would miss
+     * the one known error that holds the error code. */
+    size_t nrare = 0;
+    for (size_t i = 0; i < nc; i++)
+        nrare += l.v[i].df <= RARE_DF;
     kb_buf q;
     kb_buf_init(&q, 0);
-    for (size_t i = 0; i < nc; i++) {
-        r->terms[r->nterms++] = kb_xstrdup(l.v[i].text);
-        if (i)
-            kb_buf_adds(&q, " OR ");
-        kb_buf_addc(&q, '"');
-        kb_buf_adds(&q, l.v[i].text);
-        kb_buf_addc(&q, '"');
+    for (int pass = nrare && nrare < nc ? 0 : 1; pass < 2; pass++) {
+        int n = 0;
+        for (size_t i = 0; i < nc; i++) {
+            if (pass == 0 && l.v[i].df > RARE_DF)
+                continue;
+            kb_buf_adds(&q, n++ ? " OR " : q.len ? " " : "");
+            kb_buf_addc(&q, '"');
+            kb_buf_adds(&q, l.v[i].text);
+            kb_buf_addc(&q, '"');
+        }
     }
     kb_buf_addc(&q, ' '); /* complete words: no search-as-you-type prefix */
     if (rc == KB_OK && nc) {
