@@ -32,6 +32,7 @@ KB_SRC := $(wildcard kb/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 INDEXER_SRC := $(wildcard indexer/*.c)
 IMPORTER_SRC := $(wildcard importer/*.c)
+ADMIN_SRC := $(wildcard admin/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
@@ -43,7 +44,7 @@ VG := build/vg
 
 .PHONY: all deps deps-test deps-bench run test unit api valgrind bench clean index
 
-all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import
+all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
 # Installs whatever Debian packages are missing (as root), so that a fresh machine works.
 deps:
@@ -60,7 +61,7 @@ $(1)/%.o: %.c $(wildcard include/*.h) | $(1)/.dirs
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/.dirs:
-	@mkdir -p $(1)/bin $(1)/kb $(1)/server $(1)/indexer $(1)/importer $(1)/tests/unit $(1)/bench && touch $$@
+	@mkdir -p $(1)/bin $(1)/kb $(1)/server $(1)/indexer $(1)/importer $(1)/admin $(1)/tests/unit $(1)/bench && touch $$@
 $(1)/gen/%.o: $(GEN)/%.c | $(1)/.dirs
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
@@ -71,6 +72,8 @@ $(1)/bin/kedb-index: $(patsubst %.c,$(1)/%.o,$(INDEXER_SRC)) $(1)/libkb.a
 $(1)/bin/kedb-server: $(patsubst %.c,$(1)/%.o,$(SERVER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
 $(1)/bin/kedb-import: $(patsubst %.c,$(1)/%.o,$(IMPORTER_SRC)) $(1)/libkb.a
+	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
+$(1)/bin/kedb-admin: $(patsubst %.c,$(1)/%.o,$(ADMIN_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
 $(1)/bin/test_%: $(1)/tests/unit/test_%.o $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
@@ -91,6 +94,8 @@ bin/kedb-server: $(REL)/bin/kedb-server
 	@mkdir -p bin && cp $< $@
 bin/kedb-import: $(REL)/bin/kedb-import
 	@mkdir -p bin && cp $< $@
+bin/kedb-admin: $(REL)/bin/kedb-admin
+	@mkdir -p bin && cp $< $@
 
 UNIT_BINS = $(patsubst tests/unit/test_%.c,$(TST)/bin/test_%,$(UNIT_SRC))
 VG_UNIT_BINS = $(patsubst tests/unit/test_%.c,$(VG)/bin/test_%,$(UNIT_SRC))
@@ -110,11 +115,11 @@ test: deps-test
 	@tests/run.sh $(TST)/bin
 
 test-build: deps-check $(UNIT_BINS) $(TST)/bin/kedb-index $(TST)/bin/kedb-server \
-	$(TST)/bin/kedb-import
+	$(TST)/bin/kedb-import $(TST)/bin/kedb-admin
 
 valgrind: deps-test
 	$(MAKE) --no-print-directory $(VG_UNIT_BINS) $(VG)/bin/kedb-index $(VG)/bin/kedb-server \
-		$(VG)/bin/kedb-import
+		$(VG)/bin/kedb-import $(VG)/bin/kedb-admin
 	@KEDB_VALGRIND=1 tests/run.sh $(VG)/bin
 
 bench: deps-bench

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
 #include <unicode/ucnv.h>
 
 #include "kb_alloc.h"
+#include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_ingest.h"
@@ -40,6 +42,7 @@ typedef struct {
     kb_store *s;
     size_t added, updated, unchanged, failed;
     const char *file;
+    long long now; /* time of the audit entries */
 } import;
 
 static void usage(FILE *f)
@@ -179,9 +182,31 @@ static void import_row(import *im, const row *r, size_t line)
                     d->id, old->type);
             im->failed++;
         } else {
-            rc = kb_store_doc_put(im->s, d, &err);
+            /* the item and its audit entry commit together */
+            rc = kb_store_begin(im->s, &err);
+            if (rc == KB_OK)
+                rc = kb_store_doc_put(im->s, d, &err);
+            if (rc == KB_OK) {
+                kb_buf object, origin, what;
+                kb_buf_init(&object, 0);
+                kb_buf_init(&origin, 0);
+                kb_buf_init(&what, 0);
+                kb_buf_addf(&object, "kb:%s", d->id);
+                kb_buf_addf(&origin, "import %s:%zu", im->file, line);
+                kb_audit_doc_summary(d, kb_buf_str(&origin), &what);
+                rc = kb_audit_append(im->s, im->now, "kedb-import",
+                                     g == KB_OK ? "kb.update" : "kb.add", kb_buf_str(&object),
+                                     kb_buf_str(&what), &err);
+                kb_buf_free(&object);
+                kb_buf_free(&origin);
+                kb_buf_free(&what);
+            }
+            if (rc == KB_OK)
+                rc = kb_store_commit(im->s, &err);
             if (rc == KB_OK)
                 g == KB_OK ? im->updated++ : im->added++;
+            else
+                kb_store_rollback(im->s);
         }
         kb_doc_free(old);
     }
@@ -546,6 +571,7 @@ int main(int argc, char **argv)
         goto out;
     }
     im.file = file;
+    im.now = (long long)time(NULL);
     /* each row is its own transaction: a row that fails leaves nothing half-written */
     int rc = strcmp(format, "json") == 0 ? import_json(&im, kb_buf_str(&data), data.len)
                                          : import_csv(&im, kb_buf_str(&data), data.len);

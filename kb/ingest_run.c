@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "kb_alloc.h"
+#include "kb_audit.h"
 #include "kb_buf.h"
 
 #define BATCH_OPS 2000u
@@ -438,19 +440,50 @@ static const char *peek_id(run *r, size_t i, kb_buf *data)
 
 /* ---------------------------------------------------------------- writes */
 
-static kb_status apply_op(run *r, op *o, kb_err *err)
+#define INDEX_ACTOR "kedb-index"
+
+/* Writes one operation and its audit entries (kb.add, kb.update, kb.remove) into the open
+ * transaction. */
+static kb_status apply_op(run *r, op *o, long long now, kb_err *err)
 {
+    kb_buf what, object;
+    kb_buf_init(&what, 0);
+    kb_buf_init(&object, 0);
+    kb_status rc = KB_OK;
     if (o->doc) {
-        kb_status rc = kb_store_doc_put(r->s, o->doc, err);
-        if (rc != KB_OK)
-            return rc;
+        rc = kb_store_doc_put(r->s, o->doc, err);
+        if (rc == KB_OK) {
+            kb_buf_addf(&object, "kb:%s", o->doc->id);
+            kb_buf origin;
+            kb_buf_init(&origin, 0);
+            kb_buf_addf(&origin, "file %s", o->path);
+            kb_audit_doc_summary(o->doc, kb_buf_str(&origin), &what);
+            kb_buf_free(&origin);
+            rc = kb_audit_append(r->s, now, INDEX_ACTOR,
+                                 strmap_get(&r->old_by_id, o->doc->id) ? "kb.update"
+                                                                        : "kb.add",
+                                 kb_buf_str(&object), kb_buf_str(&what), err);
+        }
     }
-    if (o->del_id) {
-        kb_status rc = kb_store_doc_delete(r->s, o->del_id, err);
-        if (rc != KB_OK && rc != KB_ENOTFOUND)
-            return rc;
+    if (rc == KB_OK && o->del_id) {
+        rc = kb_store_doc_delete(r->s, o->del_id, err);
+        if (rc == KB_OK) {
+            kb_buf_reset(&object);
+            kb_buf_reset(&what);
+            kb_buf_addf(&object, "kb:%s", o->del_id);
+            if (o->doc)
+                kb_buf_addf(&what, "file %s now holds %s", o->path, o->doc->id);
+            else
+                kb_buf_addf(&what, "file %s is gone", o->path);
+            rc = kb_audit_append(r->s, now, INDEX_ACTOR, "kb.remove", kb_buf_str(&object),
+                                 kb_buf_str(&what), err);
+        } else if (rc == KB_ENOTFOUND) {
+            rc = KB_OK;
+        }
     }
-    return KB_OK;
+    kb_buf_free(&what);
+    kb_buf_free(&object);
+    return rc;
 }
 
 static void count_op(run *r, const op *o)
@@ -481,12 +514,13 @@ static kb_status flush(run *r, kb_err *err)
     if (!r->nops)
         return KB_OK;
     kb_err e;
+    long long now = (long long)time(NULL);
     kb_status rc = kb_store_begin(r->s, err);
     if (rc != KB_OK)
         goto out;
     size_t i;
     for (i = 0; i < r->nops; i++)
-        if (apply_op(r, &r->ops[i], &e) != KB_OK)
+        if (apply_op(r, &r->ops[i], now, &e) != KB_OK)
             break;
     if (i == r->nops) {
         rc = kb_store_commit(r->s, err);
@@ -504,7 +538,7 @@ static kb_status flush(run *r, kb_err *err)
         if (rc != KB_OK)
             goto out;
         kb_err_clear(&e);
-        kb_status orc = apply_op(r, &r->ops[i], &e);
+        kb_status orc = apply_op(r, &r->ops[i], now, &e);
         if (orc != KB_OK) {
             kb_store_rollback(r->s);
             report(r, r->ops[i].path, 0, e.msg[0] ? e.msg : kb_status_name(orc));

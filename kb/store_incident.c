@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kb_alloc.h"
+#include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
@@ -432,9 +433,65 @@ static kb_status follow_state(kb_store *s, const char *before_ke, int was_closed
     return rc;
 }
 
-/* Loads number, applies fn and stores the result, all in one write transaction. */
+/* --- audit trail --- */
+
+/* What an audit summary compares: the fields of an incident before a change. */
+typedef struct {
+    kb_inc_status status;
+    int priority;
+    char *assignee;
+    char *resolved_by;
+} audit_before;
+
+static void audit_pair(kb_buf *b, const char *name, const char *from, const char *to)
+{
+    if (strcmp(from, to) == 0)
+        return;
+    kb_buf_addf(b, "%s%s %s→%s", b->len ? "; " : "", name, *from ? from : "(none)",
+                *to ? to : "(none)");
+}
+
+/* Appends the audit entry of a change: action, who (the actor of its events) and what
+ * changed ("status new→assigned; assignee (none)→zhang; priority P3→P2"). */
+static kb_status audit_change(kb_store *s, const char *action, const audit_before *was,
+                              const kb_incident *inc, long long now, kb_err *err)
+{
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    char from[8], to[8];
+    snprintf(from, sizeof from, "P%d", was->priority);
+    snprintf(to, sizeof to, "P%d", inc->priority);
+    audit_pair(&b, "status", kb_incident_status_name(was->status),
+               kb_incident_status_name(inc->status));
+    audit_pair(&b, "assignee", was->assignee, inc->assignee);
+    audit_pair(&b, "priority", from, to);
+    audit_pair(&b, "resolved_by", was->resolved_by, inc->resolved_by);
+    for (size_t i = 0; i < inc->nevents; i++) {
+        const kb_inc_event *e = &inc->events[i];
+        if (strcmp(e->type, "followup") == 0) {
+            kb_buf_addf(&b, "%s%s", b.len ? "; " : "", e->confirmed ? "confirmed"
+                                                                     : "not confirmed");
+            if (e->satisfaction)
+                kb_buf_addf(&b, "; satisfaction %d", e->satisfaction);
+            if (e->complaint)
+                kb_buf_adds(&b, "; complaint");
+        } else if (strcmp(e->type, "note") == 0 ||
+                   (strcmp(e->type, "status") == 0 && e->note[0])) {
+            kb_buf_addf(&b, "%snote added", b.len ? "; " : "");
+        }
+    }
+    char object[64];
+    snprintf(object, sizeof object, "incident:%s", inc->number);
+    kb_status rc = kb_audit_append(s, now, inc->nevents ? inc->events[0].actor : NULL, action,
+                                   object, kb_buf_str(&b), err);
+    kb_buf_free(&b);
+    return rc;
+}
+
+/* Loads number, applies fn and stores the result with its audit entry (action), all in
+ * one write transaction. */
 static kb_status change(kb_store *s, const char *number, apply_fn fn, const void *arg,
-                        long long now, kb_incident **out, kb_err *err)
+                        const char *action, long long now, kb_incident **out, kb_err *err)
 {
     if (out)
         *out = NULL;
@@ -446,11 +503,16 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
     kb_incident *full = NULL;
     char *before_ke = NULL;
     int was_closed = 0;
+    audit_before was = { KB_INC_NEW, 0, NULL, NULL };
     rc = load_by_number(s, number, &inc, err);
     if (rc == KB_OK) {
         const char *k = counted_for(inc);
         before_ke = k ? kb_xstrdup(k) : NULL;
         was_closed = inc->status == KB_INC_CLOSED;
+        was.status = inc->status;
+        was.priority = inc->priority;
+        was.assignee = kb_xstrdup(inc->assignee);
+        was.resolved_by = kb_xstrdup(inc->resolved_by);
         rc = fn(s, inc, arg, now, err);
     }
     if (rc == KB_OK && inc->nevents > 0) {
@@ -459,8 +521,12 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
             rc = write_events(s, inc, 0, err);
         if (rc == KB_OK)
             rc = follow_state(s, before_ke, was_closed, inc, now, err);
+        if (rc == KB_OK)
+            rc = audit_change(s, action, &was, inc, now, err);
     }
     free(before_ke);
+    free(was.assignee);
+    free(was.resolved_by);
     if (rc == KB_OK && out)
         rc = kb_incident_get(s, number, &full, err);
     kb_incident_free(inc);
@@ -536,6 +602,18 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
     free(phone);
     if (rc == KB_OK)
         rc = write_events(s, inc, 0, err);
+    if (rc == KB_OK) {
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        kb_buf_addf(&b, "status %s; priority P%d; category %s; channel %s; summary %s",
+                    kb_incident_status_name(inc->status), inc->priority, inc->category,
+                    inc->channel, inc->summary);
+        char object[64];
+        snprintf(object, sizeof object, "incident:%s", number);
+        rc = kb_audit_append(s, now, inc->created_by, "incident.create", object,
+                             kb_buf_str(&b), err);
+        kb_buf_free(&b);
+    }
     kb_incident *full = NULL;
     if (rc == KB_OK && out)
         rc = kb_incident_get(s, number, &full, err);
@@ -558,7 +636,7 @@ static kb_status do_update(kb_store *s, kb_incident *inc, const void *arg, long 
 kb_status kb_incident_update(kb_store *s, const char *number, const kb_inc_update *u,
                              long long now, kb_incident **out, kb_err *err)
 {
-    return change(s, number, do_update, u, now, out, err);
+    return change(s, number, do_update, u, "incident.update", now, out, err);
 }
 
 static kb_status do_resolve(kb_store *s, kb_incident *inc, const void *arg, long long now,
@@ -591,7 +669,7 @@ static kb_status do_resolve(kb_store *s, kb_incident *inc, const void *arg, long
 kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_resolve *r,
                               long long now, kb_incident **out, kb_err *err)
 {
-    return change(s, number, do_resolve, r, now, out, err);
+    return change(s, number, do_resolve, r, "incident.resolve", now, out, err);
 }
 
 static kb_status do_followup(kb_store *s, kb_incident *inc, const void *arg, long long now,
@@ -604,7 +682,7 @@ static kb_status do_followup(kb_store *s, kb_incident *inc, const void *arg, lon
 kb_status kb_incident_followup(kb_store *s, const char *number, const kb_inc_followup *f,
                                long long now, kb_incident **out, kb_err *err)
 {
-    return change(s, number, do_followup, f, now, out, err);
+    return change(s, number, do_followup, f, "incident.followup", now, out, err);
 }
 
 typedef struct {
@@ -625,7 +703,7 @@ kb_status kb_incident_reopen(kb_store *s, const char *number, const char *actor,
                              kb_err *err)
 {
     reopen_arg a = { actor, reason };
-    return change(s, number, do_reopen, &a, now, out, err);
+    return change(s, number, do_reopen, &a, "incident.reopen", now, out, err);
 }
 
 /* --- lists --- */

@@ -29,5 +29,9 @@ kb_status kb_store_write_end(kb_store *s, int own, kb_status rc, kb_err *err);
  * search gaps (kb/store_usage.c). */
 kb_status kb_store_incident_migrate(kb_store *s, kb_err *err);
 kb_status kb_usage_migrate(kb_store *s, kb_err *err);
+/* Version 5: the audit trail (kb/store_audit.c). Version 6: the backup log
+ * (kb/store_backup.c). */
+kb_status kb_audit_migrate(kb_store *s, kb_err *err);
+kb_status kb_backup_migrate(kb_store *s, kb_err *err);
 
 #endif

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "kb_alloc.h"
+#include "kb_audit.h"
+#include "kb_buf.h"
 #include "store_int.h"
 
 static const char schema[] =
@@ -90,7 +92,23 @@ kb_status kb_usage_feedback(kb_store *s, const char *kb_id, int helpful, long lo
                             kb_err *err)
 {
     kb_status rc = exists(s, kb_id, err);
-    return rc == KB_OK ? write3(s, sql_feedback, kb_id, helpful ? 1 : 0, at, err) : rc;
+    if (rc != KB_OK)
+        return rc;
+    /* the count and its audit entry commit together */
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    rc = write3(s, sql_feedback, kb_id, helpful ? 1 : 0, at, err);
+    if (rc == KB_OK) {
+        kb_buf object;
+        kb_buf_init(&object, 0);
+        kb_buf_addf(&object, "kb:%s", kb_id);
+        rc = kb_audit_append(s, at, NULL, "usage.feedback", kb_buf_str(&object),
+                             helpful ? "helpful" : "not helpful", err);
+        kb_buf_free(&object);
+    }
+    return kb_store_write_end(s, own, rc, err);
 }
 
 kb_status kb_usage_get(kb_store *s, const char *kb_id, kb_usage *out, kb_err *err)

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kedb-server --db PATH [--host ADDR] [--port N] [--web DIR] [--threads N] "
-            "[--sla FILE] [-v]\n"
+            "[--sla FILE] [--backup-dir DIR] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -37,6 +37,8 @@ static void usage(FILE *f)
             "  --sla FILE     incident SLA targets, one line per priority such as\n"
             "                 'P1 response=15m resolve=4h' (default P1 15m/4h, P2 30m/8h,\n"
             "                 P3 4h/3d, P4 1d/5d)\n"
+            "  --backup-dir DIR  where POST /api/v1/backups writes backups (default\n"
+            "                 '<db path>.backups', created with mode 0700 when needed)\n"
             "  --no-result-cache  do not keep recent search results (for benchmarks)\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
         { "threads", required_argument, NULL, 't' },
         { "no-result-cache", no_argument, NULL, 'C' },
         { "sla", required_argument, NULL, 's' },
+        { "backup-dir", required_argument, NULL, 'b' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -121,6 +124,7 @@ int main(int argc, char **argv)
                             .threads = DEFAULT_THREADS };
     int verbose = 0;
     const char *sla_path = NULL;
+    const char *backup_dir = NULL;
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, ":vh", longopts, NULL);
@@ -133,6 +137,7 @@ int main(int argc, char **argv)
         case 'v': verbose = 1; break;
         case 'C': kb_search_cache_enable(0); break;
         case 's': sla_path = optarg; break;
+        case 'b': backup_dir = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'p':
             if (parse_uint(optarg, 65535, &hopts.port) != 0) {
@@ -167,6 +172,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (backup_dir && !*backup_dir) {
+        fprintf(stderr, "kedb-server: --backup-dir must not be empty\n");
+        return 2;
+    }
     if (!*hopts.host) {
         fprintf(stderr, "kedb-server: --host must not be empty\n");
         return 2;
@@ -194,6 +203,14 @@ int main(int argc, char **argv)
     app.db_path = db;
     app.web_dir = web;
     app.sla = sla;
+    kb_buf backups;
+    kb_buf_init(&backups, 0);
+    if (!backup_dir) {
+        kb_buf_adds(&backups, db);
+        kb_buf_adds(&backups, ".backups");
+        backup_dir = backups.data;
+    }
+    app.backup_dir = backup_dir;
     app.web_real = realpath(web, NULL);
     if (!app.web_real)
         kb_log(KB_LOG_WARN, "web directory '%s' not found: only the API is served", web);
@@ -225,6 +242,7 @@ out:
     srv_http_stop(http);
     srv_pool_free(app.pool);
     free(app.web_real);
+    kb_buf_free(&backups);
     if (status == 0)
         kb_log(KB_LOG_INFO, "stopped");
     return status;

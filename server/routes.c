@@ -25,6 +25,13 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/reports/summary", h_report_summary },
     { "GET", "/api/v1/reports/summary.csv", h_report_summary_csv },
     { "GET", "/api/v1/reports/problems", h_report_problems },
+    { "POST", "/api/v1/backups", h_backup_create },
+    { "GET", "/api/v1/backups", h_backup_list },
+    { "POST", "/api/v1/backups/prune", h_backup_prune },
+    { "POST", "/api/v1/backups/:id/verify", h_backup_verify },
+    { "GET", "/api/v1/audit", h_audit_list },
+    { "GET", "/api/v1/audit.csv", h_audit_csv },
+    { "GET", "/api/v1/audit/verify", h_audit_verify },
     { NULL, "/api/*rest", NULL }, /* any other /api path is an unknown route, never a file */
     { "GET", "/*path", h_static },
 };

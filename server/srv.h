@@ -26,6 +26,7 @@ typedef struct {
     char *web_real;        /* realpath of web_dir, NULL when it does not exist */
     srv_pool *pool;        /* kb_store handles, one per concurrent request */
     kb_incident_sla sla;   /* incident SLA targets (--sla FILE, else the defaults) */
+    const char *backup_dir; /* where backups go (--backup-dir, else "<db path>.backups") */
 } srv_app;
 
 /* One name/value pair (query argument or path parameter), both NUL-terminated and valid
@@ -121,6 +122,15 @@ kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_summary_csv(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Backups (h_backup.c). */
+kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_backup_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_backup_verify(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err);
+/* The audit trail (h_audit.c). */
+kb_status h_audit_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_audit_csv(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_audit_verify(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* --- helpers (util.c) --- */
 

@@ -1,0 +1,395 @@
+/* The audit trail (all SQL): schema (version 5), appending inside the caller's write
+ * transaction, verification and lists. See include/kb_audit.h. */
+#include "kb_audit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "kb_alloc.h"
+#include "store_int.h"
+
+/* audit: the entries, seq 1, 2, 3, ... The triggers make it append-only for kedb itself
+ * (someone editing the file can drop them, which is what verification is for).
+ * audit_head: one row, the latest seq and hash, written with every entry, so that deleting
+ * entries at the end leaves a trace. */
+static const char schema_v5[] =
+    "CREATE TABLE IF NOT EXISTS audit("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  object TEXT NOT NULL,"
+    "  summary TEXT NOT NULL,"
+    "  prev TEXT NOT NULL,"
+    "  hash TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS audit_by_at ON audit(at);"
+    "CREATE INDEX IF NOT EXISTS audit_by_actor ON audit(actor);"
+    "CREATE INDEX IF NOT EXISTS audit_by_object ON audit(object);"
+    "CREATE TABLE IF NOT EXISTS audit_head("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  seq INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO audit_head(id, seq, hash) VALUES (1, 0, '');"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
+
+#define ENTRY_COLS "seq, at, actor, action, object, summary, prev, hash"
+
+#define LIST_WHERE                                                                             \
+    " WHERE (?1 IS NULL OR actor = ?1)"                                                        \
+    " AND (?2 IS NULL OR action = ?2)"                                                         \
+    " AND (?3 IS NULL OR substr(object, 1, length(?3)) = ?3)"                                  \
+    " AND (?4 = 0 OR at >= ?4)"                                                                \
+    " AND (?5 = 0 OR at < ?5)"
+
+static const char sql_exists[] =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit', "
+    "'audit_head')";
+static const char sql_head[] = "SELECT seq, hash FROM audit_head WHERE id = 1";
+static const char sql_insert[] = "INSERT INTO audit(" ENTRY_COLS ") "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char sql_head_set[] = "UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1";
+static const char sql_all[] = "SELECT " ENTRY_COLS " FROM audit ORDER BY seq";
+static const char sql_list[] = "SELECT " ENTRY_COLS " FROM audit" LIST_WHERE
+                               " ORDER BY seq DESC LIMIT ?6 OFFSET ?7";
+static const char sql_count[] = "SELECT count(*) FROM audit" LIST_WHERE;
+
+kb_status kb_audit_migrate(kb_store *s, kb_err *err)
+{
+    return kb_store_exec(s, schema_v5, err);
+}
+
+static kb_status init_sodium(kb_err *err)
+{
+    if (sodium_init() < 0)
+        return kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
+    return KB_OK;
+}
+
+/* A copy of s (NULL = "") of at most max bytes, cut at a UTF-8 character boundary. */
+static char *cut(const char *s, size_t max)
+{
+    if (!s)
+        return kb_xstrdup("");
+    size_t len = strlen(s);
+    if (len > max) {
+        len = max;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    return kb_xstrndup(s, len);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    return v ? v : "";
+}
+
+static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
+{
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
+}
+
+/* Reads the recorded latest entry; *found is 0 when the head row is missing. */
+static kb_status read_head(kb_store *s, long long *seq, char *hash, int *found, kb_err *err)
+{
+    *seq = 0;
+    hash[0] = '\0';
+    *found = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_head, err);
+    if (!st)
+        return KB_EDB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = 1;
+        *seq = sqlite3_column_int64(st, 0);
+        const char *h = col_text(st, 1);
+        /* longer than a hash: keep something no hash equals rather than a prefix */
+        snprintf(hash, KB_AUDIT_HASH_HEX, "%s", strlen(h) < KB_AUDIT_HASH_HEX ? h : "invalid");
+    }
+    kb_status r = step_err(s, rc, err, "audit head");
+    kb_store_done(st);
+    return r;
+}
+
+/* Writes entry seq with its hash and moves the head to it. */
+static kb_status write_entry(kb_store *s, long long seq, long long at, char *const f[4],
+                             const char *prev, kb_err *err)
+{
+    char hash[KB_AUDIT_HASH_HEX];
+    kb_audit_hash(seq, at, f[0], f[1], f[2], f[3], prev, hash);
+    sqlite3_stmt *st = kb_store_cached(s, sql_insert, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, at);
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_text(st, 3 + i, f[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
+    kb_status rc = step_err(s, sqlite3_step(st), err, "audit append");
+    kb_store_done(st);
+    if (rc != KB_OK)
+        return rc;
+    st = kb_store_cached(s, sql_head_set, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+    rc = step_err(s, sqlite3_step(st), err, "audit head");
+    kb_store_done(st);
+    return rc;
+}
+
+kb_status kb_audit_append(kb_store *s, long long at, const char *actor, const char *action,
+                          const char *object, const char *summary, kb_err *err)
+{
+    if (!action || !*action)
+        return kb_err_set(err, KB_EINVAL, "an audit entry needs an action");
+    kb_status rc = init_sodium(err);
+    if (rc != KB_OK)
+        return rc;
+    char *f[4] = { cut(actor && *actor ? actor : "anonymous", KB_AUDIT_MAX_FIELD),
+                   cut(action, KB_AUDIT_MAX_FIELD), cut(object, KB_AUDIT_MAX_FIELD),
+                   cut(summary, KB_AUDIT_MAX_SUMMARY) };
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc == KB_OK) {
+        /* Inside the write transaction: no other connection can append between reading
+         * the head and writing the entry after it. */
+        long long seq;
+        char prev[KB_AUDIT_HASH_HEX];
+        int found;
+        rc = read_head(s, &seq, prev, &found, err);
+        if (rc == KB_OK && !found)
+            rc = kb_err_set(err, KB_EDB, "the audit trail's record of its latest entry is "
+                            "missing (run kedb-admin audit-verify)");
+        if (rc == KB_OK)
+            rc = write_entry(s, seq + 1, at, f, prev, err);
+        rc = kb_store_write_end(s, own, rc, err);
+    }
+    for (int i = 0; i < 4; i++)
+        free(f[i]);
+    return rc;
+}
+
+/* Records the first problem found. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void bad(kb_audit_check *out, long long seq, kb_audit_problem p, const char *fmt, ...)
+{
+    if (!out->ok)
+        return;
+    out->ok = 0;
+    out->first_bad = seq;
+    out->problem = p;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out->why, sizeof out->why, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out->why[0] = '\0';
+}
+
+/* Checks every entry in order and the head after the last one. */
+static kb_status walk(kb_store *s, kb_audit_check *out, kb_err *err)
+{
+    int found;
+    kb_status rc = read_head(s, &out->head_seq, out->head_hash, &found, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_all, err);
+    if (!st)
+        return KB_EDB;
+    long long expect = 1;
+    char prev[KB_AUDIT_HASH_HEX] = "";
+    char hash[KB_AUDIT_HASH_HEX];
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        out->entries++;
+        long long seq = sqlite3_column_int64(st, 0);
+        const char *stored = col_text(st, 7);
+        if (out->ok) {
+            if (seq < expect) {
+                bad(out, seq, KB_AUDIT_UNEXPECTED, "entry %lld does not belong in the "
+                    "sequence (expected entry %lld)", seq, expect);
+            } else if (seq > expect) {
+                if (seq == expect + 1)
+                    bad(out, expect, KB_AUDIT_MISSING, "entry %lld is missing (the next "
+                        "entry is %lld)", expect, seq);
+                else
+                    bad(out, expect, KB_AUDIT_MISSING, "entries %lld to %lld are missing",
+                        expect, seq - 1);
+            } else if (strcmp(col_text(st, 6), prev) != 0) {
+                bad(out, seq, KB_AUDIT_BROKEN_LINK, "entry %lld does not link to the hash of "
+                    "entry %lld", seq, seq - 1);
+            } else {
+                kb_audit_hash(seq, sqlite3_column_int64(st, 1), col_text(st, 2),
+                              col_text(st, 3), col_text(st, 4), col_text(st, 5), prev, hash);
+                if (strcmp(hash, stored) != 0)
+                    bad(out, seq, KB_AUDIT_HASH_MISMATCH, "entry %lld was changed: its "
+                        "contents do not match its hash", seq);
+            }
+        }
+        snprintf(prev, sizeof prev, "%s", stored);
+        expect = seq + 1;
+    }
+    rc = step_err(s, r, err, "audit verify");
+    kb_store_done(st);
+    if (rc != KB_OK || !out->ok)
+        return rc;
+    long long last = expect - 1;
+    if (!found)
+        bad(out, last, KB_AUDIT_HEAD_MISMATCH, "the record of the latest entry is missing "
+            "(the last entry is %lld)", last);
+    else if (out->head_seq > last && out->head_seq == last + 1)
+        bad(out, last + 1, KB_AUDIT_MISSING, "entry %lld is missing (deleted at the end; "
+            "the trail ends at %lld)", last + 1, last);
+    else if (out->head_seq > last)
+        bad(out, last + 1, KB_AUDIT_MISSING, "entries %lld to %lld are missing (deleted at "
+            "the end)", last + 1, out->head_seq);
+    else if (out->head_seq < last)
+        bad(out, out->head_seq + 1, KB_AUDIT_UNEXPECTED, "entry %lld was added after the "
+            "recorded latest entry %lld", out->head_seq + 1, out->head_seq);
+    else if (strcmp(out->head_hash, prev) != 0)
+        bad(out, last, KB_AUDIT_HEAD_MISMATCH, "entry %lld differs from the recorded latest "
+            "entry", last);
+    return KB_OK;
+}
+
+kb_status kb_audit_verify(kb_store *s, kb_audit_check *out, kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->ok = 1;
+    kb_status rc = init_sodium(err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_exists, err);
+    if (!st)
+        return KB_EDB;
+    int r = sqlite3_step(st);
+    long long tables = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    rc = step_err(s, r, err, "audit verify");
+    kb_store_done(st);
+    if (rc != KB_OK)
+        return rc;
+    if (tables != 2)
+        return kb_err_set(err, KB_ENOTFOUND, "the database has no audit trail (schema older "
+                          "than version 5: open it once with kedb-index or kedb-server)");
+    /* One read transaction: the head and the entries come from the same snapshot while
+     * other connections go on appending. */
+    int own = sqlite3_get_autocommit(kb_store_db(s));
+    if (own) {
+        rc = kb_store_exec(s, "BEGIN", err);
+        if (rc != KB_OK)
+            return rc;
+    }
+    rc = walk(s, out, err);
+    if (own)
+        kb_store_exec(s, rc == KB_OK ? "COMMIT" : "ROLLBACK", NULL);
+    if (rc != KB_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* --- lists --- */
+
+void kb_audit_page_free(kb_audit_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        kb_audit_entry *e = &p->items[i];
+        free(e->actor);
+        free(e->action);
+        free(e->object);
+        free(e->summary);
+        free(e->prev);
+        free(e->hash);
+    }
+    free(p->items);
+    free(p);
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void bind_filter(sqlite3_stmt *st, const kb_audit_filter *f)
+{
+    bind_opt(st, 1, f->actor);
+    bind_opt(st, 2, f->action);
+    bind_opt(st, 3, f->object);
+    sqlite3_bind_int64(st, 4, f->from);
+    sqlite3_bind_int64(st, 5, f->to);
+}
+
+kb_status kb_audit_list(kb_store *s, const kb_audit_filter *f, kb_audit_page **out,
+                        kb_err *err)
+{
+    *out = NULL;
+    size_t max = f->max_limit ? f->max_limit : KB_AUDIT_MAX_LIMIT;
+    size_t limit = f->limit ? f->limit : 50;
+    if (limit > max)
+        limit = max;
+    kb_audit_page *p = kb_xcalloc(1, sizeof *p);
+    kb_status rc = KB_OK;
+    sqlite3_stmt *st = kb_store_cached(s, sql_count, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        bind_filter(st, f);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            p->total = sqlite3_column_int64(st, 0);
+        rc = step_err(s, r, err, "audit list");
+        kb_store_done(st);
+    }
+    if (rc == KB_OK && p->total > 0 && (long long)f->offset < p->total) {
+        st = kb_store_cached(s, sql_list, err);
+        if (!st)
+            rc = KB_EDB;
+    }
+    if (rc == KB_OK && p->total > 0 && (long long)f->offset < p->total) {
+        bind_filter(st, f);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)limit);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)f->offset);
+        size_t cap = 0;
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            if (p->n == cap) {
+                cap = cap ? cap * 2 : 16;
+                p->items = kb_xrealloc(p->items, cap * sizeof *p->items);
+            }
+            kb_audit_entry *e = &p->items[p->n++];
+            e->seq = sqlite3_column_int64(st, 0);
+            e->at = sqlite3_column_int64(st, 1);
+            e->actor = kb_xstrdup(col_text(st, 2));
+            e->action = kb_xstrdup(col_text(st, 3));
+            e->object = kb_xstrdup(col_text(st, 4));
+            e->summary = kb_xstrdup(col_text(st, 5));
+            e->prev = kb_xstrdup(col_text(st, 6));
+            e->hash = kb_xstrdup(col_text(st, 7));
+        }
+        rc = step_err(s, r, err, "audit list");
+        kb_store_done(st);
+    }
+    if (rc != KB_OK) {
+        kb_audit_page_free(p);
+        return rc;
+    }
+    *out = p;
+    return KB_OK;
+}

@@ -1,0 +1,910 @@
+/* Online backups and their log (all SQL and every sqlite3_backup call): see
+ * include/kb_backup.h. Schema version 6. */
+#include "kb_backup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_tokenize.h"
+#include "store_int.h"
+
+/* Pages copied per sqlite3_backup_step(): small steps keep each call short and let a busy
+ * source or destination be retried without starting over. */
+#define STEP_PAGES 256
+#define BUSY_SLEEP_MS 10
+#define BUSY_MAX 500 /* retries of a busy step in a row: 5 s */
+#define MAX_SEQ 1000 /* NNN in the file name */
+#define NAME_LEN 27  /* strlen("kedb-20260310-081500-000.db") */
+#define HASH_CHUNK (256u * 1024u)
+#define MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z: the name has four year digits */
+
+/* backup_log: one row per backup made; rows are never deleted. status 'ok' while the file
+ * is kept, 'pruned' once retention deleted it. verify_result is NULL until the first
+ * restore check, then "ok" or what the check found wrong. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS backup_log("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " file TEXT NOT NULL UNIQUE,"
+    " size INTEGER NOT NULL,"
+    " sha256 TEXT NOT NULL,"
+    " docs INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'ok',"
+    " verified_at INTEGER,"
+    " verify_result TEXT,"
+    " pruned_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS backup_log_at ON backup_log(at);";
+
+#define LOG_COLS                                                                               \
+    "id, at, file, size, sha256, docs, actor, status, coalesce(verified_at, 0), "              \
+    "coalesce(verify_result, ''), coalesce(pruned_at, 0)"
+
+static const char sql_insert[] =
+    "INSERT INTO backup_log(at, file, size, sha256, docs, actor, status) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ok')";
+static const char sql_by_id[] = "SELECT " LOG_COLS " FROM backup_log WHERE id = ?1";
+static const char sql_by_file[] =
+    "SELECT " LOG_COLS " FROM backup_log WHERE file = ?1 ORDER BY id DESC LIMIT 1";
+/* ?2 NULL lists every entry, else those with that status. */
+static const char sql_list[] =
+    "SELECT " LOG_COLS " FROM backup_log WHERE ?2 IS NULL OR status = ?2 "
+    "ORDER BY at DESC, id DESC LIMIT ?1";
+static const char sql_verified[] =
+    "UPDATE backup_log SET verified_at = ?2, verify_result = ?3 WHERE id = ?1";
+static const char sql_pruned[] =
+    "UPDATE backup_log SET status = 'pruned', pruned_at = ?2 WHERE id = ?1 AND status = 'ok'";
+static const char sql_version[] = "PRAGMA user_version";
+/* Every column of the doc table, for kb_backup_digest(). */
+static const char sql_digest[] =
+    "SELECT rowid, id, type, title, status, version, updated, path, hash, symptom, cause, "
+    "workaround, fix, text, source, html, boost FROM doc ORDER BY rowid";
+
+kb_status kb_backup_migrate(kb_store *s, kb_err *err)
+{
+    return kb_store_exec(s, schema, err);
+}
+
+/* --- small helpers --- */
+
+static kb_status sodium_ready(kb_err *err)
+{
+    if (sodium_init() < 0)
+        return kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
+    return KB_OK;
+}
+
+/* dir + "/" + name into b (reset first). */
+static void join(kb_buf *b, const char *dir, const char *name)
+{
+    kb_buf_reset(b);
+    kb_buf_adds(b, dir);
+    if (b->len && b->data[b->len - 1] != '/')
+        kb_buf_addc(b, '/');
+    kb_buf_adds(b, name);
+}
+
+/* True for the names kb_backup_create gives: only those are ever deleted or opened from
+ * the log, so a changed log cannot point outside the backup directory. */
+static int name_ok(const char *f)
+{
+    static const char shape[] = "kedb-########-######-###.db";
+    if (strlen(f) != NAME_LEN)
+        return 0;
+    for (size_t i = 0; i < NAME_LEN; i++) {
+        if (shape[i] == '#' ? (f[i] < '0' || f[i] > '9') : f[i] != shape[i])
+            return 0;
+    }
+    return 1;
+}
+
+static void copy_text(char *dst, size_t size, const unsigned char *v)
+{
+    snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+static void load_entry(sqlite3_stmt *st, kb_backup *e)
+{
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    e->at = sqlite3_column_int64(st, 1);
+    copy_text(e->file, sizeof e->file, sqlite3_column_text(st, 2));
+    e->size = sqlite3_column_int64(st, 3);
+    copy_text(e->sha256, sizeof e->sha256, sqlite3_column_text(st, 4));
+    e->docs = sqlite3_column_int64(st, 5);
+    copy_text(e->actor, sizeof e->actor, sqlite3_column_text(st, 6));
+    copy_text(e->status, sizeof e->status, sqlite3_column_text(st, 7));
+    e->verified_at = sqlite3_column_int64(st, 8);
+    copy_text(e->verify_result, sizeof e->verify_result, sqlite3_column_text(st, 9));
+    e->pruned_at = sqlite3_column_int64(st, 10);
+}
+
+/* Runs a one-row lookup (sql with text or integer ?1). KB_ENOTFOUND without a row. */
+static kb_status lookup(kb_store *s, const char *sql, const char *text, long long id,
+                        kb_backup *out, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql, err);
+    if (!st)
+        return KB_EDB;
+    if (text)
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        load_entry(st, out);
+    kb_store_done(st);
+    if (rc == SQLITE_ROW)
+        return KB_OK;
+    if (rc != SQLITE_DONE)
+        return kb_store_db_err(s, err, "backup log");
+    if (text)
+        return kb_err_set(err, KB_ENOTFOUND, "no backup with file name '%s'", text);
+    return kb_err_set(err, KB_ENOTFOUND, "no backup with id %lld", id);
+}
+
+kb_status kb_backup_get(kb_store *s, long long id, kb_backup *out, kb_err *err)
+{
+    return lookup(s, sql_by_id, NULL, id, out, err);
+}
+
+kb_status kb_backup_get_file(kb_store *s, const char *file, kb_backup *out, kb_err *err)
+{
+    return lookup(s, sql_by_file, file, 0, out, err);
+}
+
+/* Entries newest first, at most max (0 = all), all or only those with status. */
+static kb_status list(kb_store *s, size_t max, const char *status, kb_backup **out, size_t *n,
+                      kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_list, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
+    if (status)
+        sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    kb_backup *v = NULL;
+    size_t k = 0;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = kb_xrealloc(v, cap * sizeof *v);
+        }
+        load_entry(st, &v[k++]);
+    }
+    kb_store_done(st);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return kb_store_db_err(s, err, "backup log");
+    }
+    *out = v;
+    *n = k;
+    return KB_OK;
+}
+
+kb_status kb_backup_list(kb_store *s, size_t max, kb_backup **out, size_t *n, kb_err *err)
+{
+    return list(s, max, NULL, out, n, err);
+}
+
+/* Reads the file at path to its end: size and hex SHA-256; with sync, fsyncs it first.
+ * Messages call the file name. */
+static kb_status hash_file(const char *path, const char *name, int sync, long long *size,
+                           char hex[KB_BACKUP_HASH_HEX], kb_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return kb_err_set(err, KB_EIO, "cannot open '%s': %s", name, strerror(errno));
+    kb_status rc = KB_OK;
+    if (sync && fsync(fd) != 0)
+        rc = kb_err_set(err, KB_EIO, "cannot sync '%s': %s", name, strerror(errno));
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char *buf = kb_xmalloc(HASH_CHUNK);
+    long long total = 0;
+    while (rc == KB_OK) {
+        ssize_t got = read(fd, buf, HASH_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            rc = kb_err_set(err, KB_EIO, "cannot read '%s': %s", name, strerror(errno));
+        if (got <= 0)
+            break;
+        crypto_hash_sha256_update(&h, buf, (unsigned long long)got);
+        total += got;
+    }
+    free(buf);
+    close(fd);
+    if (rc != KB_OK)
+        return rc;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, digest);
+    sodium_bin2hex(hex, KB_BACKUP_HASH_HEX, digest, sizeof digest);
+    *size = total;
+    return KB_OK;
+}
+
+/* Makes the directory entries below dir durable. Some file systems cannot sync a
+ * directory (EINVAL); the data itself is synced already. */
+static kb_status sync_dir(const char *dir, kb_err *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return kb_err_set(err, KB_EIO, "cannot open backup directory '%s': %s", dir,
+                          strerror(errno));
+    kb_status rc = KB_OK;
+    if (fsync(fd) != 0 && errno != EINVAL)
+        rc = kb_err_set(err, KB_EIO, "cannot sync backup directory '%s': %s", dir,
+                        strerror(errno));
+    close(fd);
+    return rc;
+}
+
+static kb_status raw_exec(sqlite3 *db, const char *sql, const char *what, kb_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        kb_status rc = kb_err_set(err, KB_EDB, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return KB_OK;
+}
+
+static kb_status live_version(kb_store *s, long long *out, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_version, err);
+    if (!st)
+        return KB_EDB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    kb_store_done(st);
+    return rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, "schema version");
+}
+
+/* --- the content digest --- */
+
+/* Feeds one value as "<type><len>:<bytes>," so that different rows never hash alike. */
+static void feed_value(crypto_hash_sha256_state *h, sqlite3_stmt *st, int col)
+{
+    char head[40];
+    int type = sqlite3_column_type(st, col);
+    const unsigned char *p = NULL;
+    int len = 0;
+    if (type == SQLITE_INTEGER) {
+        snprintf(head, sizeof head, "i%lld,", (long long)sqlite3_column_int64(st, col));
+    } else if (type == SQLITE_NULL) {
+        snprintf(head, sizeof head, "n,");
+    } else {
+        char tag = type == SQLITE_BLOB ? 'b' : type == SQLITE_FLOAT ? 'f' : 't';
+        if (type == SQLITE_BLOB)
+            p = sqlite3_column_blob(st, col);
+        else
+            p = sqlite3_column_text(st, col);
+        len = sqlite3_column_bytes(st, col);
+        snprintf(head, sizeof head, "%c%d:", tag, len);
+    }
+    crypto_hash_sha256_update(h, (const unsigned char *)head, strlen(head));
+    if (p && len > 0)
+        crypto_hash_sha256_update(h, p, (unsigned long long)len);
+    if (type == SQLITE_TEXT || type == SQLITE_BLOB || type == SQLITE_FLOAT)
+        crypto_hash_sha256_update(h, (const unsigned char *)",", 1);
+}
+
+/* Steps st (sql_digest, prepared on some connection) to its end. Returns the final
+ * sqlite3_step() code (SQLITE_DONE when every row was read). */
+static int digest_rows(sqlite3_stmt *st, long long *docs, char hex[KB_BACKUP_HASH_HEX])
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    int ncol = sqlite3_column_count(st);
+    long long n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < ncol; c++)
+            feed_value(&h, st, c);
+        n++;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, digest);
+    sodium_bin2hex(hex, KB_BACKUP_HASH_HEX, digest, sizeof digest);
+    *docs = n;
+    return rc;
+}
+
+kb_status kb_backup_digest(kb_store *s, long long *docs, char digest[KB_BACKUP_HASH_HEX],
+                           kb_err *err)
+{
+    *docs = 0;
+    digest[0] = '\0';
+    kb_status rc = sodium_ready(err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_digest, err);
+    if (!st)
+        return KB_EDB;
+    int r = digest_rows(st, docs, digest);
+    kb_store_done(st);
+    if (r != SQLITE_DONE) {
+        digest[0] = '\0';
+        return kb_store_db_err(s, err, "digest");
+    }
+    return KB_OK;
+}
+
+/* --- making a backup --- */
+
+/* Creates dir (0700) unless it is a directory already. */
+static kb_status ensure_dir(const char *dir, kb_err *err)
+{
+    if (!dir || !*dir)
+        return kb_err_set(err, KB_EINVAL, "no backup directory given");
+    if (mkdir(dir, 0700) == 0)
+        return KB_OK;
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST && stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return KB_OK;
+        return kb_err_set(err, KB_EIO, "backup directory '%s' is not a directory", dir);
+    }
+    return kb_err_set(err, KB_EIO, "cannot create backup directory '%s': %s", dir, strerror(e));
+}
+
+/* Removes the temporary copy and anything SQLite may have left next to it. */
+static void remove_tmp(const char *tmp)
+{
+    static const char *const suffixes[] = { "", "-journal", "-wal", "-shm" };
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        kb_buf_reset(&b);
+        kb_buf_adds(&b, tmp);
+        kb_buf_adds(&b, suffixes[i]);
+        unlink(b.data);
+    }
+    kb_buf_free(&b);
+}
+
+/* An error of the destination: the disk (full, unwritable, ...) is KB_EIO. */
+static kb_status dest_err(sqlite3 *dst, int code, const char *tmp, kb_err *err)
+{
+    int sys = sqlite3_system_errno(dst);
+    int prim = code & 0xff;
+    kb_status st = prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN ||
+                           prim == SQLITE_READONLY || prim == SQLITE_PERM
+                       ? KB_EIO
+                       : KB_EDB;
+    return kb_err_set(err, st, "cannot write backup '%s': %s%s%s", tmp, sqlite3_errstr(code),
+                      sys ? ": " : "", sys ? strerror(sys) : "");
+}
+
+/* Copies the live database into the (empty) file tmp inside one read snapshot of s;
+ * *docs gets the number of items in that snapshot. Leaves tmp as a self-contained
+ * rollback-journal database. */
+static kb_status copy_db(kb_store *s, const char *tmp, long long *docs, kb_err *err)
+{
+    sqlite3 *src = kb_store_db(s);
+    sqlite3 *dst = NULL;
+    sqlite3_backup *b = NULL;
+    int snapshot = 0;
+    kb_status rc = KB_OK;
+    int r = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (r != SQLITE_OK) {
+        rc = dst ? dest_err(dst, r, tmp, err)
+                 : kb_err_set(err, KB_ENOMEM, "cannot open backup '%s'", tmp);
+        goto out;
+    }
+    sqlite3_extended_result_codes(dst, 1);
+    /* The finished file is synced as a whole before it gets its name. */
+    rc = raw_exec(dst, "PRAGMA synchronous=OFF", "backup", err);
+    if (rc != KB_OK)
+        goto out;
+    /* One read snapshot for the count and every step: writers on other connections go on
+     * (WAL) and none of their commits restarts or tears the copy. */
+    rc = kb_store_exec(s, "BEGIN", err);
+    if (rc != KB_OK)
+        goto out;
+    snapshot = 1;
+    rc = kb_store_doc_count(s, NULL, docs, err);
+    if (rc != KB_OK)
+        goto out;
+    b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        rc = dest_err(dst, sqlite3_extended_errcode(dst), tmp, err);
+        goto out;
+    }
+    int busy = 0;
+    for (;;) {
+        r = sqlite3_backup_step(b, STEP_PAGES);
+        if (r == SQLITE_DONE)
+            break;
+        if (r == SQLITE_OK) {
+            busy = 0;
+            continue;
+        }
+        if ((r & 0xff) == SQLITE_BUSY || (r & 0xff) == SQLITE_LOCKED) {
+            if (++busy <= BUSY_MAX) {
+                sqlite3_sleep(BUSY_SLEEP_MS);
+                continue;
+            }
+            rc = kb_err_set(err, KB_EDB, "backup: the database stayed locked for %d ms",
+                            BUSY_MAX * BUSY_SLEEP_MS);
+        } else {
+            rc = dest_err(dst, r, tmp, err);
+        }
+        goto out;
+    }
+    r = sqlite3_backup_finish(b);
+    b = NULL;
+    if (r != SQLITE_OK) {
+        rc = dest_err(dst, r, tmp, err);
+        goto out;
+    }
+    /* The copied header says WAL like the live database; a backup is one file. */
+    rc = raw_exec(dst, "PRAGMA journal_mode=DELETE", "backup", err);
+out:
+    if (b)
+        sqlite3_backup_finish(b);
+    if (snapshot && kb_store_exec(s, "COMMIT", rc == KB_OK ? err : NULL) != KB_OK) {
+        kb_store_rollback(s);
+        rc = rc == KB_OK ? KB_EDB : rc;
+    }
+    if (dst && sqlite3_close(dst) != SQLITE_OK && rc == KB_OK)
+        rc = kb_err_set(err, KB_EINTERNAL, "cannot close backup '%s'", tmp);
+    return rc;
+}
+
+/* Gives tmp its final name in dir, never replacing a file: the first free
+ * kedb-YYYYMMDD-HHMMSS-NNN.db that the log has not used either. */
+static kb_status place(kb_store *s, const char *dir, const char *tmp, long long at,
+                       char name[KB_BACKUP_MAX_FILE], kb_buf *path, kb_err *err)
+{
+    time_t t = (time_t)at;
+    struct tm tm;
+    if (at < 0 || at > MAX_TIME || !gmtime_r(&t, &tm))
+        return kb_err_set(err, KB_EINVAL, "backup time %lld is out of range", at);
+    for (int seq = 0; seq < MAX_SEQ; seq++) {
+        int len = snprintf(name, KB_BACKUP_MAX_FILE, "kedb-%04d%02d%02d-%02d%02d%02d-%03d.db",
+                           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                           tm.tm_min, tm.tm_sec, seq);
+        if (len != NAME_LEN)
+            return kb_err_set(err, KB_EINTERNAL, "bad backup file name '%s'", name);
+        kb_backup old;
+        kb_status rc = kb_backup_get_file(s, name, &old, err);
+        if (rc == KB_OK)
+            continue; /* a pruned backup had this name */
+        if (rc != KB_ENOTFOUND)
+            return rc;
+        kb_err_clear(err);
+        join(path, dir, name);
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path->data, RENAME_NOREPLACE) == 0)
+            return KB_OK;
+        if (errno == EEXIST)
+            continue;
+        if (errno != EINVAL && errno != ENOSYS)
+            return kb_err_set(err, KB_EIO, "cannot rename '%s' to '%s': %s", tmp, path->data,
+                              strerror(errno));
+        /* No RENAME_NOREPLACE on this file system: link() never replaces either. */
+        if (link(tmp, path->data) == 0) {
+            unlink(tmp);
+            return KB_OK;
+        }
+        if (errno == EEXIST)
+            continue;
+        return kb_err_set(err, KB_EIO, "cannot link '%s' to '%s': %s", tmp, path->data,
+                          strerror(errno));
+    }
+    return kb_err_set(err, KB_EIO, "no free backup file name in '%s' for time %lld", dir, at);
+}
+
+static kb_status log_insert(kb_store *s, const kb_backup *e, long long *id, kb_err *err)
+{
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_insert, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        sqlite3_bind_int64(st, 1, e->at);
+        sqlite3_bind_text(st, 2, e->file, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, e->size);
+        sqlite3_bind_text(st, 4, e->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, e->docs);
+        sqlite3_bind_text(st, 6, e->actor, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            *id = sqlite3_last_insert_rowid(kb_store_db(s));
+        else
+            rc = kb_store_db_err(s, err, "backup log");
+        kb_store_done(st);
+    }
+    return kb_store_write_end(s, own, rc, err);
+}
+
+kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const char *actor,
+                           kb_backup *out, kb_err *err)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!actor)
+        actor = "";
+    if (strlen(actor) > KB_BACKUP_MAX_ACTOR)
+        return kb_err_set(err, KB_EINVAL, "the actor is longer than %u bytes",
+                          KB_BACKUP_MAX_ACTOR);
+    if (at < 0 || at > MAX_TIME)
+        return kb_err_set(err, KB_EINVAL, "backup time %lld is out of range", at);
+    if (!sqlite3_get_autocommit(kb_store_db(s)))
+        return kb_err_set(err, KB_EINVAL, "a backup cannot run inside a transaction");
+    kb_status rc = sodium_ready(err);
+    if (rc == KB_OK)
+        rc = ensure_dir(dir, err);
+    if (rc != KB_OK)
+        return rc;
+
+    kb_backup e;
+    memset(&e, 0, sizeof e);
+    e.at = at;
+    snprintf(e.actor, sizeof e.actor, "%s", actor);
+    kb_buf tmp, path;
+    kb_buf_init(&tmp, 0);
+    kb_buf_init(&path, 0);
+    join(&tmp, dir, ".kedb-backup-XXXXXX");
+    int placed = 0;
+    int fd = mkstemp(tmp.data);
+    if (fd < 0) {
+        rc = kb_err_set(err, KB_EIO, "cannot create a file in backup directory '%s': %s", dir,
+                        strerror(errno));
+        kb_buf_free(&tmp);
+        kb_buf_free(&path);
+        return rc;
+    }
+    close(fd); /* before SQLite opens it: closing any descriptor drops its POSIX locks */
+    rc = copy_db(s, tmp.data, &e.docs, err);
+    if (rc == KB_OK)
+        rc = hash_file(tmp.data, tmp.data, 1, &e.size, e.sha256, err);
+    if (rc == KB_OK)
+        rc = place(s, dir, tmp.data, at, e.file, &path, err);
+    if (rc == KB_OK) {
+        placed = 1;
+        rc = sync_dir(dir, err);
+    }
+    long long id = 0;
+    if (rc == KB_OK)
+        rc = log_insert(s, &e, &id, err);
+    if (rc == KB_OK && out)
+        rc = kb_backup_get(s, id, out, err);
+    if (rc != KB_OK) {
+        if (placed && id == 0)
+            unlink(path.data);
+        remove_tmp(tmp.data);
+        if (out && id == 0)
+            memset(out, 0, sizeof *out);
+    }
+    kb_buf_free(&tmp);
+    kb_buf_free(&path);
+    return rc;
+}
+
+/* --- restore check --- */
+
+/* A read-only, immutable URI for path: SQLite then creates no -wal, -shm or journal file
+ * next to it and never writes it. */
+static void ro_uri(kb_buf *b, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    kb_buf_reset(b);
+    kb_buf_adds(b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p)) {
+            kb_buf_addc(b, (char)*p);
+        } else {
+            kb_buf_addc(b, '%');
+            kb_buf_addc(b, hex[*p >> 4]);
+            kb_buf_addc(b, hex[*p & 15]);
+        }
+    }
+    kb_buf_adds(b, "?mode=ro&immutable=1");
+}
+
+/* Fills c->result with the first problem only. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void problem(kb_backup_check *c, const char *fmt, ...)
+{
+    if (c->result[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->result, sizeof c->result, fmt, ap);
+    va_end(ap);
+}
+
+/* PRAGMA integrity_check on db: sets c->integrity_ok or notes the first message. */
+static void integrity(sqlite3 *db, kb_backup_check *c)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+        problem(c, "integrity check failed: %s", sqlite3_errmsg(db));
+        return;
+    }
+    int ok = 0;
+    int bad = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v && strcmp(v, "ok") == 0) {
+            ok = 1;
+        } else {
+            bad = 1;
+            problem(c, "integrity check failed: %s", v ? v : "(no message)");
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        bad = 1;
+        problem(c, "integrity check failed: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    c->integrity_ok = ok && !bad;
+}
+
+/* Schema version and items of the copy. */
+static void kedb_content(sqlite3 *db, long long max_version, long long expect_docs,
+                         kb_backup_check *c)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, sql_version, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    c->schema_version = v;
+    if (v < 2 || v > max_version) {
+        problem(c, "not a kedb database: schema version %lld, expected 2 to %lld", v,
+                max_version);
+        return;
+    }
+    if (sqlite3_prepare_v2(db, sql_digest, -1, &st, NULL) != SQLITE_OK) {
+        problem(c, "not a kedb database: %s", sqlite3_errmsg(db));
+        return;
+    }
+    long long n = 0;
+    int rc = digest_rows(st, &n, c->doc_digest);
+    if (rc != SQLITE_DONE) {
+        c->doc_digest[0] = '\0';
+        problem(c, "items unreadable: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return;
+    c->docs = n;
+    if (expect_docs >= 0 && n != expect_docs) {
+        problem(c, "the copy holds %lld items, the log says %lld", n, expect_docs);
+        return;
+    }
+    c->kedb_ok = 1;
+}
+
+/* The checks behind kb_backup_verify and kb_backup_check_file; expect_size < 0 and
+ * expect_docs < 0 skip those comparisons. */
+static kb_status check_path(kb_store *s, const char *path, const char *expect_sha256,
+                            long long expect_size, long long expect_docs, kb_backup_check *c,
+                            kb_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->docs = -1;
+    c->schema_version = -1;
+    long long max_version = 0;
+    kb_status rc = sodium_ready(err);
+    if (rc == KB_OK)
+        rc = live_version(s, &max_version, err);
+    if (rc != KB_OK)
+        return rc;
+    /* Results name the file, not where the backups are kept. */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    kb_err why;
+    kb_err_clear(&why);
+    if (hash_file(path, base, 0, &c->size, c->sha256, &why) != KB_OK) {
+        c->size = 0;
+        c->sha256[0] = '\0';
+        problem(c, "%s", why.msg);
+        return KB_OK;
+    }
+    c->readable = 1;
+    c->checksum_ok = (!expect_sha256 || strcmp(expect_sha256, c->sha256) == 0) &&
+                     (expect_size < 0 || expect_size == c->size);
+    if (!c->checksum_ok) {
+        if (expect_size >= 0 && expect_size != c->size)
+            problem(c, "checksum mismatch: the file has %lld bytes, the log says %lld",
+                    c->size, expect_size);
+        else
+            problem(c, "checksum mismatch: the file's sha256 is %s, the log says %s",
+                    c->sha256, expect_sha256);
+    }
+    kb_buf uri;
+    kb_buf_init(&uri, 0);
+    ro_uri(&uri, path);
+    sqlite3 *db = NULL;
+    int r = sqlite3_open_v2(uri.data, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                                               SQLITE_OPEN_NOMUTEX, NULL);
+    kb_buf_free(&uri);
+    if (r != SQLITE_OK) {
+        problem(c, "cannot open the copy: %s", db ? sqlite3_errmsg(db) : "out of memory");
+    } else {
+        /* Newer SQLite also checks FTS5 tables in integrity_check: they need the
+         * tokenizer. */
+        if (kb_tokenize_register(db, NULL, &why) != KB_OK)
+            problem(c, "cannot check the copy: %s", why.msg);
+        else
+            integrity(db, c);
+        kedb_content(db, max_version, expect_docs, c);
+    }
+    sqlite3_close(db);
+    c->ok = c->readable && c->checksum_ok && c->integrity_ok && c->kedb_ok;
+    if (c->ok)
+        snprintf(c->result, sizeof c->result, "ok");
+    else if (!c->result[0])
+        problem(c, "check failed");
+    return KB_OK;
+}
+
+kb_status kb_backup_check_file(kb_store *s, const char *path, const char *expect_sha256,
+                               long long expect_docs, kb_backup_check *out, kb_err *err)
+{
+    return check_path(s, path, expect_sha256, -1, expect_docs, out, err);
+}
+
+static kb_status log_verified(kb_store *s, long long id, long long at, const char *result,
+                              kb_err *err)
+{
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_verified, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, at);
+        sqlite3_bind_text(st, 3, result, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = kb_store_db_err(s, err, "backup log");
+        kb_store_done(st);
+    }
+    return kb_store_write_end(s, own, rc, err);
+}
+
+kb_status kb_backup_verify(kb_store *s, const char *dir, long long id, long long at,
+                           kb_backup_check *check, kb_backup *out, kb_err *err)
+{
+    memset(check, 0, sizeof *check);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!dir || !*dir)
+        return kb_err_set(err, KB_EINVAL, "no backup directory given");
+    kb_backup e;
+    kb_status rc = kb_backup_get(s, id, &e, err);
+    if (rc != KB_OK)
+        return rc;
+    if (strcmp(e.status, "ok") != 0)
+        return kb_err_set(err, KB_ENOTFOUND, "backup %lld was pruned: its file is deleted", id);
+    if (!name_ok(e.file)) {
+        check->docs = -1;
+        check->schema_version = -1;
+        problem(check, "the log names '%s', which is not a backup file name", e.file);
+    } else {
+        kb_buf path;
+        kb_buf_init(&path, 0);
+        join(&path, dir, e.file);
+        rc = check_path(s, path.data, e.sha256, e.size, e.docs, check, err);
+        kb_buf_free(&path);
+        if (rc != KB_OK)
+            return rc;
+    }
+    rc = log_verified(s, id, at, check->result, err);
+    if (rc == KB_OK && out)
+        rc = kb_backup_get(s, id, out, err);
+    return rc;
+}
+
+/* --- retention --- */
+
+static kb_status mark_pruned(kb_store *s, long long id, long long at, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_pruned, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    kb_status rc = sqlite3_step(st) == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, "prune");
+    kb_store_done(st);
+    return rc;
+}
+
+kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, long long keep_days,
+                          long long at, kb_backup **out, size_t *n, kb_err *err)
+{
+    if (out)
+        *out = NULL;
+    *n = 0;
+    if (keep_last < 1)
+        return kb_err_set(err, KB_EINVAL, "keep_last must be at least 1");
+    if (keep_days < 0 || keep_days > KB_BACKUP_MAX_DAYS)
+        return kb_err_set(err, KB_EINVAL, "keep_days must be from 0 to %d", KB_BACKUP_MAX_DAYS);
+    if (!dir || !*dir)
+        return kb_err_set(err, KB_EINVAL, "no backup directory given");
+    /* One write transaction: a backup finishing meanwhile is logged before or after the
+     * whole prune, never in the middle of the choice. */
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_backup *v = NULL;
+    size_t nv = 0;
+    rc = list(s, 0, "ok", &v, &nv, err);
+    long long cutoff = at - keep_days * 86400;
+    size_t k = 0; /* pruned entries move to the front of v */
+    kb_err fail;
+    kb_err_clear(&fail);
+    kb_buf path;
+    kb_buf_init(&path, 0);
+    for (size_t i = 0; rc == KB_OK && i < nv; i++) {
+        if (i < (size_t)keep_last || (keep_days > 0 && v[i].at >= cutoff))
+            continue;
+        if (!name_ok(v[i].file)) {
+            kb_err_set(&fail, KB_EIO, "refusing to delete '%s': not a backup file name",
+                       v[i].file);
+            continue;
+        }
+        join(&path, dir, v[i].file);
+        if (unlink(path.data) != 0 && errno != ENOENT) {
+            if (fail.code == KB_OK)
+                kb_err_set(&fail, KB_EIO, "cannot delete '%s': %s", path.data, strerror(errno));
+            continue;
+        }
+        rc = mark_pruned(s, v[i].id, at, err);
+        if (rc == KB_OK) {
+            kb_backup e = v[i];
+            snprintf(e.status, sizeof e.status, "pruned");
+            e.pruned_at = at;
+            v[k++] = e;
+        }
+    }
+    kb_buf_free(&path);
+    rc = kb_store_write_end(s, own, rc, err);
+    if (rc == KB_OK && k)
+        rc = sync_dir(dir, err);
+    if (rc != KB_OK) {
+        free(v);
+        return rc;
+    }
+    *n = k;
+    if (out && k)
+        *out = v;
+    else
+        free(v);
+    if (fail.code != KB_OK)
+        return kb_err_set(err, fail.code, "%s", fail.msg);
+    return KB_OK;
+}

@@ -1,0 +1,516 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the backup API (python3 standard library only).
+
+Indexes tests/data into a temporary database, starts $KEDB_BIN/kedb-server on a free port
+with --backup-dir and a fake clock (KEDB_FAKE_NOW_FILE), then: makes backups over HTTP and
+checks each file (size, SHA-256, mode, one self-contained SQLite file that Python's sqlite3
+opens and finds intact), lists and verifies them, catches a changed byte, makes backups
+while threads create incidents through the API (every create succeeds, every backup is
+intact and holds only whole incidents), prunes by count and age, answers bad input with
+400/404/405 and an unwritable backup directory with a 500 io_error that leaves no file.
+Stops the server with SIGTERM and fails on sanitizer reports. Ends with
+"test_backup: N passed, N failed".
+"""
+import calendar
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
+
+from test_api import Fail, need, check_error  # noqa: E402
+
+case = api.case
+BIN = api.BIN
+ROOT = api.ROOT
+DAY = 86400
+NOW = calendar.timegm((2026, 3, 10, 8, 15, 0))
+NOW_FILE = None
+BACKUP_DIR = None
+ENTRY_KEYS = {"id", "at", "file", "size", "sha256", "docs", "actor", "status", "verified_at",
+              "verify_result", "pruned_at"}
+NAME_RE = re.compile(r"^kedb-\d{8}-\d{6}-\d{3}\.db$")
+
+
+def set_now(t):
+    tmp = NOW_FILE + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % t)
+    os.replace(tmp, NOW_FILE)
+
+
+def call(method, path, body=None, raw=None):
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    headers = {"Content-Type": "application/json"} if data is not None else None
+    return api.request(method, path, body=data, headers=headers)
+
+
+def ok(r, status=200):
+    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
+    return r.json
+
+
+def file_of(entry):
+    return os.path.join(BACKUP_DIR, entry["file"])
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_backup(path):
+    """Opens a backup read-only with Python's sqlite3 (never changing it)."""
+    return sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+
+
+def check_copy(path):
+    """integrity_check of a backup file; returns the open connection."""
+    con = open_backup(path)
+    rows = con.execute("PRAGMA integrity_check").fetchall()
+    need(rows == [("ok",)], "integrity_check of %s: %r" % (path, rows[:5]))
+    return con
+
+
+def documents():
+    return ok(api.get("/healthz"))["documents"]
+
+
+def make(actor=None, status=201):
+    body = None if actor is None else {"actor": actor}
+    j = ok(call("POST", "/api/v1/backups", body), status)
+    need(set(j) == ENTRY_KEYS, "entry keys %r" % sorted(j))
+    return j
+
+
+def listing(limit=None):
+    path = "/api/v1/backups" + ("?limit=%d" % limit if limit else "")
+    j = ok(api.get(path))
+    need(set(j) == {"backups"}, "list keys %r" % sorted(j))
+    return j["backups"]
+
+
+def verify(bid, status=200):
+    return ok(call("POST", "/api/v1/backups/%s/verify" % bid), status)
+
+
+def create_cases():
+    state = {}
+
+    def first():
+        set_now(NOW)
+        j = make()
+        need(j["id"] == 1 and j["status"] == "ok", "entry %r" % j)
+        need(j["file"] == "kedb-20260310-081500-000.db", "file %r" % j["file"])
+        need(j["at"] == "2026-03-10T08:15:00Z", "at %r" % j["at"])
+        need(j["actor"] is None and j["verified_at"] is None and j["pruned_at"] is None,
+             "entry %r" % j)
+        need(j["docs"] == documents(), "docs %r" % j["docs"])
+        path = file_of(j)
+        need(os.path.isfile(path), "no file %s" % path)
+        need(os.path.getsize(path) == j["size"], "size %d != %d" %
+             (os.path.getsize(path), j["size"]))
+        need(sha256_of(path) == j["sha256"], "sha256 differs from the file's")
+        need(stat.S_IMODE(os.stat(BACKUP_DIR).st_mode) == 0o700, "backup dir not 0700")
+        need(stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0, "backup readable by others")
+        need(sorted(os.listdir(BACKUP_DIR)) == [j["file"]], "dir %r" % os.listdir(BACKUP_DIR))
+        state["first"] = j
+    case("POST /api/v1/backups makes a backup file with its checksum", first)
+
+    def actor():
+        j = make("运维 ops")
+        need(j["id"] == 2 and j["actor"] == "运维 ops", "entry %r" % j)
+        need(j["file"] == "kedb-20260310-081500-001.db", "same second: file %r" % j["file"])
+        state["second"] = j
+    case("a second backup in the same second gets the next name, with its actor", actor)
+
+    def opens():
+        j = state["first"]
+        path = file_of(j)
+        with open(path, "rb") as f:
+            head = f.read(100)
+        need(head[:16] == b"SQLite format 3\x00", "not a SQLite file")
+        need(head[18] == 1 and head[19] == 1, "the copy is in WAL mode (%r)" % head[18:20])
+        con = check_copy(path)
+        try:
+            n = con.execute("SELECT count(*) FROM doc").fetchone()[0]
+            v = con.execute("PRAGMA user_version").fetchone()[0]
+            fts = con.execute("SELECT count(*) FROM kb_fts_docsize").fetchone()[0]
+            ids = [r[0] for r in con.execute("SELECT id FROM doc ORDER BY id")]
+        finally:
+            con.close()
+        need(n == j["docs"], "backup holds %d items, the log says %d" % (n, j["docs"]))
+        need(fts == n, "%d index rows for %d items" % (fts, n))
+        need(v >= 6, "user_version %d" % v)
+        need("KE-1001" in ids, "KE-1001 missing: %r" % ids[:5])
+        need(sha256_of(path) == j["sha256"], "opening the copy changed it")
+        need(not [f for f in os.listdir(BACKUP_DIR) if not NAME_RE.match(f)],
+             "extra files: %r" % os.listdir(BACKUP_DIR))
+    case("the backup opens in Python's sqlite3: intact, same items", opens)
+
+    def listed():
+        b = listing()
+        need([e["id"] for e in b] == [2, 1], "ids %r" % [e["id"] for e in b])
+        need(all(set(e) == ENTRY_KEYS for e in b), "entry keys")
+        need(b[1]["sha256"] == state["first"]["sha256"], "list and create differ")
+        need([e["id"] for e in listing(1)] == [2], "limit=1")
+    case("GET /api/v1/backups lists the log newest first", listed)
+
+    def verified():
+        set_now(NOW + 60)
+        j = verify(1)
+        need(set(j) == {"ok", "result", "checks", "size", "sha256", "schema_version", "docs",
+                        "doc_digest", "backup"}, "keys %r" % sorted(j))
+        need(j["ok"] is True and j["result"] == "ok", "result %r" % j["result"])
+        need(j["checks"] == {"readable": True, "checksum": True, "integrity": True,
+                             "kedb": True}, "checks %r" % j["checks"])
+        need(j["sha256"] == state["first"]["sha256"], "sha256")
+        need(j["docs"] == state["first"]["docs"], "docs")
+        need(re.match(r"^[0-9a-f]{64}$", j["doc_digest"] or ""), "doc_digest %r" % j)
+        need(j["backup"]["verified_at"] == "2026-03-10T08:16:00Z", "verified_at %r" % j)
+        need(j["backup"]["verify_result"] == "ok", "verify_result %r" % j)
+        e = [x for x in listing() if x["id"] == 1][0]
+        need(e["verify_result"] == "ok" and e["verified_at"], "log not updated: %r" % e)
+        # the two backups of the same unchanged items have the same content digest
+        need(verify(2)["doc_digest"] == j["doc_digest"], "digests differ")
+    case("POST /api/v1/backups/1/verify: the restore check passes and is logged", verified)
+
+    def corrupted():
+        path = file_of(state["second"])
+        size = os.path.getsize(path)
+        with open(path, "r+b") as f:
+            f.seek(size // 2)
+            old = f.read(1)
+            f.seek(size // 2)
+            f.write(bytes([old[0] ^ 0x40]))
+        try:
+            j = verify(2)
+            need(j["ok"] is False and j["checks"]["checksum"] is False, "verify %r" % j)
+            need("checksum mismatch" in j["result"], "result %r" % j["result"])
+            need(j["backup"]["verify_result"] == j["result"], "not logged: %r" % j["backup"])
+        finally:
+            with open(path, "r+b") as f:
+                f.seek(size // 2)
+                f.write(old)
+        need(verify(2)["ok"] is True, "restored file does not verify")
+    case("verify catches one changed byte in the file", corrupted)
+
+
+# --- backups while incidents are created -------------------------------------------------
+
+
+def incident_body(worker, i):
+    # a long description makes the database grow by megabytes, so that a backup takes
+    # several steps of the online backup while incidents keep coming in
+    return {"caller_name": "王芳", "channel": "phone", "category": "printer",
+            "priority": "P3", "summary": "打印机脱机 w%d-%d" % (worker, i), "actor": "desk",
+            "description": ("第%d号工位的打印机显示脱机，重启后仍然无法打印。\n" % i) * 250}
+
+
+def concurrent_cases():
+    def run():
+        set_now(NOW + 120)
+        stop = threading.Event()
+        created = [[] for _ in range(4)]
+        errors = []
+
+        def worker(n):
+            i = 0
+            while not stop.is_set() and i < 400:
+                r = call("POST", "/api/v1/incidents", incident_body(n, i))
+                if r.status != 201:
+                    errors.append((r.status, r.body[:200]))
+                    return
+                created[n].append(r.json["number"])
+                i += 1
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        backups = []
+        try:
+            deadline = time.time() + 10
+            while sum(len(c) for c in created) < 80 and time.time() < deadline and not errors:
+                time.sleep(0.01)
+            for _ in range(3):
+                before = sum(len(c) for c in created)
+                backups.append((before, make("while-writing")))
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=60)
+        need(not errors, "incident creates failed during backups: %r" % errors[:3])
+        numbers = set(n for c in created for n in c)
+        total = sum(len(c) for c in created)
+        need(len(numbers) == total, "duplicate incident numbers")
+        live = ok(api.get("/api/v1/incidents?limit=1"))["total"]
+        need(live == total, "the desk has %d incidents, %d were created" % (live, total))
+        need(total > backups[0][0], "no incident was created while backing up")
+        seen = []
+        for before, b in backups:
+            need(verify(b["id"])["ok"] is True, "backup %d does not verify" % b["id"])
+            con = check_copy(file_of(b))
+            try:
+                got = [r[0] for r in con.execute("SELECT number FROM incident")]
+                orphans = con.execute(
+                    "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM "
+                    "incident_event e WHERE e.incident = i.id)").fetchone()[0]
+                docs = con.execute("SELECT count(*) FROM doc").fetchone()[0]
+            finally:
+                con.close()
+            need(set(got) <= numbers, "backup holds incidents nobody created")
+            need(len(got) >= before, "backup %d holds %d incidents, %d existed before it" %
+                 (b["id"], len(got), before))
+            need(orphans == 0, "%d incidents without their timeline in the backup" % orphans)
+            need(docs == b["docs"], "items %d != logged %d" % (docs, b["docs"]))
+            seen.append(len(got))
+        need(seen == sorted(seen), "later backups hold fewer incidents: %r" % seen)
+    case("backups while 4 threads create incidents: all intact, nothing lost", run)
+
+
+# --- retention -----------------------------------------------------------------------------
+
+
+def prune_cases():
+    def prune():
+        # ids 1, 2 (at NOW) and 3..5 (NOW + 2 min) exist; add 6..8, 10, 20 and 30 days back
+        for d in (10, 20, 30):
+            set_now(NOW - d * DAY)
+            make("cron")
+        set_now(NOW + 300)
+        before = {e["id"]: e for e in listing()}
+        need(len(before) == 8, "%d backups" % len(before))
+        j = ok(call("POST", "/api/v1/backups/prune", {"keep_last": 2, "keep_days": 25}))
+        need(set(j) == {"pruned", "kept", "keep_last", "keep_days"}, "keys %r" % sorted(j))
+        pruned = [e["id"] for e in j["pruned"]]
+        need(pruned == [8], "pruned %r (want only the 30-day-old one)" % pruned)
+        need(j["kept"] == 7, "kept %r" % j["kept"])
+        need(j["pruned"][0]["status"] == "pruned" and
+             j["pruned"][0]["pruned_at"] == "2026-03-10T08:20:00Z", "entry %r" % j["pruned"])
+        need(not os.path.exists(file_of(before[8])), "pruned file still there")
+        j = ok(call("POST", "/api/v1/backups/prune", {"keep_last": 2}))
+        need(sorted(e["id"] for e in j["pruned"]) == [1, 2, 3, 6, 7],
+             "pruned %r" % [e["id"] for e in j["pruned"]])
+        need(j["kept"] == 2 and j["keep_days"] == 0, "result %r" % j)
+        files = sorted(os.listdir(BACKUP_DIR))
+        want = sorted(before[i]["file"] for i in (4, 5))
+        need(files == want, "files %r, want %r" % (files, want))
+        statuses = {e["id"]: e["status"] for e in listing()}
+        need(statuses == {1: "pruned", 2: "pruned", 3: "pruned", 4: "ok", 5: "ok",
+                          6: "pruned", 7: "pruned", 8: "pruned"}, "statuses %r" % statuses)
+        e = check_error(call("POST", "/api/v1/backups/1/verify"), 404, "not_found")
+        need("pruned" in e["message"], "message %r" % e["message"])
+        j = ok(call("POST", "/api/v1/backups/prune", {"keep_last": 1, "keep_days": 0}))
+        need([e["id"] for e in j["pruned"]] == [4], "never the newest: %r" % j["pruned"])
+        need(os.listdir(BACKUP_DIR) == [before[5]["file"]], "files %r" %
+             os.listdir(BACKUP_DIR))
+    case("POST /api/v1/backups/prune keeps the newest N and the last D days", prune)
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+def bad_input_cases():
+    def bad_create():
+        check_error(call("POST", "/api/v1/backups", {"actor": 5}), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups", {"actor": ""}), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups", {"actor": "x" * 65}), 400, "invalid")
+        e = check_error(call("POST", "/api/v1/backups", {"who": "me"}), 400, "invalid")
+        need("unknown field" in e["message"], "message %r" % e["message"])
+        check_error(call("POST", "/api/v1/backups", raw=b"{not json"), 400, "parse_error")
+        check_error(call("POST", "/api/v1/backups", raw=b"[1]"), 400, "invalid")
+        check_error(api.get("/api/v1/backups?limit=0"), 400, "invalid")
+        check_error(api.get("/api/v1/backups?limit=abc"), 400, "invalid")
+        check_error(call("DELETE", "/api/v1/backups"), 405, "invalid")
+    case("bad backup requests answer 400/405", bad_create)
+
+    def bad_verify():
+        e = check_error(call("POST", "/api/v1/backups/abc/verify"), 400, "invalid")
+        need("backup id" in e["message"], "message %r" % e["message"])
+        check_error(call("POST", "/api/v1/backups/0/verify"), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups/-1/verify"), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups/99999999999999999999/verify"), 400,
+                    "invalid")
+        e = check_error(call("POST", "/api/v1/backups/999/verify"), 404, "not_found")
+        need("999" in e["message"], "message %r" % e["message"])
+        check_error(api.get("/api/v1/backups/1/verify"), 405, "invalid")
+        check_error(call("POST", "/api/v1/backups/1/restore"), 404, "not_found")
+    case("bad verify requests answer 400/404/405", bad_verify)
+
+    def bad_prune():
+        before = listing()
+        for body in ({}, {"keep_last": 0}, {"keep_last": -2}, {"keep_last": "3"},
+                     {"keep_last": 1.5}, {"keep_last": True}, {"keep_last": 1, "keep_days": -1},
+                     {"keep_last": 1, "keep_days": 36501}, {"keep_last": 1, "keep": 3}):
+            check_error(call("POST", "/api/v1/backups/prune", body), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups/prune"), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups/prune", raw=b"keep_last=1"), 400,
+                    "parse_error")
+        check_error(api.get("/api/v1/backups/prune"), 405, "invalid")
+        need(listing() == before, "a bad prune changed the log")
+    case("bad prune requests answer 400 and change nothing", bad_prune)
+
+    def unwritable():
+        before = listing()
+        parent = os.path.dirname(BACKUP_DIR)
+        saved = BACKUP_DIR + ".saved"
+        os.rename(BACKUP_DIR, saved)
+        try:
+            with open(BACKUP_DIR, "w") as f:
+                f.write("a file where the directory should be\n")
+            around = sorted(os.listdir(parent))
+            e = check_error(call("POST", "/api/v1/backups", {"actor": "ops"}), 500, "io_error")
+            need(e["message"] == "i/o error", "message %r" % e["message"])
+            with open(BACKUP_DIR) as f:
+                need(f.read().startswith("a file where"), "the file was changed")
+            need(sorted(os.listdir(parent)) == around, "files appeared next to it")
+            need(listing() == before, "a failed backup was logged")
+        finally:
+            if os.path.isfile(BACKUP_DIR):
+                os.unlink(BACKUP_DIR)
+            os.rename(saved, BACKUP_DIR)
+        need(sorted(os.listdir(BACKUP_DIR)) ==
+             sorted(x["file"] for x in before if x["status"] == "ok"),
+             "files %r" % os.listdir(BACKUP_DIR))
+    case("a backup directory that cannot be written: 500 io_error, nothing left", unwritable)
+
+
+def default_dir_cases(db, env, err_path):
+    server = os.path.join(BIN, "kedb-server")
+
+    def usage():
+        r = subprocess.run([server, "--db", db, "--backup-dir", ""], capture_output=True,
+                           timeout=api.STOP_TIMEOUT)
+        need(r.returncode == 2 and b"--backup-dir" in r.stderr, "exit %d: %r" %
+             (r.returncode, r.stderr[-200:]))
+        r = subprocess.run([server, "--help"], capture_output=True, timeout=api.STOP_TIMEOUT)
+        need(r.returncode == 0 and b"--backup-dir DIR" in r.stdout, "no --backup-dir in usage")
+    case("--backup-dir in the usage; an empty one exits 2", usage, needs_server=False)
+
+    def default_dir():
+        cmd = [server, "--db", db, "--host", api.HOST, "--port", "0", "--threads", "2"]
+        with open(err_path, "ab") as err_file:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
+                                    env=env)
+        try:
+            port = api.read_port(proc, time.time() + 30 * api.SLOW)
+            need(port, "second server did not start")
+            api.PORT = port
+            j = make("default")
+            path = os.path.join(db + ".backups", j["file"])
+            need(os.path.isfile(path), "no %s" % path)
+            need(sha256_of(path) == j["sha256"], "sha256 differs")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=api.STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                rc = -1
+            proc.stdout.close()
+        need(rc == 0, "second server exit status %d" % rc)
+    case("without --backup-dir backups go to '<db path>.backups'", default_dir,
+         needs_server=False)
+
+
+def main():
+    global NOW_FILE, BACKUP_DIR
+    tmp = tempfile.mkdtemp(prefix="kedb-bak-")
+    proc = None
+    err_path = os.path.join(tmp, "server.stderr")
+    NOW_FILE = os.path.join(tmp, "now")
+    BACKUP_DIR = os.path.join(tmp, "backups")
+    try:
+        db = os.path.join(tmp, "kedb.db")
+        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, api.DATA],
+                               capture_output=True, timeout=300)
+
+        def indexed():
+            need(index.returncode == 0, "kedb-index exit %d: %s" %
+                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
+        case("kedb-index indexes tests/data", indexed, needs_server=False)
+        if index.returncode != 0:
+            return
+
+        set_now(NOW)
+        cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
+               "--threads", "8", "--backup-dir", BACKUP_DIR]
+        if api.VALGRIND:
+            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                   "--error-exitcode=97"] + cmd
+        env = dict(os.environ, KEDB_FAKE_NOW_FILE=NOW_FILE)
+        err_file = open(err_path, "wb")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
+        err_file.close()
+        api.SERVER = proc
+        api.PORT = api.read_port(proc, time.time() + 30 * api.SLOW) or 0
+
+        def started():
+            need(api.PORT > 0, "no 'listening on' line; stderr: %s" %
+                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
+        case("server starts", started)
+        if not api.PORT:
+            return
+
+        create_cases()
+        concurrent_cases()
+        prune_cases()
+        bad_input_cases()
+
+        def stop():
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=api.STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise Fail("server did not exit within %d s of SIGTERM" % api.STOP_TIMEOUT)
+            need(rc == 0, "server exit status %d after SIGTERM" % rc)
+        case("server exits 0 on SIGTERM", stop, needs_server=False)
+
+        def clean_stderr():
+            log = open(err_path, "rb").read().decode("utf-8", "replace")
+            for mark in api.SANITIZER_MARKS:
+                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+            need(re.search(r"ERROR .*backups: io_error: backup directory '.*' is not a "
+                           r"directory", log), "no log line for the failed backup")
+            need(re.search(r"INFO backup made id=1 file=kedb-20260310-081500-000\.db", log),
+                 "no log line for the first backup")
+        case("server stderr has no sanitizer report and logs backups", clean_stderr,
+             needs_server=False)
+        default_dir_cases(db, env, err_path)
+
+        def clean_again():
+            log = open(err_path, "rb").read().decode("utf-8", "replace")
+            for mark in api.SANITIZER_MARKS:
+                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+        case("second server stderr has no sanitizer report", clean_again, needs_server=False)
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc and proc.stdout:
+            proc.stdout.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        print("test_backup: %d passed, %d failed" % (api.PASSED, api.FAILED))
+    return 1 if api.FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
