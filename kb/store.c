@@ -316,7 +316,7 @@ struct kb_store {
     struct {
         const char *sql;
         sqlite3_stmt *st;
-    } extra[64];
+    } extra[160];
     size_t nextra;
 };
 
