@@ -42,7 +42,7 @@ REL := build/rel
 TST := build/test
 VG := build/vg
 
-.PHONY: all deps deps-test deps-bench run test unit api valgrind bench clean index
+.PHONY: all deps deps-test deps-bench run test unit api valgrind bench clean index demo-users
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -107,8 +107,23 @@ index: all
 run: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory index
+	@$(MAKE) --no-print-directory demo-users
 	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web \
 		$(if $(wildcard $(SLA)),--sla $(SLA))
+
+# Demo users for the samples (only those that do not exist yet): NAME1 with the role NAME
+# and the documented demo password NAME1-demo. Never use them outside a demo.
+DEMO_ROLES := agent engineer approver auditor admin
+demo-users: all
+	@for r in $(DEMO_ROLES); do \
+		u=$${r}1; \
+		if bin/kedb-admin --db $(DB) list | cut -f1 | grep -qx "$$u"; then \
+			echo "demo user $$u exists (password unchanged)"; \
+		else \
+			echo "$$u-demo" | bin/kedb-admin --db $(DB) useradd "$$u" "$$r" >/dev/null && \
+			echo "demo user $$u (role $$r), password $$u-demo"; \
+		fi; \
+	done
 
 test: deps-test
 	$(MAKE) --no-print-directory test-build

@@ -1,20 +1,35 @@
-/* kedb-admin: administration commands on a kedb database. For now one: audit-verify,
- * which checks the audit trail's hash chain. New command = one row in `commands` + one
- * function. */
+/* kedb-admin: administration commands on a kedb database: audit-verify, which checks the
+ * audit trail's hash chain, and user management (useradd, passwd, disable, enable, list).
+ * New command = one row in `commands` + one function. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include "kb_audit.h"
+#include "kb_buf.h"
 #include "kb_err.h"
 #include "kb_log.h"
 #include "kb_store.h"
+#include "kb_user.h"
 
 static const char usage_text[] =
-    "usage: kedb-admin --db PATH COMMAND\n"
+    "usage: kedb-admin --db PATH COMMAND [ARG...]\n"
     "\n"
     "Administration commands on a kedb database.\n"
     "\n"
     "Commands:\n"
+    "  useradd NAME ROLE[,ROLE...]  create a user; the password is the first line of\n"
+    "                standard input (8 to 256 bytes). Roles: agent, engineer, approver,\n"
+    "                auditor, admin\n"
+    "  passwd NAME   set a user's password (first line of standard input); ends the\n"
+    "                user's sessions\n"
+    "  disable NAME  disable a user (no logins; sessions end)\n"
+    "  enable NAME   enable a disabled user\n"
+    "  list          list users: name, roles, enabled or disabled\n"
     "  audit-verify  walk the audit trail from the first entry to the latest and check\n"
     "                every entry's sequence number, link to the entry before and hash;\n"
     "                prints the latest entry's number and hash (keep them elsewhere to\n"
@@ -23,8 +38,10 @@ static const char usage_text[] =
     "  --db PATH     database file (required; never created)\n"
     "  -h, --help    show this help\n"
     "\n"
-    "Exit status: 0 the audit trail is intact, 1 it is broken (the first bad entry is\n"
-    "named), 2 usage error or the database cannot be read.\n";
+    "Exit status of audit-verify: 0 the audit trail is intact, 1 it is broken (the first\n"
+    "bad entry is named), 2 usage error or the database cannot be read. Of the user\n"
+    "commands: 0 done, 1 failed (the reason is printed), 2 usage error.\n"
+    "User changes are recorded in the audit trail with the actor 'kedb-admin'.\n";
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -32,14 +49,15 @@ static int usage_error(const char *msg, const char *arg)
         fprintf(stderr, "kedb-admin: %s '%s'\n", msg, arg);
     else
         fprintf(stderr, "kedb-admin: %s\n", msg);
-    fputs("usage: kedb-admin --db PATH COMMAND\n"
+    fputs("usage: kedb-admin --db PATH COMMAND [ARG...]\n"
           "try 'kedb-admin --help' for more information\n",
           stderr);
     return 2;
 }
 
-static int audit_verify(kb_store *s)
+static int audit_verify(kb_store *s, char **args)
 {
+    (void)args;
     kb_audit_check c;
     kb_err err;
     if (kb_audit_verify(s, &c, &err) != KB_OK) {
@@ -58,17 +76,149 @@ static int audit_verify(kb_store *s)
     return 0;
 }
 
+#define ACTOR "kedb-admin"
+
+static int fail(const kb_err *err)
+{
+    fprintf(stderr, "kedb-admin: %s\n", err->msg);
+    return 1;
+}
+
+/* The first line of standard input without its line end into a new string (free with
+ * free() after wiping), or NULL with a message printed. */
+static char *read_password(void)
+{
+    size_t cap = KB_USER_PASSWORD_MAX + 3;
+    char *line = calloc(1, cap);
+    if (!line || !fgets(line, (int)cap, stdin)) {
+        fputs("kedb-admin: no password on standard input (give it as the first line)\n",
+              stderr);
+        free(line);
+        return NULL;
+    }
+    size_t len = strlen(line);
+    int whole = len > 0 && line[len - 1] == '\n';
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    kb_err err;
+    if (!whole && !feof(stdin)) {
+        fprintf(stderr, "kedb-admin: a password must be %u to %u bytes\n",
+                KB_USER_PASSWORD_MIN, KB_USER_PASSWORD_MAX);
+    } else if (kb_user_password_check(line, len, &err) != KB_OK) {
+        fail(&err);
+    } else {
+        return line;
+    }
+    sodium_memzero(line, cap);
+    free(line);
+    return NULL;
+}
+
+static void free_password(char *pw)
+{
+    if (pw)
+        sodium_memzero(pw, strlen(pw));
+    free(pw);
+}
+
+static int useradd(kb_store *s, char **args)
+{
+    kb_err err;
+    unsigned roles;
+    if (!kb_user_name_valid(args[0])) {
+        fprintf(stderr, "kedb-admin: invalid username '%.80s' (1 to %u characters of A-Z "
+                "a-z 0-9 . _ -)\n", args[0], KB_USER_NAME_MAX);
+        return 1;
+    }
+    if (kb_user_roles_parse(args[1], &roles, &err) != KB_OK)
+        return fail(&err);
+    char *pw = read_password();
+    if (!pw)
+        return 1;
+    kb_status rc = kb_user_add(s, args[0], pw, roles, ACTOR, (long long)time(NULL), &err);
+    free_password(pw);
+    if (rc != KB_OK)
+        return fail(&err);
+    printf("user '%s' created\n", args[0]);
+    return 0;
+}
+
+static int change(kb_store *s, const char *name, const kb_user_change *ch, const char *done)
+{
+    kb_err err;
+    if (kb_user_update(s, name, ch, ACTOR, (long long)time(NULL), &err) != KB_OK)
+        return fail(&err);
+    printf("user '%s' %s\n", name, done);
+    return 0;
+}
+
+static int passwd(kb_store *s, char **args)
+{
+    kb_user_info u;
+    kb_err err;
+    if (kb_user_get(s, args[0], &u, &err) != KB_OK)
+        return fail(&err);
+    char *pw = read_password();
+    if (!pw)
+        return 1;
+    kb_user_change ch = { pw, -1, -1 };
+    int code = change(s, args[0], &ch, "password changed");
+    free_password(pw);
+    return code;
+}
+
+static int disable(kb_store *s, char **args)
+{
+    kb_user_change ch = { NULL, -1, 1 };
+    return change(s, args[0], &ch, "disabled");
+}
+
+static int enable(kb_store *s, char **args)
+{
+    kb_user_change ch = { NULL, -1, 0 };
+    return change(s, args[0], &ch, "enabled");
+}
+
+static int list(kb_store *s, char **args)
+{
+    (void)args;
+    kb_user_info *v;
+    size_t n;
+    kb_err err;
+    if (kb_user_list(s, &v, &n, &err) != KB_OK)
+        return fail(&err);
+    for (size_t i = 0; i < n; i++) {
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        kb_user_roles_format(v[i].roles, &b);
+        printf("%s\t%s\t%s\n", v[i].name, kb_buf_str(&b), v[i].disabled ? "disabled" : "enabled");
+        kb_buf_free(&b);
+    }
+    free(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
-    int (*run)(kb_store *s);
+    int (*run)(kb_store *s, char **args);
+    int nargs;
+    int writes;   /* opens the database for writing (migrating it), else read-only */
+    const char *synopsis;
 } commands[] = {
-    { "audit-verify", audit_verify },
+    { "audit-verify", audit_verify, 0, 0, "audit-verify" },
+    { "useradd", useradd, 2, 1, "useradd NAME ROLE[,ROLE...]" },
+    { "passwd", passwd, 1, 1, "passwd NAME" },
+    { "disable", disable, 1, 1, "disable NAME" },
+    { "enable", enable, 1, 1, "enable NAME" },
+    { "list", list, 0, 1, "list" },
 };
 
 int main(int argc, char **argv)
 {
     const char *db = NULL;
     const char *cmd = NULL;
+    char *args[4] = { NULL, NULL, NULL, NULL };
+    int nargs = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -83,7 +233,9 @@ int main(int argc, char **argv)
         } else if (a[0] == '-') {
             return usage_error("unknown option", a);
         } else if (cmd) {
-            return usage_error("one command at a time; extra argument", a);
+            if (nargs >= 3)
+                return usage_error("too many arguments; extra argument", a);
+            args[nargs++] = argv[i];
         } else {
             cmd = a;
         }
@@ -92,22 +244,34 @@ int main(int argc, char **argv)
         return usage_error("missing --db PATH", NULL);
     if (!cmd)
         return usage_error("no command given", NULL);
-    int (*run)(kb_store *) = NULL;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            run = commands[i].run;
-    if (!run)
+    size_t k = 0;
+    while (k < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[k].name) != 0)
+        k++;
+    if (k == sizeof commands / sizeof commands[0])
         return usage_error("unknown command", cmd);
+    if (nargs != commands[k].nargs) {
+        fprintf(stderr, "kedb-admin: %s takes %d argument%s: %s\n", cmd, commands[k].nargs,
+                commands[k].nargs == 1 ? "" : "s", commands[k].synopsis);
+        return 2;
+    }
 
     kb_log_set_level(KB_LOG_WARN);
     kb_store *s = NULL;
     kb_err err;
-    /* read-only: never creates the file nor changes its schema */
-    if (kb_store_open(db, KB_STORE_READONLY, &s, &err) != KB_OK) {
-        fprintf(stderr, "kedb-admin: %s\n", err.msg);
-        return 2;
+    struct stat sb;
+    if (stat(db, &sb) != 0) {
+        /* never creates a database */
+        fprintf(stderr, "kedb-admin: cannot open database '%s': no such file (create it "
+                "with kedb-index)\n", db);
+        return commands[k].writes ? 1 : 2;
     }
-    int code = run(s);
+    /* read-only commands never change the schema; the others migrate it (users need
+     * version 7) */
+    if (kb_store_open(db, commands[k].writes ? 0 : KB_STORE_READONLY, &s, &err) != KB_OK) {
+        fprintf(stderr, "kedb-admin: %s\n", err.msg);
+        return commands[k].writes ? 1 : 2;
+    }
+    int code = commands[k].run(s, args);
     kb_store_free(s);
     return code;
 }

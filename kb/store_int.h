@@ -33,5 +33,7 @@ kb_status kb_usage_migrate(kb_store *s, kb_err *err);
  * (kb/store_backup.c). */
 kb_status kb_audit_migrate(kb_store *s, kb_err *err);
 kb_status kb_backup_migrate(kb_store *s, kb_err *err);
+/* Version 7: users, sessions and failed-login counts (kb/store_user.c). */
+kb_status kb_user_migrate(kb_store *s, kb_err *err);
 
 #endif

@@ -46,6 +46,8 @@ typedef struct {
     char method[16];
     unsigned status;       /* status we queued, 0 when none */
     size_t bytes;          /* body bytes of our response */
+    char *set_cookie;      /* Set-Cookie value for the response (owned), NULL when none */
+    int challenge;         /* add WWW-Authenticate: Bearer (a 401) */
 } conn_state;
 
 /* --- status mapping: the one table --- */
@@ -97,6 +99,7 @@ static void state_free(conn_state *st)
     if (!st)
         return;
     free(st->target);
+    free(st->set_cookie);
     kb_buf_free(&st->body);
     free(st);
 }
@@ -122,6 +125,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
     }
     if (allow && *allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (st->set_cookie)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, st->set_cookie);
+    if (st->challenge)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kedb\"");
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     st->status = status;
@@ -139,16 +146,24 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, conn_state *st, unsi
     return reply(c, st, status, s, strlen(s), JSON_TYPE, allow);
 }
 
+/* {"error":{"code":"<code>","message":"..."}} */
+static enum MHD_Result reply_error_code(struct MHD_Connection *c, conn_state *st,
+                                        unsigned status, const char *code, const char *msg,
+                                        const char *allow)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", srv_json_str(msg && *msg ? msg : code));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    return reply_json(c, st, status, o, allow);
+}
+
 /* {"error":{"code":"<kb_status_name>","message":"..."}} */
 static enum MHD_Result reply_error(struct MHD_Connection *c, conn_state *st, unsigned status,
                                    kb_status code, const char *msg, const char *allow)
 {
-    json_t *e = json_object();
-    json_object_set_new(e, "code", json_string(kb_status_name(code)));
-    json_object_set_new(e, "message", srv_json_str(msg && *msg ? msg : kb_status_name(code)));
-    json_t *o = json_object();
-    json_object_set_new(o, "error", e);
-    return reply_json(c, st, status, o, allow);
+    return reply_error_code(c, st, status, kb_status_name(code), msg, allow);
 }
 
 /* --- request target --- */
@@ -252,11 +267,36 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
         goto out;
     }
 
+    if (m.roles) {
+        /* every route that needs a role is checked here, so no handler can forget */
+        const char *code = NULL;
+        char msg[160];
+        unsigned denied = srv_auth(
+            &rq, m.roles, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, msg,
+            sizeof msg);
+        if (denied) {
+            if (rq.store) {
+                srv_pool_put(app->pool, rq.store);
+                rq.store = NULL;
+            }
+            st->challenge = denied == 401;
+            ok = reply_error_code(c, st, denied, code, msg, NULL);
+            goto out;
+        }
+    }
+
     kb_status rc = m.handler(&rq, &rs, &err);
     if (rq.store) {
         srv_pool_put(app->pool, rq.store);
         rq.store = NULL;
     }
+    if (rc == KB_OK && rs.set_cookie) {
+        st->set_cookie = rs.set_cookie;
+        rs.set_cookie = NULL;
+    }
+    free(rs.set_cookie);
     if (rc != KB_OK) {
         json_decref(rs.json);
         free(rs.body);

@@ -6,34 +6,44 @@
 #include "kb_alloc.h"
 #include "srv.h"
 
+/* Who may call what (docs/API.md has the matrix). */
+#define WRITE_INCIDENTS (KB_ROLE_AGENT | KB_ROLE_ADMIN)
+#define AUDIT_READ (KB_ROLE_AUDITOR | KB_ROLE_ADMIN)
+
 static const struct srv_route routes[] = {
-    { "GET", "/healthz", h_healthz },
-    { "GET", "/api/v1/search", h_search },
-    { "GET", "/api/v1/complete", h_complete },
-    { "GET", "/api/v1/kb/:id", h_kb_get },
-    { "POST", "/api/v1/incidents", h_incident_create },
-    { "GET", "/api/v1/incidents", h_incident_list },
-    { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk },
-    { "GET", "/api/v1/incidents/:number", h_incident_get },
-    { "PATCH", "/api/v1/incidents/:number", h_incident_update },
-    { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve },
-    { "POST", "/api/v1/incidents/:number/followup", h_incident_followup },
-    { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen },
-    { "POST", "/api/v1/suggest", h_suggest },
-    { "POST", "/api/v1/suggest/feedback", h_suggest_feedback },
-    { "GET", "/api/v1/reports/gaps", h_report_gaps },
-    { "GET", "/api/v1/reports/summary", h_report_summary },
-    { "GET", "/api/v1/reports/summary.csv", h_report_summary_csv },
-    { "GET", "/api/v1/reports/problems", h_report_problems },
-    { "POST", "/api/v1/backups", h_backup_create },
-    { "GET", "/api/v1/backups", h_backup_list },
-    { "POST", "/api/v1/backups/prune", h_backup_prune },
-    { "POST", "/api/v1/backups/:id/verify", h_backup_verify },
-    { "GET", "/api/v1/audit", h_audit_list },
-    { "GET", "/api/v1/audit.csv", h_audit_csv },
-    { "GET", "/api/v1/audit/verify", h_audit_verify },
-    { NULL, "/api/*rest", NULL }, /* any other /api path is an unknown route, never a file */
-    { "GET", "/*path", h_static },
+    { "GET", "/healthz", h_healthz, 0 },
+    { "POST", "/api/v1/auth/login", h_auth_login, 0 },
+    { "POST", "/api/v1/auth/logout", h_auth_logout, KB_ROLE_ALL },
+    { "GET", "/api/v1/auth/me", h_auth_me, KB_ROLE_ALL },
+    { "GET", "/api/v1/search", h_search, KB_ROLE_ALL },
+    { "GET", "/api/v1/complete", h_complete, KB_ROLE_ALL },
+    { "GET", "/api/v1/kb/:id", h_kb_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/incidents", h_incident_create, WRITE_INCIDENTS },
+    { "GET", "/api/v1/incidents", h_incident_list, KB_ROLE_ALL },
+    { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk, KB_ROLE_ALL },
+    { "GET", "/api/v1/incidents/:number", h_incident_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/incidents/:number", h_incident_update, WRITE_INCIDENTS },
+    { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve, WRITE_INCIDENTS },
+    { "POST", "/api/v1/incidents/:number/followup", h_incident_followup, WRITE_INCIDENTS },
+    { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen, WRITE_INCIDENTS },
+    { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
+    { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },
+    { "GET", "/api/v1/reports/gaps", h_report_gaps, KB_ROLE_ALL },
+    { "GET", "/api/v1/reports/summary", h_report_summary, KB_ROLE_ALL },
+    { "GET", "/api/v1/reports/summary.csv", h_report_summary_csv, KB_ROLE_ALL },
+    { "GET", "/api/v1/reports/problems", h_report_problems, KB_ROLE_ALL },
+    { "POST", "/api/v1/backups", h_backup_create, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/backups", h_backup_list, AUDIT_READ },
+    { "POST", "/api/v1/backups/prune", h_backup_prune, KB_ROLE_ADMIN },
+    { "POST", "/api/v1/backups/:id/verify", h_backup_verify, AUDIT_READ },
+    { "GET", "/api/v1/audit", h_audit_list, AUDIT_READ },
+    { "GET", "/api/v1/audit.csv", h_audit_csv, AUDIT_READ },
+    { "GET", "/api/v1/audit/verify", h_audit_verify, AUDIT_READ },
+    { "GET", "/api/v1/users", h_user_list, KB_ROLE_ADMIN },
+    { "POST", "/api/v1/users", h_user_create, KB_ROLE_ADMIN },
+    { "PATCH", "/api/v1/users/:name", h_user_update, KB_ROLE_ADMIN },
+    { NULL, "/api/*rest", NULL, 0 }, /* any other /api path is an unknown route, never a file */
+    { "GET", "/*path", h_static, 0 },
 };
 
 static void clear_params(srv_req *rq)
@@ -130,6 +140,7 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
         }
         if (strcmp(r->method, m) == 0) {
             out->handler = r->handler;
+            out->roles = r->roles;
             return;
         }
         clear_params(rq);

@@ -10,6 +10,7 @@
 #include "kb_err.h"
 #include "kb_incident.h"
 #include "kb_store.h"
+#include "kb_user.h"
 
 /* Limits enforced by http.c before any handler runs. */
 #define SRV_MAX_TARGET 8192u          /* path + query in bytes; longer: 414 */
@@ -48,6 +49,10 @@ typedef struct {
     size_t nquery;
     kb_buf body;           /* request body, at most SRV_MAX_BODY bytes */
     kb_store *store;       /* taken from the pool on first srv_req_store(), NULL before */
+    /* Set by http.c before a handler of a route that needs a role runs: */
+    char user[KB_USER_NAME_MAX + 1]; /* the authenticated user ("" on open routes) */
+    unsigned roles;        /* the user's roles (KB_ROLE_*) */
+    char token[KB_USER_TOKEN_HEX]; /* the session token presented (bearer or cookie) */
 } srv_req;
 
 /* What a handler produces. Exactly one of json or body is used: json (owned, one
@@ -59,6 +64,7 @@ typedef struct {
     char *body;
     size_t body_len;
     const char *content_type;
+    char *set_cookie;      /* a Set-Cookie header value (owned, freed with free()), or NULL */
 } srv_resp;
 
 /* The handler signature: reads rq, fills rs, returns KB_OK; on failure returns a status
@@ -67,16 +73,20 @@ typedef kb_status (*srv_handler)(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* One row of the route table. pattern segments: literal, ":name" (one non-empty segment)
  * or "*name" (the rest of the path, may be empty; last segment only). A row with a NULL
- * handler reserves its pattern: matching paths answer 404 whatever the method. */
+ * handler reserves its pattern: matching paths answer 404 whatever the method. roles: the
+ * KB_ROLE_* bits of which the caller needs at least one; 0 makes the route open (no
+ * session needed). http.c checks them before calling the handler. */
 struct srv_route {
     const char *method;
     const char *pattern;
     srv_handler handler;
+    unsigned roles;
 };
 
 /* Result of routing one request. */
 typedef struct {
     srv_handler handler;   /* NULL when no route accepts the request */
+    unsigned roles;        /* the route's roles (0: open) */
     unsigned status;       /* 0 when handler is set; else 404, 405 or 400 */
     char allow[64];        /* for 405: the methods the path accepts ("GET, HEAD") */
     const char *why;       /* message for 400 */
@@ -131,6 +141,23 @@ kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_audit_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_audit_csv(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_audit_verify(srv_req *rq, srv_resp *rs, kb_err *err);
+
+/* Authentication and authorisation (h_auth.c), called by http.c for a route that needs
+ * roles. authorization, cookie and csrf are the request's Authorization, Cookie and
+ * X-CSRF-Token header values (NULL when absent). On success fills rq->user, rq->roles and
+ * rq->token and returns 0; otherwise returns the HTTP status to answer (401 without a
+ * valid session or token, 403 without a needed role or, for cookie sessions with unsafe
+ * methods, without the right CSRF header, 500 when the database fails) and sets *code
+ * ("unauthorized", "forbidden", ...) and msg. */
+unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const char *cookie,
+                  const char *csrf, const char **code, char *msg, size_t msg_size);
+/* Auth and users (h_auth.c, h_user.c). */
+kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_user_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* --- helpers (util.c) --- */
 

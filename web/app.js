@@ -96,10 +96,39 @@
     return 'HTTP ' + resp.status;
   }
 
-  function fetchJson(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: 'application/json' } })
+  /* --- login: shown when the API answers 401; the session cookie does the rest --- */
+
+  var retryAfterLogin = null;
+
+  function showLogin(retry) {
+    retryAfterLogin = retry;
+    $('login-form').hidden = false;
+    $('login-user').focus();
+  }
+
+  $('login-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var body = JSON.stringify({ username: $('login-user').value, password: $('login-pass').value });
+    fetch('/api/v1/auth/login', { method: 'POST', body: body,
+                                  headers: { 'Content-Type': 'application/json' } })
+      .then(function (resp) {
+        return resp.json().catch(function () { return null; }).then(function (b) {
+          if (!resp.ok) throw new Error(apiError(resp, b));
+          $('login-pass').value = '';
+          $('login-error').textContent = '';
+          $('login-form').hidden = true;
+          if (retryAfterLogin) retryAfterLogin();
+        });
+      })
+      .catch(function (err) { $('login-error').textContent = err.message; });
+  });
+
+  function fetchJson(url, signal, retry) {
+    return fetch(url, { signal: signal, headers: { Accept: 'application/json' },
+                        credentials: 'same-origin' })
       .then(function (resp) {
         return resp.json().catch(function () { return null; }).then(function (body) {
+          if (resp.status === 401) showLogin(retry);
           if (!resp.ok) throw new Error(apiError(resp, body));
           if (!body) throw new Error('无效的服务器响应');
           return body;
@@ -145,7 +174,7 @@
     /* Enter marks a finished search: one that finds nothing is counted as a knowledge gap */
     if (final) url += '&final=1';
     setStatus('正在搜索…');
-    fetchJson(url, controller.signal).then(function (data) {
+    fetchJson(url, controller.signal, function () { runSearch(final); }).then(function (data) {
       /* Ignore answers to anything but the newest search, whatever order they arrive in. */
       if (mine !== seq || mine < shown) return;
       shown = mine;
@@ -351,6 +380,7 @@
 
   document.addEventListener('keydown', function (ev) {
     if (ev.isComposing || ev.keyCode === 229) return; /* IME is composing Chinese */
+    if (ev.target.closest && ev.target.closest('#login-form')) return; /* the form's own keys */
     if (ev.key === 'Escape') {
       ev.preventDefault();
       clearAll();

@@ -33,6 +33,16 @@ TIMEOUT = 10 * SLOW  # seconds per request
 STOP_TIMEOUT = 60 if VALGRIND else 10
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 
+# Authentication: every API test runs as this user, created with kedb-admin before the
+# server starts (add_test_user) and logged in on first use. KEDB_PWHASH_FAST=1 is the test
+# hook that makes password hashing cheap (argon2id at its minimum limits).
+os.environ["KEDB_PWHASH_FAST"] = "1"
+TEST_USER = "tester"
+TEST_PASSWORD = "tester-password-1"
+TEST_ROLES = "agent,auditor,admin"
+TOKEN = None      # the test user's bearer token once logged in
+DEFAULT = object()  # request(token=DEFAULT): send the test user's token
+
 try:
     sys.stdout.reconfigure(errors="backslashreplace")
 except AttributeError:
@@ -105,8 +115,50 @@ class Resp:
         return "<%d %r>" % (self.status, self.body[:300])
 
 
-def request(method, target, body=None, headers=None, timeout=TIMEOUT):
-    """Sends target exactly as given (no normalisation) and returns a Resp."""
+def add_test_user(db, name=TEST_USER, password=TEST_PASSWORD, roles=TEST_ROLES):
+    """Creates a user in db with kedb-admin (before the server starts); raises Fail."""
+    r = subprocess.run([os.path.join(BIN, "kedb-admin"), "--db", db, "useradd", name, roles],
+                       input=(password + "\n").encode(), capture_output=True,
+                       timeout=60 * SLOW)
+    if r.returncode != 0:
+        raise Fail("kedb-admin useradd %s: exit %d %r" % (name, r.returncode, r.stderr))
+
+
+def login(name=TEST_USER, password=TEST_PASSWORD):
+    """POST /api/v1/auth/login without credentials; returns the Resp."""
+    body = json.dumps({"username": name, "password": password}).encode()
+    return request("POST", "/api/v1/auth/login", body=body,
+                   headers={"Content-Type": "application/json"}, token=None)
+
+
+def default_token(fresh=False):
+    """The test user's token, logging in when there is none yet (or fresh)."""
+    global TOKEN
+    if TOKEN is None or fresh:
+        r = login()
+        need(r.status == 200, "test user login: %r" % r)
+        TOKEN = r.json["token"]
+    return TOKEN
+
+
+def request(method, target, body=None, headers=None, timeout=TIMEOUT, token=DEFAULT):
+    """Sends target exactly as given (no normalisation) and returns a Resp. token: DEFAULT
+    sends the test user's bearer token (logging in again once when the session has expired,
+    as it does when a test moves its fake clock on), None sends no credentials, a string
+    sends that token. An Authorization header in headers is sent as is."""
+    given = {k.lower() for k in (headers or {})}
+    if token is not None and "authorization" not in given:
+        tok = default_token() if token is DEFAULT else token
+        headers = dict(headers or {}, Authorization="Bearer " + tok)
+        r = send(method, target, body, headers, timeout)
+        if r.status == 401 and token is DEFAULT:
+            headers["Authorization"] = "Bearer " + default_token(fresh=True)
+            r = send(method, target, body, headers, timeout)
+        return r
+    return send(method, target, body, headers, timeout)
+
+
+def send(method, target, body, headers, timeout):
     conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
     try:
         conn.putrequest(method, target, skip_accept_encoding=True)
@@ -153,7 +205,11 @@ def parse_raw_response(data):
 
 def raw_exchange(head, body_chunks=(), timeout=TIMEOUT):
     """Sends head, then body chunks from a thread (stopping quietly when the server stops
-    reading), and reads the response until the server closes or it is complete."""
+    reading), and reads the response until the server closes or it is complete. Adds the
+    test user's Authorization header unless head has one."""
+    if b"\r\nauthorization:" not in head.lower():
+        line, sep, rest = head.partition(b"\r\n")
+        head = line + sep + b"Authorization: Bearer " + default_token().encode() + b"\r\n" + rest
     s = socket.create_connection((HOST, PORT), timeout=timeout)
     stop = threading.Event()
 
@@ -905,6 +961,9 @@ def main():
         case("kedb-index indexes tests/data", indexed)
         if index.returncode != 0:
             return
+
+        case("kedb-admin creates the test user", lambda: add_test_user(db),
+             needs_server=False)
 
         server = os.path.join(BIN, "kedb-server")
         cmd = [server, "--db", db, "--host", HOST, "--port", "0", "--web", WEB,

@@ -389,7 +389,9 @@ def verify_cases():
     case("verify: intact chain, hashes recomputed from the documented format", intact)
 
     def edited():
-        target = state["entries"][ITEMS + IMPORTED + 1]  # the first incident.update
+        # the first incident.update (the test user's user.create and auth.login come before)
+        target = next((e for e in state["entries"] if e["action"] == "incident.update"),
+                      state["entries"][0])
         need(target["action"] == "incident.update", "target %r" % target)
         tamper("UPDATE audit SET summary = ? WHERE seq = ?",
                ("status new→closed", target["seq"]))
@@ -484,6 +486,7 @@ def main():
         import_cases(tmp)
 
         set_now(T1)
+        api.add_test_user(DB)  # every API request authenticates as this user
         cmd = [os.path.join(BIN, "kedb-server"), "--db", DB, "--host", api.HOST, "--port", "0",
                "--threads", "4"]
         if api.VALGRIND:

@@ -449,6 +449,7 @@ def main():
             return
 
         set_now(NOW)
+        api.add_test_user(db)  # every API request authenticates as this user
         cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
                "--threads", "8", "--backup-dir", BACKUP_DIR]
         if api.VALGRIND:

@@ -17,6 +17,7 @@ import urllib.request
 BIN = os.environ.get("KEDB_BIN", "build/test/bin")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLOW = 5 if os.environ.get("KEDB_VALGRIND") == "1" else 1
+os.environ["KEDB_PWHASH_FAST"] = "1"  # test hook: cheap password hashing
 PASSED = FAILED = 0
 
 CSV = (
@@ -143,16 +144,24 @@ def main():
                      "exit %d: %s" % (r.returncode, r.stderr))
             case("usage error: %s" % name, bad)
 
-        # the imported tickets through the real server
+        # the imported tickets through the real server, as a logged-in user
+        r = run("kedb-admin", "--db", db, "useradd", "importer", "agent", input="import-test-pw\n")
+        case("kedb-admin creates a user", lambda: need(r.returncode == 0, r.stderr))
         server = subprocess.Popen(
             [os.path.join(BIN, "kedb-server"), "--db", db, "--port", "0", "--web", "web"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         line = server.stdout.readline()
         port = int(line.rsplit(":", 1)[1]) if "listening on" in line else 0
+        login = urllib.request.Request(
+            "http://127.0.0.1:%d/api/v1/auth/login" % port, method="POST",
+            data=json.dumps({"username": "importer", "password": "import-test-pw"}).encode())
+        with urllib.request.urlopen(login, timeout=30 * SLOW) as r:
+            auth = {"Authorization": "Bearer " + json.load(r)["token"]}
 
         def get(path, **params):
             url = "http://127.0.0.1:%d%s?%s" % (port, path, urllib.parse.urlencode(params))
-            with urllib.request.urlopen(url, timeout=30 * SLOW) as r:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=auth),
+                                        timeout=30 * SLOW) as r:
                 return json.load(r)
 
         def found():
@@ -169,7 +178,7 @@ def main():
         def suggested():
             body = json.dumps({"summary": "打印机卡纸", "description": "面板 13.A2.D4"}).encode()
             req = urllib.request.Request("http://127.0.0.1:%d/api/v1/suggest" % port,
-                                         data=body, method="POST")
+                                         data=body, method="POST", headers=auth)
             with urllib.request.urlopen(req, timeout=30 * SLOW) as r:
                 j = json.load(r)
             need("T-1" in [i["id"] for i in j["similar_incidents"]], "similar: %r" %

@@ -815,6 +815,7 @@ def main():
 
         set_now(T0)
         server = os.path.join(BIN, "kedb-server")
+        api.add_test_user(db)  # every API request authenticates as this user
         cmd = [server, "--db", db, "--host", api.HOST, "--port", "0", "--threads", "4",
                "--sla", SLA_FILE]
         if api.VALGRIND:

@@ -470,6 +470,7 @@ def main():
         with open(sla, "w") as f:
             f.write(SLA_TEXT)
         set_now(NOW)
+        api.add_test_user(db)  # every API request authenticates as this user
         cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
                "--threads", "4", "--sla", sla]
         if api.VALGRIND:

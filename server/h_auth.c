@@ -1,0 +1,268 @@
+/* Authentication: the check http.c runs before every route that needs a role, and
+ * POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_log.h"
+#include "kb_user.h"
+#include "srv.h"
+
+#define COOKIE_NAME "kedb_session"
+
+/* 1 when t is a token as kb_user_login makes them (64 lower-case hex digits). */
+static int token_shape(const char *t, size_t len)
+{
+    if (len != KB_USER_TOKEN_HEX - 1)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* The value of the kedb_session cookie in a Cookie header, into out; 0 when absent. */
+static int cookie_token(const char *cookie, char *out, size_t size)
+{
+    const char *p = cookie;
+    while (p && *p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t nlen = strlen(COOKIE_NAME);
+        if (len > nlen && strncmp(p, COOKIE_NAME, nlen) == 0 && p[nlen] == '=') {
+            size_t vlen = len - nlen - 1;
+            if (vlen >= size)
+                return 0;
+            memcpy(out, p + nlen + 1, vlen);
+            out[vlen] = '\0';
+            return 1;
+        }
+        p = end;
+    }
+    return 0;
+}
+
+static int unsafe_method(const char *m)
+{
+    return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
+static unsigned deny(unsigned status, const char **code, char *msg, size_t size,
+                     const char *text)
+{
+    *code = status == 401 ? "unauthorized" : "forbidden";
+    snprintf(msg, size, "%s", text);
+    return status;
+}
+
+unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const char *cookie,
+                  const char *csrf, const char **code, char *msg, size_t msg_size)
+{
+    const char *token = NULL;
+    char from_cookie[KB_USER_TOKEN_HEX + 1]; /* one byte more: longer values are refused */
+    int by_cookie = 0;
+    if (authorization) {
+        /* a bearer token, when given, is the credential; no fallback to the cookie */
+        if (strncasecmp(authorization, "Bearer ", 7) != 0)
+            return deny(401, code, msg, msg_size,
+                        "the Authorization header must be 'Bearer TOKEN'");
+        token = authorization + 7;
+        while (*token == ' ')
+            token++;
+    } else if (cookie && cookie_token(cookie, from_cookie, sizeof from_cookie)) {
+        token = from_cookie;
+        by_cookie = 1;
+    }
+    if (!token)
+        return deny(401, code, msg, msg_size,
+                    "log in first: POST /api/v1/auth/login, then send 'Authorization: "
+                    "Bearer TOKEN' or the session cookie");
+    if (!token_shape(token, strlen(token)))
+        return deny(401, code, msg, msg_size, "the session token is not valid");
+    kb_store *s;
+    kb_err err;
+    long long now;
+    if (srv_now(&now, &err) != KB_OK || srv_req_store(rq, &s, &err) != KB_OK) {
+        kb_log(KB_LOG_ERROR, "auth: %s", err.msg);
+        *code = kb_status_name(err.code);
+        snprintf(msg, msg_size, "%s", err.code == KB_EIO ? "i/o error" : "internal error");
+        return 500;
+    }
+    kb_user_session sess;
+    kb_status rc = kb_user_session_check(s, token, now, &sess, &err);
+    if (rc == KB_ENOTFOUND)
+        return deny(401, code, msg, msg_size, "the session has expired or was revoked");
+    if (rc != KB_OK) {
+        kb_log(KB_LOG_ERROR, "auth: %s", err.msg);
+        *code = kb_status_name(rc);
+        snprintf(msg, msg_size, "database error");
+        return 500;
+    }
+    if (by_cookie && unsafe_method(rq->method)) {
+        /* a browser sends the cookie with cross-site requests too; the CSRF value is only
+         * known to our page (from the login answer) */
+        size_t len = csrf ? strlen(csrf) : 0;
+        if (len != strlen(sess.csrf) || sodium_memcmp(csrf, sess.csrf, len) != 0)
+            return deny(403, code, msg, msg_size,
+                        "a cookie session needs the X-CSRF-Token header from the login");
+    }
+    snprintf(rq->user, sizeof rq->user, "%s", sess.name);
+    rq->roles = sess.roles;
+    memcpy(rq->token, token, KB_USER_TOKEN_HEX - 1); /* token_shape checked the length */
+    rq->token[KB_USER_TOKEN_HEX - 1] = '\0';
+    if (!(sess.roles & need)) {
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        kb_user_roles_format(need, &b);
+        snprintf(msg, msg_size, "this needs one of the roles: %s", kb_buf_str(&b));
+        kb_buf_free(&b);
+        *code = "forbidden";
+        return 403;
+    }
+    return 0;
+}
+
+static json_t *roles_json(unsigned roles)
+{
+    json_t *a = json_array();
+    for (unsigned bit = 1; bit <= KB_ROLE_ADMIN; bit <<= 1)
+        if (roles & bit)
+            json_array_append_new(a, json_string(kb_user_role_name(bit)));
+    return a;
+}
+
+static json_t *time_json(long long t)
+{
+    char when[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(when);
+}
+
+static json_t *error_json(const char *code, const char *msg)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", json_string(msg));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    return o;
+}
+
+/* POST /api/v1/auth/login {"username", "password"} */
+kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    json_t *in = NULL;
+    kb_status rc = srv_req_json_object(rq, &in, err);
+    if (rc != KB_OK)
+        return rc;
+    const char *key;
+    json_t *v;
+    json_object_foreach(in, key, v) {
+        if (strcmp(key, "username") != 0 && strcmp(key, "password") != 0) {
+            rc = kb_err_set(err, KB_EINVAL, "unknown field '%.40s'; allowed: username, password",
+                            key);
+            goto out;
+        }
+    }
+    json_t *u = json_object_get(in, "username");
+    json_t *p = json_object_get(in, "password");
+    if (!json_is_string(u) || !json_is_string(p)) {
+        rc = kb_err_set(err, KB_EINVAL, "'username' and 'password' must be strings");
+        goto out;
+    }
+    const char *name = json_string_value(u);
+    const char *pw = json_string_value(p);
+    if (strlen(pw) != json_string_length(p) || json_string_length(p) > KB_USER_PASSWORD_MAX) {
+        rc = kb_err_set(err, KB_EINVAL, "'password' must be at most %u bytes without NUL",
+                        KB_USER_PASSWORD_MAX);
+        goto out;
+    }
+    if (strlen(name) != json_string_length(u) || strlen(name) > 200) {
+        rc = kb_err_set(err, KB_EINVAL, "'username' is not a valid username");
+        goto out;
+    }
+    long long now;
+    kb_store *s;
+    rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc != KB_OK)
+        goto out;
+    kb_login_result result;
+    long long retry;
+    kb_user_session sess;
+    rc = kb_user_login(s, name, pw, now, &result, &retry, &sess, err);
+    if (rc != KB_OK)
+        goto out;
+    if (result == KB_LOGIN_LOCKED) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "too many failed logins for this user; try again in %lld seconds", retry);
+        rs->status = 429;
+        rs->json = error_json("too_many_requests", msg);
+        json_object_set_new(json_object_get(rs->json, "error"), "retry_after",
+                            json_integer(retry));
+    } else if (result == KB_LOGIN_BAD) {
+        rs->status = 401;
+        rs->json = error_json("unauthorized", "wrong username or password");
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "token", json_string(sess.token));
+        json_object_set_new(o, "csrf", json_string(sess.csrf));
+        json_object_set_new(o, "username", json_string(sess.name));
+        json_object_set_new(o, "roles", roles_json(sess.roles));
+        json_object_set_new(o, "expires", time_json(sess.expires));
+        rs->json = o;
+        kb_buf c;
+        kb_buf_init(&c, 0);
+        kb_buf_addf(&c, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
+                    sess.token, KB_USER_SESSION_TTL);
+        rs->set_cookie = kb_buf_detach(&c, NULL);
+        kb_buf_free(&c);
+        sodium_memzero(&sess, sizeof sess);
+    }
+out:
+    json_decref(in);
+    return rc;
+}
+
+/* POST /api/v1/auth/logout: revokes the session used for this request. */
+kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    long long now;
+    kb_store *s;
+    kb_status rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = kb_user_logout(s, rq->token, now, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
+    rs->json = o;
+    rs->set_cookie = kb_xstrdup(COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    return KB_OK;
+}
+
+/* GET /api/v1/auth/me: who the session belongs to. */
+kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    (void)err;
+    json_t *o = json_object();
+    json_object_set_new(o, "username", json_string(rq->user));
+    json_object_set_new(o, "roles", roles_json(rq->roles));
+    rs->json = o;
+    return KB_OK;
+}

@@ -1,0 +1,297 @@
+/* Users: roles, names and passwords, argon2id hashing, sessions with injected times,
+ * expiry, revocation, failed-login counting and the audit entries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "kb_audit.h"
+#include "kb_buf.h"
+#include "kb_store.h"
+#include "kb_user.h"
+
+#define T0 1772438400LL /* 2026-03-02T08:00:00Z */
+
+static long long count_action(kb_store *s, const char *action)
+{
+    kb_audit_filter f;
+    memset(&f, 0, sizeof f);
+    f.action = action;
+    kb_audit_page *p = NULL;
+    kb_err err;
+    if (kb_audit_list(s, &f, &p, &err) != KB_OK)
+        return -1;
+    long long n = p->total;
+    kb_audit_page_free(p);
+    return n;
+}
+
+static void roles_and_names(void)
+{
+    unsigned r;
+    kb_err err;
+    CHECK_INT_EQ(kb_user_roles_parse("agent,auditor", &r, &err), KB_OK);
+    CHECK_INT_EQ(r, KB_ROLE_AGENT | KB_ROLE_AUDITOR);
+    CHECK_INT_EQ(kb_user_roles_parse("admin", &r, &err), KB_OK);
+    CHECK_INT_EQ(r, KB_ROLE_ADMIN);
+    CHECK_INT_EQ(kb_user_roles_parse("agent,root", &r, &err), KB_EINVAL);
+    CHECK(strstr(err.msg, "'root'") != NULL);
+    CHECK_INT_EQ(kb_user_roles_parse("", &r, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_roles_parse("agent,", &r, &err), KB_EINVAL);
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_user_roles_format(KB_ROLE_ALL, &b);
+    CHECK_STR_EQ(kb_buf_str(&b), "agent,engineer,approver,auditor,admin");
+    kb_buf_free(&b);
+    CHECK_STR_EQ(kb_user_role_name(KB_ROLE_APPROVER), "approver");
+    CHECK(kb_user_role_name(3) == NULL);
+    CHECK_INT_EQ(kb_user_role_parse("engineer"), KB_ROLE_ENGINEER);
+    CHECK_INT_EQ(kb_user_role_parse("Engineer"), 0);
+
+    CHECK(kb_user_name_valid("agent1"));
+    CHECK(kb_user_name_valid("a.b_c-D9"));
+    CHECK(!kb_user_name_valid(""));
+    CHECK(!kb_user_name_valid("a b"));
+    CHECK(!kb_user_name_valid("zhang@corp"));
+    CHECK(!kb_user_name_valid("张三"));
+    char longname[80];
+    memset(longname, 'a', 65);
+    longname[65] = '\0';
+    CHECK(!kb_user_name_valid(longname));
+    longname[64] = '\0';
+    CHECK(kb_user_name_valid(longname));
+
+    CHECK_INT_EQ(kb_user_password_check("1234567", 7, &err), KB_EINVAL);
+    CHECK(strstr(err.msg, "1234567") == NULL);
+    CHECK_INT_EQ(kb_user_password_check("12345678", 8, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_password_check("1234\0" "5678", 9, &err), KB_EINVAL);
+    char big[300];
+    memset(big, 'x', 257);
+    big[257] = '\0';
+    CHECK_INT_EQ(kb_user_password_check(big, 257, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_check(big, 256, &err), KB_OK);
+}
+
+static void hashing(void)
+{
+    char *h1 = NULL, *h2 = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_user_hash("correct horse", &h1, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_hash("correct horse", &h2, &err), KB_OK);
+    if (h1 && h2) {
+        CHECK(strncmp(h1, "$argon2id$", 10) == 0);
+        CHECK(strcmp(h1, h2) != 0); /* salted */
+        CHECK(kb_user_verify(h1, "correct horse"));
+        CHECK(kb_user_verify(h2, "correct horse"));
+        CHECK(!kb_user_verify(h1, "correct horsE"));
+        CHECK(!kb_user_verify(h1, ""));
+        CHECK(!kb_user_verify("not a hash", "correct horse"));
+    }
+    free(h1);
+    free(h2);
+    char th[KB_USER_TOKEN_HEX];
+    kb_user_token_hash("abc", th);
+    CHECK_STR_EQ(th, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void users(kb_store *s)
+{
+    kb_err err;
+    CHECK_INT_EQ(kb_user_add(s, "agent1", "agent-pass-1", KB_ROLE_AGENT, "admin", T0, &err),
+                 KB_OK);
+    CHECK_INT_EQ(kb_user_add(s, "agent1", "agent-pass-2", KB_ROLE_AGENT, "admin", T0, &err),
+                 KB_EEXIST);
+    CHECK_INT_EQ(kb_user_add(s, "bad name", "agent-pass-1", KB_ROLE_AGENT, NULL, T0, &err),
+                 KB_EINVAL);
+    CHECK_INT_EQ(kb_user_add(s, "short", "short", KB_ROLE_AGENT, NULL, T0, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_add(s, "noroles", "long-enough", 0, NULL, T0, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_add(s, "boss", "boss-pass-1", KB_ROLE_ADMIN | KB_ROLE_AUDITOR, NULL,
+                             T0, &err),
+                 KB_OK);
+    kb_user_info u;
+    CHECK_INT_EQ(kb_user_get(s, "agent1", &u, &err), KB_OK);
+    CHECK_STR_EQ(u.name, "agent1");
+    CHECK_INT_EQ(u.roles, KB_ROLE_AGENT);
+    CHECK_INT_EQ(u.disabled, 0);
+    CHECK_INT_EQ(u.created, T0);
+    CHECK_INT_EQ(kb_user_get(s, "nobody", &u, &err), KB_ENOTFOUND);
+
+    kb_user_info *v = NULL;
+    size_t n = 0;
+    CHECK_INT_EQ(kb_user_list(s, &v, &n, &err), KB_OK);
+    CHECK_INT_EQ(n, 2);
+    if (n == 2) {
+        CHECK_STR_EQ(v[0].name, "agent1");
+        CHECK_STR_EQ(v[1].name, "boss");
+    }
+    free(v);
+
+    kb_user_change ch = { NULL, KB_ROLE_AGENT | KB_ROLE_ENGINEER, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &ch, "boss", T0 + 1, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_get(s, "agent1", &u, &err), KB_OK);
+    CHECK_INT_EQ(u.roles, KB_ROLE_AGENT | KB_ROLE_ENGINEER);
+    CHECK_INT_EQ(u.updated, T0 + 1);
+    kb_user_change none = { NULL, -1, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &none, "boss", T0, &err), KB_EINVAL);
+    kb_user_change empty = { NULL, 0, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &empty, "boss", T0, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_update(s, "nobody", &ch, "boss", T0, &err), KB_ENOTFOUND);
+    kb_user_change weak = { "weak", -1, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &weak, "boss", T0, &err), KB_EINVAL);
+    CHECK_INT_EQ(count_action(s, "user.create"), 2);
+    CHECK_INT_EQ(count_action(s, "user.update"), 1);
+}
+
+static void sessions(kb_store *s)
+{
+    kb_err err;
+    kb_login_result res;
+    long long retry;
+    kb_user_session a, b, chk;
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(strlen(a.token), 64);
+    CHECK_INT_EQ(strlen(a.csrf), 64);
+    CHECK(strcmp(a.token, a.csrf) != 0);
+    CHECK_INT_EQ(a.expires, T0 + KB_USER_SESSION_TTL);
+    CHECK_INT_EQ(a.roles, KB_ROLE_AGENT | KB_ROLE_ENGINEER);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0, &res, &retry, &b, &err), KB_OK);
+    CHECK(strcmp(a.token, b.token) != 0);
+
+    /* lookups at injected times: valid until (not at) the expiry */
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, T0 + 10, &chk, &err), KB_OK);
+    CHECK_STR_EQ(chk.name, "agent1");
+    CHECK_STR_EQ(chk.csrf, a.csrf);
+    CHECK_STR_EQ(chk.token, "");
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, a.expires - 1, &chk, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, a.expires, &chk, &err), KB_ENOTFOUND);
+    char wrong[KB_USER_TOKEN_HEX];
+    memcpy(wrong, a.token, sizeof wrong);
+    wrong[0] = wrong[0] == '0' ? '1' : '0';
+    CHECK_INT_EQ(kb_user_session_check(s, wrong, T0, &chk, &err), KB_ENOTFOUND);
+
+    /* the token itself is never stored */
+    char th[KB_USER_TOKEN_HEX];
+    kb_user_token_hash(a.token, th);
+    CHECK(strcmp(th, a.token) != 0);
+
+    /* revocation: one session ends, the other lives */
+    CHECK_INT_EQ(kb_user_logout(s, a.token, T0 + 20, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, T0 + 21, &chk, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_user_logout(s, a.token, T0 + 22, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_user_session_check(s, b.token, T0 + 21, &chk, &err), KB_OK);
+
+    /* role changes apply to live sessions; disabling ends them */
+    kb_user_change ch = { NULL, KB_ROLE_AGENT, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &ch, "boss", T0 + 30, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_session_check(s, b.token, T0 + 31, &chk, &err), KB_OK);
+    CHECK_INT_EQ(chk.roles, KB_ROLE_AGENT);
+    kb_user_change off = { NULL, -1, 1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &off, "boss", T0 + 40, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_session_check(s, b.token, T0 + 41, &chk, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0 + 42, &res, &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    kb_user_change on = { NULL, -1, 0 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &on, "boss", T0 + 50, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0 + 51, &res, &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+
+    /* a new password ends sessions and only the new one works */
+    kb_user_change pw = { "agent-pass-new", -1, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "agent1", &pw, "boss", T0 + 60, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, T0 + 61, &chk, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0 + 62, &res, &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-new", T0 + 63, &res, &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(count_action(s, "auth.logout"), 1);
+    CHECK(count_action(s, "auth.login") >= 4);
+}
+
+static void lockout(kb_store *s)
+{
+    kb_err err;
+    kb_login_result res;
+    long long retry;
+    kb_user_session a;
+    long long t = T0 + 1000;
+    long long failed0 = count_action(s, "auth.login_failed");
+    /* four failures, then a success clears the count */
+    for (int i = 0; i < 4; i++) {
+        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", t + i, &res, &retry, &a, &err),
+                     KB_OK);
+        CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    }
+    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + 5, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    /* five failures lock the name, even for the right password, until the window passes */
+    t += 100;
+    for (int i = 0; i < 5; i++) {
+        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", t + i, &res, &retry, &a, &err),
+                     KB_OK);
+        CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    }
+    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + 10, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_LOCKED);
+    CHECK_INT_EQ(retry, KB_USER_LOCK_WINDOW - 10);
+    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + KB_USER_LOCK_WINDOW - 1, &res,
+                               &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_LOCKED);
+    CHECK_INT_EQ(retry, 1);
+    /* other names are not affected */
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-new", t + 11, &res, &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + KB_USER_LOCK_WINDOW, &res, &retry,
+                               &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    /* failures spread wider than the window never lock */
+    t += 10000;
+    for (int i = 0; i < 8; i++) {
+        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", t + i * 400, &res, &retry, &a,
+                                   &err),
+                     KB_OK);
+        CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    }
+    /* unknown and invalid names fail the same way and are recorded */
+    CHECK_INT_EQ(kb_user_login(s, "ghost", "whatever-1", t, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    CHECK_INT_EQ(kb_user_login(s, "no such/name", "whatever-1", t, &res, &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    CHECK_INT_EQ(count_action(s, "auth.login_failed") - failed0, 4 + 5 + 2 + 8 + 2);
+}
+
+int main(void)
+{
+    setenv("KEDB_PWHASH_FAST", "1", 1);
+    roles_and_names();
+    hashing();
+    char dir[] = "/tmp/kedb-test-user-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char path[256], cmd[300];
+    snprintf(path, sizeof path, "%s/kb.db", dir);
+    kb_store *s = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
+    if (s) {
+        users(s);
+        sessions(s);
+        lockout(s);
+        kb_audit_check c;
+        CHECK_INT_EQ(kb_audit_verify(s, &c, &err), KB_OK);
+        CHECK(c.ok);
+        kb_store_free(s);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+    return CHECK_DONE("test_user");
+}
