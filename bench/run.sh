@@ -174,6 +174,14 @@ RPS_NC=""
 WRK_LINE=""
 SERVER_CMD="$SERVER --db $DB --host 127.0.0.1 --port 0 --web web${BENCH_SERVER_ARGS:+ $BENCH_SERVER_ARGS}"
 WRK_CMD=""
+# The API needs a login: a bench user (agent) is added to the database once.
+BENCH_USER=bench
+BENCH_PASS=bench-password-$SEED
+if [ -z "${BENCH_SKIP_HTTP:-}" ]; then
+    if ! bin/kedb-admin --db "$DB" list 2>/dev/null | grep -q "^$BENCH_USER\b"; then
+        printf '%s\n' "$BENCH_PASS" | bin/kedb-admin --db "$DB" useradd "$BENCH_USER" agent >/dev/null
+    fi
+fi
 http_run() { # http_run LABEL EXTRA_SERVER_ARGS -> $OUT/wrk-$DOCS$LABEL.txt
     local label=$1 extra=$2 url=
     # shellcheck disable=SC2086
@@ -192,17 +200,26 @@ http_run() { # http_run LABEL EXTRA_SERVER_ARGS -> $OUT/wrk-$DOCS$LABEL.txt
     fi
     echo "server at $url (pid $SERVER_PID)"
     # One request through the real API first: it must answer 200 with JSON.
-    python3 - "$url" <<'PY'
+    TOKEN=$(python3 - "$url" "$BENCH_USER" "$BENCH_PASS" <<'PY'
 import json, sys, urllib.parse, urllib.request
-url = sys.argv[1] + "/api/v1/search?" + urllib.parse.urlencode({"q": "打印机 卡纸"})
-with urllib.request.urlopen(url, timeout=30) as r:
+base, user, password = sys.argv[1:4]
+req = urllib.request.Request(base + "/api/v1/auth/login", method="POST",
+                             data=json.dumps({"username": user, "password": password}).encode(),
+                             headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=30) as r:
+    token = json.load(r)["token"]
+url = base + "/api/v1/search?" + urllib.parse.urlencode({"q": "打印机 卡纸"})
+req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+with urllib.request.urlopen(req, timeout=30) as r:
     body = json.load(r)
-print("check: GET /api/v1/search?q=打印机 卡纸 -> %d, total %s, %d hits" % (r.status, body.get("total"), len(body.get("hits", []))))
+print("check: GET /api/v1/search?q=打印机 卡纸 -> %d, total %s, %d hits" % (r.status, body.get("total"), len(body.get("hits", []))), file=sys.stderr)
+print(token)
 PY
+)
     WRK_CMD="wrk -t$WRK_THREADS -c$WRK_CONN -d$WRK_DURATION --latency -s bench/wrk.lua URL -- $QUERIES"
     say "http$label: $SERVER_CMD $extra; ${WRK_CMD/URL/$url}"
     wrk -t"$WRK_THREADS" -c"$WRK_CONN" -d"$WRK_DURATION" --latency -s bench/wrk.lua "$url" \
-        -- "$QUERIES" | tee "$OUT/wrk-$DOCS$label.txt"
+        -- "$QUERIES" "$TOKEN" | tee "$OUT/wrk-$DOCS$label.txt"
     kill -TERM "$SERVER_PID"
     set +e
     wait "$SERVER_PID"

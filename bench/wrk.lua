@@ -22,7 +22,11 @@ end
 local paths = {}
 local i = 0
 
+local auth = nil
+
 function init(args)
+   -- args[2]: a bearer token (the API needs a login since accounts arrived)
+   if args[2] and args[2] ~= "" then auth = "Bearer " .. args[2] end
    local file = args[1] or "bench/queries.txt"
    local f = assert(io.open(file, "r"))
    for line in f:lines() do
@@ -40,6 +44,9 @@ end
 
 function request()
    i = i % #paths + 1
+   if auth then
+      return wrk.format("GET", paths[i], { ["Authorization"] = auth })
+   end
    return wrk.format("GET", paths[i])
 end
 
