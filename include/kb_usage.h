@@ -21,9 +21,10 @@ typedef struct {
  * transaction when one is open. */
 kb_status kb_usage_resolved(kb_store *s, const char *kb_id, int delta, long long at,
                             kb_err *err);
-/* Records "this helped" (helpful 1) or "did not help" (0) for a suggestion of kb_id. */
-kb_status kb_usage_feedback(kb_store *s, const char *kb_id, int helpful, long long at,
-                            kb_err *err);
+/* Records "this helped" (helpful 1) or "did not help" (0) for a suggestion of kb_id, audited
+ * with actor as who gave it (NULL: "anonymous"). */
+kb_status kb_usage_feedback(kb_store *s, const char *kb_id, int helpful, const char *actor,
+                            long long at, kb_err *err);
 /* The usage of kb_id (all zero when none is recorded). */
 kb_status kb_usage_get(kb_store *s, const char *kb_id, kb_usage *out, kb_err *err);
 

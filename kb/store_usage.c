@@ -88,8 +88,8 @@ kb_status kb_usage_resolved(kb_store *s, const char *kb_id, int delta, long long
     return rc == KB_OK ? write3(s, sql_resolved, kb_id, delta, at, err) : rc;
 }
 
-kb_status kb_usage_feedback(kb_store *s, const char *kb_id, int helpful, long long at,
-                            kb_err *err)
+kb_status kb_usage_feedback(kb_store *s, const char *kb_id, int helpful, const char *actor,
+                            long long at, kb_err *err)
 {
     kb_status rc = exists(s, kb_id, err);
     if (rc != KB_OK)
@@ -104,7 +104,7 @@ kb_status kb_usage_feedback(kb_store *s, const char *kb_id, int helpful, long lo
         kb_buf object;
         kb_buf_init(&object, 0);
         kb_buf_addf(&object, "kb:%s", kb_id);
-        rc = kb_audit_append(s, at, NULL, "usage.feedback", kb_buf_str(&object),
+        rc = kb_audit_append(s, at, actor, "usage.feedback", kb_buf_str(&object),
                              helpful ? "helpful" : "not helpful", err);
         kb_buf_free(&object);
     }

@@ -206,7 +206,8 @@ kb_status h_audit_csv(srv_req *rq, srv_resp *rs, kb_err *err)
         kb_buf what;
         kb_buf_init(&what, 0);
         export_summary(rq, p->n, p->total, &what);
-        rc = kb_audit_append(s, now, NULL, "audit.export", "audit", kb_buf_str(&what), err);
+        rc = kb_audit_append(s, now, rq->user[0] ? rq->user : NULL, "audit.export", "audit",
+                             kb_buf_str(&what), err);
         kb_buf_free(&what);
     }
     kb_audit_page_free(p);

@@ -88,7 +88,7 @@ static json_t *entries_json(const kb_backup *v, size_t n)
     return a;
 }
 
-/* POST /api/v1/backups, body optional: {"actor": "zhang"} */
+/* POST /api/v1/backups, body optional: {"actor": "zhang"} (default: the logged-in user) */
 kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "actor", NULL };
@@ -107,6 +107,8 @@ kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
         else
             actor = json_string_value(a);
     }
+    if (!actor && rq->user[0])
+        actor = rq->user; /* who asked for it, when the body names nobody else */
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)

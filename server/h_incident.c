@@ -70,6 +70,17 @@ static kb_status get_str(json_t *o, const char *name, const char **out, kb_err *
     return KB_OK;
 }
 
+/* Who made a change: the request's "actor" when given (a desk may record a change for a
+ * colleague), otherwise the logged-in user, so timelines and the audit trail name a person
+ * rather than "anonymous". */
+static kb_status get_actor(const srv_req *rq, json_t *o, const char **out, kb_err *err)
+{
+    kb_status rc = get_str(o, "actor", out, err);
+    if (rc == KB_OK && (!*out || !**out) && rq->user[0])
+        *out = rq->user;
+    return rc;
+}
+
 /* An integer member in [min, max]; *out stays as is when absent or null. */
 static kb_status get_int(json_t *o, const char *name, int min, int max, int *out, kb_err *err)
 {
@@ -288,10 +299,12 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
         { "department", &in.department },   { "location", &in.location },
         { "channel", &in.channel },         { "category", &in.category },
         { "ci", &in.ci },                   { "summary", &in.summary },
-        { "description", &in.description }, { "actor", &in.actor },
+        { "description", &in.description },
     };
     for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
         rc = get_str(o, strs[i].name, strs[i].slot, err);
+    if (rc == KB_OK)
+        rc = get_actor(rq, o, &in.actor, err);
     if (rc == KB_OK)
         rc = get_priority(o, &in.priority, err);
     if (rc == KB_OK)
@@ -339,7 +352,7 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_inc_update u;
     memset(&u, 0, sizeof u);
     const char *status = NULL;
-    rc = get_str(o, "actor", &u.actor, err);
+    rc = get_actor(rq, o, &u.actor, err);
     if (rc == KB_OK)
         rc = get_str(o, "assignee", &u.assignee, err);
     if (rc == KB_OK)
@@ -374,7 +387,7 @@ kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_inc_resolve r;
     memset(&r, 0, sizeof r);
     const char **links = NULL;
-    rc = get_str(o, "actor", &r.actor, err);
+    rc = get_actor(rq, o, &r.actor, err);
     if (rc == KB_OK)
         rc = get_str(o, "resolution", &r.resolution, err);
     if (rc == KB_OK)
@@ -425,7 +438,7 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
     memset(&f, 0, sizeof f);
     int has_complaint = 0;
     int has_confirmed = 0;
-    rc = get_str(o, "actor", &f.actor, err);
+    rc = get_actor(rq, o, &f.actor, err);
     if (rc == KB_OK)
         rc = get_str(o, "comment", &f.comment, err);
     if (rc == KB_OK)
@@ -458,7 +471,7 @@ kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     const char *actor = NULL;
     const char *reason = NULL;
-    rc = get_str(o, "actor", &actor, err);
+    rc = get_actor(rq, o, &actor, err);
     if (rc == KB_OK)
         rc = get_str(o, "reason", &reason, err);
     kb_incident *inc = NULL;

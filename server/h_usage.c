@@ -27,7 +27,7 @@ kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_store(rq, &s, err);
     if (rc == KB_OK)
         rc = kb_usage_feedback(s, json_string_value(id), json_is_true(helpful),
-                               (long long)time(NULL), err);
+                               rq->user[0] ? rq->user : NULL, (long long)time(NULL), err);
     kb_usage u;
     if (rc == KB_OK)
         rc = kb_usage_get(s, json_string_value(id), &u, err);

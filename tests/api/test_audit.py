@@ -162,12 +162,12 @@ def incident_cases():
         need(j["total"] == 6, "6 entries for %s, got %r" % (n, j))
         got = [(e["action"], e["actor"], e["at"], e["summary"]) for e in j["entries"]]
         want = [
-            ("incident.reopen", "anonymous", iso(T1 + 5 * MIN), "status closed→in_progress"),
+            ("incident.reopen", api.TEST_USER, iso(T1 + 5 * MIN), "status closed→in_progress"),
             ("incident.followup", "desk", iso(T1 + 4 * MIN),
              "status resolved→closed; confirmed; satisfaction 5"),
             ("incident.resolve", "zhang", iso(T1 + 3 * MIN),
              "status assigned→resolved; resolved_by (none)→KE-1001"),
-            ("incident.update", "anonymous", iso(T1 + 2 * MIN), "priority P3→P2; note added"),
+            ("incident.update", api.TEST_USER, iso(T1 + 2 * MIN), "priority P3→P2; note added"),
             ("incident.update", "lead", iso(T1 + MIN),
              "status new→assigned; assignee (none)→zhang"),
             ("incident.create", "desk", iso(T1),
@@ -176,7 +176,8 @@ def incident_cases():
         need(got == want, "entries (newest first):\n%r\nwant\n%r" % (got, want))
         seqs = [e["seq"] for e in j["entries"]]
         need(seqs == sorted(seqs, reverse=True), "not newest first: %r" % seqs)
-    case("incident changes through the API are audited with actor and before/after", lifecycle)
+    case("incident changes through the API are audited with actor (given, else the "
+         "logged-in user) and before/after", lifecycle)
 
     def more():
         j = at(T2, "POST", "/api/v1/incidents",
@@ -188,7 +189,7 @@ def incident_cases():
         need(j["total"] == 1, "feedback entries %r" % j)
         e = j["entries"][0]
         need(e["object"] == "kb:KE-1001" and e["summary"] == "helpful" and
-             e["actor"] == "anonymous", "feedback entry %r" % e)
+             e["actor"] == api.TEST_USER, "feedback entry %r" % e)
         r = call("POST", "/api/v1/suggest/feedback", {"kb_id": "KE-NONE", "helpful": False})
         need(r.status == 404, "feedback on an unknown item: %r" % r)
         need(audit(action="usage.feedback")["total"] == 1, "a refused feedback was audited")
@@ -340,7 +341,7 @@ def csv_cases():
         j = audit(action="audit.export")
         need(j["total"] == before + 1, "export entries %d, want %d" % (j["total"], before + 1))
         e = j["entries"][0]
-        need(e["object"] == "audit" and e["actor"] == "anonymous" and
+        need(e["object"] == "audit" and e["actor"] == api.TEST_USER and
              e["at"] == iso(T2 + 10 * MIN), "export entry %r" % e)
         need(e["summary"] == "csv, %d of %d entries" % (len(full), len(full)),
              "export summary %r" % e["summary"])

@@ -244,7 +244,7 @@ def lifecycle_cases():
              "resolution event %r" % tl[8])
         need(tl[9]["complaint"] is True and tl[9]["confirmed"] is False and
              tl[9]["satisfaction"] == 2 and tl[9]["actor"] == "王芳", "follow-up %r" % tl[9])
-        need(tl[10]["resolved_by"] == "" and tl[10]["actor"] == "anonymous",
+        need(tl[10]["resolved_by"] == "" and tl[10]["actor"] == api.TEST_USER,
              "second resolution %r" % tl[10])
         need(tl[11]["to"] == "closed" and tl[11]["confirmed"] is True, "close %r" % tl[11])
         need(tl[12]["from"] == "closed" and tl[12]["note"] == "offline again",

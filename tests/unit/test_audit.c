@@ -569,15 +569,16 @@ static void test_incidents(void)
     CHECK_INT_EQ(count(s, NULL, NULL, object), 6);
 
     /* feedback */
-    CHECK_INT_EQ(kb_usage_feedback(s, "KE-1001", 1, now + 1100, &err), KB_OK);
+    CHECK_INT_EQ(kb_usage_feedback(s, "KE-1001", 1, NULL, now + 1100, &err), KB_OK);
     CHECK_STR_EQ(newest(s, 0, v, sizeof v), "usage.feedback");
     CHECK_STR_EQ(newest(s, 1, v, sizeof v), "anonymous");
     CHECK_STR_EQ(newest(s, 2, v, sizeof v), "kb:KE-1001");
     CHECK_STR_EQ(newest(s, 3, v, sizeof v), "helpful");
-    CHECK_INT_EQ(kb_usage_feedback(s, "KE-1001", 0, now + 1200, &err), KB_OK);
+    CHECK_INT_EQ(kb_usage_feedback(s, "KE-1001", 0, "li.na", now + 1200, &err), KB_OK);
+    CHECK_STR_EQ(newest(s, 1, v, sizeof v), "li.na");
     CHECK_STR_EQ(newest(s, 3, v, sizeof v), "not helpful");
     before = count(s, NULL, NULL, NULL);
-    CHECK_INT_EQ(kb_usage_feedback(s, "KE-NONE", 1, now, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_usage_feedback(s, "KE-NONE", 1, NULL, now, &err), KB_ENOTFOUND);
     CHECK_INT_EQ(count(s, NULL, NULL, NULL), before);
 
     kb_audit_check c;

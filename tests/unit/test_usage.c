@@ -72,12 +72,12 @@ int main(void)
     CHECK_INT_EQ(u.resolved, 0);
 
     /* Feedback counts, and "did not help" pulls an item down. */
-    CHECK_INT_EQ(kb_usage_feedback(s, plain_first, 1, 1700000300, &err), KB_OK);
-    CHECK_INT_EQ(kb_usage_feedback(s, plain_first, 0, 1700000301, &err), KB_OK);
+    CHECK_INT_EQ(kb_usage_feedback(s, plain_first, 1, NULL, 1700000300, &err), KB_OK);
+    CHECK_INT_EQ(kb_usage_feedback(s, plain_first, 0, NULL, 1700000301, &err), KB_OK);
     CHECK_INT_EQ(kb_usage_get(s, plain_first, &u, &err), KB_OK);
     CHECK_INT_EQ(u.helpful, 1);
     CHECK_INT_EQ(u.not_helpful, 1);
-    CHECK_INT_EQ(kb_usage_feedback(s, "KE-NOPE", 1, 0, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_usage_feedback(s, "KE-NOPE", 1, NULL, 0, &err), KB_ENOTFOUND);
     CHECK_INT_EQ(kb_usage_resolved(s, "KE-NOPE", 1, 0, &err), KB_ENOTFOUND);
 
     /* The boost is bounded: text relevance still leads. */
