@@ -355,9 +355,14 @@ kb_status kb_user_login(kb_store *s, const char *name, const char *password, lon
         return rc;
     }
     const char *why = NULL;
-    if (rc == KB_ENOTFOUND)
+    if (rc == KB_ENOTFOUND) {
+        /* hash the password anyway: a refusal that skipped the slow hash would tell an
+         * attacker timing the answer which names exist */
+        char *waste = NULL;
+        if (kb_user_hash(password, &waste, NULL) == KB_OK)
+            free(waste);
         why = "unknown user";
-    else if (!kb_user_verify(hash, password))
+    } else if (!kb_user_verify(hash, password))
         why = "wrong password";
     else if (info.disabled)
         why = "user disabled";
