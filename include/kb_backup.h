@@ -108,7 +108,9 @@ kb_status kb_backup_digest(kb_store *s, long long *docs, char digest[KB_BACKUP_H
  * already gone is marked pruned too). KB_EINVAL when keep_last < 1 or keep_days is not
  * 0..KB_BACKUP_MAX_DAYS. *out (may be NULL; freed with free(); NULL when *n is 0) gets
  * the entries pruned and *n their number. A file that cannot be deleted stays logged as
- * "ok" and makes the result KB_EIO, with *out and *n still describing the others. */
+ * "ok" and makes the result KB_EIO, with *out and *n still describing the others.
+ * Temporary files that a backup killed midway left in dir (".kedb-backup-" and six
+ * letters, not written to for an hour) are deleted too. */
 kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, long long keep_days,
                           long long at, kb_backup **out, size_t *n, kb_err *err);
 

@@ -2,6 +2,7 @@
  * include/kb_backup.h. Schema version 6. */
 #include "kb_backup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,6 +29,8 @@
 #define NAME_LEN 27  /* strlen("kedb-20260310-081500-000.db") */
 #define HASH_CHUNK (256u * 1024u)
 #define MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z: the name has four year digits */
+#define TMP_PREFIX ".kedb-backup-" /* + mkstemp's six characters */
+#define TMP_STALE_S 3600 /* a temporary file unchanged this long is left by a crash */
 
 /* backup_log: one row per backup made; rows are never deleted. status 'ok' while the file
  * is kept, 'pruned' once retention deleted it. verify_result is NULL until the first
@@ -107,6 +110,44 @@ static int name_ok(const char *f)
             return 0;
     }
     return 1;
+}
+
+/* Whether f is the name of one of our temporary files: TMP_PREFIX and six mkstemp letters. */
+static int tmp_name_ok(const char *f)
+{
+    size_t pre = sizeof TMP_PREFIX - 1;
+    if (strlen(f) != pre + 6 || strncmp(f, TMP_PREFIX, pre) != 0)
+        return 0;
+    for (size_t i = pre; i < pre + 6; i++) {
+        char c = f[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return 0;
+    }
+    return 1;
+}
+
+/* Deletes the temporary files in dir that a backup killed midway left behind: regular
+ * files of the temporary shape not written to for TMP_STALE_S seconds of real time (a
+ * running backup keeps writing to its own). Returns how many went. */
+static int sweep_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    time_t now = time(NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (!tmp_name_ok(e->d_name) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode) || st.st_mtime > now - TMP_STALE_S)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
 }
 
 static void copy_text(char *dst, size_t size, const unsigned char *v)
@@ -566,7 +607,7 @@ kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const cha
     kb_buf tmp, path;
     kb_buf_init(&tmp, 0);
     kb_buf_init(&path, 0);
-    join(&tmp, dir, ".kedb-backup-XXXXXX");
+    join(&tmp, dir, TMP_PREFIX "XXXXXX");
     int placed = 0;
     int fd = mkstemp(tmp.data);
     if (fd < 0) {
@@ -893,7 +934,8 @@ kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, lon
     }
     kb_buf_free(&path);
     rc = kb_store_write_end(s, own, rc, err);
-    if (rc == KB_OK && k)
+    int swept = rc == KB_OK ? sweep_stale_tmp(dir) : 0;
+    if (rc == KB_OK && (k || swept))
         rc = sync_dir(dir, err);
     if (rc != KB_OK) {
         free(v);

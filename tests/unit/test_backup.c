@@ -457,6 +457,37 @@ static void retention(kb_store *s, const char *dir)
     CHECK_INT_EQ(file_size(stray), 9);
     CHECK_INT_EQ(count_files(dir), 2);
 
+    /* temporary files a killed backup left behind go once an hour old; a fresh one (a
+     * backup still running), other names and directories stay */
+    const char *tmps[] = { ".kedb-backup-Ab3xYz", ".kedb-backup-q1w2e3", ".kedb-backup-long1234",
+                           ".kedb-backup-a.c-de", "kedb-backup-Ab3xYz" };
+    char tp[256];
+    for (size_t i = 0; i < sizeof tmps / sizeof tmps[0]; i++) {
+        path_in(tp, sizeof tp, dir, tmps[i]);
+        FILE *f = fopen(tp, "w");
+        CHECK(f != NULL);
+        if (f)
+            fclose(f);
+        struct timespec then[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
+        if (i != 1)
+            CHECK_INT_EQ(utimensat(AT_FDCWD, tp, then, 0), 0);
+    }
+    path_in(tp, sizeof tp, dir, ".kedb-backup-D1r000");
+    CHECK_INT_EQ(mkdir(tp, 0700), 0);
+    struct timespec old[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
+    CHECK_INT_EQ(utimensat(AT_FDCWD, tp, old, 0), 0);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, 1, T0 + 400 * DAY, &p, &n, &err), KB_OK);
+    CHECK_INT_EQ(n, 0);
+    path_in(tp, sizeof tp, dir, tmps[0]);
+    CHECK_INT_EQ(access(tp, F_OK), -1); /* stale: gone */
+    CHECK_INT_EQ(count_files(dir), 2 + 4 + 1);
+    for (size_t i = 1; i < sizeof tmps / sizeof tmps[0]; i++) {
+        path_in(tp, sizeof tp, dir, tmps[i]);
+        CHECK_INT_EQ(unlink(tp), 0);
+    }
+    path_in(tp, sizeof tp, dir, ".kedb-backup-D1r000");
+    CHECK_INT_EQ(rmdir(tp), 0);
+
     /* a pruned backup cannot be verified */
     kb_backup_check c;
     CHECK_INT_EQ(kb_backup_verify(s, dir, 1, T0, &c, NULL, &err), KB_ENOTFOUND);
