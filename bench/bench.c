@@ -18,6 +18,7 @@
 #include "kb_search.h"
 #include "kb_suggest.h"
 #include "kb_store.h"
+#include "kb_tokenize.h"
 
 #define MAX_CLASSES 32
 #define TOP_SLOWEST 12
@@ -25,6 +26,7 @@
 static const char usage_text[] =
     "usage: kedb-bench --db PATH --queries FILE [--iterations N] [--limit N] [--baseline]\n"
     "                  [--class NAME] [--tsv FILE] [--suggest N]\n"
+    "       kedb-bench --db PATH --fts-ceiling N\n"
     "\n"
     "Runs every query of FILE (lines 'class<TAB>query'; '#' comments) through kb_search_run\n"
     "once to warm up, then N times (default 20), and reports p50/p95/p99/max latency per\n"
@@ -42,6 +44,10 @@ static const char usage_text[] =
     "  --suggest N      also time kb_suggest_run (POST /api/v1/suggest) for N incident texts\n"
     "                   made from the items of the database (their title's start as the\n"
     "                   summary, their symptom's first 300 bytes as the description)\n"
+    "  --fts-ceiling N  instead: insert the text of the first N items into bare contentless\n"
+    "                   FTS5 tables (one with the kedb tokenizer, one with unicode61) in a\n"
+    "                   scratch database, one writer, 2,000 per transaction, and report\n"
+    "                   docs/s: the ceiling of indexing with one SQLite writer\n"
     "  -h, --help       show this help\n"
     "\n"
     "The last lines of the output start with 'RESULT ' and hold the overall numbers as\n"
@@ -770,10 +776,96 @@ static int run_suggest(kb_store *s, const char *dbpath, size_t n)
     return 0;
 }
 
+/* Deletes a scratch database file with its WAL and shared-memory files. */
+static void remove_db(const char *path)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        kb_buf f;
+        kb_buf_init(&f, 0);
+        kb_buf_addf(&f, "%s%s", path, sfx[i]);
+        unlink(kb_buf_str(&f));
+        kb_buf_free(&f);
+    }
+}
+
+/* Inserts the first n items of the database at dbpath into a bare contentless FTS5 table
+ * tokenized by tokenizer, in a scratch database next to it; returns docs/s or -1. */
+static double fts_ceiling_one(const char *dbpath, const char *tokenizer, size_t n)
+{
+    kb_buf scratch;
+    kb_buf_init(&scratch, 0);
+    kb_buf_addf(&scratch, "%s.ceiling-%s.db", dbpath, tokenizer);
+    remove_db(kb_buf_str(&scratch));
+    sqlite3 *src = NULL, *dst = NULL;
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    double rate = -1;
+    kb_buf ddl;
+    kb_buf_init(&ddl, 0);
+    kb_buf_addf(&ddl, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE VIRTUAL "
+                "TABLE f USING fts5(title, symptom, workaround, body, tokenize='%s', "
+                "content='')", tokenizer);
+    if (sqlite3_open_v2(dbpath, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_open(kb_buf_str(&scratch), &dst) != SQLITE_OK ||
+        kb_tokenize_register(dst, NULL, NULL) != KB_OK ||
+        sqlite3_exec(dst, kb_buf_str(&ddl), NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(src, "SELECT title, symptom, workaround || char(10) || fix, "
+                           "cause || char(10) || text FROM doc ORDER BY rowid LIMIT ?1",
+                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(dst, "INSERT INTO f(title, symptom, workaround, body) "
+                           "VALUES (?1, ?2, ?3, ?4)", -1, &ins, NULL) != SQLITE_OK) {
+        fprintf(stderr, "kedb-bench: fts-ceiling: %s / %s\n",
+                src ? sqlite3_errmsg(src) : "?", dst ? sqlite3_errmsg(dst) : "?");
+        goto out;
+    }
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)n);
+    size_t k = 0;
+    int ok = sqlite3_exec(dst, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    double t0 = now_ms();
+    while (ok && sqlite3_step(q) == SQLITE_ROW) {
+        for (int c = 0; c < 4; c++)
+            sqlite3_bind_text(ins, c + 1, (const char *)sqlite3_column_text(q, c), -1,
+                              SQLITE_TRANSIENT);
+        ok = sqlite3_step(ins) == SQLITE_DONE;
+        sqlite3_reset(ins);
+        if (ok && ++k % 2000 == 0)
+            ok = sqlite3_exec(dst, "COMMIT; BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    }
+    ok = ok && sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    double ms = now_ms() - t0;
+    if (!ok)
+        fprintf(stderr, "kedb-bench: fts-ceiling: %s\n", sqlite3_errmsg(dst));
+    else if (k && ms > 0)
+        rate = (double)k * 1000.0 / ms;
+    if (rate > 0)
+        printf("fts-ceiling: %zu docs into a bare FTS5 table, tokenize=%s: %.0f ms = %.0f "
+               "docs/s\n", k, tokenizer, ms, rate);
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    remove_db(kb_buf_str(&scratch));
+    kb_buf_free(&ddl);
+    kb_buf_free(&scratch);
+    return rate;
+}
+
+static int run_fts_ceiling(const char *dbpath, size_t n)
+{
+    double kedb = fts_ceiling_one(dbpath, "kedb", n);
+    double u61 = fts_ceiling_one(dbpath, "unicode61", n);
+    if (kedb < 0 || u61 < 0)
+        return 1;
+    printf("RESULT fts_ceiling_kedb_docs_s=%.0f fts_ceiling_unicode61_docs_s=%.0f n=%zu\n", kedb,
+           u61, n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dbpath = NULL, *qpath = NULL, *only = NULL, *tsv = NULL;
-    size_t iters = 20, limit = 10, nsuggest = 0;
+    size_t iters = 20, limit = 10, nsuggest = 0, nceiling = 0;
     int with_base = 0, code = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -794,6 +886,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--iterations") == 0 && has_val) {
             if (parse_size(argv[++i], 1, 100000, &iters) != 0)
                 return usage_error("bad --iterations", argv[i]);
+        } else if (strcmp(a, "--fts-ceiling") == 0 && has_val) {
+            if (parse_size(argv[++i], 1, 100000000, &nceiling) != 0)
+                return usage_error("bad --fts-ceiling", argv[i]);
         } else if (strcmp(a, "--suggest") == 0 && has_val) {
             if (parse_size(argv[++i], 1, 1000000, &nsuggest) != 0)
                 return usage_error("bad --suggest", argv[i]);
@@ -805,6 +900,8 @@ int main(int argc, char **argv)
                                a);
         }
     }
+    if (dbpath && nceiling)
+        return run_fts_ceiling(dbpath, nceiling);
     if (!dbpath || !qpath)
         return usage_error("--db PATH and --queries FILE are required", NULL);
 

@@ -6,6 +6,7 @@
 #   2. indexes it with bin/kedb-index into a fresh bench/out/kedb-DOCS.db (timed: docs/s)
 #   3. reports the database size (db + wal after a checkpoint)
 #   4. runs kedb-bench --baseline (in-process latency per query class, vs plain FTS5 unicode61)
+#      and kedb-bench --fts-ceiling (bare FTS5 inserts: what one SQLite writer can index)
 #   5. starts bin/kedb-server on a free loopback port and runs wrk against /api/v1/search
 #   6. prints a report and appends it, dated, to docs/PERFORMANCE.md
 #
@@ -164,6 +165,12 @@ SLOW_CLASSES=$(grep '^RESULT class=' "$OUT/bench-$DOCS.txt" | awk '{
 
 SUGGEST_LINE=$(grep '^RESULT suggest_' "$OUT/bench-$DOCS.txt" || true)
 
+# The ceiling of indexing with one SQLite writer: bare FTS5 inserts of the same texts.
+CEIL_N=$(( DOCS < 20000 ? DOCS : 20000 ))
+say "fts ceiling: $BENCH --db $DB --fts-ceiling $CEIL_N"
+"$BENCH" --db "$DB" --fts-ceiling "$CEIL_N" | tee "$OUT/ceiling-$DOCS.txt" || true
+CEIL_LINE=$(grep '^RESULT fts_ceiling_' "$OUT/ceiling-$DOCS.txt" || true)
+
 # --- 5. HTTP -----------------------------------------------------------------------------------
 # Twice: as served (recent results cached per connection, as desk agents repeat searches)
 # and with --no-result-cache (every request searches).
@@ -281,6 +288,7 @@ Code: commit $COMMIT. Corpus: \`python3 bench/gen_corpus.py --out $CORPUS --docs
 | measure | result | target | |
 |---|---|---|---|
 | indexing (\`$INDEX --db $DB $CORPUS\`, fresh db) | $DOCS docs in $(secs $IDX_MS) s = **$IDX_RATE docs/s** (exit $IDX_RC, $IDX_FAILED failure lines) | >= 5,000 docs/s | $T_IDX |
+| indexing ceiling: bare FTS5 inserts of the first $CEIL_N items, one writer (\`$BENCH --db $DB --fts-ceiling $CEIL_N\`) | tokenize=kedb $(kv "$CEIL_LINE" fts_ceiling_kedb_docs_s) docs/s, unicode61 $(kv "$CEIL_LINE" fts_ceiling_unicode61_docs_s) docs/s | | |
 | database size (db + wal after checkpoint) | $TOTAL_MB MB, $PER_DOC KB/doc | | |
 | search in-process, all classes (\`$BENCH --db $DB --queries $QUERIES --iterations $ITER --baseline --suggest 500\`) | p50 **$P50 ms**, p95 **$P95 ms**, p99 $P99 ms, max $PMAX ms | p50 <= 2 ms, p95 <= 20 ms | p50 $T_P50, p95 $T_P95 |
 | suggestions in-process (\`kb_suggest_run\`, 500 incident texts from the corpus) | p50 $(kv "$SUGGEST_LINE" suggest_p50_ms) ms, p95 **$(kv "$SUGGEST_LINE" suggest_p95_ms) ms**, max $(kv "$SUGGEST_LINE" suggest_max_ms) ms | p95 <= 20 ms | $(met "$(kv "$SUGGEST_LINE" suggest_p95_ms)" "<=" 20) |
