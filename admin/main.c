@@ -1,5 +1,6 @@
 /* kedb-admin: administration commands on a kedb database: audit-verify, which checks the
- * audit trail's hash chain, and user management (useradd, passwd, disable, enable, list).
+ * audit trail's hash chain, user management (useradd, passwd, disable, enable, list) and
+ * backup (for cron).
  * New command = one row in `commands` + one function. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sodium.h>
 
 #include "kb_audit.h"
+#include "kb_backup.h"
 #include "kb_buf.h"
 #include "kb_err.h"
 #include "kb_log.h"
@@ -34,13 +36,18 @@ static const char usage_text[] =
     "                every entry's sequence number, link to the entry before and hash;\n"
     "                prints the latest entry's number and hash (keep them elsewhere to\n"
     "                prove later that the trail was not rewritten)\n"
+    "  backup        make an online backup now (others may keep reading and writing) into\n"
+    "                the backup directory and record it in the backup log, where\n"
+    "                kedb-server's /api/v1/backups lists, verifies and prunes it\n"
     "\n"
     "  --db PATH     database file (required; never created)\n"
+    "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
+    "                give the server's --backup-dir when it has one)\n"
     "  -h, --help    show this help\n"
     "\n"
     "Exit status of audit-verify: 0 the audit trail is intact, 1 it is broken (the first\n"
     "bad entry is named), 2 usage error or the database cannot be read. Of the user\n"
-    "commands: 0 done, 1 failed (the reason is printed), 2 usage error.\n"
+    "and backup commands: 0 done, 1 failed (the reason is printed), 2 usage error.\n"
     "User changes are recorded in the audit trail with the actor 'kedb-admin'.\n";
 
 static int usage_error(const char *msg, const char *arg)
@@ -198,6 +205,21 @@ static int list(kb_store *s, char **args)
     return 0;
 }
 
+/* Where backups go: --backup-dir, else "<db path>.backups" (kedb-server's default). */
+static const char *backup_dir;
+
+static int backup(kb_store *s, char **args)
+{
+    (void)args;
+    kb_backup b;
+    kb_err err;
+    if (kb_backup_create(s, backup_dir, (long long)time(NULL), ACTOR, &b, &err) != KB_OK)
+        return fail(&err);
+    printf("backup %lld: %s/%s, %lld bytes, %lld items, sha256 %s\n", b.id, backup_dir, b.file,
+           b.size, b.docs, b.sha256);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*run)(kb_store *s, char **args);
@@ -211,6 +233,7 @@ static const struct {
     { "disable", disable, 1, 1, "disable NAME" },
     { "enable", enable, 1, 1, "enable NAME" },
     { "list", list, 0, 1, "list" },
+    { "backup", backup, 0, 1, "backup" },
 };
 
 int main(int argc, char **argv)
@@ -230,6 +253,12 @@ int main(int argc, char **argv)
             db = argv[++i];
         } else if (strncmp(a, "--db=", 5) == 0) {
             db = a + 5;
+        } else if (strcmp(a, "--backup-dir") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("missing value after", a);
+            backup_dir = argv[++i];
+            if (!*backup_dir)
+                return usage_error("empty --backup-dir", NULL);
         } else if (a[0] == '-') {
             return usage_error("unknown option", a);
         } else if (cmd) {
@@ -255,6 +284,13 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    kb_buf dir;
+    kb_buf_init(&dir, 0);
+    if (!backup_dir) {
+        kb_buf_addf(&dir, "%s.backups", db);
+        backup_dir = kb_buf_str(&dir);
+    }
+
     kb_log_set_level(KB_LOG_WARN);
     kb_store *s = NULL;
     kb_err err;
@@ -263,15 +299,18 @@ int main(int argc, char **argv)
         /* never creates a database */
         fprintf(stderr, "kedb-admin: cannot open database '%s': no such file (create it "
                 "with kedb-index)\n", db);
+        kb_buf_free(&dir);
         return commands[k].writes ? 1 : 2;
     }
     /* read-only commands never change the schema; the others migrate it (users need
      * version 7) */
     if (kb_store_open(db, commands[k].writes ? 0 : KB_STORE_READONLY, &s, &err) != KB_OK) {
         fprintf(stderr, "kedb-admin: %s\n", err.msg);
+        kb_buf_free(&dir);
         return commands[k].writes ? 1 : 2;
     }
     int code = commands[k].run(s, args);
     kb_store_free(s);
+    kb_buf_free(&dir);
     return code;
 }

@@ -390,6 +390,54 @@ def bad_input_cases():
     case("a backup directory that cannot be written: 500 io_error, nothing left", unwritable)
 
 
+def admin_cases(db):
+    """kedb-admin backup writes into the server's backup directory while the server runs;
+    the server then lists and verifies that backup like its own."""
+    admin = os.path.join(BIN, "kedb-admin")
+
+    def made():
+        before = listing()
+        r = subprocess.run([admin, "--db", db, "--backup-dir", BACKUP_DIR, "backup"],
+                           capture_output=True, timeout=60 * api.SLOW)
+        need(r.returncode == 0, "exit %d: %r" % (r.returncode, r.stderr))
+        m = re.match(r"^backup (\d+): (.+)/(kedb-\d{8}-\d{6}-\d{3}\.db), (\d+) bytes, "
+                     r"(\d+) items, sha256 ([0-9a-f]{64})\n$", r.stdout.decode())
+        need(m, "output %r" % r.stdout)
+        bid, folder, name, size, items, digest = m.groups()
+        need(folder == BACKUP_DIR, "folder %r" % folder)
+        path = os.path.join(BACKUP_DIR, name)
+        need(os.path.getsize(path) == int(size) and sha256_of(path) == digest,
+             "file %s does not match the output" % path)
+        need(int(items) == documents(), "items %s" % items)
+        after = listing()
+        need(len(after) == len(before) + 1, "log %d -> %d entries" % (len(before), len(after)))
+        e = [x for x in after if x["id"] == int(bid)]
+        need(len(e) == 1 and e[0]["actor"] == "kedb-admin" and e[0]["file"] == name and
+             e[0]["sha256"] == digest and e[0]["status"] == "ok", "entry %r" % e)
+        need(verify(int(bid))["ok"] is True, "the server cannot verify it")
+        check_copy(path).close()
+    case("kedb-admin backup: made beside a running server, listed and verified by it", made)
+
+    def refused():
+        before = listing()
+        missing = os.path.join(BACKUP_DIR + ".nowhere", "deeper")
+        r = subprocess.run([admin, "--db", db, "--backup-dir", missing, "backup"],
+                           capture_output=True, timeout=60 * api.SLOW)
+        need(r.returncode == 1 and b"cannot create backup directory" in r.stderr,
+             "exit %d: %r" % (r.returncode, r.stderr))
+        need(not os.path.exists(os.path.dirname(missing)), "a directory appeared")
+        r = subprocess.run([admin, "--db", db, "backup", "extra"], capture_output=True,
+                           timeout=30 * api.SLOW)
+        need(r.returncode == 2 and b"backup takes 0 arguments" in r.stderr,
+             "extra argument: exit %d: %r" % (r.returncode, r.stderr))
+        r = subprocess.run([admin, "--db", db, "--backup-dir", "", "backup"],
+                           capture_output=True, timeout=30 * api.SLOW)
+        need(r.returncode == 2 and b"empty --backup-dir" in r.stderr,
+             "empty dir: exit %d: %r" % (r.returncode, r.stderr))
+        need(listing() == before, "a refused backup was logged")
+    case("kedb-admin backup refuses a directory it cannot make and bad arguments", refused)
+
+
 def default_dir_cases(db, env, err_path):
     server = os.path.join(BIN, "kedb-server")
 
@@ -473,6 +521,7 @@ def main():
         concurrent_cases()
         prune_cases()
         bad_input_cases()
+        admin_cases(db)
 
         def stop():
             proc.send_signal(signal.SIGTERM)
