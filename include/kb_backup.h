@@ -47,7 +47,8 @@ typedef struct {
  * a transaction (KB_EINVAL). On success *out (may be NULL) is the new log entry. On
  * failure no file is left behind and nothing is logged: KB_EIO when dir cannot be created
  * or written (err names the file and the system's reason), KB_EDB when reading the
- * database or writing the log fails. */
+ * database or writing the log fails. The log entry is also a "backup.create" entry of the
+ * audit trail, committed with it. */
 kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const char *actor,
                            kb_backup *out, kb_err *err);
 
@@ -110,8 +111,11 @@ kb_status kb_backup_digest(kb_store *s, long long *docs, char digest[KB_BACKUP_H
  * the entries pruned and *n their number. A file that cannot be deleted stays logged as
  * "ok" and makes the result KB_EIO, with *out and *n still describing the others.
  * Temporary files that a backup killed midway left in dir (".kedb-backup-" and six
- * letters, not written to for an hour) are deleted too. */
+ * letters, not written to for an hour) are deleted too. Each pruned backup is a
+ * "backup.prune" entry of the audit trail by actor (NULL: "anonymous"), in the same
+ * transaction. */
 kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, long long keep_days,
-                          long long at, kb_backup **out, size_t *n, kb_err *err);
+                          const char *actor, long long at, kb_backup **out, size_t *n,
+                          kb_err *err);
 
 #endif

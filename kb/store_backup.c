@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "kb_alloc.h"
+#include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_tokenize.h"
 #include "store_int.h"
@@ -577,6 +578,19 @@ static kb_status log_insert(kb_store *s, const kb_backup *e, long long *id, kb_e
             rc = kb_store_db_err(s, err, "backup log");
         kb_store_done(st);
     }
+    if (rc == KB_OK) {
+        /* the log entry and its audit entry commit together */
+        kb_buf object, sum;
+        kb_buf_init(&object, 0);
+        kb_buf_init(&sum, 0);
+        kb_buf_addf(&object, "backup:%lld", *id);
+        kb_buf_addf(&sum, "file %s; %lld bytes; %lld items; sha256 %s", e->file, e->size,
+                    e->docs, e->sha256);
+        rc = kb_audit_append(s, e->at, e->actor, "backup.create", kb_buf_str(&object),
+                             kb_buf_str(&sum), err);
+        kb_buf_free(&object);
+        kb_buf_free(&sum);
+    }
     return kb_store_write_end(s, own, rc, err);
 }
 
@@ -871,20 +885,36 @@ kb_status kb_backup_verify(kb_store *s, const char *dir, long long id, long long
 
 /* --- retention --- */
 
-static kb_status mark_pruned(kb_store *s, long long id, long long at, kb_err *err)
+/* Marks e pruned and audits it, inside the prune's transaction. */
+static kb_status mark_pruned(kb_store *s, const kb_backup *e, const char *actor,
+                             long long keep_last, long long keep_days, long long at,
+                             kb_err *err)
 {
     sqlite3_stmt *st = kb_store_cached(s, sql_pruned, err);
     if (!st)
         return KB_EDB;
-    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 1, e->id);
     sqlite3_bind_int64(st, 2, at);
     kb_status rc = sqlite3_step(st) == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, "prune");
     kb_store_done(st);
+    if (rc != KB_OK)
+        return rc;
+    kb_buf object, sum;
+    kb_buf_init(&object, 0);
+    kb_buf_init(&sum, 0);
+    kb_buf_addf(&object, "backup:%lld", e->id);
+    kb_buf_addf(&sum, "file %s deleted; retention keep_last %lld, keep_days %lld", e->file,
+                keep_last, keep_days);
+    rc = kb_audit_append(s, at, actor, "backup.prune", kb_buf_str(&object), kb_buf_str(&sum),
+                         err);
+    kb_buf_free(&object);
+    kb_buf_free(&sum);
     return rc;
 }
 
 kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, long long keep_days,
-                          long long at, kb_backup **out, size_t *n, kb_err *err)
+                          const char *actor, long long at, kb_backup **out, size_t *n,
+                          kb_err *err)
 {
     if (out)
         *out = NULL;
@@ -924,7 +954,7 @@ kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, lon
                 kb_err_set(&fail, KB_EIO, "cannot delete '%s': %s", path.data, strerror(errno));
             continue;
         }
-        rc = mark_pruned(s, v[i].id, at, err);
+        rc = mark_pruned(s, &v[i], actor, keep_last, keep_days, at, err);
         if (rc == KB_OK) {
             kb_backup e = v[i];
             snprintf(e.status, sizeof e.status, "pruned");

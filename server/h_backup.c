@@ -229,8 +229,8 @@ kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_backup *pruned = NULL;
     size_t n = 0;
     if (rc == KB_OK)
-        rc = kb_backup_prune(s, rq->app->backup_dir, keep_last, keep_days, now, &pruned, &n,
-                             err);
+        rc = kb_backup_prune(s, rq->app->backup_dir, keep_last, keep_days,
+                             rq->user[0] ? rq->user : NULL, now, &pruned, &n, err);
     if (n)
         kb_log(KB_LOG_INFO, "backups pruned n=%zu keep_last=%lld keep_days=%lld", n, keep_last,
                keep_days);

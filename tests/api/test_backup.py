@@ -416,7 +416,13 @@ def admin_cases(db):
              e[0]["sha256"] == digest and e[0]["status"] == "ok", "entry %r" % e)
         need(verify(int(bid))["ok"] is True, "the server cannot verify it")
         check_copy(path).close()
-    case("kedb-admin backup: made beside a running server, listed and verified by it", made)
+        j = ok(api.get("/api/v1/audit?action=backup.create&object=backup:%s&limit=500" % bid))
+        mine = [x for x in j["entries"] if x["object"] == "backup:" + bid]
+        need(len(mine) == 1 and mine[0]["actor"] == "kedb-admin" and
+             mine[0]["summary"].startswith("file %s; %s bytes; " % (name, size)),
+             "audit entries %r" % mine)
+    case("kedb-admin backup: made beside a running server, listed, verified and audited",
+         made)
 
     def refused():
         before = listing()

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "kb_audit.h"
 #include "kb_backup.h"
 #include "kb_doc.h"
 #include "kb_search.h"
@@ -371,6 +372,24 @@ static void verify_detects(kb_store *s, const char *dir)
     CHECK_INT_EQ(count_files(dir), 4);
 }
 
+/* The audit entries of action on object (NULL: any); the newest one's actor and summary
+ * go to actor and summary when given. */
+static long long audited(kb_store *s, const char *action, const char *object, char *actor,
+                         char *summary, size_t size)
+{
+    kb_audit_filter f = { .action = action, .object = object, .limit = 1 };
+    kb_audit_page *p = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_audit_list(s, &f, &p, &err), KB_OK);
+    long long n = p ? p->total : -1;
+    if (p && p->n && actor)
+        snprintf(actor, size, "%s", p->items[0].actor);
+    if (p && p->n && summary)
+        snprintf(summary, size, "%s", p->items[0].summary);
+    kb_audit_page_free(p);
+    return n;
+}
+
 /* Expects exactly the ids in want (0-terminated) to be kept, and the others pruned. */
 static void check_kept(kb_store *s, const char *dir, const long long *want)
 {
@@ -410,16 +429,16 @@ static void retention(kb_store *s, const char *dir)
 
     kb_backup *p = NULL;
     size_t n = 9;
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 0, 0, T0, &p, &n, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 0, 0, "cron", T0, &p, &n, &err), KB_EINVAL);
     CHECK_INT_EQ(n, 0);
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, -1, T0, &p, &n, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, KB_BACKUP_MAX_DAYS + 1, T0, &p, &n, &err),
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, -1, "cron", T0, &p, &n, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, KB_BACKUP_MAX_DAYS + 1, "cron", T0, &p, &n, &err),
                  KB_EINVAL);
     CHECK(p == NULL);
 
     /* at T0, keep the newest 6 or anything from the last 4 days: 10, 3, 2, 1, 4 (-1 d)
      * and 5 (-2 d) by count; 6 (-3 d) and 7 (-4 d, exactly at the limit) by age */
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 6, 4, T0, &p, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 6, 4, "cron", T0, &p, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 2);
     if (n == 2) {
         CHECK_INT_EQ(p[0].id, 8); /* newest first */
@@ -430,8 +449,19 @@ static void retention(kb_store *s, const char *dir)
     free(p);
     const long long keep1[] = { 1, 2, 3, 4, 5, 6, 7, 10, 0 };
     check_kept(s, dir, keep1);
+    /* every backup made and every one pruned is in the audit trail, with who and why */
+    char who[128], what[256];
+    CHECK_INT_EQ(audited(s, "backup.create", NULL, NULL, NULL, 0), 10);
+    CHECK_INT_EQ(audited(s, "backup.create", "backup:10", who, what, sizeof what), 1);
+    CHECK_STR_EQ(who, "cron");
+    CHECK(strstr(what, "file kedb-20260310-091500-000.db; ") == what);
+    CHECK(strstr(what, " items; sha256 ") != NULL);
+    CHECK_INT_EQ(audited(s, "backup.prune", NULL, NULL, NULL, 0), 2);
+    CHECK_INT_EQ(audited(s, "backup.prune", "backup:8", who, what, sizeof what), 1);
+    CHECK_STR_EQ(who, "cron");
+    CHECK(strstr(what, "deleted; retention keep_last 6, keep_days 4") != NULL);
     /* pruning again with the same rule changes nothing */
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 6, 4, T0, &p, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 6, 4, "cron", T0, &p, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 0);
     CHECK(p == NULL);
 
@@ -441,14 +471,14 @@ static void retention(kb_store *s, const char *dir)
     char path[256];
     path_in(path, sizeof path, dir, gone.file);
     CHECK_INT_EQ(unlink(path), 0);
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 3, 0, T0 + 3600, &p, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 3, 0, "cron", T0 + 3600, &p, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 5); /* 1, 4, 5, 6 and 7 */
     free(p);
     const long long keep2[] = { 10, 3, 2, 0 };
     check_kept(s, dir, keep2);
 
     /* never the newest, even when everything is old */
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, 1, T0 + 400 * DAY, &p, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, 1, "cron", T0 + 400 * DAY, &p, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 2);
     free(p);
     const long long keep3[] = { 10, 0 };
@@ -476,7 +506,7 @@ static void retention(kb_store *s, const char *dir)
     CHECK_INT_EQ(mkdir(tp, 0700), 0);
     struct timespec old[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
     CHECK_INT_EQ(utimensat(AT_FDCWD, tp, old, 0), 0);
-    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, 1, T0 + 400 * DAY, &p, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_prune(s, dir, 1, 1, "cron", T0 + 400 * DAY, &p, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 0);
     path_in(tp, sizeof tp, dir, tmps[0]);
     CHECK_INT_EQ(access(tp, F_OK), -1); /* stale: gone */
