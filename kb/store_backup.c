@@ -556,6 +556,15 @@ static kb_status place(kb_store *s, const char *dir, const char *tmp, long long 
     return kb_err_set(err, KB_EIO, "no free backup file name in '%s' for time %lld", dir, at);
 }
 
+/* Appends the audit entry of action on backup id (object "backup:ID"). */
+static kb_status audit_backup(kb_store *s, long long at, const char *actor, const char *action,
+                              long long id, const char *summary, kb_err *err)
+{
+    char object[32];
+    snprintf(object, sizeof object, "backup:%lld", id);
+    return kb_audit_append(s, at, actor, action, object, summary, err);
+}
+
 static kb_status log_insert(kb_store *s, const kb_backup *e, long long *id, kb_err *err)
 {
     int own;
@@ -580,16 +589,10 @@ static kb_status log_insert(kb_store *s, const kb_backup *e, long long *id, kb_e
     }
     if (rc == KB_OK) {
         /* the log entry and its audit entry commit together */
-        kb_buf object, sum;
-        kb_buf_init(&object, 0);
-        kb_buf_init(&sum, 0);
-        kb_buf_addf(&object, "backup:%lld", *id);
-        kb_buf_addf(&sum, "file %s; %lld bytes; %lld items; sha256 %s", e->file, e->size,
-                    e->docs, e->sha256);
-        rc = kb_audit_append(s, e->at, e->actor, "backup.create", kb_buf_str(&object),
-                             kb_buf_str(&sum), err);
-        kb_buf_free(&object);
-        kb_buf_free(&sum);
+        char sum[256];
+        snprintf(sum, sizeof sum, "file %s; %lld bytes; %lld items; sha256 %s", e->file,
+                 e->size, e->docs, e->sha256);
+        rc = audit_backup(s, e->at, e->actor, "backup.create", *id, sum, err);
     }
     return kb_store_write_end(s, own, rc, err);
 }
@@ -899,17 +902,10 @@ static kb_status mark_pruned(kb_store *s, const kb_backup *e, const char *actor,
     kb_store_done(st);
     if (rc != KB_OK)
         return rc;
-    kb_buf object, sum;
-    kb_buf_init(&object, 0);
-    kb_buf_init(&sum, 0);
-    kb_buf_addf(&object, "backup:%lld", e->id);
-    kb_buf_addf(&sum, "file %s deleted; retention keep_last %lld, keep_days %lld", e->file,
-                keep_last, keep_days);
-    rc = kb_audit_append(s, at, actor, "backup.prune", kb_buf_str(&object), kb_buf_str(&sum),
-                         err);
-    kb_buf_free(&object);
-    kb_buf_free(&sum);
-    return rc;
+    char sum[192];
+    snprintf(sum, sizeof sum, "file %s deleted; retention keep_last %lld, keep_days %lld",
+             e->file, keep_last, keep_days);
+    return audit_backup(s, at, actor, "backup.prune", e->id, sum, err);
 }
 
 kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, long long keep_days,
