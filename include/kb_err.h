@@ -13,7 +13,8 @@ typedef enum {
     KB_EIO,
     KB_EDB,
     KB_ENOMEM,
-    KB_EINTERNAL
+    KB_EINTERNAL,
+    KB_EDENIED /* the caller may not do this (four-eyes rule, ...) */
 } kb_status;
 
 /* Error detail: the code and a human-readable message (lowercase, no final period). */

@@ -43,6 +43,13 @@ typedef struct {
  * becomes markup. Used for tickets imported from other systems and for closed incidents. */
 void kb_ingest_compose(const kb_compose *c, kb_buf *out);
 
+/* Writes src (the file format) to out with the top-level front-matter field key set to
+ * value (a double-quoted YAML string; NULL removes the field): an existing key line and its
+ * indented or list continuation lines are replaced, else the field is added at the end of
+ * the front matter. KB_EPARSE when src has no front matter. The caller parses the result. */
+kb_status kb_ingest_set_field(const char *src, size_t len, const char *key, const char *value,
+                              kb_buf *out, kb_err *err);
+
 /* Renders Markdown to sanitised HTML (GFM tables, strikethrough, autolinks; raw HTML and
  * javascript:/data:/vbscript: links removed). *out is freed with free(). */
 kb_status kb_ingest_render(const char *md, size_t len, char **out, kb_err *err);

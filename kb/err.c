@@ -16,6 +16,7 @@ const char *kb_status_name(kb_status code)
     case KB_EDB: return "db_error";
     case KB_ENOMEM: return "no_memory";
     case KB_EINTERNAL: return "internal";
+    case KB_EDENIED: return "denied";
     }
     return "internal";
 }

@@ -226,6 +226,75 @@ static kb_status split_front_matter(const char *p, size_t len, fm_split *fm, siz
     return kb_err_set(err, KB_EPARSE, "front matter is not closed (no second '---' line)");
 }
 
+/* Appends s as a double-quoted YAML string. */
+static void yaml_quoted(kb_buf *b, const char *s)
+{
+    kb_buf_addc(b, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            kb_buf_addc(b, '\\');
+        if (c == '\n') {
+            kb_buf_adds(b, "\\n");
+            continue;
+        }
+        if (c < 0x20 && c != '\t')
+            continue; /* CR and other control characters */
+        kb_buf_addc(b, (char)c);
+    }
+    kb_buf_addc(b, '"');
+}
+
+/* Does the front-matter line p[0..n) start the top-level key? */
+static int is_key_line(const char *p, size_t n, const char *key)
+{
+    size_t klen = strlen(key);
+    if (n <= klen || memcmp(p, key, klen) != 0)
+        return 0;
+    size_t i = klen;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    return i < n && p[i] == ':';
+}
+
+kb_status kb_ingest_set_field(const char *src, size_t len, const char *key, const char *value,
+                              kb_buf *out, kb_err *err)
+{
+    fm_split fm;
+    size_t line;
+    kb_status rc = split_front_matter(src, len, &fm, &line, err);
+    if (rc != KB_OK)
+        return rc;
+    size_t end = fm.yaml_off + fm.yaml_len, off, next;
+    kb_buf_add(out, src, fm.yaml_off);
+    int skipping = 0, done = 0;
+    for (off = fm.yaml_off; off < end; off = next) {
+        size_t n = line_len(src, len, off, &next);
+        const char *p = src + off;
+        if (skipping && n > 0 && (p[0] == ' ' || p[0] == '\t' || p[0] == '-' || p[0] == '#'))
+            continue; /* the replaced field's continuation */
+        skipping = 0;
+        if (!done && is_key_line(p, n, key)) {
+            skipping = 1;
+            done = 1;
+            if (value) {
+                kb_buf_addf(out, "%s: ", key);
+                yaml_quoted(out, value);
+                kb_buf_addc(out, '\n');
+            }
+            continue;
+        }
+        kb_buf_add(out, p, next - off);
+    }
+    if (!done && value) {
+        kb_buf_addf(out, "%s: ", key);
+        yaml_quoted(out, value);
+        kb_buf_addc(out, '\n');
+    }
+    kb_buf_add(out, src + end, len - end);
+    return KB_OK;
+}
+
 /* One YAML event source with the line offset of the front matter. */
 typedef struct {
     yaml_parser_t parser;
@@ -1123,24 +1192,6 @@ void kb_ingest_synonyms_free(char ***groups, size_t n)
 }
 
 /* ---------------------------------------------------------------- composing items */
-
-static void yaml_quoted(kb_buf *b, const char *s)
-{
-    kb_buf_addc(b, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            kb_buf_addc(b, '\\');
-        if (c == '\n') {
-            kb_buf_adds(b, "\\n");
-            continue;
-        }
-        if (c < 0x20 && c != '\t')
-            continue; /* CR and other control characters */
-        kb_buf_addc(b, (char)c);
-    }
-    kb_buf_addc(b, '"');
-}
 
 static void yaml_list(kb_buf *b, const char *key, const char *v)
 {

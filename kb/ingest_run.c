@@ -17,6 +17,7 @@
 
 #include "kb_alloc.h"
 #include "kb_audit.h"
+#include "kb_version.h"
 #include "kb_buf.h"
 
 #define BATCH_OPS 2000u
@@ -451,7 +452,20 @@ static kb_status apply_op(run *r, op *o, long long now, kb_err *err)
     kb_buf_init(&object, 0);
     kb_status rc = KB_OK;
     if (o->doc) {
-        rc = kb_store_doc_put(r->s, o->doc, err);
+        /* an id written through the API is not taken over by a file */
+        char *kept = NULL;
+        if (kb_version_origin(r->s, o->doc->id, &kept, NULL) == KB_OK &&
+            strcmp(kept, "api") == 0)
+            rc = kb_err_set(err, KB_EEXIST, "id '%s' is kept through the API (kedb's editor); "
+                            "give the file another id", o->doc->id);
+        free(kept);
+        kb_buf_addf(&what, "file %s", o->path);
+        if (rc == KB_OK)
+            rc = kb_store_doc_put(r->s, o->doc, err);
+        if (rc == KB_OK)
+            rc = kb_version_record(r->s, o->doc, kb_buf_str(&what), NULL, now, INDEX_ACTOR,
+                                   err);
+        kb_buf_reset(&what);
         if (rc == KB_OK) {
             kb_buf_addf(&object, "kb:%s", o->doc->id);
             kb_buf origin;
@@ -467,6 +481,8 @@ static kb_status apply_op(run *r, op *o, long long now, kb_err *err)
     }
     if (rc == KB_OK && o->del_id) {
         rc = kb_store_doc_delete(r->s, o->del_id, err);
+        if (rc == KB_OK)
+            rc = kb_version_removed(r->s, o->del_id, now, err);
         if (rc == KB_OK) {
             kb_buf_reset(&object);
             kb_buf_reset(&what);

@@ -840,15 +840,19 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
         item_expr(&b, &q->items[i], KB_TIER_STRICT, 1);
     }
     if (!has_filter(q, "status")) {
-        /* retired items only when asked for */
-        kb_buf_adds(out, first_neg ? " NOT (" : " OR ");
-        first_neg = 0;
-        kb_buf tok;
-        kb_buf_init(&tok, 0);
-        kb_tokenize_filter_token(t, "status", "retired", &tok);
-        kb_buf_adds(out, "meta : ");
-        quoted(&b, tok.data);
-        kb_buf_free(&tok);
+        /* retired items and drafts only when asked for: desk agents see what is
+         * published (and closed tickets) */
+        static const char *const hidden[] = { "retired", "draft", "in_review" };
+        for (size_t k = 0; k < sizeof hidden / sizeof hidden[0]; k++) {
+            kb_buf_adds(out, first_neg ? " NOT (" : " OR ");
+            first_neg = 0;
+            kb_buf tok;
+            kb_buf_init(&tok, 0);
+            kb_tokenize_filter_token(t, "status", hidden[k], &tok);
+            kb_buf_adds(out, "meta : ");
+            quoted(&b, tok.data);
+            kb_buf_free(&tok);
+        }
     }
     if (!first_neg)
         kb_buf_addc(out, ')');
@@ -873,12 +877,15 @@ kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out,
     *nscore = b.nphrase;
     if (!n)
         return KB_ENOTFOUND;
-    kb_buf tok;
-    kb_buf_init(&tok, 0);
-    kb_tokenize_filter_token(t, "status", "retired", &tok);
-    kb_buf_adds(out, " NOT meta : ");
-    quoted(&b, tok.data);
-    kb_buf_free(&tok);
+    static const char *const hidden[] = { "retired", "draft", "in_review" };
+    for (size_t k = 0; k < sizeof hidden / sizeof hidden[0]; k++) {
+        kb_buf tok;
+        kb_buf_init(&tok, 0);
+        kb_tokenize_filter_token(t, "status", hidden[k], &tok);
+        kb_buf_adds(out, " NOT meta : ");
+        quoted(&b, tok.data);
+        kb_buf_free(&tok);
+    }
     return KB_OK;
 }
 

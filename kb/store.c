@@ -17,7 +17,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 9
 #define INDEX_LAYOUT 1
 
 /* Index columns; kedb_rank() weighs the text columns, reads the boost column's length. */
@@ -316,7 +316,7 @@ struct kb_store {
     struct {
         const char *sql;
         sqlite3_stmt *st;
-    } extra[160];
+    } extra[256];
     size_t nextra;
 };
 
@@ -973,7 +973,7 @@ static kb_status schema_2(kb_store *s, kb_err *err)
 /* Schema steps in order: step i brings a database at version i to version i + 1. */
 static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate, kb_audit_migrate,
-    kb_backup_migrate, kb_user_migrate,
+    kb_backup_migrate, kb_user_migrate, kb_version_migrate, kb_docreq_migrate,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

@@ -7,6 +7,7 @@
 
 #include "kb_err.h"
 #include "kb_store.h"
+#include "kb_version.h"
 
 /* The connection (borrowed). */
 sqlite3 *kb_store_db(kb_store *s);
@@ -35,5 +36,28 @@ kb_status kb_audit_migrate(kb_store *s, kb_err *err);
 kb_status kb_backup_migrate(kb_store *s, kb_err *err);
 /* Version 7: users, sessions and failed-login counts (kb/store_user.c). */
 kb_status kb_user_migrate(kb_store *s, kb_err *err);
+/* Version 8: item versions, settings (kb/store_version.c); version 9: document requests
+ * (kb/store_docreq.c). */
+kb_status kb_version_migrate(kb_store *s, kb_err *err);
+kb_status kb_docreq_migrate(kb_store *s, kb_err *err);
+
+/* Decisions on a pending version (in review or requested), inside the caller's
+ * transaction: publish makes it the item's current, searchable version (the one before is
+ * superseded); reject records the approver's comment. */
+kb_status kb_version_publish(kb_store *s, kb_version *v, const char *actor,
+                             const char *comment, long long at, kb_err *err);
+kb_status kb_version_reject(kb_store *s, kb_version *v, const char *actor,
+                            const char *comment, long long at, kb_err *err);
+/* Appends a version in state "requested" proposed by document request req; *n_out its
+ * number. d is parsed by the caller. */
+kb_status kb_version_propose(kb_store *s, const kb_doc *d, const char *req, const char *actor,
+                             long long at, long long *n_out, kb_err *err);
+/* Ends the current version of id with state (e.g. "scrapped") on day at and withdraws
+ * pending versions. */
+kb_status kb_version_end(kb_store *s, const char *id, const char *state, long long at,
+                         kb_err *err);
+/* Parses source as an item written through the API (path ""). */
+kb_status kb_version_parse(kb_store *s, const char *src, size_t len, kb_doc **out,
+                           size_t *line, kb_err *err);
 
 #endif

@@ -61,6 +61,7 @@ static const struct {
     { KB_EPARSE, 400 },
     { KB_EEXIST, 409 },
     { KB_ETOOBIG, 413 },
+    { KB_EDENIED, 403 },
 };
 
 static unsigned http_status(kb_status code)
