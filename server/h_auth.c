@@ -139,16 +139,6 @@ static json_t *roles_json(unsigned roles)
     return a;
 }
 
-static json_t *time_json(long long t)
-{
-    char when[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_string(when);
-}
-
 static json_t *error_json(const char *code, const char *msg)
 {
     json_t *e = json_object();
@@ -222,7 +212,7 @@ kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
         json_object_set_new(o, "csrf", json_string(sess.csrf));
         json_object_set_new(o, "username", json_string(sess.name));
         json_object_set_new(o, "roles", roles_json(sess.roles));
-        json_object_set_new(o, "expires", time_json(sess.expires));
+        json_object_set_new(o, "expires", srv_json_time(sess.expires));
         rs->json = o;
         kb_buf c;
         kb_buf_init(&c, 0);

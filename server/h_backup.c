@@ -15,49 +15,6 @@
 #define MAX_ID 1000000000000u
 #define MAX_KEEP_LAST 100000
 
-/* The body as a JSON object whose members are all named in allowed (NULL-terminated);
- * with optional, an empty body gives *out NULL. *out is a new reference. */
-static kb_status body_object(srv_req *rq, int optional, const char *const *allowed,
-                             json_t **out, kb_err *err)
-{
-    *out = NULL;
-    if (optional && rq->body.len == 0)
-        return KB_OK;
-    json_t *o;
-    kb_status rc = srv_req_json_object(rq, &o, err);
-    if (rc != KB_OK)
-        return rc;
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v) {
-        int known = 0;
-        for (size_t i = 0; allowed[i] && !known; i++)
-            known = strcmp(key, allowed[i]) == 0;
-        if (!known) {
-            kb_buf names;
-            kb_buf_init(&names, 0);
-            for (size_t i = 0; allowed[i]; i++)
-                kb_buf_addf(&names, "%s%s", i ? ", " : "", allowed[i]);
-            kb_err_set(err, KB_EINVAL, "unknown field '%.40s'; allowed: %s", key,
-                       kb_buf_str(&names));
-            kb_buf_free(&names);
-            json_decref(o);
-            return KB_EINVAL;
-        }
-    }
-    *out = o;
-    return KB_OK;
-}
-
-static json_t *time_json(long long t)
-{
-    if (!t)
-        return json_null();
-    char buf[32];
-    kb_incident_format_time(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
 static json_t *text_or_null(const char *s)
 {
     return s[0] ? srv_json_str(s) : json_null();
@@ -67,16 +24,16 @@ static json_t *entry_json(const kb_backup *b)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(b->id));
-    json_object_set_new(o, "at", time_json(b->at));
+    json_object_set_new(o, "at", srv_json_time(b->at));
     json_object_set_new(o, "file", srv_json_str(b->file));
     json_object_set_new(o, "size", json_integer(b->size));
     json_object_set_new(o, "sha256", srv_json_str(b->sha256));
     json_object_set_new(o, "docs", json_integer(b->docs));
     json_object_set_new(o, "actor", text_or_null(b->actor));
     json_object_set_new(o, "status", srv_json_str(b->status));
-    json_object_set_new(o, "verified_at", time_json(b->verified_at));
+    json_object_set_new(o, "verified_at", srv_json_time(b->verified_at));
     json_object_set_new(o, "verify_result", text_or_null(b->verify_result));
-    json_object_set_new(o, "pruned_at", time_json(b->pruned_at));
+    json_object_set_new(o, "pruned_at", srv_json_time(b->pruned_at));
     return o;
 }
 
@@ -93,7 +50,7 @@ kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "actor", NULL };
     json_t *in;
-    kb_status rc = body_object(rq, 1, allowed, &in, err);
+    kb_status rc = srv_req_body(rq, 1, allowed, &in, err);
     if (rc != KB_OK)
         return rc;
     const char *actor = NULL;
@@ -211,7 +168,7 @@ kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "keep_last", "keep_days", NULL };
     json_t *in;
-    kb_status rc = body_object(rq, 0, allowed, &in, err);
+    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
     if (rc != KB_OK)
         return rc;
     long long keep_last = 0;

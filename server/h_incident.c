@@ -19,63 +19,12 @@
 
 /* --- request bodies --- */
 
-/* Parses the body as a JSON object whose keys are all in allowed (NULL-terminated). *out
- * is a new reference. */
-static kb_status body_object(srv_req *rq, const char *const *allowed, json_t **out, kb_err *err)
-{
-    *out = NULL;
-    if (rq->body.len == 0)
-        return kb_err_set(err, KB_EPARSE, "the request body is empty; send a JSON object");
-    json_error_t jerr;
-    json_t *o = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!o)
-        return kb_err_set(err, KB_EPARSE, "the request body is not valid JSON: %s (line %d, "
-                          "column %d)", jerr.text, jerr.line, jerr.column);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return kb_err_set(err, KB_EPARSE, "the request body must be a JSON object");
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v) {
-        int known = 0;
-        for (size_t i = 0; allowed[i] && !known; i++)
-            known = strcmp(key, allowed[i]) == 0;
-        if (!known) {
-            kb_buf names;
-            kb_buf_init(&names, 0);
-            for (size_t i = 0; allowed[i]; i++)
-                kb_buf_addf(&names, "%s%s", i ? ", " : "", allowed[i]);
-            kb_err_set(err, KB_EINVAL, "unknown field '%.40s'; allowed: %s", key,
-                       kb_buf_str(&names));
-            kb_buf_free(&names);
-            json_decref(o);
-            return KB_EINVAL;
-        }
-    }
-    *out = o;
-    return KB_OK;
-}
-
-/* A string member, or NULL when absent or null. Borrowed from o. */
-static kb_status get_str(json_t *o, const char *name, const char **out, kb_err *err)
-{
-    json_t *v = json_object_get(o, name);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return KB_OK;
-    if (!json_is_string(v))
-        return kb_err_set(err, KB_EINVAL, "field '%s' must be a string", name);
-    *out = json_string_value(v);
-    return KB_OK;
-}
-
 /* Who made a change: the request's "actor" when given (a desk may record a change for a
  * colleague), otherwise the logged-in user, so timelines and the audit trail name a person
  * rather than "anonymous". */
 static kb_status get_actor(const srv_req *rq, json_t *o, const char **out, kb_err *err)
 {
-    kb_status rc = get_str(o, "actor", out, err);
+    kb_status rc = srv_json_get_str(o, "actor", out, err);
     if (rc == KB_OK && (!*out || !**out) && rq->user[0])
         *out = rq->user;
     return rc;
@@ -121,15 +70,6 @@ static kb_status get_priority(json_t *o, int *out, kb_err *err)
 
 /* --- records to JSON --- */
 
-static json_t *time_json(long long t)
-{
-    if (!t)
-        return json_null();
-    char buf[32];
-    kb_incident_format_time(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
 static json_t *priority_json(int p)
 {
     char buf[4] = { 'P', (char)('0' + p), '\0', '\0' };
@@ -156,8 +96,8 @@ static json_t *sla_json(const kb_incident *inc, const kb_incident_sla *sla, long
     json_t *o = json_object();
     json_object_set_new(o, "response_target_seconds", json_integer(st.response_target));
     json_object_set_new(o, "resolve_target_seconds", json_integer(st.resolve_target));
-    json_object_set_new(o, "response_due", time_json(st.response_due));
-    json_object_set_new(o, "resolve_due", time_json(st.resolve_due));
+    json_object_set_new(o, "response_due", srv_json_time(st.response_due));
+    json_object_set_new(o, "resolve_due", srv_json_time(st.resolve_due));
     json_object_set_new(o, "response_remaining_seconds", json_integer(st.response_remaining));
     json_object_set_new(o, "resolve_remaining_seconds", json_integer(st.resolve_remaining));
     json_object_set_new(o, "response_breached", json_boolean(st.response_breached));
@@ -171,7 +111,7 @@ static json_t *event_json(const kb_inc_event *e, size_t seq)
 {
     json_t *o = json_object();
     json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-    json_object_set_new(o, "at", time_json(e->at));
+    json_object_set_new(o, "at", srv_json_time(e->at));
     json_object_set_new(o, "actor", srv_json_str(e->actor));
     json_object_set_new(o, "type", srv_json_str(e->type));
     json_object_set_new(o, "from", srv_json_str(e->from));
@@ -215,11 +155,11 @@ static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla,
     if (full)
         json_object_set_new(o, "links", strings_json(inc->links, inc->nlinks));
     json_object_set_new(o, "created_by", srv_json_str(inc->created_by));
-    json_object_set_new(o, "created_at", time_json(inc->created_at));
-    json_object_set_new(o, "updated_at", time_json(inc->updated_at));
-    json_object_set_new(o, "responded_at", time_json(inc->responded_at));
-    json_object_set_new(o, "resolved_at", time_json(inc->resolved_at));
-    json_object_set_new(o, "closed_at", time_json(inc->closed_at));
+    json_object_set_new(o, "created_at", srv_json_time(inc->created_at));
+    json_object_set_new(o, "updated_at", srv_json_time(inc->updated_at));
+    json_object_set_new(o, "responded_at", srv_json_time(inc->responded_at));
+    json_object_set_new(o, "resolved_at", srv_json_time(inc->resolved_at));
+    json_object_set_new(o, "closed_at", srv_json_time(inc->closed_at));
     json_object_set_new(o, "complaint", json_boolean(inc->complaint));
     json_object_set_new(o, "satisfaction", int_or_null(inc->satisfaction));
     json_object_set_new(o, "reopen_count", json_integer(inc->reopen_count));
@@ -263,7 +203,7 @@ static kb_status begin_change(srv_req *rq, const char *const *allowed, const cha
     *body = NULL;
     kb_status rc = number ? path_number(rq, number, err) : KB_OK;
     if (rc == KB_OK)
-        rc = body_object(rq, allowed, body, err);
+        rc = srv_req_body(rq, 0, allowed, body, err);
     if (rc == KB_OK)
         rc = srv_now(now, err);
     if (rc == KB_OK)
@@ -302,7 +242,7 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
         { "description", &in.description },
     };
     for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
-        rc = get_str(o, strs[i].name, strs[i].slot, err);
+        rc = srv_json_get_str(o, strs[i].name, strs[i].slot, err);
     if (rc == KB_OK)
         rc = get_actor(rq, o, &in.actor, err);
     if (rc == KB_OK)
@@ -354,13 +294,13 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
     const char *status = NULL;
     rc = get_actor(rq, o, &u.actor, err);
     if (rc == KB_OK)
-        rc = get_str(o, "assignee", &u.assignee, err);
+        rc = srv_json_get_str(o, "assignee", &u.assignee, err);
     if (rc == KB_OK)
-        rc = get_str(o, "note", &u.note, err);
+        rc = srv_json_get_str(o, "note", &u.note, err);
     if (rc == KB_OK)
         rc = get_priority(o, &u.priority, err);
     if (rc == KB_OK)
-        rc = get_str(o, "status", &status, err);
+        rc = srv_json_get_str(o, "status", &status, err);
     if (rc == KB_OK && status) {
         rc = kb_incident_status_parse(status, &u.status, err);
         u.set_status = 1;
@@ -389,9 +329,9 @@ kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
     const char **links = NULL;
     rc = get_actor(rq, o, &r.actor, err);
     if (rc == KB_OK)
-        rc = get_str(o, "resolution", &r.resolution, err);
+        rc = srv_json_get_str(o, "resolution", &r.resolution, err);
     if (rc == KB_OK)
-        rc = get_str(o, "resolved_by", &r.resolved_by, err);
+        rc = srv_json_get_str(o, "resolved_by", &r.resolved_by, err);
     json_t *jl = json_object_get(o, "links");
     if (rc == KB_OK && jl && !json_is_null(jl)) {
         if (!json_is_array(jl))
@@ -440,7 +380,7 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
     int has_confirmed = 0;
     rc = get_actor(rq, o, &f.actor, err);
     if (rc == KB_OK)
-        rc = get_str(o, "comment", &f.comment, err);
+        rc = srv_json_get_str(o, "comment", &f.comment, err);
     if (rc == KB_OK)
         rc = get_int(o, "satisfaction", 1, 5, &f.satisfaction, err);
     if (rc == KB_OK)
@@ -473,7 +413,7 @@ kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
     const char *reason = NULL;
     rc = get_actor(rq, o, &actor, err);
     if (rc == KB_OK)
-        rc = get_str(o, "reason", &reason, err);
+        rc = srv_json_get_str(o, "reason", &reason, err);
     kb_incident *inc = NULL;
     if (rc == KB_OK)
         rc = kb_incident_reopen(s, number, actor, reason, now, &inc, err);
@@ -624,7 +564,7 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc != KB_OK)
         return rc;
     json_t *o = list_json(l, sla, now, limit, offset);
-    json_object_set_new(o, "now", time_json(now));
+    json_object_set_new(o, "now", srv_json_time(now));
     json_object_set_new(o, "within_minutes", json_integer((json_int_t)within));
     json_t *a = json_object_get(o, "incidents");
     for (size_t i = 0; i < l->n; i++) {
@@ -636,7 +576,7 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
         int response = !inc->responded_at && st.response_due == due;
         json_t *item = json_array_get(a, i);
         json_object_set_new(item, "risk", json_string(response ? "response" : "resolve"));
-        json_object_set_new(item, "due", time_json(due));
+        json_object_set_new(item, "due", srv_json_time(due));
     }
     kb_incident_list_free(l);
     rs->json = o;

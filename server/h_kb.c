@@ -7,21 +7,6 @@
 #include "kb_usage.h"
 #include "srv.h"
 
-static int valid_id(const char *id)
-{
-    size_t len = strlen(id);
-    if (len == 0 || len > KB_MAX_ID_BYTES)
-        return 0;
-    for (const char *p = id; *p; p++) {
-        char c = *p;
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '_' || c == '-';
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
 static json_t *fields_json(const kb_doc *d)
 {
     json_t *o = json_object();
@@ -45,7 +30,7 @@ static json_t *fields_json(const kb_doc *d)
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *id = srv_req_param(rq, "id");
-    if (!id || !valid_id(id))
+    if (!id || !srv_valid_id(id))
         return kb_err_set(err, KB_EINVAL,
                           "invalid id: use 1 to %u letters, digits, '.', '_' or '-'",
                           KB_MAX_ID_BYTES);

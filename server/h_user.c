@@ -9,16 +9,6 @@
 #include "kb_user.h"
 #include "srv.h"
 
-static json_t *time_json(long long t)
-{
-    char when[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_string(when);
-}
-
 static json_t *user_json(const kb_user_info *u)
 {
     json_t *o = json_object();
@@ -29,38 +19,9 @@ static json_t *user_json(const kb_user_info *u)
             json_array_append_new(a, json_string(kb_user_role_name(bit)));
     json_object_set_new(o, "roles", a);
     json_object_set_new(o, "disabled", json_boolean(u->disabled));
-    json_object_set_new(o, "created", time_json(u->created));
-    json_object_set_new(o, "updated", time_json(u->updated));
+    json_object_set_new(o, "created", srv_json_time(u->created));
+    json_object_set_new(o, "updated", srv_json_time(u->updated));
     return o;
-}
-
-/* The body as an object whose members are all in allowed (NULL-terminated). */
-static kb_status body_object(srv_req *rq, const char *const *allowed, json_t **out,
-                             kb_err *err)
-{
-    kb_status rc = srv_req_json_object(rq, out, err);
-    if (rc != KB_OK)
-        return rc;
-    const char *key;
-    json_t *v;
-    json_object_foreach(*out, key, v) {
-        int known = 0;
-        for (size_t i = 0; allowed[i] && !known; i++)
-            known = strcmp(key, allowed[i]) == 0;
-        if (!known) {
-            kb_buf names;
-            kb_buf_init(&names, 0);
-            for (size_t i = 0; allowed[i]; i++)
-                kb_buf_addf(&names, "%s%s", i ? ", " : "", allowed[i]);
-            kb_err_set(err, KB_EINVAL, "unknown field '%.40s'; allowed: %s", key,
-                       kb_buf_str(&names));
-            kb_buf_free(&names);
-            json_decref(*out);
-            *out = NULL;
-            return KB_EINVAL;
-        }
-    }
-    return KB_OK;
 }
 
 /* ["agent", "auditor"] -> bits; KB_EINVAL for anything else or an empty list. */
@@ -121,7 +82,7 @@ kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "username", "password", "roles", NULL };
     json_t *in;
-    kb_status rc = body_object(rq, allowed, &in, err);
+    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
     if (rc != KB_OK)
         return rc;
     json_t *u = json_object_get(in, "username");
@@ -163,7 +124,7 @@ kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err)
     if (!kb_user_name_valid(name))
         return kb_err_set(err, KB_ENOTFOUND, "no user '%.64s'", name);
     json_t *in;
-    kb_status rc = body_object(rq, allowed, &in, err);
+    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
     if (rc != KB_OK)
         return rc;
     kb_user_change ch = { NULL, -1, -1 };

@@ -9,6 +9,10 @@
 /* Who may call what (docs/API.md has the matrix). */
 #define WRITE_INCIDENTS (KB_ROLE_AGENT | KB_ROLE_ADMIN)
 #define AUDIT_READ (KB_ROLE_AUDITOR | KB_ROLE_ADMIN)
+#define WRITE_KB (KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
+#define DECIDE (KB_ROLE_APPROVER | KB_ROLE_ADMIN)
+#define READ_REVIEWS (KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_AUDITOR | KB_ROLE_ADMIN)
+#define REQUEST_DOCS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_ADMIN)
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
@@ -18,6 +22,26 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/search", h_search, KB_ROLE_ALL },
     { "GET", "/api/v1/complete", h_complete, KB_ROLE_ALL },
     { "GET", "/api/v1/kb/:id", h_kb_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/kb", h_kb_create, WRITE_KB },
+    { "POST", "/api/v1/kb/preview", h_kb_preview, WRITE_KB },
+    { "PUT", "/api/v1/kb/:id", h_kb_save, WRITE_KB },
+    { "GET", "/api/v1/kb/:id/versions", h_kb_versions, KB_ROLE_ALL },
+    { "GET", "/api/v1/kb/:id/versions/:n", h_kb_version, KB_ROLE_ALL },
+    { "POST", "/api/v1/kb/:id/submit", h_kb_submit, WRITE_KB },
+    { "POST", "/api/v1/kb/:id/retire", h_kb_retire, WRITE_KB | DECIDE },
+    { "GET", "/api/v1/reviews", h_review_list, READ_REVIEWS },
+    { "GET", "/api/v1/reviews/due", h_review_due, KB_ROLE_ALL },
+    { "POST", "/api/v1/reviews/:id/approve", h_review_approve, DECIDE },
+    { "POST", "/api/v1/reviews/:id/reject", h_review_reject, DECIDE },
+    { "GET", "/api/v1/documents", h_document_list, KB_ROLE_ALL },
+    { "GET", "/api/v1/documents/:doc_no", h_document_get, KB_ROLE_ALL },
+    { "GET", "/api/v1/documents/:doc_no/versions", h_document_versions, KB_ROLE_ALL },
+    { "GET", "/api/v1/document-requests", h_docreq_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/document-requests", h_docreq_create, REQUEST_DOCS },
+    { "GET", "/api/v1/document-requests/:id", h_docreq_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/document-requests/:id/:action", h_docreq_act, DECIDE },
+    { "GET", "/api/v1/settings/doc-number-rule", h_rule_get, KB_ROLE_ALL },
+    { "PUT", "/api/v1/settings/doc-number-rule", h_rule_set, KB_ROLE_ADMIN },
     { "POST", "/api/v1/incidents", h_incident_create, WRITE_INCIDENTS },
     { "GET", "/api/v1/incidents", h_incident_list, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk, KB_ROLE_ALL },

@@ -10,6 +10,7 @@
 #include "kb_err.h"
 #include "kb_incident.h"
 #include "kb_store.h"
+#include "kb_version.h"
 #include "kb_user.h"
 
 /* Limits enforced by http.c before any handler runs. */
@@ -105,6 +106,13 @@ const char *srv_req_query(const srv_req *rq, const char *name);
 /* Parses the body as a JSON object: *out gets one reference (json_decref it). KB_EPARSE
  * for invalid JSON, KB_EINVAL for an empty body or a JSON value that is not an object. */
 kb_status srv_req_json_object(const srv_req *rq, json_t **out, kb_err *err);
+/* The body as a JSON object whose members are all named in allowed (NULL-terminated);
+ * KB_EINVAL names an unknown member. With optional, an empty body gives *out NULL. *out is
+ * a new reference. */
+kb_status srv_req_body(const srv_req *rq, int optional, const char *const *allowed,
+                       json_t **out, kb_err *err);
+/* The string member name of o, or NULL when absent or null (borrowed from o). */
+kb_status srv_json_get_str(json_t *o, const char *name, const char **out, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
 /* Frees everything rq owns except the store (http.c returns that to the pool). */
@@ -152,6 +160,32 @@ kb_status h_audit_verify(srv_req *rq, srv_resp *rs, kb_err *err);
 unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const char *cookie,
                   const char *csrf, const char **code, char *msg, size_t msg_size);
 /* Auth and users (h_auth.c, h_user.c). */
+/* h_publish.c: the knowledge editor and reviews */
+kb_status h_kb_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_save(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_versions(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_version(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_submit(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_retire(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_review_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_review_approve(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_review_reject(srv_req *rq, srv_resp *rs, kb_err *err);
+/* A version as JSON (without its source); a list of them. New references. */
+struct kb_version_list_s;
+json_t *srv_version_json(const kb_version *v);
+json_t *srv_version_list_json(const kb_version_list *l);
+/* h_document.c: the document catalogue and document requests */
+kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err);
@@ -180,6 +214,10 @@ kb_status srv_pct_encode(kb_buf *b, const char *s);
 /* A new JSON string from s (NULL gives ""); invalid UTF-8 is replaced by U+FFFD so the
  * result is never NULL. */
 json_t *srv_json_str(const char *s);
+/* Epoch seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC); 0 is JSON null. A new reference. */
+json_t *srv_json_time(long long t);
+/* True when id is 1 to KB_MAX_ID_BYTES letters, digits, '.', '_' or '-'. */
+int srv_valid_id(const char *id);
 /* Parses a decimal number 0..max from the whole of s; returns 0 on success, -1 when s is
  * empty, not all digits or larger than max. */
 int srv_parse_size(const char *s, size_t max, size_t *out);

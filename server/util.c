@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "kb_alloc.h"
+#include "kb_doc.h"
 #include "srv.h"
 
 /* Length of the valid UTF-8 sequence at p[0..len), or 0 when it is not one. */
@@ -188,4 +189,32 @@ kb_status srv_now(long long *out, kb_err *err)
                           path);
     *out = v;
     return KB_OK;
+}
+
+json_t *srv_json_time(long long t)
+{
+    if (!t)
+        return json_null();
+    char when[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    if (strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_null();
+    return json_string(when);
+}
+
+int srv_valid_id(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > KB_MAX_ID_BYTES)
+        return 0;
+    for (const char *p = id; *p; p++) {
+        char c = *p;
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return 0;
+    }
+    return 1;
 }

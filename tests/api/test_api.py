@@ -900,6 +900,80 @@ def reindex_case(db, tmp):
 # --- process control ----------------------------------------------------------------------
 
 
+class Served:
+    """One kedb-server over a database indexed from a directory, for API test files:
+    start() indexes, adds the test user (and users, a list of (name, roles)), starts the
+    server on a free port and records the cases; stop() ends it with SIGTERM and checks
+    the exit status and stderr for sanitizer reports."""
+
+    def __init__(self, tmp, data=None, args=(), env=None, users=()):
+        self.tmp, self.data, self.args, self.env, self.users = tmp, data or DATA, args, env, users
+        self.db = os.path.join(tmp, "kedb.db")
+        self.err_path = os.path.join(tmp, "server.stderr")
+        self.proc = None
+
+    def start(self):
+        global SERVER, PORT
+        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", self.db, self.data],
+                               capture_output=True, timeout=300)
+
+        def indexed():
+            need(index.returncode == 0, "kedb-index exit %d: %s" %
+                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
+        case("kedb-index indexes %s" % os.path.basename(self.data), indexed,
+             needs_server=False)
+        if index.returncode != 0:
+            return False
+        add_test_user(self.db)
+        for name, roles in self.users:
+            add_test_user(self.db, name, name + "-password-1", roles)
+        cmd = [os.path.join(BIN, "kedb-server"), "--db", self.db, "--host", HOST, "--port", "0",
+               "--threads", "8"] + list(self.args)
+        if VALGRIND:
+            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                   "--error-exitcode=97"] + cmd
+        with open(self.err_path, "wb") as err_file:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
+                                         env=dict(os.environ, **(self.env or {})))
+        SERVER = self.proc
+        PORT = read_port(self.proc, time.time() + 30 * SLOW) or 0
+
+        def started():
+            need(PORT > 0, "no 'listening on' line; stderr: %s" % self.log()[-800:])
+        case("server starts", started)
+        return PORT > 0
+
+    def log(self):
+        return open(self.err_path, "rb").read().decode("utf-8", "replace")
+
+    def stop(self):
+        proc = self.proc
+
+        def stop():
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise Fail("server did not exit within %d s of SIGTERM" % STOP_TIMEOUT)
+            need(rc == 0, "server exit status %d after SIGTERM" % rc)
+        case("server exits 0 on SIGTERM", stop, needs_server=False)
+
+        def clean_stderr():
+            log = self.log()
+            for mark in SANITIZER_MARKS:
+                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+        case("server stderr has no sanitizer report", clean_stderr, needs_server=False)
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+
+
 def read_port(proc, deadline):
     """Reads the server's stdout until the 'listening on http://HOST:PORT' line."""
     buf = b""

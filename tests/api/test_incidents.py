@@ -381,8 +381,8 @@ def bad_input_cases():
 
     creates = [
         ("bad JSON", None, b'{"caller_name": ', 400, "parse_error", "not valid JSON"),
-        ("empty body", None, b"", 400, "parse_error", "empty"),
-        ("array body", None, b"[1, 2]", 400, "parse_error", "JSON object"),
+        ("empty body", None, b"", 400, "invalid", "empty"),
+        ("array body", None, b"[1, 2]", 400, "invalid", "JSON object"),
         ("duplicate key", None, b'{"summary": "a", "summary": "b"}', 400, "parse_error",
          "duplicate"),
         ("unknown field", base_incident(severity=1), None, 400, "invalid", "unknown field"),

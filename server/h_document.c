@@ -1,0 +1,445 @@
+/* The document catalogue and document requests: /api/v1/documents...,
+ * /api/v1/document-requests..., /api/v1/settings/doc-number-rule. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb_docreq.h"
+#include "kb_store.h"
+#include "kb_version.h"
+#include "srv.h"
+
+#define MAX_LIMIT 1000u
+#define MAX_Q_BYTES 200u
+
+static int is_date(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+static kb_status query_date(const srv_req *rq, const char *name, const char **out, kb_err *err)
+{
+    *out = srv_req_query(rq, name);
+    if (*out && !**out)
+        *out = NULL;
+    if (*out && !is_date(*out))
+        return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD", name);
+    return KB_OK;
+}
+
+static kb_status query_text(const srv_req *rq, const char *name, const char **out, kb_err *err)
+{
+    *out = srv_req_query(rq, name);
+    if (*out && strlen(*out) > MAX_Q_BYTES)
+        return kb_err_set(err, KB_EINVAL, "'%s' is longer than %u bytes", name, MAX_Q_BYTES);
+    if (*out && !**out)
+        *out = NULL;
+    return KB_OK;
+}
+
+static kb_status query_flag(const srv_req *rq, const char *name, int *out, kb_err *err)
+{
+    const char *v = srv_req_query(rq, name);
+    *out = 0;
+    if (!v || !*v || strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
+        return KB_OK;
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) {
+        *out = 1;
+        return KB_OK;
+    }
+    return kb_err_set(err, KB_EINVAL, "'%s' must be 1 or 0", name);
+}
+
+static kb_status query_limit(const srv_req *rq, size_t *out, kb_err *err)
+{
+    const char *v = srv_req_query(rq, "limit");
+    *out = 200;
+    if (v && (srv_parse_size(v, MAX_LIMIT, out) != 0 || *out == 0))
+        return kb_err_set(err, KB_EINVAL, "'limit' must be a whole number from 1 to %u",
+                          MAX_LIMIT);
+    return KB_OK;
+}
+
+static kb_status check_states(const char *v, const char *const *ok, const char *what,
+                              kb_err *err)
+{
+    if (!v)
+        return KB_OK;
+    for (size_t i = 0; ok[i]; i++)
+        if (strcmp(v, ok[i]) == 0)
+            return KB_OK;
+    return kb_err_set(err, KB_EINVAL, "unknown %s '%.40s'", what, v);
+}
+
+static const char *const version_states[] = { "draft", "in_review", "requested", "rejected",
+                                              "published", "superseded", "withdrawn",
+                                              "retired", "scrapped", "removed", NULL };
+
+kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_catalogue_filter f = { 0 };
+    kb_status rc = query_text(rq, "q", &f.q, err);
+    if (rc == KB_OK)
+        rc = query_text(rq, "doc_type", &f.doc_type, err);
+    if (rc == KB_OK)
+        rc = query_text(rq, "status", &f.status, err);
+    if (rc == KB_OK)
+        rc = check_states(f.status, version_states, "status", err);
+    if (rc == KB_OK)
+        rc = query_date(rq, "as_of", &f.as_of, err);
+    if (rc == KB_OK)
+        rc = query_flag(rq, "all_versions", &f.all_versions, err);
+    if (rc == KB_OK)
+        rc = query_limit(rq, &f.limit, err);
+    kb_store *s;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    kb_version_list l = { 0 };
+    if (rc == KB_OK)
+        rc = kb_catalogue_list(s, &f, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer((json_int_t)l.n));
+    json_object_set_new(o, "documents", srv_version_list_json(&l));
+    kb_version_list_free(&l);
+    rs->json = o;
+    return KB_OK;
+}
+
+static kb_status doc_no_param(const srv_req *rq, const char **out, kb_err *err)
+{
+    *out = srv_req_param(rq, "doc_no");
+    if (!*out || !srv_valid_id(*out))
+        return kb_err_set(err, KB_EINVAL, "invalid document number: use 1 to 64 letters, "
+                          "digits, '.', '_' or '-'");
+    return KB_OK;
+}
+
+/* A document's versions, oldest first; KB_ENOTFOUND when doc_no is not a document. */
+static kb_status versions_of(kb_store *s, const char *doc_no, kb_version_list *l, kb_err *err)
+{
+    kb_status rc = kb_version_list_of(s, doc_no, l, err);
+    if (rc == KB_OK && strcmp(l->v[0].type, "document") != 0) {
+        kb_version_list_free(l);
+        rc = KB_ENOTFOUND;
+    }
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_ENOTFOUND, "no document '%s' in the catalogue", doc_no);
+    return rc;
+}
+
+kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *doc_no, *as_of;
+    kb_status rc = doc_no_param(rq, &doc_no, err);
+    if (rc == KB_OK)
+        rc = query_date(rq, "as_of", &as_of, err);
+    kb_store *s;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    kb_version_list l = { 0 };
+    if (rc == KB_OK)
+        rc = versions_of(s, doc_no, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    const kb_version *pick = NULL;
+    for (size_t i = l.n; i-- > 0 && !pick;) {
+        const kb_version *v = &l.v[i];
+        if (as_of) {
+            if (v->effective_from[0] && strcmp(v->effective_from, as_of) <= 0 &&
+                (!v->effective_to[0] || strcmp(v->effective_to, as_of) > 0))
+                pick = v;
+        } else if (strcmp(v->state, "published") == 0) {
+            pick = v;
+        }
+    }
+    if (!pick) {
+        /* what became of it: the state of the last version that was ever current */
+        const char *last = l.v[l.n - 1].state;
+        for (size_t i = l.n; i-- > 0;)
+            if (l.v[i].effective_from[0]) {
+                last = l.v[i].state;
+                break;
+            }
+        if (as_of)
+            rc = kb_err_set(err, KB_ENOTFOUND, "no version of '%s' was current on %s", doc_no,
+                            as_of);
+        else
+            rc = kb_err_set(err, KB_ENOTFOUND, "'%s' has no current version (it is %s); see "
+                            "/api/v1/documents/%s/versions", doc_no, last, doc_no);
+        kb_version_list_free(&l);
+        return rc;
+    }
+    kb_version *full = NULL;
+    rc = kb_version_get(s, doc_no, pick->n, &full, err);
+    kb_version_list_free(&l);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = srv_version_json(full);
+    json_object_set_new(o, "source", srv_json_str(full->source));
+    if (as_of)
+        json_object_set_new(o, "as_of", json_string(as_of));
+    kb_version_free(full);
+    rs->json = o;
+    return KB_OK;
+}
+
+kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *doc_no;
+    kb_status rc = doc_no_param(rq, &doc_no, err);
+    kb_store *s;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    kb_version_list l = { 0 };
+    if (rc == KB_OK)
+        rc = versions_of(s, doc_no, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "doc_no", srv_json_str(doc_no));
+    json_object_set_new(o, "versions", srv_version_list_json(&l));
+    kb_version_list_free(&l);
+    rs->json = o;
+    return KB_OK;
+}
+
+/* --- requests --- */
+
+static json_t *docreq_json(const kb_docreq *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", srv_json_str(r->id));
+    json_object_set_new(o, "kind", srv_json_str(r->kind));
+    json_object_set_new(o, "doc_no", srv_json_str(r->doc_no));
+    json_object_set_new(o, "title", srv_json_str(r->title));
+    json_object_set_new(o, "reason", srv_json_str(r->reason));
+    json_object_set_new(o, "state", srv_json_str(r->state));
+    json_object_set_new(o, "requested_by", srv_json_str(r->requested_by));
+    json_object_set_new(o, "requested_at", srv_json_time(r->requested_at));
+    json_object_set_new(o, "decided_by", srv_json_str(r->decided_by));
+    json_object_set_new(o, "decided_at", srv_json_time(r->decided_at));
+    json_object_set_new(o, "decision", srv_json_str(r->decision));
+    if (strcmp(r->kind, "change") == 0)
+        json_object_set_new(o, "version", json_integer(r->version));
+    if (strcmp(r->kind, "borrow") == 0) {
+        json_object_set_new(o, "borrower", srv_json_str(r->borrower));
+        json_object_set_new(o, "due", srv_json_str(r->due));
+        json_object_set_new(o, "lent_by", srv_json_str(r->lent_by));
+        json_object_set_new(o, "lent_at", srv_json_time(r->lent_at));
+        json_object_set_new(o, "returned_to", srv_json_str(r->returned_to));
+        json_object_set_new(o, "returned_at", srv_json_time(r->returned_at));
+    }
+    return o;
+}
+
+static kb_status reply_request(kb_store *s, const char *id, srv_resp *rs, kb_err *err)
+{
+    kb_docreq *r = NULL;
+    kb_status rc = kb_docreq_get(s, id, &r, err);
+    if (rc != KB_OK)
+        return rc;
+    rs->json = docreq_json(r);
+    kb_docreq_free(r);
+    return KB_OK;
+}
+
+static kb_status body_text(json_t *in, const char *name, const char **out, kb_err *err)
+{
+    kb_status rc = srv_json_get_str(in, name, out, err);
+    if (rc == KB_OK && *out && !srv_utf8_valid(*out, strlen(*out)))
+        rc = kb_err_set(err, KB_EINVAL, "field '%s' is not valid UTF-8", name);
+    return rc;
+}
+
+kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "kind", "doc_no", "reason", "source", "borrower",
+                                           "due", NULL };
+    json_t *in;
+    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_docreq_new q = { 0 };
+    const char **slots[] = { &q.kind, &q.doc_no, &q.reason, &q.source, &q.borrower, &q.due };
+    for (size_t i = 0; i < 6 && rc == KB_OK; i++)
+        rc = body_text(in, allowed[i], slots[i], err);
+    if (rc == KB_OK && q.source) {
+        q.source_len = strlen(q.source);
+        if (q.source_len > KB_MAX_DOC_BYTES)
+            rc = kb_err_set(err, KB_ETOOBIG, "the source is more than %u bytes",
+                            KB_MAX_DOC_BYTES);
+    }
+    if (rc == KB_OK && q.doc_no && !srv_valid_id(q.doc_no))
+        rc = kb_err_set(err, KB_EINVAL, "invalid 'doc_no'");
+    kb_store *s;
+    long long now;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    char *id = NULL;
+    size_t line = 0;
+    if (rc == KB_OK)
+        rc = kb_docreq_create(s, &q, rq->user, now, &id, &line, err);
+    if (rc == KB_EPARSE && line > 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "source line %zu: %.200s", line, err->msg);
+        kb_err_set(err, KB_EPARSE, "%s", msg);
+    }
+    json_decref(in);
+    if (rc == KB_OK)
+        rc = reply_request(s, id, rs, err);
+    free(id);
+    if (rc == KB_OK)
+        rs->status = 201;
+    return rc;
+}
+
+kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const kinds[] = { "change", "scrap", "borrow", NULL };
+    static const char *const states[] = { "pending", "approved", "rejected", "lent",
+                                          "returned", NULL };
+    kb_docreq_filter f = { 0 };
+    int overdue = 0;
+    kb_status rc = query_text(rq, "kind", &f.kind, err);
+    if (rc == KB_OK)
+        rc = check_states(f.kind, kinds, "kind", err);
+    if (rc == KB_OK)
+        rc = query_text(rq, "state", &f.state, err);
+    if (rc == KB_OK)
+        rc = check_states(f.state, states, "state", err);
+    if (rc == KB_OK)
+        rc = query_text(rq, "doc_no", &f.doc_no, err);
+    if (rc == KB_OK)
+        rc = query_flag(rq, "overdue", &overdue, err);
+    if (rc == KB_OK)
+        rc = query_limit(rq, &f.limit, err);
+    kb_store *s;
+    long long now;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    if (rc != KB_OK)
+        return rc;
+    char today[16];
+    time_t t = (time_t)now;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    if (overdue)
+        f.overdue_on = today;
+    kb_docreq_list l = { 0 };
+    rc = kb_docreq_list_find(s, &f, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *a = json_array();
+    for (size_t i = 0; i < l.n; i++) {
+        json_t *r = docreq_json(&l.v[i]);
+        if (strcmp(l.v[i].state, "lent") == 0)
+            json_object_set_new(r, "overdue", json_boolean(strcmp(l.v[i].due, today) < 0));
+        json_array_append_new(a, r);
+    }
+    kb_docreq_list_free(&l);
+    json_t *o = json_object();
+    json_object_set_new(o, "today", json_string(today));
+    json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(a)));
+    json_object_set_new(o, "requests", a);
+    rs->json = o;
+    return KB_OK;
+}
+
+static kb_status req_id(const srv_req *rq, const char **out, kb_err *err)
+{
+    *out = srv_req_param(rq, "id");
+    if (!*out || !srv_valid_id(*out))
+        return kb_err_set(err, KB_EINVAL, "invalid request id");
+    return KB_OK;
+}
+
+kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *id;
+    kb_store *s;
+    kb_status rc = req_id(rq, &id, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    return rc == KB_OK ? reply_request(s, id, rs, err) : rc;
+}
+
+kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "comment", NULL };
+    const char *id, *action = srv_req_param(rq, "action"), *comment = NULL;
+    kb_status rc = req_id(rq, &id, err);
+    static const char *const actions[] = { "approve", "reject", "lend", "return", NULL };
+    if (rc == KB_OK && check_states(action, actions, "action", err) != KB_OK)
+        return kb_err_set(err, KB_ENOTFOUND, "unknown action '%.40s': use approve, reject, "
+                          "lend or return", action ? action : "");
+    json_t *in = NULL;
+    if (rc == KB_OK)
+        rc = srv_req_body(rq, 1, allowed, &in, err);
+    if (rc == KB_OK)
+        rc = body_text(in, "comment", &comment, err);
+    kb_store *s;
+    long long now;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = kb_docreq_act(s, id, action, comment, rq->user, now, err);
+    json_decref(in);
+    return rc == KB_OK ? reply_request(s, id, rs, err) : rc;
+}
+
+/* --- the numbering rule --- */
+
+kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_store *s;
+    char *rule = NULL;
+    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = kb_version_rule(s, &rule, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "rule", srv_json_str(rule));
+    free(rule);
+    rs->json = o;
+    return KB_OK;
+}
+
+kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "rule", NULL };
+    json_t *in;
+    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
+    if (rc != KB_OK)
+        return rc;
+    const char *rule = NULL;
+    rc = body_text(in, "rule", &rule, err);
+    if (rc == KB_OK && (!rule || !*rule))
+        rc = kb_err_set(err, KB_EINVAL, "field 'rule' is required: a regular expression a "
+                        "whole document number must match");
+    kb_store *s;
+    long long now;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = kb_version_set_rule(s, rule, rq->user, now, err);
+    json_decref(in);
+    return rc == KB_OK ? h_rule_get(rq, rs, err) : rc;
+}
