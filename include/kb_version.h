@@ -143,6 +143,8 @@ kb_status kb_version_check_number(kb_store *s, const char *doc_no, kb_err *err);
 
 typedef struct {
     const char *q;        /* number, name or description contains (case-insensitive) */
+    const char *ids;      /* also these numbers: a JSON array of strings (full-text hits
+                             found by the caller), or NULL */
     const char *doc_type; /* exact */
     const char *status;   /* version state; NULL = the current catalogue */
     const char *as_of;    /* YYYY-MM-DD: the versions current on that day */

@@ -120,7 +120,8 @@ static const char sql_rule_set[] =
 static const char sql_catalogue[] =
     "SELECT " COLS " FROM item_version WHERE type = 'document'"
     " AND (?1 IS NULL OR instr(lower(id), lower(?1)) OR instr(lower(title), lower(?1))"
-    "      OR instr(lower(description), lower(?1)))"
+    "      OR instr(lower(description), lower(?1))"
+    "      OR (?7 IS NOT NULL AND id IN (SELECT value FROM json_each(?7))))"
     " AND (?2 IS NULL OR doc_type = ?2)"
     " AND (CASE WHEN ?4 IS NOT NULL THEN effective_from <> '' AND effective_from <= ?4"
     "        AND (effective_to = '' OR effective_to > ?4)"
@@ -938,6 +939,10 @@ kb_status kb_catalogue_list(kb_store *s, const kb_catalogue_filter *f, kb_versio
             sqlite3_bind_null(st, i + 1);
     }
     sqlite3_bind_int(st, 5, f->all_versions != 0);
+    if (f->q && *f->q && f->ids)
+        sqlite3_bind_text(st, 7, f->ids, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
     sqlite3_bind_int64(st, 6, f->limit ? (long long)f->limit : 1000);
     return read_list(s, st, out, err);
 }

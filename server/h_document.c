@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "kb_docreq.h"
+#include "kb_search.h"
 #include "kb_store.h"
 #include "kb_version.h"
 #include "srv.h"
@@ -100,9 +101,27 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s;
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
+    /* full text: documents whose current text matches q, found by the search engine */
+    char *ids = NULL;
+    if (rc == KB_OK && f.q) {
+        kb_search_opts so = { .q = f.q, .type = "document", .status = "any",
+                              .limit = KB_SEARCH_MAX_LIMIT };
+        kb_search_result *sr = NULL;
+        rc = kb_search_run(s, &so, &sr, err);
+        if (rc == KB_OK) {
+            json_t *a = json_array();
+            for (size_t i = 0; i < sr->nhits; i++)
+                json_array_append_new(a, srv_json_str(sr->hits[i].id));
+            ids = json_dumps(a, JSON_COMPACT);
+            json_decref(a);
+            f.ids = ids;
+        }
+        kb_search_result_free(sr);
+    }
     kb_version_list l = { 0 };
     if (rc == KB_OK)
         rc = kb_catalogue_list(s, &f, &l, err);
+    free(ids);
     if (rc != KB_OK)
         return rc;
     json_t *o = json_object();

@@ -368,6 +368,15 @@ def document_cases():
         need(d["origin"].startswith("file "), d)
     case("the catalogue lists documents kept as files with every field", catalogue)
 
+    def full_text():
+        # words of the body only (not in number, name or description), Traditional script
+        for q in ("已知錯誤", "临时解决方案"):
+            c = ok(call("aud1", "GET", "/api/v1/documents?q=" + urllib.parse.quote(q)))
+            need([d["doc_no"] for d in c["documents"]] == ["YW-SC-001"], (q, c))
+        c = ok(call("aud1", "GET", "/api/v1/documents?q=zzzqqq"))
+        need(c["documents"] == [], c)
+    case("the catalogue is searched by the documents' full text", full_text)
+
     def create_doc():
         set_now(t(2026, 4, 1))
         j = ok(call("eng1", "POST", "/api/v1/kb", {"source": doc_source(doc, "变更管理程序", "A/1"),
@@ -375,7 +384,7 @@ def document_cases():
         need(j["id"] == doc and j["state"] == "in_review", j)
         j = ok(call("appr1", "POST", "/api/v1/reviews/%s/approve" % doc))
         need(j["publish_date"] == "2026-04-01" and j["status"] == "published", j)
-        c = ok(call("aud1", "GET", "/api/v1/documents?q=" + urllib.parse.quote("变更管理")))
+        c = ok(call("aud1", "GET", "/api/v1/documents?q=" + urllib.parse.quote("变更管理程序")))
         need([d["doc_no"] for d in c["documents"]] == [doc], c)
         c = ok(call("aud1", "GET", "/api/v1/documents?doc_type=procedure"))
         need(doc in [d["doc_no"] for d in c["documents"]], c)
