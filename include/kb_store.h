@@ -86,6 +86,12 @@ kb_status kb_store_terms(kb_store *s, const char *lo, const char *hi, size_t max
 void *kb_store_aux(kb_store *s);
 void kb_store_set_aux(kb_store *s, void *p, void (*free_fn)(void *));
 
+/* The user of the session the connection currently works for ("" or NULL: none; copied,
+ * cut at 200 bytes). Audit entries whose actor differs from it name it too, so a change
+ * recorded for a colleague still shows who was logged in. */
+void kb_store_set_user(kb_store *s, const char *user);
+const char *kb_store_user(const kb_store *s);
+
 /* The store's tokenizer (borrowed; valid until kb_store_free()), for callers that must
  * analyse text exactly as the index does. */
 struct kb_tokenizer;

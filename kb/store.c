@@ -317,6 +317,7 @@ struct kb_store {
         const char *sql;
         sqlite3_stmt *st;
     } extra[256];
+    char user[201];          /* the session user (kb_store_set_user) */
     size_t nextra;
 };
 
@@ -1164,6 +1165,20 @@ void kb_store_set_aux(kb_store *s, void *p, void (*free_fn)(void *))
         s->aux_free(s->aux);
     s->aux = p;
     s->aux_free = free_fn;
+}
+
+void kb_store_set_user(kb_store *s, const char *user)
+{
+    size_t len = user ? strlen(user) : 0;
+    if (len >= sizeof s->user)
+        len = sizeof s->user - 1;
+    memcpy(s->user, user ? user : "", len);
+    s->user[len] = '\0';
+}
+
+const char *kb_store_user(const kb_store *s)
+{
+    return s->user;
 }
 
 struct kb_tokenizer *kb_store_tokenizer(kb_store *s)

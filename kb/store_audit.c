@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "kb_alloc.h"
+#include "kb_buf.h"
 #include "store_int.h"
 
 /* audit: the entries, seq 1, 2, 3, ... The triggers make it append-only for kedb itself
@@ -158,9 +159,17 @@ kb_status kb_audit_append(kb_store *s, long long at, const char *actor, const ch
     kb_status rc = init_sodium(err);
     if (rc != KB_OK)
         return rc;
-    char *f[4] = { cut(actor && *actor ? actor : "anonymous", KB_AUDIT_MAX_FIELD),
-                   cut(action, KB_AUDIT_MAX_FIELD), cut(object, KB_AUDIT_MAX_FIELD),
-                   cut(summary, KB_AUDIT_MAX_SUMMARY) };
+    /* a change recorded for someone else also names who was logged in */
+    const char *who = actor && *actor ? actor : "anonymous";
+    const char *user = kb_store_user(s);
+    kb_buf sum;
+    kb_buf_init(&sum, 0);
+    kb_buf_adds(&sum, summary ? summary : "");
+    if (user[0] && strcmp(user, who) != 0 && actor && *actor)
+        kb_buf_addf(&sum, "%s(recorded by %s)", sum.len ? " " : "", user);
+    char *f[4] = { cut(who, KB_AUDIT_MAX_FIELD), cut(action, KB_AUDIT_MAX_FIELD),
+                   cut(object, KB_AUDIT_MAX_FIELD), cut(kb_buf_str(&sum), KB_AUDIT_MAX_SUMMARY) };
+    kb_buf_free(&sum);
     int own;
     rc = kb_store_write_begin(s, &own, err);
     if (rc == KB_OK) {

@@ -77,6 +77,7 @@ void srv_pool_put(srv_pool *p, kb_store *s)
 {
     if (!s)
         return;
+    kb_store_set_user(s, NULL); /* the next request names its own user */
     pthread_mutex_lock(&p->mu);
     p->idle[p->nidle++] = s;
     pthread_cond_signal(&p->cv);

@@ -31,6 +31,7 @@ kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err)
             return rc;
         }
     }
+    kb_store_set_user(rq->store, rq->user);
     *out = rq->store;
     return KB_OK;
 }

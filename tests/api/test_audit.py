@@ -140,6 +140,10 @@ T1 = t_of(2026, 3, 2, 8)
 T2 = t_of(2026, 3, 5, 9)
 
 
+# a change recorded for a colleague also names the logged-in user
+BY = " (recorded by %s)" % api.TEST_USER
+
+
 def incident_cases():
     def lifecycle():
         j = at(T1, "POST", "/api/v1/incidents",
@@ -164,20 +168,20 @@ def incident_cases():
         want = [
             ("incident.reopen", api.TEST_USER, iso(T1 + 5 * MIN), "status closed→in_progress"),
             ("incident.followup", "desk", iso(T1 + 4 * MIN),
-             "status resolved→closed; confirmed; satisfaction 5"),
+             "status resolved→closed; confirmed; satisfaction 5" + BY),
             ("incident.resolve", "zhang", iso(T1 + 3 * MIN),
-             "status assigned→resolved; resolved_by (none)→KE-1001"),
+             "status assigned→resolved; resolved_by (none)→KE-1001" + BY),
             ("incident.update", api.TEST_USER, iso(T1 + 2 * MIN), "priority P3→P2; note added"),
             ("incident.update", "lead", iso(T1 + MIN),
-             "status new→assigned; assignee (none)→zhang"),
+             "status new→assigned; assignee (none)→zhang" + BY),
             ("incident.create", "desk", iso(T1),
-             "status new; priority P3; category printer; channel phone; summary 打印机脱机"),
+             "status new; priority P3; category printer; channel phone; summary 打印机脱机" + BY),
         ]
         need(got == want, "entries (newest first):\n%r\nwant\n%r" % (got, want))
         seqs = [e["seq"] for e in j["entries"]]
         need(seqs == sorted(seqs, reverse=True), "not newest first: %r" % seqs)
     case("incident changes through the API are audited with actor (given, else the "
-         "logged-in user) and before/after", lifecycle)
+         "logged-in user, who is named beside a given actor) and before/after", lifecycle)
 
     def more():
         j = at(T2, "POST", "/api/v1/incidents",
