@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
@@ -283,6 +284,54 @@ def concurrent_cases():
     case("backups while 4 threads create incidents: all intact, nothing lost", run)
 
 
+def restore_cases(env, err_path):
+    def restore():
+        # the documented restore: the backup file becomes the database of a new server,
+        # which must answer exactly as the live one did when the backup was made
+        live_port = api.PORT
+        b = make("before-restore")
+        live = ok(api.get("/api/v1/incidents?limit=100"))
+        search = ok(api.get("/api/v1/search?q=" + urllib.parse.quote("打印机")))
+        restored = os.path.join(os.path.dirname(BACKUP_DIR), "restored.db")
+        shutil.copyfile(file_of(b), restored)
+        cmd = [os.path.join(BIN, "kedb-server"), "--db", restored, "--host", api.HOST,
+               "--port", "0", "--threads", "2"]
+        with open(err_path, "ab") as err_file:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
+                                    env=env)
+        try:
+            port = api.read_port(proc, time.time() + 30 * api.SLOW)
+            need(port, "the restored server did not start")
+            api.PORT = port
+            api.TOKEN = None  # sessions are in the database too; log in afresh
+            got = ok(api.get("/api/v1/incidents?limit=100"))
+            need(got["total"] == live["total"] and got["total"] > 0,
+                 "restored %d incidents, live had %d" % (got["total"], live["total"]))
+            need([i["number"] for i in got["incidents"]] ==
+                 [i["number"] for i in live["incidents"]], "incident lists differ")
+            one = live["incidents"][-1]["number"]
+            need(ok(api.get("/api/v1/incidents/" + one)) ==
+                 ok(api.get("/api/v1/incidents/" + one)), "unstable answer")
+            got_search = ok(api.get("/api/v1/search?q=" + urllib.parse.quote("打印机")))
+            need([h["id"] for h in got_search["hits"]] == [h["id"] for h in search["hits"]],
+                 "search differs after restore")
+            need(ok(api.get("/api/v1/audit/verify"))["ok"] is True,
+                 "the restored audit chain is broken")
+        finally:
+            api.PORT = live_port
+            api.TOKEN = None
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=api.STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        live_one = ok(api.get("/api/v1/incidents/" + one))
+        need(live_one["number"] == one, "live server lost %s" % one)
+    case("restore: a backup serves the same incidents, search and audit chain", restore)
+
+
 # --- retention -----------------------------------------------------------------------------
 
 
@@ -526,6 +575,7 @@ def main():
         create_cases()
         concurrent_cases()
         prune_cases()
+        restore_cases(env, err_path)
         bad_input_cases()
         admin_cases(db)
 
