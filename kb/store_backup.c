@@ -850,6 +850,14 @@ static kb_status log_verified(kb_store *s, long long id, long long at, const cha
             rc = kb_store_db_err(s, err, "backup log");
         kb_store_done(st);
     }
+    /* who checked: the connection's session user (the server sets it) */
+    if (rc == KB_OK) {
+        kb_buf sum;
+        kb_buf_init(&sum, 0);
+        kb_buf_addf(&sum, "restore check: %s", result);
+        rc = audit_backup(s, at, kb_store_user(s), "backup.verify", id, kb_buf_str(&sum), err);
+        kb_buf_free(&sum);
+    }
     return kb_store_write_end(s, own, rc, err);
 }
 

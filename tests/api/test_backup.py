@@ -188,7 +188,11 @@ def create_cases():
         need(e["verify_result"] == "ok" and e["verified_at"], "log not updated: %r" % e)
         # the two backups of the same unchanged items have the same content digest
         need(verify(2)["doc_digest"] == j["doc_digest"], "digests differ")
-    case("POST /api/v1/backups/1/verify: the restore check passes and is logged", verified)
+        a = ok(api.get("/api/v1/audit?action=backup.verify&object=backup:1"))["entries"]
+        need(len(a) == 1 and a[0]["actor"] == api.TEST_USER and
+             a[0]["summary"] == "restore check: ok", "audit %r" % a)
+    case("POST /api/v1/backups/1/verify: the restore check passes, is logged and audited",
+         verified)
 
     def corrupted():
         path = file_of(state["second"])
