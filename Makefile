@@ -57,7 +57,7 @@ deps-check:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root)"; exit 1; }
 
 define flavour
-$(1)/%.o: %.c $(wildcard include/*.h) | $(1)/.dirs
+$(1)/%.o: %.c $(wildcard include/*.h kb/*.h server/*.h) | $(1)/.dirs
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/.dirs:

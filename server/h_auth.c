@@ -118,6 +118,7 @@ unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const c
     rq->roles = sess.roles;
     memcpy(rq->token, token, KB_USER_TOKEN_HEX - 1); /* token_shape checked the length */
     rq->token[KB_USER_TOKEN_HEX - 1] = '\0';
+    snprintf(rq->csrf, sizeof rq->csrf, "%s", sess.csrf);
     if (!(sess.roles & need)) {
         kb_buf b;
         kb_buf_init(&b, 0);
@@ -253,6 +254,9 @@ kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *o = json_object();
     json_object_set_new(o, "username", json_string(rq->user));
     json_object_set_new(o, "roles", roles_json(rq->roles));
+    /* a page reloaded in a new tab needs it for its writes; only same-origin pages can
+     * read this answer */
+    json_object_set_new(o, "csrf", json_string(rq->csrf));
     rs->json = o;
     return KB_OK;
 }

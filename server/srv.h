@@ -54,6 +54,7 @@ typedef struct {
     char user[KB_USER_NAME_MAX + 1]; /* the authenticated user ("" on open routes) */
     unsigned roles;        /* the user's roles (KB_ROLE_*) */
     char token[KB_USER_TOKEN_HEX]; /* the session token presented (bearer or cookie) */
+    char csrf[KB_USER_TOKEN_HEX];  /* the session's CSRF value (for /auth/me) */
 } srv_req;
 
 /* What a handler produces. Exactly one of json or body is used: json (owned, one

@@ -270,6 +270,8 @@ def credential_cases():
         cookie = {"Cookie": "lang=zh; kedb_session=" + tok + "; other=1"}
         r = api.request("GET", "/api/v1/incidents", headers=cookie, token=None)
         need(r.status == 200, "cookie GET %r" % r)
+        r = api.request("GET", "/api/v1/auth/me", headers=cookie, token=None)
+        need(r.status == 200 and r.json["csrf"] == csrf, "a new tab learns its CSRF value %r" % r)
         body = json.dumps({"kb_id": "KE-1001", "helpful": True}).encode()
         r = api.request("POST", "/api/v1/suggest/feedback", body=body, headers=cookie,
                         token=None)
