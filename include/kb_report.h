@@ -56,6 +56,9 @@ typedef struct {
     long long by_priority[4];                 /* index 0 = P1 */
     kb_report_count *categories;              /* most first, then by name */
     size_t ncategories;
+    kb_report_count *days;                    /* incidents created per UTC day (name
+                                                 YYYY-MM-DD), days without any left out */
+    size_t ndays;
     /* SLA (kb_incident_sla_state with the targets given): of the incidents that had their
      * response (responded_at set), those answered by the response due time; of those now
      * resolved or closed, those resolved by their resolution due time. */

@@ -21,6 +21,9 @@ static const char sql_scan[] =
 static const char sql_categories[] =
     "SELECT category, count(*) AS n FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
     "GROUP BY category ORDER BY n DESC, category";
+static const char sql_days[] =
+    "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch') AS d, count(*) FROM incident "
+    "WHERE created_at >= ?1 AND created_at < ?2 GROUP BY d ORDER BY d";
 static const char sql_ratings[] =
     "SELECT e.satisfaction, count(*) FROM incident_event e JOIN incident i ON i.id = e.incident "
     "WHERE i.created_at >= ?1 AND i.created_at < ?2 AND e.type = 'followup' "
@@ -254,21 +257,29 @@ static kb_status scan(kb_store *s, const kb_incident_sla *sla, kb_report_summary
     return finish(s, st, rc, err, "report");
 }
 
-static kb_status categories(kb_store *s, kb_report_summary *r, kb_err *err)
+/* (name, count) rows of sql over the period into *v / *n. */
+static kb_status counts(kb_store *s, const kb_report_summary *r, const char *sql,
+                        kb_report_count **v, size_t *n, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_categories, err);
+    sqlite3_stmt *st = kb_store_cached(s, sql, err);
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, r->from);
     sqlite3_bind_int64(st, 2, r->to);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r->categories = kb_xrealloc(r->categories, (r->ncategories + 1) * sizeof *r->categories);
-        kb_report_count *c = &r->categories[r->ncategories++];
+        *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);
+        kb_report_count *c = &(*v)[(*n)++];
         c->name = col_dup(st, 0);
         c->count = sqlite3_column_int64(st, 1);
     }
-    return finish(s, st, rc, err, "report categories");
+    return finish(s, st, rc, err, "report counts");
+}
+
+static kb_status categories(kb_store *s, kb_report_summary *r, kb_err *err)
+{
+    kb_status rc = counts(s, r, sql_categories, &r->categories, &r->ncategories, err);
+    return rc == KB_OK ? counts(s, r, sql_days, &r->days, &r->ndays, err) : rc;
 }
 
 static kb_status ratings(kb_store *s, kb_report_summary *r, kb_err *err)
@@ -338,6 +349,9 @@ void kb_report_summary_free(kb_report_summary *r)
     for (size_t i = 0; i < r->ncategories; i++)
         free(r->categories[i].name);
     free(r->categories);
+    for (size_t i = 0; i < r->ndays; i++)
+        free(r->days[i].name);
+    free(r->days);
     for (size_t i = 0; i < r->ntop; i++) {
         free(r->top[i].kb_id);
         free(r->top[i].title);

@@ -37,13 +37,6 @@ static void day_text(long long t, char out[32])
     out[10] = '\0';
 }
 
-static json_t *time_json(long long t)
-{
-    char buf[32];
-    kb_incident_format_time(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
 /* met of n in percent with one decimal; n > 0. */
 static double percent(long long met, long long n)
 {
@@ -98,7 +91,7 @@ static json_t *summary_json(const kb_report_summary *r)
     day_text(r->to - 86400, day);
     json_object_set_new(o, "to", json_string(day));
     json_object_set_new(o, "days", json_integer((r->to - r->from) / 86400));
-    json_object_set_new(o, "now", time_json(r->now));
+    json_object_set_new(o, "now", srv_json_time(r->now));
     json_object_set_new(o, "total", json_integer(r->total));
 
     json_t *g = json_object();
@@ -110,6 +103,21 @@ static json_t *summary_json(const kb_report_summary *r)
     for (size_t i = 0; i < r->ncategories; i++)
         json_object_set_new(g, r->categories[i].name, json_integer(r->categories[i].count));
     json_object_set_new(o, "by_category", g);
+    /* every day of the period, in order, 0 for days without incidents (for charts) */
+    g = json_object();
+    size_t next = 0;
+    for (long long d = r->from; d < r->to; d += 86400) {
+        char name[16];
+        time_t t = (time_t)d;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(name, sizeof name, "%Y-%m-%d", &tm);
+        long long n = 0;
+        if (next < r->ndays && strcmp(r->days[next].name, name) == 0)
+            n = r->days[next++].count;
+        json_object_set_new(g, name, json_integer(n));
+    }
+    json_object_set_new(o, "by_day", g);
     g = json_object();
     for (int i = 0; i < 4; i++) {
         char p[4] = { 'P', (char)('1' + i), '\0', '\0' };
@@ -359,7 +367,7 @@ kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err)
         json_object_set_new(o, "count", json_integer(p[i].count));
         json_object_set_new(o, "numbers", strings_json(p[i].numbers, p[i].nnumbers));
         json_object_set_new(o, "categories", strings_json(p[i].categories, p[i].ncategories));
-        json_object_set_new(o, "last_resolved", time_json(p[i].last_resolved));
+        json_object_set_new(o, "last_resolved", srv_json_time(p[i].last_resolved));
         json_array_append_new(a, o);
     }
     kb_report_problems_free(p, n);

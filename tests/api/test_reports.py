@@ -40,7 +40,7 @@ NOW_FILE = None
 SLA_TEXT = "P1 response=20m resolve=5h\n"
 KE_TITLE = "HP LaserJet M404 打印机卡纸（paper jam 13.A2.D4）"
 
-SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category",
+SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_day",
                 "by_priority", "sla", "mean_time_to_respond_seconds", "mean_time_to_respond",
                 "mean_time_to_resolve_seconds", "mean_time_to_resolve", "satisfaction",
                 "top_known_errors", "reopened", "complaints", "aging"}
@@ -212,6 +212,10 @@ def check_shape(j):
     need(list(j["aging"]) == AGING_KEYS, "aging keys %r" % list(j["aging"]))
     need(j["total"] == sum(j["by_status"].values()) == sum(j["by_priority"].values()) ==
          sum(j["by_category"].values()), "group sums differ from total: %r" % j)
+    days = list(j["by_day"])
+    need(len(days) == j["days"] and days[0] == j["from"] and days[-1] == j["to"] and
+         days == sorted(days), "by_day is not every day of the period: %r" % days)
+    need(sum(j["by_day"].values()) == j["total"], "by_day does not add up: %r" % j["by_day"])
     need(j["aging"]["open"] == sum(j["aging"][k] for k in AGING_KEYS[1:]),
          "aging buckets do not add up: %r" % j["aging"])
 
