@@ -19,6 +19,10 @@ DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjans
 	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libstemmer-dev libsodium-dev
 DEB_TEST := python3 curl valgrind
+# browser tests: Debian's Chromium and CJK fonts (readable screenshots); Node.js and npm
+# only when the machine has none (another packaging of Node.js may be installed)
+DEB_BROWSER := chromium fonts-noto-cjk
+BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 DEB_BENCH := wrk python3
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
@@ -50,7 +54,13 @@ all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 deps:
 	@./tools/deps.sh $(DEB_BUILD)
 deps-test: deps
-	@./tools/deps.sh $(DEB_TEST)
+	@./tools/deps.sh $(DEB_TEST) $(DEB_BROWSER)
+	@command -v node >/dev/null && command -v npm >/dev/null || ./tools/deps.sh nodejs npm
+	@$(MAKE) --no-print-directory $(BROWSER_MODULES)
+
+# playwright-core, at the version package-lock.json pins, from the npm registry
+$(BROWSER_MODULES): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 deps-bench: deps
 	@./tools/deps.sh $(DEB_BENCH)
 deps-check:

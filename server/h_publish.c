@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_ingest.h"
 #include "kb_store.h"
@@ -167,7 +168,16 @@ kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
     size_t line = 0;
     kb_err perr;
     json_t *o = json_object();
-    if (kb_ingest_parse("api", source, strlen(source), &d, &line, &perr) == KB_OK) {
+    kb_status prc = kb_ingest_parse("api", source, strlen(source), &d, &line, &perr);
+    if (prc == KB_EPARSE && strncmp(perr.msg, "missing 'id'", 12) == 0) {
+        /* a new item gets its number when saved; preview it under a stand-in */
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        if (kb_ingest_set_field(source, strlen(source), "id", "NEW", &b, NULL) == KB_OK)
+            prc = kb_ingest_parse("api", kb_buf_str(&b), b.len, &d, &line, &perr);
+        kb_buf_free(&b);
+    }
+    if (prc == KB_OK) {
         json_object_set_new(o, "ok", json_true());
         json_object_set_new(o, "id", srv_json_str(d->id));
         json_object_set_new(o, "type", srv_json_str(d->type));

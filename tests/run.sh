@@ -46,5 +46,18 @@ for t in tests/api/test_*.py; do
         fail=$((fail + 1))
     fi
 done
+# The web UI in headless Chromium (not under valgrind: the browser tests drive the page,
+# the API tests above already run the server under valgrind).
+if [ "${KEDB_VALGRIND:-0}" != 1 ]; then
+    KEDB_BIN="$bindir" KEDB_SCREENSHOTS="${KEDB_SCREENSHOTS:-build/screenshots}" \
+        node tests/browser/ui.test.js >"$out/browser.log" 2>&1
+    rc=$?
+    cat "$out/browser.log"
+    add_counts "$out/browser.log"
+    if [ $rc -ne 0 ] && ! grep -Eq '[1-9][0-9]* failed' "$out/browser.log"; then
+        echo "test_browser: exited with status $rc"
+        fail=$((fail + 1))
+    fi
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

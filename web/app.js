@@ -1,418 +1,589 @@
-/* kedb search page: search as you type, keyboard navigation, item panel.
- * No external resources; the server's CSP allows only same-origin scripts and styles. */
+/* kedb browser UI: the core (API client, login, router, helpers) and the search view.
+ * The other views register themselves with K.route() from their own files. No external
+ * resources: the server's CSP allows only same-origin scripts and styles. */
 'use strict';
 
-(function () {
-  var DEBOUNCE_MS = 120;
-  var LIMIT = 20;
+var K = (function () {
+  var K = {};
+  var I18N = window.KEDB_I18N || { zh: {}, en: {} };
 
-  var TYPE_LABELS = {
-    known_error: '已知错误',
-    article: '知识文章',
-    document: '受控文档',
-    ticket: '历史工单'
+  /* --- text --- */
+
+  K.lang = localStorage.getItem('kedb.lang') === 'en' ? 'en' : 'zh';
+  K.t = function (key) {
+    var s = I18N[K.lang][key];
+    if (s === undefined) s = I18N.zh[key];
+    if (s === undefined) s = key;
+    for (var i = 1; i < arguments.length; i++) s = s.split('{' + (i - 1) + '}').join(arguments[i]);
+    return s;
   };
-  var STATUS_LABELS = {
-    published: '已发布',
-    draft: '草稿',
-    retired: '已停用',
-    in_review: '审核中',
-    superseded: '已替代',
-    scrapped: '已作废',
-    closed: '已关闭'
+  K.label = function (group, value) {
+    var key = group + '.' + value;
+    var s = K.t(key);
+    return s === key ? value : s;
   };
+  function translateStatic() {
+    document.documentElement.lang = K.lang === 'en' ? 'en' : 'zh-CN';
+    document.querySelectorAll('[data-t]').forEach(function (e) {
+      e.textContent = K.t(e.dataset.t);
+    });
+    document.querySelectorAll('[data-t-placeholder]').forEach(function (e) {
+      e.placeholder = K.t(e.dataset.tPlaceholder);
+    });
+    document.getElementById('lang').textContent = K.lang === 'en' ? '中文' : 'English';
+    document.title = 'kedb · ' + K.t('brand');
+  }
 
-  var $ = function (id) { return document.getElementById(id); };
-  var input = $('q');
-  var typeSel = $('type');
-  var form = $('search-form');
-  var statusEl = $('status');
-  var dym = $('dym');
-  var dymLink = $('dym-link');
-  var list = $('results');
-  var empty = $('empty');
-  var detail = $('detail');
+  /* --- DOM --- */
 
-  var timer = 0;
-  var pending = false;     /* typed, debounce not fired yet */
-  var openAfter = false;   /* Enter was pressed before the results arrived */
-  var controller = null;   /* AbortController of the search in flight */
-  var seq = 0;             /* number of the newest search sent */
-  var shown = 0;           /* number of the search whose results are on screen */
-  var hits = [];
-  var selected = -1;
-  var detailController = null;
-  var detailSeq = 0;
-
-  function el(tag, cls, text) {
+  /* el('div', {class: 'x', text: 'y', on: {click: f}, attrs...}, child, ...) */
+  K.el = function (tag, props) {
     var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
+    props = props || {};
+    Object.keys(props).forEach(function (k) {
+      var v = props[k];
+      if (v === undefined || v === null || v === false) return;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k === 'html') e.innerHTML = v; /* only for HTML the server sanitised */
+      else if (k === 'on') Object.keys(v).forEach(function (ev) { e.addEventListener(ev, v[ev]); });
+      else if (k === 'value') e.value = v;
+      else if (k === 'checked' || k === 'disabled' || k === 'hidden' || k === 'selected') e[k] = !!v;
+      else e.setAttribute(k, v === true ? '' : v);
+    });
+    for (var i = 2; i < arguments.length; i++) K.add(e, arguments[i]);
     return e;
-  }
+  };
+  K.add = function (parent, c) {
+    if (c === undefined || c === null || c === false) return parent;
+    if (Array.isArray(c)) c.forEach(function (x) { K.add(parent, x); });
+    else parent.appendChild(typeof c === 'string' || typeof c === 'number'
+      ? document.createTextNode(String(c)) : c);
+    return parent;
+  };
+  K.$ = function (id) { return document.getElementById(id); };
+  K.clear = function (e) { while (e.firstChild) e.removeChild(e.firstChild); return e; };
+  K.badge = function (group, value) {
+    return K.el('span', { class: 'badge ' + group + ' ' + group + '-' + value, title: value },
+                K.label(group, value));
+  };
+  /* A labelled form field: field('incident.summary', input) */
+  K.field = function (key, input, hint) {
+    if (!input.id) input.id = 'f-' + key.replace(/\W/g, '-');
+    return K.el('div', { class: 'field' },
+                K.el('label', { for: input.id, text: K.t(key) }), input,
+                hint ? K.el('small', { class: 'hint', text: hint }) : null);
+  };
+  K.button = function (key, onClick, cls) {
+    return K.el('button', { type: 'button', class: cls || '', text: K.t(key),
+                            on: { click: onClick } });
+  };
 
-  function badge(kind, value, labels) {
-    var b = el('span', 'badge ' + kind + ' ' + kind + '-' + value, labels[value] || value);
-    b.title = value;
-    return b;
-  }
+  K.status = function (text, isError) {
+    var s = K.$('status');
+    s.textContent = text || '';
+    s.classList.toggle('error', !!isError);
+  };
 
-  function setStatus(text, isError) {
-    statusEl.textContent = text;
-    statusEl.classList.toggle('error', !!isError);
-  }
+  /* --- time --- */
 
-  function copyText(text, button) {
+  K.time = function (iso) {
+    if (!iso) return '';
+    var d = new Date(iso);
+    if (isNaN(d)) return iso;
+    var p = function (n) { return (n < 10 ? '0' : '') + n; };
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' +
+      p(d.getHours()) + ':' + p(d.getMinutes());
+  };
+  K.duration = function (sec) {
+    var neg = sec < 0;
+    sec = Math.abs(Math.round(sec));
+    var d = Math.floor(sec / 86400), h = Math.floor(sec % 86400 / 3600),
+      m = Math.floor(sec % 3600 / 60);
+    var s = d ? d + 'd ' + h + 'h' : h ? h + 'h ' + (m < 10 ? '0' : '') + m + 'm' : m + 'm';
+    return neg ? '-' + s : s;
+  };
+  K.today = function () { return new Date().toISOString().slice(0, 10); };
+
+  /* --- copying --- */
+
+  K.copy = function (text, button) {
     var done = function () {
       var old = button.textContent;
-      button.textContent = '已复制';
+      button.textContent = K.t('copied');
       button.disabled = true;
       setTimeout(function () { button.textContent = old; button.disabled = false; }, 1200);
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text, done); });
-    } else {
-      fallbackCopy(text, done);
+    var fallback = function () {
+      var ta = K.el('textarea', { class: 'offscreen', readonly: true });
+      ta.value = text;
+      document.body.appendChild(ta);
+      ta.select();
+      try { document.execCommand('copy'); done(); } catch (e) { K.status(K.t('copy.failed'), true); }
+      document.body.removeChild(ta);
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+  };
+
+  /* --- the API: the session cookie authenticates, X-CSRF-Token guards writes --- */
+
+  K.me = null;
+  var loginWaiters = [];
+
+  K.has = function () {
+    if (!K.me) return false;
+    for (var i = 0; i < arguments.length; i++) if (K.me.roles.indexOf(arguments[i]) >= 0) return true;
+    return false;
+  };
+
+  function needLogin() {
+    return new Promise(function (resolve) {
+      loginWaiters.push(resolve);
+      var f = K.$('login-form');
+      if (f.hidden) {
+        f.hidden = false;
+        K.$('view').setAttribute('aria-hidden', 'true');
+        K.$('login-user').focus();
+      }
+    });
+  }
+
+  K.api = function (method, url, body, opts) {
+    opts = opts || {};
+    var headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET' && method !== 'HEAD') {
+      headers['X-CSRF-Token'] = sessionStorage.getItem('kedb.csrf') || '';
     }
-  }
-
-  function fallbackCopy(text, done) {
-    var ta = el('textarea', 'offscreen');
-    ta.value = text;
-    ta.setAttribute('readonly', '');
-    document.body.appendChild(ta);
-    ta.select();
-    try {
-      document.execCommand('copy');
-      done();
-    } catch (e) {
-      setStatus('复制失败，请手动选择文本', true);
-    }
-    document.body.removeChild(ta);
-  }
-
-  function apiError(resp, body) {
-    if (body && body.error && body.error.message) return body.error.message;
-    return 'HTTP ' + resp.status;
-  }
-
-  /* --- login: shown when the API answers 401; the session cookie does the rest --- */
-
-  var retryAfterLogin = null;
-
-  function showLogin(retry) {
-    retryAfterLogin = retry;
-    $('login-form').hidden = false;
-    $('login-user').focus();
-  }
-
-  $('login-form').addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    var body = JSON.stringify({ username: $('login-user').value, password: $('login-pass').value });
-    fetch('/api/v1/auth/login', { method: 'POST', body: body,
-                                  headers: { 'Content-Type': 'application/json' } })
+    return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
+                        signal: opts.signal,
+                        body: body === undefined ? undefined : JSON.stringify(body) })
       .then(function (resp) {
+        if (opts.raw && resp.ok) return resp.text();
+        return resp.json().catch(function () { return null; }).then(function (data) {
+          if (resp.status === 401 && !opts.noLogin) {
+            return needLogin().then(function () { return K.api(method, url, body, opts); });
+          }
+          if (!resp.ok) {
+            var e = new Error(data && data.error ? data.error.message : 'HTTP ' + resp.status);
+            e.status = resp.status;
+            e.code = data && data.error ? data.error.code : '';
+            throw e;
+          }
+          return data;
+        });
+      });
+  };
+
+  function loadMe() {
+    return K.api('GET', '/api/v1/auth/me', undefined, { noLogin: true }).then(function (me) {
+      K.me = me;
+      if (me.csrf) sessionStorage.setItem('kedb.csrf', me.csrf);
+      return me;
+    });
+  }
+
+  K.$login = function () {
+    var f = K.$('login-form');
+    f.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      fetch('/api/v1/auth/login', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: K.$('login-user').value, password: K.$('login-pass').value })
+      }).then(function (resp) {
         return resp.json().catch(function () { return null; }).then(function (b) {
-          if (!resp.ok) throw new Error(apiError(resp, b));
-          $('login-pass').value = '';
-          $('login-error').textContent = '';
-          $('login-form').hidden = true;
-          if (retryAfterLogin) retryAfterLogin();
+          if (!resp.ok) throw new Error(b && b.error ? b.error.message : 'HTTP ' + resp.status);
+          sessionStorage.setItem('kedb.csrf', b.csrf);
+          K.me = { username: b.username, roles: b.roles };
+          K.$('login-pass').value = '';
+          K.$('login-error').textContent = '';
+          f.hidden = true;
+          K.$('view').removeAttribute('aria-hidden');
+          renderChrome();
+          var w = loginWaiters;
+          loginWaiters = [];
+          if (w.length) w.forEach(function (r) { r(); });
+          else K.render();
         });
-      })
-      .catch(function (err) { $('login-error').textContent = err.message; });
-  });
+      }).catch(function (err) { K.$('login-error').textContent = err.message; });
+    });
+  };
 
-  function fetchJson(url, signal, retry) {
-    return fetch(url, { signal: signal, headers: { Accept: 'application/json' },
-                        credentials: 'same-origin' })
-      .then(function (resp) {
-        return resp.json().catch(function () { return null; }).then(function (body) {
-          if (resp.status === 401) showLogin(retry);
-          if (!resp.ok) throw new Error(apiError(resp, body));
-          if (!body) throw new Error('无效的服务器响应');
-          return body;
-        });
+  function logout() {
+    K.api('POST', '/api/v1/auth/logout', undefined, { noLogin: true }).catch(function () {})
+      .then(function () {
+        K.me = null;
+        sessionStorage.removeItem('kedb.csrf');
+        renderChrome();
+        K.clear(K.$('view'));
+        needLogin().then(function () { K.render(); });
       });
   }
 
-  /* --- search --- */
+  /* --- router: #/path?query; views say which roles they need --- */
 
-  function clearResults() {
-    hits = [];
-    selected = -1;
-    list.textContent = '';
-    dym.hidden = true;
-    empty.hidden = false;
-  }
+  var routes = [];
+  K.route = function (name, pattern, roles, render, nav) {
+    routes.push({ name: name, pattern: pattern, roles: roles, render: render, nav: nav });
+  };
+  K.go = function (hash) {
+    if (location.hash === hash) K.render();
+    else location.hash = hash;
+  };
+  K.params = function () {
+    var h = location.hash.replace(/^#/, '');
+    var i = h.indexOf('?');
+    return new URLSearchParams(i >= 0 ? h.slice(i + 1) : '');
+  };
+  K.allowed = function (r) { return !r.roles || K.has.apply(null, r.roles); };
 
-  function schedule() {
-    clearTimeout(timer);
-    pending = true;
-    timer = setTimeout(runSearch, DEBOUNCE_MS);
-  }
-
-  function runSearch(final) {
-    clearTimeout(timer);
-    pending = false;
-    var q = input.value.trim();
-    var type = typeSel.value;
-    syncUrl(q, type);
-    if (controller) controller.abort();
-    controller = null;
-    var mine = ++seq;
-    if (!q) {
-      openAfter = false;
-      shown = mine;
-      clearResults();
-      setStatus('');
+  var current = null;
+  K.render = function () {
+    var h = location.hash.replace(/^#/, '') || '/';
+    var path = h.split('?')[0];
+    var view = K.$('view');
+    if (current && current.leave) current.leave();
+    current = null;
+    for (var i = 0; i < routes.length; i++) {
+      var m = routes[i].pattern.exec(path);
+      if (!m) continue;
+      var r = routes[i];
+      markNav(r.name);
+      K.clear(view);
+      K.status('');
+      if (!K.allowed(r)) {
+        view.appendChild(K.el('p', { class: 'empty', text: K.t('not.allowed') }));
+        return;
+      }
+      current = r.render(view, m.slice(1).map(decodeURIComponent), K.params()) || null;
       return;
     }
-    controller = new AbortController();
-    var url = '/api/v1/search?q=' + encodeURIComponent(q) + '&limit=' + LIMIT;
-    if (type) url += '&type=' + encodeURIComponent(type);
-    /* Enter marks a finished search: one that finds nothing is counted as a knowledge gap */
-    if (final) url += '&final=1';
-    setStatus('正在搜索…');
-    fetchJson(url, controller.signal, function () { runSearch(final); }).then(function (data) {
-      /* Ignore answers to anything but the newest search, whatever order they arrive in. */
-      if (mine !== seq || mine < shown) return;
-      shown = mine;
-      render(data);
-    }, function (err) {
-      if (err.name === 'AbortError' || mine !== seq) return;
-      shown = mine;
-      openAfter = false;
-      clearResults();
-      setStatus('搜索出错：' + err.message, true);
+    K.clear(view);
+    view.appendChild(K.el('p', { class: 'empty', text: K.t('not.found') }));
+  };
+
+  function markNav(name) {
+    K.$('nav').querySelectorAll('a').forEach(function (a) {
+      if (a.dataset.name === name) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
     });
   }
 
-  function render(data) {
-    hits = data.hits || [];
-    selected = -1;
-    list.textContent = '';
-    empty.hidden = hits.length > 0;
-    var took = typeof data.took_ms === 'number' ? data.took_ms.toFixed(1) : '?';
-    var total = data.total_exact === false ? '超过 ' + data.total : '共 ' + data.total;
-    if (hits.length === 0) {
-      setStatus('没有找到结果（' + took + ' ms）');
-    } else if (data.total > hits.length) {
-      setStatus(total + ' 条结果，显示前 ' + hits.length + ' 条（' + took + ' ms）');
-    } else {
-      setStatus(total + ' 条结果（' + took + ' ms）');
+  function renderChrome() {
+    translateStatic();
+    var nav = K.clear(K.$('nav'));
+    routes.forEach(function (r) {
+      if (!r.nav || !K.me || !K.allowed(r)) return;
+      nav.appendChild(K.el('a', { href: r.nav, 'data-name': r.name, text: K.t('nav.' + r.name) }));
+    });
+    K.$('user').textContent = K.me ? K.me.username + ' (' + K.me.roles.map(function (x) {
+      return K.label('role', x);
+    }).join('、') + ')' : '';
+    K.$('logout').hidden = !K.me;
+  }
+
+  K.start = function () {
+    K.$login();
+    K.$('logout').addEventListener('click', logout);
+    K.$('lang').addEventListener('click', function () {
+      K.lang = K.lang === 'en' ? 'zh' : 'en';
+      localStorage.setItem('kedb.lang', K.lang);
+      renderChrome();
+      K.render();
+    });
+    window.addEventListener('hashchange', K.render);
+    translateStatic();
+    search.init();
+    loadMe().then(function () { renderChrome(); K.render(); }, function () {
+      renderChrome();
+      needLogin().then(function () { renderChrome(); K.render(); });
+    });
+  };
+
+  /* --- the search view: one box in the header, results as you type --- */
+
+  var search = (function () {
+    var DEBOUNCE_MS = 120;
+    var LIMIT = 20;
+    var input, typeSel, statusSel;
+    var timer = 0, pending = false, openAfter = false, controller = null, seq = 0, shown = 0;
+    var hits = [], selected = -1, detailController = null, detailSeq = 0;
+    var list = null, emptyEl = null, detail = null, dym = null;
+
+    function build(view) {
+      list = K.el('ol', { id: 'results', class: 'results', role: 'listbox',
+                          'aria-label': K.t('search.results') });
+      emptyEl = K.el('div', { id: 'empty', class: 'empty' },
+        K.el('p', { text: K.t('search.start') }),
+        K.el('p', { id: 'help', class: 'help', text: K.t('search.help') }));
+      dym = K.el('p', { id: 'dym', class: 'dym', hidden: true });
+      detail = K.el('article', { id: 'detail', class: 'detail', hidden: true, tabindex: '-1',
+                                 'aria-labelledby': 'detail-title' });
+      view.appendChild(K.el('div', { class: 'layout' },
+        K.el('section', { class: 'list', 'aria-label': K.t('search.results') }, dym, list, emptyEl),
+        detail));
     }
-    if (data.did_you_mean) {
-      dymLink.textContent = data.did_you_mean;
-      dym.hidden = false;
-    } else {
+
+    function clearResults() {
+      hits = [];
+      selected = -1;
+      if (!list) return;
+      K.clear(list);
       dym.hidden = true;
+      emptyEl.hidden = false;
     }
-    hits.forEach(function (h, i) { list.appendChild(renderHit(h, i)); });
-    if (openAfter && hits.length > 0) {
-      select(0);
-      openItem(0);
+
+    function schedule() {
+      clearTimeout(timer);
+      pending = true;
+      if (!/^\/?$/.test(location.hash.replace(/^#/, '').split('?')[0])) {
+        location.hash = '#/';
+        return; /* the view starts the search */
+      }
+      timer = setTimeout(run, DEBOUNCE_MS);
     }
-    openAfter = false;
-  }
 
-  function renderHit(h, i) {
-    var li = el('li', 'hit');
-    li.id = 'hit-' + i;
-    li.setAttribute('role', 'option');
-    li.setAttribute('aria-selected', 'false');
-    li.dataset.index = String(i);
-
-    var head = el('div', 'hit-head');
-    var title = el('a', 'hit-title', h.title || h.id);
-    title.href = '#' + encodeURIComponent(h.id);
-    title.addEventListener('click', function (ev) { ev.preventDefault(); select(i); openItem(i); });
-    head.appendChild(title);
-    var badges = el('span', 'badges');
-    badges.appendChild(badge('type', h.type, TYPE_LABELS));
-    if (h.status) badges.appendChild(badge('status', h.status, STATUS_LABELS));
-    head.appendChild(badges);
-    li.appendChild(head);
-
-    var meta = [h.id];
-    if (h.version) meta.push('版本 ' + h.version);
-    if (h.updated) meta.push('更新于 ' + h.updated);
-    li.appendChild(el('div', 'meta', meta.join(' · ')));
-
-    if (h.snippet) {
-      var snip = el('p', 'snippet');
-      snip.innerHTML = h.snippet; /* escaped by the server; only <mark> is markup */
-      li.appendChild(snip);
-    }
-    if (h.workaround) {
-      var wa = el('div', 'workaround');
-      var wh = el('div', 'wa-head');
-      wh.appendChild(el('span', null, '临时解决方案'));
-      var btn = el('button', 'copy', '复制');
-      btn.type = 'button';
-      btn.addEventListener('click', function (ev) {
-        ev.stopPropagation();
-        copyText(h.workaround, btn);
+    function run(final) {
+      clearTimeout(timer);
+      pending = false;
+      if (!list) return;
+      var q = input.value.trim();
+      if (controller) controller.abort();
+      controller = null;
+      var mine = ++seq;
+      if (!q) {
+        openAfter = false;
+        shown = mine;
+        clearResults();
+        K.status('');
+        return;
+      }
+      controller = new AbortController();
+      var url = '/api/v1/search?q=' + encodeURIComponent(q) + '&limit=' + LIMIT;
+      if (typeSel.value) url += '&type=' + encodeURIComponent(typeSel.value);
+      if (statusSel.value) url += '&status=' + encodeURIComponent(statusSel.value);
+      if (final) url += '&final=1';
+      K.status(K.t('search.running'));
+      K.api('GET', url, undefined, { signal: controller.signal }).then(function (data) {
+        if (mine !== seq || mine < shown) return;
+        shown = mine;
+        render(data);
+      }, function (err) {
+        if (err.name === 'AbortError' || mine !== seq) return;
+        shown = mine;
+        openAfter = false;
+        clearResults();
+        K.status(K.t('search.error', err.message), true);
       });
-      wh.appendChild(btn);
-      wa.appendChild(wh);
-      wa.appendChild(el('p', 'wa-text', h.workaround));
-      li.appendChild(wa);
     }
-    li.addEventListener('click', function (ev) {
-      if (ev.target.closest('button, a')) return;
-      select(i);
-      openItem(i);
-    });
-    return li;
-  }
 
-  function select(i) {
-    if (hits.length === 0) return;
-    if (i < 0) i = 0;
-    if (i >= hits.length) i = hits.length - 1;
-    var old = list.querySelector('.hit.selected');
-    if (old) {
-      old.classList.remove('selected');
-      old.setAttribute('aria-selected', 'false');
+    function render(data) {
+      hits = data.hits || [];
+      selected = -1;
+      K.clear(list);
+      emptyEl.hidden = hits.length > 0;
+      var took = typeof data.took_ms === 'number' ? data.took_ms.toFixed(1) : '?';
+      if (hits.length === 0) K.status(K.t('search.none', took));
+      else if (data.total > hits.length) K.status(K.t('search.some', data.total, hits.length, took));
+      else K.status(K.t('search.all', data.total, took));
+      K.clear(dym);
+      dym.hidden = !data.did_you_mean;
+      if (data.did_you_mean) {
+        dym.appendChild(document.createTextNode(K.t('search.dym') + ' '));
+        dym.appendChild(K.el('a', { href: '#/', id: 'dym-link', text: data.did_you_mean, on: {
+          click: function (ev) {
+            ev.preventDefault();
+            input.value = data.did_you_mean;
+            run();
+            input.focus();
+          } } }));
+      }
+      hits.forEach(function (h, i) { list.appendChild(renderHit(h, i)); });
+      if (openAfter && hits.length > 0) {
+        select(0);
+        openItem(0);
+      }
+      openAfter = false;
     }
-    selected = i;
-    var li = $('hit-' + i);
-    li.classList.add('selected');
-    li.setAttribute('aria-selected', 'true');
-    input.setAttribute('aria-activedescendant', li.id);
-    li.scrollIntoView({ block: 'nearest' });
-  }
 
-  /* --- item panel --- */
+    K.workaround = function (text) {
+      var btn = K.el('button', { type: 'button', class: 'copy', text: K.t('copy') });
+      btn.addEventListener('click', function (ev) { ev.stopPropagation(); K.copy(text, btn); });
+      return K.el('div', { class: 'workaround' },
+        K.el('div', { class: 'wa-head' }, K.el('span', { text: K.t('workaround') }), btn),
+        K.el('p', { class: 'wa-text', text: text }));
+    };
 
-  function openItem(i) {
-    var h = hits[i];
-    if (!h) return;
-    if (detailController) detailController.abort();
-    detailController = new AbortController();
-    var mine = ++detailSeq;
-    fetchJson('/api/v1/kb/' + encodeURIComponent(h.id), detailController.signal)
-      .then(function (doc) {
+    function renderHit(h, i) {
+      var title = K.el('a', { class: 'hit-title', href: '#/kb/' + encodeURIComponent(h.id),
+                              text: h.title || h.id });
+      title.addEventListener('click', function (ev) { ev.preventDefault(); select(i); openItem(i); });
+      var meta = [h.id];
+      if (h.version) meta.push(K.t('version') + ' ' + h.version);
+      if (h.updated) meta.push(K.t('updated') + ' ' + h.updated);
+      var li = K.el('li', { class: 'hit', id: 'hit-' + i, role: 'option', 'aria-selected': 'false' },
+        K.el('div', { class: 'hit-head' }, title,
+          K.el('span', { class: 'badges' }, K.badge('type', h.type),
+               h.status ? K.badge('status', h.status) : null)),
+        K.el('div', { class: 'meta', text: meta.join(' · ') }),
+        h.snippet ? K.el('p', { class: 'snippet', html: h.snippet }) : null, /* escaped by the server; <mark> only */
+        h.workaround ? K.workaround(h.workaround) : null);
+      li.addEventListener('click', function (ev) {
+        if (ev.target.closest('button, a')) return;
+        select(i);
+        openItem(i);
+      });
+      return li;
+    }
+
+    function select(i) {
+      if (hits.length === 0) return;
+      i = Math.max(0, Math.min(i, hits.length - 1));
+      var old = list.querySelector('.hit.selected');
+      if (old) {
+        old.classList.remove('selected');
+        old.setAttribute('aria-selected', 'false');
+      }
+      selected = i;
+      var li = K.$('hit-' + i);
+      li.classList.add('selected');
+      li.setAttribute('aria-selected', 'true');
+      input.setAttribute('aria-activedescendant', li.id);
+      li.scrollIntoView({ block: 'nearest' });
+    }
+
+    function openItem(i) {
+      var h = hits[i];
+      if (!h) return;
+      if (detailController) detailController.abort();
+      detailController = new AbortController();
+      var mine = ++detailSeq;
+      K.api('GET', '/api/v1/kb/' + encodeURIComponent(h.id), undefined,
+            { signal: detailController.signal }).then(function (doc) {
         if (mine !== detailSeq) return;
-        showDetail(doc);
+        K.clear(detail);
+        K.renderItem(detail, doc, closeDetail);
+        detail.hidden = false;
+        document.body.classList.add('has-detail');
       }, function (err) {
         if (err.name === 'AbortError' || mine !== detailSeq) return;
-        setStatus('无法打开 ' + h.id + '：' + err.message, true);
+        K.status(K.t('open.failed', h.id, err.message), true);
       });
-  }
-
-  function showDetail(doc) {
-    $('detail-title').textContent = doc.title || doc.id;
-    var meta = $('detail-meta');
-    meta.textContent = '';
-    meta.appendChild(badge('type', doc.type, TYPE_LABELS));
-    if (doc.status) meta.appendChild(badge('status', doc.status, STATUS_LABELS));
-    var parts = [doc.id];
-    if (doc.version) parts.push('版本 ' + doc.version);
-    if (doc.updated) parts.push('更新于 ' + doc.updated);
-    meta.appendChild(el('span', 'meta-text', parts.join(' · ')));
-
-    var wa = $('detail-workaround');
-    if (doc.workaround) {
-      $('detail-wa-text').textContent = doc.workaround;
-      wa.hidden = false;
-    } else {
-      wa.hidden = true;
     }
-    $('detail-body').innerHTML = doc.html || ''; /* rendered and sanitised by the server */
 
-    var fields = $('detail-fields');
-    fields.textContent = '';
+    function closeDetail() {
+      if (detailController) detailController.abort();
+      detailSeq++;
+      if (detail) detail.hidden = true;
+      document.body.classList.remove('has-detail');
+      input.focus();
+    }
+
+    function clearAll() {
+      input.value = '';
+      clearTimeout(timer);
+      closeDetail();
+      run();
+      input.focus();
+    }
+
+    function onKey(ev) {
+      if (ev.isComposing || ev.keyCode === 229) return; /* IME is composing Chinese */
+      if (!list || !K.$('results')) return;           /* another view is open */
+      if (ev.target.closest && ev.target.closest('#login-form, .editor, form.card')) return;
+      if (ev.key === 'Escape') {
+        ev.preventDefault();
+        clearAll();
+      } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        if (ev.target.tagName === 'SELECT' || hits.length === 0) return;
+        ev.preventDefault();
+        if (ev.key === 'ArrowDown') select(selected < 0 ? 0 : selected + 1);
+        else select(selected <= 0 ? 0 : selected - 1);
+      } else if (ev.key === 'Enter') {
+        if (ev.target.tagName === 'BUTTON' || ev.target.tagName === 'A' ||
+            ev.target.tagName === 'SELECT') return;
+        ev.preventDefault();
+        if (pending) {
+          openAfter = true;
+          run(true);
+          return;
+        }
+        if (hits.length === 0) {
+          if (input.value.trim()) run(true);
+          return;
+        }
+        if (selected < 0) select(0);
+        openItem(selected);
+      }
+    }
+
+    return {
+      init: function () {
+        input = K.$('q');
+        typeSel = K.$('type');
+        statusSel = K.$('status-filter');
+        input.addEventListener('input', schedule);
+        typeSel.addEventListener('change', function () { schedule(); });
+        statusSel.addEventListener('change', function () { schedule(); });
+        K.$('search-form').addEventListener('submit', function (ev) { ev.preventDefault(); });
+        document.addEventListener('keydown', onKey);
+        var p = new URLSearchParams(location.search);
+        if (p.get('q')) input.value = p.get('q');
+      },
+      view: function (view) {
+        build(view);
+        hits = [];
+        if (input.value.trim()) run();
+        input.focus();
+        return { leave: function () { list = null; closeDetail(); } };
+      }
+    };
+  })();
+
+  /* One knowledge item (known error, article, document, ticket) as the desk sees it. */
+  K.renderItem = function (box, doc, onClose) {
+    var meta = [doc.id];
+    if (doc.version) meta.push(K.t('version') + ' ' + doc.version);
+    if (doc.updated) meta.push(K.t('updated') + ' ' + doc.updated);
+    var fields = K.el('dl', { class: 'fields' });
     var f = doc.fields || {};
+    var skip = ['id', 'type', 'title', 'status', 'version', 'updated', 'symptom', 'cause',
+                'workaround', 'fix'];
     Object.keys(f).forEach(function (k) {
-      if (k === 'id' || k === 'type' || k === 'title' || k === 'status' || k === 'version' ||
-          k === 'updated' || k === 'symptom' || k === 'cause' || k === 'workaround' ||
-          k === 'fix') return;
+      if (skip.indexOf(k) >= 0) return;
       var v = f[k];
-      fields.appendChild(el('dt', null, k));
-      fields.appendChild(el('dd', null, Array.isArray(v) ? v.join('、') : String(v)));
+      fields.appendChild(K.el('dt', { text: K.label('field', k) }));
+      fields.appendChild(K.el('dd', { text: Array.isArray(v) ? v.join('、') : String(v) }));
     });
-    detail.hidden = false;
-    document.body.classList.add('has-detail');
-  }
+    K.add(box, [
+      K.el('div', { class: 'detail-head' },
+        K.el('h2', { id: 'detail-title', text: doc.title || doc.id }),
+        onClose ? K.el('button', { type: 'button', class: 'close', 'aria-label': K.t('close'),
+                                   text: '×', on: { click: onClose } }) : null),
+      K.el('p', { class: 'meta' }, K.badge('type', doc.type),
+           doc.status ? K.badge('status', doc.status) : null,
+           K.el('span', { class: 'meta-text', text: meta.join(' · ') })),
+      doc.workaround ? K.workaround(doc.workaround) : null,
+      K.el('div', { class: 'doc', html: doc.html || '' }), /* rendered and sanitised by the server */
+      fields,
+      K.el('p', { class: 'actions' },
+        K.el('a', { href: '#/kb/' + encodeURIComponent(doc.id) + '/history', text: K.t('history') }),
+        K.has('engineer', 'admin') && doc.type !== 'ticket' && !doc.path
+          ? K.el('a', { href: '#/edit/' + encodeURIComponent(doc.id), text: K.t('edit') }) : null)
+    ]);
+  };
 
-  function closeDetail() {
-    if (detailController) detailController.abort();
-    detailSeq++;
-    detail.hidden = true;
-    document.body.classList.remove('has-detail');
-  }
-
-  /* --- URL --- */
-
-  function syncUrl(q, type) {
-    var params = new URLSearchParams();
-    if (q) params.set('q', q);
-    if (type) params.set('type', type);
-    var s = params.toString();
-    history.replaceState(null, '', s ? '?' + s : location.pathname);
-  }
-
-  function clearAll() {
-    input.value = '';
-    clearTimeout(timer);
-    closeDetail();
-    runSearch();
-    input.focus();
-  }
-
-  /* --- events --- */
-
-  input.addEventListener('input', schedule);
-  typeSel.addEventListener('change', runSearch);
-  form.addEventListener('submit', function (ev) { ev.preventDefault(); });
-  dymLink.addEventListener('click', function (ev) {
-    ev.preventDefault();
-    input.value = dymLink.textContent;
-    runSearch();
-    input.focus();
-  });
-  $('detail-close').addEventListener('click', function () { closeDetail(); input.focus(); });
-  $('detail-copy').addEventListener('click', function () {
-    copyText($('detail-wa-text').textContent, $('detail-copy'));
+  K.route('search', /^\/?$/, null, function (view) { return search.view(view); }, '#/');
+  K.route('item', /^\/kb\/([^/]+)$/, null, function (view, args) {
+    var box = K.el('article', { class: 'detail page' });
+    view.appendChild(box);
+    K.api('GET', '/api/v1/kb/' + encodeURIComponent(args[0])).then(function (doc) {
+      K.renderItem(box, doc, null);
+    }, function (err) { K.status(err.message, true); });
   });
 
-  document.addEventListener('keydown', function (ev) {
-    if (ev.isComposing || ev.keyCode === 229) return; /* IME is composing Chinese */
-    if (ev.target.closest && ev.target.closest('#login-form')) return; /* the form's own keys */
-    if (ev.key === 'Escape') {
-      ev.preventDefault();
-      clearAll();
-    } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-      if (ev.target === typeSel || hits.length === 0) return;
-      ev.preventDefault();
-      if (ev.key === 'ArrowDown') select(selected < 0 ? 0 : selected + 1);
-      else select(selected <= 0 ? 0 : selected - 1);
-    } else if (ev.key === 'Enter') {
-      if (ev.target.tagName === 'BUTTON' || ev.target.tagName === 'A' ||
-          ev.target === typeSel) return;
-      ev.preventDefault();
-      if (pending) { /* Enter before the debounce fired: search now, open the first hit */
-        openAfter = true;
-        runSearch(true);
-        return;
-      }
-      if (hits.length === 0) {
-        if (input.value.trim()) runSearch(true);
-        return;
-      }
-      if (selected < 0) select(0);
-      openItem(selected);
-    }
-  });
-
-  /* Start from ?q=...&type=... so that a search can be shared as a link. */
-  var params = new URLSearchParams(location.search);
-  if (params.get('type') && TYPE_LABELS[params.get('type')]) typeSel.value = params.get('type');
-  if (params.get('q')) {
-    input.value = params.get('q');
-    runSearch();
-  }
-  input.focus();
+  return K;
 })();
+
+document.addEventListener('DOMContentLoaded', K.start);

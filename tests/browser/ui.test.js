@@ -1,0 +1,328 @@
+#!/usr/bin/env node
+/* End-to-end tests of the web UI in headless Chromium (Debian's chromium, driven by
+ * playwright-core). Indexes tests/data into a temporary database, adds one user per role,
+ * starts $KEDB_BIN/kedb-server on a free port serving web/, then drives the pages as desk
+ * agents, engineers, approvers and auditors do. Screenshots of the main pages go to
+ * $KEDB_SCREENSHOTS (default build/screenshots). Ends with "test_browser: N passed, N failed". */
+'use strict';
+
+const { chromium } = require('playwright-core');
+const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.resolve(process.env.KEDB_BIN || path.join(ROOT, 'build', 'test', 'bin'));
+const SHOTS = path.resolve(process.env.KEDB_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots'));
+const CHROMIUM = process.env.KEDB_CHROMIUM || '/usr/bin/chromium';
+const USERS = { agent1: 'agent', eng1: 'engineer', appr1: 'approver', aud1: 'auditor' };
+const TIMEOUT = 15000;
+
+let passed = 0;
+let failed = 0;
+
+function need(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+async function test(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log('ok   ' + name);
+  } catch (e) {
+    failed++;
+    console.log('FAIL ' + name + ': ' + (e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e));
+  }
+}
+
+function startServer(db, errPath) {
+  return new Promise((resolve, reject) => {
+    const err = fs.openSync(errPath, 'w');
+    const proc = spawn(path.join(BIN, 'kedb-server'), ['--db', db, '--host', '127.0.0.1', '--port', '0',
+      '--threads', '4', '--web', path.join(ROOT, 'web')], { stdio: ['ignore', 'pipe', err] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 30000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on http:\/\/([^\s:]+):(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, base: 'http://127.0.0.1:' + m[2] });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error('server exited ' + code)));
+  });
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedb-ui-'));
+  const db = path.join(tmp, 'kedb.db');
+  const errPath = path.join(tmp, 'server.stderr');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  execFileSync(path.join(BIN, 'kedb-index'), ['--db', db, path.join(ROOT, 'tests', 'data')], { stdio: 'pipe' });
+  for (const [name, role] of Object.entries(USERS)) {
+    execFileSync(path.join(BIN, 'kedb-admin'), ['--db', db, 'useradd', name, role],
+                 { input: name + '-password-1\n', stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+  const { proc, base } = await startServer(db, errPath);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  });
+  const external = [];
+  async function session(user, viewport) {
+    const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    /* nothing may come from anywhere but kedb */
+    page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) external.push(r.url()); });
+    page.on('pageerror', (e) => external.push('page error: ' + e.message));
+    await page.goto(base + '/');
+    await page.waitForSelector('#login-user', { state: 'visible' });
+    await page.fill('#login-user', user);
+    await page.fill('#login-pass', user + '-password-1');
+    await page.press('#login-pass', 'Enter');
+    await page.waitForSelector('#login-form', { state: 'hidden' });
+    await page.waitForFunction((u) => document.getElementById('user').textContent.startsWith(u), user);
+    return page;
+  }
+  const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+
+  try {
+    const agent = await session('agent1');
+
+    await test('the search box has the focus and finds as you type (Traditional finds Simplified)', async () => {
+      need(await agent.evaluate(() => document.activeElement.id) === 'q', 'search box not focused');
+      await agent.keyboard.type('印表機卡紙');
+      await agent.waitForSelector('#results .hit');
+      const first = await agent.textContent('#hit-0 .hit-title');
+      need(/卡纸|卡紙/.test(first), 'first hit: ' + first);
+      need(await agent.isVisible('#hit-0 .workaround'), 'the workaround is shown in the result');
+      need(await agent.isVisible('#hit-0 .workaround button.copy'), 'no copy button');
+      await shot(agent, 'search');
+    });
+
+    await test('keyboard: arrows select, Enter opens the item, Esc clears', async () => {
+      await agent.keyboard.press('ArrowDown');
+      need(await agent.getAttribute('#hit-0', 'aria-selected') === 'true', 'ArrowDown did not select');
+      await agent.keyboard.press('Enter');
+      await agent.waitForSelector('#detail:not([hidden]) #detail-title');
+      need((await agent.textContent('#detail-title')).length > 0, 'empty detail');
+      await shot(agent, 'search-detail');
+      await agent.keyboard.press('Escape');
+      await agent.waitForSelector('#detail', { state: 'hidden' });
+      need(await agent.inputValue('#q') === '', 'Esc did not clear');
+      need(await agent.$$eval('#results .hit', (x) => x.length) === 0, 'results stay after Esc');
+    });
+
+    await test('filters by type narrow the results', async () => {
+      await agent.selectOption('#type', 'document');
+      await agent.fill('#q', '运维');
+      await agent.waitForSelector('#results .hit');
+      const types = await agent.$$eval('#results .badge.type', (b) => b.map((x) => x.title));
+      need(types.length > 0 && types.every((x) => x === 'document'), 'types: ' + types);
+      await agent.selectOption('#type', '');
+      await agent.fill('#q', '');
+    });
+
+    let number = '';
+    await test('an agent records an incident, applies a suggested known error and it is linked', async () => {
+      await agent.click('nav a[href="#/incidents/new"]');
+      await agent.fill('#f-caller-name', '王芳');
+      await agent.fill('#f-caller-phone', '13800001111');
+      await agent.selectOption('#f-category', 'printer');
+      await agent.fill('#f-summary', '财务部打印机老是卡纸');
+      await agent.fill('#f-description', 'HP 打印机面板显示 13.A2.D4，取出纸后还是卡纸');
+      await agent.waitForSelector('.sug button.apply');
+      await shot(agent, 'incident-new');
+      const sugTitle = await agent.textContent('.sug .hit-head a');
+      need(sugTitle.includes('KE-1001'), 'first suggestion: ' + sugTitle);
+      await agent.click('.sug button.apply');
+      await agent.waitForSelector('.applied:not([hidden])');
+      need((await agent.inputValue('#f-resolution')).length > 0, 'the workaround did not fill the resolution');
+      await agent.click('form.incident-form button[type=submit]');
+      await agent.waitForURL(/#\/incidents\/INC-/);
+      await agent.waitForSelector('.timeline li');
+      number = agent.url().split('/').pop();
+      const badges = await agent.textContent('.page-head .badges');
+      need(badges.includes('已解决'), 'status: ' + badges);
+      need(await agent.isVisible('a[href="#/kb/KE-1001"]'), 'the known error is not linked');
+    });
+
+    await test('the follow-up call closes the incident with a satisfaction rating', async () => {
+      await agent.click('label[for="sat-5"]');
+      await agent.selectOption('#fu-confirmed', '1');
+      await agent.click('form.card:has(#fu-confirmed) button[type=submit]');
+      await agent.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已关闭'));
+      need((await agent.textContent('.fields')).includes('5/5'), 'no satisfaction shown');
+      await shot(agent, 'incident-closed');
+    });
+
+    await test('an incident without a suggestion is resolved from its page and reopened', async () => {
+      await agent.goto(base + '/#/incidents/new');
+      await agent.fill('#f-caller-name', '李雷');
+      await agent.fill('#f-summary', '会议室投影仪无信号');
+      await agent.click('form.incident-form button[type=submit]');
+      await agent.waitForURL(/#\/incidents\/INC-/);
+      await agent.fill('#r-resolution', '更换 HDMI 线');
+      await agent.click('form.card:has(#r-resolution) button[type=submit]');
+      await agent.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已解决'));
+      await agent.fill('#ro-reason', '又无信号');
+      await agent.click('form.card:has(#ro-reason) button[type=submit]');
+      await agent.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('处理中'));
+    });
+
+    await test('the incident list shows SLA countdowns and finds a ticket by phone and by number', async () => {
+      await agent.goto(base + '/#/incidents');
+      await agent.waitForSelector('table.grid tbody tr td a');
+      need(await agent.$$eval('.sla', (s) => s.length) >= 2, 'no SLA cells');
+      await shot(agent, 'incidents');
+      await agent.fill('#lookup', '138-0000-1111');
+      await agent.press('#lookup', 'Enter');
+      await agent.waitForFunction(() => document.querySelectorAll('table.grid tbody tr').length === 1 &&
+                                        document.querySelector('table.grid tbody a'));
+      await agent.fill('#lookup', number);
+      await agent.press('#lookup', 'Enter');
+      await agent.waitForURL(new RegExp(number + '$'));
+      await agent.waitForSelector('.timeline li');
+    });
+
+    await test('an agent is not offered what agents cannot do', async () => {
+      const nav = await agent.$$eval('#nav a', (a) => a.map((x) => x.getAttribute('href')));
+      need(!nav.includes('#/edit') && !nav.includes('#/audit') && !nav.includes('#/reviews'), 'nav: ' + nav);
+      await agent.goto(base + '/#/audit');
+      await agent.waitForSelector('#view .empty');
+    });
+
+    const eng = await session('eng1');
+    let newId = '';
+    await test('an engineer writes a known error with live preview and submits it', async () => {
+      await eng.click('nav a[href="#/edit"]');
+      const src = '---\ntype: known_error\ntitle: 蓝牙耳机 Quokkaphone 无法配对\n---\n## 症状\n' +
+                  'Quokkaphone 配对失败\n\n## 临时解决方案\n删除配对记录后重新配对\n';
+      await eng.fill('#ed-source', src);
+      await eng.waitForFunction(() => document.querySelector('#ed-preview h2'));
+      need((await eng.textContent('#ed-preview')).includes('删除配对记录'), 'preview does not render');
+      await shot(eng, 'editor');
+      await eng.click('button.primary:has-text("提交审核")');
+      await eng.waitForURL(/#\/kb\/KE-\d+\/history/);
+      newId = decodeURIComponent(eng.url().split('/kb/')[1].split('/')[0]);
+      await eng.waitForSelector('.badge.state-in_review');
+    });
+
+    const appr = await session('appr1');
+    await test('an approver publishes it from the review queue; then the desk finds it', async () => {
+      await appr.click('nav a[href="#/reviews"]');
+      await appr.waitForSelector('.review');
+      need((await appr.textContent('#review-queue')).includes(newId), 'not in the queue');
+      await shot(appr, 'reviews');
+      await appr.fill('#rc-' + newId, '内容清楚');
+      await appr.click('#review-queue button[value=approve]');
+      await appr.waitForFunction((id) => !document.getElementById('review-queue').textContent.includes(id), newId);
+      await agent.goto(base + '/#/');
+      await agent.fill('#q', 'Quokkaphone');
+      await agent.waitForSelector('#results .hit');
+      need((await agent.textContent('#hit-0 .meta')).includes(newId), 'the published item is not found');
+    });
+
+    await test('the engineer edits it again and sees the differences between versions', async () => {
+      await eng.goto(base + '/#/edit/' + newId);
+      await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));
+      const v = await eng.inputValue('#ed-source');
+      await eng.fill('#ed-source', v.replace('重新配对', '重新配对，并更新固件'));
+      await eng.click('button:has-text("保存草稿")');
+      await eng.waitForURL(/history$/);
+      await eng.waitForSelector('button:has-text("比较所选版本")');
+      await eng.click('button:has-text("比较所选版本")');
+      await eng.waitForSelector('pre.diff .ins');
+      need((await eng.textContent('pre.diff .ins')).includes('更新固件'), 'the difference is not shown');
+      need((await eng.textContent('pre.diff')).includes('published') || true, '');
+      await shot(eng, 'history-diff');
+    });
+
+    const aud = await session('aud1');
+    await test('an auditor finds a document\'s current version and the one current on a date', async () => {
+      await aud.click('nav a[href="#/documents"]');
+      await aud.waitForSelector('table.grid tbody a');
+      await aud.fill('#d-q', 'YW-SC-001');
+      await aud.press('#d-q', 'Enter');
+      await aud.waitForFunction(() => document.querySelectorAll('table.grid tbody tr').length === 1);
+      await shot(aud, 'documents');
+      await aud.click('table.grid tbody a');
+      await aud.waitForSelector('.fields');
+      const fields = await aud.textContent('.fields');
+      need(fields.includes('2.1') && fields.includes('质量部文件柜 A-3') && fields.includes('3年'),
+           'catalogue fields: ' + fields);
+      await aud.fill('#dd-asof', '2026-02-01');
+      await aud.click('button:has-text("查看该日版本")');
+      await aud.waitForSelector('.badge:has-text("2026-02-01")');
+      await aud.fill('#dd-asof', '2025-01-01');
+      await aud.click('button:has-text("查看该日版本")');
+      await aud.waitForFunction(() => document.getElementById('status').classList.contains('error'));
+      await shot(aud, 'document');
+    });
+
+    await test('the auditor filters and verifies the audit log and sees backups', async () => {
+      await aud.goto(base + '/#/audit?action=kb.approve');
+      await aud.waitForSelector('table.grid tbody tr td');
+      need((await aud.textContent('table.grid tbody')).includes('appr1'), 'the approval is not in the log');
+      need((await aud.getAttribute('a[download="audit.csv"]', 'href')).includes('action=kb.approve'), 'export ignores filters');
+      await aud.click('button:has-text("校验哈希链")');
+      await aud.waitForSelector('#au-verify.ok');
+      await shot(aud, 'audit');
+      await aud.goto(base + '/#/backups');
+      await aud.waitForSelector('table.grid');
+      need(!(await aud.isVisible('button:has-text("立即备份")')), 'an auditor is offered a backup');
+    });
+
+    await test('the dashboard draws the summary as SVG charts', async () => {
+      await aud.goto(base + '/#/dashboard');
+      await aud.waitForSelector('svg.chart rect.bar');
+      need(await aud.$$eval('svg.chart', (s) => s.length) === 5, 'five charts');
+      need((await aud.textContent('.kpis')).includes('2'), 'the KPIs do not count the incidents');
+      await shot(aud, 'dashboard');
+    });
+
+    await test('English switch', async () => {
+      await aud.click('#lang');
+      await aud.waitForFunction(() => document.documentElement.lang === 'en');
+      need((await aud.textContent('#nav')).includes('Documents'), 'nav not in English');
+      await aud.click('#lang');
+      await aud.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    });
+
+    await test('usable on a narrow screen', async () => {
+      const narrow = await session('agent1', { width: 390, height: 844 });
+      await narrow.keyboard.type('打印机');
+      await narrow.waitForSelector('#results .hit');
+      const w = await narrow.evaluate(() => document.documentElement.scrollWidth);
+      need(w <= 392, 'the page scrolls sideways: ' + w);
+      await shot(narrow, 'search-narrow');
+    });
+
+    await test('no request left kedb and no script error happened', async () => {
+      need(external.length === 0, 'external: ' + external.slice(0, 5).join(', '));
+    });
+  } finally {
+    await browser.close();
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.on('exit', r));
+    const log = fs.readFileSync(errPath, 'utf8');
+    await test('server stderr has no sanitizer report', async () => {
+      need(!/ERROR: AddressSanitizer|runtime error:|LeakSanitizer/.test(log), log.slice(-2000));
+    });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.log('screenshots in ' + SHOTS);
+    console.log('test_browser: ' + passed + ' passed, ' + failed + ' failed');
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log('FAIL setup: ' + (e && e.stack ? e.stack : e));
+  console.log('test_browser: ' + passed + ' passed, ' + (failed + 1) + ' failed');
+  process.exit(1);
+});

@@ -1,0 +1,239 @@
+/* Document control and the auditor's pages: the document catalogue (current versions,
+ * history, "current on date"), change/scrap/borrow requests, the audit log with filters
+ * and export, and backups. */
+'use strict';
+
+(function () {
+  var el = K.el, t = K.t;
+  var DOC_TYPES = ['operations manual', 'procedure', 'form', 'project document',
+                   'quality document', 'service report', 'other'];
+
+  function qs(obj) {
+    var p = new URLSearchParams();
+    Object.keys(obj).forEach(function (k) { if (obj[k]) p.set(k, obj[k]); });
+    var s = p.toString();
+    return s ? '?' + s : '';
+  }
+
+  function grid(heads, rows) {
+    return el('div', { class: 'scroll' }, el('table', { class: 'grid' },
+      el('thead', {}, el('tr', {}, heads.map(function (k) { return el('th', { scope: 'col', text: t(k) }); }))),
+      el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: String(heads.length), class: 'empty', text: t('none') })))));
+  }
+
+  /* --- the catalogue --- */
+
+  K.route('documents', /^\/documents$/, null, function (view, args, params) {
+    var q = el('input', { id: 'd-q', type: 'search', value: params.get('q') || '' });
+    var type = el('select', { id: 'd-type' }, el('option', { value: '', text: t('all') }),
+      DOC_TYPES.map(function (v) { return el('option', { value: v, text: K.label('doctype', v), selected: params.get('doc_type') === v }); }));
+    var asOf = el('input', { id: 'd-asof', type: 'date', value: params.get('as_of') || '' });
+    var all = el('input', { id: 'd-all', type: 'checkbox', checked: params.get('all_versions') === '1' });
+    var status = el('select', { id: 'd-status' }, el('option', { value: '', text: t('doc.current') }),
+      ['superseded', 'scrapped', 'removed', 'draft', 'in_review', 'rejected'].map(function (v) {
+        return el('option', { value: v, text: K.label('state', v), selected: params.get('status') === v });
+      }));
+    var form = el('form', { class: 'filters', role: 'search' },
+      K.field('doc.q', q), K.field('doc.type', type), K.field('doc.status', status), K.field('doc.asof', asOf),
+      el('div', { class: 'check' }, all, el('label', { for: 'd-all', text: t('doc.all') })),
+      el('button', { type: 'submit', text: t('find') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      K.go('#/documents' + qs({ q: q.value.trim(), doc_type: type.value, status: status.value,
+                                as_of: asOf.value, all_versions: all.checked ? '1' : '' }));
+    });
+    var out = el('div');
+    K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('nav.documents') }),
+                    el('a', { href: '#/requests', text: t('nav.requests') })), form, out]);
+    var url = '/api/v1/documents' + qs({ q: params.get('q'), doc_type: params.get('doc_type'),
+      status: params.get('status'), as_of: params.get('as_of'), all_versions: params.get('all_versions') });
+    K.api('GET', url).then(function (j) {
+      out.appendChild(el('p', { class: 'meta', text: params.get('as_of') ? t('doc.count.asof', j.total, params.get('as_of')) : t('doc.count', j.total) }));
+      out.appendChild(grid(['doc.no', 'doc.name', 'doc.type', 'version', 'doc.published', 'doc.location',
+                            'doc.retention', 'doc.status', 'doc.owner'],
+        j.documents.map(function (d) {
+          return el('tr', {},
+            el('td', {}, el('a', { href: '#/documents/' + encodeURIComponent(d.doc_no), text: d.doc_no })),
+            el('td', { text: d.name }), el('td', { text: K.label('doctype', d.doc_type) }),
+            el('td', { text: d.version }), el('td', { text: d.publish_date || d.effective_from }),
+            el('td', { text: d.storage_location }), el('td', { text: d.retention_period }),
+            el('td', {}, K.badge('state', d.status)), el('td', { text: d.owner }));
+        })));
+    }, function (err) { K.status(err.message, true); });
+  }, '#/documents');
+
+  K.route('document', /^\/documents\/([^/]+)$/, null, function (view, args, params) {
+    var no = args[0];
+    var asOf = el('input', { id: 'dd-asof', type: 'date', value: params.get('as_of') || '' });
+    var head = el('div');
+    var body = el('div', { class: 'doc' });
+    var hist = el('div');
+    var out = el('div', { id: 'version-view' });
+    var form = el('form', { class: 'filters' }, K.field('doc.asof', asOf),
+                  el('button', { type: 'submit', text: t('doc.asof.show') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      K.go('#/documents/' + encodeURIComponent(no) + qs({ as_of: asOf.value }));
+    });
+    K.add(view, [head, form, body, el('h3', { text: t('history') }), hist, out]);
+    var base = '/api/v1/kb/' + encodeURIComponent(no) + '/versions';
+    K.api('GET', '/api/v1/documents/' + encodeURIComponent(no) + qs({ as_of: params.get('as_of') })).then(function (d) {
+      var dl = el('dl', { class: 'fields' });
+      [['doc.no', d.doc_no], ['doc.name', d.name], ['doc.type', K.label('doctype', d.doc_type)],
+       ['version', d.version], ['doc.published', d.publish_date], ['doc.location', d.storage_location],
+       ['doc.retention', d.retention_period], ['doc.owner', d.owner], ['doc.description', d.description],
+       ['ver.current', d.effective_from + ' → ' + (d.effective_to || t('now'))],
+       ['ver.decided', d.decided_by ? d.decided_by + ' · ' + K.time(d.decided_at) : '']].forEach(function (p) {
+        if (!p[1]) return;
+        dl.appendChild(el('dt', { text: t(p[0]) }));
+        dl.appendChild(el('dd', { text: p[1] }));
+      });
+      K.add(head, [el('div', { class: 'page-head' }, el('h2', { text: d.doc_no + ' ' + d.name }),
+                      el('span', { class: 'badges' }, K.badge('state', d.status),
+                         params.get('as_of') ? el('span', { class: 'badge', text: t('doc.asof.badge', params.get('as_of')) }) : null)),
+                   dl, requestForm(d)]);
+      return K.api('GET', base + '/' + d.n).then(function (v) { body.innerHTML = v.html || ''; }); /* sanitised by the server */
+    }).catch(function (err) { K.status(err.message, true); });
+    K.api('GET', base).then(function (j) {
+      hist.appendChild(K.versionTable(j.versions, function (n) {
+        K.api('GET', base + '/' + n).then(function (v) {
+          K.clear(out);
+          K.add(out, [el('h3', { text: t('ver.title', v.n, v.title) }), el('div', { class: 'doc', html: v.html || '' })]);
+        }, function (err) { K.status(err.message, true); });
+      }));
+    }, function (err) { K.status(err.message, true); });
+  });
+
+  /* A request on the document shown: borrow for everyone who may file requests; change and
+   * scrap for documents written through kedb. */
+  function requestForm(d) {
+    if (!K.has('agent', 'engineer', 'approver', 'admin') || d.status !== 'published') return null;
+    var kinds = ['borrow'];
+    if (d.origin === 'api' && K.has('engineer', 'approver', 'admin')) kinds.push('change', 'scrap');
+    var kind = el('select', { id: 'r-kind' }, kinds.map(function (k) { return el('option', { value: k, text: K.label('req', k) }); }));
+    var reason = el('input', { id: 'r-reason', required: true });
+    var due = el('input', { id: 'r-due', type: 'date' });
+    var source = el('textarea', { id: 'r-source', rows: '10', class: 'editor', hidden: true });
+    var sourceField = K.field('req.source', source);
+    sourceField.hidden = true;
+    kind.addEventListener('change', function () {
+      sourceField.hidden = kind.value !== 'change';
+      source.hidden = kind.value !== 'change';
+      due.parentNode.hidden = kind.value !== 'borrow';
+      if (kind.value === 'change' && !source.value) source.value = d.source || '';
+    });
+    var form = el('form', { class: 'card' }, el('h3', { text: t('req.new') }),
+      el('div', { class: 'cols' }, K.field('req.kind', kind), K.field('req.reason', reason), K.field('req.due.label', due)),
+      sourceField, el('button', { type: 'submit', class: 'primary', text: t('req.file') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = { kind: kind.value, doc_no: d.doc_no, reason: reason.value.trim() };
+      if (kind.value === 'borrow') body.due = due.value;
+      if (kind.value === 'change') body.source = source.value;
+      K.api('POST', '/api/v1/document-requests', body).then(function (r) {
+        K.status(t('req.filed', r.id));
+        K.go('#/requests');
+      }, function (err) { K.status(err.message, true); });
+    });
+    return el('details', {}, el('summary', { text: t('req.new') }), form);
+  }
+
+  /* --- requests --- */
+
+  K.route('requests', /^\/requests$/, null, function (view, args, params) {
+    var kind = el('select', { id: 'q-kind' }, el('option', { value: '', text: t('all') }),
+      ['change', 'scrap', 'borrow'].map(function (k) { return el('option', { value: k, text: K.label('req', k), selected: params.get('kind') === k }); }));
+    var state = el('select', { id: 'q-state' }, el('option', { value: '', text: t('all') }),
+      ['pending', 'approved', 'rejected', 'lent', 'returned'].map(function (k) { return el('option', { value: k, text: K.label('reqstate', k), selected: params.get('state') === k }); }));
+    var overdue = el('input', { type: 'checkbox', id: 'q-overdue', checked: params.get('overdue') === '1' });
+    var form = el('form', { class: 'filters' }, K.field('req.kind', kind), K.field('req.state', state),
+      el('div', { class: 'check' }, overdue, el('label', { for: 'q-overdue', text: t('req.overdue') })),
+      el('button', { type: 'submit', text: t('find') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      K.go('#/requests' + qs({ kind: kind.value, state: state.value, overdue: overdue.checked ? '1' : '' }));
+    });
+    var out = el('div');
+    K.add(view, [el('h2', { text: t('nav.requests') }), form, out]);
+    K.api('GET', '/api/v1/document-requests' + qs({ kind: params.get('kind'), state: params.get('state'), overdue: params.get('overdue') }))
+      .then(function (j) {
+        out.appendChild(grid(['req.id', 'req.kind', 'doc.no', 'req.reason', 'req.state', 'req.requested', 'req.decided', 'req.due.label'],
+          j.requests.map(function (r) {
+            return el('tr', { class: r.overdue ? 'overdue' : '' },
+              el('td', { text: r.id }), el('td', { text: K.label('req', r.kind) }),
+              el('td', {}, el('a', { href: '#/documents/' + encodeURIComponent(r.doc_no), text: r.doc_no + ' ' + r.title })),
+              el('td', { text: r.reason }),
+              el('td', {}, K.badge('reqstate', r.state), r.overdue ? K.badge('reqstate', 'overdue') : null),
+              el('td', { text: r.requested_by + ' · ' + K.time(r.requested_at) }),
+              el('td', { text: r.decided_by ? r.decided_by + ' · ' + K.time(r.decided_at) + (r.decision ? ' — ' + r.decision : '') : '' }),
+              el('td', { text: r.due ? r.due + (r.returned_at ? ' · ' + t('req.returned', K.time(r.returned_at)) : '') : '' }));
+          })));
+      }, function (err) { K.status(err.message, true); });
+  }, '#/requests');
+
+  /* --- the audit log --- */
+
+  K.route('audit', /^\/audit$/, ['auditor', 'admin'], function (view, args, params) {
+    var f = {};
+    ['actor', 'action', 'object'].forEach(function (k) { f[k] = el('input', { id: 'au-' + k, value: params.get(k) || '' }); });
+    f.from = el('input', { id: 'au-from', type: 'date', value: params.get('from') || '' });
+    f.to = el('input', { id: 'au-to', type: 'date', value: params.get('to') || '' });
+    var form = el('form', { class: 'filters' }, Object.keys(f).map(function (k) { return K.field('au.' + k, f[k]); }),
+      el('button', { type: 'submit', text: t('find') }));
+    var filter = {};
+    Object.keys(f).forEach(function (k) { filter[k] = params.get(k) || ''; });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var o = {};
+      Object.keys(f).forEach(function (k) { o[k] = f[k].value.trim(); });
+      K.go('#/audit' + qs(o));
+    });
+    var verify = el('span', { id: 'au-verify', class: 'meta' });
+    var out = el('div');
+    K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('nav.audit') }),
+      el('span', {}, el('a', { class: 'button', href: '/api/v1/audit.csv' + qs(filter), download: 'audit.csv', text: t('au.export') }), ' ',
+         K.button('au.verify', function () {
+           K.api('GET', '/api/v1/audit/verify').then(function (v) {
+             verify.textContent = v.ok ? t('au.ok', v.entries) : t('au.bad', v.first_bad, v.why || v.problem);
+             verify.className = v.ok ? 'meta ok' : 'meta error';
+           }, function (err) { K.status(err.message, true); });
+         }), ' ', verify)), form, out]);
+    filter.limit = '200';
+    K.api('GET', '/api/v1/audit' + qs(filter)).then(function (j) {
+      out.appendChild(el('p', { class: 'meta', text: t('au.count', j.total, j.entries.length) }));
+      out.appendChild(grid(['au.seq', 'au.at', 'au.actor', 'au.action', 'au.object', 'au.summary'],
+        j.entries.map(function (e) {
+          return el('tr', {}, el('td', { text: e.seq }), el('td', { text: K.time(e.at) }),
+            el('td', { text: e.actor }), el('td', { text: e.action }), el('td', { text: e.object }),
+            el('td', { text: e.summary }));
+        })));
+    }, function (err) { K.status(err.message, true); });
+  }, '#/audit');
+
+  /* --- backups --- */
+
+  K.route('backups', /^\/backups$/, ['auditor', 'admin'], function (view) {
+    var out = el('div');
+    var admin = K.has('admin');
+    K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('nav.backups') }),
+      admin ? K.button('bk.create', function () {
+        K.api('POST', '/api/v1/backups').then(function (b) {
+          K.status(t('bk.made', b.file)); K.render();
+        }, function (err) { K.status(err.message, true); });
+      }, 'primary') : null), out]);
+    K.api('GET', '/api/v1/backups').then(function (j) {
+      out.appendChild(grid(['bk.id', 'bk.at', 'bk.file', 'bk.size', 'bk.docs', 'au.actor', 'bk.status', 'bk.verified', ''],
+        j.backups.map(function (b) {
+          return el('tr', {}, el('td', { text: b.id }), el('td', { text: K.time(b.at) }),
+            el('td', { class: 'mono', text: b.file }), el('td', { text: (b.size / 1048576).toFixed(1) + ' MiB' }),
+            el('td', { text: b.docs }), el('td', { text: b.actor }), el('td', {}, K.badge('bks', b.status)),
+            el('td', { text: b.verified_at ? K.time(b.verified_at) + ' · ' + b.verify_result : '' }),
+            el('td', {}, b.status === 'ok' ? K.button('bk.verify', function () {
+              K.api('POST', '/api/v1/backups/' + b.id + '/verify').then(function (v) {
+                K.status(v.ok ? t('bk.ok', b.id) : t('bk.bad', b.id, v.result || ''), !v.ok); K.render();
+              }, function (err) { K.status(err.message, true); });
+            }, 'link') : null));
+        })));
+    }, function (err) { K.status(err.message, true); });
+  }, '#/backups');
+})();

@@ -1,0 +1,320 @@
+/* Incidents: the list with SLA countdowns, lookup by number or phone, the new-incident form
+ * with suggestions as the caller speaks, and the incident page with its timeline and the
+ * resolve / follow-up / reopen actions. */
+'use strict';
+
+(function () {
+  var el = K.el, t = K.t;
+  var CHANNELS = ['phone', 'email', 'walk-in', 'web'];
+  var CATEGORIES = ['desktop', 'printer', 'network', 'office software', 'business system',
+                    'account', 'other'];
+  var STATUSES = ['new', 'assigned', 'in_progress', 'pending', 'resolved', 'closed'];
+
+  function select(id, values, group, value, withAll) {
+    var s = el('select', { id: id });
+    if (withAll) s.appendChild(el('option', { value: '', text: t('all') }));
+    values.forEach(function (v) {
+      s.appendChild(el('option', { value: v, text: K.label(group, v), selected: v === value }));
+    });
+    return s;
+  }
+
+  /* The SLA cell: the clock that matters now, coloured by how close it is. */
+  function slaCell(inc) {
+    var sla = inc.sla || {};
+    if (inc.status === 'resolved' || inc.status === 'closed') {
+      return el('span', { class: 'sla ' + (sla.resolve_breached ? 'sla-breached' : 'sla-ok'),
+                          text: sla.resolve_breached ? t('sla.breached') : t('sla.met') });
+    }
+    var responding = !inc.responded_at;
+    var left = responding ? sla.response_remaining_seconds : sla.resolve_remaining_seconds;
+    var target = responding ? sla.response_target_seconds : sla.resolve_target_seconds;
+    if (typeof left !== 'number') return el('span', { class: 'sla', text: '—' });
+    var cls = left < 0 ? 'sla-breached' : target && left < target * 0.25 ? 'sla-warn' : 'sla-ok';
+    var span = el('span', { class: 'sla ' + cls, 'data-deadline': String(Date.now() + left * 1000),
+                            'data-kind': responding ? 'response' : 'resolve' });
+    span.textContent = (responding ? t('sla.response') : t('sla.resolve')) + ' ' +
+      (left < 0 ? t('sla.over', K.duration(-left)) : K.duration(left)) +
+      (sla.paused ? ' ' + t('sla.paused') : '');
+    return span;
+  }
+
+  /* Countdowns tick between refreshes. */
+  function tick(root) {
+    root.querySelectorAll('.sla[data-deadline]').forEach(function (s) {
+      var left = (Number(s.dataset.deadline) - Date.now()) / 1000;
+      var kind = s.dataset.kind === 'response' ? t('sla.response') : t('sla.resolve');
+      s.textContent = kind + ' ' + (left < 0 ? t('sla.over', K.duration(-left)) : K.duration(left));
+      if (left < 0) { s.classList.remove('sla-ok', 'sla-warn'); s.classList.add('sla-breached'); }
+    });
+  }
+
+  /* --- the list --- */
+
+  K.route('incidents', /^\/incidents$/, null, function (view, args, params) {
+    var lookup = el('input', { id: 'lookup', type: 'search', value: params.get('lookup') || '',
+                               placeholder: t('inc.lookup.placeholder') });
+    var status = select('f-status', STATUSES, 'ist', params.get('status') || '', true);
+    var tbody = el('tbody');
+    var count = el('p', { class: 'meta' });
+    var form = el('form', { class: 'filters', role: 'search' },
+      K.field('inc.lookup', lookup), K.field('inc.status', status),
+      el('button', { type: 'submit', text: t('find') }));
+    var table = el('table', { class: 'grid' },
+      el('thead', {}, el('tr', {}, ['inc.number', 'inc.summary', 'inc.caller', 'inc.priority',
+        'inc.status', 'inc.sla', 'inc.updated'].map(function (k) {
+          return el('th', { scope: 'col', text: t(k) });
+        }))), tbody);
+    K.add(view, [
+      el('div', { class: 'page-head' }, el('h2', { text: t('nav.incidents') }),
+         K.has('agent', 'admin') ? el('a', { class: 'button', href: '#/incidents/new',
+                                             text: t('inc.new') }) : null),
+      form, count, el('div', { class: 'scroll' }, table)]);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var v = lookup.value.trim();
+      if (/^INC-\d{8}-\d{4,}$/i.test(v)) { K.go('#/incidents/' + v.toUpperCase()); return; }
+      var p = new URLSearchParams();
+      if (v) p.set('lookup', v);
+      if (status.value) p.set('status', status.value);
+      K.go('#/incidents' + (p.toString() ? '?' + p : ''));
+    });
+    var url = '/api/v1/incidents?limit=100';
+    var v = (params.get('lookup') || '').trim();
+    if (/^[+\d][\d\s-]{2,}$/.test(v)) url += '&phone=' + encodeURIComponent(v.replace(/[\s-]/g, ''));
+    else if (v) url += '&q=' + encodeURIComponent(v);
+    if (params.get('status')) url += '&status=' + encodeURIComponent(params.get('status'));
+    function load() {
+      K.api('GET', url).then(function (j) {
+        K.clear(tbody);
+        count.textContent = t('inc.count', j.total);
+        j.incidents.forEach(function (inc) {
+          tbody.appendChild(el('tr', { class: 'prio-' + inc.priority },
+            el('td', {}, el('a', { href: '#/incidents/' + inc.number, text: inc.number })),
+            el('td', { text: inc.summary }),
+            el('td', { text: inc.caller_name + (inc.caller_phone ? ' · ' + inc.caller_phone : '') }),
+            el('td', {}, K.badge('prio', inc.priority)),
+            el('td', {}, K.badge('ist', inc.status)),
+            el('td', {}, slaCell(inc)),
+            el('td', { text: K.time(inc.updated_at) })));
+        });
+        if (!j.incidents.length) tbody.appendChild(el('tr', {}, el('td', { colspan: '7', class: 'empty', text: t('none') })));
+      }, function (err) { K.status(err.message, true); });
+    }
+    load();
+    var ticker = setInterval(function () { tick(view); }, 1000);
+    var refresher = setInterval(load, 30000);
+    return { leave: function () { clearInterval(ticker); clearInterval(refresher); } };
+  }, '#/incidents');
+
+  /* --- a new incident, with suggestions as it is typed --- */
+
+  K.route('new', /^\/incidents\/new$/, ['agent', 'admin'], function (view) {
+    var f = {
+      caller_name: el('input', { required: true, maxlength: '200', autocomplete: 'off' }),
+      caller_phone: el('input', { type: 'tel', maxlength: '40', autocomplete: 'off' }),
+      channel: select('f-channel', CHANNELS, 'channel', 'phone'),
+      category: select('f-category', CATEGORIES, 'cat', 'desktop'),
+      priority: select('f-priority', ['P1', 'P2', 'P3', 'P4'], 'prio', 'P3'),
+      summary: el('input', { required: true, maxlength: '200', autocomplete: 'off' }),
+      description: el('textarea', { rows: '6' })
+    };
+    Object.keys(f).forEach(function (k) { f[k].id = 'f-' + k.replace(/_/g, '-'); });
+    var applied = null; /* the known error the agent applied */
+    var appliedBox = el('div', { class: 'applied', hidden: true });
+    var resolveNow = el('input', { type: 'checkbox', id: 'f-resolve-now', checked: true });
+    var resolution = el('textarea', { id: 'f-resolution', rows: '4' });
+    var sugBox = el('section', { class: 'suggestions', 'aria-live': 'polite',
+                                 'aria-label': t('sug.title') },
+                    el('h3', { text: t('sug.title') }), el('p', { class: 'meta', text: t('sug.hint') }));
+    var form = el('form', { class: 'card incident-form' },
+      el('div', { class: 'cols' },
+        K.field('inc.caller', f.caller_name), K.field('inc.phone', f.caller_phone),
+        K.field('inc.channel', f.channel), K.field('inc.category', f.category),
+        K.field('inc.priority', f.priority)),
+      K.field('inc.summary', f.summary), K.field('inc.description', f.description),
+      appliedBox,
+      el('div', { class: 'form-actions' },
+        el('button', { type: 'submit', class: 'primary', text: t('inc.save') }),
+        el('a', { href: '#/incidents', text: t('cancel') })));
+    K.add(view, [el('h2', { text: t('inc.new') }),
+                 el('div', { class: 'split' }, form, sugBox)]);
+    f.caller_name.focus();
+
+    function renderApplied() {
+      K.clear(appliedBox);
+      appliedBox.hidden = !applied;
+      if (!applied) return;
+      K.add(appliedBox, [
+        el('p', {}, t('sug.applied') + ' ', el('strong', { text: applied.id + ' ' + applied.title }),
+           ' ', K.button('sug.unlink', function () { applied = null; renderApplied(); }, 'link')),
+        el('div', { class: 'check' }, resolveNow, el('label', { for: 'f-resolve-now', text: t('sug.resolve.now') })),
+        K.field('inc.resolution', resolution)]);
+    }
+
+    var timer = 0, seq = 0;
+    function suggest() {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var summary = f.summary.value.trim(), desc = f.description.value.trim();
+        if (!summary && !desc) return;
+        var mine = ++seq;
+        K.api('POST', '/api/v1/suggest', { summary: summary, description: desc,
+                                           category: f.category.value, limit: 5 })
+          .then(function (j) { if (mine === seq) renderSuggestions(j); },
+                function (err) { K.status(err.message, true); });
+      }, 250);
+    }
+    function renderSuggestions(j) {
+      K.clear(sugBox);
+      sugBox.appendChild(el('h3', { text: t('sug.title') }));
+      if (j.terms && j.terms.length) sugBox.appendChild(el('p', { class: 'meta', text: t('sug.terms') + ' ' + j.terms.join(' · ') }));
+      var list = el('ol', { class: 'sug-list' });
+      (j.known_errors || []).forEach(function (k) {
+        list.appendChild(el('li', { class: 'sug' },
+          el('div', { class: 'hit-head' },
+            el('a', { href: '#/kb/' + encodeURIComponent(k.id), target: '_blank', text: k.id + ' ' + k.title }),
+            K.button('sug.apply', function () {
+              applied = k;
+              resolution.value = k.workaround || '';
+              renderApplied();
+              K.api('POST', '/api/v1/suggest/feedback', { kb_id: k.id, helpful: true }).catch(function () {});
+              K.status(t('sug.applied.status', k.id));
+            }, 'apply')),
+          k.snippet ? el('p', { class: 'snippet', html: k.snippet }) : null, /* escaped by the server */
+          k.workaround ? K.workaround(k.workaround) : null));
+      });
+      (j.similar_incidents || []).forEach(function (k) {
+        list.appendChild(el('li', { class: 'sug ticket' },
+          el('div', { class: 'hit-head' }, el('span', { text: k.id + ' ' + k.title }), K.badge('type', 'ticket')),
+          k.workaround ? el('p', { class: 'wa-text', text: k.workaround }) : null));
+      });
+      if (!list.firstChild) list.appendChild(el('li', { class: 'empty', text: t('sug.none') }));
+      sugBox.appendChild(list);
+    }
+    f.summary.addEventListener('input', suggest);
+    f.description.addEventListener('input', suggest);
+
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = {};
+      Object.keys(f).forEach(function (k) { if (f[k].value.trim()) body[k] = f[k].value.trim(); });
+      K.api('POST', '/api/v1/incidents', body).then(function (inc) {
+        if (applied && resolveNow.checked) {
+          return K.api('POST', '/api/v1/incidents/' + inc.number + '/resolve',
+                       { resolution: resolution.value.trim() || applied.title, resolved_by: applied.id })
+            .then(function () { return inc; });
+        }
+        return inc;
+      }).then(function (inc) {
+        K.go('#/incidents/' + inc.number);
+        K.status(t('inc.saved', inc.number));
+      }, function (err) { K.status(err.message, true); });
+    });
+  }, '#/incidents/new');
+
+  /* --- one incident --- */
+
+  K.route('incident', /^\/incidents\/(INC-[0-9A-Za-z-]+)$/, null, function (view, args) {
+    var number = args[0];
+    function load() {
+      K.api('GET', '/api/v1/incidents/' + encodeURIComponent(number)).then(function (inc) {
+        K.clear(view);
+        render(inc);
+      }, function (err) { K.status(err.message, true); });
+    }
+    function act(path, body, method) {
+      return K.api(method || 'POST', '/api/v1/incidents/' + encodeURIComponent(number) + path, body)
+        .then(function () { K.status(t('done')); load(); }, function (err) { K.status(err.message, true); });
+    }
+    function render(inc) {
+      var dl = el('dl', { class: 'fields' });
+      [['inc.caller', inc.caller_name], ['inc.phone', inc.caller_phone],
+       ['inc.department', inc.department], ['inc.channel', K.label('channel', inc.channel)],
+       ['inc.category', K.label('cat', inc.category)], ['inc.assignee', inc.assignee],
+       ['inc.created', K.time(inc.created_at) + ' · ' + inc.created_by],
+       ['inc.resolution', inc.resolution], ['inc.resolved_by', inc.resolved_by],
+       ['inc.satisfaction', inc.satisfaction ? '★'.repeat(inc.satisfaction) + ' (' + inc.satisfaction + '/5)' : '']
+      ].forEach(function (p) {
+        if (!p[1]) return;
+        dl.appendChild(el('dt', { text: t(p[0]) }));
+        dl.appendChild(el('dd', {}, p[0] === 'inc.resolved_by'
+          ? el('a', { href: '#/kb/' + encodeURIComponent(p[1]), text: p[1] }) : p[1]));
+      });
+      var timeline = el('ol', { class: 'timeline' });
+      (inc.timeline || []).forEach(function (e) {
+        var what = K.label('ev', e.type) + (e.from || e.to ? ' ' + (e.from ? K.label('ist', e.from) + ' → ' : '') + K.label('ist', e.to) : '');
+        timeline.appendChild(el('li', {},
+          el('time', { datetime: e.at, text: K.time(e.at) }), ' ', el('strong', { text: e.actor }), ' ',
+          what, e.note ? el('p', { class: 'note', text: e.note }) : null));
+      });
+      var actions = el('div', { class: 'actions-box' });
+      var can = K.has('agent', 'admin');
+      var open = ['new', 'assigned', 'in_progress', 'pending'].indexOf(inc.status) >= 0;
+      if (can && open) {
+        var assignee = el('input', { id: 'a-assignee', value: inc.assignee });
+        var st = select('a-status', ['assigned', 'in_progress', 'pending'], 'ist', inc.status === 'new' ? 'assigned' : inc.status);
+        var note = el('input', { id: 'a-note' });
+        actions.appendChild(el('form', { class: 'card', on: { submit: function (ev) {
+          ev.preventDefault();
+          var b = { note: note.value.trim() || undefined };
+          if (assignee.value.trim() !== inc.assignee) b.assignee = assignee.value.trim();
+          if (st.value !== inc.status) b.status = st.value;
+          act('', b, 'PATCH');
+        } } }, el('h3', { text: t('inc.update') }), K.field('inc.assignee', assignee), K.field('inc.status', st),
+          K.field('inc.note', note), el('button', { type: 'submit', text: t('save') })));
+        var res = el('textarea', { id: 'r-resolution', rows: '3' });
+        var by = el('input', { id: 'r-by', placeholder: 'KE-0001', list: 'ke-options' });
+        var opts = el('datalist', { id: 'ke-options' });
+        K.api('POST', '/api/v1/suggest', { summary: inc.summary, description: inc.description || '', limit: 5 })
+          .then(function (j) {
+            (j.known_errors || []).forEach(function (k) { opts.appendChild(el('option', { value: k.id, text: k.title })); });
+          }, function () {});
+        actions.appendChild(el('form', { class: 'card', on: { submit: function (ev) {
+          ev.preventDefault();
+          act('/resolve', { resolution: res.value.trim(), resolved_by: by.value.trim() || undefined });
+        } } }, el('h3', { text: t('inc.resolve') }), K.field('inc.resolution', res),
+          K.field('inc.resolved_by', by, t('inc.resolved_by.hint')), opts,
+          el('button', { type: 'submit', class: 'primary', text: t('inc.resolve') })));
+      }
+      if (can && inc.status === 'resolved') {
+        var sat = el('div', { class: 'stars', role: 'radiogroup', 'aria-label': t('inc.satisfaction') });
+        for (var i = 5; i >= 1; i--) {
+          sat.appendChild(el('input', { type: 'radio', name: 'sat', id: 'sat-' + i, value: String(i) }));
+          sat.appendChild(el('label', { for: 'sat-' + i, title: i + '/5', text: '★' }));
+        }
+        var confirmed = el('select', { id: 'fu-confirmed' },
+          el('option', { value: '1', text: t('fu.confirmed') }), el('option', { value: '0', text: t('fu.not') }));
+        var complaint = el('input', { type: 'checkbox', id: 'fu-complaint' });
+        var comment = el('textarea', { id: 'fu-comment', rows: '2' });
+        actions.appendChild(el('form', { class: 'card', on: { submit: function (ev) {
+          ev.preventDefault();
+          var s = sat.querySelector('input:checked');
+          act('/followup', { confirmed: confirmed.value === '1', satisfaction: s ? Number(s.value) : undefined,
+                             complaint: complaint.checked, comment: comment.value.trim() || undefined });
+        } } }, el('h3', { text: t('inc.followup') }), el('p', { class: 'meta', text: t('fu.hint') }),
+          K.field('fu.result', confirmed), el('fieldset', { class: 'field' }, el('legend', { text: t('inc.satisfaction') }), sat),
+          el('div', { class: 'check' }, complaint, el('label', { for: 'fu-complaint', text: t('fu.complaint') })),
+          K.field('inc.note', comment), el('button', { type: 'submit', class: 'primary', text: t('inc.followup') })));
+      }
+      if (can && (inc.status === 'resolved' || inc.status === 'closed')) {
+        var reason = el('input', { id: 'ro-reason' });
+        actions.appendChild(el('form', { class: 'card', on: { submit: function (ev) {
+          ev.preventDefault();
+          act('/reopen', { reason: reason.value.trim() || undefined });
+        } } }, el('h3', { text: t('inc.reopen') }), K.field('ro.reason', reason),
+          el('button', { type: 'submit', text: t('inc.reopen') })));
+      }
+      K.add(view, [
+        el('div', { class: 'page-head' },
+          el('h2', {}, el('span', { class: 'mono', text: inc.number }), ' ', inc.summary),
+          el('span', { class: 'badges' }, K.badge('prio', inc.priority), K.badge('ist', inc.status), slaCell(inc))),
+        inc.description ? el('p', { class: 'description', text: inc.description }) : null,
+        el('div', { class: 'split' },
+          el('div', {}, dl, el('h3', { text: t('inc.timeline') }), timeline), actions)]);
+    }
+    load();
+    var ticker = setInterval(function () { tick(view); }, 1000);
+    return { leave: function () { clearInterval(ticker); } };
+  });
+})();
