@@ -122,6 +122,9 @@ kb_status kb_wf_retire(kb_store *s, const char *id, const char *pointer, const c
 
 /* Versions in review, oldest submission first. */
 kb_status kb_wf_reviews(kb_store *s, kb_version_list *out, kb_err *err);
+/* Items whose latest version is a draft or was rejected (work in progress), newest save
+ * first; author, when not NULL or "", keeps only that author's. */
+kb_status kb_wf_drafts(kb_store *s, const char *author, kb_version_list *out, kb_err *err);
 /* Current versions whose next-review date is before today (YYYY-MM-DD), oldest date
  * first; owner, when not NULL or "", keeps only that owner's. */
 kb_status kb_wf_due(kb_store *s, const char *today, const char *owner, kb_version_list *out,

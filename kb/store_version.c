@@ -89,6 +89,10 @@ static const char sql_reviews[] =
 static const char sql_due[] =
     "SELECT " COLS " FROM item_version WHERE state = 'published' AND next_review <> '' "
     "AND next_review < ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY next_review, id LIMIT 1000";
+static const char sql_drafts[] =
+    "SELECT " COLS " FROM item_version v WHERE state IN ('draft', 'rejected') "
+    "AND n = (SELECT max(n) FROM item_version WHERE id = v.id) "
+    "AND (?1 IS NULL OR saved_by = ?1) ORDER BY saved_at DESC, id LIMIT 1000";
 static const char sql_insert[] =
     "INSERT INTO item_version(id, n, type, title, label, state, origin, hash, saved_by,"
     " saved_at, comment, request, effective_from, doc_type, publish_date, description,"
@@ -905,6 +909,20 @@ kb_status kb_wf_reviews(kb_store *s, kb_version_list *out, kb_err *err)
     out->n = 0;
     sqlite3_stmt *st = kb_store_cached(s, sql_reviews, err);
     return st ? read_list(s, st, out, err) : KB_EDB;
+}
+
+kb_status kb_wf_drafts(kb_store *s, const char *author, kb_version_list *out, kb_err *err)
+{
+    out->v = NULL;
+    out->n = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_drafts, err);
+    if (!st)
+        return KB_EDB;
+    if (author && *author)
+        sqlite3_bind_text(st, 1, author, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    return read_list(s, st, out, err);
 }
 
 kb_status kb_wf_due(kb_store *s, const char *today, const char *owner, kb_version_list *out,

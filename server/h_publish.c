@@ -380,3 +380,23 @@ kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err)
     rs->json = o;
     return KB_OK;
 }
+
+kb_status h_review_drafts(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    const char *author = srv_req_query(rq, "author");
+    if (author && strlen(author) > 200)
+        return kb_err_set(err, KB_EINVAL, "'author' is longer than 200 bytes");
+    kb_store *s;
+    kb_status rc = srv_req_store(rq, &s, err);
+    kb_version_list l = { 0 };
+    if (rc == KB_OK)
+        rc = kb_wf_drafts(s, author, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer((json_int_t)l.n));
+    json_object_set_new(o, "drafts", srv_version_list_json(&l));
+    kb_version_list_free(&l);
+    rs->json = o;
+    return KB_OK;
+}

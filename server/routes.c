@@ -31,6 +31,7 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/kb/:id/retire", h_kb_retire, WRITE_KB | DECIDE },
     { "GET", "/api/v1/reviews", h_review_list, READ_REVIEWS },
     { "GET", "/api/v1/reviews/due", h_review_due, KB_ROLE_ALL },
+    { "GET", "/api/v1/reviews/drafts", h_review_drafts, READ_REVIEWS },
     { "POST", "/api/v1/reviews/:id/approve", h_review_approve, DECIDE },
     { "POST", "/api/v1/reviews/:id/reject", h_review_reject, DECIDE },
     { "GET", "/api/v1/documents", h_document_list, KB_ROLE_ALL },

@@ -171,6 +171,7 @@ kb_status h_kb_submit(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_retire(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_review_drafts(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_approve(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_reject(srv_req *rq, srv_resp *rs, kb_err *err);
 /* A version as JSON (without its source); a list of them. New references. */

@@ -115,7 +115,22 @@
     source.focus();
   }
 
-  K.route('write', /^\/edit$/, ['engineer', 'admin'], function (view) { editor(view, null); }, '#/edit');
+  /* The author's work in progress above the editor. */
+  function drafts(view) {
+    var box = el('details', { class: 'card drafts' }, el('summary', { text: t('ed.mine') }));
+    view.appendChild(box);
+    K.api('GET', '/api/v1/reviews/drafts?author=' + encodeURIComponent(K.me.username)).then(function (j) {
+      box.querySelector('summary').textContent = t('ed.mine') + ' (' + j.total + ')';
+      if (j.total) box.open = true;
+      box.appendChild(el('ul', {}, j.drafts.map(function (v) {
+        return el('li', {}, el('a', { href: '#/edit/' + encodeURIComponent(v.id), text: v.id + ' ' + v.title }), ' ',
+                  K.badge('state', v.state), v.decision ? ' — ' + v.decision : '', ' ',
+                  el('a', { href: '#/kb/' + encodeURIComponent(v.id) + '/history', text: t('history') }));
+      })));
+    }, function (err) { K.status(err.message, true); });
+  }
+
+  K.route('write', /^\/edit$/, ['engineer', 'admin'], function (view) { drafts(view); editor(view, null); }, '#/edit');
   K.route('edit', /^\/edit\/([^/]+)$/, ['engineer', 'admin'], function (view, args) { editor(view, args[0]); });
 
   /* --- versions and differences --- */

@@ -195,6 +195,12 @@ def publish_cases():
         d = ok(call("agent1", "GET", "/api/v1/kb/" + ke()))
         need("(v2)" in d["title"], "a rejected version replaced the published one: %r" %
              d["title"])
+        mine = ok(call("eng1", "GET", "/api/v1/reviews/drafts?author=eng1"))["drafts"]
+        need([(v["id"], v["state"]) for v in mine if v["id"] == ke()] == [(ke(), "rejected")],
+             "the rejected version is not among the author's work: %r" % mine)
+        need(ok(call("eng1", "GET", "/api/v1/reviews/drafts?author=eng2"))["drafts"] == [],
+             "another author's drafts")
+        check_error(call("agent1", "GET", "/api/v1/reviews/drafts"), 403, "forbidden")
         j = ok(call("eng1", "PUT", "/api/v1/kb/" + ke(),
                     {"source": ke_source("Zephyrlink v4", "zephyrlink", "id: %s\n" % ke()),
                      "submit": True}))

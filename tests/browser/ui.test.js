@@ -239,8 +239,10 @@ async function main() {
       await eng.click('button:has-text("比较所选版本")');
       await eng.waitForSelector('pre.diff .ins');
       need((await eng.textContent('pre.diff .ins')).includes('更新固件'), 'the difference is not shown');
-      need((await eng.textContent('pre.diff')).includes('published') || true, '');
       await shot(eng, 'history-diff');
+      await eng.click('nav a[href="#/edit"]');
+      await eng.waitForSelector('details.drafts li a');
+      need((await eng.textContent('details.drafts')).includes(newId), 'the draft is not among "my drafts"');
     });
 
     const aud = await session('aud1');
