@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "kb_alloc.h"
+#include "kb_date.h"
 #include "kb_buf.h"
 
 #define SYN_MAX_GROUPS 10000u
@@ -819,23 +820,6 @@ static int valid_id(const char *id)
     return 1;
 }
 
-static int valid_date(const char *s)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
-}
-
 static int valid_status(const char *type, const char *st)
 {
     static const char *const common[] = { "draft", "published", "retired" };
@@ -942,7 +926,7 @@ static kb_status check_record(kb_doc *d, const size_t *lines, size_t *line, kb_e
         set_one_line(&d->version, version);
     if (updated && *updated) {
         set_trimmed(&d->updated, updated, strlen(updated));
-        if (!valid_date(d->updated)) {
+        if (!kb_date_valid(d->updated)) {
             *line = field_line(d, lines, "updated");
             return kb_err_set(err, KB_EPARSE, "invalid date '%s' for 'updated' (expected "
                               "YYYY-MM-DD)", shown(d->updated, sb));

@@ -1167,6 +1167,12 @@ void kb_store_set_aux(kb_store *s, void *p, void (*free_fn)(void *))
     s->aux_free = free_fn;
 }
 
+char *kb_store_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return kb_xstrdup(t ? (const char *)t : "");
+}
+
 void kb_store_set_user(kb_store *s, const char *user)
 {
     size_t len = user ? strlen(user) : 0;

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_date.h"
 #include "kb_doc.h"
 #include "store_int.h"
 
@@ -60,31 +60,25 @@ static const char sql_return[] =
     "UPDATE doc_request SET state = 'returned', returned_to = ?2, returned_at = ?3 "
     "WHERE id = ?1";
 
-static char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return kb_xstrdup(t ? (const char *)t : "");
-}
-
 static void read_row(sqlite3_stmt *st, kb_docreq *r)
 {
-    r->id = col(st, 0);
-    r->kind = col(st, 1);
-    r->doc_no = col(st, 2);
-    r->title = col(st, 3);
-    r->reason = col(st, 4);
-    r->state = col(st, 5);
-    r->requested_by = col(st, 6);
+    r->id = kb_store_text(st, 0);
+    r->kind = kb_store_text(st, 1);
+    r->doc_no = kb_store_text(st, 2);
+    r->title = kb_store_text(st, 3);
+    r->reason = kb_store_text(st, 4);
+    r->state = kb_store_text(st, 5);
+    r->requested_by = kb_store_text(st, 6);
     r->requested_at = sqlite3_column_int64(st, 7);
-    r->decided_by = col(st, 8);
+    r->decided_by = kb_store_text(st, 8);
     r->decided_at = sqlite3_column_int64(st, 9);
-    r->decision = col(st, 10);
+    r->decision = kb_store_text(st, 10);
     r->version = sqlite3_column_int64(st, 11);
-    r->borrower = col(st, 12);
-    r->due = col(st, 13);
-    r->lent_by = col(st, 14);
+    r->borrower = kb_store_text(st, 12);
+    r->due = kb_store_text(st, 13);
+    r->lent_by = kb_store_text(st, 14);
     r->lent_at = sqlite3_column_int64(st, 15);
-    r->returned_to = col(st, 16);
+    r->returned_to = kb_store_text(st, 16);
     r->returned_at = sqlite3_column_int64(st, 17);
 }
 
@@ -170,26 +164,6 @@ kb_status kb_docreq_list_find(kb_store *s, const kb_docreq_filter *f, kb_docreq_
     return KB_OK;
 }
 
-static int is_date(const char *s)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-static void day_of(long long at, char out[11])
-{
-    time_t t = (time_t)at;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    if (strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-        memcpy(out, "1970-01-01", 11);
-}
-
 static kb_status text_ok(const char *what, const char *v, int required, kb_err *err)
 {
     if (required && (!v || !*v))
@@ -234,10 +208,10 @@ static kb_status check_new(kb_store *s, const kb_docreq_new *q, long long at, kb
     if (rc != KB_OK)
         return rc;
     int borrow = strcmp(q->kind, "borrow") == 0;
-    if (borrow && !is_date(q->due))
+    if (borrow && !kb_date_valid(q->due))
         return kb_err_set(err, KB_EINVAL, "a borrow request needs 'due' as YYYY-MM-DD");
-    char today[11];
-    day_of(at, today);
+    char today[KB_DATE_LEN];
+    kb_date_of(at, today);
     if (borrow && strcmp(q->due, today) < 0)
         return kb_err_set(err, KB_EINVAL, "'due' %s is in the past", q->due);
     if (strcmp(q->kind, "change") == 0 && (!q->source || !q->source_len))
@@ -319,7 +293,7 @@ kb_status kb_docreq_create(kb_store *s, const kb_docreq_new *q, const char *acto
         if (!st)
             rc = KB_EDB;
         else if (sqlite3_step(st) == SQLITE_ROW)
-            id = col(st, 0);
+            id = kb_store_text(st, 0);
         else
             rc = kb_store_db_err(s, err, "document request");
         if (st)

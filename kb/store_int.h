@@ -18,6 +18,8 @@ kb_status kb_store_exec(kb_store *s, const char *sql, kb_err *err);
  * Reset it with kb_store_done() after use. */
 sqlite3_stmt *kb_store_cached(kb_store *s, const char *sql, kb_err *err);
 void kb_store_done(sqlite3_stmt *st);
+/* Column i of the current row as a new string ("" for NULL); free() it. */
+char *kb_store_text(sqlite3_stmt *st, int i);
 /* Fills err with what failed and SQLite's message; returns KB_EDB. */
 kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what);
 /* Starts a write transaction unless one is open (*own says which); ends it, committing

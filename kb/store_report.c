@@ -191,12 +191,6 @@ void kb_report_duration(long long seconds, char *out, size_t size)
 
 /* --- the summary --- */
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-    return kb_xstrdup(v ? v : "");
-}
-
 static kb_status finish(kb_store *s, sqlite3_stmt *st, int rc, kb_err *err, const char *what)
 {
     kb_store_done(st);
@@ -270,7 +264,7 @@ static kb_status counts(kb_store *s, const kb_report_summary *r, const char *sql
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);
         kb_report_count *c = &(*v)[(*n)++];
-        c->name = col_dup(st, 0);
+        c->name = kb_store_text(st, 0);
         c->count = sqlite3_column_int64(st, 1);
     }
     return finish(s, st, rc, err, "report counts");
@@ -314,10 +308,10 @@ static kb_status top_items(kb_store *s, kb_report_summary *r, kb_err *err)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         r->top = kb_xrealloc(r->top, (r->ntop + 1) * sizeof *r->top);
         kb_report_item *it = &r->top[r->ntop++];
-        it->kb_id = col_dup(st, 0);
+        it->kb_id = kb_store_text(st, 0);
         it->count = sqlite3_column_int64(st, 1);
-        it->title = col_dup(st, 2);
-        it->type = col_dup(st, 3);
+        it->title = kb_store_text(st, 2);
+        it->type = kb_store_text(st, 3);
     }
     return finish(s, st, rc, err, "report items");
 }
@@ -512,9 +506,9 @@ kb_status kb_report_problems(kb_store *s, size_t min, size_t max, kb_report_prob
         v = kb_xrealloc(v, (nv + 1) * sizeof *v);
         entry *e = &v[nv++];
         e->key = key;
-        e->number = col_dup(st, 0);
-        e->category = col_dup(st, 1);
-        e->resolution = col_dup(st, 2);
+        e->number = kb_store_text(st, 0);
+        e->category = kb_store_text(st, 1);
+        e->resolution = kb_store_text(st, 2);
         e->resolved_at = sqlite3_column_int64(st, 3);
     }
     kb_status r = finish(s, st, rc, err, "problem report");

@@ -11,6 +11,7 @@
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_date.h"
 #include "kb_ingest.h"
 #include "store_int.h"
 
@@ -136,42 +137,36 @@ static const char sql_catalogue[] =
 
 /* ---------------------------------------------------------------- values */
 
-static char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return kb_xstrdup(t ? (const char *)t : "");
-}
-
 static void read_row(sqlite3_stmt *st, kb_version *v, int with_source)
 {
     int i = 0;
-    v->id = col(st, i++);
+    v->id = kb_store_text(st, i++);
     v->n = sqlite3_column_int64(st, i++);
-    v->type = col(st, i++);
-    v->title = col(st, i++);
-    v->label = col(st, i++);
-    v->state = col(st, i++);
-    v->origin = col(st, i++);
-    v->hash = col(st, i++);
-    v->saved_by = col(st, i++);
+    v->type = kb_store_text(st, i++);
+    v->title = kb_store_text(st, i++);
+    v->label = kb_store_text(st, i++);
+    v->state = kb_store_text(st, i++);
+    v->origin = kb_store_text(st, i++);
+    v->hash = kb_store_text(st, i++);
+    v->saved_by = kb_store_text(st, i++);
     v->saved_at = sqlite3_column_int64(st, i++);
-    v->comment = col(st, i++);
-    v->submitted_by = col(st, i++);
+    v->comment = kb_store_text(st, i++);
+    v->submitted_by = kb_store_text(st, i++);
     v->submitted_at = sqlite3_column_int64(st, i++);
-    v->decided_by = col(st, i++);
+    v->decided_by = kb_store_text(st, i++);
     v->decided_at = sqlite3_column_int64(st, i++);
-    v->decision = col(st, i++);
-    v->request = col(st, i++);
-    v->effective_from = col(st, i++);
-    v->effective_to = col(st, i++);
-    v->doc_type = col(st, i++);
-    v->publish_date = col(st, i++);
-    v->description = col(st, i++);
-    v->storage_location = col(st, i++);
-    v->retention_period = col(st, i++);
-    v->owner = col(st, i++);
-    v->next_review = col(st, i++);
-    v->source = with_source ? col(st, i) : kb_xstrdup("");
+    v->decision = kb_store_text(st, i++);
+    v->request = kb_store_text(st, i++);
+    v->effective_from = kb_store_text(st, i++);
+    v->effective_to = kb_store_text(st, i++);
+    v->doc_type = kb_store_text(st, i++);
+    v->publish_date = kb_store_text(st, i++);
+    v->description = kb_store_text(st, i++);
+    v->storage_location = kb_store_text(st, i++);
+    v->retention_period = kb_store_text(st, i++);
+    v->owner = kb_store_text(st, i++);
+    v->next_review = kb_store_text(st, i++);
+    v->source = with_source ? kb_store_text(st, i) : kb_xstrdup("");
 }
 
 static void clear(kb_version *v)
@@ -249,25 +244,6 @@ static kb_status read_one(kb_store *s, const char *sql, const char *id, long lon
     if (rc == SQLITE_DONE)
         return kb_err_set(err, KB_ENOTFOUND, "no version of '%s'", id);
     return kb_store_db_err(s, err, "versions");
-}
-
-static void day_of(long long at, char out[11])
-{
-    time_t t = (time_t)at;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    if (strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-        memcpy(out, "1970-01-01", 11);
-}
-
-static int is_date(const char *s)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    return 1;
 }
 
 static const char *field(const kb_doc *d, const char *key)
@@ -357,18 +333,18 @@ kb_status kb_version_record(kb_store *s, const kb_doc *d, const char *origin, co
         return KB_OK;
     if (!state)
         state = file_state(d->status);
-    char today[11], from[11] = "";
-    day_of(at, today);
+    char today[KB_DATE_LEN], from[KB_DATE_LEN] = "";
+    kb_date_of(at, today);
     int current = strcmp(state, "published") == 0 || strcmp(state, "retired") == 0;
     if (current) {
         /* a file may say when it was published; never in the future, never before the
          * version it replaces */
         const char *pd = field(d, "publish_date");
-        memcpy(from, is_date(pd) && strcmp(pd, today) <= 0 ? pd : today, 11);
+        memcpy(from, kb_date_valid(pd) && strcmp(pd, today) <= 0 ? pd : today, KB_DATE_LEN);
         kb_version *cur = NULL;
         if (read_one(s, sql_current, d->id, 0, NULL, &cur, NULL) == KB_OK &&
-            strcmp(cur->effective_from, from) > 0 && is_date(cur->effective_from))
-            memcpy(from, cur->effective_from, 11);
+            strcmp(cur->effective_from, from) > 0 && kb_date_valid(cur->effective_from))
+            memcpy(from, cur->effective_from, KB_DATE_LEN);
         kb_version_free(cur);
     }
     kb_status rc = end_current(s, d->id, "superseded", current ? from : today, err);
@@ -382,8 +358,8 @@ kb_status kb_version_record(kb_store *s, const kb_doc *d, const char *origin, co
 
 kb_status kb_version_removed(kb_store *s, const char *id, long long at, kb_err *err)
 {
-    char today[11];
-    day_of(at, today);
+    char today[KB_DATE_LEN];
+    kb_date_of(at, today);
     kb_status rc = end_current(s, id, "removed", today, err);
     const char *t[] = { "removed" };
     if (rc == KB_OK)
@@ -764,8 +740,8 @@ static kb_status publish(kb_store *s, kb_version *v, const char *status, const c
 kb_status kb_version_publish(kb_store *s, kb_version *v, const char *actor,
                              const char *comment, long long at, kb_err *err)
 {
-    char today[11];
-    day_of(at, today);
+    char today[KB_DATE_LEN];
+    kb_date_of(at, today);
     kb_buf src;
     kb_buf_init(&src, 0);
     kb_doc *d = NULL;
@@ -853,8 +829,8 @@ kb_status kb_wf_retire(kb_store *s, const char *id, const char *pointer, const c
     if (rc == KB_OK && strcmp(v->origin, "api") != 0)
         rc = kb_err_set(err, KB_EEXIST, "'%s' is kept in a file: set 'status: retired' and "
                         "'fixed_by' there", id);
-    char today[11];
-    day_of(at, today);
+    char today[KB_DATE_LEN];
+    kb_date_of(at, today);
     if (rc == KB_OK)
         rc = publish(s, v, "retired", today, pointer, &src, &d, err);
     if (rc == KB_OK)
@@ -889,8 +865,8 @@ kb_status kb_version_propose(kb_store *s, const kb_doc *d, const char *req, cons
 kb_status kb_version_end(kb_store *s, const char *id, const char *state, long long at,
                          kb_err *err)
 {
-    char today[11];
-    day_of(at, today);
+    char today[KB_DATE_LEN];
+    kb_date_of(at, today);
     kb_status rc = end_current(s, id, state, today, err);
     if (rc == KB_OK)
         rc = update(s, sql_withdraw, id, 0, NULL, 0, err);

@@ -2,8 +2,8 @@
  * /api/v1/document-requests..., /api/v1/settings/doc-number-rule. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "kb_date.h"
 #include "kb_docreq.h"
 #include "kb_search.h"
 #include "kb_store.h"
@@ -13,23 +13,12 @@
 #define MAX_LIMIT 1000u
 #define MAX_Q_BYTES 200u
 
-static int is_date(const char *s)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
 static kb_status query_date(const srv_req *rq, const char *name, const char **out, kb_err *err)
 {
     *out = srv_req_query(rq, name);
     if (*out && !**out)
         *out = NULL;
-    if (*out && !is_date(*out))
+    if (*out && !kb_date_valid(*out))
         return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD", name);
     return KB_OK;
 }
@@ -350,11 +339,8 @@ kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_now(&now, err);
     if (rc != KB_OK)
         return rc;
-    char today[16];
-    time_t t = (time_t)now;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    char today[KB_DATE_LEN];
+    kb_date_of(now, today);
     if (overdue)
         f.overdue_on = today;
     kb_docreq_list l = { 0 };

@@ -2,9 +2,9 @@
  * versions, submit, approve/reject, retire, items due for review, preview. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kb_buf.h"
+#include "kb_date.h"
 #include "kb_doc.h"
 #include "kb_ingest.h"
 #include "kb_store.h"
@@ -363,11 +363,8 @@ kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_now(&now, err);
     if (rc != KB_OK)
         return rc;
-    char today[16];
-    time_t t = (time_t)now;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    char today[KB_DATE_LEN];
+    kb_date_of(now, today);
     kb_version_list l = { 0 };
     rc = kb_wf_due(s, today, owner, &l, err);
     if (rc != KB_OK)

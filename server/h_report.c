@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kb_date.h"
 #include "kb_report.h"
 #include "srv.h"
 
@@ -107,11 +108,8 @@ static json_t *summary_json(const kb_report_summary *r)
     g = json_object();
     size_t next = 0;
     for (long long d = r->from; d < r->to; d += 86400) {
-        char name[16];
-        time_t t = (time_t)d;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(name, sizeof name, "%Y-%m-%d", &tm);
+        char name[KB_DATE_LEN];
+        kb_date_of(d, name);
         long long n = 0;
         if (next < r->ndays && strcmp(r->days[next].name, name) == 0)
             n = r->days[next++].count;
