@@ -84,6 +84,12 @@ static const char sql_state_of[] =
 static const char sql_current[] =
     "SELECT " COLS ", source FROM item_version WHERE id = ?1 "
     "AND state IN ('published', 'retired') ORDER BY n DESC LIMIT 1";
+/* light lookups for kedb-index, which asks them for every changed file */
+static const char sql_origin[] =
+    "SELECT origin FROM item_version WHERE id = ?1 ORDER BY n DESC LIMIT 1";
+static const char sql_current_from[] =
+    "SELECT effective_from FROM item_version WHERE id = ?1 "
+    "AND state IN ('published', 'retired') ORDER BY n DESC LIMIT 1";
 static const char sql_reviews[] =
     "SELECT " COLS " FROM item_version WHERE state = 'in_review' "
     "ORDER BY submitted_at, id LIMIT 1000";
@@ -246,6 +252,26 @@ static kb_status read_one(kb_store *s, const char *sql, const char *id, long lon
     return kb_store_db_err(s, err, "versions");
 }
 
+/* The text of the first row of sql bound to id; KB_ENOTFOUND when none. */
+static kb_status one_text(kb_store *s, const char *sql, const char *id, char **out,
+                          kb_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = kb_store_cached(s, sql, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = kb_store_text(st, 0);
+    kb_store_done(st);
+    if (rc == SQLITE_ROW)
+        return KB_OK;
+    if (rc == SQLITE_DONE)
+        return kb_err_set(err, KB_ENOTFOUND, "no version of '%s'", id);
+    return kb_store_db_err(s, err, "versions");
+}
+
 static const char *field(const kb_doc *d, const char *key)
 {
     const kb_field *f = kb_doc_field(d, key);
@@ -341,11 +367,11 @@ kb_status kb_version_record(kb_store *s, const kb_doc *d, const char *origin, co
          * version it replaces */
         const char *pd = field(d, "publish_date");
         memcpy(from, kb_date_valid(pd) && strcmp(pd, today) <= 0 ? pd : today, KB_DATE_LEN);
-        kb_version *cur = NULL;
-        if (read_one(s, sql_current, d->id, 0, NULL, &cur, NULL) == KB_OK &&
-            strcmp(cur->effective_from, from) > 0 && kb_date_valid(cur->effective_from))
-            memcpy(from, cur->effective_from, KB_DATE_LEN);
-        kb_version_free(cur);
+        char *prev = NULL;
+        if (one_text(s, sql_current_from, d->id, &prev, NULL) == KB_OK &&
+            kb_date_valid(prev) && strcmp(prev, from) > 0)
+            memcpy(from, prev, KB_DATE_LEN);
+        free(prev);
     }
     kb_status rc = end_current(s, d->id, "superseded", current ? from : today, err);
     if (rc == KB_OK)
@@ -371,15 +397,7 @@ kb_status kb_version_removed(kb_store *s, const char *id, long long at, kb_err *
 
 kb_status kb_version_origin(kb_store *s, const char *id, char **out, kb_err *err)
 {
-    kb_version *v;
-    *out = NULL;
-    kb_status rc = read_one(s, sql_latest, id, 0, NULL, &v, err);
-    if (rc == KB_OK) {
-        *out = v->origin;
-        v->origin = NULL;
-        kb_version_free(v);
-    }
-    return rc;
+    return one_text(s, sql_origin, id, out, err);
 }
 
 kb_status kb_version_list_of(kb_store *s, const char *id, kb_version_list *out, kb_err *err)
