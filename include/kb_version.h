@@ -73,10 +73,16 @@ typedef struct {
 void kb_version_list_free(kb_version_list *l);
 void kb_version_free(kb_version *v);
 
+/* Versions whose text is the item's searchable row keep no copy of it (files are a large
+ * part of the database); the caller freezes them before that row is replaced or deleted:
+ * the row's source is copied into id's versions that have none. Runs inside the caller's
+ * transaction. */
+kb_status kb_version_freeze(kb_store *s, const char *id, kb_err *err);
 /* Appends a version for d as written from origin ("file PATH" or "api") in state (NULL =
  * the state d's status gives) at time at by actor; the item's current version, if any,
- * becomes superseded. Runs inside the caller's transaction. Used by kedb-index for every
- * added or changed file. */
+ * becomes superseded. d must be the item's searchable row as just written
+ * (kb_store_doc_put, after kb_version_freeze): the version shares its source. Runs inside
+ * the caller's transaction. Used by kedb-index for every added or changed file. */
 kb_status kb_version_record(kb_store *s, const kb_doc *d, const char *origin, const char *state,
                             long long at, const char *actor, kb_err *err);
 /* Marks the current version of id as removed (its file is gone); KB_OK when id has no

@@ -461,6 +461,8 @@ static kb_status apply_op(run *r, op *o, long long now, kb_err *err)
         free(kept);
         kb_buf_addf(&what, "file %s", o->path);
         if (rc == KB_OK)
+            rc = kb_version_freeze(r->s, o->doc->id, err);
+        if (rc == KB_OK)
             rc = kb_store_doc_put(r->s, o->doc, err);
         if (rc == KB_OK)
             rc = kb_version_record(r->s, o->doc, kb_buf_str(&what), NULL, now, INDEX_ACTOR,
@@ -480,7 +482,9 @@ static kb_status apply_op(run *r, op *o, long long now, kb_err *err)
         }
     }
     if (rc == KB_OK && o->del_id) {
-        rc = kb_store_doc_delete(r->s, o->del_id, err);
+        rc = kb_version_freeze(r->s, o->del_id, err);
+        if (rc == KB_OK)
+            rc = kb_store_doc_delete(r->s, o->del_id, err);
         if (rc == KB_OK)
             rc = kb_version_removed(r->s, o->del_id, now, err);
         if (rc == KB_OK) {

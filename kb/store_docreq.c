@@ -391,7 +391,9 @@ static kb_status apply(kb_store *s, const kb_docreq *r, int approve, const char 
         return rc;
     }
     if (strcmp(r->kind, "scrap") == 0 && approve) {
-        kb_status rc = kb_version_end(s, r->doc_no, "scrapped", at, err);
+        kb_status rc = kb_version_freeze(s, r->doc_no, err);
+        if (rc == KB_OK)
+            rc = kb_version_end(s, r->doc_no, "scrapped", at, err);
         if (rc == KB_OK) {
             rc = kb_store_doc_delete(s, r->doc_no, err);
             if (rc == KB_ENOTFOUND)

@@ -17,7 +17,9 @@
 
 /* item_version: every saved version. The catalogue columns repeat front-matter values so
  * that the catalogue is listed without parsing sources. Existing items (from files) enter
- * as version 1. */
+ * as version 1. source '' means "the same as the item's row in doc": a file's current
+ * version is not stored twice (it is a quarter of the database); kb_version_freeze copies
+ * it here before that row changes. */
 static const char schema_v8[] =
     "CREATE TABLE IF NOT EXISTS item_version("
     " vid INTEGER PRIMARY KEY,"
@@ -59,7 +61,7 @@ static const char schema_v8[] =
     "  coalesce((SELECT value FROM doc_field WHERE doc = d.rowid AND key = 'owner'), ''),"
     "  coalesce((SELECT value FROM doc_field WHERE doc = d.rowid AND"
     "   key IN ('next_review', 'review_by', 'valid_to') ORDER BY ord LIMIT 1), ''),"
-    "  d.source"
+    "  ''"
     " FROM doc d WHERE d.type <> 'ticket' ORDER BY d.rowid;";
 
 kb_status kb_version_migrate(kb_store *s, kb_err *err)
@@ -73,16 +75,21 @@ kb_status kb_version_migrate(kb_store *s, kb_err *err)
     "effective_to, doc_type, publish_date, description, storage_location, retention_period, "  \
     "owner, next_review"
 
+/* a version's source, also when it is kept only in doc */
+#define SOURCE                                                                                 \
+    "CASE WHEN source <> '' THEN source ELSE "                                                 \
+    "coalesce((SELECT d.source FROM doc d WHERE d.id = item_version.id), '') END"
+
 static const char sql_latest[] =
-    "SELECT " COLS ", source FROM item_version WHERE id = ?1 ORDER BY n DESC LIMIT 1";
+    "SELECT " COLS ", " SOURCE " FROM item_version WHERE id = ?1 ORDER BY n DESC LIMIT 1";
 static const char sql_one[] =
-    "SELECT " COLS ", source FROM item_version WHERE id = ?1 AND n = ?2";
+    "SELECT " COLS ", " SOURCE " FROM item_version WHERE id = ?1 AND n = ?2";
 static const char sql_of[] = "SELECT " COLS " FROM item_version WHERE id = ?1 ORDER BY n";
 static const char sql_state_of[] =
-    "SELECT " COLS ", source FROM item_version WHERE id = ?1 AND state = ?2 "
+    "SELECT " COLS ", " SOURCE " FROM item_version WHERE id = ?1 AND state = ?2 "
     "ORDER BY n DESC LIMIT 1";
 static const char sql_current[] =
-    "SELECT " COLS ", source FROM item_version WHERE id = ?1 "
+    "SELECT " COLS ", " SOURCE " FROM item_version WHERE id = ?1 "
     "AND state IN ('published', 'retired') ORDER BY n DESC LIMIT 1";
 /* light lookups for kedb-index, which asks them for every changed file */
 static const char sql_origin[] =
@@ -123,6 +130,9 @@ static const char sql_decide[] =
     " effective_from = ?7, source = ?8, hash = ?9, publish_date = ?10 "
     "WHERE id = ?1 AND n = ?2";
 static const char sql_doc_exists[] = "SELECT 1 FROM doc WHERE id = ?1";
+static const char sql_freeze[] =
+    "UPDATE item_version SET source = coalesce((SELECT d.source FROM doc d WHERE d.id = ?1), '') "
+    "WHERE id = ?1 AND source = ''";
 static const char sql_ids_like[] =
     "SELECT id FROM item_version WHERE id GLOB ?1 UNION SELECT id FROM doc WHERE id GLOB ?1";
 static const char sql_rule_get[] = "SELECT value FROM setting WHERE key = 'doc_number_rule'";
@@ -290,7 +300,8 @@ static const char *next_review_of(const kb_doc *d)
 /* Inserts a version of d; *n_out gets its number. */
 static kb_status insert(kb_store *s, const kb_doc *d, const char *state, const char *origin,
                         long long at, const char *actor, const char *comment,
-                        const char *request, const char *from, long long *n_out, kb_err *err)
+                        const char *request, const char *from, int in_doc, long long *n_out,
+                        kb_err *err)
 {
     sqlite3_stmt *st = kb_store_cached(s, sql_insert, err);
     if (!st)
@@ -306,7 +317,7 @@ static kb_status insert(kb_store *s, const kb_doc *d, const char *state, const c
     const char *cat[] = { field(d, "doc_type"), field(d, "publish_date"),
                           field(d, "description"), field(d, "storage_location"),
                           field(d, "retention_period"), field(d, "owner"), next_review_of(d),
-                          d->source };
+                          in_doc ? "" : d->source };
     for (int i = 0; i < 8; i++)
         sqlite3_bind_text(st, 13 + i, cat[i], -1, SQLITE_STATIC);
     kb_status rc = KB_OK;
@@ -378,8 +389,13 @@ kb_status kb_version_record(kb_store *s, const kb_doc *d, const char *origin, co
         rc = update(s, sql_withdraw, d->id, 0, NULL, 0, err);
     long long n;
     if (rc == KB_OK)
-        rc = insert(s, d, state, origin, at, actor, NULL, NULL, from, &n, err);
+        rc = insert(s, d, state, origin, at, actor, NULL, NULL, from, 1, &n, err);
     return rc;
+}
+
+kb_status kb_version_freeze(kb_store *s, const char *id, kb_err *err)
+{
+    return update(s, sql_freeze, id, 0, NULL, 0, err);
 }
 
 kb_status kb_version_removed(kb_store *s, const char *id, long long at, kb_err *err)
@@ -682,7 +698,7 @@ kb_status kb_wf_save(kb_store *s, const char *source, size_t len, const char *ex
     }
     rc = update(s, sql_withdraw, d->id, 0, NULL, 0, err);
     if (rc == KB_OK)
-        rc = insert(s, d, "draft", "api", at, actor, comment, NULL, "", out_n, err);
+        rc = insert(s, d, "draft", "api", at, actor, comment, NULL, "", 0, out_n, err);
     if (rc == KB_OK)
         rc = audit(s, at, actor, "kb.save", d->id, *out_n, "saved as draft", d->title, err);
     if (rc == KB_OK)
@@ -748,6 +764,8 @@ static kb_status publish(kb_store *s, kb_version *v, const char *status, const c
     kb_buf_free(&tmp);
     if (rc == KB_OK)
         rc = parse_api(s, kb_buf_str(src), src->len, 0, out, NULL, err);
+    if (rc == KB_OK)
+        rc = kb_version_freeze(s, v->id, err);
     if (rc == KB_OK)
         rc = kb_store_doc_put(s, *out, err);
     return rc;
@@ -855,7 +873,7 @@ kb_status kb_wf_retire(kb_store *s, const char *id, const char *pointer, const c
         rc = end_current(s, id, "superseded", today, err);
     long long n = 0;
     if (rc == KB_OK)
-        rc = insert(s, d, "retired", "api", at, actor, reason, NULL, today, &n, err);
+        rc = insert(s, d, "retired", "api", at, actor, reason, NULL, today, 0, &n, err);
     if (rc == KB_OK) {
         kb_buf why;
         kb_buf_init(&why, 0);
@@ -876,7 +894,7 @@ kb_status kb_version_propose(kb_store *s, const kb_doc *d, const char *req, cons
 {
     kb_status rc = update(s, sql_withdraw, d->id, 0, NULL, 0, err);
     if (rc == KB_OK)
-        rc = insert(s, d, "requested", "api", at, actor, NULL, req, "", n_out, err);
+        rc = insert(s, d, "requested", "api", at, actor, NULL, req, "", 0, n_out, err);
     return rc;
 }
 

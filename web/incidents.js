@@ -55,10 +55,12 @@
     var lookup = el('input', { id: 'lookup', type: 'search', value: params.get('lookup') || '',
                                placeholder: t('inc.lookup.placeholder') });
     var status = select('f-status', STATUSES, 'ist', params.get('status') || '', true);
+    var risk = el('input', { type: 'checkbox', id: 'f-risk', checked: params.get('risk') === '1' });
     var tbody = el('tbody');
     var count = el('p', { class: 'meta' });
     var form = el('form', { class: 'filters', role: 'search' },
       K.field('inc.lookup', lookup), K.field('inc.status', status),
+      el('div', { class: 'check' }, risk, el('label', { for: 'f-risk', text: t('inc.risk') })),
       el('button', { type: 'submit', text: t('find') }));
     var table = el('table', { class: 'grid' },
       el('thead', {}, el('tr', {}, ['inc.number', 'inc.summary', 'inc.caller', 'inc.priority',
@@ -77,13 +79,17 @@
       var p = new URLSearchParams();
       if (v) p.set('lookup', v);
       if (status.value) p.set('status', status.value);
+      if (risk.checked) p.set('risk', '1');
       K.go('#/incidents' + (p.toString() ? '?' + p : ''));
     });
-    var url = '/api/v1/incidents?limit=100';
+    /* at risk: open incidents due within 4 hours or breached, soonest first */
+    var url = params.get('risk') === '1' ? '/api/v1/incidents/at-risk?within=240&limit=100'
+                                         : '/api/v1/incidents?limit=100';
     var v = (params.get('lookup') || '').trim();
+    if (params.get('risk') === '1') v = '';
     if (/^[+\d][\d\s-]{2,}$/.test(v)) url += '&phone=' + encodeURIComponent(v.replace(/[\s-]/g, ''));
     else if (v) url += '&q=' + encodeURIComponent(v);
-    if (params.get('status')) url += '&status=' + encodeURIComponent(params.get('status'));
+    if (params.get('status') && params.get('risk') !== '1') url += '&status=' + encodeURIComponent(params.get('status'));
     function load() {
       K.api('GET', url).then(function (j) {
         K.clear(tbody);

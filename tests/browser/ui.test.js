@@ -37,11 +37,11 @@ async function test(name, fn) {
   }
 }
 
-function startServer(db, errPath) {
+function startServer(db, errPath, sla) {
   return new Promise((resolve, reject) => {
     const err = fs.openSync(errPath, 'w');
     const proc = spawn(path.join(BIN, 'kedb-server'), ['--db', db, '--host', '127.0.0.1', '--port', '0',
-      '--threads', '4', '--web', path.join(ROOT, 'web')], { stdio: ['ignore', 'pipe', err] });
+      '--threads', '4', '--web', path.join(ROOT, 'web'), '--sla', sla], { stdio: ['ignore', 'pipe', err] });
     let out = '';
     const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 30000);
     proc.stdout.on('data', (d) => {
@@ -66,7 +66,11 @@ async function main() {
     execFileSync(path.join(BIN, 'kedb-admin'), ['--db', db, 'useradd', name, role],
                  { input: name + '-password-1\n', stdio: ['pipe', 'pipe', 'pipe'] });
   }
-  const { proc, base } = await startServer(db, errPath);
+  /* tight targets, so that an open incident is at risk within the next 4 hours */
+  const sla = path.join(tmp, 'sla.conf');
+  fs.writeFileSync(sla, 'P1 response=15m resolve=1h\nP2 response=30m resolve=2h\n' +
+                        'P3 response=1h resolve=3h\nP4 response=2h resolve=8h\n');
+  const { proc, base } = await startServer(db, errPath, sla);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
@@ -180,6 +184,13 @@ async function main() {
       await agent.waitForSelector('table.grid tbody tr td a');
       need(await agent.$$eval('.sla', (s) => s.length) >= 2, 'no SLA cells');
       await shot(agent, 'incidents');
+      await agent.check('#f-risk');
+      await agent.click('form.filters button[type=submit]');
+      await agent.waitForURL(/risk=1/);
+      await agent.waitForSelector('table.grid tbody tr td a');
+      need((await agent.textContent('table.grid tbody')).includes('会议室投影仪'), 'the open incident is not at risk');
+      need(!(await agent.textContent('table.grid tbody')).includes('财务部打印机'), 'a closed incident is at risk');
+      await agent.uncheck('#f-risk');
       await agent.fill('#lookup', '138-0000-1111');
       await agent.press('#lookup', 'Enter');
       await agent.waitForFunction(() => document.querySelectorAll('table.grid tbody tr').length === 1 &&

@@ -88,6 +88,15 @@ static void test_files(kb_store *s, const char *kb)
     }
     kb_version_list_free(&l);
 
+    /* each version reads back its own text (the current one shares the item's row) */
+    kb_version *v1 = NULL, *v2 = NULL;
+    CHECK_INT_EQ(kb_version_get(s, "QA-CX-001", 1, &v1, NULL), KB_OK);
+    CHECK_INT_EQ(kb_version_get(s, "QA-CX-001", 2, &v2, NULL), KB_OK);
+    CHECK(v1 && strstr(v1->source, "第一版") && !strstr(v1->source, "第二版"));
+    CHECK(v2 && strstr(v2->source, "第二版"));
+    kb_version_free(v1);
+    kb_version_free(v2);
+
     /* the version current on a date */
     kb_catalogue_filter f = { .as_of = "2025-12-31" };
     CHECK_INT_EQ(kb_catalogue_list(s, &f, &l, NULL), KB_OK);
@@ -109,6 +118,9 @@ static void test_files(kb_store *s, const char *kb)
     CHECK_INT_EQ(l.n, 2);
     CHECK_STR_EQ(state_of(&l, 1), "removed");
     kb_version_list_free(&l);
+    CHECK_INT_EQ(kb_version_get(s, "QA-CX-001", 2, &v2, NULL), KB_OK);
+    CHECK(v2 && strstr(v2->source, "第二版")); /* kept when its file went */
+    kb_version_free(v2);
     kb_doc *d = NULL;
     CHECK_INT_EQ(kb_store_doc_get(s, "QA-CX-001", &d, NULL), KB_ENOTFOUND);
     kb_catalogue_filter cur = { 0 };
