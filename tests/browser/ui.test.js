@@ -316,6 +316,23 @@ async function main() {
       await shot(narrow, 'search-narrow');
     });
 
+    await test('every form control on the main pages has a label', async () => {
+      const unlabelled = [];
+      for (const [page, hash] of [[agent, '#/incidents/new'], [agent, '#/incidents'], [eng, '#/edit'],
+                                  [aud, '#/documents'], [aud, '#/audit'], [aud, '#/requests'],
+                                  [aud, '#/dashboard'], [appr, '#/reviews']]) {
+        await page.goto(base + '/' + hash);
+        await page.waitForSelector('#view *');
+        await page.waitForTimeout(300);
+        const bad = await page.$$eval('input:not([type=hidden]), select, textarea', (els) => els
+          .filter((e) => e.offsetParent !== null || e.type === 'radio')
+          .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+          .map((e) => e.id || e.name || e.outerHTML.slice(0, 60)));
+        bad.forEach((b) => unlabelled.push(hash + ' ' + b));
+      }
+      need(unlabelled.length === 0, 'unlabelled: ' + unlabelled.join(', '));
+    });
+
     await test('no request left kedb and no script error happened', async () => {
       need(external.length === 0, 'external: ' + external.slice(0, 5).join(', '));
     });
