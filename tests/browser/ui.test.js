@@ -210,16 +210,18 @@ async function main() {
 
     const eng = await session('eng1');
     let newId = '';
-    await test('an engineer writes a known error with live preview and submits it', async () => {
+    await test('an engineer writes an article with live preview and submits it', async () => {
       await eng.click('nav a[href="#/edit"]');
-      const src = '---\ntype: known_error\ntitle: 蓝牙耳机 Quokkaphone 无法配对\n---\n## 症状\n' +
-                  'Quokkaphone 配对失败\n\n## 临时解决方案\n删除配对记录后重新配对\n';
+      await eng.selectOption('#ed-type', 'article');
+      await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('type: article'));
+      const src = '---\ntype: article\ntitle: 蓝牙耳机 Quokkaphone 无法配对\n---\n## 症状\n' +
+                  'Quokkaphone 配对失败\n\n## 操作步骤\n删除配对记录后重新配对\n';
       await eng.fill('#ed-source', src);
       await eng.waitForFunction(() => document.querySelector('#ed-preview h2'));
       need((await eng.textContent('#ed-preview')).includes('删除配对记录'), 'preview does not render');
       await shot(eng, 'editor');
       await eng.click('button.primary:has-text("提交审核")');
-      await eng.waitForURL(/#\/kb\/KE-\d+\/history/);
+      await eng.waitForURL(/#\/kb\/ART-\d+\/history/);
       newId = decodeURIComponent(eng.url().split('/kb/')[1].split('/')[0]);
       await eng.waitForSelector('.badge.state-in_review');
     });
