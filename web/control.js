@@ -93,7 +93,12 @@
                          params.get('as_of') ? el('span', { class: 'badge', text: t('doc.asof.badge', params.get('as_of')) }) : null)),
                    dl, requestForm(d)]);
       return K.api('GET', base + '/' + d.n).then(function (v) { body.innerHTML = v.html || ''; }); /* sanitised by the server */
-    }).catch(function (err) { K.status(err.message, true); });
+    }).catch(function (err) {
+      K.status(err.message, true);
+      /* no current version (scrapped) or none on that day: say so where the document would be */
+      K.add(head, [el('h2', { text: no }), el('p', { class: 'empty', text: err.message }),
+                   params.get('as_of') ? el('p', {}, el('a', { href: '#/documents/' + encodeURIComponent(no), text: t('ver.current.link') })) : null]);
+    });
     K.api('GET', base).then(function (j) {
       hist.appendChild(K.versionTable(j.versions, function (n) {
         K.api('GET', base + '/' + n).then(function (v) {
