@@ -242,3 +242,57 @@
     }, function (err) { K.status(err.message, true); });
   }, '#/backups');
 })();
+
+/* Users (admins): create, change roles, reset a password, disable. */
+(function () {
+  var el = K.el, t = K.t;
+  var ROLES = ['agent', 'engineer', 'approver', 'auditor', 'admin'];
+
+  function roleBoxes(prefix, have) {
+    return el('fieldset', { class: 'field roles' }, el('legend', { text: t('us.roles') }),
+      ROLES.map(function (r) {
+        return el('span', { class: 'check' },
+          el('input', { type: 'checkbox', id: prefix + r, value: r, checked: have.indexOf(r) >= 0 }),
+          el('label', { for: prefix + r, text: K.label('role', r) }));
+      }));
+  }
+  function picked(box) {
+    return Array.prototype.map.call(box.querySelectorAll('input:checked'), function (i) { return i.value; });
+  }
+
+  K.route('users', /^\/users$/, ['admin'], function (view) {
+    var name = el('input', { id: 'us-name', required: true, autocomplete: 'off' });
+    var pass = el('input', { id: 'us-pass', type: 'password', required: true, autocomplete: 'new-password' });
+    var roles = roleBoxes('us-new-', ['agent']);
+    var form = el('form', { class: 'card' }, el('h3', { text: t('us.new') }),
+      el('div', { class: 'cols' }, K.field('login.user', name), K.field('login.pass', pass)), roles,
+      el('button', { type: 'submit', class: 'primary', text: t('us.create') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      K.api('POST', '/api/v1/users', { username: name.value.trim(), password: pass.value, roles: picked(roles) })
+        .then(function () { K.status(t('done')); K.render(); }, function (err) { K.status(err.message, true); });
+    });
+    var list = el('div');
+    K.add(view, [el('h2', { text: t('nav.users') }), form, list]);
+    K.api('GET', '/api/v1/users').then(function (j) {
+      j.users.forEach(function (u) {
+        var box = roleBoxes('us-' + u.username + '-', u.roles);
+        var pw = el('input', { id: 'us-pw-' + u.username, type: 'password', autocomplete: 'new-password' });
+        var send = function (body) {
+          K.api('PATCH', '/api/v1/users/' + encodeURIComponent(u.username), body)
+            .then(function () { K.status(t('done')); K.render(); }, function (err) { K.status(err.message, true); });
+        };
+        list.appendChild(el('article', { class: 'card' },
+          el('div', { class: 'hit-head' }, el('strong', { text: u.username }),
+             u.disabled ? K.badge('reqstate', 'rejected') : null,
+             el('span', { class: 'meta', text: t('us.created', K.time(u.created)) })),
+          box,
+          el('div', { class: 'form-actions' },
+            K.button('us.save.roles', function () { send({ roles: picked(box) }); }),
+            K.field('us.newpass', pw),
+            K.button('us.set.pass', function () { if (pw.value) send({ password: pw.value }); }),
+            K.button(u.disabled ? 'us.enable' : 'us.disable', function () { send({ disabled: !u.disabled }); }))));
+      });
+    }, function (err) { K.status(err.message, true); });
+  }, '#/users');
+})();

@@ -16,7 +16,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.resolve(process.env.KEDB_BIN || path.join(ROOT, 'build', 'test', 'bin'));
 const SHOTS = path.resolve(process.env.KEDB_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots'));
 const CHROMIUM = process.env.KEDB_CHROMIUM || '/usr/bin/chromium';
-const USERS = { agent1: 'agent', eng1: 'engineer', appr1: 'approver', aud1: 'auditor' };
+const USERS = { agent1: 'agent', eng1: 'engineer', appr1: 'approver', aud1: 'auditor', adm1: 'admin' };
 const TIMEOUT = 15000;
 
 let passed = 0;
@@ -318,11 +318,25 @@ async function main() {
       await shot(narrow, 'search-narrow');
     });
 
+    await test('an admin creates a user, who can log in with the roles given', async () => {
+      const adm = await session('adm1');
+      await adm.click('nav a[href="#/users"]');
+      await adm.fill('#us-name', 'agent2');
+      await adm.fill('#us-pass', 'agent2-password-1');
+      await adm.check('#us-new-auditor');
+      await adm.click('button:has-text("创建")');
+      await adm.waitForSelector('article.card strong:has-text("agent2")');
+      await shot(adm, 'users');
+      const p = await session('agent2');
+      const nav = await p.$$eval('#nav a', (a) => a.map((x) => x.getAttribute('href')));
+      need(nav.includes('#/incidents/new') && nav.includes('#/audit') && !nav.includes('#/users'), 'nav: ' + nav);
+    });
+
     await test('every form control on the main pages has a label', async () => {
       const unlabelled = [];
       for (const [page, hash] of [[agent, '#/incidents/new'], [agent, '#/incidents'], [eng, '#/edit'],
                                   [aud, '#/documents'], [aud, '#/audit'], [aud, '#/requests'],
-                                  [aud, '#/dashboard'], [appr, '#/reviews']]) {
+                                  [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups']]) {
         await page.goto(base + '/' + hash);
         await page.waitForSelector('#view *');
         await page.waitForTimeout(300);
