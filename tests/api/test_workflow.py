@@ -286,6 +286,51 @@ def publish_cases():
     case("every save, submission, decision and retirement is in the audit trail", audited)
 
 
+def concurrent_cases():
+    def numbering():
+        # eight engineers save new known errors at once: eight different numbers
+        import threading
+        got, errors = [], []
+
+        def one(i):
+            r = call("eng1", "POST", "/api/v1/kb", {"source": ke_source("并发 %d" % i, "conc%d" % i)})
+            (got if r.status == 201 else errors).append(r.json["id"] if r.status == 201 else r)
+        token("eng1")
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        need(not errors, "saves failed: %r" % errors[:2])
+        need(len(set(got)) == 8, "numbers given twice: %r" % got)
+        STATE["conc"] = got
+    case("concurrent saves get distinct numbers", numbering)
+
+    def one_decision():
+        # two approvers decide the same version at once: one decision counts
+        import threading
+        ke = STATE["conc"][0]
+        ok(call("eng1", "POST", "/api/v1/kb/%s/submit" % ke))
+        token("appr1")
+        token("appr2")
+        res = []
+
+        def decide(user, action):
+            res.append(call(user, "POST", "/api/v1/reviews/%s/%s" % (ke, action),
+                            {"comment": "并发"}).status)
+        threads = [threading.Thread(target=decide, args=(u, a)) for u, a in
+                   (("appr1", "approve"), ("appr2", "reject"), ("appr1", "approve"),
+                    ("appr2", "reject"))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        need(sorted(res) == [200, 404, 404, 404], "statuses %r" % res)
+        vs = ok(call("aud1", "GET", "/api/v1/kb/%s/versions" % ke))["versions"]
+        need(len(vs) == 1 and vs[0]["state"] in ("published", "rejected"), vs)
+    case("concurrent decisions on one version: exactly one counts", one_decision)
+
+
 def bad_kb_cases():
     good = ke_source("坏输入", "badinput")
     cases = [
@@ -607,6 +652,7 @@ def main():
         if srv.start():
             role_cases()
             publish_cases()
+            concurrent_cases()
             bad_kb_cases()
             document_cases()
             srv.stop()
