@@ -211,11 +211,7 @@ kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = versions_of(s, doc_no, &l, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "doc_no", srv_json_str(doc_no));
-    json_object_set_new(o, "versions", srv_version_list_json(&l));
-    kb_version_list_free(&l);
-    rs->json = o;
+    srv_reply_versions(rs, "doc_no", doc_no, &l);
     return KB_OK;
 }
 

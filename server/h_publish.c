@@ -206,12 +206,17 @@ kb_status h_kb_versions(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_version_list_of(s, id, &l, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "id", srv_json_str(id));
-    json_object_set_new(o, "versions", srv_version_list_json(&l));
-    kb_version_list_free(&l);
-    rs->json = o;
+    srv_reply_versions(rs, "id", id, &l);
     return KB_OK;
+}
+
+void srv_reply_versions(srv_resp *rs, const char *key, const char *id, kb_version_list *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, key, srv_json_str(id));
+    json_object_set_new(o, "versions", srv_version_list_json(l));
+    kb_version_list_free(l);
+    rs->json = o;
 }
 
 kb_status h_kb_version(srv_req *rq, srv_resp *rs, kb_err *err)

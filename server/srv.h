@@ -178,6 +178,8 @@ kb_status h_review_reject(srv_req *rq, srv_resp *rs, kb_err *err);
 struct kb_version_list_s;
 json_t *srv_version_json(const kb_version *v);
 json_t *srv_version_list_json(const kb_version_list *l);
+/* Answers {key: id, "versions": [...]} and frees l. */
+void srv_reply_versions(srv_resp *rs, const char *key, const char *id, kb_version_list *l);
 /* h_document.c: the document catalogue and document requests */
 kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err);
