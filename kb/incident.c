@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kb_alloc.h"
+#include "kb_date.h"
 #include "kb_doc.h"
 
 #define ANONYMOUS "anonymous"
@@ -758,17 +759,7 @@ kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor, const ch
 
 /* --- numbers, phones, times --- */
 
-/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
+/* The civil date (proleptic Gregorian) of a day counted from 1970-01-01. */
 static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 {
     z += 719468;
@@ -791,7 +782,7 @@ long long kb_incident_day(long long t)
 {
     long long y;
     unsigned m, d;
-    civil_from_days(floor_div(t, 86400), &y, &m, &d);
+    civil_from_days(floor_div(t + kb_date_offset(), 86400), &y, &m, &d);
     return y * 10000 + m * 100 + d;
 }
 
@@ -830,24 +821,7 @@ char *kb_incident_phone_norm(const char *s)
 
 kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err)
 {
-    static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int ok = strlen(s) == 10 && s[4] == '-' && s[7] == '-';
-    for (int i = 0; ok && i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            ok = 0;
-    if (ok) {
-        long long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-        unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
-        unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        ok = y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
-             !(m == 2 && d == 29 && !leap);
-        if (ok) {
-            *out = days_from_civil(y, m, d) * 86400;
-            return KB_OK;
-        }
-    }
-    return kb_err_set(err, KB_EINVAL, "'%.40s' is not a date; use YYYY-MM-DD", s);
+    return kb_date_parse(s, out, err);
 }
 
 void kb_incident_format_time(long long t, char *out, size_t size)

@@ -1070,6 +1070,7 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
         if (rc != KB_OK)
             goto fail;
     }
+    kb_setting_apply(s); /* the desk's UTC offset, for days */
     s->dl = dl_get(path);
     s->dl_gen = LLONG_MIN;
     if (flags & KB_STORE_READONLY)

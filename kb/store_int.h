@@ -58,6 +58,9 @@ kb_status kb_version_propose(kb_store *s, const kb_doc *d, const char *req, cons
  * pending versions. */
 kb_status kb_version_end(kb_store *s, const char *id, const char *state, long long at,
                          kb_err *err);
+/* Applies the database's settings that the process shares (the desk's UTC offset);
+ * quietly keeps the defaults on an older database. */
+void kb_setting_apply(kb_store *s);
 /* Parses source as an item written through the API (path ""). */
 kb_status kb_version_parse(kb_store *s, const char *src, size_t len, kb_doc **out,
                            size_t *line, kb_err *err);

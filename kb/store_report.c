@@ -9,6 +9,7 @@
 
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_date.h"
 #include "store_int.h"
 
 #define DAY 86400LL
@@ -22,7 +23,7 @@ static const char sql_categories[] =
     "SELECT category, count(*) AS n FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
     "GROUP BY category ORDER BY n DESC, category";
 static const char sql_days[] =
-    "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch') AS d, count(*) FROM incident "
+    "SELECT strftime('%Y-%m-%d', created_at + ?3, 'unixepoch') AS d, count(*) FROM incident "
     "WHERE created_at >= ?1 AND created_at < ?2 GROUP BY d ORDER BY d";
 static const char sql_ratings[] =
     "SELECT e.satisfaction, count(*) FROM incident_event e JOIN incident i ON i.id = e.incident "
@@ -55,21 +56,20 @@ static const char sql_problems[] =
 static kb_status day_arg(const char *name, const char *v, long long *out, kb_err *err)
 {
     if (kb_incident_parse_day(v, out, NULL) != KB_OK)
-        return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD (UTC), not '%.40s'",
-                          name, v);
+        return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD, not '%.40s'", name,
+                          v);
     return KB_OK;
 }
 
 static void day_text(long long t, char out[32])
 {
-    kb_incident_format_time(t, out, 32);
-    out[10] = '\0';
+    kb_date_of(t, out);
 }
 
 kb_status kb_report_range(const char *from_day, const char *to_day, long long now,
                           long long *from, long long *to, kb_err *err)
 {
-    long long today = now >= 0 ? now / DAY * DAY : 0;
+    long long today = now >= 0 ? kb_date_day_start(now) : 0;
     long long f = 0;
     long long t = 0;
     int has_from = from_day && *from_day;
@@ -260,6 +260,8 @@ static kb_status counts(kb_store *s, const kb_report_summary *r, const char *sql
         return KB_EDB;
     sqlite3_bind_int64(st, 1, r->from);
     sqlite3_bind_int64(st, 2, r->to);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_int64(st, 3, kb_date_offset()); /* days on the desk's clock */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);

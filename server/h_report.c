@@ -34,8 +34,7 @@ static const char *query_arg(const srv_req *rq, const char *name)
 
 static void day_text(long long t, char out[32])
 {
-    kb_incident_format_time(t, out, 32);
-    out[10] = '\0';
+    kb_date_of(t, out);
 }
 
 /* met of n in percent with one decimal; n > 0. */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kb_date.h"
 #include "kb_usage.h"
 #include "srv.h"
 
@@ -42,18 +43,6 @@ kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err)
     return rc;
 }
 
-/* Parses YYYY-MM-DD (UTC midnight) into *out. */
-static int parse_day(const char *s, long long *out)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end || strlen(s) != 10)
-        return -1;
-    *out = (long long)timegm(&tm);
-    return 0;
-}
-
 /* GET /api/v1/reports/gaps?since=YYYY-MM-DD&limit=N: searches and suggestions that found
  * nothing, most frequent first. */
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err)
@@ -61,7 +50,7 @@ kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err)
     long long since = 0;
     size_t limit = 50;
     const char *v = srv_req_query(rq, "since");
-    if (v && *v && parse_day(v, &since) != 0)
+    if (v && *v && kb_date_parse(v, &since, NULL) != KB_OK)
         return kb_err_set(err, KB_EINVAL, "'since' must be a date YYYY-MM-DD");
     v = srv_req_query(rq, "limit");
     if (v && (srv_parse_size(v, MAX_GAPS, &limit) != 0 || limit == 0))

@@ -43,6 +43,8 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/document-requests/:id/:action", h_docreq_act, DECIDE },
     { "GET", "/api/v1/settings/doc-number-rule", h_rule_get, KB_ROLE_ALL },
     { "PUT", "/api/v1/settings/doc-number-rule", h_rule_set, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/settings/utc-offset", h_offset_get, KB_ROLE_ALL },
+    { "PUT", "/api/v1/settings/utc-offset", h_offset_set, KB_ROLE_ADMIN },
     { "POST", "/api/v1/incidents", h_incident_create, WRITE_INCIDENTS },
     { "GET", "/api/v1/incidents", h_incident_list, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk, KB_ROLE_ALL },

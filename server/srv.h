@@ -190,6 +190,8 @@ kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_offset_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_offset_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -273,7 +273,23 @@
         .then(function () { K.status(t('done')); K.render(); }, function (err) { K.status(err.message, true); });
     });
     var list = el('div');
-    K.add(view, [el('h2', { text: t('nav.users') }), form, list]);
+    /* the desk's settings: its UTC offset (the day of incident numbers and reports) and
+     * the document numbering rule */
+    var offset = el('input', { id: 'set-offset', placeholder: '+08:00', size: '8' });
+    var rule = el('input', { id: 'set-rule', size: '40' });
+    var settings = el('form', { class: 'card' }, el('h3', { text: t('set.title') }),
+      el('div', { class: 'cols' }, K.field('set.offset', offset, t('set.offset.hint')),
+         K.field('set.rule', rule, t('set.rule.hint'))),
+      el('button', { type: 'submit', text: t('save') }));
+    K.api('GET', '/api/v1/settings/utc-offset').then(function (j) { offset.value = j.utc_offset; });
+    K.api('GET', '/api/v1/settings/doc-number-rule').then(function (j) { rule.value = j.rule; });
+    settings.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      K.api('PUT', '/api/v1/settings/utc-offset', { utc_offset: offset.value.trim() })
+        .then(function () { return K.api('PUT', '/api/v1/settings/doc-number-rule', { rule: rule.value.trim() }); })
+        .then(function () { K.status(t('done')); }, function (err) { K.status(err.message, true); });
+    });
+    K.add(view, [el('h2', { text: t('nav.users') }), form, list, settings]);
     K.api('GET', '/api/v1/users').then(function (j) {
       j.users.forEach(function (u) {
         var box = roleBoxes('us-' + u.username + '-', u.roles);

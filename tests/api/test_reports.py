@@ -452,6 +452,38 @@ def bad_input_cases():
     case("summary: a broken fake clock is a 500, never a wrong period", clock)
 
 
+def desk_day_cases():
+    """A desk at UTC+8: numbers, reports and filters count its days, not UTC's."""
+    def offset():
+        j = ok(call("GET", "/api/v1/settings/utc-offset"))
+        need(j == {"utc_offset": "+00:00", "seconds": 0}, "default %r" % j)
+        for bad in ("+8", "+15:00", "08:00", "+08:10", 8):
+            r = call("PUT", "/api/v1/settings/utc-offset", {"utc_offset": bad})
+            check_error(r, 400, "invalid")
+        check_error(call("PUT", "/api/v1/settings/utc-offset", {}), 400, "invalid")
+        j = at(t_of(2026, 3, 20, 23, 30), "PUT", "/api/v1/settings/utc-offset",
+               {"utc_offset": "+08:00"})
+        need(j == {"utc_offset": "+08:00", "seconds": 28800}, "%r" % j)
+        # 23:30 UTC on the 20th is 07:30 on the 21st at the desk
+        inc = at(t_of(2026, 3, 20, 23, 30), "POST", "/api/v1/incidents",
+                 {"caller_name": "早班", "channel": "phone", "category": "printer",
+                  "priority": "P4", "summary": "早上八点前的来电"}, 201)
+        need(inc["number"].startswith("INC-20260321-"), "number %r" % inc["number"])
+        j = summary(**{"from": "2026-03-21", "to": "2026-03-21"})
+        need(j["total"] == 1 and j["by_day"] == {"2026-03-21": 1}, "desk day %r" % j)
+        j = summary(**{"from": "2026-03-20", "to": "2026-03-20"})
+        need(j["total"] == 0, "the UTC day counted it: %r" % j["total"])
+        j = ok(call("GET", "/api/v1/incidents?from=2026-03-21&to=2026-03-21"))
+        need([i["number"] for i in j["incidents"]] == [inc["number"]], "list %r" % j)
+        a = ok(call("GET", "/api/v1/audit?action=setting.update&from=2026-03-21"))
+        need(a["total"] == 1 and a["entries"][0]["summary"] == "desk UTC offset: +08:00",
+             "audit %r" % a)
+        at(t_of(2026, 3, 21), "PUT", "/api/v1/settings/utc-offset", {"utc_offset": "Z"})
+        need(ok(call("GET", "/api/v1/settings/utc-offset"))["seconds"] == 0, "not reset")
+    case("a desk's UTC offset sets the day of numbers, reports, lists and audit filters",
+         offset)
+
+
 def main():
     global NOW_FILE
     tmp = tempfile.mkdtemp(prefix="kedb-rep-")
@@ -504,6 +536,7 @@ def main():
         csv_cases()
         bad_input_cases()
         problem_cases()
+        desk_day_cases()
 
         def stop():
             proc.send_signal(signal.SIGTERM)

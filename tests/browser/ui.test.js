@@ -326,6 +326,8 @@ async function main() {
       await adm.check('#us-new-auditor');
       await adm.click('button:has-text("创建")');
       await adm.waitForSelector('article.card strong:has-text("agent2")');
+      await adm.waitForFunction(() => document.getElementById('set-offset').value === '+00:00');
+      need((await adm.inputValue('#set-rule')).startsWith('^'), 'the numbering rule is not shown');
       await shot(adm, 'users');
       const p = await session('agent2');
       const nav = await p.$$eval('#nav a', (a) => a.map((x) => x.getAttribute('href')));
