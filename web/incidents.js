@@ -58,6 +58,7 @@
     var risk = el('input', { type: 'checkbox', id: 'f-risk', checked: params.get('risk') === '1' });
     var tbody = el('tbody');
     var count = el('p', { class: 'meta' });
+    var pager = el('p', { class: 'form-actions' });
     var form = el('form', { class: 'filters', role: 'search' },
       K.field('inc.lookup', lookup), K.field('inc.status', status),
       el('div', { class: 'check' }, risk, el('label', { for: 'f-risk', text: t('inc.risk') })),
@@ -71,7 +72,7 @@
       el('div', { class: 'page-head' }, el('h2', { text: t('nav.incidents') }),
          K.has('agent', 'admin') ? el('a', { class: 'button', href: '#/incidents/new',
                                              text: t('inc.new') }) : null),
-      form, count, el('div', { class: 'scroll' }, table)]);
+      form, count, el('div', { class: 'scroll' }, table), pager]);
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var v = lookup.value.trim();
@@ -90,10 +91,21 @@
     if (/^[+\d][\d\s-]{2,}$/.test(v)) url += '&phone=' + encodeURIComponent(v.replace(/[\s-]/g, ''));
     else if (v) url += '&q=' + encodeURIComponent(v);
     if (params.get('status') && params.get('risk') !== '1') url += '&status=' + encodeURIComponent(params.get('status'));
+    var offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
+    url += '&offset=' + offset;
+    function page(to) {
+      var p = new URLSearchParams(params);
+      if (to > 0) p.set('offset', String(to)); else p.delete('offset');
+      K.go('#/incidents' + (p.toString() ? '?' + p : ''));
+    }
     function load() {
       K.api('GET', url).then(function (j) {
         K.clear(tbody);
-        count.textContent = t('inc.count', j.total);
+        count.textContent = t('inc.count', j.total) + (j.total > j.incidents.length
+          ? ' · ' + t('inc.showing', offset + 1, offset + j.incidents.length) : '');
+        K.clear(pager);
+        if (offset > 0) pager.appendChild(K.button('prev', function () { page(offset - 100); }));
+        if (offset + j.incidents.length < j.total) pager.appendChild(K.button('next', function () { page(offset + 100); }));
         j.incidents.forEach(function (inc) {
           tbody.appendChild(el('tr', { class: 'prio-' + inc.priority },
             el('td', {}, el('a', { href: '#/incidents/' + inc.number, text: inc.number })),

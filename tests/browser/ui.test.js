@@ -201,6 +201,27 @@ async function main() {
       await agent.waitForSelector('.timeline li');
     });
 
+    await test('the incident list pages through more than 100 incidents', async () => {
+      const login = await fetch(base + '/api/v1/auth/login', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'agent1', password: 'agent1-password-1' }) });
+      const tok = (await login.json()).token;
+      for (let i = 0; i < 100; i++) {
+        const r = await fetch(base + '/api/v1/incidents', { method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + tok },
+          body: JSON.stringify({ caller_name: '批量 ' + i, channel: 'web', category: 'other',
+                                 priority: 'P4', summary: '批量工单 ' + i }) });
+        need(r.status === 201, 'create ' + i + ': ' + r.status);
+      }
+      await agent.goto(base + '/#/incidents');
+      await agent.waitForSelector('button:has-text("下一页")');
+      need(await agent.$$eval('table.grid tbody tr', (r) => r.length) === 100, 'first page is not 100 rows');
+      await agent.click('button:has-text("下一页")');
+      await agent.waitForURL(/offset=100/);
+      await agent.waitForSelector('button:has-text("上一页")');
+      need(await agent.$$eval('table.grid tbody tr', (r) => r.length) === 2, 'second page');
+    });
+
     await test('an agent is not offered what agents cannot do', async () => {
       const nav = await agent.$$eval('#nav a', (a) => a.map((x) => x.getAttribute('href')));
       need(!nav.includes('#/edit') && !nav.includes('#/audit') && !nav.includes('#/reviews'), 'nav: ' + nav);
