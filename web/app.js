@@ -490,6 +490,12 @@ var K = (function () {
 
     function onKey(ev) {
       if (ev.isComposing || ev.keyCode === 229) return; /* IME is composing Chinese */
+      if (ev.key === '/' && !/^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName)) {
+        ev.preventDefault(); /* "/" jumps to the search box from any page */
+        input.focus();
+        input.select();
+        return;
+      }
       if (!list || !K.$('results')) return;           /* another view is open */
       if (ev.target.closest && ev.target.closest('#login-form, .editor, form.card')) return;
       if (ev.key === 'Escape') {
@@ -541,6 +547,19 @@ var K = (function () {
     };
   })();
 
+  /* "This helped" / "did not help": counts for the item's ranking. */
+  function feedback(id) {
+    var box = K.el('p', { class: 'feedback' });
+    var send = function (helpful) {
+      K.api('POST', '/api/v1/suggest/feedback', { kb_id: id, helpful: helpful }).then(function () {
+        K.clear(box).appendChild(K.el('span', { class: 'meta', text: K.t('thanks') }));
+      }, function (err) { K.status(err.message, true); });
+    };
+    K.add(box, [K.button('helpful', function () { send(true); }),
+                K.button('not.helpful', function () { send(false); })]);
+    return box;
+  }
+
   /* One knowledge item (known error, article, document, ticket) as the desk sees it. */
   K.renderItem = function (box, doc, onClose) {
     var meta = [doc.id];
@@ -565,6 +584,9 @@ var K = (function () {
            doc.status ? K.badge('status', doc.status) : null,
            K.el('span', { class: 'meta-text', text: meta.join(' · ') })),
       doc.workaround ? K.workaround(doc.workaround) : null,
+      doc.usage ? K.el('p', { class: 'meta usage', text: K.t('usage', doc.usage.resolved, doc.usage.helpful,
+                                                             doc.usage.not_helpful) }) : null,
+      doc.type === 'known_error' || doc.type === 'article' ? feedback(doc.id) : null,
       K.el('div', { class: 'doc', html: doc.html || '' }), /* rendered and sanitised by the server */
       fields,
       K.el('p', { class: 'actions' },

@@ -134,6 +134,9 @@
       channel: select('f-channel', CHANNELS, 'channel', 'phone'),
       category: select('f-category', CATEGORIES, 'cat', 'desktop'),
       priority: select('f-priority', ['P1', 'P2', 'P3', 'P4'], 'prio', 'P3'),
+      department: el('input', { maxlength: '200', autocomplete: 'off' }),
+      location: el('input', { maxlength: '200', autocomplete: 'off' }),
+      ci: el('input', { maxlength: '200', autocomplete: 'off', placeholder: 'HP LaserJet M404 / Outlook' }),
       summary: el('input', { required: true, maxlength: '200', autocomplete: 'off' }),
       description: el('textarea', { rows: '6' })
     };
@@ -149,7 +152,8 @@
       el('div', { class: 'cols' },
         K.field('inc.caller', f.caller_name), K.field('inc.phone', f.caller_phone),
         K.field('inc.channel', f.channel), K.field('inc.category', f.category),
-        K.field('inc.priority', f.priority)),
+        K.field('inc.priority', f.priority), K.field('inc.department', f.department),
+        K.field('inc.location', f.location), K.field('inc.ci', f.ci)),
       K.field('inc.summary', f.summary), K.field('inc.description', f.description),
       appliedBox,
       el('div', { class: 'form-actions' },
@@ -177,7 +181,7 @@
         var summary = f.summary.value.trim(), desc = f.description.value.trim();
         if (!summary && !desc) return;
         var mine = ++seq;
-        K.api('POST', '/api/v1/suggest', { summary: summary, description: desc,
+        K.api('POST', '/api/v1/suggest', { summary: summary, description: desc, ci: f.ci.value.trim(),
                                            category: f.category.value, limit: 5 })
           .then(function (j) { if (mine === seq) renderSuggestions(j); },
                 function (err) { K.status(err.message, true); });
@@ -211,6 +215,7 @@
       sugBox.appendChild(list);
     }
     f.summary.addEventListener('input', suggest);
+    f.ci.addEventListener('input', suggest);
     f.description.addEventListener('input', suggest);
 
     form.addEventListener('submit', function (ev) {
@@ -248,7 +253,8 @@
     function render(inc) {
       var dl = el('dl', { class: 'fields' });
       [['inc.caller', inc.caller_name], ['inc.phone', inc.caller_phone],
-       ['inc.department', inc.department], ['inc.channel', K.label('channel', inc.channel)],
+       ['inc.department', inc.department], ['inc.location', inc.location], ['inc.ci', inc.ci],
+       ['inc.channel', K.label('channel', inc.channel)],
        ['inc.category', K.label('cat', inc.category)], ['inc.assignee', inc.assignee],
        ['inc.created', K.time(inc.created_at) + ' · ' + inc.created_by],
        ['inc.resolution', inc.resolution], ['inc.resolved_by', inc.resolved_by],

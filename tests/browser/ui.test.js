@@ -116,6 +116,9 @@ async function main() {
       await agent.waitForSelector('#detail:not([hidden]) #detail-title');
       need((await agent.textContent('#detail-title')).length > 0, 'empty detail');
       await shot(agent, 'search-detail');
+      await agent.click('#detail button:has-text("有用")');
+      await agent.waitForSelector('#detail .feedback:has-text("已记录")');
+      await agent.focus('#q');
       await agent.keyboard.press('Escape');
       await agent.waitForSelector('#detail', { state: 'hidden' });
       need(await agent.inputValue('#q') === '', 'Esc did not clear');
@@ -222,6 +225,16 @@ async function main() {
       need(await agent.$$eval('table.grid tbody tr', (r) => r.length) === 2, 'second page');
     });
 
+    await test('"/" brings the search box back from any page', async () => {
+      await agent.goto(base + '/#/incidents');
+      await agent.waitForSelector('table.grid tbody tr td a');
+      await agent.click('#view h2');
+      await agent.keyboard.press('/');
+      need(await agent.evaluate(() => document.activeElement.id) === 'q', 'focus is elsewhere');
+      await agent.keyboard.type('0x800CCC0E');
+      await agent.waitForSelector('#results .hit');
+    });
+
     await test('an agent is not offered what agents cannot do', async () => {
       const nav = await agent.$$eval('#nav a', (a) => a.map((x) => x.getAttribute('href')));
       need(!nav.includes('#/edit') && !nav.includes('#/audit') && !nav.includes('#/reviews'), 'nav: ' + nav);
@@ -258,8 +271,10 @@ async function main() {
       await appr.waitForFunction((id) => !document.getElementById('review-queue').textContent.includes(id), newId);
       await agent.goto(base + '/#/');
       await agent.fill('#q', 'Quokkaphone');
-      await agent.waitForSelector('#results .hit');
-      need((await agent.textContent('#hit-0 .meta')).includes(newId), 'the published item is not found');
+      await agent.waitForFunction((id) => {
+        const m = document.querySelector('#hit-0 .meta');
+        return m && m.textContent.includes(id);
+      }, newId);
     });
 
     await test('the engineer edits it again and sees the differences between versions', async () => {
