@@ -902,9 +902,9 @@ def reindex_case(db, tmp):
 
 class Served:
     """One kedb-server over a database indexed from a directory, for API test files:
-    start() indexes, adds the test user (and users, a list of (name, roles)), starts the
-    server on a free port and records the cases; stop() ends it with SIGTERM and checks
-    the exit status and stderr for sanitizer reports."""
+    start() indexes (index()), adds the test user (and users, a list of (name, roles)),
+    starts the server on a free port (serve()) and records the cases; stop() ends it with
+    SIGTERM and checks the exit status and stderr for sanitizer reports."""
 
     def __init__(self, tmp, data=None, args=(), env=None, users=()):
         self.tmp, self.data, self.args, self.env, self.users = tmp, data or DATA, args, env, users
@@ -913,7 +913,9 @@ class Served:
         self.proc = None
 
     def start(self):
-        global SERVER, PORT
+        return self.index() and self.serve()
+
+    def index(self):
         index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", self.db, self.data],
                                capture_output=True, timeout=300)
 
@@ -922,8 +924,10 @@ class Served:
                  (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
         case("kedb-index indexes %s" % os.path.basename(self.data), indexed,
              needs_server=False)
-        if index.returncode != 0:
-            return False
+        return index.returncode == 0
+
+    def serve(self):
+        global SERVER, PORT
         add_test_user(self.db)
         for name, roles in self.users:
             add_test_user(self.db, name, name + "-password-1", roles)

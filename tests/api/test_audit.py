@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -29,11 +28,10 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from test_api import Fail, need, check_error  # noqa: E402
+from test_api import need, check_error  # noqa: E402
 
 case = api.case
 BIN = api.BIN
-ROOT = api.ROOT
 MIN = 60
 DAY = 86400
 NOW_FILE = None
@@ -468,78 +466,33 @@ def admin_cases():
 def main():
     global NOW_FILE, DB
     tmp = tempfile.mkdtemp(prefix="kedb-audit-")
-    proc = None
-    err_path = os.path.join(tmp, "server.stderr")
     NOW_FILE = os.path.join(tmp, "now")
+    srv = api.Served(tmp, args=["--threads", "4"], env={"KEDB_FAKE_NOW_FILE": NOW_FILE})
+    DB = srv.db
     try:
-        DB = os.path.join(tmp, "kedb.db")
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", DB, api.DATA],
-                               capture_output=True, timeout=300)
+        if not srv.index():
+            return 1
 
-        def indexed():
-            need(index.returncode == 0, "kedb-index exit %d: %s" %
-                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
+        def verified():
             r = admin("--db", DB, "audit-verify")
             need(r.returncode == 0 and b"intact: %d entries" % ITEMS in r.stdout,
                  "kedb-admin after indexing: exit %d %r %r" % (r.returncode, r.stdout,
                                                                r.stderr))
-        case("kedb-index indexes tests/data; kedb-admin audit-verify exits 0", indexed,
-             needs_server=False)
-        if index.returncode != 0:
-            return
+        case("kedb-admin audit-verify exits 0 after indexing", verified, needs_server=False)
         admin_cases()
         import_cases(tmp)
 
         set_now(T1)
-        api.add_test_user(DB)  # every API request authenticates as this user
-        cmd = [os.path.join(BIN, "kedb-server"), "--db", DB, "--host", api.HOST, "--port", "0",
-               "--threads", "4"]
-        if api.VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        env = dict(os.environ, KEDB_FAKE_NOW_FILE=NOW_FILE)
-        err_file = open(err_path, "wb")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
-        err_file.close()
-        api.SERVER = proc
-        api.PORT = api.read_port(proc, time.time() + 30 * api.SLOW) or 0
-
-        def started():
-            need(api.PORT > 0, "no 'listening on' line; stderr: %s" %
-                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
-        case("server starts", started)
-        if not api.PORT:
-            return
-
+        if not srv.serve():
+            return 1
         index_cases()
         incident_cases()
         filter_cases()
         csv_cases()
         verify_cases()
-
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % api.STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in api.SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-        case("server stderr has no sanitizer or valgrind report", clean_stderr,
-             needs_server=False)
+        srv.stop()
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc and proc.stdout:
-            proc.stdout.close()
+        srv.close()
         shutil.rmtree(tmp, ignore_errors=True)
         print("test_audit: %d passed, %d failed" % (api.PASSED, api.FAILED))
     return 1 if api.FAILED else 0

@@ -16,8 +16,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +24,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from test_api import Fail, need, check_error  # noqa: E402
+from test_api import need, check_error  # noqa: E402
 
 case = api.case
 BIN = api.BIN
@@ -487,82 +485,37 @@ def desk_day_cases():
 def main():
     global NOW_FILE
     tmp = tempfile.mkdtemp(prefix="kedb-rep-")
-    proc = None
-    err_path = os.path.join(tmp, "server.stderr")
     NOW_FILE = os.path.join(tmp, "now")
+    sla = os.path.join(tmp, "sla.conf")
+    with open(sla, "w") as f:
+        f.write(SLA_TEXT)
+    set_now(NOW)
+    srv = api.Served(tmp, args=["--threads", "4", "--sla", sla],
+                     env={"KEDB_FAKE_NOW_FILE": NOW_FILE})
     try:
-        db = os.path.join(tmp, "kedb.db")
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, api.DATA],
-                               capture_output=True, timeout=300)
-
-        def indexed():
-            need(index.returncode == 0, "kedb-index exit %d: %s" %
-                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
-        case("kedb-index indexes tests/data", indexed, needs_server=False)
-        if index.returncode != 0:
-            return
-
-        sla = os.path.join(tmp, "sla.conf")
-        with open(sla, "w") as f:
-            f.write(SLA_TEXT)
-        set_now(NOW)
-        api.add_test_user(db)  # every API request authenticates as this user
-        cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
-               "--threads", "4", "--sla", sla]
-        if api.VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        env = dict(os.environ, KEDB_FAKE_NOW_FILE=NOW_FILE)
-        err_file = open(err_path, "wb")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
-        err_file.close()
-        api.SERVER = proc
-        api.PORT = api.read_port(proc, time.time() + 30 * api.SLOW) or 0
-
-        def started():
-            need(api.PORT > 0, "no 'listening on' line; stderr: %s" %
-                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
-        case("server starts", started)
-        if not api.PORT:
-            return
+        if not srv.start():
+            return 1
 
         def built():
             build()
         case("a week of incidents recorded through the API", built)
         if api.FAILED:
-            return
+            return 1
 
         summary_cases()
         csv_cases()
         bad_input_cases()
         problem_cases()
         desk_day_cases()
+        srv.stop()
 
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % api.STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in api.SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+        def access_line():
             need(re.search(r"access method=GET path=/api/v1/reports/summary\.csv\?\S* "
-                           r"status=200", log), "no access line for the CSV")
-        case("server stderr has no sanitizer or valgrind report", clean_stderr,
+                           r"status=200", srv.log()), "no access line for the CSV")
+        case("server stderr has the access line of the CSV export", access_line,
              needs_server=False)
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc and proc.stdout:
-            proc.stdout.close()
+        srv.close()
         shutil.rmtree(tmp, ignore_errors=True)
         print("test_reports: %d passed, %d failed" % (api.PASSED, api.FAILED))
     return 1 if api.FAILED else 0
