@@ -19,6 +19,7 @@
 #include "kb_ingest.h"
 #include "kb_log.h"
 #include "kb_store.h"
+#include "kb_version.h"
 
 #define MAX_FILE (256u * 1024u * 1024u)
 #define MAX_FIELD (256u * 1024u)
@@ -174,12 +175,18 @@ static void import_row(import *im, const row *r, size_t line)
     kb_status rc = kb_ingest_parse("", src.data, src.len, &d, &eline, &err);
     if (rc == KB_OK) {
         kb_doc *old = NULL;
+        char *origin_of = NULL;
         kb_status g = kb_store_doc_get(im->s, d->id, &old, NULL);
         if (g == KB_OK && strcmp(old->hash, d->hash) == 0) {
             im->unchanged++;
         } else if (g == KB_OK && strcmp(old->type, KB_TYPE_TICKET) != 0) {
             fprintf(stderr, "%s:%zu: id '%s' belongs to a %s, not a ticket\n", im->file, line,
                     d->id, old->type);
+            im->failed++;
+        } else if (g != KB_OK && kb_version_origin(im->s, d->id, &origin_of, NULL) == KB_OK) {
+            /* a knowledge item in review or retired away from search still owns its id */
+            fprintf(stderr, "%s:%zu: id '%s' belongs to a knowledge item (%s), not a ticket\n",
+                    im->file, line, d->id, origin_of);
             im->failed++;
         } else {
             /* the item and its audit entry commit together */
@@ -209,6 +216,7 @@ static void import_row(import *im, const row *r, size_t line)
                 kb_store_rollback(im->s);
         }
         kb_doc_free(old);
+        free(origin_of);
     }
     if (rc != KB_OK) {
         fprintf(stderr, "%s:%zu: %s\n", im->file, line, err.msg);
