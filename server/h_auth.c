@@ -217,8 +217,8 @@ kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
         rs->json = o;
         kb_buf c;
         kb_buf_init(&c, 0);
-        kb_buf_addf(&c, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
-                    sess.token, KB_USER_SESSION_TTL);
+        kb_buf_addf(&c, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s",
+                    sess.token, KB_USER_SESSION_TTL, rq->app->secure_cookie ? "; Secure" : "");
         rs->set_cookie = kb_buf_detach(&c, NULL);
         kb_buf_free(&c);
         sodium_memzero(&sess, sizeof sess);
@@ -243,7 +243,11 @@ kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *o = json_object();
     json_object_set_new(o, "ok", json_true());
     rs->json = o;
-    rs->set_cookie = kb_xstrdup(COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    rs->set_cookie = kb_xstrdup(rq->app->secure_cookie
+                                    ? COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; "
+                                                  "Max-Age=0; Secure"
+                                    : COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; "
+                                                  "Max-Age=0");
     return KB_OK;
 }
 

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kedb-server --db PATH [--host ADDR] [--port N] [--web DIR] [--threads N] "
-            "[--sla FILE] [--backup-dir DIR] [-v]\n"
+            "[--sla FILE] [--backup-dir DIR] [--secure-cookie] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "  --backup-dir DIR  where POST /api/v1/backups writes backups (default\n"
             "                 '<db path>.backups', created with mode 0700 when needed)\n"
             "  --no-result-cache  do not keep recent search results (for benchmarks)\n"
+            "  --secure-cookie  mark the session cookie Secure (kedb served over HTTPS by a\n"
+            "                   proxy)\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
 }
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
         { "no-result-cache", no_argument, NULL, 'C' },
         { "sla", required_argument, NULL, 's' },
         { "backup-dir", required_argument, NULL, 'b' },
+        { "secure-cookie", no_argument, NULL, 'S' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
     int verbose = 0;
     const char *sla_path = NULL;
     const char *backup_dir = NULL;
+    int secure_cookie = 0;
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, ":vh", longopts, NULL);
@@ -138,6 +142,7 @@ int main(int argc, char **argv)
         case 'C': kb_search_cache_enable(0); break;
         case 's': sla_path = optarg; break;
         case 'b': backup_dir = optarg; break;
+        case 'S': secure_cookie = 1; break;
         case 'h': usage(stdout); return 0;
         case 'p':
             if (parse_uint(optarg, 65535, &hopts.port) != 0) {
@@ -203,6 +208,7 @@ int main(int argc, char **argv)
     app.db_path = db;
     app.web_dir = web;
     app.sla = sla;
+    app.secure_cookie = secure_cookie;
     kb_buf backups;
     kb_buf_init(&backups, 0);
     if (!backup_dir) {

@@ -29,6 +29,7 @@ typedef struct {
     srv_pool *pool;        /* kb_store handles, one per concurrent request */
     kb_incident_sla sla;   /* incident SLA targets (--sla FILE, else the defaults) */
     const char *backup_dir; /* where backups go (--backup-dir, else "<db path>.backups") */
+    int secure_cookie;      /* --secure-cookie: served over HTTPS by a proxy */
 } srv_app;
 
 /* One name/value pair (query argument or path parameter), both NUL-terminated and valid

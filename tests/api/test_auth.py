@@ -267,6 +267,8 @@ def credential_cases():
         need(sc.startswith("kedb_session=" + tok + ";"), "cookie %r" % sc)
         for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"]:
             need(attr in sc, "%s missing in %r" % (attr, sc))
+        need("Secure" not in sc, "Secure without --secure-cookie: the page over http would "
+             "lose its session %r" % sc)
         cookie = {"Cookie": "lang=zh; kedb_session=" + tok + "; other=1"}
         r = api.request("GET", "/api/v1/incidents", headers=cookie, token=None)
         need(r.status == 200, "cookie GET %r" % r)

@@ -96,6 +96,17 @@ STATE = {}
 SERVED = None
 
 
+def cookie_cases():
+    def secure():
+        r = api.login("eng1", "eng1-password-1")
+        sc = r.headers.get("set-cookie", "")
+        need(r.status == 200 and sc.endswith("; Secure") and "HttpOnly" in sc, "cookie %r" % sc)
+        r = api.request("POST", "/api/v1/auth/logout", token=r.json["token"])
+        sc = r.headers.get("set-cookie", "")
+        need(r.status == 200 and "Max-Age=0" in sc and sc.endswith("; Secure"), "logout %r" % sc)
+    case("--secure-cookie marks the session cookie Secure", secure)
+
+
 def role_cases():
     src = ke_source("角色测试", "rolecheck")
     matrix = [
@@ -666,9 +677,12 @@ def main():
     NOW_FILE = os.path.join(tmp, "now")
     set_now(t(2026, 3, 1))
     global SERVED
-    srv = SERVED = api.Served(tmp, env={"KEDB_FAKE_NOW_FILE": NOW_FILE}, users=USERS)
+    # served as behind a TLS proxy: the session cookie is marked Secure
+    srv = SERVED = api.Served(tmp, args=["--secure-cookie"], env={"KEDB_FAKE_NOW_FILE": NOW_FILE},
+                              users=USERS)
     try:
         if srv.start():
+            cookie_cases()
             role_cases()
             publish_cases()
             concurrent_cases()
