@@ -111,6 +111,11 @@ kb_status kb_version_get(kb_store *s, const char *id, long long n, kb_version **
 kb_status kb_wf_save(kb_store *s, const char *source, size_t len, const char *expect_id,
                      const char *comment, const char *actor, long long at, char **out_id,
                      long long *out_n, size_t *line, kb_err *err);
+/* Parses source as kb_wf_save would (a known error or article without an id shows the
+ * number it would get) without saving anything: the editor's preview. *out is freed with
+ * kb_doc_free(); *line is the line of a parse error. */
+kb_status kb_wf_preview(kb_store *s, const char *source, size_t len, kb_doc **out,
+                        size_t *line, kb_err *err);
 /* Submits id's latest draft for review (KB_EEXIST when the latest version is not a
  * draft). */
 kb_status kb_wf_submit(kb_store *s, const char *id, const char *actor, long long at,

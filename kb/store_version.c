@@ -1013,6 +1013,12 @@ kb_status kb_version_end(kb_store *s, const char *id, const char *state, long lo
     return rc;
 }
 
+kb_status kb_wf_preview(kb_store *s, const char *source, size_t len, kb_doc **out,
+                        size_t *line, kb_err *err)
+{
+    return parse_api(s, source, len, 1, out, line, err);
+}
+
 kb_status kb_version_parse(kb_store *s, const char *src, size_t len, kb_doc **out,
                            size_t *line, kb_err *err)
 {

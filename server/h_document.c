@@ -255,14 +255,6 @@ static kb_status reply_request(kb_store *s, const char *id, srv_resp *rs, kb_err
     return KB_OK;
 }
 
-static kb_status body_text(json_t *in, const char *name, const char **out, kb_err *err)
-{
-    kb_status rc = srv_json_get_str(in, name, out, err);
-    if (rc == KB_OK && *out && !srv_utf8_valid(*out, strlen(*out)))
-        rc = kb_err_set(err, KB_EINVAL, "field '%s' is not valid UTF-8", name);
-    return rc;
-}
-
 kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "kind", "doc_no", "reason", "source", "borrower",
@@ -274,7 +266,7 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_docreq_new q = { 0 };
     const char **slots[] = { &q.kind, &q.doc_no, &q.reason, &q.source, &q.borrower, &q.due };
     for (size_t i = 0; i < 6 && rc == KB_OK; i++)
-        rc = body_text(in, allowed[i], slots[i], err);
+        rc = srv_json_get_str(in, allowed[i], slots[i], err);
     if (rc == KB_OK && q.source) {
         q.source_len = strlen(q.source);
         if (q.source_len > KB_MAX_DOC_BYTES)
@@ -390,7 +382,7 @@ kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc == KB_OK)
         rc = srv_req_body(rq, 1, allowed, &in, err);
     if (rc == KB_OK)
-        rc = body_text(in, "comment", &comment, err);
+        rc = srv_json_get_str(in, "comment", &comment, err);
     kb_store *s;
     long long now;
     if (rc == KB_OK)
@@ -429,7 +421,7 @@ kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc != KB_OK)
         return rc;
     const char *rule = NULL;
-    rc = body_text(in, "rule", &rule, err);
+    rc = srv_json_get_str(in, "rule", &rule, err);
     if (rc == KB_OK && (!rule || !*rule))
         rc = kb_err_set(err, KB_EINVAL, "field 'rule' is required: a regular expression a "
                         "whole document number must match");

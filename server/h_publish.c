@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb_buf.h"
 #include "kb_date.h"
 #include "kb_doc.h"
 #include "kb_ingest.h"
@@ -168,15 +167,15 @@ kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
     size_t line = 0;
     kb_err perr;
     json_t *o = json_object();
-    kb_status prc = kb_ingest_parse("api", source, strlen(source), &d, &line, &perr);
-    if (prc == KB_EPARSE && strncmp(perr.msg, "missing 'id'", 12) == 0) {
-        /* a new item gets its number when saved; preview it under a stand-in */
-        kb_buf b;
-        kb_buf_init(&b, 0);
-        if (kb_ingest_set_field(source, strlen(source), "id", "NEW", &b, NULL) == KB_OK)
-            prc = kb_ingest_parse("api", kb_buf_str(&b), b.len, &d, &line, &perr);
-        kb_buf_free(&b);
+    kb_store *s;
+    rc = srv_req_store(rq, &s, err);
+    if (rc != KB_OK) {
+        json_decref(o);
+        json_decref(in);
+        return rc;
     }
+    /* parsed as saving would: a new item shows the number it would get */
+    kb_status prc = kb_wf_preview(s, source, strlen(source), &d, &line, &perr);
     if (prc == KB_OK) {
         json_object_set_new(o, "ok", json_true());
         json_object_set_new(o, "id", srv_json_str(d->id));
@@ -270,14 +269,6 @@ static kb_status step(srv_req *rq, srv_resp *rs, const char *const *allowed, ste
     return KB_OK;
 }
 
-static kb_status text_member(json_t *in, const char *name, const char **out, kb_err *err)
-{
-    kb_status rc = srv_json_get_str(in, name, out, err);
-    if (rc == KB_OK && *out && !srv_utf8_valid(*out, strlen(*out)))
-        rc = kb_err_set(err, KB_EINVAL, "field '%s' is not valid UTF-8", name);
-    return rc;
-}
-
 static kb_status do_submit(kb_store *s, const char *id, json_t *in, const char *actor,
                            long long now, kb_err *err)
 {
@@ -289,7 +280,7 @@ static kb_status decide(kb_store *s, const char *id, json_t *in, const char *act
                         long long now, int approve, kb_err *err)
 {
     const char *comment = NULL;
-    kb_status rc = text_member(in, "comment", &comment, err);
+    kb_status rc = srv_json_get_str(in, "comment", &comment, err);
     return rc == KB_OK ? kb_wf_decide(s, id, approve, comment, actor, now, err) : rc;
 }
 
@@ -309,9 +300,9 @@ static kb_status do_retire(kb_store *s, const char *id, json_t *in, const char *
                            long long now, kb_err *err)
 {
     const char *fixed_by = NULL, *reason = NULL;
-    kb_status rc = text_member(in, "fixed_by", &fixed_by, err);
+    kb_status rc = srv_json_get_str(in, "fixed_by", &fixed_by, err);
     if (rc == KB_OK)
-        rc = text_member(in, "reason", &reason, err);
+        rc = srv_json_get_str(in, "reason", &reason, err);
     return rc == KB_OK ? kb_wf_retire(s, id, fixed_by, reason, actor, now, err) : rc;
 }
 

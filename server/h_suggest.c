@@ -8,20 +8,6 @@
 #include "kb_usage.h"
 #include "srv.h"
 
-/* A string member of the request object: NULL when absent or null; KB_EINVAL when of
- * another type or not valid UTF-8. */
-static kb_status text_member(json_t *o, const char *name, const char **out, kb_err *err)
-{
-    *out = NULL;
-    json_t *v = json_object_get(o, name);
-    if (!v || json_is_null(v))
-        return KB_OK;
-    if (!json_is_string(v))
-        return kb_err_set(err, KB_EINVAL, "'%s' must be a string", name);
-    *out = json_string_value(v);
-    return KB_OK;
-}
-
 static json_t *list_json(const kb_suggestion *v, size_t n)
 {
     json_t *a = json_array();
@@ -52,13 +38,13 @@ kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc != KB_OK)
         return rc;
     kb_suggest_opts o = { 0 };
-    rc = text_member(in, "summary", &o.summary, err);
+    rc = srv_json_get_str(in, "summary", &o.summary, err);
     if (rc == KB_OK)
-        rc = text_member(in, "description", &o.description, err);
+        rc = srv_json_get_str(in, "description", &o.description, err);
     if (rc == KB_OK)
-        rc = text_member(in, "category", &o.category, err);
+        rc = srv_json_get_str(in, "category", &o.category, err);
     if (rc == KB_OK)
-        rc = text_member(in, "ci", &o.ci, err);
+        rc = srv_json_get_str(in, "ci", &o.ci, err);
     if (rc != KB_OK)
         goto out;
     json_t *lim = json_object_get(in, "limit");

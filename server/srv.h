@@ -113,7 +113,8 @@ kb_status srv_req_json_object(const srv_req *rq, json_t **out, kb_err *err);
  * a new reference. */
 kb_status srv_req_body(const srv_req *rq, int optional, const char *const *allowed,
                        json_t **out, kb_err *err);
-/* The string member name of o, or NULL when absent or null (borrowed from o). */
+/* The string member name of o, or NULL when absent or null (borrowed from o); KB_EINVAL
+ * for another type. Strings of a parsed body are valid UTF-8 without NUL (jansson). */
 kb_status srv_json_get_str(json_t *o, const char *name, const char **out, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);

@@ -425,6 +425,13 @@ def bad_kb_cases():
         need(j["ok"] is False and "title" in j["message"], j)
         need(call("eng1", "GET", "/api/v1/kb/KE-7777/versions").status == 404,
              "a preview saved something")
+        j = ok(call("eng1", "POST", "/api/v1/kb/preview", {"source": ke_source("无编号", "noid")}))
+        need(j["ok"] is True and j["id"].startswith("KE-"), "the number it would get: %r" % j)
+        need(call("eng1", "GET", "/api/v1/kb/%s/versions" % j["id"]).status == 404,
+             "a preview took a number")
+        j = ok(call("eng1", "POST", "/api/v1/kb/preview",
+                    {"source": "---\ntype: document\ntitle: t\n---\nx\n"}))
+        need(j["ok"] is False and "needs an 'id'" in j["message"], j)
     case("preview renders like the published page and saves nothing", preview)
 
     def server_alive():
