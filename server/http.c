@@ -47,6 +47,7 @@ typedef struct {
     unsigned status;       /* status we queued, 0 when none */
     size_t bytes;          /* body bytes of our response */
     char *set_cookie;      /* Set-Cookie value for the response (owned), NULL when none */
+    unsigned retry_after;  /* seconds for a Retry-After header, 0 when none */
     int challenge;         /* add WWW-Authenticate: Bearer (a 401) */
 } conn_state;
 
@@ -130,6 +131,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, st->set_cookie);
     if (st->challenge)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kedb\"");
+    if (st->retry_after) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", st->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     st->status = status;
@@ -214,6 +220,24 @@ static kb_status parse_query(srv_req *rq, const char *q, size_t len, kb_err *err
     return KB_OK;
 }
 
+/* The peer's address as text into out ("" when unknown). */
+static void client_address(struct MHD_Connection *c, char *out, size_t size)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &a4->sin_addr, out, (socklen_t)size);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &a6->sin6_addr, out, (socklen_t)size);
+    }
+}
+
 /* --- dispatch --- */
 
 static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_state *st,
@@ -229,6 +253,10 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     rq.method = method;
     rq.body = st->body; /* moved: st->body is re-initialised below */
     kb_buf_init(&st->body, SRV_MAX_BODY);
+    client_address(c, rq.client, sizeof rq.client);
+    rq.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
 
     srv_resp rs;
     memset(&rs, 0, sizeof rs);
@@ -298,6 +326,7 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
         rs.set_cookie = NULL;
     }
     free(rs.set_cookie);
+    st->retry_after = rs.retry_after;
     if (rc != KB_OK) {
         json_decref(rs.json);
         free(rs.body);

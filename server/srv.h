@@ -56,6 +56,9 @@ typedef struct {
     unsigned roles;        /* the user's roles (KB_ROLE_*) */
     char token[KB_USER_TOKEN_HEX]; /* the session token presented (bearer or cookie) */
     char csrf[KB_USER_TOKEN_HEX];  /* the session's CSRF value (for /auth/me) */
+    char client[64];       /* the peer's address as text ("127.0.0.1", "::1"), "" unknown */
+    const char *origin;    /* the Origin header, NULL when absent */
+    const char *content_type; /* the Content-Type header, NULL when absent */
 } srv_req;
 
 /* What a handler produces. Exactly one of json or body is used: json (owned, one
@@ -68,6 +71,7 @@ typedef struct {
     size_t body_len;
     const char *content_type;
     char *set_cookie;      /* a Set-Cookie header value (owned, freed with free()), or NULL */
+    unsigned retry_after;  /* > 0: a Retry-After header with this many seconds */
 } srv_resp;
 
 /* The handler signature: reads rq, fills rs, returns KB_OK; on failure returns a status
