@@ -7,14 +7,11 @@ stops the server with SIGTERM and checks that it exits 0 without sanitizer repor
 Prints one line per failed case and ends with "test_api: N passed, N failed".
 KEDB_VALGRIND=1 runs the server under valgrind (longer timeouts).
 """
-import http.client
 import json
 import os
 import re
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,235 +19,10 @@ import threading
 import time
 import urllib.parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.abspath(os.environ.get("KEDB_BIN", os.path.join(ROOT, "build/test/bin")))
-VALGRIND = os.environ.get("KEDB_VALGRIND", "0") == "1"
-DATA = os.path.join(ROOT, "tests", "data")
-WEB = os.path.join(ROOT, "web")
-HOST = "127.0.0.1"
-SLOW = 6 if VALGRIND else 1
-TIMEOUT = 10 * SLOW  # seconds per request
-STOP_TIMEOUT = 60 if VALGRIND else 10
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
-
-# Authentication: every API test runs as this user, created with kedb-admin before the
-# server starts (add_test_user) and logged in on first use. KEDB_PWHASH_FAST=1 is the test
-# hook that makes password hashing cheap (argon2id at its minimum limits).
-os.environ["KEDB_PWHASH_FAST"] = "1"
-TEST_USER = "tester"
-TEST_PASSWORD = "tester-password-1"
-TEST_ROLES = "agent,auditor,admin"
-TOKEN = None      # the test user's bearer token once logged in
-DEFAULT = object()  # request(token=DEFAULT): send the test user's token
-
-try:
-    sys.stdout.reconfigure(errors="backslashreplace")
-except AttributeError:
-    pass
-
-PASSED = 0
-FAILED = 0
-PORT = 0
-
-
-class Fail(Exception):
-    pass
-
-
-def need(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-SERVER = None  # the server process while it should be running
-DEADLINE = time.time() + 600 * SLOW  # a hung server must not hang the test run
-
-
-def case(name, fn, needs_server=True):
-    """Runs one named case; fn raises Fail (or anything) to fail it."""
-    global PASSED, FAILED
-    try:
-        if needs_server and SERVER is not None and SERVER.poll() is not None:
-            raise Fail("server not running (exit status %d)" % SERVER.returncode)
-        if time.time() > DEADLINE:
-            raise Fail("not run: the test run passed its time limit")
-        fn()
-        PASSED += 1
-    except Fail as e:
-        FAILED += 1
-        print("FAIL %s: %s" % (name, e))
-    except Exception as e:  # a crash of the case is a failure too, never a silent pass
-        FAILED += 1
-        print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-    sys.stdout.flush()
-
-
-# --- HTTP helpers -------------------------------------------------------------------------
-
-
-class Resp:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers  # lower-case names
-        self.body = body
-        self._json = None
-
-    @property
-    def json(self):
-        if self._json is None:
-            ctype = self.headers.get("content-type", "")
-            need(ctype == "application/json; charset=utf-8",
-                 "content-type %r is not JSON" % ctype)
-            try:
-                self._json = json.loads(self.body.decode("utf-8"))
-            except ValueError as e:
-                raise Fail("body is not JSON (%s): %r" % (e, self.body[:200]))
-        return self._json
-
-    @property
-    def text(self):
-        return self.body.decode("utf-8", "replace")
-
-    def __repr__(self):
-        return "<%d %r>" % (self.status, self.body[:300])
-
-
-def add_test_user(db, name=TEST_USER, password=TEST_PASSWORD, roles=TEST_ROLES):
-    """Creates a user in db with kedb-admin (before the server starts); raises Fail."""
-    r = subprocess.run([os.path.join(BIN, "kedb-admin"), "--db", db, "useradd", name, roles],
-                       input=(password + "\n").encode(), capture_output=True,
-                       timeout=60 * SLOW)
-    if r.returncode != 0:
-        raise Fail("kedb-admin useradd %s: exit %d %r" % (name, r.returncode, r.stderr))
-
-
-def login(name=TEST_USER, password=TEST_PASSWORD):
-    """POST /api/v1/auth/login without credentials; returns the Resp."""
-    body = json.dumps({"username": name, "password": password}).encode()
-    return request("POST", "/api/v1/auth/login", body=body,
-                   headers={"Content-Type": "application/json"}, token=None)
-
-
-def default_token(fresh=False):
-    """The test user's token, logging in when there is none yet (or fresh)."""
-    global TOKEN
-    if TOKEN is None or fresh:
-        r = login()
-        need(r.status == 200, "test user login: %r" % r)
-        TOKEN = r.json["token"]
-    return TOKEN
-
-
-def request(method, target, body=None, headers=None, timeout=TIMEOUT, token=DEFAULT):
-    """Sends target exactly as given (no normalisation) and returns a Resp. token: DEFAULT
-    sends the test user's bearer token (logging in again once when the session has expired,
-    as it does when a test moves its fake clock on), None sends no credentials, a string
-    sends that token. An Authorization header in headers is sent as is."""
-    given = {k.lower() for k in (headers or {})}
-    if token is not None and "authorization" not in given:
-        tok = default_token() if token is DEFAULT else token
-        headers = dict(headers or {}, Authorization="Bearer " + tok)
-        r = send(method, target, body, headers, timeout)
-        if r.status == 401 and token is DEFAULT:
-            headers["Authorization"] = "Bearer " + default_token(fresh=True)
-            r = send(method, target, body, headers, timeout)
-        return r
-    return send(method, target, body, headers, timeout)
-
-
-def send(method, target, body, headers, timeout):
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
-    try:
-        conn.putrequest(method, target, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            conn.putheader(k, v)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
-        r = conn.getresponse()
-        data = r.read()
-        return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
-    finally:
-        conn.close()
-
-
-def get(target, **kw):
-    return request("GET", target, **kw)
-
-
-def q(path, **params):
-    return path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-
-
-def parse_raw_response(data):
-    """Parses bytes read from a socket into a Resp, skipping 1xx interim responses."""
-    while True:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        need(sep, "no complete response head: %r" % data[:200])
-        lines = head.decode("latin-1").split("\r\n")
-        m = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
-        need(m, "bad status line %r" % lines[0])
-        status = int(m.group(1))
-        if 100 <= status < 200:
-            data = rest
-            continue
-        headers = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            headers[k.strip().lower()] = v.strip()
-        n = headers.get("content-length")
-        body = rest[: int(n)] if n is not None else rest
-        return Resp(status, headers, body)
-
-
-def raw_exchange(head, body_chunks=(), timeout=TIMEOUT):
-    """Sends head, then body chunks from a thread (stopping quietly when the server stops
-    reading), and reads the response until the server closes or it is complete. Adds the
-    test user's Authorization header unless head has one."""
-    if b"\r\nauthorization:" not in head.lower():
-        line, sep, rest = head.partition(b"\r\n")
-        head = line + sep + b"Authorization: Bearer " + default_token().encode() + b"\r\n" + rest
-    s = socket.create_connection((HOST, PORT), timeout=timeout)
-    stop = threading.Event()
-
-    def sender():
-        try:
-            for chunk in body_chunks:
-                if stop.is_set():
-                    return
-                s.sendall(chunk)
-        except OSError:
-            pass
-
-    try:
-        s.sendall(head)
-        t = threading.Thread(target=sender, daemon=True)
-        t.start()
-        data = b""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r, _, _ = select.select([s], [], [], 0.2)
-            if not r:
-                continue
-            try:
-                chunk = s.recv(65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-            try:
-                resp = parse_raw_response(data)
-                n = resp.headers.get("content-length")
-                if n is not None and len(resp.body) >= int(n):
-                    break
-            except Fail:
-                pass
-        stop.set()
-        return parse_raw_response(data)
-    finally:
-        stop.set()
-        s.close()
+import harness
+from harness import (BIN, DATA, HOST, ROOT, SANITIZER_MARKS, SLOW, STOP_TIMEOUT, TIMEOUT,
+                     VALGRIND, WEB, Fail, add_test_user, case, check_error, get, need, q,
+                     raw_exchange, read_port, request)
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -261,17 +33,6 @@ DOC_KEYS = {"id", "type", "title", "status", "version", "updated", "path", "symp
             "workaround", "fix", "fields", "source", "html", "usage"}
 ALL_IDS = ["KE-1001", "KE-1002", "KE-1003", "KE-1004", "KE-0901", "KE-1005", "ART-0101",
            "ART-0666", "YW-SC-001", "INC-20260101-0001"]
-
-
-def check_error(r, status, code):
-    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
-    e = r.json.get("error")
-    need(isinstance(e, dict), "no error object: %r" % r.json)
-    need(e.get("code") == code, "error code %r, want %r" % (e.get("code"), code))
-    need(isinstance(e.get("message"), str) and e["message"], "empty error message")
-    need(set(r.json) == {"error"} and set(e) == {"code", "message"},
-         "extra members in error body: %r" % r.json)
-    return e
 
 
 def check_search_shape(r):
@@ -897,106 +658,6 @@ def reindex_case(db, tmp):
     case("re-index while serving (new item visible, bad file skipped)", run)
 
 
-# --- process control ----------------------------------------------------------------------
-
-
-class Served:
-    """One kedb-server over a database indexed from a directory, for API test files:
-    start() indexes (index()), adds the test user (and users, a list of (name, roles)),
-    starts the server on a free port (serve()) and records the cases; stop() ends it with
-    SIGTERM and checks the exit status and stderr for sanitizer reports."""
-
-    def __init__(self, tmp, data=None, args=(), env=None, users=()):
-        self.tmp, self.data, self.args, self.env, self.users = tmp, data or DATA, args, env, users
-        self.db = os.path.join(tmp, "kedb.db")
-        self.err_path = os.path.join(tmp, "server.stderr")
-        self.proc = None
-
-    def start(self):
-        return self.index() and self.serve()
-
-    def index(self):
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", self.db, self.data],
-                               capture_output=True, timeout=300)
-
-        def indexed():
-            need(index.returncode == 0, "kedb-index exit %d: %s" %
-                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
-        case("kedb-index indexes %s" % os.path.basename(self.data), indexed,
-             needs_server=False)
-        return index.returncode == 0
-
-    def serve(self):
-        global SERVER, PORT
-        add_test_user(self.db)
-        for name, roles in self.users:
-            add_test_user(self.db, name, name + "-password-1", roles)
-        cmd = [os.path.join(BIN, "kedb-server"), "--db", self.db, "--host", HOST, "--port", "0",
-               "--threads", "8"] + list(self.args)
-        if VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        with open(self.err_path, "wb") as err_file:
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
-                                         env=dict(os.environ, **(self.env or {})))
-        SERVER = self.proc
-        PORT = read_port(self.proc, time.time() + 30 * SLOW) or 0
-
-        def started():
-            need(PORT > 0, "no 'listening on' line; stderr: %s" % self.log()[-800:])
-        case("server starts", started)
-        return PORT > 0
-
-    def log(self):
-        return open(self.err_path, "rb").read().decode("utf-8", "replace")
-
-    def stop(self):
-        proc = self.proc
-
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = self.log()
-            for mark in SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-        case("server stderr has no sanitizer report", clean_stderr, needs_server=False)
-
-    def close(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
-
-
-def read_port(proc, deadline):
-    """Reads the server's stdout until the 'listening on http://HOST:PORT' line."""
-    buf = b""
-    fd = proc.stdout.fileno()
-    while time.time() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            buf += chunk
-            m = re.search(rb"listening on http://([^\s:]+):(\d+)\n", buf)
-            if m:
-                return int(m.group(2))
-        elif proc.poll() is not None:
-            break
-    return None
-
-
 def cli_cases(server, db):
     def usage():
         r = subprocess.run([server], capture_output=True, timeout=STOP_TIMEOUT)
@@ -1023,7 +684,6 @@ def cli_cases(server, db):
 
 
 def main():
-    global PORT, SERVER
     tmp = tempfile.mkdtemp(prefix="kedb-api-")
     proc = None
     err_path = os.path.join(tmp, "server.stderr")
@@ -1052,14 +712,14 @@ def main():
         err_file = open(err_path, "wb")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT)
         err_file.close()
-        SERVER = proc
-        PORT = read_port(proc, time.time() + 30 * SLOW) or 0
+        harness.SERVER = proc
+        harness.PORT = read_port(proc, time.time() + 30 * SLOW) or 0
 
         def started():
-            need(PORT > 0, "no 'listening on' line; stderr: %s" %
+            need(harness.PORT > 0, "no 'listening on' line; stderr: %s" %
                  open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
         case("server prints 'listening on http://HOST:PORT'", started)
-        if not PORT:
+        if not harness.PORT:
             return
 
         search_cases()
@@ -1108,8 +768,8 @@ def main():
         if proc and proc.stdout:
             proc.stdout.close()
         shutil.rmtree(tmp, ignore_errors=True)
-        print("test_api: %d passed, %d failed" % (PASSED, FAILED))
-    return 1 if FAILED else 0
+        print("test_api: %d passed, %d failed" % (harness.PASSED, harness.FAILED))
+    return 1 if harness.FAILED else 0
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
+import harness as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from test_api import need, check_error  # noqa: E402
+from harness import need, check_error  # noqa: E402
 
 case = api.case
 BIN = api.BIN

@@ -19,8 +19,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
-from test_api import Fail, need  # noqa: E402
+import harness as api  # noqa: E402  (the shared harness: case, request, checks)
+from harness import Fail, need  # noqa: E402
 
 case = api.case
 BIN = api.BIN
