@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -211,6 +212,9 @@ static kb_status parse_query(srv_req *rq, const char *q, size_t len, kb_err *err
         const char *amp = memchr(q + i, '&', len - i);
         size_t end = amp ? (size_t)(amp - q) : len;
         if (end > i) {
+            if (rq->nquery == SRV_MAX_QUERY)
+                return kb_err_set(err, KB_EINVAL, "the query string has more than %u parameters",
+                                  SRV_MAX_QUERY);
             kb_status rc = add_query_arg(rq, q + i, end - i, err);
             if (rc != KB_OK)
                 return rc;
@@ -358,7 +362,57 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)cls;
     (void)c;
-    return state_new(uri ? uri : "");
+    conn_state *st = state_new(uri ? uri : "");
+    /* We parse the query ourselves, from the copy in st->target (parse_query). libmicrohttpd
+     * 0.9.75 calls this before it splits the query in its own buffer into one record per
+     * argument, taken from the connection's memory pool: about 900 arguments exhaust the
+     * 64 KiB pool, and the connection then neither answers nor closes until the timeout.
+     * Ending its string right after the '?' leaves it nothing to split. */
+    char *qmark = uri ? strchr(uri, '?') : NULL;
+    if (qmark)
+        qmark[1] = '\0';
+    return st;
+}
+
+/* Counts the framing headers of a request. */
+struct framing {
+    unsigned content_length;      /* Content-Length headers */
+    unsigned transfer_encoding;   /* Transfer-Encoding headers */
+    const char *te;               /* the last Transfer-Encoding value */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct framing *f = cls;
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        f->content_length++;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->transfer_encoding++;
+        f->te = value;
+    }
+    return MHD_YES;
+}
+
+/* NULL when the body's framing is unambiguous, else why not. libmicrohttpd 0.9.75 takes the
+ * first of several Content-Length headers, lets chunked win over Content-Length and waits
+ * forever for a body framed by another transfer coding; a proxy in front may frame the same
+ * bytes differently (request smuggling), so each of these is refused. A Content-Length that
+ * is not a number the library refuses itself (400). */
+static const char *framing_error(struct MHD_Connection *c)
+{
+    struct framing f = { 0, 0, NULL };
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    if (f.content_length > 1)
+        return "the request has more than one Content-Length header";
+    if (f.transfer_encoding > 1)
+        return "the request has more than one Transfer-Encoding header";
+    if (f.transfer_encoding && f.content_length)
+        return "the request has both Content-Length and Transfer-Encoding";
+    if (f.transfer_encoding && strcasecmp(f.te, "chunked") != 0)
+        return "Transfer-Encoding must be chunked";
+    return NULL;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
@@ -379,6 +433,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         if (st->target_len > SRV_MAX_TARGET)
             return reply_error(c, st, 414, KB_ETOOBIG, "the request URL is longer than 8 KiB",
                                NULL);
+        const char *framing = framing_error(c);
+        if (framing)
+            return reply_error(c, st, 400, KB_EINVAL, framing, NULL);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {

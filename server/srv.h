@@ -17,6 +17,7 @@
 #define SRV_MAX_TARGET 8192u          /* path + query in bytes; longer: 414 */
 #define SRV_MAX_BODY (1024u * 1024u)  /* request body in bytes; larger: 413 */
 #define SRV_MAX_PARAMS 8u             /* path parameters per route */
+#define SRV_MAX_QUERY 100u            /* query parameters; more: 400 */
 #define SRV_MAX_STATIC (8u * 1024u * 1024u) /* largest static file served */
 
 typedef struct srv_pool srv_pool;

