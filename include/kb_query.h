@@ -49,6 +49,8 @@ typedef struct {
     size_t nitems;
     kb_qfilter *filters;
     size_t nfilters;
+    kb_qfilter *excludes; /* added by the caller, never typed: items with these never match */
+    size_t nexcludes;
 } kb_query;
 
 /* Parses q (len bytes; longer than KB_QUERY_MAX_BYTES is cut). *out is freed with
@@ -59,6 +61,9 @@ void kb_query_free(kb_query *q);
 
 /* Adds a filter (key, value copied) as if typed as key:value. */
 void kb_query_add_filter(kb_query *q, const char *key, const char *value);
+/* Leaves out every item whose key is value (copied), whatever the filters ask for: what
+ * the caller may not see. Not part of the query as formatted. */
+void kb_query_exclude(kb_query *q, const char *key, const char *value);
 
 /* Replaces the text of a segment (typo correction). */
 void kb_query_set_seg(kb_qseg *seg, const char *text);

@@ -17,6 +17,8 @@ typedef struct {
     size_t offset;
     size_t rank_cap;        /* rank at most the newest this many matches; 0 = 1000 (the
                                most); suggestions use fewer to answer while typing */
+    int hide_drafts;        /* leave out work in progress (kb_version_wip_statuses) whatever
+                               q or status ask for: for callers who may not read it */
 } kb_search_opts;
 
 typedef struct {

@@ -73,6 +73,16 @@ typedef struct {
 void kb_version_list_free(kb_version_list *l);
 void kb_version_free(kb_version *v);
 
+/* Work in progress is read only by the roles that review it and by its author (the server
+ * decides who that is). A version is work in progress while it is a draft, in review,
+ * requested, rejected or withdrawn, or when it was removed without ever being current. */
+int kb_version_is_wip(const kb_version *v);
+/* The item statuses (front matter of the searchable row) that are work in progress:
+ * "draft", "in_review"; NULL-terminated. */
+extern const char *const kb_version_wip_statuses[];
+/* True when status is one of kb_version_wip_statuses. */
+int kb_version_status_wip(const char *status);
+
 /* Versions whose text is the item's searchable row keep no copy of it (files are a large
  * part of the database); the caller freezes them before that row is replaced or deleted:
  * the row's source is copied into id's versions that have none. Runs inside the caller's
@@ -172,6 +182,8 @@ typedef struct {
     const char *as_of;    /* YYYY-MM-DD: the versions current on that day */
     int all_versions;     /* every version, not only current ones */
     size_t limit;
+    int hide_wip;         /* leave out work in progress (kb_version_is_wip) ... */
+    const char *author;   /* ... except the versions this user saved (NULL: none) */
 } kb_catalogue_filter;
 
 /* Documents (type document) matching f, by number then version. Current catalogue: the

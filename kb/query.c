@@ -88,6 +88,14 @@ void kb_query_add_filter(kb_query *q, const char *key, const char *value)
     q->nfilters++;
 }
 
+void kb_query_exclude(kb_query *q, const char *key, const char *value)
+{
+    q->excludes = kb_xrealloc(q->excludes, (q->nexcludes + 1) * sizeof *q->excludes);
+    q->excludes[q->nexcludes].key = kb_xstrdup(key);
+    q->excludes[q->nexcludes].value = kb_xstrdup(value);
+    q->nexcludes++;
+}
+
 static int filter_key(const char *w, size_t len)
 {
     for (size_t k = 0; k < sizeof filter_keys / sizeof filter_keys[0]; k++) {
@@ -228,6 +236,11 @@ void kb_query_free(kb_query *q)
         free(q->filters[i].value);
     }
     free(q->filters);
+    for (size_t i = 0; i < q->nexcludes; i++) {
+        free(q->excludes[i].key);
+        free(q->excludes[i].value);
+    }
+    free(q->excludes);
     free(q);
 }
 
@@ -853,6 +866,16 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
             quoted(&b, tok.data);
             kb_buf_free(&tok);
         }
+    }
+    for (size_t k = 0; k < q->nexcludes; k++) {
+        kb_buf_adds(out, first_neg ? " NOT (" : " OR ");
+        first_neg = 0;
+        kb_buf tok;
+        kb_buf_init(&tok, 0);
+        kb_tokenize_filter_token(t, q->excludes[k].key, q->excludes[k].value, &tok);
+        kb_buf_adds(out, "meta : ");
+        quoted(&b, tok.data);
+        kb_buf_free(&tok);
     }
     if (!first_neg)
         kb_buf_addc(out, ')');

@@ -13,6 +13,7 @@
 #include "kb_query.h"
 #include "kb_tokenize.h"
 #include "kb_usage.h"
+#include "kb_version.h"
 
 /* Ranking every match of a very frequent term is what makes FTS5 slow (about 1 us per
  * match). Past RANK_CAP matches only the newest RANK_CAP are ranked, and the total is
@@ -176,8 +177,9 @@ static char *result_key(const kb_search_opts *o, size_t limit)
 {
     kb_buf k;
     kb_buf_init(&k, 0);
-    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f", limit, o->offset, o->rank_cap,
-                o->type ? o->type : "", o->status ? o->status : "");
+    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f", limit, o->offset,
+                o->rank_cap, o->type ? o->type : "", o->status ? o->status : "",
+                o->hide_drafts != 0);
     kb_buf_adds(&k, o->q ? o->q : "");
     return kb_buf_detach(&k, NULL);
 }
@@ -901,6 +903,8 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         kb_query_add_filter(q, "type", opts->type);
     if (opts->status && opts->status[0])
         kb_query_add_filter(q, "status", opts->status);
+    for (size_t i = 0; opts->hide_drafts && kb_version_wip_statuses[i]; i++)
+        kb_query_exclude(q, "status", kb_version_wip_statuses[i]);
     const kb_synonyms *syn = cc->syn;
     kb_buf expr, loose, strict, idfs;
     kb_buf_init(&expr, 0);

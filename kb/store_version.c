@@ -152,6 +152,14 @@ static const char sql_offset_set[] =
     "INSERT OR REPLACE INTO setting(key, value) VALUES ('utc_offset', ?1)";
 static const char sql_rule_set[] =
     "INSERT OR REPLACE INTO setting(key, value) VALUES ('doc_number_rule', ?1)";
+/* kb_version_is_wip in SQL: keep the two together */
+#define WIP_SQL                                                                                \
+    "(state IN ('draft', 'in_review', 'requested', 'rejected', 'withdrawn') OR "               \
+    "(state = 'removed' AND effective_from = ''))"
+static const char *const wip_states[] = { "draft", "in_review", "requested", "rejected",
+                                          "withdrawn" };
+const char *const kb_version_wip_statuses[] = { "draft", "in_review", NULL };
+
 static const char sql_catalogue[] =
     "SELECT " COLS " FROM item_version WHERE type = 'document'"
     " AND (?1 IS NULL OR instr(lower(id), lower(?1)) OR instr(lower(title), lower(?1))"
@@ -163,6 +171,7 @@ static const char sql_catalogue[] =
     "       WHEN ?3 IS NOT NULL THEN state = ?3"
     "       WHEN ?5 THEN 1"
     "       ELSE state = 'published' END)"
+    " AND (?8 = 0 OR NOT " WIP_SQL " OR saved_by = ?9)"
     " ORDER BY id, n LIMIT ?6";
 
 /* ---------------------------------------------------------------- values */
@@ -217,6 +226,22 @@ void kb_version_free(kb_version *v)
         return;
     clear(v);
     free(v);
+}
+
+int kb_version_is_wip(const kb_version *v)
+{
+    for (size_t i = 0; i < sizeof wip_states / sizeof wip_states[0]; i++)
+        if (strcmp(v->state, wip_states[i]) == 0)
+            return 1;
+    return strcmp(v->state, "removed") == 0 && v->effective_from[0] == '\0';
+}
+
+int kb_version_status_wip(const char *status)
+{
+    for (size_t i = 0; kb_version_wip_statuses[i]; i++)
+        if (strcmp(status, kb_version_wip_statuses[i]) == 0)
+            return 1;
+    return 0;
 }
 
 void kb_version_list_free(kb_version_list *l)
@@ -1084,5 +1109,7 @@ kb_status kb_catalogue_list(kb_store *s, const kb_catalogue_filter *f, kb_versio
     else
         sqlite3_bind_null(st, 7);
     sqlite3_bind_int64(st, 6, f->limit ? (long long)f->limit : 1000);
+    sqlite3_bind_int(st, 8, f->hide_wip != 0);
+    sqlite3_bind_text(st, 9, f->author ? f->author : "", -1, SQLITE_STATIC);
     return read_list(s, st, out, err);
 }

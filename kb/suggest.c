@@ -283,8 +283,9 @@ static kb_status fill(kb_store *s, const char *q, const char *type, const char *
                       size_t limit, const cand *c, size_t nc, kb_suggestion **out, size_t *n,
                       kb_err *err)
 {
+    /* suggestions are for everyone at the desk: never work in progress */
     kb_search_opts o = { .q = q, .type = type, .status = status, .limit = limit,
-                         .rank_cap = SUGGEST_RANK_CAP };
+                         .rank_cap = SUGGEST_RANK_CAP, .hide_drafts = 1 };
     kb_search_result *r = NULL;
     kb_status rc = kb_search_run(s, &o, &r, err);
     if (rc != KB_OK)

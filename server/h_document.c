@@ -87,6 +87,8 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = query_flag(rq, "all_versions", &f.all_versions, err);
     if (rc == KB_OK)
         rc = query_limit(rq, &f.limit, err);
+    f.hide_wip = !srv_reads_wip(rq);
+    f.author = rq->user;
     kb_store *s;
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
@@ -94,7 +96,7 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
     char *ids = NULL;
     if (rc == KB_OK && f.q) {
         kb_search_opts so = { .q = f.q, .type = "document", .status = "any",
-                              .limit = KB_SEARCH_MAX_LIMIT };
+                              .limit = KB_SEARCH_MAX_LIMIT, .hide_drafts = f.hide_wip };
         kb_search_result *sr = NULL;
         rc = kb_search_run(s, &so, &sr, err);
         if (rc == KB_OK) {
@@ -130,11 +132,19 @@ static kb_status doc_no_param(const srv_req *rq, const char **out, kb_err *err)
     return KB_OK;
 }
 
-/* A document's versions, oldest first; KB_ENOTFOUND when doc_no is not a document. */
-static kb_status versions_of(kb_store *s, const char *doc_no, kb_version_list *l, kb_err *err)
+/* A document's versions that the caller may read, oldest first; KB_ENOTFOUND when doc_no
+ * is not a document or the caller may read none of its versions. */
+static kb_status versions_of(const srv_req *rq, kb_store *s, const char *doc_no,
+                             kb_version_list *l, kb_err *err)
 {
     kb_status rc = kb_version_list_of(s, doc_no, l, err);
     if (rc == KB_OK && strcmp(l->v[0].type, "document") != 0) {
+        kb_version_list_free(l);
+        rc = KB_ENOTFOUND;
+    }
+    if (rc == KB_OK)
+        srv_versions_readable(rq, l);
+    if (rc == KB_OK && l->n == 0) {
         kb_version_list_free(l);
         rc = KB_ENOTFOUND;
     }
@@ -154,7 +164,7 @@ kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_store(rq, &s, err);
     kb_version_list l = { 0 };
     if (rc == KB_OK)
-        rc = versions_of(s, doc_no, &l, err);
+        rc = versions_of(rq, s, doc_no, &l, err);
     if (rc != KB_OK)
         return rc;
     const kb_version *pick = NULL;
@@ -208,7 +218,7 @@ kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_store(rq, &s, err);
     kb_version_list l = { 0 };
     if (rc == KB_OK)
-        rc = versions_of(s, doc_no, &l, err);
+        rc = versions_of(rq, s, doc_no, &l, err);
     if (rc != KB_OK)
         return rc;
     srv_reply_versions(rs, "doc_no", doc_no, &l);

@@ -5,6 +5,7 @@
 #include "kb_doc.h"
 #include "kb_store.h"
 #include "kb_usage.h"
+#include "kb_version.h"
 #include "srv.h"
 
 static json_t *fields_json(const kb_doc *d)
@@ -40,6 +41,10 @@ kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     kb_doc *d = NULL;
     rc = kb_store_doc_get(s, id, &d, err);
+    if (rc == KB_OK && kb_version_status_wip(d->status) && !srv_reads_wip(rq)) {
+        kb_doc_free(d);
+        rc = KB_ENOTFOUND;
+    }
     if (rc == KB_ENOTFOUND)
         return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
     if (rc != KB_OK)

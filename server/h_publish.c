@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb_alloc.h"
 #include "kb_date.h"
 #include "kb_doc.h"
 #include "kb_ingest.h"
@@ -47,6 +48,32 @@ json_t *srv_version_json(const kb_version *v)
         json_object_set_new(o, "status", srv_json_str(v->state));
     }
     return o;
+}
+
+int srv_reads_wip(const srv_req *rq)
+{
+    return (rq->roles & SRV_READ_REVIEWS) != 0;
+}
+
+int srv_may_read_version(const srv_req *rq, const kb_version *v)
+{
+    return !kb_version_is_wip(v) || srv_reads_wip(rq) ||
+           (rq->user[0] && strcmp(v->saved_by, rq->user) == 0);
+}
+
+void srv_versions_readable(const srv_req *rq, kb_version_list *l)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (srv_may_read_version(rq, &l->v[i])) {
+            l->v[kept++] = l->v[i];
+        } else {
+            kb_version *gone = kb_xmalloc(sizeof *gone);
+            *gone = l->v[i];
+            kb_version_free(gone);
+        }
+    }
+    l->n = kept;
 }
 
 json_t *srv_version_list_json(const kb_version_list *l)
@@ -205,6 +232,11 @@ kb_status h_kb_versions(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_version_list_of(s, id, &l, err);
     if (rc != KB_OK)
         return rc;
+    srv_versions_readable(rq, &l);
+    if (l.n == 0) {
+        kb_version_list_free(&l);
+        return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
+    }
     srv_reply_versions(rs, "id", id, &l);
     return KB_OK;
 }
@@ -231,8 +263,12 @@ kb_status h_kb_version(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_version *v = NULL;
     if (rc == KB_OK)
         rc = kb_version_get(s, id, (long long)n, &v, err);
-    if (rc != KB_OK)
+    if (rc == KB_OK && !srv_may_read_version(rq, v))
+        rc = kb_err_set(err, KB_ENOTFOUND, "'%s' has no version %zu", id, n);
+    if (rc != KB_OK) {
+        kb_version_free(v);
         return rc;
+    }
     rs->json = version_full_json(v);
     kb_version_free(v);
     return KB_OK;

@@ -119,6 +119,7 @@ kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
         .status = (status && *status) ? status : NULL,
         .limit = limit,
         .offset = offset,
+        .hide_drafts = !srv_reads_wip(rq),
     };
     kb_search_result *r = NULL;
     rc = kb_search_run(s, &opts, &r, err);

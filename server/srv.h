@@ -181,6 +181,16 @@ kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_drafts(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_approve(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_review_reject(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Work in progress (kb_version_is_wip, kb_version_status_wip) is read by the roles that
+ * review it and by the version's author; to anyone else it does not exist (404, never 403,
+ * so that its existence does not leak). */
+#define SRV_READ_REVIEWS (KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_AUDITOR | KB_ROLE_ADMIN)
+/* True when the caller holds a role that reviews work in progress. */
+int srv_reads_wip(const srv_req *rq);
+/* True when the caller may read version v. */
+int srv_may_read_version(const srv_req *rq, const kb_version *v);
+/* Removes from l (keeping the order) the versions the caller may not read. */
+void srv_versions_readable(const srv_req *rq, kb_version_list *l);
 /* A version as JSON (without its source); a list of them. New references. */
 struct kb_version_list_s;
 json_t *srv_version_json(const kb_version *v);

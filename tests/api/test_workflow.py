@@ -31,7 +31,7 @@ DAY = 86400
 NOW_FILE = None
 USERS = [("eng1", "engineer"), ("eng2", "engineer"), ("appr1", "approver"),
          ("appr2", "approver"), ("aud1", "auditor"), ("agent1", "agent"),
-         ("both1", "engineer,approver")]
+         ("agent2", "agent"), ("both1", "engineer,approver")]
 TOKENS = {}
 
 
@@ -677,6 +677,176 @@ def document_cases():
                          raw=b"[1]"), 400, "invalid")
     case("bad request actions", bad_actions)
 
+# Who reads work in progress (drafts, in review, requested, rejected, withdrawn): the roles
+# that review it and the version's author; everyone else gets 404 as if it did not exist.
+REVIEWERS = ("eng1", "eng2", "appr1", "aud1", None)  # None: the test user (admin, auditor)
+
+
+def wip_cases():
+    def gone(user, path, what):
+        r = call(user, "GET", path)
+        e = check_error(r, 404, "not_found")
+        need("denied" not in e["message"] and "role" not in e["message"], (path, e))
+        return e
+
+    def versions(user, path):
+        return [v["n"] for v in ok(call(user, "GET", path))["versions"]]
+
+    def kb_versions():
+        set_now(t(2026, 7, 2))
+        j = ok(call("eng1", "POST", "/api/v1/kb",
+                    {"source": ke_source("Quasarnet 网关", "quasarnet"), "submit": True}), 201)
+        ke = STATE["wip_ke"] = j["id"]
+        ok(call("appr1", "POST", "/api/v1/reviews/%s/approve" % ke))
+        j = ok(call("eng1", "PUT", "/api/v1/kb/" + ke,
+                    {"source": ke_source("Quasarnet 机密修订", "quasarnet", "id: %s\n" % ke)}))
+        need(j["n"] == 2 and j["state"] == "draft", j)
+        for user in ("agent1", "agent2"):
+            e = gone(user, "/api/v1/kb/%s/versions/2" % ke, "draft")
+            need("has no version 2" in e["message"], e)
+            j = ok(call(user, "GET", "/api/v1/kb/%s/versions/1" % ke))
+            need(j["state"] == "published" and "机密修订" not in j["source"], j["state"])
+            need(versions(user, "/api/v1/kb/%s/versions" % ke) == [1], "agent list")
+        for user in REVIEWERS:
+            j = ok(call(user, "GET", "/api/v1/kb/%s/versions/2" % ke))
+            need(j["state"] == "draft" and "机密修订" in j["source"], (user, j["state"]))
+            need(versions(user, "/api/v1/kb/%s/versions" % ke) == [1, 2], user)
+    case("wip: agents get 404 for a draft version and do not see it listed; reviewers do",
+         kb_versions)
+
+    def never_published():
+        j = ok(call("eng1", "POST", "/api/v1/kb",
+                    {"source": ke_source("Pulsarlink 未发布", "pulsarlink"), "submit": True}), 201)
+        ke = STATE["wip_new"] = j["id"]
+        for user in ("agent1", "agent2"):
+            gone(user, "/api/v1/kb/%s/versions/1" % ke, "in review")
+            gone(user, "/api/v1/kb/%s/versions" % ke, "in review")
+        ok(call("appr2", "POST", "/api/v1/reviews/%s/reject" % ke, {"comment": "不行"}))
+        ok(call("eng1", "PUT", "/api/v1/kb/" + ke,
+                {"source": ke_source("Pulsarlink 再写", "pulsarlink", "id: %s\n" % ke)}))
+        for user in ("agent1", "agent2"):
+            for n in (1, 2):
+                gone(user, "/api/v1/kb/%s/versions/%d" % (ke, n), "rejected/draft")
+            e = gone(user, "/api/v1/kb/%s/versions" % ke, "none readable")
+            need(e["message"] == gone(user, "/api/v1/kb/NO-SUCH-1/versions", "")["message"]
+                 .replace("NO-SUCH-1", ke), e)
+            gone(user, "/api/v1/kb/" + ke, "not published")
+        for user in REVIEWERS:
+            need(versions(user, "/api/v1/kb/%s/versions" % ke) == [1, 2], user)
+            need(ok(call(user, "GET", "/api/v1/kb/%s/versions/1" % ke))["state"] == "rejected",
+                 user)
+    case("wip: in-review and rejected versions of an unpublished item are 404 for agents",
+         never_published)
+
+    def file_draft():
+        # KE-1005 is a file whose front matter says draft
+        for user in ("agent1", "agent2"):
+            gone(user, "/api/v1/kb/KE-1005", "file draft")
+            gone(user, "/api/v1/kb/KE-1005/versions", "file draft")
+            gone(user, "/api/v1/kb/KE-1005/versions/1", "file draft")
+        for user in REVIEWERS:
+            need(ok(call(user, "GET", "/api/v1/kb/KE-1005"))["status"] == "draft", user)
+            ok(call(user, "GET", "/api/v1/kb/KE-1005/versions/1"))
+    case("wip: an item kept in a file as a draft is 404 for agents", file_draft)
+
+    def search():
+        for params in ({"q": "VPN 809", "status": "draft"}, {"q": "VPN 809", "status": "any"},
+                       {"q": "status:draft VPN 809"}, {"q": "VPN 809", "status": "in_review"},
+                       {"q": "status:draft"}, {"q": "status:any 809"}):
+            for user in ("agent1", "agent2"):
+                need("KE-1005" not in search_ids(user, **params), (user, params))
+        for user in REVIEWERS:
+            need("KE-1005" in search_ids(user, q="VPN 809", status="draft"), user)
+            need("KE-1005" in search_ids(user, q="status:draft VPN 809"), user)
+        for user in ("agent1", "eng2"):
+            c = ok(call(user, "GET", "/api/v1/complete?q=" + urllib.parse.quote("ＶＰＮ客户端")))
+            need(not any("809" in x for x in c["completions"]), (user, c))
+            s = ok(call(user, "POST", "/api/v1/suggest", {"summary": "VPN 客户端 连接超时 809"}))
+            need("KE-1005" not in [k["id"] for k in s["known_errors"]], (user, s))
+        need(STATE["wip_ke"] in search_ids("agent1", q="quasarnet"), "published item lost")
+        for user in ("agent1", "eng2"):
+            # the draft's words are not searchable (only the published version is indexed)
+            need(search_ids(user, q="机密修订") == [], user)
+    case("wip: search (status filters, status: in the query), complete and suggest hide "
+         "drafts from agents", search)
+
+    def documents():
+        doc, draft_only = "YW-WP-201", "YW-WP-202"
+        ok(call("eng1", "POST", "/api/v1/kb", {"source": doc_source(doc, "保密程序", "A/1"),
+                                              "submit": True}), 201)
+        ok(call("appr1", "POST", "/api/v1/reviews/%s/approve" % doc))
+        ok(call("eng1", "PUT", "/api/v1/kb/" + doc,
+                {"source": doc_source(doc, "保密程序机密修订", "A/2")}))
+        ok(call("eng1", "POST", "/api/v1/kb", {"source": doc_source(draft_only, "未发布程序",
+                                                                     "A/1")}), 201)
+        for user in ("agent1", "agent2"):
+            for qs in ("status=draft", "all_versions=1", "status=draft&q=" + doc,
+                       "all_versions=1&q=" + urllib.parse.quote("机密修订"),
+                       "q=" + urllib.parse.quote("未发布程序"), "all_versions=1&q=YW-WP"):
+                c = ok(call(user, "GET", "/api/v1/documents?" + qs))
+                got = [(d["doc_no"], d["version"]) for d in c["documents"]
+                       if d["doc_no"].startswith("YW-WP")]
+                need(got in ([], [(doc, "A/1")]), (user, qs, got))
+            vs = ok(call(user, "GET", "/api/v1/documents/%s/versions" % doc))["versions"]
+            need([v["version"] for v in vs] == ["A/1"], (user, vs))
+            need(ok(call(user, "GET", "/api/v1/documents/" + doc))["version"] == "A/1", user)
+            e = gone(user, "/api/v1/documents/" + draft_only, "draft document")
+            need("draft" not in e["message"] and "versions" not in e["message"], e)
+            gone(user, "/api/v1/documents/%s/versions" % draft_only, "draft document")
+        for user in REVIEWERS:
+            c = ok(call(user, "GET", "/api/v1/documents?status=draft"))
+            need({doc, draft_only} <= {d["doc_no"] for d in c["documents"]}, (user, c))
+            vs = ok(call(user, "GET", "/api/v1/documents/%s/versions" % doc))["versions"]
+            need([v["version"] for v in vs] == ["A/1", "A/2"], (user, vs))
+            ok(call(user, "GET", "/api/v1/documents/%s/versions" % draft_only))
+    case("wip: the document catalogue (status, all_versions, full text, versions) hides "
+         "drafts from agents", documents)
+
+    def requested():
+        doc = "YW-WP-203"
+        ok(call("eng1", "POST", "/api/v1/kb", {"source": doc_source(doc, "借阅程序", "A/1"),
+                                              "submit": True}), 201)
+        ok(call("appr1", "POST", "/api/v1/reviews/%s/approve" % doc))
+        j = ok(call("agent1", "POST", "/api/v1/document-requests",
+                    {"kind": "change", "doc_no": doc, "reason": "补充",
+                     "source": doc_source(doc, "借阅程序提议文本", "A/2")}), 201)
+        need(j["version"] == 2 and "source" not in j, j)
+        rid = j["id"]
+        # the author (an agent) reads the proposal; another agent does not
+        v = ok(call("agent1", "GET", "/api/v1/kb/%s/versions/2" % doc))
+        need(v["state"] == "requested" and "提议文本" in v["source"], v["state"])
+        need(versions("agent1", "/api/v1/kb/%s/versions" % doc) == [1, 2], "author's list")
+        c = ok(call("agent1", "GET", "/api/v1/documents?status=requested"))
+        need(doc in [d["doc_no"] for d in c["documents"]], c)
+        gone("agent2", "/api/v1/kb/%s/versions/2" % doc, "requested")
+        need(versions("agent2", "/api/v1/kb/%s/versions" % doc) == [1], "other agent's list")
+        c = ok(call("agent2", "GET", "/api/v1/documents?status=requested"))
+        need(doc not in [d["doc_no"] for d in c["documents"]], c)
+        r = ok(call("agent2", "GET", "/api/v1/document-requests/" + rid))
+        need("source" not in r and "提议文本" not in json.dumps(r, ensure_ascii=False), r)
+        lst = ok(call("agent2", "GET", "/api/v1/document-requests?doc_no=" + doc))
+        need("提议文本" not in json.dumps(lst, ensure_ascii=False), lst)
+        for user in REVIEWERS:
+            need(ok(call(user, "GET", "/api/v1/kb/%s/versions/2" % doc))["state"] ==
+                 "requested", user)
+        # once approved, the proposal is the published version: everyone reads it
+        ok(call("appr1", "POST", "/api/v1/document-requests/%s/approve" % rid))
+        need("提议文本" in ok(call("agent2", "GET", "/api/v1/kb/%s/versions/2" % doc))
+             ["source"], "published proposal hidden")
+    case("wip: a change request's proposed text is read by its author and reviewers only",
+         requested)
+
+    def reviews():
+        for user in ("agent1", "agent2"):
+            check_error(call(user, "GET", "/api/v1/reviews"), 403, "forbidden")
+            check_error(call(user, "GET", "/api/v1/reviews/drafts"), 403, "forbidden")
+            d = ok(call(user, "GET", "/api/v1/reviews/due"))
+            need(all(v["state"] == "published" for v in d["due"]), d)
+        for user in REVIEWERS:
+            d = ok(call(user, "GET", "/api/v1/reviews/drafts"))
+            need(STATE["wip_ke"] in [v["id"] for v in d["drafts"]], (user, d))
+    case("wip: the review queues are for reviewers only", reviews)
+
 
 def main():
     global NOW_FILE
@@ -695,6 +865,7 @@ def main():
             concurrent_cases()
             bad_kb_cases()
             document_cases()
+            wip_cases()
             srv.stop()
     finally:
         srv.close()

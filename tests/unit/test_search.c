@@ -294,6 +294,34 @@ int main(void)
     kb_search_result_free(r);
     kb_store_free(s2);
 
+    /* Work in progress: hide_drafts leaves out draft and in-review items whatever the
+     * status filter or a status: in the query asks for; the cache keeps the two apart. */
+    put(s, "KE-D1", "known_error", "draft", "zzwipcheck draft", "", "", "", NULL);
+    put(s, "KE-D2", "known_error", "in_review", "zzwipcheck review", "", "", "", NULL);
+    put(s, "KE-D3", "known_error", "published", "zzwipcheck published", "", "", "", NULL);
+    const char *const wip_q[][2] = { { "zzwipcheck", "draft" }, { "zzwipcheck", "in_review" },
+                                     { "zzwipcheck", "any" }, { "zzwipcheck status:draft", NULL },
+                                     { "status:draft zzwipcheck", "any" } };
+    for (size_t i = 0; i < sizeof wip_q / sizeof wip_q[0]; i++) {
+        for (int hide = 0; hide <= 1; hide++) {
+            kb_search_opts o = { .q = wip_q[i][0], .status = wip_q[i][1], .limit = 10,
+                                 .hide_drafts = hide };
+            r = NULL;
+            CHECK_INT_EQ(kb_search_run(s, &o, &r, &err), KB_OK);
+            int drafts = (rank_of(r, "KE-D1") >= 0) + (rank_of(r, "KE-D2") >= 0);
+            if (hide)
+                CHECK_INT_EQ(drafts, 0);
+            else
+                CHECK(drafts > 0);
+            kb_search_result_free(r);
+        }
+    }
+    kb_search_opts wo = { .q = "zzwipcheck", .status = "any", .limit = 10, .hide_drafts = 1 };
+    r = NULL;
+    CHECK_INT_EQ(kb_search_run(s, &wo, &r, &err), KB_OK);
+    CHECK(r && r->total == 1 && rank_of(r, "KE-D3") == 0);
+    kb_search_result_free(r);
+
     /* A second connection sees the same data; reopening keeps everything. */
     kb_store_free(s);
     CHECK_INT_EQ(kb_store_open(path, KB_STORE_READONLY, &s, &err), KB_OK);

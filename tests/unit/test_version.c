@@ -213,6 +213,32 @@ static void test_workflow(kb_store *s)
     CHECK_INT_EQ(kb_version_check_number(s, "YW-SC-001", NULL), KB_EINVAL);
 }
 
+/* Which versions are work in progress: read only by reviewers and their author. */
+static void test_wip(void)
+{
+    static const struct {
+        const char *state;
+        const char *from;
+        int wip;
+    } cases[] = {
+        { "draft", "", 1 },          { "in_review", "", 1 },        { "requested", "", 1 },
+        { "rejected", "", 1 },       { "withdrawn", "", 1 },        { "removed", "", 1 },
+        { "removed", "2026-01-01", 0 }, { "published", "2026-01-01", 0 },
+        { "superseded", "", 0 },     { "retired", "2026-01-01", 0 }, { "scrapped", "", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kb_version v = { 0 };
+        v.state = (char *)cases[i].state;
+        v.effective_from = (char *)cases[i].from;
+        if (kb_version_is_wip(&v) != cases[i].wip)
+            fprintf(stderr, "state %s from '%s'\n", cases[i].state, cases[i].from);
+        CHECK_INT_EQ(kb_version_is_wip(&v), cases[i].wip);
+    }
+    CHECK(kb_version_status_wip("draft") && kb_version_status_wip("in_review"));
+    CHECK(!kb_version_status_wip("published") && !kb_version_status_wip("retired") &&
+          !kb_version_status_wip("closed") && !kb_version_status_wip(""));
+}
+
 static void test_set_field(void)
 {
     kb_buf b;
@@ -255,6 +281,7 @@ int main(void)
     }
     kb_store_free(s);
     test_set_field();
+    test_wip();
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (system(cmd) != 0)
