@@ -1,6 +1,6 @@
 /* kedb-admin: administration commands on a kedb database: audit-verify, which checks the
- * audit trail's hash chain, user management (useradd, passwd, disable, enable, list) and
- * backup (for cron).
+ * audit trail's hash chain, user management (useradd, passwd, disable, enable, list),
+ * backup (for cron) and restore.
  * New command = one row in `commands` + one function. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,12 @@ static const char usage_text[] =
     "  backup        make an online backup now (others may keep reading and writing) into\n"
     "                the backup directory and record it in the backup log, where\n"
     "                kedb-server's /api/v1/backups lists, verifies and prunes it\n"
+    "  restore BACKUP  put a backup in place of the database: BACKUP is a file name in the\n"
+    "                backup directory, or a path with a '/'. Refused while any program has\n"
+    "                the database open (stop kedb-server first) and when the backup fails\n"
+    "                its checks (SHA-256 from the backup log, integrity_check, audit\n"
+    "                chain). Keeps the replaced file as '<db>.replaced-YYYYMMDD-HHMMSS' and\n"
+    "                records a backup.restore audit entry naming what was dropped\n"
     "\n"
     "  --db PATH     database file (required; never created)\n"
     "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
@@ -46,9 +52,15 @@ static const char usage_text[] =
     "  -h, --help    show this help\n"
     "\n"
     "Exit status of audit-verify: 0 the audit trail is intact, 1 it is broken (the first\n"
-    "bad entry is named), 2 usage error or the database cannot be read. Of the user\n"
-    "and backup commands: 0 done, 1 failed (the reason is printed), 2 usage error.\n"
+    "bad entry is named), 2 usage error or the database cannot be read. Of the user,\n"
+    "backup and restore commands: 0 done, 1 failed or refused (the reason is printed),\n"
+    "2 usage error.\n"
     "User changes are recorded in the audit trail with the actor 'kedb-admin'.\n";
+
+/* --db, and where backups go: --backup-dir, else "<db path>.backups" (kedb-server's
+ * default). */
+static const char *db_path;
+static const char *backup_dir;
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -76,11 +88,17 @@ static int audit_verify(kb_store *s, char **args)
                kb_audit_problem_name(c.problem), c.why);
         printf("entries: %lld; recorded latest: %lld %s\n", c.entries, c.head_seq,
                c.head_hash[0] ? c.head_hash : "(none)");
-        return 1;
+    } else {
+        printf("audit trail intact: %lld entr%s; latest: %lld %s\n", c.entries,
+               c.entries == 1 ? "y" : "ies", c.head_seq,
+               c.head_hash[0] ? c.head_hash : "(none)");
     }
-    printf("audit trail intact: %lld entr%s; latest: %lld %s\n", c.entries,
-           c.entries == 1 ? "y" : "ies", c.head_seq, c.head_hash[0] ? c.head_hash : "(none)");
-    return 0;
+    if (c.saved)
+        printf("saved head (%s%s): %lld %s\n", db_path, KB_AUDIT_HEAD_SUFFIX, c.saved_seq,
+               c.saved_hash);
+    else
+        printf("saved head (%s%s): none\n", db_path, KB_AUDIT_HEAD_SUFFIX);
+    return c.ok ? 0 : 1;
 }
 
 #define ACTOR "kedb-admin"
@@ -205,8 +223,6 @@ static int list(kb_store *s, char **args)
     return 0;
 }
 
-/* Where backups go: --backup-dir, else "<db path>.backups" (kedb-server's default). */
-static const char *backup_dir;
 
 static int backup(kb_store *s, char **args)
 {
@@ -220,11 +236,43 @@ static int backup(kb_store *s, char **args)
     return 0;
 }
 
+static int restore(kb_store *s, char **args)
+{
+    (void)s; /* runs on the file: no connection may be open */
+    kb_buf path;
+    kb_buf_init(&path, 0);
+    if (strchr(args[0], '/'))
+        kb_buf_adds(&path, args[0]);
+    else
+        kb_buf_addf(&path, "%s/%s", backup_dir, args[0]);
+    kb_backup_restore_info *r = calloc(1, sizeof *r);
+    kb_err err;
+    int code = 0;
+    if (!r) {
+        fputs("kedb-admin: out of memory\n", stderr);
+        code = 1;
+    } else if (kb_backup_restore(db_path, kb_buf_str(&path), ACTOR, (long long)time(NULL), r,
+                                 &err) != KB_OK) {
+        fprintf(stderr, "kedb-admin: restore refused: %s\n", err.msg);
+        code = 1;
+    } else {
+        printf("restored %s from %s (sha256 %s)\n", db_path, kb_buf_str(&path),
+               r->check.sha256);
+        if (r->replaced[0])
+            printf("the replaced database is kept as %s\n", r->replaced);
+        printf("audit entry %lld backup.restore: %s\n", r->restored_head, r->summary);
+    }
+    free(r);
+    kb_buf_free(&path);
+    return code;
+}
+
 static const struct {
     const char *name;
     int (*run)(kb_store *s, char **args);
     int nargs;
-    int writes;   /* opens the database for writing (migrating it), else read-only */
+    int writes;   /* opens the database for writing (migrating it), 0 read-only, -1 the
+                     command opens nothing itself (may run without a database file) */
     const char *synopsis;
 } commands[] = {
     { "audit-verify", audit_verify, 0, 0, "audit-verify" },
@@ -234,6 +282,7 @@ static const struct {
     { "enable", enable, 1, 1, "enable NAME" },
     { "list", list, 0, 1, "list" },
     { "backup", backup, 0, 1, "backup" },
+    { "restore", restore, 1, -1, "restore BACKUP" },
 };
 
 int main(int argc, char **argv)
@@ -292,6 +341,12 @@ int main(int argc, char **argv)
     }
 
     kb_log_set_level(KB_LOG_WARN);
+    db_path = db;
+    if (commands[k].writes < 0) {
+        int code = commands[k].run(NULL, args);
+        kb_buf_free(&dir);
+        return code;
+    }
     kb_store *s = NULL;
     kb_err err;
     struct stat sb;

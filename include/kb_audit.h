@@ -20,13 +20,26 @@
  * An entry is appended inside the caller's write transaction, so it commits or rolls back
  * with the change it records. The latest sequence number and hash are also kept in a
  * one-row table updated in the same transaction, so that deleting the last entries is
- * detected too. All SQL is in kb/store_audit.c; the hashing in kb/audit.c. */
+ * detected too. All SQL is in kb/store_audit.c; the hashing in kb/audit.c.
+ *
+ * The saved head: after every commit that appended entries, the latest entry's sequence
+ * number, time and hash are also written to a small file beside the database,
+ * "<database path>" KB_AUDIT_HEAD_SUFFIX (replaced atomically: a temporary file, synced,
+ * renamed; writers serialised by flock()). It only ever moves forward along the same
+ * chain: it is not moved when it is ahead of the new head, nor when the database does not
+ * hold the saved entry with the saved hash (so the evidence of a swapped database stays).
+ * A crash between the commit and the file update leaves it behind the chain, which is not
+ * a problem: verification only asks that the saved entry be in the chain with the same
+ * hash. A database file that is replaced by an older copy (a restore by hand) or cut at
+ * the end then shows as truncated or replaced. A new database (schema version 0 when
+ * opened) deletes a saved head left by an earlier database at its path. */
 
 /* Bytes kept of each field; longer text is cut at a character boundary. */
 #define KB_AUDIT_MAX_FIELD 200u    /* actor, action, object */
 #define KB_AUDIT_MAX_SUMMARY 2000u
 #define KB_AUDIT_HASH_HEX 65u      /* hex SHA-256 and its NUL */
 #define KB_AUDIT_MAX_LIMIT 500u    /* entries per list page */
+#define KB_AUDIT_HEAD_SUFFIX ".audit-head"
 
 /* Appends one entry at time at (epoch seconds). actor NULL or "" is "anonymous"; action
  * must not be empty; object and summary may be NULL (""). Runs inside the caller's write
@@ -56,12 +69,16 @@ typedef enum {
     KB_AUDIT_MISSING,       /* an entry is missing (a gap, or entries deleted at the end) */
     KB_AUDIT_UNEXPECTED,    /* an entry kedb did not append: numbered below 1 or after the
                                recorded latest entry */
-    KB_AUDIT_HEAD_MISMATCH  /* the record of the latest entry is gone or differs from the
+    KB_AUDIT_HEAD_MISMATCH, /* the record of the latest entry is gone or differs from the
                                last entry */
+    KB_AUDIT_TRUNCATED,     /* the saved head names an entry after the chain's last one */
+    KB_AUDIT_REPLACED,      /* the chain's entry at the saved head's number has another
+                               hash: the database was swapped or rewritten */
+    KB_AUDIT_SAVED_INVALID  /* the saved head file exists but cannot be read or parsed */
 } kb_audit_problem;
 
 /* Stable names: "intact", "hash_mismatch", "broken_link", "missing", "unexpected",
- * "head_mismatch". */
+ * "head_mismatch", "truncated", "replaced", "saved_head_invalid". */
 const char *kb_audit_problem_name(kb_audit_problem p);
 
 /* The result of a verification. A plain value. */
@@ -73,15 +90,27 @@ typedef struct {
     char why[256];               /* for people: what is wrong with first_bad, "" when ok */
     long long head_seq;          /* the latest entry as recorded (0 when none) */
     char head_hash[KB_AUDIT_HASH_HEX];
+    int saved;                   /* 1 when a saved head file was found and read */
+    long long saved_seq;         /* the saved head: entry number, time and hash */
+    long long saved_at;
+    char saved_hash[KB_AUDIT_HASH_HEX];
 } kb_audit_check;
 
 /* Walks the whole chain in one read snapshot, oldest first, and checks for each entry in
  * turn: its sequence number follows the previous one, its prev is the previous entry's
  * hash and its hash is the hash of its contents; at the end, that the last entry is the
- * recorded latest one. Fills *out; a broken chain is KB_OK with out->ok 0. KB_ENOTFOUND
- * when the database has no audit trail (schema older than version 5), KB_EDB when it
- * cannot be read. */
+ * recorded latest one and, when a saved head file exists (read before the snapshot
+ * starts, so it never names an entry the snapshot cannot see), that the chain holds the
+ * saved entry with the saved hash. Fills *out; a broken chain is KB_OK with out->ok 0.
+ * KB_ENOTFOUND when the database has no audit trail (schema older than version 5),
+ * KB_EDB when it cannot be read. */
 kb_status kb_audit_verify(kb_store *s, kb_audit_check *out, kb_err *err);
+
+/* Writes the chain's current latest entry to the saved head file, replacing whatever it
+ * holds (also a head that the chain does not contain): for a restore, which records what
+ * it dropped in its own audit entry first. No file for a database without a path (":memory:").
+ * KB_EIO when the file cannot be written, KB_EDB when the head cannot be read. */
+kb_status kb_audit_head_reset(kb_store *s, kb_err *err);
 
 /* One entry. Strings are owned by the page that holds it and never NULL. */
 typedef struct {

@@ -13,8 +13,10 @@
  * kedb-YYYYMMDD-HHMMSS-NNN.db (UTC time of the backup, NNN from 000 so that names never
  * repeat), kept in a backup directory that the caller names on every call. Each backup is
  * recorded in the backup log of the live database with its size, its SHA-256 and the
- * number of items it holds. A restore is copying the file back in place of the database
- * while no program has it open; kedb opens (and migrates) it as any database.
+ * number of items it holds. A restore (kb_backup_restore) puts a checked copy of a backup
+ * in place of the database while no program has it open, keeps the replaced file and
+ * records what it dropped in the audit trail; kedb opens (and migrates) it as any
+ * database.
  *
  * All SQL and the sqlite3_backup calls are in kb/store_backup.c. Times are epoch seconds
  * (UTC). */
@@ -94,6 +96,54 @@ kb_status kb_backup_verify(kb_store *s, const char *dir, long long id, long long
  * KB_OK when the check ran. */
 kb_status kb_backup_check_file(kb_store *s, const char *path, const char *expect_sha256,
                                long long expect_docs, kb_backup_check *out, kb_err *err);
+
+#define KB_BACKUP_MAX_PATH 4096u   /* bytes of a path and its NUL */
+
+/* What a restore did. A plain value. */
+typedef struct {
+    kb_backup_check check;          /* the checks of the backup file (as copied) */
+    long long log_id;               /* the backup's entry in the replaced database's log,
+                                     * 0 when it has none (then no SHA-256 was compared) */
+    long long backup_head;          /* the backup's latest audit entry (0: none) */
+    long long old_head;             /* the replaced database's latest entry, -1 unknown */
+    long long dropped;              /* entries the replaced chain had past the backup's
+                                     * head; -1 when the replaced chain does not hold that
+                                     * head or could not be read */
+    long long restored_head;        /* the backup.restore entry */
+    char replaced[KB_BACKUP_MAX_PATH]; /* where the replaced database file is kept, "" when
+                                        * there was none */
+    char summary[2048];             /* the backup.restore entry's summary */
+} kb_backup_restore_info;
+
+/* Restores the backup file at backup in place of the database at db, at time at, by actor
+ * (NULL or "": "anonymous"). No kb_store may be open on db in this process.
+ *
+ * 1. Takes the database's lock: opens it with SQLite's exclusive locking mode and no busy
+ *    wait. In WAL mode every open connection (a running kedb-server, kedb-index,
+ *    kedb-import, kedb-admin) holds a shared lock for its whole life, so this fails when
+ *    any program has the database open: KB_EIO "in use", nothing changed. The lock is
+ *    held until the new file is ready; the WAL is checkpointed into the file first.
+ * 2. Copies the backup beside the database ("<db>.restoring"), hashing it, and checks the
+ *    copy: size and SHA-256 against the replaced database's backup log when the log names
+ *    the file (by its base name), PRAGMA integrity_check, a kedb database of schema version
+ *    2 to this kedb's with readable items (as many as the log says), and its audit chain
+ *    (kb_audit_verify). Any failure: KB_EINVAL naming it, the copy deleted, the database
+ *    untouched.
+ * 3. Appends a "backup.restore" entry to the copy's audit trail (object "backup:FILE")
+ *    naming the backup, its hash, the file the replaced database is kept as and the
+ *    entries the replaced chain had past the backup's head (their numbers, the latest
+ *    one's hash and time), or that the replaced chain does not hold the backup's head.
+ *    In the same transaction the replaced database's backup log entries for files the
+ *    copy's log does not name are carried over (the backup itself and later ones), so
+ *    they can still be checked and pruned.
+ * 4. Releases the lock, keeps the replaced file as "<db>.replaced-YYYYMMDD-HHMMSS" (a hard
+ *    link, never over an existing file; "-N" added when taken; its -wal and saved head
+ *    move with it), renames the copy to db and sets the saved head (kb_audit.h) to the new
+ *    entry. Between releasing the lock and the rename (microseconds) a program that opens
+ *    the database would see the replaced file: start nothing while a restore runs.
+ * KB_ENOTFOUND when backup does not exist; KB_EIO when files cannot be written. */
+kb_status kb_backup_restore(const char *db, const char *backup, const char *actor,
+                            long long at, kb_backup_restore_info *out, kb_err *err);
 
 /* A content digest of the doc table: SHA-256 over every column of every item in row
  * order, in one read snapshot; equal digests mean equal items. *docs gets the number of

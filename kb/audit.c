@@ -83,6 +83,12 @@ const char *kb_audit_problem_name(kb_audit_problem p)
         return "unexpected";
     case KB_AUDIT_HEAD_MISMATCH:
         return "head_mismatch";
+    case KB_AUDIT_TRUNCATED:
+        return "truncated";
+    case KB_AUDIT_REPLACED:
+        return "replaced";
+    case KB_AUDIT_SAVED_INVALID:
+        return "saved_head_invalid";
     }
     return "unknown";
 }

@@ -318,6 +318,7 @@ struct kb_store {
         sqlite3_stmt *st;
     } extra[256];
     char user[201];          /* the session user (kb_store_set_user) */
+    int audited;             /* the open transaction appended audit entries */
     size_t nextra;
 };
 
@@ -1066,9 +1067,12 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
             goto fail;
         }
     } else {
+        long long before = user_version(s);
         rc = migrate(s, err);
         if (rc != KB_OK)
             goto fail;
+        if (before == 0)
+            kb_audit_head_forget(s); /* a new database starts a new chain */
     }
     kb_setting_apply(s); /* the desk's UTC offset, for days */
     s->dl = dl_get(path);
@@ -1201,11 +1205,30 @@ kb_status kb_store_begin(kb_store *s, kb_err *err)
 kb_status kb_store_commit(kb_store *s, kb_err *err)
 {
     kb_status rc = flush_terms(s, err);
-    return rc == KB_OK ? exec(s, "COMMIT", err) : rc;
+    if (rc == KB_OK)
+        rc = exec(s, "COMMIT", err);
+    int audited = s->audited;
+    if (sqlite3_get_autocommit(s->db))
+        s->audited = 0;
+    /* after the commit: a crash before this only leaves the saved head behind */
+    if (rc == KB_OK && audited)
+        kb_audit_head_save(s);
+    return rc;
+}
+
+void kb_store_mark_audited(kb_store *s)
+{
+    s->audited = 1;
+}
+
+long long kb_store_schema_max(void)
+{
+    return SCHEMA_VERSION;
 }
 
 void kb_store_rollback(kb_store *s)
 {
+    s->audited = 0;
     tm_clear(&s->pending);
     if (!sqlite3_get_autocommit(s->db))
         exec(s, "ROLLBACK", NULL);

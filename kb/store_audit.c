@@ -2,16 +2,25 @@
  * transaction, verification and lists. See include/kb_audit.h. */
 #include "kb_audit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_incident.h"
 #include "store_int.h"
+
+#define SAVED_MAX 512     /* bytes read of a saved head file */
+#define SAVED_TRIES 20    /* lock attempts when writers keep replacing the file */
 
 /* audit: the entries, seq 1, 2, 3, ... The triggers make it append-only for kedb itself
  * (someone editing the file can drop them, which is what verification is for).
@@ -62,6 +71,10 @@ static const char sql_all[] = "SELECT " ENTRY_COLS " FROM audit ORDER BY seq";
 static const char sql_list[] = "SELECT " ENTRY_COLS " FROM audit" LIST_WHERE
                                " ORDER BY seq DESC LIMIT ?6 OFFSET ?7";
 static const char sql_count[] = "SELECT count(*) FROM audit" LIST_WHERE;
+static const char sql_head_at[] =
+    "SELECT h.seq, h.hash, coalesce(a.at, 0) FROM audit_head h "
+    "LEFT JOIN audit a ON a.seq = h.seq WHERE h.id = 1";
+static const char sql_hash_of[] = "SELECT hash FROM audit WHERE seq = ?1";
 
 kb_status kb_audit_migrate(kb_store *s, kb_err *err)
 {
@@ -184,11 +197,245 @@ kb_status kb_audit_append(kb_store *s, long long at, const char *actor, const ch
                             "missing (run kedb-admin audit-verify)");
         if (rc == KB_OK)
             rc = write_entry(s, seq + 1, at, f, prev, err);
+        if (rc == KB_OK)
+            kb_store_mark_audited(s);
         rc = kb_store_write_end(s, own, rc, err);
     }
     for (int i = 0; i < 4; i++)
         free(f[i]);
     return rc;
+}
+
+/* --- the saved head beside the database --- */
+
+typedef struct {
+    long long seq;
+    long long at;
+    char hash[KB_AUDIT_HASH_HEX];
+} saved_head;
+
+/* "<database path>.audit-head" into b; 0 when the database has no file (":memory:"). */
+static int saved_path(kb_store *s, kb_buf *b)
+{
+    const char *db = sqlite3_db_filename(kb_store_db(s), "main");
+    if (!db || !*db)
+        return 0;
+    kb_buf_reset(b);
+    kb_buf_adds(b, db);
+    kb_buf_adds(b, KB_AUDIT_HEAD_SUFFIX);
+    return 1;
+}
+
+static int is_hex64(const char *h)
+{
+    if (strlen(h) != KB_AUDIT_HASH_HEX - 1)
+        return 0;
+    for (const char *p = h; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Parses the file's text (len bytes): 1 when it is a saved head. */
+static int saved_parse(const char *text, size_t len, saved_head *out)
+{
+    char hash[KB_AUDIT_HASH_HEX + 1] = "";
+    int end = -1;
+    if (len == 0 || len >= SAVED_MAX || memchr(text, '\0', len))
+        return 0;
+    if (sscanf(text, "kedb audit head 1\nseq %lld\nat %lld\nhash %65[0-9a-f]\n%n", &out->seq,
+               &out->at, hash, &end) != 3 ||
+        end != (int)len || out->seq < 1 || !is_hex64(hash))
+        return 0;
+    memcpy(out->hash, hash, KB_AUDIT_HASH_HEX);
+    return 1;
+}
+
+/* Reads the saved head from the open file fd: 1 found, 0 empty, -1 not a saved head. */
+static int saved_read_fd(int fd, saved_head *out)
+{
+    char text[SAVED_MAX];
+    size_t len = 0;
+    while (len < sizeof text - 1) {
+        ssize_t got = pread(fd, text + len, sizeof text - 1 - len, (off_t)len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    text[len] = '\0';
+    if (len == 0)
+        return 0;
+    return saved_parse(text, len, out) ? 1 : -1;
+}
+
+/* Replaces the file at path with head h: a temporary file beside it, synced, renamed. */
+static kb_status saved_write(const char *path, long long seq, long long at, const char *hash,
+                             kb_err *err)
+{
+    kb_buf tmp;
+    kb_buf_init(&tmp, 0);
+    kb_buf_addf(&tmp, "%s.tmp", path);
+    char text[SAVED_MAX];
+    int n = snprintf(text, sizeof text, "kedb audit head 1\nseq %lld\nat %lld\nhash %s\n", seq,
+                     at, hash);
+    kb_status rc = KB_OK;
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = kb_err_set(err, KB_EIO, "cannot write '%s': %s", tmp.data, strerror(errno));
+    } else {
+        if (write(fd, text, (size_t)n) != n || fsync(fd) != 0)
+            rc = kb_err_set(err, KB_EIO, "cannot write '%s': %s", tmp.data, strerror(errno));
+        if (close(fd) != 0 && rc == KB_OK)
+            rc = kb_err_set(err, KB_EIO, "cannot write '%s': %s", tmp.data, strerror(errno));
+        if (rc == KB_OK && rename(tmp.data, path) != 0)
+            rc = kb_err_set(err, KB_EIO, "cannot replace '%s': %s", path, strerror(errno));
+        if (rc != KB_OK)
+            unlink(tmp.data);
+    }
+    kb_buf_free(&tmp);
+    return rc;
+}
+
+/* Opens and locks (flock, exclusive) the file now at path, creating it empty when there is
+ * none. A writer that replaced the file while this one waited leaves the lock on the old
+ * file, so the lock is taken again until it holds the file the path names. -1 on error. */
+static int saved_lock(const char *path)
+{
+    for (int i = 0; i < SAVED_TRIES; i++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        struct stat a, b;
+        if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return fd;
+        close(fd);
+    }
+    return -1;
+}
+
+/* The current head of the chain with its entry's time. */
+static kb_status head_now(kb_store *s, saved_head *h, int *found, kb_err *err)
+{
+    memset(h, 0, sizeof *h);
+    *found = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_head_at, err);
+    if (!st)
+        return KB_EDB;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        h->seq = sqlite3_column_int64(st, 0);
+        snprintf(h->hash, sizeof h->hash, "%s", col_text(st, 1));
+        h->at = sqlite3_column_int64(st, 2);
+        *found = h->seq > 0 && is_hex64(h->hash);
+    }
+    kb_status rc = step_err(s, r, err, "audit head");
+    kb_store_done(st);
+    return rc;
+}
+
+/* Whether the chain holds entry seq with this hash. */
+static kb_status chain_holds(kb_store *s, long long seq, const char *hash, int *out, kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_hash_of, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, seq);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = strcmp(col_text(st, 0), hash) == 0;
+    kb_status rc = step_err(s, r, err, "audit head");
+    kb_store_done(st);
+    return rc;
+}
+
+/* Moves the saved head to the chain's head; force replaces whatever it held. */
+static kb_status head_save(kb_store *s, int force, kb_err *err)
+{
+    kb_buf path;
+    kb_buf_init(&path, 0);
+    if (!saved_path(s, &path)) {
+        kb_buf_free(&path);
+        return KB_OK;
+    }
+    saved_head now;
+    int found;
+    kb_status rc = head_now(s, &now, &found, err);
+    if (rc != KB_OK || !found) {
+        kb_buf_free(&path);
+        return rc;
+    }
+    int fd = saved_lock(path.data);
+    if (fd < 0) {
+        rc = kb_err_set(err, KB_EIO, "cannot lock '%s': %s", path.data, strerror(errno));
+        kb_buf_free(&path);
+        return rc;
+    }
+    saved_head old;
+    int move = 1;
+    if (!force && saved_read_fd(fd, &old) == 1) {
+        int holds = 0;
+        /* never backwards, and never away from a head the chain does not hold */
+        if (old.seq >= now.seq)
+            move = 0;
+        else if ((rc = chain_holds(s, old.seq, old.hash, &holds, err)) != KB_OK || !holds)
+            move = 0;
+    }
+    if (rc == KB_OK && move)
+        rc = saved_write(path.data, now.seq, now.at, now.hash, err);
+    close(fd);
+    kb_buf_free(&path);
+    return rc;
+}
+
+void kb_audit_head_save(kb_store *s)
+{
+    /* A failure leaves the saved head behind the chain, which verification accepts; it
+     * shows there as a saved head older than the latest entry. */
+    head_save(s, 0, NULL);
+}
+
+kb_status kb_audit_head_reset(kb_store *s, kb_err *err)
+{
+    kb_status rc = init_sodium(err);
+    return rc == KB_OK ? head_save(s, 1, err) : rc;
+}
+
+void kb_audit_head_forget(kb_store *s)
+{
+    kb_buf path;
+    kb_buf_init(&path, 0);
+    if (saved_path(s, &path))
+        unlink(path.data);
+    kb_buf_free(&path);
+}
+
+/* Reads the saved head for verification: 1 found, 0 none, -1 unreadable (why says). */
+static int saved_load(kb_store *s, saved_head *out, char *why, size_t size)
+{
+    kb_buf path;
+    kb_buf_init(&path, 0);
+    int r = 0;
+    if (saved_path(s, &path)) {
+        int fd = open(path.data, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno != ENOENT) {
+            snprintf(why, size, "the saved head '%s' cannot be read: %s", path.data,
+                     strerror(errno));
+            r = -1;
+        } else if (fd >= 0) {
+            r = saved_read_fd(fd, out);
+            close(fd);
+            if (r < 0)
+                snprintf(why, size, "the saved head '%s' is not a kedb audit head", path.data);
+        }
+    }
+    kb_buf_free(&path);
+    return r;
 }
 
 /* Records the first problem found. */
@@ -210,9 +457,26 @@ static void bad(kb_audit_check *out, long long seq, kb_audit_problem p, const ch
         out->why[0] = '\0';
 }
 
+/* Compares the chain that ends at entry last with the saved head; at_saved is the hash
+ * of the chain's entry numbered out->saved_seq ("" when there is none). */
+static void check_saved(kb_audit_check *out, long long last, const char *at_saved)
+{
+    char when[32];
+    kb_incident_format_time(out->saved_at, when, sizeof when);
+    if (out->saved_seq > last)
+        bad(out, last + 1, KB_AUDIT_TRUNCATED, "truncated: the chain ends at %lld, but entry "
+            "%lld (hash %s) was recorded on %s", last, out->saved_seq, out->saved_hash, when);
+    else if (strcmp(at_saved, out->saved_hash) != 0)
+        bad(out, out->saved_seq, KB_AUDIT_REPLACED, "replaced: entry %lld has hash %.16s…, "
+            "but entry %lld was recorded with hash %s on %s (the database was swapped for "
+            "another or rewritten)", out->saved_seq, at_saved, out->saved_seq,
+            out->saved_hash, when);
+}
+
 /* Checks every entry in order and the head after the last one. */
 static kb_status walk(kb_store *s, kb_audit_check *out, kb_err *err)
 {
+    char at_saved[KB_AUDIT_HASH_HEX] = "";
     int found;
     kb_status rc = read_head(s, &out->head_seq, out->head_hash, &found, err);
     if (rc != KB_OK)
@@ -250,6 +514,9 @@ static kb_status walk(kb_store *s, kb_audit_check *out, kb_err *err)
                         "contents do not match its hash", seq);
             }
         }
+        if (out->saved && seq == out->saved_seq)
+            snprintf(at_saved, sizeof at_saved, "%s", strlen(stored) < sizeof at_saved ?
+                     stored : "invalid");
         snprintf(prev, sizeof prev, "%s", stored);
         expect = seq + 1;
     }
@@ -273,6 +540,8 @@ static kb_status walk(kb_store *s, kb_audit_check *out, kb_err *err)
     else if (strcmp(out->head_hash, prev) != 0)
         bad(out, last, KB_AUDIT_HEAD_MISMATCH, "entry %lld differs from the recorded latest "
             "entry", last);
+    if (out->saved)
+        check_saved(out, last, at_saved);
     return KB_OK;
 }
 
@@ -295,6 +564,17 @@ kb_status kb_audit_verify(kb_store *s, kb_audit_check *out, kb_err *err)
     if (tables != 2)
         return kb_err_set(err, KB_ENOTFOUND, "the database has no audit trail (schema older "
                           "than version 5: open it once with kedb-index or kedb-server)");
+    /* The saved head is read before the snapshot starts: it is written only after a
+     * commit, so the snapshot holds every entry it can name. */
+    saved_head sv;
+    char why[sizeof out->why] = "";
+    int saved = saved_load(s, &sv, why, sizeof why);
+    if (saved == 1) {
+        out->saved = 1;
+        out->saved_seq = sv.seq;
+        out->saved_at = sv.at;
+        memcpy(out->saved_hash, sv.hash, sizeof out->saved_hash);
+    }
     /* One read transaction: the head and the entries come from the same snapshot while
      * other connections go on appending. */
     int own = sqlite3_get_autocommit(kb_store_db(s));
@@ -304,6 +584,8 @@ kb_status kb_audit_verify(kb_store *s, kb_audit_check *out, kb_err *err)
             return rc;
     }
     rc = walk(s, out, err);
+    if (rc == KB_OK && saved < 0)
+        bad(out, out->head_seq, KB_AUDIT_SAVED_INVALID, "%s", why);
     if (own)
         kb_store_exec(s, rc == KB_OK ? "COMMIT" : "ROLLBACK", NULL);
     if (rc != KB_OK)

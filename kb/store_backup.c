@@ -18,6 +18,7 @@
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_incident.h"
 #include "kb_tokenize.h"
 #include "store_int.h"
 
@@ -765,17 +766,14 @@ static void kedb_content(sqlite3 *db, long long max_version, long long expect_do
 
 /* The checks behind kb_backup_verify and kb_backup_check_file; expect_size < 0 and
  * expect_docs < 0 skip those comparisons. */
-static kb_status check_path(kb_store *s, const char *path, const char *expect_sha256,
+static kb_status check_path(long long max_version, const char *path, const char *expect_sha256,
                             long long expect_size, long long expect_docs, kb_backup_check *c,
                             kb_err *err)
 {
     memset(c, 0, sizeof *c);
     c->docs = -1;
     c->schema_version = -1;
-    long long max_version = 0;
     kb_status rc = sodium_ready(err);
-    if (rc == KB_OK)
-        rc = live_version(s, &max_version, err);
     if (rc != KB_OK)
         return rc;
     /* Results name the file, not where the backups are kept. */
@@ -829,7 +827,13 @@ static kb_status check_path(kb_store *s, const char *path, const char *expect_sh
 kb_status kb_backup_check_file(kb_store *s, const char *path, const char *expect_sha256,
                                long long expect_docs, kb_backup_check *out, kb_err *err)
 {
-    return check_path(s, path, expect_sha256, -1, expect_docs, out, err);
+    long long max_version = 0;
+    kb_status rc = live_version(s, &max_version, err);
+    if (rc != KB_OK) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    return check_path(max_version, path, expect_sha256, -1, expect_docs, out, err);
 }
 
 static kb_status log_verified(kb_store *s, long long id, long long at, const char *result,
@@ -883,7 +887,10 @@ kb_status kb_backup_verify(kb_store *s, const char *dir, long long id, long long
         kb_buf path;
         kb_buf_init(&path, 0);
         join(&path, dir, e.file);
-        rc = check_path(s, path.data, e.sha256, e.size, e.docs, check, err);
+        long long max_version = 0;
+        rc = live_version(s, &max_version, err);
+        if (rc == KB_OK)
+            rc = check_path(max_version, path.data, e.sha256, e.size, e.docs, check, err);
         kb_buf_free(&path);
         if (rc != KB_OK)
             return rc;
@@ -983,4 +990,465 @@ kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, lon
     if (fail.code != KB_OK)
         return kb_err_set(err, fail.code, "%s", fail.msg);
     return KB_OK;
+}
+
+/* --- restore --- */
+
+/* The database being replaced, seen through one connection that holds its exclusive lock. */
+typedef struct {
+    sqlite3 *db;                     /* NULL when there is no file or it is no database */
+    int exists;
+    char why[256];                   /* why it cannot be read ("" when it can) */
+    int has_audit;
+    long long head;                  /* its latest audit entry */
+    char head_hash[KB_BACKUP_HASH_HEX];
+    long long head_at;
+    kb_backup logged;                /* the backup's log entry (id 0: none) */
+} live_db;
+
+/* Prepares sql on a raw connection and steps it once: SQLITE_ROW with the row in *stp, or
+ * the failing code. The caller finalizes *stp. */
+static int query_row(sqlite3 *db, const char *sql, sqlite3_stmt **stp)
+{
+    *stp = NULL;
+    int r = sqlite3_prepare_v2(db, sql, -1, stp, NULL);
+    return r == SQLITE_OK ? sqlite3_step(*stp) : r;
+}
+
+/* Opens the live database and takes its exclusive lock, or says it is in use. */
+static kb_status live_open(const char *path, const char *backup_name, live_db *l, kb_err *err)
+{
+    memset(l, 0, sizeof *l);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT)
+            return kb_err_set(err, KB_EIO, "cannot read '%s': %s", path, strerror(errno));
+        snprintf(l->why, sizeof l->why, "there was no database file");
+        return KB_OK;
+    }
+    l->exists = 1;
+    sqlite3 *db = NULL;
+    int r = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (r != SQLITE_OK) {
+        kb_status rc = kb_err_set(err, KB_EIO, "cannot open '%s': %s", path,
+                                  db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return rc;
+    }
+    sqlite3_busy_timeout(db, 0);
+    /* Exclusive locking mode: the first read takes the file's exclusive lock and keeps it.
+     * Every other open connection holds a shared lock (WAL), so this is refused while any
+     * program has the database open. */
+    sqlite3_stmt *st = NULL;
+    r = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
+    if (r == SQLITE_OK)
+        r = query_row(db, "SELECT count(*) FROM sqlite_master", &st);
+    sqlite3_finalize(st);
+    if ((r & 0xff) == SQLITE_BUSY || (r & 0xff) == SQLITE_LOCKED) {
+        sqlite3_close(db);
+        return kb_err_set(err, KB_EIO, "database '%s' is in use by another program (a running "
+                          "kedb-server, kedb-index, kedb-import or kedb-admin): stop it and "
+                          "try again", path);
+    }
+    if (r != SQLITE_ROW) {
+        /* not a database any more (the reason for many restores): nothing can use it */
+        snprintf(l->why, sizeof l->why, "it could not be read: %s", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return KB_OK;
+    }
+    l->db = db;
+    /* everything in the file itself, so that the kept file is complete on its own */
+    r = query_row(db, "PRAGMA wal_checkpoint(TRUNCATE)", &st);
+    int busy = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+    sqlite3_finalize(st);
+    if (busy)
+        return kb_err_set(err, KB_EDB, "cannot checkpoint '%s': %s", path, sqlite3_errmsg(db));
+    r = query_row(db, "SELECT h.seq, h.hash, coalesce(a.at, 0) FROM audit_head h LEFT JOIN "
+                  "audit a ON a.seq = h.seq WHERE h.id = 1", &st);
+    if (r == SQLITE_ROW) {
+        l->has_audit = 1;
+        l->head = sqlite3_column_int64(st, 0);
+        copy_text(l->head_hash, sizeof l->head_hash, sqlite3_column_text(st, 1));
+        l->head_at = sqlite3_column_int64(st, 2);
+    } else {
+        snprintf(l->why, sizeof l->why, "its audit trail could not be read: %s",
+                 sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    r = sqlite3_prepare_v2(db, sql_by_file, -1, &st, NULL);
+    if (r == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, backup_name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            load_entry(st, &l->logged);
+    }
+    sqlite3_finalize(st);
+    return KB_OK;
+}
+
+/* Whether the live chain holds entry seq with hash (1), not (0), or cannot tell (-1). */
+static int live_holds(live_db *l, long long seq, const char *hash)
+{
+    if (!l->db || !l->has_audit)
+        return -1;
+    if (seq == 0)
+        return 1;
+    sqlite3_stmt *st = NULL;
+    int r = sqlite3_prepare_v2(l->db, "SELECT hash FROM audit WHERE seq = ?1", -1, &st, NULL);
+    int out = -1;
+    if (r == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, seq);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            const unsigned char *h = sqlite3_column_text(st, 0);
+            out = h && strcmp((const char *)h, hash) == 0;
+        } else if (r == SQLITE_DONE) {
+            out = 0;
+        }
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Copies from to the new file to (mode), synced; size and SHA-256 of what was copied. */
+static kb_status copy_hashed(const char *from, const char *to, mode_t mode, long long *size,
+                             char hex[KB_BACKUP_HASH_HEX], kb_err *err)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return kb_err_set(err, errno == ENOENT ? KB_ENOTFOUND : KB_EIO, "cannot open backup "
+                          "'%s': %s", from, strerror(errno));
+    struct stat st;
+    if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(in);
+        return kb_err_set(err, KB_EINVAL, "backup '%s' is not a regular file", from);
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (out < 0) {
+        kb_status rc = kb_err_set(err, KB_EIO, "cannot create '%s': %s", to, strerror(errno));
+        close(in);
+        return rc;
+    }
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char *buf = kb_xmalloc(HASH_CHUNK);
+    long long total = 0;
+    kb_status rc = KB_OK;
+    for (;;) {
+        ssize_t got = read(in, buf, HASH_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = kb_err_set(err, KB_EIO, "cannot read backup '%s': %s", from, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        crypto_hash_sha256_update(&h, buf, (unsigned long long)got);
+        total += got;
+        for (ssize_t done = 0; done < got && rc == KB_OK;) {
+            ssize_t put = write(out, buf + done, (size_t)(got - done));
+            if (put < 0 && errno == EINTR)
+                continue;
+            if (put < 0)
+                rc = kb_err_set(err, KB_EIO, "cannot write '%s': %s", to, strerror(errno));
+            else
+                done += put;
+        }
+        if (rc != KB_OK)
+            break;
+    }
+    free(buf);
+    close(in);
+    if (rc == KB_OK && fsync(out) != 0)
+        rc = kb_err_set(err, KB_EIO, "cannot sync '%s': %s", to, strerror(errno));
+    if (close(out) != 0 && rc == KB_OK)
+        rc = kb_err_set(err, KB_EIO, "cannot write '%s': %s", to, strerror(errno));
+    if (rc != KB_OK)
+        return rc;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, digest);
+    sodium_bin2hex(hex, KB_BACKUP_HASH_HEX, digest, sizeof digest);
+    *size = total;
+    return KB_OK;
+}
+
+/* path + suffix into b (reset first). */
+static const char *with(kb_buf *b, const char *path, const char *suffix)
+{
+    kb_buf_reset(b);
+    kb_buf_adds(b, path);
+    kb_buf_adds(b, suffix);
+    return b->data;
+}
+
+/* Removes the restore copy and the files SQLite and the saved head put beside it. */
+static void remove_copy(const char *tmp)
+{
+    static const char *const suffixes[] = { "", "-journal", "-wal", "-shm",
+                                             KB_AUDIT_HEAD_SUFFIX };
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        unlink(with(&b, tmp, suffixes[i]));
+    kb_buf_free(&b);
+}
+
+/* The replaced database's backup log entries whose files the copy's log does not name
+ * (the backups made after this one, and this one itself), keeping their ids when free. */
+static const char sql_carry[] =
+    "INSERT INTO backup_log(id, at, file, size, sha256, docs, actor, status, verified_at, "
+    "verify_result, pruned_at) SELECT CASE WHEN EXISTS (SELECT 1 FROM backup_log WHERE id = ?1) "
+    "THEN NULL ELSE ?1 END, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 "
+    "WHERE NOT EXISTS (SELECT 1 FROM backup_log WHERE file = ?3)";
+
+static kb_status carry_log(kb_store *s, live_db *l, long long *n, kb_err *err)
+{
+    *n = 0;
+    if (!l->db)
+        return KB_OK;
+    sqlite3_stmt *from = NULL;
+    if (sqlite3_prepare_v2(l->db, "SELECT id, at, file, size, sha256, docs, actor, status, "
+                           "verified_at, verify_result, pruned_at FROM backup_log ORDER BY id",
+                           -1, &from, NULL) != SQLITE_OK)
+        return KB_OK; /* no log there (an old schema): nothing to carry */
+    sqlite3_stmt *to = kb_store_cached(s, sql_carry, err);
+    kb_status rc = to ? KB_OK : KB_EDB;
+    int r = SQLITE_DONE;
+    while (rc == KB_OK && (r = sqlite3_step(from)) == SQLITE_ROW) {
+        for (int i = 0; i < 11; i++)
+            sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
+        if (sqlite3_step(to) != SQLITE_DONE)
+            rc = kb_store_db_err(s, err, "backup log");
+        else
+            *n += sqlite3_changes(kb_store_db(s));
+        kb_store_done(to);
+    }
+    if (rc == KB_OK && r != SQLITE_DONE)
+        rc = kb_err_set(err, KB_EDB, "reading the replaced backup log: %s",
+                        sqlite3_errmsg(l->db));
+    sqlite3_finalize(from);
+    return rc;
+}
+
+/* Checks the copy at tmp and appends the backup.restore entry to it. */
+static kb_status restore_copy(const char *tmp, const char *name, live_db *l,
+                              const char *replaced_name, const char *actor, long long at,
+                              kb_backup_restore_info *out, kb_err *err)
+{
+    kb_store *s = NULL;
+    kb_status rc = kb_store_open(tmp, 0, &s, err);
+    if (rc != KB_OK)
+        return kb_err_set(err, KB_EINVAL, "backup '%s' cannot be opened: %s", name, err->msg);
+    kb_audit_check c;
+    rc = kb_audit_verify(s, &c, err);
+    if (rc == KB_OK && !c.ok)
+        rc = kb_err_set(err, KB_EINVAL, "backup '%s' has a broken audit trail at entry %lld "
+                        "(%s): %s", name, c.first_bad, kb_audit_problem_name(c.problem), c.why);
+    else if (rc != KB_OK)
+        rc = kb_err_set(err, KB_EINVAL, "backup '%s': %s", name, err->msg);
+    if (rc != KB_OK) {
+        kb_store_free(s);
+        return rc;
+    }
+    out->backup_head = c.head_seq;
+    out->old_head = l->has_audit ? l->head : -1;
+    kb_buf sum;
+    kb_buf_init(&sum, 0);
+    kb_buf_addf(&sum, "restored from backup %s (sha256 %s; %s; integrity ok; audit chain "
+                "intact to entry %lld); ", name, out->check.sha256,
+                out->log_id ? "hash as in the backup log" : "not in the backup log",
+                c.head_seq);
+    if (replaced_name[0])
+        kb_buf_addf(&sum, "the replaced database is kept as %s", replaced_name);
+    else
+        kb_buf_adds(&sum, "there was no database file to replace");
+    int holds = live_holds(l, c.head_seq, c.head_hash);
+    char when[32];
+    kb_incident_format_time(l->head_at, when, sizeof when);
+    if (holds == 1) {
+        out->dropped = l->head - c.head_seq;
+        if (out->dropped > 0)
+            kb_buf_addf(&sum, "; its audit trail had %lld entr%s past the backup's head, %lld "
+                        "to %lld (the latest, %lld, hash %s, recorded %s), which this database "
+                        "does not hold", out->dropped, out->dropped == 1 ? "y" : "ies",
+                        c.head_seq + 1, l->head, l->head, l->head_hash, when);
+        else
+            kb_buf_adds(&sum, "; its audit trail had no entries past the backup's head");
+    } else if (holds == 0) {
+        kb_buf_addf(&sum, "; its audit trail does not hold the backup's head (entry %lld): "
+                    "another chain, whose latest entry was %lld, hash %s, recorded %s",
+                    c.head_seq, l->head, l->head_hash, when);
+    } else if (l->exists) {
+        kb_buf_addf(&sum, "; what its audit trail held is unknown: %s", l->why);
+    }
+    /* the log entries and the audit entry commit together */
+    rc = kb_store_begin(s, err);
+    long long carried = 0;
+    if (rc == KB_OK)
+        rc = carry_log(s, l, &carried, err);
+    if (carried)
+        kb_buf_addf(&sum, "; %lld backup log entr%s carried over from it", carried,
+                    carried == 1 ? "y" : "ies");
+    snprintf(out->summary, sizeof out->summary, "%s", kb_buf_str(&sum));
+    kb_buf_free(&sum);
+    char object[KB_BACKUP_MAX_FILE + 16];
+    snprintf(object, sizeof object, "backup:%.*s", (int)KB_BACKUP_MAX_FILE, name);
+    if (rc == KB_OK)
+        rc = kb_audit_append(s, at, actor, "backup.restore", object, out->summary, err);
+    if (rc == KB_OK)
+        rc = kb_store_commit(s, err);
+    if (rc == KB_OK)
+        out->restored_head = c.head_seq + 1;
+    else
+        kb_store_rollback(s);
+    kb_store_free(s);
+    return rc;
+}
+
+/* Links path to a free name "<path>.replaced-YYYYMMDD-HHMMSS[-N]" (never replacing). */
+static kb_status keep_replaced(const char *path, long long at, kb_buf *name, kb_err *err)
+{
+    time_t t = (time_t)at;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return kb_err_set(err, KB_EINVAL, "restore time %lld is out of range", at);
+    for (int n = 0; n < MAX_SEQ; n++) {
+        kb_buf_reset(name);
+        kb_buf_addf(name, "%s.replaced-%04d%02d%02d-%02d%02d%02d", path, tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (n)
+            kb_buf_addf(name, "-%d", n);
+        if (link(path, name->data) == 0)
+            return KB_OK;
+        if (errno != EEXIST)
+            return kb_err_set(err, KB_EIO, "cannot keep '%s' as '%s': %s", path, name->data,
+                              strerror(errno));
+    }
+    return kb_err_set(err, KB_EIO, "no free name to keep '%s'", path);
+}
+
+/* Syncs the directory that holds path. */
+static kb_status sync_parent(const char *path, kb_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return sync_dir(".", err);
+    if (slash == path)
+        return sync_dir("/", err);
+    kb_buf d;
+    kb_buf_init(&d, 0);
+    kb_buf_add(&d, path, (size_t)(slash - path));
+    kb_status rc = sync_dir(d.data, err);
+    kb_buf_free(&d);
+    return rc;
+}
+
+/* Moves from (when it exists) to to, never replacing: link, then unlink. */
+static kb_status move_beside(const char *from, const char *to, kb_err *err)
+{
+    if (link(from, to) != 0) {
+        if (errno == ENOENT)
+            return KB_OK;
+        return kb_err_set(err, KB_EIO, "cannot keep '%s' as '%s': %s", from, to,
+                          strerror(errno));
+    }
+    unlink(from);
+    return KB_OK;
+}
+
+kb_status kb_backup_restore(const char *db, const char *backup, const char *actor,
+                            long long at, kb_backup_restore_info *out, kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->old_head = -1;
+    out->dropped = -1;
+    if (!db || !*db || !backup || !*backup)
+        return kb_err_set(err, KB_EINVAL, "a restore needs a database and a backup file");
+    if (strlen(db) + 64 > KB_BACKUP_MAX_PATH)
+        return kb_err_set(err, KB_EINVAL, "the database path is too long");
+    if (at < 0 || at > MAX_TIME)
+        return kb_err_set(err, KB_EINVAL, "restore time %lld is out of range", at);
+    kb_status rc = sodium_ready(err);
+    if (rc != KB_OK)
+        return rc;
+    const char *name = strrchr(backup, '/') ? strrchr(backup, '/') + 1 : backup;
+    live_db l;
+    rc = live_open(db, name, &l, err);
+    kb_buf tmp, b, kept;
+    kb_buf_init(&tmp, 0);
+    kb_buf_init(&b, 0);
+    kb_buf_init(&kept, 0);
+    with(&tmp, db, ".restoring");
+    int copied = 0;
+    struct stat st;
+    mode_t mode = l.exists && stat(db, &st) == 0 ? (st.st_mode & 0777) : 0600;
+    if (rc == KB_OK) {
+        remove_copy(tmp.data); /* left by a restore that was killed */
+        rc = copy_hashed(backup, tmp.data, mode, &out->check.size, out->check.sha256, err);
+        copied = rc == KB_OK;
+    }
+    out->log_id = l.logged.id;
+    if (rc == KB_OK && l.logged.id &&
+        (l.logged.size != out->check.size || strcmp(l.logged.sha256, out->check.sha256) != 0))
+        rc = kb_err_set(err, KB_EINVAL, "backup '%s' is not the file the backup log recorded: "
+                        "%lld bytes, sha256 %s; the log says %lld bytes, sha256 %s", name,
+                        out->check.size, out->check.sha256, l.logged.size, l.logged.sha256);
+    if (rc == KB_OK) {
+        kb_backup_check c;
+        rc = check_path(kb_store_schema_max(), tmp.data, NULL, -1,
+                        l.logged.id ? l.logged.docs : -1, &c, err);
+        if (rc == KB_OK)
+            out->check = c;
+        if (rc == KB_OK && !c.ok)
+            rc = kb_err_set(err, KB_EINVAL, "backup '%s' failed its check: %s", name,
+                            c.result);
+    }
+    /* the name the replaced file will get, for the audit entry: taken now, while locked */
+    if (rc == KB_OK && l.exists)
+        rc = keep_replaced(db, at, &kept, err);
+    const char *kept_name = "";
+    if (kept.len)
+        kept_name = strrchr(kept.data, '/') ? strrchr(kept.data, '/') + 1 : kept.data;
+    if (rc == KB_OK)
+        rc = restore_copy(tmp.data, name, &l, kept_name, actor, at, out, err);
+    if (rc == KB_OK && stat(with(&b, tmp.data, "-wal"), &st) == 0)
+        rc = kb_err_set(err, KB_EDB, "the restored copy '%s' was not closed cleanly", tmp.data);
+    /* release the lock: the last connection; its -wal is empty after the checkpoint */
+    sqlite3_close(l.db);
+    l.db = NULL;
+    if (rc == KB_OK && l.exists) {
+        kb_buf to;
+        kb_buf_init(&to, 0);
+        rc = move_beside(with(&b, db, "-wal"), with(&to, kept.data, "-wal"), err);
+        unlink(with(&b, db, "-shm")); /* an index of the -wal, never data */
+        if (rc == KB_OK)
+            rc = move_beside(with(&b, db, KB_AUDIT_HEAD_SUFFIX),
+                             with(&to, kept.data, KB_AUDIT_HEAD_SUFFIX), err);
+        kb_buf_free(&to);
+    }
+    if (rc == KB_OK && rename(tmp.data, db) != 0)
+        rc = kb_err_set(err, KB_EIO, "cannot rename '%s' to '%s': %s", tmp.data, db,
+                        strerror(errno));
+    if (rc == KB_OK) {
+        copied = 0;
+        unlink(with(&b, tmp.data, KB_AUDIT_HEAD_SUFFIX));
+        snprintf(out->replaced, sizeof out->replaced, "%s", kept.len ? kept.data : "");
+        rc = sync_parent(db, err);
+        /* the saved head now names the backup.restore entry */
+        kb_store *s = NULL;
+        if (rc == KB_OK)
+            rc = kb_store_open(db, 0, &s, err);
+        if (rc == KB_OK)
+            rc = kb_audit_head_reset(s, err);
+        kb_store_free(s);
+    } else if (kept.len) {
+        unlink(kept.data); /* the database stays where it was */
+    }
+    if (copied)
+        remove_copy(tmp.data);
+    sqlite3_close(l.db);
+    kb_buf_free(&tmp);
+    kb_buf_free(&b);
+    kb_buf_free(&kept);
+    return rc;
 }

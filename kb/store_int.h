@@ -35,6 +35,14 @@ kb_status kb_usage_migrate(kb_store *s, kb_err *err);
 /* Version 5: the audit trail (kb/store_audit.c). Version 6: the backup log
  * (kb/store_backup.c). */
 kb_status kb_audit_migrate(kb_store *s, kb_err *err);
+/* Marks that the open write transaction appended audit entries (kb/store_audit.c calls it);
+ * kb_store_commit() then moves the saved head with kb_audit_head_save(), after COMMIT. */
+void kb_store_mark_audited(kb_store *s);
+void kb_audit_head_save(kb_store *s);
+/* Deletes the saved head of an earlier database at this path (a new database). */
+void kb_audit_head_forget(kb_store *s);
+/* The schema version this kedb writes. */
+long long kb_store_schema_max(void);
 kb_status kb_backup_migrate(kb_store *s, kb_err *err);
 /* Version 7: users, sessions and failed-login counts (kb/store_user.c). */
 kb_status kb_user_migrate(kb_store *s, kb_err *err);

@@ -247,6 +247,17 @@ kb_status h_audit_verify(srv_req *rq, srv_resp *rs, kb_err *err)
     json_object_set_new(h, "seq", json_integer(c.head_seq));
     json_object_set_new(h, "hash", srv_json_str(c.head_hash));
     json_object_set_new(o, "head", h);
+    if (c.saved) {
+        char at[32];
+        time_text(c.saved_at, at);
+        json_t *sv = json_object();
+        json_object_set_new(sv, "seq", json_integer(c.saved_seq));
+        json_object_set_new(sv, "hash", srv_json_str(c.saved_hash));
+        json_object_set_new(sv, "at", json_string(at));
+        json_object_set_new(o, "saved_head", sv);
+    } else {
+        json_object_set_new(o, "saved_head", json_null());
+    }
     rs->json = o;
     return KB_OK;
 }

@@ -199,7 +199,8 @@
       el('span', {}, el('a', { class: 'button', href: '/api/v1/audit.csv' + qs(filter), download: 'audit.csv', text: t('au.export') }), ' ',
          K.button('au.verify', function () {
            K.api('GET', '/api/v1/audit/verify').then(function (v) {
-             verify.textContent = v.ok ? t('au.ok', v.entries) : t('au.bad', v.first_bad, v.why || v.problem);
+             var saved = v.saved_head ? ' · ' + t('au.saved', v.saved_head.seq, K.time(v.saved_head.at)) : '';
+             verify.textContent = (v.ok ? t('au.ok', v.entries) : t('au.bad', v.first_bad.seq, v.first_bad.message)) + saved;
              verify.className = v.ok ? 'meta ok' : 'meta error';
            }, function (err) { K.status(err.message, true); });
          }), ' ', verify)), form, out]);

@@ -100,7 +100,8 @@ def all_entries():
 
 def verify():
     j = ok(api.get("/api/v1/audit/verify"))
-    need(set(j) == {"ok", "entries", "first_bad", "head"}, "verify keys %r" % sorted(j))
+    need(set(j) == {"ok", "entries", "first_bad", "head", "saved_head"},
+         "verify keys %r" % sorted(j))
     return j
 
 
@@ -377,6 +378,10 @@ def verify_cases():
                                                                        len(entries)))
         need(j["head"]["seq"] == entries[-1]["seq"] and j["head"]["hash"] == entries[-1]["hash"],
              "head %r, last %r" % (j["head"], entries[-1]))
+        # the head saved beside the database follows every commit
+        need(j["saved_head"] and j["saved_head"]["seq"] == j["head"]["seq"] and
+             j["saved_head"]["hash"] == j["head"]["hash"] and
+             j["saved_head"]["at"] == entries[-1]["at"], "saved head %r" % j["saved_head"])
         prev = ""
         for i, e in enumerate(entries):
             need(e["seq"] == i + 1, "seq %d at position %d" % (e["seq"], i))

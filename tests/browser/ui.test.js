@@ -323,6 +323,7 @@ async function main() {
       need((await aud.getAttribute('a[download="audit.csv"]', 'href')).includes('action=kb.approve'), 'export ignores filters');
       await aud.click('button:has-text("校验哈希链")');
       await aud.waitForSelector('#au-verify.ok');
+      need((await aud.textContent('#au-verify')).includes('库外保存的链头'), 'the saved head is not shown');
       await shot(aud, 'audit');
       await aud.goto(base + '/#/backups');
       await aud.waitForSelector('table.grid');

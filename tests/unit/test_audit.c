@@ -451,6 +451,147 @@ static void *work(void *arg)
     return NULL;
 }
 
+/* Copies file from to to (whole), for swapping database files the way a person would. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    FILE *out = in ? fopen(to, "wb") : NULL;
+    int ok = in && out;
+    char buf[8192];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        ok = 0;
+    return ok;
+}
+
+static void append_n(const char *path, int from, int to, const char *summary)
+{
+    kb_store *s = open_db(path);
+    if (!s)
+        return;
+    for (int i = from; i <= to; i++) {
+        char object[32];
+        snprintf(object, sizeof object, "obj:%d", i);
+        CHECK_INT_EQ(kb_audit_append(s, 1000 + i, "a", "test.x", object, summary, NULL),
+                     KB_OK);
+    }
+    kb_store_free(s);
+}
+
+/* The head saved beside the database catches what the chain alone cannot: an older copy
+ * of the file put back in place (a restore by hand) or entries cut off at the end together
+ * with the in-database record of the latest entry. */
+static void test_saved_head(void)
+{
+    char path[256], old[256], head[300], keep[300];
+    db_path("saved", path, sizeof path);
+    snprintf(old, sizeof old, "%s/saved-old.db", dir);
+    snprintf(head, sizeof head, "%s%s", path, KB_AUDIT_HEAD_SUFFIX);
+    snprintf(keep, sizeof keep, "%s/saved-head-2", dir);
+    fill(path, 2);
+    struct stat st;
+    CHECK(stat(head, &st) == 0); /* written after the commit */
+    CHECK(copy_file(head, keep));
+    kb_audit_check c;
+    verify(path, &c);
+    CHECK(c.ok);
+    CHECK(c.saved);
+    CHECK_INT_EQ(c.saved_seq, 2);
+    CHECK_STR_EQ(c.saved_hash, c.head_hash);
+    CHECK_INT_EQ(c.saved_at, 1002);
+    CHECK(copy_file(path, old)); /* the "backup": closed, so no -wal */
+    append_n(path, 3, 6, "later");
+    verify(path, &c);
+    CHECK(c.ok);
+    CHECK_INT_EQ(c.saved_seq, 6);
+
+    /* A crash between a commit and the file update leaves the saved head behind: not an
+     * alarm, and the next commit moves it on. */
+    CHECK(copy_file(keep, head));
+    verify(path, &c);
+    CHECK(c.ok);
+    CHECK_INT_EQ(c.saved_seq, 2);
+    CHECK_INT_EQ(c.head_seq, 6);
+    append_n(path, 7, 7, "later");
+    verify(path, &c);
+    CHECK(c.ok);
+    CHECK_INT_EQ(c.saved_seq, 7);
+
+    /* the older copy put back by hand: truncated, naming the saved entry */
+    char saved7[KB_AUDIT_HASH_HEX];
+    snprintf(saved7, sizeof saved7, "%s", c.saved_hash);
+    CHECK(copy_file(old, path));
+    verify(path, &c);
+    CHECK(!c.ok);
+    CHECK_INT_EQ(c.problem, KB_AUDIT_TRUNCATED);
+    CHECK_INT_EQ(c.first_bad, 3);
+    CHECK_INT_EQ(c.head_seq, 2);
+    char want[256];
+    snprintf(want, sizeof want, "truncated: the chain ends at 2, but entry 7 (hash %s) was "
+             "recorded on 1970-01-01T00:16:47Z", saved7);
+    CHECK_STR_EQ(c.why, want);
+    CHECK_STR_EQ(kb_audit_problem_name(c.problem), "truncated");
+    /* writing on does not move the saved head away from the entry the chain lost ... */
+    append_n(path, 3, 9, "after the copy");
+    verify(path, &c);
+    CHECK(!c.ok);
+    CHECK_INT_EQ(c.problem, KB_AUDIT_REPLACED);
+    CHECK_INT_EQ(c.first_bad, 7);
+    CHECK_INT_EQ(c.saved_seq, 7);
+    CHECK_STR_EQ(c.saved_hash, saved7);
+    CHECK(strstr(c.why, "replaced: entry 7 has hash") == c.why);
+    /* ... until a restore resets it on purpose */
+    kb_store *s = open_db(path);
+    if (s) {
+        kb_err err;
+        CHECK_INT_EQ(kb_audit_head_reset(s, &err), KB_OK);
+        CHECK_INT_EQ(kb_audit_verify(s, &c, &err), KB_OK);
+        CHECK(c.ok);
+        CHECK_INT_EQ(c.saved_seq, 9);
+        kb_store_free(s);
+    }
+
+    /* cut at the end together with the in-database record of the latest entry */
+    CHECK_INT_EQ(tamper(path, "DELETE FROM audit WHERE seq > 7;"
+                        "UPDATE audit_head SET seq = 7, hash = (SELECT hash FROM audit "
+                        "WHERE seq = 7)"), SQLITE_OK);
+    verify(path, &c);
+    CHECK(!c.ok);
+    CHECK_INT_EQ(c.problem, KB_AUDIT_TRUNCATED);
+    CHECK_INT_EQ(c.first_bad, 8);
+
+    /* a saved head that is not one */
+    FILE *f = fopen(head, "w");
+    if (f) {
+        fputs("kedb audit head 1\nseq 3\nat 1\nhash xyz\n", f);
+        fclose(f);
+    }
+    verify(path, &c);
+    CHECK(!c.ok);
+    CHECK_INT_EQ(c.problem, KB_AUDIT_SAVED_INVALID);
+    CHECK(strstr(c.why, "is not a kedb audit head") != NULL);
+    CHECK_STR_EQ(kb_audit_problem_name(KB_AUDIT_SAVED_INVALID), "saved_head_invalid");
+    /* without a saved head nothing is compared (a database from before this check) */
+    CHECK_INT_EQ(unlink(head), 0);
+    verify(path, &c);
+    CHECK(c.ok);
+    CHECK(!c.saved);
+
+    /* A new database at the same path starts a new saved head. */
+    CHECK(copy_file(keep, head));
+    CHECK_INT_EQ(unlink(path), 0);
+    append_n(path, 1, 1, "new");
+    verify(path, &c);
+    CHECK(c.ok);
+    CHECK_INT_EQ(c.saved_seq, 1);
+    unlink(old);
+    unlink(keep);
+}
+
 static void test_threads(void)
 {
     char path[256];
@@ -659,6 +800,7 @@ int main(void)
     test_hash();
     test_append_verify_list();
     test_tampering();
+    test_saved_head();
     test_threads();
     test_incidents();
     test_ingest();
