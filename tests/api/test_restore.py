@@ -7,7 +7,7 @@ database by hand shows as truncated in `kedb-admin audit-verify` and in
 GET /api/v1/audit/verify (the chain head saved beside the database remembers the lost
 entries); a changed or broken backup is refused; `kedb-admin restore` of the backup keeps
 the replaced file, writes a backup.restore entry naming the dropped entries, and verifies
-intact afterwards. Ends with "test_restore: N passed, N failed".
+intact afterwards. Uses tests/api/harness.py. Ends with "test_restore: N passed, N failed".
 """
 import hashlib
 import os
@@ -18,9 +18,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_api as api  # noqa: E402  (the shared harness: case, request, checks)
+import harness as api  # noqa: E402  (the one API harness: Served, case, request, checks)
 
-from test_api import need  # noqa: E402
+from harness import need  # noqa: E402
 
 case = api.case
 BIN = api.BIN
