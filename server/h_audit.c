@@ -18,23 +18,6 @@
 #define CSV_TYPE "text/csv; charset=utf-8"
 #define UTF8_BOM "\xef\xbb\xbf"
 
-static const char *query_arg(const srv_req *rq, const char *name)
-{
-    const char *v = srv_req_query(rq, name);
-    return v && *v ? v : NULL;
-}
-
-/* Parses the day parameter name into *out (UTC midnight); 0 when absent. */
-static kb_status read_day(const srv_req *rq, const char *name, long long *out, kb_err *err)
-{
-    *out = 0;
-    const char *v = query_arg(rq, name);
-    if (v && kb_incident_parse_day(v, out, NULL) != KB_OK)
-        return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD, not '%.40s'", name,
-                          v);
-    return KB_OK;
-}
-
 /* Reads the filters of a list or export: actor, action, object (prefix), from and to
  * (days, both included), limit (default def, at most max) and offset. */
 static kb_status read_filter(const srv_req *rq, size_t def, size_t max, kb_audit_filter *f,
@@ -43,35 +26,27 @@ static kb_status read_filter(const srv_req *rq, size_t def, size_t max, kb_audit
     memset(f, 0, sizeof *f);
     static const char *const names[] = { "actor", "action", "object" };
     const char **slots[] = { &f->actor, &f->action, &f->object };
-    for (int i = 0; i < 3; i++) {
-        const char *v = query_arg(rq, names[i]);
-        if (v && strlen(v) > KB_AUDIT_MAX_FIELD)
-            return kb_err_set(err, KB_EINVAL, "'%s' is longer than %u bytes", names[i],
-                              KB_AUDIT_MAX_FIELD);
-        *slots[i] = v;
-    }
+    kb_status rc = KB_OK;
+    for (int i = 0; i < 3 && rc == KB_OK; i++)
+        rc = srv_req_text(rq, names[i], KB_AUDIT_MAX_FIELD, slots[i], err);
     long long from, to;
-    kb_status rc = read_day(rq, "from", &from, err);
+    const char *from_text, *to_text;
     if (rc == KB_OK)
-        rc = read_day(rq, "to", &to, err);
+        rc = srv_req_day(rq, "from", &from_text, &from, err);
+    if (rc == KB_OK)
+        rc = srv_req_day(rq, "to", &to_text, &to, err);
     if (rc != KB_OK)
         return rc;
     if (from && to && to < from)
-        return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s)",
-                          query_arg(rq, "to"), query_arg(rq, "from"));
+        return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s)", to_text,
+                          from_text);
     f->from = from;
     f->to = to ? to + DAY : 0;
-    f->limit = def;
     f->max_limit = max;
-    const char *v = query_arg(rq, "limit");
-    if (v && (srv_parse_size(v, max, &f->limit) != 0 || f->limit == 0))
-        return kb_err_set(err, KB_EINVAL, "'limit' must be a whole number from 1 to %zu, not "
-                          "'%.40s'", max, v);
-    v = query_arg(rq, "offset");
-    if (v && srv_parse_size(v, MAX_OFFSET, &f->offset) != 0)
-        return kb_err_set(err, KB_EINVAL, "'offset' must be a whole number from 0 to %u, not "
-                          "'%.40s'", MAX_OFFSET, v);
-    return KB_OK;
+    rc = srv_req_limit(rq, def, max, &f->limit, err);
+    if (rc == KB_OK)
+        rc = srv_req_offset(rq, MAX_OFFSET, &f->offset, err);
+    return rc;
 }
 
 static void time_text(long long t, char out[32])
@@ -170,7 +145,7 @@ static void export_summary(const srv_req *rq, size_t n, long long total, kb_buf 
                                          "offset" };
     int first = 1;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *v = query_arg(rq, names[i]);
+        const char *v = srv_req_arg(rq, names[i]);
         if (!v)
             continue;
         kb_buf_addf(b, "%s%s=%s", first ? "; " : " ", names[i], v);

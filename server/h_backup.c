@@ -88,12 +88,11 @@ kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
 /* GET /api/v1/backups?limit=N: the log, newest first. */
 kb_status h_backup_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    size_t limit = DEFAULT_LIST;
-    const char *v = srv_req_query(rq, "limit");
-    if (v && (srv_parse_size(v, MAX_LIST, &limit) != 0 || limit == 0))
-        return kb_err_set(err, KB_EINVAL, "'limit' must be a number from 1 to %u", MAX_LIST);
+    size_t limit;
+    kb_status rc = srv_req_limit(rq, DEFAULT_LIST, MAX_LIST, &limit, err);
     kb_store *s;
-    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
     kb_backup *list = NULL;
     size_t n = 0;
     if (rc == KB_OK)
@@ -110,14 +109,12 @@ kb_status h_backup_list(srv_req *rq, srv_resp *rs, kb_err *err)
 /* POST /api/v1/backups/:id/verify: the restore check of one backup. */
 kb_status h_backup_verify(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    const char *v = srv_req_param(rq, "id");
-    size_t id = 0;
-    if (!v || srv_parse_size(v, MAX_ID, &id) != 0 || id == 0)
-        return kb_err_set(err, KB_EINVAL, "'%.40s' is not a backup id (a whole number from 1)",
-                          v ? v : "");
+    size_t id;
     long long now = 0;
     kb_store *s = NULL;
-    kb_status rc = srv_now(&now, err);
+    kb_status rc = srv_req_path_num(rq, "id", MAX_ID, &id, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_backup_check c;
@@ -148,21 +145,6 @@ kb_status h_backup_verify(srv_req *rq, srv_resp *rs, kb_err *err)
     return KB_OK;
 }
 
-/* A whole-number member in [min, max]; *out stays as is when absent and not required. */
-static kb_status get_count(json_t *o, const char *name, int required, long long min,
-                           long long max, long long *out, kb_err *err)
-{
-    json_t *v = json_object_get(o, name);
-    if (!v && !required)
-        return KB_OK;
-    if (!v || !json_is_integer(v) || json_integer_value(v) < min ||
-        json_integer_value(v) > max)
-        return kb_err_set(err, KB_EINVAL, "'%s' must be a whole number from %lld to %lld", name,
-                          min, max);
-    *out = json_integer_value(v);
-    return KB_OK;
-}
-
 /* POST /api/v1/backups/prune {"keep_last": N, "keep_days": D} */
 kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err)
 {
@@ -173,9 +155,9 @@ kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     long long keep_last = 0;
     long long keep_days = 0;
-    rc = get_count(in, "keep_last", 1, 1, MAX_KEEP_LAST, &keep_last, err);
+    rc = srv_json_get_int(in, "keep_last", 1, MAX_KEEP_LAST, 1, &keep_last, err);
     if (rc == KB_OK)
-        rc = get_count(in, "keep_days", 0, 0, KB_BACKUP_MAX_DAYS, &keep_days, err);
+        rc = srv_json_get_int(in, "keep_days", 0, KB_BACKUP_MAX_DAYS, 0, &keep_days, err);
     json_decref(in);
     long long now = 0;
     kb_store *s = NULL;

@@ -10,51 +10,9 @@
 #include "kb_version.h"
 #include "srv.h"
 
+#define DEFAULT_LIMIT 200u
 #define MAX_LIMIT 1000u
 #define MAX_Q_BYTES 200u
-
-static kb_status query_date(const srv_req *rq, const char *name, const char **out, kb_err *err)
-{
-    *out = srv_req_query(rq, name);
-    if (*out && !**out)
-        *out = NULL;
-    if (*out && !kb_date_valid(*out))
-        return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD", name);
-    return KB_OK;
-}
-
-static kb_status query_text(const srv_req *rq, const char *name, const char **out, kb_err *err)
-{
-    *out = srv_req_query(rq, name);
-    if (*out && strlen(*out) > MAX_Q_BYTES)
-        return kb_err_set(err, KB_EINVAL, "'%s' is longer than %u bytes", name, MAX_Q_BYTES);
-    if (*out && !**out)
-        *out = NULL;
-    return KB_OK;
-}
-
-static kb_status query_flag(const srv_req *rq, const char *name, int *out, kb_err *err)
-{
-    const char *v = srv_req_query(rq, name);
-    *out = 0;
-    if (!v || !*v || strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
-        return KB_OK;
-    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) {
-        *out = 1;
-        return KB_OK;
-    }
-    return kb_err_set(err, KB_EINVAL, "'%s' must be 1 or 0", name);
-}
-
-static kb_status query_limit(const srv_req *rq, size_t *out, kb_err *err)
-{
-    const char *v = srv_req_query(rq, "limit");
-    *out = 200;
-    if (v && (srv_parse_size(v, MAX_LIMIT, out) != 0 || *out == 0))
-        return kb_err_set(err, KB_EINVAL, "'limit' must be a whole number from 1 to %u",
-                          MAX_LIMIT);
-    return KB_OK;
-}
 
 static kb_status check_states(const char *v, const char *const *ok, const char *what,
                               kb_err *err)
@@ -74,19 +32,19 @@ static const char *const version_states[] = { "draft", "in_review", "requested",
 kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     kb_catalogue_filter f = { 0 };
-    kb_status rc = query_text(rq, "q", &f.q, err);
+    kb_status rc = srv_req_text(rq, "q", MAX_Q_BYTES, &f.q, err);
     if (rc == KB_OK)
-        rc = query_text(rq, "doc_type", &f.doc_type, err);
+        rc = srv_req_text(rq, "doc_type", MAX_Q_BYTES, &f.doc_type, err);
     if (rc == KB_OK)
-        rc = query_text(rq, "status", &f.status, err);
+        rc = srv_req_text(rq, "status", MAX_Q_BYTES, &f.status, err);
     if (rc == KB_OK)
         rc = check_states(f.status, version_states, "status", err);
     if (rc == KB_OK)
-        rc = query_date(rq, "as_of", &f.as_of, err);
+        rc = srv_req_day(rq, "as_of", &f.as_of, NULL, err);
     if (rc == KB_OK)
-        rc = query_flag(rq, "all_versions", &f.all_versions, err);
+        rc = srv_req_flag(rq, "all_versions", 0, &f.all_versions, err);
     if (rc == KB_OK)
-        rc = query_limit(rq, &f.limit, err);
+        rc = srv_req_limit(rq, DEFAULT_LIMIT, MAX_LIMIT, &f.limit, err);
     f.hide_wip = !srv_reads_wip(rq);
     f.author = rq->user;
     kb_store *s;
@@ -123,15 +81,6 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
     return KB_OK;
 }
 
-static kb_status doc_no_param(const srv_req *rq, const char **out, kb_err *err)
-{
-    *out = srv_req_param(rq, "doc_no");
-    if (!*out || !srv_valid_id(*out))
-        return kb_err_set(err, KB_EINVAL, "invalid document number: use 1 to 64 letters, "
-                          "digits, '.', '_' or '-'");
-    return KB_OK;
-}
-
 /* A document's versions that the caller may read, oldest first; KB_ENOTFOUND when doc_no
  * is not a document or the caller may read none of its versions. */
 static kb_status versions_of(const srv_req *rq, kb_store *s, const char *doc_no,
@@ -156,9 +105,9 @@ static kb_status versions_of(const srv_req *rq, kb_store *s, const char *doc_no,
 kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *doc_no, *as_of;
-    kb_status rc = doc_no_param(rq, &doc_no, err);
+    kb_status rc = srv_req_path_id(rq, "doc_no", &doc_no, err);
     if (rc == KB_OK)
-        rc = query_date(rq, "as_of", &as_of, err);
+        rc = srv_req_day(rq, "as_of", &as_of, NULL, err);
     kb_store *s;
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
@@ -212,7 +161,7 @@ kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
 kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *doc_no;
-    kb_status rc = doc_no_param(rq, &doc_no, err);
+    kb_status rc = srv_req_path_id(rq, "doc_no", &doc_no, err);
     kb_store *s;
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
@@ -316,19 +265,19 @@ kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err)
                                           "returned", NULL };
     kb_docreq_filter f = { 0 };
     int overdue = 0;
-    kb_status rc = query_text(rq, "kind", &f.kind, err);
+    kb_status rc = srv_req_text(rq, "kind", MAX_Q_BYTES, &f.kind, err);
     if (rc == KB_OK)
         rc = check_states(f.kind, kinds, "kind", err);
     if (rc == KB_OK)
-        rc = query_text(rq, "state", &f.state, err);
+        rc = srv_req_text(rq, "state", MAX_Q_BYTES, &f.state, err);
     if (rc == KB_OK)
         rc = check_states(f.state, states, "state", err);
     if (rc == KB_OK)
-        rc = query_text(rq, "doc_no", &f.doc_no, err);
+        rc = srv_req_text(rq, "doc_no", MAX_Q_BYTES, &f.doc_no, err);
     if (rc == KB_OK)
-        rc = query_flag(rq, "overdue", &overdue, err);
+        rc = srv_req_flag(rq, "overdue", 0, &overdue, err);
     if (rc == KB_OK)
-        rc = query_limit(rq, &f.limit, err);
+        rc = srv_req_limit(rq, DEFAULT_LIMIT, MAX_LIMIT, &f.limit, err);
     kb_store *s;
     long long now;
     if (rc == KB_OK)
@@ -361,19 +310,11 @@ kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err)
     return KB_OK;
 }
 
-static kb_status req_id(const srv_req *rq, const char **out, kb_err *err)
-{
-    *out = srv_req_param(rq, "id");
-    if (!*out || !srv_valid_id(*out))
-        return kb_err_set(err, KB_EINVAL, "invalid request id");
-    return KB_OK;
-}
-
 kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *id;
     kb_store *s;
-    kb_status rc = req_id(rq, &id, err);
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     return rc == KB_OK ? reply_request(s, id, rs, err) : rc;
@@ -383,7 +324,7 @@ kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "comment", NULL };
     const char *id, *action = srv_req_param(rq, "action"), *comment = NULL;
-    kb_status rc = req_id(rq, &id, err);
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
     static const char *const actions[] = { "approve", "reject", "lend", "return", NULL };
     if (rc == KB_OK && check_states(action, actions, "action", err) != KB_OK)
         return kb_err_set(err, KB_ENOTFOUND, "unknown action '%.40s': use approve, reject, "

@@ -33,28 +33,10 @@ static kb_status get_actor(const srv_req *rq, json_t *o, const char **out, kb_er
 /* An integer member in [min, max]; *out stays as is when absent or null. */
 static kb_status get_int(json_t *o, const char *name, int min, int max, int *out, kb_err *err)
 {
-    json_t *v = json_object_get(o, name);
-    if (!v || json_is_null(v))
-        return KB_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return kb_err_set(err, KB_EINVAL, "field '%s' must be a whole number from %d to %d",
-                          name, min, max);
-    *out = (int)json_integer_value(v);
-    return KB_OK;
-}
-
-/* A boolean member; *present says whether it was given. */
-static kb_status get_bool(json_t *o, const char *name, int *out, int *present, kb_err *err)
-{
-    json_t *v = json_object_get(o, name);
-    *present = 0;
-    if (!v || json_is_null(v))
-        return KB_OK;
-    if (!json_is_boolean(v))
-        return kb_err_set(err, KB_EINVAL, "field '%s' must be true or false", name);
-    *out = json_is_true(v);
-    *present = 1;
-    return KB_OK;
+    long long v = *out;
+    kb_status rc = srv_json_get_int(o, name, min, max, 0, &v, err);
+    *out = (int)v;
+    return rc;
 }
 
 /* A priority member "P1".."P4"; *out stays 0 when absent or null. */
@@ -384,9 +366,9 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc == KB_OK)
         rc = get_int(o, "satisfaction", 1, 5, &f.satisfaction, err);
     if (rc == KB_OK)
-        rc = get_bool(o, "complaint", &f.complaint, &has_complaint, err);
+        rc = srv_json_get_bool(o, "complaint", &f.complaint, &has_complaint, err);
     if (rc == KB_OK)
-        rc = get_bool(o, "confirmed", &f.confirmed, &has_confirmed, err);
+        rc = srv_json_get_bool(o, "confirmed", &f.confirmed, &has_confirmed, err);
     if (rc == KB_OK && !has_confirmed)
         rc = kb_err_set(err, KB_EINVAL, "field 'confirmed' is required: true closes the "
                         "incident, false reopens it");
@@ -425,25 +407,12 @@ kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
 
 /* --- lists --- */
 
-static const char *query_arg(const srv_req *rq, const char *name)
-{
-    const char *v = srv_req_query(rq, name);
-    return v && *v ? v : NULL;
-}
-
 static kb_status page_args(srv_req *rq, size_t *limit, size_t *offset, kb_err *err)
 {
-    const char *v = query_arg(rq, "limit");
-    *limit = DEFAULT_LIMIT;
-    *offset = 0;
-    if (v && (srv_parse_size(v, KB_INC_MAX_LIMIT, limit) != 0 || *limit == 0))
-        return kb_err_set(err, KB_EINVAL, "limit must be a whole number from 1 to %u",
-                          KB_INC_MAX_LIMIT);
-    v = query_arg(rq, "offset");
-    if (v && srv_parse_size(v, MAX_OFFSET, offset) != 0)
-        return kb_err_set(err, KB_EINVAL, "offset must be a whole number from 0 to %u",
-                          MAX_OFFSET);
-    return KB_OK;
+    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_INC_MAX_LIMIT, limit, err);
+    if (rc == KB_OK)
+        rc = srv_req_offset(rq, MAX_OFFSET, offset, err);
+    return rc;
 }
 
 /* status=a,b,... or status=open into a mask. */
@@ -496,35 +465,28 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
     f.complaint = -1;
     kb_status rc = page_args(rq, &f.limit, &f.offset, err);
     const char *v;
-    if (rc == KB_OK && (v = query_arg(rq, "status")))
+    if (rc == KB_OK && (v = srv_req_arg(rq, "status")))
         rc = status_mask(v, &f.status_mask, err);
-    if (rc == KB_OK && (v = query_arg(rq, "priority")))
+    if (rc == KB_OK && (v = srv_req_arg(rq, "priority")))
         rc = kb_incident_priority_parse(v, &f.priority, err);
-    if (rc == KB_OK && (v = query_arg(rq, "category"))) {
+    if (rc == KB_OK && (v = srv_req_arg(rq, "category"))) {
         rc = kb_incident_check_category(v, err);
         f.category = v;
     }
-    if (rc == KB_OK && (v = query_arg(rq, "from")))
-        rc = kb_incident_parse_day(v, &f.from, err);
-    if (rc == KB_OK && (v = query_arg(rq, "to"))) {
-        rc = kb_incident_parse_day(v, &f.to, err);
+    if (rc == KB_OK)
+        rc = srv_req_day(rq, "from", NULL, &f.from, err);
+    if (rc == KB_OK)
+        rc = srv_req_day(rq, "to", NULL, &f.to, err);
+    if (rc == KB_OK && f.to)
         f.to += 86400; /* the whole day */
-    }
     if (rc == KB_OK && f.from && f.to && f.from >= f.to)
-        rc = kb_err_set(err, KB_EINVAL, "from must not be after to");
-    if (rc == KB_OK && (v = query_arg(rq, "complaint"))) {
-        if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
-            f.complaint = 1;
-        else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
-            f.complaint = 0;
-        else
-            rc = kb_err_set(err, KB_EINVAL, "complaint must be 1 (with) or 0 (without)");
-    }
-    f.assignee = query_arg(rq, "assignee");
-    f.phone = query_arg(rq, "phone");
-    f.q = query_arg(rq, "q");
-    if (rc == KB_OK && f.q && strlen(f.q) > MAX_Q_BYTES)
-        rc = kb_err_set(err, KB_EINVAL, "q is longer than %u bytes", MAX_Q_BYTES);
+        rc = kb_err_set(err, KB_EINVAL, "'from' must not be after 'to'");
+    if (rc == KB_OK)
+        rc = srv_req_flag(rq, "complaint", -1, &f.complaint, err);
+    if (rc == KB_OK)
+        rc = srv_req_text(rq, "q", MAX_Q_BYTES, &f.q, err);
+    f.assignee = srv_req_arg(rq, "assignee");
+    f.phone = srv_req_arg(rq, "phone");
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
@@ -545,12 +507,10 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     size_t limit;
     size_t offset;
-    size_t within = DEFAULT_WITHIN;
+    size_t within;
     kb_status rc = page_args(rq, &limit, &offset, err);
-    const char *v = query_arg(rq, "within");
-    if (rc == KB_OK && v && srv_parse_size(v, MAX_WITHIN, &within) != 0)
-        rc = kb_err_set(err, KB_EINVAL, "within must be a whole number of minutes from 0 to %u",
-                        MAX_WITHIN);
+    if (rc == KB_OK)
+        rc = srv_req_uint(rq, "within", 0, MAX_WITHIN, DEFAULT_WITHIN, &within, err);
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)

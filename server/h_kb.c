@@ -30,13 +30,11 @@ static json_t *fields_json(const kb_doc *d)
 
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    const char *id = srv_req_param(rq, "id");
-    if (!id || !srv_valid_id(id))
-        return kb_err_set(err, KB_EINVAL,
-                          "invalid id: use 1 to %u letters, digits, '.', '_' or '-'",
-                          KB_MAX_ID_BYTES);
+    const char *id;
     kb_store *s;
-    kb_status rc = srv_req_store(rq, &s, err);
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
     if (rc != KB_OK)
         return rc;
     kb_doc *d = NULL;

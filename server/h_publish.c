@@ -12,6 +12,7 @@
 #include "srv.h"
 
 #define MAX_N 1000000000LL
+#define MAX_NAME_ARG 200u /* owner, author */
 
 json_t *srv_version_json(const kb_version *v)
 {
@@ -82,16 +83,6 @@ json_t *srv_version_list_json(const kb_version_list *l)
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, srv_version_json(&l->v[i]));
     return a;
-}
-
-/* The id in the path, checked. */
-static kb_status path_id(const srv_req *rq, const char *name, const char **out, kb_err *err)
-{
-    *out = srv_req_param(rq, name);
-    if (!*out || !srv_valid_id(*out))
-        return kb_err_set(err, KB_EINVAL, "invalid id: use 1 to %u letters, digits, '.', '_' "
-                          "or '-'", KB_MAX_ID_BYTES);
-    return KB_OK;
 }
 
 /* One version of id with its source and the HTML it renders to. */
@@ -168,7 +159,7 @@ kb_status h_kb_create(srv_req *rq, srv_resp *rs, kb_err *err)
 kb_status h_kb_save(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *id;
-    kb_status rc = path_id(rq, "id", &id, err);
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
     return rc == KB_OK ? save(rq, rs, id, err) : rc;
 }
 
@@ -224,7 +215,7 @@ kb_status h_kb_versions(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *id;
     kb_store *s;
-    kb_status rc = path_id(rq, "id", &id, err);
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_version_list l = { 0 };
@@ -252,12 +243,12 @@ void srv_reply_versions(srv_resp *rs, const char *key, const char *id, kb_versio
 
 kb_status h_kb_version(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    const char *id, *ns = srv_req_param(rq, "n");
+    const char *id;
     size_t n;
     kb_store *s;
-    kb_status rc = path_id(rq, "id", &id, err);
-    if (rc == KB_OK && (!ns || srv_parse_size(ns, MAX_N, &n) != 0 || n == 0))
-        rc = kb_err_set(err, KB_EINVAL, "the version number must be a whole number from 1");
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
+    if (rc == KB_OK)
+        rc = srv_req_path_num(rq, "n", MAX_N, &n, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_version *v = NULL;
@@ -282,7 +273,7 @@ static kb_status step(srv_req *rq, srv_resp *rs, const char *const *allowed, ste
                       kb_err *err)
 {
     const char *id;
-    kb_status rc = path_id(rq, "id", &id, err);
+    kb_status rc = srv_req_path_id(rq, "id", &id, err);
     json_t *in = NULL;
     if (rc == KB_OK)
         rc = srv_req_body(rq, 1, allowed, &in, err);
@@ -385,12 +376,12 @@ kb_status h_review_list(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    const char *owner = srv_req_query(rq, "owner");
-    if (owner && strlen(owner) > 200)
-        return kb_err_set(err, KB_EINVAL, "'owner' is longer than 200 bytes");
+    const char *owner;
     kb_store *s;
     long long now;
-    kb_status rc = srv_req_store(rq, &s, err);
+    kb_status rc = srv_req_text(rq, "owner", MAX_NAME_ARG, &owner, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
     if (rc == KB_OK)
         rc = srv_now(&now, err);
     if (rc != KB_OK)
@@ -412,11 +403,11 @@ kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_review_drafts(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    const char *author = srv_req_query(rq, "author");
-    if (author && strlen(author) > 200)
-        return kb_err_set(err, KB_EINVAL, "'author' is longer than 200 bytes");
+    const char *author;
     kb_store *s;
-    kb_status rc = srv_req_store(rq, &s, err);
+    kb_status rc = srv_req_text(rq, "author", MAX_NAME_ARG, &author, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
     kb_version_list l = { 0 };
     if (rc == KB_OK)
         rc = kb_wf_drafts(s, author, &l, err);

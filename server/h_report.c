@@ -26,12 +26,6 @@ static const char *const age_names[KB_AGE_NBUCKETS] = {
 };
 
 
-static const char *query_arg(const srv_req *rq, const char *name)
-{
-    const char *v = srv_req_query(rq, name);
-    return v && *v ? v : NULL;
-}
-
 static void day_text(long long t, char out[32])
 {
     kb_date_of(t, out);
@@ -58,7 +52,7 @@ static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
     kb_store *s;
     kb_status rc = srv_now(&now, err);
     if (rc == KB_OK)
-        rc = kb_report_range(query_arg(rq, "from"), query_arg(rq, "to"), now, &from, &to, err);
+        rc = kb_report_range(srv_req_arg(rq, "from"), srv_req_arg(rq, "to"), now, &from, &to, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     if (rc == KB_OK)
@@ -337,18 +331,15 @@ static json_t *strings_json(char *const *v, size_t n)
 /* GET /api/v1/reports/problems?min=2&limit=50: resolutions reused without a known error. */
 kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    size_t min = KB_REPORT_MIN_GROUP;
-    size_t limit = DEFAULT_PROBLEMS;
-    const char *v = query_arg(rq, "min");
-    if (v && (srv_parse_size(v, KB_REPORT_MAX_GROUP, &min) != 0 || min < KB_REPORT_MIN_GROUP))
-        return kb_err_set(err, KB_EINVAL, "'min' must be a whole number from %d to %d, not "
-                          "'%.40s'", KB_REPORT_MIN_GROUP, KB_REPORT_MAX_GROUP, v);
-    v = query_arg(rq, "limit");
-    if (v && (srv_parse_size(v, MAX_PROBLEMS, &limit) != 0 || limit == 0))
-        return kb_err_set(err, KB_EINVAL, "'limit' must be a whole number from 1 to %u, not "
-                          "'%.40s'", MAX_PROBLEMS, v);
+    size_t min;
+    size_t limit;
+    kb_status rc = srv_req_uint(rq, "min", KB_REPORT_MIN_GROUP, KB_REPORT_MAX_GROUP,
+                                KB_REPORT_MIN_GROUP, &min, err);
+    if (rc == KB_OK)
+        rc = srv_req_limit(rq, DEFAULT_PROBLEMS, MAX_PROBLEMS, &limit, err);
     kb_store *s;
-    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
     kb_report_problem *p = NULL;
     size_t n = 0;
     size_t total = 0;

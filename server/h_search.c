@@ -1,7 +1,6 @@
 /* GET /api/v1/search and GET /api/v1/complete. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kb_alloc.h"
 #include "kb_doc.h"
@@ -73,24 +72,19 @@ static json_t *hit_json(const kb_search_hit *h)
 kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *q = srv_req_query(rq, "q");
-    const char *type = srv_req_query(rq, "type");
-    const char *status = srv_req_query(rq, "status");
-    const char *v;
-    size_t limit = DEFAULT_LIMIT;
-    size_t offset = 0;
-
-    v = srv_req_query(rq, "limit");
-    if (v && *v && (srv_parse_size(v, KB_SEARCH_MAX_LIMIT, &limit) != 0 || limit == 0))
-        return kb_err_set(err, KB_EINVAL, "limit must be a whole number from 1 to %d",
-                          KB_SEARCH_MAX_LIMIT);
-    v = srv_req_query(rq, "offset");
-    if (v && *v && srv_parse_size(v, MAX_OFFSET, &offset) != 0)
-        return kb_err_set(err, KB_EINVAL, "offset must be a whole number from 0 to %u",
-                          MAX_OFFSET);
-    if (type && *type && !one_of(type, known_types, sizeof known_types / sizeof *known_types))
+    const char *type = srv_req_arg(rq, "type");
+    const char *status = srv_req_arg(rq, "status");
+    size_t limit;
+    size_t offset;
+    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_SEARCH_MAX_LIMIT, &limit, err);
+    if (rc == KB_OK)
+        rc = srv_req_offset(rq, MAX_OFFSET, &offset, err);
+    if (rc != KB_OK)
+        return rc;
+    if (type && !one_of(type, known_types, sizeof known_types / sizeof *known_types))
         return kb_err_set(err, KB_EINVAL,
                           "unknown type; use known_error, article, document or ticket");
-    if (status && *status &&
+    if (status &&
         !one_of(status, known_statuses, sizeof known_statuses / sizeof *known_statuses))
         return kb_err_set(err, KB_EINVAL,
                           "unknown status; use draft, published, retired, in_review, "
@@ -109,14 +103,14 @@ kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
     }
 
     kb_store *s;
-    kb_status rc = srv_req_store(rq, &s, err);
+    rc = srv_req_store(rq, &s, err);
     if (rc != KB_OK)
         return rc;
     char *query = clip_query(q);
     kb_search_opts opts = {
         .q = query,
-        .type = (type && *type) ? type : NULL,
-        .status = (status && *status) ? status : NULL,
+        .type = type,
+        .status = status,
         .limit = limit,
         .offset = offset,
         .hide_drafts = !srv_reads_wip(rq),
@@ -143,7 +137,8 @@ kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
     const char *fin = srv_req_query(rq, "final");
     if (r->total == 0 && fin && strcmp(fin, "1") == 0 && r->query && *r->query) {
         kb_err gerr;
-        if (kb_usage_gap(s, r->query, (long long)time(NULL), &gerr) != KB_OK)
+        long long now;
+        if (srv_now(&now, &gerr) != KB_OK || kb_usage_gap(s, r->query, now, &gerr) != KB_OK)
             kb_log(KB_LOG_WARN, "cannot count a knowledge gap: %s", gerr.msg);
     }
     kb_search_result_free(r);

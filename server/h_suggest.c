@@ -1,7 +1,6 @@
 /* POST /api/v1/suggest: known errors and past incidents for an incident being typed. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kb_suggest.h"
 #include "kb_log.h"
@@ -47,16 +46,11 @@ kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_json_get_str(in, "ci", &o.ci, err);
     if (rc != KB_OK)
         goto out;
-    json_t *lim = json_object_get(in, "limit");
-    if (lim && !json_is_null(lim)) {
-        if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
-            json_integer_value(lim) > KB_SUGGEST_MAX_LIMIT) {
-            rc = kb_err_set(err, KB_EINVAL, "'limit' must be an integer from 1 to %d",
-                            KB_SUGGEST_MAX_LIMIT);
-            goto out;
-        }
-        o.limit = (size_t)json_integer_value(lim);
-    }
+    long long limit = 0;
+    rc = srv_json_get_int(in, "limit", 1, KB_SUGGEST_MAX_LIMIT, 0, &limit, err);
+    if (rc != KB_OK)
+        goto out;
+    o.limit = (size_t)limit;
     kb_store *s;
     rc = srv_req_store(rq, &s, err);
     if (rc != KB_OK)
@@ -76,8 +70,9 @@ kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err)
     /* an incident the knowledge base has no known error for is a knowledge gap */
     if (r->nknown == 0 && r->nterms > 0) {
         kb_err gerr;
+        long long now;
         const char *what = o.summary && *o.summary ? o.summary : r->terms[0];
-        if (kb_usage_gap(s, what, (long long)time(NULL), &gerr) != KB_OK)
+        if (srv_now(&now, &gerr) != KB_OK || kb_usage_gap(s, what, now, &gerr) != KB_OK)
             kb_log(KB_LOG_WARN, "cannot count a knowledge gap: %s", gerr.msg);
     }
     kb_suggest_result_free(r);

@@ -1,12 +1,11 @@
 /* Knowledge usage over HTTP: suggestion feedback and the knowledge-gap report. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "kb_date.h"
 #include "kb_usage.h"
 #include "srv.h"
 
+#define DEFAULT_GAPS 50u
 #define MAX_GAPS 500u
 
 /* POST /api/v1/suggest/feedback {"kb_id": "KE-0042", "helpful": true} */
@@ -24,11 +23,14 @@ kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err)
     else if (!json_is_boolean(helpful))
         rc = kb_err_set(err, KB_EINVAL, "'helpful' must be true or false");
     kb_store *s = NULL;
+    long long now;
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     if (rc == KB_OK)
         rc = kb_usage_feedback(s, json_string_value(id), json_is_true(helpful),
-                               rq->user[0] ? rq->user : NULL, (long long)time(NULL), err);
+                               rq->user[0] ? rq->user : NULL, now, err);
     kb_usage u;
     if (rc == KB_OK)
         rc = kb_usage_get(s, json_string_value(id), &u, err);
@@ -47,16 +49,14 @@ kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err)
  * nothing, most frequent first. */
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    long long since = 0;
-    size_t limit = 50;
-    const char *v = srv_req_query(rq, "since");
-    if (v && *v && kb_date_parse(v, &since, NULL) != KB_OK)
-        return kb_err_set(err, KB_EINVAL, "'since' must be a date YYYY-MM-DD");
-    v = srv_req_query(rq, "limit");
-    if (v && (srv_parse_size(v, MAX_GAPS, &limit) != 0 || limit == 0))
-        return kb_err_set(err, KB_EINVAL, "'limit' must be a number from 1 to %u", MAX_GAPS);
+    long long since;
+    size_t limit;
+    kb_status rc = srv_req_day(rq, "since", NULL, &since, err);
+    if (rc == KB_OK)
+        rc = srv_req_limit(rq, DEFAULT_GAPS, MAX_GAPS, &limit, err);
     kb_store *s;
-    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
     if (rc != KB_OK)
         return rc;
     kb_gap *g = NULL;
@@ -67,14 +67,9 @@ kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
-        char when[32];
-        time_t t = (time_t)g[i].last;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         json_object_set_new(o, "query", srv_json_str(g[i].query));
         json_object_set_new(o, "count", json_integer(g[i].count));
-        json_object_set_new(o, "last", json_string(when));
+        json_object_set_new(o, "last", srv_json_time(g[i].last));
         json_array_append_new(a, o);
     }
     kb_usage_gaps_free(g, n);

@@ -1,9 +1,13 @@
-/* Request accessors used by the handlers. */
+/* Request accessors used by the handlers: the one place that reads query arguments, path
+ * parameters and the JSON body, so every handler answers bad input in the same words. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pool.h"
 #include "kb_buf.h"
+#include "kb_date.h"
+#include "kb_doc.h"
 #include "srv.h"
 
 const char *srv_req_param(const srv_req *rq, const char *name)
@@ -111,5 +115,148 @@ kb_status srv_json_get_str(json_t *o, const char *name, const char **out, kb_err
     if (!json_is_string(v))
         return kb_err_set(err, KB_EINVAL, "field '%s' must be a string", name);
     *out = json_string_value(v);
+    return KB_OK;
+}
+
+/* --- readers of query arguments and path parameters: one wording for every handler --- */
+
+/* Length of v to quote in a message: at most 40 bytes, not cutting a UTF-8 sequence. */
+static int quote_len(const char *v)
+{
+    return (int)srv_utf8_cut(v, strlen(v), 40);
+}
+
+const char *srv_req_arg(const srv_req *rq, const char *name)
+{
+    const char *v = srv_req_query(rq, name);
+    return v && *v ? v : NULL;
+}
+
+kb_status srv_req_text(const srv_req *rq, const char *name, size_t max, const char **out,
+                       kb_err *err)
+{
+    *out = srv_req_arg(rq, name);
+    if (*out && strlen(*out) > max) {
+        *out = NULL;
+        return kb_err_set(err, KB_EINVAL, "'%s' is longer than %zu bytes", name, max);
+    }
+    return KB_OK;
+}
+
+kb_status srv_req_uint(const srv_req *rq, const char *name, size_t min, size_t max, size_t def,
+                       size_t *out, kb_err *err)
+{
+    assert(min <= max);
+    const char *v = srv_req_arg(rq, name);
+    *out = def;
+    if (!v)
+        return KB_OK;
+    size_t n;
+    if (srv_parse_size(v, max, &n) != 0 || n < min)
+        return kb_err_set(err, KB_EINVAL, "'%s' must be a whole number from %zu to %zu, not "
+                          "'%.*s'", name, min, max, quote_len(v), v);
+    *out = n;
+    return KB_OK;
+}
+
+kb_status srv_req_limit(const srv_req *rq, size_t def, size_t max, size_t *out, kb_err *err)
+{
+    return srv_req_uint(rq, "limit", 1, max, def, out, err);
+}
+
+kb_status srv_req_offset(const srv_req *rq, size_t max, size_t *out, kb_err *err)
+{
+    return srv_req_uint(rq, "offset", 0, max, 0, out, err);
+}
+
+kb_status srv_req_flag(const srv_req *rq, const char *name, int def, int *out, kb_err *err)
+{
+    const char *v = srv_req_arg(rq, name);
+    *out = def;
+    if (!v)
+        return KB_OK;
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) {
+        *out = 1;
+        return KB_OK;
+    }
+    if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0) {
+        *out = 0;
+        return KB_OK;
+    }
+    return kb_err_set(err, KB_EINVAL, "'%s' must be 1 (or true) or 0 (or false), not '%.*s'",
+                      name, quote_len(v), v);
+}
+
+kb_status srv_req_day(const srv_req *rq, const char *name, const char **text, long long *out,
+                      kb_err *err)
+{
+    const char *v = srv_req_arg(rq, name);
+    long long day = 0;
+    if (text)
+        *text = NULL;
+    if (out)
+        *out = 0;
+    if (!v)
+        return KB_OK;
+    if (kb_date_parse(v, &day, NULL) != KB_OK)
+        return kb_err_set(err, KB_EINVAL, "'%s' must be a date YYYY-MM-DD, not '%.*s'", name,
+                          quote_len(v), v);
+    if (text)
+        *text = v;
+    if (out)
+        *out = day;
+    return KB_OK;
+}
+
+kb_status srv_req_path_id(const srv_req *rq, const char *name, const char **out, kb_err *err)
+{
+    const char *v = srv_req_param(rq, name);
+    *out = NULL;
+    if (!v || !srv_valid_id(v))
+        return kb_err_set(err, KB_EINVAL, "invalid %s '%.*s': use 1 to %u letters, digits, "
+                          "'.', '_' or '-'", name, v ? quote_len(v) : 0, v ? v : "",
+                          KB_MAX_ID_BYTES);
+    *out = v;
+    return KB_OK;
+}
+
+kb_status srv_req_path_num(const srv_req *rq, const char *name, size_t max, size_t *out,
+                           kb_err *err)
+{
+    const char *v = srv_req_param(rq, name);
+    *out = 0;
+    if (!v || srv_parse_size(v, max, out) != 0 || *out == 0) {
+        *out = 0;
+        return kb_err_set(err, KB_EINVAL, "'%s' must be a whole number from 1 to %zu, not "
+                          "'%.*s'", name, max, v ? quote_len(v) : 0, v ? v : "");
+    }
+    return KB_OK;
+}
+
+kb_status srv_json_get_int(json_t *o, const char *name, long long min, long long max,
+                           int required, long long *out, kb_err *err)
+{
+    json_t *v = o ? json_object_get(o, name) : NULL;
+    if ((!v || json_is_null(v)) && !required)
+        return KB_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return kb_err_set(err, KB_EINVAL, "field '%s' must be a whole number from %lld to %lld",
+                          name, min, max);
+    *out = json_integer_value(v);
+    return KB_OK;
+}
+
+kb_status srv_json_get_bool(json_t *o, const char *name, int *out, int *present, kb_err *err)
+{
+    json_t *v = o ? json_object_get(o, name) : NULL;
+    if (present)
+        *present = 0;
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_boolean(v))
+        return kb_err_set(err, KB_EINVAL, "field '%s' must be true or false", name);
+    *out = json_is_true(v);
+    if (present)
+        *present = 1;
     return KB_OK;
 }

@@ -110,6 +110,30 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
  * or NULL. */
 const char *srv_req_param(const srv_req *rq, const char *name);
 const char *srv_req_query(const srv_req *rq, const char *name);
+/* Readers of query arguments and path parameters, with one wording for bad input (400
+ * invalid, naming the argument and quoting at most 40 bytes of the value). A query
+ * argument given empty ("?limit=") counts as absent. */
+/* The query argument name when given and non-empty, else NULL. */
+const char *srv_req_arg(const srv_req *rq, const char *name);
+/* Text of at most max bytes; *out NULL when absent. */
+kb_status srv_req_text(const srv_req *rq, const char *name, size_t max, const char **out,
+                       kb_err *err);
+/* A whole number min..max; def when absent. */
+kb_status srv_req_uint(const srv_req *rq, const char *name, size_t min, size_t max, size_t def,
+                       size_t *out, kb_err *err);
+/* Paging: limit is 1..max (def when absent), offset 0..max (0 when absent). */
+kb_status srv_req_limit(const srv_req *rq, size_t def, size_t max, size_t *out, kb_err *err);
+kb_status srv_req_offset(const srv_req *rq, size_t max, size_t *out, kb_err *err);
+/* A flag: 1 or true gives 1, 0 or false gives 0, absent gives def. */
+kb_status srv_req_flag(const srv_req *rq, const char *name, int def, int *out, kb_err *err);
+/* A desk day YYYY-MM-DD (1970 or later): *text (may be NULL) gets the argument, *out (may
+ * be NULL) the epoch seconds the day begins at; NULL and 0 when absent. */
+kb_status srv_req_day(const srv_req *rq, const char *name, const char **text, long long *out,
+                      kb_err *err);
+/* Path parameters: an id (srv_valid_id), or a whole number 1..max. */
+kb_status srv_req_path_id(const srv_req *rq, const char *name, const char **out, kb_err *err);
+kb_status srv_req_path_num(const srv_req *rq, const char *name, size_t max, size_t *out,
+                           kb_err *err);
 /* Parses the body as a JSON object: *out gets one reference (json_decref it). KB_EPARSE
  * for invalid JSON, KB_EINVAL for an empty body or a JSON value that is not an object. */
 kb_status srv_req_json_object(const srv_req *rq, json_t **out, kb_err *err);
@@ -121,6 +145,14 @@ kb_status srv_req_body(const srv_req *rq, int optional, const char *const *allow
 /* The string member name of o, or NULL when absent or null (borrowed from o); KB_EINVAL
  * for another type. Strings of a parsed body are valid UTF-8 without NUL (jansson). */
 kb_status srv_json_get_str(json_t *o, const char *name, const char **out, kb_err *err);
+/* The integer member name of o in min..max into *out, which stays as is when the member is
+ * absent or null and not required; KB_EINVAL otherwise ("field 'x' must be a whole number
+ * from min to max"). */
+kb_status srv_json_get_int(json_t *o, const char *name, long long min, long long max,
+                           int required, long long *out, kb_err *err);
+/* The boolean member name of o into *out (as is when absent or null); *present (may be
+ * NULL) says whether it was given. KB_EINVAL for another type. */
+kb_status srv_json_get_bool(json_t *o, const char *name, int *out, int *present, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
 /* Frees everything rq owns except the store (http.c returns that to the pool). */

@@ -556,6 +556,69 @@ def route_cases():
     case("100 KB of headers is 431", big_headers)
 
 
+def reader_cases():
+    """Every handler reads paging, numbers, dates, flags and path ids with the same readers
+    (server/req.c), so bad input gets one wording wherever it is sent."""
+    num = r"^'%s' must be a whole number from %d to \d+, not '%s'$"
+    day = r"^'%s' must be a date YYYY-MM-DD, not '%s'$"
+    flag = r"^'%s' must be 1 \(or true\) or 0 \(or false\), not '%s'$"
+    path_id = r"^invalid %s '%s': use 1 to 64 letters, digits, '\.', '_' or '-'$"
+    rows = [
+        ("/api/v1/search?q=x&limit=0", num % ("limit", 1, "0")),
+        ("/api/v1/search?q=x&offset=-1", num % ("offset", 0, "-1")),
+        ("/api/v1/incidents?limit=0", num % ("limit", 1, "0")),
+        ("/api/v1/incidents?offset=x", num % ("offset", 0, "x")),
+        ("/api/v1/incidents/at-risk?limit=101", num % ("limit", 1, "101")),
+        ("/api/v1/incidents/at-risk?within=soon", num % ("within", 0, "soon")),
+        ("/api/v1/incidents?from=2026-02-30", day % ("from", "2026-02-30")),
+        ("/api/v1/incidents?to=today", day % ("to", "today")),
+        ("/api/v1/incidents?complaint=maybe", flag % ("complaint", "maybe")),
+        ("/api/v1/documents?limit=0", num % ("limit", 1, "0")),
+        ("/api/v1/documents?as_of=2026-13-01", day % ("as_of", "2026-13-01")),
+        ("/api/v1/documents?all_versions=yes", flag % ("all_versions", "yes")),
+        ("/api/v1/document-requests?limit=1001", num % ("limit", 1, "1001")),
+        ("/api/v1/document-requests?overdue=2", flag % ("overdue", "2")),
+        ("/api/v1/reports/gaps?limit=501", num % ("limit", 1, "501")),
+        ("/api/v1/reports/gaps?since=yesterday", day % ("since", "yesterday")),
+        ("/api/v1/reports/problems?limit=0", num % ("limit", 1, "0")),
+        ("/api/v1/reports/problems?min=1", num % ("min", 2, "1")),
+        ("/api/v1/backups?limit=0", num % ("limit", 1, "0")),
+        ("/api/v1/audit?limit=0", num % ("limit", 1, "0")),
+        ("/api/v1/audit?offset=1.5", num % ("offset", 0, "1\\.5")),
+        ("/api/v1/audit?from=2026-3-1", day % ("from", "2026-3-1")),
+        ("/api/v1/kb/a%20b", path_id % ("id", "a b")),
+        ("/api/v1/kb/a%20b/versions", path_id % ("id", "a b")),
+        ("/api/v1/kb/KE-1001/versions/0", num % ("n", 1, "0")),
+        ("/api/v1/documents/a%20b", path_id % ("doc_no", "a b")),
+        ("/api/v1/document-requests/a%20b", path_id % ("id", "a b")),
+    ]
+
+    def one_wording():
+        for target, want in rows:
+            e = check_error(get(target), 400, "invalid")
+            need(re.match(want, e["message"]), "%s: message %r, want /%s/" %
+                 (target, e["message"], want))
+        e = check_error(request("POST", "/api/v1/backups/x/verify"), 400, "invalid")
+        need(re.match(num % ("id", 1, "x"), e["message"]), "backup id: %r" % e["message"])
+        for body in ({"summary": "printer", "limit": 0}, {"summary": "printer", "limit": "3"}):
+            e = check_error(request("POST", "/api/v1/suggest", body=json.dumps(body).encode(),
+                                    headers={"Content-Type": "application/json"}),
+                            400, "invalid")
+            need(re.match(r"^field 'limit' must be a whole number from 1 to \d+$",
+                          e["message"]), "suggest limit: %r" % e["message"])
+    case("bad query arguments and path ids get one wording everywhere", one_wording)
+
+    def empty_is_absent():
+        for target in ("/api/v1/search?q=printer&limit=&offset=", "/api/v1/incidents?limit=",
+                       "/api/v1/documents?limit=&as_of=&all_versions=",
+                       "/api/v1/document-requests?limit=&overdue=",
+                       "/api/v1/reports/gaps?limit=&since=", "/api/v1/backups?limit=",
+                       "/api/v1/audit?limit=&offset=&from="):
+            r = get(target)
+            need(r.status == 200, "%s: %r" % (target, r))
+    case("an empty query argument counts as absent", empty_is_absent)
+
+
 def static_cases():
     def index():
         r = get("/")
@@ -728,6 +791,7 @@ def main():
         complete_cases()
         suggest_cases()
         route_cases()
+        reader_cases()
         static_cases()
         concurrency_case()
         reindex_case(db, tmp)

@@ -394,7 +394,7 @@ def bad_input_cases():
 
     def bad_verify():
         e = check_error(call("POST", "/api/v1/backups/abc/verify"), 400, "invalid")
-        need("backup id" in e["message"], "message %r" % e["message"])
+        need("'id' must be a whole number from 1 to" in e["message"], "message %r" % e["message"])
         check_error(call("POST", "/api/v1/backups/0/verify"), 400, "invalid")
         check_error(call("POST", "/api/v1/backups/-1/verify"), 400, "invalid")
         check_error(call("POST", "/api/v1/backups/99999999999999999999/verify"), 400,

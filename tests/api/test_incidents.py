@@ -534,7 +534,7 @@ def bad_input_cases():
         ("list limit 101", "/api/v1/incidents?limit=101", 400, "invalid", "limit"),
         ("list offset -1", "/api/v1/incidents?offset=-1", 400, "invalid", "offset"),
         ("list complaint=2", "/api/v1/incidents?complaint=2", 400, "invalid", "complaint"),
-        ("list q too long", "/api/v1/incidents?q=" + "x" * 1001, 400, "invalid", "q is longer"),
+        ("list q too long", "/api/v1/incidents?q=" + "x" * 1001, 400, "invalid", "'q' is longer"),
         ("at-risk within", "/api/v1/incidents/at-risk?within=-5", 400, "invalid", "within"),
         ("at-risk within text", "/api/v1/incidents/at-risk?within=soon", 400, "invalid",
          "within"),

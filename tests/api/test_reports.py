@@ -450,6 +450,36 @@ def bad_input_cases():
     case("summary: a broken fake clock is a 500, never a wrong period", clock)
 
 
+def clock_cases():
+    """Knowledge gaps (a final search, a suggestion without a known error) and suggestion
+    feedback are dated by the server's clock (srv_now), which tests move, not the wall
+    clock."""
+    def gaps_dated_by_server_clock():
+        t = t_of(2026, 3, 9, 13, 30)
+        set_now(t)
+        r = api.get(api.q("/api/v1/search", q="zzqclockword", final="1"))
+        need(r.status == 200 and r.json["total"] == 0, "search %r" % r)
+        # a word of the indexed article only: terms, but no known error (a gap)
+        r = call("POST", "/api/v1/suggest", {"summary": "signatures"})
+        need(r.status == 200 and r.json["known_errors"] == [], "suggest %r" % r)
+        r = call("POST", "/api/v1/suggest/feedback", {"kb_id": "KE-1001", "helpful": True})
+        need(r.status == 200, "feedback %r" % r)
+        e = ok(api.get("/api/v1/audit?action=usage.feedback&limit=1"))["entries"]
+        need(e and e[0]["at"] == iso(t), "feedback audited at %r, want %s" %
+             (e[0]["at"] if e else None, iso(t)))
+        g = ok(api.get("/api/v1/reports/gaps?limit=500"))["gaps"]
+        last = {x["query"]: x["last"] for x in g}
+        need(last.get("zzqclockword") == iso(t), "search gap dated %r, want %s" %
+             (last.get("zzqclockword"), iso(t)))
+        need(last.get("signatures") == iso(t), "suggestion gap dated %r, want %s" %
+             (last.get("signatures"), iso(t)))
+        g = ok(api.get("/api/v1/reports/gaps?since=2026-03-10"))["gaps"]
+        need(not any(x["query"] in ("zzqclockword", "signatures") for x in g),
+             "gaps of the 9th listed since the 10th: %r" % g)
+        set_now(NOW)
+    case("knowledge gaps are dated by the server's clock", gaps_dated_by_server_clock)
+
+
 def desk_day_cases():
     """A desk at UTC+8: numbers, reports and filters count its days, not UTC's."""
     def offset():
@@ -507,6 +537,7 @@ def main():
         bad_input_cases()
         problem_cases()
         desk_day_cases()
+        clock_cases()
         srv.stop()
 
         def access_line():
