@@ -122,7 +122,7 @@ run: deps
 		$(if $(wildcard $(SLA)),--sla $(SLA))
 
 # Demo users for the samples (only those that do not exist yet): NAME1 with the role NAME
-# and the documented demo password NAME1-demo. Never use them outside a demo.
+# and the documented demo password kedb-demo-pass. Never use them outside a demo.
 DEMO_ROLES := agent engineer approver auditor admin
 demo-users: all
 	@for r in $(DEMO_ROLES); do \
@@ -130,8 +130,8 @@ demo-users: all
 		if bin/kedb-admin --db $(DB) list | cut -f1 | grep -qx "$$u"; then \
 			echo "demo user $$u exists (password unchanged)"; \
 		else \
-			echo "$$u-demo" | bin/kedb-admin --db $(DB) useradd "$$u" "$$r" >/dev/null && \
-			echo "demo user $$u (role $$r), password $$u-demo"; \
+			echo "kedb-demo-pass" | bin/kedb-admin --db $(DB) useradd "$$u" "$$r" >/dev/null && \
+			echo "demo user $$u (role $$r), password kedb-demo-pass"; \
 		fi; \
 	done
 

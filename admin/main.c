@@ -25,11 +25,13 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  useradd NAME ROLE[,ROLE...]  create a user; the password is the first line of\n"
-    "                standard input (8 to 256 bytes). Roles: agent, engineer, approver,\n"
-    "                auditor, admin\n"
-    "  passwd NAME   set a user's password (first line of standard input); ends the\n"
-    "                user's sessions\n"
-    "  disable NAME  disable a user (no logins; sessions end)\n"
+    "                standard input (at least 12 characters, at most 256 bytes, not a\n"
+    "                common password, not containing the name). Roles: agent, engineer,\n"
+    "                approver, auditor, admin. Names are unique regardless of case\n"
+    "  passwd NAME   set a user's password (first line of standard input, same rules);\n"
+    "                ends the user's sessions\n"
+    "  disable NAME  disable a user (no logins; sessions end); refused for the last\n"
+    "                enabled admin\n"
     "  enable NAME   enable a disabled user\n"
     "  list          list users: name, roles, enabled or disabled\n"
     "  audit-verify  walk the audit trail from the first entry to the latest and check\n"
@@ -110,8 +112,9 @@ static int fail(const kb_err *err)
 }
 
 /* The first line of standard input without its line end into a new string (free with
- * free() after wiping), or NULL with a message printed. */
-static char *read_password(void)
+ * free() after wiping) when it passes the password policy for the user name, or NULL with
+ * a message printed. */
+static char *read_password(const char *name)
 {
     size_t cap = KB_USER_PASSWORD_MAX + 3;
     char *line = calloc(1, cap);
@@ -127,9 +130,9 @@ static char *read_password(void)
         line[--len] = '\0';
     kb_err err;
     if (!whole && !feof(stdin)) {
-        fprintf(stderr, "kedb-admin: a password must be %u to %u bytes\n",
-                KB_USER_PASSWORD_MIN, KB_USER_PASSWORD_MAX);
-    } else if (kb_user_password_check(line, len, &err) != KB_OK) {
+        fprintf(stderr, "kedb-admin: a password must be at most %u bytes\n",
+                KB_USER_PASSWORD_MAX);
+    } else if (kb_user_password_check(name, line, len, &err) != KB_OK) {
         fail(&err);
     } else {
         return line;
@@ -157,7 +160,7 @@ static int useradd(kb_store *s, char **args)
     }
     if (kb_user_roles_parse(args[1], &roles, &err) != KB_OK)
         return fail(&err);
-    char *pw = read_password();
+    char *pw = read_password(args[0]);
     if (!pw)
         return 1;
     kb_status rc = kb_user_add(s, args[0], pw, roles, ACTOR, (long long)time(NULL), &err);
@@ -183,7 +186,7 @@ static int passwd(kb_store *s, char **args)
     kb_err err;
     if (kb_user_get(s, args[0], &u, &err) != KB_OK)
         return fail(&err);
-    char *pw = read_password();
+    char *pw = read_password(u.name);
     if (!pw)
         return 1;
     kb_user_change ch = { pw, -1, -1 };

@@ -183,7 +183,7 @@ SERVER_CMD="$SERVER --db $DB --host 127.0.0.1 --port 0 --web web${BENCH_SERVER_A
 WRK_CMD=""
 # The API needs a login: a bench user (agent) is added to the database once.
 BENCH_USER=bench
-BENCH_PASS=bench-password-$SEED
+BENCH_PASS=Harbor-Lamp-$SEED-kedb
 if [ -z "${BENCH_SKIP_HTTP:-}" ]; then
     if ! bin/kedb-admin --db "$DB" list 2>/dev/null | grep -q "^$BENCH_USER\b"; then
         printf '%s\n' "$BENCH_PASS" | bin/kedb-admin --db "$DB" useradd "$BENCH_USER" agent >/dev/null

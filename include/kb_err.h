@@ -14,7 +14,8 @@ typedef enum {
     KB_EDB,
     KB_ENOMEM,
     KB_EINTERNAL,
-    KB_EDENIED /* the caller may not do this (four-eyes rule, ...) */
+    KB_EDENIED, /* the caller may not do this (four-eyes rule, ...) */
+    KB_ECONFLICT /* the change conflicts with the current state (the last admin, ...) */
 } kb_status;
 
 /* Error detail: the code and a human-readable message (lowercase, no final period). */

@@ -17,6 +17,7 @@ const char *kb_status_name(kb_status code)
     case KB_ENOMEM: return "no_memory";
     case KB_EINTERNAL: return "internal";
     case KB_EDENIED: return "denied";
+    case KB_ECONFLICT: return "conflict";
     }
     return "internal";
 }

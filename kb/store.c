@@ -17,7 +17,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 #define INDEX_LAYOUT 1
 
 /* Index columns; kedb_rank() weighs the text columns, reads the boost column's length. */
@@ -976,6 +976,7 @@ static kb_status schema_2(kb_store *s, kb_err *err)
 static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate, kb_audit_migrate,
     kb_backup_migrate, kb_user_migrate, kb_version_migrate, kb_docreq_migrate,
+    kb_user_migrate_names,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

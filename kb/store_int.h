@@ -50,6 +50,9 @@ kb_status kb_user_migrate(kb_store *s, kb_err *err);
  * (kb/store_docreq.c). */
 kb_status kb_version_migrate(kb_store *s, kb_err *err);
 kb_status kb_docreq_migrate(kb_store *s, kb_err *err);
+/* Version 10: audit windows of failed logins; user names unique regardless of case where
+ * the database holds no two that differ only in case (kb/store_user.c). */
+kb_status kb_user_migrate_names(kb_store *s, kb_err *err);
 
 /* Decisions on a pending version (in review or requested), inside the caller's
  * transaction: publish makes it the item's current, searchable version (the one before is

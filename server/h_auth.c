@@ -1,5 +1,6 @@
 /* Authentication: the check http.c runs before every route that needs a role, and
- * POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me. */
+ * POST /api/v1/auth/login, POST /api/v1/auth/logout, POST /api/v1/auth/logout-all,
+ * POST /api/v1/auth/password, GET /api/v1/auth/me. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,10 @@
 #include "kb_log.h"
 #include "kb_user.h"
 #include "srv.h"
+#include "throttle.h"
 
 #define COOKIE_NAME "kedb_session"
+#define COOKIE_CLEAR COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
 
 /* 1 when t is a token as kb_user_login makes them (64 lower-case hex digits). */
 static int token_shape(const char *t, size_t len)
@@ -150,9 +153,102 @@ static json_t *error_json(const char *code, const char *msg)
     return o;
 }
 
-/* POST /api/v1/auth/login {"username", "password"} */
+/* 1 when the Content-Type value ct is application/json (any parameters, any case). */
+static int json_content(const char *ct)
+{
+    static const char want[] = "application/json";
+    if (!ct)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, want, sizeof want - 1) != 0)
+        return 0;
+    ct += sizeof want - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+/* 1 when origin (an Origin header, NULL when absent) is http:// or https:// followed by
+ * exactly the host the request was sent to. */
+static int same_origin(const char *origin, const char *host)
+{
+    if (!origin)
+        return 1;
+    if (!host || !*host)
+        return 0;
+    const char *rest = NULL;
+    if (strncasecmp(origin, "http://", 7) == 0)
+        rest = origin + 7;
+    else if (strncasecmp(origin, "https://", 8) == 0)
+        rest = origin + 8;
+    return rest && strcasecmp(rest, host) == 0;
+}
+
+/* A 429 answer with a Retry-After header. */
+static void too_many(srv_resp *rs, unsigned secs, const char *msg)
+{
+    rs->status = 429;
+    rs->json = error_json("too_many_requests", msg);
+    json_object_set_new(json_object_get(rs->json, "error"), "retry_after", json_integer(secs));
+    rs->retry_after = secs;
+}
+
+/* Before a password check: spends one of the client address's failed-login budget and
+ * takes a hash slot. On refusal answers 429 in rs and returns 0; else 1, and the caller
+ * calls ungate() after the check. */
+static int gate(srv_req *rq, srv_resp *rs, long long now)
+{
+    srv_throttle *t = rq->app->throttle;
+    unsigned wait = srv_throttle_client_take(t, rq->client, now);
+    if (wait) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "too many failed logins from this address; try again in %u seconds", wait);
+        too_many(rs, wait, msg);
+        return 0;
+    }
+    if (!srv_throttle_hash_take(t)) {
+        srv_throttle_client_refund(t, rq->client, now);
+        too_many(rs, 1, "the server is busy checking other passwords; try again in a second");
+        return 0;
+    }
+    return 1;
+}
+
+/* After the check of gate(): frees the slot and gives the budget back unless it failed. */
+static void ungate(srv_req *rq, long long now, int failed)
+{
+    srv_throttle_hash_put(rq->app->throttle);
+    if (!failed)
+        srv_throttle_client_refund(rq->app->throttle, rq->client, now);
+}
+
+static void locked(srv_resp *rs, long long retry)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "too many failed logins for this user; try again in %lld seconds",
+             retry);
+    too_many(rs, retry > 0 ? (unsigned)retry : 1, msg);
+}
+
+/* POST /api/v1/auth/login {"username", "password"}: only as application/json (a form of
+ * another site cannot send that without the browser asking first) and, when the browser
+ * names the page's origin, only from a page of this server (no login CSRF). */
 kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
 {
+    if (!json_content(rq->content_type)) {
+        rs->status = 415;
+        rs->json = error_json("unsupported_media_type",
+                              "a login must be sent as 'Content-Type: application/json'");
+        return KB_OK;
+    }
+    if (!same_origin(rq->origin, rq->host)) {
+        rs->status = 403;
+        rs->json = error_json("forbidden", "a login must come from a page of this server "
+                                           "(the Origin header does not match the Host)");
+        return KB_OK;
+    }
     json_t *in = NULL;
     kb_status rc = srv_req_json_object(rq, &in, err);
     if (rc != KB_OK)
@@ -188,22 +284,17 @@ kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
     rc = srv_now(&now, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
-    if (rc != KB_OK)
+    if (rc != KB_OK || !gate(rq, rs, now))
         goto out;
     kb_login_result result;
     long long retry;
     kb_user_session sess;
-    rc = kb_user_login(s, name, pw, now, &result, &retry, &sess, err);
+    rc = kb_user_login(s, name, pw, rq->client, now, &result, &retry, &sess, err);
+    ungate(rq, now, rc != KB_OK || result != KB_LOGIN_OK);
     if (rc != KB_OK)
         goto out;
     if (result == KB_LOGIN_LOCKED) {
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 "too many failed logins for this user; try again in %lld seconds", retry);
-        rs->status = 429;
-        rs->json = error_json("too_many_requests", msg);
-        json_object_set_new(json_object_get(rs->json, "error"), "retry_after",
-                            json_integer(retry));
+        locked(rs, retry);
     } else if (result == KB_LOGIN_BAD) {
         rs->status = 401;
         rs->json = error_json("unauthorized", "wrong username or password");
@@ -228,6 +319,11 @@ out:
     return rc;
 }
 
+static char *cookie_clear(const srv_req *rq)
+{
+    return kb_xstrdup(rq->app->secure_cookie ? COOKIE_CLEAR "; Secure" : COOKIE_CLEAR);
+}
+
 /* POST /api/v1/auth/logout: revokes the session used for this request. */
 kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err)
 {
@@ -243,12 +339,83 @@ kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *o = json_object();
     json_object_set_new(o, "ok", json_true());
     rs->json = o;
-    rs->set_cookie = kb_xstrdup(rq->app->secure_cookie
-                                    ? COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; "
-                                                  "Max-Age=0; Secure"
-                                    : COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; "
-                                                  "Max-Age=0");
+    rs->set_cookie = cookie_clear(rq);
     return KB_OK;
+}
+
+/* POST /api/v1/auth/logout-all: revokes every session of the caller (this one too). */
+kb_status h_auth_logout_all(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    long long now;
+    kb_store *s;
+    int n = 0;
+    kb_status rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = kb_user_logout_all(s, rq->user, rq->client, now, &n, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
+    json_object_set_new(o, "revoked", json_integer(n));
+    rs->json = o;
+    rs->set_cookie = cookie_clear(rq);
+    return KB_OK;
+}
+
+/* POST /api/v1/auth/password {"current", "new"}: the caller's own password. The current
+ * one is checked like a login (throttled, counted, locked); the caller's other sessions
+ * end, this one lives on. */
+kb_status h_auth_password(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "current", "new", NULL };
+    json_t *in = NULL;
+    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
+    if (rc != KB_OK)
+        return rc;
+    const char *cur = NULL;
+    const char *pw = NULL;
+    rc = srv_json_get_str(in, "current", &cur, err);
+    if (rc == KB_OK)
+        rc = srv_json_get_str(in, "new", &pw, err);
+    if (rc == KB_OK && (!cur || !pw))
+        rc = kb_err_set(err, KB_EINVAL, "'current' and 'new' (the passwords) are required");
+    if (rc == KB_OK && strlen(cur) > KB_USER_PASSWORD_MAX)
+        rc = kb_err_set(err, KB_EINVAL, "'current' must be at most %u bytes",
+                        KB_USER_PASSWORD_MAX);
+    if (rc == KB_OK)
+        rc = kb_user_password_check(rq->user, pw, strlen(pw), err);
+    long long now;
+    kb_store *s;
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    if (rc != KB_OK || !gate(rq, rs, now))
+        goto out;
+    kb_login_result result;
+    long long retry;
+    int revoked = 0;
+    rc = kb_user_password_change(s, rq->user, cur, pw, rq->token, rq->client, now, &result,
+                                 &retry, &revoked, err);
+    ungate(rq, now, rc != KB_OK || result != KB_LOGIN_OK);
+    if (rc != KB_OK)
+        goto out;
+    if (result == KB_LOGIN_LOCKED) {
+        locked(rs, retry);
+    } else if (result == KB_LOGIN_BAD) {
+        rs->status = 403;
+        rs->json = error_json("forbidden", "the current password is wrong");
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "ok", json_true());
+        json_object_set_new(o, "revoked", json_integer(revoked));
+        rs->json = o;
+    }
+out:
+    json_decref(in);
+    return rc;
 }
 
 /* GET /api/v1/auth/me: who the session belongs to. */

@@ -44,12 +44,14 @@ static kb_status roles_of(json_t *a, unsigned *out, kb_err *err)
     return KB_OK;
 }
 
-static kb_status password_of(json_t *p, const char **out, kb_err *err)
+/* The member "password" of a request for the user name, checked against the policy. */
+static kb_status password_of(const char *name, json_t *p, const char **out, kb_err *err)
 {
     *out = NULL;
     if (!json_is_string(p))
         return kb_err_set(err, KB_EINVAL, "'password' must be a string");
-    kb_status rc = kb_user_password_check(json_string_value(p), json_string_length(p), err);
+    kb_status rc = kb_user_password_check(name, json_string_value(p), json_string_length(p),
+                                          err);
     if (rc == KB_OK)
         *out = json_string_value(p);
     return rc;
@@ -94,7 +96,7 @@ kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err)
                         "'username' must be 1 to %u characters of A-Z a-z 0-9 . _ -",
                         KB_USER_NAME_MAX);
     if (rc == KB_OK)
-        rc = password_of(json_object_get(in, "password"), &pw, err);
+        rc = password_of(json_string_value(u), json_object_get(in, "password"), &pw, err);
     if (rc == KB_OK)
         rc = roles_of(json_object_get(in, "roles"), &roles, err);
     long long now;
@@ -136,7 +138,7 @@ kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err)
     }
     v = json_object_get(in, "password");
     if (rc == KB_OK && v)
-        rc = password_of(v, &ch.password, err);
+        rc = password_of(name, v, &ch.password, err);
     v = json_object_get(in, "disabled");
     if (rc == KB_OK && v) {
         if (!json_is_boolean(v))

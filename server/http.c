@@ -64,6 +64,7 @@ static const struct {
     { KB_EEXIST, 409 },
     { KB_ETOOBIG, 413 },
     { KB_EDENIED, 403 },
+    { KB_ECONFLICT, 409 },
 };
 
 static unsigned http_status(kb_status code)
@@ -261,6 +262,7 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     rq.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
+    rq.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 
     srv_resp rs;
     memset(&rs, 0, sizeof rs);

@@ -17,8 +17,11 @@
 #include "kb_search.h"
 #include "pool.h"
 #include "srv.h"
+#include "throttle.h"
 
 #define DEFAULT_PORT 8080u
+#define DEFAULT_LOGIN_RATE 10u /* failed logins per client address and minute */
+#define MAX_LOGIN_RATE 100000u
 #define DEFAULT_THREADS 4u
 #define MAX_THREADS 256u
 
@@ -26,7 +29,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kedb-server --db PATH [--host ADDR] [--port N] [--web DIR] [--threads N] "
-            "[--sla FILE] [--backup-dir DIR] [--secure-cookie] [-v]\n"
+            "[--sla FILE] [--backup-dir DIR] [--secure-cookie] [--login-hashes N]\n"
+            "       [--login-rate N] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -42,6 +46,11 @@ static void usage(FILE *f)
             "  --no-result-cache  do not keep recent search results (for benchmarks)\n"
             "  --secure-cookie  mark the session cookie Secure (kedb served over HTTPS by a\n"
             "                   proxy)\n"
+            "  --login-hashes N  password checks (argon2id, 64 MiB each) that may run at\n"
+            "                 once (default: half the threads, at least 1); more logins\n"
+            "                 get 429 with Retry-After\n"
+            "  --login-rate N  failed logins one client address may have per minute (the\n"
+            "                 first N at once; default 10; 0 = no limit); more get 429\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
 }
@@ -117,6 +126,8 @@ int main(int argc, char **argv)
         { "sla", required_argument, NULL, 's' },
         { "backup-dir", required_argument, NULL, 'b' },
         { "secure-cookie", no_argument, NULL, 'S' },
+        { "login-hashes", required_argument, NULL, 'L' },
+        { "login-rate", required_argument, NULL, 'R' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -129,6 +140,8 @@ int main(int argc, char **argv)
     const char *sla_path = NULL;
     const char *backup_dir = NULL;
     int secure_cookie = 0;
+    unsigned login_hashes = 0;
+    unsigned login_rate = DEFAULT_LOGIN_RATE;
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, ":vh", longopts, NULL);
@@ -154,6 +167,20 @@ int main(int argc, char **argv)
             if (parse_uint(optarg, MAX_THREADS, &hopts.threads) != 0 || hopts.threads == 0) {
                 fprintf(stderr, "kedb-server: invalid --threads '%s' (1-%u)\n", optarg,
                         MAX_THREADS);
+                return 2;
+            }
+            break;
+        case 'L':
+            if (parse_uint(optarg, MAX_THREADS, &login_hashes) != 0 || login_hashes == 0) {
+                fprintf(stderr, "kedb-server: invalid --login-hashes '%s' (1-%u)\n", optarg,
+                        MAX_THREADS);
+                return 2;
+            }
+            break;
+        case 'R':
+            if (parse_uint(optarg, MAX_LOGIN_RATE, &login_rate) != 0) {
+                fprintf(stderr, "kedb-server: invalid --login-rate '%s' (0-%u)\n", optarg,
+                        MAX_LOGIN_RATE);
                 return 2;
             }
             break;
@@ -209,6 +236,9 @@ int main(int argc, char **argv)
     app.web_dir = web;
     app.sla = sla;
     app.secure_cookie = secure_cookie;
+    if (!login_hashes)
+        login_hashes = hopts.threads / 2 ? hopts.threads / 2 : 1;
+    app.throttle = srv_throttle_new(login_hashes, login_rate);
     kb_buf backups;
     kb_buf_init(&backups, 0);
     if (!backup_dir) {
@@ -247,6 +277,7 @@ int main(int argc, char **argv)
 out:
     srv_http_stop(http);
     srv_pool_free(app.pool);
+    srv_throttle_free(app.throttle);
     free(app.web_real);
     kb_buf_free(&backups);
     if (status == 0)

@@ -19,6 +19,8 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/auth/login", h_auth_login, 0 },
     { "POST", "/api/v1/auth/logout", h_auth_logout, KB_ROLE_ALL },
     { "GET", "/api/v1/auth/me", h_auth_me, KB_ROLE_ALL },
+    { "POST", "/api/v1/auth/password", h_auth_password, KB_ROLE_ALL },
+    { "POST", "/api/v1/auth/logout-all", h_auth_logout_all, KB_ROLE_ALL },
     { "GET", "/api/v1/search", h_search, KB_ROLE_ALL },
     { "GET", "/api/v1/complete", h_complete, KB_ROLE_ALL },
     { "GET", "/api/v1/kb/:id", h_kb_get, KB_ROLE_ALL },

@@ -21,6 +21,7 @@
 #define SRV_MAX_STATIC (8u * 1024u * 1024u) /* largest static file served */
 
 typedef struct srv_pool srv_pool;
+typedef struct srv_throttle srv_throttle; /* login throttling (throttle.h) */
 
 /* Process-wide configuration and shared state; read-only while the daemon runs. */
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     kb_incident_sla sla;   /* incident SLA targets (--sla FILE, else the defaults) */
     const char *backup_dir; /* where backups go (--backup-dir, else "<db path>.backups") */
     int secure_cookie;      /* --secure-cookie: served over HTTPS by a proxy */
+    srv_throttle *throttle; /* password hashes at once, failed logins per address */
 } srv_app;
 
 /* One name/value pair (query argument or path parameter), both NUL-terminated and valid
@@ -60,6 +62,7 @@ typedef struct {
     char client[64];       /* the peer's address as text ("127.0.0.1", "::1"), "" unknown */
     const char *origin;    /* the Origin header, NULL when absent */
     const char *content_type; /* the Content-Type header, NULL when absent */
+    const char *host;      /* the Host header, NULL when absent */
 } srv_req;
 
 /* What a handler produces. Exactly one of json or body is used: json (owned, one
@@ -244,6 +247,8 @@ kb_status h_offset_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_auth_password(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_auth_logout_all(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -13,8 +13,10 @@ import re
 import shutil
 import signal
 import subprocess
+import statistics
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -101,17 +103,33 @@ def users_cases():
             ({"username": "noroles", "password": PASSWORD, "roles": []}, 400),
             ({"username": "badrole", "password": PASSWORD, "roles": ["root"]}, 400),
             ({"username": "extra", "password": PASSWORD, "roles": ["agent"], "x": 1}, 400),
+            ({"username": "eleven", "password": "Tulip-Harb4", "roles": ["agent"]}, 400),
+            ({"username": "common", "password": "password1234", "roles": ["agent"]}, 400),
+            ({"username": "common", "password": "Woaini1314520", "roles": ["agent"]}, 400),
+            ({"username": "common", "password": "qwertyuiop12", "roles": ["agent"]}, 400),
+            ({"username": "spaces", "password": " " * 12, "roles": ["agent"]}, 400),
+            ({"username": "zhang.wei", "password": "my-ZHANG.WEI-1", "roles": ["agent"]}, 400),
+            ({"username": "Agent1", "password": PASSWORD, "roles": ["agent"]}, 409),
+            ({"username": "AGENT1", "password": PASSWORD, "roles": ["agent"]}, 409),
         ]:
             r = call("POST", "/api/v1/users", body)
             need(r.status == want, "%r: %r, want %d" % (body, r, want))
+            need(body["password"] not in r.text, "the password is echoed %r" % r)
+        r = call("POST", "/api/v1/users", {"username": "Agent1", "password": PASSWORD,
+                                           "roles": ["agent"]})
+        need("regardless of case" in r.json["error"]["message"], "case message %r" % r)
+        r = call("PATCH", "/api/v1/users/agent1", {"password": "password1234"})
+        need(r.status == 400 and "common" in r.json["error"]["message"], "weak PATCH %r" % r)
+        r = call("PATCH", "/api/v1/users/agent1", {"password": "AGENT1-harbor-lamp"})
+        need(r.status == 400 and "username" in r.json["error"]["message"], "name PATCH %r" % r)
         r = call("PATCH", "/api/v1/users/nobody", {"disabled": True})
         need(r.status == 404, "unknown user %r" % r)
         r = call("PATCH", "/api/v1/users/agent1", {})
         need(r.status == 400, "empty change %r" % r)
         r = call("PATCH", "/api/v1/users/agent1", {"disabled": "yes"})
         need(r.status == 400, "disabled not bool %r" % r)
-    case("/api/v1/users rejects bad input (400), duplicates (409), unknown users (404)",
-         bad_input)
+    case("/api/v1/users rejects bad input and weak passwords (400), duplicates regardless of "
+         "case (409), unknown users (404)", bad_input)
 
     def patch_flow():
         r = call("POST", "/api/v1/users", {"username": "temp.user", "password": PASSWORD,
@@ -173,6 +191,8 @@ def matrix_cases():
         ("POST", "/api/v1/suggest", {"summary": "打印机卡纸"}, everyone),
         ("POST", "/api/v1/suggest/feedback", {"kb_id": "KE-1001", "helpful": True}, everyone),
         ("GET", "/api/v1/auth/me", None, everyone),
+        ("POST", "/api/v1/auth/password", {"current": PASSWORD, "new": "short"}, everyone),
+        ("POST", "/api/v1/auth/logout-all", None, everyone),
         ("POST", "/api/v1/incidents", INCIDENT, agent_w),
         ("GET", "/api/v1/incidents", None, everyone),
         ("GET", "/api/v1/incidents/at-risk", None, everyone),
@@ -202,6 +222,8 @@ def matrix_cases():
             for role in ROLES:
                 r = call(method, target, body, token=TOKENS[role])
                 got[role] = r.status
+                if target == "/api/v1/auth/logout-all":  # it ended the role's sessions
+                    TOKENS[role] = api.login(role + "1", PASSWORD).json["token"]
                 if role in allowed:
                     need(r.status not in (401, 403) and r.status < 500,
                          "%s: %d %r" % (role, r.status, r.body[:200]))
@@ -250,7 +272,8 @@ def credential_cases():
     def bad_logins():
         for body in [b"", b"{}", b'{"username": "tester"}', b'{"username": 1, "password": "x"}',
                      b"nope", b'{"username": "tester", "password": "x", "more": 1}']:
-            r = api.request("POST", "/api/v1/auth/login", body=body, token=None)
+            r = api.request("POST", "/api/v1/auth/login", body=body, token=None,
+                            headers={"Content-Type": "application/json"})
             need(r.status == 400, "%r: %r" % (body, r))
         r = api.login("tester", "wrong-password")
         need(r.status == 401 and err_code(r) == "unauthorized" and "set-cookie" not in r.headers,
@@ -338,7 +361,14 @@ def credential_cases():
     def audited():
         r = call("GET", api.q("/api/v1/audit", object="user:approver1", limit="100"))
         acts = [e["action"] for e in r.json["entries"]]
-        need(acts.count("auth.login_failed") == 6, "failed logins %r" % acts)
+        failed = [e["summary"] for e in r.json["entries"] if e["action"] == "auth.login_failed"]
+        # the first failure, the one that locks, and one summary of the three between and
+        # the refusal while locked (written by the first login after the window closed)
+        need(len(failed) == 3, "failed logins %r" % failed)
+        need(any(f.startswith("4 more failed logins from 127.0.0.1") for f in failed),
+             "summary %r" % failed)
+        need(any("failure 5 of 5; the name is locked" in f for f in failed), "lock %r" % failed)
+        need(all("from 127.0.0.1" in f for f in failed), "client address %r" % failed)
         need("auth.login" in acts, "login %r" % acts)
         r = call("GET", api.q("/api/v1/audit", action="auth.logout"))
         need(r.json["total"] >= 2, "logouts %r" % r.json["total"])
@@ -347,6 +377,318 @@ def credential_cases():
         r = call("GET", "/api/v1/audit/verify")
         need(r.status == 200 and r.json["ok"] is True, "chain %r" % r)
     case("logins, failed logins and logouts are in the audit trail", audited)
+
+def login_raw(name, password, headers):
+    body = json.dumps({"username": name, "password": password}).encode()
+    return api.request("POST", "/api/v1/auth/login", body=body, headers=headers, token=None)
+
+
+def login_csrf_cases():
+    def content_type():
+        for ct in [None, "text/plain", "text/plain; charset=utf-8",
+                   "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                   "application/jsonx", "text/json", ""]:
+            r = login_raw("agent1", PASSWORD, {} if ct is None else {"Content-Type": ct})
+            need(r.status == 415 and err_code(r) == "unsupported_media_type" and
+                 "set-cookie" not in r.headers and "token" not in r.text, "%r: %r" % (ct, r))
+        for ct in ["application/json", "application/json; charset=utf-8", "Application/JSON"]:
+            r = login_raw("agent1", PASSWORD, {"Content-Type": ct})
+            need(r.status == 200, "%r: %r" % (ct, r))
+    case("login only as application/json: a form of another site gets 415 (login CSRF)",
+         content_type)
+
+    def origin():
+        host = "%s:%d" % (api.HOST, api.PORT)
+        json_ct = {"Content-Type": "application/json"}
+        for o in ["http://evil.example", "null", "http://127.0.0.1:1", "http://" + host + ".x",
+                  "https://evil.example/" + host, "file://", "http://" + host + "/", ""]:
+            r = login_raw("agent1", PASSWORD, dict(json_ct, Origin=o))
+            need(r.status == 403 and err_code(r) == "forbidden" and
+                 "set-cookie" not in r.headers and "Origin" in r.text, "%r: %r" % (o, r))
+        for o in ["http://" + host, "https://" + host, "HTTP://" + host]:
+            r = login_raw("agent1", PASSWORD, dict(json_ct, Origin=o))
+            need(r.status == 200, "%r: %r" % (o, r))
+        need(login_raw("agent1", PASSWORD, json_ct).status == 200, "without Origin")
+    case("login checks Origin when present: another site's page gets 403", origin)
+
+
+def parallel_logins(attempts):
+    """Sends the logins [(name, password, delay)] at once, each on its own connection after
+    its delay; returns the responses in order."""
+    out = [None] * len(attempts)
+    start = threading.Barrier(len(attempts))
+
+    def one(i, name, pw, delay):
+        start.wait()
+        time.sleep(delay)
+        try:
+            out[i] = api.login(name, pw)
+        except Exception as e:  # noqa: BLE001  (reported as a failure below)
+            out[i] = e
+    ts = [threading.Thread(target=one, args=(i,) + a) for i, a in enumerate(attempts)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for r in out:
+        need(isinstance(r, api.Resp), "a parallel login failed: %r" % r)
+    return out
+
+
+def parallel_cases(db):
+    # a user whose hash has the real (slow) limits, so that parallel checks overlap
+    env = dict(os.environ)
+    env.pop("KEDB_PWHASH_FAST", None)
+    r = subprocess.run([os.path.join(BIN, "kedb-admin"), "--db", db, "useradd", "guarded",
+                        "agent"], input=b"Slow-Harbor-Lamp-7\n", env=env, capture_output=True,
+                       timeout=60 * api.SLOW)
+    need_ok = r.returncode == 0
+
+    def sixteen_wrong():
+        need(need_ok, "useradd guarded %r" % r.stderr)
+        res = parallel_logins([("guarded", "wrong-guess-%d" % i, 0) for i in range(16)])
+        checked = [x for x in res if x.status == 401]
+        refused = [x for x in res if x.status == 429]
+        need(len(checked) == 5 and len(refused) == 11,
+             "16 parallel wrong passwords: %d checked, %d refused, statuses %r" %
+             (len(checked), len(refused), sorted(x.status for x in res)))
+        need(all(x.headers.get("retry-after", "0").isdigit() and
+                 int(x.headers["retry-after"]) > 0 for x in refused), "Retry-After")
+        r2 = api.login("guarded", "Slow-Harbor-Lamp-7")
+        need(r2.status == 429, "the right password after 5 wrong ones: %r" % r2)
+        STATE["now"] += 15 * 60
+        set_now(STATE["now"])
+    case("16 parallel wrong passwords: exactly 5 are checked, the rest 429 (the lock holds)",
+         sixteen_wrong)
+
+    def right_among_eight():
+        need(need_ok, "useradd guarded")
+        res = parallel_logins([("guarded", "wrong-guess-%d" % i, 0) for i in range(7)] +
+                              [("guarded", "Slow-Harbor-Lamp-7", 0.3)])
+        checked = [x for x in res if x.status in (200, 401)]
+        need(len(checked) <= 5, "8 parallel logins: %d passwords checked %r" %
+             (len(checked), [x.status for x in res]))
+        need(res[7].status == 429, "the right password after the 7 wrong ones: %r" % res[7])
+        STATE["now"] += 15 * 60
+        set_now(STATE["now"])
+        need(api.login("guarded", "Slow-Harbor-Lamp-7").status == 200, "after the window")
+    case("the right password among 8 parallel logins: at most 5 checked, it is locked out",
+         right_among_eight)
+
+
+def self_service_cases():
+    def change_password():
+        r = call("POST", "/api/v1/users", {"username": "self.user", "password": PASSWORD,
+                                           "roles": ["agent"]})
+        need(r.status == 201, "%r" % r)
+        t1 = api.login("self.user", PASSWORD).json["token"]
+        t2 = api.login("self.user", PASSWORD).json["token"]
+        for body in [{}, {"current": PASSWORD}, {"new": "Granite-Path-57"},
+                     {"current": PASSWORD, "new": "short"},
+                     {"current": PASSWORD, "new": "password1234"},
+                     {"current": PASSWORD, "new": "SELF.USER-granite"},
+                     {"current": PASSWORD, "new": PASSWORD},
+                     {"current": 1, "new": "Granite-Path-57"},
+                     {"current": PASSWORD, "new": "Granite-Path-57", "x": 1}]:
+            r = call("POST", "/api/v1/auth/password", body, token=t1)
+            need(r.status == 400, "%r: %r" % (body, r))
+        r = call("POST", "/api/v1/auth/password", {"current": "not-it", "new": "Granite-Path-57"},
+                 token=t1)
+        need(r.status == 403 and "current password" in r.text, "wrong current %r" % r)
+        need(call("GET", "/api/v1/auth/me", token=t2).status == 200, "nothing changed")
+        r = call("POST", "/api/v1/auth/password", {"current": PASSWORD, "new": "Granite-Path-57"},
+                 token=t1)
+        need(r.status == 200 and r.json == {"ok": True, "revoked": 1}, "%r" % r)
+        need(call("GET", "/api/v1/auth/me", token=t1).status == 200, "this session lives on")
+        need(call("GET", "/api/v1/auth/me", token=t2).status == 401, "others end")
+        need(api.login("self.user", PASSWORD).status == 401, "the old password")
+        need(api.login("self.user", "Granite-Path-57").status == 200, "the new password")
+        r = call("GET", api.q("/api/v1/audit", object="user:self.user", action="user.password"))
+        need(r.json["total"] == 1 and r.json["entries"][0]["actor"] == "self.user" and
+             "from 127.0.0.1" in r.json["entries"][0]["summary"] and
+             "Granite" not in r.text, "audit %r" % r.json)
+        r = api.login("self.user", "Granite-Path-57")
+        cookie = {"Cookie": "kedb_session=" + r.json["token"]}
+        body = json.dumps({"current": "Granite-Path-57", "new": "Granite-Path-58"}).encode()
+        r = api.request("POST", "/api/v1/auth/password", body=body, token=None,
+                        headers=dict(cookie, **{"Content-Type": "application/json"}))
+        need(r.status == 403 and "CSRF" in r.text, "a cookie session needs the CSRF header")
+        STATE["self"] = t1
+    case("POST /api/v1/auth/password: own password, current one required, other sessions end",
+         change_password)
+
+    def logout_all():
+        t1 = STATE.get("self")
+        need(t1, "no session from the case before")
+        t3 = api.login("self.user", "Granite-Path-57").json["token"]
+        r = call("POST", "/api/v1/auth/logout-all", token=t1)
+        need(r.status == 200 and r.json["ok"] is True and r.json["revoked"] >= 3 and
+             "Max-Age=0" in r.headers.get("set-cookie", ""), "%r" % r)
+        for t in (t1, t3):
+            need(call("GET", "/api/v1/auth/me", token=t).status == 401, "a session lives on")
+        need(call("GET", "/api/v1/auth/me", token=TOKENS["agent"]).status == 200,
+             "another user's session ended")
+        r = call("GET", api.q("/api/v1/audit", object="user:self.user", action="auth.logout_all"))
+        need(r.json["total"] == 1, "audit %r" % r.json)
+    case("POST /api/v1/auth/logout-all ends every session of the user", logout_all)
+
+
+def last_admin_cases():
+    def no_admin_left():
+        # tester and admin1 are the admins
+        r = call("PATCH", "/api/v1/users/admin1", {"disabled": True})
+        need(r.status == 200, "disable admin1 %r" % r)
+        r = call("PATCH", "/api/v1/users/tester", {"disabled": True})
+        need(r.status == 409 and err_code(r) == "conflict" and
+             "last enabled admin" in r.json["error"]["message"], "disable the last %r" % r)
+        r = call("PATCH", "/api/v1/users/tester", {"roles": ["agent", "auditor"]})
+        need(r.status == 409 and "last enabled admin" in r.text, "drop own role %r" % r)
+        r = call("GET", "/api/v1/users")
+        me = [u for u in r.json["users"] if u["username"] == "tester"][0]
+        need(me["disabled"] is False and "admin" in me["roles"], "changed anyway %r" % me)
+        r = call("PATCH", "/api/v1/users/admin1", {"disabled": False})
+        need(r.status == 200, "enable admin1 %r" % r)
+        r = call("PATCH", "/api/v1/users/tester", {"roles": ["agent", "auditor", "admin"]})
+        need(r.status == 200, "%r" % r)
+        TOKENS["admin"] = api.login("admin1", PASSWORD).json["token"]
+    case("no change leaves no enabled admin (409 conflict)", no_admin_left)
+
+
+def cli_last_admin(db):
+    def run():
+        # admin1 and tester are admins: disable admin1, then tester is the last one
+        r = admin("--db", db, "disable", "admin1")
+        need(r.returncode == 0, "%r" % r.stderr)
+        r = admin("--db", db, "disable", "tester")
+        need(r.returncode == 1 and b"last enabled admin" in r.stderr, "%r" % r.stderr)
+        r = admin("--db", db, "enable", "admin1")
+        need(r.returncode == 0, "%r" % r.stderr)
+    case("kedb-admin disable refuses the last enabled admin", run)
+
+
+def flood(seconds, clients, on_result):
+    """clients threads log in with made-up names until seconds pass; on_result(resp)."""
+    stop = time.time() + seconds
+
+    def run(k):
+        i = 0
+        while time.time() < stop:
+            try:
+                on_result(login_raw("made-up-%d-%d" % (k, i), "guess-%d" % i,
+                                    {"Content-Type": "application/json"}))
+            except Exception as e:  # noqa: BLE001  (counted as a failure)
+                on_result(e)
+            i += 1
+    ts = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in ts:
+        t.start()
+    return ts
+
+
+def audit_flood_cases():
+    def bounded():
+        before = call("GET", api.q("/api/v1/audit", action="auth.login_failed")).json["total"]
+        res = parallel_logins([("made-up-%d" % i, "guess", 0) for i in range(64)] * 1)
+        for k in range(4):
+            res += parallel_logins([("made-up-%d-%d" % (k, i), "guess", 0) for i in range(64)])
+        need(all(r.status == 401 for r in res), "statuses %r" % {r.status for r in res})
+        after = call("GET", api.q("/api/v1/audit", action="auth.login_failed")).json["total"]
+        need(after - before == 1, "320 failures with made-up names made %d audit entries" %
+             (after - before))
+        STATE["now"] += 61
+        set_now(STATE["now"])
+        need(api.login("agent1", PASSWORD).status == 200, "login")
+        r = call("GET", api.q("/api/v1/audit", action="auth.login_failed", object="user:?"))
+        sums = [e["summary"] for e in r.json["entries"]]
+        need(any(x.startswith("319 more failed logins from 127.0.0.1 with names nobody has")
+                 for x in sums), "no summary of the window: %r" % sums[:3])
+    case("320 failed logins with made-up names: 1 audit entry, then 1 summary (not 320)",
+         bounded)
+
+
+def flood_cases(db, err_path):
+    """A second server with the default login limits and real (slow) password hashing."""
+    env = dict(os.environ)
+    env.pop("KEDB_PWHASH_FAST", None)
+    cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
+           "--threads", "4", "--web", api.WEB]
+    with open(err_path, "wb") as err_file:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
+    port, api.PORT = api.PORT, api.read_port(proc, time.time() + 30 * api.SLOW) or 0
+    try:
+        def search_during_flood():
+            need(api.PORT, "the second server did not start")
+            tok = api.login("tester", api.TEST_PASSWORD).json["token"]
+            results = []
+            lock = threading.Lock()
+
+            def got(r):
+                with lock:
+                    results.append(r)
+            seconds = 5 * api.SLOW
+            ts = flood(seconds, 8, got)
+            time.sleep(0.5)
+            lat = []
+            stop = time.time() + seconds - 0.5
+            while time.time() < stop:
+                t = time.perf_counter()
+                r = call("GET", api.q("/api/v1/search", q="打印机"), token=tok)
+                lat.append((time.perf_counter() - t) * 1000)
+                need(r.status == 200, "search %r" % r)
+                time.sleep(0.02)
+            for t in ts:
+                t.join()
+            lat.sort()
+            p50 = statistics.median(lat)
+            print("  search during an 8-client login flood: n=%d p50 %.1f ms p90 %.1f ms "
+                  "max %.1f ms" % (len(lat), p50, lat[int(len(lat) * 0.9)], lat[-1]))
+            # before the bound: 1 search answered in 6 s (after 9.5 s), logins timed out
+            need(len(lat) >= 10 and (p50 < 500 or api.VALGRIND),
+                 "search starved: %d answers, p50 %.0f ms" % (len(lat), p50))
+            errors = [r for r in results if not isinstance(r, api.Resp)]
+            need(not errors, "logins failed: %r" % errors[:3])
+            checked = [r for r in results if r.status == 401]
+            refused = [r for r in results if r.status == 429]
+            need(len(checked) + len(refused) == len(results), "statuses %r" %
+                 {r.status for r in results})
+            # 10 failures a minute per address, the first 10 at once
+            need(len(checked) <= 11 and len(refused) > 0, "%d checked, %d refused" %
+                 (len(checked), len(refused)))
+            need(all(int(r.headers.get("retry-after", "0")) > 0 and
+                     r.json["error"]["retry_after"] > 0 for r in refused), "Retry-After")
+            # the failures one address may have: spend the rest of its budget
+            for i in range(12):
+                r = login_raw("made-up-%d" % i, "guess", {"Content-Type": "application/json"})
+                if r.status == 401:
+                    checked.append(r)
+                elif "from this address" in r.text:
+                    break
+            need(r.status == 429 and "from this address" in r.text, "no address limit %r" % r)
+            need(len(checked) <= 11, "%d failures checked from one address" % len(checked))
+            r = api.login("tester", api.TEST_PASSWORD)
+            need(r.status == 429 and int(r.headers.get("retry-after", "0")) > 0,
+                 "the address's budget is spent: %r" % r)
+            r = call("GET", api.q("/api/v1/audit", action="auth.login_failed", object="user:?"),
+                     token=tok)
+            need(r.json["total"] <= 3, "%d audit entries for the flood" % r.json["total"])
+        case("login flood with made-up names (real hashing, default limits): searches answer, "
+             "429 + Retry-After beyond 10 failures a minute per address", search_during_flood)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=api.STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        api.PORT = port
+
+    def clean():
+        log = open(err_path, "rb").read().decode("utf-8", "replace")
+        for mark in api.SANITIZER_MARKS:
+            need(mark not in log, "%r in the second server's stderr:\n%s" % (mark, log[-3000:]))
+        need(proc.returncode == 0, "second server exit %r" % proc.returncode)
+    case("the second server stops cleanly", clean, needs_server=False)
 
 
 def cli_cases(db):
@@ -360,7 +702,13 @@ def cli_cases(db):
         r = admin("--db", db, "useradd", "x2", "wizard", stdin=b"cli-password\n")
         need(r.returncode == 1 and b"'wizard'" in r.stderr, "bad role %r" % r.stderr)
         r = admin("--db", db, "useradd", "x3", "agent", stdin=b"short\n")
-        need(r.returncode == 1 and b"8 to 256" in r.stderr, "short password %r" % r.stderr)
+        need(r.returncode == 1 and b"12 characters" in r.stderr, "short password %r" % r.stderr)
+        for weak in [b"password1234", b"Woaini1314520", b"123456789012", b" " * 12,
+                     b"my-X6-ADMIN-pass"]:
+            r = admin("--db", db, "useradd", "x6-admin", "agent", stdin=weak + b"\n")
+            need(r.returncode == 1 and b"password" in r.stderr, "weak %r: %r" % (weak, r))
+        r = admin("--db", db, "useradd", "CLI.User", "agent", stdin=b"Harbor-Lamp-0042\n")
+        need(r.returncode == 1 and b"regardless of case" in r.stderr, "case %r" % r.stderr)
         r = admin("--db", db, "useradd", "x4", "agent", stdin=b"")
         need(r.returncode == 1 and b"standard input" in r.stderr, "no password %r" % r.stderr)
         r = admin("--db", db, "useradd", "x5")
@@ -387,6 +735,8 @@ def cli_cases(db):
         need(r.returncode == 1 and b"nobody" in r.stderr, "unknown %r" % r.stderr)
         r = admin("--db", db, "passwd")
         need(r.returncode == 2, "passwd without name %d" % r.returncode)
+        r = admin("--db", db, "passwd", "cli.user", stdin=b"cli.user-Harbor\n")
+        need(r.returncode == 1 and b"username" in r.stderr, "name in password %r" % r.stderr)
         r = call("GET", api.q("/api/v1/audit", actor="kedb-admin", object="user:cli.user"))
         need(r.json["total"] == 4, "kedb-admin changes audited %r" % r.json["total"])
     case("kedb-admin passwd, disable, enable, list", others)
@@ -409,8 +759,13 @@ def main():
         STATE["now"] = T0
         set_now(T0)
         case("kedb-admin creates the admin", lambda: api.add_test_user(db), needs_server=False)
+        # --threads 8 --login-hashes 8: every worker may check a password at once, so that
+        # the parallel cases test the lock itself (before it, 8 workers checked 10 of 16
+        # parallel guesses); --login-rate: these cases fail many logins from one address
+        # (flood_cases test the defaults)
         cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
-               "--threads", "4", "--web", api.WEB]
+               "--threads", "8", "--web", api.WEB, "--login-hashes", "8",
+               "--login-rate", "1000"]
         if api.VALGRIND:
             cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
                    "--error-exitcode=97"] + cmd
@@ -428,7 +783,14 @@ def main():
         if len(TOKENS) == len(ROLES):
             matrix_cases()
             credential_cases()
+            login_csrf_cases()
+            self_service_cases()
+            last_admin_cases()
+        parallel_cases(db)
+        audit_flood_cases()
         cli_cases(db)
+        cli_last_admin(db)
+        flood_cases(db, os.path.join(tmp, "server2.stderr"))
 
         def stop():
             proc.send_signal(signal.SIGTERM)

@@ -154,7 +154,8 @@ def main():
         port = int(line.rsplit(":", 1)[1]) if "listening on" in line else 0
         login = urllib.request.Request(
             "http://127.0.0.1:%d/api/v1/auth/login" % port, method="POST",
-            data=json.dumps({"username": "importer", "password": "import-test-pw"}).encode())
+            data=json.dumps({"username": "importer", "password": "import-test-pw"}).encode(),
+            headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(login, timeout=30 * SLOW) as r:
             auth = {"Authorization": "Bearer " + json.load(r)["token"]}
 

@@ -51,7 +51,7 @@ def set_now(at):
 
 def token(user):
     if user not in TOKENS:
-        r = api.login(user, user + "-password-1")
+        r = api.login(user, api.user_password(user))
         need(r.status == 200, "login %s: %r" % (user, r))
         TOKENS[user] = r.json["token"]
     return TOKENS[user]
@@ -98,7 +98,7 @@ SERVED = None
 
 def cookie_cases():
     def secure():
-        r = api.login("eng1", "eng1-password-1")
+        r = api.login("eng1", api.user_password("eng1"))
         sc = r.headers.get("set-cookie", "")
         need(r.status == 200 and sc.endswith("; Secure") and "HttpOnly" in sc, "cookie %r" % sc)
         r = api.request("POST", "/api/v1/auth/logout", token=r.json["token"])

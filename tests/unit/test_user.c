@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
@@ -12,6 +14,7 @@
 #include "kb_user.h"
 
 #define T0 1772438400LL /* 2026-03-02T08:00:00Z */
+#define CLIENT "10.0.0.9"
 
 static long long count_action(kb_store *s, const char *action)
 {
@@ -62,15 +65,47 @@ static void roles_and_names(void)
     longname[64] = '\0';
     CHECK(kb_user_name_valid(longname));
 
-    CHECK_INT_EQ(kb_user_password_check("1234567", 7, &err), KB_EINVAL);
-    CHECK(strstr(err.msg, "1234567") == NULL);
-    CHECK_INT_EQ(kb_user_password_check("12345678", 8, &err), KB_OK);
-    CHECK_INT_EQ(kb_user_password_check("1234\0" "5678", 9, &err), KB_EINVAL);
+    /* the policy: 12 characters (code points), no common or trivial passwords, not the
+     * username inside */
+    CHECK_INT_EQ(kb_user_password_check(NULL, "Tulip-Harb4", 11, &err), KB_EINVAL);
+    CHECK(strstr(err.msg, "Tulip") == NULL);
+    CHECK(strstr(err.msg, "12 characters") != NULL);
+    CHECK_INT_EQ(kb_user_password_check(NULL, "Tulip-Harb41", 12, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_password_check(NULL, "12345678", 8, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_check(NULL, "password", 8, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_check(NULL, "        ", 8, &err), KB_EINVAL);
+    const char *weak[] = {
+        "            ", "123456789012", "password1234", "Password2026!", "PASSWORD-2026",
+        "qwertyuiop12", "1qaz2wsx3edc", "woaini131452", "Woaini1314520", "qq5201314520",
+        "52013145201314", "abababababab", "abcdefghijkl", "987654321098", "zzzzzzzzzzzz",
+        "!!Welcome2026", "helpdesk2026!", "Zhongguo1949!", "iloveyou1314",
+    };
+    for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+        kb_err_clear(&err);
+        CHECK_INT_EQ(kb_user_password_check("zhang.wei", weak[i], strlen(weak[i]), &err),
+                     KB_EINVAL);
+        if (err.code != KB_EINVAL)
+            fprintf(stderr, "accepted: %s\n", weak[i]);
+    }
+    CHECK_INT_EQ(kb_user_password_check("zhang.wei", "my-ZHANG.WEI-desk", 17, &err), KB_EINVAL);
+    CHECK(strstr(err.msg, "username") != NULL);
+    CHECK_INT_EQ(kb_user_password_check("zhang.wei", "my-zhang-wei-desk", 17, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_password_check("li", "li-Harbor-Lamp", 14, &err), KB_OK);
+    const char *cjk12 = "我的密码是一句好记的话";  /* 11 code points, 33 bytes */
+    CHECK_INT_EQ(kb_user_password_check(NULL, cjk12, strlen(cjk12), &err), KB_EINVAL);
+    const char *cjk13 = "我的密码是一句很好记的话";
+    CHECK_INT_EQ(kb_user_password_check(NULL, cjk13, strlen(cjk13), &err), KB_OK);
+    CHECK_INT_EQ(kb_user_password_check(NULL, "Tulip-\0Harbor41", 16, &err), KB_EINVAL);
+    CHECK(kb_user_password_common("!qaz2wsx", 8));
+    CHECK(kb_user_password_common("zxcvbnm", 7));
+    CHECK(kb_user_password_common("woaini1314", 10));
+    CHECK(!kb_user_password_common("woaini131", 9));
     char big[300];
-    memset(big, 'x', 257);
+    for (size_t i = 0; i < 257; i++)
+        big[i] = (char)('a' + (i * 7) % 26);
     big[257] = '\0';
-    CHECK_INT_EQ(kb_user_password_check(big, 257, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_user_password_check(big, 256, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_password_check(NULL, big, 257, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_check(NULL, big, 256, &err), KB_OK);
 }
 
 static void hashing(void)
@@ -98,15 +133,15 @@ static void hashing(void)
 static void users(kb_store *s)
 {
     kb_err err;
-    CHECK_INT_EQ(kb_user_add(s, "agent1", "agent-pass-1", KB_ROLE_AGENT, "admin", T0, &err),
+    CHECK_INT_EQ(kb_user_add(s, "agent1", "Tulip-Harbor-41", KB_ROLE_AGENT, "admin", T0, &err),
                  KB_OK);
-    CHECK_INT_EQ(kb_user_add(s, "agent1", "agent-pass-2", KB_ROLE_AGENT, "admin", T0, &err),
+    CHECK_INT_EQ(kb_user_add(s, "agent1", "Maple-Crane-52", KB_ROLE_AGENT, "admin", T0, &err),
                  KB_EEXIST);
-    CHECK_INT_EQ(kb_user_add(s, "bad name", "agent-pass-1", KB_ROLE_AGENT, NULL, T0, &err),
+    CHECK_INT_EQ(kb_user_add(s, "bad name", "Tulip-Harbor-41", KB_ROLE_AGENT, NULL, T0, &err),
                  KB_EINVAL);
     CHECK_INT_EQ(kb_user_add(s, "short", "short", KB_ROLE_AGENT, NULL, T0, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_user_add(s, "noroles", "long-enough", 0, NULL, T0, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_user_add(s, "boss", "boss-pass-1", KB_ROLE_ADMIN | KB_ROLE_AUDITOR, NULL,
+    CHECK_INT_EQ(kb_user_add(s, "noroles", "long-enough-pw", 0, NULL, T0, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_user_add(s, "boss", "Quiet-River-73", KB_ROLE_ADMIN | KB_ROLE_AUDITOR, NULL,
                              T0, &err),
                  KB_OK);
     kb_user_info u;
@@ -149,14 +184,14 @@ static void sessions(kb_store *s)
     kb_login_result res;
     long long retry;
     kb_user_session a, b, chk;
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Tulip-Harbor-41", CLIENT, T0, &res, &retry, &a, &err), KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_OK);
     CHECK_INT_EQ(strlen(a.token), 64);
     CHECK_INT_EQ(strlen(a.csrf), 64);
     CHECK(strcmp(a.token, a.csrf) != 0);
     CHECK_INT_EQ(a.expires, T0 + KB_USER_SESSION_TTL);
     CHECK_INT_EQ(a.roles, KB_ROLE_AGENT | KB_ROLE_ENGINEER);
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0, &res, &retry, &b, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Tulip-Harbor-41", CLIENT, T0, &res, &retry, &b, &err), KB_OK);
     CHECK(strcmp(a.token, b.token) != 0);
 
     /* lookups at injected times: valid until (not at) the expiry */
@@ -190,23 +225,23 @@ static void sessions(kb_store *s)
     kb_user_change off = { NULL, -1, 1 };
     CHECK_INT_EQ(kb_user_update(s, "agent1", &off, "boss", T0 + 40, &err), KB_OK);
     CHECK_INT_EQ(kb_user_session_check(s, b.token, T0 + 41, &chk, &err), KB_ENOTFOUND);
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0 + 42, &res, &retry, &a, &err),
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Tulip-Harbor-41", CLIENT, T0 + 42, &res, &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_BAD);
     kb_user_change on = { NULL, -1, 0 };
     CHECK_INT_EQ(kb_user_update(s, "agent1", &on, "boss", T0 + 50, &err), KB_OK);
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0 + 51, &res, &retry, &a, &err),
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Tulip-Harbor-41", CLIENT, T0 + 51, &res, &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_OK);
 
     /* a new password ends sessions and only the new one works */
-    kb_user_change pw = { "agent-pass-new", -1, -1 };
+    kb_user_change pw = { "Copper-Lantern-88", -1, -1 };
     CHECK_INT_EQ(kb_user_update(s, "agent1", &pw, "boss", T0 + 60, &err), KB_OK);
     CHECK_INT_EQ(kb_user_session_check(s, a.token, T0 + 61, &chk, &err), KB_ENOTFOUND);
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-1", T0 + 62, &res, &retry, &a, &err),
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Tulip-Harbor-41", CLIENT, T0 + 62, &res, &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_BAD);
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-new", T0 + 63, &res, &retry, &a, &err),
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Copper-Lantern-88", CLIENT, T0 + 63, &res, &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_OK);
     CHECK_INT_EQ(count_action(s, "auth.logout"), 1);
@@ -223,50 +258,229 @@ static void lockout(kb_store *s)
     long long failed0 = count_action(s, "auth.login_failed");
     /* four failures, then a success clears the count */
     for (int i = 0; i < 4; i++) {
-        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", t + i, &res, &retry, &a, &err),
+        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", CLIENT, t + i, &res, &retry, &a, &err),
                      KB_OK);
         CHECK_INT_EQ(res, KB_LOGIN_BAD);
     }
-    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + 5, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "boss", "Quiet-River-73", CLIENT, t + 5, &res, &retry, &a, &err), KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_OK);
     /* five failures lock the name, even for the right password, until the window passes */
     t += 100;
     for (int i = 0; i < 5; i++) {
-        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", t + i, &res, &retry, &a, &err),
+        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", CLIENT, t + i, &res, &retry, &a, &err),
                      KB_OK);
         CHECK_INT_EQ(res, KB_LOGIN_BAD);
     }
-    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + 10, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "boss", "Quiet-River-73", CLIENT, t + 10, &res, &retry, &a, &err), KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_LOCKED);
     CHECK_INT_EQ(retry, KB_USER_LOCK_WINDOW - 10);
-    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + KB_USER_LOCK_WINDOW - 1, &res,
+    CHECK_INT_EQ(kb_user_login(s, "boss", "Quiet-River-73", CLIENT, t + KB_USER_LOCK_WINDOW - 1, &res,
                                &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_LOCKED);
     CHECK_INT_EQ(retry, 1);
     /* other names are not affected */
-    CHECK_INT_EQ(kb_user_login(s, "agent1", "agent-pass-new", t + 11, &res, &retry, &a, &err),
+    CHECK_INT_EQ(kb_user_login(s, "agent1", "Copper-Lantern-88", CLIENT, t + 11, &res, &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_OK);
-    CHECK_INT_EQ(kb_user_login(s, "boss", "boss-pass-1", t + KB_USER_LOCK_WINDOW, &res, &retry,
+    CHECK_INT_EQ(kb_user_login(s, "boss", "Quiet-River-73", CLIENT, t + KB_USER_LOCK_WINDOW, &res, &retry,
                                &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_OK);
     /* failures spread wider than the window never lock */
     t += 10000;
     for (int i = 0; i < 8; i++) {
-        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", t + i * 400, &res, &retry, &a,
+        CHECK_INT_EQ(kb_user_login(s, "boss", "wrong-pass", CLIENT, t + i * 400, &res, &retry, &a,
                                    &err),
                      KB_OK);
         CHECK_INT_EQ(res, KB_LOGIN_BAD);
     }
     /* unknown and invalid names fail the same way and are recorded */
-    CHECK_INT_EQ(kb_user_login(s, "ghost", "whatever-1", t, &res, &retry, &a, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "ghost", "whatever-1", CLIENT, t, &res, &retry, &a, &err), KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_BAD);
-    CHECK_INT_EQ(kb_user_login(s, "no such/name", "whatever-1", t, &res, &retry, &a, &err),
+    CHECK_INT_EQ(kb_user_login(s, "no such/name", "whatever-1", CLIENT, t, &res, &retry, &a, &err),
                  KB_OK);
     CHECK_INT_EQ(res, KB_LOGIN_BAD);
-    CHECK_INT_EQ(count_action(s, "auth.login_failed") - failed0, 4 + 5 + 2 + 8 + 2);
+    /* one entry per client and name in a window after the first, summaries when it closed;
+     * the failure that locks gets its own: 1 and the summary of agent1's window from
+     * sessions() | 1 summary, 1, 1 lock | 1 summary, 1 | 8 | 1 for the unknown names */
+    CHECK_INT_EQ(count_action(s, "auth.login_failed") - failed0, 2 + 3 + 2 + 8 + 1);
+    /* a later attempt writes the summary of the unknown names' window */
+    CHECK_INT_EQ(kb_user_login(s, "boss", "Quiet-River-73", CLIENT, t + 5000, &res, &retry, &a,
+                               &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(count_action(s, "auth.login_failed") - failed0, 2 + 3 + 2 + 8 + 1 + 1);
+}
+
+/* User names are unique regardless of case; logins take the exact name. */
+static void names_regardless_of_case(kb_store *s)
+{
+    kb_err err;
+    CHECK_INT_EQ(kb_user_add(s, "Agent1", "Harbor-Lamp-4711", KB_ROLE_AGENT, NULL, T0, &err),
+                 KB_EEXIST);
+    CHECK(strstr(err.msg, "regardless of case") != NULL);
+    CHECK(strstr(err.msg, "'agent1'") != NULL);
+    CHECK_INT_EQ(kb_user_add(s, "BOSS", "Harbor-Lamp-4711", KB_ROLE_AGENT, NULL, T0, &err),
+                 KB_EEXIST);
+    kb_login_result res;
+    long long retry;
+    kb_user_session a;
+    CHECK_INT_EQ(kb_user_login(s, "AGENT1", "Copper-Lantern-88", "10.0.0.7", T0 + 70, &res,
+                               &retry, &a, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+}
+
+/* No change may leave the database without an enabled admin. */
+static void last_admin(kb_store *s)
+{
+    kb_err err;
+    kb_user_change off = { NULL, -1, 1 };
+    kb_user_change on = { NULL, -1, 0 };
+    kb_user_change auditor = { NULL, KB_ROLE_AUDITOR, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "boss", &off, "boss", T0 + 80, &err), KB_ECONFLICT);
+    CHECK(strstr(err.msg, "last enabled admin") != NULL);
+    CHECK_INT_EQ(kb_user_update(s, "boss", &auditor, "boss", T0 + 80, &err), KB_ECONFLICT);
+    kb_user_info u;
+    CHECK_INT_EQ(kb_user_get(s, "boss", &u, &err), KB_OK);
+    CHECK_INT_EQ(u.roles, KB_ROLE_ADMIN | KB_ROLE_AUDITOR);
+    CHECK_INT_EQ(u.disabled, 0);
+    /* a second, disabled admin does not count; enabled, it does */
+    CHECK_INT_EQ(kb_user_add(s, "chief", "Silver-Kettle-19", KB_ROLE_ADMIN, "boss", T0 + 81,
+                             &err),
+                 KB_OK);
+    CHECK_INT_EQ(kb_user_update(s, "chief", &off, "boss", T0 + 82, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_update(s, "boss", &off, "boss", T0 + 83, &err), KB_ECONFLICT);
+    CHECK_INT_EQ(kb_user_update(s, "chief", &on, "boss", T0 + 84, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_update(s, "boss", &auditor, "chief", T0 + 85, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_update(s, "chief", &off, "chief", T0 + 86, &err), KB_ECONFLICT);
+    kb_user_change admin_again = { NULL, KB_ROLE_ADMIN | KB_ROLE_AUDITOR, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "boss", &admin_again, "chief", T0 + 87, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_update(s, "chief", &off, "boss", T0 + 88, &err), KB_OK);
+    /* a change that does not touch the admin role or enablement is allowed */
+    kb_user_change pw = { "Amber-Window-62", -1, -1 };
+    CHECK_INT_EQ(kb_user_update(s, "chief", &pw, "boss", T0 + 89, &err), KB_OK);
+}
+
+/* The user's own password change and logging out everywhere. */
+static void self_service(kb_store *s)
+{
+    kb_err err;
+    kb_login_result res;
+    long long retry;
+    int revoked = -1;
+    kb_user_session a, b, chk;
+    long long t = T0 + 30000;
+    CHECK_INT_EQ(kb_user_add(s, "self1", "Velvet-Meadow-31", KB_ROLE_AGENT, NULL, t, &err),
+                 KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "self1", "Velvet-Meadow-31", CLIENT, t, &res, &retry, &a,
+                               &err),
+                 KB_OK);
+    CHECK_INT_EQ(kb_user_login(s, "self1", "Velvet-Meadow-31", CLIENT, t, &res, &retry, &b,
+                               &err),
+                 KB_OK);
+    /* the policy first, then the current password */
+    CHECK_INT_EQ(kb_user_password_change(s, "self1", "Velvet-Meadow-31", "short", a.token,
+                                         CLIENT, t + 1, &res, &retry, &revoked, &err),
+                 KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_change(s, "self1", "Velvet-Meadow-31", "self1-Meadow-99",
+                                         a.token, CLIENT, t + 1, &res, &retry, &revoked, &err),
+                 KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_change(s, "self1", "Velvet-Meadow-31", "Velvet-Meadow-31",
+                                         a.token, CLIENT, t + 1, &res, &retry, &revoked, &err),
+                 KB_EINVAL);
+    CHECK_INT_EQ(kb_user_password_change(s, "self1", "not-the-password", "Granite-Path-57",
+                                         a.token, CLIENT, t + 2, &res, &retry, &revoked, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    CHECK_INT_EQ(kb_user_session_check(s, b.token, t + 3, &chk, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_password_change(s, "self1", "Velvet-Meadow-31", "Granite-Path-57",
+                                         a.token, CLIENT, t + 4, &res, &retry, &revoked, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(revoked, 1);
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, t + 5, &chk, &err), KB_OK);
+    CHECK_INT_EQ(kb_user_session_check(s, b.token, t + 5, &chk, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_user_login(s, "self1", "Velvet-Meadow-31", CLIENT, t + 6, &res, &retry, &b,
+                               &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_BAD);
+    CHECK_INT_EQ(kb_user_login(s, "self1", "Granite-Path-57", CLIENT, t + 7, &res, &retry, &b,
+                               &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(count_action(s, "user.password"), 1);
+    /* wrong current passwords count towards the lock like logins */
+    for (int i = 0; i < KB_USER_LOCK_FAILURES; i++)
+        CHECK_INT_EQ(kb_user_password_change(s, "self1", "not-the-password", "Granite-Path-58",
+                                             a.token, CLIENT, t + 10 + i, &res, &retry,
+                                             &revoked, &err),
+                     KB_OK);
+    CHECK_INT_EQ(kb_user_password_change(s, "self1", "Granite-Path-57", "Granite-Path-58",
+                                         a.token, CLIENT, t + 20, &res, &retry, &revoked, &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_LOCKED);
+    CHECK(retry > 0);
+    /* log out everywhere */
+    CHECK_INT_EQ(kb_user_logout_all(s, "self1", CLIENT, t + 30, &revoked, &err), KB_OK);
+    CHECK_INT_EQ(revoked, 2);
+    CHECK_INT_EQ(kb_user_session_check(s, a.token, t + 31, &chk, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_user_session_check(s, b.token, t + 31, &chk, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(count_action(s, "auth.logout_all"), 1);
+}
+
+/* A database made before names were unique regardless of case keeps both of two names
+ * that differ only in case; new collisions are refused all the same. */
+static void legacy_case_collision(const char *dir)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/legacy.db", dir);
+    kb_store *s = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
+    if (!s)
+        return;
+    CHECK_INT_EQ(kb_user_add(s, "ops", "Harbor-Lamp-4711", KB_ROLE_ADMIN, NULL, T0, &err),
+                 KB_OK);
+    kb_store_free(s);
+    /* what an older kedb could write: "OPS" beside "ops", schema version 9 */
+    sqlite3 *db = NULL;
+    CHECK_INT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    char *sql = sqlite3_mprintf(
+        "DROP INDEX app_user_name_nocase; DROP TABLE login_window;"
+        "INSERT INTO app_user(name, hash, roles, disabled, created, updated) "
+        "SELECT 'OPS', hash, 1, 0, created, updated FROM app_user WHERE name = 'ops';"
+        "PRAGMA user_version = 9;");
+    CHECK_INT_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+    s = NULL;
+    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
+    if (!s)
+        return;
+    kb_user_info *v = NULL;
+    size_t n = 0;
+    CHECK_INT_EQ(kb_user_list(s, &v, &n, &err), KB_OK);
+    CHECK_INT_EQ(n, 2);
+    free(v);
+    kb_login_result res;
+    long long retry;
+    kb_user_session a;
+    CHECK_INT_EQ(kb_user_login(s, "OPS", "Harbor-Lamp-4711", CLIENT, T0 + 1, &res, &retry, &a,
+                               &err),
+                 KB_OK);
+    CHECK_INT_EQ(res, KB_LOGIN_OK);
+    CHECK_INT_EQ(a.roles, KB_ROLE_AGENT);
+    CHECK_INT_EQ(kb_user_login(s, "ops", "Harbor-Lamp-4711", CLIENT, T0 + 2, &res, &retry, &a,
+                               &err),
+                 KB_OK);
+    CHECK_INT_EQ(a.roles, KB_ROLE_ADMIN);
+    CHECK_INT_EQ(kb_user_add(s, "Ops", "Harbor-Lamp-4712", KB_ROLE_AGENT, NULL, T0, &err),
+                 KB_EEXIST);
+    CHECK_INT_EQ(kb_user_add(s, "ops2", "Harbor-Lamp-4712", KB_ROLE_AGENT, NULL, T0, &err),
+                 KB_OK);
+    kb_store_free(s);
 }
 
 int main(void)
@@ -286,11 +500,15 @@ int main(void)
         users(s);
         sessions(s);
         lockout(s);
+        names_regardless_of_case(s);
+        last_admin(s);
+        self_service(s);
         kb_audit_check c;
         CHECK_INT_EQ(kb_audit_verify(s, &c, &err), KB_OK);
         CHECK(c.ok);
         kb_store_free(s);
     }
+    legacy_case_collision(dir);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK_INT_EQ(system(cmd), 0);
     return CHECK_DONE("test_user");
