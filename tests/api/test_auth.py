@@ -463,8 +463,12 @@ def parallel_cases(db):
 
     def right_among_eight():
         need(need_ok, "useradd guarded")
-        res = parallel_logins([("guarded", "wrong-guess-%d" % i, 0) for i in range(7)] +
-                              [("guarded", "Slow-Harbor-Lamp-7", 0.3)])
+        # the wrong ones 50 ms apart (so that each finds an idle worker), the right one 1.5 s
+        # after the first: the wrong ones have arrived and are still being hashed (7 real
+        # argon2id hashes on 8 workers take seconds); before the fix it was checked and
+        # logged in after 7 wrong ones
+        res = parallel_logins([("guarded", "wrong-guess-%d" % i, i * 0.05) for i in range(7)] +
+                              [("guarded", "Slow-Harbor-Lamp-7", 1.5)])
         checked = [x for x in res if x.status in (200, 401)]
         need(len(checked) <= 5, "8 parallel logins: %d passwords checked %r" %
              (len(checked), [x.status for x in res]))
@@ -626,6 +630,7 @@ def flood_cases(db, err_path):
                 with lock:
                     results.append(r)
             seconds = 5 * api.SLOW
+            t0 = time.time()
             ts = flood(seconds, 8, got)
             time.sleep(0.5)
             lat = []
@@ -651,9 +656,7 @@ def flood_cases(db, err_path):
             refused = [r for r in results if r.status == 429]
             need(len(checked) + len(refused) == len(results), "statuses %r" %
                  {r.status for r in results})
-            # 10 failures a minute per address, the first 10 at once
-            need(len(checked) <= 11 and len(refused) > 0, "%d checked, %d refused" %
-                 (len(checked), len(refused)))
+            need(len(refused) > 0, "%d checked, none refused" % len(checked))
             need(all(int(r.headers.get("retry-after", "0")) > 0 and
                      r.json["error"]["retry_after"] > 0 for r in refused), "Retry-After")
             # the failures one address may have: spend the rest of its budget
@@ -664,7 +667,10 @@ def flood_cases(db, err_path):
                 elif "from this address" in r.text:
                     break
             need(r.status == 429 and "from this address" in r.text, "no address limit %r" % r)
-            need(len(checked) <= 11, "%d failures checked from one address" % len(checked))
+            # 10 at once, then one every 6 s
+            allowed = 10 + int((time.time() - t0) / 6) + 1
+            need(len(checked) <= allowed, "%d failures checked from one address (%d allowed)" %
+                 (len(checked), allowed))
             r = api.login("tester", api.TEST_PASSWORD)
             need(r.status == 429 and int(r.headers.get("retry-after", "0")) > 0,
                  "the address's budget is spent: %r" % r)
