@@ -9,14 +9,13 @@
 
 #include "kb_audit.h"
 #include "kb_incident.h"
+#include "kb_csv.h"
 #include "srv.h"
 
 #define DEFAULT_LIMIT 50u
 #define MAX_OFFSET 1000000u
 #define MAX_EXPORT 50000u
 #define DAY 86400
-#define CSV_TYPE "text/csv; charset=utf-8"
-#define UTF8_BOM "\xef\xbb\xbf"
 
 /* Reads the filters of a list or export: actor, action, object (prefix), from and to
  * (days, both included), limit (default def, at most max) and offset. */
@@ -98,30 +97,6 @@ kb_status h_audit_list(srv_req *rq, srv_resp *rs, kb_err *err)
 
 /* --- CSV --- */
 
-/* Appends one field (RFC 4180): quoted when it holds a comma, quote, line break or white
- * space at an end. Text that a spreadsheet would run as a formula (starting with = + - @,
- * tab or CR) gets a leading apostrophe. */
-static void csv_field(kb_buf *b, const char *s)
-{
-    size_t len = strlen(s);
-    int formula = len > 0 && strchr("=+-@\t\r", s[0]);
-    int quote = formula || strpbrk(s, ",\"\r\n") != NULL ||
-                (len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
-    if (!quote) {
-        kb_buf_adds(b, s);
-        return;
-    }
-    kb_buf_addc(b, '"');
-    if (formula)
-        kb_buf_addc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            kb_buf_addc(b, '"');
-        kb_buf_addc(b, *p);
-    }
-    kb_buf_addc(b, '"');
-}
-
 static void csv_entry(kb_buf *b, const kb_audit_entry *e)
 {
     char seq[32], at[32];
@@ -129,12 +104,7 @@ static void csv_entry(kb_buf *b, const kb_audit_entry *e)
     time_text(e->at, at);
     const char *fields[] = { seq, at, e->actor, e->action, e->object, e->summary, e->prev,
                              e->hash };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (i)
-            kb_buf_addc(b, ',');
-        csv_field(b, fields[i]);
-    }
-    kb_buf_adds(b, "\r\n");
+    kb_csv_row(b, fields, sizeof fields / sizeof fields[0]);
 }
 
 /* What an export covered, for its audit entry: "csv, 12 entries; actor=desk from=...". */
@@ -171,7 +141,7 @@ kb_status h_audit_csv(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     kb_buf b;
     kb_buf_init(&b, 0);
-    kb_buf_adds(&b, UTF8_BOM);
+    kb_buf_adds(&b, KB_CSV_BOM);
     kb_buf_adds(&b, "seq,at,actor,action,object,summary,prev,hash\r\n");
     for (size_t i = 0; i < p->n; i++)
         csv_entry(&b, &p->items[i]);
@@ -191,7 +161,7 @@ kb_status h_audit_csv(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     }
     rs->body = kb_buf_detach(&b, &rs->body_len);
-    rs->content_type = CSV_TYPE;
+    rs->content_type = KB_CSV_TYPE;
     kb_buf_free(&b);
     return KB_OK;
 }

@@ -11,12 +11,11 @@
 
 #include "kb_date.h"
 #include "kb_report.h"
+#include "kb_csv.h"
 #include "srv.h"
 
 #define DEFAULT_PROBLEMS 50u
 #define MAX_PROBLEMS 500u
-#define CSV_TYPE "text/csv; charset=utf-8"
-#define UTF8_BOM "\xef\xbb\xbf"
 
 static const char *const age_names[KB_AGE_NBUCKETS] = {
     [KB_AGE_UNDER_1D] = "under_1_day",
@@ -187,41 +186,11 @@ kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err)
 
 /* --- CSV --- */
 
-/* Appends one field (RFC 4180): quoted when it holds a comma, quote, line break or white
- * space at an end. Text that a spreadsheet would run as a formula (starting with = + - @,
- * tab or CR) gets a leading apostrophe. */
-static void csv_field(kb_buf *b, const char *s)
-{
-    size_t len = strlen(s);
-    int formula = len > 0 && strchr("=+-@\t\r", s[0]);
-    int quote = formula || strpbrk(s, ",\"\r\n") != NULL ||
-                (len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
-    if (!quote) {
-        kb_buf_adds(b, s);
-        return;
-    }
-    kb_buf_addc(b, '"');
-    if (formula)
-        kb_buf_addc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            kb_buf_addc(b, '"');
-        kb_buf_addc(b, *p);
-    }
-    kb_buf_addc(b, '"');
-}
-
 static void csv_row(kb_buf *b, const char *section, const char *key, const char *value,
                     const char *detail)
 {
-    csv_field(b, section);
-    kb_buf_addc(b, ',');
-    csv_field(b, key);
-    kb_buf_addc(b, ',');
-    csv_field(b, value);
-    kb_buf_addc(b, ',');
-    csv_field(b, detail ? detail : "");
-    kb_buf_adds(b, "\r\n");
+    const char *fields[] = { section, key, value, detail };
+    kb_csv_row(b, fields, sizeof fields / sizeof fields[0]);
 }
 
 static void csv_int(kb_buf *b, const char *section, const char *key, long long v)
@@ -255,7 +224,7 @@ static void csv_mean(kb_buf *b, const char *key, long long seconds, long long n)
 static void summary_csv(const kb_report_summary *r, kb_buf *b)
 {
     char v[32];
-    kb_buf_adds(b, UTF8_BOM);
+    kb_buf_adds(b, KB_CSV_BOM);
     csv_row(b, "section", "key", "value", "detail");
     day_text(r->from, v);
     csv_row(b, "period", "from", v, NULL);
@@ -313,7 +282,7 @@ kb_status h_report_summary_csv(srv_req *rq, srv_resp *rs, kb_err *err)
     summary_csv(r, &b);
     kb_report_summary_free(r);
     rs->body = kb_buf_detach(&b, &rs->body_len);
-    rs->content_type = CSV_TYPE;
+    rs->content_type = KB_CSV_TYPE;
     kb_buf_free(&b);
     return KB_OK;
 }
