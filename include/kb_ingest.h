@@ -50,9 +50,36 @@ void kb_ingest_compose(const kb_compose *c, kb_buf *out);
 kb_status kb_ingest_set_field(const char *src, size_t len, const char *key, const char *value,
                               kb_buf *out, kb_err *err);
 
+/* Limits on a Markdown body, checked by kb_ingest_md_check() before cmark-gfm parses it.
+ * cmark-gfm 0.29.0.gfm.6 (Debian 12) is super-linear on some inputs: it pads every table row
+ * to the header's width (columns x rows cells from a few bytes per row), parses a row in time
+ * quadratic in its cells, re-reads the paragraph above every line that could be a table's
+ * delimiter row, scans to the end of the paragraph for each '<!', '<?' and '![' (CVE-2023-22484,
+ * -22486 and kin), spends about 6 KB per e-mail autolink, and matches every open container on
+ * every blank line. Real documents stay far below these; see docs/FORMAT.md. */
+#define KB_MD_MAX_BYTES (512u * 1024u)           /* the Markdown body (after front matter) */
+#define KB_MD_MAX_TABLE_COLUMNS 64u              /* columns of one table */
+#define KB_MD_MAX_TABLE_CELLS 20000u             /* columns x rows, all tables together */
+#define KB_MD_MAX_NESTING 32u                    /* block quotes and list items, one in another */
+#define KB_MD_MAX_TABLE_RESCAN (1024u * 1024u)   /* paragraph bytes re-read for delimiter rows */
+#define KB_MD_MAX_INLINE_SCAN (16u * 1024u * 1024u) /* ('<!' '<?' '![' in a paragraph) x bytes */
+#define KB_MD_MAX_AT_SIGNS 2000u                 /* '@' (e-mail autolinks) in the body */
+
+/* Decides, in one linear pass and before any parsing, whether the Markdown md[0..len) stays
+ * within the KB_MD_MAX_* limits. Every render path (kb_ingest_parse, kb_ingest_render) calls
+ * it first. The estimates err on the safe side: a line that only might start a table or a
+ * nested block counts as one. KB_ETOOBIG with a message naming the limit, and *line (if not
+ * NULL) set to the 1-based line of md where the limit was passed (0 for the whole text). */
+kb_status kb_ingest_md_check(const char *md, size_t len, size_t *line, kb_err *err);
+
 /* Renders Markdown to sanitised HTML (GFM tables, strikethrough, autolinks; raw HTML and
  * javascript:/data:/vbscript: links removed). *out is freed with free(). */
 kb_status kb_ingest_render(const char *md, size_t len, char **out, kb_err *err);
+
+/* Renders text as one preformatted block (<pre><code>, every character escaped), without
+ * parsing it: linear in len, for showing a stored source that no longer renders (e.g. past a
+ * KB_MD_MAX_* limit). *out is freed with free(). */
+kb_status kb_ingest_render_verbatim(const char *text, size_t len, char **out, kb_err *err);
 
 /* Reads a synonyms file: one group per line, terms separated by commas (ASCII or
  * full-width) or tabs; '#' starts a comment. *groups is an array of *n NULL-terminated term

@@ -530,6 +530,8 @@ static void end_line(kb_buf *b)
  * a newline after each block, table cells separated by spaces. Raw HTML is left out. */
 static void plain_text(cmark_node *root, kb_buf *b)
 {
+    long long *next_num = NULL; /* per open list, innermost last */
+    size_t depth = 0, cap = 0;
     cmark_iter *it = cmark_iter_new(root);
     for (;;) {
         cmark_event_type ev = cmark_iter_next(it);
@@ -560,18 +562,23 @@ static void plain_text(cmark_node *root, kb_buf *b)
             case CMARK_NODE_THEMATIC_BREAK:
                 end_line(b);
                 break;
+            case CMARK_NODE_LIST:
+                /* the number of the next item; counting its previous siblings for every
+                 * item instead would be quadratic in the length of the list */
+                if (depth == cap) {
+                    cap = cap ? 2 * cap : 16;
+                    next_num = kb_xrealloc(next_num, cap * sizeof *next_num);
+                }
+                next_num[depth++] = cmark_node_get_list_start(n);
+                break;
             case CMARK_NODE_ITEM: {
                 /* keep step numbers: agents read workarounds out step by step */
                 cmark_node *list = cmark_node_parent(n);
                 end_line(b);
-                if (list && cmark_node_get_list_type(list) == CMARK_ORDERED_LIST) {
-                    int k = cmark_node_get_list_start(list);
-                    for (cmark_node *p = cmark_node_previous(n); p; p = cmark_node_previous(p))
-                        k++;
-                    kb_buf_addf(b, "%d. ", k);
-                } else {
+                if (depth && list && cmark_node_get_list_type(list) == CMARK_ORDERED_LIST)
+                    kb_buf_addf(b, "%lld. ", next_num[depth - 1]++);
+                else
                     kb_buf_adds(b, "- ");
-                }
                 break;
             }
             default:
@@ -581,11 +588,14 @@ static void plain_text(cmark_node *root, kb_buf *b)
                 break;
             }
         } else if (ev == CMARK_EVENT_EXIT) {
+            if (t == CMARK_NODE_LIST && depth)
+                depth--;
             if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK && !type_is(n, "table_cell"))
                 end_line(b);
         }
     }
     cmark_iter_free(it);
+    free(next_num);
 }
 
 /* True for javascript:, vbscript: and data: URLs, however they are spelled: leading
@@ -631,15 +641,237 @@ static void sanitise_links(cmark_node *root)
     cmark_iter_free(it);
 }
 
-/* Parses Markdown with the GFM extensions and neutralises unsafe link targets. On success
- * the caller frees *root with cmark_node_free() and then *parser with cmark_parser_free(). */
+/* ---------------------------------------------------------------- Markdown limits */
+
+/* What the pre-scan learns from one line (without its line ending). */
+typedef struct {
+    int blank;      /* only spaces, tabs and '>' */
+    int delim;      /* could be a table's delimiter row: '|' '-' ':' and blanks, with a '-' */
+    size_t cells;   /* cells of that delimiter row */
+    size_t pipes;   /* '|' anywhere in the line */
+    size_t depth;   /* upper bound of the containers the line opens or continues, or 0 */
+    size_t openers; /* "<!", "<?" and "![" */
+    size_t ats;     /* '@' */
+} md_line;
+
+static int md_blank_char(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* A list marker at p[i]: '-', '+' or '*', or 1-9 digits and '.' or ')', followed by a blank
+ * or the end of the line. Returns its width, or 0. */
+static size_t md_marker(const char *p, size_t n, size_t i)
+{
+    size_t k = i;
+    if (p[k] == '-' || p[k] == '+' || p[k] == '*') {
+        k++;
+    } else {
+        while (k < n && k - i < 10 && p[k] >= '0' && p[k] <= '9')
+            k++;
+        if (k == i || k - i > 9 || k >= n || (p[k] != '.' && p[k] != ')'))
+            return 0;
+        k++;
+    }
+    return k == n || md_blank_char(p[k]) ? k - i : 0;
+}
+
+/* ASCII punctuation: what a backslash escapes in CommonMark. */
+static int md_punct(char c)
+{
+    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
+           (c >= '{' && c <= '~');
+}
+
+static void md_scan_line(const char *p, size_t n, md_line *l)
+{
+    memset(l, 0, sizeof *l);
+    /* Nesting: each continued list item needs two columns of indentation, each block quote
+     * its '>', each new container its marker, so these bound the depth from above. */
+    size_t i = 0, col = 0, ws = 0, marks = 0;
+    for (;;) {
+        if (i < n && md_blank_char(p[i])) {
+            size_t w = p[i] == '\t' ? 4 - col % 4 : 1;
+            ws += w;
+            col += w;
+            i++;
+        } else if (i < n && p[i] == '>') {
+            marks++;
+            col++;
+            i++;
+        } else {
+            size_t w = i < n ? md_marker(p, n, i) : 0;
+            if (!w)
+                break;
+            marks++;
+            col += w;
+            i += w;
+        }
+    }
+    if (marks)
+        l->depth = marks + ws / 2;
+    size_t j = 0;
+    while (j < n && (md_blank_char(p[j]) || p[j] == '>'))
+        j++;
+    l->blank = j == n;
+    int delim = j < n, dash = 0;
+    size_t first = j, last = j;
+    for (size_t k = 0; k < n; k++) {
+        char c = p[k];
+        if (c == '\\' && k + 1 < n && md_punct(p[k + 1])) {
+            /* an escaped character is text: '\|' splits no cell, '\<!' opens nothing */
+            delim = 0;
+            l->ats += p[k + 1] == '@';
+            k++;
+            continue;
+        }
+        if (c == '|')
+            l->pipes++;
+        else if (c == '@')
+            l->ats++;
+        else if ((c == '<' || c == '!') && k + 1 < n &&
+                 (c == '<' ? p[k + 1] == '!' || p[k + 1] == '?' : p[k + 1] == '['))
+            l->openers++;
+        if (k < j)
+            continue;
+        if (c == '-')
+            dash = 1;
+        if (c == '|' || c == '-' || c == ':')
+            last = k;
+        else if (!md_blank_char(c) && c != '\v' && c != '\f')
+            delim = 0;
+    }
+    if (delim && dash) {
+        /* a leading and a trailing pipe open and close the row; the dash keeps them apart */
+        l->delim = 1;
+        l->cells = l->pipes + 1 - (p[first] == '|') - (p[last] == '|');
+    }
+}
+
+/* The run of non-blank lines being scanned: a paragraph, a table, or several blocks. */
+typedef struct {
+    size_t first;      /* its first line */
+    size_t bytes;
+    size_t openers;
+    size_t max_pipes;  /* most '|' on one of its lines, at line max_line */
+    size_t max_line;
+    int table;         /* a line of it could be a delimiter row */
+    size_t cols;       /* columns counted for padding (2 or more), or 0 */
+} md_run;
+
+kb_status kb_ingest_md_check(const char *md, size_t len, size_t *line, kb_err *err)
+{
+    size_t line_dummy;
+    if (!line)
+        line = &line_dummy;
+    *line = 0;
+    if (len > KB_MD_MAX_BYTES)
+        return kb_err_set(err, KB_ETOOBIG, "the Markdown text is %zu bytes, more than the limit "
+                          "of %u", len, KB_MD_MAX_BYTES);
+    md_run r;
+    memset(&r, 0, sizeof r);
+    size_t ln = 0, cells = 0, rescan = 0, ats = 0;
+    unsigned long long scan = 0;
+    size_t off = 0;
+    while (off < len || r.bytes) {
+        md_line l;
+        size_t start = off, end = off, next = off;
+        if (off < len) {
+            while (end < len && md[end] != '\n' && md[end] != '\r')
+                end++;
+            next = end + (end + 1 < len && md[end] == '\r' && md[end + 1] == '\n' ? 2 : 1);
+            ln++;
+            md_scan_line(md + off, end - off, &l);
+        } else {
+            memset(&l, 0, sizeof l); /* the end of the text ends the last run */
+            l.blank = 1;
+        }
+        off = next;
+        if (l.depth > KB_MD_MAX_NESTING) {
+            *line = ln;
+            return kb_err_set(err, KB_ETOOBIG, "block quotes and lists nest up to %zu deep here "
+                              "(counting '>', list markers and indentation), more than the "
+                              "limit of %u", l.depth, KB_MD_MAX_NESTING);
+        }
+        ats += l.ats;
+        if (ats > KB_MD_MAX_AT_SIGNS) {
+            *line = ln;
+            return kb_err_set(err, KB_ETOOBIG, "more than %u '@' in the text (each e-mail "
+                              "address becomes a link)", KB_MD_MAX_AT_SIGNS);
+        }
+        if (l.blank) {
+            scan += (unsigned long long)r.openers * r.bytes;
+            if (scan > KB_MD_MAX_INLINE_SCAN) {
+                *line = r.first;
+                return kb_err_set(err, KB_ETOOBIG, "too many '<!', '<?' or '![' in long "
+                                  "paragraphs (here %zu in %zu bytes): their number times the "
+                                  "paragraph's length, summed over the text, passes the limit "
+                                  "of %u; split paragraphs or escape them with '\\'",
+                                  r.openers, r.bytes, KB_MD_MAX_INLINE_SCAN);
+            }
+            memset(&r, 0, sizeof r);
+            continue;
+        }
+        if (!r.bytes)
+            r.first = ln;
+        r.bytes += end - start + 1;
+        r.openers += l.openers;
+        if (l.pipes > r.max_pipes) {
+            r.max_pipes = l.pipes;
+            r.max_line = ln;
+        }
+        size_t row_cols = r.cols; /* a line after a possible delimiter row is a row */
+        if (l.delim) {
+            if (l.cells > KB_MD_MAX_TABLE_COLUMNS) {
+                *line = ln;
+                return kb_err_set(err, KB_ETOOBIG, "a table has %zu columns, more than the "
+                                  "limit of %u", l.cells, KB_MD_MAX_TABLE_COLUMNS);
+            }
+            rescan += r.bytes;
+            if (rescan > KB_MD_MAX_TABLE_RESCAN) {
+                *line = ln;
+                return kb_err_set(err, KB_ETOOBIG, "too many lines that could be a table's "
+                                  "delimiter row below long paragraphs (cmark-gfm re-reads the "
+                                  "paragraph for each, more than the limit of %u bytes in "
+                                  "all); separate them with blank lines",
+                                  KB_MD_MAX_TABLE_RESCAN);
+            }
+            if (l.cells >= 2 && !r.cols)
+                cells += l.cells; /* the header row */
+            if (l.cells >= 2 && l.cells > r.cols)
+                r.cols = l.cells;
+            r.table = 1;
+        }
+        cells += row_cols;
+        if (cells > KB_MD_MAX_TABLE_CELLS) {
+            *line = ln;
+            return kb_err_set(err, KB_ETOOBIG, "tables hold more than %u cells in all (columns "
+                              "x rows; short rows are padded)", KB_MD_MAX_TABLE_CELLS);
+        }
+        if (r.table && r.max_pipes > KB_MD_MAX_TABLE_COLUMNS + 1) {
+            *line = r.max_line;
+            return kb_err_set(err, KB_ETOOBIG, "a table row has %zu '|', more than the limit of "
+                              "%u (%u columns)", r.max_pipes, KB_MD_MAX_TABLE_COLUMNS + 1,
+                              KB_MD_MAX_TABLE_COLUMNS);
+        }
+    }
+    return KB_OK;
+}
+
+/* Parses Markdown with the GFM extensions and neutralises unsafe link targets, once
+ * kb_ingest_md_check() has passed it (every render goes through here). On success the caller
+ * frees *root with cmark_node_free() and then *parser with cmark_parser_free(); on failure
+ * *line is the 1-based line of md at fault, or 0. */
 static kb_status md_parse(const char *md, size_t len, int options, cmark_parser **parser,
-                          cmark_node **root, kb_err *err)
+                          cmark_node **root, size_t *line, kb_err *err)
 {
     static const char *const exts[] = { "table", "strikethrough", "autolink", "tagfilter" };
     *parser = NULL;
     *root = NULL;
-    kb_status rc = libs_ready(err);
+    kb_status rc = kb_ingest_md_check(md, len, line, err);
+    if (rc != KB_OK)
+        return rc;
+    rc = libs_ready(err);
     if (rc != KB_OK)
         return rc;
     cmark_parser *p = cmark_parser_new(options);
@@ -686,17 +918,41 @@ kb_status kb_ingest_render(const char *md, size_t len, char **out, kb_err *err)
 {
     cmark_parser *p;
     cmark_node *root;
+    size_t line;
     *out = NULL;
-    if (len > KB_MAX_DOC_BYTES)
-        return kb_err_set(err, KB_ETOOBIG, "text is %zu bytes, more than the limit of %u", len,
-                          KB_MAX_DOC_BYTES);
-    kb_status rc = md_parse(md, len, CMARK_OPT_VALIDATE_UTF8, &p, &root, err);
+    kb_status rc = md_parse(md, len, CMARK_OPT_VALIDATE_UTF8, &p, &root, &line, err);
     if (rc != KB_OK)
         return rc;
     rc = md_render(p, root, out, err);
     cmark_node_free(root);
     cmark_parser_free(p);
     return rc;
+}
+
+kb_status kb_ingest_render_verbatim(const char *text, size_t len, char **out, kb_err *err)
+{
+    *out = NULL;
+    if (len > KB_MAX_DOC_BYTES)
+        return kb_err_set(err, KB_ETOOBIG, "text is %zu bytes, more than the limit of %u", len,
+                          KB_MAX_DOC_BYTES);
+    kb_status rc = libs_ready(err);
+    if (rc != KB_OK)
+        return rc;
+    /* a code block node is rendered escaped and never parsed */
+    cmark_node *doc = cmark_node_new(CMARK_NODE_DOCUMENT);
+    cmark_node *code = cmark_node_new(CMARK_NODE_CODE_BLOCK);
+    char *lit = kb_xmalloc(len + 1);
+    memcpy(lit, text, len);
+    lit[len] = '\0';
+    if (cmark_node_set_literal(code, lit) && cmark_node_append_child(doc, code))
+        *out = cmark_render_html(doc, CMARK_OPT_DEFAULT, NULL);
+    else
+        cmark_node_free(code);
+    free(lit);
+    cmark_node_free(doc);
+    if (!*out)
+        return kb_err_set(err, KB_ENOMEM, "out of memory rendering text");
+    return KB_OK;
 }
 
 /* ---------------------------------------------------------------- known-error sections */
@@ -995,9 +1251,13 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
     if (rc != KB_OK)
         goto out;
 
-    rc = md_parse(data + fm.body_off, len - fm.body_off, CMARK_OPT_DEFAULT, &parser, &root, err);
-    if (rc != KB_OK)
+    size_t body_line;
+    rc = md_parse(data + fm.body_off, len - fm.body_off, CMARK_OPT_DEFAULT, &parser, &root,
+                  &body_line, err);
+    if (rc != KB_OK) {
+        *line = body_line ? line_at(data, fm.body_off) + body_line - 1 : 0;
         goto out;
+    }
     char *html;
     rc = md_render(parser, root, &html, err);
     if (rc != KB_OK)

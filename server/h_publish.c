@@ -85,14 +85,31 @@ json_t *srv_version_list_json(const kb_version_list *l)
     return a;
 }
 
-/* One version of id with its source and the HTML it renders to. */
+/* One version of id with its source and the HTML it renders to. A version stored before a
+ * limit of kb_ingest_md_check() existed may pass it: its source is then shown as escaped
+ * preformatted text, never rendered, and render_error says why. */
 static json_t *version_full_json(const kb_version *v)
 {
     json_t *o = srv_version_json(v);
     json_object_set_new(o, "source", srv_json_str(v->source));
     kb_doc *d = NULL;
-    if (kb_ingest_parse("api", v->source, strlen(v->source), &d, NULL, NULL) == KB_OK)
+    size_t line = 0;
+    kb_err perr;
+    size_t len = strlen(v->source);
+    if (kb_ingest_parse("api", v->source, len, &d, &line, &perr) == KB_OK) {
         json_object_set_new(o, "html", srv_json_str(d->html));
+    } else {
+        char *pre = NULL;
+        if (kb_ingest_render_verbatim(v->source, len, &pre, NULL) == KB_OK)
+            json_object_set_new(o, "html", srv_json_str(pre));
+        free(pre);
+        char msg[sizeof perr.msg + 32];
+        if (line > 0)
+            snprintf(msg, sizeof msg, "line %zu: %s", line, perr.msg);
+        else
+            snprintf(msg, sizeof msg, "%s", perr.msg);
+        json_object_set_new(o, "render_error", srv_json_str(msg));
+    }
     kb_doc_free(d);
     return o;
 }
@@ -133,10 +150,10 @@ static kb_status save(srv_req *rq, srv_resp *rs, const char *expect_id, kb_err *
         rc = kb_wf_save(s, source, len, expect_id, comment, rq->user, now, &id, &n, &line, err);
     if (rc == KB_OK && json_is_true(submit))
         rc = kb_wf_submit(s, id, rq->user, now, err);
-    if (rc == KB_EPARSE && line > 0) {
+    if ((rc == KB_EPARSE || rc == KB_ETOOBIG) && line > 0) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "line %zu: %.200s", line, err->msg);
-        kb_err_set(err, KB_EPARSE, "%s", msg);
+        kb_err_set(err, rc, "%s", msg);
     }
     json_decref(in);
     kb_version *v = NULL;
@@ -180,7 +197,8 @@ kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
         json_decref(in);
         return rc;
     }
-    /* a preview answers 200 with the problem, so that the editor can show it while typing */
+    /* a preview answers 200 with the problem, so that the editor can show it while typing;
+     * a text past a rendering limit (kb_ingest_md_check) is refused with 413 like a save */
     kb_doc *d = NULL;
     size_t line = 0;
     kb_err perr;
@@ -194,6 +212,14 @@ kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
     }
     /* parsed as saving would: a new item shows the number it would get */
     kb_status prc = kb_wf_preview(s, source, strlen(source), &d, &line, &perr);
+    if (prc == KB_ETOOBIG) {
+        json_decref(o);
+        json_decref(in);
+        if (line > 0)
+            return kb_err_set(err, KB_ETOOBIG, "line %zu: %.200s", line, perr.msg);
+        *err = perr;
+        return KB_ETOOBIG;
+    }
     if (prc == KB_OK) {
         json_object_set_new(o, "ok", json_true());
         json_object_set_new(o, "id", srv_json_str(d->id));

@@ -74,7 +74,11 @@
             problem.textContent = t('ed.problem', j.line, j.message);
             problem.classList.add('error');
           }
-        }, function (err) { problem.textContent = err.message; });
+        }, function (err) {
+          if (mine !== seq) return;
+          problem.textContent = err.message; /* e.g. 413: a table past the Markdown limits */
+          problem.classList.add('error');
+        });
       }, 300);
     }
     function save(submit) {

@@ -703,13 +703,23 @@ def reindex_case(db, tmp):
                 "## Workaround\nUnplug the USB cable and plug it in again.\n")
     with open(os.path.join(extra, "bad-no-front-matter.md"), "w", encoding="utf-8") as f:
         f.write("# no front matter\nid: KE-8002\n")
+    # issue 9: a 4,000-column table made cmark-gfm pad 16 million cells
+    with open(os.path.join(extra, "hostile-table.md"), "w", encoding="utf-8") as f:
+        f.write("---\nid: KE-8003\ntype: known_error\ntitle: wide\nstatus: published\n---\n"
+                "## Symptom\n|" + "a|" * 4000 + "\n|" + "-|" * 4000 + "\n" + "x\n" * 4000)
 
     def run():
+        t0 = time.monotonic()
         r = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, DATA, extra],
                            capture_output=True, timeout=300)
+        took = time.monotonic() - t0
         need(r.returncode == 1, "kedb-index with a bad file: exit %d" % r.returncode)
         need(b"bad-no-front-matter.md" in r.stderr, "bad file not reported: %r" %
              r.stderr[-300:])
+        need(b"hostile-table.md:9: a table has 4000 columns, more than the limit of 64" in
+             r.stderr, "hostile table not reported: %r" % r.stderr[-300:])
+        need(took < 30 * SLOW, "kedb-index took %.1f s" % took)
+        check_error(get("/api/v1/kb/KE-8003"), 404, "not_found")
         h = get("/healthz").json
         need(h["documents"] == len(ALL_IDS) + 1, "documents %r after re-index" % h["documents"])
         j = search(q="quokka")

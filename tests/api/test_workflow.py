@@ -16,9 +16,12 @@ import calendar
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -439,6 +442,117 @@ def bad_kb_cases():
     case("the server is fine after the bad input", server_alive)
 
 
+def md_timed(user, method, path, body):
+    """call() and the seconds it took."""
+    t0 = time.monotonic()
+    r = call(user, method, path, body)
+    return r, time.monotonic() - t0
+
+
+def wide_table(cols, rows):
+    """A Markdown table of cols columns and rows short rows: cmark-gfm pads it to cols x rows
+    cells (issue 9: 4,000 columns, about 30 KB, took a worker past 30 s and 3.7 GB)."""
+    return "|" + "a |" * cols + "\n|" + "-|" * cols + "\n" + "x\n" * rows
+
+
+def md_limit_cases():
+    """Every path that renders Markdown refuses, fast and with 413, what would make cmark-gfm
+    work super-linearly; nothing slows the others meanwhile."""
+    hostile = ke_source("宽表", "widetable", "id: KE-7801\n") + "\n" + wide_table(4000, 4000)
+    limit = 2.0 * api.SLOW  # seconds; answers come back in milliseconds once refused early
+
+    def preview():
+        need(len(hostile.encode()) > 28000, "the issue's table is about 30 KB")
+        r, took = md_timed("eng1", "POST", "/api/v1/kb/preview", {"source": hostile})
+        check_error(r, 413, "too_big")
+        msg = r.json["error"]["message"]
+        need("4000 columns" in msg and "limit of 64" in msg and msg.startswith("line 13:"), msg)
+        need(took < limit, "preview took %.2f s" % took)
+        # a plain parse problem still answers 200 for the editor
+        j = ok(call("eng1", "POST", "/api/v1/kb/preview", {"source": "---\nid: X\n---\nx\n"}))
+        need(j["ok"] is False, j)
+    case("preview of a 4,000-column table: 413 within a second", preview)
+
+    def save():
+        for method, path in (("POST", "/api/v1/kb"), ("PUT", "/api/v1/kb/KE-1006")):
+            src = hostile if method == "POST" else hostile.replace("KE-7801", "KE-1006")
+            r, took = md_timed("eng1", method, path, {"source": src})
+            check_error(r, 413, "too_big")
+            need("4000 columns" in r.json["error"]["message"], r.json)
+            need(took < limit, "%s took %.2f s" % (method, took))
+        need(call("eng1", "GET", "/api/v1/kb/KE-7801/versions").status == 404, "saved")
+        deep = ke_source("深嵌套", "deepnest", "id: KE-7802\n") + "\n" + "> " * 5000 + "x\n"
+        r, took = md_timed("eng1", "POST", "/api/v1/kb", {"source": deep})
+        check_error(r, 413, "too_big")
+        need("limit of 32" in r.json["error"]["message"] and took < limit, (r.json, took))
+        cells = ke_source("多行表", "manyrows", "id: KE-7803\n") + "\n" + wide_table(64, 400)
+        check_error(call("eng1", "POST", "/api/v1/kb", {"source": cells}), 413, "too_big")
+    case("saving a hostile table or nesting: 413 within a second", save)
+
+
+    def others_unslowed():
+        errors, slow = [], []
+
+        def attack():
+            for _ in range(5):
+                r = call("eng1", "POST", "/api/v1/kb/preview", {"source": hostile})
+                if r.status != 413:
+                    errors.append(r.status)
+        threads = [threading.Thread(target=attack) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for _ in range(10):
+            t0 = time.monotonic()
+            r = call("agent1", "GET", "/api/v1/search?q=printer")
+            took = time.monotonic() - t0
+            if r.status != 200:
+                errors.append(r.status)
+            if took > 1.0 * api.SLOW:
+                slow.append(round(took, 2))
+        for th in threads:
+            th.join()
+        need(not errors and not slow, "errors %r, slow searches %r" % (errors, slow))
+    case("searches stay fast while hostile previews arrive", others_unslowed)
+
+    def old_version():
+        # a version stored before the limits existed: written into the database directly
+        j = ok(call("eng1", "POST", "/api/v1/kb",
+                    {"source": ke_source("旧版本", "oldversion", "id: KE-7804\n")}), 201)
+        old = ke_source("旧版本", "oldversion", "id: KE-7804\n") + "\n" + wide_table(4000, 4000)
+        con = sqlite3.connect(SERVED.db, timeout=30)
+        with con:
+            con.execute("UPDATE item_version SET source = ? WHERE id = 'KE-7804' AND n = ?",
+                        (old, j["n"]))
+        con.close()
+        r, took = md_timed("eng1", "GET", "/api/v1/kb/KE-7804/versions/%d" % j["n"], None)
+        v = ok(r)
+        need(took < limit, "reading the old version took %.2f s" % took)
+        need(v["source"] == old, "source changed")
+        need(v["html"].startswith("<pre><code>") and "<table" not in v["html"] and
+             "|a |a |" in v["html"], v["html"][:200])
+        need("4000 columns" in v["render_error"], v.get("render_error"))
+        v = ok(call("eng1", "GET", "/api/v1/kb/KE-1001/versions/1"))
+        need("render_error" not in v and "<h2>" in v["html"], v.get("render_error"))
+    case("an old version past the limits is shown as text, not rendered", old_version)
+
+
+def hostile_change_case(doc):
+    """A change request whose source holds a 12 KB table (issue 9: 12 s and 1 GB) is refused
+    with 413 before cmark-gfm sees it, and leaves no request behind."""
+    def change_request():
+        src = doc_source(doc, "变更管理程序", "A/9") + "\n" + wide_table(2000, 2000)
+        need(len(src.encode()) > 12000, "the issue's 12 KB table")
+        r, took = md_timed("agent1", "POST", "/api/v1/document-requests",
+                           {"kind": "change", "doc_no": doc, "reason": "表格", "source": src})
+        check_error(r, 413, "too_big")
+        need("source line" in r.json["error"]["message"] and
+             "2000 columns" in r.json["error"]["message"], r.json)
+        need(took < 2.0 * api.SLOW, "document request took %.2f s" % took)
+        j = ok(call("agent1", "GET", "/api/v1/document-requests?doc_no=" + doc))
+        need(not [x for x in j["requests"] if x["state"] == "pending"], j)
+    case("a change request with a 12 KB table: 413 within a second", change_request)
+
+
 def document_cases():
     doc = "YW-CX-101"
 
@@ -478,6 +592,7 @@ def document_cases():
         c = ok(call("aud1", "GET", "/api/v1/documents?q=yw-cx"))
         need(doc in [d["doc_no"] for d in c["documents"]], "number search is not case-blind")
     case("a document written through the API is published into the catalogue", create_doc)
+    hostile_change_case(doc)
 
     def change():
         set_now(t(2026, 5, 10))
@@ -864,6 +979,7 @@ def main():
             publish_cases()
             concurrent_cases()
             bad_kb_cases()
+            md_limit_cases()
             document_cases()
             wip_cases()
             srv.stop()

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -437,6 +438,275 @@ static void test_html(void)
     html = NULL;
     CHECK_INT_EQ(kb_ingest_render("", 0, &html, &err), KB_OK);
     CHECK_STR_EQ(html, "");
+    free(html);
+}
+
+/* ---------------------------------------------------------------- Markdown limits */
+
+/* kb_ingest_md_check() on b: the status, and the line when it fails. */
+static kb_status md_check(const kb_buf *b, size_t *line, kb_err *err)
+{
+    *line = 12345;
+    kb_err_clear(err);
+    return kb_ingest_md_check(kb_buf_str(b), b->len, line, err);
+}
+
+static void md_ok(const kb_buf *b)
+{
+    size_t line;
+    kb_err err;
+    CHECK_INT_EQ(md_check(b, &line, &err), KB_OK);
+    CHECK_INT_EQ(line, 0);
+}
+
+static void md_too_big(const kb_buf *b, size_t want_line, const char *msg_part)
+{
+    size_t line;
+    kb_err err;
+    CHECK_INT_EQ(md_check(b, &line, &err), KB_ETOOBIG);
+    CHECK_INT_EQ(line, want_line);
+    if (!contains(err.msg, msg_part)) {
+        fprintf(stderr, "message '%s' lacks '%s'\n", err.msg, msg_part);
+        CHECK(0);
+    }
+}
+
+/* A table of cols columns (leading and trailing pipes) with rows one-cell body rows. */
+static void md_table(kb_buf *b, size_t cols, size_t rows)
+{
+    kb_buf_reset(b);
+    kb_buf_adds(b, "Intro.\n\n|");
+    for (size_t i = 0; i < cols; i++)
+        kb_buf_adds(b, " h |");
+    kb_buf_adds(b, "\n|");
+    for (size_t i = 0; i < cols; i++)
+        kb_buf_adds(b, "---|");
+    kb_buf_adds(b, "\n");
+    for (size_t i = 0; i < rows; i++)
+        kb_buf_adds(b, "x\n");
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void test_md_limits(void)
+{
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    char lim[32];
+    /* size */
+    while (b.len + 6 <= KB_MD_MAX_BYTES)
+        kb_buf_adds(&b, "word\n\n");
+    while (b.len < KB_MD_MAX_BYTES)
+        kb_buf_addc(&b, 'a');
+    md_ok(&b);
+    kb_buf_addc(&b, 'a');
+    snprintf(lim, sizeof lim, "limit of %u", KB_MD_MAX_BYTES);
+    md_too_big(&b, 0, lim);
+
+    /* columns: a delimiter row of 64 cells passes, 65 do not (line 4 holds the delimiter) */
+    md_table(&b, KB_MD_MAX_TABLE_COLUMNS, 3);
+    md_ok(&b);
+    md_table(&b, KB_MD_MAX_TABLE_COLUMNS + 1, 3);
+    md_too_big(&b, 4, "a table has 65 columns, more than the limit of 64");
+    /* also without the outer pipes, inside a block quote, and with \r line endings */
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "> a|b\r> ");
+    for (size_t i = 0; i < KB_MD_MAX_TABLE_COLUMNS; i++)
+        kb_buf_adds(&b, "-|");
+    kb_buf_adds(&b, "-\r> c\r");
+    md_too_big(&b, 2, "65 columns");
+
+    /* cells: the header and every later line of the run count the table's width */
+    size_t cols = KB_MD_MAX_TABLE_COLUMNS, rows = KB_MD_MAX_TABLE_CELLS / cols - 1;
+    md_table(&b, cols, rows);
+    md_ok(&b);
+    md_table(&b, cols, rows + 1);
+    snprintf(lim, sizeof lim, "more than %u cells", KB_MD_MAX_TABLE_CELLS);
+    md_too_big(&b, 4 + rows + 1, lim);
+    /* the cells of separate tables add up: 7 lines and 4 + 4 x 4 = 20 cells each */
+    kb_buf_reset(&b);
+    for (size_t t = 0; t < KB_MD_MAX_TABLE_CELLS / 20 + 1; t++)
+        kb_buf_adds(&b, "a|b|c|d\n-|-|-|-\n1\n2\n3\n4\n\n");
+    md_too_big(&b, KB_MD_MAX_TABLE_CELLS / 20 * 7 + 2, lim);
+
+    /* a row with many pipes in a table (parsed in quadratic time) */
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "a|b\n-|-\n");
+    for (size_t i = 0; i < KB_MD_MAX_TABLE_COLUMNS + 1; i++)
+        kb_buf_addc(&b, '|');
+    kb_buf_adds(&b, "\n");
+    md_ok(&b);
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "a|b\n-|-\n");
+    for (size_t i = 0; i < KB_MD_MAX_TABLE_COLUMNS + 2; i++)
+        kb_buf_addc(&b, '|');
+    kb_buf_adds(&b, "\n");
+    md_too_big(&b, 3, "a table row has 66 '|'");
+    /* escaped pipes split no cell */
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "a|b\n-|-\n");
+    for (size_t i = 0; i < 1000; i++)
+        kb_buf_adds(&b, "\\|");
+    kb_buf_adds(&b, "|x\n");
+    md_ok(&b);
+    /* many pipes outside any table are harmless */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < 1000; i++)
+        kb_buf_addc(&b, '|');
+    kb_buf_adds(&b, "\n\ntext\n");
+    md_ok(&b);
+
+    /* nesting: by '>' on one line, and by indented list items */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < KB_MD_MAX_NESTING; i++)
+        kb_buf_addc(&b, '>');
+    kb_buf_adds(&b, " a\n");
+    md_ok(&b);
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "text\n\n");
+    for (size_t i = 0; i <= KB_MD_MAX_NESTING; i++)
+        kb_buf_addc(&b, '>');
+    kb_buf_adds(&b, " a\n");
+    snprintf(lim, sizeof lim, "limit of %u", KB_MD_MAX_NESTING);
+    md_too_big(&b, 3, lim);
+    kb_buf_reset(&b);
+    for (size_t k = 0; k < KB_MD_MAX_NESTING; k++) {
+        for (size_t i = 0; i < k; i++)
+            kb_buf_adds(&b, "  ");
+        kb_buf_adds(&b, "- item\n");
+    }
+    md_ok(&b);
+    for (size_t i = 0; i < KB_MD_MAX_NESTING; i++)
+        kb_buf_adds(&b, "  ");
+    kb_buf_adds(&b, "- one too deep\n");
+    md_too_big(&b, KB_MD_MAX_NESTING + 1, "nest up to 33 deep");
+    /* code indented deep but opening nothing is not nesting */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < 200; i++)
+        kb_buf_addc(&b, ' ');
+    kb_buf_adds(&b, "code\n");
+    md_ok(&b);
+
+    /* '<!', '<?' and '![' times the paragraph's length */
+    kb_buf_reset(&b);
+    size_t n = 1;
+    while ((n + 1) * (n + 1) * 4 <= KB_MD_MAX_INLINE_SCAN)
+        n++;
+    for (size_t i = 0; i < n - 1; i++)
+        kb_buf_adds(&b, "<!A ");
+    md_ok(&b);
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "x\n\n");
+    for (size_t i = 0; i < 2 * n; i++)
+        kb_buf_adds(&b, i % 2 ? "![[]()" : "<?");
+    kb_buf_adds(&b, "\n\nafter\n");
+    md_too_big(&b, 3, "'<!', '<?' or '!['");
+    /* escaped, they open nothing */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < 2 * n; i++)
+        kb_buf_adds(&b, "\\<!A \\![x] ");
+    md_ok(&b);
+    /* the same openers in short paragraphs */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < 2000; i++)
+        kb_buf_adds(&b, "![a](b.png) <!-- c -->\n\n");
+    md_ok(&b);
+
+    /* '@' */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < KB_MD_MAX_AT_SIGNS; i++)
+        kb_buf_adds(&b, "a@b.c\n\n");
+    md_ok(&b);
+    kb_buf_adds(&b, "@\n");
+    md_too_big(&b, 2 * KB_MD_MAX_AT_SIGNS + 1, "'@'");
+
+    /* re-reading the paragraph above lines that could be delimiter rows */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < 2000; i++)
+        kb_buf_adds(&b, "a|b|c\n-|-\n");
+    {
+        size_t line;
+        kb_err err;
+        CHECK_INT_EQ(md_check(&b, &line, &err), KB_ETOOBIG);
+        CHECK(line > 2 && line < 4000);
+        CHECK(contains(err.msg, "delimiter row"));
+    }
+    /* many tables, each after a blank line, are fine */
+    kb_buf_reset(&b);
+    for (size_t i = 0; i < 500; i++)
+        kb_buf_adds(&b, "Para.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n");
+    md_ok(&b);
+
+    /* every render path checks first: the inputs of issue 9 fail fast */
+    kb_buf_reset(&b);
+    kb_buf_adds(&b, "|");
+    for (size_t i = 0; i < 4000; i++)
+        kb_buf_adds(&b, "a|");
+    kb_buf_adds(&b, "\n|");
+    for (size_t i = 0; i < 4000; i++)
+        kb_buf_adds(&b, "-|");
+    kb_buf_adds(&b, "\n");
+    for (size_t i = 0; i < 4000; i++)
+        kb_buf_adds(&b, "x\n");
+    {
+        char *html = NULL;
+        kb_err err;
+        double t0 = now_ms();
+        CHECK_INT_EQ(kb_ingest_render(kb_buf_str(&b), b.len, &html, &err), KB_ETOOBIG);
+        CHECK(html == NULL);
+        CHECK(contains(err.msg, "4000 columns"));
+        kb_buf src;
+        kb_buf_init(&src, 0);
+        kb_buf_adds(&src, "---\nid: KE-9\ntype: known_error\ntitle: t\n---\n## Symptom\n\n");
+        kb_buf_add(&src, b.data, b.len);
+        kb_doc *d = NULL;
+        size_t line = 0;
+        CHECK_INT_EQ(kb_ingest_parse("t.md", kb_buf_str(&src), src.len, &d, &line, &err),
+                     KB_ETOOBIG);
+        CHECK(d == NULL);
+        CHECK_INT_EQ(line, 9); /* the file's line, front matter included */
+        CHECK(contains(err.msg, "4000 columns"));
+        CHECK(now_ms() - t0 < 1000);
+        kb_buf_free(&src);
+    }
+    kb_buf_free(&b);
+}
+
+/* Long ordered lists keep their numbers in the plain text, in linear time. */
+static void test_long_list(void)
+{
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_buf_adds(&b, "---\nid: A-1\ntype: article\ntitle: t\n---\n");
+    for (size_t i = 0; i < 40000; i++)
+        kb_buf_adds(&b, "1. step\n");
+    kb_buf_adds(&b, "\nEnd.\n\n3. a\n4. b\n   1. inner\n5. c\n");
+    kb_doc *d = NULL;
+    kb_err err;
+    double t0 = now_ms();
+    CHECK_INT_EQ(kb_ingest_parse("l.md", kb_buf_str(&b), b.len, &d, NULL, &err), KB_OK);
+    CHECK(now_ms() - t0 < 3000);
+    CHECK(d && contains(d->text, "\n40000. step\n"));
+    CHECK(d && contains(d->text, "3. a\n4. b\n1. inner\n5. c"));
+    kb_doc_free(d);
+    kb_buf_free(&b);
+}
+
+/* A source shown as text: escaped, never parsed. */
+static void test_render_verbatim(void)
+{
+    static const char src[] = "---\nid: x\n---\n| a | b |\n|---|---|\n<script>&\"</script>";
+    char *html = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_ingest_render_verbatim(src, sizeof src - 1, &html, &err), KB_OK);
+    CHECK(html && strncmp(html, "<pre><code>", 11) == 0);
+    CHECK(contains(html, "| a | b |\n|---|---|\n&lt;script&gt;&amp;&quot;&lt;/script&gt;"));
+    CHECK(!contains(html, "<table") && !contains(html, "<script"));
     free(html);
 }
 
@@ -921,6 +1191,9 @@ int main(void)
     test_article_document_ticket();
     test_bad_inputs();
     test_html();
+    test_md_limits();
+    test_long_list();
+    test_render_verbatim();
     test_synonyms();
     test_run();
     test_run_many();
