@@ -8,12 +8,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "kb_audit.h"
 #include "kb_backup.h"
 #include "kb_buf.h"
 #include "kb_err.h"
+#include "kb_hash.h"
 #include "kb_log.h"
 #include "kb_store.h"
 #include "kb_user.h"
@@ -137,7 +136,7 @@ static char *read_password(const char *name)
     } else {
         return line;
     }
-    sodium_memzero(line, cap);
+    kb_hash_wipe(line, cap);
     free(line);
     return NULL;
 }
@@ -145,7 +144,7 @@ static char *read_password(const char *name)
 static void free_password(char *pw)
 {
     if (pw)
-        sodium_memzero(pw, strlen(pw));
+        kb_hash_wipe(pw, strlen(pw));
     free(pw);
 }
 

@@ -9,13 +9,13 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sodium.h>
 #include <unicode/ucnv.h>
 
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_doc.h"
+#include "kb_hash.h"
 #include "kb_ingest.h"
 #include "kb_log.h"
 #include "kb_store.h"
@@ -556,8 +556,9 @@ int main(int argc, char **argv)
         goto out;
     }
     kb_log_set_level(KB_LOG_WARN);
-    if (sodium_init() < 0) {
-        fprintf(stderr, "kedb-import: cannot initialise libsodium\n");
+    kb_err herr;
+    if (kb_hash_init(&herr) != KB_OK) {
+        fprintf(stderr, "kedb-import: %s\n", herr.msg);
         goto out;
     }
     kb_buf data;

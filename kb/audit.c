@@ -5,24 +5,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
+#include "kb_hash.h"
 
 /* Feeds one netstring "<len>:<bytes>," into the hash. */
-static void feed(crypto_hash_sha256_state *h, const char *p, size_t len)
+static void feed(kb_sha256 *h, const char *p, size_t len)
 {
     char head[32];
     int n = snprintf(head, sizeof head, "%zu:", len);
-    crypto_hash_sha256_update(h, (const unsigned char *)head, (unsigned long long)n);
-    crypto_hash_sha256_update(h, (const unsigned char *)p, (unsigned long long)len);
-    crypto_hash_sha256_update(h, (const unsigned char *)",", 1);
+    kb_hash_sha256_add(h, head, n);
+    kb_hash_sha256_add(h, p, len);
+    kb_hash_sha256_add(h, ",", 1);
 }
 
-static void feed_str(crypto_hash_sha256_state *h, const char *s)
+static void feed_str(kb_sha256 *h, const char *s)
 {
     feed(h, s, strlen(s));
 }
 
-static void feed_int(crypto_hash_sha256_state *h, long long v)
+static void feed_int(kb_sha256 *h, long long v)
 {
     char num[32];
     int n = snprintf(num, sizeof num, "%lld", v);
@@ -32,9 +32,8 @@ static void feed_int(crypto_hash_sha256_state *h, long long v)
 void kb_audit_hash(long long seq, long long at, const char *actor, const char *action,
                    const char *object, const char *summary, const char *prev, char *out)
 {
-    crypto_hash_sha256_state h;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&h);
+    kb_sha256 h;
+    kb_hash_sha256_begin(&h);
     feed_int(&h, seq);
     feed_int(&h, at);
     feed_str(&h, actor);
@@ -42,8 +41,7 @@ void kb_audit_hash(long long seq, long long at, const char *actor, const char *a
     feed_str(&h, object);
     feed_str(&h, summary);
     feed_str(&h, prev);
-    crypto_hash_sha256_final(&h, digest);
-    sodium_bin2hex(out, KB_AUDIT_HASH_HEX, digest, sizeof digest);
+    kb_hash_sha256_end(&h, out);
 }
 
 void kb_audit_doc_summary(const kb_doc *d, const char *origin, kb_buf *out)

@@ -8,12 +8,12 @@
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
-#include <sodium.h>
 #include <yaml.h>
 
 #include "kb_alloc.h"
 #include "kb_date.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 
 #define SYN_MAX_GROUPS 10000u
 #define SYN_MAX_TERMS 64u
@@ -25,21 +25,17 @@
 /* ---------------------------------------------------------------- library set-up */
 
 static pthread_once_t libs_once = PTHREAD_ONCE_INIT;
-static int libs_ok;
 
 static void libs_init(void)
 {
     cmark_gfm_core_extensions_ensure_registered();
-    libs_ok = sodium_init() >= 0;
 }
 
-/* Registers the cmark-gfm extensions and initialises libsodium, once per process. */
+/* Registers the cmark-gfm extensions, once per process, and makes sure hashing works. */
 static kb_status libs_ready(kb_err *err)
 {
     pthread_once(&libs_once, libs_init);
-    if (!libs_ok)
-        return kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
-    return KB_OK;
+    return kb_hash_init(err);
 }
 
 /* ---------------------------------------------------------------- small text helpers */
@@ -164,11 +160,9 @@ static void set_trimmed(char **slot, const char *s, size_t len)
     kb_doc_set(slot, s, len);
 }
 
-static void hex_sha256(const char *data, size_t len, char out[2 * crypto_hash_sha256_BYTES + 1])
+static void hex_sha256(const char *data, size_t len, char out[KB_HASH_SHA256_HEX])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)data, len);
-    sodium_bin2hex(out, 2 * crypto_hash_sha256_BYTES + 1, h, sizeof h);
+    kb_hash_sha256_hex(data, len, out);
 }
 
 /* ---------------------------------------------------------------- front matter */
@@ -1290,7 +1284,7 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
         kb_buf_free(&fmv);
     }
 
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    char hex[KB_HASH_SHA256_HEX];
     hex_sha256(data, len, hex);
     kb_doc_set(&d->hash, hex, strlen(hex));
     kb_doc_set(&d->source, data, len);

@@ -13,12 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_version.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 
 #define BATCH_OPS 2000u
 #define BATCH_BYTES (64u * 1024u * 1024u)
@@ -135,7 +134,7 @@ typedef struct {
     int ready;
     kb_status read_rc; /* KB_OK, or why the file could not be read (msg) */
     int unchanged;     /* hash equals the stored one: not parsed */
-    char hash[2 * crypto_hash_sha256_BYTES + 1];
+    char hash[KB_HASH_SHA256_HEX];
     kb_status parse_rc;
     kb_doc *doc;
     size_t line;
@@ -409,11 +408,9 @@ out:
     return rc;
 }
 
-static void sha256_hex(const kb_buf *b, char out[2 * crypto_hash_sha256_BYTES + 1])
+static void sha256_hex(const kb_buf *b, char out[KB_HASH_SHA256_HEX])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)kb_buf_str(b), b->len);
-    sodium_bin2hex(out, 2 * crypto_hash_sha256_BYTES + 1, h, sizeof h);
+    kb_hash_sha256_hex(kb_buf_str(b), b->len, out);
 }
 
 /* The id file i will hold after this run, decided without writing anything: its stored id
@@ -427,7 +424,7 @@ static const char *peek_id(run *r, size_t i, kb_buf *data)
     const char *id = o ? o->id : "";
     kb_doc *d = NULL;
     if (read_file(f->path, data, NULL) == KB_OK) {
-        char hex[2 * crypto_hash_sha256_BYTES + 1];
+        char hex[KB_HASH_SHA256_HEX];
         sha256_hex(data, hex);
         if (!o || strcmp(o->hash, hex) != 0) {
             if (kb_ingest_parse(f->path, kb_buf_str(data), data->len, &d, NULL, NULL) == KB_OK)
@@ -955,10 +952,9 @@ kb_status kb_ingest_run(kb_store *s, const char *const *dirs, size_t ndirs,
     r.claims.owns = 1;
     kb_buf_init(&data, KB_MAX_DOC_BYTES);
     kb_buf_init(&scratch, KB_MAX_DOC_BYTES);
-    if (sodium_init() < 0) {
-        rc = kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
+    rc = kb_hash_init(err);
+    if (rc != KB_OK)
         goto out;
-    }
 
     r.dirs = kb_xcalloc(ndirs ? ndirs : 1, sizeof *r.dirs);
     for (size_t i = 0; i < ndirs; i++) {

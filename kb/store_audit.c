@@ -12,10 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 #include "kb_incident.h"
 #include "store_int.h"
 
@@ -79,13 +78,6 @@ static const char sql_hash_of[] = "SELECT hash FROM audit WHERE seq = ?1";
 kb_status kb_audit_migrate(kb_store *s, kb_err *err)
 {
     return kb_store_exec(s, schema_v5, err);
-}
-
-static kb_status init_sodium(kb_err *err)
-{
-    if (sodium_init() < 0)
-        return kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
-    return KB_OK;
 }
 
 /* A copy of s (NULL = "") of at most max bytes, cut at a UTF-8 character boundary. */
@@ -169,7 +161,7 @@ kb_status kb_audit_append(kb_store *s, long long at, const char *actor, const ch
 {
     if (!action || !*action)
         return kb_err_set(err, KB_EINVAL, "an audit entry needs an action");
-    kb_status rc = init_sodium(err);
+    kb_status rc = kb_hash_init(err);
     if (rc != KB_OK)
         return rc;
     /* a change recorded for someone else also names who was logged in */
@@ -402,7 +394,7 @@ void kb_audit_head_save(kb_store *s)
 
 kb_status kb_audit_head_reset(kb_store *s, kb_err *err)
 {
-    kb_status rc = init_sodium(err);
+    kb_status rc = kb_hash_init(err);
     return rc == KB_OK ? head_save(s, 1, err) : rc;
 }
 
@@ -549,7 +541,7 @@ kb_status kb_audit_verify(kb_store *s, kb_audit_check *out, kb_err *err)
 {
     memset(out, 0, sizeof *out);
     out->ok = 1;
-    kb_status rc = init_sodium(err);
+    kb_status rc = kb_hash_init(err);
     if (rc != KB_OK)
         return rc;
     sqlite3_stmt *st = kb_store_cached(s, sql_exists, err);

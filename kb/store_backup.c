@@ -13,11 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 #include "kb_incident.h"
 #include "kb_tokenize.h"
 #include "store_int.h"
@@ -82,13 +81,6 @@ kb_status kb_backup_migrate(kb_store *s, kb_err *err)
 }
 
 /* --- small helpers --- */
-
-static kb_status sodium_ready(kb_err *err)
-{
-    if (sodium_init() < 0)
-        return kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
-    return KB_OK;
-}
 
 /* dir + "/" + name into b (reset first). */
 static void join(kb_buf *b, const char *dir, const char *name)
@@ -256,8 +248,8 @@ static kb_status hash_file(const char *path, const char *name, int sync, long lo
     kb_status rc = KB_OK;
     if (sync && fsync(fd) != 0)
         rc = kb_err_set(err, KB_EIO, "cannot sync '%s': %s", name, strerror(errno));
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
+    kb_sha256 h;
+    kb_hash_sha256_begin(&h);
     unsigned char *buf = kb_xmalloc(HASH_CHUNK);
     long long total = 0;
     while (rc == KB_OK) {
@@ -268,16 +260,14 @@ static kb_status hash_file(const char *path, const char *name, int sync, long lo
             rc = kb_err_set(err, KB_EIO, "cannot read '%s': %s", name, strerror(errno));
         if (got <= 0)
             break;
-        crypto_hash_sha256_update(&h, buf, (unsigned long long)got);
+        kb_hash_sha256_add(&h, buf, got);
         total += got;
     }
     free(buf);
     close(fd);
     if (rc != KB_OK)
         return rc;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, digest);
-    sodium_bin2hex(hex, KB_BACKUP_HASH_HEX, digest, sizeof digest);
+    kb_hash_sha256_end(&h, hex);
     *size = total;
     return KB_OK;
 }
@@ -324,7 +314,7 @@ static kb_status live_version(kb_store *s, long long *out, kb_err *err)
 /* --- the content digest --- */
 
 /* Feeds one value as "<type><len>:<bytes>," so that different rows never hash alike. */
-static void feed_value(crypto_hash_sha256_state *h, sqlite3_stmt *st, int col)
+static void feed_value(kb_sha256 *h, sqlite3_stmt *st, int col)
 {
     char head[40];
     int type = sqlite3_column_type(st, col);
@@ -343,19 +333,19 @@ static void feed_value(crypto_hash_sha256_state *h, sqlite3_stmt *st, int col)
         len = sqlite3_column_bytes(st, col);
         snprintf(head, sizeof head, "%c%d:", tag, len);
     }
-    crypto_hash_sha256_update(h, (const unsigned char *)head, strlen(head));
+    kb_hash_sha256_add(h, head, strlen(head));
     if (p && len > 0)
-        crypto_hash_sha256_update(h, p, (unsigned long long)len);
+        kb_hash_sha256_add(h, p, len);
     if (type == SQLITE_TEXT || type == SQLITE_BLOB || type == SQLITE_FLOAT)
-        crypto_hash_sha256_update(h, (const unsigned char *)",", 1);
+        kb_hash_sha256_add(h, ",", 1);
 }
 
 /* Steps st (sql_digest, prepared on some connection) to its end. Returns the final
  * sqlite3_step() code (SQLITE_DONE when every row was read). */
 static int digest_rows(sqlite3_stmt *st, long long *docs, char hex[KB_BACKUP_HASH_HEX])
 {
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
+    kb_sha256 h;
+    kb_hash_sha256_begin(&h);
     int ncol = sqlite3_column_count(st);
     long long n = 0;
     int rc;
@@ -364,9 +354,7 @@ static int digest_rows(sqlite3_stmt *st, long long *docs, char hex[KB_BACKUP_HAS
             feed_value(&h, st, c);
         n++;
     }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, digest);
-    sodium_bin2hex(hex, KB_BACKUP_HASH_HEX, digest, sizeof digest);
+    kb_hash_sha256_end(&h, hex);
     *docs = n;
     return rc;
 }
@@ -376,7 +364,7 @@ kb_status kb_backup_digest(kb_store *s, long long *docs, char digest[KB_BACKUP_H
 {
     *docs = 0;
     digest[0] = '\0';
-    kb_status rc = sodium_ready(err);
+    kb_status rc = kb_hash_init(err);
     if (rc != KB_OK)
         return rc;
     sqlite3_stmt *st = kb_store_cached(s, sql_digest, err);
@@ -612,7 +600,7 @@ kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const cha
         return kb_err_set(err, KB_EINVAL, "backup time %lld is out of range", at);
     if (!sqlite3_get_autocommit(kb_store_db(s)))
         return kb_err_set(err, KB_EINVAL, "a backup cannot run inside a transaction");
-    kb_status rc = sodium_ready(err);
+    kb_status rc = kb_hash_init(err);
     if (rc == KB_OK)
         rc = ensure_dir(dir, err);
     if (rc != KB_OK)
@@ -773,7 +761,7 @@ static kb_status check_path(long long max_version, const char *path, const char 
     memset(c, 0, sizeof *c);
     c->docs = -1;
     c->schema_version = -1;
-    kb_status rc = sodium_ready(err);
+    kb_status rc = kb_hash_init(err);
     if (rc != KB_OK)
         return rc;
     /* Results name the file, not where the backups are kept. */
@@ -1128,8 +1116,8 @@ static kb_status copy_hashed(const char *from, const char *to, mode_t mode, long
         close(in);
         return rc;
     }
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
+    kb_sha256 h;
+    kb_hash_sha256_begin(&h);
     unsigned char *buf = kb_xmalloc(HASH_CHUNK);
     long long total = 0;
     kb_status rc = KB_OK;
@@ -1143,7 +1131,7 @@ static kb_status copy_hashed(const char *from, const char *to, mode_t mode, long
         }
         if (got == 0)
             break;
-        crypto_hash_sha256_update(&h, buf, (unsigned long long)got);
+        kb_hash_sha256_add(&h, buf, got);
         total += got;
         for (ssize_t done = 0; done < got && rc == KB_OK;) {
             ssize_t put = write(out, buf + done, (size_t)(got - done));
@@ -1165,9 +1153,7 @@ static kb_status copy_hashed(const char *from, const char *to, mode_t mode, long
         rc = kb_err_set(err, KB_EIO, "cannot write '%s': %s", to, strerror(errno));
     if (rc != KB_OK)
         return rc;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, digest);
-    sodium_bin2hex(hex, KB_BACKUP_HASH_HEX, digest, sizeof digest);
+    kb_hash_sha256_end(&h, hex);
     *size = total;
     return KB_OK;
 }
@@ -1368,7 +1354,7 @@ kb_status kb_backup_restore(const char *db, const char *backup, const char *acto
         return kb_err_set(err, KB_EINVAL, "the database path is too long");
     if (at < 0 || at > MAX_TIME)
         return kb_err_set(err, KB_EINVAL, "restore time %lld is out of range", at);
-    kb_status rc = sodium_ready(err);
+    kb_status rc = kb_hash_init(err);
     if (rc != KB_OK)
         return rc;
     const char *name = strrchr(backup, '/') ? strrchr(backup, '/') + 1 : backup;

@@ -7,11 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 #include "store_int.h"
 
 /* app_user: accounts. user_session: live sessions by the SHA-256 of their token.
@@ -395,12 +394,15 @@ kb_status kb_user_update(kb_store *s, const char *name, const kb_user_change *ch
     return kb_store_write_end(s, own, rc, err);
 }
 
-static void random_hex(char *out)
+/* 32 random bytes as hex into out (KB_USER_TOKEN_HEX bytes). */
+static kb_status random_hex(char *out, kb_err *err)
 {
     unsigned char r[32];
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(out, KB_USER_TOKEN_HEX, r, sizeof r);
-    sodium_memzero(r, sizeof r);
+    kb_status rc = kb_hash_random(r, sizeof r, err);
+    if (rc == KB_OK)
+        kb_hash_hex(r, sizeof r, out);
+    kb_hash_wipe(r, sizeof r);
+    return rc;
 }
 
 /* The failure count of name in the window still open at time at. */
@@ -703,8 +705,10 @@ kb_status kb_user_login(kb_store *s, const char *name, const char *password, con
     snprintf(sess.name, sizeof sess.name, "%s", name);
     sess.roles = a.info.roles;
     sess.expires = at + KB_USER_SESSION_TTL;
-    random_hex(sess.token);
-    random_hex(sess.csrf);
+    if (rc == KB_OK)
+        rc = random_hex(sess.token, err);
+    if (rc == KB_OK)
+        rc = random_hex(sess.csrf, err);
     char th[KB_USER_TOKEN_HEX];
     kb_user_token_hash(sess.token, th);
     if (rc == KB_OK)
@@ -742,7 +746,7 @@ kb_status kb_user_login(kb_store *s, const char *name, const char *password, con
         *result = KB_LOGIN_OK;
         *out = sess;
     }
-    sodium_memzero(&sess, sizeof sess);
+    kb_hash_wipe(&sess, sizeof sess);
     return rc;
 }
 
@@ -807,7 +811,7 @@ kb_status kb_user_password_change(kb_store *s, const char *name, const char *cur
     }
     int ok = rc == KB_OK && !why;
     if (hash) {
-        sodium_memzero(hash, strlen(hash));
+        kb_hash_wipe(hash, strlen(hash));
         free(hash);
     }
     attempt_free(&a);

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "kb_alloc.h"
+#include "kb_hash.h"
 
 static const char *const role_names[] = { "agent", "engineer", "approver", "auditor",
                                           "admin" };
@@ -188,40 +187,23 @@ kb_status kb_user_password_check(const char *name, const char *pw, size_t len, k
                 rc = kb_err_set(err, KB_EINVAL, "a password must not contain the username");
         }
     }
-    sodium_memzero(low, len);
+    kb_hash_wipe(low, len);
     free(low);
     return rc;
 }
 
 kb_status kb_user_hash(const char *pw, char **out, kb_err *err)
 {
-    *out = NULL;
-    if (sodium_init() < 0)
-        return kb_err_set(err, KB_EINTERNAL, "cannot initialise libsodium");
     const char *fast = getenv("KEDB_PWHASH_FAST");
-    int min = fast && strcmp(fast, "1") == 0;
-    unsigned long long ops = min ? crypto_pwhash_OPSLIMIT_MIN
-                                 : crypto_pwhash_OPSLIMIT_INTERACTIVE;
-    size_t mem = min ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
-    char *h = kb_xmalloc(crypto_pwhash_STRBYTES);
-    if (crypto_pwhash_str(h, pw, strlen(pw), ops, mem) != 0) {
-        free(h);
-        return kb_err_set(err, KB_ENOMEM, "cannot hash the password (out of memory)");
-    }
-    *out = h;
-    return KB_OK;
+    return kb_hash_password(pw, fast && strcmp(fast, "1") == 0, out, err);
 }
 
 int kb_user_verify(const char *hash, const char *pw)
 {
-    if (sodium_init() < 0)
-        return 0;
-    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    return kb_hash_password_verify(hash, pw);
 }
 
 void kb_user_token_hash(const char *s, char *out)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
-    sodium_bin2hex(out, KB_USER_TOKEN_HEX, h, sizeof h);
+    kb_hash_sha256_hex(s, strlen(s), out);
 }

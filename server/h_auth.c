@@ -7,10 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 #include "kb_log.h"
 #include "kb_user.h"
 #include "srv.h"
@@ -113,7 +112,7 @@ unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const c
         /* a browser sends the cookie with cross-site requests too; the CSRF value is only
          * known to our page (from the login answer) */
         size_t len = csrf ? strlen(csrf) : 0;
-        if (len != strlen(sess.csrf) || sodium_memcmp(csrf, sess.csrf, len) != 0)
+        if (len != strlen(sess.csrf) || !kb_hash_equal(csrf, sess.csrf, len))
             return deny(403, code, msg, msg_size,
                         "a cookie session needs the X-CSRF-Token header from the login");
     }
@@ -312,7 +311,7 @@ kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
                     sess.token, KB_USER_SESSION_TTL, rq->app->secure_cookie ? "; Secure" : "");
         rs->set_cookie = kb_buf_detach(&c, NULL);
         kb_buf_free(&c);
-        sodium_memzero(&sess, sizeof sess);
+        kb_hash_wipe(&sess, sizeof sess);
     }
 out:
     json_decref(in);
