@@ -24,8 +24,9 @@
  *
  * The saved head: after every commit that appended entries, the latest entry's sequence
  * number, time and hash are also written to a small file beside the database,
- * "<database path>" KB_AUDIT_HEAD_SUFFIX (replaced atomically: a temporary file, synced,
- * renamed; writers serialised by flock()). It only ever moves forward along the same
+ * "<database path>" KB_AUDIT_HEAD_SUFFIX: one fixed-length record overwritten in place
+ * under flock() (readers take a shared lock), not synced; an empty or all-zero file, which
+ * a power cut can leave, counts as none. It only ever moves forward along the same
  * chain: it is not moved when it is ahead of the new head, nor when the database does not
  * hold the saved entry with the saved hash (so the evidence of a swapped database stays).
  * A crash between the commit and the file update leaves it behind the chain, which is not
