@@ -20,6 +20,17 @@
 #define SCHEMA_VERSION 10
 #define INDEX_LAYOUT 1
 
+/* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
+ * the desk saw acknowledged survives a power cut. (NORMAL syncs only at checkpoints: the
+ * commits since the last one could be lost.) See docs/DESIGN.md, "Durability", for the
+ * cost measured. Set at build time only to measure it again (-DKB_STORE_SYNCHRONOUS=NORMAL,
+ * tools/sync_cost.py). */
+#ifndef KB_STORE_SYNCHRONOUS
+#define KB_STORE_SYNCHRONOUS FULL
+#endif
+#define PRAGMA_TEXT(x) #x
+#define PRAGMA_VALUE(x) PRAGMA_TEXT(x)
+
 /* Index columns; kedb_rank() weighs the text columns, reads the boost column's length. */
 enum { COL_TITLE, COL_SYMPTOM, COL_WORKAROUND, COL_BODY, COL_META, COL_BOOST, NCOLS };
 #define NTEXT 4
@@ -1047,7 +1058,8 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
         rc = register_rank(s, err);
     if (rc == KB_OK)
         rc = exec(s,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous="
+                  PRAGMA_VALUE(KB_STORE_SYNCHRONOUS) "; PRAGMA foreign_keys=ON;"
                   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
                   "PRAGMA wal_autocheckpoint=8192;",
                   err);
