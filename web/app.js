@@ -210,14 +210,60 @@ var K = (function () {
     });
   };
 
+  function loggedOut() {
+    K.me = null;
+    sessionStorage.removeItem('kedb.csrf');
+    renderChrome();
+    K.clear(K.$('view'));
+    needLogin().then(function () { K.render(); });
+  }
+
   function logout() {
     K.api('POST', '/api/v1/auth/logout', undefined, { noLogin: true }).catch(function () {})
+      .then(loggedOut);
+  }
+
+  /* --- the account dialog: one's own password, logging out everywhere --- */
+
+  function accountStatus(text, error) {
+    var st = K.$('acc-status');
+    st.textContent = text;
+    st.className = error ? 'status error' : 'status';
+  }
+
+  function openAccount() {
+    K.$('acc-form').reset();
+    accountStatus('');
+    K.$('account').showModal();
+    K.$('acc-current').focus();
+  }
+
+  function changePassword(ev) {
+    ev.preventDefault();
+    var form = K.$('acc-form');
+    var fresh = K.$('acc-new').value;
+    if (fresh !== K.$('acc-again').value) {
+      accountStatus(K.t('acc.mismatch'), true);
+      return;
+    }
+    accountStatus(K.t('acc.saving'));
+    K.api('POST', '/api/v1/auth/password', { current: K.$('acc-current').value, new: fresh },
+          { noLogin: true })
+      .then(function (r) {
+        form.reset();
+        accountStatus(K.t('acc.changed', r.revoked));
+      }, function (e) {
+        if (e.status === 401) { K.$('account').close(); loggedOut(); return; }
+        accountStatus(e.status === 403 && e.code === 'forbidden' ? K.t('acc.wrong')
+                      : K.t('acc.refused', e.message), true);
+      });
+  }
+
+  function logoutEverywhere() {
+    K.api('POST', '/api/v1/auth/logout-all', undefined, { noLogin: true }).catch(function () {})
       .then(function () {
-        K.me = null;
-        sessionStorage.removeItem('kedb.csrf');
-        renderChrome();
-        K.clear(K.$('view'));
-        needLogin().then(function () { K.render(); });
+        K.$('account').close();
+        loggedOut();
       });
   }
 
@@ -280,12 +326,18 @@ var K = (function () {
     K.$('user').textContent = K.me ? K.me.username + ' (' + K.me.roles.map(function (x) {
       return K.label('role', x);
     }).join('、') + ')' : '';
+    K.$('user').title = K.t('acc.title');
+    K.$('user').hidden = !K.me;
     K.$('logout').hidden = !K.me;
   }
 
   K.start = function () {
     K.$login();
     K.$('logout').addEventListener('click', logout);
+    K.$('user').addEventListener('click', openAccount);
+    K.$('acc-form').addEventListener('submit', changePassword);
+    K.$('acc-everywhere').addEventListener('click', logoutEverywhere);
+    K.$('acc-close').addEventListener('click', function () { K.$('account').close(); });
     K.$('lang').addEventListener('click', function () {
       K.lang = K.lang === 'en' ? 'zh' : 'en';
       localStorage.setItem('kedb.lang', K.lang);

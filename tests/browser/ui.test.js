@@ -16,7 +16,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.resolve(process.env.KEDB_BIN || path.join(ROOT, 'build', 'test', 'bin'));
 const SHOTS = path.resolve(process.env.KEDB_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots'));
 const CHROMIUM = process.env.KEDB_CHROMIUM || '/usr/bin/chromium';
-const USERS = { agent1: 'agent', eng1: 'engineer', appr1: 'approver', aud1: 'auditor', adm1: 'admin' };
+const USERS = { agent1: 'agent', eng1: 'engineer', appr1: 'approver', aud1: 'auditor', adm1: 'admin',
+                self1: 'agent' };
 const TIMEOUT = 15000;
 
 let passed = 0;
@@ -376,6 +377,45 @@ async function main() {
       const p = await session('agent2');
       const nav = await p.$$eval('#nav a', (a) => a.map((x) => x.getAttribute('href')));
       need(nav.includes('#/incidents/new') && nav.includes('#/audit') && !nav.includes('#/users'), 'nav: ' + nav);
+    });
+
+    await test('a user changes their own password in the account menu, then logs out everywhere', async () => {
+      const p = await session('self1');
+      const other = await session('self1');
+      const status = (page) => page.evaluate(() => fetch('/api/v1/auth/me').then((r) => r.status));
+      await p.click('#user');
+      await p.waitForSelector('#account', { state: 'visible' });
+      need((await p.textContent('#account h2')) === '我的账户', 'dialog title');
+      await p.fill('#acc-current', password('self1'));
+      await p.fill('#acc-new', 'Granite-Path-57');
+      await p.fill('#acc-again', 'Granite-Path-58');
+      await p.click('#acc-form button[type=submit]');
+      await p.waitForFunction(() => document.getElementById('acc-status').textContent.includes('不一致'));
+      await p.fill('#acc-current', 'not-the-password');
+      await p.fill('#acc-new', 'Granite-Path-57');
+      await p.fill('#acc-again', 'Granite-Path-57');
+      await p.click('#acc-form button[type=submit]');
+      await p.waitForFunction(() => document.getElementById('acc-status').textContent === '当前密码不正确');
+      need(await status(other) === 200, 'a wrong current password changed something');
+      await p.fill('#acc-current', password('self1'));
+      await p.fill('#acc-new', 'Granite-Path-57');
+      await p.fill('#acc-again', 'Granite-Path-57');
+      await p.click('#acc-form button[type=submit]');
+      await p.waitForFunction(() => document.getElementById('acc-status').textContent.startsWith('密码已修改'));
+      await shot(p, 'account');
+      need(await status(other) === 401, 'the other session lives on after the password change');
+      need(await status(p) === 200, 'this session ended');
+      const old = await fetch(base + '/api/v1/auth/login', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'self1', password: password('self1') }) });
+      need(old.status === 401, 'the old password still works: ' + old.status);
+      await p.click('#acc-everywhere');
+      await p.waitForSelector('#login-form', { state: 'visible' });
+      need(await status(p) === 401, 'logged out everywhere, but the session lives');
+      await p.fill('#login-user', 'self1');
+      await p.fill('#login-pass', 'Granite-Path-57');
+      await p.press('#login-pass', 'Enter');
+      await p.waitForSelector('#login-form', { state: 'hidden' });
     });
 
     await test('every form control on the main pages has a label', async () => {
