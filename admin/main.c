@@ -231,7 +231,7 @@ static int backup(kb_store *s, char **args)
     (void)args;
     kb_backup b;
     kb_err err;
-    if (kb_backup_create(s, backup_dir, (long long)time(NULL), ACTOR, &b, &err) != KB_OK)
+    if (kb_backup_create(s, backup_dir, (long long)time(NULL), ACTOR, NULL, &b, &err) != KB_OK)
         return fail(&err);
     printf("backup %lld: %s/%s, %lld bytes, %lld items, sha256 %s\n", b.id, backup_dir, b.file,
            b.size, b.docs, b.sha256);

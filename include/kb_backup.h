@@ -34,7 +34,10 @@ typedef struct {
     long long size;                      /* bytes */
     char sha256[KB_BACKUP_HASH_HEX];     /* of the whole file */
     long long docs;                      /* knowledge items in the copy */
-    char actor[KB_BACKUP_MAX_ACTOR + 1]; /* who asked for it ("" = not said) */
+    char actor[KB_BACKUP_MAX_ACTOR + 1]; /* who asked for it: the logged-in user or the
+                                            program ("" = not said; rows written before
+                                            schema 11 hold the name the request gave) */
+    char on_behalf_of[KB_BACKUP_MAX_ACTOR + 1]; /* for whom, "" = nobody else */
     char status[16];                     /* "ok" (file kept) or "pruned" (file deleted) */
     long long verified_at;               /* last restore check, 0 = never */
     char verify_result[256];             /* "ok", what the last check found wrong, or "" */
@@ -42,7 +45,8 @@ typedef struct {
 } kb_backup;
 
 /* Copies the live database of s into a new file in dir and records it in the log at time
- * at by actor (NULL or "" = not said; at most KB_BACKUP_MAX_ACTOR bytes, else KB_EINVAL).
+ * at by actor on behalf of on_behalf_of (each NULL or "" = not said; at most
+ * KB_BACKUP_MAX_ACTOR bytes, else KB_EINVAL).
  * Creates dir (mode 0700) when it does not exist; its parent must. The copy is written to
  * a temporary file, synced and only then renamed to its final name, which never replaces
  * an existing file. Other connections may read and write throughout; s must not be inside
@@ -52,7 +56,7 @@ typedef struct {
  * database or writing the log fails. The log entry is also a "backup.create" entry of the
  * audit trail, committed with it. */
 kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const char *actor,
-                           kb_backup *out, kb_err *err);
+                           const char *on_behalf_of, kb_backup *out, kb_err *err);
 
 /* The log, newest first (by time, then id), at most max entries (0 = all), pruned ones
  * included. *out (NULL when *n is 0) is freed with free(). */

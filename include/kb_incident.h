@@ -101,7 +101,9 @@ kb_status kb_incident_sla_parse(const char *p, size_t len, kb_incident_sla *out,
 /* One entry of an incident's timeline. Strings are owned by the event and never NULL. */
 typedef struct {
     long long at;       /* epoch seconds */
-    char *actor;
+    char *actor;        /* who recorded it: the logged-in user (rows written before schema
+                           11 hold the name the request gave, see docs/API.md) */
+    char *on_behalf_of; /* for whom it was recorded, "" when for nobody else */
     char *type;         /* created, status, assignee, priority, note, resolution,
                            followup, reopen */
     char *from;         /* previous value (status name, assignee, "P3"), "" when none */
@@ -139,6 +141,7 @@ typedef struct {
     char **links;          /* related links of every resolution, oldest first */
     size_t nlinks;
     char *created_by;
+    char *created_on_behalf_of; /* "" when recorded for nobody else */
     long long created_at;
     long long updated_at;
     long long responded_at;   /* first move out of new */
@@ -196,6 +199,7 @@ typedef struct {
     const char *summary;
     const char *description;
     const char *actor;       /* who records it; NULL or "" = "anonymous" */
+    const char *on_behalf_of; /* for whom, NULL or "" = nobody else */
     int priority;            /* 1..4, 0 = from impact and urgency */
     int impact;              /* 1..3, 0 = not given */
     int urgency;
@@ -205,6 +209,7 @@ typedef struct {
  * its own. Setting an assignee on a new incident without a status moves it to assigned. */
 typedef struct {
     const char *actor;
+    const char *on_behalf_of;
     const char *assignee;
     int priority;            /* 1..4, 0 = unchanged */
     int set_status;
@@ -214,6 +219,7 @@ typedef struct {
 
 typedef struct {
     const char *actor;
+    const char *on_behalf_of;
     const char *resolution;  /* required */
     const char *resolved_by; /* NULL or the id of a known error or article */
     const char *const *links;/* item ids or http(s) URLs */
@@ -222,6 +228,7 @@ typedef struct {
 
 typedef struct {
     const char *actor;
+    const char *on_behalf_of;
     int satisfaction;        /* 1..5, 0 = not given */
     const char *comment;     /* required with a complaint */
     int confirmed;           /* 1 closes the incident, 0 reopens it */
@@ -241,8 +248,9 @@ kb_status kb_incident_apply_resolve(kb_incident *inc, const kb_inc_resolve *r, l
                                     kb_err *err);
 kb_status kb_incident_apply_followup(kb_incident *inc, const kb_inc_followup *f,
                                      long long now, kb_err *err);
-kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor, const char *reason,
-                                   long long now, kb_err *err);
+kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor,
+                                   const char *on_behalf_of, const char *reason, long long now,
+                                   kb_err *err);
 
 /* --- numbers, phones, times --- */
 
@@ -281,8 +289,8 @@ kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_reso
 kb_status kb_incident_followup(kb_store *s, const char *number, const kb_inc_followup *f,
                                long long now, kb_incident **out, kb_err *err);
 kb_status kb_incident_reopen(kb_store *s, const char *number, const char *actor,
-                             const char *reason, long long now, kb_incident **out,
-                             kb_err *err);
+                             const char *on_behalf_of, const char *reason, long long now,
+                             kb_incident **out, kb_err *err);
 
 /* List filters. Strings are borrowed; NULL or "" means any. */
 typedef struct {

@@ -362,7 +362,8 @@ int kb_incident_at_risk_due(const kb_incident *inc, const kb_incident_sla *sla, 
 #define INC_STRINGS(i)                                                                         \
     { &(i)->number, &(i)->caller_name, &(i)->caller_phone, &(i)->department, &(i)->location,  \
       &(i)->channel, &(i)->category, &(i)->ci, &(i)->summary, &(i)->description,              \
-      &(i)->assignee, &(i)->resolution, &(i)->resolved_by, &(i)->created_by, NULL }
+      &(i)->assignee, &(i)->resolution, &(i)->resolved_by, &(i)->created_by,           \
+      &(i)->created_on_behalf_of, NULL }
 
 kb_incident *kb_incident_new(void)
 {
@@ -391,6 +392,7 @@ void kb_incident_free(kb_incident *inc)
     for (size_t i = 0; i < inc->nevents; i++) {
         kb_inc_event *e = &inc->events[i];
         free(e->actor);
+        free(e->on_behalf_of);
         free(e->type);
         free(e->from);
         free(e->to);
@@ -415,14 +417,15 @@ static const char *actor_or_default(const char *actor)
 
 /* Appends an event with the common fields set; the caller fills the rest. */
 static kb_inc_event *add_event(kb_incident *inc, long long now, const char *actor,
-                               const char *type, const char *from, const char *to,
-                               const char *note)
+                               const char *on_behalf_of, const char *type, const char *from,
+                               const char *to, const char *note)
 {
     inc->events = kb_xrealloc(inc->events, (inc->nevents + 1) * sizeof *inc->events);
     kb_inc_event *e = &inc->events[inc->nevents++];
     memset(e, 0, sizeof *e);
     e->at = now;
     e->actor = kb_xstrdup(actor_or_default(actor));
+    e->on_behalf_of = kb_xstrdup(on_behalf_of ? on_behalf_of : "");
     e->type = kb_xstrdup(type);
     e->from = kb_xstrdup(from ? from : "");
     e->to = kb_xstrdup(to ? to : "");
@@ -543,6 +546,9 @@ kb_status kb_incident_apply_new(kb_incident *inc, const kb_inc_create *in, long 
                         err);
     if (rc == KB_OK)
         rc = check_text("actor", in->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("on_behalf_of", in->on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE,
+                        err);
     if (rc != KB_OK)
         return rc;
     int priority = in->priority;
@@ -579,9 +585,11 @@ kb_status kb_incident_apply_new(kb_incident *inc, const kb_inc_create *in, long 
     set_str(&inc->summary, in->summary);
     set_str(&inc->description, in->description);
     set_str(&inc->created_by, actor_or_default(in->actor));
+    set_str(&inc->created_on_behalf_of, in->on_behalf_of);
     inc->created_at = now;
     inc->updated_at = now;
-    add_event(inc, now, in->actor, "created", "", status_names[KB_INC_NEW], "");
+    add_event(inc, now, in->actor, in->on_behalf_of, "created", "", status_names[KB_INC_NEW],
+              "");
     return KB_OK;
 }
 
@@ -596,6 +604,9 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
                                    kb_err *err)
 {
     kb_status rc = check_text("actor", u->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("on_behalf_of", u->on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE,
+                        err);
     if (rc == KB_OK && u->assignee)
         rc = check_text("assignee", u->assignee, KB_INC_MAX_SHORT, REQUIRED, ONE_LINE, err);
     if (rc == KB_OK)
@@ -636,7 +647,8 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
         return KB_OK; /* already so: nothing to record */
 
     if (new_assignee) {
-        add_event(inc, now, u->actor, "assignee", inc->assignee, u->assignee, "");
+        add_event(inc, now, u->actor, u->on_behalf_of, "assignee", inc->assignee, u->assignee,
+                  "");
         set_str(&inc->assignee, u->assignee);
     }
     if (new_priority) {
@@ -644,14 +656,14 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
         char pto[4];
         priority_name(inc->priority, from);
         priority_name(u->priority, pto);
-        add_event(inc, now, u->actor, "priority", from, pto, "");
+        add_event(inc, now, u->actor, u->on_behalf_of, "priority", from, pto, "");
         inc->priority = u->priority;
     }
     if (new_status) {
-        add_event(inc, now, u->actor, "status", cur, status_names[to], note);
+        add_event(inc, now, u->actor, u->on_behalf_of, "status", cur, status_names[to], note);
         set_status(inc, to, now);
     } else if (note) {
-        add_event(inc, now, u->actor, "note", "", "", note);
+        add_event(inc, now, u->actor, u->on_behalf_of, "note", "", "", note);
     }
     inc->updated_at = now;
     return KB_OK;
@@ -661,6 +673,9 @@ kb_status kb_incident_apply_resolve(kb_incident *inc, const kb_inc_resolve *r, l
                                     kb_err *err)
 {
     kb_status rc = check_text("actor", r->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("on_behalf_of", r->on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE,
+                        err);
     if (rc == KB_OK)
         rc = check_text("resolution", r->resolution, KB_INC_MAX_TEXT, REQUIRED, MULTI_LINE, err);
     if (rc == KB_OK && r->resolved_by)
@@ -679,8 +694,9 @@ kb_status kb_incident_apply_resolve(kb_incident *inc, const kb_inc_resolve *r, l
     rc = kb_incident_check_transition(inc->status, KB_INC_RESOLVED, KB_INC_OP_RESOLVE, err);
     if (rc != KB_OK)
         return rc;
-    kb_inc_event *e = add_event(inc, now, r->actor, "resolution", status_names[inc->status],
-                                status_names[KB_INC_RESOLVED], r->resolution);
+    kb_inc_event *e = add_event(inc, now, r->actor, r->on_behalf_of, "resolution",
+                                status_names[inc->status], status_names[KB_INC_RESOLVED],
+                                r->resolution);
     set_str(&e->resolved_by, r->resolved_by);
     set_str(&inc->resolved_by, r->resolved_by);
     set_str(&inc->resolution, r->resolution);
@@ -709,6 +725,9 @@ kb_status kb_incident_apply_followup(kb_incident *inc, const kb_inc_followup *f,
 {
     kb_status rc = check_text("actor", f->actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
     if (rc == KB_OK)
+        rc = check_text("on_behalf_of", f->on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE,
+                        err);
+    if (rc == KB_OK)
         rc = check_text("comment", f->comment, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
     if (rc != KB_OK)
         return rc;
@@ -722,8 +741,8 @@ kb_status kb_incident_apply_followup(kb_incident *inc, const kb_inc_followup *f,
     rc = kb_incident_check_transition(inc->status, to, op, err);
     if (rc != KB_OK)
         return rc;
-    kb_inc_event *e = add_event(inc, now, f->actor, "followup", status_names[inc->status],
-                                status_names[to], f->comment);
+    kb_inc_event *e = add_event(inc, now, f->actor, f->on_behalf_of, "followup",
+                                status_names[inc->status], status_names[to], f->comment);
     e->satisfaction = f->satisfaction;
     e->confirmed = f->confirmed ? 1 : 0;
     e->complaint = f->complaint ? 1 : 0;
@@ -738,10 +757,13 @@ kb_status kb_incident_apply_followup(kb_incident *inc, const kb_inc_followup *f,
     return KB_OK;
 }
 
-kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor, const char *reason,
-                                   long long now, kb_err *err)
+kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor,
+                                   const char *on_behalf_of, const char *reason, long long now,
+                                   kb_err *err)
 {
     kb_status rc = check_text("actor", actor, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("on_behalf_of", on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
     if (rc == KB_OK)
         rc = check_text("reason", reason, KB_INC_MAX_TEXT, REQUIRED, MULTI_LINE, err);
     if (rc == KB_OK)
@@ -749,7 +771,7 @@ kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor, const ch
                                           err);
     if (rc != KB_OK)
         return rc;
-    add_event(inc, now, actor, "reopen", status_names[inc->status],
+    add_event(inc, now, actor, on_behalf_of, "reopen", status_names[inc->status],
               status_names[KB_INC_IN_PROGRESS], reason);
     inc->reopen_count++;
     set_status(inc, KB_INC_IN_PROGRESS, now);

@@ -17,7 +17,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 10
+#define SCHEMA_VERSION 11
 #define INDEX_LAYOUT 1
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
@@ -983,11 +983,42 @@ static kb_status schema_2(kb_store *s, kb_err *err)
     return exec(s, schema_v2, err);
 }
 
+/* Version 11: who did it is the logged-in user; the name a request gives is kept apart as
+ * "on behalf of". Rows written before keep in actor / created_by the name the request
+ * gave (the logged-in user when it gave none) and have no on_behalf_of. A column that is
+ * already there (a database put back to an older version number by hand) is kept. */
+static kb_status schema_11(kb_store *s, kb_err *err)
+{
+    static const char *const cols[][2] = { { "incident", "created_on_behalf_of" },
+                                           { "incident_event", "on_behalf_of" },
+                                           { "backup_log", "on_behalf_of" } };
+    kb_status rc = KB_OK;
+    for (size_t i = 0; rc == KB_OK && i < sizeof cols / sizeof cols[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+                               -1, &st, NULL) != SQLITE_OK)
+            return db_err(s, err, "schema 11");
+        sqlite3_bind_text(st, 1, cols[i][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, cols[i][1], -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r == SQLITE_ROW)
+            continue;
+        if (r != SQLITE_DONE)
+            return db_err(s, err, "schema 11");
+        char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
+                                    cols[i][0], cols[i][1]);
+        rc = exec(s, sql, err);
+        sqlite3_free(sql);
+    }
+    return rc;
+}
+
 /* Schema steps in order: step i brings a database at version i to version i + 1. */
 static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate, kb_audit_migrate,
     kb_backup_migrate, kb_user_migrate, kb_version_migrate, kb_docreq_migrate,
-    kb_user_migrate_names,
+    kb_user_migrate_names, schema_11,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

@@ -53,11 +53,11 @@ static const char schema[] =
 
 #define LOG_COLS                                                                               \
     "id, at, file, size, sha256, docs, actor, status, coalesce(verified_at, 0), "              \
-    "coalesce(verify_result, ''), coalesce(pruned_at, 0)"
+    "coalesce(verify_result, ''), coalesce(pruned_at, 0), on_behalf_of"
 
 static const char sql_insert[] =
-    "INSERT INTO backup_log(at, file, size, sha256, docs, actor, status) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ok')";
+    "INSERT INTO backup_log(at, file, size, sha256, docs, actor, status, on_behalf_of) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ok', ?7)";
 static const char sql_by_id[] = "SELECT " LOG_COLS " FROM backup_log WHERE id = ?1";
 static const char sql_by_file[] =
     "SELECT " LOG_COLS " FROM backup_log WHERE file = ?1 ORDER BY id DESC LIMIT 1";
@@ -163,6 +163,7 @@ static void load_entry(sqlite3_stmt *st, kb_backup *e)
     e->verified_at = sqlite3_column_int64(st, 8);
     copy_text(e->verify_result, sizeof e->verify_result, sqlite3_column_text(st, 9));
     e->pruned_at = sqlite3_column_int64(st, 10);
+    copy_text(e->on_behalf_of, sizeof e->on_behalf_of, sqlite3_column_text(st, 11));
 }
 
 /* Runs a one-row lookup (sql with text or integer ?1). KB_ENOTFOUND without a row. */
@@ -570,6 +571,7 @@ static kb_status log_insert(kb_store *s, const kb_backup *e, long long *id, kb_e
         sqlite3_bind_text(st, 4, e->sha256, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, e->docs);
         sqlite3_bind_text(st, 6, e->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, e->on_behalf_of, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_DONE)
             *id = sqlite3_last_insert_rowid(kb_store_db(s));
         else
@@ -578,23 +580,29 @@ static kb_status log_insert(kb_store *s, const kb_backup *e, long long *id, kb_e
     }
     if (rc == KB_OK) {
         /* the log entry and its audit entry commit together */
-        char sum[256];
-        snprintf(sum, sizeof sum, "file %s; %lld bytes; %lld items; sha256 %s", e->file,
-                 e->size, e->docs, e->sha256);
+        char sum[512];
+        snprintf(sum, sizeof sum, "file %s; %lld bytes; %lld items; sha256 %s%s%s", e->file,
+                 e->size, e->docs, e->sha256, e->on_behalf_of[0] ? "; on behalf of " : "",
+                 e->on_behalf_of);
         rc = audit_backup(s, e->at, e->actor, "backup.create", *id, sum, err);
     }
     return kb_store_write_end(s, own, rc, err);
 }
 
 kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const char *actor,
-                           kb_backup *out, kb_err *err)
+                           const char *on_behalf_of, kb_backup *out, kb_err *err)
 {
     if (out)
         memset(out, 0, sizeof *out);
     if (!actor)
         actor = "";
+    if (!on_behalf_of)
+        on_behalf_of = "";
     if (strlen(actor) > KB_BACKUP_MAX_ACTOR)
         return kb_err_set(err, KB_EINVAL, "the actor is longer than %u bytes",
+                          KB_BACKUP_MAX_ACTOR);
+    if (strlen(on_behalf_of) > KB_BACKUP_MAX_ACTOR)
+        return kb_err_set(err, KB_EINVAL, "'on_behalf_of' is longer than %u bytes",
                           KB_BACKUP_MAX_ACTOR);
     if (at < 0 || at > MAX_TIME)
         return kb_err_set(err, KB_EINVAL, "backup time %lld is out of range", at);
@@ -610,6 +618,7 @@ kb_status kb_backup_create(kb_store *s, const char *dir, long long at, const cha
     memset(&e, 0, sizeof e);
     e.at = at;
     snprintf(e.actor, sizeof e.actor, "%s", actor);
+    snprintf(e.on_behalf_of, sizeof e.on_behalf_of, "%s", on_behalf_of);
     kb_buf tmp, path;
     kb_buf_init(&tmp, 0);
     kb_buf_init(&path, 0);
@@ -1183,9 +1192,15 @@ static void remove_copy(const char *tmp)
  * (the backups made after this one, and this one itself), keeping their ids when free. */
 static const char sql_carry[] =
     "INSERT INTO backup_log(id, at, file, size, sha256, docs, actor, status, verified_at, "
-    "verify_result, pruned_at) SELECT CASE WHEN EXISTS (SELECT 1 FROM backup_log WHERE id = ?1) "
-    "THEN NULL ELSE ?1 END, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 "
+    "verify_result, pruned_at, on_behalf_of) SELECT CASE WHEN EXISTS (SELECT 1 FROM backup_log "
+    "WHERE id = ?1) THEN NULL ELSE ?1 END, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
     "WHERE NOT EXISTS (SELECT 1 FROM backup_log WHERE file = ?3)";
+/* the replaced log's rows; before schema 11 it has no on_behalf_of */
+#define CARRY_COLS                                                                             \
+    "SELECT id, at, file, size, sha256, docs, actor, status, verified_at, verify_result, "     \
+    "pruned_at, "
+static const char *const carry_from[] = { CARRY_COLS "on_behalf_of FROM backup_log ORDER BY id",
+                                          CARRY_COLS "'' FROM backup_log ORDER BY id" };
 
 static kb_status carry_log(kb_store *s, live_db *l, long long *n, kb_err *err)
 {
@@ -1193,15 +1208,18 @@ static kb_status carry_log(kb_store *s, live_db *l, long long *n, kb_err *err)
     if (!l->db)
         return KB_OK;
     sqlite3_stmt *from = NULL;
-    if (sqlite3_prepare_v2(l->db, "SELECT id, at, file, size, sha256, docs, actor, status, "
-                           "verified_at, verify_result, pruned_at FROM backup_log ORDER BY id",
-                           -1, &from, NULL) != SQLITE_OK)
+    for (size_t i = 0; i < 2 && !from; i++)
+        if (sqlite3_prepare_v2(l->db, carry_from[i], -1, &from, NULL) != SQLITE_OK) {
+            sqlite3_finalize(from);
+            from = NULL;
+        }
+    if (!from)
         return KB_OK; /* no log there (an old schema): nothing to carry */
     sqlite3_stmt *to = kb_store_cached(s, sql_carry, err);
     kb_status rc = to ? KB_OK : KB_EDB;
     int r = SQLITE_DONE;
     while (rc == KB_OK && (r = sqlite3_step(from)) == SQLITE_ROW) {
-        for (int i = 0; i < 11; i++)
+        for (int i = 0; i < 12; i++)
             sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
         if (sqlite3_step(to) != SQLITE_DONE)
             rc = kb_store_db_err(s, err, "backup log");

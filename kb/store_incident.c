@@ -90,7 +90,8 @@ kb_status kb_store_incident_migrate(kb_store *s, kb_err *err)
     "id, number, status, priority, impact, urgency, caller_name, caller_phone, department, "  \
     "location, channel, category, ci, summary, description, assignee, resolution, "           \
     "resolved_by, created_by, created_at, updated_at, responded_at, resolved_at, closed_at, " \
-    "pending_since, paused_seconds, complaint, satisfaction, reopen_count"
+    "pending_since, paused_seconds, complaint, satisfaction, reopen_count, "               \
+    "created_on_behalf_of"
 
 #define LIST_WHERE                                                                             \
     " WHERE (?1 = '' OR instr(?1, ',' || status || ',') > 0)"                                 \
@@ -109,9 +110,9 @@ static const char sql_next_seq[] = "SELECT coalesce(max(seq), 0) + 1 FROM incide
 static const char sql_insert[] =
     "INSERT INTO incident(number, day, seq, status, priority, impact, urgency, caller_name, "
     "caller_phone, phone_norm, department, location, channel, category, ci, summary, "
-    "description, created_by, created_at, updated_at) "
+    "description, created_by, created_at, updated_at, created_on_behalf_of) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20)";
+    "?19, ?20, ?21)";
 static const char sql_by_number[] = "SELECT " INC_COLS " FROM incident WHERE number = ?1";
 static const char sql_update[] =
     "UPDATE incident SET status = ?2, priority = ?3, assignee = ?4, resolution = ?5, "
@@ -120,11 +121,11 @@ static const char sql_update[] =
     "reopen_count = ?15 WHERE id = ?1";
 static const char sql_event_insert[] =
     "INSERT INTO incident_event(incident, at, actor, type, from_value, to_value, note, "
-    "resolved_by, satisfaction, confirmed, complaint) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "resolved_by, satisfaction, confirmed, complaint, on_behalf_of) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char sql_events[] =
     "SELECT id, at, actor, type, from_value, to_value, note, resolved_by, satisfaction, "
-    "confirmed, complaint FROM incident_event WHERE incident = ?1 ORDER BY id";
+    "confirmed, complaint, on_behalf_of FROM incident_event WHERE incident = ?1 ORDER BY id";
 static const char sql_link_insert[] =
     "INSERT INTO incident_link(incident, event, target, kind) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_links[] =
@@ -177,6 +178,7 @@ static kb_incident *load_row(sqlite3_stmt *st)
     inc->complaint = sqlite3_column_int(st, 26);
     inc->satisfaction = sqlite3_column_int(st, 27);
     inc->reopen_count = sqlite3_column_int(st, 28);
+    col_str(st, 29, &inc->created_on_behalf_of);
     return inc;
 }
 
@@ -234,6 +236,7 @@ static kb_status load_timeline(kb_store *s, kb_incident *inc, kb_err *err)
         e->satisfaction = sqlite3_column_int(st, 8);
         e->confirmed = sqlite3_column_int(st, 9);
         e->complaint = sqlite3_column_int(st, 10);
+        col_str(st, 11, &e->on_behalf_of);
     }
     kb_status r = step_err(s, rc, err, "incident timeline");
     kb_store_done(st);
@@ -322,6 +325,7 @@ static kb_status write_events(kb_store *s, const kb_incident *inc, size_t first,
         sqlite3_bind_int(st, 9, e->satisfaction);
         sqlite3_bind_int(st, 10, e->confirmed);
         sqlite3_bind_int(st, 11, e->complaint);
+        bind_text(st, 12, e->on_behalf_of);
         r = step_err(s, sqlite3_step(st), err, "incident event");
         kb_store_done(st);
         long long ev = sqlite3_last_insert_rowid(kb_store_db(s));
@@ -482,8 +486,11 @@ static kb_status audit_change(kb_store *s, const char *action, const audit_befor
     }
     char object[64];
     snprintf(object, sizeof object, "incident:%s", inc->number);
-    kb_status rc = kb_audit_append(s, now, inc->nevents ? inc->events[0].actor : NULL, action,
-                                   object, kb_buf_str(&b), err);
+    const kb_inc_event *first = inc->nevents ? &inc->events[0] : NULL;
+    if (first && first->on_behalf_of[0])
+        kb_buf_addf(&b, "%son behalf of %s", b.len ? "; " : "", first->on_behalf_of);
+    kb_status rc = kb_audit_append(s, now, first ? first->actor : NULL, action, object,
+                                   kb_buf_str(&b), err);
     kb_buf_free(&b);
     return rc;
 }
@@ -595,6 +602,7 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
             bind_text(st, 11 + i, strs[i]);
         sqlite3_bind_int64(st, 19, inc->created_at);
         sqlite3_bind_int64(st, 20, inc->updated_at);
+        bind_text(st, 21, inc->created_on_behalf_of);
         rc = step_err(s, sqlite3_step(st), err, "incident insert");
         kb_store_done(st);
         inc->rowid = sqlite3_last_insert_rowid(kb_store_db(s));
@@ -608,6 +616,8 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
         kb_buf_addf(&b, "status %s; priority P%d; category %s; channel %s; summary %s",
                     kb_incident_status_name(inc->status), inc->priority, inc->category,
                     inc->channel, inc->summary);
+        if (inc->created_on_behalf_of[0])
+            kb_buf_addf(&b, "; on behalf of %s", inc->created_on_behalf_of);
         char object[64];
         snprintf(object, sizeof object, "incident:%s", number);
         rc = kb_audit_append(s, now, inc->created_by, "incident.create", object,
@@ -687,6 +697,7 @@ kb_status kb_incident_followup(kb_store *s, const char *number, const kb_inc_fol
 
 typedef struct {
     const char *actor;
+    const char *on_behalf_of;
     const char *reason;
 } reopen_arg;
 
@@ -695,14 +706,14 @@ static kb_status do_reopen(kb_store *s, kb_incident *inc, const void *arg, long 
 {
     (void)s;
     const reopen_arg *a = arg;
-    return kb_incident_apply_reopen(inc, a->actor, a->reason, now, err);
+    return kb_incident_apply_reopen(inc, a->actor, a->on_behalf_of, a->reason, now, err);
 }
 
 kb_status kb_incident_reopen(kb_store *s, const char *number, const char *actor,
-                             const char *reason, long long now, kb_incident **out,
-                             kb_err *err)
+                             const char *on_behalf_of, const char *reason, long long now,
+                             kb_incident **out, kb_err *err)
 {
-    reopen_arg a = { actor, reason };
+    reopen_arg a = { actor, on_behalf_of, reason };
     return change(s, number, do_reopen, &a, "incident.reopen", now, out, err);
 }
 

@@ -29,7 +29,9 @@ static json_t *entry_json(const kb_backup *b)
     json_object_set_new(o, "size", json_integer(b->size));
     json_object_set_new(o, "sha256", srv_json_str(b->sha256));
     json_object_set_new(o, "docs", json_integer(b->docs));
-    json_object_set_new(o, "actor", text_or_null(b->actor));
+    json_object_set_new(o, "by", text_or_null(b->actor));
+    json_object_set_new(o, "on_behalf_of", text_or_null(b->on_behalf_of));
+    json_object_set_new(o, "actor", text_or_null(b->actor)); /* older name of by */
     json_object_set_new(o, "status", srv_json_str(b->status));
     json_object_set_new(o, "verified_at", srv_json_time(b->verified_at));
     json_object_set_new(o, "verify_result", text_or_null(b->verify_result));
@@ -45,27 +47,20 @@ static json_t *entries_json(const kb_backup *v, size_t n)
     return a;
 }
 
-/* POST /api/v1/backups, body optional: {"actor": "zhang"} (default: the logged-in user) */
+/* POST /api/v1/backups, body optional: {"on_behalf_of": "zhang"}. Made by the logged-in
+ * user, for the named colleague when one is given. */
 kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "actor", NULL };
+    static const char *const allowed[] = { "on_behalf_of", "actor", NULL };
     json_t *in;
     kb_status rc = srv_req_body(rq, 1, allowed, &in, err);
     if (rc != KB_OK)
         return rc;
-    const char *actor = NULL;
-    json_t *a = in ? json_object_get(in, "actor") : NULL;
-    if (a && !json_is_null(a)) {
-        if (!json_is_string(a) || json_string_length(a) == 0 ||
-            json_string_length(a) > KB_BACKUP_MAX_ACTOR ||
-            strlen(json_string_value(a)) != json_string_length(a))
-            rc = kb_err_set(err, KB_EINVAL, "'actor' must be text of 1 to %u bytes",
-                            KB_BACKUP_MAX_ACTOR);
-        else
-            actor = json_string_value(a);
-    }
-    if (!actor && rq->user[0])
-        actor = rq->user; /* who asked for it, when the body names nobody else */
+    const char *for_whom = NULL;
+    rc = srv_req_on_behalf_of(rq, in, &for_whom, err);
+    if (rc == KB_OK && for_whom && strlen(for_whom) > KB_BACKUP_MAX_ACTOR)
+        rc = kb_err_set(err, KB_EINVAL, "'on_behalf_of' must be text of 1 to %u bytes",
+                        KB_BACKUP_MAX_ACTOR);
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
@@ -74,7 +69,7 @@ kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_store(rq, &s, err);
     kb_backup b;
     if (rc == KB_OK)
-        rc = kb_backup_create(s, rq->app->backup_dir, now, actor, &b, err);
+        rc = kb_backup_create(s, rq->app->backup_dir, now, rq->user, for_whom, &b, err);
     if (rc == KB_OK) {
         kb_log(KB_LOG_INFO, "backup made id=%lld file=%s size=%lld docs=%lld", b.id, b.file,
                b.size, b.docs);

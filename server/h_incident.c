@@ -19,15 +19,13 @@
 
 /* --- request bodies --- */
 
-/* Who made a change: the request's "actor" when given (a desk may record a change for a
- * colleague), otherwise the logged-in user, so timelines and the audit trail name a person
- * rather than "anonymous". */
-static kb_status get_actor(const srv_req *rq, json_t *o, const char **out, kb_err *err)
+/* Who made a change: always the logged-in user; the body may name a colleague the change
+ * is recorded for (srv_req_on_behalf_of). */
+static kb_status get_actor(const srv_req *rq, json_t *o, const char **actor,
+                           const char **on_behalf_of, kb_err *err)
 {
-    kb_status rc = srv_json_get_str(o, "actor", out, err);
-    if (rc == KB_OK && (!*out || !**out) && rq->user[0])
-        *out = rq->user;
-    return rc;
+    *actor = rq->user[0] ? rq->user : NULL;
+    return srv_req_on_behalf_of(rq, o, on_behalf_of, err);
 }
 
 /* An integer member in [min, max]; *out stays as is when absent or null. */
@@ -63,6 +61,12 @@ static json_t *int_or_null(int v)
     return v ? json_integer(v) : json_null();
 }
 
+/* For whom a change was recorded: the name, or null for nobody else. */
+static json_t *on_behalf_json(const char *name)
+{
+    return name && *name ? srv_json_str(name) : json_null();
+}
+
 static json_t *strings_json(char *const *v, size_t n)
 {
     json_t *a = json_array();
@@ -94,7 +98,9 @@ static json_t *event_json(const kb_inc_event *e, size_t seq)
     json_t *o = json_object();
     json_object_set_new(o, "seq", json_integer((json_int_t)seq));
     json_object_set_new(o, "at", srv_json_time(e->at));
-    json_object_set_new(o, "actor", srv_json_str(e->actor));
+    json_object_set_new(o, "by", srv_json_str(e->actor));
+    json_object_set_new(o, "on_behalf_of", on_behalf_json(e->on_behalf_of));
+    json_object_set_new(o, "actor", srv_json_str(e->actor)); /* older name of by */
     json_object_set_new(o, "type", srv_json_str(e->type));
     json_object_set_new(o, "from", srv_json_str(e->from));
     json_object_set_new(o, "to", srv_json_str(e->to));
@@ -137,6 +143,7 @@ static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla,
     if (full)
         json_object_set_new(o, "links", strings_json(inc->links, inc->nlinks));
     json_object_set_new(o, "created_by", srv_json_str(inc->created_by));
+    json_object_set_new(o, "created_on_behalf_of", on_behalf_json(inc->created_on_behalf_of));
     json_object_set_new(o, "created_at", srv_json_time(inc->created_at));
     json_object_set_new(o, "updated_at", srv_json_time(inc->updated_at));
     json_object_set_new(o, "responded_at", srv_json_time(inc->responded_at));
@@ -203,7 +210,7 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = {
         "caller_name", "caller_phone", "department", "location", "channel", "category", "ci",
-        "priority", "impact", "urgency", "summary", "description", "actor", NULL,
+        "priority", "impact", "urgency", "summary", "description", "on_behalf_of", "actor", NULL,
     };
     json_t *o;
     long long now = 0;
@@ -226,7 +233,7 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
     for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
         rc = srv_json_get_str(o, strs[i].name, strs[i].slot, err);
     if (rc == KB_OK)
-        rc = get_actor(rq, o, &in.actor, err);
+        rc = get_actor(rq, o, &in.actor, &in.on_behalf_of, err);
     if (rc == KB_OK)
         rc = get_priority(o, &in.priority, err);
     if (rc == KB_OK)
@@ -262,8 +269,8 @@ kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "assignee", "priority", "status", "note", "actor",
-                                           NULL };
+    static const char *const allowed[] = { "assignee", "priority", "status", "note",
+                                           "on_behalf_of", "actor", NULL };
     const char *number = NULL;
     json_t *o;
     long long now = 0;
@@ -274,7 +281,7 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_inc_update u;
     memset(&u, 0, sizeof u);
     const char *status = NULL;
-    rc = get_actor(rq, o, &u.actor, err);
+    rc = get_actor(rq, o, &u.actor, &u.on_behalf_of, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "assignee", &u.assignee, err);
     if (rc == KB_OK)
@@ -298,7 +305,8 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "resolution", "resolved_by", "links", "actor", NULL };
+    static const char *const allowed[] = { "resolution", "resolved_by", "links", "on_behalf_of",
+                                           "actor", NULL };
     const char *number = NULL;
     json_t *o;
     long long now = 0;
@@ -309,7 +317,7 @@ kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_inc_resolve r;
     memset(&r, 0, sizeof r);
     const char **links = NULL;
-    rc = get_actor(rq, o, &r.actor, err);
+    rc = get_actor(rq, o, &r.actor, &r.on_behalf_of, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "resolution", &r.resolution, err);
     if (rc == KB_OK)
@@ -348,7 +356,7 @@ kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
 kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "satisfaction", "comment", "confirmed", "complaint",
-                                           "actor", NULL };
+                                           "on_behalf_of", "actor", NULL };
     const char *number = NULL;
     json_t *o;
     long long now = 0;
@@ -360,7 +368,7 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
     memset(&f, 0, sizeof f);
     int has_complaint = 0;
     int has_confirmed = 0;
-    rc = get_actor(rq, o, &f.actor, err);
+    rc = get_actor(rq, o, &f.actor, &f.on_behalf_of, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "comment", &f.comment, err);
     if (rc == KB_OK)
@@ -383,7 +391,7 @@ kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "reason", "actor", NULL };
+    static const char *const allowed[] = { "reason", "on_behalf_of", "actor", NULL };
     const char *number = NULL;
     json_t *o;
     long long now = 0;
@@ -391,14 +399,14 @@ kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_status rc = begin_change(rq, allowed, &number, &o, &now, &s, err);
     if (rc != KB_OK)
         return rc;
-    const char *actor = NULL;
+    const char *actor = NULL, *on_behalf_of = NULL;
     const char *reason = NULL;
-    rc = get_actor(rq, o, &actor, err);
+    rc = get_actor(rq, o, &actor, &on_behalf_of, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "reason", &reason, err);
     kb_incident *inc = NULL;
     if (rc == KB_OK)
-        rc = kb_incident_reopen(s, number, actor, reason, now, &inc, err);
+        rc = kb_incident_reopen(s, number, actor, on_behalf_of, reason, now, &inc, err);
     json_decref(o);
     if (rc != KB_OK)
         return rc;

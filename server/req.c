@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pool.h"
 #include "kb_buf.h"
@@ -104,6 +105,21 @@ kb_status srv_req_body(const srv_req *rq, int optional, const char *const *allow
         }
     }
     return KB_OK;
+}
+
+kb_status srv_req_on_behalf_of(const srv_req *rq, json_t *o, const char **out, kb_err *err)
+{
+    const char *given = NULL, *old = NULL;
+    kb_status rc = srv_json_get_str(o, "on_behalf_of", &given, err);
+    if (rc == KB_OK)
+        rc = srv_json_get_str(o, "actor", &old, err);
+    if (rc == KB_OK && given && old && strcmp(given, old) != 0)
+        rc = kb_err_set(err, KB_EINVAL, "give 'on_behalf_of' or its older name 'actor', not "
+                        "both");
+    if (!given)
+        given = old;
+    *out = rc == KB_OK && given && *given && strcasecmp(given, rq->user) != 0 ? given : NULL;
+    return rc;
 }
 
 kb_status srv_json_get_str(json_t *o, const char *name, const char **out, kb_err *err)

@@ -156,6 +156,11 @@ kb_status srv_json_get_int(json_t *o, const char *name, long long min, long long
 /* The boolean member name of o into *out (as is when absent or null); *present (may be
  * NULL) says whether it was given. KB_EINVAL for another type. */
 kb_status srv_json_get_bool(json_t *o, const char *name, int *out, int *present, kb_err *err);
+/* Who did it is always the logged-in user (rq->user); a desk may record a change for a
+ * colleague, whose name the body gives as "on_behalf_of" (or "actor", its older name; both
+ * with different values is KB_EINVAL). *out is that name, borrowed from o, or NULL when none
+ * was given, it is empty or it is the logged-in user (ASCII case ignored). */
+kb_status srv_req_on_behalf_of(const srv_req *rq, json_t *o, const char **out, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
 /* Frees everything rq owns except the store (http.c returns that to the pool). */

@@ -22,6 +22,11 @@ var K = (function () {
     var s = K.t(key);
     return s === key ? value : s;
   };
+  /* Who did something (the logged-in user who recorded it) and, when it was recorded for
+   * someone else, for whom: "张三 (代 李四)". */
+  K.who = function (by, forWhom) {
+    return forWhom ? K.t('who.for', by || '', forWhom) : (by || '');
+  };
   function translateStatic() {
     document.documentElement.lang = K.lang === 'en' ? 'en' : 'zh-CN';
     document.querySelectorAll('[data-t]').forEach(function (e) {

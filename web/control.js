@@ -232,7 +232,7 @@
         j.backups.map(function (b) {
           return el('tr', {}, el('td', { text: b.id }), el('td', { text: K.time(b.at) }),
             el('td', { class: 'mono', text: b.file }), el('td', { text: (b.size / 1048576).toFixed(1) + ' MiB' }),
-            el('td', { text: b.docs }), el('td', { text: b.actor }), el('td', {}, K.badge('bks', b.status)),
+            el('td', { text: b.docs }), el('td', { text: K.who(b.by || b.actor, b.on_behalf_of) }), el('td', {}, K.badge('bks', b.status)),
             el('td', { text: b.verified_at ? K.time(b.verified_at) + ' · ' + b.verify_result : '' }),
             el('td', {}, b.status === 'ok' ? K.button('bk.verify', function () {
               K.api('POST', '/api/v1/backups/' + b.id + '/verify').then(function (v) {

@@ -256,7 +256,7 @@
        ['inc.department', inc.department], ['inc.location', inc.location], ['inc.ci', inc.ci],
        ['inc.channel', K.label('channel', inc.channel)],
        ['inc.category', K.label('cat', inc.category)], ['inc.assignee', inc.assignee],
-       ['inc.created', K.time(inc.created_at) + ' · ' + inc.created_by],
+       ['inc.created', K.time(inc.created_at) + ' · ' + K.who(inc.created_by, inc.created_on_behalf_of)],
        ['inc.resolution', inc.resolution], ['inc.resolved_by', inc.resolved_by],
        ['inc.satisfaction', inc.satisfaction ? '★'.repeat(inc.satisfaction) + ' (' + inc.satisfaction + '/5)' : '']
       ].forEach(function (p) {
@@ -269,7 +269,7 @@
       (inc.timeline || []).forEach(function (e) {
         var what = K.label('ev', e.type) + (e.from || e.to ? ' ' + (e.from ? K.label('ist', e.from) + ' → ' : '') + K.label('ist', e.to) : '');
         timeline.appendChild(el('li', {},
-          el('time', { datetime: e.at, text: K.time(e.at) }), ' ', el('strong', { text: e.actor }), ' ',
+          el('time', { datetime: e.at, text: K.time(e.at) }), ' ', el('strong', { text: K.who(e.by || e.actor, e.on_behalf_of) }), ' ',
           what, e.note ? el('p', { class: 'note', text: e.note }) : null));
       });
       var actions = el('div', { class: 'actions-box' });

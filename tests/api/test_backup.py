@@ -39,8 +39,8 @@ DAY = 86400
 NOW = calendar.timegm((2026, 3, 10, 8, 15, 0))
 NOW_FILE = None
 BACKUP_DIR = None
-ENTRY_KEYS = {"id", "at", "file", "size", "sha256", "docs", "actor", "status", "verified_at",
-              "verify_result", "pruned_at"}
+ENTRY_KEYS = {"id", "at", "file", "size", "sha256", "docs", "by", "on_behalf_of", "actor",
+              "status", "verified_at", "verify_result", "pruned_at"}
 NAME_RE = re.compile(r"^kedb-\d{8}-\d{6}-\d{3}\.db$")
 
 
@@ -91,8 +91,8 @@ def documents():
     return ok(api.get("/healthz"))["documents"]
 
 
-def make(actor=None, status=201):
-    body = None if actor is None else {"actor": actor}
+def make(on_behalf_of=None, status=201, field="on_behalf_of"):
+    body = None if on_behalf_of is None else {field: on_behalf_of}
     j = ok(call("POST", "/api/v1/backups", body), status)
     need(set(j) == ENTRY_KEYS, "entry keys %r" % sorted(j))
     return j
@@ -118,8 +118,8 @@ def create_cases():
         need(j["id"] == 1 and j["status"] == "ok", "entry %r" % j)
         need(j["file"] == "kedb-20260310-081500-000.db", "file %r" % j["file"])
         need(j["at"] == "2026-03-10T08:15:00Z", "at %r" % j["at"])
-        need(j["actor"] == api.TEST_USER and j["verified_at"] is None and j["pruned_at"] is None,
-             "entry %r" % j)
+        need(j["by"] == api.TEST_USER and j["actor"] == j["by"] and j["on_behalf_of"] is None
+             and j["verified_at"] is None and j["pruned_at"] is None, "entry %r" % j)
         need(j["docs"] == documents(), "docs %r" % j["docs"])
         path = file_of(j)
         need(os.path.isfile(path), "no file %s" % path)
@@ -133,11 +133,22 @@ def create_cases():
     case("POST /api/v1/backups makes a backup file with its checksum", first)
 
     def actor():
-        j = make("运维 ops")
-        need(j["id"] == 2 and j["actor"] == "运维 ops", "entry %r" % j)
+        # the body's name (also under its older name "actor") is whom it was made for;
+        # who made it is the logged-in user, in the log, the list and the audit trail
+        j = make("运维 ops", field="actor")
+        need(j["id"] == 2 and j["by"] == api.TEST_USER and j["on_behalf_of"] == "运维 ops",
+             "entry %r" % j)
         need(j["file"] == "kedb-20260310-081500-001.db", "same second: file %r" % j["file"])
         state["second"] = j
-    case("a second backup in the same second gets the next name, with its actor", actor)
+        e = [x for x in listing() if x["id"] == 2][0]
+        need(e["by"] == api.TEST_USER and e["on_behalf_of"] == "运维 ops", "listed %r" % e)
+        a = ok(api.get("/api/v1/audit?action=backup.create&object=backup:2"))["entries"]
+        need(len(a) == 1 and a[0]["actor"] == api.TEST_USER and
+             a[0]["summary"].endswith("; on behalf of 运维 ops"), "audit %r" % a)
+        a = ok(api.get(api.q("/api/v1/audit", actor="运维 ops")))["entries"]
+        need(a == [], "the body's name became an actor: %r" % a)
+    case("a second backup in the same second gets the next name; made by the logged-in "
+         "user on behalf of the name given", actor)
 
     def opens():
         j = state["first"]
@@ -381,8 +392,12 @@ def prune_cases():
 def bad_input_cases():
     def bad_create():
         check_error(call("POST", "/api/v1/backups", {"actor": 5}), 400, "invalid")
-        check_error(call("POST", "/api/v1/backups", {"actor": ""}), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups", {"on_behalf_of": 5}), 400, "invalid")
         check_error(call("POST", "/api/v1/backups", {"actor": "x" * 65}), 400, "invalid")
+        check_error(call("POST", "/api/v1/backups", {"on_behalf_of": "x" * 65}), 400, "invalid")
+        e = check_error(call("POST", "/api/v1/backups", {"on_behalf_of": "a", "actor": "b"}),
+                        400, "invalid")
+        need("not both" in e["message"], "message %r" % e["message"])
         e = check_error(call("POST", "/api/v1/backups", {"who": "me"}), 400, "invalid")
         need("unknown field" in e["message"], "message %r" % e["message"])
         check_error(call("POST", "/api/v1/backups", raw=b"{not json"), 400, "parse_error")

@@ -44,8 +44,8 @@ UPDATE_OK = {("new", "assigned"), ("new", "in_progress"), ("assigned", "in_progr
 INCIDENT_KEYS = {"number", "status", "priority", "impact", "urgency", "caller_name",
                  "caller_phone", "department", "location", "channel", "category", "ci",
                  "summary", "description", "assignee", "resolution", "resolved_by", "links",
-                 "created_by", "created_at", "updated_at", "responded_at", "resolved_at",
-                 "closed_at", "complaint", "satisfaction", "reopen_count", "sla", "timeline"}
+                 "created_by", "created_on_behalf_of", "created_at", "updated_at",
+                 "responded_at", "resolved_at", "closed_at", "complaint", "satisfaction", "reopen_count", "sla", "timeline"}
 LIST_KEYS = INCIDENT_KEYS - {"description", "resolution", "links", "timeline"}
 SLA_KEYS = {"response_target_seconds", "resolve_target_seconds", "response_due", "resolve_due",
             "response_remaining_seconds", "resolve_remaining_seconds", "response_breached",
@@ -119,9 +119,12 @@ def check_incident_shape(j, keys=INCIDENT_KEYS):
     if "timeline" in j:
         for i, e in enumerate(j["timeline"]):
             need(e["seq"] == i + 1, "timeline seq %r at %d" % (e["seq"], i))
-            need({"seq", "at", "actor", "type", "from", "to", "note"} <= set(e),
-                 "event keys %r" % sorted(e))
-            need(e["actor"], "event without actor")
+            need({"seq", "at", "by", "on_behalf_of", "actor", "type", "from", "to",
+                  "note"} <= set(e), "event keys %r" % sorted(e))
+            need(e["by"] and e["actor"] == e["by"], "event without who did it: %r" % e)
+            need(e["on_behalf_of"] is None or (e["on_behalf_of"] and
+                                               e["on_behalf_of"] != e["by"]),
+                 "on_behalf_of %r" % e)
             need(e["at"] and e["at"].endswith("Z"), "event time %r" % e["at"])
 
 
@@ -164,14 +167,17 @@ def lifecycle_cases():
         need(j["priority"] == "P2" and j["impact"] == 1 and j["urgency"] == 2,
              "priority %r impact %r urgency %r" % (j["priority"], j["impact"], j["urgency"]))
         need(j["created_at"] == iso(T0), "created_at %r" % j["created_at"])
-        need(j["created_by"] == "desk-1", "created_by %r" % j["created_by"])
+        # who did it is the logged-in user; the name the body gives is "on behalf of"
+        need(j["created_by"] == api.TEST_USER and j["created_on_behalf_of"] == "desk-1",
+             "created_by %r for %r" % (j["created_by"], j["created_on_behalf_of"]))
         s = j["sla"]
         need(s["response_due"] == iso(T0 + 30 * MIN), "response_due %r" % s["response_due"])
         need(s["resolve_due"] == iso(T0 + 8 * HOUR), "resolve_due %r" % s["resolve_due"])
         need(s["response_remaining_seconds"] == 30 * MIN and not s["response_breached"],
              "sla %r" % s)
         need(types(j) == ["created"], "timeline %r" % types(j))
-        need(j["timeline"][0]["actor"] == "desk-1", "actor %r" % j["timeline"][0]["actor"])
+        e = j["timeline"][0]
+        need(e["by"] == api.TEST_USER and e["on_behalf_of"] == "desk-1", "event %r" % e)
         need(j["responded_at"] is None and j["satisfaction"] is None, "nulls %r" % j)
         state["n"] = j["number"]
         j2 = create(priority="P4")
@@ -231,8 +237,8 @@ def lifecycle_cases():
                 "note", "resolution", "followup", "resolution", "followup", "reopen"]
         need(types(j) == want, "timeline %r" % types(j))
         tl = j["timeline"]
-        need(tl[1]["from"] == "" and tl[1]["to"] == "zhang" and tl[1]["actor"] == "lead",
-             "assignee event %r" % tl[1])
+        need(tl[1]["from"] == "" and tl[1]["to"] == "zhang" and tl[1]["by"] == api.TEST_USER
+             and tl[1]["on_behalf_of"] == "lead", "assignee event %r" % tl[1])
         need(tl[2]["from"] == "new" and tl[2]["to"] == "assigned", "status event %r" % tl[2])
         need(tl[4]["to"] == "pending" and tl[4]["note"] == "waiting for the vendor",
              "pending event %r" % tl[4])
@@ -243,9 +249,12 @@ def lifecycle_cases():
         need(tl[8]["resolved_by"] == "KE-1003" and len(tl[8]["links"]) == 2,
              "resolution event %r" % tl[8])
         need(tl[9]["complaint"] is True and tl[9]["confirmed"] is False and
-             tl[9]["satisfaction"] == 2 and tl[9]["actor"] == "王芳", "follow-up %r" % tl[9])
-        need(tl[10]["resolved_by"] == "" and tl[10]["actor"] == api.TEST_USER,
-             "second resolution %r" % tl[10])
+             tl[9]["satisfaction"] == 2 and tl[9]["by"] == api.TEST_USER and
+             tl[9]["on_behalf_of"] == "王芳", "follow-up %r" % tl[9])
+        need(tl[10]["resolved_by"] == "" and tl[10]["by"] == api.TEST_USER and
+             tl[10]["on_behalf_of"] is None, "second resolution %r" % tl[10])
+        need(tl[12]["by"] == api.TEST_USER and tl[12]["on_behalf_of"] == "lead",
+             "reopen event %r" % tl[12])
         need(tl[11]["to"] == "closed" and tl[11]["confirmed"] is True, "close %r" % tl[11])
         need(tl[12]["from"] == "closed" and tl[12]["note"] == "offline again",
              "reopen event %r" % tl[12])
@@ -444,7 +453,15 @@ def bad_input_cases():
         ("priority P0", p, {"priority": "P0"}, None, 400, "invalid", "P0"),
         ("note 20001 bytes", p, {"note": long_text}, None, 400, "invalid", "longer than 20000"),
         ("actor 201 bytes", p, {"note": "x", "actor": long_short}, None, 400, "invalid",
-         "'actor' is longer"),
+         "'on_behalf_of' is longer"),
+        ("on_behalf_of 201 bytes", p, {"note": "x", "on_behalf_of": long_short}, None, 400,
+         "invalid", "'on_behalf_of' is longer"),
+        ("on_behalf_of number", p, {"note": "x", "on_behalf_of": 7}, None, 400, "invalid",
+         "'on_behalf_of' must be a string"),
+        ("on_behalf_of and actor differ", p, {"note": "x", "on_behalf_of": "a", "actor": "b"},
+         None, 400, "invalid", "not both"),
+        ("on_behalf_of two lines", p, {"note": "x", "on_behalf_of": "a\nb"}, None, 400,
+         "invalid", "on_behalf_of"),
         ("unknown field", p, {"impact": 1}, None, 400, "invalid", "unknown field 'impact'"),
         ("assigned without assignee", p, {"status": "assigned"}, None, 400, "invalid",
          "needs an assignee"),
@@ -772,6 +789,126 @@ def cli_cases(server, db, tmp):
     case("server refuses a bad --sla file (exit 2, line number)", bad_sla, needs_server=False)
 
 
+AGENT = ("agent9", "Walnut-river-agent-42", "agent")
+APPROVER = ("approver1", "Walnut-river-approver-42", "approver")
+
+
+def on_behalf_cases():
+    """Who did it is the logged-in user, never a name the body gives: an agent recording
+    an incident "on behalf of approver1" is shown as the agent, with approver1 apart."""
+    def agent_token():
+        r = api.login(AGENT[0], AGENT[1])
+        need(r.status == 200, "agent login %r" % r)
+        return r.json["token"]
+
+    def as_agent(tok, method, path, body):
+        return api.request(method, path, body=json.dumps(body).encode("utf-8"),
+                           headers={"Content-Type": "application/json"}, token=tok)
+
+    def audit(number):
+        j = ok(call("GET", api.q("/api/v1/audit", object="incident:" + number, limit=50)))
+        return [(e["action"], e["actor"], e["summary"]) for e in j["entries"]]
+
+    def recorded():
+        set_now(T0 + 20 * 86400)
+        tok = agent_token()
+        r = as_agent(tok, "POST", "/api/v1/incidents",
+                     base_incident(summary="代审批人登记", actor=None, on_behalf_of="approver1"))
+        j = ok(r, 201)
+        n = j["number"]
+        need(j["created_by"] == AGENT[0] and j["created_on_behalf_of"] == "approver1",
+             "created %r for %r" % (j["created_by"], j["created_on_behalf_of"]))
+        need(j["timeline"][0]["by"] == AGENT[0] and
+             j["timeline"][0]["on_behalf_of"] == "approver1", "event %r" % j["timeline"][0])
+        # the older field name means the same; the agent's own name is no "on behalf of"
+        ok(as_agent(tok, "PATCH", inc_path(n), {"assignee": "zhang", "actor": "approver1"}))
+        ok(as_agent(tok, "PATCH", inc_path(n), {"note": "自己记的", "on_behalf_of": "AGENT9"}))
+        ok(as_agent(tok, "POST", inc_path(n, "resolve"),
+                    {"resolution": "重启", "on_behalf_of": "approver1"}))
+        ok(as_agent(tok, "POST", inc_path(n, "followup"),
+                    {"confirmed": True, "on_behalf_of": "approver1"}))
+        ok(as_agent(tok, "POST", inc_path(n, "reopen"),
+                    {"reason": "又坏了", "on_behalf_of": "approver1"}))
+        j = get_inc(n)
+        tl = j["timeline"]
+        need(all(e["by"] == AGENT[0] and e["actor"] == AGENT[0] for e in tl),
+             "by %r" % [e["by"] for e in tl])
+        want = ["approver1", "approver1", "approver1", None, "approver1", "approver1",
+                "approver1"]
+        need([e["on_behalf_of"] for e in tl] == want, "on_behalf_of %r (%r)" %
+             ([e["on_behalf_of"] for e in tl], types(j)))
+        listed = ok(call("GET", api.q("/api/v1/incidents", q=n)))["incidents"]
+        need([(i["created_by"], i["created_on_behalf_of"]) for i in listed] ==
+             [(AGENT[0], "approver1")], "list %r" % listed)
+        entries = audit(n)
+        need(entries and all(a == AGENT[0] for _, a, _ in entries), "audit actors %r" % entries)
+        acts = {act: summ for act, _, summ in entries}
+        need("on behalf of approver1" in acts.get("incident.create", ""), "create %r" % entries)
+        for act in ("incident.resolve", "incident.followup", "incident.reopen"):
+            need("on behalf of approver1" in acts.get(act, ""), "%s %r" % (act, entries))
+        need(not any("on behalf of" in summ and "自己" in summ for _, _, summ in entries),
+             "own note recorded as on behalf")
+        need(not any(a == "approver1" for _, a, _ in entries), "approver1 named as actor")
+    case("an agent recording 'on behalf of approver1' is shown as the agent (timeline, "
+         "incident, list, audit)", recorded)
+
+    def approver_cannot_be_claimed():
+        # approver1 exists but did nothing: nothing anywhere says approver1 did it
+        j = ok(call("GET", api.q("/api/v1/audit", actor="approver1", limit=50)))
+        need(j["entries"] == [], "entries by approver1: %r" % j["entries"])
+    case("a name in the body never becomes the actor of an audit entry",
+         approver_cannot_be_claimed)
+
+
+def old_rows_case(tmp):
+    """A database written before schema 11 keeps its rows readable: the name such a row
+    recorded (the request's free-text actor) stays as who did it, with no on_behalf_of."""
+    srv = api.Served(os.path.join(tmp, "old"))
+    os.mkdir(srv.tmp)
+
+    def schema_10():
+        con = sqlite3.connect(srv.db)
+        try:
+            con.execute("ALTER TABLE incident DROP COLUMN created_on_behalf_of")
+            con.execute("ALTER TABLE incident_event DROP COLUMN on_behalf_of")
+            con.execute("ALTER TABLE backup_log DROP COLUMN on_behalf_of")
+            con.execute("INSERT INTO incident(number, day, seq, status, priority, caller_name, "
+                        "caller_phone, phone_norm, department, location, channel, category, "
+                        "ci, summary, description, created_by, created_at, updated_at) VALUES "
+                        "('INC-20260302-0001', 20260302, 1, 'new', 3, '王芳', '', '', '', '', "
+                        "'phone', 'printer', '', '旧记录', '', 'approver1', ?, ?)", (T0, T0))
+            con.execute("INSERT INTO incident_event(incident, at, actor, type, from_value, "
+                        "to_value, note) VALUES (last_insert_rowid(), ?, 'approver1', "
+                        "'created', '', 'new', '')", (T0,))
+            con.execute("PRAGMA user_version = 10")
+            con.commit()
+        finally:
+            con.close()
+
+    def read_old():
+        j = get_inc("INC-20260302-0001")
+        need(j["created_by"] == "approver1" and j["created_on_behalf_of"] is None, j)
+        e = j["timeline"][0]
+        need(e["by"] == "approver1" and e["on_behalf_of"] is None, e)
+        con = sqlite3.connect(srv.db)
+        try:
+            v = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+        need(v >= 11, "not migrated: version %d" % v)
+    try:
+        if srv.index():
+            case("an incident in a schema-10 database (before on_behalf_of)", schema_10,
+                 needs_server=False)
+            api.TOKEN = None  # the test user of this database
+            if srv.serve():
+                case("a schema-10 database migrates; its old rows keep who they named, no "
+                     "on_behalf_of", read_old)
+                srv.stop()
+    finally:
+        srv.close()
+
+
 SCHEMA_2_TABLES = {"meta", "doc", "doc_field", "synonym", "term", "kb_vocab"}
 
 
@@ -816,6 +953,8 @@ def main():
         set_now(T0)
         server = os.path.join(BIN, "kedb-server")
         api.add_test_user(db)  # every API request authenticates as this user
+        for name, password, roles in (AGENT, APPROVER):
+            api.add_test_user(db, name, password, roles)
         cmd = [server, "--db", db, "--host", api.HOST, "--port", "0", "--threads", "4",
                "--sla", SLA_FILE]
         if api.VALGRIND:
@@ -848,6 +987,7 @@ def main():
         sla_cases()
         lookup_cases()
         concurrency_case()
+        on_behalf_cases()
         cli_cases(server, db, tmp)
 
         def fake_clock_errors():
@@ -879,6 +1019,7 @@ def main():
                            r"status=409", log), "no access line for a 409")
         api.case("server stderr has no sanitizer or valgrind report", clean_stderr,
                  needs_server=False)
+        old_rows_case(tmp)
     finally:
         if proc and proc.poll() is None:
             proc.kill()

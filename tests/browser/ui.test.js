@@ -144,6 +144,7 @@ async function main() {
     });
 
     let number = '';
+    let forColleague = ''; // an incident agent1 recorded on behalf of approver1
     await test('an agent records an incident, applies a suggested known error and it is linked', async () => {
       await agent.click('nav a[href="#/incidents/new"]');
       await agent.fill('#f-caller-name', '王芳');
@@ -218,11 +219,14 @@ async function main() {
         body: JSON.stringify({ username: 'agent1', password: password('agent1') }) });
       const tok = (await login.json()).token;
       for (let i = 0; i < 100; i++) {
+        // the first is recorded for a colleague (the next test shows it)
         const r = await fetch(base + '/api/v1/incidents', { method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + tok },
           body: JSON.stringify({ caller_name: '批量 ' + i, channel: 'web', category: 'other',
-                                 priority: 'P4', summary: '批量工单 ' + i }) });
+                                 priority: 'P4', summary: '批量工单 ' + i,
+                                 on_behalf_of: i === 0 ? 'approver1' : undefined }) });
         need(r.status === 201, 'create ' + i + ': ' + r.status);
+        if (i === 0) forColleague = (await r.json()).number;
       }
       await agent.goto(base + '/#/incidents');
       await agent.waitForSelector('button:has-text("下一页")');
@@ -231,6 +235,14 @@ async function main() {
       await agent.waitForURL(/offset=100/);
       await agent.waitForSelector('button:has-text("上一页")');
       need(await agent.$$eval('table.grid tbody tr', (r) => r.length) === 2, 'second page');
+    });
+
+    await test('the timeline names who recorded a change and for whom: "agent1 (代 approver1)"', async () => {
+      await agent.goto(base + '/#/incidents/' + forColleague);
+      await agent.waitForSelector('.timeline li strong');
+      const who = await agent.textContent('.timeline li strong');
+      need(who === 'agent1 (代 approver1)', 'timeline names ' + JSON.stringify(who));
+      need((await agent.textContent('.fields')).includes('agent1 (代 approver1)'), 'created by not shown');
     });
 
     await test('"/" brings the search box back from any page', async () => {

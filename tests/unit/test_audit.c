@@ -679,7 +679,7 @@ static void test_incidents(void)
 
     /* a refused change writes nothing, its audit entry neither */
     long long before = count(s, NULL, NULL, NULL);
-    CHECK_INT_EQ(kb_incident_reopen(s, number, "x", "why", now + 130, NULL, &err), KB_EEXIST);
+    CHECK_INT_EQ(kb_incident_reopen(s, number, "x", NULL, "why", now + 130, NULL, &err), KB_EEXIST);
     kb_inc_followup early = { .confirmed = 1 };
     CHECK_INT_EQ(kb_incident_followup(s, number, &early, now + 130, NULL, &err), KB_EEXIST);
     CHECK_INT_EQ(count(s, NULL, NULL, NULL), before);
@@ -703,7 +703,7 @@ static void test_incidents(void)
     CHECK_STR_EQ(newest(s, 0, v, sizeof v), "incident.followup");
     CHECK_STR_EQ(newest(s, 3, v, sizeof v), "status resolved→closed; confirmed; "
                  "satisfaction 5");
-    CHECK_INT_EQ(kb_incident_reopen(s, number, "desk", "offline again", now + 1000, NULL,
+    CHECK_INT_EQ(kb_incident_reopen(s, number, "desk", NULL, "offline again", now + 1000, NULL,
                                     &err), KB_OK);
     CHECK_STR_EQ(newest(s, 0, v, sizeof v), "incident.reopen");
     CHECK_STR_EQ(newest(s, 3, v, sizeof v), "status closed→in_progress");

@@ -207,7 +207,7 @@ static void basics(kb_store *s, const char *dir)
     CHECK_INT_EQ(strlen(live_digest), 64);
 
     kb_backup b;
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "ops", &b, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "ops", NULL, &b, &err), KB_OK);
     CHECK_INT_EQ(b.id, 1);
     CHECK_INT_EQ(b.at, T0);
     CHECK_STR_EQ(b.file, "kedb-20260310-081500-000.db");
@@ -250,7 +250,7 @@ static void basics(kb_store *s, const char *dir)
     /* names never repeat: the same second gives -001, a stray file is stepped over and
      * never touched */
     kb_backup b2, b3;
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0, NULL, &b2, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0, NULL, NULL, &b2, &err), KB_OK);
     CHECK_STR_EQ(b2.file, "kedb-20260310-081500-001.db");
     CHECK_STR_EQ(b2.actor, "");
     char stray[256];
@@ -261,14 +261,20 @@ static void basics(kb_store *s, const char *dir)
         fputs("not mine\n", f);
         fclose(f);
     }
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "cron", &b3, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "cron", "张三", &b3, &err), KB_OK);
     CHECK_STR_EQ(b3.file, "kedb-20260310-081500-003.db");
+    CHECK_STR_EQ(b3.actor, "cron");
+    CHECK_STR_EQ(b3.on_behalf_of, "张三");
     CHECK_INT_EQ(file_size(stray), 9);
     CHECK_INT_EQ(b3.id, 3);
 
     kb_backup g;
     CHECK_INT_EQ(kb_backup_get_file(s, b2.file, &g, &err), KB_OK);
     CHECK_INT_EQ(g.id, 2);
+    CHECK_STR_EQ(g.on_behalf_of, "");
+    CHECK_INT_EQ(kb_backup_get_file(s, b3.file, &g, &err), KB_OK);
+    CHECK_STR_EQ(g.actor, "cron");
+    CHECK_STR_EQ(g.on_behalf_of, "张三");
     CHECK_INT_EQ(kb_backup_get(s, 77, &g, &err), KB_ENOTFOUND);
     CHECK_INT_EQ(kb_backup_get_file(s, "nope.db", &g, &err), KB_ENOTFOUND);
     CHECK_INT_EQ(kb_backup_list(s, 0, &v, &n, &err), KB_OK);
@@ -287,12 +293,13 @@ static void basics(kb_store *s, const char *dir)
     char actor[KB_BACKUP_MAX_ACTOR + 2];
     memset(actor, 'a', sizeof actor - 1);
     actor[sizeof actor - 1] = '\0';
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0, actor, &g, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_backup_create(s, "", T0, "ops", &g, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_backup_create(s, dir, -1, "ops", &g, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_backup_create(s, dir, 253402300800LL, "ops", &g, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0, actor, NULL, &g, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "ops", actor, &g, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_create(s, "", T0, "ops", NULL, &g, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_create(s, dir, -1, "ops", NULL, &g, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_create(s, dir, 253402300800LL, "ops", NULL, &g, &err), KB_EINVAL);
     CHECK_INT_EQ(kb_store_begin(s, &err), KB_OK);
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "ops", &g, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0, "ops", NULL, &g, &err), KB_EINVAL);
     kb_store_rollback(s);
     CHECK_INT_EQ(kb_backup_verify(s, dir, 77, T0, &c, NULL, &err), KB_ENOTFOUND);
     CHECK_INT_EQ(count_files(dir), 4);
@@ -435,8 +442,8 @@ static void retention(kb_store *s, const char *dir)
     kb_backup b;
     /* ids 1-3 exist at T0; add 4..9 at T0 - 1..6 days (older), then 10 at T0 + 1 h */
     for (int d = 1; d <= 6; d++)
-        CHECK_INT_EQ(kb_backup_create(s, dir, T0 - d * DAY, "cron", &b, &err), KB_OK);
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0 + 3600, "cron", &b, &err), KB_OK);
+        CHECK_INT_EQ(kb_backup_create(s, dir, T0 - d * DAY, "cron", NULL, &b, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0 + 3600, "cron", NULL, &b, &err), KB_OK);
     CHECK_INT_EQ(b.id, 10);
     char stray[256];
     path_in(stray, sizeof stray, dir, "kedb-20260310-081500-002.db");
@@ -540,7 +547,7 @@ static void retention(kb_store *s, const char *dir)
     CHECK_INT_EQ(kb_backup_verify(s, dir, 10, T0 + 7200, &c, NULL, &err), KB_OK);
     CHECK(c.ok);
     /* a name that the pruned log still holds is not used again */
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0 - DAY, "cron", &b, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0 - DAY, "cron", NULL, &b, &err), KB_OK);
     CHECK_STR_EQ(b.file, "kedb-20260309-081500-001.db");
 }
 
@@ -560,13 +567,13 @@ static void failures(kb_store *s)
     FILE *f = fopen(file, "w");
     if (f)
         fclose(f);
-    CHECK_INT_EQ(kb_backup_create(s, file, T0, "ops", &b, &err), KB_EIO);
+    CHECK_INT_EQ(kb_backup_create(s, file, T0, "ops", NULL, &b, &err), KB_EIO);
     CHECK(strstr(err.msg, "not a directory") != NULL);
     snprintf(sub, sizeof sub, "%s/sub", file);
-    CHECK_INT_EQ(kb_backup_create(s, sub, T0, "ops", &b, &err), KB_EIO);
+    CHECK_INT_EQ(kb_backup_create(s, sub, T0, "ops", NULL, &b, &err), KB_EIO);
     CHECK(strstr(err.msg, "cannot create backup directory") != NULL);
     snprintf(sub, sizeof sub, "%s/no/such/parent", root);
-    CHECK_INT_EQ(kb_backup_create(s, sub, T0, "ops", &b, &err), KB_EIO);
+    CHECK_INT_EQ(kb_backup_create(s, sub, T0, "ops", NULL, &b, &err), KB_EIO);
     CHECK_INT_EQ(b.id, 0);
 
     /* the file size limit stands in for a full disk: the copy fails after its first
@@ -579,7 +586,7 @@ static void failures(kb_store *s)
     small.rlim_cur = 16384;
     signal(SIGXFSZ, SIG_IGN);
     CHECK_INT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
-    kb_status rc = kb_backup_create(s, full, T0, "ops", &b, &err);
+    kb_status rc = kb_backup_create(s, full, T0, "ops", NULL, &b, &err);
     CHECK_INT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, SIG_DFL);
     CHECK_INT_EQ(rc, KB_EIO);
@@ -590,7 +597,7 @@ static void failures(kb_store *s)
     free(v);
     CHECK_INT_EQ(after, before);
     /* and the same directory works once there is room */
-    CHECK_INT_EQ(kb_backup_create(s, full, T0, "ops", &b, &err), KB_OK);
+    CHECK_INT_EQ(kb_backup_create(s, full, T0, "ops", NULL, &b, &err), KB_OK);
     CHECK_INT_EQ(count_files(full), 1);
 }
 
@@ -667,7 +674,7 @@ static void concurrent(const char *db)
     int overlapped = 0;
     for (int i = 0; i < NB; i++) {
         long long w0 = atomic_load(&w.written);
-        CHECK_INT_EQ(kb_backup_create(s, dir, T0 + i, "test", &b[i], &err), KB_OK);
+        CHECK_INT_EQ(kb_backup_create(s, dir, T0 + i, "test", NULL, &b[i], &err), KB_OK);
         long long w1 = atomic_load(&w.written);
         overlapped += w1 > w0;
         usleep(20000);
@@ -733,7 +740,7 @@ static void restore(void)
     CHECK_INT_EQ(put(s, "KE-0001", 1, 100), KB_OK);
     CHECK_INT_EQ(kb_audit_append(s, T0, "ops", "test.before", "x", "before", &err), KB_OK);
     kb_backup b;
-    CHECK_INT_EQ(kb_backup_create(s, dir, T0 + 1, "ops", &b, &err), KB_OK); /* entry 2 */
+    CHECK_INT_EQ(kb_backup_create(s, dir, T0 + 1, "ops", "张三", &b, &err), KB_OK); /* entry 2 */
     CHECK_INT_EQ(put(s, "KE-0002", 2, 100), KB_OK);
     for (int i = 0; i < 3; i++)
         CHECK_INT_EQ(kb_audit_append(s, T0 + 2, "ops", "test.after", "x", "after", &err),
@@ -816,6 +823,11 @@ static void restore(void)
         kb_backup_check bc;
         CHECK_INT_EQ(kb_backup_verify(s, dir, b.id, T0 + 20, &bc, NULL, &err), KB_OK);
         CHECK(bc.ok);
+        /* carried over with who made it and for whom */
+        kb_backup carried;
+        CHECK_INT_EQ(kb_backup_get(s, b.id, &carried, &err), KB_OK);
+        CHECK_STR_EQ(carried.actor, "ops");
+        CHECK_STR_EQ(carried.on_behalf_of, "张三");
         kb_store_free(s);
     }
     char side[320];

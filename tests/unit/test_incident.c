@@ -153,7 +153,7 @@ static void test_transitions(void)
     kb_inc_resolve r = { .resolution = "fixed" };
     kb_inc_followup fu = { .confirmed = 1 };
     CHECK_INT_EQ(kb_incident_apply_followup(inc, &fu, T0 + 1, &err), KB_EEXIST);
-    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, "again", T0 + 1, &err), KB_EEXIST);
+    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, NULL, "again", T0 + 1, &err), KB_EEXIST);
     CHECK(strstr(err.msg, "from 'new' to 'in_progress'") != NULL);
     CHECK_INT_EQ(set_status(inc, KB_INC_PENDING, T0 + 1), KB_EEXIST);
     CHECK_INT_EQ(set_status(inc, KB_INC_CLOSED, T0 + 1), KB_EEXIST);
@@ -178,7 +178,7 @@ static void test_transitions(void)
     CHECK_INT_EQ(kb_incident_apply_update(inc, &note, T0 + 5, &err), KB_OK); /* notes ok */
     CHECK_INT_EQ(inc->nevents, 4);
     CHECK_STR_EQ(inc->events[3].type, "note");
-    CHECK_INT_EQ(kb_incident_apply_reopen(inc, "lead", "printer offline again", T0 + 6, &err),
+    CHECK_INT_EQ(kb_incident_apply_reopen(inc, "lead", NULL, "printer offline again", T0 + 6, &err),
                  KB_OK);
     CHECK_INT_EQ(inc->status, KB_INC_IN_PROGRESS);
     CHECK_INT_EQ(inc->closed_at, 0);
@@ -365,7 +365,7 @@ static void test_sla(void)
     CHECK_INT_EQ(st.resolve_remaining, -30 * MIN);
     CHECK_INT_EQ(st.resolve_breached, 1);
     /* reopened at 12 h: the hour spent resolved is off the clock too */
-    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, "back", T0 + 12 * HOUR, &err), KB_OK);
+    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, NULL, "back", T0 + 12 * HOUR, &err), KB_OK);
     CHECK_INT_EQ(inc->paused_seconds, 3 * HOUR + 30 * MIN);
     kb_incident_sla_state(inc, &sla, T0 + 12 * HOUR, &st);
     CHECK_INT_EQ(st.resolve_due, T0 + 11 * HOUR + 30 * MIN);
@@ -569,7 +569,7 @@ static void test_new_checks(void)
     many[0] = "";
     CHECK_INT_EQ(kb_incident_apply_resolve(inc, &r, T0 + 1, &err), KB_EINVAL);
     CHECK(strstr(err.msg, "links[0]") != NULL);
-    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, NULL, T0 + 1, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, NULL, NULL, T0 + 1, &err), KB_EINVAL);
     CHECK_INT_EQ(inc->nevents, 1);
     CHECK_INT_EQ(inc->status, KB_INC_NEW);
     kb_incident_free(inc);
@@ -720,7 +720,7 @@ static void test_store_lifecycle(kb_store *s)
     CHECK(x && x->status == KB_INC_RESOLVED && x->nlinks == 2);
     kb_incident_free(x);
     kb_inc_followup f1 = { .confirmed = 0, .complaint = 1, .comment = "still offline",
-                           .satisfaction = 2, .actor = "李雷" };
+                           .satisfaction = 2, .actor = "李雷", .on_behalf_of = "王芳" };
     CHECK_INT_EQ(kb_incident_followup(s, n, &f1, T0 + 5 * HOUR, NULL, &err), KB_OK);
     r.resolved_by = "ART-1";
     r.links = NULL;
@@ -728,10 +728,11 @@ static void test_store_lifecycle(kb_store *s)
     CHECK_INT_EQ(kb_incident_resolve(s, n, &r, T0 + 6 * HOUR, NULL, &err), KB_OK);
     kb_inc_followup f2 = { .confirmed = 1, .satisfaction = 5 };
     CHECK_INT_EQ(kb_incident_followup(s, n, &f2, T0 + 7 * HOUR, NULL, &err), KB_OK);
-    CHECK_INT_EQ(kb_incident_reopen(s, n, "lead", "", T0 + 8 * HOUR, NULL, &err), KB_EINVAL);
-    CHECK_INT_EQ(kb_incident_reopen(s, n, "lead", "offline again", T0 + 8 * HOUR, NULL, &err),
+    CHECK_INT_EQ(kb_incident_reopen(s, n, "lead", NULL, "", T0 + 8 * HOUR, NULL, &err), KB_EINVAL);
+    CHECK_INT_EQ(kb_incident_reopen(s, n, "lead", "approver1", "offline again", T0 + 8 * HOUR,
+                                    NULL, &err),
                  KB_OK);
-    CHECK_INT_EQ(kb_incident_reopen(s, n, "lead", "twice", T0 + 8 * HOUR, NULL, &err),
+    CHECK_INT_EQ(kb_incident_reopen(s, n, "lead", NULL, "twice", T0 + 8 * HOUR, NULL, &err),
                  KB_EEXIST);
 
     CHECK_INT_EQ(kb_incident_get(s, n, &x, &err), KB_OK);
@@ -754,6 +755,10 @@ static void test_store_lifecycle(kb_store *s)
             CHECK_INT_EQ(x->events[7].complaint, 1);
             CHECK_INT_EQ(x->events[7].satisfaction, 2);
             CHECK_STR_EQ(x->events[7].actor, "李雷");
+            CHECK_STR_EQ(x->events[7].on_behalf_of, "王芳");
+            CHECK_STR_EQ(x->events[9].on_behalf_of, "");
+            CHECK_STR_EQ(x->events[10].actor, "lead");
+            CHECK_STR_EQ(x->events[10].on_behalf_of, "approver1");
             CHECK_INT_EQ(x->events[9].confirmed, 1);
             CHECK_STR_EQ(x->events[9].to, "closed");
             CHECK_STR_EQ(x->events[10].note, "offline again");
@@ -777,7 +782,7 @@ static void test_store_lifecycle(kb_store *s)
     CHECK_INT_EQ(kb_incident_get(s, "INC-20990101-0001", &x, &err), KB_ENOTFOUND);
     CHECK(x == NULL);
     CHECK_INT_EQ(kb_incident_update(s, "INC-20990101-0001", &u1, T0, NULL, &err), KB_ENOTFOUND);
-    CHECK_INT_EQ(kb_incident_reopen(s, "INC-20990101-0001", NULL, "r", T0, NULL, &err),
+    CHECK_INT_EQ(kb_incident_reopen(s, "INC-20990101-0001", NULL, NULL, "r", T0, NULL, &err),
                  KB_ENOTFOUND);
 
     /* lists: newest first, filters, paging */

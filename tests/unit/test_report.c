@@ -178,7 +178,7 @@ static void followup(kb_store *s, const char *n, int confirmed, int sat, int com
 static void reopen(kb_store *s, const char *n, long long t)
 {
     kb_err err;
-    ok(kb_incident_reopen(s, n, "lead", "offline again", t, NULL, &err), &err, "reopen");
+    ok(kb_incident_reopen(s, n, "lead", NULL, "offline again", t, NULL, &err), &err, "reopen");
 }
 
 static kb_report_summary *summary(kb_store *s, long long from, long long to, long long now)
