@@ -4,6 +4,7 @@
 #   make test       same set-up, then unit + API tests with ASan/UBSan, ends "N passed, N failed"
 #   make valgrind   unit tests and one API pass under valgrind (non-sanitised build)
 #   make bench      benchmarks (see bench/README.md); not part of make test
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS (default 60) each (docs/RELIABILITY.md)
 
 SHELL := /bin/bash
 CC ?= cc
@@ -24,6 +25,9 @@ DEB_TEST := python3 curl valgrind
 DEB_BROWSER := chromium fonts-noto-cjk
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 DEB_BENCH := wrk python3
+# clang's libFuzzer: libclang-rt-dev is Debian 12's package of libclang_rt.fuzzer for the
+# default clang (it depends on libclang-rt-14-dev)
+DEB_FUZZ := clang libclang-rt-dev python3
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) -pthread
@@ -46,7 +50,8 @@ REL := build/rel
 TST := build/test
 VG := build/vg
 
-.PHONY: all deps deps-test deps-bench run test unit api valgrind bench clean index demo-users
+.PHONY: all deps deps-test deps-bench deps-fuzz run test unit api valgrind bench fuzz fuzz-build \
+	clean index demo-users
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -63,6 +68,8 @@ $(BROWSER_MODULES): tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 deps-bench: deps
 	@./tools/deps.sh $(DEB_BENCH)
+deps-fuzz: deps
+	@./tools/deps.sh $(DEB_FUZZ)
 deps-check:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root)"; exit 1; }
 
@@ -153,6 +160,34 @@ bench: deps-bench
 
 $(REL)/bin/kedb-bench: $(patsubst %.c,$(REL)/%.o,$(BENCH_SRC)) $(REL)/libkb.a
 	$(CC) -O2 -g -pthread -o $@ $^ $(PKG_LIBS)
+
+# Fuzzing (tests/fuzz/): one libFuzzer binary per parser of outside input, built with clang,
+# ASan and UBSan. The library and server objects are instrumented for coverage; http.c is
+# compiled into tests/fuzz/fixture.c, so it is left out here.
+FUZZ := build/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ)/bin/fuzz_%,$(FUZZ_SRC))
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ)/%.o,$(KB_SRC) $(filter-out server/main.c server/http.c,\
+	$(SERVER_SRC)) tests/fuzz/fixture.c) $(FUZZ)/gen/opencc_data.o
+
+$(FUZZ)/gen/opencc_data.o: $(GEN)/opencc_data.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -c $< -o $@
+$(FUZZ)/%.o: %.c $(wildcard include/*.h kb/*.h server/*.h server/*.c importer/*.c tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iserver \
+		$(PKG_CFLAGS) -c $< -o $@
+$(FUZZ)/bin/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: deps-check $(FUZZ_BINS)
+fuzz: deps-fuzz
+	$(MAKE) --no-print-directory fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build bin

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets into OUT/<target>/ from the tests: string
+literals of the unit tests (tokenizer, query), the knowledge files of tests/data
+(ingestion), the CSV and JSON of the import test, request paths and JSON bodies found in
+the API tests. Nothing here is checked in: `make fuzz` regenerates it.
+
+usage: seeds.py OUT"""
+import ast
+import hashlib
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BODY_ROUTES = {"body_incident": 7, "body_kb": 8, "body_docreq": 7, "body_admin": 5}
+C_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def c_unescape(s):
+    """The bytes of a C string literal's contents (simple escapes, \\x and octal)."""
+    out = bytearray()
+    i = 0
+    raw = s.encode("utf-8")
+    while i < len(raw):
+        c = raw[i]
+        if c != 0x5C or i + 1 == len(raw):
+            out.append(c)
+            i += 1
+            continue
+        n = chr(raw[i + 1])
+        simple = {"n": 10, "t": 9, "r": 13, "0": 0, "\\": 92, '"': 34, "'": 39}
+        if n == "x":
+            m = re.match(rb"[0-9a-fA-F]{1,2}", raw[i + 2:])
+            out.append(int(m.group(0), 16) if m else 0)
+            i += 2 + (len(m.group(0)) if m else 0)
+        elif n in "01234567" and re.match(rb"[0-7]{1,3}", raw[i + 1:]):
+            m = re.match(rb"[0-7]{1,3}", raw[i + 1:])
+            out.append(int(m.group(0), 8) & 0xFF)
+            i += 1 + len(m.group(0))
+        else:
+            out.append(simple.get(n, ord(n) & 0xFF))
+            i += 2
+    return bytes(out)
+
+
+def c_strings(paths):
+    for p in paths:
+        with open(os.path.join(ROOT, p), encoding="utf-8") as f:
+            for m in C_STRING.finditer(f.read()):
+                yield c_unescape(m.group(1))
+
+
+def py_trees():
+    d = os.path.join(ROOT, "tests", "api")
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".py"):
+            with open(os.path.join(d, name), encoding="utf-8") as f:
+                yield name, ast.parse(f.read())
+
+
+def py_strings(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value
+
+
+def py_bodies(tree):
+    """Dict literals and calls with only constant keyword arguments, as JSON."""
+    for node in ast.walk(tree):
+        value = None
+        if isinstance(node, ast.Dict):
+            try:
+                value = ast.literal_eval(node)
+            except (ValueError, SyntaxError, TypeError):
+                continue
+        elif isinstance(node, ast.Call) and node.keywords:
+            try:
+                value = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+            except (ValueError, SyntaxError, TypeError):
+                continue
+        if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+            try:
+                yield json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except (TypeError, ValueError):
+                continue
+
+
+def write(out, target, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    for s in c_strings(["tests/unit/test_tokenize.c", "tests/unit/test_query.c",
+                        "tests/unit/test_search.c"]):
+        if s:
+            write(out, "tokenize", s)
+            write(out, "query", s)
+    for s in c_strings(["tests/unit/test_ingest.c", "tests/unit/test_version.c"]):
+        if len(s) > 8:
+            write(out, "ingest", s)
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "tests", "data")):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as f:
+                data = f.read()
+            if name.endswith(".md"):
+                write(out, "ingest", data)
+                body = json.dumps({"source": data.decode("utf-8")}, ensure_ascii=False)
+                for i in range(BODY_ROUTES["body_kb"]):
+                    write(out, "body_kb", bytes([i]) + body.encode("utf-8"))
+            else:
+                write(out, "tokenize", data)
+    bodies = set()
+    for name, tree in py_trees():
+        for s in py_strings(tree):
+            b = s.encode("utf-8")
+            if s.startswith("/"):
+                write(out, "route", b"\x00" + b)
+            elif name == "test_import.py" and "," in s and "\n" in s:
+                write(out, "import", b"\x00" + b)
+            elif 0 < len(b) <= 200:
+                write(out, "query", b)
+        for b in py_bodies(tree):
+            bodies.add(b)
+            if name == "test_import.py":
+                write(out, "import", b"\x01" + b)
+                write(out, "import", b"\x01[" + b + b"]")
+    for target, n in BODY_ROUTES.items():
+        for b in sorted(bodies):
+            for i in range(n):
+                write(out, target, bytes([i]) + b)
+
+
+if __name__ == "__main__":
+    main()
