@@ -1,0 +1,622 @@
+#!/usr/bin/env python3
+"""Generates the hostile corpus (run once; its output is checked in next to it):
+
+  requests.jsonl   requests tests/api/test_hostile.py replays against the real server
+  pending.jsonl    requests whose fix another change is bringing; the replay skips them
+                   (with a count) until they are moved into requests.jsonl
+  files/index/     knowledge files for kedb-index
+  files/import/    CSV and JSON exports for kedb-import
+
+One request per line: {"id", "group", "method", "target", "version", "headers" (list of
+[name, value]), "body", "auth", "expect", "deny", "may_close", "note"}. Byte strings are
+JSON strings when they are UTF-8, else {"hex": "..."}; a long run is folded into
+{"rep": s, "n": N, "pre": ..., "post": ...} (s repeated N times between pre and post, each
+part encoded the same way). auth: "all" (a user
+with every role, the default), "none", or absent headers given literally. expect: allowed
+statuses (default: any below 500); hold: incomplete on purpose, so the server may keep it
+open until its connection timeout (checked in parallel: closed or answered within 40 s); allow: statuses of 500 and above that are right
+(505 for an unsupported HTTP version). deny: text the answer must not contain. may_close: the
+server may close the connection without an answer (malformed HTTP).
+
+The corpus is deterministic (fixed seed); regenerate with: python3 tests/hostile/gen.py"""
+import json
+import os
+import random
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RNG = random.Random(9)
+
+OUT = []
+PENDING = []
+
+
+def longest_run(s):
+    """(start, unit, n) of the longest run of a short unit repeated, covering most bytes."""
+    best = (0, s[:1], 1)
+    for u in range(1, 13):
+        i = 0
+        while i + u <= len(s):
+            unit = s[i:i + u]
+            j = i + u
+            while s[j:j + u] == unit:
+                j += u
+            n = (j - i) // u
+            if n * u > best[2] * len(best[1]):
+                best = (i, unit, n)
+            i = j if n > 1 else i + 1
+    return best
+
+
+def enc(b):
+    """A byte or text string as JSON (see the module comment); long runs are folded."""
+    if isinstance(b, dict) or b is None:
+        return b
+    if len(b) > 512:
+        start, unit, n = longest_run(b)
+        if n * len(unit) >= 256:
+            return {"rep": enc(unit), "n": n, "pre": enc(b[:start]),
+                    "post": enc(b[start + n * len(unit):])}
+    if isinstance(b, str):
+        return b
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"hex": b.hex()}
+
+
+def add(group, method, target, body=None, headers=(), auth="all", expect=None, deny=None,
+        may_close=False, version="HTTP/1.1", note=None, pending=None, allow=None,
+        hold=False):
+    e = {"id": "%s-%d" % (group, sum(1 for x in OUT + PENDING if x["group"] == group) + 1),
+         "group": group, "method": method, "target": enc(target)}
+    if version != "HTTP/1.1":
+        e["version"] = version
+    if headers:
+        e["headers"] = [[k, enc(v)] for k, v in headers]
+    if body is not None:
+        e["body"] = enc(body)
+    if auth != "all":
+        e["auth"] = auth
+    if expect:
+        e["expect"] = expect
+    if deny:
+        e["deny"] = deny
+    if allow:
+        e["allow"] = allow
+    if hold:
+        e["hold"] = True
+    if may_close:
+        e["may_close"] = True
+    if note:
+        e["note"] = note
+    if pending:
+        e["pending"] = pending
+        PENDING.append(e)
+    else:
+        OUT.append(e)
+
+
+def pct(b):
+    """Percent-encodes every byte outside unreserved ASCII."""
+    if isinstance(b, str):
+        b = b.encode("utf-8")
+    return "".join(chr(c) if (chr(c).isalnum() and c < 128) or chr(c) in "-._~" else
+                   "%%%02X" % c for c in b)
+
+
+# --- hostile text: what people (and attackers) type ---------------------------------------
+
+TEXT = [
+    "", " ", "\t", "+", "++", "%", "%%", "%zz", "%0", "%00", "a%00b", "\u0000",
+    "' OR 1=1 --", "\" OR \"\"=\"", "'; DROP TABLE doc; --", "1; SELECT * FROM user",
+    "' UNION SELECT password_hash FROM user --", "\\", "\\\\", "\\'", "`id`", "$(id)",
+    "NEAR(a b, 5)", "NEAR(", "a NEAR b", "title:x", "body:x", "{title body}: x", "^x", "x^",
+    "x*", "*", "**", "*x", "\"", "\"\"", "\"a", "a\"", "\"a\" \"b", "(", ")", "(a OR b",
+    "a OR", "OR", "OR OR OR", "AND", "NOT", "NOT NOT x", "-", "--", "-x", "- -", "x -",
+    "a AND b OR c NOT d", "type:", "type:\"", "type:known_error", "type:*", "status:",
+    "status:\"a b\"", "tag:", "tag:\"\"", "product:\"\"\"", "type:type:type:", ":", "::",
+    "a:b:c", "col:\"x\" OR col:y", "rank:1", "rowid:1", "doc MATCH 'x'",
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)",
+    "\"><svg onload=alert(1)>", "{{7*7}}", "${7*7}", "%s%s%s%n", "%x%x%x",
+    "../../etc/passwd", "..\\..\\windows\\win.ini", "/etc/passwd", "file:///etc/passwd",
+    "打印机卡纸", "印表機卡紙", "ＯＵＴＬＯＯＫ", "ｏｒａ－０１０１７", "0x800CCC0E",
+    "C:\\Windows\\System32", "192.168.1.10", "ORA-01017", "KB2918614", "𠀀𠀁𠀂",
+    "\u202eevil\u202c", "a\u200bb", "\u200d\u200d\u200d", "\ufeff", "\ufffd\ufffd",
+    "e\u0301\u0301\u0301\u0301\u0301", "Z\u0335\u0321\u0322a\u0336l\u0337g\u0338o",
+    "ﷺ", "ﬁ", "ß", "İstanbul", "ǅ", "\U0001F600\U0001F4A9", "\U0001F468\u200d\U0001F469",
+    "\u3000\u3000", "，。、", "「」『』", "ー", "ｶﾀｶﾅ", "한국어", "العربية", "עברית",
+    "ไทย", "Ελληνικά", "Кириллица", "\x7f", "\x01\x02\x03", "\x1f", "\x1ftype=x",
+    "\x1f\x1f\x1f", "a\x1fb", "\r\n", "a\r\nb", "\n\n\n", "\v\f",
+]
+
+BAD_BYTES = [b"\xff", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
+             b"\xc3", b"\xe6\x89", b"a\xffb", b"\xfe\xff", b"\x80\x80\x80",
+             b"\xf0\x9f\x98", b"%\xff"]
+
+
+def long_texts():
+    yield "a" * 4096
+    yield "a" * 4097
+    yield "打" * 1400
+    yield ("x " * 2000).strip()
+    yield "a OR " * 600
+    yield "\"" * 3000
+    yield "-" * 4000
+    yield "*" * 4000
+    yield "(" * 2000
+    yield "type:x " * 500
+    yield "".join(RNG.choice("打印机卡纸印表機紙OUTLOOK0x8-_.:/\\@ ") for _ in range(800))
+
+
+def query_strings():
+    for t in TEXT:
+        yield pct(t)
+    for b in BAD_BYTES:
+        yield pct(b)
+    for t in long_texts():
+        yield pct(t)
+    for _ in range(20):
+        n = RNG.randint(1, 12)
+        yield pct("".join(RNG.choice(TEXT) for _ in range(n)))
+    # raw (not percent-encoded) oddities that a client could still send
+    for raw in ["a+b", "a%2Bb", "%E6%89%93%E5%8D%B0", "%e6%89%93", "%E6%89", "%",
+                "%2", "%G0", "+%00+", "%C0%AF", "%ED%A0%80", "%F4%90%80%80", "=", "&", "&&",
+                "#frag", "a#b"]:
+        yield raw
+
+
+# --- requests -----------------------------------------------------------------------------
+
+def gen_search():
+    for q in query_strings():
+        add("search", "GET", "/api/v1/search?q=" + q)
+    for q in list(query_strings())[::4]:
+        add("complete", "GET", "/api/v1/complete?q=" + q)
+    params = {
+        "limit": ["-1", "0", "1", "101", "1000000", "99999999999999999999", "1e3", "0x10",
+                  "+5", " 5", "5 ", "", "abc", "%00", "1.5", "-0", "\u0661"],
+        "offset": ["-1", "999999999", "18446744073709551616", "x", "", "1e9"],
+        "type": ["", "x", "known_error", "KNOWN_ERROR", "known_error,article", "*", "%00",
+                 "ticket\x1f", "a" * 300],
+        "status": ["", "retired", "draft", "all", "x" * 300, "%FF"],
+        "lang": ["", "zh", "xx", "../../"],
+        "sort": ["", "score", "'; DROP", "-id"],
+    }
+    for name, values in params.items():
+        for v in values:
+            add("search-params", "GET", "/api/v1/search?q=printer&%s=%s" % (name, pct(v)))
+    for name in ["q", "q", "limit", "offset"]:
+        add("search-params", "GET", "/api/v1/search?%s=1&%s=2&%s=" % (name, name, name))
+    add("search-params", "GET", "/api/v1/search")
+    add("search-params", "GET", "/api/v1/search?")
+    add("search-params", "GET", "/api/v1/search?&&&&")
+    add("search-params", "GET", "/api/v1/search?=x")
+    add("search-params", "GET", "/api/v1/search?q")
+    add("search-params", "GET", "/api/v1/search?%00=x")
+    add("search-params", "GET", "/api/v1/search?q=%FF%FE")
+    add("search-params", "GET", "/api/v1/search?" + "q=a&" * 200)
+    add("search-params", "GET", "/api/v1/search?" + "&".join("p%d=%d" % (i, i)
+                                                              for i in range(150)))
+
+
+LIST_ROUTES = {
+    "/api/v1/incidents": ["status", "priority", "q", "caller", "phone", "limit", "offset",
+                          "from", "to", "assignee", "category"],
+    "/api/v1/incidents/at-risk": ["limit", "within"],
+    "/api/v1/audit": ["actor", "action", "object", "from", "to", "limit", "offset"],
+    "/api/v1/audit.csv": ["actor", "from", "to"],
+    "/api/v1/reports/summary": ["from", "to", "group"],
+    "/api/v1/reports/summary.csv": ["from", "to"],
+    "/api/v1/reports/gaps": ["from", "to", "limit"],
+    "/api/v1/reports/problems": ["limit", "min"],
+    "/api/v1/documents": ["q", "state", "class", "at", "limit"],
+    "/api/v1/document-requests": ["state", "kind", "doc_no", "limit"],
+    "/api/v1/reviews": ["limit"],
+    "/api/v1/reviews/due": ["within", "limit"],
+    "/api/v1/reviews/drafts": ["limit"],
+    "/api/v1/backups": ["limit"],
+    "/api/v1/users": ["limit"],
+}
+PARAM_VALUES = ["-1", "0", "99999999999999999999", "abc", "", "%00", "%FF", "2026-13-45",
+                "2026-02-30T25:61:61Z", "1970-01-01", "9999-12-31T23:59:59Z",
+                "-9999-01-01", "2026-01-01T00:00:00+25:00", "' OR '1'='1", "a" * 500,
+                pct("打印机"), "1e400", "NaN", "P0", "P9", "closed,open", "%2e%2e%2f"]
+
+
+def gen_lists():
+    for route, names in LIST_ROUTES.items():
+        add("lists", "GET", route)
+        for n in names:
+            for v in RNG.sample(PARAM_VALUES, 3):
+                add("lists", "GET", "%s?%s=%s" % (route, n, v))
+        add("lists", "GET", route + "?from=2030-01-01&to=2020-01-01")
+
+
+IDS = ["KE-1001", "ke-1001", "KE-9999", "", "%00", "..", "%2e%2e", "..%2f..%2fetc%2fpasswd",
+       "%2F", "a" * 200, "a" * 5000, pct("打印机"), "%FF", "KE-1001%00", "KE-1001/",
+       "KE-1001%2F..", " KE-1001", "KE-1001 ", "-1", "0", "99999999999999999999",
+       "'; DROP TABLE doc; --", "%27", "*", "INC-20260101-0001", "YW-SC-001", "DR-0001",
+       "{inc}", "{dr}", "%7Binc%7D", "\\", "%5C", "~", ".", "%2e"]
+
+
+def gen_ids():
+    templates = ["/api/v1/kb/%s", "/api/v1/kb/%s/versions", "/api/v1/kb/%s/versions/1",
+                 "/api/v1/incidents/%s", "/api/v1/documents/%s",
+                 "/api/v1/documents/%s/versions", "/api/v1/document-requests/%s"]
+    for t in templates:
+        for i in IDS:
+            add("ids", "GET", t % i)
+    for n in ["0", "-1", "1.0", "abc", "99999999999999999999", "18446744073709551615",
+              "2147483648", "%00", "1%00", "01", "+1", " 1", "1e2", ""]:
+        add("ids", "GET", "/api/v1/kb/KE-1001/versions/" + n)
+
+
+def gen_paths():
+    paths = [
+        "/", "//", "///", "/.", "/..", "/../", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "/..%2f..%2f..%2fetc%2fpasswd", "/....//....//etc/passwd",
+        "/%252e%252e/%252e%252e/etc/passwd", "/index.html", "/index.html%00.js",
+        "/index.html%00", "/index.html/", "/index.html/..", "/./index.html", "/.//index.html",
+        "/%5C..%5C..%5Cetc%5Cpasswd", "/..\\..\\etc\\passwd", "/web/../Makefile",
+        "/../Makefile", "/%2e%2e/Makefile", "/app.js", "/app.js?x=1", "/.git/config",
+        "/.env", "/etc/passwd", "/proc/self/environ", "/%00", "/%FF", "/%C0%AF",
+        "/%C0%AE%C0%AE/etc/passwd", "/" + "a" * 255, "/" + "a/" * 500, "/" + "%2F" * 300,
+        "/" + pct("打印机"), "/api", "/api/", "/api/v1", "/api/v1/", "/api/v2/search",
+        "/api/v1/search/", "/api/v1/search/x", "/api/v1//search", "/api//v1/search",
+        "/API/V1/SEARCH", "/api/v1/Search", "/api/v1/search%2F", "/api/v1/%73earch",
+        "/api/v1/kb/", "/api/v1/kb//versions", "/api/v1/kb/KE-1001/versions/1/x",
+        "/api/v1/audit/verify/", "/api/v1/users/", "/api/v1/backups/x/verify/y",
+        "/healthz/", "/healthz?x", "/healthz%00", "*", "", "x", "http://example.com/",
+        "http://127.0.0.1/api/v1/search?q=x", "//example.com/x", "/favicon.ico",
+        "/web/index.html", "/tests/data/synonyms.txt", "/api/v1/../../etc/passwd",
+        "/api/v1/search/..%2F..%2F..%2Fetc%2Fpasswd", "/%u002e%u002e/etc/passwd",
+        "/a?b?c", "/??", "/#x", "/;x", "/index.html;jsessionid=1", "/ index.html",
+    ]
+    for p in paths:
+        add("paths", "GET", p, deny="root:x:0:0", may_close=(p in ("", "x", "*", "/ index.html")
+                                                            or p.startswith("http:")
+                                                            or p.startswith("//")))
+    for p in ["/" + "a" * 8180, "/api/v1/search?q=" + "a" * 8170, "/" + "a" * 8200,
+              "/api/v1/search?q=" + "a" * 9000, "/" + "%41" * 3000]:
+        add("paths-long", "GET", p, may_close=True)
+
+
+def gen_methods():
+    for m in ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "FOO",
+              "get", "Get", "G\x01T", "HEAD", "PROPFIND", "M" * 100]:
+        for p in ["/api/v1/search?q=x", "/api/v1/kb/KE-1001", "/api/v1/users",
+                  "/index.html", "/healthz", "/api/v1/audit"]:
+            add("methods", m, p, may_close=m in ("CONNECT", "G\x01T", "M" * 100) or
+                not m.isalpha())
+
+
+def gen_headers():
+    h = "/api/v1/search?q=printer"
+    cases = [
+        [("Authorization", "Bearer")], [("Authorization", "Bearer ")],
+        [("Authorization", "Bearer " + "0" * 64)], [("Authorization", "Bearer " + "x" * 5000)],
+        [("Authorization", "Basic YWRtaW46YWRtaW4=")], [("Authorization", "bearer x")],
+        [("Authorization", "Bearer \x00")], [("Authorization", b"Bearer \xff\xfe")],
+        [("Authorization", "Bearer a b c")], [("Authorization", "Bearer ' OR 1=1 --")],
+        [("Authorization", "Bearer %00")], [("Authorization", "Digest x")],
+        [("Authorization", "")], [("Cookie", "")], [("Cookie", "kedb_session=")],
+        [("Cookie", "kedb_session=" + "0" * 64)], [("Cookie", "kedb_session=x; kedb_session=y")],
+        [("Cookie", ";;;;;")], [("Cookie", "a" * 6000)], [("Cookie", "kedb_session=\x01")],
+        [("Cookie", b"kedb_session=\xff")], [("X-CSRF-Token", "x" * 1000)],
+        [("Origin", "null")], [("Origin", "http://evil.example")], [("Referer", "x" * 4000)],
+        [("Accept", "*/*;q=" + "9" * 1000)], [("Accept-Encoding", "gzip, deflate, br, " * 100)],
+        [("Range", "bytes=0-1,2-3")], [("Range", "bytes=-1")], [("If-None-Match", "*")],
+
+        [("X-Forwarded-For", "1.2.3.4, " * 200)], [("Host", "")], [("Host", "a" * 1000)],
+        [("Host", "evil.example")], [("Content-Type", "text/html")], [("Expect", "100-continue")],
+        [("Expect", "x")],
+        [("X-" + "a" * 4000, "1")], [("X", "\t" * 100)], [("Connection", "keep-alive, Upgrade"),
+                                                          ("Upgrade", "websocket")],
+    ]
+    for hs in cases:
+        auth = "none" if any(k in ("Authorization", "Cookie") for k, _ in hs) else "all"
+        add("headers", "GET", h, headers=hs, auth=auth)
+    add("headers", "GET", h, headers=[("X-Big", "a" * 70000)], may_close=True,
+        note="past the per-connection memory limit")
+    add("headers", "GET", h, headers=[("X-H%d" % i, "v") for i in range(500)], may_close=True)
+    add("headers", "GET", h, headers=[("Authorization", "Bearer x"), ("Authorization",
+                                                                      "Bearer y")],
+        auth="none")
+    for v in ["HTTP/1.0", "HTTP/0.9", "HTTP/2.0", "HTTP/1.2", "HTTP/9.9", "HTTPS/1.1",
+              "http/1.1", "HTTP/1.1 x", "", "HTTP/1.01", "HTTP/01.1"]:
+        add("versions", "GET", h, version=v, may_close=True, allow=[505])
+
+
+def gen_raw():
+    """Malformed HTTP: sent literally (method holds the whole request)."""
+    raws = [b"", b"\r\n", b"\r\n\r\n", b"GET\r\n\r\n", b"GET /\r\n\r\n",
+            b"GET / HTTP/1.1\r\n\r\n", b"GET / HTTP/1.1\nHost: x\n\n",
+            b"GET  /  HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /\tHTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost x\r\n\r\n", b"GET / HTTP/1.1\r\n: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            b"\xff\xfe\xfd", b"GET /" + b"\x00" * 10 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 2000 + b"\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{}",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"ffffffffffffffff\r\nx\r\n0\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\n{}\r\n0\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+            b"0\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"]
+    for r in raws:
+        # many are incomplete on purpose: the server may hold them until its connection
+        # timeout (half-closing does not always end them sooner)
+        add("raw", "RAW", "", body=r, may_close=True, auth="none", allow=[505], hold=True)
+    add("raw", "RAW", "", body=b"GET /api/v1/search?q=x HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", may_close=True, auth="none",
+        hold=True)
+
+
+def gen_bodies():
+    routes = [
+        ("POST", "/api/v1/incidents"), ("PATCH", "/api/v1/incidents/{inc}"),
+        ("POST", "/api/v1/incidents/{inc}/resolve"), ("POST", "/api/v1/incidents/{inc}/followup"),
+        ("POST", "/api/v1/incidents/{inc}/reopen"), ("POST", "/api/v1/suggest"),
+        ("POST", "/api/v1/suggest/feedback"), ("POST", "/api/v1/kb"),
+        ("POST", "/api/v1/kb/preview"), ("PUT", "/api/v1/kb/KE-1005"),
+        ("POST", "/api/v1/kb/KE-1005/submit"), ("POST", "/api/v1/kb/KE-1004/retire"),
+        ("POST", "/api/v1/reviews/KE-1005/reject"), ("POST", "/api/v1/document-requests"),
+        ("POST", "/api/v1/document-requests/{dr}/reject"),
+        ("PUT", "/api/v1/settings/doc-number-rule"), ("PUT", "/api/v1/settings/utc-offset"),
+        ("POST", "/api/v1/users"), ("PATCH", "/api/v1/users/victim"),
+        ("POST", "/api/v1/backups/prune"),
+    ]
+    generic = [b"", b" ", b"null", b"[]", b"{}", b"{", b"}", b"[", b"\"x\"", b"1", b"-0",
+               b"1e999", b"true", b"{\"a\":}", b"{'a':1}", b"{\"a\":1,}", b"{\"\\u0000\":1}",
+               b"{\"a\":\"\\ud800\"}", b"{\"a\":\"\\udc00\\ud800\"}", b"\xef\xbb\xbf{}",
+               b"{\"a\":1}\x00", b"{}{}", b"{} []", b"\xff\xfe{\x00}\x00", b"\x00",
+               b"{\"__proto__\":{}}", b"{\"constructor\":1}",
+               b"{\"a\":" + b"[" * 3000 + b"]" * 3000 + b"}",
+               b"{\"a\":" + b"{\"a\":" * 3000 + b"1" + b"}" * 3001,
+               b"[" * 100000, b"{\"a\":\"" + b"\\u0041" * 20000 + b"\"}",
+               b"{\"a\":1e308,\"b\":-1e308,\"c\":123456789012345678901234567890}"]
+    for m, p in routes:
+        for b in generic:
+            add("bodies", m, p, body=b, headers=[("Content-Type", "application/json")])
+        add("bodies-big", m, p, body=b"{\"x\":\"" + b"a" * (1024 * 1024 + 1) + b"\"}",
+            headers=[("Content-Type", "application/json")], expect=[413], may_close=True)
+    fields = {
+        "/api/v1/incidents": ["caller_name", "caller_phone", "department", "location",
+                              "channel", "category", "ci", "priority", "impact", "urgency",
+                              "summary", "description", "actor"],
+        "/api/v1/incidents/{inc}": ["assignee", "priority", "status", "note", "actor"],
+        "/api/v1/incidents/{inc}/resolve": ["resolution", "resolved_by", "links", "actor"],
+        "/api/v1/incidents/{inc}/followup": ["satisfaction", "comment", "confirmed",
+                                             "complaint"],
+        "/api/v1/incidents/{inc}/reopen": ["reason", "actor"],
+        "/api/v1/suggest": ["text", "summary", "description", "limit", "category"],
+        "/api/v1/suggest/feedback": ["incidents", "id", "useful", "query"],
+        "/api/v1/kb": ["source", "comment", "submit"],
+        "/api/v1/kb/preview": ["source"],
+        "/api/v1/kb/KE-1005": ["source", "comment", "submit"],
+        "/api/v1/kb/KE-1004/retire": ["fixed_by", "reason"],
+        "/api/v1/document-requests": ["kind", "doc_no", "reason", "source", "borrower", "due"],
+        "/api/v1/settings/doc-number-rule": ["rule"],
+        "/api/v1/settings/utc-offset": ["utc_offset"],
+        "/api/v1/users": ["username", "password", "roles"],
+        "/api/v1/users/victim": ["roles", "password", "disabled"],
+        "/api/v1/backups/prune": ["keep_last", "keep_days"],
+    }
+    values = [None, True, False, 0, -1, 2 ** 63, -(2 ** 63) - 1, 1.5, 1e308, "", " ",
+              "\u0000", "a" * 70000, "打" * 5000, [], {}, [1, [2, [3]]], {"a": {"b": 1}},
+              "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd", "\ud7ff",
+              "\u202e", "P0", "P1", "closed", "resolved", "admin", "agent,admin",
+              "2026-02-30", "9999-12-31", "-1", "^(a+)+$", "(((((((((((((((((((((", "[",
+              "+25:00", "-14:00", "+14:00", "\n---\ntitle: x\n---\n"]
+    methods = {p: m for m, p in routes}
+    for path, names in fields.items():
+        m = methods[path]
+        for name in names:
+            for v in RNG.sample(values, 6):
+                body = json.dumps({name: v}, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                add("fields", m, path, body=body, headers=[("Content-Type", "application/json")])
+        add("fields", m, path, body=json.dumps({n: "x" for n in names}).encode(),
+            headers=[("Content-Type", "application/json")])
+        add("fields", m, path, body=json.dumps({"unknown": 1}).encode(),
+            headers=[("Content-Type", "application/json")])
+        dup = "{" + ",".join('"%s":"a","%s":1' % (n, n) for n in names) + "}"
+        add("fields", m, path, body=dup.encode(), headers=[("Content-Type", "application/json")])
+    for rule in ["", "^", "$", "(", "[", "*", "a**", "(?=x)", "\\", "(a|)*", "(a*)*b",
+                 "^(a+)+$", "x" * 5000, "^YW-[A-Z]{2}-\\d{3}$", "[[:alpha:]]", "\\1(a)",
+                 "a{99999}", "a{1,99999}{1,99999}", "(" * 500 + ")" * 500]:
+        add("fields", "PUT", "/api/v1/settings/doc-number-rule",
+            body=json.dumps({"rule": rule}).encode(),
+            headers=[("Content-Type", "application/json")])
+
+
+def md_sources():
+    fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
+    yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
+    yield fm + "## Symptom\n" + "* " * 2000 + "x\n"
+    yield fm + "## Symptom\n" + "[" * 5000 + "x" + "]" * 5000 + "\n"
+    yield fm + "## Symptom\n" + "*a **b " * 3000 + "\n"
+    yield fm + "## Symptom\n" + "`" * 5000 + "\n"
+    yield fm + "## Symptom\n" + "<div>" * 3000 + "\n"
+    yield fm + "## Symptom\n[x](javascript:alert(1)) <script>x</script> ![a](data:x)\n"
+    yield fm + "## Symptom\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    yield fm + "## Symptom\n" + "\n".join("#" * 6 + " h" for _ in range(2000)) + "\n"
+    yield "---\n" + "a: &a [x]\nb: *a\n" + "c: [*a, *a]\n" * 200 + "---\nx\n"
+    yield "---\n" + "x: " + "[" * 2000 + "]" * 2000 + "\n---\n"
+    yield "---\n" + "x: " + "{a: " * 2000 + "1" + "}" * 2000 + "\n---\n"
+    yield "---\n!!binary x\n---\n"
+    yield "---\nid: KE-1005\n" + "tags: [" + ",".join(["t"] * 5000) + "]\n---\n"
+    yield "---\n---\n"
+    yield "---"
+    yield "---\nid: \"\\uD800\"\n---\n"
+    yield "---\nid: KE-1005\ntype: known_error\ntitle: " + "t" * 10000 + "\n---\n"
+
+
+def md_table(cols, rows):
+    head = "|" + "|".join("c" for _ in range(cols)) + "|\n"
+    sep = "|" + "|".join("-" for _ in range(cols)) + "|\n"
+    return head + sep + "|\n" * rows
+
+
+def gen_markdown():
+    for src in md_sources():
+        body = json.dumps({"source": src}).encode()
+        for m, p in [("POST", "/api/v1/kb/preview"), ("PUT", "/api/v1/kb/KE-1005")]:
+            add("markdown", m, p, body=body, headers=[("Content-Type", "application/json")])
+    fm = "---\nid: KE-1005\ntype: known_error\ntitle: table\nstatus: draft\n---\n## Symptom\n"
+    add("markdown-dos", "POST", "/api/v1/kb/preview",
+        body=json.dumps({"source": fm + md_table(4000, 4000)}).encode(),
+        headers=[("Content-Type", "application/json")], expect=[400, 413],
+        note="issue 9 finding 1: n columns x n rows", pending="md")
+    add("markdown-dos", "POST", "/api/v1/document-requests",
+        body=json.dumps({"kind": "change", "doc_no": "YW-SC-001", "reason": "x",
+                         "source": fm + md_table(2000, 2000)}).encode(),
+        headers=[("Content-Type", "application/json")], expect=[400, 413],
+        note="issue 9 finding 1: a 12 KB table in a document request", pending="md")
+    add("markdown-dos", "PUT", "/api/v1/kb/KE-1005",
+        body=json.dumps({"source": fm + md_table(3000, 3000)}).encode(),
+        headers=[("Content-Type", "application/json")], expect=[400, 413],
+        note="issue 9 finding 1: saving renders too", pending="md")
+
+
+def gen_login():
+    bodies = [b"", b"{}", b"{\"username\":\"\"}", b"{\"username\":\"x\",\"password\":\"\"}",
+              b"{\"username\":\"" + b"a" * 5000 + b"\",\"password\":\"x\"}",
+              b"{\"username\":\"x\",\"password\":\"" + b"a" * 100000 + b"\"}",
+              b"{\"username\":\"\\u0000\",\"password\":\"x\"}",
+              b"{\"username\":[\"hostile\"],\"password\":\"x\"}",
+              b"{\"username\":\"hostile\",\"password\":null}",
+              b"{\"username\":\"' OR 1=1 --\",\"password\":\"' OR 1=1 --\"}",
+              b"{\"username\":\"hostile\"}", b"[]", b"null", b"{"]
+    for b in bodies:
+        add("login", "POST", "/api/v1/auth/login", body=b, auth="none",
+            headers=[("Content-Type", "application/json")])
+    add("logout", "POST", "/api/v1/auth/logout", auth="none")
+    add("logout", "POST", "/api/v1/auth/logout", auth="none",
+        headers=[("Authorization", "Bearer " + "f" * 64)])
+    # finding 7: login CSRF with a form that needs no preflight
+    for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; b=x"]:
+        add("login-csrf", "POST", "/api/v1/auth/login", auth="none",
+            body=b"{\"username\":\"hostile\",\"password\":\"hostile-password-1\"}",
+            headers=[("Content-Type", ct)], expect=[400, 403, 415],
+            note="issue 9 finding 7", pending="auth")
+    add("login-csrf", "POST", "/api/v1/auth/login", auth="none",
+        body=b"{\"username\":\"hostile\",\"password\":\"hostile-password-1\"}",
+        headers=[("Content-Type", "application/json"), ("Origin", "http://evil.example")],
+        expect=[403], note="issue 9 finding 7: Origin checked on login", pending="auth")
+
+
+def gen_http_findings():
+    # finding 5: 1,000 query parameters under the 8 KiB limit
+    add("many-params", "GET", "/api/v1/search?" + "&".join("a%d=1" % i for i in range(1000)),
+        expect=[400, 414], note="issue 9 finding 5", pending="http")
+    add("many-params", "GET", "/api/v1/search?" + "&" * 8000, expect=[200, 400, 414],
+        note="issue 9 finding 5: empty parameters", pending="http")
+    # finding 11: two different Content-Length headers
+    add("content-length", "POST", "/api/v1/suggest", body=b"{\"text\":\"x\"}",
+        headers=[("Content-Type", "application/json"), ("Content-Length", "13"),
+                 ("Content-Length", "2")], expect=[400], may_close=True,
+        note="issue 9 finding 11", pending="http")
+    # a body length that is neither Content-Length nor chunked: the server waits for the
+    # client to close (RFC 9112 wants 400 and close)
+    add("transfer-encoding", "GET", "/api/v1/search?q=printer",
+        headers=[("Transfer-Encoding", "identity")], expect=[400, 501], may_close=True,
+        note="Transfer-Encoding other than chunked", pending="rel")
+    # every request body must be application/json
+    for ct in [None, "text/plain", "application/x-www-form-urlencoded", "text/json",
+               "application/jsonx"]:
+        hs = [("Content-Type", ct)] if ct else []
+        add("content-type", "POST", "/api/v1/incidents", body=b"{\"summary\":\"x\"}",
+            headers=hs, expect=[400, 415], note="request bodies are JSON only",
+            pending="http")
+
+
+def write_files():
+    d = os.path.join(HERE, "files")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "index"))
+    os.makedirs(os.path.join(d, "import"))
+    for i, src in enumerate(md_sources()):
+        with open(os.path.join(d, "index", "hostile-%02d.md" % i), "w", encoding="utf-8",
+                  errors="surrogatepass") as f:
+            f.write(src.replace("KE-1005", "KE-H%02d" % i))
+    extra = {
+        "bom.md": "\ufeff---\nid: KE-H90\ntype: known_error\ntitle: bom\n---\nx\n",
+        "crlf.md": "---\r\nid: KE-H91\r\ntype: article\r\ntitle: crlf\r\n---\r\nx\r\n",
+        "empty.md": "", "nul.md": "---\nid: KE-H92\x00\n---\n",
+        "dup-id-a.md": "---\nid: KE-H93\ntype: article\ntitle: a\n---\n",
+        "dup-id-b.md": "---\nid: KE-H93\ntype: article\ntitle: b\n---\n",
+        "bad-id.md": "---\nid: ../../etc/passwd\ntype: article\ntitle: x\n---\n",
+        "no-close.md": "---\nid: KE-H94\ntype: article\ntitle: x\n",
+    }
+    for name, src in extra.items():
+        with open(os.path.join(d, "index", name), "w", encoding="utf-8") as f:
+            f.write(src)
+    with open(os.path.join(d, "index", "latin1.md"), "wb") as f:
+        f.write(b"---\nid: KE-H95\ntype: article\ntitle: caf\xe9\n---\n\xff\xfe\n")
+    header = "TicketNo,Subject,Description,Solution,Opened,Category,KB,Tags\r\n"
+    csvs = {
+        "quotes.csv": header + "T-1,\"unclosed,x,y\r\n",
+        "quotes2.csv": header + "\"T-2\"x,\"a\"\"b\",\"\",y,2025,a,b,c\r\n",
+        "formula.csv": header + "T-3,=cmd|' /C calc'!A0,+1,-1,@SUM(1),a,b,c\r\n",
+        "wide.csv": header + "T-4," + ",".join(["x"] * 300) + "\r\n",
+        "empty.csv": "", "header-only.csv": header, "bom.csv": "\ufeff" + header + "T-5,a,b,c,2025,a,b,c\r\n",
+        "cr.csv": header.replace("\r\n", "\r") + "T-6,a,b,c,2025,a,b,c\r",
+        "nul.csv": header + "T-7,a\x00b,c,d,2025,a,b,c\r\n",
+        "dates.csv": header + "T-8,a,b,c,2025-13-45,a,b,c\r\nT-9,a,b,c,99999999999,a,b,c\r\n",
+        "ids.csv": header + "../../x,a,b,c,2025,a,b,c\r\n" + "T-" + "9" * 300 + ",a,b,c,2025,a,b,c\r\n",
+        "long.csv": header + "T-10," + "x" * 20000 + ",b,c,2025,a,b,c\r\n",
+        "dup.csv": header + "T-11,a,b,c,2025,a,b,c\r\nT-11,b,b,c,2025,a,b,c\r\n",
+    }
+    for name, data in csvs.items():
+        with open(os.path.join(d, "import", name), "w", encoding="utf-8", newline="") as f:
+            f.write(data)
+    with open(os.path.join(d, "import", "gbk-as-utf8.csv"), "wb") as f:
+        f.write(header.encode() + "T-12,打印机,b,c,2025,a,b,c\r\n".encode("gbk"))
+    jsons = {
+        "nested.json": "[" * 5000 + "]" * 5000, "object.json": "{\"id\":\"J-1\"}",
+        "types.json": json.dumps([{"id": 1, "title": ["x"]}, {"id": None}, {"id": "J-2",
+                                                                            "title": {}}]),
+        "lines.jsonl": "{\"id\":\"J-3\",\"title\":\"x\"}\n\n{\n}\n[1]\n\"x\"\n{\"id\":\"J-3\"}\n",
+        "bad.json": "[{\"id\":\"J-4\",}]", "empty.json": "",
+        "big-number.json": "[{\"id\":\"J-5\",\"title\":\"x\",\"priority\":1e999}]",
+        "surrogate.json": "[{\"id\":\"J-6\",\"title\":\"\\ud800\"}]",
+    }
+    for name, data in jsons.items():
+        with open(os.path.join(d, "import", name), "w", encoding="utf-8") as f:
+            f.write(data)
+
+
+def main():
+    gen_search()
+    gen_lists()
+    gen_ids()
+    gen_paths()
+    gen_methods()
+    gen_headers()
+    gen_raw()
+    gen_bodies()
+    gen_markdown()
+    gen_login()
+    gen_http_findings()
+    for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
+        with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
+            for e in entries:
+                f.write(json.dumps(e, ensure_ascii=False) + "\n")
+    write_files()
+    print("%d requests, %d pending" % (len(OUT), len(PENDING)))
+
+
+if __name__ == "__main__":
+    main()
