@@ -37,6 +37,8 @@ static const char usage_text[] =
     "                every entry's sequence number, link to the entry before and hash;\n"
     "                prints the latest entry's number and hash (keep them elsewhere to\n"
     "                prove later that the trail was not rewritten)\n"
+    "  check         check the database (PRAGMA integrity_check) and its full-text index\n"
+    "                (FTS5 integrity-check), e.g. after a crash or a full disk\n"
     "  backup        make an online backup now (others may keep reading and writing) into\n"
     "                the backup directory and record it in the backup log, where\n"
     "                kedb-server's /api/v1/backups lists, verifies and prunes it\n"
@@ -53,9 +55,10 @@ static const char usage_text[] =
     "  -h, --help    show this help\n"
     "\n"
     "Exit status of audit-verify: 0 the audit trail is intact, 1 it is broken (the first\n"
-    "bad entry is named), 2 usage error or the database cannot be read. Of the user,\n"
-    "backup and restore commands: 0 done, 1 failed or refused (the reason is printed),\n"
-    "2 usage error.\n"
+    "bad entry is named), 2 usage error or the database cannot be read. Of check: 0 the\n"
+    "database is sound, 1 a problem was found (printed), 2 usage error or unreadable. Of\n"
+    "the user, backup and restore commands: 0 done, 1 failed or refused (the reason is\n"
+    "printed), 2 usage error.\n"
     "User changes are recorded in the audit trail with the actor 'kedb-admin'.\n";
 
 /* --db, and where backups go: --backup-dir, else "<db path>.backups" (kedb-server's
@@ -269,6 +272,16 @@ static int restore(kb_store *s, char **args)
     return code;
 }
 
+static int check(kb_store *s, char **args)
+{
+    (void)args;
+    kb_err err;
+    if (kb_store_check(s, &err) != KB_OK)
+        return fail(&err);
+    printf("ok: the database and its full-text index pass their integrity checks\n");
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*run)(kb_store *s, char **args);
@@ -278,6 +291,7 @@ static const struct {
     const char *synopsis;
 } commands[] = {
     { "audit-verify", audit_verify, 0, 0, "audit-verify" },
+    { "check", check, 0, 0, "check" },
     { "useradd", useradd, 2, 1, "useradd NAME ROLE[,ROLE...]" },
     { "passwd", passwd, 1, 1, "passwd NAME" },
     { "disable", disable, 1, 1, "disable NAME" },

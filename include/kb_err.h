@@ -15,7 +15,9 @@ typedef enum {
     KB_ENOMEM,
     KB_EINTERNAL,
     KB_EDENIED, /* the caller may not do this (four-eyes rule, ...) */
-    KB_ECONFLICT /* the change conflicts with the current state (the last admin, ...) */
+    KB_ECONFLICT, /* the change conflicts with the current state (the last admin, ...) */
+    KB_EUNAVAIL /* the storage refuses writes for now (disk full, read-only, i/o error):
+                   nothing was changed; the same request may succeed later */
 } kb_status;
 
 /* Error detail: the code and a human-readable message (lowercase, no final period). */

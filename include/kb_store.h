@@ -55,7 +55,7 @@ kb_status kb_store_synonyms(kb_store *s, kb_store_syn_fn fn, void *ctx, kb_err *
  * to invalidate caches. */
 long long kb_store_generation(kb_store *s);
 
-/* Checks the database (PRAGMA quick_check) and the full-text index (FTS5
+/* Checks the database (PRAGMA integrity_check) and the full-text index (FTS5
  * integrity-check). KB_EDB with the first problem when anything is wrong. */
 kb_status kb_store_check(kb_store *s, kb_err *err);
 

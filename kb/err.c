@@ -18,6 +18,7 @@ const char *kb_status_name(kb_status code)
     case KB_EINTERNAL: return "internal";
     case KB_EDENIED: return "denied";
     case KB_ECONFLICT: return "conflict";
+    case KB_EUNAVAIL: return "unavailable";
     }
     return "internal";
 }

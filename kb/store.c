@@ -1278,21 +1278,46 @@ void kb_store_rollback(kb_store *s)
         exec(s, "ROLLBACK", NULL);
 }
 
+/* A write the storage refused (disk full, read-only file system or database, i/o error)
+ * becomes KB_EUNAVAIL: the request may succeed once space or the disk returns. Must be
+ * called before anything else runs on the connection, which would reset its error. */
+static kb_status storage_err(kb_store *s, kb_status rc, kb_err *err)
+{
+    if (rc != KB_EDB)
+        return rc;
+    switch (sqlite3_errcode(s->db) & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        if (err)
+            err->code = KB_EUNAVAIL;
+        return KB_EUNAVAIL;
+    default:
+        return rc;
+    }
+}
+
 /* Writes outside a transaction get their own; inside a caller's transaction they add to
  * it and the caller rolls back on failure. (No savepoint: FTS5 flushes its pending index
  * data at every savepoint, which made bulk loads several times slower.) */
 static kb_status write_begin(kb_store *s, int *own, kb_err *err)
 {
     *own = sqlite3_get_autocommit(s->db);
-    return *own ? exec(s, "BEGIN IMMEDIATE", err) : KB_OK;
+    return *own ? storage_err(s, exec(s, "BEGIN IMMEDIATE", err), err) : KB_OK;
 }
 
 static kb_status write_end(kb_store *s, int own, kb_status rc, kb_err *err)
 {
     if (!own)
         return rc;
-    if (rc == KB_OK)
-        return kb_store_commit(s, err);
+    if (rc == KB_OK) {
+        rc = kb_store_commit(s, err);
+        if (rc == KB_OK)
+            return KB_OK;
+    }
+    /* also after a failed COMMIT (a full disk): the handle must not stay in a transaction */
+    rc = storage_err(s, rc, err);
     kb_store_rollback(s);
     return rc;
 }
@@ -1438,7 +1463,7 @@ long long kb_store_generation(kb_store *s)
 kb_status kb_store_check(kb_store *s, kb_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
         return db_err(s, err, "check");
     kb_status rc = KB_OK;
     while (rc == KB_OK && sqlite3_step(st) == SQLITE_ROW) {

@@ -65,6 +65,7 @@ static const struct {
     { KB_ETOOBIG, 413 },
     { KB_EDENIED, 403 },
     { KB_ECONFLICT, 409 },
+    { KB_EUNAVAIL, 503 },
 };
 
 static unsigned http_status(kb_status code)
@@ -82,6 +83,9 @@ static const char *short_reason(kb_status code)
     case KB_EDB: return "database error";
     case KB_EIO: return "i/o error";
     case KB_ENOMEM: return "out of memory";
+    case KB_EUNAVAIL:
+        return "the database cannot be written now (disk full, read-only or failing "
+               "storage); nothing was changed, try again later";
     default: return "internal error";
     }
 }
