@@ -5,6 +5,8 @@
 #   make valgrind   unit tests and one API pass under valgrind (non-sanitised build)
 #   make bench      benchmarks (see bench/README.md); not part of make test
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (default 60) each (docs/RELIABILITY.md)
+#   make crash      100 SIGKILL trials under writes (CRASH_TRIALS), kedb-index killed too
+#   make soak       SOAK_SECONDS (default 1800) of mixed load at a fixed rate, p99 and RSS
 
 SHELL := /bin/bash
 CC ?= cc
@@ -51,7 +53,7 @@ TST := build/test
 VG := build/vg
 
 .PHONY: all deps deps-test deps-bench deps-fuzz run test unit api valgrind bench fuzz fuzz-build \
-	clean index demo-users
+	crash soak clean index demo-users
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -188,6 +190,21 @@ fuzz-build: deps-check $(FUZZ_BINS)
 fuzz: deps-fuzz
 	$(MAKE) --no-print-directory fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# Crash safety (tests/reliability/crash.py) against the sanitised binaries; make test runs
+# three trials of it.
+CRASH_TRIALS ?= 100
+CRASH_INDEX_TRIALS ?= 10
+crash: deps-test
+	$(MAKE) --no-print-directory test-build
+	nice -n 19 python3 tests/reliability/crash.py --bin $(TST)/bin --trials $(CRASH_TRIALS) \
+		--index-trials $(CRASH_INDEX_TRIALS)
+
+# Load and soak (tests/reliability/soak.py) against the release build.
+SOAK_SECONDS ?= 1800
+soak: deps-bench
+	$(MAKE) --no-print-directory all
+	SOAK_SECONDS=$(SOAK_SECONDS) nice -n 19 python3 tests/reliability/soak.py --bin bin
 
 clean:
 	rm -rf build bin
