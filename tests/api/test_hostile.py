@@ -18,8 +18,8 @@ import threading
 import time
 import urllib.parse
 
-import test_api as api
-from test_api import case, need, Fail
+import harness as api
+from harness import case, need, Fail
 
 HOSTILE = os.path.join(api.ROOT, "tests", "hostile")
 USER = "hostile"

@@ -23,8 +23,8 @@ import sys
 import tempfile
 import time
 
-import test_api as api
-from test_api import case, need
+import harness as api
+from harness import case, need
 
 sys.path.insert(0, os.path.join(api.ROOT, "tests", "reliability"))
 import crash  # noqa: E402

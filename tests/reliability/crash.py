@@ -24,7 +24,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "api"))
-import test_api as api  # noqa: E402  (the server helpers: ports, requests)
+import harness as api  # noqa: E402  (the API test harness: ports, requests)
 
 WRITER = ("crash-writer", "agent,engineer")
 APPROVER = ("crash-approver", "approver")

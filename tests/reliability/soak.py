@@ -23,7 +23,7 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "api"))
-import test_api as api  # noqa: E402
+import harness as api  # noqa: E402
 import crash  # noqa: E402
 
 USER = ("soak-agent", "agent")
