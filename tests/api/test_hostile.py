@@ -24,7 +24,7 @@ from harness import case, need, Fail
 
 HOSTILE = os.path.join(api.ROOT, "tests", "hostile")
 USER = "hostile"
-PASSWORD = USER + "-password-1"  # the password Served gives extra users
+PASSWORD = api.user_password(USER)  # the password Served gives extra users
 ROLES = "agent,engineer,approver,auditor,admin"
 TIMEOUT = 5 * api.SLOW
 HOLD_TIMEOUT = 40 * api.SLOW  # the server's 30 s connection timeout, and some

@@ -86,7 +86,7 @@ def storage_cases(tmp):
             # no tmpfs (not root): the running server may not grow any file past its size
             limit = os.path.getsize(srv.db) + 512 * 1024
             resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (limit, limit))
-        token = api.login(USER, USER + "-password-1").json["token"]
+        token = api.login(USER, api.user_password(USER)).json["token"]
 
         def fill():
             seen = []

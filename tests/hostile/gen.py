@@ -508,38 +508,37 @@ def gen_login():
     # finding 7: login CSRF with a form that needs no preflight
     for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; b=x"]:
         add("login-csrf", "POST", "/api/v1/auth/login", auth="none",
-            body=b"{\"username\":\"hostile\",\"password\":\"hostile-password-1\"}",
+            body=b"{\"username\":\"hostile\",\"password\":\"Harbor-Lamp-0760\"}",
             headers=[("Content-Type", ct)], expect=[400, 403, 415],
-            note="issue 9 finding 7", pending="auth")
+            note="issue 9 finding 7")
     add("login-csrf", "POST", "/api/v1/auth/login", auth="none",
-        body=b"{\"username\":\"hostile\",\"password\":\"hostile-password-1\"}",
+        body=b"{\"username\":\"hostile\",\"password\":\"Harbor-Lamp-0760\"}",
         headers=[("Content-Type", "application/json"), ("Origin", "http://evil.example")],
-        expect=[403], note="issue 9 finding 7: Origin checked on login", pending="auth")
+        expect=[403], note="issue 9 finding 7: Origin checked on login")
 
 
 def gen_http_findings():
     # finding 5: 1,000 query parameters under the 8 KiB limit
     add("many-params", "GET", "/api/v1/search?" + "&".join("a%d=1" % i for i in range(1000)),
-        expect=[400, 414], note="issue 9 finding 5", pending="http")
+        expect=[400, 414], note="issue 9 finding 5")
     add("many-params", "GET", "/api/v1/search?" + "&" * 8000, expect=[200, 400, 414],
-        note="issue 9 finding 5: empty parameters", pending="http")
+        note="issue 9 finding 5: empty parameters")
     # finding 11: two different Content-Length headers
     add("content-length", "POST", "/api/v1/suggest", body=b"{\"text\":\"x\"}",
         headers=[("Content-Type", "application/json"), ("Content-Length", "13"),
                  ("Content-Length", "2")], expect=[400], may_close=True,
-        note="issue 9 finding 11", pending="http")
+        note="issue 9 finding 11")
     # a body length that is neither Content-Length nor chunked: the server waits for the
     # client to close (RFC 9112 wants 400 and close)
     add("transfer-encoding", "GET", "/api/v1/search?q=printer",
         headers=[("Transfer-Encoding", "identity")], expect=[400, 501], may_close=True,
-        note="Transfer-Encoding other than chunked", pending="rel")
+        note="Transfer-Encoding other than chunked")
     # every request body must be application/json
     for ct in [None, "text/plain", "application/x-www-form-urlencoded", "text/json",
                "application/jsonx"]:
         hs = [("Content-Type", ct)] if ct else []
         add("content-type", "POST", "/api/v1/incidents", body=b"{\"summary\":\"x\"}",
-            headers=hs, expect=[400, 415], note="request bodies are JSON only",
-            pending="http")
+            headers=hs, expect=[400, 415], note="request bodies are JSON only")
 
 
 def write_files():

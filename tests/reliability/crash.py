@@ -69,7 +69,7 @@ class Server:
 
 
 def login(user):
-    r = api.login(user, user + "-password-1")
+    r = api.login(user, api.user_password(user))
     if r.status != 200:
         raise RuntimeError("login %s: %r" % (user, r))
     return r.json["token"]
@@ -207,7 +207,7 @@ def server_trials(bindir, tmp, trials, rng, log):
     if r.returncode != 0:
         return ["kedb-index: exit %d %s" % (r.returncode, r.stderr[-300:])], 0
     for name, roles in (WRITER, APPROVER):
-        api.add_test_user(db, name, name + "-password-1", roles)
+        api.add_test_user(db, name, api.user_password(name), roles)
     srv = Server(bindir, db, tmp)
     problems = []
     total = 0

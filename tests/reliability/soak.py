@@ -101,7 +101,7 @@ def main():
         if r.returncode != 0:
             sys.exit("kedb-index: %s" % r.stderr[-400:])
         api.BIN = bindir
-        api.add_test_user(db, USER[0], USER[0] + "-password-1", USER[1])
+        api.add_test_user(db, USER[0], api.user_password(USER[0]), USER[1])
         srv = crash.Server(bindir, db, tmp)
         srv.start()
         token = crash.login(USER[0])
