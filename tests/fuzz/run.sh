@@ -25,9 +25,13 @@ for n in "${names[@]}"; do
     # the import target prints one line per rejected row: keep its stderr quiet
     extra=()
     [ "$n" = import ] && extra+=(-close_fd_mask=2)
+    # Markdown tables cost n^2 cells (issue 9, finding 1, being fixed): keep the inputs
+    # that render Markdown small enough not to rediscover it in every run
+    maxlen=8192
+    case "$n" in ingest | body_kb) maxlen=2048 ;; esac
     log="$dir/logs/$n.log"
     start=$(date +%s)
-    "$dir/bin/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    "$dir/bin/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$maxlen" \
         -print_final_stats=1 -artifact_prefix="$dir/artifacts/$n-" "${extra[@]}" \
         "$dir/corpus/$n" "$dir/seeds/$n" >"$log" 2>&1
     rc=$?
