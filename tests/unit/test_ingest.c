@@ -486,10 +486,18 @@ static void md_table(kb_buf *b, size_t cols, size_t rows)
         kb_buf_adds(b, "x\n");
 }
 
+/* Time limits stretch under valgrind (tests/run.sh sets KEDB_VALGRIND=1). */
+static double slow_factor(void)
+{
+    const char *v = getenv("KEDB_VALGRIND");
+    return v && strcmp(v, "1") == 0 ? 30.0 : 1.0;
+}
+
+/* CPU time of this process: the machine may be busy with other work, the bound is on ours. */
 static double now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -671,7 +679,7 @@ static void test_md_limits(void)
         CHECK(d == NULL);
         CHECK_INT_EQ(line, 9); /* the file's line, front matter included */
         CHECK(contains(err.msg, "4000 columns"));
-        CHECK(now_ms() - t0 < 1000);
+        CHECK(now_ms() - t0 < 1000 * slow_factor());
         kb_buf_free(&src);
     }
     kb_buf_free(&b);
@@ -683,15 +691,15 @@ static void test_long_list(void)
     kb_buf b;
     kb_buf_init(&b, 0);
     kb_buf_adds(&b, "---\nid: A-1\ntype: article\ntitle: t\n---\n");
-    for (size_t i = 0; i < 40000; i++)
-        kb_buf_adds(&b, "1. step\n");
+    for (size_t i = 0; i < 100000; i++)
+        kb_buf_adds(&b, "1. a\n");
     kb_buf_adds(&b, "\nEnd.\n\n3. a\n4. b\n   1. inner\n5. c\n");
     kb_doc *d = NULL;
     kb_err err;
     double t0 = now_ms();
     CHECK_INT_EQ(kb_ingest_parse("l.md", kb_buf_str(&b), b.len, &d, NULL, &err), KB_OK);
-    CHECK(now_ms() - t0 < 3000);
-    CHECK(d && contains(d->text, "\n40000. step\n"));
+    CHECK(now_ms() - t0 < 3000 * slow_factor());
+    CHECK(d && contains(d->text, "\n100000. a\n"));
     CHECK(d && contains(d->text, "3. a\n4. b\n1. inner\n5. c"));
     kb_doc_free(d);
     kb_buf_free(&b);
