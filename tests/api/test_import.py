@@ -122,6 +122,22 @@ def main():
         js = run("kedb-import", "--db", db, "--id-prefix", "OLD-", json_path)
         case("JSON array with an id prefix", lambda: need("1 added" in js.stdout, js.stdout))
 
+        # issue 9: a row whose text passes a Markdown limit (more than 2,000 '@', each an
+        # e-mail autolink) is reported with its line; the rows around it are imported
+        mails = os.path.join(tmp, "mails.jsonl")
+        with open(mails, "w", encoding="utf-8") as f:
+            for i, n in ((1, 10), (2, 2500), (3, 10)):
+                f.write(json.dumps({"id": "M-%d" % i, "title": "邮件 %d" % i,
+                                    "symptom": " ".join(["a@b.example"] * n)}) + "\n")
+        ml = run("kedb-import", "--db", db, mails)
+
+        def mail_limit():
+            need(ml.returncode == 1 and "2 added" in ml.stdout and "1 failed" in ml.stdout,
+                 (ml.returncode, ml.stdout))
+            need("mails.jsonl:2: more than 2000 '@'" in ml.stderr, ml.stderr)
+        case("a row past a Markdown limit is reported with its line, the others imported",
+             mail_limit)
+
         clash = os.path.join(tmp, "clash.csv")
         with open(clash, "w", encoding="utf-8") as f:
             f.write("id,title\nKE-1001,not a ticket\n")
