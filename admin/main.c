@@ -286,7 +286,7 @@ static const struct {
     const char *name;
     int (*run)(kb_store *s, char **args);
     int nargs;
-    int writes;   /* opens the database for writing (migrating it), 0 read-only, -1 the
+    int writes;   /* 1 migrates the database first, 0 opens it as it is, -1 the
                      command opens nothing itself (may run without a database file) */
     const char *synopsis;
 } commands[] = {
@@ -373,9 +373,9 @@ int main(int argc, char **argv)
         kb_buf_free(&dir);
         return commands[k].writes ? 1 : 2;
     }
-    /* read-only commands never change the schema; the others migrate it (users need
+    /* commands that only read never change the schema; the others migrate it (users need
      * version 7) */
-    if (kb_store_open(db, commands[k].writes ? 0 : KB_STORE_READONLY, &s, &err) != KB_OK) {
+    if (kb_store_open(db, commands[k].writes ? 0 : KB_STORE_EXISTING, &s, &err) != KB_OK) {
         fprintf(stderr, "kedb-admin: %s\n", err.msg);
         kb_buf_free(&dir);
         return commands[k].writes ? 1 : 2;

@@ -914,7 +914,7 @@ int main(int argc, char **argv)
     if (load_queries(qpath, only, &m) != 0)
         goto out;
     kb_search_cache_enable(0); /* measure search, not the result cache */
-    if (kb_store_open(dbpath, KB_STORE_READONLY, &s, &err) != KB_OK) {
+    if (kb_store_open(dbpath, KB_STORE_EXISTING, &s, &err) != KB_OK) {
         fprintf(stderr, "kedb-bench: %s\n", err.msg);
         goto out;
     }

@@ -9,11 +9,13 @@
  * Use from one thread at a time; open one per thread. */
 typedef struct kb_store kb_store;
 
-#define KB_STORE_READONLY 1
+/* kb_store_open flag: open an existing database (schema version 2 or later) as it is:
+ * never create it, never migrate its schema. Writes still work (the server records
+ * incidents through such handles); a missing file or an unknown version is an error. */
+#define KB_STORE_EXISTING 1
 
 /* Opens or creates the database at path, applies schema migrations (unless
- * KB_STORE_READONLY, which opens an existing database of schema version 2 or later as it
- * is) and registers the kedb tokenizer and ranking function. On success
+ * KB_STORE_EXISTING) and registers the kedb tokenizer and ranking function. On success
  * *out must be freed with kb_store_free(); on failure *out is NULL and err says why. */
 kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err);
 /* Releases s and everything it holds. s may be NULL. */

@@ -1073,7 +1073,7 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
     if (rc != KB_OK)
         goto fail;
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    if (!(flags & KB_STORE_READONLY))
+    if (!(flags & KB_STORE_EXISTING))
         oflags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
         rc = kb_err_set(err, KB_EIO, "cannot open database '%s': %s", path,
@@ -1099,7 +1099,7 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
             kb_err_set(err, KB_EINVAL, "'%s' is not a kedb database", path);
         goto fail;
     }
-    if (flags & KB_STORE_READONLY) {
+    if (flags & KB_STORE_EXISTING) {
         /* Searching needs version 2 (the term table); later versions add areas whose
          * functions fail cleanly on an older database until it is migrated. */
         long long v = user_version(s);
@@ -1121,7 +1121,7 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
     kb_setting_apply(s); /* the desk's UTC offset, for days */
     s->dl = dl_get(path);
     s->dl_gen = LLONG_MIN;
-    if (flags & KB_STORE_READONLY)
+    if (flags & KB_STORE_EXISTING)
         doclen_refresh(s); /* a server's first search should not pay for loading it */
     *out = s;
     return KB_OK;

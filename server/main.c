@@ -100,8 +100,8 @@ static int load_sla(const char *path, kb_incident_sla *out)
     return ok ? 0 : -1;
 }
 
-/* Opens the database once with migrations, so that the read-only pool finds the current
- * schema (e.g. the incident tables after an upgrade). A missing file is an error: the
+/* Opens the database once with migrations, so that the pool (whose handles never migrate)
+ * finds the current schema (e.g. the incident tables after an upgrade). A missing file is an error: the
  * server never creates a database. */
 static kb_status migrate_db(const char *path, kb_err *err)
 {

@@ -21,7 +21,7 @@ kb_status srv_pool_new(const char *path, size_t max, srv_pool **out, kb_err *err
     if (max == 0)
         max = 1;
     kb_store *first = NULL;
-    kb_status rc = kb_store_open(path, KB_STORE_READONLY, &first, err);
+    kb_status rc = kb_store_open(path, KB_STORE_EXISTING, &first, err);
     if (rc != KB_OK)
         return rc;
     srv_pool *p = kb_xcalloc(1, sizeof *p);
@@ -63,7 +63,7 @@ kb_status srv_pool_get(srv_pool *p, kb_store **out, kb_err *err)
     /* Reserve a slot, then open outside the lock: opening reads the schema. */
     p->opened++;
     pthread_mutex_unlock(&p->mu);
-    kb_status rc = kb_store_open(p->path, KB_STORE_READONLY, out, err);
+    kb_status rc = kb_store_open(p->path, KB_STORE_EXISTING, out, err);
     if (rc != KB_OK) {
         pthread_mutex_lock(&p->mu);
         p->opened--;

@@ -1,7 +1,8 @@
 #ifndef SRV_POOL_H
 #define SRV_POOL_H
-/* A mutex-protected pool of read-only kb_store handles: kb_store is one-thread-at-a-time,
- * so each request borrows one for its duration. Handles are opened lazily, at most max. */
+/* A mutex-protected pool of kb_store handles on an existing database (KB_STORE_EXISTING:
+ * read and written, never created or migrated): kb_store is one-thread-at-a-time, so each
+ * request borrows one for its duration. Handles are opened lazily, at most max. */
 #include <stddef.h>
 
 #include "kb_err.h"

@@ -245,6 +245,7 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err);
+/* h_settings.c: the document numbering rule and the desk's UTC offset */
 kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_offset_get(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -752,7 +752,7 @@ def cli_cases(server, db):
         need(r.returncode == 1, "exit %d" % r.returncode)
         need(b"listening on" not in r.stdout, "listened without a database")
         need(b"cannot open database" in r.stderr, "stderr %r" % r.stderr[-300:])
-        need(not os.path.exists(db + ".missing"), "read-only server created a database")
+        need(not os.path.exists(db + ".missing"), "the server created a database")
     case("server refuses a missing database", missing_db, needs_server=False)
 
 

@@ -909,7 +909,7 @@ static void *work(void *p)
     worker *w = p;
     kb_store *s = NULL;
     kb_err err;
-    if (kb_store_open(w->path, KB_STORE_READONLY, &s, &err) != KB_OK) {
+    if (kb_store_open(w->path, KB_STORE_EXISTING, &s, &err) != KB_OK) {
         w->failures++;
         return NULL;
     }
@@ -1012,7 +1012,7 @@ int main(void)
         test_store_concurrency(s, path);
         kb_store_free(s);
         /* the schema is current: a read-only open (as the server's pool does) works */
-        CHECK_INT_EQ(kb_store_open(path, KB_STORE_READONLY, &s, &err), KB_OK);
+        CHECK_INT_EQ(kb_store_open(path, KB_STORE_EXISTING, &s, &err), KB_OK);
         kb_store_free(s);
     }
     char cmd[300];

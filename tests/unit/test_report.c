@@ -606,7 +606,7 @@ int main(void)
         char num[32];
         mk(s, day("2026-03-08") + 23 * HOUR, 2, "printer", num);
         kb_store *ro = NULL;
-        CHECK_INT_EQ(kb_store_open(path, KB_STORE_READONLY, &ro, &err), KB_OK);
+        CHECK_INT_EQ(kb_store_open(path, KB_STORE_EXISTING, &ro, &err), KB_OK);
         if (ro) {
             r = summary(ro, day("2026-03-02"), day("2026-03-09"), day("2026-03-09") + 12 * HOUR);
             if (r) {
