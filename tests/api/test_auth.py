@@ -624,6 +624,9 @@ def flood_cases(db, err_path):
         env.pop("KEDB_PWHASH_FAST", None)
     cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
            "--threads", "4", "--web", api.WEB]
+    if api.VALGRIND:
+        cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+               "--error-exitcode=97"] + cmd
     with open(err_path, "wb") as err_file:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
     port, api.PORT = api.PORT, api.read_port(proc, time.time() + 30 * api.SLOW) or 0
