@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
 #include "kb_store.h"
@@ -997,26 +998,15 @@ int main(void)
     test_new_checks();
     test_numbers_and_times();
 
-    char dir[] = "/tmp/kedb-test-incident-XXXXXX";
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
+    fixture fx;
+    if (fixture_open(&fx, "incident") == 0) {
+        test_store_lifecycle(fx.s);
+        test_store_concurrency(fx.s, fx.path);
+        kb_store_free(fx.s);
+        /* the schema is current: opening it as it is (as the server's pool does) works */
+        kb_err err;
+        CHECK_INT_EQ(kb_store_open(fx.path, KB_STORE_EXISTING, &fx.s, &err), KB_OK);
+        fixture_close(&fx);
     }
-    char path[256];
-    snprintf(path, sizeof path, "%s/kb.db", dir);
-    kb_store *s = NULL;
-    kb_err err;
-    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
-    if (s) {
-        test_store_lifecycle(s);
-        test_store_concurrency(s, path);
-        kb_store_free(s);
-        /* the schema is current: a read-only open (as the server's pool does) works */
-        CHECK_INT_EQ(kb_store_open(path, KB_STORE_EXISTING, &s, &err), KB_OK);
-        kb_store_free(s);
-    }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT_EQ(system(cmd), 0);
     return CHECK_DONE("test_incident");
 }

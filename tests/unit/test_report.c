@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
 #include "kb_report.h"
@@ -572,17 +573,11 @@ int main(void)
     test_normalize();
     test_duration();
 
-    char dir[] = "/tmp/kedb-test-report-XXXXXX";
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    char path[256];
-    snprintf(path, sizeof path, "%s/kb.db", dir);
-    kb_store *s = NULL;
-    kb_err err;
-    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
-    if (s) {
+    fixture fx;
+    if (fixture_open(&fx, "report") == 0) {
+        kb_store *s = fx.s;
+        const char *path = fx.path;
+        kb_err err;
         /* a new database: nothing anywhere */
         kb_report_summary *r = summary(s, day("2026-03-02"), day("2026-03-09"), day("2026-03-09"));
         if (r) {
@@ -620,10 +615,7 @@ int main(void)
 
         test_problems(s, &w);
         test_big_group(s);
-        kb_store_free(s);
+        fixture_close(&fx);
     }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT_EQ(system(cmd), 0);
     return CHECK_DONE("test_report");
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_doc.h"
 #include "kb_search.h"
 #include "kb_store.h"
@@ -74,18 +75,13 @@ static int rank_of(const kb_search_result *r, const char *id)
 
 int main(void)
 {
-    char dir[] = "/tmp/kedb-test-search-XXXXXX";
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    char path[256];
-    snprintf(path, sizeof path, "%s/kb.db", dir);
-    kb_store *s = NULL;
-    kb_err err;
-    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
-    if (!s)
+    fixture fx;
+    if (fixture_open(&fx, "search") != 0)
         return CHECK_DONE("test_search");
+    kb_store *s = fx.s; /* this test closes and reopens it itself */
+    fx.s = NULL;
+    const char *path = fx.path;
+    kb_err err;
 
     CHECK_INT_EQ(kb_store_begin(s, &err), KB_OK);
     put(s, "KE-1", "known_error", "published", "HP 打印机卡纸",
@@ -329,15 +325,13 @@ int main(void)
     kb_store_free(s);
     /* Not a database: a clear error. */
     char junk[256];
-    snprintf(junk, sizeof junk, "%s/junk.db", dir);
+    snprintf(junk, sizeof junk, "%s/junk.db", fx.dir);
     FILE *f = fopen(junk, "w");
     fputs("this is not sqlite at all, just some text that is long enough to matter....", f);
     fclose(f);
     CHECK(kb_store_open(junk, 0, &s, &err) != KB_OK && s == NULL);
     unlink(junk);
 
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT_EQ(system(cmd), 0);
+    fixture_close(&fx);
     return CHECK_DONE("test_search");
 }

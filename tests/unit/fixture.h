@@ -1,0 +1,63 @@
+#ifndef KB_TEST_FIXTURE_H
+#define KB_TEST_FIXTURE_H
+/* The unit tests' temporary store: a new directory under /tmp with a database in it, and
+ * its removal. Include after check.h (a store that does not open counts as a failure).
+ *
+ *     fixture fx;
+ *     if (fixture_open(&fx, "search") != 0)     (/tmp/kedb-test-search-XXXXXX/kb.db)
+ *         return CHECK_DONE("test_search");
+ *     ... fx.s, fx.path, fx.dir ...
+ *     fixture_close(&fx);                        (frees fx.s, removes the directory)
+ */
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "kb_store.h"
+
+typedef struct {
+    char dir[96];   /* the temporary directory */
+    char path[128]; /* its database, "<dir>/kb.db" */
+    kb_store *s;    /* open on path (migrated), NULL after fixture_close */
+} fixture;
+
+static inline int fixture_rm_(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+/* Makes the directory and opens the store; 0 on success, else -1 (and the directory is
+ * gone again). name goes into the directory's name. */
+static inline int fixture_open(fixture *fx, const char *name)
+{
+    fx->s = NULL;
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/kedb-test-%s-XXXXXX", name);
+    if (!mkdtemp(fx->dir)) {
+        perror("mkdtemp");
+        CHECK(0);
+        return -1;
+    }
+    snprintf(fx->path, sizeof fx->path, "%s/kb.db", fx->dir);
+    kb_err err;
+    kb_status rc = kb_store_open(fx->path, 0, &fx->s, &err);
+    CHECK_INT_EQ(rc, KB_OK);
+    if (rc != KB_OK) {
+        fprintf(stderr, "kb_store_open '%s': %s\n", fx->path, err.msg);
+        CHECK(nftw(fx->dir, fixture_rm_, 16, FTW_DEPTH | FTW_PHYS) == 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees the store (when still open) and removes the directory with everything in it. */
+static inline void fixture_close(fixture *fx)
+{
+    kb_store_free(fx->s);
+    fx->s = NULL;
+    CHECK(nftw(fx->dir, fixture_rm_, 16, FTW_DEPTH | FTW_PHYS) == 0);
+}
+
+#endif
