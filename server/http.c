@@ -125,11 +125,22 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
     }
     int is_json = strncmp(ctype, "application/json", 16) == 0;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, is_json ? "no-store" : "no-cache");
+    /* On every response: no page of kedb may be framed (clickjacking), no other site may
+     * load an answer as a script, image or style, no URL leaks in a Referer. Pages may load
+     * only kedb's own files; everything else (JSON, CSV) may load nothing. */
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
     if (strncmp(ctype, "text/html", 9) == 0) {
-        MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'");
-        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                                "form-action 'self'; object-src 'none'");
+        MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    } else {
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'");
     }
     if (allow && *allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
@@ -229,6 +240,44 @@ static kb_status parse_query(srv_req *rq, const char *q, size_t len, kb_err *err
     return KB_OK;
 }
 
+/* True when a Content-Type value names JSON: "application/json" in any letter case, with
+ * parameters allowed, but a charset parameter must say UTF-8 (RFC 8259). */
+static int is_json_type(const char *ct)
+{
+    static const char json[] = "application/json";
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, json, sizeof json - 1) != 0)
+        return 0;
+    const char *p = ct + sizeof json - 1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    while (*p == ';') {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t name_len = strcspn(p, "=;");
+        const char *value = p[name_len] == '=' ? p + name_len + 1 : p + name_len;
+        while (name_len > 0 && (p[name_len - 1] == ' ' || p[name_len - 1] == '\t'))
+            name_len--;
+        while (*value == ' ' || *value == '\t')
+            value++;
+        size_t value_len = strcspn(value, ";");
+        while (value_len > 0 && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
+            value_len--;
+        if (value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"') {
+            value++;
+            value_len -= 2;
+        }
+        if (name_len == 7 && strncasecmp(p, "charset", 7) == 0 &&
+            !((value_len == 5 && strncasecmp(value, "utf-8", 5) == 0) ||
+              (value_len == 4 && strncasecmp(value, "utf8", 4) == 0)))
+            return 0;
+        p = value + strcspn(value, ";");
+    }
+    return *p == '\0';
+}
+
 /* The peer's address as text into out ("" when unknown). */
 static void client_address(struct MHD_Connection *c, char *out, size_t size)
 {
@@ -303,6 +352,16 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
             snprintf(msg, sizeof msg, "no such route");
         }
         ok = reply_error(c, st, m.status, code, msg, m.status == 405 ? m.allow : NULL);
+        goto out;
+    }
+
+    if (rq.body.len > 0 && !(rq.content_type && is_json_type(rq.content_type))) {
+        /* Every body kedb takes is JSON. Refusing the rest also keeps other sites' plain
+         * forms (text/plain, form-urlencoded: no preflight) from posting to the API. */
+        ok = reply_error_code(c, st, 415, "unsupported_media_type",
+                              "the request body must be JSON: send 'Content-Type: "
+                              "application/json'",
+                              NULL);
         goto out;
     }
 

@@ -24,6 +24,8 @@ from harness import (BIN, DATA, HOST, ROOT, SANITIZER_MARKS, SLOW, STOP_TIMEOUT,
                      VALGRIND, WEB, Fail, add_test_user, case, check_error, get, need, q,
                      raw_exchange, read_port, request)
 
+JSON_TYPE = {"Content-Type": "application/json"}  # every request body must say it is JSON
+
 
 # --- checks -------------------------------------------------------------------------------
 
@@ -431,10 +433,10 @@ def suggest_cases():
         case("suggest: bad input, %s" % name,
              lambda body=body, raw=raw, code=code: check_error(post(body, raw), 400, code))
     def feedback():
-        r = request("POST", "/api/v1/suggest/feedback",
+        r = request("POST", "/api/v1/suggest/feedback", headers=JSON_TYPE,
                     body=json.dumps({"kb_id": "KE-1002", "helpful": True}).encode())
         need(r.status == 200 and r.json["helpful"] >= 1, "feedback: %d %s" % (r.status, r.text))
-        r = request("POST", "/api/v1/suggest/feedback",
+        r = request("POST", "/api/v1/suggest/feedback", headers=JSON_TYPE,
                     body=json.dumps({"kb_id": "KE-1002", "helpful": False}).encode())
         need(r.status == 200 and r.json["not_helpful"] >= 1, "feedback: %s" % r.text)
         u = get("/api/v1/kb/KE-1002").json.get("usage")
@@ -446,10 +448,10 @@ def suggest_cases():
                                    ({"helpful": True}, 400, "invalid"),
                                    ({"kb_id": "KE-1002", "helpful": "yes"}, 400, "invalid"),
                                    ({"kb_id": "KE-1002"}, 400, "invalid")]:
-            check_error(request("POST", "/api/v1/suggest/feedback",
+            check_error(request("POST", "/api/v1/suggest/feedback", headers=JSON_TYPE,
                                 body=json.dumps(body).encode()), status, code)
-        check_error(request("POST", "/api/v1/suggest/feedback", body=b"nope"), 400,
-                    "parse_error")
+        check_error(request("POST", "/api/v1/suggest/feedback", body=b"nope",
+                            headers=JSON_TYPE), 400, "parse_error")
 
     def gaps():
         r = get(q("/api/v1/search", q="zzqgapword", final="1"))

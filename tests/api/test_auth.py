@@ -292,7 +292,8 @@ def credential_cases():
             need(attr in sc, "%s missing in %r" % (attr, sc))
         need("Secure" not in sc, "Secure without --secure-cookie: the page over http would "
              "lose its session %r" % sc)
-        cookie = {"Cookie": "lang=zh; kedb_session=" + tok + "; other=1"}
+        cookie = {"Cookie": "lang=zh; kedb_session=" + tok + "; other=1",
+                  "Content-Type": "application/json"}
         r = api.request("GET", "/api/v1/incidents", headers=cookie, token=None)
         need(r.status == 200, "cookie GET %r" % r)
         r = api.request("GET", "/api/v1/auth/me", headers=cookie, token=None)
@@ -307,7 +308,8 @@ def credential_cases():
         r = api.request("POST", "/api/v1/suggest/feedback", body=body,
                         headers=dict(cookie, **{"X-CSRF-Token": csrf}), token=None)
         need(r.status == 200, "cookie POST with CSRF %r" % r)
-        r = api.request("POST", "/api/v1/suggest/feedback", body=body, token=tok)
+        r = api.request("POST", "/api/v1/suggest/feedback", body=body, token=tok,
+                        headers={"Content-Type": "application/json"})
         need(r.status == 200, "bearer POST needs no CSRF %r" % r)
         r = api.request("POST", "/api/v1/auth/logout", headers=cookie, token=None)
         need(r.status == 403, "cookie logout without CSRF %r" % r)

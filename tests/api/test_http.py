@@ -178,6 +178,101 @@ def framing_cases():
     case("a request hidden behind two lengths is not answered", no_smuggling)
 
 
+# --- 13: security headers ------------------------------------------------------------------
+
+
+def header_cases():
+    every = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
+             "referrer-policy": "no-referrer", "cross-origin-resource-policy": "same-origin"}
+
+    def check_every(r, what):
+        for k, v in every.items():
+            need(r.headers.get(k) == v, "%s: %s is %r, want %r" % (what, k, r.headers.get(k), v))
+
+    def html():
+        r = harness.get("/", token=None)
+        need(r.status == 200 and r.headers.get("content-type", "").startswith("text/html"),
+             "not the page: %r" % r)
+        check_every(r, "page")
+        csp = [p.strip() for p in r.headers.get("content-security-policy", "").split(";")]
+        for want in ("default-src 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+                     "object-src 'none'"):
+            need(want in csp, "page CSP %r lacks %r" % (csp, want))
+        need(r.headers.get("cross-origin-opener-policy") == "same-origin", "no COOP")
+    case("the page: CSP frame-ancestors 'none', X-Frame-Options DENY and the rest", html)
+
+    def others():
+        for target, token in (("/api/v1/search?q=outlook", harness.DEFAULT),
+                              ("/api/v1/nope", harness.DEFAULT), ("/healthz", None),
+                              ("/api/v1/search?q=x", None), ("/app.js", None),
+                              ("/api/v1/audit.csv", harness.DEFAULT)):
+            r = harness.get(target, token=token)
+            check_every(r, target)
+            csp = r.headers.get("content-security-policy", "")
+            need("frame-ancestors 'none'" in csp, "%s: CSP %r" % (target, csp))
+            if "html" not in r.headers.get("content-type", ""):
+                need("default-src 'none'" in csp, "%s: CSP %r" % (target, csp))
+    case("JSON, CSV, scripts and errors carry the security headers too", others)
+
+
+# --- 7: request bodies are JSON -------------------------------------------------------------
+
+
+def media_type_cases():
+    body = b'{"summary":"outlook"}'
+
+    def post(ctype, target="/api/v1/suggest", payload=body, token=harness.DEFAULT):
+        headers = {"Content-Type": ctype} if ctype is not None else {}
+        return harness.request("POST", target, body=payload, headers=headers, token=token)
+
+    def refused():
+        for ctype in (None, "text/plain", "text/plain; charset=utf-8",
+                      "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                      "application/jsonx", "application/json-seq", "text/json",
+                      "application/json; charset=latin1", "application/json;charset = GBK",
+                      "application/json, text/plain", ""):
+            r = post(ctype)
+            e = check_error(r, 415, "unsupported_media_type")
+            need("application/json" in e["message"], "message %r" % e["message"])
+    case("a body that is not labelled JSON answers 415", refused)
+
+    def accepted():
+        for ctype in ("application/json", "application/json; charset=utf-8",
+                      "Application/JSON;charset=UTF-8", 'application/json; charset="utf-8"',
+                      "application/json ; charset=utf8"):
+            r = post(ctype)
+            need(r.status == 200, "%r: %r" % (ctype, r))
+    case("application/json with or without charset=utf-8 is accepted", accepted)
+
+    def login_form():
+        form = b"username=tester&password=tester-password-1"
+        r = post("application/x-www-form-urlencoded", "/api/v1/auth/login", form, None)
+        check_error(r, 415, "unsupported_media_type")
+        r = post("text/plain", "/api/v1/auth/login",
+                 b'{"username":"tester","password":"tester-password-1"}', None)
+        check_error(r, 415, "unsupported_media_type")
+        need("set-cookie" not in r.headers, "a session cookie was set")
+    case("login from a plain form (login CSRF) answers 415", login_form)
+
+    def empty_body():
+        r = harness.request("POST", "/api/v1/suggest", body=b"",
+                            headers={"Content-Type": "text/plain"})
+        need(r.status != 415, "an empty body was refused for its type: %r" % r)
+    case("an empty body needs no Content-Type", empty_body)
+
+    def chunked_text():
+        data = (b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        r, dt, _ = exchange(data)
+        answered(r, dt, 415, "unsupported_media_type")
+    case("a chunked body labelled text/plain answers 415", chunked_text)
+
+    def routing_first():
+        check_error(post("text/plain", "/api/v1/nope"), 404, "not_found")
+        check_error(post("text/plain", "/api/v1/search"), 405, "invalid")
+    case("unknown routes and methods still answer 404/405 first", routing_first)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kedb-http-")
     srv = harness.Served(tmp)
@@ -186,6 +281,8 @@ def main():
             return 1
         query_cases()
         framing_cases()
+        header_cases()
+        media_type_cases()
         srv.stop()
     finally:
         srv.close()
