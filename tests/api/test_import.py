@@ -195,7 +195,9 @@ def main():
         def suggested():
             body = json.dumps({"summary": "打印机卡纸", "description": "面板 13.A2.D4"}).encode()
             req = urllib.request.Request("http://127.0.0.1:%d/api/v1/suggest" % port,
-                                         data=body, method="POST", headers=auth)
+                                         data=body, method="POST",
+                                         headers=dict(auth, **{"Content-Type":
+                                                               "application/json"}))
             with urllib.request.urlopen(req, timeout=30 * SLOW) as r:
                 j = json.load(r)
             need("T-1" in [i["id"] for i in j["similar_incidents"]], "similar: %r" %
