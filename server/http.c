@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,21 +24,48 @@
 
 #define MEMORY_LIMIT ((size_t)64 * 1024)  /* per connection: request line + headers + I/O */
 #define CONNECTION_TIMEOUT 30u           /* seconds of inactivity */
-#define PER_IP_LIMIT 256u
-#define CONNECTION_LIMIT 1024u
+#define IDLE_SLACK 0.05                  /* seconds: data this soon after a reply is its request's */
 #define MAX_DISCARD ((size_t)16 * 1024 * 1024) /* body bytes skipped before hanging up */
 #define LOG_CUT 200u                     /* bytes of path and of query in the access log */
 
 #define JSON_TYPE "application/json; charset=utf-8"
 
+/* Where a connection is in its current request, for the deadlines (see reap()). */
+enum phase {
+    PH_HEADER,  /* receiving a request's header: header_timeout from its first byte */
+    PH_BODY,    /* receiving its body: body_timeout from the end of the header */
+    PH_REPLY,   /* handling it and sending the answer: the inactivity timeout applies */
+    PH_IDLE,    /* between requests (keep-alive): the inactivity timeout applies */
+};
+
+/* One open TCP connection (libmicrohttpd's socket context), in the list the reaper walks.
+ * Created and freed by on_connection(); phase, since and timed_out are guarded by
+ * srv_http.mu. */
+typedef struct watch {
+    struct watch *prev;
+    struct watch *next;
+    int fd;
+    enum phase phase;
+    double since;          /* monotonic seconds when the phase began */
+    int timed_out;         /* the reaper answered 408 and shut the socket down */
+} watch;
+
 struct srv_http {
     struct MHD_Daemon *daemon;
     srv_app *app;
     unsigned port;
+    srv_http_opts opts;    /* a copy: timeouts and trusted proxies */
+    pthread_mutex_t mu;    /* guards watches, every watch and stopping */
+    pthread_cond_t wake;   /* tells the reaper to stop */
+    pthread_t reaper;
+    int reaper_started;
+    int stopping;
+    watch *watches;
 };
 
 /* Per-request state: created by the URI callback, freed by the completion callback. */
 typedef struct {
+    srv_http *http;
     char *target;          /* raw request target as received (path?query) */
     size_t target_len;
     struct timespec t0;
@@ -50,6 +79,7 @@ typedef struct {
     char *set_cookie;      /* Set-Cookie value for the response (owned), NULL when none */
     unsigned retry_after;  /* seconds for a Retry-After header, 0 when none */
     int challenge;         /* add WWW-Authenticate: Bearer (a 401) */
+    char client[64];       /* the client's address (see client_address()), "" unknown */
 } conn_state;
 
 /* --- status mapping: the one table --- */
@@ -92,9 +122,10 @@ static const char *short_reason(kb_status code)
 
 /* --- state --- */
 
-static conn_state *state_new(const char *target)
+static conn_state *state_new(srv_http *h, const char *target)
 {
     conn_state *st = kb_xcalloc(1, sizeof *st);
+    st->http = h;
     st->target_len = strlen(target);
     st->target = kb_xstrndup(target, st->target_len);
     clock_gettime(CLOCK_MONOTONIC, &st->t0);
@@ -110,6 +141,152 @@ static void state_free(conn_state *st)
     free(st->set_cookie);
     kb_buf_free(&st->body);
     free(st);
+}
+
+/* --- deadlines --- */
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static watch *watch_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Moves c's connection to phase ph, starting its clock now. Returns whether the reaper has
+ * already answered 408 on it. */
+static int set_phase(srv_http *h, struct MHD_Connection *c, enum phase ph)
+{
+    watch *w = watch_of(c);
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&h->mu);
+    w->phase = ph;
+    w->since = mono_now();
+    int timed_out = w->timed_out;
+    pthread_mutex_unlock(&h->mu);
+    return timed_out;
+}
+
+/* libmicrohttpd closes a connection only after a time without any bytes, so a client that
+ * sends its header (or body) a byte every few seconds would hold it forever. The reaper
+ * wakes up a few times per deadline and ends each request that has spent longer than its
+ * deadline in PH_HEADER or PH_BODY: it writes a 408 itself (the library writes nothing
+ * while it is still reading a request) and shuts the socket down, so that the library sees
+ * the end of the stream and closes the connection in its own thread. The library calls
+ * on_connection(CLOSED), which takes mu, before it closes the descriptor, so a descriptor
+ * the reaper uses under mu is never one already reused for another connection. */
+static void reap(srv_http *h, watch *w, double now)
+{
+    if (w->timed_out)
+        return;
+    if (w->phase == PH_IDLE) {
+        /* Between requests the library's inactivity timeout applies. The next request
+         * starts with its first byte: the kernel knows when data last arrived. */
+        struct tcp_info ti;
+        socklen_t len = sizeof ti;
+        memset(&ti, 0, sizeof ti);
+        if (getsockopt(w->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+            return;
+        double last = now - (double)ti.tcpi_last_data_recv / 1e3;
+        if (last <= w->since + IDLE_SLACK)
+            return;
+        w->phase = PH_HEADER;
+        w->since = last;
+    }
+    unsigned limit = w->phase == PH_HEADER ? h->opts.header_timeout
+                   : w->phase == PH_BODY   ? h->opts.body_timeout
+                                           : 0;
+    if (limit == 0 || now - w->since < (double)limit)
+        return;
+    const char *what = w->phase == PH_HEADER ? "header" : "body";
+    char body[160];
+    char msg[400];
+    int blen = snprintf(body, sizeof body,
+                        "{\"error\":{\"code\":\"timeout\",\"message\":\"the request %s was "
+                        "not complete within %u s\"}}",
+                        what, limit);
+    int mlen = snprintf(msg, sizeof msg,
+                        "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                        "Content-Type: " JSON_TYPE "\r\nCache-Control: no-store\r\n"
+                        "X-Content-Type-Options: nosniff\r\nContent-Length: %d\r\n\r\n%s",
+                        blen, body);
+    if (blen > 0 && (size_t)blen < sizeof body && mlen > 0 && (size_t)mlen < sizeof msg) {
+        ssize_t sent = send(w->fd, msg, (size_t)mlen, MSG_DONTWAIT | MSG_NOSIGNAL);
+        (void)sent; /* a client that does not read gets no answer: it is closed all the same */
+    }
+    shutdown(w->fd, SHUT_RDWR);
+    w->timed_out = 1;
+    kb_log(KB_LOG_WARN, "http: request %s not complete within %u s: 408, connection closed",
+           what, limit);
+}
+
+static void *reaper(void *arg)
+{
+    srv_http *h = arg;
+    unsigned shortest = h->opts.header_timeout < h->opts.body_timeout ? h->opts.header_timeout
+                                                                     : h->opts.body_timeout;
+    /* four looks per deadline: a request is ended at most a quarter of it late */
+    long tick_ms = shortest >= 4 ? 1000 : (long)shortest * 250;
+    pthread_mutex_lock(&h->mu);
+    while (!h->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (tick_ms % 1000) * 1000000L;
+        until.tv_sec += tick_ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&h->wake, &h->mu, &until);
+        if (h->stopping)
+            break;
+        double now = mono_now();
+        for (watch *w = h->watches; w; w = w->next)
+            reap(h, w, now);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    srv_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci)
+            return;
+        watch *w = kb_xcalloc(1, sizeof *w);
+        w->fd = ci->connect_fd;
+        w->phase = PH_HEADER;
+        w->since = mono_now();
+        pthread_mutex_lock(&h->mu);
+        w->next = h->watches;
+        if (h->watches)
+            h->watches->prev = w;
+        h->watches = w;
+        pthread_mutex_unlock(&h->mu);
+        *socket_context = w;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        watch *w = *socket_context;
+        if (!w)
+            return;
+        pthread_mutex_lock(&h->mu);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            h->watches = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&h->mu);
+        free(w);
+        *socket_context = NULL;
+    }
 }
 
 /* --- responses --- */
@@ -153,6 +330,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
         snprintf(secs, sizeof secs, "%u", st->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
+    set_phase(st->http, c, PH_REPLY);
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     st->status = status;
@@ -278,8 +456,80 @@ static int is_json_type(const char *ct)
     return *p == '\0';
 }
 
-/* The peer's address as text into out ("" when unknown). */
-static void client_address(struct MHD_Connection *c, char *out, size_t size)
+/* --- client address --- */
+
+/* Parses one IPv4 or IPv6 literal s[0..len) (no brackets, no port) into *out, IPv4 as
+ * ::ffff:a.b.c.d. Returns 0, or -1 when it is not an address. */
+static int parse_address(const char *s, size_t len, struct in6_addr *out)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (len == 0 || len >= sizeof text)
+        return -1;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    struct in_addr a4;
+    if (inet_pton(AF_INET, text, &a4) == 1) {
+        memset(out, 0, sizeof *out);
+        out->s6_addr[10] = 0xff;
+        out->s6_addr[11] = 0xff;
+        memcpy(&out->s6_addr[12], &a4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
+}
+
+/* a as text into out: IPv4-mapped addresses in dotted form. */
+static void address_text(const struct in6_addr *a, char *out, size_t size)
+{
+    if (IN6_IS_ADDR_V4MAPPED(a))
+        inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)size);
+    else
+        inet_ntop(AF_INET6, a, out, (socklen_t)size);
+}
+
+kb_status srv_http_add_proxies(srv_http_opts *o, const char *list, kb_err *err)
+{
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        const char *s = p;
+        size_t n = len;
+        while (n > 0 && (*s == ' ' || *s == '\t')) {
+            s++;
+            n--;
+        }
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        struct in6_addr a;
+        if (parse_address(s, n, &a) != 0)
+            return kb_err_set(err, KB_EINVAL, "'%.*s' is not an IPv4 or IPv6 address",
+                              (int)(n < 64 ? n : 64), s);
+        if (o->nproxies == SRV_HTTP_MAX_PROXIES)
+            return kb_err_set(err, KB_EINVAL, "more than %u trusted proxies",
+                              SRV_HTTP_MAX_PROXIES);
+        o->proxies[o->nproxies++] = a;
+        if (p[len] == '\0')
+            return KB_OK;
+        p += len + 1;
+    }
+}
+
+static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    const char **last = cls;
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") == 0)
+        *last = value;
+    return MHD_YES;
+}
+
+/* The client's address as text into out ("" when unknown): the peer's, but for a peer
+ * named by --trusted-proxy the right-most entry of the last X-Forwarded-For header, which
+ * is the address that proxy saw (entries further left come from the client and prove
+ * nothing). A trusted peer that sends no usable entry is the client itself. */
+static void client_address(const srv_http *h, struct MHD_Connection *c, char *out,
+                           size_t size)
 {
     out[0] = '\0';
     const union MHD_ConnectionInfo *ci =
@@ -287,13 +537,40 @@ static void client_address(struct MHD_Connection *c, char *out, size_t size)
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
+    struct in6_addr peer;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)sa;
-        inet_ntop(AF_INET, &a4->sin_addr, out, (socklen_t)size);
+        memset(&peer, 0, sizeof peer);
+        peer.s6_addr[10] = 0xff;
+        peer.s6_addr[11] = 0xff;
+        memcpy(&peer.s6_addr[12], &a4->sin_addr, 4);
     } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)sa;
-        inet_ntop(AF_INET6, &a6->sin6_addr, out, (socklen_t)size);
+        peer = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    } else {
+        return;
     }
+    address_text(&peer, out, size);
+    size_t i = 0;
+    while (i < h->opts.nproxies && memcmp(&h->opts.proxies[i], &peer, sizeof peer) != 0)
+        i++;
+    if (i == h->opts.nproxies)
+        return;
+    const char *xff = NULL;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, last_forwarded, &xff);
+    if (!xff)
+        return;
+    const char *entry = strrchr(xff, ',');
+    entry = entry ? entry + 1 : xff;
+    size_t len = strlen(entry);
+    while (len > 0 && (*entry == ' ' || *entry == '\t')) {
+        entry++;
+        len--;
+    }
+    while (len > 0 && (entry[len - 1] == ' ' || entry[len - 1] == '\t'))
+        len--;
+    struct in6_addr client;
+    if (parse_address(entry, len, &client) == 0)
+        address_text(&client, out, size);
 }
 
 /* --- dispatch --- */
@@ -311,7 +588,7 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     rq.method = method;
     rq.body = st->body; /* moved: st->body is re-initialised below */
     kb_buf_init(&st->body, SRV_MAX_BODY);
-    client_address(c, rq.client, sizeof rq.client);
+    memcpy(rq.client, st->client, sizeof rq.client);
     rq.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -425,9 +702,10 @@ out:
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    (void)cls;
-    (void)c;
-    conn_state *st = state_new(uri ? uri : "");
+    conn_state *st = state_new(cls, uri ? uri : "");
+    /* the peer for now (the access line of a request cut off before its headers); the
+     * headers may name the client behind a trusted proxy (on_access) */
+    client_address(st->http, c, st->client, sizeof st->client);
     /* We parse the query ourselves, from the copy in st->target (parse_query). libmicrohttpd
      * 0.9.75 calls this before it splits the query in its own buffer into one record per
      * argument, taken from the connection's memory pool: about 900 arguments exhaust the
@@ -485,16 +763,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                                  const char *upload_data, size_t *upload_data_size,
                                  void **con_cls)
 {
-    srv_app *app = cls;
+    srv_http *h = cls;
     (void)version;
     conn_state *st = *con_cls;
     if (!st) {
-        st = state_new(url ? url : "");
+        st = state_new(h, url ? url : "");
         *con_cls = st;
     }
     if (!st->started) {
         st->started = 1;
         snprintf(st->method, sizeof st->method, "%s", method);
+        client_address(h, c, st->client, sizeof st->client);
+        if (set_phase(h, c, PH_BODY))
+            return MHD_NO; /* the reaper has answered 408 meanwhile */
         if (st->target_len > SRV_MAX_TARGET)
             return reply_error(c, st, 414, KB_ETOOBIG, "the request URL is longer than 8 KiB",
                                NULL);
@@ -531,7 +812,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     if (st->too_big)
         return reply_error(c, st, 413, KB_ETOOBIG, "the request body is larger than 1 MiB",
                            NULL);
-    return dispatch(app, c, st, st->method);
+    return dispatch(h->app, c, st, st->method);
 }
 
 /* Appends s[0..len) cut to max bytes, with bytes outside printable ASCII as %XX. */
@@ -552,12 +833,13 @@ static void log_part(kb_buf *b, const char *s, size_t len, size_t max)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
+    srv_http *h = cls;
     conn_state *st = *con_cls;
     if (!st)
         return;
     *con_cls = NULL;
+    if (set_phase(h, c, PH_IDLE))
+        st->status = 408;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - st->t0.tv_sec) * 1e3 +
@@ -577,8 +859,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
             snprintf(status, sizeof status, "%u", st->status);
         else
             snprintf(status, sizeof status, "-");
-        kb_log(KB_LOG_INFO, "access method=%s path=%s status=%s bytes=%zu ms=%.1f%s",
+        kb_log(KB_LOG_INFO, "access method=%s path=%s status=%s bytes=%zu ms=%.1f client=%s%s",
                st->method[0] ? st->method : "-", kb_buf_str(&line), status, st->bytes, ms,
+               st->client[0] ? st->client : "-",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
         kb_buf_free(&line);
     }
@@ -631,22 +914,45 @@ kb_status srv_http_start(srv_app *app, const srv_http_opts *opts, srv_http **out
 
     srv_http *h = kb_xcalloc(1, sizeof *h);
     h->app = app;
+    h->opts = *opts;
+    if (h->opts.header_timeout == 0)
+        h->opts.header_timeout = SRV_HTTP_HEADER_TIMEOUT;
+    if (h->opts.body_timeout == 0)
+        h->opts.body_timeout = SRV_HTTP_BODY_TIMEOUT;
+    if (h->opts.max_connections == 0)
+        h->opts.max_connections = SRV_HTTP_MAX_CONNECTIONS;
+    if (h->opts.max_per_ip == 0)
+        h->opts.max_per_ip = SRV_HTTP_MAX_PER_IP;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->wake, &ca);
+    pthread_condattr_destroy(&ca);
     h->daemon = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, on_access, app,
+        flags, (uint16_t)opts->port, NULL, NULL, on_access, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opts->threads ? opts->threads : 1),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
         MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
-        MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, app,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->opts.max_per_ip,
+        MHD_OPTION_CONNECTION_LIMIT, h->opts.max_connections,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_END);
     if (!h->daemon) {
+        pthread_cond_destroy(&h->wake);
+        pthread_mutex_destroy(&h->mu);
         free(h);
         return kb_err_set(err, KB_EIO, "cannot listen on %s port %u", opts->host, opts->port);
     }
+    if (pthread_create(&h->reaper, NULL, reaper, h) != 0) {
+        srv_http_stop(h);
+        return kb_err_set(err, KB_EINTERNAL, "cannot start the request-deadline thread");
+    }
+    h->reaper_started = 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon,
                                                            MHD_DAEMON_INFO_BIND_PORT);
     h->port = (info && info->port) ? info->port : opts->port;
@@ -663,6 +969,15 @@ void srv_http_stop(srv_http *h)
 {
     if (!h)
         return;
-    MHD_stop_daemon(h->daemon);
+    if (h->reaper_started) {
+        pthread_mutex_lock(&h->mu);
+        h->stopping = 1;
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->reaper, NULL);
+    }
+    MHD_stop_daemon(h->daemon); /* on_connection(CLOSED) frees every watch */
+    pthread_cond_destroy(&h->wake);
+    pthread_mutex_destroy(&h->mu);
     free(h);
 }

@@ -24,13 +24,16 @@
 #define MAX_LOGIN_RATE 100000u
 #define DEFAULT_THREADS 4u
 #define MAX_THREADS 256u
+#define MAX_CONNECTIONS 65536u
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: kedb-server --db PATH [--host ADDR] [--port N] [--web DIR] [--threads N] "
             "[--sla FILE] [--backup-dir DIR] [--secure-cookie] [--login-hashes N]\n"
-            "       [--login-rate N] [-v]\n"
+            "       [--login-rate N] [--trusted-proxy ADDR]... [--header-timeout S]\n"
+            "       [--body-timeout S] [--max-connections N] [--max-connections-per-ip N]\n"
+            "       [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -51,6 +54,15 @@ static void usage(FILE *f)
             "                 get 429 with Retry-After\n"
             "  --login-rate N  failed logins one client address may have per minute (the\n"
             "                 first N at once; default 10; 0 = no limit); more get 429\n"
+            "  --trusted-proxy ADDR  a proxy in front (IP address; repeat or separate by\n"
+            "                 commas, up to 16): for requests from it the client address is\n"
+            "                 the right-most X-Forwarded-For entry; from anyone else that\n"
+            "                 header is ignored\n"
+            "  --header-timeout S  seconds from a request's first byte to its last header\n"
+            "                 line (default 30); later: 408 and the connection is closed\n"
+            "  --body-timeout S  seconds from the header to the last body byte (default 30)\n"
+            "  --max-connections N  open connections in all (default 1024)\n"
+            "  --max-connections-per-ip N  open connections from one address (default 256)\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
 }
@@ -128,6 +140,11 @@ int main(int argc, char **argv)
         { "secure-cookie", no_argument, NULL, 'S' },
         { "login-hashes", required_argument, NULL, 'L' },
         { "login-rate", required_argument, NULL, 'R' },
+        { "trusted-proxy", required_argument, NULL, 'P' },
+        { "header-timeout", required_argument, NULL, 'T' },
+        { "body-timeout", required_argument, NULL, 'B' },
+        { "max-connections", required_argument, NULL, 'M' },
+        { "max-connections-per-ip", required_argument, NULL, 'I' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -135,7 +152,12 @@ int main(int argc, char **argv)
     const char *db = NULL;
     const char *web = "web";
     srv_http_opts hopts = { .host = "127.0.0.1", .port = DEFAULT_PORT,
-                            .threads = DEFAULT_THREADS };
+                            .threads = DEFAULT_THREADS,
+                            .header_timeout = SRV_HTTP_HEADER_TIMEOUT,
+                            .body_timeout = SRV_HTTP_BODY_TIMEOUT,
+                            .max_connections = SRV_HTTP_MAX_CONNECTIONS,
+                            .max_per_ip = SRV_HTTP_MAX_PER_IP };
+    kb_err perr;
     int verbose = 0;
     const char *sla_path = NULL;
     const char *backup_dir = NULL;
@@ -163,6 +185,34 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P':
+            if (srv_http_add_proxies(&hopts, optarg, &perr) != KB_OK) {
+                fprintf(stderr, "kedb-server: invalid --trusted-proxy: %s\n", perr.msg);
+                return 2;
+            }
+            break;
+        case 'T':
+        case 'B': {
+            unsigned *v = c == 'T' ? &hopts.header_timeout : &hopts.body_timeout;
+            if (parse_uint(optarg, SRV_HTTP_MAX_TIMEOUT, v) != 0 || *v == 0) {
+                fprintf(stderr, "kedb-server: invalid %s '%s' (1-%u seconds)\n",
+                        c == 'T' ? "--header-timeout" : "--body-timeout", optarg,
+                        SRV_HTTP_MAX_TIMEOUT);
+                return 2;
+            }
+            break;
+        }
+        case 'M':
+        case 'I': {
+            unsigned *v = c == 'M' ? &hopts.max_connections : &hopts.max_per_ip;
+            if (parse_uint(optarg, MAX_CONNECTIONS, v) != 0 || *v == 0) {
+                fprintf(stderr, "kedb-server: invalid %s '%s' (1-%u)\n",
+                        c == 'M' ? "--max-connections" : "--max-connections-per-ip", optarg,
+                        MAX_CONNECTIONS);
+                return 2;
+            }
+            break;
+        }
         case 't':
             if (parse_uint(optarg, MAX_THREADS, &hopts.threads) != 0 || hopts.threads == 0) {
                 fprintf(stderr, "kedb-server: invalid --threads '%s' (1-%u)\n", optarg,

@@ -6,8 +6,11 @@ bytes over a socket, as an attacker would. Uses tests/api/harness.py (real serve
 port, SIGTERM, sanitizer scan). Ends with "test_http: N passed, N failed".
 """
 import os
+import re
+import select
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -273,9 +276,256 @@ def media_type_cases():
     case("unknown routes and methods still answer 404/405 first", routing_first)
 
 
+# --- 4: slow clients -----------------------------------------------------------------------
+
+DEADLINE = 2  # --header-timeout and --body-timeout of the server under test (seconds)
+PER_IP = 16   # --max-connections-per-ip
+
+
+def trickle(head, data, every=0.25, limit=4 * DEADLINE, sock=None):
+    """Sends head at once, then data one byte every `every` seconds until the server answers
+    or closes. Returns (Resp or None, seconds from the first byte, bytes still unsent)."""
+    s = sock or socket.create_connection((HOST, harness.PORT), timeout=limit * SLOW)
+    t0 = time.time()
+    got = b""
+    try:
+        if head:
+            s.sendall(head)
+        i = 0
+        while time.time() - t0 < limit * SLOW:
+            r, _, _ = select.select([s], [], [], every)
+            if r:
+                try:
+                    chunk = s.recv(65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+                if complete(got):
+                    break
+                continue
+            if i < len(data):
+                try:
+                    s.send(data[i:i + 1])
+                except OSError:
+                    break
+                i += 1
+    finally:
+        s.close()
+    dt = time.time() - t0
+    return (harness.parse_raw_response(got) if got else None), dt, len(data) - i
+
+
+def timed_out(r, dt, what):
+    need(r is not None, "closed without a 408 after %.1f s" % dt)
+    e = check_error(r, 408, "timeout")
+    need(what in e["message"] and "%d s" % DEADLINE in e["message"], "message %r" %
+         e["message"])
+    need(r.headers.get("connection", "").lower() == "close", "no Connection: close")
+    need(DEADLINE - 0.2 <= dt <= DEADLINE + 1.5 * SLOW, "408 after %.1f s, deadline %d s" %
+         (dt, DEADLINE))
+
+
+def slow_cases(srv):
+    def slow_header():
+        head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+        r, dt, left = trickle(head, b"X-Slow: " + b"a" * 200 + b"\r\n\r\n")
+        timed_out(r, dt, "header")
+        need(left > 0, "the whole header went through")
+    case("a header sent a byte every 0.25 s is cut off with 408 at the deadline", slow_header)
+
+    def slow_request_line():
+        r, dt, _ = trickle(b"", b"GET /healthz?" + b"a" * 200)
+        timed_out(r, dt, "header")
+    case("a request line sent a byte at a time gets 408 too", slow_request_line)
+
+    def silent():
+        s = socket.create_connection((HOST, harness.PORT), timeout=10 * SLOW)
+        r, dt, _ = trickle(None, b"", sock=s)
+        timed_out(r, dt, "header")
+    case("a connection that sends nothing is closed with 408 at the header deadline", silent)
+
+    def slow_body():
+        body = b'{"summary":"' + b"x" * 200 + b'"}'
+        head = (b"POST /api/v1/suggest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                harness.default_token().encode() + b"\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body))
+        r, dt, left = trickle(head, body)
+        timed_out(r, dt, "body")
+        need(left > 0, "the whole body went through")
+        need(get_ok(), "server unhealthy after the slow body")
+    case("a body sent a byte every 0.25 s is cut off with 408 at the body deadline", slow_body)
+
+    def idle_keepalive():
+        s = socket.create_connection((HOST, harness.PORT), timeout=10 * SLOW)
+        try:
+            req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            for n in range(2):
+                if n:
+                    time.sleep(DEADLINE + 1.5)  # idle longer than the header deadline
+                s.sendall(req)
+                got = b""
+                while not complete(got):
+                    chunk = s.recv(65536)
+                    need(chunk, "request %d: connection closed after %r" % (n + 1, got[:200]))
+                    got += chunk
+                r = harness.parse_raw_response(got)
+                need(r.status == 200, "request %d: %r" % (n + 1, r))
+        finally:
+            s.close()
+    case("a keep-alive connection idle longer than the header deadline still serves", 
+         idle_keepalive)
+
+    def slow_after_idle():
+        s = socket.create_connection((HOST, harness.PORT), timeout=10 * SLOW)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while not complete(got):
+            chunk = s.recv(65536)
+            need(chunk, "first request not answered")
+            got += chunk
+        time.sleep(1.5)
+        r, dt, _ = trickle(b"", b"GET /healthz HTTP/1.1\r\nX-Slow: " + b"a" * 200, sock=s)
+        # the deadline counts from the second request's first byte, not from the idle start
+        timed_out(r, dt, "header")
+    case("on a keep-alive connection the next slow header is cut off too", slow_after_idle)
+
+    def lockout():
+        held = []
+        try:
+            for _ in range(PER_IP):
+                held.append(socket.create_connection((HOST, harness.PORT), timeout=5))
+            time.sleep(0.3)
+            need(not get_ok(), "connection %d from one address was served" % (PER_IP + 1))
+            t0 = time.time()
+            while time.time() - t0 < (DEADLINE + 2) * SLOW and not get_ok():
+                time.sleep(0.2)
+            dt = time.time() - t0
+            need(get_ok(), "still locked out %.1f s after the deadline" % dt)
+        finally:
+            for h in held:
+                h.close()
+    case("%d silent connections lock an address out for at most the header deadline" % PER_IP,
+         lockout)
+
+    def logged():
+        log = srv.log()
+        need(re.search(r"access method=- path=/healthz\S* status=408 .*aborted=1", log),
+             "no access line with status=408")
+        need("request header not complete within %d s" % DEADLINE in log, "no warning line")
+        need("request body not complete within %d s" % DEADLINE in log, "no body warning")
+    case("timed-out requests are logged with status 408", logged)
+
+
+def get_ok():
+    """True when GET /healthz on a new connection answers 200 within 2 s."""
+    try:
+        s = socket.create_connection((HOST, harness.PORT), timeout=2 * SLOW)
+    except OSError:
+        return False
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        while not complete(got):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        return got.startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+# --- the client address behind a trusted proxy ----------------------------------------------
+
+PROXY = "127.0.0.2"  # --trusted-proxy of the server under test (loopback, as a second host)
+
+
+def proxy_cases(srv):
+    seen = {}
+
+    def probe(name, source, forwarded):
+        target = "/healthz?probe=" + name
+        head = "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" % target
+        for v in forwarded:
+            head += "X-Forwarded-For: %s\r\n" % v
+        s = socket.create_connection((HOST, harness.PORT), timeout=5 * SLOW,
+                                     source_address=(source, 0))
+        try:
+            s.sendall((head + "\r\n").encode())
+            got = b""
+            while not complete(got):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        finally:
+            s.close()
+        need(got.startswith(b"HTTP/1.1 200"), "%s: %r" % (name, got[:100]))
+        seen[name] = target
+
+    def client_of(name):
+        # the access line is written when the request completes, just after the answer
+        for _ in range(20):
+            m = re.search(r"path=%s status=\S+ bytes=\d+ ms=\S+ client=(\S+)" %
+                          re.escape(seen[name]), srv.log())
+            if m:
+                return m.group(1)
+            time.sleep(0.1)
+        raise harness.Fail("no access line for %s" % seen[name])
+
+    rows = [
+        ("proxied", PROXY, ["198.51.100.1, 203.0.113.9"], "203.0.113.9"),
+        ("proxied-last-header", PROXY, ["198.51.100.1", "10.0.0.1,203.0.113.10"],
+         "203.0.113.10"),
+        ("proxied-v6", PROXY, [" 2001:db8::1 "], "2001:db8::1"),
+        ("proxied-none", PROXY, [], PROXY),
+        ("proxied-garbage", PROXY, ["203.0.113.9, not-an-address"], PROXY),
+        ("proxied-port", PROXY, ["203.0.113.9:4711"], PROXY),
+        ("direct", HOST, ["203.0.113.11"], HOST),
+        ("direct-none", HOST, [], HOST),
+    ]
+    for name, source, forwarded, want in rows:
+        def run(name=name, source=source, forwarded=forwarded, want=want):
+            probe(name, source, forwarded)
+            got = client_of(name)
+            need(got == want, "client %r, want %r" % (got, want))
+        case("client address: %s (from %s, X-Forwarded-For %r)" % (name, source, forwarded),
+             run)
+
+
+def option_cases():
+    def bad(args, words):
+        def run():
+            r = subprocess.run([os.path.join(harness.BIN, "kedb-server"), "--db",
+                                "/nonexistent.db", "--port", "0"] + args,
+                               capture_output=True, timeout=30 * SLOW)
+            err = r.stderr.decode("utf-8", "replace")
+            need(r.returncode == 2, "exit %d: %s" % (r.returncode, err))
+            need(all(w in err for w in words), "stderr %r" % err)
+        return run
+    for args, words in [(["--trusted-proxy", "proxy.example"], ["proxy.example", "address"]),
+                        (["--trusted-proxy", "10.0.0.1,,10.0.0.2"], ["--trusted-proxy"]),
+                        (["--trusted-proxy", "10.0.0.0/8"], ["10.0.0.0/8"]),
+                        (["--trusted-proxy", ",".join("10.0.0.%d" % i for i in range(17))],
+                         ["more than 16"]),
+                        (["--header-timeout", "0"], ["--header-timeout", "'0'"]),
+                        (["--body-timeout", "3601"], ["--body-timeout"]),
+                        (["--max-connections", "x"], ["--max-connections"]),
+                        (["--max-connections-per-ip", "0"], ["--max-connections-per-ip"])]:
+        case("kedb-server %s exits 2" % " ".join(args)[:60], bad(args, words),
+             needs_server=False)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kedb-http-")
-    srv = harness.Served(tmp)
+    option_cases()
+    srv = harness.Served(tmp, args=["--header-timeout", str(DEADLINE), "--body-timeout",
+                                    str(DEADLINE), "--max-connections-per-ip", str(PER_IP),
+                                    "--trusted-proxy", PROXY])
     try:
         if not srv.start():
             return 1
@@ -283,6 +533,8 @@ def main():
         framing_cases()
         header_cases()
         media_type_cases()
+        proxy_cases(srv)
+        slow_cases(srv)
         srv.stop()
     finally:
         srv.close()
