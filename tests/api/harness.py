@@ -277,7 +277,8 @@ def check_error(r, status, code):
 
 class Served:
     """One kedb-server over a database indexed from a directory, for API test files:
-    start() indexes (index()), adds the test user (and users, a list of (name, roles)),
+    start() indexes (index()), adds the test user (and users, a list of (name, roles) or
+    (name, password, roles)),
     starts the server on a free port (serve()) and records the cases; stop() ends it with
     SIGTERM and checks the exit status and stderr for sanitizer reports."""
 
@@ -304,8 +305,10 @@ class Served:
     def serve(self):
         global SERVER, PORT
         add_test_user(self.db)
-        for name, roles in self.users:
-            add_test_user(self.db, name, user_password(name), roles)
+        for user in self.users:  # (name, roles) or (name, password, roles)
+            name, roles = user[0], user[-1]
+            add_test_user(self.db, name, user[1] if len(user) == 3 else user_password(name),
+                          roles)
         cmd = [os.path.join(BIN, "kedb-server"), "--db", self.db, "--host", HOST, "--port", "0",
                "--threads", "8"] + list(self.args)
         if VALGRIND:
@@ -343,6 +346,7 @@ class Served:
             log = self.log()
             for mark in SANITIZER_MARKS:
                 need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+            need("stopped" in log, "no orderly stop logged")
         case("server stderr has no sanitizer report", clean_stderr, needs_server=False)
 
     def close(self):

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,9 +19,8 @@ import time
 import urllib.parse
 
 import harness
-from harness import (BIN, DATA, HOST, ROOT, SANITIZER_MARKS, SLOW, STOP_TIMEOUT, TIMEOUT,
-                     VALGRIND, WEB, Fail, add_test_user, case, check_error, get, need, q,
-                     raw_exchange, read_port, request)
+from harness import (BIN, DATA, HOST, SLOW, STOP_TIMEOUT, TIMEOUT, WEB, case, check_error, get,
+                     need, q, raw_exchange, request)
 
 JSON_TYPE = {"Content-Type": "application/json"}  # every request body must say it is JSON
 
@@ -760,42 +758,16 @@ def cli_cases(server, db):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="kedb-api-")
-    proc = None
-    err_path = os.path.join(tmp, "server.stderr")
+    srv = harness.Served(tmp, args=["--web", WEB, "--threads", "4"])
+    db = srv.db
     try:
-        db = os.path.join(tmp, "kedb.db")
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, DATA],
-                               capture_output=True, timeout=300)
-
-        def indexed():
-            need(index.returncode == 0, "kedb-index exit %d: %s" %
-                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
-            need(os.path.exists(db), "no database created")
-        case("kedb-index indexes tests/data", indexed)
-        if index.returncode != 0:
-            return
-
-        case("kedb-admin creates the test user", lambda: add_test_user(db),
+        if not srv.index():
+            return 1
+        case("kedb-index created the database", lambda: need(os.path.exists(db),
+                                                             "no database created"),
              needs_server=False)
-
-        server = os.path.join(BIN, "kedb-server")
-        cmd = [server, "--db", db, "--host", HOST, "--port", "0", "--web", WEB,
-               "--threads", "4"]
-        if VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        err_file = open(err_path, "wb")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT)
-        err_file.close()
-        harness.SERVER = proc
-        harness.PORT = read_port(proc, time.time() + 30 * SLOW) or 0
-
-        def started():
-            need(harness.PORT > 0, "no 'listening on' line; stderr: %s" %
-                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
-        case("server prints 'listening on http://HOST:PORT'", started)
-        if not harness.PORT:
-            return
+        if not srv.serve():
+            return 1
 
         search_cases()
         hostile_cases()
@@ -807,10 +779,10 @@ def main():
         static_cases()
         concurrency_case()
         reindex_case(db, tmp)
-        cli_cases(server, db)
+        cli_cases(os.path.join(BIN, "kedb-server"), db)
 
         def access_log():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
+            log = srv.log()
             need(re.search(r"access method=GET path=/healthz status=200 bytes=\d+ ms=", log),
                  "no access line for /healthz")
             need(re.search(r"method=POST path=/api/v1/search status=413", log),
@@ -818,31 +790,9 @@ def main():
             lines = [l for l in log.splitlines() if " access " in l]
             need(all(len(l) < 700 for l in lines), "access line longer than 700 bytes")
         case("access log lines", access_log, needs_server=False)
-
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-            need("stopped" in log, "no orderly stop logged")
-        case("server stderr has no sanitizer or valgrind report", clean_stderr,
-             needs_server=False)
+        srv.stop()
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc and proc.stdout:
-            proc.stdout.close()
+        srv.close()
         shutil.rmtree(tmp, ignore_errors=True)
         print("test_api: %d passed, %d failed" % (harness.PASSED, harness.FAILED))
     return 1 if harness.FAILED else 0

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -933,52 +932,27 @@ def downgrade(db):
 def main():
     global NOW_FILE
     tmp = tempfile.mkdtemp(prefix="kedb-inc-")
-    proc = None
-    err_path = os.path.join(tmp, "server.stderr")
     NOW_FILE = os.path.join(tmp, "now")
+    srv = api.Served(tmp, args=["--threads", "4", "--sla", SLA_FILE],
+                     env={"KEDB_FAKE_NOW_FILE": NOW_FILE}, users=[AGENT, APPROVER])
+    db = srv.db
     try:
-        db = os.path.join(tmp, "kedb.db")
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, api.DATA],
-                               capture_output=True, timeout=300)
-
-        def indexed():
-            need(index.returncode == 0, "kedb-index exit %d: %s" %
-                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
-            downgrade(db)
-        api.case("kedb-index indexes tests/data (then schema 2 as before incidents)", indexed,
-                 needs_server=False)
-        if index.returncode != 0:
-            return
-
+        if not srv.index():
+            return 1
+        api.case("the indexed database goes back to schema 2 (as before incidents)",
+                 lambda: downgrade(db), needs_server=False)
         set_now(T0)
-        server = os.path.join(BIN, "kedb-server")
-        api.add_test_user(db)  # every API request authenticates as this user
-        for name, password, roles in (AGENT, APPROVER):
-            api.add_test_user(db, name, password, roles)
-        cmd = [server, "--db", db, "--host", api.HOST, "--port", "0", "--threads", "4",
-               "--sla", SLA_FILE]
-        if api.VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        env = dict(os.environ, KEDB_FAKE_NOW_FILE=NOW_FILE)
-        err_file = open(err_path, "wb")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
-        err_file.close()
-        api.SERVER = proc
-        api.PORT = api.read_port(proc, time.time() + 30 * api.SLOW) or 0
+        if not srv.serve():
+            return 1
 
-        def started():
-            need(api.PORT > 0, "no 'listening on' line; stderr: %s" %
-                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
+        def migrated():
             con = sqlite3.connect(db)
             try:
                 v = con.execute("PRAGMA user_version").fetchone()[0]
             finally:
                 con.close()
             need(v >= 3, "the server did not migrate the database (version %d)" % v)
-        api.case("server starts on a schema-2 database and migrates it", started)
-        if not api.PORT:
-            return
+        api.case("server starts on a schema-2 database and migrates it", migrated)
 
         lifecycle_cases()
         learning_cases()
@@ -988,7 +962,7 @@ def main():
         lookup_cases()
         concurrency_case()
         on_behalf_cases()
-        cli_cases(server, db, tmp)
+        cli_cases(os.path.join(BIN, "kedb-server"), db, tmp)
 
         def fake_clock_errors():
             with open(NOW_FILE, "w") as f:
@@ -998,34 +972,15 @@ def main():
             set_now(T0)
             ok(call("GET", "/api/v1/incidents"))
         api.case("a broken KEDB_FAKE_NOW_FILE is a 500, never a wrong time", fake_clock_errors)
+        srv.stop()
 
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % api.STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        api.case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in api.SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-            need("stopped" in log, "no orderly stop logged")
+        def access_line():
             need(re.search(r"access method=PATCH path=/api/v1/incidents/INC-\d{8}-\d{4} "
-                           r"status=409", log), "no access line for a 409")
-        api.case("server stderr has no sanitizer or valgrind report", clean_stderr,
-                 needs_server=False)
+                           r"status=409", srv.log()), "no access line for a 409")
+        api.case("server stderr has the access line of a 409", access_line, needs_server=False)
         old_rows_case(tmp)
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc and proc.stdout:
-            proc.stdout.close()
+        srv.close()
         shutil.rmtree(tmp, ignore_errors=True)
         print("test_incidents: %d passed, %d failed" % (api.PASSED, api.FAILED))
     return 1 if api.FAILED else 0
