@@ -6,19 +6,17 @@ search and suggestions. Prints 'test_import: N passed, N failed'."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.parse
-import urllib.request
 
-BIN = os.environ.get("KEDB_BIN", "build/test/bin")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SLOW = 5 if os.environ.get("KEDB_VALGRIND") == "1" else 1
-os.environ["KEDB_PWHASH_FAST"] = "1"  # test hook: cheap password hashing
-PASSED = FAILED = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as api  # noqa: E402  (the shared harness: case, request, checks)
+from harness import case, need  # noqa: E402
+
+BIN = api.BIN
+ROOT = api.ROOT
+SLOW = 5 if api.VALGRIND else 1
 
 CSV = (
     "TicketNo,Subject,Description,Solution,Opened,Category,KB,Tags\r\n"
@@ -29,28 +27,9 @@ CSV = (
     "T-5,,没有标题,y,2025,a,b,c\r\n"
     "T-6,<script>alert(1)</script> 门禁卡失效,刷卡无反应,重新授权,2025-03-05,门禁,,\r\n"
 )
+PASSWORD = "import-test-pw"  # the agent "importer" who reads what was imported
 MAP = "id=TicketNo,title=Subject,symptom=Description,workaround=Solution,opened=Opened," \
       "category=Category,resolved_by=KB,tags=Tags"
-
-
-class Fail(Exception):
-    pass
-
-
-def need(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def case(name, fn):
-    global PASSED, FAILED
-    try:
-        fn()
-        PASSED += 1
-    except Exception as e:  # any exception fails the case
-        FAILED += 1
-        print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-    sys.stdout.flush()
 
 
 def run(*args, **kw):
@@ -64,9 +43,9 @@ def run(*args, **kw):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="kedb-import-test-")
-    server = None
+    srv = api.Served(tmp, args=["--web", "web"], users=[("importer", PASSWORD, "agent")])
     try:
-        db = os.path.join(tmp, "kb.db")
+        db = srv.db
         csv_path = os.path.join(tmp, "export.csv")
         gbk_path = os.path.join(tmp, "export-gbk.csv")
         jsonl_path = os.path.join(tmp, "export.jsonl")
@@ -160,26 +139,17 @@ def main():
                      "exit %d: %s" % (r.returncode, r.stderr))
             case("usage error: %s" % name, bad)
 
-        # the imported tickets through the real server, as a logged-in user
-        r = run("kedb-admin", "--db", db, "useradd", "importer", "agent", input="import-test-pw\n")
-        case("kedb-admin creates a user", lambda: need(r.returncode == 0, r.stderr))
-        server = subprocess.Popen(
-            [os.path.join(BIN, "kedb-server"), "--db", db, "--port", "0", "--web", "web"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        line = server.stdout.readline()
-        port = int(line.rsplit(":", 1)[1]) if "listening on" in line else 0
-        login = urllib.request.Request(
-            "http://127.0.0.1:%d/api/v1/auth/login" % port, method="POST",
-            data=json.dumps({"username": "importer", "password": "import-test-pw"}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(login, timeout=30 * SLOW) as r:
-            auth = {"Authorization": "Bearer " + json.load(r)["token"]}
+        # the imported tickets through the real server, as a logged-in agent
+        if not srv.serve():
+            return 1
+        r = api.login("importer", PASSWORD)
+        need(r.status == 200, "login: %r" % r)
+        token = r.json["token"]
 
         def get(path, **params):
-            url = "http://127.0.0.1:%d%s?%s" % (port, path, urllib.parse.urlencode(params))
-            with urllib.request.urlopen(urllib.request.Request(url, headers=auth),
-                                        timeout=30 * SLOW) as r:
-                return json.load(r)
+            r = api.request("GET", api.q(path, **params) if params else path, token=token)
+            need(r.status == 200, "%s: %r" % (path, r))
+            return r.json
 
         def found():
             j = get("/api/v1/search", q="0x800CCC0E 收不到邮件 ", type="ticket")
@@ -194,28 +164,19 @@ def main():
 
         def suggested():
             body = json.dumps({"summary": "打印机卡纸", "description": "面板 13.A2.D4"}).encode()
-            req = urllib.request.Request("http://127.0.0.1:%d/api/v1/suggest" % port,
-                                         data=body, method="POST",
-                                         headers=dict(auth, **{"Content-Type":
-                                                               "application/json"}))
-            with urllib.request.urlopen(req, timeout=30 * SLOW) as r:
-                j = json.load(r)
+            r = api.request("POST", "/api/v1/suggest", body=body, token=token,
+                            headers={"Content-Type": "application/json"})
+            need(r.status == 200, "suggest: %r" % r)
+            j = r.json
             need("T-1" in [i["id"] for i in j["similar_incidents"]], "similar: %r" %
                  j["similar_incidents"])
         case("imported tickets are suggested as similar incidents", suggested)
+        srv.stop()
     finally:
-        if server:
-            server.send_signal(signal.SIGTERM)
-            try:
-                err = server.communicate(timeout=30 * SLOW)[1]
-            except subprocess.TimeoutExpired:
-                server.kill()
-                err = server.communicate()[1]
-            case("server exits cleanly", lambda: need(server.returncode == 0 and
-                 "Sanitizer" not in err and "runtime error:" not in err, err[-2000:]))
+        srv.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("test_import: %d passed, %d failed" % (PASSED, FAILED))
-    return 1 if FAILED else 0
+        print("test_import: %d passed, %d failed" % (api.PASSED, api.FAILED))
+    return 1 if api.FAILED else 0
 
 
 if __name__ == "__main__":
