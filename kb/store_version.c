@@ -535,10 +535,87 @@ kb_status kb_version_rule(kb_store *s, char **out, kb_err *err)
     return KB_OK;
 }
 
+#define RULE_MAX_BYTES 200u     /* a numbering rule's length */
+#define RULE_MAX_REPEATS 16u     /* quantifiers (* + ? {}) in one rule */
+#define RULE_MAX_BOUND 64L       /* the largest m or n of {m,n} */
+#define RULE_MAX_PRODUCT 4096L   /* the product of all {m,n} bounds (nested ones multiply) */
+
+/* glibc's regcomp expands quantifiers into automaton states: stacked quantifiers ("d++++")
+ * and large bounds cost memory exponential in the rule's length (262 bytes took more than
+ * 2 GiB). Real numbering rules need a few quantifiers with small bounds, so the rule's shape
+ * is bounded before it is compiled. */
+static kb_status rule_bounded(const char *rule, kb_err *err)
+{
+    size_t len = strlen(rule);
+    if (len > RULE_MAX_BYTES)
+        return kb_err_set(err, KB_EINVAL, "the numbering rule is longer than %u bytes",
+                          RULE_MAX_BYTES);
+    unsigned repeats = 0;
+    long product = 1;
+    int after_repeat = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = rule[i];
+        if (c == '\\') {
+            i++;
+            after_repeat = 0;
+            continue;
+        }
+        if (c == '[') {
+            /* a bracket expression: ']' right after '[' or '[^' is a member */
+            size_t j = i + 1;
+            if (j < len && rule[j] == '^')
+                j++;
+            if (j < len && rule[j] == ']')
+                j++;
+            while (j < len && rule[j] != ']')
+                j++;
+            i = j;
+            after_repeat = 0;
+            continue;
+        }
+        if (c == '*' || c == '+' || c == '?' || c == '{') {
+            if (after_repeat)
+                return kb_err_set(err, KB_EINVAL, "the numbering rule repeats a repetition "
+                                  "('%c' after another quantifier)", c);
+            if (++repeats > RULE_MAX_REPEATS)
+                return kb_err_set(err, KB_EINVAL, "the numbering rule has more than %u "
+                                  "quantifiers (* + ? {})", RULE_MAX_REPEATS);
+            if (c == '{') {
+                size_t j = i + 1;
+                long most = 1;
+                while (j < len && rule[j] != '}') {
+                    if (rule[j] >= '0' && rule[j] <= '9') {
+                        long v = 0;
+                        while (j < len && rule[j] >= '0' && rule[j] <= '9' && v <= RULE_MAX_BOUND)
+                            v = v * 10 + (rule[j++] - '0');
+                        if (v > RULE_MAX_BOUND)
+                            return kb_err_set(err, KB_EINVAL, "the numbering rule repeats "
+                                              "more than %ld times in '{}'", RULE_MAX_BOUND);
+                        if (v > most)
+                            most = v;
+                    } else {
+                        j++;
+                    }
+                }
+                product *= most;
+                if (product > RULE_MAX_PRODUCT)
+                    return kb_err_set(err, KB_EINVAL, "the numbering rule's '{}' bounds "
+                                      "multiply past %ld", RULE_MAX_PRODUCT);
+                i = j;
+            }
+            after_repeat = 1;
+            continue;
+        }
+        after_repeat = 0;
+    }
+    return KB_OK;
+}
+
 static kb_status compile(const char *rule, regex_t *re, kb_err *err)
 {
-    if (strlen(rule) > 500)
-        return kb_err_set(err, KB_EINVAL, "the numbering rule is longer than 500 bytes");
+    kb_status bounded = rule_bounded(rule, err);
+    if (bounded != KB_OK)
+        return bounded;
     int rc = regcomp(re, rule, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char why[128];

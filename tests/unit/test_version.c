@@ -208,6 +208,13 @@ static void test_workflow(kb_store *s)
     CHECK_INT_EQ(kb_version_check_number(s, "YW-SC-001", NULL), KB_OK);
     CHECK_INT_EQ(kb_version_check_number(s, "yw-sc-1", NULL), KB_EINVAL);
     CHECK_INT_EQ(kb_version_set_rule(s, "([", "admin", at, NULL), KB_EINVAL);
+    /* shapes whose compilation is unbounded are refused before regcomp (found by make fuzz) */
+    CHECK_INT_EQ(kb_version_set_rule(s, "^QMscon_od++++++++++++++++++++++s-]{4}$", "admin", at,
+                                     NULL), KB_EINVAL);
+    CHECK_INT_EQ(kb_version_set_rule(s, "^(a{60}){60}b{2}$", "admin", at, NULL), KB_EINVAL);
+    CHECK_INT_EQ(kb_version_set_rule(s, "^D{1000}$", "admin", at, NULL), KB_EINVAL);
+    CHECK_INT_EQ(kb_version_set_rule(s, "^[A-Z]{2,6}-[A-Z+*]{2,4}-[0-9]{3,}$", "admin", at,
+                                     NULL), KB_OK);
     CHECK_INT_EQ(kb_version_set_rule(s, "^D[0-9]+$", "admin", at, NULL), KB_OK);
     CHECK_INT_EQ(kb_version_check_number(s, "D12", NULL), KB_OK);
     CHECK_INT_EQ(kb_version_check_number(s, "YW-SC-001", NULL), KB_EINVAL);
