@@ -18,6 +18,7 @@
 #include "kb_hash.h"
 #include "kb_ingest.h"
 #include "kb_log.h"
+#include "kb_section.h"
 #include "kb_store.h"
 #include "kb_version.h"
 
@@ -25,11 +26,10 @@
 #define MAX_FIELD (256u * 1024u)
 #define MAX_MAP 32
 
-/* The item fields a column can fill. */
-static const char *const targets[] = { "id", "title", "symptom", "workaround", "cause",
-                                       "fix", "status", "updated", "caller", "category",
-                                       "opened", "closed", "resolved_by", "ci", "priority",
-                                       "tags", "products", "error_codes", "owner" };
+/* The item fields a column can fill, besides the known-error sections (kb_section). */
+static const char *const targets[] = { "id", "title", "status", "updated", "caller",
+                                       "category", "opened", "closed", "resolved_by", "ci",
+                                       "priority", "tags", "products", "error_codes", "owner" };
 
 typedef struct {
     const char *target;
@@ -48,6 +48,10 @@ typedef struct {
 
 static void usage(FILE *f)
 {
+    kb_buf secs;
+    kb_buf_init(&secs, 0);
+    for (size_t i = 0; i < kb_section_count(); i++)
+        kb_buf_addf(&secs, " %s", kb_section_at(i)->key);
     fprintf(f,
             "usage: kedb-import --db PATH [--format csv|json] [--encoding NAME] [--map LIST]\n"
             "                   [--id-prefix P] FILE\n"
@@ -55,7 +59,7 @@ static void usage(FILE *f)
             "Lines) as ticket items that search and suggestions find.\n"
             "  --map LIST       target=column pairs, comma-separated, e.g.\n"
             "                   id=TicketNo,title=Subject,symptom=Description,workaround=Solution\n"
-            "                   targets: id title symptom workaround cause fix status updated\n"
+            "                   targets: id title%s status updated\n"
             "                   caller category opened closed resolved_by ci priority tags\n"
             "                   products error_codes owner (tags/products/error_codes split on\n"
             "                   ; or ,). Without --map a column named like a target fills it.\n"
@@ -63,7 +67,9 @@ static void usage(FILE *f)
             "  --format F       csv or json (default: from the file name, else csv)\n"
             "  --encoding NAME  character set of a CSV file (default UTF-8; e.g. GBK, GB18030)\n"
             "  --id-prefix P    prefix for every id (keeps ids apart from other systems')\n"
-            "Exit status: 0 all rows imported, 1 some rows failed, 2 usage or fatal error.\n");
+            "Exit status: 0 all rows imported, 1 some rows failed, 2 usage or fatal error.\n",
+            kb_buf_str(&secs));
+    kb_buf_free(&secs);
 }
 
 static const char *known_target(const char *t)
@@ -71,7 +77,8 @@ static const char *known_target(const char *t)
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
         if (strcmp(t, targets[i]) == 0)
             return targets[i];
-    return NULL;
+    const kb_section *sec = kb_section_by_key(t);
+    return sec ? sec->key : NULL;
 }
 
 static int parse_map(import *im, const char *spec)
@@ -160,11 +167,13 @@ static void import_row(import *im, const row *r, size_t line)
     scalars[ns++] = (kb_kv){ "imported_from", im->file };
     for (size_t i = 0; i < 3; i++)
         lists[i] = (kb_kv){ list_keys[i], row_get(im, r, list_keys[i]) };
-    kb_kv sections[] = { { "描述", row_get(im, r, "symptom") },
-                         { "原因", row_get(im, r, "cause") },
-                         { "解决过程", row_get(im, r, "workaround") },
-                         { "解决方案", row_get(im, r, "fix") } };
-    kb_compose c = { fullid.data, KB_TYPE_TICKET, title, scalars, ns, lists, 3, sections, 4 };
+    kb_kv sections[KB_SECTION_MAX];
+    size_t nsec = kb_section_count();
+    for (size_t i = 0; i < nsec; i++) {
+        const kb_section *sec = kb_section_at(i);
+        sections[i] = (kb_kv){ kb_section_heading(sec, 1), row_get(im, r, sec->key) };
+    }
+    kb_compose c = { fullid.data, KB_TYPE_TICKET, title, scalars, ns, lists, 3, sections, nsec };
     kb_buf src;
     kb_buf_init(&src, 0);
     kb_ingest_compose(&c, &src);

@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "kb_alloc.h"
+#include "kb_section.h"
 
 static char **const string_slots_end = NULL;
 
+/* The string members other than the known-error sections (those come from kb_section). */
 #define DOC_STRINGS(d)                                                                         \
     { &(d)->id, &(d)->type, &(d)->title, &(d)->status, &(d)->version, &(d)->updated,         \
-      &(d)->path, &(d)->hash, &(d)->symptom, &(d)->cause, &(d)->workaround, &(d)->fix,        \
-      &(d)->text, &(d)->source, &(d)->html, string_slots_end }
+      &(d)->path, &(d)->hash, &(d)->text, &(d)->source, &(d)->html, string_slots_end }
 
 kb_doc *kb_doc_new(void)
 {
@@ -18,6 +19,8 @@ kb_doc *kb_doc_new(void)
     char **slots[] = DOC_STRINGS(d);
     for (size_t i = 0; slots[i]; i++)
         *slots[i] = kb_xstrdup("");
+    for (size_t i = 0; i < kb_section_count(); i++)
+        *kb_section_slot(d, kb_section_at(i)) = kb_xstrdup("");
     return d;
 }
 
@@ -28,6 +31,8 @@ void kb_doc_free(kb_doc *d)
     char **slots[] = DOC_STRINGS(d);
     for (size_t i = 0; slots[i]; i++)
         free(*slots[i]);
+    for (size_t i = 0; i < kb_section_count(); i++)
+        free(*kb_section_slot(d, kb_section_at(i)));
     for (size_t i = 0; i < d->nfields; i++) {
         for (size_t j = 0; j < d->fields[i].nvals; j++)
             free(d->fields[i].vals[j]);

@@ -14,6 +14,7 @@
 #include "kb_date.h"
 #include "kb_buf.h"
 #include "kb_hash.h"
+#include "kb_section.h"
 
 #define SYN_MAX_GROUPS 10000u
 #define SYN_MAX_TERMS 64u
@@ -951,91 +952,20 @@ kb_status kb_ingest_render_verbatim(const char *text, size_t len, char **out, kb
 
 /* ---------------------------------------------------------------- known-error sections */
 
-enum { SEC_SYMPTOM, SEC_CAUSE, SEC_WORKAROUND, SEC_FIX, SEC__COUNT };
-
-static const char *const sec_keys[SEC__COUNT] = { "symptom", "cause", "workaround", "fix" };
-
-typedef struct {
-    const char *heading; /* normalised: lowercase, single spaces, no trailing colon */
-    int sec;
-} sec_heading;
-
-static const sec_heading ke_headings[] = {
-    { "症状", SEC_SYMPTOM }, { "现象", SEC_SYMPTOM }, { "故障现象", SEC_SYMPTOM },
-    { "症狀", SEC_SYMPTOM }, { "現象", SEC_SYMPTOM }, { "故障現象", SEC_SYMPTOM },
-    { "symptom", SEC_SYMPTOM }, { "symptoms", SEC_SYMPTOM },
-    { "原因", SEC_CAUSE }, { "根本原因", SEC_CAUSE }, { "cause", SEC_CAUSE },
-    { "causes", SEC_CAUSE }, { "root cause", SEC_CAUSE }, { "root causes", SEC_CAUSE },
-    { "临时解决方案", SEC_WORKAROUND }, { "规避方法", SEC_WORKAROUND },
-    { "临时方案", SEC_WORKAROUND }, { "臨時解決方案", SEC_WORKAROUND },
-    { "規避方法", SEC_WORKAROUND }, { "臨時方案", SEC_WORKAROUND },
-    { "workaround", SEC_WORKAROUND }, { "workarounds", SEC_WORKAROUND },
-    { "解决方案", SEC_FIX }, { "永久解决方案", SEC_FIX }, { "解決方案", SEC_FIX },
-    { "永久解決方案", SEC_FIX }, { "resolution", SEC_FIX }, { "fix", SEC_FIX },
-    { "solution", SEC_FIX },
-};
-
-/* Tickets: checked before the known-error headings ("Resolution" is the workaround). */
-static const sec_heading ticket_headings[] = {
-    { "描述", SEC_SYMPTOM }, { "description", SEC_SYMPTOM },
-    { "解决过程", SEC_WORKAROUND }, { "解決過程", SEC_WORKAROUND },
-    { "resolution", SEC_WORKAROUND },
-};
-
-/* Lowercases ASCII, collapses whitespace and drops a trailing ':' or '：'. */
-static void norm_heading(const char *s, kb_buf *out)
-{
-    int space = 0;
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (is_space(c)) {
-            space = 1;
-            continue;
-        }
-        if (space && out->len)
-            kb_buf_addc(out, ' ');
-        space = 0;
-        kb_buf_addc(out, (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
-    }
-    if (out->len && out->data[out->len - 1] == ':')
-        out->len--;
-    else if (out->len >= 3 && memcmp(out->data + out->len - 3, "\xEF\xBC\x9A", 3) == 0)
-        out->len -= 3;
-    while (out->len && out->data[out->len - 1] == ' ')
-        out->len--;
-    if (out->data)
-        out->data[out->len] = '\0';
-}
-
-static int match_heading(const char *h, const sec_heading *tab, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(h, tab[i].heading) == 0)
-            return tab[i].sec;
-    return -1;
-}
-
+/* The row of kb/section.c a heading opens, or -1. */
 static int heading_section(cmark_node *heading, int ticket)
 {
-    kb_buf raw, norm;
+    kb_buf raw;
     kb_buf_init(&raw, 0);
-    kb_buf_init(&norm, 0);
     plain_text(heading, &raw);
-    norm_heading(kb_buf_str(&raw), &norm);
-    const char *h = kb_buf_str(&norm);
-    int sec = -1;
-    if (ticket)
-        sec = match_heading(h, ticket_headings, sizeof ticket_headings / sizeof *ticket_headings);
-    if (sec < 0)
-        sec = match_heading(h, ke_headings, sizeof ke_headings / sizeof *ke_headings);
+    int sec = kb_section_by_heading(kb_buf_str(&raw), ticket);
     kb_buf_free(&raw);
-    kb_buf_free(&norm);
     return sec;
 }
 
 /* Fills the known-error sections from level-2 headings among the top-level blocks; the
  * blocks outside any section go to rest (so section text is not indexed twice). */
-static void body_sections(cmark_node *root, int ticket, kb_buf sec[SEC__COUNT], kb_buf *rest)
+static void body_sections(cmark_node *root, int ticket, kb_buf sec[KB_SECTION_MAX], kb_buf *rest)
 {
     int cur = -1;
     for (cmark_node *n = cmark_node_first_child(root); n; n = cmark_node_next(n)) {
@@ -1200,7 +1130,7 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
     kb_doc *d = NULL;
     cmark_parser *parser = NULL;
     cmark_node *root = NULL;
-    kb_buf sec[SEC__COUNT];
+    kb_buf sec[KB_SECTION_MAX];
     kb_buf text;
     fm_split fm = { 0, 0, 0, 0 };
     kb_status rc;
@@ -1209,7 +1139,8 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
     if (!line)
         line = &line_dummy;
     *line = 0;
-    for (int i = 0; i < SEC__COUNT; i++)
+    size_t nsec = kb_section_count();
+    for (size_t i = 0; i < nsec; i++)
         kb_buf_init(&sec[i], 0);
     kb_buf_init(&text, 0);
 
@@ -1265,9 +1196,9 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
     else
         plain_text(root, &text);
     trim_buf_into(&d->text, &text);
-    char **slots[SEC__COUNT] = { &d->symptom, &d->cause, &d->workaround, &d->fix };
-    for (int i = 0; i < SEC__COUNT; i++) {
-        const kb_field *f = kb_doc_field(d, sec_keys[i]);
+    for (size_t i = 0; i < nsec; i++) {
+        const kb_section *row = kb_section_at(i);
+        const kb_field *f = kb_doc_field(d, row->key);
         kb_buf fmv;
         kb_buf_init(&fmv, 0);
         for (size_t k = 0; f && k < f->nvals; k++) {
@@ -1278,9 +1209,9 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
         size_t vlen = fmv.len;
         trim(&v, &vlen);
         if (vlen)
-            kb_doc_set(slots[i], v, vlen); /* front matter wins */
+            kb_doc_set(kb_section_slot(d, row), v, vlen); /* front matter wins */
         else
-            trim_buf_into(slots[i], &sec[i]);
+            trim_buf_into(kb_section_slot(d, row), &sec[i]);
         kb_buf_free(&fmv);
     }
 
@@ -1297,7 +1228,7 @@ out:
         cmark_node_free(root);
     if (parser)
         cmark_parser_free(parser);
-    for (int i = 0; i < SEC__COUNT; i++)
+    for (size_t i = 0; i < nsec; i++)
         kb_buf_free(&sec[i]);
     kb_buf_free(&text);
     free(lines);

@@ -1,6 +1,7 @@
 /* The database: schema, migrations, every SQL statement, and the ranking function. */
 #include "kb_store.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_section.h"
 #include "kb_tokenize.h"
 #include "store_int.h"
 
@@ -31,10 +33,20 @@
 #define PRAGMA_TEXT(x) #x
 #define PRAGMA_VALUE(x) PRAGMA_TEXT(x)
 
-/* Index columns; kedb_rank() weighs the text columns, reads the boost column's length. */
+/* Index columns, in schema v1's order; kedb_rank() weighs the text columns, reads the
+ * boost column's length. The title's weight is the store's; the other text columns take
+ * the weight of the known-error sections indexed in them (kb_section). */
 enum { COL_TITLE, COL_SYMPTOM, COL_WORKAROUND, COL_BODY, COL_META, COL_BOOST, NCOLS };
 #define NTEXT 4
-static const double col_weight[NTEXT] = { 5.0, 3.0, 2.0, 1.0 };
+#define TITLE_WEIGHT 5.0
+static const char *const col_name[NTEXT] = { "title", "symptom", "workaround", "body" };
+
+/* Filled once from the section table (layout_init): the text columns' weights, each
+ * section's index column, and the statements naming the doc table's section columns. */
+static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
+static double col_weight[NTEXT];
+static int sec_col[KB_SECTION_MAX];
+static char *doc_sql[3]; /* ST_DOC_INSERT, ST_DOC_FULL, ST_DOC_BRIEF */
 
 enum stmt {
     ST_DOC_ID_BY_ID,
@@ -63,19 +75,15 @@ enum stmt {
     ST__COUNT
 };
 
-#define DOC_COLS                                                                               \
-    "rowid, id, type, title, status, version, updated, path, hash, symptom, cause, "          \
-    "workaround, fix, text"
+/* The doc columns before the sections; the sections' columns follow in table order, then
+ * text (then source, html, boost). ST_DOC_INSERT, ST_DOC_FULL and ST_DOC_BRIEF are built
+ * from these by layout_init(). */
+#define DOC_HEAD "id, type, title, status, version, updated, path, hash"
+#define DOC_NHEAD 8
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_DOC_ID_BY_ID] = "SELECT rowid FROM doc WHERE id = ?1",
-    [ST_DOC_INSERT] = "INSERT INTO doc(id, type, title, status, version, updated, path, hash, "
-                      "symptom, cause, workaround, fix, text, source, html, boost) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                      "?15, ?16)",
     [ST_DOC_DELETE] = "DELETE FROM doc WHERE rowid = ?1",
-    [ST_DOC_FULL] = "SELECT " DOC_COLS ", source, html, boost FROM doc WHERE rowid = ?1",
-    [ST_DOC_BRIEF] = "SELECT " DOC_COLS " FROM doc WHERE rowid = ?1",
     [ST_FIELD_INSERT] = "INSERT INTO doc_field(doc, ord, key, is_list, vidx, value) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_FIELDS] = "SELECT ord, key, is_list, vidx, value FROM doc_field WHERE doc = ?1 "
@@ -441,7 +449,11 @@ static kb_status exec(kb_store *s, const char *sql, kb_err *err)
 static sqlite3_stmt *stmt(kb_store *s, enum stmt id, kb_err *err)
 {
     if (!s->st[id]) {
-        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
+        const char *sql = id == ST_DOC_INSERT ? doc_sql[0]
+                          : id == ST_DOC_FULL ? doc_sql[1]
+                          : id == ST_DOC_BRIEF ? doc_sql[2]
+                                               : stmt_sql[id];
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
                                NULL) != SQLITE_OK) {
             db_err(s, err, "prepare");
             s->st[id] = NULL;
@@ -648,6 +660,20 @@ static void add_filters(kb_tokenizer *t, kb_buf *b, const kb_doc *d, const char 
     }
 }
 
+/* The sections indexed in column col, in table order, one line apart. */
+static void add_sections(kb_buf *b, const kb_doc *d, int col)
+{
+    int first = 1;
+    for (size_t i = 0; i < kb_section_count(); i++) {
+        if (sec_col[i] != col)
+            continue;
+        if (!first)
+            kb_buf_addc(b, '\n');
+        kb_buf_adds(b, kb_section_text(d, kb_section_at(i)));
+        first = 0;
+    }
+}
+
 /* Fills s->cols with exactly what is indexed for d. Deterministic: deleting from the
  * contentless index needs the same values again. */
 static void column_values(kb_tokenizer *t, const kb_doc *d, int boost, kb_buf cols[NCOLS])
@@ -659,15 +685,13 @@ static void column_values(kb_tokenizer *t, const kb_doc *d, int boost, kb_buf co
     kb_buf_addc(b, '\n');
     kb_buf_adds(b, d->id);
     b = &cols[COL_SYMPTOM];
-    kb_buf_adds(b, d->symptom);
+    add_sections(b, d, COL_SYMPTOM);
     add_list(b, d, "error_codes");
     add_list(b, d, "products");
     b = &cols[COL_WORKAROUND];
-    kb_buf_adds(b, d->workaround);
-    kb_buf_addc(b, '\n');
-    kb_buf_adds(b, d->fix);
+    add_sections(b, d, COL_WORKAROUND);
     b = &cols[COL_BODY];
-    kb_buf_adds(b, d->cause);
+    add_sections(b, d, COL_BODY);
     kb_buf_addc(b, '\n');
     kb_buf_adds(b, d->text);
     add_list(b, d, "tags");
@@ -752,14 +776,19 @@ static void col_str(sqlite3_stmt *st, int i, char **slot)
     kb_doc_set(slot, v ? (const char *)v : "", (size_t)sqlite3_column_bytes(st, i));
 }
 
-static void load_cols(sqlite3_stmt *st, kb_doc *d)
+/* Reads rowid, DOC_HEAD, the sections and text; returns the next column's index. */
+static int load_cols(sqlite3_stmt *st, kb_doc *d)
 {
     d->rowid = sqlite3_column_int64(st, 0);
-    char **slots[] = { &d->id,      &d->type,    &d->title, &d->status,     &d->version,
-                       &d->updated, &d->path,    &d->hash,  &d->symptom,    &d->cause,
-                       &d->workaround, &d->fix, &d->text };
-    for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
-        col_str(st, i + 1, slots[i]);
+    char **slots[DOC_NHEAD] = { &d->id,      &d->type, &d->title, &d->status,
+                                &d->version, &d->updated, &d->path, &d->hash };
+    int c = 1;
+    for (int i = 0; i < DOC_NHEAD; i++)
+        col_str(st, c++, slots[i]);
+    for (size_t i = 0; i < kb_section_count(); i++)
+        col_str(st, c++, kb_section_slot(d, kb_section_at(i)));
+    col_str(st, c++, &d->text);
+    return c;
 }
 
 static kb_status load_fields(kb_store *s, kb_doc *d, kb_err *err)
@@ -805,12 +834,12 @@ static kb_status load_doc(kb_store *s, long long rowid, int full, kb_doc **out, 
         return r;
     }
     kb_doc *d = kb_doc_new();
-    load_cols(st, d);
+    int c = load_cols(st, d);
     if (full) {
-        col_str(st, 14, &d->source);
-        col_str(st, 15, &d->html);
+        col_str(st, c, &d->source);
+        col_str(st, c + 1, &d->html);
         if (boost)
-            *boost = sqlite3_column_int(st, 16);
+            *boost = sqlite3_column_int(st, c + 2);
     }
     done(st);
     if (full) {
@@ -868,13 +897,18 @@ static kb_status insert_row(kb_store *s, kb_doc *d, kb_err *err)
     sqlite3_stmt *st = stmt(s, ST_DOC_INSERT, err);
     if (!st)
         return KB_EDB;
-    const char *v[] = { d->id,      d->type,    d->title,      d->status, d->version,
-                        d->updated, d->path,    d->hash,       d->symptom, d->cause,
-                        d->workaround, d->fix,  d->text,       d->source, d->html };
-    for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
-        bind_text(st, i + 1, v[i]);
+    const char *head[DOC_NHEAD] = { d->id,      d->type,    d->title, d->status,
+                                    d->version, d->updated, d->path,  d->hash };
+    int c = 1;
+    for (int i = 0; i < DOC_NHEAD; i++)
+        bind_text(st, c++, head[i]);
+    for (size_t i = 0; i < kb_section_count(); i++)
+        bind_text(st, c++, kb_section_text(d, kb_section_at(i)));
+    bind_text(st, c++, d->text);
+    bind_text(st, c++, d->source);
+    bind_text(st, c++, d->html);
     int boost = boost_level(d);
-    sqlite3_bind_int(st, 16, boost);
+    sqlite3_bind_int(st, c, boost);
     int rc = sqlite3_step(st);
     done(st);
     if (rc != SQLITE_DONE)
@@ -1063,9 +1097,53 @@ out:
     return rc;
 }
 
+/* The index weights and doc statements from the section table. A section naming a column
+ * the index does not have, or two sections in one column disagreeing on its weight, is a
+ * broken table: assert. */
+static void layout_init(void)
+{
+    int have[NTEXT] = { 0 };
+    col_weight[COL_TITLE] = TITLE_WEIGHT;
+    have[COL_TITLE] = 1;
+    kb_buf keys;
+    kb_buf_init(&keys, 0);
+    size_t n = kb_section_count();
+    for (size_t i = 0; i < n; i++) {
+        const kb_section *sec = kb_section_at(i);
+        int c = COL_SYMPTOM;
+        while (c < NTEXT && strcmp(col_name[c], sec->fts_column) != 0)
+            c++;
+        assert(c < NTEXT);
+        assert(!have[c] || col_weight[c] == sec->weight);
+        col_weight[c] = sec->weight;
+        have[c] = 1;
+        sec_col[i] = c;
+        kb_buf_addf(&keys, ", %s", sec->key);
+    }
+    for (int c = 0; c < NTEXT; c++)
+        assert(have[c]);
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_buf_addf(&b, "INSERT INTO doc(" DOC_HEAD "%s, text, source, html, boost) VALUES (?1",
+                kb_buf_str(&keys));
+    for (size_t i = 2; i <= DOC_NHEAD + n + 4; i++)
+        kb_buf_addf(&b, ", ?%zu", i);
+    kb_buf_adds(&b, ")");
+    doc_sql[0] = kb_buf_detach(&b, NULL);
+    kb_buf_addf(&b, "SELECT rowid, " DOC_HEAD "%s, text, source, html, boost FROM doc "
+                "WHERE rowid = ?1", kb_buf_str(&keys));
+    doc_sql[1] = kb_buf_detach(&b, NULL);
+    kb_buf_addf(&b, "SELECT rowid, " DOC_HEAD "%s, text FROM doc WHERE rowid = ?1",
+                kb_buf_str(&keys));
+    doc_sql[2] = kb_buf_detach(&b, NULL);
+    kb_buf_free(&b);
+    kb_buf_free(&keys);
+}
+
 kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err)
 {
     *out = NULL;
+    pthread_once(&layout_once, layout_init);
     kb_store *s = kb_xcalloc(1, sizeof *s);
     for (int c = 0; c < NCOLS; c++)
         kb_buf_init(&s->cols[c], 0);

@@ -70,10 +70,9 @@ static const char sql_verified[] =
 static const char sql_pruned[] =
     "UPDATE backup_log SET status = 'pruned', pruned_at = ?2 WHERE id = ?1 AND status = 'ok'";
 static const char sql_version[] = "PRAGMA user_version";
-/* Every column of the doc table, for kb_backup_digest(). */
-static const char sql_digest[] =
-    "SELECT rowid, id, type, title, status, version, updated, path, hash, symptom, cause, "
-    "workaround, fix, text, source, html, boost FROM doc ORDER BY rowid";
+/* Every column of the doc table (the known-error sections' among them, however many the
+ * section table has), for kb_backup_digest(). */
+static const char sql_digest[] = "SELECT * FROM doc ORDER BY rowid";
 
 kb_status kb_backup_migrate(kb_store *s, kb_err *err)
 {

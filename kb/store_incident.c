@@ -11,6 +11,7 @@
 #include "kb_doc.h"
 #include "kb_incident.h"
 #include "kb_ingest.h"
+#include "kb_section.h"
 #include "kb_usage.h"
 #include "store_int.h"
 
@@ -393,7 +394,10 @@ static kb_status put_ticket(kb_store *s, const kb_incident *inc, kb_err *err)
     char day[11];
     snprintf(day, sizeof day, "%.10s", closed);
     scalars[1].value = day;
-    kb_kv sections[] = { { "描述", inc->description }, { "解决过程", inc->resolution } };
+    /* the description is the ticket's symptom, its resolution the workaround */
+    kb_kv sections[] = {
+        { kb_section_heading(kb_section_by_key("symptom"), 1), inc->description },
+        { kb_section_heading(kb_section_by_key("workaround"), 1), inc->resolution } };
     kb_compose c = { inc->number, KB_TYPE_TICKET, inc->summary, scalars,
                      sizeof scalars / sizeof scalars[0], NULL, 0, sections, 2 };
     kb_buf src;

@@ -11,6 +11,7 @@
 #include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_search.h"
+#include "kb_section.h"
 #include "kb_tokenize.h"
 
 #define MAX_CANDIDATES 400
@@ -264,9 +265,12 @@ static void matched_terms(kb_store *s, const cand *c, size_t nc, long long rowid
     if (kb_store_doc_brief(s, rowid, &d, NULL) != KB_OK)
         return;
     match_ctx m = { c, nc, { { 0 } } };
-    const char *fields[] = { d->title, d->symptom, d->cause, d->workaround, d->fix, d->text };
+    const char *fields[KB_SECTION_MAX + 2] = { d->title, d->text };
+    size_t nf = 2;
+    for (size_t i = 0; i < kb_section_count(); i++)
+        fields[nf++] = kb_section_text(d, kb_section_at(i));
     kb_tokenizer *t = kb_store_tokenizer(s);
-    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+    for (size_t f = 0; f < nf; f++)
         kb_tokenize(t, fields[f], strlen(fields[f]), KB_TOK_DOCUMENT, mark_tok, &m);
     kb_doc_free(d);
     out->matched = kb_xcalloc(nc ? nc : 1, sizeof *out->matched);

@@ -1,8 +1,9 @@
-/* GET /api/v1/kb/{id}. */
+/* GET /api/v1/kb/{id} and GET /api/v1/kb-sections. */
 #include <string.h>
 #include <time.h>
 
 #include "kb_doc.h"
+#include "kb_section.h"
 #include "kb_store.h"
 #include "kb_usage.h"
 #include "kb_version.h"
@@ -55,10 +56,10 @@ kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
     json_object_set_new(o, "version", srv_json_str(d->version));
     json_object_set_new(o, "updated", srv_json_str(d->updated));
     json_object_set_new(o, "path", srv_json_str(d->path));
-    json_object_set_new(o, "symptom", srv_json_str(d->symptom));
-    json_object_set_new(o, "cause", srv_json_str(d->cause));
-    json_object_set_new(o, "workaround", srv_json_str(d->workaround));
-    json_object_set_new(o, "fix", srv_json_str(d->fix));
+    for (size_t i = 0; i < kb_section_count(); i++) {
+        const kb_section *sec = kb_section_at(i);
+        json_object_set_new(o, sec->key, srv_json_str(kb_section_text(d, sec)));
+    }
     json_object_set_new(o, "fields", fields_json(d));
     json_object_set_new(o, "source", srv_json_str(d->source));
     json_object_set_new(o, "html", srv_json_str(d->html));
@@ -83,5 +84,35 @@ kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err)
     }
     kb_doc_free(d);
     rs->json = o;
+    return KB_OK;
+}
+
+static json_t *strings_json(const char *const *list)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; list[i]; i++)
+        json_array_append_new(a, json_string(list[i]));
+    return a;
+}
+
+/* The known-error sections as the table in kb/section.c has them, for the UI. */
+kb_status h_kb_sections(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    (void)rq;
+    (void)err;
+    json_t *a = json_array();
+    for (size_t i = 0; i < kb_section_count(); i++) {
+        const kb_section *sec = kb_section_at(i);
+        json_t *o = json_object();
+        json_object_set_new(o, "key", json_string(sec->key));
+        json_object_set_new(o, "label", json_pack("{s:s, s:s}", "zh", sec->label_zh, "en",
+                                                  sec->label_en));
+        json_object_set_new(o, "headings", strings_json(sec->headings));
+        json_object_set_new(o, "ticket_headings", strings_json(sec->ticket_headings));
+        json_object_set_new(o, "column", json_string(sec->fts_column));
+        json_object_set_new(o, "weight", json_real(sec->weight));
+        json_array_append_new(a, o);
+    }
+    rs->json = json_pack("{s:o}", "sections", a);
     return KB_OK;
 }

@@ -23,6 +23,7 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/auth/logout-all", h_auth_logout_all, KB_ROLE_ALL },
     { "GET", "/api/v1/search", h_search, KB_ROLE_ALL },
     { "GET", "/api/v1/complete", h_complete, KB_ROLE_ALL },
+    { "GET", "/api/v1/kb-sections", h_kb_sections, KB_ROLE_ALL },
     { "GET", "/api/v1/kb/:id", h_kb_get, KB_ROLE_ALL },
     { "POST", "/api/v1/kb", h_kb_create, WRITE_KB },
     { "POST", "/api/v1/kb/preview", h_kb_preview, WRITE_KB },

@@ -170,6 +170,7 @@ void srv_req_clear(srv_req *rq);
 kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_sections(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_healthz(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Incidents (h_incident.c). */

@@ -181,6 +181,24 @@ var K = (function () {
       });
   };
 
+  /* The known-error sections (key, labels, headings) from the server's one table, fetched
+   * once after login; [] until then (and when the request fails). */
+  K.sections = [];
+  var sectionsLoaded = false;
+  function loadSections() {
+    if (sectionsLoaded) return Promise.resolve();
+    return K.api('GET', '/api/v1/kb-sections').then(function (r) {
+      K.sections = r.sections;
+      sectionsLoaded = true;
+    }, function (err) { K.status(err.message, true); });
+  }
+  K.sectionLabel = function (key) {
+    for (var i = 0; i < K.sections.length; i++) {
+      if (K.sections[i].key === key) return K.sections[i].label[K.lang];
+    }
+    return key;
+  };
+
   function loadMe() {
     return K.api('GET', '/api/v1/auth/me', undefined, { noLogin: true }).then(function (me) {
       K.me = me;
@@ -352,9 +370,9 @@ var K = (function () {
     window.addEventListener('hashchange', K.render);
     translateStatic();
     search.init();
-    loadMe().then(function () { renderChrome(); K.render(); }, function () {
+    loadMe().then(loadSections).then(function () { renderChrome(); K.render(); }, function () {
       renderChrome();
-      needLogin().then(function () { renderChrome(); K.render(); });
+      needLogin().then(loadSections).then(function () { renderChrome(); K.render(); });
     });
   };
 
@@ -468,7 +486,7 @@ var K = (function () {
       var btn = K.el('button', { type: 'button', class: 'copy', text: K.t('copy') });
       btn.addEventListener('click', function (ev) { ev.stopPropagation(); K.copy(text, btn); });
       return K.el('div', { class: 'workaround' },
-        K.el('div', { class: 'wa-head' }, K.el('span', { text: K.t('workaround') }), btn),
+        K.el('div', { class: 'wa-head' }, K.el('span', { text: K.sectionLabel('workaround') }), btn),
         K.el('p', { class: 'wa-text', text: text }));
     };
 
@@ -624,8 +642,8 @@ var K = (function () {
     if (doc.updated) meta.push(K.t('updated') + ' ' + doc.updated);
     var fields = K.el('dl', { class: 'fields' });
     var f = doc.fields || {};
-    var skip = ['id', 'type', 'title', 'status', 'version', 'updated', 'symptom', 'cause',
-                'workaround', 'fix'];
+    var skip = ['id', 'type', 'title', 'status', 'version', 'updated'].concat(
+      K.sections.map(function (s) { return s.key; }));
     Object.keys(f).forEach(function (k) {
       if (skip.indexOf(k) >= 0) return;
       var v = f[k];

@@ -6,13 +6,21 @@
 (function () {
   var el = K.el, t = K.t;
 
+  /* the known error's headings are the server's section table (K.sections), in its order */
   var TEMPLATES = {
     known_error: '---\ntype: known_error\ntitle: \nproducts: []\nerror_codes: []\ntags: []\n' +
-      'owner: \nnext_review: \n---\n## 症状\n\n## 原因\n\n## 临时解决方案\n\n## 永久解决方案\n',
+      'owner: \nnext_review: \n---\n',
     article: '---\ntype: article\ntitle: \ntags: []\nowner: \n---\n# \n\n',
     document: '---\nid: \ntype: document\ntitle: \nversion: "1.0"\ndoc_type: procedure\n' +
       'storage_location: \nretention_period: \nowner: \ndescription: \n---\n# \n\n'
   };
+
+  function template(type) {
+    if (type !== 'known_error') return TEMPLATES[type];
+    return TEMPLATES.known_error + K.sections.map(function (s) {
+      return '## ' + s.label.zh + '\n';
+    }).join('\n');
+  }
 
   /* Line differences (longest common subsequence): [{op: ' '|'-'|'+', text}] */
   K.diff = function (a, b) {
@@ -92,7 +100,7 @@
     }
     source.addEventListener('input', renderPreview);
     type.addEventListener('change', function () {
-      if (!id) { source.value = TEMPLATES[type.value]; renderPreview(); }
+      if (!id) { source.value = template(type.value); renderPreview(); }
     });
     K.add(view, [
       el('h2', { text: id ? t('ed.edit', id) : t('ed.new') }), state,
@@ -113,7 +121,7 @@
       }).then(function (v) { source.value = v.source; renderPreview(); },
               function (err) { K.status(err.message, true); });
     } else {
-      source.value = TEMPLATES.known_error;
+      source.value = template('known_error');
       renderPreview();
     }
     source.focus();

@@ -326,6 +326,36 @@ def kb_cases():
         case("kb/{id} rejects invalid id (%s)" % label,
              lambda target=target: check_error(get(target), 400, "invalid"))
 
+    def sections():
+        r = get("/api/v1/kb-sections")
+        need(r.status == 200, "status %d" % r.status)
+        secs = r.json["sections"]
+        need([x["key"] for x in secs] == ["symptom", "cause", "workaround", "fix"],
+             "keys %r" % secs)
+        need([x["column"] for x in secs] == ["symptom", "body", "workaround", "workaround"],
+             "columns %r" % secs)
+        need([x["weight"] for x in secs] == [3.0, 1.0, 2.0, 2.0], "weights %r" % secs)
+        by = {x["key"]: x for x in secs}
+        need(by["workaround"]["label"] == {"zh": "临时解决方案", "en": "Workaround"},
+             "label %r" % by["workaround"])
+        need("现象" in by["symptom"]["headings"] and "root cause" in by["cause"]["headings"],
+             "headings %r" % secs)
+        need(by["workaround"]["ticket_headings"][0] == "解决过程", "ticket headings")
+        # every section is a field of a known error, and no other field is one
+        d = get("/api/v1/kb/KE-1001").json
+        need(all(isinstance(d.get(k), str) for k in by), "item fields %r" % sorted(d))
+    case("kb-sections: the section table", sections)
+
+    def sections_bad():
+        check_error(request("POST", "/api/v1/kb-sections", body=b"{}"), 405, "invalid")
+        check_error(request("PUT", "/api/v1/kb-sections", body=b"{}"), 405, "invalid")
+        check_error(get("/api/v1/kb-sections/extra"), 404, "not_found")
+        check_error(get("/api/v1/kb-sections/%2e%2e"), 404, "not_found")
+        check_error(get("/api/v1/kb-sections?x=%FF"), 400, "invalid")
+        r = get("/api/v1/kb-sections?lang=" + "z" * 5000)
+        need(r.status == 200 and len(r.json["sections"]) == 4, "query ignored: %r" % r)
+    case("kb-sections: bad methods, paths and queries", sections_bad)
+
     def sanitised():
         d = get("/api/v1/kb/ART-0666").json
         html = d["html"].lower()

@@ -188,6 +188,7 @@ def matrix_cases():
         ("GET", api.q("/api/v1/search", q="打印机"), None, everyone),
         ("GET", api.q("/api/v1/complete", q="打"), None, everyone),
         ("GET", "/api/v1/kb/KE-1001", None, everyone),
+        ("GET", "/api/v1/kb-sections", None, everyone),
         ("POST", "/api/v1/suggest", {"summary": "打印机卡纸"}, everyone),
         ("POST", "/api/v1/suggest/feedback", {"kb_id": "KE-1001", "helpful": True}, everyone),
         ("GET", "/api/v1/auth/me", None, everyone),
