@@ -8,9 +8,12 @@
  *         return CHECK_DONE("test_search");
  *     ... fx.s, fx.path, fx.dir ...
  *     fixture_close(&fx);                        (frees fx.s, removes the directory)
+ *
+ * fixture_open_dir() makes only the directory, for tests with several databases in it.
  */
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "kb_store.h"
@@ -29,9 +32,9 @@ static inline int fixture_rm_(const char *p, const struct stat *st, int flag, st
     return remove(p);
 }
 
-/* Makes the directory and opens the store; 0 on success, else -1 (and the directory is
- * gone again). name goes into the directory's name. */
-static inline int fixture_open(fixture *fx, const char *name)
+/* Makes the directory only (fx->s stays NULL: for tests that keep several databases in
+ * it, or open fx->path themselves); 0 on success, else -1. name goes into its name. */
+static inline int fixture_open_dir(fixture *fx, const char *name)
 {
     fx->s = NULL;
     snprintf(fx->dir, sizeof fx->dir, "/tmp/kedb-test-%s-XXXXXX", name);
@@ -41,6 +44,15 @@ static inline int fixture_open(fixture *fx, const char *name)
         return -1;
     }
     snprintf(fx->path, sizeof fx->path, "%s/kb.db", fx->dir);
+    return 0;
+}
+
+/* Makes the directory and opens the store; 0 on success, else -1 (and the directory is
+ * gone again). name goes into the directory's name. */
+static inline int fixture_open(fixture *fx, const char *name)
+{
+    if (fixture_open_dir(fx, name) != 0)
+        return -1;
     kb_err err;
     kb_status rc = kb_store_open(fx->path, 0, &fx->s, &err);
     CHECK_INT_EQ(rc, KB_OK);
@@ -52,7 +64,26 @@ static inline int fixture_open(fixture *fx, const char *name)
     return 0;
 }
 
-/* Frees the store (when still open) and removes the directory with everything in it. */
+/* Copies the file from to to (whole, replacing to): database files swapped the way a person
+ * would. 0 on success, else -1. */
+static inline int fixture_copy(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    FILE *out = in ? fopen(to, "wb") : NULL;
+    int ok = in && out;
+    char buf[65536];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
+/* Frees the store (when still open: a test that frees fx->s itself sets it to NULL) and
+ * removes the directory with everything in it. */
 static inline void fixture_close(fixture *fx)
 {
     kb_store_free(fx->s);

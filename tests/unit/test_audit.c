@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_audit.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
@@ -20,11 +21,11 @@
 #include "kb_store.h"
 #include "kb_usage.h"
 
-static char dir[] = "/tmp/kedb-test-audit-XXXXXX";
+static fixture fx; /* the directory of the test databases */
 
 static void db_path(const char *name, char *out, size_t size)
 {
-    snprintf(out, size, "%s/%s.db", dir, name);
+    snprintf(out, size, "%s/%s.db", fx.dir, name);
 }
 
 static kb_store *open_db(const char *path)
@@ -451,23 +452,6 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* Copies file from to to (whole), for swapping database files the way a person would. */
-static int copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    FILE *out = in ? fopen(to, "wb") : NULL;
-    int ok = in && out;
-    char buf[8192];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        ok = fwrite(buf, 1, n, out) == n;
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        ok = 0;
-    return ok;
-}
-
 static void append_n(const char *path, int from, int to, const char *summary)
 {
     kb_store *s = open_db(path);
@@ -489,13 +473,13 @@ static void test_saved_head(void)
 {
     char path[256], old[256], head[300], keep[300];
     db_path("saved", path, sizeof path);
-    snprintf(old, sizeof old, "%s/saved-old.db", dir);
+    snprintf(old, sizeof old, "%s/saved-old.db", fx.dir);
     snprintf(head, sizeof head, "%s%s", path, KB_AUDIT_HEAD_SUFFIX);
-    snprintf(keep, sizeof keep, "%s/saved-head-2", dir);
+    snprintf(keep, sizeof keep, "%s/saved-head-2", fx.dir);
     fill(path, 2);
     struct stat st;
     CHECK(stat(head, &st) == 0); /* written after the commit */
-    CHECK(copy_file(head, keep));
+    CHECK_INT_EQ(fixture_copy(head, keep), 0);
     kb_audit_check c;
     verify(path, &c);
     CHECK(c.ok);
@@ -503,7 +487,7 @@ static void test_saved_head(void)
     CHECK_INT_EQ(c.saved_seq, 2);
     CHECK_STR_EQ(c.saved_hash, c.head_hash);
     CHECK_INT_EQ(c.saved_at, 1002);
-    CHECK(copy_file(path, old)); /* the "backup": closed, so no -wal */
+    CHECK_INT_EQ(fixture_copy(path, old), 0); /* the "backup": closed, so no -wal */
     append_n(path, 3, 6, "later");
     verify(path, &c);
     CHECK(c.ok);
@@ -511,7 +495,7 @@ static void test_saved_head(void)
 
     /* A crash between a commit and the file update leaves the saved head behind: not an
      * alarm, and the next commit moves it on. */
-    CHECK(copy_file(keep, head));
+    CHECK_INT_EQ(fixture_copy(keep, head), 0);
     verify(path, &c);
     CHECK(c.ok);
     CHECK_INT_EQ(c.saved_seq, 2);
@@ -524,7 +508,7 @@ static void test_saved_head(void)
     /* the older copy put back by hand: truncated, naming the saved entry */
     char saved7[KB_AUDIT_HASH_HEX];
     snprintf(saved7, sizeof saved7, "%s", c.saved_hash);
-    CHECK(copy_file(old, path));
+    CHECK_INT_EQ(fixture_copy(old, path), 0);
     verify(path, &c);
     CHECK(!c.ok);
     CHECK_INT_EQ(c.problem, KB_AUDIT_TRUNCATED);
@@ -582,7 +566,7 @@ static void test_saved_head(void)
     CHECK(!c.saved);
 
     /* A new database at the same path starts a new saved head. */
-    CHECK(copy_file(keep, head));
+    CHECK_INT_EQ(fixture_copy(keep, head), 0);
     CHECK_INT_EQ(unlink(path), 0);
     append_n(path, 1, 1, "new");
     verify(path, &c);
@@ -742,7 +726,7 @@ static void test_ingest(void)
 {
     char path[256], kb[256], file[300], v[512];
     db_path("ingest", path, sizeof path);
-    snprintf(kb, sizeof kb, "%s/kb", dir);
+    snprintf(kb, sizeof kb, "%s/kb", fx.dir);
     CHECK_INT_EQ(mkdir(kb, 0700), 0);
     snprintf(file, sizeof file, "%s/a.md", kb);
     write_file(file, "---\nid: KE-1\ntype: known_error\ntitle: 打印机卡纸\nversion: 1\n---\n"
@@ -795,8 +779,8 @@ static void test_ingest(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
+    if (fixture_open_dir(&fx, "audit") != 0)
+        return CHECK_DONE("test_audit");
     test_hash();
     test_append_verify_list();
     test_tampering();
@@ -804,8 +788,6 @@ int main(void)
     test_threads();
     test_incidents();
     test_ingest();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT_EQ(system(cmd), 0);
+    fixture_close(&fx);
     return CHECK_DONE("test_audit");
 }

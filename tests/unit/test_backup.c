@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_audit.h"
 #include "kb_backup.h"
 #include "kb_doc.h"
@@ -26,7 +27,7 @@
 #define DAY 86400LL
 #define BASE_DOCS 40
 
-static char root[64];
+static fixture fx; /* the directory and its kb.db */
 
 /* A unique, letters-only word for item i, so that a search finds exactly that item. */
 static void word_of(long long i, char *out, size_t size)
@@ -124,22 +125,6 @@ static void path_in(char *out, size_t size, const char *dir, const char *name)
     snprintf(out, size, "%s/%s", dir, name);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    FILE *out = fopen(to, "wb");
-    int ok = in && out;
-    char buf[65536];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        ok = fwrite(buf, 1, n, out) == n;
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        ok = 0;
-    return ok ? 0 : -1;
-}
-
 static int get_byte(const char *path, long long off)
 {
     int fd = open(path, O_RDONLY);
@@ -164,9 +149,9 @@ static int set_byte(const char *path, long long off, int value)
 static void restore_check(const char *path, long long want_docs, const char *want_digest)
 {
     char copy[256];
-    snprintf(copy, sizeof copy, "%s/restored.db", root);
+    snprintf(copy, sizeof copy, "%s/restored.db", fx.dir);
     unlink(copy);
-    CHECK_INT_EQ(copy_file(path, copy), 0);
+    CHECK_INT_EQ(fixture_copy(path, copy), 0);
     kb_store *r = NULL;
     kb_err err;
     CHECK_INT_EQ(kb_store_open(copy, 0, &r, &err), KB_OK);
@@ -346,8 +331,8 @@ static void verify_detects(kb_store *s, const char *dir)
 
     /* a broken B-tree page is caught by the integrity check itself */
     char bad[256];
-    snprintf(bad, sizeof bad, "%s/broken.db", root);
-    CHECK_INT_EQ(copy_file(path, bad), 0);
+    snprintf(bad, sizeof bad, "%s/broken.db", fx.dir);
+    CHECK_INT_EQ(fixture_copy(path, bad), 0);
     long long page = 4096;
     int t = get_byte(bad, 16) * 256 + get_byte(bad, 17);
     if (t >= 512)
@@ -368,7 +353,7 @@ static void verify_detects(kb_store *s, const char *dir)
     unlink(bad);
 
     /* a SQLite file that is not a kedb database, random bytes, a missing file */
-    CHECK_INT_EQ(copy_file(path, bad), 0);
+    CHECK_INT_EQ(fixture_copy(path, bad), 0);
     CHECK_INT_EQ(set_byte(bad, 60, 0), 0); /* user_version 0 */
     CHECK_INT_EQ(set_byte(bad, 61, 0), 0);
     CHECK_INT_EQ(set_byte(bad, 62, 0), 0);
@@ -563,7 +548,7 @@ static void failures(kb_store *s)
     free(v);
 
     char file[128], sub[160];
-    snprintf(file, sizeof file, "%s/plainfile", root);
+    snprintf(file, sizeof file, "%s/plainfile", fx.dir);
     FILE *f = fopen(file, "w");
     if (f)
         fclose(f);
@@ -572,14 +557,14 @@ static void failures(kb_store *s)
     snprintf(sub, sizeof sub, "%s/sub", file);
     CHECK_INT_EQ(kb_backup_create(s, sub, T0, "ops", NULL, &b, &err), KB_EIO);
     CHECK(strstr(err.msg, "cannot create backup directory") != NULL);
-    snprintf(sub, sizeof sub, "%s/no/such/parent", root);
+    snprintf(sub, sizeof sub, "%s/no/such/parent", fx.dir);
     CHECK_INT_EQ(kb_backup_create(s, sub, T0, "ops", NULL, &b, &err), KB_EIO);
     CHECK_INT_EQ(b.id, 0);
 
     /* the file size limit stands in for a full disk: the copy fails after its first
      * pages are written */
     char full[128];
-    snprintf(full, sizeof full, "%s/full", root);
+    snprintf(full, sizeof full, "%s/full", fx.dir);
     struct rlimit old, small;
     CHECK_INT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
     small = old;
@@ -650,7 +635,7 @@ static void concurrent(const char *db)
 {
     kb_err err;
     char dir[128];
-    snprintf(dir, sizeof dir, "%s/concurrent", root);
+    snprintf(dir, sizeof dir, "%s/concurrent", fx.dir);
     kb_store *s = NULL;
     CHECK_INT_EQ(kb_store_open(db, 0, &s, &err), KB_OK);
     if (!s)
@@ -702,8 +687,8 @@ static void concurrent(const char *db)
          * first k the writer committed (a state that existed at one moment) */
         char path[256], copy[256];
         path_in(path, sizeof path, dir, b[i].file);
-        snprintf(copy, sizeof copy, "%s/restored-%d.db", root, i);
-        CHECK_INT_EQ(copy_file(path, copy), 0);
+        snprintf(copy, sizeof copy, "%s/restored-%d.db", fx.dir, i);
+        CHECK_INT_EQ(fixture_copy(path, copy), 0);
         kb_store *r = NULL;
         CHECK_INT_EQ(kb_store_open(copy, 0, &r, &err), KB_OK);
         if (!r)
@@ -730,8 +715,8 @@ static void concurrent(const char *db)
 static void restore(void)
 {
     char db[160], dir[160], bpath[300], other[200], kept[300];
-    snprintf(db, sizeof db, "%s/r.db", root);
-    snprintf(dir, sizeof dir, "%s/r.db.backups", root);
+    snprintf(db, sizeof db, "%s/r.db", fx.dir);
+    snprintf(dir, sizeof dir, "%s/r.db.backups", fx.dir);
     kb_store *s = NULL;
     kb_err err;
     CHECK_INT_EQ(kb_store_open(db, 0, &s, &err), KB_OK);
@@ -756,7 +741,7 @@ static void restore(void)
     CHECK_INT_EQ(kb_backup_restore(db, bpath, "ops", T0 + 10, r, &err), KB_EIO);
     CHECK(strstr(err.msg, "is in use by another program") != NULL);
     kb_store_free(s);
-    CHECK_INT_EQ(count_prefixed(root, "r.db.re"), 0); /* no copy, no kept file */
+    CHECK_INT_EQ(count_prefixed(fx.dir, "r.db.re"), 0); /* no copy, no kept file */
 
     /* a backup that is not what the log recorded: refused */
     int byte = get_byte(bpath, 200);
@@ -765,21 +750,21 @@ static void restore(void)
     CHECK(strstr(err.msg, "is not the file the backup log recorded") != NULL);
     CHECK_INT_EQ(set_byte(bpath, 200, byte), 0);
     /* a broken copy outside the log: refused by the integrity check */
-    snprintf(other, sizeof other, "%s/broken.db", root);
-    CHECK_INT_EQ(copy_file(bpath, other), 0);
+    snprintf(other, sizeof other, "%s/broken.db", fx.dir);
+    CHECK_INT_EQ(fixture_copy(bpath, other), 0);
     CHECK_INT_EQ(truncate(other, file_size(other) / 2), 0);
     CHECK_INT_EQ(kb_backup_restore(db, other, "ops", T0 + 10, r, &err), KB_EINVAL);
     CHECK(strstr(err.msg, "failed its check") != NULL);
-    CHECK_INT_EQ(count_prefixed(root, "r.db.re"), 0);
+    CHECK_INT_EQ(count_prefixed(fx.dir, "r.db.re"), 0);
     unlink(other);
-    snprintf(other, sizeof other, "%s/none.db", root);
+    snprintf(other, sizeof other, "%s/none.db", fx.dir);
     CHECK_INT_EQ(kb_backup_restore(db, other, "ops", T0 + 10, r, &err), KB_ENOTFOUND);
 
     /* the restore */
     CHECK_INT_EQ(kb_backup_restore(db, bpath, "ops", T0 + 10, r, &err), KB_OK);
     if (r->replaced[0] == '\0')
         fprintf(stderr, "restore: %s\n", err.msg);
-    snprintf(kept, sizeof kept, "%s/r.db.replaced-20260310-081510", root);
+    snprintf(kept, sizeof kept, "%s/r.db.replaced-20260310-081510", fx.dir);
     CHECK_STR_EQ(r->replaced, kept);
     CHECK_INT_EQ(r->log_id, b.id);
     CHECK_INT_EQ(r->backup_head, 1);
@@ -838,17 +823,13 @@ static void restore(void)
 
 int main(void)
 {
-    snprintf(root, sizeof root, "/tmp/kedb-test-backup-XXXXXX");
-    if (!mkdtemp(root))
-        return 1;
-    char db[128], dir[128], cmd[160];
-    snprintf(db, sizeof db, "%s/kb.db", root);
-    snprintf(dir, sizeof dir, "%s/kb.db.backups", root);
-    kb_store *s = NULL;
-    kb_err err;
-    CHECK_INT_EQ(kb_store_open(db, 0, &s, &err), KB_OK);
-    if (!s)
+    if (fixture_open(&fx, "backup") != 0)
         return CHECK_DONE("test_backup");
+    const char *db = fx.path;
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s.backups", fx.path);
+    kb_store *s = fx.s;
+    kb_err err;
     CHECK_INT_EQ(kb_store_begin(s, &err), KB_OK);
     for (int i = 0; i < BASE_DOCS; i++) {
         char id[32];
@@ -861,11 +842,11 @@ int main(void)
     verify_detects(s, dir);
     retention(s, dir);
     failures(s);
-    kb_store_free(s);
+    kb_store_free(fx.s); /* closed before the concurrent writers open it */
+    fx.s = NULL;
     concurrent(db);
     restore();
 
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK_INT_EQ(system(cmd), 0);
+    fixture_close(&fx);
     return CHECK_DONE("test_backup");
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_alloc.h"
 #include "kb_doc.h"
 #include "kb_err.h"
@@ -841,22 +842,14 @@ static void write_file(const char *dir, const char *name, const char *content)
     fclose(f);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 typedef struct {
     kb_store *s;
     const char *dir;
     cb_log log;
     kb_ingest_stats st;
-} fixture;
+} run_fx;
 
-static kb_status do_run(fixture *fx)
+static kb_status do_run(run_fx *fx)
 {
     const char *dirs[] = { fx->dir };
     kb_ingest_opts opts = { on_fail, on_progress, &fx->log, NULL };
@@ -899,14 +892,13 @@ static int count_syn(void *ctx, long long group, const char *term)
 
 static void test_run(void)
 {
-    char tmpl[] = "/tmp/kedb-test-ingest-XXXXXX";
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL);
-    if (!root)
+    fixture tmp;
+    CHECK(fixture_open(&tmp, "ingest") == 0);
+    if (!tmp.s)
         return;
-    char kb[128], db[128], sub[256], hidden[256], path[600], title[600], want[512];
+    const char *root = tmp.dir;
+    char kb[128], sub[256], hidden[256], path[600], title[600], want[512];
     snprintf(kb, sizeof kb, "%s/kb", root);
-    snprintf(db, sizeof db, "%s/kedb.db", root);
     snprintf(sub, sizeof sub, "%s/sub", kb);
     snprintf(hidden, sizeof hidden, "%s/.git", kb);
     CHECK(mkdir(kb, 0700) == 0);
@@ -921,15 +913,11 @@ static void test_run(void)
     write_file(hidden, "x.md", "---\nid: HIDDEN2\ntype: article\ntitle: h\n---\n");
     write_file(kb, "synonyms.txt", "打印机, 印表机, printer\n蓝屏, BSOD\n");
 
-    fixture fx;
+    run_fx fx;
     memset(&fx, 0, sizeof fx);
     fx.dir = kb;
+    fx.s = tmp.s;
     kb_err err;
-    CHECK_INT_EQ(kb_store_open(db, 0, &fx.s, &err), KB_OK);
-    if (!fx.s) {
-        fprintf(stderr, "kb_store_open: %s\n", err.msg);
-        goto out;
-    }
 
     /* first run */
     CHECK_INT_EQ(do_run(&fx), KB_OK);
@@ -1130,22 +1118,18 @@ static void test_run(void)
     count = -1;
     CHECK_INT_EQ(kb_store_doc_count(fx.s, NULL, &count, NULL), KB_OK);
     CHECK_INT_EQ(count, 0);
-out:
-    kb_store_free(fx.s);
-    CHECK(nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
+    fixture_close(&tmp);
 }
 
 /* Enough files for the parallel read-and-parse stage: every file arrives once, in order,
  * with bad files reported and changes picked up on the second run. */
 static void test_run_many(void)
 {
-    char root[] = "/tmp/kedb-test-many-XXXXXX";
-    if (!mkdtemp(root)) {
-        CHECK(0);
+    fixture tmp;
+    if (fixture_open(&tmp, "many") != 0)
         return;
-    }
     char dir[600];
-    snprintf(dir, sizeof dir, "%s/kb", root);
+    snprintf(dir, sizeof dir, "%s/kb", tmp.dir);
     CHECK(mkdir(dir, 0700) == 0);
     enum { N = 700 };
     for (int i = 0; i < N; i++) {
@@ -1160,15 +1144,11 @@ static void test_run_many(void)
                      i, i, i);
         write_file(dir, name, body);
     }
-    fixture fx;
+    run_fx fx;
     memset(&fx, 0, sizeof fx);
     fx.dir = dir;
-    char dbpath[700];
-    snprintf(dbpath, sizeof dbpath, "%s/kb.db", root);
+    fx.s = tmp.s;
     kb_err err;
-    CHECK_INT_EQ(kb_store_open(dbpath, 0, &fx.s, &err), KB_OK);
-    if (!fx.s)
-        goto out;
     size_t bad = 0;
     for (int i = 0; i < N; i++)
         bad += i % 97 == 5;
@@ -1186,9 +1166,7 @@ static void test_run_many(void)
     stored_item(fx.s, "KE-0003", path, title, sizeof path);
     CHECK_STR_EQ(title, "changed");
     CHECK_INT_EQ(kb_store_check(fx.s, &err), KB_OK);
-out:
-    kb_store_free(fx.s);
-    CHECK(nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
+    fixture_close(&tmp);
 }
 
 int main(void)

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_store.h"
@@ -488,28 +489,21 @@ int main(void)
     setenv("KEDB_PWHASH_FAST", "1", 1);
     roles_and_names();
     hashing();
-    char dir[] = "/tmp/kedb-test-user-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
-    char path[256], cmd[300];
-    snprintf(path, sizeof path, "%s/kb.db", dir);
-    kb_store *s = NULL;
+    fixture fx;
+    if (fixture_open(&fx, "user") != 0)
+        return CHECK_DONE("test_user");
+    kb_store *s = fx.s;
     kb_err err;
-    CHECK_INT_EQ(kb_store_open(path, 0, &s, &err), KB_OK);
-    if (s) {
-        users(s);
-        sessions(s);
-        lockout(s);
-        names_regardless_of_case(s);
-        last_admin(s);
-        self_service(s);
-        kb_audit_check c;
-        CHECK_INT_EQ(kb_audit_verify(s, &c, &err), KB_OK);
-        CHECK(c.ok);
-        kb_store_free(s);
-    }
-    legacy_case_collision(dir);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT_EQ(system(cmd), 0);
+    users(s);
+    sessions(s);
+    lockout(s);
+    names_regardless_of_case(s);
+    last_admin(s);
+    self_service(s);
+    kb_audit_check c;
+    CHECK_INT_EQ(kb_audit_verify(s, &c, &err), KB_OK);
+    CHECK(c.ok);
+    legacy_case_collision(fx.dir);
+    fixture_close(&fx);
     return CHECK_DONE("test_user");
 }
