@@ -5,21 +5,27 @@ Served indexes a directory (tests/data by default) into a temporary database wit
 $KEDB_BIN/kedb-index, adds the test user with kedb-admin, starts $KEDB_BIN/kedb-server on a
 free 127.0.0.1 port, and at the end stops it with SIGTERM and fails on a non-zero exit or a
 sanitizer (or valgrind) report in its stderr. request()/get()/raw_exchange() talk to the
-running server as the test user (logging in on first use); case() runs and counts one named
-case; a test file ends by printing "NAME: N passed, N failed" from harness.PASSED and
-harness.FAILED. Module state (PORT, SERVER, TOKEN, PASSED, FAILED) lives here only: use
-`import harness` and read or set harness.X; `from harness import PORT` would copy it.
+running server as the test user (logging in on first use); call() sends a JSON body, ok()
+checks the status; set_now() moves the fake clock of a Served(clock=True); case() runs and
+counts one named case; a test file ends with run_main(), which prints "NAME: N passed, N
+failed" from harness.PASSED and harness.FAILED. Module state (PORT, SERVER, TOKEN, NOW_FILE,
+PASSED, FAILED) lives here only: use `import harness` and read or set harness.X; `from
+harness import PORT` would copy it.
 KEDB_VALGRIND=1 runs the server under valgrind (longer timeouts).
 """
+import calendar
+import hashlib
 import http.client
 import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -186,6 +192,22 @@ def get(target, **kw):
     return request("GET", target, **kw)
 
 
+def call(method, target, body=None, raw=None, token=DEFAULT, headers=None):
+    """request() with body sent as JSON (or raw bytes as they are), marked as JSON."""
+    data = raw if raw is not None else (None if body is None else
+                                        json.dumps(body).encode("utf-8"))
+    h = dict(headers or {})
+    if data is not None:
+        h["Content-Type"] = "application/json"
+    return request(method, target, body=data, headers=h, token=token)
+
+
+def ok(r, status=200):
+    """r's JSON body after checking that r has this status."""
+    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
+    return r.json
+
+
 def q(path, **params):
     return path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
 
@@ -272,21 +294,74 @@ def check_error(r, status, code):
     return e
 
 
+# --- the fake clock, files and tools ------------------------------------------------------
+
+NOW_FILE = None  # the KEDB_FAKE_NOW_FILE of the last Served(clock=True)
+CLOCK_LOCK = threading.Lock()
+
+
+def set_now(t):
+    """Sets the server's clock (KEDB_FAKE_NOW_FILE) to epoch second t, atomically."""
+    with CLOCK_LOCK:
+        tmp = NOW_FILE + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % t)
+        os.replace(tmp, NOW_FILE)
+
+
+def t_of(y, m, d, hh=0, mm=0):
+    """Epoch seconds of a UTC date and time."""
+    return calendar.timegm((y, m, d, hh, mm, 0))
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def admin(*args, stdin=None):
+    """Runs $KEDB_BIN/kedb-admin with args; returns the CompletedProcess (bytes)."""
+    return subprocess.run([os.path.join(BIN, "kedb-admin")] + list(args), capture_output=True,
+                          input=stdin, timeout=120 * SLOW)
+
+
 # --- process control ----------------------------------------------------------------------
+
+STARTED = []  # every Served, for run_main() to close
 
 
 class Served:
     """One kedb-server over a database indexed from a directory, for API test files:
     start() indexes (index()), adds the test user (and users, a list of (name, roles) or
-    (name, password, roles)),
-    starts the server on a free port (serve()) and records the cases; stop() ends it with
-    SIGTERM and checks the exit status and stderr for sanitizer reports."""
+    (name, password, roles)), starts the server on a free port (serve()) and records the
+    cases; stop() ends it with SIGTERM and checks the exit status and stderr for sanitizer
+    reports. Options: args, extra server flags (later ones win over the defaults); env,
+    variables for the server (None removes one); clock=True, a fake clock in tmp/now
+    (KEDB_FAKE_NOW_FILE, set with set_now()); db, serve this database file (a copy, or
+    the same one again) instead of tmp/kedb.db; log, the stderr file's name in tmp.
+    A second server while one runs: serve(record=False), then halt() gives the first one
+    back its PORT, SERVER and TOKEN."""
 
-    def __init__(self, tmp, data=None, args=(), env=None, users=()):
-        self.tmp, self.data, self.args, self.env, self.users = tmp, data or DATA, args, env, users
-        self.db = os.path.join(tmp, "kedb.db")
-        self.err_path = os.path.join(tmp, "server.stderr")
+    def __init__(self, tmp, data=None, args=(), env=None, users=(), clock=False, db=None,
+                 log="server.stderr"):
+        global NOW_FILE
+        self.tmp, self.data, self.args, self.users = tmp, data or DATA, args, users
+        self.env = dict(env or {})
+        if clock:
+            NOW_FILE = os.path.join(tmp, "now")
+            self.env["KEDB_FAKE_NOW_FILE"] = NOW_FILE
+        self.db = db or os.path.join(tmp, "kedb.db")
+        self.err_path = os.path.join(tmp, log)
         self.proc = None
+        self.before = None  # (SERVER, PORT, TOKEN) when this one started
+        STARTED.append(self)
 
     def start(self):
         return self.index() and self.serve()
@@ -302,52 +377,84 @@ class Served:
              needs_server=False)
         return index.returncode == 0
 
-    def serve(self):
-        global SERVER, PORT
-        add_test_user(self.db)
-        for user in self.users:  # (name, roles) or (name, password, roles)
-            name, roles = user[0], user[-1]
-            add_test_user(self.db, name, user[1] if len(user) == 3 else user_password(name),
-                          roles)
+    def serve(self, add_users=True, record=True):
+        """Starts the server (adding the users first unless add_users is false: the same
+        database again). record=False: no "server starts" case, the caller checks."""
+        global SERVER, PORT, TOKEN
+        if add_users:
+            add_test_user(self.db)
+            for user in self.users:  # (name, roles) or (name, password, roles)
+                name, roles = user[0], user[-1]
+                add_test_user(self.db, name,
+                              user[1] if len(user) == 3 else user_password(name), roles)
         cmd = [os.path.join(BIN, "kedb-server"), "--db", self.db, "--host", HOST, "--port", "0",
                "--threads", "8"] + list(self.args)
         if VALGRIND:
             cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
                    "--error-exitcode=97"] + cmd
+        env = dict(os.environ)
+        for k, v in self.env.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
         with open(self.err_path, "wb") as err_file:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
-                                         env=dict(os.environ, **(self.env or {})))
+                                         env=env)
+        self.before = (SERVER, PORT, TOKEN)
         SERVER = self.proc
         PORT = read_port(self.proc, time.time() + 30 * SLOW) or 0
+        TOKEN = None  # sessions live in the database: log in to this one afresh
 
         def started():
             need(PORT > 0, "no 'listening on' line; stderr: %s" % self.log()[-800:])
-        case("server starts", started)
+        if record:
+            case("server starts", started)
         return PORT > 0
 
     def log(self):
         return open(self.err_path, "rb").read().decode("utf-8", "replace")
 
-    def stop(self):
+    def halt(self):
+        """Ends the server with SIGTERM (killing it after STOP_TIMEOUT) and gives the
+        server started before it back its PORT, SERVER and TOKEN. Returns the exit status,
+        None after a kill."""
+        global SERVER, PORT, TOKEN
         proc = self.proc
-
-        def stop():
+        rc = None
+        if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
                 rc = proc.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % STOP_TIMEOUT)
+        else:
+            rc = proc.returncode
+        if proc.stdout:
+            proc.stdout.close()
+        if self.before is not None:
+            SERVER, PORT, TOKEN = self.before
+            self.before = None
+        return rc
+
+    def check_log(self, stopped=True):
+        """Raises Fail on a sanitizer report in the server's stderr (or, with stopped, when
+        no orderly stop is logged)."""
+        log = self.log()
+        for mark in SANITIZER_MARKS:
+            need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
+        if stopped:
+            need("stopped" in log, "no orderly stop logged")
+
+    def stop(self):
+        def stop():
+            rc = self.halt()
+            need(rc is not None,
+                 "server did not exit within %d s of SIGTERM" % STOP_TIMEOUT)
             need(rc == 0, "server exit status %d after SIGTERM" % rc)
         case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = self.log()
-            for mark in SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-            need("stopped" in log, "no orderly stop logged")
-        case("server stderr has no sanitizer report", clean_stderr, needs_server=False)
+        case("server stderr has no sanitizer report", self.check_log, needs_server=False)
 
     def close(self):
         if self.proc and self.proc.poll() is None:
@@ -355,6 +462,23 @@ class Served:
             self.proc.wait()
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
+
+
+def run_main(name, main, prefix=None):
+    """The end of every API test file: runs main(tmp) in a new temporary directory, then
+    kills every Served still running, removes the directory, prints "name: N passed, N
+    failed" and exits 1 on any failure (or a true return from main)."""
+    tmp = tempfile.mkdtemp(prefix=prefix or "kedb-%s-" % name.replace("test_", ""))
+    rc = 1
+    try:
+        rc = main(tmp)
+    finally:
+        for served in STARTED:
+            served.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        print("%s: %d passed, %d failed" % (name, PASSED, FAILED))
+        sys.stdout.flush()
+    sys.exit(1 if FAILED or rc else 0)
 
 
 def read_port(proc, deadline):

@@ -10,10 +10,7 @@ KEDB_VALGRIND=1 runs the server under valgrind (longer timeouts).
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -786,47 +783,40 @@ def cli_cases(server, db):
     case("server refuses a missing database", missing_db, needs_server=False)
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="kedb-api-")
+def main(tmp):
     srv = harness.Served(tmp, args=["--web", WEB, "--threads", "4"])
     db = srv.db
-    try:
-        if not srv.index():
-            return 1
-        case("kedb-index created the database", lambda: need(os.path.exists(db),
-                                                             "no database created"),
-             needs_server=False)
-        if not srv.serve():
-            return 1
+    if not srv.index():
+        return 1
+    case("kedb-index created the database", lambda: need(os.path.exists(db),
+                                                         "no database created"),
+         needs_server=False)
+    if not srv.serve():
+        return 1
 
-        search_cases()
-        hostile_cases()
-        kb_cases()
-        complete_cases()
-        suggest_cases()
-        route_cases()
-        reader_cases()
-        static_cases()
-        concurrency_case()
-        reindex_case(db, tmp)
-        cli_cases(os.path.join(BIN, "kedb-server"), db)
+    search_cases()
+    hostile_cases()
+    kb_cases()
+    complete_cases()
+    suggest_cases()
+    route_cases()
+    reader_cases()
+    static_cases()
+    concurrency_case()
+    reindex_case(db, tmp)
+    cli_cases(os.path.join(BIN, "kedb-server"), db)
 
-        def access_log():
-            log = srv.log()
-            need(re.search(r"access method=GET path=/healthz status=200 bytes=\d+ ms=", log),
-                 "no access line for /healthz")
-            need(re.search(r"method=POST path=/api/v1/search status=413", log),
-                 "no access line for the 413")
-            lines = [l for l in log.splitlines() if " access " in l]
-            need(all(len(l) < 700 for l in lines), "access line longer than 700 bytes")
-        case("access log lines", access_log, needs_server=False)
-        srv.stop()
-    finally:
-        srv.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_api: %d passed, %d failed" % (harness.PASSED, harness.FAILED))
-    return 1 if harness.FAILED else 0
+    def access_log():
+        log = srv.log()
+        need(re.search(r"access method=GET path=/healthz status=200 bytes=\d+ ms=", log),
+             "no access line for /healthz")
+        need(re.search(r"method=POST path=/api/v1/search status=413", log),
+             "no access line for the 413")
+        lines = [l for l in log.splitlines() if " access " in l]
+        need(all(len(l) < 700 for l in lines), "access line longer than 700 bytes")
+    case("access log lines", access_log, needs_server=False)
+    srv.stop()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_main("test_api", main, prefix="kedb-api-")

@@ -14,58 +14,28 @@ import calendar
 import csv
 import hashlib
 import io
-import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from harness import need, check_error  # noqa: E402
+from harness import admin, call, check_error, iso, need, ok, set_now, t_of  # noqa: E402
 
 case = api.case
 BIN = api.BIN
 MIN = 60
 DAY = 86400
-NOW_FILE = None
 DB = None
 ENTRY_KEYS = {"seq", "at", "actor", "action", "object", "summary", "prev", "hash"}
 CSV_HEADER = ["seq", "at", "actor", "action", "object", "summary", "prev", "hash"]
 ITEMS = 10  # knowledge items in tests/data: one kb.add each
 IMPORTED = 2  # tickets imported by import_cases()
-
-
-def t_of(y, m, d, hh=0, mm=0):
-    return calendar.timegm((y, m, d, hh, mm, 0))
-
-
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def set_now(t):
-    tmp = NOW_FILE + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % t)
-    os.replace(tmp, NOW_FILE)
-
-
-def call(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    headers = {"Content-Type": "application/json"} if data is not None else None
-    return api.request(method, path, body=data, headers=headers)
-
-
-def ok(r, status=200):
-    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
-    return r.json
 
 
 def at(t, method, path, body=None, status=200):
@@ -115,11 +85,6 @@ def entry_hash(e, prev):
     parts += [e[k].encode("utf-8") for k in ("actor", "action", "object", "summary")]
     parts.append(prev.encode())
     return hashlib.sha256(b"".join(ns(p) for p in parts)).hexdigest()
-
-
-def admin(*args):
-    return subprocess.run([os.path.join(BIN, "kedb-admin")] + list(args), capture_output=True,
-                          timeout=60 * api.SLOW)
 
 
 def tamper(sql, params=()):
@@ -474,40 +439,32 @@ def admin_cases():
     case("kedb-admin: usage errors exit 2, --help exits 0", usage, needs_server=False)
 
 
-def main():
-    global NOW_FILE, DB
-    tmp = tempfile.mkdtemp(prefix="kedb-audit-")
-    NOW_FILE = os.path.join(tmp, "now")
-    srv = api.Served(tmp, args=["--threads", "4"], env={"KEDB_FAKE_NOW_FILE": NOW_FILE})
+def main(tmp):
+    global DB
+    srv = api.Served(tmp, args=["--threads", "4"], clock=True)
     DB = srv.db
-    try:
-        if not srv.index():
-            return 1
+    if not srv.index():
+        return 1
 
-        def verified():
-            r = admin("--db", DB, "audit-verify")
-            need(r.returncode == 0 and b"intact: %d entries" % ITEMS in r.stdout,
-                 "kedb-admin after indexing: exit %d %r %r" % (r.returncode, r.stdout,
-                                                               r.stderr))
-        case("kedb-admin audit-verify exits 0 after indexing", verified, needs_server=False)
-        admin_cases()
-        import_cases(tmp)
+    def verified():
+        r = admin("--db", DB, "audit-verify")
+        need(r.returncode == 0 and b"intact: %d entries" % ITEMS in r.stdout,
+             "kedb-admin after indexing: exit %d %r %r" % (r.returncode, r.stdout,
+                                                           r.stderr))
+    case("kedb-admin audit-verify exits 0 after indexing", verified, needs_server=False)
+    admin_cases()
+    import_cases(tmp)
 
-        set_now(T1)
-        if not srv.serve():
-            return 1
-        index_cases()
-        incident_cases()
-        filter_cases()
-        csv_cases()
-        verify_cases()
-        srv.stop()
-    finally:
-        srv.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_audit: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+    set_now(T1)
+    if not srv.serve():
+        return 1
+    index_cases()
+    incident_cases()
+    filter_cases()
+    csv_cases()
+    verify_cases()
+    srv.stop()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_audit", main, prefix="kedb-audit-")

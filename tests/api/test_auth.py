@@ -10,24 +10,19 @@ entries of logins, and the kedb-admin user commands. Prints 'test_auth: N passed
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as api  # noqa: E402  (the shared harness: case, request, checks)
-from harness import Fail, need  # noqa: E402
+from harness import admin, call, need, set_now  # noqa: E402
 
 case = api.case
 BIN = api.BIN
-ROOT = api.ROOT
-NOW_FILE = None
 T0 = 1772438400  # 2026-03-02T08:00:00Z
 ROLES = ["agent", "engineer", "approver", "auditor", "admin"]
 PASSWORD = "role-pass-123"
@@ -37,26 +32,6 @@ INCIDENT = {"caller_name": "王芳", "caller_phone": "138-0013 8000", "departmen
             "location": "3F", "channel": "phone", "category": "printer", "ci": "PRN-0301",
             "priority": "P3", "summary": "打印机脱机", "description": "所有电脑上显示脱机",
             "actor": "desk-1"}
-
-
-def set_now(t):
-    tmp = NOW_FILE + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % t)
-    os.replace(tmp, NOW_FILE)
-
-
-def call(method, path, body=None, token=api.DEFAULT, headers=None):
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    h = dict(headers or {})
-    if data is not None:
-        h["Content-Type"] = "application/json"
-    return api.request(method, path, body=data, headers=h, token=token)
-
-
-def admin(*args, stdin=None):
-    return subprocess.run([os.path.join(BIN, "kedb-admin")] + list(args), capture_output=True,
-                          input=stdin, timeout=60 * api.SLOW)
 
 
 def err_code(r):
@@ -619,20 +594,13 @@ def audit_flood_cases():
          bounded)
 
 
-def flood_cases(db, err_path):
+def flood_cases(tmp, db):
     """A second server with the default login limits and real (slow) password hashing (not
     under valgrind: there it checks the limits, not the latency)."""
-    env = dict(os.environ)
-    if not api.VALGRIND:
-        env.pop("KEDB_PWHASH_FAST", None)
-    cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
-           "--threads", "4", "--web", api.WEB]
-    if api.VALGRIND:
-        cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-               "--error-exitcode=97"] + cmd
-    with open(err_path, "wb") as err_file:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
-    port, api.PORT = api.PORT, api.read_port(proc, time.time() + 30 * api.SLOW) or 0
+    second = api.Served(tmp, db=db, args=["--threads", "4", "--web", api.WEB],
+                        env={} if api.VALGRIND else {"KEDB_PWHASH_FAST": None},
+                        log="server2.stderr")
+    second.serve(add_users=False, record=False)
     try:
         def search_during_flood():
             need(api.PORT, "the second server did not start")
@@ -694,20 +662,11 @@ def flood_cases(db, err_path):
         case("login flood with made-up names (real hashing, default limits): searches answer, "
              "429 + Retry-After beyond 10 failures a minute per address", search_during_flood)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=api.STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        api.PORT = port
+        rc = second.halt()
 
     def clean():
-        log = open(err_path, "rb").read().decode("utf-8", "replace")
-        for mark in api.SANITIZER_MARKS:
-            need(mark not in log, "%r in the second server's stderr:\n%s" % (mark, log[-3000:]))
-        need(proc.returncode == 0, "second server exit %r" % proc.returncode)
+        second.check_log(stopped=False)
+        need(rc == 0, "second server exit %r" % rc)
     case("the second server stops cleanly", clean, needs_server=False)
 
 
@@ -762,85 +721,42 @@ def cli_cases(db):
     case("kedb-admin passwd, disable, enable, list", others)
 
 
-def main():
-    global NOW_FILE
-    tmp = tempfile.mkdtemp(prefix="kedb-auth-")
-    proc = None
-    err_path = os.path.join(tmp, "server.stderr")
-    NOW_FILE = os.path.join(tmp, "now")
-    try:
-        db = os.path.join(tmp, "kedb.db")
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, api.DATA],
-                               capture_output=True, timeout=300)
-        case("kedb-index indexes tests/data", lambda: need(index.returncode == 0, "index"),
-             needs_server=False)
-        if index.returncode != 0:
-            return
-        STATE["now"] = T0
-        set_now(T0)
-        case("kedb-admin creates the admin", lambda: api.add_test_user(db), needs_server=False)
-        # --threads 8 --login-hashes 8: every worker may check a password at once, so that
-        # the parallel cases test the lock itself (before it, 8 workers checked 10 of 16
-        # parallel guesses); --login-rate: these cases fail many logins from one address
-        # (flood_cases test the defaults)
-        cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
-               "--threads", "8", "--web", api.WEB, "--login-hashes", "8",
-               "--login-rate", "1000"]
-        if api.VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        env = dict(os.environ, KEDB_FAKE_NOW_FILE=NOW_FILE)
-        err_file = open(err_path, "wb")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
-        err_file.close()
-        api.SERVER = proc
-        api.PORT = api.read_port(proc, time.time() + 30 * api.SLOW) or 0
-        case("server starts", lambda: need(api.PORT > 0, "no port"))
-        if not api.PORT:
-            return
+def main(tmp):
+    # --threads 8 --login-hashes 8: every worker may check a password at once, so that the
+    # parallel cases test the lock itself (before it, 8 workers checked 10 of 16 parallel
+    # guesses); --login-rate: these cases fail many logins from one address (flood_cases
+    # test the defaults)
+    srv = api.Served(tmp, clock=True, args=["--web", api.WEB, "--login-hashes", "8",
+                                            "--login-rate", "1000"])
+    db = srv.db
+    if not srv.index():
+        return 1
+    STATE["now"] = T0
+    set_now(T0)
+    case("kedb-admin creates the admin", lambda: api.add_test_user(db), needs_server=False)
+    if not srv.serve(add_users=False):
+        return 1
 
-        users_cases()
-        if len(TOKENS) == len(ROLES):
-            matrix_cases()
-            credential_cases()
-            login_csrf_cases()
-            self_service_cases()
-            last_admin_cases()
-        parallel_cases(db)
-        audit_flood_cases()
-        cli_cases(db)
-        cli_last_admin(db)
-        flood_cases(db, os.path.join(tmp, "server2.stderr"))
+    users_cases()
+    if len(TOKENS) == len(ROLES):
+        matrix_cases()
+        credential_cases()
+        login_csrf_cases()
+        self_service_cases()
+        last_admin_cases()
+    parallel_cases(db)
+    audit_flood_cases()
+    cli_cases(db)
+    cli_last_admin(db)
+    flood_cases(tmp, db)
+    srv.stop()
 
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % api.STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in api.SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-            for tok in TOKENS.values():
-                need(tok not in log, "a token in the server log")
-        case("server stderr has no sanitizer report and no tokens", clean_stderr,
-             needs_server=False)
-    finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc and proc.stdout:
-            proc.stdout.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_auth: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+    def no_tokens():
+        log = srv.log()
+        for tok in TOKENS.values():
+            need(tok not in log, "a token in the server log")
+    case("server stderr has no tokens", no_tokens, needs_server=False)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_auth", main)

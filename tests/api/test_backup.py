@@ -12,17 +12,13 @@ Stops the server with SIGTERM and fails on sanitizer reports. Ends with
 "test_backup: N passed, N failed".
 """
 import calendar
-import hashlib
-import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -30,48 +26,20 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from harness import Fail, need, check_error  # noqa: E402
+from harness import call, check_error, need, ok, set_now, sha256_of  # noqa: E402
 
 case = api.case
 BIN = api.BIN
-ROOT = api.ROOT
 DAY = 86400
 NOW = calendar.timegm((2026, 3, 10, 8, 15, 0))
-NOW_FILE = None
 BACKUP_DIR = None
 ENTRY_KEYS = {"id", "at", "file", "size", "sha256", "docs", "by", "on_behalf_of", "actor",
               "status", "verified_at", "verify_result", "pruned_at"}
 NAME_RE = re.compile(r"^kedb-\d{8}-\d{6}-\d{3}\.db$")
 
 
-def set_now(t):
-    tmp = NOW_FILE + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % t)
-    os.replace(tmp, NOW_FILE)
-
-
-def call(method, path, body=None, raw=None):
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    headers = {"Content-Type": "application/json"} if data is not None else None
-    return api.request(method, path, body=data, headers=headers)
-
-
-def ok(r, status=200):
-    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
-    return r.json
-
-
 def file_of(entry):
     return os.path.join(BACKUP_DIR, entry["file"])
-
-
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def open_backup(path):
@@ -299,26 +267,20 @@ def concurrent_cases():
     case("backups while 4 threads create incidents: all intact, nothing lost", run)
 
 
-def restore_cases(env, err_path):
+def restore_cases(tmp):
     def restore():
         # the documented restore: the backup file becomes the database of a new server,
         # which must answer exactly as the live one did when the backup was made
-        live_port = api.PORT
         b = make("before-restore")
         live = ok(api.get("/api/v1/incidents?limit=100"))
         search = ok(api.get("/api/v1/search?q=" + urllib.parse.quote("打印机")))
-        restored = os.path.join(os.path.dirname(BACKUP_DIR), "restored.db")
+        restored = os.path.join(tmp, "restored.db")
         shutil.copyfile(file_of(b), restored)
-        cmd = [os.path.join(BIN, "kedb-server"), "--db", restored, "--host", api.HOST,
-               "--port", "0", "--threads", "2"]
-        with open(err_path, "ab") as err_file:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
-                                    env=env)
+        second = api.Served(tmp, db=restored, args=["--threads", "2"],
+                            env={"KEDB_FAKE_NOW_FILE": api.NOW_FILE}, log="restored.stderr")
         try:
-            port = api.read_port(proc, time.time() + 30 * api.SLOW)
-            need(port, "the restored server did not start")
-            api.PORT = port
-            api.TOKEN = None  # sessions are in the database too; log in afresh
+            need(second.serve(add_users=False, record=False),
+                 "the restored server did not start")
             got = ok(api.get("/api/v1/incidents?limit=100"))
             need(got["total"] == live["total"] and got["total"] > 0,
                  "restored %d incidents, live had %d" % (got["total"], live["total"]))
@@ -333,15 +295,8 @@ def restore_cases(env, err_path):
             need(ok(api.get("/api/v1/audit/verify"))["ok"] is True,
                  "the restored audit chain is broken")
         finally:
-            api.PORT = live_port
-            api.TOKEN = None
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            second.halt()
+        second.check_log()
         live_one = ok(api.get("/api/v1/incidents/" + one))
         need(live_one["number"] == one, "live server lost %s" % one)
     case("restore: a backup serves the same incidents, search and audit chain", restore)
@@ -512,7 +467,7 @@ def admin_cases(db):
     case("kedb-admin backup refuses a directory it cannot make and bad arguments", refused)
 
 
-def default_dir_cases(db, env, err_path):
+def default_dir_cases(tmp, db):
     server = os.path.join(BIN, "kedb-server")
 
     def usage():
@@ -524,118 +479,52 @@ def default_dir_cases(db, env, err_path):
         need(r.returncode == 0 and b"--backup-dir DIR" in r.stdout, "no --backup-dir in usage")
     case("--backup-dir in the usage; an empty one exits 2", usage, needs_server=False)
 
+    second = api.Served(tmp, db=db, args=["--threads", "2"],
+                        env={"KEDB_FAKE_NOW_FILE": api.NOW_FILE}, log="server2.stderr")
+
     def default_dir():
-        cmd = [server, "--db", db, "--host", api.HOST, "--port", "0", "--threads", "2"]
-        with open(err_path, "ab") as err_file:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT,
-                                    env=env)
         try:
-            port = api.read_port(proc, time.time() + 30 * api.SLOW)
-            need(port, "second server did not start")
-            api.PORT = port
+            need(second.serve(add_users=False, record=False), "second server did not start")
             j = make("default")
             path = os.path.join(db + ".backups", j["file"])
             need(os.path.isfile(path), "no %s" % path)
             need(sha256_of(path) == j["sha256"], "sha256 differs")
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                rc = -1
-            proc.stdout.close()
-        need(rc == 0, "second server exit status %d" % rc)
+            rc = second.halt()
+        need(rc == 0, "second server exit status %r" % rc)
     case("without --backup-dir backups go to '<db path>.backups'", default_dir,
          needs_server=False)
+    case("second server stderr has no sanitizer report", second.check_log, needs_server=False)
 
 
-def main():
-    global NOW_FILE, BACKUP_DIR
-    tmp = tempfile.mkdtemp(prefix="kedb-bak-")
-    proc = None
-    err_path = os.path.join(tmp, "server.stderr")
-    NOW_FILE = os.path.join(tmp, "now")
+def main(tmp):
+    global BACKUP_DIR
     BACKUP_DIR = os.path.join(tmp, "backups")
-    try:
-        db = os.path.join(tmp, "kedb.db")
-        index = subprocess.run([os.path.join(BIN, "kedb-index"), "--db", db, api.DATA],
-                               capture_output=True, timeout=300)
+    srv = api.Served(tmp, clock=True, args=["--backup-dir", BACKUP_DIR])
+    db = srv.db
+    if not srv.index():
+        return 1
+    set_now(NOW)
+    if not srv.serve():
+        return 1
 
-        def indexed():
-            need(index.returncode == 0, "kedb-index exit %d: %s" %
-                 (index.returncode, index.stderr.decode("utf-8", "replace")[-500:]))
-        case("kedb-index indexes tests/data", indexed, needs_server=False)
-        if index.returncode != 0:
-            return
+    create_cases()
+    concurrent_cases()
+    prune_cases()
+    restore_cases(tmp)
+    bad_input_cases()
+    admin_cases(db)
+    srv.stop()
 
-        set_now(NOW)
-        api.add_test_user(db)  # every API request authenticates as this user
-        cmd = [os.path.join(BIN, "kedb-server"), "--db", db, "--host", api.HOST, "--port", "0",
-               "--threads", "8", "--backup-dir", BACKUP_DIR]
-        if api.VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
-        env = dict(os.environ, KEDB_FAKE_NOW_FILE=NOW_FILE)
-        err_file = open(err_path, "wb")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT, env=env)
-        err_file.close()
-        api.SERVER = proc
-        api.PORT = api.read_port(proc, time.time() + 30 * api.SLOW) or 0
-
-        def started():
-            need(api.PORT > 0, "no 'listening on' line; stderr: %s" %
-                 open(err_path, "rb").read().decode("utf-8", "replace")[-800:])
-        case("server starts", started)
-        if not api.PORT:
-            return
-
-        create_cases()
-        concurrent_cases()
-        prune_cases()
-        restore_cases(env, err_path)
-        bad_input_cases()
-        admin_cases(db)
-
-        def stop():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=api.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise Fail("server did not exit within %d s of SIGTERM" % api.STOP_TIMEOUT)
-            need(rc == 0, "server exit status %d after SIGTERM" % rc)
-        case("server exits 0 on SIGTERM", stop, needs_server=False)
-
-        def clean_stderr():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in api.SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-            need(re.search(r"ERROR .*backups: io_error: backup directory '.*' is not a "
-                           r"directory", log), "no log line for the failed backup")
-            need(re.search(r"INFO backup made id=1 file=kedb-20260310-081500-000\.db", log),
-                 "no log line for the first backup")
-        case("server stderr has no sanitizer report and logs backups", clean_stderr,
-             needs_server=False)
-        default_dir_cases(db, env, err_path)
-
-        def clean_again():
-            log = open(err_path, "rb").read().decode("utf-8", "replace")
-            for mark in api.SANITIZER_MARKS:
-                need(mark not in log, "%r in server stderr:\n%s" % (mark, log[-3000:]))
-        case("second server stderr has no sanitizer report", clean_again, needs_server=False)
-    finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc and proc.stdout:
-            proc.stdout.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_backup: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+    def backups_logged():
+        log = srv.log()
+        need(re.search(r"ERROR .*backups: io_error: backup directory '.*' is not a "
+                       r"directory", log), "no log line for the failed backup")
+        need(re.search(r"INFO backup made id=1 file=kedb-20260310-081500-000\.db", log),
+             "no log line for the first backup")
+    case("server stderr logs the backups", backups_logged, needs_server=False)
+    default_dir_cases(tmp, db)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_backup", main, prefix="kedb-bak-")

@@ -10,11 +10,8 @@ the named changes).
 Ends with "test_hostile: N passed, N failed"."""
 import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -250,47 +247,40 @@ def file_cases(tmp):
          needs_server=False)
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="kedb-hostile-")
+def main(tmp):
     srv = api.Served(tmp, users=[(USER, ROLES)])
-    try:
-        requests = load("requests.jsonl")
-        pending = load("pending.jsonl")
+    requests = load("requests.jsonl")
+    pending = load("pending.jsonl")
 
-        def size():
-            need(len(requests) >= 1000, "only %d requests in the corpus" % len(requests))
-            total = sum(os.path.getsize(os.path.join(dp, f))
-                        for dp, _, fs in os.walk(HOSTILE) for f in fs)
-            need(total < 1024 * 1024, "the corpus is %d bytes" % total)
-        case("the hostile corpus holds at least 1,000 requests in under 1 MiB", size,
-             needs_server=False)
-        if not srv.start():
-            return 1
-        r = api.login(USER, PASSWORD)
-        token = r.json["token"] if r.status == 200 else ""
-        case("the corpus user logs in", lambda: need(token, "login: %r" % r))
-        ids = {}
-        case("set-up: an incident and a document request", lambda: ids.update(setup_ids(token)))
-        want = os.environ.get("HOSTILE_PENDING", "")
-        run = [e for e in pending if want == "1" or e["pending"] in want.split(",")]
-        entries = requests + run
-        pending = [e for e in pending if e not in run]
-        finish = start_held(entries, token, ids)
-        file_cases(tmp)  # meanwhile: the held requests wait for the connection timeout
-        replay(entries, token, ids)
-        finish()
-        alive(token)
-        if pending:
-            owners = sorted({e["pending"] for e in pending})
-            print("test_hostile: %d pending requests skipped (fixes in progress: %s)" %
-                  (len(pending), ", ".join(owners)))
-        srv.stop()
-    finally:
-        srv.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_hostile: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+    def size():
+        need(len(requests) >= 1000, "only %d requests in the corpus" % len(requests))
+        total = sum(os.path.getsize(os.path.join(dp, f))
+                    for dp, _, fs in os.walk(HOSTILE) for f in fs)
+        need(total < 1024 * 1024, "the corpus is %d bytes" % total)
+    case("the hostile corpus holds at least 1,000 requests in under 1 MiB", size,
+         needs_server=False)
+    if not srv.start():
+        return 1
+    r = api.login(USER, PASSWORD)
+    token = r.json["token"] if r.status == 200 else ""
+    case("the corpus user logs in", lambda: need(token, "login: %r" % r))
+    ids = {}
+    case("set-up: an incident and a document request", lambda: ids.update(setup_ids(token)))
+    want = os.environ.get("HOSTILE_PENDING", "")
+    run = [e for e in pending if want == "1" or e["pending"] in want.split(",")]
+    entries = requests + run
+    pending = [e for e in pending if e not in run]
+    finish = start_held(entries, token, ids)
+    file_cases(tmp)  # meanwhile: the held requests wait for the connection timeout
+    replay(entries, token, ids)
+    finish()
+    alive(token)
+    if pending:
+        owners = sorted({e["pending"] for e in pending})
+        print("test_hostile: %d pending requests skipped (fixes in progress: %s)" %
+              (len(pending), ", ".join(owners)))
+    srv.stop()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_hostile", main, prefix="kedb-hostile-")

@@ -8,11 +8,9 @@ port, SIGTERM, sanitizer scan). Ends with "test_http: N passed, N failed".
 import os
 import re
 import select
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -545,28 +543,21 @@ def option_cases():
              needs_server=False)
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="kedb-http-")
+def main(tmp):
     option_cases()
     srv = harness.Served(tmp, args=["--header-timeout", str(DEADLINE), "--body-timeout",
                                     str(DEADLINE), "--max-connections-per-ip", str(PER_IP),
                                     "--trusted-proxy", PROXY])
-    try:
-        if not srv.start():
-            return 1
-        query_cases()
-        framing_cases()
-        header_cases()
-        media_type_cases()
-        proxy_cases(srv)
-        slow_cases(srv)
-        srv.stop()
-    finally:
-        srv.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_http: %d passed, %d failed" % (harness.PASSED, harness.FAILED))
-    return 1 if harness.FAILED else 0
+    if not srv.start():
+        return 1
+    query_cases()
+    framing_cases()
+    header_cases()
+    media_type_cases()
+    proxy_cases(srv)
+    slow_cases(srv)
+    srv.stop()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_main("test_http", main, prefix="kedb-http-")

@@ -13,19 +13,16 @@ import calendar
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from harness import Fail, need, check_error  # noqa: E402
+from harness import Fail, call, check_error, iso, need, ok, set_now  # noqa: E402
 
 case = api.case
 
@@ -49,32 +46,6 @@ LIST_KEYS = INCIDENT_KEYS - {"description", "resolution", "links", "timeline"}
 SLA_KEYS = {"response_target_seconds", "resolve_target_seconds", "response_due", "resolve_due",
             "response_remaining_seconds", "resolve_remaining_seconds", "response_breached",
             "resolve_breached", "paused", "paused_seconds"}
-NOW_FILE = None
-CLOCK_LOCK = threading.Lock()
-
-
-def set_now(t):
-    with CLOCK_LOCK:
-        tmp = NOW_FILE + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % t)
-        os.replace(tmp, NOW_FILE)
-
-
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def call(method, path, body=None, raw=None):
-    data = raw if raw is not None else (None if body is None else
-                                        json.dumps(body).encode("utf-8"))
-    headers = {"Content-Type": "application/json"} if data is not None else None
-    return api.request(method, path, body=data, headers=headers)
-
-
-def ok(r, status=200):
-    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
-    return r.json
 
 
 def inc_path(number, action=""):
@@ -929,62 +900,53 @@ def downgrade(db):
         con.close()
 
 
-def main():
-    global NOW_FILE
-    tmp = tempfile.mkdtemp(prefix="kedb-inc-")
-    NOW_FILE = os.path.join(tmp, "now")
+def main(tmp):
     srv = api.Served(tmp, args=["--threads", "4", "--sla", SLA_FILE],
-                     env={"KEDB_FAKE_NOW_FILE": NOW_FILE}, users=[AGENT, APPROVER])
+                     clock=True, users=[AGENT, APPROVER])
     db = srv.db
-    try:
-        if not srv.index():
-            return 1
-        api.case("the indexed database goes back to schema 2 (as before incidents)",
-                 lambda: downgrade(db), needs_server=False)
+    if not srv.index():
+        return 1
+    api.case("the indexed database goes back to schema 2 (as before incidents)",
+             lambda: downgrade(db), needs_server=False)
+    set_now(T0)
+    if not srv.serve():
+        return 1
+
+    def migrated():
+        con = sqlite3.connect(db)
+        try:
+            v = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+        need(v >= 3, "the server did not migrate the database (version %d)" % v)
+    api.case("server starts on a schema-2 database and migrates it", migrated)
+
+    lifecycle_cases()
+    learning_cases()
+    illegal_cases()
+    bad_input_cases()
+    sla_cases()
+    lookup_cases()
+    concurrency_case()
+    on_behalf_cases()
+    cli_cases(os.path.join(BIN, "kedb-server"), db, tmp)
+
+    def fake_clock_errors():
+        with open(api.NOW_FILE, "w") as f:
+            f.write("not a number\n")
+        r = call("GET", "/api/v1/incidents")
+        check_error(r, 500, "io_error")
         set_now(T0)
-        if not srv.serve():
-            return 1
+        ok(call("GET", "/api/v1/incidents"))
+    api.case("a broken KEDB_FAKE_NOW_FILE is a 500, never a wrong time", fake_clock_errors)
+    srv.stop()
 
-        def migrated():
-            con = sqlite3.connect(db)
-            try:
-                v = con.execute("PRAGMA user_version").fetchone()[0]
-            finally:
-                con.close()
-            need(v >= 3, "the server did not migrate the database (version %d)" % v)
-        api.case("server starts on a schema-2 database and migrates it", migrated)
-
-        lifecycle_cases()
-        learning_cases()
-        illegal_cases()
-        bad_input_cases()
-        sla_cases()
-        lookup_cases()
-        concurrency_case()
-        on_behalf_cases()
-        cli_cases(os.path.join(BIN, "kedb-server"), db, tmp)
-
-        def fake_clock_errors():
-            with open(NOW_FILE, "w") as f:
-                f.write("not a number\n")
-            r = call("GET", "/api/v1/incidents")
-            check_error(r, 500, "io_error")
-            set_now(T0)
-            ok(call("GET", "/api/v1/incidents"))
-        api.case("a broken KEDB_FAKE_NOW_FILE is a 500, never a wrong time", fake_clock_errors)
-        srv.stop()
-
-        def access_line():
-            need(re.search(r"access method=PATCH path=/api/v1/incidents/INC-\d{8}-\d{4} "
-                           r"status=409", srv.log()), "no access line for a 409")
-        api.case("server stderr has the access line of a 409", access_line, needs_server=False)
-        old_rows_case(tmp)
-    finally:
-        srv.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_incidents: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+    def access_line():
+        need(re.search(r"access method=PATCH path=/api/v1/incidents/INC-\d{8}-\d{4} "
+                       r"status=409", srv.log()), "no access line for a 409")
+    api.case("server stderr has the access line of a 409", access_line, needs_server=False)
+    old_rows_case(tmp)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_incidents", main, prefix="kedb-inc-")

@@ -16,12 +16,8 @@ Ends with "test_reliability: N passed, N failed"."""
 import json
 import os
 import resource
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 
 import harness as api
 from harness import case, need
@@ -168,16 +164,10 @@ def storage_cases(tmp):
             subprocess.run(["umount", "-l", mnt], capture_output=True)
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="kedb-rel-")
-    try:
-        storage_cases(tmp)
-        crash_cases()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_reliability: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+def main(tmp):
+    storage_cases(tmp)
+    crash_cases()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_reliability", main, prefix="kedb-rel-")

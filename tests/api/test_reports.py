@@ -9,22 +9,17 @@ values in summary.csv (parsed with the csv module), the problem view, and bad in
 Stops the server with SIGTERM and fails on sanitizer reports. Ends with
 "test_reports: N passed, N failed".
 """
-import calendar
 import csv
 import io
-import json
 import os
 import re
-import shutil
 import sys
-import tempfile
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as api  # noqa: E402  (the shared harness: case, request, checks)
 
-from harness import need, check_error  # noqa: E402
+from harness import call, check_error, iso, need, ok, set_now, t_of  # noqa: E402
 
 case = api.case
 BIN = api.BIN
@@ -32,7 +27,6 @@ ROOT = api.ROOT
 MIN = 60
 HOUR = 3600
 DAY = 86400
-NOW_FILE = None
 # P1 response 20 min and resolution 5 h instead of the defaults (15 min / 4 h): B below is
 # answered and resolved exactly at its due times (on time), G's 30 min stay late.
 SLA_TEXT = "P1 response=20m resolve=5h\n"
@@ -46,32 +40,6 @@ SLA_KEYS = {"responded", "response_met", "response_met_percent", "resolved", "re
             "resolve_met_percent"}
 AGING_KEYS = ["open", "under_1_day", "from_1_to_3_days", "from_3_to_7_days", "over_7_days"]
 STATUSES = ["new", "assigned", "in_progress", "pending", "resolved", "closed"]
-
-
-def t_of(y, m, d, hh=0, mm=0):
-    return calendar.timegm((y, m, d, hh, mm, 0))
-
-
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def set_now(t):
-    tmp = NOW_FILE + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % t)
-    os.replace(tmp, NOW_FILE)
-
-
-def call(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    headers = {"Content-Type": "application/json"} if data is not None else None
-    return api.request(method, path, body=data, headers=headers)
-
-
-def ok(r, status=200):
-    need(r.status == status, "status %d, want %d: %r" % (r.status, status, r))
-    return r.json
 
 
 def at(t, method, path, body=None, status=200):
@@ -441,7 +409,7 @@ def bad_input_cases():
     case("problems: bad min or limit is 400", mins)
 
     def clock():
-        with open(NOW_FILE, "w") as f:
+        with open(api.NOW_FILE, "w") as f:
             f.write("soon\n")
         try:
             check_error(api.get("/api/v1/reports/summary"), 500, "io_error")
@@ -512,45 +480,35 @@ def desk_day_cases():
          offset)
 
 
-def main():
-    global NOW_FILE
-    tmp = tempfile.mkdtemp(prefix="kedb-rep-")
-    NOW_FILE = os.path.join(tmp, "now")
+def main(tmp):
     sla = os.path.join(tmp, "sla.conf")
     with open(sla, "w") as f:
         f.write(SLA_TEXT)
+    srv = api.Served(tmp, args=["--threads", "4", "--sla", sla], clock=True)
     set_now(NOW)
-    srv = api.Served(tmp, args=["--threads", "4", "--sla", sla],
-                     env={"KEDB_FAKE_NOW_FILE": NOW_FILE})
-    try:
-        if not srv.start():
-            return 1
+    if not srv.start():
+        return 1
 
-        def built():
-            build()
-        case("a week of incidents recorded through the API", built)
-        if api.FAILED:
-            return 1
+    def built():
+        build()
+    case("a week of incidents recorded through the API", built)
+    if api.FAILED:
+        return 1
 
-        summary_cases()
-        csv_cases()
-        bad_input_cases()
-        problem_cases()
-        desk_day_cases()
-        clock_cases()
-        srv.stop()
+    summary_cases()
+    csv_cases()
+    bad_input_cases()
+    problem_cases()
+    desk_day_cases()
+    clock_cases()
+    srv.stop()
 
-        def access_line():
-            need(re.search(r"access method=GET path=/api/v1/reports/summary\.csv\?\S* "
-                           r"status=200", srv.log()), "no access line for the CSV")
-        case("server stderr has the access line of the CSV export", access_line,
-             needs_server=False)
-    finally:
-        srv.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        print("test_reports: %d passed, %d failed" % (api.PASSED, api.FAILED))
-    return 1 if api.FAILED else 0
+    def access_line():
+        need(re.search(r"access method=GET path=/api/v1/reports/summary\.csv\?\S* "
+                       r"status=200", srv.log()), "no access line for the CSV")
+    case("server stderr has the access line of the CSV export", access_line,
+         needs_server=False)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    api.run_main("test_reports", main, prefix="kedb-rep-")
