@@ -92,7 +92,7 @@ unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const c
     kb_store *s;
     kb_err err;
     long long now;
-    if (srv_now(&now, &err) != KB_OK || srv_req_store(rq, &s, &err) != KB_OK) {
+    if (srv_req_store_now(rq, &s, &now, &err) != KB_OK) {
         kb_log(KB_LOG_ERROR, "auth: %s", err.msg);
         *code = kb_status_name(err.code);
         snprintf(msg, msg_size, "%s", err.code == KB_EIO ? "i/o error" : "internal error");
@@ -231,6 +231,28 @@ static void locked(srv_resp *rs, long long retry)
     too_many(rs, retry > 0 ? (unsigned)retry : 1, msg);
 }
 
+/* After a password check that passed gate(): ungate()s, then answers a locked user
+ * (locked()) or a wrong password (status with the error code and msg) in rs. Returns 0
+ * when the password was right, else 1 (rs answered, or rc failed). */
+static int check_refused(srv_req *rq, srv_resp *rs, long long now, kb_status rc,
+                         kb_login_result result, long long retry, int status, const char *code,
+                         const char *msg)
+{
+    ungate(rq, now, rc != KB_OK || result != KB_LOGIN_OK);
+    if (rc != KB_OK)
+        return 1;
+    if (result == KB_LOGIN_LOCKED) {
+        locked(rs, retry);
+        return 1;
+    }
+    if (result == KB_LOGIN_BAD) {
+        rs->status = status;
+        rs->json = error_json(code, msg);
+        return 1;
+    }
+    return 0;
+}
+
 /* POST /api/v1/auth/login {"username", "password"}: only as application/json (a form of
  * another site cannot send that without the browser asking first) and, when the browser
  * names the page's origin, only from a page of this server (no login CSRF). */
@@ -280,39 +302,30 @@ kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
     }
     long long now;
     kb_store *s;
-    rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+    rc = srv_req_store_now(rq, &s, &now, err);
     if (rc != KB_OK || !gate(rq, rs, now))
         goto out;
-    kb_login_result result;
-    long long retry;
+    kb_login_result result = KB_LOGIN_BAD;
+    long long retry = 0;
     kb_user_session sess;
     rc = kb_user_login(s, name, pw, rq->client, now, &result, &retry, &sess, err);
-    ungate(rq, now, rc != KB_OK || result != KB_LOGIN_OK);
-    if (rc != KB_OK)
+    if (check_refused(rq, rs, now, rc, result, retry, 401, "unauthorized",
+                      "wrong username or password"))
         goto out;
-    if (result == KB_LOGIN_LOCKED) {
-        locked(rs, retry);
-    } else if (result == KB_LOGIN_BAD) {
-        rs->status = 401;
-        rs->json = error_json("unauthorized", "wrong username or password");
-    } else {
-        json_t *o = json_object();
-        json_object_set_new(o, "token", json_string(sess.token));
-        json_object_set_new(o, "csrf", json_string(sess.csrf));
-        json_object_set_new(o, "username", json_string(sess.name));
-        json_object_set_new(o, "roles", roles_json(sess.roles));
-        json_object_set_new(o, "expires", srv_json_time(sess.expires));
-        rs->json = o;
-        kb_buf c;
-        kb_buf_init(&c, 0);
-        kb_buf_addf(&c, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s",
-                    sess.token, KB_USER_SESSION_TTL, rq->app->secure_cookie ? "; Secure" : "");
-        rs->set_cookie = kb_buf_detach(&c, NULL);
-        kb_buf_free(&c);
-        kb_hash_wipe(&sess, sizeof sess);
-    }
+    json_t *o = json_object();
+    json_object_set_new(o, "token", json_string(sess.token));
+    json_object_set_new(o, "csrf", json_string(sess.csrf));
+    json_object_set_new(o, "username", json_string(sess.name));
+    json_object_set_new(o, "roles", roles_json(sess.roles));
+    json_object_set_new(o, "expires", srv_json_time(sess.expires));
+    rs->json = o;
+    kb_buf c;
+    kb_buf_init(&c, 0);
+    kb_buf_addf(&c, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s",
+                sess.token, KB_USER_SESSION_TTL, rq->app->secure_cookie ? "; Secure" : "");
+    rs->set_cookie = kb_buf_detach(&c, NULL);
+    kb_buf_free(&c);
+    kb_hash_wipe(&sess, sizeof sess);
 out:
     json_decref(in);
     return rc;
@@ -328,9 +341,7 @@ kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     long long now;
     kb_store *s;
-    kb_status rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+    kb_status rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_user_logout(s, rq->token, now, err);
     if (rc != KB_OK)
@@ -348,9 +359,7 @@ kb_status h_auth_logout_all(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now;
     kb_store *s;
     int n = 0;
-    kb_status rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+    kb_status rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_user_logout_all(s, rq->user, rq->client, now, &n, err);
     if (rc != KB_OK)
@@ -388,30 +397,21 @@ kb_status h_auth_password(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now;
     kb_store *s;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc != KB_OK || !gate(rq, rs, now))
         goto out;
-    kb_login_result result;
-    long long retry;
+    kb_login_result result = KB_LOGIN_BAD;
+    long long retry = 0;
     int revoked = 0;
     rc = kb_user_password_change(s, rq->user, cur, pw, rq->token, rq->client, now, &result,
                                  &retry, &revoked, err);
-    ungate(rq, now, rc != KB_OK || result != KB_LOGIN_OK);
-    if (rc != KB_OK)
+    if (check_refused(rq, rs, now, rc, result, retry, 403, "forbidden",
+                      "the current password is wrong"))
         goto out;
-    if (result == KB_LOGIN_LOCKED) {
-        locked(rs, retry);
-    } else if (result == KB_LOGIN_BAD) {
-        rs->status = 403;
-        rs->json = error_json("forbidden", "the current password is wrong");
-    } else {
-        json_t *o = json_object();
-        json_object_set_new(o, "ok", json_true());
-        json_object_set_new(o, "revoked", json_integer(revoked));
-        rs->json = o;
-    }
+    json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
+    json_object_set_new(o, "revoked", json_integer(revoked));
+    rs->json = o;
 out:
     json_decref(in);
     return rc;

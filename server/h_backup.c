@@ -64,9 +64,7 @@ kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     kb_backup b;
     if (rc == KB_OK)
         rc = kb_backup_create(s, rq->app->backup_dir, now, rq->user, for_whom, &b, err);
@@ -109,9 +107,7 @@ kb_status h_backup_verify(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s = NULL;
     kb_status rc = srv_req_path_num(rq, "id", MAX_ID, &id, err);
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     kb_backup_check c;
     kb_backup b;
     if (rc == KB_OK)
@@ -157,9 +153,7 @@ kb_status h_backup_prune(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     kb_backup *pruned = NULL;
     size_t n = 0;
     if (rc == KB_OK)

@@ -237,9 +237,7 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     char *id = NULL;
     size_t line = 0;
     if (rc == KB_OK)
@@ -281,9 +279,7 @@ kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc != KB_OK)
         return rc;
     char today[KB_DATE_LEN];
@@ -337,9 +333,7 @@ kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_docreq_act(s, id, action, comment, rq->user, now, err);
     json_decref(in);

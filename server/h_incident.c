@@ -256,9 +256,7 @@ kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s = NULL;
     kb_status rc = path_number(rq, &number, err);
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     kb_incident *inc = NULL;
     if (rc == KB_OK)
         rc = kb_incident_get(s, number, &inc, err);
@@ -498,9 +496,7 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     kb_inc_list *l = NULL;
     if (rc == KB_OK)
         rc = kb_incident_list(s, &f, &l, err);
@@ -522,9 +518,7 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     const kb_incident_sla *sla = &rq->app->sla;
     kb_inc_list *l = NULL;
     if (rc == KB_OK)

@@ -140,9 +140,7 @@ static kb_status save(srv_req *rq, srv_resp *rs, const char *expect_id, kb_err *
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     char *id = NULL;
     long long n = 0;
     size_t line = 0;
@@ -182,13 +180,9 @@ kb_status h_kb_save(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "source", NULL };
     json_t *in;
-    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
-    if (rc != KB_OK)
-        return rc;
-    const char *source = NULL;
-    rc = srv_json_get_str(in, "source", &source, err);
+    const char *source;
+    kb_status rc = srv_req_body_str(rq, "source", &in, &source, err);
     if (rc == KB_OK && !source)
         rc = kb_err_set(err, KB_EINVAL, "field 'source' is required");
     if (rc == KB_OK && strlen(source) > KB_MAX_DOC_BYTES)
@@ -306,9 +300,7 @@ static kb_status step(srv_req *rq, srv_resp *rs, const char *const *allowed, ste
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = fn(s, id, in, rq->user, now, err);
     json_decref(in);
@@ -407,9 +399,7 @@ kb_status h_review_due(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now;
     kb_status rc = srv_req_text(rq, "owner", MAX_NAME_ARG, &owner, err);
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc != KB_OK)
         return rc;
     char today[KB_DATE_LEN];

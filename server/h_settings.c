@@ -27,22 +27,16 @@ kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "rule", NULL };
     json_t *in;
-    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
-    if (rc != KB_OK)
-        return rc;
-    const char *rule = NULL;
-    rc = srv_json_get_str(in, "rule", &rule, err);
+    const char *rule;
+    kb_status rc = srv_req_body_str(rq, "rule", &in, &rule, err);
     if (rc == KB_OK && (!rule || !*rule))
         rc = kb_err_set(err, KB_EINVAL, "field 'rule' is required: a regular expression a "
                         "whole document number must match");
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_version_set_rule(s, rule, rq->user, now, err);
     json_decref(in);
@@ -71,14 +65,10 @@ kb_status h_offset_get(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_offset_set(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "utc_offset", NULL };
     json_t *in;
-    kb_status rc = srv_req_body(rq, 0, allowed, &in, err);
-    if (rc != KB_OK)
-        return rc;
-    const char *text = NULL;
+    const char *text;
     long long v = 0;
-    rc = srv_json_get_str(in, "utc_offset", &text, err);
+    kb_status rc = srv_req_body_str(rq, "utc_offset", &in, &text, err);
     if (rc == KB_OK && !text)
         rc = kb_err_set(err, KB_EINVAL, "field 'utc_offset' is required, e.g. \"+08:00\"");
     if (rc == KB_OK)
@@ -86,9 +76,7 @@ kb_status h_offset_set(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s;
     long long now;
     if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = srv_now(&now, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_setting_set_utc_offset(s, v, rq->user, now, err);
     json_decref(in);

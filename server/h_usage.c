@@ -25,9 +25,7 @@ kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s = NULL;
     long long now;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_usage_feedback(s, json_string_value(id), json_is_true(helpful),
                                rq->user[0] ? rq->user : NULL, now, err);

@@ -102,9 +102,7 @@ kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now;
     kb_store *s;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_user_add(s, json_string_value(u), pw, roles, rq->user, now, err);
     kb_user_info info;
@@ -149,9 +147,7 @@ kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now;
     kb_store *s;
     if (rc == KB_OK)
-        rc = srv_now(&now, err);
-    if (rc == KB_OK)
-        rc = srv_req_store(rq, &s, err);
+        rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
         rc = kb_user_update(s, name, &ch, rq->user, now, err);
     kb_user_info info;

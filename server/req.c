@@ -41,6 +41,22 @@ kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err)
     return KB_OK;
 }
 
+kb_status srv_req_store_now(srv_req *rq, kb_store **s, long long *now, kb_err *err)
+{
+    kb_status rc = srv_req_store(rq, s, err);
+    return rc == KB_OK ? srv_now(now, err) : rc;
+}
+
+kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, const char **out,
+                           kb_err *err)
+{
+    const char *const allowed[] = { name, NULL };
+    *in = NULL;
+    *out = NULL;
+    kb_status rc = srv_req_body(rq, 0, allowed, in, err);
+    return rc == KB_OK ? srv_json_get_str(*in, name, out, err) : rc;
+}
+
 void srv_req_clear(srv_req *rq)
 {
     for (size_t i = 0; i < rq->nparams; i++) {

@@ -163,6 +163,13 @@ kb_status srv_json_get_bool(json_t *o, const char *name, int *out, int *present,
 kb_status srv_req_on_behalf_of(const srv_req *rq, json_t *o, const char **out, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
+/* What a write needs: the store (srv_req_store) and the server's clock (srv_now). */
+kb_status srv_req_store_now(srv_req *rq, kb_store **s, long long *now, kb_err *err);
+/* A JSON body whose only member is the string name: *in is the body (the caller
+ * json_decref()s it, also on failure; NULL when unread), *out the string borrowed from it
+ * or NULL when absent or null. */
+kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, const char **out,
+                           kb_err *err);
 /* Frees everything rq owns except the store (http.c returns that to the pool). */
 void srv_req_clear(srv_req *rq);
 
