@@ -13,10 +13,18 @@
  * that holds at least one Traditional character.
  * Segmentation: runs of CJK characters become overlapping bigrams (打印机 -> 打印 印机), with
  * the last character of each run also indexed alone so that one-character queries work
- * (as a prefix). Latin/digit words are split at connectors (- _ . : / \ @) and at a single
- * letter/digit change (KB2918614 -> kb 2918614) into parts at consecutive positions;
- * English words of 3+ letters also get their Snowball stem (document side colocated, query
- * side instead of the word). A word starting with byte 0x1F is a raw token (filters). */
+ * (as a prefix). Latin/digit words are split at connectors (- _ . : / \ @) into chunks,
+ * and chunks at every letter/digit change (13A2D4 -> 13 a 2 d 4, KB5034441 -> kb 5034441)
+ * into parts at consecutive positions, so that a code is the same phrase whichever
+ * separators it is written with (13.A2.D4, KB-5034441, KB 5034441). A hex literal
+ * (0x0000007B) stays one part, as does a chunk with more than 7 changes (a hash).
+ * Parts with a canonical form: English words of 3+ letters their Snowball stem; hex
+ * literals without leading zeros (0x7b); numbers that end their chunk, standing alone or
+ * after a word of 2+ letters, without leading zeros (ORA-01017 -> ora 1017). The document
+ * side indexes the canonical form colocated with the part, the query side searches for
+ * the canonical form instead of the part (except a prefix). Codes are never fuzzed:
+ * 0x7c, ORA-28000 and XYZ-223 stay apart from 0x7b, ORA-01017 and XYZ-123.
+ * A word starting with byte 0x1F is a raw token (filters). */
 
 typedef struct kb_tokenizer kb_tokenizer; /* also declared in kb_store.h */
 
@@ -83,6 +91,6 @@ struct sqlite3;
 kb_status kb_tokenize_register(struct sqlite3 *db, const kb_token_hook *hook, kb_err *err);
 
 /* Version of the analysis; the store rebuilds its index when it changes. */
-#define KB_TOKENIZER_VERSION 1
+#define KB_TOKENIZER_VERSION 2
 
 #endif

@@ -464,34 +464,61 @@ static void convert_run(kb_tokenizer *t, size_t a, size_t b, size_t *n)
     *n = convert_step(&g.step[1], t->run2, m, &t->run, &t->caprun);
 }
 
-/* Word parts: a connector-joined word splits at connectors, and a part with exactly one
- * letter/digit change splits there too. */
+/* Word parts. A connector-joined word splits at its connectors into chunks; a chunk that
+ * is a hex literal (0x + hex digits) stays whole; any other chunk splits at every
+ * letter/digit change (13a2d4 -> 13 a 2 d 4, ora01017 -> ora 01017) unless it changes more
+ * than MAX_CHANGES times (a hash or a blob stays one token). So a code gives the same
+ * parts at consecutive positions whichever separators it is written with (13.A2.D4,
+ * 13A2D4, KB-5034441, KB 5034441), and a phrase of its parts finds every spelling. */
+#define MAX_CHANGES 7
+#define MAX_PARTS (MAX_CHANGES + 1)
+
 static int is_digit_cp(uint32_t cp)
 {
     return cp < 0x80 ? (cp >= '0' && cp <= '9') : u_isdigit((UChar32)cp);
 }
 
+static int is_hex_cp(uint32_t cp)
+{
+    return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'f');
+}
+
+/* Kinds of parts, for their canonical forms. */
+enum { P_ALPHA, P_NUM, P_HEX, P_MIXED };
+
 typedef struct {
     size_t a, b; /* chars index range */
+    uint8_t kind;
+    uint8_t chunk_end; /* the last part of its chunk */
 } span;
 
-/* Splits chars[a, b) (all C_ALNUM) at a single letter/digit change. Returns 1 or 2 spans. */
-static int split_alnum(const ch *c, size_t a, size_t b, span out[2])
+/* Splits the chunk chars[a, b) (all C_ALNUM) into parts appended to out[*n]; out holds
+ * MAX_PARTS entries past *n. */
+static void split_chunk(const ch *c, size_t a, size_t b, span *out, size_t *n)
 {
-    size_t changes = 0, at = 0;
-    for (size_t i = a + 1; i < b; i++) {
-        if (is_digit_cp(c[i].cp) != is_digit_cp(c[i - 1].cp)) {
-            changes++;
-            at = i;
+    if (b - a >= 3 && c[a].cp == '0' && c[a + 1].cp == 'x') {
+        size_t i = a + 2;
+        while (i < b && is_hex_cp(c[i].cp))
+            i++;
+        if (i == b) {
+            out[(*n)++] = (span){ a, b, P_HEX, 1 };
+            return;
         }
     }
-    if (changes == 1) {
-        out[0] = (span){ a, at };
-        out[1] = (span){ at, b };
-        return 2;
+    size_t changes = 0;
+    for (size_t i = a + 1; i < b; i++)
+        changes += is_digit_cp(c[i].cp) != is_digit_cp(c[i - 1].cp);
+    if (changes > MAX_CHANGES) {
+        out[(*n)++] = (span){ a, b, P_MIXED, 1 };
+        return;
     }
-    out[0] = (span){ a, b };
-    return 1;
+    size_t s = a;
+    for (size_t i = a + 1; i <= b; i++) {
+        if (i < b && is_digit_cp(c[i].cp) == is_digit_cp(c[i - 1].cp))
+            continue;
+        out[(*n)++] = (span){ s, i, is_digit_cp(c[s].cp) ? P_NUM : P_ALPHA, i == b };
+        s = i;
+    }
 }
 
 /* Encodes chars[a, b) as UTF-8 into buf (reset first), at most MAX_TOKEN_BYTES bytes. */
@@ -576,9 +603,43 @@ static void qpush(kb_tokenizer *t, const char *tok, size_t len, const char *stem
     q->end = end;
 }
 
-/* Emits one word part (lower-case already): document side the word and its stem
+/* Canonical form of a part into out (at most MAX_TOKEN_BYTES + 4 bytes); returns its
+ * length, 0 when the part is its own canonical form. English words: the Snowball stem.
+ * Hex literals: without leading zeros after 0x (0x0000007b -> 0x7b). Numbers that end
+ * their chunk and stand alone or follow a word of 2+ letters: without leading zeros
+ * (ora-01017 and ora01017 -> 1017; not the 01 of 1.01 or the 02 of 4c02, which are no
+ * error numbers). Both sides must agree: the document side indexes the canonical form
+ * colocated with the part, the query side searches for the canonical form only. */
+static size_t canonical(kb_tokenizer *t, const span *sp, const span *prev, const char *tok,
+                        size_t len, int alpha, char *out)
+{
+    size_t skip = 0, keep = 0;
+    if (sp->kind == P_HEX) {
+        keep = 2;
+        skip = 2;
+    } else if (sp->kind == P_NUM && sp->chunk_end &&
+               (!prev || (prev->kind == P_ALPHA && prev->b - prev->a >= 2))) {
+        for (size_t i = 0; i < len; i++)
+            if (tok[i] < '0' || tok[i] > '9')
+                return 0;
+    } else {
+        if (!alpha || len < 3 || len > 40)
+            return 0;
+        size_t slen = kb_tokenize_stem(t, tok, len, out);
+        return slen == len && memcmp(out, tok, slen) == 0 ? 0 : slen;
+    }
+    while (skip + 1 < len && tok[skip] == '0')
+        skip++;
+    if (skip == keep)
+        return 0;
+    memcpy(out, tok, keep);
+    memcpy(out + keep, tok + skip, len - skip);
+    return keep + len - skip;
+}
+
+/* Emits one word part (lower-case already): document side the part and its canonical form
  * colocated; query side buffered. */
-static void emit_part(emit *e, const ch *c, size_t a, size_t b)
+static void emit_part(emit *e, const ch *c, const span *sp, const span *prev)
 {
     kb_tokenizer *t = e->t;
     if (e->rc)
@@ -586,7 +647,7 @@ static void emit_part(emit *e, const ch *c, size_t a, size_t b)
     char tok[MAX_TOKEN_BYTES + 4];
     size_t len = 0;
     int alpha = 1;
-    for (size_t i = a; i < b; i++) {
+    for (size_t i = sp->a; i < sp->b; i++) {
         uint32_t cp = c[i].cp;
         if (cp < 0x80) {
             if (len + 1 > MAX_TOKEN_BYTES)
@@ -605,20 +666,16 @@ static void emit_part(emit *e, const ch *c, size_t a, size_t b)
     }
     if (len == 0)
         return;
-    char stem[64];
-    size_t slen = 0;
-    if (alpha && len >= 3 && len <= 40) {
-        slen = kb_tokenize_stem(t, tok, len, stem);
-        if (slen == len && memcmp(stem, tok, slen) == 0)
-            slen = 0;
-    }
+    char canon[MAX_TOKEN_BYTES + 4];
+    size_t clen = canonical(t, sp, prev, tok, len, alpha, canon);
+    size_t start = c[sp->a].start, end = c[sp->b - 1].end;
     if (e->mode & KB_TOK_QUERY) {
-        qpush(t, tok, len, stem, slen, c[a].start, c[b - 1].end);
+        qpush(t, tok, len, canon, clen, start, end);
         return;
     }
-    e->rc = e->fn(e->ctx, 0, tok, len, c[a].start, c[b - 1].end);
-    if (!e->rc && slen)
-        e->rc = e->fn(e->ctx, KB_TOK_COLOCATED, stem, slen, c[a].start, c[b - 1].end);
+    e->rc = e->fn(e->ctx, 0, tok, len, start, end);
+    if (!e->rc && clen)
+        e->rc = e->fn(e->ctx, KB_TOK_COLOCATED, canon, clen, start, end);
 }
 
 static void emit_cjk(emit *e, const ch *c, size_t n)
@@ -701,15 +758,22 @@ static void tk_cjk(void *st, const ch *c, size_t n)
 static void tk_word(void *st, const ch *c, size_t a, size_t b)
 {
     emit *e = st;
+    span sp[2][MAX_PARTS]; /* the chunk before (for canonical forms) and this one */
+    size_t n[2] = { 0, 0 };
+    int cur = 0;
     size_t i = a;
     while (i < b && !e->rc) {
         size_t j = i;
         while (j < b && c[j].cls == C_ALNUM)
             j++;
-        span sp[2];
-        int ns = split_alnum(c, i, j, sp);
-        for (int k = 0; k < ns; k++)
-            emit_part(e, c, sp[k].a, sp[k].b);
+        n[cur] = 0;
+        split_chunk(c, i, j, sp[cur], &n[cur]);
+        const span *prev = n[!cur] ? &sp[!cur][n[!cur] - 1] : NULL;
+        for (size_t k = 0; k < n[cur]; k++) {
+            emit_part(e, c, &sp[cur][k], prev);
+            prev = &sp[cur][k];
+        }
+        cur = !cur;
         i = j + 1; /* skip the connector */
     }
 }

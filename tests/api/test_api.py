@@ -121,6 +121,20 @@ def search_cases():
     case("search '+' in the query string is a space", plus_is_space)
     case("search error code alone", first_is("KE-1002", q="0x800CCC0E"))
     case("search prefix 0x800c*", finds("KE-1002", q="0x800c*"))
+    # code variants: separators optional, hex leading zeros, never fuzzed
+    case("search code without separators 13a2d4", first_is("KE-1001", q="13a2d4"))
+    case("search code KB-5034441 finds KB5034441", first_is("KE-1004", q="KB-5034441"))
+    case("search hex with leading zeros 0x00000000800CCC0E",
+         first_is("KE-1002", q="0x00000000800CCC0E"))
+
+    def code_not_fuzzed():
+        # a trailing space ends the word: without it the last part is completed as typed
+        for code in ("0x800ccc0f ", "13a2d5 ", "KB5034442 "):
+            j = search(q=code)
+            need(not {"KE-1001", "KE-1002", "KE-1004"} & set(ids(j)),
+                 "%r found %r" % (code, ids(j)))
+            need(not j.get("did_you_mean"), "%r corrected to %r" % (code, j["did_you_mean"]))
+    case("search codes are never fuzzed", code_not_fuzzed)
     case("search English stemming", finds("KE-1004", q="installed updates"))
     case("search synonyms 蓝屏 -> blue screen / BSOD", finds("KE-1004", q="蓝屏"))
     case("search phrase", finds("KE-1001", q='"paper jam"'))

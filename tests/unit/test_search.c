@@ -109,6 +109,12 @@ int main(void)
         "", NULL);
     put(s, "ART-2", "article", "published", "Printer installation guide",
         "", "", "How to install a network printer. Printing a test page.", NULL);
+    put(s, "KE-8", "known_error", "published", "ORA-28000 the account is locked",
+        "ORA-28000: the account is locked", "Unlock the account", "", NULL);
+    put(s, "KE-9", "known_error", "published", "XYZ-123 扫描仪报错", "扫描仪面板提示 XYZ-123",
+        "", "", NULL);
+    put(s, "KE-10", "known_error", "published", "补丁 KB 5034441 安装失败",
+        "Windows 更新 KB 5034441 报错", "", "", NULL);
     CHECK_INT_EQ(kb_store_commit(s, &err), KB_OK);
     char *g1[] = { "蓝屏", "BSOD", "blue screen", NULL };
     char *g2[] = { "打印机", "印表机", "printer", NULL };
@@ -138,6 +144,31 @@ int main(void)
     EXPECT_FIRST(s, "System32", "KE-6");
     EXPECT_FIRST(s, "E_ACCESSDENIED", "KE-6");
     EXPECT_FIRST(s, "HTTP 503", "KE-6");
+    /* Code variants: hex with or without leading zeros, separators optional, error numbers
+     * without leading zeros; phrases keep working around them. */
+    EXPECT_FIRST(s, "0x7b", "KE-7");
+    EXPECT_FIRST(s, "0x0000007b", "KE-7");
+    EXPECT_FIRST(s, "蓝屏 0x7B", "KE-7");
+    EXPECT_FIRST(s, "13a2d4", "KE-1");
+    EXPECT_FIRST(s, "13A2D4", "KE-1");
+    EXPECT_FIRST(s, "\"卡纸 13a2d4\"", "KE-1");
+    EXPECT_FIRST(s, "ora01017", "KE-5");
+    EXPECT_FIRST(s, "ora 1017", "KE-5");
+    EXPECT_FIRST(s, "ora-1017", "KE-5");
+    EXPECT_FIRST(s, "\"ORA-1017: invalid\"", "KE-5");
+    EXPECT_FIRST(s, "kb5034441", "KE-10");
+    EXPECT_FIRST(s, "KB-5034441", "KE-10");
+    /* Codes are never fuzzed. */
+    EXPECT_FOUND(s, "0x7c", "KE-7", 0);
+    EXPECT_FOUND(s, "0x7b0", "KE-7", 0);
+    EXPECT_FOUND(s, "ORA-01017", "KE-8", 0);
+    EXPECT_FOUND(s, "ora 1017", "KE-8", 0);
+    EXPECT_FOUND(s, "ORA-28000", "KE-5", 0);
+    EXPECT_FOUND(s, "XYZ-223", "KE-9", 0);
+    EXPECT_FIRST(s, "xyz123", "KE-9");
+    r = search(s, "xyz-223", NULL, NULL);
+    CHECK(r && !r->did_you_mean);
+    kb_search_result_free(r);
     /* Published known errors rank above tickets with the same words. */
     r = search(s, "outlook 0x800ccc0e", NULL, NULL);
     CHECK(rank_of(r, "KE-2") < rank_of(r, "TKT-1") && rank_of(r, "TKT-1") > 0);

@@ -109,14 +109,14 @@ int main(void)
     CHECK_NORM(t, "服务器无法连接", "服务器无法连接");
     /* Full-width forms and case fold. */
     CHECK_NORM(t, "ＯＲＡ－０１０１７", "ora-01017");
-    CHECK_TOKS(t, "ＯＲＡ－０１０１７", KB_TOK_QUERY, "ora 01017");
+    CHECK_TOKS(t, "ＯＲＡ－０１０１７", KB_TOK_QUERY, "ora 1017");
     CHECK_NORM(t, "Outlook", "outlook");
 
     /* Script changes split words. */
     CHECK_TOKS(t, "Outlook报错0x800CCC0E", KB_TOK_DOCUMENT, "outlook 报错 +错 0x800ccc0e");
 
-    /* Codes and identifiers split into parts at connectors and one letter/digit change. */
-    CHECK_TOKS(t, "ORA-01017", KB_TOK_QUERY, "ora 01017");
+    /* Codes and identifiers split into parts at connectors and letter/digit changes. */
+    CHECK_TOKS(t, "ORA-01017", KB_TOK_QUERY, "ora 1017");
     CHECK_TOKS(t, "KB2918614", KB_TOK_QUERY, "kb 2918614");
     CHECK_TOKS(t, "0x800CCC0E", KB_TOK_QUERY, "0x800ccc0e");
     CHECK_TOKS(t, "192.168.1.10", KB_TOK_QUERY, "192 168 1 10");
@@ -125,6 +125,55 @@ int main(void)
     CHECK_TOKS(t, "HTTP 503", KB_TOK_QUERY, "http 503");
     /* A trailing dot is no connector. */
     CHECK_TOKS(t, "192.168.1.10.", KB_TOK_QUERY, "192 168 1 10");
+
+    /* Code variants. Every letter/digit change splits, so separators are optional: each
+     * spelling gives the same parts at consecutive positions. */
+    CHECK_TOKS(t, "13.A2.D4", KB_TOK_DOCUMENT, "13 a 2 d 4");
+    CHECK_TOKS(t, "13A2D4", KB_TOK_DOCUMENT, "13 a 2 d 4");
+    CHECK_TOKS(t, "13a2d4", KB_TOK_QUERY, "13 a 2 d 4");
+    CHECK_TOKS(t, "13.A2.D4", KB_TOK_QUERY, "13 a 2 d 4");
+    CHECK_TOKS(t, "kb5034441", KB_TOK_QUERY, "kb 5034441");
+    CHECK_TOKS(t, "KB 5034441", KB_TOK_QUERY, "kb 5034441");
+    CHECK_TOKS(t, "KB-5034441", KB_TOK_QUERY, "kb 5034441");
+    CHECK_TOKS(t, "M404dn", KB_TOK_QUERY, "m 404 dn");
+    /* A hash or blob (more than 7 changes) stays one token. */
+    CHECK_TOKS(t, "d41d8cd98f00b204", KB_TOK_QUERY, "d41d8cd98f00b204");
+    /* Hex literals stay whole; without leading zeros colocated, and so searched. */
+    CHECK_TOKS(t, "0x0000007B", KB_TOK_DOCUMENT, "0x0000007b +0x7b");
+    CHECK_TOKS(t, "0x0000007B", KB_TOK_QUERY, "0x7b");
+    CHECK_TOKS(t, "0x7b", KB_TOK_QUERY, "0x7b");
+    CHECK_TOKS(t, "0x7B", KB_TOK_DOCUMENT, "0x7b");
+    CHECK_TOKS(t, "0x00000000", KB_TOK_QUERY, "0x0");
+    CHECK_TOKS(t, "0xFFFF", KB_TOK_QUERY, "0xffff");
+    CHECK_TOKS(t, "STOP:0x0000007B", KB_TOK_QUERY, "stop 0x7b");
+    CHECK_TOKS(t, "0x0000007B", KB_TOK_QUERY | KB_TOK_PREFIX, "0x0000007b");
+    /* Error numbers without leading zeros: alone, or after a word of 2+ letters. */
+    CHECK_TOKS(t, "ORA-01017", KB_TOK_DOCUMENT, "ora 01017 +1017");
+    CHECK_TOKS(t, "ORA01017", KB_TOK_DOCUMENT, "ora 01017 +1017");
+    CHECK_TOKS(t, "ORA-01017", KB_TOK_QUERY, "ora 1017");
+    CHECK_TOKS(t, "ora01017", KB_TOK_QUERY, "ora 1017");
+    CHECK_TOKS(t, "ora 1017", KB_TOK_QUERY, "ora 1017");
+    CHECK_TOKS(t, "ora-1017", KB_TOK_QUERY, "ora 1017");
+    CHECK_TOKS(t, "0", KB_TOK_QUERY, "0");
+    CHECK_TOKS(t, "000", KB_TOK_QUERY, "0");
+    CHECK_TOKS(t, "ora-010", KB_TOK_QUERY | KB_TOK_PREFIX, "ora 010");
+    /* ... but not inside versions, dates, hex-like codes or after one letter. */
+    CHECK_TOKS(t, "1.01", KB_TOK_QUERY, "1 01");
+    CHECK_TOKS(t, "2024-01-05", KB_TOK_QUERY, "2024 01 05");
+    CHECK_TOKS(t, "49.4C02", KB_TOK_QUERY, "49 4 c 02");
+    CHECK_TOKS(t, "C000021A", KB_TOK_QUERY, "c 000021 a");
+    /* Codes are never fuzzed: a different digit stays a different token. */
+    CHECK_TOKS(t, "0x7c", KB_TOK_QUERY, "0x7c");
+    CHECK_TOKS(t, "0x7B0", KB_TOK_QUERY, "0x7b0");
+    CHECK_TOKS(t, "ORA-28000", KB_TOK_QUERY, "ora 28000");
+    CHECK_TOKS(t, "XYZ-223", KB_TOK_QUERY, "xyz 223");
+    CHECK_TOKS(t, "XYZ-0123", KB_TOK_QUERY, "xyz 123");
+    /* Offsets of colocated canonical forms are the part's own. */
+    kb_buf co;
+    kb_buf_init(&co, 0);
+    kb_tokenize(t, "x ORA-01017", strlen("x ORA-01017"), KB_TOK_DOCUMENT, on_offset, &co);
+    CHECK_STR_EQ(co.data, "0-1,2-5,6-11,6-11,");
+    kb_buf_free(&co);
 
     /* English stems: document side colocated, query side instead of the word. */
     CHECK_TOKS(t, "Printers printing", KB_TOK_DOCUMENT, "printers +printer printing +print");
