@@ -930,14 +930,29 @@ static int term_tok(void *ctx, int flags, const char *tok, size_t len, size_t st
     return 0;
 }
 
+static int last_tok(void *ctx, int flags, const char *tok, size_t len, size_t start, size_t end)
+{
+    (void)flags;
+    (void)start;
+    (void)end;
+    kb_buf_reset(ctx);
+    kb_buf_add(ctx, tok, len);
+    return 0;
+}
+
 static void text_terms(kb_tokenizer *t, const char *text, int prefix, int one_cjk,
                        kb_qterm_fn fn, void *ctx)
 {
     term_ctx c = { fn, ctx, 0 };
     kb_tokenize(t, text, strlen(text), KB_TOK_QUERY, term_tok, &c);
     if (prefix || one_cjk) {
-        c.prefix = 1;
-        kb_tokenize(t, text, strlen(text), KB_TOK_QUERY | KB_TOK_PREFIX, term_tok, &c);
+        /* only the last token is a prefix: the 'a' of 13a2d4 (13 a 2 d 4) marks no 'alert' */
+        kb_buf last;
+        kb_buf_init(&last, 0);
+        kb_tokenize(t, text, strlen(text), KB_TOK_QUERY | KB_TOK_PREFIX, last_tok, &last);
+        if (last.len)
+            fn(ctx, last.data, last.len, 1);
+        kb_buf_free(&last);
     }
 }
 

@@ -169,6 +169,16 @@ int main(void)
     r = search(s, "xyz-223", NULL, NULL);
     CHECK(r && !r->did_you_mean);
     kb_search_result_free(r);
+    /* Snippets mark the code as written, and only the last part is a prefix. */
+    r = search(s, "13a2d4", NULL, NULL);
+    CHECK(r && r->nhits > 0 &&
+          strstr(r->hits[0].snippet, "<mark>13</mark>.<mark>A2</mark>.<mark>D4</mark>") &&
+          !strstr(r->hits[0].snippet, "<mark>alert</mark>"));
+    kb_search_result_free(r);
+    r = search(s, "ora 1017", NULL, NULL);
+    CHECK(r && r->nhits > 0 && strstr(r->hits[0].snippet, "<mark>ORA</mark>-<mark>01017</mark>"));
+    kb_search_result_free(r);
+
     /* Published known errors rank above tickets with the same words. */
     r = search(s, "outlook 0x800ccc0e", NULL, NULL);
     CHECK(rank_of(r, "KE-2") < rank_of(r, "TKT-1") && rank_of(r, "TKT-1") > 0);
