@@ -4,6 +4,8 @@
 #   make test       same set-up, then unit + API tests with ASan/UBSan, ends "N passed, N failed"
 #   make valgrind   unit tests and one API pass under valgrind (non-sanitised build)
 #   make bench      benchmarks (see bench/README.md); not part of make test
+#   make relevance  MRR@10 on judged queries over Debian's documentation, kedb beside plain
+#                   FTS5 bm25 (docs/RELEVANCE.md); RELEVANCE_HAYSTACK items (default 20000)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (default 60) each (docs/RELIABILITY.md)
 #   make crash      100 SIGKILL trials under writes (CRASH_TRIALS), kedb-index killed too
 #   make soak       SOAK_SECONDS (default 1800) of mixed load at a fixed rate, p99 and RSS
@@ -27,6 +29,11 @@ DEB_TEST := python3 curl valgrind
 DEB_BROWSER := chromium fonts-noto-cjk
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 DEB_BENCH := wrk python3
+# make relevance: Debian's documentation in English and Chinese (the corpus), jieba (cuts the
+# Chinese titles into words for the queries) and opencc (Traditional queries)
+DEB_RELEVANCE := python3 python3-jieba opencc debian-reference-en debian-reference-zh-cn \
+	debian-faq debian-faq-zh-cn maint-guide maint-guide-zh-cn
+RELEVANCE_HAYSTACK ?= 20000
 # clang's libFuzzer: libclang-rt-dev is Debian 12's package of libclang_rt.fuzzer for the
 # default clang (it depends on libclang-rt-14-dev)
 DEB_FUZZ := clang libclang-rt-dev python3
@@ -52,8 +59,8 @@ REL := build/rel
 TST := build/test
 VG := build/vg
 
-.PHONY: all deps deps-test deps-bench deps-fuzz run test unit api valgrind bench fuzz fuzz-build \
-	crash soak clean index demo-users
+.PHONY: all deps deps-test deps-bench deps-fuzz deps-relevance run test unit api valgrind bench \
+	relevance fuzz fuzz-build crash soak clean index demo-users
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -72,6 +79,8 @@ deps-bench: deps
 	@./tools/deps.sh $(DEB_BENCH)
 deps-fuzz: deps
 	@./tools/deps.sh $(DEB_FUZZ)
+deps-relevance: deps
+	@./tools/deps.sh $(DEB_RELEVANCE)
 deps-check:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root)"; exit 1; }
 
@@ -161,6 +170,15 @@ bench: deps-bench
 	bench/run.sh $(BENCH_DOCS)
 
 $(REL)/bin/kedb-bench: $(patsubst %.c,$(REL)/%.o,$(BENCH_SRC)) $(REL)/libkb.a
+	$(CC) -O2 -g -pthread -o $@ $^ $(PKG_LIBS)
+
+# Relevance (docs/RELEVANCE.md): the corpus, the judged queries and both runs (the corpus
+# alone, then with RELEVANCE_HAYSTACK newer tickets); the figures go into docs/RELEVANCE.md.
+relevance: deps-relevance
+	$(MAKE) --no-print-directory all $(REL)/bin/kedb-relevance
+	bench/relevance/run.sh $(RELEVANCE_HAYSTACK)
+
+$(REL)/bin/kedb-relevance: $(REL)/bench/relevance/relevance.o $(REL)/libkb.a
 	$(CC) -O2 -g -pthread -o $@ $^ $(PKG_LIBS)
 
 # Fuzzing (tests/fuzz/): one libFuzzer binary per parser of outside input, built with clang,
