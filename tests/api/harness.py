@@ -39,7 +39,18 @@ HOST = "127.0.0.1"
 SLOW = 6 if VALGRIND else 1
 TIMEOUT = 10 * SLOW  # seconds per request
 STOP_TIMEOUT = 60 if VALGRIND else 10
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+# What a report leaves in a program's stderr: ASan, UBSan, LeakSanitizer, and valgrind's stack
+# lines ("==PID==    at 0x..."; under -q valgrind prints nothing but its reports, so this
+# also catches a "possibly lost" block, which --error-exitcode does not count)
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "==    at 0x")
+VALGRIND_CMD = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                "--error-exitcode=97"]
+
+
+def under_valgrind(cmd):
+    """cmd (a list) prefixed with VALGRIND_CMD when KEDB_VALGRIND=1 (make valgrind): an
+    error or a definitely lost block then makes it exit 97."""
+    return VALGRIND_CMD + list(cmd) if VALGRIND else list(cmd)
 
 # Authentication: every API test runs as this user, created with kedb-admin before the
 # server starts (add_test_user) and logged in on first use. KEDB_PWHASH_FAST=1 is the test
@@ -327,9 +338,10 @@ def sha256_of(path):
 
 
 def admin(*args, stdin=None):
-    """Runs $KEDB_BIN/kedb-admin with args; returns the CompletedProcess (bytes)."""
-    return subprocess.run([os.path.join(BIN, "kedb-admin")] + list(args), capture_output=True,
-                          input=stdin, timeout=120 * SLOW)
+    """Runs $KEDB_BIN/kedb-admin with args (under valgrind in make valgrind); returns the
+    CompletedProcess (bytes)."""
+    return subprocess.run(under_valgrind([os.path.join(BIN, "kedb-admin")] + list(args)),
+                          capture_output=True, input=stdin, timeout=120 * SLOW)
 
 
 # --- process control ----------------------------------------------------------------------
@@ -389,9 +401,7 @@ class Served:
                               user[1] if len(user) == 3 else user_password(name), roles)
         cmd = [os.path.join(BIN, "kedb-server"), "--db", self.db, "--host", HOST, "--port", "0",
                "--threads", "8"] + list(self.args)
-        if VALGRIND:
-            cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                   "--error-exitcode=97"] + cmd
+        cmd = under_valgrind(cmd)
         env = dict(os.environ)
         for k, v in self.env.items():
             if v is None:

@@ -31,10 +31,7 @@ MAP = "id=TicketNo,title=Subject,symptom=Description,workaround=Solution,opened=
 
 
 def run(*args, **kw):
-    cmd = [os.path.join(BIN, args[0])] + list(args[1:])
-    if SLOW > 1:
-        cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-               "--error-exitcode=97"] + cmd
+    cmd = api.under_valgrind([os.path.join(BIN, args[0])] + list(args[1:]))
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120 * SLOW, cwd=ROOT,
                           **kw)
 

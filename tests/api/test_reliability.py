@@ -126,8 +126,7 @@ def storage_cases(tmp):
 
         def intact():
             for args in (["check"], ["audit-verify"]):
-                r = subprocess.run([os.path.join(api.BIN, "kedb-admin"), "--db", srv.db] +
-                                   args, capture_output=True, timeout=120)
+                r = api.admin("--db", srv.db, *args)
                 need(r.returncode == 0, "kedb-admin %s: %r %r" % (args[0], r.stdout, r.stderr))
         case("after the full disk: kedb-admin check and audit-verify pass", intact,
              needs_server=False)
