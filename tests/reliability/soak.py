@@ -4,7 +4,10 @@ samples/ at a fixed rate: wrk runs searches and completions (tests/reliability/s
 SOAK_CONNECTIONS connections each waiting SOAK_DELAY_MS between requests), and a small
 client here adds writes and suggestions at SOAK_WRITES_PER_SEC (incidents created and
 updated, suggestions for the incident text). Reports requests, errors, p50/p99 latency of
-both, and the server's RSS at start, every minute and at the end. Exits 1 on any error.
+both, and the server's memory at start, every SOAK_SAMPLE_SECONDS (default 60) and at the
+end: RSS (heap and other anonymous memory, file pages), threads, and the size of the
+database with its WAL, so that a plateau can be told from a slope (docs/RELIABILITY.md,
+"Load and soak"). Exits 1 on any error.
 
 usage: soak.py [--bin DIR]   (make soak builds bin/ and runs this nice'd)"""
 import argparse
@@ -29,12 +32,24 @@ import crash  # noqa: E402
 USER = ("soak-agent", "agent")
 
 
-def rss_kib(pid):
+def mem(pid, db):
+    """The server's memory now: RSS, its anonymous part (heap, thread stacks, SQLite's page
+    caches) and file part (mapped code), threads, all in KiB but threads; and the database
+    with its WAL in KiB."""
+    m = {"rss": 0, "anon": 0, "file": 0, "threads": 0}
+    keys = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file", "Threads:": "threads"}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            k = keys.get(line.split(":")[0] + ":")
+            if k:
+                m[k] = int(line.split()[1])
+    m["db"] = sum(os.path.getsize(p) // 1024 for p in (db, db + "-wal") if os.path.exists(p))
+    return m
+
+
+def mem_line(el, m):
+    return ("soak: %5d s RSS %6d KiB (anon %6d, file %5d), threads %2d, db+wal %6d KiB" %
+            (el, m["rss"], m["anon"], m["file"], m["threads"], m["db"]))
 
 
 def pct(v, p):
@@ -90,6 +105,7 @@ def main():
     conns = int(os.environ.get("SOAK_CONNECTIONS", "8"))
     delay = int(os.environ.get("SOAK_DELAY_MS", "100"))
     wrate = float(os.environ.get("SOAK_WRITES_PER_SEC", "5"))
+    every = max(1, int(os.environ.get("SOAK_SAMPLE_SECONDS", "60")))
     bindir = os.path.abspath(a.bin)
     tmp = tempfile.mkdtemp(prefix="kedb-soak-")
     os.environ["KEDB_PWHASH_FAST"] = "1"
@@ -106,9 +122,10 @@ def main():
         srv.start()
         token = crash.login(USER[0])
         pid = srv.proc.pid
-        rss = [(0, rss_kib(pid))]
-        print("soak: %d s, wrk %d connections x 1 per %d ms, writes %.1f/s; RSS at start "
-              "%d KiB" % (secs, conns, delay, wrate, rss[0][1]), flush=True)
+        rss = [(0, mem(pid, db))]
+        print("soak: %d s, wrk %d connections x 1 per %d ms, writes %.1f/s, server pid %d" %
+              (secs, conns, delay, wrate, pid), flush=True)
+        print(mem_line(0, rss[0][1]), flush=True)
         env = dict(os.environ, SOAK_TOKEN=token, SOAK_DELAY_MS=str(delay))
         wrk = subprocess.Popen(["wrk", "-t", "2", "-c", str(conns), "-d", "%ds" % secs,
                                 "--timeout", "10s", "--latency", "-s",
@@ -123,13 +140,14 @@ def main():
         while wrk.poll() is None:
             time.sleep(1)
             el = time.time() - t0
-            if el - rss[-1][0] >= 60:
-                rss.append((int(el), rss_kib(pid)))
-                print("soak: %4d s RSS %d KiB, writes %d, write errors %d" %
-                      (el, rss[-1][1], out["n"], len(out["errors"])), flush=True)
+            if el - rss[-1][0] >= every:
+                rss.append((int(el), mem(pid, db)))
+                print(mem_line(el, rss[-1][1]) + ", writes %d, write errors %d" %
+                      (out["n"], len(out["errors"])), flush=True)
         stop.set()
         t.join(30)
-        rss.append((int(time.time() - t0), rss_kib(pid)))
+        rss.append((int(time.time() - t0), mem(pid, db)))
+        print(mem_line(rss[-1][0], rss[-1][1]), flush=True)
         text = wrk.stdout.read().decode("utf-8", "replace")
         print(text)
         m = re.search(r"wrk: requests (\d+), errors connect (\d+) read (\d+) write (\d+) "
@@ -140,8 +158,14 @@ def main():
                                                               wrk_errors))
         print("soak: writes and suggestions: %d requests, %d errors, p50 %.1f ms, p99 %.1f ms"
               % (out["n"], len(out["errors"]), pct(out["lat"], 50), pct(out["lat"], 99)))
-        print("soak: RSS start %d KiB, end %d KiB; server exit %d" % (rss[0][1], rss[-1][1],
-                                                                      rc))
+        # the first minute fills the caches; a leak shows as a slope after it
+        warm = next((x for x in rss if x[0] >= 60), rss[-1])
+        mins = (rss[-1][0] - warm[0]) / 60.0
+        slope = (rss[-1][1]["rss"] - warm[1]["rss"]) / mins if mins > 0 else 0.0
+        print("soak: RSS start %d KiB, at %d s %d KiB, max %d KiB, end %d KiB (%+.0f KiB/min "
+              "after %d s); db+wal %d -> %d KiB; server exit %d" %
+              (rss[0][1]["rss"], warm[0], warm[1]["rss"], max(x[1]["rss"] for x in rss),
+               rss[-1][1]["rss"], slope, warm[0], rss[0][1]["db"], rss[-1][1]["db"], rc))
         for e in out["errors"][:10]:
             print("soak: write error: " + e)
         bad = wrk_errors != 0 or out["errors"] or rc != 0
