@@ -93,7 +93,7 @@ $(1)/.dirs:
 $(1)/gen/%.o: $(GEN)/%.c | $(1)/.dirs
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
-$(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC)) $(1)/gen/opencc_data.o
+$(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC)) $(1)/gen/opencc_data.o $(1)/gen/pinyin_data.o
 	rm -f $$@ && ar rcs $$@ $$^
 $(1)/bin/kedb-index: $(patsubst %.c,$(1)/%.o,$(INDEXER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
@@ -115,6 +115,13 @@ $(eval $(call flavour,$(VG),-O0 -g))
 $(GEN)/opencc_data.c: tools/gen_opencc.sh
 	@mkdir -p $(GEN)
 	tools/gen_opencc.sh $@
+
+# Pinyin of the CJK Unified Ideographs, from ICU's Han-Latin transliterator (kb/pinyin.c).
+$(GEN)/gen_pinyin: tools/gen_pinyin.c
+	@mkdir -p $(GEN)
+	$(CC) $(BASE_CFLAGS) -O1 $(PKG_CFLAGS) $< -o $@ $(PKG_LIBS)
+$(GEN)/pinyin_data.c: $(GEN)/gen_pinyin
+	$(GEN)/gen_pinyin $@.tmp && mv $@.tmp $@
 
 bin/kedb-index: $(REL)/bin/kedb-index
 	@mkdir -p bin && cp $< $@
@@ -191,9 +198,9 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ)/bin/fuzz_%,$(FUZZ_SRC))
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ)/%.o,$(KB_SRC) $(filter-out server/main.c server/http.c,\
-	$(SERVER_SRC)) tests/fuzz/fixture.c) $(FUZZ)/gen/opencc_data.o
+	$(SERVER_SRC)) tests/fuzz/fixture.c) $(FUZZ)/gen/opencc_data.o $(FUZZ)/gen/pinyin_data.o
 
-$(FUZZ)/gen/opencc_data.o: $(GEN)/opencc_data.c
+$(FUZZ)/gen/%.o: $(GEN)/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -c $< -o $@
 $(FUZZ)/%.o: %.c $(wildcard include/*.h kb/*.h server/*.h server/*.c importer/*.c tests/fuzz/*.h)

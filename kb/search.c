@@ -10,6 +10,7 @@
 #include "kb_alloc.h"
 #include "kb_buf.h"
 #include "kb_doc.h"
+#include "kb_pinyin.h"
 #include "kb_query.h"
 #include "kb_tokenize.h"
 #include "kb_usage.h"
@@ -294,7 +295,9 @@ static int correct_typos(kb_store *s, kb_query *q, const kb_synonyms *syn, kb_er
 {
     (void)syn;
     kb_tokenizer *t = kb_store_tokenizer(s);
-    int changed = 0;
+    int changed = kb_pinyin_correct_query(s, q, err); /* Chinese runs: kb_pinyin.h */
+    if (changed < 0)
+        return -1;
     for (size_t i = 0; i < q->nitems; i++) {
         kb_qitem *it = &q->items[i];
         if (it->negated || it->quoted)
