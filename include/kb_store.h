@@ -25,6 +25,12 @@ void kb_store_free(kb_store *s);
 kb_status kb_store_begin(kb_store *s, kb_err *err);
 kb_status kb_store_commit(kb_store *s, kb_err *err);
 void kb_store_rollback(kb_store *s);
+/* A read snapshot around a run of look-ups (BEGIN DEFERRED): each statement outside a
+ * transaction starts and ends one of its own, about 6 us in WAL mode against 0.3 us for a
+ * term look-up inside one. *own is 0 when a transaction was already open, and then
+ * kb_store_read_end leaves it alone; otherwise it ends the snapshot. Only for reads. */
+kb_status kb_store_read_begin(kb_store *s, int *own, kb_err *err);
+void kb_store_read_end(kb_store *s, int own);
 
 /* Inserts or replaces the item with d->id (and keeps the index exact). Sets d->rowid.
  * Outside a transaction the write is atomic on its own; inside one (kb_store_begin), the

@@ -1356,6 +1356,18 @@ void kb_store_rollback(kb_store *s)
         exec(s, "ROLLBACK", NULL);
 }
 
+kb_status kb_store_read_begin(kb_store *s, int *own, kb_err *err)
+{
+    *own = sqlite3_get_autocommit(s->db);
+    return *own ? exec(s, "BEGIN", err) : KB_OK;
+}
+
+void kb_store_read_end(kb_store *s, int own)
+{
+    if (own && !sqlite3_get_autocommit(s->db) && exec(s, "COMMIT", NULL) != KB_OK)
+        exec(s, "ROLLBACK", NULL);
+}
+
 /* A write the storage refused (disk full, read-only file system or database, i/o error)
  * becomes KB_EUNAVAIL: the request may succeed once space or the disk returns. Must be
  * called before anything else runs on the connection, which would reset its error. */

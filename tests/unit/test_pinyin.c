@@ -202,6 +202,19 @@ int main(void)
         kb_search_result_free(r);
         free(q);
     }
+    /* inside a caller's transaction the correction reads it and leaves it open */
+    kb_err err;
+    put(s, "KE-0003", "邮件服务器", "邮件服务器无法连接。");
+    CHECK_INT_EQ(kb_store_begin(s, &err), KB_OK);
+    kb_query *pq = NULL;
+    CHECK_INT_EQ(kb_query_parse(kb_store_tokenizer(s), "邮件服务气", 15, &pq, NULL), KB_OK);
+    CHECK_INT_EQ(kb_pinyin_correct_query(s, pq, &err), 1);
+    CHECK_STR_EQ(pq->items[0].segs[0].text, "邮件服务器");
+    CHECK_INT_EQ(pq->items[0].segs[0].nchars, 5);
+    kb_query_free(pq);
+    put(s, "KE-0004", "邮件服务器证书", "证书过期。");
+    CHECK_INT_EQ(kb_store_commit(s, &err), KB_OK);
+
     /* a run of the longest corrected length spends at most the budget it is given */
     char *q = random_han(KB_PINYIN_MAX_RUN * 3 + 1, 0, &seed);
     kb_buf b;
