@@ -200,6 +200,12 @@ def search_cases():
         need(j["did_you_mean"] is None, "did_you_mean %r for a correct word" % j["did_you_mean"])
     case("search no did_you_mean when spelt right", no_typo)
 
+    def pinyin_slip():
+        j = search(q="打印鸡卡纸")
+        need(j["did_you_mean"] == "打印机卡纸", "did_you_mean %r" % j["did_you_mean"])
+        need(ids(j)[:1] == ["KE-1001"], "hits %r" % ids(j))
+    case("search did_you_mean for a pinyin slip (打印鸡)", pinyin_slip)
+
     def paging():
         all_hits = ids(search(q="outlook", status="any"))
         need(len(all_hits) >= 2, "need 2+ hits for paging: %r" % all_hits)
