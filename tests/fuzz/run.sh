@@ -25,8 +25,8 @@ for n in "${names[@]}"; do
     # the import target prints one line per rejected row: keep its stderr quiet
     extra=()
     [ "$n" = import ] && extra+=(-close_fd_mask=2)
-    # Markdown tables cost n^2 cells (issue 9, finding 1, being fixed): keep the inputs
-    # that render Markdown small enough not to rediscover it in every run
+    # Markdown tables cost n^2 cells (issue 9, finding 1: the work is bounded before
+    # rendering); keep the inputs that render Markdown small so the runs explore the rest
     maxlen=8192
     case "$n" in ingest | body_kb) maxlen=2048 ;; esac
     log="$dir/logs/$n.log"
