@@ -51,7 +51,12 @@ typedef struct {
     size_t nfilters;
     kb_qfilter *excludes; /* added by the caller, never typed: items with these never match */
     size_t nexcludes;
+    size_t min_match; /* 0: every positive item must match; else at least this many of them
+                         (an OR group counts as one), for relaxing a query that finds
+                         nothing (at most KB_QUERY_MAX_MATCH_ITEMS items take part) */
 } kb_query;
+
+#define KB_QUERY_MAX_MATCH_ITEMS 8
 
 /* Parses q (len bytes; longer than KB_QUERY_MAX_BYTES is cut). *out is freed with
  * kb_query_free(). Fails only on bad arguments. */
@@ -77,6 +82,9 @@ typedef struct kb_synonyms kb_synonyms;
 kb_synonyms *kb_synonyms_new(kb_tokenizer *t);
 void kb_synonyms_add(kb_synonyms *syn, kb_tokenizer *t, long long group, const char *term);
 void kb_synonyms_free(kb_synonyms *syn);
+/* Group of the normalised term text (English words: of any term with its stem); -1 for
+ * none. syn may be NULL. */
+long long kb_synonyms_group(const kb_synonyms *syn, kb_tokenizer *t, const char *text);
 
 /* Search tiers, tried in order. */
 typedef enum {

@@ -32,7 +32,15 @@ typedef struct {
     char *updated;
     double score;
     long long rowid;        /* the item's row in the store (kb_store_doc_brief) */
+    int partial;            /* matches only some of the words (the query was relaxed) */
 } kb_search_hit;
+
+/* A word of the query that was not searched for, and why (kb_drop_why of kb_understand.h:
+ * 1 function word or question phrase, 2 no item contains it, 3 past the word limit). */
+typedef struct {
+    char *word;
+    int why;
+} kb_search_drop;
 
 typedef struct {
     char *query;            /* the query as understood (normalised) */
@@ -42,6 +50,12 @@ typedef struct {
     char *did_you_mean;     /* corrected query when typos were fixed, else NULL */
     kb_search_hit *hits;
     size_t nhits;
+    char **words;           /* the words searched for, as understood */
+    size_t nwords;
+    kb_search_drop *dropped; /* the words left out */
+    size_t ndropped;
+    size_t min_match;       /* 0: every hit holds every word; else the query was relaxed
+                               and the hits marked partial hold at least this many */
 } kb_search_result;
 
 /* Runs a search. Never fails on what a person can type: bad syntax degrades to plain

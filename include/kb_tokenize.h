@@ -69,6 +69,11 @@ typedef int (*kb_word_fn)(void *ctx, const char *word, size_t len);
 kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
                                 void *ctx);
 
+/* The same run cut at ICU's dictionary word boundaries only, single characters left alone
+ * (打印|机|卡|纸): for callers that join them with knowledge of their own (kb_understand). */
+kb_status kb_tokenize_cjk_breaks(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
+                                 void *ctx);
+
 /* Stems an English word (ASCII lower-case letters) into out; returns out's length. out
  * must hold at least 64 bytes; words longer than 60 bytes are copied unchanged. */
 size_t kb_tokenize_stem(kb_tokenizer *t, const char *word, size_t len, char *out);

@@ -396,6 +396,11 @@ static long long syn_group(const kb_synonyms *syn, kb_tokenizer *t, const char *
     return -1;
 }
 
+long long kb_synonyms_group(const kb_synonyms *syn, kb_tokenizer *t, const char *text)
+{
+    return syn_group(syn, t, text);
+}
+
 /* --- expression building --- */
 
 #define MAX_ALTS 8
@@ -683,6 +688,24 @@ static void item_expr(bld *b, const kb_qitem *it, kb_tier tier, int plain)
     kb_buf_addc(b->out, ')');
 }
 
+/* One positive unit starting at item *i: the item, or an OR chain (a OR b OR c); *i is left
+ * on the unit's last item. */
+static void unit_expr(bld *b, const kb_query *q, size_t *i, kb_tier tier)
+{
+    const kb_qitem *it = &q->items[*i];
+    int chain = it->or_next;
+    if (chain)
+        kb_buf_addc(b->out, '(');
+    item_expr(b, it, tier, 0);
+    while (it->or_next && *i + 1 < q->nitems) {
+        it = &q->items[++*i];
+        kb_buf_adds(b->out, " OR ");
+        item_expr(b, it, tier, 0);
+    }
+    if (chain)
+        kb_buf_addc(b->out, ')');
+}
+
 /* Consecutive bare one-word items that spell a multi-word synonym ("blue screen"): returns
  * how many items (2 or 3) and sets *group, else 0. */
 static size_t multiword_synonym(const bld *b, const kb_query *q, size_t i, long long *group)
@@ -775,8 +798,44 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
     kb_buf_adds(out, "(");
     if (npos) {
         kb_buf_addc(out, '(');
-        int first = 1;
+        /* the positive units: an item, or an OR chain of items */
+        size_t starts[KB_QUERY_MAX_ITEMS];
+        size_t nunits = 0;
         for (size_t i = 0; i < q->nitems; i++) {
+            if (q->items[i].negated)
+                continue;
+            starts[nunits++] = i;
+            while (q->items[i].or_next && i + 1 < q->nitems)
+                i++;
+        }
+        size_t m = q->min_match;
+        if (m > 0 && m < nunits && nunits <= KB_QUERY_MAX_MATCH_ITEMS) {
+            /* at least m of the units: the OR of every combination of m of them. Each unit
+             * appears in as many combinations as any other, so its phrases weigh the same
+             * relative to the others as in the AND of all. */
+            int firstc = 1;
+            for (unsigned mask = 0; mask < (1u << nunits); mask++) {
+                if ((size_t)__builtin_popcount(mask) != m)
+                    continue;
+                kb_buf_adds(out, firstc ? "(" : " OR (");
+                firstc = 0;
+                int firstu = 1;
+                for (size_t u = 0; u < nunits; u++) {
+                    if (!(mask & (1u << u)))
+                        continue;
+                    if (!firstu)
+                        kb_buf_adds(out, " AND ");
+                    firstu = 0;
+                    size_t i = starts[u];
+                    unit_expr(&b, q, &i, tier);
+                }
+                kb_buf_addc(out, ')');
+            }
+        }
+        int first = 1;
+        for (size_t i = 0; (m == 0 || m >= nunits || nunits > KB_QUERY_MAX_MATCH_ITEMS) &&
+                           i < q->nitems;
+             i++) {
             const kb_qitem *it = &q->items[i];
             if (it->negated)
                 continue;
@@ -809,18 +868,7 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
                 i += nw - 1;
                 continue;
             }
-            /* an OR chain: a OR b OR c */
-            int chain = it->or_next;
-            if (chain)
-                kb_buf_addc(out, '(');
-            item_expr(&b, it, tier, 0);
-            while (it->or_next && i + 1 < q->nitems) {
-                it = &q->items[++i];
-                kb_buf_adds(out, " OR ");
-                item_expr(&b, it, tier, 0);
-            }
-            if (chain)
-                kb_buf_addc(out, ')');
+            unit_expr(&b, q, &i, tier);
         }
         kb_buf_addc(out, ')');
         *nscore = b.nphrase;

@@ -13,6 +13,7 @@
 #include "kb_pinyin.h"
 #include "kb_query.h"
 #include "kb_tokenize.h"
+#include "kb_understand.h"
 #include "kb_usage.h"
 #include "kb_version.h"
 
@@ -169,7 +170,19 @@ static kb_search_result *result_copy(const kb_search_result *r)
         d->updated = dup_or_null(h->updated);
         d->score = h->score;
         d->rowid = h->rowid;
+        d->partial = h->partial;
     }
+    c->nwords = r->nwords;
+    c->words = kb_xcalloc(r->nwords ? r->nwords : 1, sizeof *c->words);
+    for (size_t i = 0; i < r->nwords; i++)
+        c->words[i] = kb_xstrdup(r->words[i]);
+    c->ndropped = r->ndropped;
+    c->dropped = kb_xcalloc(r->ndropped ? r->ndropped : 1, sizeof *c->dropped);
+    for (size_t i = 0; i < r->ndropped; i++) {
+        c->dropped[i].word = kb_xstrdup(r->dropped[i].word);
+        c->dropped[i].why = r->dropped[i].why;
+    }
+    c->min_match = r->min_match;
     return c;
 }
 
@@ -589,6 +602,7 @@ static char *shorten(const char *s, size_t max)
 typedef struct {
     long long *rowid;
     double *score;
+    int *partial;
     size_t n, cap;
 } hitlist;
 
@@ -613,18 +627,25 @@ static int collect_scored(void *ctx, long long rowid, double score)
     return 0;
 }
 
-static int collect(void *ctx, long long rowid, double score)
+static void collect(hitlist *h, long long rowid, double score, int partial)
 {
-    hitlist *h = ctx;
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 16;
         h->rowid = kb_xrealloc(h->rowid, h->cap * sizeof *h->rowid);
         h->score = kb_xrealloc(h->score, h->cap * sizeof *h->score);
+        h->partial = kb_xrealloc(h->partial, h->cap * sizeof *h->partial);
     }
     h->rowid[h->n] = rowid;
     h->score[h->n] = score;
+    h->partial[h->n] = partial;
     h->n++;
-    return 0;
+}
+
+static void hitlist_free(hitlist *h)
+{
+    free(h->rowid);
+    free(h->score);
+    free(h->partial);
 }
 
 /* --- inverse document frequencies from the vocabulary --- */
@@ -797,27 +818,49 @@ static int by_rowid(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Appends the window [offset, offset+limit) of first (all of it) followed by the rows of
- * then that are not in first. */
-static void take_window(const scoredlist *first, const scoredlist *then, size_t offset,
-                        size_t limit, hitlist *h)
+/* A set of row ids, kept sorted. */
+typedef struct {
+    long long *v;
+    size_t n, cap;
+} rowset;
+
+static int rowset_has(const rowset *rs, long long id)
 {
-    long long *ids = kb_xmalloc((first->n ? first->n : 1) * sizeof *ids);
-    for (size_t i = 0; i < first->n; i++)
-        ids[i] = first->v[i].rowid;
-    if (first->n)
-        qsort(ids, first->n, sizeof *ids, by_rowid);
-    size_t pos = 0;
-    for (size_t i = 0; i < first->n && h->n < limit; i++, pos++)
-        if (pos >= offset)
-            collect(h, first->v[i].rowid, first->v[i].score);
-    for (size_t i = 0; then && i < then->n && h->n < limit; i++) {
-        if (first->n && bsearch(&then->v[i].rowid, ids, first->n, sizeof *ids, by_rowid))
-            continue;
-        if (pos++ >= offset)
-            collect(h, then->v[i].rowid, then->v[i].score);
+    return rs->n && bsearch(&id, rs->v, rs->n, sizeof *rs->v, by_rowid) != NULL;
+}
+
+static void rowset_add_list(rowset *rs, const scoredlist *l)
+{
+    if (rs->n + l->n > rs->cap) {
+        rs->cap = rs->n + l->n + 16;
+        rs->v = kb_xrealloc(rs->v, rs->cap * sizeof *rs->v);
     }
-    free(ids);
+    size_t n0 = rs->n;
+    for (size_t i = 0; i < l->n; i++)
+        if (!rowset_has(&(rowset){ rs->v, n0, rs->cap }, l->v[i].rowid))
+            rs->v[rs->n++] = l->v[i].rowid;
+    if (rs->n > n0)
+        qsort(rs->v, rs->n, sizeof *rs->v, by_rowid);
+}
+
+/* Appends the window [offset, offset+limit) of the lists one after the other, each row
+ * once (where it first appears), marked partial as its list is. */
+static void take_lists(const scoredlist *const *lists, const int *partial, size_t nlists,
+                       size_t offset, size_t limit, hitlist *h)
+{
+    rowset seen = { 0 };
+    size_t pos = 0;
+    for (size_t k = 0; k < nlists && h->n < limit; k++) {
+        const scoredlist *l = lists[k];
+        for (size_t i = 0; i < l->n && h->n < limit; i++) {
+            if (rowset_has(&seen, l->v[i].rowid))
+                continue;
+            if (pos++ >= offset)
+                collect(h, l->v[i].rowid, l->v[i].score, partial ? partial[k] : 0);
+        }
+        rowset_add_list(&seen, l);
+    }
+    free(seen.v);
 }
 
 /* True when two expressions differ at most in parentheses (the same search). */
@@ -864,6 +907,112 @@ static int valid_word(const char *v)
         if (!((*v >= 'a' && *v <= 'z') || *v == '_'))
             return 0;
     return 1;
+}
+
+/* --- understanding the query --- */
+
+static long long term_df_cb(void *ctx, const char *term, int prefix)
+{
+    long long df = 0;
+    if (kb_store_term_df(ctx, term, prefix, 1000000, &df, NULL) != KB_OK)
+        return -1;
+    return df;
+}
+
+#define MAX_DROPPED 32
+
+static void note_drop(void *ctx, const char *word, kb_drop_why why)
+{
+    kb_search_result *r = ctx;
+    if (r->ndropped >= MAX_DROPPED || !word[0])
+        return;
+    for (size_t i = 0; i < r->ndropped; i++)
+        if (strcmp(r->dropped[i].word, word) == 0)
+            return;
+    r->dropped = kb_xrealloc(r->dropped, (r->ndropped + 1) * sizeof *r->dropped);
+    r->dropped[r->ndropped].word = kb_xstrdup(word);
+    r->dropped[r->ndropped].why = (int)why;
+    r->ndropped++;
+}
+
+/* Upper bound of how many items hold a one-word item: its rarest token's count. */
+static long long word_df(kb_store *s, const kb_qitem *it, long long ndocs)
+{
+    const kb_qseg *sg = &it->segs[0];
+    int prefix = it->prefix || it->implicit_prefix || (sg->kind == KB_SEG_CJK && sg->nchars == 1);
+    toklist l = { .n = 0 };
+    kb_tokenize(kb_store_tokenizer(s), sg->text, strlen(sg->text),
+                KB_TOK_QUERY | (prefix ? KB_TOK_PREFIX : 0), keep_tok, &l);
+    long long df = -1;
+    for (size_t i = 0; i < l.n; i++) {
+        long long d = 0;
+        int pre = prefix && i + 1 == l.n;
+        if (kb_store_term_df(s, l.tok[i], pre, ndocs, &d, NULL) != KB_OK)
+            return ndocs;
+        if (df < 0 || d < df)
+            df = d;
+    }
+    return df < 0 ? ndocs : df;
+}
+
+static int plain_word(const kb_query *q, size_t i)
+{
+    const kb_qitem *it = &q->items[i];
+    return !it->negated && !it->quoted && it->nsegs == 1 && !it->or_next &&
+           !(i > 0 && q->items[i - 1].or_next);
+}
+
+/* Leaves out the words that no item holds (and no synonym stands for), reporting them. */
+static void drop_unknown(kb_store *s, kb_query *q, const kb_synonyms *syn, long long ndocs,
+                         kb_search_result *r)
+{
+    kb_tokenizer *t = kb_store_tokenizer(s);
+    size_t w = 0;
+    for (size_t i = 0; i < q->nitems; i++) {
+        kb_qitem *it = &q->items[i];
+        if (plain_word(q, i) && kb_synonyms_group(syn, t, it->segs[0].text) < 0 &&
+            word_df(s, it, ndocs > 0 ? ndocs : 1) == 0) {
+            note_drop(r, it->segs[0].text, KB_DROP_UNKNOWN);
+            free(it->segs[0].text);
+            free(it->segs);
+            continue;
+        }
+        q->items[w++] = *it;
+    }
+    q->nitems = w;
+}
+
+/* The words searched for, for the response. */
+static void note_words(const kb_query *q, kb_search_result *r)
+{
+    for (size_t i = 0; i < q->nitems; i++) {
+        const kb_qitem *it = &q->items[i];
+        if (it->negated)
+            continue;
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        for (size_t k = 0; k < it->nsegs; k++) {
+            if (k)
+                kb_buf_addc(&b, ' ');
+            kb_buf_adds(&b, it->segs[k].text);
+        }
+        r->words = kb_xrealloc(r->words, (r->nwords + 1) * sizeof *r->words);
+        r->words[r->nwords++] = kb_buf_detach(&b, NULL);
+    }
+}
+
+/* Positive units of a query: items, an OR chain counting once. */
+static size_t positive_units(const kb_query *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nitems; i++) {
+        if (q->items[i].negated)
+            continue;
+        n++;
+        while (q->items[i].or_next && i + 1 < q->nitems)
+            i++;
+    }
+    return n;
 }
 
 kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_result **out,
@@ -916,7 +1065,11 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     kb_buf_init(&idfs, 0);
     hitlist h = { 0 };
     termset ts = { 0 };
-    scoredlist lset = { 0 }, sset = { 0 };
+    kb_query *uq = NULL;
+    scoredlist sset = { 0 };
+    scoredlist levels[KB_QUERY_MAX_MATCH_ITEMS + 1];
+    memset(levels, 0, sizeof levels);
+    size_t nlevels = 0;
     int fixed = correct_typos(s, q, syn, err);
     if (fixed < 0) {
         rc = KB_EDB;
@@ -937,12 +1090,18 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     r->query = kb_buf_detach(&qf, NULL);
     r->total_exact = 1;
 
-    /* Tiers: the loose form (Chinese runs split into words, synonyms) finds the matches;
-     * among its newest RANK_CAP those that also hold the query as typed (strict: each run
-     * as one phrase) come first. Strict matches are a subset of loose ones, so the strict
-     * pass only looks at the loose window. When nothing matches, any of the words will. */
+    /* Understanding: the words worth searching for (stop words and words no item holds
+     * are left out and reported). Tiers: the query as typed (each Chinese run one phrase)
+     * comes first, then every item holding all the words, then, while the page is not full,
+     * items holding fewer of them (at least half, or any one when nothing else matches). */
+    rc = kb_understand_query(t, q, term_df_cb, s, note_drop, r, &uq);
+    if (rc != KB_OK)
+        goto out;
+    drop_unknown(s, uq, syn, cc->ndocs, r);
+    note_words(uq, r);
+    size_t nunits = positive_units(uq);
     int nscore_s = 0, nscore_l = 0;
-    rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore_l, &idfs);
+    rc = build_tier(s, uq, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore_l, &idfs);
     if (rc == KB_ENOTFOUND) {
         rc = KB_OK;
         r->total = 0;
@@ -950,43 +1109,72 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     }
     if (rc != KB_OK)
         goto out;
-    long long count = 0, wmin = 0, scount = 0, swmin = 0;
-    int exact = 1, sexact = 1;
-    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, &lset, &count, &exact, &wmin,
-                    err);
+    long long count = 0, wmin = 0;
+    int exact = 1;
+    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, &levels[0], &count, &exact,
+                    &wmin, err);
     if (rc != KB_OK)
         goto out;
-    r->total = count;
-    r->total_exact = exact;
-    if (count > 0) {
-        /* synonyms only widen the loose tier: alternatives cost as much as the original */
-        rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
+    nlevels = 1;
+    int all_exact = exact;
+    /* synonyms only widen the word tiers: alternatives cost as much as the original */
+    rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
+    if (rc == KB_OK && !same_expr(strict.data, loose.data)) {
+        long long scount = 0, swmin = 0;
+        int sexact = 1;
+        rc = score_expr(s, strict.data, nscore_s, idfs.data, count > 0 ? wmin : 0, cap, &sset,
+                        &scount, &sexact, &swmin, err);
         if (rc != KB_OK)
             goto out;
-        if (!same_expr(strict.data, loose.data)) {
-            rc = score_expr(s, strict.data, nscore_s, idfs.data, wmin, cap, &sset, &scount,
-                            &sexact, &swmin, err);
-            if (rc != KB_OK)
-                goto out;
-        }
-        take_window(&sset, &lset, opts->offset, limit, &h);
-    } else {
-        rc = build_tier(s, q, syn, cc->ndocs, KB_TIER_ANY, &expr, &nscore_l, &idfs);
-        if (rc != KB_OK)
-            goto out;
-        if (!same_expr(expr.data, loose.data)) {
-            rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, &lset, &count, &exact,
-                            &wmin, err);
-            if (rc != KB_OK)
-                goto out;
-            r->total = count;
-            r->total_exact = exact;
-            take_window(&lset, NULL, opts->offset, limit, &h);
-        }
+        all_exact &= sexact || count > 0;
+    } else if (rc == KB_ENOTFOUND) {
+        rc = KB_OK;
+    } else if (rc != KB_OK) {
+        goto out;
     }
+    rowset seen = { 0 };
+    rowset_add_list(&seen, &sset);
+    rowset_add_list(&seen, &levels[0]);
+    size_t need = opts->offset + limit;
+    size_t floor_m = (nunits + 1) / 2;
+    for (size_t m = nunits - 1; m >= 1 && nunits <= KB_QUERY_MAX_MATCH_ITEMS &&
+                                seen.n < need && (m >= floor_m || seen.n == 0);
+         m--) {
+        uq->min_match = m;
+        rc = build_tier(s, uq, syn, cc->ndocs, KB_TIER_LOOSE, &expr, &nscore_l, &idfs);
+        if (rc != KB_OK)
+            break;
+        long long c2 = 0, w2 = 0;
+        int e2 = 1;
+        rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, &levels[nlevels], &c2, &e2,
+                        &w2, err);
+        if (rc != KB_OK)
+            break;
+        all_exact &= e2;
+        rowset_add_list(&seen, &levels[nlevels]);
+        nlevels++;
+        r->min_match = m;
+    }
+    if (rc == KB_ENOTFOUND)
+        rc = KB_OK;
+    r->total = (long long)seen.n;
+    r->total_exact = all_exact;
+    free(seen.v);
+    if (rc != KB_OK)
+        goto out;
+    const scoredlist *lists[KB_QUERY_MAX_MATCH_ITEMS + 2];
+    int partial[KB_QUERY_MAX_MATCH_ITEMS + 2];
+    size_t nl = 0;
+    lists[nl] = &sset;
+    partial[nl++] = 0;
+    for (size_t k = 0; k < nlevels; k++) {
+        lists[nl] = &levels[k];
+        partial[nl++] = k > 0;
+    }
+    take_lists(lists, partial, nl, opts->offset, limit, &h);
 
 hits:
-    kb_query_terms(q, syn, t, add_term, &ts);
+    kb_query_terms(uq && uq->nitems ? uq : q, syn, t, add_term, &ts);
     r->hits = kb_xcalloc(h.n ? h.n : 1, sizeof *r->hits);
     for (size_t i = 0; i < h.n; i++) {
         kb_doc *d = NULL;
@@ -1008,14 +1196,16 @@ hits:
         hit->snippet = make_snippet(t, &ts, d);
         hit->score = h.score[i];
         hit->rowid = h.rowid[i];
+        hit->partial = h.partial[i];
         kb_doc_free(d);
     }
 out:
     termset_free(&ts);
-    free(h.rowid);
-    free(h.score);
-    free(lset.v);
+    hitlist_free(&h);
+    for (size_t k = 0; k < KB_QUERY_MAX_MATCH_ITEMS + 1; k++)
+        free(levels[k].v);
     free(sset.v);
+    kb_query_free(uq);
     kb_buf_free(&expr);
     kb_buf_free(&loose);
     kb_buf_free(&strict);
@@ -1049,6 +1239,12 @@ void kb_search_result_free(kb_search_result *r)
         free(h->updated);
     }
     free(r->hits);
+    for (size_t i = 0; i < r->nwords; i++)
+        free(r->words[i]);
+    free(r->words);
+    for (size_t i = 0; i < r->ndropped; i++)
+        free(r->dropped[i].word);
+    free(r->dropped);
     free(r->query);
     free(r->did_you_mean);
     free(r);
@@ -1124,7 +1320,10 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
         rc = score_expr(s, expr.data, nscore, NULL, 0, RANK_CAP, &titles, &count, &exact, &wmin,
                         err);
         if (rc == KB_OK)
-            take_window(&titles, NULL, 0, max, &h);
+        {
+            const scoredlist *one[1] = { &titles };
+            take_lists(one, NULL, 1, 0, max, &h);
+        }
         free(titles.v);
         for (size_t i = 0; rc == KB_OK && i < h.n; i++) {
             kb_doc *d = NULL;
@@ -1153,8 +1352,7 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
             }
         }
     }
-    free(h.rowid);
-    free(h.score);
+    hitlist_free(&h);
     kb_buf_free(&expr);
     kb_query_free(q);
     if (rc != KB_OK) {

@@ -933,8 +933,9 @@ kb_status kb_tokenize_normalize(kb_tokenizer *t, const char *text, size_t len, k
 
 /* --- CJK words --- */
 
-kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
-                                void *ctx)
+/* The dictionary words of a run; join merges stray single characters (see below). */
+static kb_status cjk_words(kb_tokenizer *t, const char *run, size_t len, int join,
+                           kb_word_fn fn, void *ctx)
 {
     UErrorCode st = U_ZERO_ERROR;
     int32_t ulen = 0;
@@ -974,7 +975,12 @@ kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb
      * it, or the last pair. */
     size_t nw = 0;
     int32_t(*w)[2] = kb_xmalloc(sizeof *w * (np + 1));
-    size_t i = 0;
+    size_t i = join ? 0 : np;
+    for (size_t k = 0; !join && k < np; k++) {
+        w[nw][0] = pc[k][0];
+        w[nw][1] = pc[k][1];
+        nw++;
+    }
     while (i < np) {
         if (u_countChar32(u + pc[i][0], pc[i][1] - pc[i][0]) >= 2) {
             w[nw][0] = pc[i][0];
@@ -1022,6 +1028,18 @@ kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb
     free(pc);
     free(u);
     return rc;
+}
+
+kb_status kb_tokenize_cjk_words(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
+                                void *ctx)
+{
+    return cjk_words(t, run, len, 1, fn, ctx);
+}
+
+kb_status kb_tokenize_cjk_breaks(kb_tokenizer *t, const char *run, size_t len, kb_word_fn fn,
+                                 void *ctx)
+{
+    return cjk_words(t, run, len, 0, fn, ctx);
 }
 
 /* --- FTS5 registration --- */

@@ -60,12 +60,36 @@ static json_t *hit_json(const kb_search_hit *h)
     json_object_set_new(o, "status", srv_json_str(h->status));
     json_object_set_new(o, "version", srv_json_str(h->version));
     json_object_set_new(o, "updated", srv_json_str(h->updated));
+    json_object_set_new(o, "partial", json_boolean(h->partial));
     kb_buf url;
     kb_buf_init(&url, 0);
     kb_buf_adds(&url, "/api/v1/kb/");
     srv_pct_encode(&url, h->id ? h->id : "");
     json_object_set_new(o, "url", srv_json_str(kb_buf_str(&url)));
     kb_buf_free(&url);
+    return o;
+}
+
+/* How the query was understood: the words searched for, those left out and why, and how
+ * many words a partial hit holds at least (0: the query was not relaxed). */
+static json_t *understood_json(const kb_search_result *r)
+{
+    static const char *const why[] = { "", "stopword", "not_found", "limit" };
+    json_t *o = json_object();
+    json_t *w = json_array();
+    for (size_t i = 0; i < r->nwords; i++)
+        json_array_append_new(w, srv_json_str(r->words[i]));
+    json_object_set_new(o, "words", w);
+    json_t *d = json_array();
+    for (size_t i = 0; i < r->ndropped; i++) {
+        int k = r->dropped[i].why;
+        json_t *e = json_object();
+        json_object_set_new(e, "word", srv_json_str(r->dropped[i].word));
+        json_object_set_new(e, "why", json_string(k >= 1 && k <= 3 ? why[k] : "other"));
+        json_array_append_new(d, e);
+    }
+    json_object_set_new(o, "dropped", d);
+    json_object_set_new(o, "min_match", json_integer((json_int_t)r->min_match));
     return o;
 }
 
@@ -132,6 +156,7 @@ kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
     for (size_t i = 0; i < r->nhits; i++)
         json_array_append_new(hits, hit_json(&r->hits[i]));
     json_object_set_new(o, "hits", hits);
+    json_object_set_new(o, "understood", understood_json(r));
     /* A finished search (the page sends final=1 on Enter) that found nothing is a
      * knowledge gap; searches typed letter by letter are not counted. */
     const char *fin = srv_req_query(rq, "final");
