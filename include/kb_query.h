@@ -85,6 +85,9 @@ void kb_synonyms_free(kb_synonyms *syn);
 /* Group of the normalised term text (English words: of any term with its stem); -1 for
  * none. syn may be NULL. */
 long long kb_synonyms_group(const kb_synonyms *syn, kb_tokenizer *t, const char *text);
+/* The first (then longest) Chinese-only synonym term inside text[0, len): returns its
+ * length in bytes and sets *at to its offset; 0 when none. syn may be NULL. */
+size_t kb_synonyms_find_cjk(const kb_synonyms *syn, const char *text, size_t len, size_t *at);
 
 /* Search tiers, tried in order. */
 typedef enum {

@@ -39,15 +39,17 @@ int kb_understand_is_stop(const char *word);
 
 /* Cuts a normalised CJK run into words (see above), calling word() for each and drop() for
  * each phrase taken out. df may be NULL (single characters then pair up as in
- * kb_tokenize_cjk_words). */
+ * kb_tokenize_cjk_words). A Chinese synonym term (syn, may be NULL) stays one word. */
 kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_fn df,
-                            void *dfctx, kb_word_fn word, kb_drop_fn drop, void *ctx);
+                            void *dfctx, const kb_synonyms *syn, kb_word_fn word,
+                            kb_drop_fn drop, void *ctx);
 
 /* Rewrites q into the query to search for: every bare item's segments become one item per
  * word (stop words dropped through drop, which may be NULL); quoted, OR-joined and
  * negated items, filters and exclusions are copied. An explicit or implicit prefix stays
  * on the last word. *out is freed with kb_query_free(). */
 kb_status kb_understand_query(kb_tokenizer *t, const kb_query *q, kb_df_fn df, void *dfctx,
-                              kb_drop_fn drop, void *dropctx, kb_query **out);
+                              const kb_synonyms *syn, kb_drop_fn drop, void *dropctx,
+                              kb_query **out);
 
 #endif

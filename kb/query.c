@@ -401,6 +401,28 @@ long long kb_synonyms_group(const kb_synonyms *syn, kb_tokenizer *t, const char 
     return syn_group(syn, t, text);
 }
 
+size_t kb_synonyms_find_cjk(const kb_synonyms *syn, const char *text, size_t len, size_t *at)
+{
+    size_t best_at = len, best_len = 0;
+    for (size_t i = 0; syn && i < syn->n; i++) {
+        const syn_term *st = &syn->terms[i];
+        size_t n = strlen(st->norm);
+        if (!st->cjk_only || n == 0 || n > len)
+            continue;
+        for (size_t a = 0; a + n <= len && a <= best_at; a++) {
+            if (memcmp(text + a, st->norm, n) != 0)
+                continue;
+            if (a < best_at || n > best_len) {
+                best_at = a;
+                best_len = n;
+            }
+            break;
+        }
+    }
+    *at = best_len ? best_at : 0;
+    return best_len;
+}
+
 /* --- expression building --- */
 
 #define MAX_ALTS 8
@@ -802,7 +824,7 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
         size_t starts[KB_QUERY_MAX_ITEMS];
         size_t nunits = 0;
         for (size_t i = 0; i < q->nitems; i++) {
-            if (q->items[i].negated)
+            if (q->items[i].negated || nunits == KB_QUERY_MAX_ITEMS)
                 continue;
             starts[nunits++] = i;
             while (q->items[i].or_next && i + 1 < q->nitems)

@@ -962,16 +962,46 @@ static int plain_word(const kb_query *q, size_t i)
            !(i > 0 && q->items[i - 1].or_next);
 }
 
+/* True when item i is part of two or three consecutive words that spell a synonym
+ * ("blue screen"). */
+static int in_multiword(const kb_query *q, size_t i, const kb_synonyms *syn, kb_tokenizer *t)
+{
+    for (size_t n = 2; n <= 3; n++) {
+        for (size_t a = i + 1 >= n ? i + 1 - n : 0; a <= i && a + n <= q->nitems; a++) {
+            kb_buf j;
+            kb_buf_init(&j, 0);
+            int ok = 1;
+            for (size_t k = a; k < a + n && ok; k++) {
+                ok = plain_word(q, k);
+                if (k > a)
+                    kb_buf_addc(&j, ' ');
+                if (ok)
+                    kb_buf_adds(&j, q->items[k].segs[0].text);
+            }
+            ok = ok && kb_synonyms_group(syn, t, kb_buf_str(&j)) >= 0;
+            kb_buf_free(&j);
+            if (ok)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Leaves out the words that no item holds (and no synonym stands for), reporting them. */
 static void drop_unknown(kb_store *s, kb_query *q, const kb_synonyms *syn, long long ndocs,
                          kb_search_result *r)
 {
     kb_tokenizer *t = kb_store_tokenizer(s);
+    int gone[KB_QUERY_MAX_ITEMS] = { 0 };
+    for (size_t i = 0; i < q->nitems && i < KB_QUERY_MAX_ITEMS; i++) {
+        kb_qitem *it = &q->items[i];
+        gone[i] = plain_word(q, i) && kb_synonyms_group(syn, t, it->segs[0].text) < 0 &&
+                  !in_multiword(q, i, syn, t) && word_df(s, it, ndocs > 0 ? ndocs : 1) == 0;
+    }
     size_t w = 0;
     for (size_t i = 0; i < q->nitems; i++) {
         kb_qitem *it = &q->items[i];
-        if (plain_word(q, i) && kb_synonyms_group(syn, t, it->segs[0].text) < 0 &&
-            word_df(s, it, ndocs > 0 ? ndocs : 1) == 0) {
+        if (i < KB_QUERY_MAX_ITEMS && gone[i]) {
             note_drop(r, it->segs[0].text, KB_DROP_UNKNOWN);
             free(it->segs[0].text);
             free(it->segs);
@@ -1094,7 +1124,7 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
      * are left out and reported). Tiers: the query as typed (each Chinese run one phrase)
      * comes first, then every item holding all the words, then, while the page is not full,
      * items holding fewer of them (at least half, or any one when nothing else matches). */
-    rc = kb_understand_query(t, q, term_df_cb, s, note_drop, r, &uq);
+    rc = kb_understand_query(t, q, term_df_cb, s, syn, note_drop, r, &uq);
     if (rc != KB_OK)
         goto out;
     drop_unknown(s, uq, syn, cc->ndocs, r);
@@ -1137,7 +1167,7 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     rowset_add_list(&seen, &levels[0]);
     size_t need = opts->offset + limit;
     size_t floor_m = (nunits + 1) / 2;
-    for (size_t m = nunits - 1; m >= 1 && nunits <= KB_QUERY_MAX_MATCH_ITEMS &&
+    for (size_t m = nunits - 1; nunits >= 2 && nunits <= KB_QUERY_MAX_MATCH_ITEMS && m >= 1 &&
                                 seen.n < need && (m >= floor_m || seen.n == 0);
          m--) {
         uq->min_match = m;

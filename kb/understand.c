@@ -39,7 +39,7 @@ static const char *const zh_particles[] = {
     "都", "也", "还", "就", "又", "在", "是", "把", "被", "给", "让", "我", "你", "他", "她",
     "它", "这", "那", "请", "谢", "会", "要", "想", "没", "不", "说", "个", "些", "和", "与",
     "及", "或", "等", "啥", "咋", "嗯", "喂", "一个", "一些", "可以", "已经", "还是", "就是",
-    "但是", "然后", "所以", "因为", "如果", "知道", "不知道", "不会", "出现", "显示", "不了",
+    "但是", "然后", "所以", "因为", "如果", "知道", "不知道", "不会", "不了",
     "无法", "不能", "不可以",
 };
 
@@ -166,6 +166,7 @@ typedef struct {
     kb_tokenizer *t;
     kb_df_fn df;
     void *dfctx;
+    const kb_synonyms *syn;
     kb_word_fn word;
     kb_drop_fn drop;
     void *ctx;
@@ -316,6 +317,14 @@ static int cut_piece(const cutter *c, const char *p, size_t len)
 {
     if (!len)
         return 0;
+    size_t at = 0, n = kb_synonyms_find_cjk(c->syn, p, len, &at);
+    if (n) { /* a synonym term stays whole: 蓝屏 finds BSOD even where no item says 蓝屏 */
+        if (cut_piece(c, p, at))
+            return 1;
+        if (c->word(c->ctx, p + at, n))
+            return 1;
+        return cut_piece(c, p + at + n, len - at - n);
+    }
     units all = { .n = 0 };
     kb_tokenize_cjk_breaks(c->t, p, len, keep_unit, &all);
     split_unseen(c, &all);
@@ -354,10 +363,11 @@ static int cut_piece(const cutter *c, const char *p, size_t len)
 }
 
 kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_fn df,
-                            void *dfctx, kb_word_fn word, kb_drop_fn drop, void *ctx)
+                            void *dfctx, const kb_synonyms *syn, kb_word_fn word,
+                            kb_drop_fn drop, void *ctx)
 {
     lists();
-    cutter c = { t, df, dfctx, word, drop, ctx };
+    cutter c = { t, df, dfctx, syn, word, drop, ctx };
     if (len > MAX_RUN_BYTES) {
         size_t cut = MAX_RUN_BYTES;
         while (cut > 0 && ((unsigned char)run[cut] & 0xC0) == 0x80)
@@ -442,6 +452,8 @@ static kb_qitem *new_item(kb_query *q)
 
 static void copy_item(kb_query *q, const kb_qitem *src)
 {
+    if (q->nitems >= KB_QUERY_MAX_ITEMS)
+        return;
     kb_qitem *it = new_item(q);
     *it = *src;
     it->segs = kb_xcalloc(src->nsegs ? src->nsegs : 1, sizeof *it->segs);
@@ -461,7 +473,7 @@ static int add_word(void *ctx, const char *w, size_t len)
         free(s);
         return 0;
     }
-    if (c->nwords >= KB_UNDERSTAND_MAX_WORDS) {
+    if (c->nwords >= KB_UNDERSTAND_MAX_WORDS || c->out->nitems >= KB_QUERY_MAX_ITEMS) {
         if (c->drop)
             c->drop(c->dropctx, s, KB_DROP_LIMIT);
         free(s);
@@ -493,7 +505,8 @@ static void drop_fwd(void *ctx, const char *w, kb_drop_why why)
 }
 
 kb_status kb_understand_query(kb_tokenizer *t, const kb_query *q, kb_df_fn df, void *dfctx,
-                              kb_drop_fn drop, void *dropctx, kb_query **out)
+                              const kb_synonyms *syn, kb_drop_fn drop, void *dropctx,
+                              kb_query **out)
 {
     *out = NULL;
     if (!t || !q)
@@ -515,8 +528,8 @@ kb_status kb_understand_query(kb_tokenizer *t, const kb_query *q, kb_df_fn df, v
             c.last_seg = k + 1 == it->nsegs;
             c.kind = sg->kind;
             if (sg->kind == KB_SEG_CJK && sg->nchars >= 2)
-                kb_understand_cjk(t, sg->text, strlen(sg->text), df, dfctx, add_word, drop_fwd,
-                                  &c);
+                kb_understand_cjk(t, sg->text, strlen(sg->text), df, dfctx, syn, add_word,
+                                  drop_fwd, &c);
             else
                 add_word(&c, sg->text, strlen(sg->text));
         }

@@ -71,17 +71,18 @@ static json_t *hit_json(const kb_search_hit *h)
 }
 
 /* How the query was understood: the words searched for, those left out and why, and how
- * many words a partial hit holds at least (0: the query was not relaxed). */
+ * many words a partial hit holds at least (0: the query was not relaxed). r may be NULL
+ * (no query). */
 static json_t *understood_json(const kb_search_result *r)
 {
     static const char *const why[] = { "", "stopword", "not_found", "limit" };
     json_t *o = json_object();
     json_t *w = json_array();
-    for (size_t i = 0; i < r->nwords; i++)
+    for (size_t i = 0; r && i < r->nwords; i++)
         json_array_append_new(w, srv_json_str(r->words[i]));
     json_object_set_new(o, "words", w);
     json_t *d = json_array();
-    for (size_t i = 0; i < r->ndropped; i++) {
+    for (size_t i = 0; r && i < r->ndropped; i++) {
         int k = r->dropped[i].why;
         json_t *e = json_object();
         json_object_set_new(e, "word", srv_json_str(r->dropped[i].word));
@@ -89,7 +90,7 @@ static json_t *understood_json(const kb_search_result *r)
         json_array_append_new(d, e);
     }
     json_object_set_new(o, "dropped", d);
-    json_object_set_new(o, "min_match", json_integer((json_int_t)r->min_match));
+    json_object_set_new(o, "min_match", json_integer(r ? (json_int_t)r->min_match : 0));
     return o;
 }
 
@@ -122,6 +123,7 @@ kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err)
         json_object_set_new(o, "took_ms", json_real(0.0));
         json_object_set_new(o, "did_you_mean", json_null());
         json_object_set_new(o, "hits", json_array());
+        json_object_set_new(o, "understood", understood_json(NULL));
         rs->json = o;
         return KB_OK;
     }

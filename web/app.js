@@ -384,7 +384,7 @@ var K = (function () {
     var input, typeSel, statusSel;
     var timer = 0, pending = false, openAfter = false, controller = null, seq = 0, shown = 0;
     var hits = [], selected = -1, detailController = null, detailSeq = 0;
-    var list = null, emptyEl = null, detail = null, dym = null;
+    var list = null, emptyEl = null, detail = null, dym = null, understood = null;
 
     function build(view) {
       list = K.el('ol', { id: 'results', class: 'results', role: 'listbox',
@@ -393,10 +393,11 @@ var K = (function () {
         K.el('p', { text: K.t('search.start') }),
         K.el('p', { id: 'help', class: 'help', text: K.t('search.help') }));
       dym = K.el('p', { id: 'dym', class: 'dym', hidden: true });
+      understood = K.el('p', { id: 'understood', class: 'understood', hidden: true });
       detail = K.el('article', { id: 'detail', class: 'detail', hidden: true, tabindex: '-1',
                                  'aria-labelledby': 'detail-title' });
       view.appendChild(K.el('div', { class: 'layout' },
-        K.el('section', { class: 'list', 'aria-label': K.t('search.results') }, dym, list, emptyEl),
+        K.el('section', { class: 'list', 'aria-label': K.t('search.results') }, dym, understood, list, emptyEl),
         detail));
     }
 
@@ -406,6 +407,7 @@ var K = (function () {
       if (!list) return;
       K.clear(list);
       dym.hidden = true;
+      understood.hidden = true;
       emptyEl.hidden = false;
     }
 
@@ -459,9 +461,12 @@ var K = (function () {
       K.clear(list);
       emptyEl.hidden = hits.length > 0;
       var took = typeof data.took_ms === 'number' ? data.took_ms.toFixed(1) : '?';
+      /* a total that is a lower bound is shown as an estimate (约) */
+      var total = data.total_exact === false ? K.t('search.about', data.total) : data.total;
       if (hits.length === 0) K.status(K.t('search.none', took));
-      else if (data.total > hits.length) K.status(K.t('search.some', data.total, hits.length, took));
-      else K.status(K.t('search.all', data.total, took));
+      else if (data.total > hits.length) K.status(K.t('search.some', total, hits.length, took));
+      else K.status(K.t('search.all', total, took));
+      renderUnderstood(data.understood);
       K.clear(dym);
       dym.hidden = !data.did_you_mean;
       if (data.did_you_mean) {
@@ -482,6 +487,25 @@ var K = (function () {
       openAfter = false;
     }
 
+    /* Which words were searched for and which were left out (particles, question phrases,
+     * words no item holds), and whether some hits hold only part of the query. */
+    function renderUnderstood(u) {
+      K.clear(understood);
+      var words = (u && u.words) || [], dropped = (u && u.dropped) || [];
+      var skipped = dropped.filter(function (d) { return d.why === 'stopword'; })
+        .map(function (d) { return d.word; });
+      var unknown = dropped.filter(function (d) { return d.why !== 'stopword'; })
+        .map(function (d) { return d.word; });
+      understood.hidden = !(skipped.length || unknown.length || (u && u.min_match));
+      if (understood.hidden) return;
+      var parts = [];
+      if (words.length) parts.push(K.t('search.words', words.join(' · ')));
+      if (skipped.length) parts.push(K.t('search.skipped', skipped.join('、')));
+      if (unknown.length) parts.push(K.t('search.unknown', unknown.join('、')));
+      if (u.min_match) parts.push(K.t('search.partial', u.min_match));
+      understood.appendChild(document.createTextNode(parts.join('；')));
+    }
+
     K.workaround = function (text) {
       var btn = K.el('button', { type: 'button', class: 'copy', text: K.t('copy') });
       btn.addEventListener('click', function (ev) { ev.stopPropagation(); K.copy(text, btn); });
@@ -500,7 +524,8 @@ var K = (function () {
       var li = K.el('li', { class: 'hit', id: 'hit-' + i, role: 'option', 'aria-selected': 'false' },
         K.el('div', { class: 'hit-head' }, title,
           K.el('span', { class: 'badges' }, K.badge('type', h.type),
-               h.status ? K.badge('status', h.status) : null)),
+               h.status ? K.badge('status', h.status) : null,
+               h.partial ? K.el('span', { class: 'badge partial', text: K.t('search.partial_hit') }) : null)),
         K.el('div', { class: 'meta', text: meta.join(' · ') }),
         h.snippet ? K.el('p', { class: 'snippet', html: h.snippet }) : null, /* escaped by the server; <mark> only */
         h.workaround ? K.workaround(h.workaround) : null);

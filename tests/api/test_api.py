@@ -25,7 +25,7 @@ JSON_TYPE = {"Content-Type": "application/json"}  # every request body must say 
 # --- checks -------------------------------------------------------------------------------
 
 HIT_KEYS = {"id", "type", "title", "snippet", "score", "workaround", "status", "version",
-            "updated", "url"}
+            "updated", "url", "partial"}
 DOC_KEYS = {"id", "type", "title", "status", "version", "updated", "path", "symptom", "cause",
             "workaround", "fix", "fields", "source", "html", "usage"}
 ALL_IDS = ["KE-1001", "KE-1002", "KE-1003", "KE-1004", "KE-0901", "KE-1005", "ART-0101",
@@ -35,8 +35,15 @@ ALL_IDS = ["KE-1001", "KE-1002", "KE-1003", "KE-1004", "KE-0901", "KE-1005", "AR
 def check_search_shape(r):
     need(r.status == 200, "status %d: %r" % (r.status, r))
     j = r.json
-    need(set(j) == {"query", "total", "total_exact", "took_ms", "did_you_mean", "hits"},
-         "search keys %r" % sorted(j))
+    need(set(j) == {"query", "total", "total_exact", "took_ms", "did_you_mean", "hits",
+                    "understood"}, "search keys %r" % sorted(j))
+    u = j["understood"]
+    need(set(u) == {"words", "dropped", "min_match"}, "understood keys %r" % sorted(u))
+    need(all(isinstance(w, str) and w for w in u["words"]), "bad words %r" % u["words"])
+    need(all(set(d) == {"word", "why"} and d["why"] in ("stopword", "not_found", "limit")
+             for d in u["dropped"]), "bad dropped %r" % u["dropped"])
+    need(isinstance(u["min_match"], int) and 0 <= u["min_match"] < max(2, len(u["words"])),
+         "bad min_match %r" % u["min_match"])
     need(isinstance(j["total_exact"], bool), "total_exact not a boolean")
     need(isinstance(j["query"], str), "query not a string")
     need(isinstance(j["total"], int) and j["total"] >= 0, "bad total %r" % j["total"])
@@ -49,7 +56,9 @@ def check_search_shape(r):
         need(h["url"] == "/api/v1/kb/" + urllib.parse.quote(h["id"], safe=""),
              "bad url %r for %r" % (h["url"], h["id"]))
         need(isinstance(h["score"], (int, float)), "score not a number")
-        for k in HIT_KEYS - {"score"}:
+        need(isinstance(h["partial"], bool), "partial not a boolean")
+        need(not h["partial"] or u["min_match"] > 0, "partial hit of a query not relaxed")
+        for k in HIT_KEYS - {"score", "partial"}:
             need(isinstance(h[k], str), "hit %s not a string" % k)
     return j
 
