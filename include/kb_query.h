@@ -103,8 +103,10 @@ kb_status kb_query_build(const kb_query *q, const kb_synonyms *syn, kb_tokenizer
                          kb_tier tier, kb_buf *out, int *nscore);
 
 /* Called for each phrase of a built expression, in expression order: the text the phrase
- * searches (its pieces joined by spaces) and whether its last token is a prefix. */
-typedef void (*kb_qphrase_fn)(void *ctx, const char *text, int prefix);
+ * searches (its pieces joined by spaces), whether its last token is a prefix, and its
+ * group: the phrases that stand for one word (the word, its synonyms, the completions of
+ * a prefix) share a group number, so that a ranking can count them as one term. */
+typedef void (*kb_qphrase_fn)(void *ctx, const char *text, int prefix, int group);
 /* Fills terms (at most max, each < 72 bytes) with index terms that extend prefix, most
  * frequent first, and returns how many; or returns -1 to keep a plain FTS5 prefix query
  * (when few terms extend it). */

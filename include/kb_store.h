@@ -72,6 +72,12 @@ kb_status kb_store_optimize(kb_store *s, kb_err *err);
 
 /* --- Full-text primitives used by kb_search (expressions are built by kb_query) --- */
 
+/* Added to the score of a published known error by the ranking function: among the items
+ * that match a query equally completely, known errors come first (an agent wants the
+ * workaround, not a past ticket that was solved with it). Scores themselves stay far
+ * below it. */
+#define KB_RANK_KNOWN_ERROR 1e6
+
 /* Scores the newest max matches of FTS5 expression expr with rowid >= min_rowid, in one
  * pass, newest first: fn(ctx, rowid, score). Only the first nscore phrases of expr count
  * towards the score (the rest are filters); idfs, when not NULL, holds their inverse

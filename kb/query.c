@@ -433,6 +433,8 @@ typedef struct {
     kb_tokenizer *t;
     const kb_synonyms *syn;
     kb_qphrase_fn pfn;
+    int group;   /* the last group number given out */
+    int grouped; /* > 0 inside a word: its phrases share b->group */
     void *pctx;
     kb_qexpand_fn expand;
     void *ectx;
@@ -549,7 +551,7 @@ static void phrase_plain(bld *b, const char *const *texts, size_t n, int star)
                 kb_buf_addc(&j, ' ');
             kb_buf_adds(&j, texts[i]);
         }
-        b->pfn(b->pctx, kb_buf_str(&j), star);
+        b->pfn(b->pctx, kb_buf_str(&j), star, b->grouped ? b->group : ++b->group);
         kb_buf_free(&j);
     }
 }
@@ -566,6 +568,8 @@ static int seen_before(const char *const *seen, size_t n, const char *s)
 /* A single term (synonym alternatives included): a phrase for text, or an OR group. */
 static void term(bld *b, const char *text, int nchars_one_cjk, int star, int implicit)
 {
+    if (!b->grouped++)
+        b->group++;
     long long g = star ? -1 : syn_group(b->syn, b->t, text);
     const char *seen[MAX_ALTS + 1] = { text };
     size_t nseen = 1;
@@ -589,6 +593,7 @@ static void term(bld *b, const char *text, int nchars_one_cjk, int star, int imp
     }
     if (g >= 0 || implicit)
         kb_buf_addc(b->out, ')');
+    b->grouped--;
 }
 
 /* Strict form of a CJK run: the run as one phrase, or with synonym substitutions. */
@@ -621,6 +626,8 @@ static void cjk_strict(bld *b, const kb_qseg *s, int star)
         }
     }
     kb_buf_free(&v);
+    if (!b->grouped++)
+        b->group++;
     if (nv)
         kb_buf_addc(b->out, '(');
     const char *one[1] = { s->text };
@@ -633,6 +640,7 @@ static void cjk_strict(bld *b, const kb_qseg *s, int star)
     }
     if (nv)
         kb_buf_addc(b->out, ')');
+    b->grouped--;
 }
 
 typedef struct {
@@ -801,7 +809,7 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
 {
     kb_buf_reset(out);
     *nscore = 0;
-    bld b = { out, 0, t, syn, NULL, NULL, NULL, NULL };
+    bld b = { .out = out, .t = t, .syn = syn };
     if (hooks) {
         b.pfn = hooks->on_phrase;
         b.pctx = hooks->phrase_ctx;
@@ -955,7 +963,7 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
 kb_status kb_query_build_titles(const kb_query *q, kb_tokenizer *t, kb_buf *out, int *nscore)
 {
     kb_buf_reset(out);
-    bld b = { out, 0, t, NULL, NULL, NULL, NULL, NULL };
+    bld b = { .out = out, .t = t };
     int n = 0;
     kb_buf_adds(out, "title : (");
     for (size_t i = 0; i < q->nitems; i++) {

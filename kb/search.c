@@ -674,7 +674,7 @@ typedef struct {
 
 /* Records the IDF of one phrase: its document frequency is at most that of its rarest
  * token (a phrase is rarer still; the estimate only lowers the IDF a little). */
-static void phrase_idf(void *ctx, const char *text, int prefix)
+static void phrase_idf(void *ctx, const char *text, int prefix, int group)
 {
     idf_ctx *c = ctx;
     toklist l = { .n = 0 };
@@ -693,7 +693,7 @@ static void phrase_idf(void *ctx, const char *text, int prefix)
         df = c->ndocs;
     double n = (double)c->ndocs;
     double idf = log((n - (double)df + 0.5) / ((double)df + 0.5));
-    kb_buf_addf(c->idfs, "%s%.6f", c->n++ ? "," : "", idf < 1e-6 ? 1e-6 : idf);
+    kb_buf_addf(c->idfs, "%s%.6f/%d", c->n++ ? "," : "", idf < 1e-6 ? 1e-6 : idf, group);
 }
 
 /* Prefix expansion: the most frequent index terms starting with the prefix. */
@@ -780,33 +780,67 @@ static int by_score(const void *a, const void *b)
     return ((const scored *)a)->rowid < ((const scored *)b)->rowid ? 1 : -1;
 }
 
-/* Scores the newest RANK_CAP + 1 matches of expr with rowid >= min_rowid into out, best
- * first. *count is how many there were (RANK_CAP + 1 meaning "more"); with more, only the
- * newest RANK_CAP are kept, *exact is 0 and *window_min is the oldest row id kept. */
+/* Scores one pass (the newest cap + 1 matches of expr with rowid >= min_rowid), appending
+ * to out; returns how many matched (cap + 1 meaning "more": then only cap are kept). */
+static kb_status score_pass(kb_store *s, const char *expr, int nscore, const char *idfs,
+                            long long min_rowid, size_t cap, scoredlist *out, size_t *matched,
+                            kb_err *err)
+{
+    size_t n0 = out->n;
+    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, min_rowid, (long long)cap + 1,
+                                       collect_scored, out, err);
+    *matched = out->n - n0;
+    if (out->n - n0 > cap)
+        out->n = n0 + cap; /* the oldest one only told that there are more */
+    return rc;
+}
+
+/* Scores the matches of expr with rowid >= min_rowid into out, best first, in two passes:
+ * every published known error that matches (they rank first, see KB_RANK_KNOWN_ERROR),
+ * then the other items. Each pass ranks its newest cap matches; *count is how many there
+ * were (a lower bound when *exact is 0: a pass had more than cap). */
 static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
                             long long min_rowid, size_t cap, scoredlist *out, long long *count,
                             int *exact, long long *window_min, kb_err *err)
 {
     out->n = 0;
-    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, min_rowid, (long long)cap + 1,
-                                       collect_scored, out, err);
+    kb_tokenizer *t = kb_store_tokenizer(s);
+    kb_buf ke, rest, tok;
+    kb_buf_init(&ke, 0);
+    kb_buf_init(&rest, 0);
+    kb_buf_init(&tok, 0);
+    kb_buf_adds(&tok, "meta : \"");
+    kb_tokenize_filter_token(t, "type", KB_TYPE_KNOWN_ERROR, &tok);
+    kb_buf_adds(&tok, "\" AND meta : \"");
+    kb_tokenize_filter_token(t, "status", "published", &tok);
+    kb_buf_adds(&tok, "\"");
+    kb_buf_addf(&ke, "(%s) AND (%s)", expr, kb_buf_str(&tok));
+    kb_buf_addf(&rest, "(%s) NOT (%s)", expr, kb_buf_str(&tok));
+    size_t nke = 0, nrest = 0;
+    kb_status rc = score_pass(s, ke.data, nscore, idfs, min_rowid, cap, out, &nke, err);
+    if (rc == KB_OK)
+        rc = score_pass(s, rest.data, nscore, idfs, min_rowid, cap, out, &nrest, err);
+    kb_buf_free(&ke);
+    kb_buf_free(&rest);
+    kb_buf_free(&tok);
     if (rc != KB_OK)
         return rc;
-    *count = (long long)out->n;
-    *exact = out->n <= cap;
+    *count = (long long)(nke + nrest);
+    *exact = nke <= cap && nrest <= cap;
     /* known errors that solved incidents (and helped in suggestions) move up, bounded */
     cache *c = kb_store_aux(s);
     for (size_t i = 0; c && c->nboosts && i < out->n; i++) {
         boost key = { out->v[i].rowid, 1.0 };
         const boost *b = bsearch(&key, c->boosts, c->nboosts, sizeof key, by_boost_rowid);
-        if (b)
-            out->v[i].score *= b->factor;
+        if (!b)
+            continue;
+        double v = out->v[i].score;
+        if (v >= KB_RANK_KNOWN_ERROR)
+            out->v[i].score = KB_RANK_KNOWN_ERROR + (v - KB_RANK_KNOWN_ERROR) * b->factor;
+        else
+            out->v[i].score = v * b->factor;
     }
-    *window_min = 0;
-    if (out->n > cap) {
-        out->n = cap; /* the oldest one only told that there are more */
-        *window_min = out->v[cap - 1].rowid;
-    }
+    *window_min = 0; /* the known errors of a pass can be anywhere */
     if (out->n)
         qsort(out->v, out->n, sizeof *out->v, by_score);
     return KB_OK;
@@ -1224,7 +1258,8 @@ hits:
         hit->updated = kb_xstrdup(d->updated);
         hit->workaround = shorten(d->workaround, WORKAROUND_BYTES);
         hit->snippet = make_snippet(t, &ts, d);
-        hit->score = h.score[i];
+        hit->score = h.score[i] >= KB_RANK_KNOWN_ERROR ? h.score[i] - KB_RANK_KNOWN_ERROR
+                                                       : h.score[i];
         hit->rowid = h.rowid[i];
         hit->partial = h.partial[i];
         kb_doc_free(d);

@@ -480,7 +480,10 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 
 typedef struct {
     int nphrase;
-    double *idf;
+    double *idf;   /* per group, indexed by group */
+    int *group;    /* per phrase: its group (dense, 0 ..) */
+    int ngroups;
+    double *gtfw;  /* per group scratch */
     double avg[NTEXT];
     double *tf; /* nphrase * NTEXT scratch */
 } rank_data;
@@ -490,6 +493,8 @@ static void rank_data_free(void *p)
     rank_data *d = p;
     if (d) {
         free(d->idf);
+        free(d->group);
+        free(d->gtfw);
         free(d->tf);
         free(d);
     }
@@ -527,23 +532,51 @@ static rank_data *rank_setup(const Fts5ExtensionApi *api, Fts5Context *fc, int n
         if (d->avg[c] <= 0)
             d->avg[c] = 1.0;
     }
+    /* "idf/group,idf/group,...": the phrases of one group stand for one word (the word,
+     * its synonyms, a prefix's completions) and count as one term with the idf of the
+     * group's first phrase */
+    d->group = kb_xcalloc((size_t)nscore + 1, sizeof *d->group);
+    d->gtfw = kb_xcalloc((size_t)nscore + 1, sizeof *d->gtfw);
+    long long *gid = kb_xcalloc((size_t)nscore + 1, sizeof *gid);
     const char *ip = idfs;
     for (int p = 0; p < nscore && *rc == SQLITE_OK; p++) {
+        double idf = -1;
+        long long g = -1 - p; /* without a group: a group of its own */
         if (ip && *ip) {
             char *end = NULL;
             double v = strtod(ip, &end);
             if (end != ip) {
-                d->idf[p] = v < 1e-6 ? 1e-6 : v;
-                ip = *end == ',' ? end + 1 : end;
-                continue;
+                idf = v < 1e-6 ? 1e-6 : v;
+                ip = end;
+                if (*ip == '/') {
+                    char *e2 = NULL;
+                    long long gv = strtoll(ip + 1, &e2, 10);
+                    if (e2 != ip + 1 && gv >= 0)
+                        g = gv;
+                    ip = e2 ? e2 : ip + 1;
+                }
+                ip = *ip == ',' ? ip + 1 : NULL;
+            } else {
+                ip = NULL;
             }
-            ip = NULL;
         }
-        sqlite3_int64 hits = 0;
-        *rc = api->xQueryPhrase(fc, p, &hits, count_hit);
-        double idf = log(((double)nrow - (double)hits + 0.5) / ((double)hits + 0.5));
-        d->idf[p] = idf < 1e-6 ? 1e-6 : idf;
+        if (idf < 0) {
+            sqlite3_int64 hits = 0;
+            *rc = api->xQueryPhrase(fc, p, &hits, count_hit);
+            idf = log(((double)nrow - (double)hits + 0.5) / ((double)hits + 0.5));
+            idf = idf < 1e-6 ? 1e-6 : idf;
+        }
+        int k = 0;
+        while (k < d->ngroups && gid[k] != g)
+            k++;
+        if (k == d->ngroups) {
+            gid[k] = g;
+            d->idf[k] = idf;
+            d->ngroups++;
+        }
+        d->group[p] = k;
     }
+    free(gid);
     if (*rc != SQLITE_OK) {
         rank_data_free(d);
         return NULL;
@@ -595,6 +628,7 @@ static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_cont
         return;
     }
     double score = 0;
+    memset(d->gtfw, 0, sizeof(double) * (size_t)d->ngroups);
     for (int p = 0; p < d->nphrase; p++) {
         double tfw = 0;
         for (int c = 0; c < NTEXT; c++) {
@@ -602,12 +636,18 @@ static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_cont
             if (tf > 0)
                 tfw += col_weight[c] * tf / (1.0 - b + b * len[c] / d->avg[c]);
         }
-        if (tfw > 0)
-            score += d->idf[p] * tfw * (k1 + 1.0) / (tfw + k1);
+        d->gtfw[d->group[p]] += tfw;
     }
+    for (int g = 0; g < d->ngroups; g++)
+        if (d->gtfw[g] > 0)
+            score += d->idf[g] * d->gtfw[g] * (k1 + 1.0) / (d->gtfw[g] + k1);
     if (boost > 8)
         boost = 8;
-    sqlite3_result_double(ctx, score * (1.0 + 0.15 * boost));
+    score *= 1.0 + 0.15 * boost;
+    /* a published known error ranks above everything else that matches the same query */
+    if (score > 0 && boost >= 4)
+        score += KB_RANK_KNOWN_ERROR;
+    sqlite3_result_double(ctx, score);
 }
 
 static kb_status register_rank(kb_store *s, kb_err *err)

@@ -317,14 +317,7 @@ static int cut_piece(const cutter *c, const char *p, size_t len)
 {
     if (!len)
         return 0;
-    size_t at = 0, n = kb_synonyms_find_cjk(c->syn, p, len, &at);
-    if (n) { /* a synonym term stays whole: 蓝屏 finds BSOD even where no item says 蓝屏 */
-        if (cut_piece(c, p, at))
-            return 1;
-        if (c->word(c->ctx, p + at, n))
-            return 1;
-        return cut_piece(c, p + at + n, len - at - n);
-    }
+
     units all = { .n = 0 };
     kb_tokenize_cjk_breaks(c->t, p, len, keep_unit, &all);
     split_unseen(c, &all);
@@ -362,19 +355,11 @@ static int cut_piece(const cutter *c, const char *p, size_t len)
     return stop;
 }
 
-kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_fn df,
-                            void *dfctx, const kb_synonyms *syn, kb_word_fn word,
-                            kb_drop_fn drop, void *ctx)
+/* Takes the stop phrases and negations out of a run (no synonym term inside) and cuts
+ * the pieces between them. Returns non-zero when word() asked to stop. */
+static int understand_run(const cutter *cp, const char *run, size_t len)
 {
-    lists();
-    cutter c = { t, df, dfctx, syn, word, drop, ctx };
-    if (len > MAX_RUN_BYTES) {
-        size_t cut = MAX_RUN_BYTES;
-        while (cut > 0 && ((unsigned char)run[cut] & 0xC0) == 0x80)
-            cut--;
-        dropped(&c, run + cut, len - cut, KB_DROP_LIMIT);
-        len = cut;
-    }
+    cutter c = *cp;
     /* the piece being built: the run minus what was taken out, joined where 不了 was */
     kb_buf piece;
     kb_buf_init(&piece, 0);
@@ -425,8 +410,39 @@ kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_
         i += cl;
     }
     if (!stop && piece.len)
-        cut_piece(&c, piece.data, piece.len);
+        stop = cut_piece(&c, piece.data, piece.len);
     kb_buf_free(&piece);
+    return stop;
+}
+
+/* A synonym term found in the run is one word, whatever stop phrase it holds: the desk's
+ * synonyms can name a caller's phrasing (打不出来 = 无法打印). */
+static int understand_syn(const cutter *c, const char *run, size_t len)
+{
+    size_t at = 0, n = kb_synonyms_find_cjk(c->syn, run, len, &at);
+    if (!n)
+        return understand_run(c, run, len);
+    if (at && understand_run(c, run, at))
+        return 1;
+    if (c->word(c->ctx, run + at, n))
+        return 1;
+    return understand_syn(c, run + at + n, len - at - n);
+}
+
+kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_fn df,
+                            void *dfctx, const kb_synonyms *syn, kb_word_fn word,
+                            kb_drop_fn drop, void *ctx)
+{
+    lists();
+    cutter c = { t, df, dfctx, syn, word, drop, ctx };
+    if (len > MAX_RUN_BYTES) {
+        size_t cut = MAX_RUN_BYTES;
+        while (cut > 0 && ((unsigned char)run[cut] & 0xC0) == 0x80)
+            cut--;
+        dropped(&c, run + cut, len - cut, KB_DROP_LIMIT);
+        len = cut;
+    }
+    understand_syn(&c, run, len);
     return KB_OK;
 }
 
