@@ -1378,7 +1378,12 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
     kb_buf_init(&expr, 0);
     hitlist h = { 0 };
     int nscore = 0;
-    if (rc == KB_OK && q->nitems && kb_query_build_titles(q, t, &expr, &nscore) == KB_OK) {
+    /* titles that hold the words of the query as search understands them */
+    kb_query *uq = NULL;
+    if (rc == KB_OK && q->nitems)
+        rc = kb_understand_query(t, q, term_df_cb, s, get_cache(s)->syn, NULL, NULL, &uq);
+    if (rc == KB_OK && uq && uq->nitems &&
+        kb_query_build_titles(uq, t, &expr, &nscore) == KB_OK) {
         long long count = 0, wmin = 0;
         int exact = 1;
         scoredlist titles = { 0 };
@@ -1419,6 +1424,7 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
     }
     hitlist_free(&h);
     kb_buf_free(&expr);
+    kb_query_free(uq);
     kb_query_free(q);
     if (rc != KB_OK) {
         kb_search_strings_free(l.v, l.n);

@@ -13,6 +13,7 @@
 #include "kb_search.h"
 #include "kb_section.h"
 #include "kb_tokenize.h"
+#include "kb_understand.h"
 
 #define MAX_CANDIDATES 400
 #define RARE_DF 300 /* words in at most this many items choose the candidates */
@@ -34,42 +35,6 @@ typedef struct {
     cand *v;
     size_t n;
 } candlist;
-
-/* English words too common to tell anything (kept short: the document frequencies do
- * the rest). */
-static const char *const stopwords[] = {
-    "the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "has", "have",
-    "not", "but", "can", "cannot", "when", "after", "before", "into", "our", "you", "your",
-    "its", "his", "her", "they", "them", "then", "than", "there", "here", "what", "which",
-    "who", "will", "would", "should", "could", "been", "being", "also", "any", "all", "some",
-    "please", "thanks", "thank", "hello", "dear", "regards", "is", "it", "in", "on", "at",
-    "to", "of", "or", "an", "as", "be", "by", "if", "no", "so", "up", "we", "my", "me", "do",
-};
-
-/* Chinese function characters: a two-character "word" holding one is usually a stray pair
- * from word splitting (部的, 纸后), and they carry no meaning at the edge of a longer one. */
-static const char *const stopchars[] = { "的", "了", "是", "在", "后", "时", "和", "与", "及",
-                                         "或", "就", "都", "也", "还", "又", "把", "被", "让",
-                                         "给", "等", "们", "个", "这", "那", "有", "我", "你",
-                                         "他", "她", "吗", "呢", "吧", "啊", "请", "谢" };
-
-static size_t stopchar_at(const char *s, size_t len)
-{
-    for (size_t i = 0; i < sizeof stopchars / sizeof stopchars[0]; i++) {
-        size_t n = strlen(stopchars[i]);
-        if (n <= len && memcmp(s, stopchars[i], n) == 0)
-            return n;
-    }
-    return 0;
-}
-
-static int is_stopword(const char *w)
-{
-    for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++)
-        if (strcmp(w, stopwords[i]) == 0)
-            return 1;
-    return 0;
-}
 
 static void add_cand(candlist *l, const char *text, size_t len, double weight)
 {
@@ -122,25 +87,11 @@ typedef struct {
     double weight;
 } word_ctx;
 
+/* A word of a Chinese run, as search understands it (kb_understand_cjk): particles and
+ * question phrases are already out; single characters tell too little to pick items. */
 static int add_word(void *ctx, const char *w, size_t len)
 {
     word_ctx *c = ctx;
-    /* trim function characters at both ends */
-    for (size_t k; (k = stopchar_at(w, len)) > 0;) {
-        w += k;
-        len -= k;
-    }
-    for (int trimmed = 1; trimmed && len >= 3;) {
-        trimmed = 0;
-        for (size_t i = 0; i < sizeof stopchars / sizeof stopchars[0]; i++) {
-            size_t n = strlen(stopchars[i]);
-            if (n <= len && memcmp(w + len - n, stopchars[i], n) == 0) {
-                len -= n;
-                trimmed = 1;
-                break;
-            }
-        }
-    }
     size_t nchars = 0;
     for (size_t i = 0; i < len; i++)
         nchars += ((unsigned char)w[i] & 0xC0) != 0x80;
@@ -149,8 +100,17 @@ static int add_word(void *ctx, const char *w, size_t len)
     return 0;
 }
 
-static void collect(kb_tokenizer *t, const char *text, double weight, candlist *l)
+static long long term_df(void *ctx, const char *term, int prefix)
 {
+    long long df = 0;
+    if (kb_store_term_df(ctx, term, prefix, 1000000, &df, NULL) != KB_OK)
+        return -1;
+    return df;
+}
+
+static void collect(kb_store *st, const char *text, double weight, candlist *l)
+{
+    kb_tokenizer *t = kb_store_tokenizer(st);
     if (!text || !*text)
         return;
     size_t len = strlen(text);
@@ -165,14 +125,14 @@ static void collect(kb_tokenizer *t, const char *text, double weight, candlist *
         const char *s = sl.text[i];
         size_t sn = strlen(s);
         if (!sl.cjk[i]) {
-            if (sl.nchars[i] >= 2 && !is_stopword(s))
+            if (sl.nchars[i] >= 2 && !kb_understand_is_stop(s))
                 add_cand(l, s, sn, weight);
         } else if (sl.nchars[i] <= 2) {
-            if (sl.nchars[i] == 2)
+            if (sl.nchars[i] == 2 && !kb_understand_is_stop(s))
                 add_cand(l, s, sn, weight);
         } else {
             word_ctx wc = { l, weight };
-            kb_tokenize_cjk_words(t, s, sn, add_word, &wc);
+            kb_understand_cjk(t, s, sn, term_df, st, NULL, add_word, NULL, &wc);
         }
         free(sl.text[i]);
     }
@@ -329,12 +289,11 @@ kb_status kb_suggest_run(kb_store *s, const kb_suggest_opts *opts, kb_suggest_re
     size_t limit = opts->limit ? opts->limit : 5;
     if (limit > KB_SUGGEST_MAX_LIMIT)
         limit = KB_SUGGEST_MAX_LIMIT;
-    kb_tokenizer *t = kb_store_tokenizer(s);
     candlist l = { 0 };
-    collect(t, opts->summary, 1.5, &l);
-    collect(t, opts->description, 1.0, &l);
-    collect(t, opts->ci, 1.2, &l);
-    collect(t, opts->category, 0.5, &l);
+    collect(s, opts->summary, 1.5, &l);
+    collect(s, opts->description, 1.0, &l);
+    collect(s, opts->ci, 1.2, &l);
+    collect(s, opts->category, 0.5, &l);
     kb_suggest_result *r = kb_xcalloc(1, sizeof *r);
     kb_status rc = rank_cands(s, &l, err);
     /* the most informative words; common ones only when there is nothing better */
