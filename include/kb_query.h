@@ -37,6 +37,7 @@ typedef struct {
     int prefix;          /* written with a trailing '*' */
     int implicit_prefix; /* last bare word of a query typed without a final space */
     int or_next;         /* joined to the next item with OR */
+    int required;        /* kept when the query is relaxed (min_match): codes, numbers */
 } kb_qitem;
 
 typedef struct {
@@ -52,8 +53,9 @@ typedef struct {
     kb_qfilter *excludes; /* added by the caller, never typed: items with these never match */
     size_t nexcludes;
     size_t min_match; /* 0: every positive item must match; else at least this many of them
-                         (an OR group counts as one), for relaxing a query that finds
-                         nothing (at most KB_QUERY_MAX_MATCH_ITEMS items take part) */
+                         (an OR group counts as one; required items always match), for
+                         relaxing a query that finds nothing (at most
+                         KB_QUERY_MAX_MATCH_ITEMS items take part) */
 } kb_query;
 
 #define KB_QUERY_MAX_MATCH_ITEMS 8

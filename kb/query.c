@@ -840,12 +840,20 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
         }
         size_t m = q->min_match;
         if (m > 0 && m < nunits && nunits <= KB_QUERY_MAX_MATCH_ITEMS) {
-            /* at least m of the units: the OR of every combination of m of them. Each unit
-             * appears in as many combinations as any other, so its phrases weigh the same
-             * relative to the others as in the AND of all. */
+            /* at least m of the units: the OR of every combination of m of them that holds
+             * every required unit. Each optional unit appears in as many combinations as
+             * any other, so its phrases weigh the same relative to the others as in the
+             * AND of all. */
+            unsigned req = 0;
+            for (size_t u = 0; u < nunits; u++)
+                if (q->items[starts[u]].required)
+                    req |= 1u << u;
             int firstc = 1;
             for (unsigned mask = 0; mask < (1u << nunits); mask++) {
-                if ((size_t)__builtin_popcount(mask) != m)
+                size_t pc = (size_t)__builtin_popcount(mask);
+                if ((mask & req) != req || pc != (m > (size_t)__builtin_popcount(req)
+                                                      ? m
+                                                      : (size_t)__builtin_popcount(req)))
                     continue;
                 kb_buf_adds(out, firstc ? "(" : " OR (");
                 firstc = 0;

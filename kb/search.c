@@ -1065,6 +1065,15 @@ static void note_words(const kb_query *q, kb_search_result *r)
     }
 }
 
+/* Positive units that relaxing never leaves out. */
+static size_t required_units(const kb_query *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nitems; i++)
+        n += !q->items[i].negated && q->items[i].required;
+    return n;
+}
+
 /* Positive units of a query: items, an OR chain counting once. */
 static size_t positive_units(const kb_query *q)
 {
@@ -1201,8 +1210,9 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     rowset_add_list(&seen, &levels[0]);
     size_t need = opts->offset + limit;
     size_t floor_m = (nunits + 1) / 2;
+    size_t nreq = required_units(uq);
     for (size_t m = nunits - 1; nunits >= 2 && nunits <= KB_QUERY_MAX_MATCH_ITEMS && m >= 1 &&
-                                seen.n < need && (m >= floor_m || seen.n == 0);
+                                m >= nreq && seen.n < need && (m >= floor_m || seen.n == 0);
          m--) {
         uq->min_match = m;
         rc = build_tier(s, uq, syn, cc->ndocs, KB_TIER_LOOSE, &expr, &nscore_l, &idfs);

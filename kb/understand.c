@@ -477,6 +477,7 @@ static void copy_item(kb_query *q, const kb_qitem *src)
         it->segs[i] = src->segs[i];
         it->segs[i].text = kb_xstrdup(src->segs[i].text);
     }
+    it->required = src->quoted; /* a phrase typed in quotes is never relaxed away */
 }
 
 static int add_word(void *ctx, const char *w, size_t len)
@@ -509,6 +510,9 @@ static int add_word(void *ctx, const char *w, size_t len)
     it->segs[0].kind = c->kind;
     it->segs[0].text = s;
     it->segs[0].nchars = nchars(s, len);
+    /* a code or a number names the fault exactly: relaxing never leaves it out */
+    for (size_t i = 0; i < len && c->kind == KB_SEG_WORD; i++)
+        it->required |= s[i] >= '0' && s[i] <= '9';
     c->nwords++;
     return 0;
 }
