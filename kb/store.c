@@ -478,12 +478,17 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 
 /* --- ranking: BM25F over the text columns, times a bounded per-item boost --- */
 
+/* How much more an item whose title holds all of the query's words scores (its share of
+ * the query's idf found in the title, times this, added to 1). */
+#define TITLE_COVER 0.5
+
 typedef struct {
     int nphrase;
     double *idf;   /* per group, indexed by group */
     int *group;    /* per phrase: its group (dense, 0 ..) */
     int ngroups;
     double *gtfw;  /* per group scratch */
+    unsigned char *gseen; /* per group scratch */
     double avg[NTEXT];
     double *tf; /* nphrase * NTEXT scratch */
 } rank_data;
@@ -495,6 +500,7 @@ static void rank_data_free(void *p)
         free(d->idf);
         free(d->group);
         free(d->gtfw);
+        free(d->gseen);
         free(d->tf);
         free(d);
     }
@@ -537,6 +543,7 @@ static rank_data *rank_setup(const Fts5ExtensionApi *api, Fts5Context *fc, int n
      * group's first phrase */
     d->group = kb_xcalloc((size_t)nscore + 1, sizeof *d->group);
     d->gtfw = kb_xcalloc((size_t)nscore + 1, sizeof *d->gtfw);
+    d->gseen = kb_xcalloc((size_t)nscore + 1, 1);
     long long *gid = kb_xcalloc((size_t)nscore + 1, sizeof *gid);
     const char *ip = idfs;
     for (int p = 0; p < nscore && *rc == SQLITE_OK; p++) {
@@ -638,9 +645,26 @@ static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_cont
         }
         d->gtfw[d->group[p]] += tfw;
     }
-    for (int g = 0; g < d->ngroups; g++)
+    double all = 0, in_title = 0;
+    for (int g = 0; g < d->ngroups; g++) {
+        all += d->idf[g];
         if (d->gtfw[g] > 0)
             score += d->idf[g] * d->gtfw[g] * (k1 + 1.0) / (d->gtfw[g] + k1);
+    }
+    /* An item whose title holds the caller's words is about them: once a word saturates in
+     * a long body it weighs as much as in the title, so the share of the query's weight
+     * found in the title adds up to TITLE_COVER (measured: docs/RELEVANCE.md). */
+    for (int p = 0; p < d->nphrase; p++) {
+        int g = d->group[p];
+        if (d->tf[p * NTEXT + COL_TITLE] > 0 && !d->gseen[g]) {
+            d->gseen[g] = 1;
+            in_title += d->idf[g];
+        }
+    }
+    for (int p = 0; p < d->nphrase; p++)
+        d->gseen[d->group[p]] = 0;
+    if (all > 0)
+        score *= 1.0 + TITLE_COVER * in_title / all;
     if (boost > 8)
         boost = 8;
     score *= 1.0 + 0.15 * boost;
