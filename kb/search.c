@@ -969,11 +969,10 @@ static void note_drop(void *ctx, const char *word, kb_drop_why why)
     r->ndropped++;
 }
 
-/* Upper bound of how many items hold a one-word item: its rarest token's count. */
-static long long word_df(kb_store *s, const kb_qitem *it, long long ndocs)
+/* Upper bound of how many items hold a one-word item: its rarest token's count, as typed
+ * or (prefix) as the start of a word. */
+static long long tokens_df(kb_store *s, const kb_qseg *sg, int prefix, long long ndocs)
 {
-    const kb_qseg *sg = &it->segs[0];
-    int prefix = it->prefix || it->implicit_prefix || (sg->kind == KB_SEG_CJK && sg->nchars == 1);
     toklist l = { .n = 0 };
     kb_tokenize(kb_store_tokenizer(s), sg->text, strlen(sg->text),
                 KB_TOK_QUERY | (prefix ? KB_TOK_PREFIX : 0), keep_tok, &l);
@@ -987,6 +986,20 @@ static long long word_df(kb_store *s, const kb_qitem *it, long long ndocs)
             df = d;
     }
     return df < 0 ? ndocs : df;
+}
+
+/* The same for a word of the query: a word still being typed (implicit prefix) is searched
+ * both as typed and as a prefix, so it is known when either is. */
+static long long word_df(kb_store *s, const kb_qitem *it, long long ndocs)
+{
+    const kb_qseg *sg = &it->segs[0];
+    int one_cjk = sg->kind == KB_SEG_CJK && sg->nchars == 1;
+    if (it->prefix || one_cjk)
+        return tokens_df(s, sg, 1, ndocs);
+    long long df = tokens_df(s, sg, 0, ndocs);
+    if (df == 0 && it->implicit_prefix)
+        df = tokens_df(s, sg, 1, ndocs);
+    return df;
 }
 
 static int plain_word(const kb_query *q, size_t i)
