@@ -19,6 +19,8 @@ typedef struct {
                                most); suggestions use fewer to answer while typing */
     int hide_drafts;        /* leave out work in progress (kb_version_wip_statuses) whatever
                                q or status ask for: for callers who may not read it */
+    int all_words;          /* every hit holds every word: no relaxation (a catalogue filter,
+                               not a desk search) */
 } kb_search_opts;
 
 typedef struct {

@@ -191,9 +191,9 @@ static char *result_key(const kb_search_opts *o, size_t limit)
 {
     kb_buf k;
     kb_buf_init(&k, 0);
-    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f", limit, o->offset,
+    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f%d\x1f", limit, o->offset,
                 o->rank_cap, o->type ? o->type : "", o->status ? o->status : "",
-                o->hide_drafts != 0);
+                o->hide_drafts != 0, o->all_words != 0);
     kb_buf_adds(&k, o->q ? o->q : "");
     return kb_buf_detach(&k, NULL);
 }
@@ -1186,6 +1186,10 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     drop_unknown(s, uq, syn, cc->ndocs, r);
     note_words(uq, r);
     size_t nunits = positive_units(uq);
+    if (nunits == 0 && positive_units(q) > 0) { /* every word was left out: nothing */
+        r->total = 0;
+        goto hits;
+    }
     int nscore_s = 0, nscore_l = 0;
     rc = build_tier(s, uq, syn, cc->ndocs, KB_TIER_LOOSE, &loose, &nscore_l, &idfs);
     if (rc == KB_ENOTFOUND) {
@@ -1224,7 +1228,8 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     size_t need = opts->offset + limit;
     size_t floor_m = (nunits + 1) / 2;
     size_t nreq = required_units(uq);
-    for (size_t m = nunits - 1; nunits >= 2 && nunits <= KB_QUERY_MAX_MATCH_ITEMS && m >= 1 &&
+    for (size_t m = nunits - 1; !opts->all_words && nunits >= 2 &&
+                                nunits <= KB_QUERY_MAX_MATCH_ITEMS && m >= 1 &&
                                 m >= nreq && seen.n < need && (m >= floor_m || seen.n == 0);
          m--) {
         uq->min_match = m;

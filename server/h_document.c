@@ -54,7 +54,8 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
     char *ids = NULL;
     if (rc == KB_OK && f.q) {
         kb_search_opts so = { .q = f.q, .type = "document", .status = "any",
-                              .limit = KB_SEARCH_MAX_LIMIT, .hide_drafts = f.hide_wip };
+                              .limit = KB_SEARCH_MAX_LIMIT, .hide_drafts = f.hide_wip,
+                              .all_words = 1 };
         kb_search_result *sr = NULL;
         rc = kb_search_run(s, &so, &sr, err);
         if (rc == KB_OK) {

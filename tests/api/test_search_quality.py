@@ -95,6 +95,10 @@ def main(tmp):
         need({"word": "qqzzxxyy", "why": "not_found"} in u["dropped"], "dropped %r" % u)
         need(j["hits"] and j["hits"][0]["id"].startswith("KE-"), "an unknown word does not "
              "empty the result: %r" % [h["id"] for h in j["hits"]])
+        j, top = first_hit("qqzzxxyy 怎么办")
+        need(top is None and j["total"] == 0, "only unknown and stop words find nothing: %r" %
+             j["total"])
+        need({"word": "qqzzxxyy", "why": "not_found"} in j["understood"]["dropped"], j)
     case("the response says which words were used and dropped", understood)
 
     def relaxed():
