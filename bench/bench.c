@@ -25,7 +25,7 @@
 
 static const char usage_text[] =
     "usage: kedb-bench --db PATH --queries FILE [--iterations N] [--limit N] [--baseline]\n"
-    "                  [--class NAME] [--tsv FILE] [--suggest N]\n"
+    "                  [--class NAME] [--tsv FILE] [--suggest N] [--exhaustive]\n"
     "       kedb-bench --db PATH --fts-ceiling N\n"
     "\n"
     "Runs every query of FILE (lines 'class<TAB>query'; '#' comments) through kb_search_run\n"
@@ -41,6 +41,8 @@ static const char usage_text[] =
     "                   PATH.baseline.db; report kedb's p50/p95 as a ratio to it\n"
     "  --class NAME     only the queries of this class\n"
     "  --tsv FILE       write one line per query (class, query, latencies, match counts)\n"
+    "  --exhaustive     also compare each query's top 10 with the same search ranking every\n"
+    "                   match (kb_search_opts.exhaustive): top-10 recall per class\n"
     "  --suggest N      also time kb_suggest_run (POST /api/v1/suggest) for N incident texts\n"
     "                   made from the items of the database (their title's start as the\n"
     "                   summary, their symptom's first 300 bytes as the description)\n"
@@ -223,6 +225,81 @@ static int kedb_one(kb_store *s, query *q, size_t limit, double *ms, int record)
         q->nhits = r->nhits;
     }
     kb_search_result_free(r);
+    return 0;
+}
+
+/* The ids of a search's top hits, for comparing rankings. */
+static int top_ids(kb_store *s, const char *text, size_t limit, int exhaustive, char ***ids,
+                   size_t *n)
+{
+    kb_search_opts o;
+    memset(&o, 0, sizeof o);
+    o.q = text;
+    o.limit = limit;
+    o.exhaustive = exhaustive;
+    kb_search_result *r = NULL;
+    kb_err err;
+    kb_err_clear(&err);
+    if (kb_search_run(s, &o, &r, &err) != KB_OK) {
+        fprintf(stderr, "kedb-bench: search '%s' failed: %s\n", text, err.msg);
+        return -1;
+    }
+    *ids = kb_xcalloc(r->nhits ? r->nhits : 1, sizeof **ids);
+    *n = r->nhits;
+    for (size_t i = 0; i < r->nhits; i++)
+        (*ids)[i] = kb_xstrdup(r->hits[i].id);
+    kb_search_result_free(r);
+    return 0;
+}
+
+/* Top-10 recall of the search as it runs against the search that ranks every match: the
+ * share of the exhaustive top 10 that the bounded one returns, per class. */
+static int run_exhaustive(kb_store *s, const mix *m, size_t limit)
+{
+    double sum[MAX_CLASSES + 1] = { 0 }, worst[MAX_CLASSES + 1];
+    size_t cnt[MAX_CLASSES + 1] = { 0 };
+    for (size_t c = 0; c <= MAX_CLASSES; c++)
+        worst[c] = 1.0;
+    printf("\nexhaustive check: top-%zu recall of kb_search_run against the same search "
+           "ranking every match\n", limit);
+    for (size_t i = 0; i < m->n; i++) {
+        char **a = NULL, **b = NULL;
+        size_t na = 0, nb = 0;
+        if (top_ids(s, m->q[i].text, limit, 0, &a, &na) != 0 ||
+            top_ids(s, m->q[i].text, limit, 1, &b, &nb) != 0)
+            return -1;
+        size_t hit = 0;
+        for (size_t x = 0; x < nb; x++)
+            for (size_t y = 0; y < na; y++)
+                if (strcmp(b[x], a[y]) == 0) {
+                    hit++;
+                    break;
+                }
+        double rec = nb ? (double)hit / (double)nb : 1.0;
+        int c = m->q[i].cls_idx;
+        sum[c] += rec;
+        cnt[c]++;
+        sum[MAX_CLASSES] += rec;
+        cnt[MAX_CLASSES]++;
+        if (rec < worst[c])
+            worst[c] = rec;
+        if (rec < worst[MAX_CLASSES])
+            worst[MAX_CLASSES] = rec;
+        for (size_t x = 0; x < na; x++)
+            free(a[x]);
+        for (size_t x = 0; x < nb; x++)
+            free(b[x]);
+        free(a);
+        free(b);
+    }
+    for (size_t c = 0; c <= m->nclasses; c++) {
+        size_t k = c == m->nclasses ? MAX_CLASSES : c;
+        if (!cnt[k])
+            continue;
+        printf("RESULT exhaustive class=%s queries=%zu top%zu_recall=%.3f worst=%.2f\n",
+               c == m->nclasses ? "ALL" : m->classes[c], cnt[k], limit, sum[k] / (double)cnt[k],
+               worst[k]);
+    }
     return 0;
 }
 
@@ -866,7 +943,7 @@ int main(int argc, char **argv)
 {
     const char *dbpath = NULL, *qpath = NULL, *only = NULL, *tsv = NULL;
     size_t iters = 20, limit = 10, nsuggest = 0, nceiling = 0;
-    int with_base = 0, code = 1;
+    int with_base = 0, with_exhaustive = 0, code = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -875,6 +952,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--baseline") == 0) {
             with_base = 1;
+        } else if (strcmp(a, "--exhaustive") == 0) {
+            with_exhaustive = 1;
         } else if (strcmp(a, "--db") == 0 && has_val) {
             dbpath = argv[++i];
         } else if (strcmp(a, "--queries") == 0 && has_val) {
@@ -966,6 +1045,8 @@ int main(int argc, char **argv)
         }
     }
     print_slowest(&m, iters, with_base);
+    if (with_exhaustive && run_exhaustive(s, &m, limit) != 0)
+        goto out;
     if (tsv && write_tsv(tsv, &m, iters, with_base) != 0)
         goto out;
 

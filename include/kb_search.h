@@ -21,6 +21,8 @@ typedef struct {
                                q or status ask for: for callers who may not read it */
     int all_words;          /* every hit holds every word: no relaxation (a catalogue filter,
                                not a desk search) */
+    int exhaustive;         /* rank every match, whatever rank_cap says: the reference the
+                               bounded ranking is measured against (kedb-bench --exhaustive) */
 } kb_search_opts;
 
 typedef struct {

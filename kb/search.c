@@ -21,6 +21,7 @@
  * match). Past RANK_CAP matches only the newest RANK_CAP are ranked, and the total is
  * reported as a lower bound (total_exact false). */
 #define RANK_CAP 1000
+#define EXHAUSTIVE_CAP 100000000 /* "every match" for kb_search_opts.exhaustive */
 #define SNIPPET_CHARS 110
 #define SNIPPET_SCAN_BYTES 8192
 #define WORKAROUND_BYTES 600
@@ -191,9 +192,9 @@ static char *result_key(const kb_search_opts *o, size_t limit)
 {
     kb_buf k;
     kb_buf_init(&k, 0);
-    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f%d\x1f", limit, o->offset,
+    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f", limit, o->offset,
                 o->rank_cap, o->type ? o->type : "", o->status ? o->status : "",
-                o->hide_drafts != 0, o->all_words != 0);
+                o->hide_drafts != 0, o->all_words != 0, o->exhaustive != 0);
     kb_buf_adds(&k, o->q ? o->q : "");
     return kb_buf_detach(&k, NULL);
 }
@@ -780,6 +781,50 @@ static int by_score(const void *a, const void *b)
     return ((const scored *)a)->rowid < ((const scored *)b)->rowid ? 1 : -1;
 }
 
+/* True when x ranks below y (by_score order: higher score first, then newer). */
+static int ranks_below(const scored *x, const scored *y)
+{
+    return x->score < y->score || (x->score == y->score && x->rowid < y->rowid);
+}
+
+static void sift_down(scored *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && ranks_below(&h[l], &h[w]))
+            w = l;
+        if (r < n && ranks_below(&h[r], &h[w]))
+            w = r;
+        if (w == i)
+            return;
+        scored t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+/* Keeps the best top rows of l, best first: a heap of the top worst-first over all rows,
+ * O(n log top) instead of sorting every scored match. */
+static void keep_best(scoredlist *l, size_t top)
+{
+    if (top == 0)
+        top = 1;
+    if (l->n > top) {
+        for (size_t i = top / 2 + 1; i-- > 0;)
+            sift_down(l->v, top, i);
+        for (size_t i = top; i < l->n; i++) {
+            if (ranks_below(&l->v[i], &l->v[0]))
+                continue;
+            l->v[0] = l->v[i];
+            sift_down(l->v, top, 0);
+        }
+        l->n = top;
+    }
+    if (l->n)
+        qsort(l->v, l->n, sizeof *l->v, by_score);
+}
+
 /* Scores one pass (the newest cap + 1 matches of expr with rowid >= min_rowid), appending
  * to out; returns how many matched (cap + 1 meaning "more": then only cap are kept). */
 static kb_status score_pass(kb_store *s, const char *expr, int nscore, const char *idfs,
@@ -795,13 +840,14 @@ static kb_status score_pass(kb_store *s, const char *expr, int nscore, const cha
     return rc;
 }
 
-/* Scores the matches of expr with rowid >= min_rowid into out, best first, in two passes:
- * every published known error that matches (they rank first, see KB_RANK_KNOWN_ERROR),
+/* Scores the matches of expr with rowid >= min_rowid and keeps the best top in out, best
+ * first, in two passes:
+ * every known error that matches (published ones rank first, see KB_RANK_KNOWN_ERROR),
  * then the other items. Each pass ranks its newest cap matches; *count is how many there
  * were (a lower bound when *exact is 0: a pass had more than cap). */
 static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
-                            long long min_rowid, size_t cap, scoredlist *out, long long *count,
-                            int *exact, long long *window_min, kb_err *err)
+                            long long min_rowid, size_t cap, size_t top, scoredlist *out,
+                            long long *count, int *exact, long long *window_min, kb_err *err)
 {
     out->n = 0;
     kb_tokenizer *t = kb_store_tokenizer(s);
@@ -809,10 +855,10 @@ static kb_status score_expr(kb_store *s, const char *expr, int nscore, const cha
     kb_buf_init(&ke, 0);
     kb_buf_init(&rest, 0);
     kb_buf_init(&tok, 0);
+    /* type only: a known error that is not published has no boost and ranks as any item
+     * (kedb_rank), and one filter list less to walk */
     kb_buf_adds(&tok, "meta : \"");
     kb_tokenize_filter_token(t, "type", KB_TYPE_KNOWN_ERROR, &tok);
-    kb_buf_adds(&tok, "\" AND meta : \"");
-    kb_tokenize_filter_token(t, "status", "published", &tok);
     kb_buf_adds(&tok, "\"");
     kb_buf_addf(&ke, "(%s) AND (%s)", expr, kb_buf_str(&tok));
     kb_buf_addf(&rest, "(%s) NOT (%s)", expr, kb_buf_str(&tok));
@@ -841,8 +887,7 @@ static kb_status score_expr(kb_store *s, const char *expr, int nscore, const cha
             out->v[i].score = v * b->factor;
     }
     *window_min = 0; /* the known errors of a pass can be anywhere */
-    if (out->n)
-        qsort(out->v, out->n, sizeof *out->v, by_score);
+    keep_best(out, top);
     return KB_OK;
 }
 
@@ -852,49 +897,52 @@ static int by_rowid(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A set of row ids, kept sorted. */
-typedef struct {
-    long long *v;
-    size_t n, cap;
-} rowset;
-
-static int rowset_has(const rowset *rs, long long id)
+/* How many rows of strict are not in level (level's kept rows; strict is small). */
+static long long strict_extra(const scoredlist *strict, const scoredlist *level)
 {
-    return rs->n && bsearch(&id, rs->v, rs->n, sizeof *rs->v, by_rowid) != NULL;
-}
-
-static void rowset_add_list(rowset *rs, const scoredlist *l)
-{
-    if (rs->n + l->n > rs->cap) {
-        rs->cap = rs->n + l->n + 16;
-        rs->v = kb_xrealloc(rs->v, rs->cap * sizeof *rs->v);
-    }
-    size_t n0 = rs->n;
-    for (size_t i = 0; i < l->n; i++)
-        if (!rowset_has(&(rowset){ rs->v, n0, rs->cap }, l->v[i].rowid))
-            rs->v[rs->n++] = l->v[i].rowid;
-    if (rs->n > n0)
-        qsort(rs->v, rs->n, sizeof *rs->v, by_rowid);
+    if (!strict->n)
+        return 0;
+    long long *ids = kb_xmalloc((level->n ? level->n : 1) * sizeof *ids);
+    for (size_t i = 0; i < level->n; i++)
+        ids[i] = level->v[i].rowid;
+    qsort(ids, level->n, sizeof *ids, by_rowid);
+    long long n = 0;
+    for (size_t i = 0; i < strict->n; i++)
+        n += !level->n ||
+             !bsearch(&strict->v[i].rowid, ids, level->n, sizeof *ids, by_rowid);
+    free(ids);
+    return n;
 }
 
 /* Appends the window [offset, offset+limit) of the lists one after the other, each row
- * once (where it first appears), marked partial as its list is. */
+ * once (where it first appears), marked partial as its list is. A later list is reached
+ * only when the earlier ones held fewer than offset + limit rows, so the rows seen stay
+ * few; and each list needs only its best 2 * (offset + limit) rows (at most offset + limit
+ * of them can be rows seen before). */
 static void take_lists(const scoredlist *const *lists, const int *partial, size_t nlists,
                        size_t offset, size_t limit, hitlist *h)
 {
-    rowset seen = { 0 };
+    long long *seen = NULL;
+    size_t nseen = 0, cap = 0;
     size_t pos = 0;
     for (size_t k = 0; k < nlists && h->n < limit; k++) {
         const scoredlist *l = lists[k];
+        size_t n0 = nseen;
+        if (n0)
+            qsort(seen, n0, sizeof *seen, by_rowid);
         for (size_t i = 0; i < l->n && h->n < limit; i++) {
-            if (rowset_has(&seen, l->v[i].rowid))
+            if (n0 && bsearch(&l->v[i].rowid, seen, n0, sizeof *seen, by_rowid))
                 continue;
             if (pos++ >= offset)
                 collect(h, l->v[i].rowid, l->v[i].score, partial ? partial[k] : 0);
+            if (nseen == cap) {
+                cap = cap ? cap * 2 : 32;
+                seen = kb_xrealloc(seen, cap * sizeof *seen);
+            }
+            seen[nseen++] = l->v[i].rowid;
         }
-        rowset_add_list(&seen, l);
     }
-    free(seen.v);
+    free(seen);
 }
 
 /* True when two expressions differ at most in parentheses (the same search). */
@@ -1118,6 +1166,8 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     size_t cap = opts->rank_cap && opts->rank_cap < RANK_CAP ? opts->rank_cap : RANK_CAP;
     if (cap < limit + opts->offset && limit + opts->offset <= RANK_CAP)
         cap = limit + opts->offset;
+    if (opts->exhaustive)
+        cap = EXHAUSTIVE_CAP;
     cache *cc = get_cache(s);
     char *key = result_key(opts, limit);
     const kb_search_result *cached = result_find(cc, key);
@@ -1201,18 +1251,27 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         goto out;
     long long count = 0, wmin = 0;
     int exact = 1;
-    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, &levels[0], &count, &exact,
+    size_t need = opts->offset + limit;
+    size_t top = 2 * need + 16; /* enough of each list for the window (see take_lists) */
+    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, top, &levels[0], &count, &exact,
                     &wmin, err);
     if (rc != KB_OK)
         goto out;
     nlevels = 1;
     int all_exact = exact;
     /* synonyms only widen the word tiers: alternatives cost as much as the original */
-    rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
-    if (rc == KB_OK && !same_expr(strict.data, loose.data)) {
+    /* the strict pass adds something only where the query as typed differs from its words
+     * (a Chinese run cut into several words, stop words taken out): compare without
+     * synonyms, which only the word tiers use */
+    int nplain = 0;
+    rc = kb_query_build(uq, NULL, t, KB_TIER_LOOSE, &expr, &nplain);
+    if (rc == KB_OK || rc == KB_ENOTFOUND)
+        rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
+    if (rc == KB_OK && !same_expr(strict.data, loose.data) &&
+        !same_expr(strict.data, kb_buf_str(&expr))) {
         long long scount = 0, swmin = 0;
         int sexact = 1;
-        rc = score_expr(s, strict.data, nscore_s, idfs.data, count > 0 ? wmin : 0, cap, &sset,
+        rc = score_expr(s, strict.data, nscore_s, idfs.data, count > 0 ? wmin : 0, cap, top, &sset,
                         &scount, &sexact, &swmin, err);
         if (rc != KB_OK)
             goto out;
@@ -1222,15 +1281,14 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     } else if (rc != KB_OK) {
         goto out;
     }
-    rowset seen = { 0 };
-    rowset_add_list(&seen, &sset);
-    rowset_add_list(&seen, &levels[0]);
-    size_t need = opts->offset + limit;
+    /* the levels are nested (fewer words required, more items): the matches so far are the
+     * last level's and the strict ones it lacks */
+    long long found = count + strict_extra(&sset, &levels[0]);
     size_t floor_m = (nunits + 1) / 2;
     size_t nreq = required_units(uq);
     for (size_t m = nunits - 1; !opts->all_words && nunits >= 2 &&
-                                nunits <= KB_QUERY_MAX_MATCH_ITEMS && m >= 1 &&
-                                m >= nreq && seen.n < need && (m >= floor_m || seen.n == 0);
+                                nunits <= KB_QUERY_MAX_MATCH_ITEMS && m >= 1 && m >= nreq &&
+                                found < (long long)need && (m >= floor_m || found == 0);
          m--) {
         uq->min_match = m;
         rc = build_tier(s, uq, syn, cc->ndocs, KB_TIER_LOOSE, &expr, &nscore_l, &idfs);
@@ -1238,20 +1296,19 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
             break;
         long long c2 = 0, w2 = 0;
         int e2 = 1;
-        rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, &levels[nlevels], &c2, &e2,
-                        &w2, err);
+        rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, top, &levels[nlevels], &c2,
+                        &e2, &w2, err);
         if (rc != KB_OK)
             break;
         all_exact &= e2;
-        rowset_add_list(&seen, &levels[nlevels]);
+        found = c2 + strict_extra(&sset, &levels[nlevels]);
         nlevels++;
         r->min_match = m;
     }
     if (rc == KB_ENOTFOUND)
         rc = KB_OK;
-    r->total = (long long)seen.n;
+    r->total = found;
     r->total_exact = all_exact;
-    free(seen.v);
     if (rc != KB_OK)
         goto out;
     const scoredlist *lists[KB_QUERY_MAX_MATCH_ITEMS + 2];
@@ -1415,7 +1472,8 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
         long long count = 0, wmin = 0;
         int exact = 1;
         scoredlist titles = { 0 };
-        rc = score_expr(s, expr.data, nscore, NULL, 0, RANK_CAP, &titles, &count, &exact, &wmin,
+        rc = score_expr(s, expr.data, nscore, NULL, 0, RANK_CAP, 2 * max + 16, &titles, &count,
+                        &exact, &wmin,
                         err);
         if (rc == KB_OK)
         {
