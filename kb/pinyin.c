@@ -498,9 +498,7 @@ int kb_pinyin_correct_query(kb_store *s, kb_query *q, kb_err *err)
                 goto out;
             }
             if (rc == 1) {
-                size_t nchars = sg->nchars; /* the same; kb_query_set_seg counts bytes */
                 kb_query_set_seg(sg, fix.data);
-                sg->nchars = nchars;
                 changed = 1;
             }
         }

@@ -248,7 +248,9 @@ void kb_query_set_seg(kb_qseg *seg, const char *text)
 {
     free(seg->text);
     seg->text = kb_xstrdup(text);
-    seg->nchars = strlen(text);
+    seg->nchars = 0;
+    for (const char *p = text; *p; p++) /* characters, not bytes */
+        seg->nchars += ((unsigned char)*p & 0xC0) != 0x80;
     seg->corrected = 1;
 }
 
