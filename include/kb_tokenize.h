@@ -96,6 +96,6 @@ struct sqlite3;
 kb_status kb_tokenize_register(struct sqlite3 *db, const kb_token_hook *hook, kb_err *err);
 
 /* Version of the analysis; the store rebuilds its index when it changes. */
-#define KB_TOKENIZER_VERSION 2
+#define KB_TOKENIZER_VERSION 3
 
 #endif

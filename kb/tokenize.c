@@ -110,6 +110,22 @@ static size_t utf8_count(const char *s, size_t n)
     return c;
 }
 
+/* Characters that are standard Simplified Chinese too, which OpenCC's Taiwan tables map
+ * on their own to another character: 么 (in 怎么, 什么) to 幺, 抬 to 擡, 著 (显著, 著名)
+ * to 着. Converting them alone turned 怎么办 into 怎幺办 (which the page then showed
+ * among the words left out, and which ICU no longer cuts as words); phrases that hold
+ * them (怎麼 -> 怎么) still convert. Found by normalising each of GB2312's 3,755 level-1
+ * characters alone: these three and 埠, 乾, 矽 change, and those three are Traditional
+ * or Taiwan usage. */
+static int simplified_too(const char *key, size_t klen)
+{
+    static const char *const keep[] = { "么", "抬", "著" };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (strlen(keep[i]) == klen && memcmp(keep[i], key, klen) == 0)
+            return 1;
+    return 0;
+}
+
 /* Loads a group of dictionaries; for equal keys the first dictionary wins. Single
  * characters that convert to something else are marked Traditional. */
 static void dict_load(cdict *d, const char *const *const *group)
@@ -131,7 +147,8 @@ static void dict_load(cdict *d, const char *const *const *group)
                 continue;
             size_t klen = (size_t)(tab - line);
             size_t nchars = utf8_count(line, klen);
-            if (klen > 255 || nchars > MAX_KEY_CHARS || dict_find(d, line, klen))
+            if (klen > 255 || nchars > MAX_KEY_CHARS || dict_find(d, line, klen) ||
+                (nchars == 1 && simplified_too(line, klen)))
                 continue;
             size_t j = hash_bytes(line, klen) & d->mask;
             while (d->slots[j].key)

@@ -107,6 +107,12 @@ int main(void)
     CHECK_NORM(t, "網路設定", "网络设置");
     /* Simplified text is left alone. */
     CHECK_NORM(t, "服务器无法连接", "服务器无法连接");
+    /* Simplified characters that Taiwan tables map alone stay as they are */
+    CHECK_NORM(t, "打印机卡纸了怎么办", "打印机卡纸了怎么办");
+    CHECK_NORM(t, "打印機怎么辦", "打印机怎么办");
+    CHECK_NORM(t, "怎麼辦", "怎么办");
+    CHECK_NORM(t, "显著", "显著");
+    CHECK_NORM(t, "抬头", "抬头");
     /* Full-width forms and case fold. */
     CHECK_NORM(t, "ＯＲＡ－０１０１７", "ora-01017");
     CHECK_TOKS(t, "ＯＲＡ－０１０１７", KB_TOK_QUERY, "ora 1017");
