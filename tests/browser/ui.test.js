@@ -133,6 +133,19 @@ async function main() {
       need(await agent.$$eval('#results .hit', (x) => x.length) === 0, 'results stay after Esc');
     });
 
+    await test('a caller\'s own words without spaces find the known error; the page says what was left out', async () => {
+      await agent.fill('#q', '请问打印机老是卡纸了怎么办');
+      await agent.waitForSelector('#results .hit');
+      const first = await agent.textContent('#hit-0 .hit-title');
+      need(/卡纸/.test(first), 'first hit: ' + first);
+      await agent.waitForSelector('#understood:not([hidden])');
+      const said = await agent.textContent('#understood');
+      need(/已忽略/.test(said) && /请问/.test(said) && /怎么办/.test(said), 'understood: ' + said);
+      need(/打印机/.test(said) && /卡纸/.test(said), 'searched words not shown: ' + said);
+      await shot(agent, 'search-understood');
+      await agent.fill('#q', '');
+    });
+
     await test('filters by type narrow the results', async () => {
       await agent.selectOption('#type', 'document');
       await agent.fill('#q', '运维');
