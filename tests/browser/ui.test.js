@@ -143,7 +143,10 @@ async function main() {
       need(/已忽略/.test(said) && /请问/.test(said) && /怎么办/.test(said), 'understood: ' + said);
       need(/打印机/.test(said) && /卡纸/.test(said), 'searched words not shown: ' + said);
       await shot(agent, 'search-understood');
-      await agent.fill('#q', '');
+      await agent.focus('#q');
+      await agent.keyboard.press('Escape'); /* clears at once: no stale hits for the next test */
+      await agent.waitForSelector('#understood', { state: 'hidden' });
+      need(await agent.$$eval('#results .hit', (x) => x.length) === 0, 'results stay after Esc');
     });
 
     await test('filters by type narrow the results', async () => {
