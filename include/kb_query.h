@@ -38,6 +38,8 @@ typedef struct {
     int implicit_prefix; /* last bare word of a query typed without a final space */
     int or_next;         /* joined to the next item with OR */
     int required;        /* kept when the query is relaxed (min_match): codes, numbers */
+    int relax_out;       /* left out when the query is relaxed: the most frequent words of a
+                            query with more than KB_QUERY_MAX_MATCH_ITEMS */
 } kb_qitem;
 
 typedef struct {
@@ -53,12 +55,12 @@ typedef struct {
     kb_qfilter *excludes; /* added by the caller, never typed: items with these never match */
     size_t nexcludes;
     size_t min_match; /* 0: every positive item must match; else at least this many of them
-                         (an OR group counts as one; required items always match), for
-                         relaxing a query that finds nothing (at most
-                         KB_QUERY_MAX_MATCH_ITEMS items take part) */
+                         (an OR group counts as one; required items always match; items
+                         marked relax_out are left out), for relaxing a query that finds
+                         little (at most KB_QUERY_MAX_MATCH_ITEMS items take part) */
 } kb_query;
 
-#define KB_QUERY_MAX_MATCH_ITEMS 8
+#define KB_QUERY_MAX_MATCH_ITEMS 6
 
 /* Parses q (len bytes; longer than KB_QUERY_MAX_BYTES is cut). *out is freed with
  * kb_query_free(). Fails only on bad arguments. */

@@ -37,17 +37,21 @@ typedef void (*kb_drop_fn)(void *ctx, const char *word, kb_drop_why why);
 /* True when the normalised word is a function word or a question phrase. */
 int kb_understand_is_stop(const char *word);
 
-/* Cuts a normalised CJK run into words (see above), calling word() for each and drop() for
- * each phrase taken out. df may be NULL (single characters then pair up as in
+/* Cuts a normalised CJK run into words (see above), calling word() for each (a non-zero
+ * return stops the cutting) and drop() for each phrase taken out. df may be NULL (single characters then pair up as in
  * kb_tokenize_cjk_words). A Chinese synonym term (syn, may be NULL) stays one word. */
 kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_fn df,
                             void *dfctx, const kb_synonyms *syn, kb_word_fn word,
                             kb_drop_fn drop, void *ctx);
 
+/* A kb_df_fn over a store's document frequencies (ctx is the kb_store). */
+long long kb_understand_store_df(void *store, const char *term, int prefix);
+
 /* Rewrites q into the query to search for: every bare item's segments become one item per
  * word (stop words dropped through drop, which may be NULL); quoted, OR-joined and
  * negated items, filters and exclusions are copied. An explicit or implicit prefix stays
- * on the last word. *out is freed with kb_query_free(). */
+ * on the last word, and a stop word still being typed is kept. t and q must not be NULL;
+ * fails only for lack of memory (which aborts). *out is freed with kb_query_free(). */
 kb_status kb_understand_query(kb_tokenizer *t, const kb_query *q, kb_df_fn df, void *dfctx,
                               const kb_synonyms *syn, kb_drop_fn drop, void *dropctx,
                               kb_query **out);

@@ -720,6 +720,14 @@ static void item_expr(bld *b, const kb_qitem *it, kb_tier tier, int plain)
     kb_buf_addc(b->out, ')');
 }
 
+static size_t bits_set(unsigned v)
+{
+    size_t n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
 /* One positive unit starting at item *i: the item, or an OR chain (a OR b OR c); *i is left
  * on the unit's last item. */
 static void unit_expr(bld *b, const kb_query *q, size_t *i, kb_tier tier)
@@ -840,40 +848,45 @@ kb_status kb_query_build_hooked(const kb_query *q, const kb_synonyms *syn, kb_to
             while (q->items[i].or_next && i + 1 < q->nitems)
                 i++;
         }
+        /* relaxed: the units that take part (relax_out ones do not) */
         size_t m = q->min_match;
-        if (m > 0 && m < nunits && nunits <= KB_QUERY_MAX_MATCH_ITEMS) {
+        size_t act[KB_QUERY_MAX_ITEMS];
+        size_t nact = 0;
+        for (size_t u = 0; m > 0 && u < nunits; u++)
+            if (!q->items[starts[u]].relax_out)
+                act[nact++] = starts[u];
+        if (m > 0 && m < nact && nact <= KB_QUERY_MAX_MATCH_ITEMS) {
             /* at least m of the units: the OR of every combination of m of them that holds
-             * every required unit. Each optional unit appears in as many combinations as
-             * any other, so its phrases weigh the same relative to the others as in the
-             * AND of all. */
+             * every required unit (at most C(6, 3) = 20 combinations). */
             unsigned req = 0;
-            for (size_t u = 0; u < nunits; u++)
-                if (q->items[starts[u]].required)
+            size_t nreq = 0;
+            for (size_t u = 0; u < nact; u++)
+                if (q->items[act[u]].required) {
                     req |= 1u << u;
+                    nreq++;
+                }
+            size_t want = m > nreq ? m : nreq;
             int firstc = 1;
-            for (unsigned mask = 0; mask < (1u << nunits); mask++) {
-                size_t pc = (size_t)__builtin_popcount(mask);
-                if ((mask & req) != req || pc != (m > (size_t)__builtin_popcount(req)
-                                                      ? m
-                                                      : (size_t)__builtin_popcount(req)))
+            for (unsigned mask = 0; mask < (1u << nact); mask++) {
+                if ((mask & req) != req || bits_set(mask) != want)
                     continue;
                 kb_buf_adds(out, firstc ? "(" : " OR (");
                 firstc = 0;
                 int firstu = 1;
-                for (size_t u = 0; u < nunits; u++) {
+                for (size_t u = 0; u < nact; u++) {
                     if (!(mask & (1u << u)))
                         continue;
                     if (!firstu)
                         kb_buf_adds(out, " AND ");
                     firstu = 0;
-                    size_t i = starts[u];
+                    size_t i = act[u];
                     unit_expr(&b, q, &i, tier);
                 }
                 kb_buf_addc(out, ')');
             }
         }
         int first = 1;
-        for (size_t i = 0; (m == 0 || m >= nunits || nunits > KB_QUERY_MAX_MATCH_ITEMS) &&
+        for (size_t i = 0; (m == 0 || m >= nact || nact > KB_QUERY_MAX_MATCH_ITEMS) &&
                            i < q->nitems;
              i++) {
             const kb_qitem *it = &q->items[i];

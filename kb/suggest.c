@@ -100,14 +100,6 @@ static int add_word(void *ctx, const char *w, size_t len)
     return 0;
 }
 
-static long long term_df(void *ctx, const char *term, int prefix)
-{
-    long long df = 0;
-    if (kb_store_term_df(ctx, term, prefix, 1000000, &df, NULL) != KB_OK)
-        return -1;
-    return df;
-}
-
 static void collect(kb_store *st, const char *text, double weight, candlist *l)
 {
     kb_tokenizer *t = kb_store_tokenizer(st);
@@ -132,7 +124,7 @@ static void collect(kb_store *st, const char *text, double weight, candlist *l)
                 add_cand(l, s, sn, weight);
         } else {
             word_ctx wc = { l, weight };
-            kb_understand_cjk(t, s, sn, term_df, st, NULL, add_word, NULL, &wc);
+            kb_understand_cjk(t, s, sn, kb_understand_store_df, st, NULL, add_word, NULL, &wc);
         }
         free(sl.text[i]);
     }

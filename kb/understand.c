@@ -2,12 +2,17 @@
  * own vocabulary. See include/kb_understand.h. */
 #include "kb_understand.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_store.h"
+
+/* A prefix's document frequency sums the terms that start with it, up to this. */
+#define DF_PREFIX_CAP 1000000
 
 /* --- the lists (shipped here; docs/API.md, "How a query is understood") --- */
 
@@ -441,19 +446,29 @@ kb_status kb_understand_cjk(kb_tokenizer *t, const char *run, size_t len, kb_df_
         size_t cut = MAX_RUN_BYTES;
         while (cut > 0 && ((unsigned char)run[cut] & 0xC0) == 0x80)
             cut--;
-        dropped(&c, run + cut, len - cut, KB_DROP_LIMIT);
+        size_t shown = len - cut > 60 ? 60 : len - cut; /* a word-sized report, not 4 KB */
+        while (shown > 0 && cut + shown < len && ((unsigned char)run[cut + shown] & 0xC0) == 0x80)
+            shown--;
+        dropped(&c, run + cut, shown, KB_DROP_LIMIT);
         len = cut;
     }
     understand_syn(&c, run, len);
     return KB_OK;
 }
 
+long long kb_understand_store_df(void *store, const char *term, int prefix)
+{
+    long long df = 0;
+    if (kb_store_term_df(store, term, prefix, DF_PREFIX_CAP, &df, NULL) != KB_OK)
+        return -1;
+    return df;
+}
+
 /* --- the whole query --- */
 
 typedef struct {
     kb_query *out;
-    const kb_qitem *from; /* the item the words come from */
-    int last_seg;         /* the words come from the item's last segment */
+    int typing; /* the words come from the last segment of a word still being typed */
     kb_drop_fn drop;
     void *dropctx;
     size_t nwords;
@@ -486,7 +501,10 @@ static int add_word(void *ctx, const char *w, size_t len)
 {
     qctx *c = ctx;
     char *s = kb_xstrndup(w, len);
-    if (kb_understand_is_stop(s)) {
+    /* a stop word still being typed (the last word, no space after it) may be the start of
+     * another word: "printer in" becomes "printer ink" */
+    int typing = c->typing && c->kind == KB_SEG_WORD;
+    if (!typing && kb_understand_is_stop(s)) {
         if (c->drop)
             c->drop(c->dropctx, s, KB_DROP_STOP);
         free(s);
@@ -496,12 +514,15 @@ static int add_word(void *ctx, const char *w, size_t len)
         if (c->drop)
             c->drop(c->dropctx, s, KB_DROP_LIMIT);
         free(s);
-        return 0;
+        return 1; /* enough words: stop cutting the rest */
     }
-    /* the same word twice is searched for once */
+    /* the same word twice is searched for once (a word of an OR group is not the same:
+     * "printer OR scanner printer" still requires printer) */
     for (size_t i = 0; i < c->out->nitems; i++) {
         const kb_qitem *o = &c->out->items[i];
-        if (!o->negated && !o->quoted && o->nsegs == 1 && strcmp(o->segs[0].text, s) == 0) {
+        int chained = o->or_next || (i > 0 && c->out->items[i - 1].or_next);
+        if (!o->negated && !o->quoted && !chained && o->nsegs == 1 &&
+            strcmp(o->segs[0].text, s) == 0) {
             free(s);
             return 0;
         }
@@ -530,12 +551,11 @@ kb_status kb_understand_query(kb_tokenizer *t, const kb_query *q, kb_df_fn df, v
                               const kb_synonyms *syn, kb_drop_fn drop, void *dropctx,
                               kb_query **out)
 {
+    assert(t && q);
     *out = NULL;
-    if (!t || !q)
-        return KB_EINVAL;
     lists();
     kb_query *u = kb_xcalloc(1, sizeof *u);
-    qctx c = { u, NULL, 0, drop, dropctx, 0, 0 };
+    qctx c = { u, 0, drop, dropctx, 0, 0 };
     for (size_t i = 0; i < q->nitems; i++) {
         const kb_qitem *it = &q->items[i];
         int in_chain = it->or_next || (i > 0 && q->items[i - 1].or_next);
@@ -546,8 +566,7 @@ kb_status kb_understand_query(kb_tokenizer *t, const kb_query *q, kb_df_fn df, v
         size_t first = u->nitems;
         for (size_t k = 0; k < it->nsegs; k++) {
             const kb_qseg *sg = &it->segs[k];
-            c.from = it;
-            c.last_seg = k + 1 == it->nsegs;
+            c.typing = it->implicit_prefix && k + 1 == it->nsegs && i + 1 == q->nitems;
             c.kind = sg->kind;
             if (sg->kind == KB_SEG_CJK && sg->nchars >= 2)
                 kb_understand_cjk(t, sg->text, strlen(sg->text), df, dfctx, syn, add_word,

@@ -494,14 +494,17 @@ var K = (function () {
       var words = (u && u.words) || [], dropped = (u && u.dropped) || [];
       var skipped = dropped.filter(function (d) { return d.why === 'stopword'; })
         .map(function (d) { return d.word; });
-      var unknown = dropped.filter(function (d) { return d.why !== 'stopword'; })
+      var unknown = dropped.filter(function (d) { return d.why === 'not_found'; })
         .map(function (d) { return d.word; });
-      understood.hidden = !(skipped.length || unknown.length || (u && u.min_match));
+      var over = dropped.filter(function (d) { return d.why === 'limit'; })
+        .map(function (d) { return d.word; });
+      understood.hidden = !(skipped.length || unknown.length || over.length || (u && u.min_match));
       if (understood.hidden) return;
       var parts = [];
       if (words.length) parts.push(K.t('search.words', words.join(' · ')));
       if (skipped.length) parts.push(K.t('search.skipped', skipped.join('、')));
       if (unknown.length) parts.push(K.t('search.unknown', unknown.join('、')));
+      if (over.length) parts.push(K.t('search.limit', over.join('、')));
       if (u.min_match) parts.push(K.t('search.partial', u.min_match));
       understood.appendChild(document.createTextNode(parts.join('；')));
     }

@@ -182,7 +182,12 @@ int main(void)
     CHECK_UNDERSTAND(t, "邮件 OR 打印机 卡纸", "邮件|打印机|卡纸");
     CHECK_UNDERSTAND(t, "ORA-01017 登录不了", "ora-01017|登录");
     CHECK_UNDERSTAND(t, "打印机 打印机卡纸", "打印机|卡纸");
-    CHECK_UNDERSTAND(t, "the of and", "");
+    CHECK_UNDERSTAND(t, "the of and ", "");
+    /* a stop word still being typed may start another word: kept, as a prefix */
+    CHECK_UNDERSTAND(t, "printer in", "printer|in*");
+    CHECK_UNDERSTAND(t, "printer in ", "printer");
+    /* a word of an OR group is not the same word: ANDed again it stays */
+    CHECK_UNDERSTAND(t, "printer OR scanner printer ", "printer|scanner|printer");
 
     /* Bounded: a long run of random Han characters stays within the word limit and the
      * vocabulary lookups stay bounded */
