@@ -148,6 +148,7 @@ say "search: $BENCH --db $DB --queries $QUERIES --iterations $ITER --baseline --
 "$BENCH" --db "$DB" --queries "$QUERIES" --iterations "$ITER" --baseline --suggest 500 \
     --exhaustive --tsv "$OUT/bench-$DOCS.tsv" | tee "$OUT/bench-$DOCS.txt"
 EXH_LINE=$(grep '^RESULT exhaustive class=ALL ' "$OUT/bench-$DOCS.txt" || true)
+EST_LINE=$(grep '^RESULT estimate ' "$OUT/bench-$DOCS.txt" || true)
 EXH_RECALL=$(kv "$EXH_LINE" top10_recall)
 EXH_WORST=$(grep '^RESULT exhaustive class=' "$OUT/bench-$DOCS.txt" | grep -v 'class=ALL' |
     sed 's/.*class=\([^ ]*\).*top10_recall=\([0-9.]*\).*/\1 \2/' | sort -k2 -n | head -3 |
@@ -302,6 +303,7 @@ Code: commit $COMMIT. Corpus: \`python3 bench/gen_corpus.py --out $CORPUS --docs
 | database size (db + wal after checkpoint) | $TOTAL_MB MB, $PER_DOC KB/doc | | |
 | search in-process, all classes (\`$BENCH --db $DB --queries $QUERIES --iterations $ITER --baseline --suggest 500 --exhaustive\`) | p50 **$P50 ms**, p95 **$P95 ms**, p99 $P99 ms, max $PMAX ms | p50 <= 2 ms, p95 <= $P95_TARGET ms (issue 10) | p50 $T_P50, p95 $T_P95 |
 | ranking every match: top-10 recall of the search against the same search ranking every match (\`--exhaustive\`) | **${EXH_RECALL:-?}** over the mix; lowest classes: ${EXH_WORST:-?} | >= 0.99 (issue 10) | $T_EXH |
+| estimated totals (\`total_exact\` false) against the exact count | $(kv "$EST_LINE" queries) queries, mean error $(kv "$EST_LINE" mean_error), worst $(kv "$EST_LINE" worst_error) | within 0.10 (issue 10) | $([ -n "$EST_LINE" ] && met "$(kv "$EST_LINE" worst_error)" "<=" 0.10 || echo "not measured") |
 | suggestions in-process (\`kb_suggest_run\`, 500 incident texts from the corpus) | p50 $(kv "$SUGGEST_LINE" suggest_p50_ms) ms, p95 **$(kv "$SUGGEST_LINE" suggest_p95_ms) ms**, max $(kv "$SUGGEST_LINE" suggest_max_ms) ms | p95 <= 20 ms | $(met "$(kv "$SUGGEST_LINE" suggest_p95_ms)" "<=" 20) |
 | plain FTS5 unicode61 baseline, same queries | p50 $B50 ms, p95 $B95 ms; kedb/baseline p50 x$RATIO50, p95 x$RATIO95 | | |
 | HTTP keep-alive, as served (\`$SERVER_CMD\`; \`$WRK_CMD\`) | $HTTP_NOTE | >= 3,000 req/s | $T_RPS |

@@ -359,6 +359,41 @@ int main(void)
     CHECK(r && r->total == 1 && rank_of(r, "KE-D3") == 0);
     kb_search_result_free(r);
 
+    /* More matches than a pass ranks: the total is an estimate within 10 %, and the
+     * search that ranks every match (exhaustive) counts exactly; both find the same first
+     * hit when the newest items are the best. */
+    {
+        const size_t many = 2600;
+        CHECK_INT_EQ(kb_store_begin(s, &err), KB_OK);
+        char id[32], text[96];
+        size_t failed = 0;
+        for (size_t i = 0; i < many; i++) {
+            kb_doc *md = kb_doc_new();
+            snprintf(id, sizeof id, "TKT-M%zu", i);
+            snprintf(text, sizeof text, "zzmanyword ticket %zu%s", i, i % 3 ? " filler" : "");
+            kb_doc_set(&md->id, id, strlen(id));
+            kb_doc_set(&md->type, "ticket", 6);
+            kb_doc_set(&md->status, "closed", 6);
+            kb_doc_set(&md->title, "zzmanyword", 10);
+            kb_doc_set(&md->text, text, strlen(text));
+            failed += kb_store_doc_put(s, md, &err) != KB_OK;
+            kb_doc_free(md);
+        }
+        CHECK_INT_EQ(failed, 0);
+        CHECK_INT_EQ(kb_store_commit(s, &err), KB_OK);
+        kb_search_opts mo = { .q = "zzmanyword ", .limit = 10 };
+        r = NULL;
+        CHECK_INT_EQ(kb_search_run(s, &mo, &r, &err), KB_OK);
+        CHECK(r && !r->total_exact && r->total >= (long long)(many * 9 / 10) &&
+              r->total <= (long long)(many * 11 / 10));
+        kb_search_result_free(r);
+        mo.exhaustive = 1;
+        r = NULL;
+        CHECK_INT_EQ(kb_search_run(s, &mo, &r, &err), KB_OK);
+        CHECK(r && r->total_exact && r->total == (long long)many && r->nhits == 10);
+        kb_search_result_free(r);
+    }
+
     /* A second connection sees the same data; reopening keeps everything. */
     kb_store_free(s);
     CHECK_INT_EQ(kb_store_open(path, KB_STORE_EXISTING, &s, &err), KB_OK);
