@@ -176,6 +176,8 @@ struct run {
     size_t nops;
     size_t opcap;
     size_t op_bytes;
+    int in_tx;    /* the ops are applied in an open transaction, not yet committed */
+    long long now; /* the batch's time */
     prefetch *pf;
 };
 
@@ -523,39 +525,23 @@ static void free_ops(run *r)
     r->op_bytes = 0;
 }
 
-/* Writes the pending operations in one transaction. When one of them fails the batch is
- * rolled back and replayed one operation per transaction, so that only the failing file
- * is reported and nothing else is lost. Errors returned are for the whole run. */
-static kb_status flush(run *r, kb_err *err)
+/* The pending operations are written as they are queued, into one open transaction that
+ * commits every BATCH_OPS operations (flush): the writer works while the workers prepare the
+ * next files, instead of waiting for a whole batch to be parsed. */
+
+/* Replays the pending operations one per transaction after one of them failed in the
+ * batch (which the caller rolled back), so that only the failing file is reported and
+ * nothing else is lost. Errors returned are for the whole run. */
+static kb_status replay(run *r, kb_err *err)
 {
-    if (!r->nops)
-        return KB_OK;
     kb_err e;
-    long long now = (long long)time(NULL);
-    kb_status rc = kb_store_begin(r->s, err);
-    if (rc != KB_OK)
-        goto out;
-    size_t i;
-    for (i = 0; i < r->nops; i++)
-        if (apply_op(r, &r->ops[i], now, &e) != KB_OK)
-            break;
-    if (i == r->nops) {
-        rc = kb_store_commit(r->s, err);
-        if (rc != KB_OK) {
-            kb_store_rollback(r->s);
-            goto out;
-        }
-        for (i = 0; i < r->nops; i++)
-            count_op(r, &r->ops[i]);
-        goto out;
-    }
-    kb_store_rollback(r->s);
-    for (i = 0; i < r->nops; i++) {
+    kb_status rc = KB_OK;
+    for (size_t i = 0; i < r->nops; i++) {
         rc = kb_store_begin(r->s, err);
         if (rc != KB_OK)
             goto out;
         kb_err_clear(&e);
-        kb_status orc = apply_op(r, &r->ops[i], now, &e);
+        kb_status orc = apply_op(r, &r->ops[i], r->now, &e);
         if (orc != KB_OK) {
             kb_store_rollback(r->s);
             report(r, r->ops[i].path, 0, e.msg[0] ? e.msg : kb_status_name(orc));
@@ -573,6 +559,44 @@ out:
     return rc;
 }
 
+/* Commits the open batch. Errors returned are for the whole run. */
+static kb_status flush(run *r, kb_err *err)
+{
+    if (!r->nops)
+        return KB_OK;
+    r->in_tx = 0;
+    kb_status rc = kb_store_commit(r->s, err);
+    if (rc != KB_OK) {
+        kb_store_rollback(r->s);
+        free_ops(r);
+        return rc;
+    }
+    for (size_t i = 0; i < r->nops; i++)
+        count_op(r, &r->ops[i]);
+    free_ops(r);
+    return KB_OK;
+}
+
+/* Writes the newest pending operation into the open batch (opening it when needed). */
+static kb_status apply_last(run *r, kb_err *err)
+{
+    if (!r->in_tx) {
+        kb_status rc = kb_store_begin(r->s, err);
+        if (rc != KB_OK) {
+            free_ops(r);
+            return rc;
+        }
+        r->in_tx = 1;
+        r->now = (long long)time(NULL);
+    }
+    kb_err e;
+    if (apply_op(r, &r->ops[r->nops - 1], r->now, &e) == KB_OK)
+        return KB_OK;
+    r->in_tx = 0;
+    kb_store_rollback(r->s);
+    return replay(r, err);
+}
+
 static kb_status queue_op(run *r, kb_doc *doc, const char *del_id, const char *path, int kind,
                           kb_err *err)
 {
@@ -587,6 +611,9 @@ static kb_status queue_op(run *r, kb_doc *doc, const char *del_id, const char *p
     o->kind = kind;
     if (doc)
         r->op_bytes += strlen(doc->source) + strlen(doc->html) + strlen(doc->text);
+    kb_status rc = apply_last(r, err);
+    if (rc != KB_OK || !r->nops)
+        return rc;
     if (r->nops >= BATCH_OPS || r->op_bytes >= BATCH_BYTES)
         return flush(r, err);
     return KB_OK;
@@ -909,6 +936,8 @@ static kb_status do_synonyms(run *r, kb_buf *data, kb_err *err)
 static void run_free(run *r)
 {
     prefetch_stop(r);
+    if (r->in_tx)
+        kb_store_rollback(r->s); /* the run failed: its open batch is not committed */
     for (size_t i = 0; i < r->ndirs; i++)
         free(r->dirs[i]);
     free(r->dirs);
