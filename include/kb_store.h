@@ -25,6 +25,12 @@ void kb_store_free(kb_store *s);
 kb_status kb_store_begin(kb_store *s, kb_err *err);
 kb_status kb_store_commit(kb_store *s, kb_err *err);
 void kb_store_rollback(kb_store *s);
+/* For a bulk writer (kedb-index): lets the write-ahead log grow to 128 MB between automatic
+ * checkpoints on this connection instead of 32 MB, so that pages every batch rewrites (the
+ * full-text index's and the term table's B-trees) are copied into the database file fewer
+ * times: about 0.3 s of 7 s on 20,000 files. Durability and what is stored are unchanged;
+ * the log is removed when the last connection closes. */
+kb_status kb_store_bulk_writes(kb_store *s, kb_err *err);
 /* A read snapshot around a run of look-ups (BEGIN DEFERRED): each statement outside a
  * transaction starts and ends one of its own, about 6 us in WAL mode against 0.3 us for a
  * term look-up inside one. *own is 0 when a transaction was already open, and then

@@ -167,6 +167,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "kedb-index: %s\n", err.msg);
         goto out;
     }
+    if (kb_store_bulk_writes(s, &err) != KB_OK) {
+        fprintf(stderr, "kedb-index: %s\n", err.msg);
+        goto out;
+    }
     idx_ui ui;
     memset(&ui, 0, sizeof ui);
     ui.tty = !quiet && isatty(STDERR_FILENO);

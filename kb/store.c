@@ -1388,6 +1388,11 @@ kb_status kb_store_begin(kb_store *s, kb_err *err)
     return exec(s, "BEGIN IMMEDIATE", err);
 }
 
+kb_status kb_store_bulk_writes(kb_store *s, kb_err *err)
+{
+    return exec(s, "PRAGMA wal_autocheckpoint=32768", err);
+}
+
 kb_status kb_store_commit(kb_store *s, kb_err *err)
 {
     kb_status rc = flush_terms(s, err);
