@@ -857,7 +857,7 @@ static kb_status score_pass(kb_store *s, const char *expr, int nscore, const cha
  * were (a lower bound when *exact is 0: a pass had more than cap). */
 static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
                             long long min_rowid, size_t cap, size_t top, scoredlist *out,
-                            long long *count, int *exact, long long *window_min, kb_err *err)
+                            long long *count, int *exact, kb_err *err)
 {
     out->n = 0;
     kb_tokenizer *t = kb_store_tokenizer(s);
@@ -896,7 +896,6 @@ static kb_status score_expr(kb_store *s, const char *expr, int nscore, const cha
         else
             out->v[i].score = v * b->factor;
     }
-    *window_min = 0; /* the known errors of a pass can be anywhere */
     keep_best(out, top);
     return KB_OK;
 }
@@ -1283,12 +1282,12 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     }
     if (rc != KB_OK)
         goto out;
-    long long count = 0, wmin = 0;
+    long long count = 0;
     int exact = 1;
     size_t need = opts->offset + limit;
     size_t top = 2 * need + 16; /* enough of each list for the window (see take_lists) */
     rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, top, &levels[0], &count, &exact,
-                    &wmin, err);
+                    err);
     if (rc != KB_OK)
         goto out;
     nlevels = 1;
@@ -1302,10 +1301,10 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
     if (rc == KB_OK && !same_expr(strict.data, loose.data) &&
         !same_expr(strict.data, kb_buf_str(&expr))) {
-        long long scount = 0, swmin = 0;
+        long long scount = 0;
         int sexact = 1;
-        rc = score_expr(s, strict.data, nscore_s, idfs.data, count > 0 ? wmin : 0, cap, top, &sset,
-                        &scount, &sexact, &swmin, err);
+        rc = score_expr(s, strict.data, nscore_s, idfs.data, 0, cap, top, &sset, &scount,
+                        &sexact, err);
         if (rc != KB_OK)
             goto out;
         all_exact &= sexact || count > 0;
@@ -1332,10 +1331,10 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         rc = build_tier(s, uq, syn, cc->ndocs, KB_TIER_LOOSE, &expr, &nscore_l, &idfs);
         if (rc != KB_OK)
             break;
-        long long c2 = 0, w2 = 0;
+        long long c2 = 0;
         int e2 = 1;
         rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, top, &levels[nlevels], &c2,
-                        &e2, &w2, err);
+                        &e2, err);
         if (rc != KB_OK)
             break;
         all_exact &= e2;
@@ -1508,12 +1507,11 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
         rc = kb_understand_query(t, q, kb_understand_store_df, s, get_cache(s)->syn, NULL, NULL, &uq);
     if (rc == KB_OK && uq && uq->nitems &&
         kb_query_build_titles(uq, t, &expr, &nscore) == KB_OK) {
-        long long count = 0, wmin = 0;
+        long long count = 0;
         int exact = 1;
         scoredlist titles = { 0 };
         rc = score_expr(s, expr.data, nscore, NULL, 0, RANK_CAP, 2 * max + 16, &titles, &count,
-                        &exact, &wmin,
-                        err);
+                        &exact, err);
         if (rc == KB_OK)
         {
             const scoredlist *one[1] = { &titles };
