@@ -10,12 +10,19 @@
  *     fixture_close(&fx);                        (frees fx.s, removes the directory)
  *
  * fixture_open_dir() makes only the directory, for tests with several databases in it.
+ * fixture_doc() and fixture_put() add an item:
+ *
+ *     kb_doc *d = fixture_doc("KE-1", "known_error", "published", "打印机卡纸");
+ *     kb_doc_set(&d->symptom, ...);              (any other field)
+ *     CHECK_INT_EQ(fixture_put(fx.s, d), KB_OK);  (stores and frees d)
  */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
+#include "kb_doc.h"
 #include "kb_store.h"
 
 typedef struct {
@@ -80,6 +87,29 @@ static inline int fixture_copy(const char *from, const char *to)
     if (out && fclose(out) != 0)
         ok = 0;
     return ok ? 0 : -1;
+}
+
+/* A new item with its id, type, status and title set; the rest is empty. */
+static inline kb_doc *fixture_doc(const char *id, const char *type, const char *status,
+                                  const char *title)
+{
+    kb_doc *d = kb_doc_new();
+    kb_doc_set(&d->id, id, strlen(id));
+    kb_doc_set(&d->type, type, strlen(type));
+    kb_doc_set(&d->status, status, strlen(status));
+    kb_doc_set(&d->title, title, strlen(title));
+    return d;
+}
+
+/* Stores d (fixture_doc) and frees it; a failure is printed with the item's id. */
+static inline kb_status fixture_put(kb_store *s, kb_doc *d)
+{
+    kb_err err;
+    kb_status rc = kb_store_doc_put(s, d, &err);
+    if (rc != KB_OK)
+        fprintf(stderr, "put %s: %s\n", d->id, err.msg);
+    kb_doc_free(d);
+    return rc;
 }
 
 /* Frees the store (when still open: a test that frees fx->s itself sets it to NULL) and

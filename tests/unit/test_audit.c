@@ -614,13 +614,7 @@ static void test_threads(void)
 
 static void put_item(kb_store *s, const char *id)
 {
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, "known_error", 11);
-    kb_doc_set(&d->status, "published", 9);
-    kb_doc_set(&d->title, "打印机卡纸", strlen("打印机卡纸"));
-    CHECK_INT_EQ(kb_store_doc_put(s, d, NULL), KB_OK);
-    kb_doc_free(d);
+    CHECK_INT_EQ(fixture_put(s, fixture_doc(id, "known_error", "published", "打印机卡纸")), KB_OK);
 }
 
 static void test_incidents(void)

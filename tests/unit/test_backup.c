@@ -47,11 +47,7 @@ static kb_status put(kb_store *s, const char *id, long long n, size_t source_len
     char word[32], title[96];
     word_of(n, word, sizeof word);
     snprintf(title, sizeof title, "printer offline %s", word);
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, "known_error", 11);
-    kb_doc_set(&d->status, "published", 9);
-    kb_doc_set(&d->title, title, strlen(title));
+    kb_doc *d = fixture_doc(id, "known_error", "published", title);
     kb_doc_set(&d->symptom, "the printer shows offline", 25);
     char *src = malloc(source_len + 1);
     for (size_t i = 0; i < source_len; i++)
@@ -59,9 +55,7 @@ static kb_status put(kb_store *s, const char *id, long long n, size_t source_len
     src[source_len] = '\0';
     kb_doc_set(&d->source, src, source_len);
     free(src);
-    kb_status rc = kb_store_doc_put(s, d, NULL);
-    kb_doc_free(d);
-    return rc;
+    return fixture_put(s, d);
 }
 
 /* Does a search for item n's word find item id? */

@@ -625,14 +625,7 @@ static void test_numbers_and_times(void)
 
 static void put_doc(kb_store *s, const char *id, const char *type)
 {
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, type, strlen(type));
-    kb_doc_set(&d->status, "published", 9);
-    kb_doc_set(&d->title, id, strlen(id));
-    kb_err err;
-    CHECK_INT_EQ(kb_store_doc_put(s, d, &err), KB_OK);
-    kb_doc_free(d);
+    CHECK_INT_EQ(fixture_put(s, fixture_doc(id, type, "published", id)), KB_OK);
 }
 
 static kb_incident *create(kb_store *s, long long now, const char *summary, const char *phone,

@@ -17,18 +17,9 @@
 
 static void put(kb_store *s, const char *id, const char *title, const char *text)
 {
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, "known_error", 11);
-    kb_doc_set(&d->status, "published", 9);
-    kb_doc_set(&d->title, title, strlen(title));
+    kb_doc *d = fixture_doc(id, "known_error", "published", title);
     kb_doc_set(&d->text, text, strlen(text));
-    kb_err err;
-    kb_status rc = kb_store_doc_put(s, d, &err);
-    if (rc != KB_OK)
-        fprintf(stderr, "put %s: %s\n", id, err.msg);
-    CHECK_INT_EQ(rc, KB_OK);
-    kb_doc_free(d);
+    CHECK_INT_EQ(fixture_put(s, d), KB_OK);
 }
 
 /* The corrected run, "" when nothing changed, "ERROR" on failure. Caller frees. */

@@ -117,13 +117,7 @@ static void test_duration(void)
 
 static void put_doc(kb_store *s, const char *id, const char *type, const char *title)
 {
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, type, strlen(type));
-    kb_doc_set(&d->status, "published", 9);
-    kb_doc_set(&d->title, title, strlen(title));
-    CHECK_INT_EQ(kb_store_doc_put(s, d, NULL), KB_OK);
-    kb_doc_free(d);
+    CHECK_INT_EQ(fixture_put(s, fixture_doc(id, type, "published", title)), KB_OK);
 }
 
 static void ok(kb_status rc, const kb_err *err, const char *what)

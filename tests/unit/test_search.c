@@ -15,11 +15,7 @@ static void put(kb_store *s, const char *id, const char *type, const char *statu
                 const char *title, const char *symptom, const char *workaround,
                 const char *text, const char *tags)
 {
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, type, strlen(type));
-    kb_doc_set(&d->status, status, strlen(status));
-    kb_doc_set(&d->title, title, strlen(title));
+    kb_doc *d = fixture_doc(id, type, status, title);
     kb_doc_set(&d->symptom, symptom, strlen(symptom));
     kb_doc_set(&d->workaround, workaround, strlen(workaround));
     kb_doc_set(&d->text, text, strlen(text));
@@ -27,12 +23,7 @@ static void put(kb_store *s, const char *id, const char *type, const char *statu
         kb_field *f = kb_doc_add_field(d, "tags", 1);
         kb_field_add_val(f, tags, strlen(tags));
     }
-    kb_err err;
-    kb_status rc = kb_store_doc_put(s, d, &err);
-    if (rc != KB_OK)
-        fprintf(stderr, "put %s: %s\n", id, err.msg);
-    CHECK_INT_EQ(rc, KB_OK);
-    kb_doc_free(d);
+    CHECK_INT_EQ(fixture_put(s, d), KB_OK);
 }
 
 static kb_search_result *search(kb_store *s, const char *q, const char *type,
@@ -368,16 +359,11 @@ int main(void)
         char id[32], text[96];
         size_t failed = 0;
         for (size_t i = 0; i < many; i++) {
-            kb_doc *md = kb_doc_new();
             snprintf(id, sizeof id, "TKT-M%zu", i);
             snprintf(text, sizeof text, "zzmanyword ticket %zu%s", i, i % 3 ? " filler" : "");
-            kb_doc_set(&md->id, id, strlen(id));
-            kb_doc_set(&md->type, "ticket", 6);
-            kb_doc_set(&md->status, "closed", 6);
-            kb_doc_set(&md->title, "zzmanyword", 10);
+            kb_doc *md = fixture_doc(id, "ticket", "closed", "zzmanyword");
             kb_doc_set(&md->text, text, strlen(text));
-            failed += kb_store_doc_put(s, md, &err) != KB_OK;
-            kb_doc_free(md);
+            failed += fixture_put(s, md) != KB_OK;
         }
         CHECK_INT_EQ(failed, 0);
         CHECK_INT_EQ(kb_store_commit(s, &err), KB_OK);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kb_doc.h"
 #include "kb_search.h"
 #include "kb_store.h"
@@ -12,14 +13,9 @@
 
 static void put(kb_store *s, const char *id, const char *title, const char *symptom)
 {
-    kb_doc *d = kb_doc_new();
-    kb_doc_set(&d->id, id, strlen(id));
-    kb_doc_set(&d->type, "known_error", 11);
-    kb_doc_set(&d->status, "published", 9);
-    kb_doc_set(&d->title, title, strlen(title));
+    kb_doc *d = fixture_doc(id, "known_error", "published", title);
     kb_doc_set(&d->symptom, symptom, strlen(symptom));
-    CHECK_INT_EQ(kb_store_doc_put(s, d, NULL), KB_OK);
-    kb_doc_free(d);
+    CHECK_INT_EQ(fixture_put(s, d), KB_OK);
 }
 
 static const char *first_hit(kb_store *s, const char *q, char *buf, size_t size)
