@@ -216,7 +216,9 @@ static double cohesion(const cutter *c, const char *a, const char *b)
     if (pair <= 0)
         return 0;
     big[n1] = '\0';
-    long long all = df_of(c, big, 1);
+    /* the bigrams only: the character's own unigram (a one-character run) is not a
+     * continuation, and counting it made common characters cohere with nothing (死|锁) */
+    long long all = df_of(c, big, 1) - df_of(c, big, 0);
     return all > 0 ? (double)pair / (double)all : 0;
 }
 
