@@ -329,6 +329,21 @@ static int cut_piece(const cutter *c, const char *p, size_t len)
 
     units all = { .n = 0 };
     kb_tokenize_cjk_breaks(c->t, p, len, keep_unit, &all);
+    /* a two-character piece the index holds as a bigram is one word, however ICU cuts it
+     * (网|关 typed as 网关: 网's bigrams are mostly 网络, so cohesion alone would not join) */
+    if (c->df && all.n == 2 && nchars(p, len) == 2 &&
+        !in_list(&L_particles, all.s[0], strlen(all.s[0])) &&
+        !in_list(&L_particles, all.s[1], strlen(all.s[1]))) {
+        char *w = kb_xstrndup(p, len);
+        if (df_of(c, w, 0) > 0) {
+            free(all.s[0]);
+            free(all.s[1]);
+            all.s[0] = w;
+            all.n = 1;
+        } else {
+            free(w);
+        }
+    }
     split_unseen(c, &all);
     units part = { .n = 0 };
     int stop = 0;

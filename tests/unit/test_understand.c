@@ -16,7 +16,8 @@ static const struct {
     { "上网", 25 }, { "电脑", 200 }, { "脑慢", 0 }, { "开机", 30 }, { "系统", 150 },
     { "还原", 12 }, { "网络", 160 }, { "络连", 20 }, { "连接", 60 }, { "印刷", 5 },
     { "纸张", 8 }, { "无线", 50 }, { "线网", 40 }, { "文件", 80 }, { "打开", 45 },
-    { "登录", 60 },
+    { "登录", 60 }, { "数据", 50 }, { "据库", 40 }, { "死", 300 }, { "死锁", 30 },
+    { "死机", 40 }, { "死的", 50 }, { "网", 500 }, { "网关", 10 },
 };
 
 static long long df(void *ctx, const char *term, int prefix)
@@ -144,6 +145,12 @@ int main(void)
     CHECK_CUT(t, "邮件发不出去", "邮件|发");
     CHECK_CUT(t, "无线网络连不上", "无线|网络|连");
     CHECK_CUT(t, "文件打不开", "文件|打开");
+    /* cohesion counts a character's bigrams, not its own one-character rows (死 alone in
+     * 300 rows does not make 死|锁 rare) */
+    CHECK_CUT(t, "数据库死锁", "数据库|死锁");
+    /* a two-character piece the index holds is one word, however ICU cuts it */
+    CHECK_CUT(t, "网关", "网关");
+    CHECK_CUT(t, "卡了", "卡");
     /* a word the index never saw in one piece is split so its parts can stand alone */
     CHECK_CUT(t, "电脑很慢", "电脑|慢");
     /* dictionary words that hold a particle character stay whole */
