@@ -15,14 +15,12 @@ typedef struct {
     const char *status;     /* filter: draft, published, retired, ... ("any" = all) */
     size_t limit;           /* 0 = 10; capped at KB_SEARCH_MAX_LIMIT */
     size_t offset;
-    size_t rank_cap;        /* rank at most the newest this many matches; 0 = 1000 (the
-                               most); suggestions use fewer to answer while typing */
     int hide_drafts;        /* leave out work in progress (kb_version_wip_statuses) whatever
                                q or status ask for: for callers who may not read it */
     int all_words;          /* every hit holds every word: no relaxation (a catalogue filter,
                                not a desk search) */
-    int exhaustive;         /* rank every match, whatever rank_cap says: the reference the
-                               bounded ranking is measured against (kedb-bench --exhaustive) */
+    int exhaustive;         /* score every match, without pruning the rows that cannot reach
+                               the top: the reference kedb-bench --exhaustive compares with */
 } kb_search_opts;
 
 typedef struct {
@@ -48,8 +46,8 @@ typedef struct {
 
 typedef struct {
     char *query;            /* the query as understood (normalised) */
-    long long total;        /* number of matches (counting stops at 20000) */
-    int total_exact;        /* 0 when counting stopped early: total is a lower bound */
+    long long total;        /* number of matches */
+    int total_exact;        /* 1: every match is counted (0 would mark an estimate) */
     double took_ms;
     char *did_you_mean;     /* corrected query when typos were fixed, else NULL */
     kb_search_hit *hits;

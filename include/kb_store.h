@@ -84,15 +84,26 @@ kb_status kb_store_optimize(kb_store *s, kb_err *err);
  * below it. */
 #define KB_RANK_KNOWN_ERROR 1e6
 
-/* Scores the newest max matches of FTS5 expression expr with rowid >= min_rowid, in one
- * pass, newest first: fn(ctx, rowid, score). Only the first nscore phrases of expr count
- * towards the score (the rest are filters); idfs, when not NULL, holds their inverse
- * document frequencies as "1.2,0.4,..." (else each phrase is counted, which reads every row
- * it matches). */
+/* The least score a caller still wants: kb_store_fts_scored() returns a row that cannot
+ * reach it with the score -1, without reading its positions. min rises as the caller's
+ * top k fills; factor (>= 1) is the most the caller multiplies a score by afterwards
+ * (usage boosts), so that the bound stays an upper bound. */
+typedef struct {
+    double min;
+    double factor;
+} kb_rank_floor;
+
+/* Scores every match of FTS5 expression expr, in one pass: fn(ctx, rowid, score). Only the
+ * first nscore phrases of expr count towards the score (the rest are filters); idfs, when
+ * not NULL, holds their inverse document frequencies as "1.2/0,0.4/1,..." (else each phrase
+ * is counted, which reads every row it matches). With fl, rows whose upper bound is
+ * below fl->min come with score -1 (MaxScore-style pruning; NULL scores every row). */
 typedef int (*kb_store_hit_fn)(void *ctx, long long rowid, double score);
 kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const char *idfs,
-                              long long min_rowid, long long max, kb_store_hit_fn fn,
-                              void *ctx, kb_err *err);
+                              const kb_rank_floor *fl, kb_store_hit_fn fn, void *ctx,
+                              kb_err *err);
+/* Number of rows expr matches (no scoring). */
+kb_status kb_store_fts_count(kb_store *s, const char *expr, long long *out, kb_err *err);
 /* Number of rows containing the already-tokenized term (document frequency); prefix
  * counts all terms starting with term, stopping at cap. */
 kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,

@@ -1,4 +1,4 @@
-/* Search: tiers, bounded ranking, typo correction, synonyms, snippets, completion. */
+/* Search: tiers, ranking every match, typo correction, synonyms, snippets, completion. */
 #include "kb_search.h"
 
 #include <math.h>
@@ -17,11 +17,6 @@
 #include "kb_usage.h"
 #include "kb_version.h"
 
-/* Ranking every match of a very frequent term is what makes FTS5 slow (about 1 us per
- * match). Past RANK_CAP matches only the newest RANK_CAP are ranked, and the total is
- * reported as a lower bound (total_exact false). */
-#define RANK_CAP 1000
-#define EXHAUSTIVE_CAP 100000000 /* "every match" for kb_search_opts.exhaustive */
 #define SNIPPET_CHARS 110
 #define SNIPPET_SCAN_BYTES 8192
 #define WORKAROUND_BYTES 600
@@ -192,8 +187,8 @@ static char *result_key(const kb_search_opts *o, size_t limit)
 {
     kb_buf k;
     kb_buf_init(&k, 0);
-    kb_buf_addf(&k, "%zu\x1f%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f", limit, o->offset,
-                o->rank_cap, o->type ? o->type : "", o->status ? o->status : "",
+    kb_buf_addf(&k, "%zu\x1f%zu\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f", limit, o->offset,
+                o->type ? o->type : "", o->status ? o->status : "",
                 o->hide_drafts != 0, o->all_words != 0, o->exhaustive != 0);
     kb_buf_adds(&k, o->q ? o->q : "");
     return kb_buf_detach(&k, NULL);
@@ -617,17 +612,6 @@ typedef struct {
     size_t n, cap;
 } scoredlist;
 
-static int collect_scored(void *ctx, long long rowid, double score)
-{
-    scoredlist *l = ctx;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->v = kb_xrealloc(l->v, l->cap * sizeof *l->v);
-    }
-    l->v[l->n++] = (scored){ rowid, score };
-    return 0;
-}
-
 static void collect(hitlist *h, long long rowid, double score, int partial)
 {
     if (h->n == h->cap) {
@@ -802,101 +786,93 @@ static void sift_down(scored *h, size_t n, size_t i)
     }
 }
 
-/* Keeps the best top rows of l, best first: a heap of the top worst-first over all rows,
- * O(n log top) instead of sorting every scored match. */
-static void keep_best(scoredlist *l, size_t top)
+static void sift_up(scored *h, size_t i)
 {
-    if (top == 0)
-        top = 1;
-    if (l->n > top) {
-        for (size_t i = top / 2 + 1; i-- > 0;)
-            sift_down(l->v, top, i);
-        for (size_t i = top; i < l->n; i++) {
-            if (ranks_below(&l->v[i], &l->v[0]))
-                continue;
-            l->v[0] = l->v[i];
-            sift_down(l->v, top, 0);
-        }
-        l->n = top;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!ranks_below(&h[i], &h[up]))
+            return;
+        scored t = h[i];
+        h[i] = h[up];
+        h[up] = t;
+        i = up;
     }
-    if (l->n)
-        qsort(l->v, l->n, sizeof *l->v, by_score);
 }
 
-/* Scores one pass (the newest cap + 1 matches of expr with rowid >= min_rowid), appending
- * to out; returns how many matched (cap + 1 meaning "more": then only cap are kept). */
-static kb_status score_pass(kb_store *s, const char *expr, int nscore, const char *idfs,
-                            long long min_rowid, size_t cap, scoredlist *out, long long *matched,
+/* One pass over every match: the best `top` rows so far in a heap worst-first (l.v[0] is
+ * the row a newcomer must beat), and how many rows matched. */
+typedef struct {
+    scoredlist l;
+    size_t top;
+    long long matched;
+    kb_rank_floor floor; /* l.v[0]'s score once the heap is full: rows that cannot beat it
+                            are not scored (kb_store_fts_scored) */
+    const cache *c;
+} ranker;
+
+static double usage_factor(const cache *c, long long rowid)
+{
+    if (!c || !c->nboosts)
+        return 1.0;
+    boost key = { rowid, 1.0 };
+    const boost *b = bsearch(&key, c->boosts, c->nboosts, sizeof key, by_boost_rowid);
+    return b ? b->factor : 1.0;
+}
+
+static int rank_row(void *ctx, long long rowid, double score)
+{
+    ranker *k = ctx;
+    k->matched++;
+    if (score < 0) /* below the floor */
+        return 0;
+    /* known errors that solved incidents (and helped in suggestions) move up, bounded */
+    double f = usage_factor(k->c, rowid);
+    if (f != 1.0)
+        score = score >= KB_RANK_KNOWN_ERROR
+                    ? KB_RANK_KNOWN_ERROR + (score - KB_RANK_KNOWN_ERROR) * f
+                    : score * f;
+    scored row = { rowid, score };
+    scoredlist *l = &k->l;
+    if (l->n < k->top) {
+        if (l->n == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 64;
+            l->v = kb_xrealloc(l->v, l->cap * sizeof *l->v);
+        }
+        l->v[l->n++] = row;
+        sift_up(l->v, l->n - 1);
+    } else if (ranks_below(&l->v[0], &row)) {
+        l->v[0] = row;
+        sift_down(l->v, l->n, 0);
+    } else {
+        return 0;
+    }
+    if (l->n == k->top)
+        k->floor.min = l->v[0].score;
+    return 0;
+}
+
+/* Ranks every match of expr and keeps the best top in out, best first; *count is how many
+ * matched. Rows that cannot reach the top are counted without being scored (an upper
+ * bound from their boost level, see kb_rank_floor); `exhaustive` scores every row (the
+ * reference kedb-bench --exhaustive compares with). */
+static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
+                            size_t top, int exhaustive, scoredlist *out, long long *count,
                             kb_err *err)
 {
-    size_t n0 = out->n;
-    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, min_rowid, (long long)cap + 1,
-                                       collect_scored, out, err);
-    size_t got = out->n - n0;
-    *matched = (long long)got;
-    if (got > cap) {
-        /* More than the window: estimate the total from the window's density. The rows come
-         * newest first; the window [lo, hi] of row ids holds cap + 1 matches, and the rows
-         * below it are assumed as dense in matches as the window. An estimate (total_exact
-         * false, the page shows 约); kedb-bench --exhaustive measures its error. */
-        long long hi = out->v[n0].rowid, lo = out->v[n0 + cap].rowid;
-        long long first = min_rowid > 1 ? min_rowid : 1;
-        if (hi > lo && lo > first) {
-            double density = (double)cap / (double)(hi - lo);
-            *matched = (long long)((double)cap + 1 + density * (double)(lo - first));
-        }
-        out->n = n0 + cap; /* the oldest one only told that there are more */
-    }
-    return rc;
-}
-
-/* Scores the matches of expr with rowid >= min_rowid and keeps the best top in out, best
- * first, in two passes:
- * every known error that matches (published ones rank first, see KB_RANK_KNOWN_ERROR),
- * then the other items. Each pass ranks its newest cap matches; *count is how many there
- * were (a lower bound when *exact is 0: a pass had more than cap). */
-static kb_status score_expr(kb_store *s, const char *expr, int nscore, const char *idfs,
-                            long long min_rowid, size_t cap, size_t top, scoredlist *out,
-                            long long *count, int *exact, kb_err *err)
-{
-    out->n = 0;
-    kb_tokenizer *t = kb_store_tokenizer(s);
-    kb_buf ke, rest, tok;
-    kb_buf_init(&ke, 0);
-    kb_buf_init(&rest, 0);
-    kb_buf_init(&tok, 0);
-    /* type only: a known error that is not published has no boost and ranks as any item
-     * (kedb_rank), and one filter list less to walk */
-    kb_buf_adds(&tok, "meta : \"");
-    kb_tokenize_filter_token(t, "type", KB_TYPE_KNOWN_ERROR, &tok);
-    kb_buf_adds(&tok, "\"");
-    kb_buf_addf(&ke, "(%s) AND (%s)", expr, kb_buf_str(&tok));
-    kb_buf_addf(&rest, "(%s) NOT (%s)", expr, kb_buf_str(&tok));
-    long long nke = 0, nrest = 0;
-    kb_status rc = score_pass(s, ke.data, nscore, idfs, min_rowid, cap, out, &nke, err);
-    if (rc == KB_OK)
-        rc = score_pass(s, rest.data, nscore, idfs, min_rowid, cap, out, &nrest, err);
-    kb_buf_free(&ke);
-    kb_buf_free(&rest);
-    kb_buf_free(&tok);
+    ranker k = { .top = top ? top : 1, .floor = { -1.0, 1.0 }, .c = kb_store_aux(s) };
+    for (size_t i = 0; k.c && i < k.c->nboosts; i++)
+        if (k.c->boosts[i].factor > k.floor.factor)
+            k.floor.factor = k.c->boosts[i].factor;
+    k.l = *out;
+    k.l.n = 0;
+    kb_status rc = kb_store_fts_scored(s, expr, nscore, idfs, exhaustive ? NULL : &k.floor,
+                                       rank_row, &k, err);
+    *out = k.l;
+    *count = k.matched;
     if (rc != KB_OK)
         return rc;
-    *count = nke + nrest;
-    *exact = nke <= (long long)cap && nrest <= (long long)cap;
-    /* known errors that solved incidents (and helped in suggestions) move up, bounded */
-    cache *c = kb_store_aux(s);
-    for (size_t i = 0; c && c->nboosts && i < out->n; i++) {
-        boost key = { out->v[i].rowid, 1.0 };
-        const boost *b = bsearch(&key, c->boosts, c->nboosts, sizeof key, by_boost_rowid);
-        if (!b)
-            continue;
-        double v = out->v[i].score;
-        if (v >= KB_RANK_KNOWN_ERROR)
-            out->v[i].score = KB_RANK_KNOWN_ERROR + (v - KB_RANK_KNOWN_ERROR) * b->factor;
-        else
-            out->v[i].score = v * b->factor;
-    }
-    keep_best(out, top);
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_score);
     return KB_OK;
 }
 
@@ -906,21 +882,17 @@ static int by_rowid(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* How many rows of strict are not in level (level's kept rows; strict is small). */
-static long long strict_extra(const scoredlist *strict, const scoredlist *level)
+/* How many rows the strict expression matches that the level's does not: the matches so far
+ * are the level's and these. */
+static kb_status strict_extra(kb_store *s, const kb_buf *strict, const kb_buf *level,
+                              long long *n, kb_err *err)
 {
-    if (!strict->n)
-        return 0;
-    long long *ids = kb_xmalloc((level->n ? level->n : 1) * sizeof *ids);
-    for (size_t i = 0; i < level->n; i++)
-        ids[i] = level->v[i].rowid;
-    qsort(ids, level->n, sizeof *ids, by_rowid);
-    long long n = 0;
-    for (size_t i = 0; i < strict->n; i++)
-        n += !level->n ||
-             !bsearch(&strict->v[i].rowid, ids, level->n, sizeof *ids, by_rowid);
-    free(ids);
-    return n;
+    kb_buf e;
+    kb_buf_init(&e, 0);
+    kb_buf_addf(&e, "(%s) NOT (%s)", kb_buf_str(strict), kb_buf_str(level));
+    kb_status rc = kb_store_fts_count(s, e.data, n, err);
+    kb_buf_free(&e);
+    return rc;
 }
 
 /* Appends the window [offset, offset+limit) of the lists one after the other, each row
@@ -1187,11 +1159,6 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     size_t limit = opts->limit ? opts->limit : 10;
     if (limit > KB_SEARCH_MAX_LIMIT)
         limit = KB_SEARCH_MAX_LIMIT;
-    size_t cap = opts->rank_cap && opts->rank_cap < RANK_CAP ? opts->rank_cap : RANK_CAP;
-    if (cap < limit + opts->offset && limit + opts->offset <= RANK_CAP)
-        cap = limit + opts->offset;
-    if (opts->exhaustive)
-        cap = EXHAUSTIVE_CAP;
     cache *cc = get_cache(s);
     char *key = result_key(opts, limit);
     const kb_search_result *cached = result_find(cc, key);
@@ -1283,31 +1250,28 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     if (rc != KB_OK)
         goto out;
     long long count = 0;
-    int exact = 1;
     size_t need = opts->offset + limit;
     size_t top = 2 * need + 16; /* enough of each list for the window (see take_lists) */
-    rc = score_expr(s, loose.data, nscore_l, idfs.data, 0, cap, top, &levels[0], &count, &exact,
-                    err);
+    int exh = opts->exhaustive;
+    rc = score_expr(s, loose.data, nscore_l, idfs.data, top, exh, &levels[0], &count, err);
     if (rc != KB_OK)
         goto out;
     nlevels = 1;
-    int all_exact = exact;
     /* the strict pass adds something only where the query as typed differs from its words
      * (a Chinese run cut into several words, stop words taken out): compare without
      * synonyms, which only the word tiers use */
     int nplain = 0; /* kb_query_build's phrase count, not needed here */
+    int with_strict = 0;
     rc = kb_query_build(uq, NULL, t, KB_TIER_LOOSE, &expr, &nplain);
     if (rc == KB_OK || rc == KB_ENOTFOUND)
         rc = build_tier(s, q, NULL, cc->ndocs, KB_TIER_STRICT, &strict, &nscore_s, &idfs);
     if (rc == KB_OK && !same_expr(strict.data, loose.data) &&
         !same_expr(strict.data, kb_buf_str(&expr))) {
         long long scount = 0;
-        int sexact = 1;
-        rc = score_expr(s, strict.data, nscore_s, idfs.data, 0, cap, top, &sset, &scount,
-                        &sexact, err);
+        rc = score_expr(s, strict.data, nscore_s, idfs.data, top, exh, &sset, &scount, err);
         if (rc != KB_OK)
             goto out;
-        all_exact &= sexact || count > 0;
+        with_strict = scount > 0;
     } else if (rc == KB_ENOTFOUND) {
         rc = KB_OK;
     } else if (rc != KB_OK) {
@@ -1316,7 +1280,10 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
     /* the levels are nested (fewer words required, more items): the matches so far are the
      * last level's and the strict ones it lacks. Whether to relax depends on the page size
      * only, so that every page of one query comes from the same levels. */
-    long long found = count + strict_extra(&sset, &levels[0]);
+    long long extra = 0;
+    if (with_strict && (rc = strict_extra(s, &strict, &loose, &extra, err)) != KB_OK)
+        goto out;
+    long long found = count + extra;
     /* a long query relaxes over its KB_QUERY_MAX_MATCH_ITEMS rarest words */
     size_t nrel = nunits > KB_QUERY_MAX_MATCH_ITEMS && found < (long long)limit
                       ? relax_out_common(s, uq, nunits, cc->ndocs)
@@ -1332,20 +1299,21 @@ kb_status kb_search_run(kb_store *s, const kb_search_opts *opts, kb_search_resul
         if (rc != KB_OK)
             break;
         long long c2 = 0;
-        int e2 = 1;
-        rc = score_expr(s, expr.data, nscore_l, idfs.data, 0, cap, top, &levels[nlevels], &c2,
-                        &e2, err);
+        rc = score_expr(s, expr.data, nscore_l, idfs.data, top, exh, &levels[nlevels], &c2,
+                        err);
         if (rc != KB_OK)
             break;
-        all_exact &= e2;
-        found = c2 + strict_extra(&sset, &levels[nlevels]);
+        extra = 0;
+        if (with_strict && (rc = strict_extra(s, &strict, &expr, &extra, err)) != KB_OK)
+            break;
+        found = c2 + extra;
         nlevels++;
         r->min_match = m;
     }
     if (rc == KB_ENOTFOUND)
         rc = KB_OK;
     r->total = found;
-    r->total_exact = all_exact;
+    r->total_exact = 1;
     if (rc != KB_OK)
         goto out;
     const scoredlist *lists[KB_QUERY_MAX_MATCH_ITEMS + 2];
@@ -1508,10 +1476,8 @@ kb_status kb_search_complete(kb_store *s, const char *qs, size_t max, char ***ou
     if (rc == KB_OK && uq && uq->nitems &&
         kb_query_build_titles(uq, t, &expr, &nscore) == KB_OK) {
         long long count = 0;
-        int exact = 1;
         scoredlist titles = { 0 };
-        rc = score_expr(s, expr.data, nscore, NULL, 0, RANK_CAP, 2 * max + 16, &titles, &count,
-                        &exact, err);
+        rc = score_expr(s, expr.data, nscore, NULL, 2 * max + 16, 0, &titles, &count, err);
         if (rc == KB_OK)
         {
             const scoredlist *one[1] = { &titles };

@@ -65,6 +65,7 @@ enum stmt {
     ST_SYN_INSERT,
     ST_SYN_ALL,
     ST_FTS_SCORED,
+    ST_FTS_COUNT,
     ST_DOCSIZE_FROM,
     ST_TERM_EQ,
     ST_TERM_PREFIX,
@@ -98,8 +99,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SYN_DELETE] = "DELETE FROM synonym",
     [ST_SYN_INSERT] = "INSERT INTO synonym(grp, ord, term) VALUES (?1, ?2, ?3)",
     [ST_SYN_ALL] = "SELECT grp, term FROM synonym ORDER BY grp, ord",
-    [ST_FTS_SCORED] = "SELECT rowid, kedb_rank(kb_fts, ?2, ?3) FROM kb_fts WHERE kb_fts MATCH ?1 "
-                      "AND rowid >= ?5 ORDER BY rowid DESC LIMIT ?4",
+    [ST_FTS_SCORED] = "SELECT rowid, kedb_rank(kb_fts, ?2, ?3, ?4) FROM kb_fts WHERE kb_fts "
+                      "MATCH ?1",
+    [ST_FTS_COUNT] = "SELECT count(*) FROM kb_fts WHERE kb_fts MATCH ?1",
     [ST_DOCSIZE_FROM] = "SELECT id, sz FROM kb_fts_docsize WHERE id > ?1 ORDER BY id",
     [ST_TERM_EQ] = "SELECT df FROM term WHERE term = ?1",
     [ST_TERM_PREFIX] = "SELECT sum(df) FROM (SELECT df FROM term WHERE term >= ?1 AND "
@@ -490,6 +492,7 @@ typedef struct {
     double *gtfw;  /* per group scratch */
     unsigned char *gseen; /* per group scratch */
     double avg[NTEXT];
+    double all; /* sum of the groups' idfs */
     double *tf; /* nphrase * NTEXT scratch */
 } rank_data;
 
@@ -583,6 +586,8 @@ static rank_data *rank_setup(const Fts5ExtensionApi *api, Fts5Context *fc, int n
         }
         d->group[p] = k;
     }
+    for (int g = 0; g < d->ngroups; g++)
+        d->all += d->idf[g];
     free(gid);
     if (*rc != SQLITE_OK) {
         rank_data_free(d);
@@ -592,31 +597,35 @@ static rank_data *rank_setup(const Fts5ExtensionApi *api, Fts5Context *fc, int n
     return *rc == SQLITE_OK ? d : NULL;
 }
 
+/* The most a row with this boost level can score: every group saturated (its BM25 part
+ * tends to k1 + 1), every word in the title, times the caller's usage factor. */
+static double rank_bound(const rank_data *d, int boost, double factor)
+{
+    const double k1 = 1.2;
+    if (boost > 8)
+        boost = 8;
+    double ub = d->all * (k1 + 1.0) * (1.0 + TITLE_COVER) * (1.0 + 0.15 * boost) *
+                (factor > 1.0 ? factor : 1.0);
+    return boost >= 4 ? KB_RANK_KNOWN_ERROR + ub : ub;
+}
+
 static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx,
                       int nval, sqlite3_value **val)
 {
     const double k1 = 1.2, b = 0.75;
     int nscore = nval > 0 ? sqlite3_value_int(val[0]) : -1;
     const char *idfs = nval > 1 ? (const char *)sqlite3_value_text(val[1]) : NULL;
+    const kb_rank_floor *fl = nval > 2 ? sqlite3_value_pointer(val[2], "kb_rank_floor") : NULL;
     int rc = SQLITE_OK;
     rank_data *d = rank_setup(api, fc, nscore, idfs, &rc);
     if (!d) {
         sqlite3_result_error_code(ctx, rc == SQLITE_OK ? SQLITE_NOMEM : rc);
         return;
     }
-    memset(d->tf, 0, sizeof(double) * (size_t)d->nphrase * NTEXT);
-    int ninst = 0;
-    rc = api->xInstCount(fc, &ninst);
-    for (int i = 0; i < ninst && rc == SQLITE_OK; i++) {
-        int ip, ic, io;
-        rc = api->xInst(fc, i, &ip, &ic, &io);
-        if (rc == SQLITE_OK && ip < d->nphrase && ic < NTEXT)
-            d->tf[ip * NTEXT + ic] += 1.0;
-    }
     double len[NTEXT];
     int boost = 0;
     kb_store *s = api->xUserData(fc);
-    const doclen *dl = rc == SQLITE_OK ? dl_find(s->dl, api->xRowid(fc)) : NULL;
+    const doclen *dl = dl_find(s->dl, api->xRowid(fc));
     if (dl) {
         for (int c = 0; c < NTEXT; c++)
             len[c] = dl->len[c];
@@ -634,6 +643,25 @@ static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_cont
         sqlite3_result_error_code(ctx, rc);
         return;
     }
+    /* a row that cannot reach the caller's top k is not scored: its positions are the
+     * expensive part */
+    if (fl && rank_bound(d, boost, fl->factor) < fl->min) {
+        sqlite3_result_double(ctx, -1.0);
+        return;
+    }
+    memset(d->tf, 0, sizeof(double) * (size_t)d->nphrase * NTEXT);
+    int ninst = 0;
+    rc = api->xInstCount(fc, &ninst);
+    for (int i = 0; i < ninst && rc == SQLITE_OK; i++) {
+        int ip, ic, io;
+        rc = api->xInst(fc, i, &ip, &ic, &io);
+        if (rc == SQLITE_OK && ip < d->nphrase && ic < NTEXT)
+            d->tf[ip * NTEXT + ic] += 1.0;
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
     double score = 0;
     memset(d->gtfw, 0, sizeof(double) * (size_t)d->ngroups);
     for (int p = 0; p < d->nphrase; p++) {
@@ -645,9 +673,8 @@ static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_cont
         }
         d->gtfw[d->group[p]] += tfw;
     }
-    double all = 0, in_title = 0;
+    double in_title = 0;
     for (int g = 0; g < d->ngroups; g++) {
-        all += d->idf[g];
         if (d->gtfw[g] > 0)
             score += d->idf[g] * d->gtfw[g] * (k1 + 1.0) / (d->gtfw[g] + k1);
     }
@@ -663,8 +690,8 @@ static void kedb_rank(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_cont
     }
     for (int p = 0; p < d->nphrase; p++)
         d->gseen[d->group[p]] = 0;
-    if (all > 0)
-        score *= 1.0 + TITLE_COVER * in_title / all;
+    if (d->all > 0)
+        score *= 1.0 + TITLE_COVER * in_title / d->all;
     if (boost > 8)
         boost = 8;
     score *= 1.0 + 0.15 * boost;
@@ -1653,8 +1680,8 @@ static kb_status fts_fail(kb_store *s, kb_err *err)
 }
 
 kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const char *idfs,
-                              long long min_rowid, long long max, kb_store_hit_fn fn,
-                              void *ctx, kb_err *err)
+                              const kb_rank_floor *fl, kb_store_hit_fn fn, void *ctx,
+                              kb_err *err)
 {
     sqlite3_stmt *st = stmt(s, ST_FTS_SCORED, err);
     if (!st)
@@ -1664,8 +1691,8 @@ kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const c
     sqlite3_bind_int(st, 2, nscore);
     if (idfs)
         bind_text(st, 3, idfs);
-    sqlite3_bind_int64(st, 4, max);
-    sqlite3_bind_int64(st, 5, min_rowid);
+    if (fl)
+        sqlite3_bind_pointer(st, 4, (void *)fl, "kb_rank_floor", NULL);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)))
@@ -1673,6 +1700,21 @@ kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const c
     kb_status out = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : fts_fail(s, err);
     done(st);
     return out;
+}
+
+kb_status kb_store_fts_count(kb_store *s, const char *expr, long long *out, kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = stmt(s, ST_FTS_COUNT, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, expr);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    kb_status r = rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : fts_fail(s, err);
+    done(st);
+    return r;
 }
 
 kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long cap,

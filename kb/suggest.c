@@ -17,7 +17,6 @@
 
 #define MAX_CANDIDATES 400
 #define RARE_DF 300 /* words in at most this many items choose the candidates */
-#define SUGGEST_RANK_CAP 200 /* of the candidates, the newest this many are ranked */
 #define MAX_TOKS 8
 
 typedef struct {
@@ -241,7 +240,7 @@ static kb_status fill(kb_store *s, const char *q, const char *type, const char *
 {
     /* suggestions are for everyone at the desk: never work in progress */
     kb_search_opts o = { .q = q, .type = type, .status = status, .limit = limit,
-                         .rank_cap = SUGGEST_RANK_CAP, .hide_drafts = 1 };
+                         .hide_drafts = 1 };
     kb_search_result *r = NULL;
     kb_status rc = kb_search_run(s, &o, &r, err);
     if (rc != KB_OK)
