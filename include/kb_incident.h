@@ -23,6 +23,8 @@
 #define KB_INC_MAX_TEXT 20000u  /* description, resolution, notes, comments, reasons */
 #define KB_INC_MAX_LINKS 20u    /* related links per resolution */
 #define KB_INC_MAX_LIMIT 100u   /* incidents per list page */
+#define KB_INC_MAX_MINUTES 1440 /* time spent given with one note */
+#define KB_INC_MAX_CHILDREN 500u /* incidents of one major incident */
 
 typedef enum {
     KB_INC_NEW = 0,
@@ -104,8 +106,8 @@ typedef struct {
     char *actor;        /* who recorded it: the logged-in user (rows written before schema
                            11 hold the name the request gave, see docs/API.md) */
     char *on_behalf_of; /* for whom it was recorded, "" when for nobody else */
-    char *type;         /* created, status, assignee, priority, note, resolution,
-                           followup, reopen */
+    char *type;         /* created, status, assignee, group, parent, priority, note,
+                           resolution, followup, reopen */
     char *from;         /* previous value (status name, assignee, "P3"), "" when none */
     char *to;           /* new value, "" when none */
     char *note;         /* note, resolution text, follow-up comment or reopen reason */
@@ -115,6 +117,7 @@ typedef struct {
     int satisfaction;   /* followup: 1..5, 0 when not given */
     int confirmed;      /* followup: 0 or 1 */
     int complaint;      /* followup: 0 or 1 */
+    int minutes;        /* note or status with a note: time spent, 0 when not given */
 } kb_inc_event;
 
 /* An incident. Every string is owned by the record and never NULL ("" when absent);
@@ -136,6 +139,11 @@ typedef struct {
     char *summary;
     char *description;
     char *assignee;
+    char *group;           /* the support group (kb_group.h), "" when none */
+    char *parent;          /* the major incident this one belongs to, "" when none */
+    long long time_spent;  /* minutes of the work notes */
+    char **children;       /* the incidents of a major incident (kb_incident_get only) */
+    size_t nchildren;
     char *resolution;      /* the latest resolution */
     char *resolved_by;     /* id of the known error or article that resolved it */
     char **links;          /* related links of every resolution, oldest first */
@@ -198,6 +206,9 @@ typedef struct {
     const char *ci;
     const char *summary;
     const char *description;
+    const char *group;       /* support group; NULL = from the routing rules */
+    const char *assignee;    /* an enabled user (of the group, when there is one); moves
+                                the new incident to assigned */
     const char *actor;       /* who records it; NULL or "" = "anonymous" */
     const char *on_behalf_of; /* for whom, NULL or "" = nobody else */
     int priority;            /* 1..4, 0 = from impact and urgency */
@@ -206,15 +217,23 @@ typedef struct {
 } kb_inc_create;
 
 /* An update. NULL / 0 leave a field alone; note is recorded with the status change, or on
- * its own. Setting an assignee on a new incident without a status moves it to assigned. */
+ * its own. Setting an assignee on a new incident without a status moves it to assigned.
+ * Moving an incident to another group (functional escalation) needs a reason, and leaves
+ * it without an assignee unless one is given (in progress becomes assigned). */
 typedef struct {
     const char *actor;
     const char *on_behalf_of;
-    const char *assignee;
+    const char *assignee;    /* "" removes the assignee */
+    const char *group;       /* "" removes the group */
+    const char *reason;      /* why the group changes: required when it had one */
+    const char *parent;      /* the major incident, "" to leave it */
     int priority;            /* 1..4, 0 = unchanged */
     int set_status;
     kb_inc_status status;    /* when set_status */
     const char *note;
+    int minutes;             /* time spent, with a note: 1 .. KB_INC_MAX_MINUTES */
+    const char *scope_user;  /* not NULL: only when the incident is assigned to this user or
+                                to one of their groups (an engineer), else KB_EDENIED */
 } kb_inc_update;
 
 typedef struct {
@@ -224,6 +243,7 @@ typedef struct {
     const char *resolved_by; /* NULL or the id of a known error or article */
     const char *const *links;/* item ids or http(s) URLs */
     size_t nlinks;
+    const char *scope_user;  /* as in kb_inc_update */
 } kb_inc_resolve;
 
 typedef struct {
@@ -275,6 +295,14 @@ void kb_incident_format_time(long long t, char *out, size_t size);
  * incident as stored, with its whole timeline; free with kb_incident_free(). Unknown
  * numbers are KB_ENOTFOUND; broken rules KB_EEXIST (status conflicts) or KB_EINVAL. */
 
+/* What the store checks besides the rules of kb/incident.c: an assignee is an existing,
+ * enabled user and, when the incident has a group, one of its members; a group exists; a
+ * parent is an open incident that does not belong to another one, and not an incident
+ * that has incidents of its own; scope_user may work the incident. A new incident without
+ * a group gets the group of the first routing rule that matches it. Resolving a major
+ * incident resolves its open incidents with its resolution, in the same transaction; each
+ * keeps its own follow-up. */
+
 /* Records a new incident with the next number of the UTC day of now. */
 kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now,
                              kb_incident **out, kb_err *err);
@@ -286,6 +314,7 @@ kb_status kb_incident_update(kb_store *s, const char *number, const kb_inc_updat
  * the store or an http(s) URL (KB_EINVAL otherwise). */
 kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_resolve *r,
                               long long now, kb_incident **out, kb_err *err);
+
 kb_status kb_incident_followup(kb_store *s, const char *number, const kb_inc_followup *f,
                                long long now, kb_incident **out, kb_err *err);
 kb_status kb_incident_reopen(kb_store *s, const char *number, const char *actor,
@@ -297,6 +326,10 @@ typedef struct {
     unsigned status_mask;    /* bit (1u << status) per wanted status; 0 = any */
     int priority;            /* 1..4, 0 = any */
     const char *assignee;    /* exact */
+    const char *group;       /* exact */
+    const char *member_of;   /* incidents of the groups this user is in */
+    int unassigned;          /* 1 = without an assignee */
+    const char *parent;      /* the incidents of this major incident */
     const char *category;
     const char *phone;       /* matched after kb_incident_phone_norm on both sides */
     const char *q;           /* substring of summary, description or number (ASCII

@@ -363,7 +363,7 @@ int kb_incident_at_risk_due(const kb_incident *inc, const kb_incident_sla *sla, 
     { &(i)->number, &(i)->caller_name, &(i)->caller_phone, &(i)->department, &(i)->location,  \
       &(i)->channel, &(i)->category, &(i)->ci, &(i)->summary, &(i)->description,              \
       &(i)->assignee, &(i)->resolution, &(i)->resolved_by, &(i)->created_by,           \
-      &(i)->created_on_behalf_of, NULL }
+      &(i)->created_on_behalf_of, &(i)->group, &(i)->parent, NULL }
 
 kb_incident *kb_incident_new(void)
 {
@@ -389,6 +389,7 @@ void kb_incident_free(kb_incident *inc)
     for (size_t i = 0; slots[i]; i++)
         free(*slots[i]);
     free_strings(inc->links, inc->nlinks);
+    free_strings(inc->children, inc->nchildren);
     for (size_t i = 0; i < inc->nevents; i++) {
         kb_inc_event *e = &inc->events[i];
         free(e->actor);
@@ -549,6 +550,10 @@ kb_status kb_incident_apply_new(kb_incident *inc, const kb_inc_create *in, long 
     if (rc == KB_OK)
         rc = check_text("on_behalf_of", in->on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE,
                         err);
+    if (rc == KB_OK)
+        rc = check_text("group", in->group, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("assignee", in->assignee, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
     if (rc != KB_OK)
         return rc;
     int priority = in->priority;
@@ -590,6 +595,17 @@ kb_status kb_incident_apply_new(kb_incident *inc, const kb_inc_create *in, long 
     inc->updated_at = now;
     add_event(inc, now, in->actor, in->on_behalf_of, "created", "", status_names[KB_INC_NEW],
               "");
+    if (in->group && *in->group) {
+        add_event(inc, now, in->actor, in->on_behalf_of, "group", "", in->group, "");
+        set_str(&inc->group, in->group);
+    }
+    if (in->assignee && *in->assignee) { /* assigned while the caller is on the line */
+        add_event(inc, now, in->actor, in->on_behalf_of, "assignee", "", in->assignee, "");
+        set_str(&inc->assignee, in->assignee);
+        add_event(inc, now, in->actor, in->on_behalf_of, "status", status_names[KB_INC_NEW],
+                  status_names[KB_INC_ASSIGNED], "");
+        set_status(inc, KB_INC_ASSIGNED, now);
+    }
     return KB_OK;
 }
 
@@ -607,49 +623,89 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
     if (rc == KB_OK)
         rc = check_text("on_behalf_of", u->on_behalf_of, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE,
                         err);
-    if (rc == KB_OK && u->assignee)
+    /* "" takes the assignee or group away; anything else must say who */
+    if (rc == KB_OK && u->assignee && *u->assignee)
         rc = check_text("assignee", u->assignee, KB_INC_MAX_SHORT, REQUIRED, ONE_LINE, err);
+    if (rc == KB_OK && u->group && *u->group)
+        rc = check_text("group", u->group, KB_INC_MAX_SHORT, REQUIRED, ONE_LINE, err);
+    if (rc == KB_OK)
+        rc = check_text("reason", u->reason, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
+    if (rc == KB_OK && u->parent)
+        rc = check_text("parent", u->parent, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
     if (rc == KB_OK)
         rc = check_text("note", u->note, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
     if (rc != KB_OK)
         return rc;
+    if (u->minutes < 0 || u->minutes > KB_INC_MAX_MINUTES)
+        return kb_err_set(err, KB_EINVAL, "field 'minutes' must be 1 to %d", KB_INC_MAX_MINUTES);
+    if (u->minutes && !(u->note && *u->note))
+        return kb_err_set(err, KB_EINVAL, "field 'minutes' goes with a note saying what was "
+                          "done");
+    if (u->parent && *u->parent && strcmp(u->parent, inc->number) == 0)
+        return kb_err_set(err, KB_EINVAL, "field 'parent': an incident cannot belong to itself");
     if (u->priority && (u->priority < 1 || u->priority > 4))
         return kb_err_set(err, KB_EINVAL, "priority must be P1, P2, P3 or P4");
     if (u->set_status && (unsigned)u->status >= KB_INC_NSTATUS)
         return kb_err_set(err, KB_EINVAL, "unknown status");
     const char *note = u->note && *u->note ? u->note : NULL;
-    if (!u->assignee && !u->priority && !u->set_status && !note)
-        return kb_err_set(err, KB_EINVAL,
-                          "nothing to change: give assignee, priority, status or note");
+    if (!u->assignee && !u->group && !u->parent && !u->priority && !u->set_status && !note)
+        return kb_err_set(err, KB_EINVAL, "nothing to change: give assignee, group, parent, "
+                          "priority, status or note");
 
-    int new_assignee = u->assignee && strcmp(u->assignee, inc->assignee) != 0;
+    int new_group = u->group && strcmp(u->group, inc->group) != 0;
+    if (new_group && inc->group[0] && !(u->reason && *u->reason))
+        return kb_err_set(err, KB_EINVAL, "field 'reason' is required to move an incident "
+                          "from group '%.64s' to another", inc->group);
+    /* moved to another group without a new assignee: the new group picks it up */
+    const char *assignee = u->assignee;
+    if (new_group && !assignee && inc->assignee[0])
+        assignee = "";
+    int new_assignee = assignee && strcmp(assignee, inc->assignee) != 0;
+    int new_parent = u->parent && strcmp(u->parent, inc->parent) != 0;
     int new_priority = u->priority && u->priority != inc->priority;
     kb_inc_status to = inc->status;
     if (u->set_status)
         to = u->status;
-    else if (new_assignee && inc->status == KB_INC_NEW)
+    else if (new_assignee && *assignee && inc->status == KB_INC_NEW)
         to = KB_INC_ASSIGNED; /* assigning a new incident is its first move */
+    else if (new_assignee && !*assignee && inc->status == KB_INC_IN_PROGRESS)
+        to = KB_INC_ASSIGNED; /* nobody works it any more */
     int new_status = to != inc->status;
     const char *cur = status_names[inc->status];
     if (new_status) {
         rc = kb_incident_check_transition(inc->status, to, KB_INC_OP_UPDATE, err);
         if (rc != KB_OK)
             return rc;
-        if (to == KB_INC_ASSIGNED && !u->assignee && !inc->assignee[0])
-            return kb_err_set(err, KB_EINVAL, "status 'assigned' needs an assignee");
+        const char *who = assignee ? assignee : inc->assignee;
+        const char *grp = u->group ? u->group : inc->group;
+        if (to == KB_INC_ASSIGNED && !*who && !*grp)
+            return kb_err_set(err, KB_EINVAL, "status 'assigned' needs an assignee or a group");
     }
-    if (!kb_incident_status_open(inc->status) && (new_assignee || new_priority))
+    if (!kb_incident_status_open(inc->status) &&
+        (new_assignee || new_priority || new_group || new_parent))
         return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: %s",
-                          new_assignee ? "assignee" : "priority", cur,
+                          new_assignee ? "assignee"
+                          : new_group  ? "group"
+                          : new_parent ? "parent"
+                                       : "priority",
+                          cur,
                           inc->status == KB_INC_CLOSED ? "reopen it first"
                                                        : "follow it up or reopen it first");
-    if (!new_assignee && !new_priority && !new_status && !note)
+    if (!new_assignee && !new_priority && !new_status && !new_group && !new_parent && !note)
         return KB_OK; /* already so: nothing to record */
 
+    if (new_group) {
+        add_event(inc, now, u->actor, u->on_behalf_of, "group", inc->group, u->group,
+                  u->reason);
+        set_str(&inc->group, u->group);
+    }
     if (new_assignee) {
-        add_event(inc, now, u->actor, u->on_behalf_of, "assignee", inc->assignee, u->assignee,
-                  "");
-        set_str(&inc->assignee, u->assignee);
+        add_event(inc, now, u->actor, u->on_behalf_of, "assignee", inc->assignee, assignee, "");
+        set_str(&inc->assignee, assignee);
+    }
+    if (new_parent) {
+        add_event(inc, now, u->actor, u->on_behalf_of, "parent", inc->parent, u->parent, "");
+        set_str(&inc->parent, u->parent);
     }
     if (new_priority) {
         char from[4];
@@ -659,11 +715,16 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
         add_event(inc, now, u->actor, u->on_behalf_of, "priority", from, pto, "");
         inc->priority = u->priority;
     }
+    kb_inc_event *e = NULL;
     if (new_status) {
-        add_event(inc, now, u->actor, u->on_behalf_of, "status", cur, status_names[to], note);
+        e = add_event(inc, now, u->actor, u->on_behalf_of, "status", cur, status_names[to], note);
         set_status(inc, to, now);
     } else if (note) {
-        add_event(inc, now, u->actor, u->on_behalf_of, "note", "", "", note);
+        e = add_event(inc, now, u->actor, u->on_behalf_of, "note", "", "", note);
+    }
+    if (e && u->minutes) {
+        e->minutes = u->minutes;
+        inc->time_spent += u->minutes;
     }
     inc->updated_at = now;
     return KB_OK;

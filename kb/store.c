@@ -13,13 +13,14 @@
 
 #include "kb_alloc.h"
 #include "kb_buf.h"
+#include "kb_group.h"
 #include "kb_section.h"
 #include "kb_tokenize.h"
 #include "store_int.h"
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 11
+#define SCHEMA_VERSION 12
 #define INDEX_LAYOUT 1
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
@@ -1108,6 +1109,27 @@ static kb_status schema_2(kb_store *s, kb_err *err)
     return exec(s, schema_v2, err);
 }
 
+kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,
+                             const char *decl, kb_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "schema");
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r == SQLITE_ROW)
+        return KB_OK;
+    if (r != SQLITE_DONE)
+        return db_err(s, err, "schema");
+    char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
+    kb_status rc = exec(s, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
 /* Version 11: who did it is the logged-in user; the name a request gives is kept apart as
  * "on behalf of". Rows written before keep in actor / created_by the name the request
  * gave (the logged-in user when it gave none) and have no on_behalf_of. A column that is
@@ -1118,24 +1140,8 @@ static kb_status schema_11(kb_store *s, kb_err *err)
                                            { "incident_event", "on_behalf_of" },
                                            { "backup_log", "on_behalf_of" } };
     kb_status rc = KB_OK;
-    for (size_t i = 0; rc == KB_OK && i < sizeof cols / sizeof cols[0]; i++) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-                               -1, &st, NULL) != SQLITE_OK)
-            return db_err(s, err, "schema 11");
-        sqlite3_bind_text(st, 1, cols[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, cols[i][1], -1, SQLITE_STATIC);
-        int r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (r == SQLITE_ROW)
-            continue;
-        if (r != SQLITE_DONE)
-            return db_err(s, err, "schema 11");
-        char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
-                                    cols[i][0], cols[i][1]);
-        rc = exec(s, sql, err);
-        sqlite3_free(sql);
-    }
+    for (size_t i = 0; rc == KB_OK && i < sizeof cols / sizeof cols[0]; i++)
+        rc = kb_store_add_column(s, cols[i][0], cols[i][1], "TEXT NOT NULL DEFAULT ''", err);
     return rc;
 }
 
@@ -1143,7 +1149,7 @@ static kb_status schema_11(kb_store *s, kb_err *err)
 static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate, kb_audit_migrate,
     kb_backup_migrate, kb_user_migrate, kb_version_migrate, kb_docreq_migrate,
-    kb_user_migrate_names, schema_11,
+    kb_user_migrate_names, schema_11, kb_group_migrate,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

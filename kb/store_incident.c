@@ -9,6 +9,7 @@
 #include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_doc.h"
+#include "kb_group.h"
 #include "kb_incident.h"
 #include "kb_ingest.h"
 #include "kb_section.h"
@@ -92,7 +93,7 @@ kb_status kb_store_incident_migrate(kb_store *s, kb_err *err)
     "location, channel, category, ci, summary, description, assignee, resolution, "           \
     "resolved_by, created_by, created_at, updated_at, responded_at, resolved_at, closed_at, " \
     "pending_since, paused_seconds, complaint, satisfaction, reopen_count, "               \
-    "created_on_behalf_of"
+    "created_on_behalf_of, grp, parent, time_spent"
 
 #define LIST_WHERE                                                                             \
     " WHERE (?1 = '' OR instr(?1, ',' || status || ',') > 0)"                                 \
@@ -104,7 +105,12 @@ kb_status kb_store_incident_migrate(kb_store *s, kb_err *err)
     "      OR number LIKE ?6 ESCAPE '\\')"                                                     \
     " AND (?7 = 0 OR created_at >= ?7)"                                                        \
     " AND (?8 = 0 OR created_at < ?8)"                                                         \
-    " AND (?9 < 0 OR complaint = ?9)"
+    " AND (?9 < 0 OR complaint = ?9)"                                                          \
+    " AND (?12 IS NULL OR grp = ?12)"                                                          \
+    " AND (?13 IS NULL OR grp IN (SELECT g.name FROM support_group g JOIN group_member m"     \
+    "      ON m.grp = g.id WHERE m.username = ?13))"                                          \
+    " AND (?14 = 0 OR assignee = '')"                                                          \
+    " AND (?15 IS NULL OR parent = ?15)"
 
 /* Statements, cached by the store under their addresses. */
 static const char sql_next_seq[] = "SELECT coalesce(max(seq), 0) + 1 FROM incident WHERE day = ?1";
@@ -119,14 +125,15 @@ static const char sql_update[] =
     "UPDATE incident SET status = ?2, priority = ?3, assignee = ?4, resolution = ?5, "
     "resolved_by = ?6, updated_at = ?7, responded_at = ?8, resolved_at = ?9, closed_at = ?10, "
     "pending_since = ?11, paused_seconds = ?12, complaint = ?13, satisfaction = ?14, "
-    "reopen_count = ?15 WHERE id = ?1";
+    "reopen_count = ?15, grp = ?16, parent = ?17, time_spent = ?18 WHERE id = ?1";
 static const char sql_event_insert[] =
     "INSERT INTO incident_event(incident, at, actor, type, from_value, to_value, note, "
-    "resolved_by, satisfaction, confirmed, complaint, on_behalf_of) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "resolved_by, satisfaction, confirmed, complaint, on_behalf_of, minutes) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char sql_events[] =
     "SELECT id, at, actor, type, from_value, to_value, note, resolved_by, satisfaction, "
-    "confirmed, complaint, on_behalf_of FROM incident_event WHERE incident = ?1 ORDER BY id";
+    "confirmed, complaint, on_behalf_of, minutes FROM incident_event WHERE incident = ?1 "
+    "ORDER BY id";
 static const char sql_link_insert[] =
     "INSERT INTO incident_link(incident, event, target, kind) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_links[] =
@@ -137,6 +144,8 @@ static const char sql_list[] = "SELECT " INC_COLS " FROM incident" LIST_WHERE
 static const char sql_count[] = "SELECT count(*) FROM incident" LIST_WHERE;
 static const char sql_open[] = "SELECT " INC_COLS " FROM incident WHERE status IN "
                                "('new', 'assigned', 'in_progress', 'pending')";
+static const char sql_children[] = "SELECT number FROM incident WHERE parent = ?1 ORDER BY id "
+                                   "LIMIT 501";
 
 typedef kb_status (*apply_fn)(kb_store *s, kb_incident *inc, const void *arg, long long now,
                               kb_err *err);
@@ -180,6 +189,9 @@ static kb_incident *load_row(sqlite3_stmt *st)
     inc->satisfaction = sqlite3_column_int(st, 27);
     inc->reopen_count = sqlite3_column_int(st, 28);
     col_str(st, 29, &inc->created_on_behalf_of);
+    col_str(st, 30, &inc->group);
+    col_str(st, 31, &inc->parent);
+    inc->time_spent = sqlite3_column_int64(st, 32);
     return inc;
 }
 
@@ -238,6 +250,7 @@ static kb_status load_timeline(kb_store *s, kb_incident *inc, kb_err *err)
         e->confirmed = sqlite3_column_int(st, 9);
         e->complaint = sqlite3_column_int(st, 10);
         col_str(st, 11, &e->on_behalf_of);
+        e->minutes = sqlite3_column_int(st, 12);
     }
     kb_status r = step_err(s, rc, err, "incident timeline");
     kb_store_done(st);
@@ -268,11 +281,30 @@ static kb_status load_timeline(kb_store *s, kb_incident *inc, kb_err *err)
     return r;
 }
 
+/* The numbers of the incidents of major incident inc (at most KB_INC_MAX_CHILDREN + 1). */
+static kb_status load_children(kb_store *s, kb_incident *inc, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_children, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, inc->number);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        add_string(&inc->children, &inc->nchildren, v ? v : "");
+    }
+    kb_status r = step_err(s, rc, err, "incident children");
+    kb_store_done(st);
+    return r;
+}
+
 kb_status kb_incident_get(kb_store *s, const char *number, kb_incident **out, kb_err *err)
 {
     kb_status rc = load_by_number(s, number, out, err);
     if (rc == KB_OK)
         rc = load_timeline(s, *out, err);
+    if (rc == KB_OK)
+        rc = load_children(s, *out, err);
     if (rc != KB_OK) {
         kb_incident_free(*out);
         *out = NULL;
@@ -299,6 +331,9 @@ static kb_status write_row(kb_store *s, const kb_incident *inc, kb_err *err)
     sqlite3_bind_int(st, 13, inc->complaint);
     sqlite3_bind_int(st, 14, inc->satisfaction);
     sqlite3_bind_int(st, 15, inc->reopen_count);
+    bind_text(st, 16, inc->group);
+    bind_text(st, 17, inc->parent);
+    sqlite3_bind_int64(st, 18, inc->time_spent);
     kb_status r = step_err(s, sqlite3_step(st), err, "incident update");
     kb_store_done(st);
     return r;
@@ -327,6 +362,7 @@ static kb_status write_events(kb_store *s, const kb_incident *inc, size_t first,
         sqlite3_bind_int(st, 10, e->confirmed);
         sqlite3_bind_int(st, 11, e->complaint);
         bind_text(st, 12, e->on_behalf_of);
+        sqlite3_bind_int(st, 13, e->minutes);
         r = step_err(s, sqlite3_step(st), err, "incident event");
         kb_store_done(st);
         long long ev = sqlite3_last_insert_rowid(kb_store_db(s));
@@ -448,6 +484,8 @@ typedef struct {
     kb_inc_status status;
     int priority;
     char *assignee;
+    char *group;
+    char *parent;
     char *resolved_by;
 } audit_before;
 
@@ -472,6 +510,8 @@ static kb_status audit_change(kb_store *s, const char *action, const audit_befor
     audit_pair(&b, "status", kb_incident_status_name(was->status),
                kb_incident_status_name(inc->status));
     audit_pair(&b, "assignee", was->assignee, inc->assignee);
+    audit_pair(&b, "group", was->group, inc->group);
+    audit_pair(&b, "parent", was->parent, inc->parent);
     audit_pair(&b, "priority", from, to);
     audit_pair(&b, "resolved_by", was->resolved_by, inc->resolved_by);
     for (size_t i = 0; i < inc->nevents; i++) {
@@ -486,6 +526,8 @@ static kb_status audit_change(kb_store *s, const char *action, const audit_befor
         } else if (strcmp(e->type, "note") == 0 ||
                    (strcmp(e->type, "status") == 0 && e->note[0])) {
             kb_buf_addf(&b, "%snote added", b.len ? "; " : "");
+            if (e->minutes)
+                kb_buf_addf(&b, " (%d min)", e->minutes);
         }
     }
     char object[64];
@@ -514,7 +556,7 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
     kb_incident *full = NULL;
     char *before_ke = NULL;
     int was_closed = 0;
-    audit_before was = { KB_INC_NEW, 0, NULL, NULL };
+    audit_before was = { KB_INC_NEW, 0, NULL, NULL, NULL, NULL };
     rc = load_by_number(s, number, &inc, err);
     if (rc == KB_OK) {
         const char *k = counted_for(inc);
@@ -523,6 +565,8 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
         was.status = inc->status;
         was.priority = inc->priority;
         was.assignee = kb_xstrdup(inc->assignee);
+        was.group = kb_xstrdup(inc->group);
+        was.parent = kb_xstrdup(inc->parent);
         was.resolved_by = kb_xstrdup(inc->resolved_by);
         rc = fn(s, inc, arg, now, err);
     }
@@ -537,6 +581,8 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
     }
     free(before_ke);
     free(was.assignee);
+    free(was.group);
+    free(was.parent);
     free(was.resolved_by);
     if (rc == KB_OK && out)
         rc = kb_incident_get(s, number, &full, err);
@@ -549,22 +595,114 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
     return rc;
 }
 
+/* --- who works an incident, and what it may name --- */
+
+/* KB_EDENIED unless user (an engineer) may work inc: it is assigned to them or to one of
+ * their groups. NULL user: anyone may. */
+static kb_status check_scope(kb_store *s, const kb_incident *inc, const char *user, kb_err *err)
+{
+    if (!user || (inc->assignee[0] && strcmp(inc->assignee, user) == 0))
+        return KB_OK;
+    int member = 0;
+    kb_status rc = inc->group[0] ? kb_group_is_member(s, inc->group, user, &member, err)
+                                 : KB_OK;
+    if (rc == KB_OK && !member)
+        rc = kb_err_set(err, KB_EDENIED, "incident %s is assigned neither to you nor to one of "
+                        "your groups", inc->number);
+    return rc;
+}
+
+static kb_status check_group(kb_store *s, const char *group, kb_err *err)
+{
+    kb_group *g = NULL;
+    kb_status rc = kb_group_get(s, group, &g, err);
+    kb_group_free(g);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_EINVAL, "field 'group': no group '%.64s'", group);
+    return rc;
+}
+
+static kb_status check_assignee(kb_store *s, const char *user, const char *group, kb_err *err)
+{
+    kb_status rc = kb_group_check_user(s, "assignee", user, err);
+    int member = 1;
+    if (rc == KB_OK && *group)
+        rc = kb_group_is_member(s, group, user, &member, err);
+    if (rc == KB_OK && !member)
+        rc = kb_err_set(err, KB_EINVAL, "field 'assignee': '%.64s' is not a member of group "
+                        "'%.64s'", user, group);
+    return rc;
+}
+
+static kb_status count_children(kb_store *s, const char *number, size_t *n, kb_err *err)
+{
+    kb_incident tmp = { .number = (char *)number };
+    kb_status rc = load_children(s, &tmp, err);
+    *n = tmp.nchildren;
+    for (size_t i = 0; i < tmp.nchildren; i++)
+        free(tmp.children[i]);
+    free(tmp.children);
+    return rc;
+}
+
+/* A major incident for inc: open, not part of another one; inc has none of its own. */
+static kb_status check_parent(kb_store *s, const kb_incident *inc, kb_err *err)
+{
+    kb_incident *p = NULL;
+    kb_status rc = kb_incident_number_valid(inc->parent) ? load_by_number(s, inc->parent, &p, err)
+                                                          : KB_ENOTFOUND;
+    size_t n = 0;
+    if (rc == KB_ENOTFOUND)
+        rc = kb_err_set(err, KB_EINVAL, "field 'parent': no incident '%.40s'", inc->parent);
+    else if (rc == KB_OK && !kb_incident_status_open(p->status))
+        rc = kb_err_set(err, KB_EEXIST, "field 'parent': %s is %s; link to an open incident",
+                        p->number, kb_incident_status_name(p->status));
+    else if (rc == KB_OK && p->parent[0])
+        rc = kb_err_set(err, KB_EINVAL, "field 'parent': %s belongs to %s itself; link to %s",
+                        p->number, p->parent, p->parent);
+    if (rc == KB_OK)
+        rc = count_children(s, p->number, &n, err);
+    if (rc == KB_OK && n >= KB_INC_MAX_CHILDREN)
+        rc = kb_err_set(err, KB_ECONFLICT, "%s has %u incidents already", p->number,
+                        KB_INC_MAX_CHILDREN);
+    if (rc == KB_OK)
+        rc = count_children(s, inc->number, &n, err);
+    if (rc == KB_OK && n > 0)
+        rc = kb_err_set(err, KB_EINVAL, "field 'parent': %s has incidents of its own",
+                        inc->number);
+    kb_incident_free(p);
+    return rc;
+}
+
 kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now,
                              kb_incident **out, kb_err *err)
 {
     if (out)
         *out = NULL;
-    kb_incident *inc = kb_incident_new();
-    kb_status rc = kb_incident_apply_new(inc, in, now, err);
-    if (rc != KB_OK) {
-        kb_incident_free(inc);
-        return rc;
-    }
     int own;
-    rc = kb_store_write_begin(s, &own, err);
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    /* no group given: the routing rules pick one */
+    kb_inc_create routed = *in;
+    char *group = NULL;
+    if (!in->group) {
+        kb_route_input ri = { in->category, in->ci, in->location, in->summary,
+                              in->description };
+        rc = kb_route_match(s, &ri, &group, err);
+        routed.group = group;
+    }
+    kb_incident *inc = kb_incident_new();
+    if (rc == KB_OK)
+        rc = kb_incident_apply_new(inc, &routed, now, err);
+    if (rc == KB_OK && inc->group[0])
+        rc = check_group(s, inc->group, err);
+    if (rc == KB_OK && inc->assignee[0])
+        rc = check_assignee(s, inc->assignee, inc->group, err);
+    free(group);
     if (rc != KB_OK) {
         kb_incident_free(inc);
-        return rc;
+        return kb_store_write_end(s, own, rc, err);
     }
     /* The number is allocated inside the write transaction: writers are serialised, so
      * two creations never see the same last sequence number. */
@@ -611,6 +749,8 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
         kb_store_done(st);
         inc->rowid = sqlite3_last_insert_rowid(kb_store_db(s));
     }
+    if (rc == KB_OK) /* what creation may set besides: group, assignee, the response */
+        rc = write_row(s, inc, err);
     free(phone);
     if (rc == KB_OK)
         rc = write_events(s, inc, 0, err);
@@ -620,6 +760,10 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
         kb_buf_addf(&b, "status %s; priority P%d; category %s; channel %s; summary %s",
                     kb_incident_status_name(inc->status), inc->priority, inc->category,
                     inc->channel, inc->summary);
+        if (inc->group[0])
+            kb_buf_addf(&b, "; group %s", inc->group);
+        if (inc->assignee[0])
+            kb_buf_addf(&b, "; assignee %s", inc->assignee);
         if (inc->created_on_behalf_of[0])
             kb_buf_addf(&b, "; on behalf of %s", inc->created_on_behalf_of);
         char object[64];
@@ -643,8 +787,23 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
 static kb_status do_update(kb_store *s, kb_incident *inc, const void *arg, long long now,
                            kb_err *err)
 {
-    (void)s;
-    return kb_incident_apply_update(inc, arg, now, err);
+    const kb_inc_update *u = arg;
+    kb_status rc = check_scope(s, inc, u->scope_user, err);
+    char *group = kb_xstrdup(inc->group), *assignee = kb_xstrdup(inc->assignee);
+    char *parent = kb_xstrdup(inc->parent);
+    if (rc == KB_OK)
+        rc = kb_incident_apply_update(inc, u, now, err);
+    if (rc == KB_OK && inc->group[0] && strcmp(inc->group, group) != 0)
+        rc = check_group(s, inc->group, err);
+    if (rc == KB_OK && inc->assignee[0] &&
+        (strcmp(inc->assignee, assignee) != 0 || strcmp(inc->group, group) != 0))
+        rc = check_assignee(s, inc->assignee, inc->group, err);
+    if (rc == KB_OK && inc->parent[0] && strcmp(inc->parent, parent) != 0)
+        rc = check_parent(s, inc, err);
+    free(group);
+    free(assignee);
+    free(parent);
+    return rc;
 }
 
 kb_status kb_incident_update(kb_store *s, const char *number, const kb_inc_update *u,
@@ -657,7 +816,9 @@ static kb_status do_resolve(kb_store *s, kb_incident *inc, const void *arg, long
                             kb_err *err)
 {
     const kb_inc_resolve *r = arg;
-    kb_status rc = kb_incident_apply_resolve(inc, r, now, err);
+    kb_status rc = check_scope(s, inc, r->scope_user, err);
+    if (rc == KB_OK)
+        rc = kb_incident_apply_resolve(inc, r, now, err);
     char type[32];
     if (rc == KB_OK && r->resolved_by && *r->resolved_by) {
         rc = item_type(s, r->resolved_by, type, sizeof type, err);
@@ -683,7 +844,33 @@ static kb_status do_resolve(kb_store *s, kb_incident *inc, const void *arg, long
 kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_resolve *r,
                               long long now, kb_incident **out, kb_err *err)
 {
-    return change(s, number, do_resolve, r, "incident.resolve", now, out, err);
+    if (out)
+        *out = NULL;
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    rc = change(s, number, do_resolve, r, "incident.resolve", now, NULL, err);
+    /* a major incident's resolution resolves its open incidents */
+    kb_incident *full = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_get(s, number, &full, err);
+    kb_inc_resolve child = *r;
+    child.scope_user = NULL; /* the major incident's engineer resolves them all */
+    for (size_t i = 0; rc == KB_OK && i < full->nchildren; i++) {
+        kb_incident *c = NULL;
+        rc = load_by_number(s, full->children[i], &c, err);
+        if (rc == KB_OK && kb_incident_status_open(c->status))
+            rc = change(s, full->children[i], do_resolve, &child, "incident.resolve", now, NULL,
+                        err);
+        kb_incident_free(c);
+    }
+    rc = kb_store_write_end(s, own, rc, err);
+    if (rc == KB_OK && out)
+        *out = full;
+    else
+        kb_incident_free(full);
+    return rc;
 }
 
 static kb_status do_followup(kb_store *s, kb_incident *inc, const void *arg, long long now,
@@ -746,7 +933,7 @@ static size_t page_limit(size_t limit)
     return limit > KB_INC_MAX_LIMIT ? KB_INC_MAX_LIMIT : limit;
 }
 
-/* Binds the filter parameters ?1..?9 of LIST_WHERE. */
+/* Binds the filter parameters ?1..?9 and ?12..?15 of LIST_WHERE. */
 static void bind_filter(sqlite3_stmt *st, const kb_inc_filter *f, const char *statuses,
                         const char *phone, const char *like)
 {
@@ -759,6 +946,13 @@ static void bind_filter(sqlite3_stmt *st, const kb_inc_filter *f, const char *st
     sqlite3_bind_int64(st, 7, f->from);
     sqlite3_bind_int64(st, 8, f->to);
     sqlite3_bind_int(st, 9, f->complaint);
+    const char *more[] = { f->group, f->member_of };
+    for (int i = 0; i < 2; i++)
+        if (more[i] && *more[i])
+            bind_text(st, 12 + i, more[i]);
+    sqlite3_bind_int(st, 14, f->unassigned);
+    if (f->parent && *f->parent)
+        bind_text(st, 15, f->parent);
 }
 
 kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **out,

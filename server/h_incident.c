@@ -105,6 +105,8 @@ static json_t *event_json(const kb_inc_event *e, size_t seq)
     json_object_set_new(o, "from", srv_json_str(e->from));
     json_object_set_new(o, "to", srv_json_str(e->to));
     json_object_set_new(o, "note", srv_json_str(e->note));
+    if (e->minutes)
+        json_object_set_new(o, "minutes", json_integer(e->minutes));
     if (strcmp(e->type, "resolution") == 0) {
         json_object_set_new(o, "resolved_by", srv_json_str(e->resolved_by));
         json_object_set_new(o, "links", strings_json(e->links, e->nlinks));
@@ -137,6 +139,11 @@ static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla,
     if (full)
         json_object_set_new(o, "description", srv_json_str(inc->description));
     json_object_set_new(o, "assignee", srv_json_str(inc->assignee));
+    json_object_set_new(o, "group", srv_json_str(inc->group));
+    json_object_set_new(o, "parent", inc->parent[0] ? srv_json_str(inc->parent) : json_null());
+    json_object_set_new(o, "time_spent_minutes", json_integer(inc->time_spent));
+    if (full)
+        json_object_set_new(o, "children", strings_json(inc->children, inc->nchildren));
     if (full)
         json_object_set_new(o, "resolution", srv_json_str(inc->resolution));
     json_object_set_new(o, "resolved_by", srv_json_str(inc->resolved_by));
@@ -163,6 +170,13 @@ static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla,
 }
 
 /* --- shared steps --- */
+
+/* An engineer works the incidents assigned to them or to their groups; agents and admins
+ * any (kb_inc_update.scope_user). */
+static const char *scope_of(const srv_req *rq)
+{
+    return rq->roles & (KB_ROLE_AGENT | KB_ROLE_ADMIN) ? NULL : rq->user;
+}
 
 static kb_status path_number(srv_req *rq, const char **out, kb_err *err)
 {
@@ -210,7 +224,8 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = {
         "caller_name", "caller_phone", "department", "location", "channel", "category", "ci",
-        "priority", "impact", "urgency", "summary", "description", "on_behalf_of", "actor", NULL,
+        "priority", "impact", "urgency", "summary", "description", "group", "assignee",
+        "on_behalf_of", "actor", NULL,
     };
     json_t *o;
     long long now = 0;
@@ -228,7 +243,8 @@ kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err)
         { "department", &in.department },   { "location", &in.location },
         { "channel", &in.channel },         { "category", &in.category },
         { "ci", &in.ci },                   { "summary", &in.summary },
-        { "description", &in.description },
+        { "description", &in.description }, { "group", &in.group },
+        { "assignee", &in.assignee },
     };
     for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
         rc = srv_json_get_str(o, strs[i].name, strs[i].slot, err);
@@ -267,8 +283,9 @@ kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "assignee", "priority", "status", "note",
-                                           "on_behalf_of", "actor", NULL };
+    static const char *const allowed[] = { "assignee", "group", "reason", "parent", "priority",
+                                           "status", "note", "minutes", "on_behalf_of",
+                                           "actor", NULL };
     const char *number = NULL;
     json_t *o;
     long long now = 0;
@@ -279,9 +296,17 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_inc_update u;
     memset(&u, 0, sizeof u);
     const char *status = NULL;
+    u.scope_user = scope_of(rq);
     rc = get_actor(rq, o, &u.actor, &u.on_behalf_of, err);
+    const struct {
+        const char *name;
+        const char **slot;
+    } strs[] = { { "assignee", &u.assignee }, { "group", &u.group }, { "reason", &u.reason },
+                 { "parent", &u.parent } };
+    for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
+        rc = srv_json_get_str(o, strs[i].name, strs[i].slot, err);
     if (rc == KB_OK)
-        rc = srv_json_get_str(o, "assignee", &u.assignee, err);
+        rc = get_int(o, "minutes", 1, KB_INC_MAX_MINUTES, &u.minutes, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "note", &u.note, err);
     if (rc == KB_OK)
@@ -314,37 +339,22 @@ kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     kb_inc_resolve r;
     memset(&r, 0, sizeof r);
+    r.scope_user = scope_of(rq);
     const char **links = NULL;
     rc = get_actor(rq, o, &r.actor, &r.on_behalf_of, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "resolution", &r.resolution, err);
     if (rc == KB_OK)
         rc = srv_json_get_str(o, "resolved_by", &r.resolved_by, err);
-    json_t *jl = json_object_get(o, "links");
-    if (rc == KB_OK && jl && !json_is_null(jl)) {
-        if (!json_is_array(jl))
-            rc = kb_err_set(err, KB_EINVAL, "field 'links' must be an array of strings");
-        else if (json_array_size(jl) > KB_INC_MAX_LINKS)
-            rc = kb_err_set(err, KB_EINVAL, "field 'links' holds more than %u links",
-                            KB_INC_MAX_LINKS);
-        size_t n = rc == KB_OK ? json_array_size(jl) : 0;
-        links = kb_xcalloc(n ? n : 1, sizeof *links);
-        for (size_t i = 0; rc == KB_OK && i < n; i++) {
-            json_t *v = json_array_get(jl, i);
-            if (!json_is_string(v))
-                rc = kb_err_set(err, KB_EINVAL, "links[%zu] must be a string", i);
-            else
-                links[i] = json_string_value(v);
-        }
-        r.links = links;
-        r.nlinks = n;
-    }
+    if (rc == KB_OK)
+        rc = srv_json_get_strs(o, "links", KB_INC_MAX_LINKS, &links, &r.nlinks, err);
+    r.links = links;
     if (rc == KB_OK && r.resolved_by && !*r.resolved_by)
         r.resolved_by = NULL;
     kb_incident *inc = NULL;
     if (rc == KB_OK)
         rc = kb_incident_resolve(s, number, &r, now, &inc, err);
-    free(links);
+    free((void *)links);
     json_decref(o);
     if (rc != KB_OK)
         return rc;
@@ -493,6 +503,24 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_text(rq, "q", MAX_Q_BYTES, &f.q, err);
     f.assignee = srv_req_arg(rq, "assignee");
     f.phone = srv_req_arg(rq, "phone");
+    f.group = srv_req_arg(rq, "group");
+    if (rc == KB_OK && (v = srv_req_arg(rq, "parent"))) {
+        if (!kb_incident_number_valid(v))
+            rc = kb_err_set(err, KB_EINVAL, "invalid incident number '%.40s' in 'parent'", v);
+        f.parent = v;
+    }
+    /* the queues: mine, my groups', nobody's */
+    if (rc == KB_OK && (v = srv_req_arg(rq, "queue"))) {
+        if (strcmp(v, "mine") == 0)
+            f.assignee = rq->user;
+        else if (strcmp(v, "my_groups") == 0)
+            f.member_of = rq->user;
+        else if (strcmp(v, "unassigned") == 0)
+            f.unassigned = 1;
+        else
+            rc = kb_err_set(err, KB_EINVAL, "unknown queue '%.40s'; use mine, my_groups or "
+                            "unassigned", v);
+    }
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)

@@ -9,6 +9,7 @@
 #include "kb_buf.h"
 #include "kb_date.h"
 #include "kb_doc.h"
+#include "kb_alloc.h"
 #include "srv.h"
 
 const char *srv_req_param(const srv_req *rq, const char *name)
@@ -275,6 +276,33 @@ kb_status srv_json_get_int(json_t *o, const char *name, long long min, long long
         return kb_err_set(err, KB_EINVAL, "field '%s' must be a whole number from %lld to %lld",
                           name, min, max);
     *out = json_integer_value(v);
+    return KB_OK;
+}
+
+kb_status srv_json_get_strs(json_t *o, const char *name, size_t max, const char ***out,
+                            size_t *n, kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *a = o ? json_object_get(o, name) : NULL;
+    if (!a || json_is_null(a))
+        return KB_OK;
+    if (!json_is_array(a))
+        return kb_err_set(err, KB_EINVAL, "field '%s' must be an array of strings", name);
+    if (json_array_size(a) > max)
+        return kb_err_set(err, KB_EINVAL, "field '%s' holds more than %zu items", name, max);
+    size_t k = json_array_size(a);
+    const char **v = kb_xcalloc(k ? k : 1, sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        json_t *e = json_array_get(a, i);
+        if (!json_is_string(e)) {
+            free(v);
+            return kb_err_set(err, KB_EINVAL, "%s[%zu] must be a string", name, i);
+        }
+        v[i] = json_string_value(e);
+    }
+    *out = v;
+    *n = k;
     return KB_OK;
 }
 

@@ -8,6 +8,8 @@
 
 /* Who may call what (docs/API.md has the matrix). */
 #define WRITE_INCIDENTS (KB_ROLE_AGENT | KB_ROLE_ADMIN)
+/* engineers too, on the incidents assigned to them or their groups (h_incident.c) */
+#define WORK_INCIDENTS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
 #define AUDIT_READ (KB_ROLE_AUDITOR | KB_ROLE_ADMIN)
 #define WRITE_KB (KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
 #define DECIDE (KB_ROLE_APPROVER | KB_ROLE_ADMIN)
@@ -52,8 +54,8 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/incidents", h_incident_list, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/:number", h_incident_get, KB_ROLE_ALL },
-    { "PATCH", "/api/v1/incidents/:number", h_incident_update, WRITE_INCIDENTS },
-    { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve, WRITE_INCIDENTS },
+    { "PATCH", "/api/v1/incidents/:number", h_incident_update, WORK_INCIDENTS },
+    { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve, WORK_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/followup", h_incident_followup, WRITE_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen, WRITE_INCIDENTS },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
@@ -69,6 +71,12 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/audit", h_audit_list, AUDIT_READ },
     { "GET", "/api/v1/audit.csv", h_audit_csv, AUDIT_READ },
     { "GET", "/api/v1/audit/verify", h_audit_verify, AUDIT_READ },
+    { "GET", "/api/v1/groups", h_group_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/groups", h_group_create, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/groups/:name", h_group_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/groups/:name", h_group_update, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/routing-rules", h_routing_get, KB_ROLE_ALL },
+    { "PUT", "/api/v1/routing-rules", h_routing_set, KB_ROLE_ADMIN },
     { "GET", "/api/v1/users", h_user_list, KB_ROLE_ADMIN },
     { "POST", "/api/v1/users", h_user_create, KB_ROLE_ADMIN },
     { "PATCH", "/api/v1/users/:name", h_user_update, KB_ROLE_ADMIN },

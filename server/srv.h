@@ -153,6 +153,11 @@ kb_status srv_json_get_str(json_t *o, const char *name, const char **out, kb_err
  * from min to max"). */
 kb_status srv_json_get_int(json_t *o, const char *name, long long min, long long max,
                            int required, long long *out, kb_err *err);
+/* The array member name of o, of at most max strings: *out (free() it; the strings are
+ * borrowed from o) and *n, NULL and 0 when absent or null; KB_EINVAL for another type, an
+ * item that is not a string or more than max items. */
+kb_status srv_json_get_strs(json_t *o, const char *name, size_t max, const char ***out,
+                            size_t *n, kb_err *err);
 /* The boolean member name of o into *out (as is when absent or null); *present (may be
  * NULL) says whether it was given. KB_EINVAL for another type. */
 kb_status srv_json_get_bool(json_t *o, const char *name, int *out, int *present, kb_err *err);
@@ -264,6 +269,13 @@ kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_password(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_logout_all(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_list(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Support groups and routing rules (h_group.c). */
+kb_status h_group_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_group_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_group_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_group_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_routing_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_routing_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err);
 

@@ -441,7 +441,8 @@ def admin_cases():
 
 def main(tmp):
     global DB
-    srv = api.Served(tmp, args=["--threads", "4"], clock=True)
+    srv = api.Served(tmp, args=["--threads", "4"], clock=True,
+                     users=[("zhang", "engineer"), ("li", "engineer")])
     DB = srv.db
     if not srv.index():
         return 1

@@ -151,12 +151,19 @@ def matrix_cases():
         r = call("POST", "/api/v1/backups", {})
         need(r.status == 201 or r.status == 200, "backup %r" % r)
         STATE["backup"] = r.json["id"]
-    case("an incident and a backup for the matrix", setup)
+        r = call("POST", "/api/v1/groups", {"name": "matrix", "members": ["engineer1"]})
+        need(r.status == 201, "group %r" % r)
+        r = call("POST", "/api/v1/incidents", dict(INCIDENT, group="matrix"))
+        need(r.status == 201, "incident of the group %r" % r)
+        STATE["worked"] = r.json["number"]
+    case("an incident, a backup and a group's incident for the matrix", setup)
     if "inc" not in STATE:
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
+    worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
     everyone = set(ROLES)
     agent_w = {"agent", "admin"}
+    work = {"agent", "engineer", "admin"}  # an engineer of the incident's group
     audit_r = {"auditor", "admin"}
     admin_only = {"admin"}
     rows = [
@@ -175,6 +182,8 @@ def matrix_cases():
         ("GET", inc, None, everyone),
         ("PATCH", inc, {"note": "checked", "actor": "d"}, agent_w),
         ("POST", inc + "/resolve", {"resolution": "fixed", "actor": "d"}, agent_w),
+        ("PATCH", worked, {"note": "checked"}, work),
+        ("POST", worked + "/resolve", {"resolution": "fixed"}, work),
         ("POST", inc + "/followup", {"note": "x", "actor": "d"}, agent_w),
         ("POST", inc + "/reopen", {"reason": "again", "actor": "d"}, agent_w),
         ("GET", "/api/v1/reports/gaps", None, everyone),
@@ -188,6 +197,12 @@ def matrix_cases():
         ("POST", "/api/v1/backups/%s/verify" % STATE["backup"], None, audit_r),
         ("POST", "/api/v1/backups", {}, admin_only),
         ("POST", "/api/v1/backups/prune", {"keep_last": 5}, admin_only),
+        ("GET", "/api/v1/groups", None, everyone),
+        ("GET", "/api/v1/groups/matrix", None, everyone),
+        ("POST", "/api/v1/groups", {"name": "x"}, admin_only),
+        ("PATCH", "/api/v1/groups/matrix", {"lead": "engineer1"}, admin_only),
+        ("GET", "/api/v1/routing-rules", None, everyone),
+        ("PUT", "/api/v1/routing-rules", {"rules": []}, admin_only),
         ("GET", "/api/v1/users", None, admin_only),
         ("POST", "/api/v1/users", {"username": "x", "password": "", "roles": []}, admin_only),
         ("PATCH", "/api/v1/users/agent1", {"roles": ["agent"]}, admin_only),
@@ -203,6 +218,10 @@ def matrix_cases():
                 if role in allowed:
                     need(r.status not in (401, 403) and r.status < 500,
                          "%s: %d %r" % (role, r.status, r.body[:200]))
+                elif role == "engineer" and target in (inc, inc + "/resolve"):
+                    # the route lets engineers in; this incident is not their group's
+                    need(r.status == 403 and err_code(r) == "denied",
+                         "%s: %d %r, want 403 denied" % (role, r.status, r.body[:200]))
                 else:
                     need(r.status == 403 and err_code(r) == "forbidden",
                          "%s: %d %r, want 403 forbidden" % (role, r.status, r.body[:200]))

@@ -484,7 +484,8 @@ def main(tmp):
     sla = os.path.join(tmp, "sla.conf")
     with open(sla, "w") as f:
         f.write(SLA_TEXT)
-    srv = api.Served(tmp, args=["--threads", "4", "--sla", sla], clock=True)
+    srv = api.Served(tmp, args=["--threads", "4", "--sla", sla], clock=True,
+                     users=[("zhang", "engineer"), ("li", "engineer")])
     set_now(NOW)
     if not srv.start():
         return 1

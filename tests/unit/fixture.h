@@ -24,6 +24,7 @@
 
 #include "kb_doc.h"
 #include "kb_store.h"
+#include "kb_user.h"
 
 typedef struct {
     char dir[96];   /* the temporary directory */
@@ -109,6 +110,17 @@ static inline kb_status fixture_put(kb_store *s, kb_doc *d)
     if (rc != KB_OK)
         fprintf(stderr, "put %s: %s\n", d->id, err.msg);
     kb_doc_free(d);
+    return rc;
+}
+
+/* Adds user name (an engineer, enabled) so that incidents can be assigned to them. */
+static inline kb_status fixture_user(kb_store *s, const char *name)
+{
+    kb_err err;
+    kb_status rc = kb_user_add(s, name, "Harbor-Lamp-Tested-7", KB_ROLE_ENGINEER, "fixture", 0,
+                               &err);
+    if (rc != KB_OK)
+        fprintf(stderr, "user %s: %s\n", name, err.msg);
     return rc;
 }
 

@@ -625,6 +625,8 @@ static void test_incidents(void)
     if (!s)
         return;
     put_item(s, "KE-1001");
+    CHECK_INT_EQ(fixture_user(s, "zhang"), KB_OK); /* assignees are users */
+    CHECK_INT_EQ(fixture_user(s, "li"), KB_OK);
     long long now = 1772438400; /* 2026-03-02T08:00:00Z */
     kb_inc_create in = { .caller_name = "王芳", .channel = "phone", .category = "printer",
                          .summary = "打印机脱机", .actor = "desk", .priority = 2 };

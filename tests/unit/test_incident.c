@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "fixture.h"
+#include "kb_alloc.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
 #include "kb_store.h"
@@ -191,6 +192,75 @@ static void test_transitions(void)
         CHECK_STR_EQ(inc->events[4].from, "closed");
         CHECK_STR_EQ(inc->events[4].actor, "lead");
     }
+    kb_incident_free(inc);
+}
+
+/* Groups, escalation, work notes and parents as pure rules (the store checks that the
+ * names exist: tests/api/test_groups.py). */
+static void test_groups(void)
+{
+    kb_err err;
+    kb_incident *inc = make(T0, 3);
+    /* a group alone leaves a new incident new */
+    kb_inc_update g = { .group = "desk" };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &g, T0 + 10, &err), KB_OK);
+    CHECK_INT_EQ(inc->status, KB_INC_NEW);
+    CHECK_STR_EQ(inc->group, "desk");
+    CHECK_STR_EQ(inc->events[inc->nevents - 1].type, "group");
+    kb_inc_update a = { .assignee = "zhang", .set_status = 1, .status = KB_INC_IN_PROGRESS };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &a, T0 + 20, &err), KB_OK);
+    /* another group needs a reason, then clears the assignee: in progress -> assigned */
+    size_t n = inc->nevents;
+    kb_inc_update esc = { .group = "network" };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &esc, T0 + 30, &err), KB_EINVAL);
+    CHECK(strstr(err.msg, "'reason'") != NULL);
+    CHECK_INT_EQ(inc->nevents, n);
+    esc.reason = "switch port";
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &esc, T0 + 30, &err), KB_OK);
+    CHECK_STR_EQ(inc->group, "network");
+    CHECK_STR_EQ(inc->assignee, "");
+    CHECK_INT_EQ(inc->status, KB_INC_ASSIGNED);
+    CHECK_INT_EQ(inc->nevents, n + 3); /* group, assignee, status */
+    CHECK_STR_EQ(inc->events[n].note, "switch port");
+    /* with an assignee of the new group the assignee is that one */
+    kb_inc_update esc2 = { .group = "apps", .reason = "ERP", .assignee = "li" };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &esc2, T0 + 40, &err), KB_OK);
+    CHECK_STR_EQ(inc->assignee, "li");
+    /* work notes: minutes go with a note, 1..KB_INC_MAX_MINUTES */
+    kb_inc_update w = { .note = "replaced roller", .minutes = 30 };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &w, T0 + 50, &err), KB_OK);
+    CHECK_INT_EQ(inc->time_spent, 30);
+    CHECK_INT_EQ(inc->events[inc->nevents - 1].minutes, 30);
+    kb_inc_update w2 = { .minutes = 5 };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &w2, T0 + 60, &err), KB_EINVAL);
+    w2 = (kb_inc_update){ .note = "x", .minutes = KB_INC_MAX_MINUTES + 1 };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &w2, T0 + 60, &err), KB_EINVAL);
+    CHECK_INT_EQ(inc->time_spent, 30);
+    /* a parent: not itself; "" leaves it */
+    kb_inc_update p = { .parent = "INC-20260101-0009" };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &p, T0 + 70, &err), KB_OK);
+    CHECK_STR_EQ(inc->parent, "INC-20260101-0009");
+    kb_inc_update self = { .parent = "" };
+    free(inc->number);
+    inc->number = kb_xstrdup("INC-20260101-0001");
+    self.parent = "INC-20260101-0001";
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &self, T0 + 80, &err), KB_EINVAL);
+    self.parent = "";
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &self, T0 + 80, &err), KB_OK);
+    CHECK_STR_EQ(inc->parent, "");
+    /* blank names are refused; "" takes away */
+    kb_inc_update blank = { .group = " " };
+    CHECK_INT_EQ(kb_incident_apply_update(inc, &blank, T0 + 90, &err), KB_EINVAL);
+    kb_incident_free(inc);
+    /* created with an assignee: assigned at once, the response given */
+    kb_inc_create in = { .caller_name = "王芳", .channel = "phone", .category = "printer",
+                         .summary = "卡纸", .priority = 3, .group = "desk",
+                         .assignee = "zhang" };
+    inc = kb_incident_new();
+    CHECK_INT_EQ(kb_incident_apply_new(inc, &in, T0, &err), KB_OK);
+    CHECK_INT_EQ(inc->status, KB_INC_ASSIGNED);
+    CHECK_INT_EQ(inc->responded_at, T0);
+    CHECK_STR_EQ(inc->group, "desk");
     kb_incident_free(inc);
 }
 
@@ -991,8 +1061,11 @@ int main(void)
     test_new_checks();
     test_numbers_and_times();
 
+    test_groups();
+
     fixture fx;
     if (fixture_open(&fx, "incident") == 0) {
+        CHECK_INT_EQ(fixture_user(fx.s, "zhang"), KB_OK); /* assignees are users */
         test_store_lifecycle(fx.s);
         test_store_concurrency(fx.s, fx.path);
         kb_store_free(fx.s);

@@ -570,6 +570,7 @@ int main(void)
     fixture fx;
     if (fixture_open(&fx, "report") == 0) {
         kb_store *s = fx.s;
+        CHECK_INT_EQ(fixture_user(s, "zhang"), KB_OK); /* assignees are users */
         const char *path = fx.path;
         kb_err err;
         /* a new database: nothing anywhere */
