@@ -56,16 +56,17 @@
                                placeholder: t('inc.lookup.placeholder') });
     var status = select('f-status', STATUSES, 'ist', params.get('status') || '', true);
     var risk = el('input', { type: 'checkbox', id: 'f-risk', checked: params.get('risk') === '1' });
+    var queue = select('f-queue', ['mine', 'my_groups', 'unassigned'], 'queue', params.get('queue') || '', true);
     var tbody = el('tbody');
     var count = el('p', { class: 'meta' });
     var pager = el('p', { class: 'form-actions' });
     var form = el('form', { class: 'filters', role: 'search' },
-      K.field('inc.lookup', lookup), K.field('inc.status', status),
+      K.field('inc.lookup', lookup), K.field('inc.status', status), K.field('inc.queue', queue),
       el('div', { class: 'check' }, risk, el('label', { for: 'f-risk', text: t('inc.risk') })),
       el('button', { type: 'submit', text: t('find') }));
     var table = el('table', { class: 'grid' },
       el('thead', {}, el('tr', {}, ['inc.number', 'inc.summary', 'inc.caller', 'inc.priority',
-        'inc.status', 'inc.sla', 'inc.updated'].map(function (k) {
+        'inc.status', 'inc.group', 'inc.sla', 'inc.updated'].map(function (k) {
           return el('th', { scope: 'col', text: t(k) });
         }))), tbody);
     K.add(view, [
@@ -81,6 +82,7 @@
       if (v) p.set('lookup', v);
       if (status.value) p.set('status', status.value);
       if (risk.checked) p.set('risk', '1');
+      if (queue.value) p.set('queue', queue.value);
       K.go('#/incidents' + (p.toString() ? '?' + p : ''));
     });
     /* at risk: open incidents due within 4 hours or breached, soonest first */
@@ -91,6 +93,7 @@
     if (/^[+\d][\d\s-]{2,}$/.test(v)) url += '&phone=' + encodeURIComponent(v.replace(/[\s-]/g, ''));
     else if (v) url += '&q=' + encodeURIComponent(v);
     if (params.get('status') && params.get('risk') !== '1') url += '&status=' + encodeURIComponent(params.get('status'));
+    if (params.get('queue') && params.get('risk') !== '1') url += '&queue=' + encodeURIComponent(params.get('queue'));
     var offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
     url += '&offset=' + offset;
     function page(to) {
@@ -113,10 +116,11 @@
             el('td', { text: inc.caller_name + (inc.caller_phone ? ' · ' + inc.caller_phone : '') }),
             el('td', {}, K.badge('prio', inc.priority)),
             el('td', {}, K.badge('ist', inc.status)),
+            el('td', { text: inc.group + (inc.assignee ? ' · ' + inc.assignee : '') }),
             el('td', {}, slaCell(inc)),
             el('td', { text: K.time(inc.updated_at) })));
         });
-        if (!j.incidents.length) tbody.appendChild(el('tr', {}, el('td', { colspan: '7', class: 'empty', text: t('none') })));
+        if (!j.incidents.length) tbody.appendChild(el('tr', {}, el('td', { colspan: '8', class: 'empty', text: t('none') })));
       }, function (err) { K.status(err.message, true); });
     }
     load();
@@ -138,8 +142,24 @@
       location: el('input', { maxlength: '200', autocomplete: 'off' }),
       ci: el('input', { maxlength: '200', autocomplete: 'off', placeholder: 'HP LaserJet M404 / Outlook' }),
       summary: el('input', { required: true, maxlength: '200', autocomplete: 'off' }),
-      description: el('textarea', { rows: '6' })
+      description: el('textarea', { rows: '6' }),
+      group: el('select', {}, el('option', { value: '', text: t('inc.group.auto') })),
+      assignee: el('select', {}, el('option', { value: '', text: t('inc.assignee.none') }))
     };
+    var groups = [];
+    function fillAssignees() {
+      var keep = f.assignee.value;
+      K.clear(f.assignee).appendChild(el('option', { value: '', text: t('inc.assignee.none') }));
+      K.groupMembers(groups, f.group.value).forEach(function (m) {
+        f.assignee.appendChild(el('option', { value: m, text: m, selected: m === keep }));
+      });
+    }
+    K.groups().then(function (list) {
+      groups = list;
+      list.forEach(function (g) { f.group.appendChild(el('option', { value: g.name, text: g.name })); });
+      fillAssignees();
+    }, function () {});
+    f.group.addEventListener('change', fillAssignees);
     Object.keys(f).forEach(function (k) { f[k].id = 'f-' + k.replace(/_/g, '-'); });
     var applied = null; /* the known error the agent applied */
     var appliedBox = el('div', { class: 'applied', hidden: true });
@@ -153,7 +173,8 @@
         K.field('inc.caller', f.caller_name), K.field('inc.phone', f.caller_phone),
         K.field('inc.channel', f.channel), K.field('inc.category', f.category),
         K.field('inc.priority', f.priority), K.field('inc.department', f.department),
-        K.field('inc.location', f.location), K.field('inc.ci', f.ci)),
+        K.field('inc.location', f.location), K.field('inc.ci', f.ci),
+        K.field('inc.group', f.group), K.field('inc.assignee', f.assignee)),
       K.field('inc.summary', f.summary), K.field('inc.description', f.description),
       appliedBox,
       el('div', { class: 'form-actions' },
@@ -240,11 +261,21 @@
 
   K.route('incident', /^\/incidents\/(INC-[0-9A-Za-z-]+)$/, null, function (view, args) {
     var number = args[0];
+    var groups = [];
     function load() {
-      K.api('GET', '/api/v1/incidents/' + encodeURIComponent(number)).then(function (inc) {
+      Promise.all([K.api('GET', '/api/v1/incidents/' + encodeURIComponent(number)),
+                   K.groups().catch(function () { return []; })]).then(function (r) {
+        groups = r[1];
         K.clear(view);
-        render(inc);
+        render(r[0]);
       }, function (err) { K.status(err.message, true); });
+    }
+    /* agents and admins work every incident; an engineer theirs and their groups' */
+    function mayWork(inc) {
+      if (K.has('agent', 'admin')) return true;
+      if (!K.has('engineer') || !K.me) return false;
+      return inc.assignee === K.me.username ||
+        K.groupMembers(groups, inc.group).indexOf(K.me.username) >= 0 && !!inc.group;
     }
     function act(path, body, method) {
       return K.api(method || 'POST', '/api/v1/incidents/' + encodeURIComponent(number) + path, body)
@@ -255,38 +286,73 @@
       [['inc.caller', inc.caller_name], ['inc.phone', inc.caller_phone],
        ['inc.department', inc.department], ['inc.location', inc.location], ['inc.ci', inc.ci],
        ['inc.channel', K.label('channel', inc.channel)],
-       ['inc.category', K.label('cat', inc.category)], ['inc.assignee', inc.assignee],
+       ['inc.category', K.label('cat', inc.category)], ['inc.group', inc.group],
+       ['inc.assignee', inc.assignee], ['inc.parent', inc.parent],
+       ['inc.children', (inc.children || []).join(' ')],
+       ['inc.time_spent', inc.time_spent_minutes ? t('inc.minutes', inc.time_spent_minutes) : ''],
        ['inc.created', K.time(inc.created_at) + ' · ' + K.who(inc.created_by, inc.created_on_behalf_of)],
        ['inc.resolution', inc.resolution], ['inc.resolved_by', inc.resolved_by],
        ['inc.satisfaction', inc.satisfaction ? '★'.repeat(inc.satisfaction) + ' (' + inc.satisfaction + '/5)' : '']
       ].forEach(function (p) {
         if (!p[1]) return;
         dl.appendChild(el('dt', { text: t(p[0]) }));
-        dl.appendChild(el('dd', {}, p[0] === 'inc.resolved_by'
-          ? el('a', { href: '#/kb/' + encodeURIComponent(p[1]), text: p[1] }) : p[1]));
+        var dd = el('dd');
+        if (p[0] === 'inc.resolved_by') dd.appendChild(el('a', { href: '#/kb/' + encodeURIComponent(p[1]), text: p[1] }));
+        else if (p[0] === 'inc.parent' || p[0] === 'inc.children') {
+          p[1].split(' ').forEach(function (n) {
+            dd.appendChild(el('a', { href: '#/incidents/' + n, text: n }));
+            dd.appendChild(document.createTextNode(' '));
+          });
+        } else dd.textContent = p[1];
+        dl.appendChild(dd);
       });
       var timeline = el('ol', { class: 'timeline' });
       (inc.timeline || []).forEach(function (e) {
         var what = K.label('ev', e.type) + (e.from || e.to ? ' ' + (e.from ? K.label('ist', e.from) + ' → ' : '') + K.label('ist', e.to) : '');
+        if (e.minutes) what += ' · ' + t('inc.minutes', e.minutes);
         timeline.appendChild(el('li', {},
           el('time', { datetime: e.at, text: K.time(e.at) }), ' ', el('strong', { text: K.who(e.by || e.actor, e.on_behalf_of) }), ' ',
           what, e.note ? el('p', { class: 'note', text: e.note }) : null));
       });
       var actions = el('div', { class: 'actions-box' });
       var can = K.has('agent', 'admin');
+      var work = mayWork(inc);
       var open = ['new', 'assigned', 'in_progress', 'pending'].indexOf(inc.status) >= 0;
-      if (can && open) {
-        var assignee = el('input', { id: 'a-assignee', value: inc.assignee });
+      if (work && open) {
+        var grp = el('select', { id: 'a-group' }, el('option', { value: '', text: t('inc.group.none') }));
+        groups.forEach(function (g) { grp.appendChild(el('option', { value: g.name, text: g.name, selected: g.name === inc.group })); });
+        var assignee = el('select', { id: 'a-assignee' });
+        var fill = function () {
+          K.clear(assignee).appendChild(el('option', { value: '', text: t('inc.assignee.none') }));
+          var people = K.groupMembers(groups, grp.value);
+          if (inc.assignee && people.indexOf(inc.assignee) < 0 && grp.value === inc.group) people.push(inc.assignee);
+          people.forEach(function (m) {
+            assignee.appendChild(el('option', { value: m, text: m, selected: m === inc.assignee && grp.value === inc.group }));
+          });
+          reasonField.hidden = !inc.group || grp.value === inc.group;
+        };
+        var reason = el('input', { id: 'a-reason' });
+        var reasonField = K.field('inc.reason', reason, t('inc.reason.hint'));
+        grp.addEventListener('change', fill);
         var st = select('a-status', ['assigned', 'in_progress', 'pending'], 'ist', inc.status === 'new' ? 'assigned' : inc.status);
         var note = el('input', { id: 'a-note' });
+        var minutes = el('input', { id: 'a-minutes', type: 'number', min: '1', max: '1440', size: '5' });
+        var parent = el('input', { id: 'a-parent', value: inc.parent || '', placeholder: 'INC-20260302-0001' });
+        fill();
         actions.appendChild(el('form', { class: 'card', on: { submit: function (ev) {
           ev.preventDefault();
           var b = { note: note.value.trim() || undefined };
-          if (assignee.value.trim() !== inc.assignee) b.assignee = assignee.value.trim();
+          if (grp.value !== inc.group) { b.group = grp.value; b.reason = reason.value.trim() || undefined; }
+          if (assignee.value !== inc.assignee) b.assignee = assignee.value;
           if (st.value !== inc.status) b.status = st.value;
+          if (minutes.value) b.minutes = Number(minutes.value);
+          if (parent.value.trim() !== (inc.parent || '')) b.parent = parent.value.trim();
           act('', b, 'PATCH');
-        } } }, el('h3', { text: t('inc.update') }), K.field('inc.assignee', assignee), K.field('inc.status', st),
-          K.field('inc.note', note), el('button', { type: 'submit', text: t('save') })));
+        } } }, el('h3', { text: t('inc.update') }), K.field('inc.group', grp), reasonField,
+          K.field('inc.assignee', assignee), K.field('inc.status', st),
+          K.field('inc.note', note), K.field('inc.minutes.label', minutes),
+          can ? K.field('inc.parent', parent, t('inc.parent.hint')) : null,
+          el('button', { type: 'submit', text: t('save') })));
         var res = el('textarea', { id: 'r-resolution', rows: '3' });
         var by = el('input', { id: 'r-by', placeholder: 'KE-0001', list: 'ke-options' });
         var opts = el('datalist', { id: 'ke-options' });
@@ -299,6 +365,7 @@
           act('/resolve', { resolution: res.value.trim(), resolved_by: by.value.trim() || undefined });
         } } }, el('h3', { text: t('inc.resolve') }), K.field('inc.resolution', res),
           K.field('inc.resolved_by', by, t('inc.resolved_by.hint')), opts,
+          (inc.children || []).length ? el('p', { class: 'meta', text: t('inc.children.resolve', inc.children.length) }) : null,
           el('button', { type: 'submit', class: 'primary', text: t('inc.resolve') })));
       }
       if (can && inc.status === 'resolved') {

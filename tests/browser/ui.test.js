@@ -407,6 +407,51 @@ async function main() {
       need(nav.includes('#/incidents/new') && nav.includes('#/audit') && !nav.includes('#/users'), 'nav: ' + nav);
     });
 
+    await test('an admin sets up a support group and a routing rule; the engineer works the call from their queue', async () => {
+      const adm = await session('adm1');
+      await adm.click('nav a[href="#/groups"]');
+      await adm.fill('#g-new-name', '桌面组');
+      await adm.fill('#g-new-members', 'eng1');
+      await adm.fill('#g-new-lead', 'eng1');
+      await adm.click('button:has-text("创建")');
+      await adm.waitForSelector('article.group strong:has-text("桌面组")');
+      await adm.click('button:has-text("添加规则")');
+      await adm.fill('tr.rule input[id^="r-kw-"]', '投影仪, 投影機');
+      await adm.click('form.card:has(tr.rule) button[type=submit]');
+      await adm.waitForFunction(() => /投影仪/.test(document.querySelector('tr.rule input[id^="r-kw-"]').value));
+      await shot(adm, 'groups');
+      /* the agent records the call without choosing a group: the rule routes it */
+      await agent.goto(base + '/#/incidents/new');
+      await agent.fill('#f-caller-name', '韩梅梅');
+      await agent.fill('#f-summary', '三楼会议室投影機没有信号');
+      await agent.waitForFunction(() => [...document.querySelectorAll('#f-group option')].some((o) => o.value === '桌面组'));
+      await agent.click('form.incident-form button[type=submit]');
+      await agent.waitForURL(/#\/incidents\/INC-/);
+      await agent.waitForSelector('.fields');
+      const routed = agent.url().split('/').pop();
+      need((await agent.textContent('.fields')).includes('桌面组'), 'not routed: ' + await agent.textContent('.fields'));
+      /* the engineer finds it in the queue of their groups, takes it and logs the work */
+      const eng = await session('eng1');
+      await eng.goto(base + '/#/incidents?queue=my_groups');
+      await eng.waitForSelector('a[href="#/incidents/' + routed + '"]');
+      await eng.click('a[href="#/incidents/' + routed + '"]');
+      await eng.waitForSelector('#a-assignee');
+      await eng.selectOption('#a-assignee', 'eng1');
+      await eng.selectOption('#a-status', 'in_progress');
+      await eng.fill('#a-note', '更换了 HDMI 线');
+      await eng.fill('#a-minutes', '20');
+      await eng.click('form.card:has(#a-assignee) button[type=submit]');
+      await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('处理中'));
+      const tl = await eng.textContent('.timeline');
+      need(tl.includes('20 分钟') && tl.includes('更换了 HDMI 线'), 'timeline: ' + tl);
+      need((await eng.textContent('.fields')).includes('20 分钟'), 'time spent not shown');
+      await eng.fill('#r-resolution', '更换 HDMI 线后正常');
+      await eng.click('form.card:has(#r-resolution) button[type=submit]');
+      await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已解决'));
+      need(!(await eng.isVisible('#fu-confirmed')), 'an engineer is offered the follow-up');
+      await shot(eng, 'incident-engineer');
+    });
+
     await test('a user changes their own password in the account menu, then logs out everywhere', async () => {
       const p = await session('self1');
       const other = await session('self1');
