@@ -612,13 +612,19 @@ static kb_status check_scope(kb_store *s, const kb_incident *inc, const char *us
     return rc;
 }
 
-static kb_status check_group(kb_store *s, const char *group, kb_err *err)
+/* The group *group names must exist; *group becomes its name as stored (group names are
+ * unique in any ASCII case, and incidents keep the stored spelling for lists and renames). */
+static kb_status check_group(kb_store *s, char **group, kb_err *err)
 {
     kb_group *g = NULL;
-    kb_status rc = kb_group_get(s, group, &g, err);
+    kb_status rc = kb_group_get(s, *group, &g, err);
+    if (rc == KB_OK && strcmp(g->name, *group) != 0) {
+        free(*group);
+        *group = kb_xstrdup(g->name);
+    }
     kb_group_free(g);
     if (rc == KB_ENOTFOUND)
-        return kb_err_set(err, KB_EINVAL, "field 'group': no group '%.64s'", group);
+        return kb_err_set(err, KB_EINVAL, "field 'group': no group '%.64s'", *group);
     return rc;
 }
 
@@ -692,11 +698,14 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
         rc = kb_route_match(s, &ri, &group, err);
         routed.group = group;
     }
+    if (rc == KB_OK && in->group && *in->group) {
+        group = kb_xstrdup(in->group);
+        rc = check_group(s, &group, err);
+        routed.group = group;
+    }
     kb_incident *inc = kb_incident_new();
     if (rc == KB_OK)
         rc = kb_incident_apply_new(inc, &routed, now, err);
-    if (rc == KB_OK && inc->group[0])
-        rc = check_group(s, inc->group, err);
     if (rc == KB_OK && inc->assignee[0])
         rc = check_assignee(s, inc->assignee, inc->group, err);
     free(group);
@@ -791,10 +800,16 @@ static kb_status do_update(kb_store *s, kb_incident *inc, const void *arg, long 
     kb_status rc = check_scope(s, inc, u->scope_user, err);
     char *group = kb_xstrdup(inc->group), *assignee = kb_xstrdup(inc->assignee);
     char *parent = kb_xstrdup(inc->parent);
+    /* the group as stored, before the rules compare it with the incident's */
+    kb_inc_update v = *u;
+    char *named = v.group && *v.group ? kb_xstrdup(v.group) : NULL;
+    if (rc == KB_OK && named)
+        rc = check_group(s, &named, err);
+    if (named)
+        v.group = named;
     if (rc == KB_OK)
-        rc = kb_incident_apply_update(inc, u, now, err);
-    if (rc == KB_OK && inc->group[0] && strcmp(inc->group, group) != 0)
-        rc = check_group(s, inc->group, err);
+        rc = kb_incident_apply_update(inc, &v, now, err);
+    free(named);
     if (rc == KB_OK && inc->assignee[0] &&
         (strcmp(inc->assignee, assignee) != 0 || strcmp(inc->group, group) != 0))
         rc = check_assignee(s, inc->assignee, inc->group, err);

@@ -181,6 +181,13 @@ def assignment_cases():
              "assigned at creation %r" % j)
         need(j["responded_at"] is not None, "assigning is the response")
         STATE["desk"] = j["number"]
+        # a group named in another case is the group, kept as spelled when created
+        j = create(group="APPS")
+        need(j["group"] == "Apps", "group as stored %r" % j["group"])
+        before = len(j["timeline"])
+        j = ok(call("PATCH", ipath(j["number"]), {"group": "apps"}))
+        need(j["group"] == "Apps" and len(j["timeline"]) == before,
+             "the same group again is no move: %r" % j["timeline"])
         n = create()["number"]
         e = check_error(call("PATCH", ipath(n), {"assignee": "nobody-xyz"}), 400, "invalid")
         need("no user" in e["message"], e["message"])

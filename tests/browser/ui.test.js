@@ -418,7 +418,10 @@ async function main() {
       await adm.click('button:has-text("添加规则")');
       await adm.fill('tr.rule input[id^="r-kw-"]', '投影仪, 投影機');
       await adm.click('form.card:has(tr.rule) button[type=submit]');
-      await adm.waitForFunction(() => /投影仪/.test(document.querySelector('tr.rule input[id^="r-kw-"]').value));
+      await adm.waitForFunction(() => {
+        const kw = document.querySelector('tr.rule input[id^="r-kw-"]'); /* the page is drawn again */
+        return kw && /投影仪/.test(kw.value);
+      });
       await shot(adm, 'groups');
       /* the agent records the call without choosing a group: the rule routes it */
       await agent.goto(base + '/#/incidents/new');
