@@ -13,9 +13,10 @@
 #define KB_GROUP_NAME_MAX 64u     /* bytes */
 #define KB_GROUP_MAX_MEMBERS 200u
 #define KB_GROUP_MAX 500u         /* groups in a store */
-#define KB_ROUTE_MAX_RULES 200u
-#define KB_ROUTE_MAX_KEYWORDS 20u
-#define KB_ROUTE_FIELD_MAX 200u   /* bytes of a condition or a keyword */
+#define KB_GROUP_RULE_MAX_RULES 200u
+#define KB_GROUP_RULE_MAX_KEYWORDS 20u /* per rule */
+#define KB_GROUP_RULE_MAX_KEYWORDS_ALL 1000u
+#define KB_GROUP_RULE_FIELD_MAX 200u   /* bytes of a condition or a keyword */
 
 /* A group. Strings are owned and never NULL; members sorted by name, the lead among them. */
 typedef struct {
@@ -27,6 +28,7 @@ typedef struct {
     long long updated_at;
 } kb_group;
 
+/* Free a group, a list of them (each may be NULL). */
 void kb_group_free(kb_group *g);
 void kb_group_list_free(kb_group **v, size_t n);
 
@@ -56,8 +58,10 @@ typedef struct {
 kb_status kb_group_update(kb_store *s, const char *name, const kb_group_change *ch,
                           const char *actor, long long now, kb_group **out, kb_err *err);
 
+/* The group called name (ASCII letters in any case): *out (kb_group_free), or KB_ENOTFOUND
+ * with *out NULL. */
 kb_status kb_group_get(kb_store *s, const char *name, kb_group **out, kb_err *err);
-/* Every group, by name. */
+/* Every group, by name: *out holds *n groups (kb_group_list_free). */
 kb_status kb_group_list(kb_store *s, kb_group ***out, size_t *n, kb_err *err);
 /* *out = 1 when user is a member of group, else 0 (also when there is no such group). */
 kb_status kb_group_is_member(kb_store *s, const char *group, const char *user, int *out,
@@ -68,9 +72,11 @@ kb_status kb_group_check_user(kb_store *s, const char *what, const char *user, k
 /* --- routing rules --- */
 
 /* A rule: each non-empty condition must hold; at least one is given. category is equal;
- * ci and location are contained (ASCII letters in any case); a keyword is contained in the
- * summary or the description after the tokenizer's normalisation (Traditional finds
- * Simplified, full width finds half width). Strings are owned by lists, borrowed on input. */
+ * ci and location are contained in the incident's; a keyword is contained in the summary
+ * or the description. Texts are compared after the search's normalisation (Traditional
+ * finds Simplified, full width half width, letters in any case). Strings are owned by
+ * lists (kb_group_rules_free), borrowed on input. At most KB_GROUP_RULE_MAX_KEYWORDS per
+ * rule and KB_GROUP_RULE_MAX_KEYWORDS_ALL in all. */
 typedef struct {
     char *category;
     char *ci;
@@ -78,15 +84,16 @@ typedef struct {
     char **keywords;
     size_t nkeywords;
     char *group;
-} kb_route_rule;
+} kb_group_rule;
 
-void kb_route_rules_free(kb_route_rule *v, size_t n);
+void kb_group_rules_free(kb_group_rule *v, size_t n);
 
 /* Replaces the rules with v[0..n) in order (the first that matches wins). Every group must
  * exist (KB_EINVAL naming the rule); bounds as above. */
-kb_status kb_route_set(kb_store *s, const kb_route_rule *v, size_t n, const char *actor,
+kb_status kb_group_rules_set(kb_store *s, const kb_group_rule *v, size_t n, const char *actor,
                        long long now, kb_err *err);
-kb_status kb_route_list(kb_store *s, kb_route_rule **out, size_t *n, kb_err *err);
+/* The rules in order: *out holds *n (kb_group_rules_free). */
+kb_status kb_group_rules_list(kb_store *s, kb_group_rule **out, size_t *n, kb_err *err);
 
 /* What a rule looks at. Borrowed. */
 typedef struct {
@@ -95,13 +102,10 @@ typedef struct {
     const char *location;
     const char *summary;
     const char *description;
-} kb_route_input;
+} kb_group_route_input;
 
-/* The group of the first rule that matches (a new string, "" when none). */
-kb_status kb_route_match(kb_store *s, const kb_route_input *in, char **group, kb_err *err);
-
-/* Schema step (version 12): groups, members, rules, and the incident columns that use
- * them (group, parent, time spent). */
-kb_status kb_group_migrate(kb_store *s, kb_err *err);
+/* The group of the first rule that matches: *group, a new string ("" when none). */
+kb_status kb_group_route(kb_store *s, const kb_group_route_input *in, char **group,
+                         kb_err *err);
 
 #endif

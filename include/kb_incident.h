@@ -107,7 +107,8 @@ typedef struct {
                            11 hold the name the request gave, see docs/API.md) */
     char *on_behalf_of; /* for whom it was recorded, "" when for nobody else */
     char *type;         /* created, status, assignee, group, parent, priority, note,
-                           resolution, followup, reopen */
+                           resolution, major (resolved with major incident `to`),
+                           followup, reopen */
     char *from;         /* previous value (status name, assignee, "P3"), "" when none */
     char *to;           /* new value, "" when none */
     char *note;         /* note, resolution text, follow-up comment or reopen reason */
@@ -226,7 +227,7 @@ typedef struct {
     const char *assignee;    /* "" removes the assignee */
     const char *group;       /* "" removes the group */
     const char *reason;      /* why the group changes: required when it had one */
-    const char *parent;      /* the major incident, "" to leave it */
+    const char *parent;      /* the major incident; "" unlinks */
     int priority;            /* 1..4, 0 = unchanged */
     int set_status;
     kb_inc_status status;    /* when set_status */
@@ -244,6 +245,8 @@ typedef struct {
     const char *const *links;/* item ids or http(s) URLs */
     size_t nlinks;
     const char *scope_user;  /* as in kb_inc_update */
+    const char *major;       /* set by the store when a major incident's resolution resolves
+                                this one: its number, recorded as a "major" event */
 } kb_inc_resolve;
 
 typedef struct {

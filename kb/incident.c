@@ -693,6 +693,13 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
                                                        : "follow it up or reopen it first");
     if (!new_assignee && !new_priority && !new_status && !new_group && !new_parent && !note)
         return KB_OK; /* already so: nothing to record */
+    {
+        const char *who = assignee ? assignee : inc->assignee;
+        const char *grp = u->group ? u->group : inc->group;
+        if (to == KB_INC_ASSIGNED && !*who && !*grp)
+            return kb_err_set(err, KB_EINVAL, "an assigned incident needs an assignee or a "
+                              "group; give one, or set another status");
+    }
 
     if (new_group) {
         add_event(inc, now, u->actor, u->on_behalf_of, "group", inc->group, u->group,
@@ -777,6 +784,9 @@ kb_status kb_incident_apply_resolve(kb_incident *inc, const kb_inc_resolve *r, l
         }
     }
     set_status(inc, KB_INC_RESOLVED, now);
+    /* resolved with its major incident: an event says with which (e is not used after) */
+    if (r->major && *r->major)
+        add_event(inc, now, r->actor, r->on_behalf_of, "major", "", r->major, "");
     inc->updated_at = now;
     return KB_OK;
 }

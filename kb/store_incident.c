@@ -145,7 +145,7 @@ static const char sql_count[] = "SELECT count(*) FROM incident" LIST_WHERE;
 static const char sql_open[] = "SELECT " INC_COLS " FROM incident WHERE status IN "
                                "('new', 'assigned', 'in_progress', 'pending')";
 static const char sql_children[] = "SELECT number FROM incident WHERE parent = ?1 ORDER BY id "
-                                   "LIMIT 501";
+                                   "LIMIT ?2";
 
 typedef kb_status (*apply_fn)(kb_store *s, kb_incident *inc, const void *arg, long long now,
                               kb_err *err);
@@ -288,6 +288,7 @@ static kb_status load_children(kb_store *s, kb_incident *inc, kb_err *err)
     if (!st)
         return KB_EDB;
     bind_text(st, 1, inc->number);
+    sqlite3_bind_int64(st, 2, (long long)KB_INC_MAX_CHILDREN + 1); /* one more tells "full" */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
@@ -523,6 +524,8 @@ static kb_status audit_change(kb_store *s, const char *action, const audit_befor
                 kb_buf_addf(&b, "; satisfaction %d", e->satisfaction);
             if (e->complaint)
                 kb_buf_adds(&b, "; complaint");
+        } else if (strcmp(e->type, "major") == 0) {
+            kb_buf_addf(&b, "%swith major incident %s", b.len ? "; " : "", e->to);
         } else if (strcmp(e->type, "note") == 0 ||
                    (strcmp(e->type, "status") == 0 && e->note[0])) {
             kb_buf_addf(&b, "%snote added", b.len ? "; " : "");
@@ -685,24 +688,30 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
 {
     if (out)
         *out = NULL;
-    int own;
-    kb_status rc = kb_store_write_begin(s, &own, err);
-    if (rc != KB_OK)
-        return rc;
-    /* no group given: the routing rules pick one */
+    /* no group given (nor an assignee, who is the agent's choice): the routing rules pick
+     * one, before the write lock is taken */
     kb_inc_create routed = *in;
     char *group = NULL;
-    if (!in->group) {
-        kb_route_input ri = { in->category, in->ci, in->location, in->summary,
-                              in->description };
-        rc = kb_route_match(s, &ri, &group, err);
+    kb_status rc = KB_OK;
+    if (!in->group && !(in->assignee && *in->assignee)) {
+        kb_group_route_input ri = { in->category, in->ci, in->location, in->summary,
+                                    in->description };
+        rc = kb_group_route(s, &ri, &group, err);
         routed.group = group;
-    }
-    if (rc == KB_OK && in->group && *in->group) {
+    } else if (in->group && *in->group) {
         group = kb_xstrdup(in->group);
-        rc = check_group(s, &group, err);
         routed.group = group;
     }
+    int own = 0;
+    if (rc == KB_OK)
+        rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK) {
+        free(group);
+        return rc;
+    }
+    if (group && *group) /* it exists (still), spelled as stored */
+        rc = check_group(s, &group, err);
+    routed.group = group;
     kb_incident *inc = kb_incident_new();
     if (rc == KB_OK)
         rc = kb_incident_apply_new(inc, &routed, now, err);
@@ -798,6 +807,10 @@ static kb_status do_update(kb_store *s, kb_incident *inc, const void *arg, long 
 {
     const kb_inc_update *u = arg;
     kb_status rc = check_scope(s, inc, u->scope_user, err);
+    /* the desk sets priorities and links calls to a major incident */
+    if (rc == KB_OK && u->scope_user && (u->priority || u->parent))
+        rc = kb_err_set(err, KB_EDENIED, "the service desk changes the %s; an engineer may "
+                        "not", u->priority ? "priority" : "major incident");
     char *group = kb_xstrdup(inc->group), *assignee = kb_xstrdup(inc->assignee);
     char *parent = kb_xstrdup(inc->parent);
     /* the group as stored, before the rules compare it with the incident's */
@@ -870,8 +883,11 @@ kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_reso
     kb_incident *full = NULL;
     if (rc == KB_OK)
         rc = kb_incident_get(s, number, &full, err);
+    /* the major incident's resolution is theirs, whoever resolves it (an agent linked them
+     * to it); each records with which major incident it was resolved */
     kb_inc_resolve child = *r;
-    child.scope_user = NULL; /* the major incident's engineer resolves them all */
+    child.scope_user = NULL;
+    child.major = number;
     for (size_t i = 0; rc == KB_OK && i < full->nchildren; i++) {
         kb_incident *c = NULL;
         rc = load_by_number(s, full->children[i], &c, err);

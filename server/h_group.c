@@ -141,7 +141,7 @@ kb_status h_group_update(srv_req *rq, srv_resp *rs, kb_err *err)
     return reply_group(rs, g, 200);
 }
 
-static json_t *rule_json(const kb_route_rule *r)
+static json_t *rule_json(const kb_group_rule *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "category", srv_json_str(r->category));
@@ -157,15 +157,15 @@ static json_t *rule_json(const kb_route_rule *r)
 
 static kb_status reply_rules(kb_store *s, srv_resp *rs, kb_err *err)
 {
-    kb_route_rule *v = NULL;
+    kb_group_rule *v = NULL;
     size_t n = 0;
-    kb_status rc = kb_route_list(s, &v, &n, err);
+    kb_status rc = kb_group_rules_list(s, &v, &n, err);
     if (rc != KB_OK)
         return rc;
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, rule_json(&v[i]));
-    kb_route_rules_free(v, n);
+    kb_group_rules_free(v, n);
     rs->json = json_object();
     json_object_set_new(rs->json, "rules", a);
     return KB_OK;
@@ -180,7 +180,7 @@ kb_status h_routing_get(srv_req *rq, srv_resp *rs, kb_err *err)
 }
 
 /* One rule of the body into r (strings borrowed from the body, r->keywords allocated). */
-static kb_status rule_of(json_t *v, size_t i, kb_route_rule *r, kb_err *err)
+static kb_status rule_of(json_t *v, size_t i, kb_group_rule *r, kb_err *err)
 {
     static const char *const names[] = { "category", "ci", "location", "keywords", "group" };
     memset(r, 0, sizeof *r);
@@ -202,7 +202,7 @@ static kb_status rule_of(json_t *v, size_t i, kb_route_rule *r, kb_err *err)
         rc = srv_json_get_str(v, fields[k], (const char **)slots[k], err);
     const char **kw = NULL;
     if (rc == KB_OK)
-        rc = srv_json_get_strs(v, "keywords", KB_ROUTE_MAX_KEYWORDS, &kw, &r->nkeywords, err);
+        rc = srv_json_get_strs(v, "keywords", KB_GROUP_RULE_MAX_KEYWORDS, &kw, &r->nkeywords, err);
     r->keywords = (char **)kw;
     if (rc != KB_OK) {
         char msg[sizeof err->msg];
@@ -224,17 +224,17 @@ kb_status h_routing_set(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *a = rc == KB_OK ? json_object_get(o, "rules") : NULL;
     if (rc == KB_OK && !json_is_array(a))
         rc = kb_err_set(err, KB_EINVAL, "field 'rules' must be an array of rules");
-    if (rc == KB_OK && json_array_size(a) > KB_ROUTE_MAX_RULES)
-        rc = kb_err_set(err, KB_EINVAL, "more than %u rules", KB_ROUTE_MAX_RULES);
+    if (rc == KB_OK && json_array_size(a) > KB_GROUP_RULE_MAX_RULES)
+        rc = kb_err_set(err, KB_EINVAL, "more than %u rules", KB_GROUP_RULE_MAX_RULES);
     size_t n = rc == KB_OK ? json_array_size(a) : 0;
-    kb_route_rule *v = kb_xcalloc(n ? n : 1, sizeof *v);
+    kb_group_rule *v = kb_xcalloc(n ? n : 1, sizeof *v);
     size_t done = 0;
     for (; rc == KB_OK && done < n; done++)
         rc = rule_of(json_array_get(a, done), done, &v[done], err);
     if (rc == KB_OK)
         rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
-        rc = kb_route_set(s, v, n, rq->user, now, err);
+        rc = kb_group_rules_set(s, v, n, rq->user, now, err);
     for (size_t i = 0; i < n; i++)
         free(v[i].keywords); /* the strings are the body's */
     free(v);

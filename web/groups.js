@@ -4,8 +4,7 @@
 
 (function () {
   var el = K.el, t = K.t;
-  var CATEGORIES = ['', 'desktop', 'printer', 'network', 'office software', 'business system',
-                    'account', 'other'];
+  var CATEGORIES = [''].concat(K.CATEGORIES); /* '' = any (incidents.js owns the list) */
 
   /* The groups, fetched once per page view: K.groups().then(function (list) { ... }). */
   K.groups = function () {

@@ -6,8 +6,8 @@
 (function () {
   var el = K.el, t = K.t;
   var CHANNELS = ['phone', 'email', 'walk-in', 'web'];
-  var CATEGORIES = ['desktop', 'printer', 'network', 'office software', 'business system',
-                    'account', 'other'];
+  var CATEGORIES = K.CATEGORIES = ['desktop', 'printer', 'network', 'office software',
+                                  'business system', 'account', 'other'];
   var STATUSES = ['new', 'assigned', 'in_progress', 'pending', 'resolved', 'closed'];
 
   function select(id, values, group, value, withAll) {

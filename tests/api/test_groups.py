@@ -120,15 +120,33 @@ def group_cases():
         check_error(call("DELETE", gpath("Apps")), 405, "invalid")
     case("groups: unknown 404, bad PATCH 400/409, DELETE 405", reads)
 
+    def disabled_member():
+        ok(call("POST", "/api/v1/groups", {"name": "夜班", "members": ["eng.c"], "lead": "eng.c"}),
+           201)
+        ok(call("PATCH", "/api/v1/users/eng.c", {"disabled": True}))
+        g = ok(call("PATCH", gpath("夜班"), {"name": "夜班组"}))  # eng.c stays a member
+        need(g["members"] == ["eng.c"], "%r" % g)
+        g = ok(call("PATCH", gpath("夜班组"), {"members": ["eng.c", "eng.a"]}))
+        need(g["members"] == ["eng.a", "eng.c"], "%r" % g)
+        check_error(call("PATCH", gpath("夜班组"), {"members": ["old.hand"]}), 400, "invalid")
+        ok(call("PATCH", "/api/v1/users/eng.c", {"disabled": False}))
+        g = ok(call("PATCH", gpath("APPS"), {"lead": ""}))
+        need(g["name"] == "Apps", "a PATCH in another case renamed it: %r" % g["name"])
+    case("a disabled member does not block other changes; a PATCH by another case renames "
+         "nothing", disabled_member)
+
 
 def routing_cases():
     def rules():
         body = {"rules": [
             {"category": "network", "group": "网络组"},
             {"keywords": ["打印机", "扫描仪"], "group": "桌面组"},
-            {"ci": "app-", "location": "HQ", "group": "Apps"},
+            {"ci": "app-", "location": "HQ", "group": "apps"},
         ]}
         r = ok(call("PUT", "/api/v1/routing-rules", body))
+        need(r["rules"][2]["group"] == "Apps", "kept as the group is spelled %r" % r["rules"])
+        a = ok(call("GET", api.q("/api/v1/audit", action="routing.update")))["entries"]
+        need(a and "打印机,扫描仪→桌面组" in a[0]["summary"], "audit lists the rules %r" % a)
         need(len(r["rules"]) == 3 and r["rules"][1]["keywords"] == ["打印机", "扫描仪"],
              "rules %r" % r)
         need(ok(call("GET", "/api/v1/routing-rules", token=tok("desk.a"))) == r, "GET same")
@@ -136,11 +154,13 @@ def routing_cases():
                  (incident(summary="印表機卡紙"), "桌面组"),  # Traditional finds the keyword
                  (incident(ci="APP-ERP-01", location="hq 3F"), "Apps"),
                  (incident(ci="APP-ERP-01", location="branch"), ""),
-                 (incident(category="network", group="Apps"), "Apps")]  # the agent's choice
+                 (incident(category="network", group="Apps"), "Apps"),  # the agent's choice
+                 (incident(category="network", assignee="eng.a"), "")]  # so is a person
         for body, want in cases:
             j = ok(call("POST", "/api/v1/incidents", body), 201)
             need(j["group"] == want, "%r routed to %r, want %r" % (body, j["group"], want))
-            need(j["status"] == "new", "a group alone leaves it new %r" % j["status"])
+            need(j["status"] == ("assigned" if "assignee" in body else "new"),
+                 "a group alone leaves it new %r" % j["status"])
     case("routing rules fill the group of a new incident; the agent's choice wins", rules)
 
     bad = [
@@ -158,6 +178,8 @@ def routing_cases():
         ("keyword 201 bytes", {"rules": [{"group": "Apps", "keywords": ["k" * 201]}]},
          "keywords[0]"),
         ("201 rules", {"rules": [{"group": "Apps", "ci": "x"}] * 201}, "more than 200"),
+        ("1020 keywords", {"rules": [{"group": "Apps", "keywords": ["k%d" % i for i in range(20)]}]
+                           * 51}, "more than 1000 keywords"),
     ]
     for name, body, frag in bad:
         def run(body=body, frag=frag):
@@ -223,6 +245,17 @@ def assignment_cases():
                          token=tok("eng.a")), 403, "forbidden")
         ok(call("POST", ipath(mine, "followup"), {"confirmed": True, "satisfaction": 5},
                 token=tok("desk.a")))
+        # the desk sets priorities and major incidents
+        for body in [{"priority": "P1"}, {"parent": STATE["desk"]}]:
+            n2 = create(group="桌面组")["number"]
+            e = check_error(call("PATCH", ipath(n2), body, token=tok("eng.a")), 403, "denied")
+            need("service desk" in e["message"], e["message"])
+        # assigned to nobody is not a state
+        n2 = create(group="桌面组")["number"]
+        ok(call("PATCH", ipath(n2), {"status": "assigned"}))
+        e = check_error(call("PATCH", ipath(n2), {"group": "", "reason": "wrong group"}), 400,
+                        "invalid")
+        need("needs an assignee or a group" in e["message"], e["message"])
         # an incident assigned to eng.b directly, without a group
         n = create(assignee="eng.b")["number"]
         ok(call("PATCH", ipath(n), {"note": "看过了"}, token=tok("eng.b")))
@@ -326,6 +359,10 @@ def major_cases():
                  c["resolved_by"] == "KE-1001", "child %s %r" % (k, c["status"]))
         c = ok(call("GET", ipath(kids[2])))
         need(c["resolution"] == "自己好了", "a resolved child keeps its own resolution")
+        ev = ok(call("GET", ipath(kids[0])))["timeline"][-1]
+        need(ev["type"] == "major" and ev["to"] == parent, "the child says why %r" % ev)
+        a = ok(call("GET", api.q("/api/v1/audit", object="incident:" + kids[0])))["entries"]
+        need(any("with major incident " + parent in x["summary"] for x in a), "audit %r" % a)
         # each child keeps its own follow-up
         ok(call("POST", ipath(kids[0], "followup"), {"confirmed": True}))
         need(ok(call("GET", ipath(kids[0])))["status"] == "closed", "child closed")

@@ -1,5 +1,5 @@
-/* Support groups and routing rules in the database: schema (version 12) and every group
- * statement. See include/kb_group.h. */
+/* Support groups and routing rules in the database: schema (version 12), every group
+ * statement and the matching of the rules. See include/kb_group.h. */
 #include "kb_group.h"
 
 #include <stdio.h>
@@ -256,9 +256,27 @@ static int by_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Checks the member list (with the lead), sorted and without duplicates, into *out. */
+static void free_strs(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int in_list(char *const *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Checks the member list (with the lead), sorted and without duplicates, into *out. Only
+ * users the change adds must be enabled: old (NULL for a new group) may hold users
+ * disabled since, who stay until an admin takes them out. */
 static kb_status check_members(kb_store *s, const char *const *members, size_t n,
-                               const char *lead, char ***out, size_t *nout, kb_err *err)
+                               const char *lead, const kb_group *old, char ***out,
+                               size_t *nout, kb_err *err)
 {
     *out = NULL;
     *nout = 0;
@@ -269,12 +287,14 @@ static kb_status check_members(kb_store *s, const char *const *members, size_t n
     size_t k = 0;
     kb_status rc = KB_OK;
     for (size_t i = 0; rc == KB_OK && i < n; i++) {
-        rc = kb_group_check_user(s, "members", members[i], err);
+        if (!old || !in_list(old->members, old->nmembers, members[i]))
+            rc = kb_group_check_user(s, "members", members[i], err);
         if (rc == KB_OK)
             v[k++] = kb_xstrdup(members[i]);
     }
     if (rc == KB_OK && lead && *lead) {
-        rc = kb_group_check_user(s, "lead", lead, err);
+        if (!old || strcmp(old->lead, lead) != 0)
+            rc = kb_group_check_user(s, "lead", lead, err);
         if (rc == KB_OK)
             v[k++] = kb_xstrdup(lead);
     }
@@ -291,6 +311,11 @@ static kb_status check_members(kb_store *s, const char *const *members, size_t n
             free(v[i]);
         else
             v[u++] = v[i];
+    }
+    if (u > KB_GROUP_MAX_MEMBERS) { /* the lead made one more */
+        free_strs(v, u);
+        return kb_err_set(err, KB_EINVAL, "a group has at most %u members, the lead included",
+                          KB_GROUP_MAX_MEMBERS);
     }
     *out = v;
     *nout = u;
@@ -315,13 +340,6 @@ static kb_status write_members(kb_store *s, long long id, char **v, size_t n, kb
         kb_store_done(st);
     }
     return r;
-}
-
-static void free_strs(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void join_members(kb_buf *b, char **v, size_t n)
@@ -369,9 +387,12 @@ kb_status kb_group_create(kb_store *s, const char *name, const char *const *memb
         kb_group_free(old);
     }
     if (rc == KB_OK)
-        rc = check_members(s, members, nmembers, lead, &v, &n, err);
-    if (rc == KB_OK && !(st = kb_store_cached(s, sql_group_insert, err)))
-        rc = KB_EDB;
+        rc = check_members(s, members, nmembers, lead, NULL, &v, &n, err);
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, sql_group_insert, err);
+        if (!st)
+            rc = KB_EDB;
+    }
     if (rc == KB_OK) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, lead ? lead : "", -1, SQLITE_TRANSIENT);
@@ -442,7 +463,7 @@ kb_status kb_group_update(kb_store *s, const char *name, const kb_group_change *
     char **v = NULL;
     size_t n = 0;
     rc = find(s, name, &g, &id, err);
-    const char *new_name = rc == KB_OK && ch->name ? ch->name : name;
+    const char *new_name = rc != KB_OK ? name : ch->name ? ch->name : g->name;
     if (rc == KB_OK && ch->name && strcmp(ch->name, g->name) != 0) {
         kb_status f = find(s, ch->name, &other, &oid, err);
         if (f == KB_OK && oid != id)
@@ -454,14 +475,17 @@ kb_status kb_group_update(kb_store *s, const char *name, const kb_group_change *
     const char *lead = rc == KB_OK ? (ch->lead ? ch->lead : g->lead) : "";
     if (rc == KB_OK) {
         if (ch->set_members)
-            rc = check_members(s, ch->members, ch->nmembers, lead, &v, &n, err);
+            rc = check_members(s, ch->members, ch->nmembers, lead, g, &v, &n, err);
         else /* the members stay; a new lead joins them */
-            rc = check_members(s, (const char *const *)g->members, g->nmembers, lead, &v, &n,
-                               err);
+            rc = check_members(s, (const char *const *)g->members, g->nmembers, lead, g, &v,
+                               &n, err);
     }
     sqlite3_stmt *st = NULL;
-    if (rc == KB_OK && !(st = kb_store_cached(s, sql_group_update, err)))
-        rc = KB_EDB;
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, sql_group_update, err);
+        if (!st)
+            rc = KB_EDB;
+    }
     if (rc == KB_OK) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, new_name, -1, SQLITE_TRANSIENT);
@@ -503,7 +527,7 @@ kb_status kb_group_update(kb_store *s, const char *name, const kb_group_change *
 
 /* --- routing rules --- */
 
-void kb_route_rules_free(kb_route_rule *v, size_t n)
+void kb_group_rules_free(kb_group_rule *v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++) {
         free(v[i].category);
@@ -520,7 +544,7 @@ static int field_ok(const char *v)
     if (!v)
         return 1;
     size_t n = strlen(v);
-    if (n > KB_ROUTE_FIELD_MAX)
+    if (n > KB_GROUP_RULE_FIELD_MAX)
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
@@ -528,20 +552,23 @@ static int field_ok(const char *v)
     return 1;
 }
 
-static kb_status check_rule(kb_store *s, const kb_route_rule *r, size_t i, kb_err *err)
+/* Checks rule i; *group gets the name of its group as stored (a new string). */
+static kb_status check_rule(kb_store *s, const kb_group_rule *r, size_t i, char **group,
+                            kb_err *err)
 {
+    *group = NULL;
     if (!r->group || !*r->group)
         return kb_err_set(err, KB_EINVAL, "rules[%zu]: field 'group' is required", i);
     if (!field_ok(r->category) || !field_ok(r->ci) || !field_ok(r->location))
         return kb_err_set(err, KB_EINVAL, "rules[%zu]: a condition is over %u bytes or holds "
-                          "control characters", i, KB_ROUTE_FIELD_MAX);
-    if (r->nkeywords > KB_ROUTE_MAX_KEYWORDS)
+                          "control characters", i, KB_GROUP_RULE_FIELD_MAX);
+    if (r->nkeywords > KB_GROUP_RULE_MAX_KEYWORDS)
         return kb_err_set(err, KB_EINVAL, "rules[%zu]: more than %u keywords", i,
-                          KB_ROUTE_MAX_KEYWORDS);
+                          KB_GROUP_RULE_MAX_KEYWORDS);
     for (size_t k = 0; k < r->nkeywords; k++)
         if (!r->keywords[k] || !*r->keywords[k] || !field_ok(r->keywords[k]))
             return kb_err_set(err, KB_EINVAL, "rules[%zu]: keywords[%zu] is empty, over %u "
-                              "bytes or holds control characters", i, k, KB_ROUTE_FIELD_MAX);
+                              "bytes or holds control characters", i, k, KB_GROUP_RULE_FIELD_MAX);
     if ((!r->category || !*r->category) && (!r->ci || !*r->ci) &&
         (!r->location || !*r->location) && r->nkeywords == 0)
         return kb_err_set(err, KB_EINVAL, "rules[%zu]: give at least one of category, ci, "
@@ -550,54 +577,75 @@ static kb_status check_rule(kb_store *s, const kb_route_rule *r, size_t i, kb_er
     long long id = 0;
     kb_status rc = kb_group_name_valid(r->group) ? find(s, r->group, &g, &id, err)
                                                  : KB_ENOTFOUND;
+    if (rc == KB_OK)
+        *group = kb_xstrdup(g->name);
     kb_group_free(g);
     if (rc == KB_ENOTFOUND)
         return kb_err_set(err, KB_EINVAL, "rules[%zu]: no group '%.64s'", i, r->group);
     return rc;
 }
 
-kb_status kb_route_set(kb_store *s, const kb_route_rule *v, size_t n, const char *actor,
-                       long long now, kb_err *err)
+kb_status kb_group_rules_set(kb_store *s, const kb_group_rule *v, size_t n, const char *actor,
+                             long long now, kb_err *err)
 {
-    if (n > KB_ROUTE_MAX_RULES)
-        return kb_err_set(err, KB_EINVAL, "more than %u rules", KB_ROUTE_MAX_RULES);
+    if (n > KB_GROUP_RULE_MAX_RULES)
+        return kb_err_set(err, KB_EINVAL, "more than %u rules", KB_GROUP_RULE_MAX_RULES);
+    size_t words = 0;
+    for (size_t i = 0; i < n; i++)
+        words += v[i].nkeywords;
+    if (words > KB_GROUP_RULE_MAX_KEYWORDS_ALL)
+        return kb_err_set(err, KB_EINVAL, "more than %u keywords in all the rules",
+                          KB_GROUP_RULE_MAX_KEYWORDS_ALL);
     int own = 0;
     kb_status rc = kb_store_write_begin(s, &own, err);
     if (rc != KB_OK)
         return rc;
+    char **groups = kb_xcalloc(n ? n : 1, sizeof *groups);
     for (size_t i = 0; rc == KB_OK && i < n; i++)
-        rc = check_rule(s, &v[i], i, err);
+        rc = check_rule(s, &v[i], i, &groups[i], err);
     sqlite3_stmt *st = NULL;
-    if (rc == KB_OK && !(st = kb_store_cached(s, sql_rules_clear, err)))
-        rc = KB_EDB;
     if (rc == KB_OK) {
-        rc = step_ok(s, sqlite3_step(st), err, "rules");
+        st = kb_store_cached(s, sql_rules_clear, err);
+        rc = st ? step_ok(s, sqlite3_step(st), err, "rules") : KB_EDB;
         kb_store_done(st);
     }
-    kb_buf kw;
+    /* the audit entry lists the rules (bounded), as they decide who works what */
+    kb_buf kw, sum;
     kb_buf_init(&kw, 0);
+    kb_buf_init(&sum, 0);
+    kb_buf_addf(&sum, "%zu rules", n);
     for (size_t i = 0; rc == KB_OK && i < n; i++) {
         kb_buf_reset(&kw);
         for (size_t k = 0; k < v[i].nkeywords; k++)
             kb_buf_addf(&kw, "%s%s", k ? "\n" : "", v[i].keywords[k]);
-        if (!(st = kb_store_cached(s, sql_rule_insert, err))) {
+        st = kb_store_cached(s, sql_rule_insert, err);
+        if (!st) {
             rc = KB_EDB;
             break;
         }
         sqlite3_bind_int64(st, 1, (long long)i);
         const char *vals[] = { v[i].category, v[i].ci, v[i].location, kb_buf_str(&kw),
-                               v[i].group };
+                               groups[i] };
         for (int k = 0; k < 5; k++)
             sqlite3_bind_text(st, 2 + k, vals[k] ? vals[k] : "", -1, SQLITE_TRANSIENT);
         rc = step_ok(s, sqlite3_step(st), err, "rule");
         kb_store_done(st);
+        if (sum.len < 2000) {
+            kb_buf_addf(&sum, "%s", i ? "; " : ": ");
+            const char *conds[] = { v[i].category, v[i].ci, v[i].location };
+            for (int k = 0; k < 3; k++)
+                if (conds[k] && *conds[k])
+                    kb_buf_addf(&sum, "%.60s ", conds[k]);
+            for (size_t k = 0; k < v[i].nkeywords && k < 5; k++)
+                kb_buf_addf(&sum, "%s%.40s", k ? "," : "", v[i].keywords[k]);
+            kb_buf_addf(&sum, "→%s", groups[i]);
+        }
     }
+    if (rc == KB_OK)
+        rc = kb_audit_append(s, now, actor, "routing.update", "routing", kb_buf_str(&sum), err);
     kb_buf_free(&kw);
-    if (rc == KB_OK) {
-        char summary[64];
-        snprintf(summary, sizeof summary, "%zu rules", n);
-        rc = kb_audit_append(s, now, actor, "routing.update", "routing", summary, err);
-    }
+    kb_buf_free(&sum);
+    free_strs(groups, n);
     return kb_store_write_end(s, own, rc, err);
 }
 
@@ -618,19 +666,19 @@ static void split_lines(const char *text, char ***out, size_t *n)
     }
 }
 
-kb_status kb_route_list(kb_store *s, kb_route_rule **out, size_t *n, kb_err *err)
+kb_status kb_group_rules_list(kb_store *s, kb_group_rule **out, size_t *n, kb_err *err)
 {
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = kb_store_cached(s, sql_rules, err);
     if (!st)
         return KB_EDB;
-    kb_route_rule *v = NULL;
+    kb_group_rule *v = NULL;
     size_t k = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         v = kb_xrealloc(v, (k + 1) * sizeof *v);
-        kb_route_rule *r = &v[k++];
+        kb_group_rule *r = &v[k++];
         memset(r, 0, sizeof *r);
         r->category = kb_store_text(st, 0);
         r->ci = kb_store_text(st, 1);
@@ -643,7 +691,7 @@ kb_status kb_route_list(kb_store *s, kb_route_rule **out, size_t *n, kb_err *err
     kb_status r = step_ok(s, rc, err, "rules");
     kb_store_done(st);
     if (r != KB_OK) {
-        kb_route_rules_free(v, k);
+        kb_group_rules_free(v, k);
         return r;
     }
     *out = v;
@@ -651,77 +699,63 @@ kb_status kb_route_list(kb_store *s, kb_route_rule **out, size_t *n, kb_err *err
     return KB_OK;
 }
 
-/* True when needle is in hay, ASCII letters in any case. */
-static int contains_nocase(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    if (!n)
-        return 1;
-    for (const char *p = hay; *p; p++) {
-        size_t i = 0;
-        while (i < n && p[i]) {
-            unsigned char a = (unsigned char)p[i], b = (unsigned char)needle[i];
-            if (a >= 'A' && a <= 'Z')
-                a = (unsigned char)(a - 'A' + 'a');
-            if (b >= 'A' && b <= 'Z')
-                b = (unsigned char)(b - 'A' + 'a');
-            if (a != b)
-                break;
-            i++;
-        }
-        if (i == n)
-            return 1;
-    }
-    return 0;
-}
-
+/* text normalised as search does (Traditional to Simplified, full to half width, ASCII
+ * letters in lower case) into out. */
 static void normalised(kb_tokenizer *t, const char *text, kb_buf *out)
 {
     kb_buf_reset(out);
     if (text && *text)
         kb_tokenize_normalize(t, text, strlen(text), out);
+    kb_buf_addc(out, '\0');
+    for (size_t i = 0; i < out->len; i++)
+        if (out->data[i] >= 'A' && out->data[i] <= 'Z')
+            out->data[i] = (char)(out->data[i] - 'A' + 'a');
 }
 
-kb_status kb_route_match(kb_store *s, const kb_route_input *in, char **group, kb_err *err)
+kb_status kb_group_route(kb_store *s, const kb_group_route_input *in, char **group,
+                         kb_err *err)
 {
     *group = NULL;
-    kb_route_rule *v = NULL;
+    kb_group_rule *v = NULL;
     size_t n = 0;
-    kb_status rc = kb_route_list(s, &v, &n, err);
+    kb_status rc = kb_group_rules_list(s, &v, &n, err);
     if (rc != KB_OK)
         return rc;
     kb_tokenizer *t = kb_store_tokenizer(s);
-    kb_buf sum, desc, kw;
-    kb_buf_init(&sum, 0);
-    kb_buf_init(&desc, 0);
-    kb_buf_init(&kw, 0);
-    int texts = 0;
+    /* every text once, then plain substring tests (glibc's strstr is linear) */
+    kb_buf ci, loc, sum, desc, a;
+    kb_buf *bufs[] = { &ci, &loc, &sum, &desc, &a };
+    for (int i = 0; i < 5; i++)
+        kb_buf_init(bufs[i], 0);
+    normalised(t, in->ci, &ci);
+    normalised(t, in->location, &loc);
+    normalised(t, in->summary, &sum);
+    normalised(t, in->description, &desc);
     for (size_t i = 0; i < n && !*group; i++) {
-        const kb_route_rule *r = &v[i];
+        const kb_group_rule *r = &v[i];
         if (*r->category && (!in->category || strcmp(in->category, r->category) != 0))
             continue;
-        if (*r->ci && (!in->ci || !contains_nocase(in->ci, r->ci)))
-            continue;
-        if (*r->location && (!in->location || !contains_nocase(in->location, r->location)))
-            continue;
-        int hit = r->nkeywords == 0;
-        if (!hit && !texts) {
-            normalised(t, in->summary, &sum);
-            normalised(t, in->description, &desc);
-            texts = 1;
+        if (*r->ci) {
+            normalised(t, r->ci, &a);
+            if (!strstr(ci.data, a.data))
+                continue;
         }
+        if (*r->location) {
+            normalised(t, r->location, &a);
+            if (!strstr(loc.data, a.data))
+                continue;
+        }
+        int hit = r->nkeywords == 0;
         for (size_t k = 0; k < r->nkeywords && !hit; k++) {
-            normalised(t, r->keywords[k], &kw);
-            hit = kw.len && (contains_nocase(kb_buf_str(&sum), kb_buf_str(&kw)) ||
-                             contains_nocase(kb_buf_str(&desc), kb_buf_str(&kw)));
+            normalised(t, r->keywords[k], &a);
+            hit = a.data[0] && (strstr(sum.data, a.data) || strstr(desc.data, a.data));
         }
         if (hit)
             *group = kb_xstrdup(r->group);
     }
-    kb_buf_free(&sum);
-    kb_buf_free(&desc);
-    kb_buf_free(&kw);
-    kb_route_rules_free(v, n);
+    for (int i = 0; i < 5; i++)
+        kb_buf_free(bufs[i]);
+    kb_group_rules_free(v, n);
     if (!*group)
         *group = kb_xstrdup("");
     return KB_OK;
