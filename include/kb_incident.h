@@ -25,6 +25,7 @@
 #define KB_INC_MAX_LIMIT 100u   /* incidents per list page */
 #define KB_INC_MAX_MINUTES 1440 /* time spent given with one note */
 #define KB_INC_MAX_CHILDREN 500u /* incidents of one major incident */
+#define KB_INC_MAX_EXPORT 10000u  /* incidents in one CSV export */
 
 typedef enum {
     KB_INC_NEW = 0,

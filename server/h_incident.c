@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "kb_alloc.h"
+#include "kb_audit.h"
+#include "kb_csv.h"
 #include "kb_incident.h"
 #include "srv.h"
 
@@ -474,53 +476,62 @@ static json_t *list_json(const kb_inc_list *l, const kb_incident_sla *sla, long 
     return o;
 }
 
-kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
+/* The filters of a list or an export (everything but paging) into f. */
+static kb_status list_filter(srv_req *rq, kb_inc_filter *f, kb_err *err)
 {
-    kb_inc_filter f;
-    memset(&f, 0, sizeof f);
-    f.complaint = -1;
-    kb_status rc = page_args(rq, &f.limit, &f.offset, err);
+    memset(f, 0, sizeof *f);
+    f->complaint = -1;
+    kb_status rc = KB_OK;
     const char *v;
-    if (rc == KB_OK && (v = srv_req_arg(rq, "status")))
-        rc = status_mask(v, &f.status_mask, err);
+    if ((v = srv_req_arg(rq, "status")))
+        rc = status_mask(v, &f->status_mask, err);
     if (rc == KB_OK && (v = srv_req_arg(rq, "priority")))
-        rc = kb_incident_priority_parse(v, &f.priority, err);
+        rc = kb_incident_priority_parse(v, &f->priority, err);
     if (rc == KB_OK && (v = srv_req_arg(rq, "category"))) {
         rc = kb_incident_check_category(v, err);
-        f.category = v;
+        f->category = v;
     }
     if (rc == KB_OK)
-        rc = srv_req_day(rq, "from", NULL, &f.from, err);
+        rc = srv_req_day(rq, "from", NULL, &f->from, err);
     if (rc == KB_OK)
-        rc = srv_req_day(rq, "to", NULL, &f.to, err);
-    if (rc == KB_OK && f.to)
-        f.to += 86400; /* the whole day */
-    if (rc == KB_OK && f.from && f.to && f.from >= f.to)
+        rc = srv_req_day(rq, "to", NULL, &f->to, err);
+    if (rc == KB_OK && f->to)
+        f->to += 86400; /* the whole day */
+    if (rc == KB_OK && f->from && f->to && f->from >= f->to)
         rc = kb_err_set(err, KB_EINVAL, "'from' must not be after 'to'");
     if (rc == KB_OK)
-        rc = srv_req_flag(rq, "complaint", -1, &f.complaint, err);
+        rc = srv_req_flag(rq, "complaint", -1, &f->complaint, err);
     if (rc == KB_OK)
-        rc = srv_req_text(rq, "q", MAX_Q_BYTES, &f.q, err);
-    f.assignee = srv_req_arg(rq, "assignee");
-    f.phone = srv_req_arg(rq, "phone");
-    f.group = srv_req_arg(rq, "group");
+        rc = srv_req_text(rq, "q", MAX_Q_BYTES, &f->q, err);
+    f->assignee = srv_req_arg(rq, "assignee");
+    f->phone = srv_req_arg(rq, "phone");
+    f->group = srv_req_arg(rq, "group");
     if (rc == KB_OK && (v = srv_req_arg(rq, "parent"))) {
         if (!kb_incident_number_valid(v))
             rc = kb_err_set(err, KB_EINVAL, "invalid incident number '%.40s' in 'parent'", v);
-        f.parent = v;
+        f->parent = v;
     }
     /* the queues: mine, my groups', nobody's */
     if (rc == KB_OK && (v = srv_req_arg(rq, "queue"))) {
         if (strcmp(v, "mine") == 0)
-            f.assignee = rq->user;
+            f->assignee = rq->user;
         else if (strcmp(v, "my_groups") == 0)
-            f.member_of = rq->user;
+            f->member_of = rq->user;
         else if (strcmp(v, "unassigned") == 0)
-            f.unassigned = 1;
+            f->unassigned = 1;
         else
             rc = kb_err_set(err, KB_EINVAL, "unknown queue '%.40s'; use mine, my_groups or "
                             "unassigned", v);
     }
+    return rc;
+}
+
+kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_inc_filter f;
+    kb_status rc = list_filter(rq, &f, err);
+    if (rc == KB_OK)
+        rc = page_args(rq, &f.limit, &f.offset, err);
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
@@ -532,6 +543,120 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     rs->json = list_json(l, &rq->app->sla, now, f.limit, f.offset);
     kb_incident_list_free(l);
+    return KB_OK;
+}
+
+/* --- the list as CSV --- */
+
+/* The column headings and the labels of the values, Chinese (the desk's language) and
+ * English (lang=en). */
+static const char *const csv_head[2][19] = {
+    { "工单号", "状态", "优先级", "创建时间", "报告人", "电话", "部门", "地点", "渠道", "类别",
+      "配置项", "摘要", "支持组", "处理人", "响应时间", "解决时间", "关闭时间", "解决时限",
+      "是否违约" },
+    { "number", "status", "priority", "created_at", "caller_name", "caller_phone",
+      "department", "location", "channel", "category", "ci", "summary", "group", "assignee",
+      "responded_at", "resolved_at", "closed_at", "resolve_due", "breached" },
+};
+static const char *const zh_status[KB_INC_NSTATUS] = { "新建", "已分派", "处理中",
+                                                       "挂起", "已解决", "已关闭" };
+
+static void time_or_empty(long long t, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (t)
+        kb_incident_format_time(t, out, size);
+}
+
+static kb_status csv_incident(kb_buf *b, const kb_incident *inc, const kb_incident_sla *sla,
+                              long long now, int en)
+{
+    char prio[4] = { 'P', (char)('0' + inc->priority), '\0', '\0' };
+    char created[32], responded[32], resolved[32], closed[32], due[32];
+    kb_inc_sla_state st;
+    kb_incident_sla_state(inc, sla, now, &st);
+    time_or_empty(inc->created_at, created, sizeof created);
+    time_or_empty(inc->responded_at, responded, sizeof responded);
+    time_or_empty(inc->resolved_at, resolved, sizeof resolved);
+    time_or_empty(inc->closed_at, closed, sizeof closed);
+    time_or_empty(st.resolve_due, due, sizeof due);
+    const char *breached = st.response_breached || st.resolve_breached ? (en ? "yes" : "是")
+                                                                      : (en ? "no" : "否");
+    const char *fields[] = {
+        inc->number, en ? kb_incident_status_name(inc->status) : zh_status[inc->status], prio,
+        created, inc->caller_name, inc->caller_phone, inc->department, inc->location,
+        inc->channel, inc->category, inc->ci, inc->summary, inc->group, inc->assignee,
+        responded, resolved, closed, due, breached,
+    };
+    return kb_csv_row(b, fields, sizeof fields / sizeof fields[0]);
+}
+
+/* GET /api/v1/incidents.csv: what the list shows (the same filters), every match up to
+ * KB_INC_MAX_EXPORT, UTF-8 with a byte order mark for Excel. Recorded in the audit trail
+ * (it holds callers' phone numbers). */
+kb_status h_incident_csv(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_inc_filter f;
+    kb_status rc = list_filter(rq, &f, err);
+    const char *lang = srv_req_arg(rq, "lang");
+    if (rc == KB_OK && lang && strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0)
+        rc = kb_err_set(err, KB_EINVAL, "unknown lang '%.20s'; use zh or en", lang);
+    int en = lang && strcmp(lang, "en") == 0;
+    long long now = 0;
+    kb_store *s = NULL;
+    if (rc == KB_OK)
+        rc = srv_req_store_now(rq, &s, &now, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    kb_buf_adds(&b, KB_CSV_BOM);
+    kb_csv_row(&b, csv_head[en], sizeof csv_head[en] / sizeof csv_head[en][0]);
+    long long total = 0, rows = 0;
+    f.limit = KB_INC_MAX_LIMIT;
+    for (f.offset = 0; rc == KB_OK; f.offset += KB_INC_MAX_LIMIT) {
+        kb_inc_list *l = NULL;
+        rc = kb_incident_list(s, &f, &l, err);
+        if (rc != KB_OK)
+            break;
+        total = l->total;
+        if (total > KB_INC_MAX_EXPORT)
+            rc = kb_err_set(err, KB_ETOOBIG, "%lld incidents match; an export holds at most "
+                            "%u: narrow the days or the filters", total, KB_INC_MAX_EXPORT);
+        for (size_t i = 0; rc == KB_OK && i < l->n; i++, rows++)
+            rc = csv_incident(&b, l->items[i], &rq->app->sla, now, en);
+        size_t n = l->n;
+        kb_incident_list_free(l);
+        if (n < KB_INC_MAX_LIMIT)
+            break;
+    }
+    /* an export is recorded before it is served: no entry, no export (HEAD sends none) */
+    if (rc == KB_OK && strcmp(rq->method, "HEAD") != 0) {
+        static const char *const names[] = { "status", "priority", "category", "from", "to",
+                                             "complaint", "q", "assignee", "group", "parent",
+                                             "queue", "phone" };
+        kb_buf what;
+        kb_buf_init(&what, 0);
+        kb_buf_addf(&what, "csv, %lld incidents", rows);
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            const char *v = srv_req_arg(rq, names[i]);
+            if (v) /* a caller's number stays out of the trail */
+                kb_buf_addf(&what, "; %s=%.60s", names[i], strcmp(names[i], "phone") == 0
+                                                               ? "(given)" : v);
+        }
+        rc = kb_audit_append(s, now, rq->user[0] ? rq->user : NULL, "incident.export",
+                             "incidents", kb_buf_str(&what), err);
+        kb_buf_free(&what);
+    }
+    if (rc != KB_OK) {
+        kb_buf_free(&b);
+        return rc;
+    }
+    char day[16];
+    snprintf(day, sizeof day, "%lld", kb_incident_day(now));
+    snprintf(rs->filename, sizeof rs->filename, "incidents-%s.csv", day);
+    rs->body = kb_buf_detach(&b, &rs->body_len);
+    rs->content_type = KB_CSV_TYPE;
     return KB_OK;
 }
 

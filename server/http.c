@@ -79,6 +79,7 @@ typedef struct {
     char *set_cookie;      /* Set-Cookie value for the response (owned), NULL when none */
     unsigned retry_after;  /* seconds for a Retry-After header, 0 when none */
     int challenge;         /* add WWW-Authenticate: Bearer (a 401) */
+    char filename[64];     /* a download's name (srv_resp.filename), "" when none */
     char client[64];       /* the client's address (see client_address()), "" unknown */
 } conn_state;
 
@@ -291,6 +292,18 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* --- responses --- */
 
+/* A download name handlers give: letters, digits, '.', '-' and '_' (nothing to quote). */
+static int filename_ok(const char *s)
+{
+    if (!s[0])
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '.' || *s == '-' || *s == '_'))
+            return 0;
+    return 1;
+}
+
 /* Queues body (malloc'd; always consumed) with the common headers. */
 static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned status,
                              char *body, size_t len, const char *ctype, const char *allow)
@@ -325,6 +338,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, st->set_cookie);
     if (st->challenge)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kedb\"");
+    if (st->filename[0] && status < 300) {
+        char cd[96];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", st->filename);
+        MHD_add_response_header(r, "Content-Disposition", cd);
+    }
     if (st->retry_after) {
         char secs[16];
         snprintf(secs, sizeof secs, "%u", st->retry_after);
@@ -673,6 +691,8 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     }
     free(rs.set_cookie);
     st->retry_after = rs.retry_after;
+    if (rc == KB_OK && filename_ok(rs.filename))
+        snprintf(st->filename, sizeof st->filename, "%s", rs.filename);
     if (rc != KB_OK) {
         json_decref(rs.json);
         free(rs.body);

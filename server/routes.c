@@ -52,6 +52,7 @@ static const struct srv_route routes[] = {
     { "PUT", "/api/v1/settings/utc-offset", h_offset_set, KB_ROLE_ADMIN },
     { "POST", "/api/v1/incidents", h_incident_create, WRITE_INCIDENTS },
     { "GET", "/api/v1/incidents", h_incident_list, KB_ROLE_ALL },
+    { "GET", "/api/v1/incidents.csv", h_incident_csv, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/at-risk", h_incident_at_risk, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/:number", h_incident_get, KB_ROLE_ALL },
     { "PATCH", "/api/v1/incidents/:number", h_incident_update, WORK_INCIDENTS },

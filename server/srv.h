@@ -76,6 +76,8 @@ typedef struct {
     const char *content_type;
     char *set_cookie;      /* a Set-Cookie header value (owned, freed with free()), or NULL */
     unsigned retry_after;  /* > 0: a Retry-After header with this many seconds */
+    char filename[64];     /* non-empty: a download, Content-Disposition: attachment with
+                              this name (letters, digits, '.', '-', '_' only) */
 } srv_resp;
 
 /* The handler signature: reads rq, fills rs, returns KB_OK; on failure returns a status
@@ -188,6 +190,7 @@ kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Incidents (h_incident.c). */
 kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_csv(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -59,6 +59,8 @@
     var queue = select('f-queue', ['mine', 'my_groups', 'unassigned'], 'queue', params.get('queue') || '', true);
     var tbody = el('tbody');
     var count = el('p', { class: 'meta' });
+    /* the same list as a CSV file for Excel (not for the at-risk view, which is computed) */
+    var exportLink = el('a', { class: 'button', id: 'inc-export', download: '', text: t('inc.export') });
     var pager = el('p', { class: 'form-actions' });
     var form = el('form', { class: 'filters', role: 'search' },
       K.field('inc.lookup', lookup), K.field('inc.status', status), K.field('inc.queue', queue),
@@ -73,7 +75,8 @@
       el('div', { class: 'page-head' }, el('h2', { text: t('nav.incidents') }),
          K.has('agent', 'admin') ? el('a', { class: 'button', href: '#/incidents/new',
                                              text: t('inc.new') }) : null),
-      form, count, el('div', { class: 'scroll' }, table), pager]);
+      form, el('div', { class: 'form-actions' }, count, params.get('risk') === '1' ? null : exportLink),
+      el('div', { class: 'scroll' }, table), pager]);
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var v = lookup.value.trim();
@@ -95,6 +98,8 @@
     if (params.get('status') && params.get('risk') !== '1') url += '&status=' + encodeURIComponent(params.get('status'));
     if (params.get('queue') && params.get('risk') !== '1') url += '&queue=' + encodeURIComponent(params.get('queue'));
     var offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
+    exportLink.href = url.replace('/api/v1/incidents?limit=100', '/api/v1/incidents.csv?lang=' +
+                                  (K.lang === 'en' ? 'en' : 'zh'));
     url += '&offset=' + offset;
     function page(to) {
       var p = new URLSearchParams(params);

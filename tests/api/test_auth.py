@@ -179,6 +179,7 @@ def matrix_cases():
         ("POST", "/api/v1/incidents", INCIDENT, agent_w),
         ("GET", "/api/v1/incidents", None, everyone),
         ("GET", "/api/v1/incidents/at-risk", None, everyone),
+        ("GET", "/api/v1/incidents.csv", None, everyone),
         ("GET", inc, None, everyone),
         ("PATCH", inc, {"note": "checked", "actor": "d"}, agent_w),
         ("POST", inc + "/resolve", {"resolution": "fixed", "actor": "d"}, agent_w),

@@ -375,6 +375,43 @@ def major_cases():
          major)
 
 
+def export_cases():
+    def export():
+        lst = ok(call("GET", api.q("/api/v1/incidents", status="open", limit=100)))
+        r = call("GET", api.q("/api/v1/incidents.csv", status="open"), token=tok("desk.a"))
+        need(r.status == 200 and r.headers.get("content-type", "").startswith("text/csv"),
+             "%r" % r)
+        need(r.headers.get("content-disposition", "").startswith('attachment; filename="incidents-'),
+             "disposition %r" % r.headers.get("content-disposition"))
+        need(r.body.startswith(b"\xef\xbb\xbf"), "no BOM for Excel")
+        lines = r.body.decode("utf-8-sig").split("\r\n")
+        need(lines[0].startswith("工单号,状态,优先级"), "head %r" % lines[0])
+        rows = [x for x in lines[1:] if x]
+        need(len(rows) == lst["total"], "%d rows, %d open" % (len(rows), lst["total"]))
+        numbers = {x.split(",")[0] for x in rows}
+        need(numbers == {i["number"] for i in lst["incidents"]}, "the same incidents")
+        need(any(",新建," in x or ",已分派," in x for x in rows), "statuses in Chinese")
+        en = call("GET", api.q("/api/v1/incidents.csv", queue="mine", lang="en"),
+                  token=tok("eng.b")).body.decode("utf-8-sig").split("\r\n")
+        need(en[0].startswith("number,status,priority"), "English head %r" % en[0])
+        mine = ok(call("GET", api.q("/api/v1/incidents", queue="mine", limit=100),
+                       token=tok("eng.b")))["total"]
+        need(len([x for x in en[1:] if x]) == mine, "queue=mine rows")
+        a = ok(call("GET", api.q("/api/v1/audit", action="incident.export")))["entries"]
+        need(len(a) == 2 and a[-1]["actor"] == "desk.a" and "status=open" in a[-1]["summary"],
+             "audited %r" % a)
+        r = call("GET", api.q("/api/v1/incidents.csv", phone="13800138000"))
+        need(r.status == 200, "%r" % r)
+        a = ok(call("GET", api.q("/api/v1/audit", action="incident.export")))["entries"]
+        need("13800138000" not in a[0]["summary"] and "phone=(given)" in a[0]["summary"],
+             "a phone number in the trail %r" % a[0])
+        for q, frag in [(dict(lang="fr"), "unknown lang"), (dict(queue="x"), "unknown queue"),
+                        (dict(status="done"), "unknown status"), (dict(priority="P9"), "P9")]:
+            e = check_error(call("GET", api.q("/api/v1/incidents.csv", **q)), 400, "invalid")
+            need(frag in e["message"], "%r: %r" % (q, e["message"]))
+    case("the incident list as CSV: the same rows, BOM, Chinese or English, audited", export)
+
+
 def main(tmp):
     srv = api.Served(tmp, users=USERS, clock=True)
     set_now(NOW)
@@ -384,6 +421,7 @@ def main(tmp):
     routing_cases()
     assignment_cases()
     major_cases()
+    export_cases()
     srv.stop()
 
 

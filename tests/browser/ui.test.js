@@ -223,6 +223,15 @@ async function main() {
       await agent.press('#lookup', 'Enter');
       await agent.waitForFunction(() => document.querySelectorAll('table.grid tbody tr').length === 1 &&
                                         document.querySelector('table.grid tbody a'));
+      /* the export link downloads what the list shows */
+      const csv = await agent.evaluate(async () => {
+        const a = document.getElementById('inc-export');
+        const r = await fetch(a.href);
+        return { type: r.headers.get('content-type'), text: await r.text(), download: a.hasAttribute('download') };
+      });
+      const csvRows = csv.text.split('\r\n').filter((x) => x);
+      need(csv.download && /text\/csv/.test(csv.type) && csvRows.length === 2 &&
+           csvRows[0].includes('工单号') && csvRows[1].includes('13800001111'), 'export: ' + JSON.stringify(csv));
       await agent.fill('#lookup', number);
       await agent.press('#lookup', 'Enter');
       await agent.waitForURL(new RegExp(number + '$'));
