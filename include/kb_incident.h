@@ -2,8 +2,10 @@
 #define KB_INCIDENT_H
 #include <stddef.h>
 
+#include "kb_calendar.h"
 #include "kb_err.h"
 #include "kb_store.h"
+#include "kb_tz.h"
 
 /* Incidents: calls to the service desk, kept in the knowledge-base database.
  *
@@ -81,21 +83,32 @@ kb_status kb_incident_check_category(const char *s, kb_err *err);
 
 /* --- SLA targets and clocks --- */
 
-/* Response and resolution targets per priority, in seconds (index 0 = P1). A plain value:
- * copy it freely. */
+/* Response and resolution targets per priority (index 0 = P1) and the clock each runs on:
+ * 7x24 (every second counts) or business hours (the working time of a business calendar,
+ * kb_calendar.h, in the desk's time zone). A plain value: copy it freely (the calendar
+ * and zone are borrowed by every copy). */
 typedef struct {
-    long long response[4];
+    long long response[4];    /* seconds (a target given in days: 86400 a day) */
     long long resolve[4];
+    int response_days[4];     /* N when the target was given as N days, else 0: in business
+                                 hours a target of N days is N working days */
+    int resolve_days[4];
+    unsigned char business[4]; /* 1: the priority's targets count business hours */
+    const kb_calendar *calendar; /* borrowed; NULL: business-hours targets run 7x24 */
+    const kb_tz *zone;        /* borrowed: the zone of the calendar's hours (NULL = UTC) */
 } kb_incident_sla;
 
-/* The defaults: P1 15 min / 4 h, P2 30 min / 8 h, P3 4 h / 3 days, P4 1 day / 5 days. */
+/* The defaults: P1 15 min / 4 h, P2 30 min / 8 h, P3 4 h / 3 days, P4 1 day / 5 days, all
+ * 7x24 (so that an upgrade changes no clock); no calendar. */
 void kb_incident_sla_default(kb_incident_sla *out);
 /* Parses an SLA file held in p[0..len) into *out, starting from the defaults. One line per
- * priority, e.g. "P1 response=15m resolve=4h"; durations are a whole number with a unit
- * s, m, h or d (1 s .. 365 d); '#' starts a comment; blank lines are ignored; a priority
- * may appear once; a line may give one target or both. The response target may not be
- * longer than the resolution target. KB_EPARSE with *line (may be NULL) set to the
- * 1-based line of the problem (0 for the file as a whole). */
+ * priority, e.g. "P1 response=15m resolve=4h" or "P3 response=4h resolve=3d hours=business";
+ * durations are a whole number with a unit s, m, h or d (1 s .. 365 d); hours= is 24x7
+ * (also written 7x24, the default) or business; '#' starts a comment; blank lines are
+ * ignored; a priority may appear once; a line gives at least one setting. The response
+ * target may not be longer than the resolution target (compared as written, a day as
+ * 24 h). KB_EPARSE with *line (may be NULL) set to the 1-based line of the problem (0 for
+ * the file as a whole). *out gets no calendar: set one before computing clocks. */
 kb_status kb_incident_sla_parse(const char *p, size_t len, kb_incident_sla *out, size_t *line,
                                 kb_err *err);
 
@@ -121,6 +134,12 @@ typedef struct {
     int complaint;      /* followup: 0 or 1 */
     int minutes;        /* note or status with a note: time spent, 0 when not given */
 } kb_inc_event;
+
+/* A period off the resolution clock: [from, to), epoch seconds. */
+typedef struct {
+    long long from;
+    long long to;
+} kb_inc_pause;
 
 /* An incident. Every string is owned by the record and never NULL ("" when absent);
  * times are epoch seconds, 0 when not (yet) set. Freed with kb_incident_free(). */
@@ -159,6 +178,11 @@ typedef struct {
     long long closed_at;      /* set while closed */
     long long pending_since;  /* set while pending */
     long long paused_seconds; /* time spent pending or resolved before a reopen */
+    kb_inc_pause *pauses;     /* those periods (each pending period, each resolved or closed
+                                 period a reopen ended), oldest first; their lengths sum to
+                                 paused_seconds. The loaders fill them, the changes add to
+                                 them; business-hours clocks count the working time in them */
+    size_t npauses;
     int complaint;            /* a follow-up recorded a complaint */
     int satisfaction;         /* of the latest follow-up that gave one, 0 when none */
     int reopen_count;
@@ -171,26 +195,46 @@ typedef struct {
 kb_incident *kb_incident_new(void);
 /* Frees inc and everything it owns. inc may be NULL. */
 void kb_incident_free(kb_incident *inc);
+/* Rebuilds inc->pauses from the incident's status changes: n moves to status to[i] at time
+ * at[i], oldest first, as its timeline records them (the status, resolution, followup and
+ * reopen events); a move to the status it is already in is ignored. */
+void kb_incident_set_pauses(kb_incident *inc, const long long *at, const kb_inc_status *to,
+                            size_t n);
 
-/* The SLA clocks of one incident at time now. */
+/* The SLA clocks of one incident at time now. On a business-hours priority (with a
+ * calendar) targets, remaining times and breaches count working seconds, a target of N days
+ * is the working time of N working days from creation (kb_calendar_days_seconds), due times
+ * are the instants at which that working time runs out (a P3 logged on Friday at 17:50 is
+ * due on the next working day, not on Saturday night), and pauses take out only the working
+ * time they held (pending from Friday to Monday costs the working hours of Friday's end and
+ * Monday's start). On 7x24 priorities every second counts. */
 typedef struct {
-    long long response_target;     /* seconds, from the priority */
+    long long response_target;     /* seconds, from the priority (working seconds in
+                                      business hours) */
     long long resolve_target;
     long long response_due;        /* epoch seconds */
     long long resolve_due;         /* moves later by the time spent pending (and resolved
-                                      before a reopen); while pending it moves with now */
-    long long response_remaining;  /* due - (responded_at or now); negative when late */
-    long long resolve_remaining;   /* due - (resolved_at or now); constant while pending */
+                                      before a reopen); while pending it moves with now. Once
+                                      breached on a business-hours clock: when it ran out */
+    long long response_remaining;  /* target - time used by (responded_at or now); negative
+                                      when late (7x24: due - (responded_at or now)) */
+    long long resolve_remaining;   /* target - time used by (resolved_at or now); constant
+                                      while pending */
     int response_breached;
     int resolve_breached;
     int paused;                    /* pending now: the resolution clock stands still */
-    long long paused_seconds;      /* total time off the resolution clock so far */
+    long long paused_seconds;      /* total time off the resolution clock so far (wall-clock
+                                      seconds on either clock) */
+    int business;                  /* the clocks count business hours */
 } kb_inc_sla_state;
 
+/* Pure: the calendar and zone come in sla. A business-hours clock whose calendar cannot
+ * place the due time within KB_CAL_HORIZON days runs 7x24 instead. */
 void kb_incident_sla_state(const kb_incident *inc, const kb_incident_sla *sla, long long now,
                            kb_inc_sla_state *out);
-/* True when open incident inc has its response (while new) or resolution due at most
- * `within` seconds after now, or already breached; *due gets the earlier such due time. */
+/* True when open incident inc has its response (while new) or resolution due within
+ * `within` seconds of now (remaining time at most within: working seconds on a
+ * business-hours clock), or already breached; *due gets the earlier such due time. */
 int kb_incident_at_risk_due(const kb_incident *inc, const kb_incident_sla *sla, long long now,
                             long long within, long long *due);
 
@@ -278,16 +322,16 @@ kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor,
 
 /* --- numbers, phones, times --- */
 
-/* Writes "INC-YYYYMMDD-NNNN" for sequence seq (1-based; more digits past 9999) of the UTC
- * day of now into out (at least 32 bytes). */
+/* Writes "INC-YYYYMMDD-NNNN" for sequence seq (1-based; more digits past 9999) of the desk
+ * day of now (kb_date.h: the day in the desk's time zone) into out (at least 32 bytes). */
 void kb_incident_format_number(long long now, long long seq, char *out, size_t size);
-/* The UTC day of t as YYYYMMDD. */
+/* The desk day of t as YYYYMMDD. */
 long long kb_incident_day(long long t);
 /* True when s has the shape of an incident number. */
 int kb_incident_number_valid(const char *s);
 /* The caller phone as matched: s without spaces and dashes. Caller frees. */
 char *kb_incident_phone_norm(const char *s);
-/* Parses YYYY-MM-DD (a real date) to the epoch seconds of its UTC midnight. */
+/* Parses YYYY-MM-DD (a real date) to the epoch seconds at which that desk day begins. */
 kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err);
 /* Writes t as ISO-8601 UTC ("2026-03-10T08:15:00Z") into out (at least 32 bytes). */
 void kb_incident_format_time(long long t, char *out, size_t size);
@@ -307,7 +351,7 @@ void kb_incident_format_time(long long t, char *out, size_t size);
  * incident resolves its open incidents with its resolution, in the same transaction; each
  * keeps its own follow-up. */
 
-/* Records a new incident with the next number of the UTC day of now. */
+/* Records a new incident with the next number of the desk day of now. */
 kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now,
                              kb_incident **out, kb_err *err);
 /* Loads an incident with its timeline. */

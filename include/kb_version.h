@@ -165,14 +165,6 @@ kb_status kb_version_rule(kb_store *s, char **out, kb_err *err);
 /* KB_OK when doc_no follows the rule, KB_EINVAL with why otherwise. */
 kb_status kb_version_check_number(kb_store *s, const char *doc_no, kb_err *err);
 
-/* The desk's UTC offset in seconds (0 until set): the days of incident numbers, reports,
- * filters and document dates (include/kb_date.h). Setting it stores it, audits it
- * (setting.update) and applies it to the process at once; other processes on the same
- * database apply it when they next open it. */
-kb_status kb_setting_utc_offset(kb_store *s, long long *out, kb_err *err);
-kb_status kb_setting_set_utc_offset(kb_store *s, long long seconds, const char *actor,
-                                    long long at, kb_err *err);
-
 typedef struct {
     const char *q;        /* number, name or description contains (case-insensitive) */
     const char *ids;      /* also these numbers: a JSON array of strings (full-text hits

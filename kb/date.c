@@ -1,26 +1,62 @@
 /* Calendar days as text on the desk's clock. See include/kb_date.h. */
 #include "kb_date.h"
 
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define DAY 86400LL
 
-static _Atomic long long desk_offset;
+/* The desk's zone: replaced whole (a reference each), read under the lock. */
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
+static kb_tz *desk_zone;
 
-kb_status kb_date_set_offset(long long seconds, kb_err *err)
+void kb_date_set_zone(kb_tz *tz)
 {
-    if (seconds < -12 * 3600 || seconds > KB_DATE_MAX_OFFSET || seconds % 900 != 0)
-        return kb_err_set(err, KB_EINVAL, "a UTC offset is -12:00 to +14:00 in quarter hours");
-    atomic_store(&desk_offset, seconds);
-    return KB_OK;
+    kb_tz *mine = tz ? kb_tz_ref(tz) : NULL;
+    pthread_mutex_lock(&zone_lock);
+    kb_tz *old = desk_zone;
+    desk_zone = mine;
+    pthread_mutex_unlock(&zone_lock);
+    kb_tz_free(old);
 }
 
-long long kb_date_offset(void)
+kb_tz *kb_date_zone(void)
 {
-    return atomic_load(&desk_offset);
+    pthread_mutex_lock(&zone_lock);
+    kb_tz *tz = desk_zone ? kb_tz_ref(desk_zone) : NULL;
+    pthread_mutex_unlock(&zone_lock);
+    return tz;
+}
+
+kb_status kb_date_zone_open(const char *name, kb_tz **out, kb_err *err)
+{
+    long long offset;
+    *out = NULL;
+    if (name && (name[0] == '+' || name[0] == '-' || strcmp(name, "Z") == 0)) {
+        kb_status rc = kb_date_parse_offset(name, &offset, err);
+        if (rc == KB_OK)
+            *out = kb_tz_fixed(offset);
+        return rc;
+    }
+    return kb_tz_load(name, NULL, out, err);
+}
+
+/* The wall clock of the desk at at. */
+static void desk_local(long long at, kb_tz_local *l)
+{
+    pthread_mutex_lock(&zone_lock);
+    kb_tz_local_of(desk_zone, at, l);
+    pthread_mutex_unlock(&zone_lock);
+}
+
+/* The first instant of the desk day numbered days. */
+static long long desk_midnight(long long days)
+{
+    pthread_mutex_lock(&zone_lock);
+    long long t = kb_tz_to_utc(desk_zone, days * DAY);
+    pthread_mutex_unlock(&zone_lock);
+    return t;
 }
 
 kb_status kb_date_parse_offset(const char *s, long long *out, kb_err *err)
@@ -73,27 +109,12 @@ int kb_date_valid(const char *s)
     return !(m == 2 && d == 29 && !leap);
 }
 
-static long long floor_div(long long a, long long b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = floor_div(y, 400);
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
 void kb_date_of(long long at, char out[KB_DATE_LEN])
 {
-    time_t t = (time_t)(at + kb_date_offset());
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(out, KB_DATE_LEN, "%Y-%m-%d", &tm) != 10)
+    kb_tz_local l;
+    desk_local(at, &l);
+    if (l.year < 0 || l.year > 9999 ||
+        snprintf(out, KB_DATE_LEN, "%04lld-%02d-%02d", l.year, l.month, l.day) != 10)
         memcpy(out, "1970-01-01", KB_DATE_LEN);
 }
 
@@ -105,12 +126,23 @@ kb_status kb_date_parse(const char *s, long long *out, kb_err *err)
     long long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
     unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
-    *out = days_from_civil(y, m, d) * DAY - kb_date_offset();
+    *out = desk_midnight(kb_tz_days_from_civil(y, m, d));
     return KB_OK;
+}
+
+long long kb_date_day_number(long long at)
+{
+    kb_tz_local l;
+    desk_local(at, &l);
+    return l.days;
 }
 
 long long kb_date_day_start(long long at)
 {
-    long long off = kb_date_offset();
-    return floor_div(at + off, DAY) * DAY - off;
+    return desk_midnight(kb_date_day_number(at));
+}
+
+long long kb_date_add_days(long long at, long long n)
+{
+    return desk_midnight(kb_date_day_number(at) + n);
 }

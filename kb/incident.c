@@ -180,6 +180,8 @@ void kb_incident_sla_default(kb_incident_sla *out)
     static const kb_incident_sla def = {
         .response = { 15 * 60, 30 * 60, 4 * 3600, 86400 },
         .resolve = { 4 * 3600, 8 * 3600, 3 * 86400, 5 * 86400 },
+        .response_days = { 0, 0, 0, 1 },
+        .resolve_days = { 0, 0, 3, 5 },
     };
     *out = def;
 }
@@ -190,9 +192,10 @@ static int is_space(char c)
 }
 
 /* Parses a duration token p[0..len) like "15m" into seconds; -1 when malformed or out of
- * range. */
-static long long parse_duration(const char *p, size_t len)
+ * range. *days gets the number when the unit is d, else 0. */
+static long long parse_duration(const char *p, size_t len, int *days)
 {
+    *days = 0;
     if (len < 2)
         return -1;
     long long v = 0;
@@ -211,6 +214,8 @@ static long long parse_duration(const char *p, size_t len)
     case 'd': unit = 86400; break;
     default: return -1;
     }
+    if (unit == 86400)
+        *days = (int)v;
     v *= unit;
     return v >= 1 && v <= MAX_DURATION ? v : -1;
 }
@@ -257,8 +262,9 @@ kb_status kb_incident_sla_parse(const char *p, size_t len, kb_incident_sla *out,
             continue;
         if (line)
             *line = lineno;
-        if (ntok > 3)
-            return kb_err_set(err, KB_EPARSE, "too many words; write 'P1 response=15m resolve=4h'");
+        if (ntok > 4)
+            return kb_err_set(err, KB_EPARSE, "too many words; write 'P1 response=15m "
+                              "resolve=4h' or 'P3 response=4h resolve=3d hours=business'");
         if (toklen[0] != 2 || tok[0][0] != 'P' || tok[0][1] < '1' || tok[0][1] > '4')
             return kb_err_set(err, KB_EPARSE, "a line must start with a priority P1, P2, P3 or P4");
         int pri = tok[0][1] - '1';
@@ -266,34 +272,51 @@ kb_status kb_incident_sla_parse(const char *p, size_t len, kb_incident_sla *out,
             return kb_err_set(err, KB_EPARSE, "priority P%d is given twice", pri + 1);
         seen[pri] = 1;
         if (ntok == 1)
-            return kb_err_set(err, KB_EPARSE, "P%d: give response=DURATION and/or "
-                              "resolve=DURATION", pri + 1);
-        int got_response = 0;
-        int got_resolve = 0;
+            return kb_err_set(err, KB_EPARSE, "P%d: give response=DURATION, resolve=DURATION "
+                              "and/or hours=24x7|business", pri + 1);
+        int got[3] = { 0, 0, 0 }; /* response, resolve, hours */
         for (size_t k = 1; k < ntok; k++) {
             const char *eq = memchr(tok[k], '=', toklen[k]);
             size_t klen = eq ? (size_t)(eq - tok[k]) : toklen[k];
-            int is_response = klen == 8 && memcmp(tok[k], "response", 8) == 0;
-            int is_resolve = klen == 7 && memcmp(tok[k], "resolve", 7) == 0;
-            if (!eq || (!is_response && !is_resolve))
+            int which = -1;
+            if (klen == 8 && memcmp(tok[k], "response", 8) == 0)
+                which = 0;
+            else if (klen == 7 && memcmp(tok[k], "resolve", 7) == 0)
+                which = 1;
+            else if (klen == 5 && memcmp(tok[k], "hours", 5) == 0)
+                which = 2;
+            if (!eq || which < 0)
                 return kb_err_set(err, KB_EPARSE, "P%d: unknown setting '%.*s'; use "
-                                  "response=DURATION or resolve=DURATION", pri + 1,
-                                  (int)(toklen[k] < 40 ? toklen[k] : 40), tok[k]);
-            if ((is_response && got_response) || (is_resolve && got_resolve))
+                                  "response=DURATION, resolve=DURATION or hours=24x7|business",
+                                  pri + 1, (int)(toklen[k] < 40 ? toklen[k] : 40), tok[k]);
+            if (got[which])
                 return kb_err_set(err, KB_EPARSE, "P%d: '%.*s' is given twice", pri + 1,
                                   (int)klen, tok[k]);
-            long long v = parse_duration(eq + 1, toklen[k] - klen - 1);
-            if (v < 0)
+            got[which] = 1;
+            const char *v = eq + 1;
+            size_t vlen = toklen[k] - klen - 1;
+            if (which == 2) {
+                int business = vlen == 8 && memcmp(v, "business", 8) == 0;
+                int always = vlen == 4 &&
+                             (memcmp(v, "24x7", 4) == 0 || memcmp(v, "7x24", 4) == 0);
+                if (!business && !always)
+                    return kb_err_set(err, KB_EPARSE, "P%d: hours must be 24x7 or business, "
+                                      "not '%.*s'", pri + 1, (int)(vlen < 40 ? vlen : 40), v);
+                sla.business[pri] = (unsigned char)business;
+                continue;
+            }
+            int days;
+            long long d = parse_duration(v, vlen, &days);
+            if (d < 0)
                 return kb_err_set(err, KB_EPARSE, "P%d: bad duration '%.*s'; use a whole "
                                   "number with s, m, h or d, from 1s to 365d", pri + 1,
-                                  (int)(toklen[k] - klen - 1 < 40 ? toklen[k] - klen - 1 : 40),
-                                  eq + 1);
-            if (is_response) {
-                got_response = 1;
-                sla.response[pri] = v;
+                                  (int)(vlen < 40 ? vlen : 40), v);
+            if (which == 0) {
+                sla.response[pri] = d;
+                sla.response_days[pri] = days;
             } else {
-                got_resolve = 1;
-                sla.resolve[pri] = v;
+                sla.resolve[pri] = d;
+                sla.resolve_days[pri] = days;
             }
         }
     }
@@ -313,21 +336,119 @@ static long long since(long long now, long long t)
     return now > t ? now - t : 0;
 }
 
+/* The working seconds of the resolution clock from created to end: [created, end) less
+ * the working time of the pauses in it. */
+static kb_status business_used(const kb_incident *inc, const kb_calendar *c, const kb_tz *z,
+                               long long end, long long *out)
+{
+    long long used = 0;
+    long long wall = 0; /* wall-clock length of the pauses known */
+    kb_status rc = kb_calendar_seconds(c, z, inc->created_at, end, &used, NULL);
+    for (size_t i = 0; rc == KB_OK && i < inc->npauses; i++) {
+        long long a = inc->pauses[i].from > inc->created_at ? inc->pauses[i].from
+                                                            : inc->created_at;
+        long long b = inc->pauses[i].to < end ? inc->pauses[i].to : end;
+        long long off = 0;
+        rc = kb_calendar_seconds(c, z, a, b, &off, NULL);
+        used -= off;
+        wall += inc->pauses[i].to - inc->pauses[i].from;
+    }
+    /* pauses the caller did not load count as if they were working time */
+    if (rc == KB_OK && inc->paused_seconds > wall)
+        used -= inc->paused_seconds - wall;
+    *out = used > 0 ? used : 0;
+    return rc;
+}
+
+/* The instant at which the resolution clock's working time reached target, walking the
+ * periods it ran between creation and end. */
+static kb_status business_crossing(const kb_incident *inc, const kb_calendar *c,
+                                   const kb_tz *z, long long target, long long end,
+                                   long long *out)
+{
+    long long acc = 0;
+    long long cur = inc->created_at;
+    for (size_t i = 0; i <= inc->npauses; i++) {
+        long long stop = i < inc->npauses && inc->pauses[i].from < end ? inc->pauses[i].from
+                                                                        : end;
+        long long run = 0;
+        kb_status rc = stop > cur ? kb_calendar_seconds(c, z, cur, stop, &run, NULL) : KB_OK;
+        if (rc != KB_OK)
+            return rc;
+        if (acc + run >= target || stop == end)
+            return kb_calendar_add(c, z, cur, target - acc, out, NULL);
+        acc += run;
+        if (inc->pauses[i].to > cur)
+            cur = inc->pauses[i].to;
+    }
+    return kb_calendar_add(c, z, cur, target - acc, out, NULL);
+}
+
+/* The clocks of a business-hours priority p; fails when the calendar cannot place them. */
+static kb_status business_state(const kb_incident *inc, const kb_incident_sla *sla, int p,
+                                long long now, kb_inc_sla_state *out)
+{
+    const kb_calendar *c = sla->calendar;
+    const kb_tz *z = sla->zone;
+    long long created = inc->created_at;
+    long long rt = sla->response[p];
+    long long st = sla->resolve[p];
+    kb_status rc = KB_OK;
+    if (sla->response_days[p])
+        rc = kb_calendar_days_seconds(c, z, created, sla->response_days[p], &rt, NULL);
+    if (rc == KB_OK && sla->resolve_days[p])
+        rc = kb_calendar_days_seconds(c, z, created, sla->resolve_days[p], &st, NULL);
+    /* response: from creation to the first move out of new, no pauses */
+    long long answered = inc->responded_at ? inc->responded_at : now;
+    long long used = 0;
+    if (rc == KB_OK)
+        rc = kb_calendar_seconds(c, z, created, answered, &used, NULL);
+    if (rc == KB_OK)
+        rc = kb_calendar_add(c, z, created, rt, &out->response_due, NULL);
+    out->response_target = rt;
+    out->response_remaining = rt - used;
+    out->response_breached = used > rt;
+    /* resolution: the clock runs until resolved (or now), less the pauses; while pending
+     * it stands at pending_since and the due time moves with now */
+    long long done = inc->resolved_at ? inc->resolved_at : now;
+    long long end = out->paused && inc->pending_since && inc->pending_since < done
+                        ? inc->pending_since
+                        : done;
+    if (rc == KB_OK)
+        rc = business_used(inc, c, z, end, &used);
+    out->resolve_target = st;
+    out->resolve_remaining = st - used;
+    out->resolve_breached = used > st;
+    if (rc == KB_OK && used < st)
+        rc = kb_calendar_add(c, z, done, st - used, &out->resolve_due, NULL);
+    else if (rc == KB_OK)
+        rc = business_crossing(inc, c, z, st, end, &out->resolve_due);
+    return rc;
+}
+
 void kb_incident_sla_state(const kb_incident *inc, const kb_incident_sla *sla, long long now,
                            kb_inc_sla_state *out)
 {
     memset(out, 0, sizeof *out);
     int p = inc->priority >= 1 && inc->priority <= 4 ? inc->priority - 1 : 3;
+    out->paused = inc->status == KB_INC_PENDING;
+    out->paused_seconds = inc->paused_seconds;
+    if (out->paused && inc->pending_since)
+        out->paused_seconds += since(now, inc->pending_since);
+    if (sla->business[p] && sla->calendar) {
+        kb_inc_sla_state b = *out;
+        if (business_state(inc, sla, p, now, &b) == KB_OK) {
+            *out = b;
+            out->business = 1;
+            return;
+        }
+    }
     out->response_target = sla->response[p];
     out->resolve_target = sla->resolve[p];
     out->response_due = inc->created_at + out->response_target;
     long long answered = inc->responded_at ? inc->responded_at : now;
     out->response_remaining = out->response_due - answered;
     out->response_breached = answered > out->response_due;
-    out->paused = inc->status == KB_INC_PENDING;
-    out->paused_seconds = inc->paused_seconds;
-    if (out->paused && inc->pending_since)
-        out->paused_seconds += since(now, inc->pending_since);
     out->resolve_due = inc->created_at + out->resolve_target + out->paused_seconds;
     long long done = inc->resolved_at ? inc->resolved_at : now;
     out->resolve_remaining = out->resolve_due - done;
@@ -343,11 +464,11 @@ int kb_incident_at_risk_due(const kb_incident *inc, const kb_incident_sla *sla, 
     kb_incident_sla_state(inc, sla, now, &st);
     int risk = 0;
     long long first = 0;
-    if (!inc->responded_at && st.response_due - now <= within) {
+    if (!inc->responded_at && st.response_remaining <= within) {
         risk = 1;
         first = st.response_due;
     }
-    if (st.resolve_due - now <= within) {
+    if (st.resolve_remaining <= within) {
         if (!risk || st.resolve_due < first)
             first = st.resolve_due;
         risk = 1;
@@ -402,8 +523,10 @@ void kb_incident_free(kb_incident *inc)
         free_strings(e->links, e->nlinks);
     }
     free(inc->events);
+    free(inc->pauses);
     free(inc);
 }
+
 
 static void set_str(char **slot, const char *s)
 {
@@ -437,14 +560,27 @@ static kb_inc_event *add_event(kb_incident *inc, long long now, const char *acto
 
 /* Moves inc to status `to` at now and keeps the clocks: the first move out of new is the
  * response; time pending, and time resolved before a reopen, stop the resolution clock. */
+/* Records [from, to) as a pause (when it has a length). */
+static void add_pause(kb_incident *inc, long long from, long long to)
+{
+    if (to <= from)
+        return;
+    inc->pauses = kb_xrealloc(inc->pauses, (inc->npauses + 1) * sizeof *inc->pauses);
+    inc->pauses[inc->npauses].from = from;
+    inc->pauses[inc->npauses].to = to;
+    inc->npauses++;
+}
+
 static void set_status(kb_incident *inc, kb_inc_status to, long long now)
 {
     kb_inc_status from = inc->status;
     if (from == KB_INC_PENDING && to != KB_INC_PENDING) {
+        add_pause(inc, inc->pending_since, now);
         inc->paused_seconds += since(now, inc->pending_since);
         inc->pending_since = 0;
     }
     if (!kb_incident_status_open(from) && kb_incident_status_open(to)) {
+        add_pause(inc, inc->resolved_at, now);
         inc->paused_seconds += since(now, inc->resolved_at);
         inc->resolved_at = 0;
         inc->closed_at = 0;
@@ -458,6 +594,20 @@ static void set_status(kb_incident *inc, kb_inc_status to, long long now)
     if (to == KB_INC_CLOSED)
         inc->closed_at = now;
     inc->status = to;
+}
+
+void kb_incident_set_pauses(kb_incident *inc, const long long *at, const kb_inc_status *to,
+                            size_t n)
+{
+    kb_incident replay;
+    memset(&replay, 0, sizeof replay);
+    replay.status = KB_INC_NEW;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)to[i] < KB_INC_NSTATUS && to[i] != replay.status)
+            set_status(&replay, to[i], at[i]);
+    free(inc->pauses);
+    inc->pauses = replay.pauses;
+    inc->npauses = replay.npauses;
 }
 
 /* --- input checks --- */
@@ -852,30 +1002,11 @@ kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor,
 
 /* --- numbers, phones, times --- */
 
-/* The civil date (proleptic Gregorian) of a day counted from 1970-01-01. */
-static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (long long)yoe + era * 400 + (*m <= 2);
-}
-
-static long long floor_div(long long a, long long b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 long long kb_incident_day(long long t)
 {
     long long y;
     unsigned m, d;
-    civil_from_days(floor_div(t + kb_date_offset(), 86400), &y, &m, &d);
+    kb_tz_civil_from_days(kb_date_day_number(t), &y, &m, &d);
     return y * 10000 + m * 100 + d;
 }
 
@@ -919,11 +1050,11 @@ kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err)
 
 void kb_incident_format_time(long long t, char *out, size_t size)
 {
-    long long days = floor_div(t, 86400);
+    long long days = kb_tz_day_of(t);
     long long secs = t - days * 86400;
     long long y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    kb_tz_civil_from_days(days, &y, &m, &d);
     snprintf(out, size, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600,
              secs / 60 % 60, secs % 60);
 }

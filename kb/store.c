@@ -1293,7 +1293,7 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
         if (before == 0)
             kb_audit_head_forget(s); /* a new database starts a new chain */
     }
-    kb_setting_apply(s); /* the desk's UTC offset, for days */
+    kb_setting_apply(s); /* the desk's time zone, for days */
     s->dl = dl_get(path);
     s->dl_gen = LLONG_MIN;
     if (flags & KB_STORE_EXISTING)

@@ -139,6 +139,10 @@ static const char sql_link_insert[] =
 static const char sql_links[] =
     "SELECT event, target FROM incident_link WHERE incident = ?1 ORDER BY id";
 static const char sql_item_type[] = "SELECT type FROM doc WHERE id = ?1";
+/* the events that move an incident between statuses (kb_incident_set_pauses) */
+static const char sql_moves[] =
+    "SELECT at, to_value FROM incident_event WHERE incident = ?1 "
+    "AND type IN ('status', 'resolution', 'followup', 'reopen') ORDER BY id";
 static const char sql_list[] = "SELECT " INC_COLS " FROM incident" LIST_WHERE
                                " ORDER BY created_at DESC, id DESC LIMIT ?10 OFFSET ?11";
 static const char sql_count[] = "SELECT count(*) FROM incident" LIST_WHERE;
@@ -200,6 +204,37 @@ static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
 }
 
+kb_status kb_store_incident_pauses(kb_store *s, kb_incident *inc, kb_err *err)
+{
+    if (inc->paused_seconds <= 0)
+        return KB_OK; /* never off the clock */
+    sqlite3_stmt *st = kb_store_cached(s, sql_moves, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, inc->rowid);
+    long long *at = NULL;
+    kb_inc_status *to = NULL;
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        kb_inc_status v;
+        if (kb_incident_status_parse((const char *)sqlite3_column_text(st, 1), &v, NULL) !=
+            KB_OK)
+            continue;
+        at = kb_xrealloc(at, (n + 1) * sizeof *at);
+        to = kb_xrealloc(to, (n + 1) * sizeof *to);
+        at[n] = sqlite3_column_int64(st, 0);
+        to[n++] = v;
+    }
+    kb_status r = step_err(s, rc, err, "incident timeline");
+    kb_store_done(st);
+    if (r == KB_OK)
+        kb_incident_set_pauses(inc, at, to, n);
+    free(at);
+    free(to);
+    return r;
+}
+
 /* The row of number without timeline; KB_ENOTFOUND when there is none. */
 static kb_status load_by_number(kb_store *s, const char *number, kb_incident **out,
                                 kb_err *err)
@@ -218,6 +253,12 @@ static kb_status load_by_number(kb_store *s, const char *number, kb_incident **o
     else
         r = kb_store_db_err(s, err, "incident");
     kb_store_done(st);
+    if (r == KB_OK)
+        r = kb_store_incident_pauses(s, *out, err);
+    if (r != KB_OK) {
+        kb_incident_free(*out);
+        *out = NULL;
+    }
     return r;
 }
 
@@ -1038,6 +1079,8 @@ kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **ou
         rc = step_err(s, r, err, "incident list");
         kb_store_done(st);
     }
+    for (size_t i = 0; rc == KB_OK && i < l->n; i++)
+        rc = kb_store_incident_pauses(s, l->items[i], err);
     free(phone);
     kb_buf_free(&statuses);
     kb_buf_free(&like);
@@ -1073,11 +1116,13 @@ kb_status kb_incident_at_risk(kb_store *s, const kb_incident_sla *sla, long long
         return KB_EDB;
     risk_item *items = NULL;
     size_t n = 0;
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    int r = SQLITE_DONE;
+    kb_status rc = KB_OK;
+    while (rc == KB_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
         kb_incident *inc = load_row(st);
         long long due = 0;
-        if (!kb_incident_at_risk_due(inc, sla, now, within, &due)) {
+        rc = kb_store_incident_pauses(s, inc, err);
+        if (rc != KB_OK || !kb_incident_at_risk_due(inc, sla, now, within, &due)) {
             kb_incident_free(inc);
             continue;
         }
@@ -1086,7 +1131,8 @@ kb_status kb_incident_at_risk(kb_store *s, const kb_incident_sla *sla, long long
         items[n].due = due;
         n++;
     }
-    kb_status rc = step_err(s, r, err, "incidents at risk");
+    if (rc == KB_OK)
+        rc = step_err(s, r, err, "incidents at risk");
     kb_store_done(st);
     if (n > 1)
         qsort(items, n, sizeof *items, risk_cmp);

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "kb_err.h"
+#include "kb_incident.h"
 #include "kb_store.h"
 #include "kb_version.h"
 
@@ -26,6 +27,10 @@ kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what);
  * on KB_OK and rolling back otherwise, when it was ours. */
 kb_status kb_store_write_begin(kb_store *s, int *own, kb_err *err);
 kb_status kb_store_write_end(kb_store *s, int own, kb_status rc, kb_err *err);
+
+/* Fills inc->pauses from its timeline when it spent time off the resolution clock
+ * (kb/store_incident.c; the report's scan needs them too). */
+kb_status kb_store_incident_pauses(kb_store *s, kb_incident *inc, kb_err *err);
 
 /* Schema steps of the area store files, called by migrate() inside its transaction.
  * Version 3: the incident tables (kb/store_incident.c). Version 4: knowledge usage and
@@ -77,8 +82,10 @@ kb_status kb_version_propose(kb_store *s, const kb_doc *d, const char *req, cons
  * pending versions. */
 kb_status kb_version_end(kb_store *s, const char *id, const char *state, long long at,
                          kb_err *err);
-/* Applies the database's settings that the process shares (the desk's UTC offset);
- * quietly keeps the defaults on an older database. */
+/* Applies the database's settings that the process shares (the desk's time zone, or the
+ * UTC offset of a database from before time zones; kb/store_setting.c); quietly keeps the
+ * process's zone when the database has none, and logs a warning when its zone cannot be
+ * loaded. */
 void kb_setting_apply(kb_store *s);
 /* Parses source as an item written through the API (path ""). */
 kb_status kb_version_parse(kb_store *s, const char *src, size_t len, kb_doc **out,

@@ -17,14 +17,15 @@
 /* Statements, cached by the store under their addresses. ?1, ?2: the period [from, to). */
 static const char sql_scan[] =
     "SELECT status, priority, created_at, responded_at, resolved_at, pending_since, "
-    "paused_seconds, reopen_count, complaint FROM incident "
+    "paused_seconds, reopen_count, complaint, id FROM incident "
     "WHERE created_at >= ?1 AND created_at < ?2";
 static const char sql_categories[] =
     "SELECT category, count(*) AS n FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
     "GROUP BY category ORDER BY n DESC, category";
+/* grouped into desk days in C: a zone's offset may change within the period */
 static const char sql_days[] =
-    "SELECT strftime('%Y-%m-%d', created_at + ?3, 'unixepoch') AS d, count(*) FROM incident "
-    "WHERE created_at >= ?1 AND created_at < ?2 GROUP BY d ORDER BY d";
+    "SELECT created_at FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
+    "ORDER BY created_at";
 static const char sql_ratings[] =
     "SELECT e.satisfaction, count(*) FROM incident_event e JOIN incident i ON i.id = e.incident "
     "WHERE i.created_at >= ?1 AND i.created_at < ?2 AND e.type = 'followup' "
@@ -69,7 +70,7 @@ static void day_text(long long t, char out[32])
 kb_status kb_report_range(const char *from_day, const char *to_day, long long now,
                           long long *from, long long *to, kb_err *err)
 {
-    long long today = now >= 0 ? kb_date_day_start(now) : 0;
+    long long today = now >= 0 ? kb_date_day_start(now) : kb_date_day_start(0);
     long long f = 0;
     long long t = 0;
     int has_from = from_day && *from_day;
@@ -82,7 +83,7 @@ kb_status kb_report_range(const char *from_day, const char *to_day, long long no
     if (!has_to)
         t = today;
     if (!has_from)
-        f = t - (KB_REPORT_DEFAULT_DAYS - 1) * DAY;
+        f = kb_date_add_days(t, -(KB_REPORT_DEFAULT_DAYS - 1));
     char fs[32];
     char ts[32];
     day_text(f, fs);
@@ -90,12 +91,12 @@ kb_status kb_report_range(const char *from_day, const char *to_day, long long no
     if (t < f)
         return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s)%s", ts, fs,
                           has_to ? "" : "; 'to' defaults to today");
-    long long days = (t - f) / DAY + 1;
+    long long days = kb_date_day_number(t) - kb_date_day_number(f) + 1;
     if (days > KB_REPORT_MAX_DAYS)
         return kb_err_set(err, KB_EINVAL, "the period %s to %s is %lld days; at most %d days "
                           "per report", fs, ts, days, KB_REPORT_MAX_DAYS);
     *from = f;
-    *to = t + DAY;
+    *to = kb_date_add_days(t, 1);
     return KB_OK;
 }
 
@@ -213,9 +214,11 @@ static kb_status scan(kb_store *s, const kb_incident_sla *sla, kb_report_summary
     sqlite3_bind_int64(st, 2, r->to);
     long long respond_sum = 0;
     long long resolve_sum = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        /* Only the fields kb_incident_sla_state reads; no strings, nothing to free. */
+    int rc = SQLITE_DONE;
+    kb_status r_pauses = KB_OK;
+    while (r_pauses == KB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        /* Only the fields kb_incident_sla_state reads; no strings, only the pauses to
+         * free. */
         kb_incident inc;
         memset(&inc, 0, sizeof inc);
         kb_inc_status status = KB_INC_NEW;
@@ -227,6 +230,8 @@ static kb_status scan(kb_store *s, const kb_incident_sla *sla, kb_report_summary
         inc.resolved_at = sqlite3_column_int64(st, 4);
         inc.pending_since = sqlite3_column_int64(st, 5);
         inc.paused_seconds = sqlite3_column_int64(st, 6);
+        inc.rowid = sqlite3_column_int64(st, 9);
+        r_pauses = kb_store_incident_pauses(s, &inc, err);
         r->total++;
         r->by_status[status]++;
         if (inc.priority >= 1 && inc.priority <= 4)
@@ -245,9 +250,14 @@ static kb_status scan(kb_store *s, const kb_incident_sla *sla, kb_report_summary
         }
         r->reopened += sqlite3_column_int(st, 7) > 0;
         r->complaints += sqlite3_column_int(st, 8) != 0;
+        free(inc.pauses);
     }
     r->mean_respond_seconds = mean(respond_sum, r->responded);
     r->mean_resolve_seconds = mean(resolve_sum, r->resolved);
+    if (r_pauses != KB_OK) {
+        kb_store_done(st);
+        return r_pauses;
+    }
     return finish(s, st, rc, err, "report");
 }
 
@@ -260,8 +270,6 @@ static kb_status counts(kb_store *s, const kb_report_summary *r, const char *sql
         return KB_EDB;
     sqlite3_bind_int64(st, 1, r->from);
     sqlite3_bind_int64(st, 2, r->to);
-    if (sqlite3_bind_parameter_count(st) >= 3)
-        sqlite3_bind_int64(st, 3, kb_date_offset()); /* days on the desk's clock */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);
@@ -272,10 +280,36 @@ static kb_status counts(kb_store *s, const kb_report_summary *r, const char *sql
     return finish(s, st, rc, err, "report counts");
 }
 
+/* Incidents per desk day of the period, in day order. */
+static kb_status days(kb_store *s, kb_report_summary *r, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_days, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, r->from);
+    sqlite3_bind_int64(st, 2, r->to);
+    char last[KB_DATE_LEN] = "";
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char day[KB_DATE_LEN];
+        kb_date_of(sqlite3_column_int64(st, 0), day);
+        if (r->ndays && strcmp(day, last) == 0) {
+            r->days[r->ndays - 1].count++;
+            continue;
+        }
+        r->days = kb_xrealloc(r->days, (r->ndays + 1) * sizeof *r->days);
+        r->days[r->ndays].name = kb_xstrdup(day);
+        r->days[r->ndays].count = 1;
+        r->ndays++;
+        memcpy(last, day, sizeof last);
+    }
+    return finish(s, st, rc, err, "report days");
+}
+
 static kb_status categories(kb_store *s, kb_report_summary *r, kb_err *err)
 {
     kb_status rc = counts(s, r, sql_categories, &r->categories, &r->ncategories, err);
-    return rc == KB_OK ? counts(s, r, sql_days, &r->days, &r->ndays, err) : rc;
+    return rc == KB_OK ? days(s, r, err) : rc;
 }
 
 static kb_status ratings(kb_store *s, kb_report_summary *r, kb_err *err)

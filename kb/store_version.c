@@ -147,9 +147,6 @@ static const char sql_freeze[] =
 static const char sql_ids_like[] =
     "SELECT id FROM item_version WHERE id GLOB ?1 UNION SELECT id FROM doc WHERE id GLOB ?1";
 static const char sql_rule_get[] = "SELECT value FROM setting WHERE key = 'doc_number_rule'";
-static const char sql_offset_get[] = "SELECT value FROM setting WHERE key = 'utc_offset'";
-static const char sql_offset_set[] =
-    "INSERT OR REPLACE INTO setting(key, value) VALUES ('utc_offset', ?1)";
 static const char sql_rule_set[] =
     "INSERT OR REPLACE INTO setting(key, value) VALUES ('doc_number_rule', ?1)";
 /* kb_version_is_wip in SQL: keep the two together */
@@ -655,60 +652,6 @@ kb_status kb_version_set_rule(kb_store *s, const char *rule, const char *actor, 
         kb_buf_free(&sum);
     }
     return kb_store_write_end(s, own, rc, err);
-}
-
-void kb_setting_apply(kb_store *s)
-{
-    sqlite3_stmt *st = NULL;
-    /* not cached: read once per connection, and the table may not exist yet */
-    if (sqlite3_prepare_v2(kb_store_db(s), sql_offset_get, -1, &st, NULL) != SQLITE_OK)
-        return;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        kb_date_set_offset(sqlite3_column_int64(st, 0), NULL);
-    sqlite3_finalize(st);
-}
-
-kb_status kb_setting_utc_offset(kb_store *s, long long *out, kb_err *err)
-{
-    sqlite3_stmt *st = kb_store_cached(s, sql_offset_get, err);
-    if (!st)
-        return KB_EDB;
-    int rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    kb_store_done(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, "settings");
-}
-
-kb_status kb_setting_set_utc_offset(kb_store *s, long long seconds, const char *actor,
-                                    long long at, kb_err *err)
-{
-    if (seconds < -12 * 3600 || seconds > KB_DATE_MAX_OFFSET || seconds % 900 != 0)
-        return kb_err_set(err, KB_EINVAL, "a UTC offset is -12:00 to +14:00 in quarter hours");
-    int own;
-    kb_status rc = kb_store_write_begin(s, &own, err);
-    if (rc != KB_OK)
-        return rc;
-    sqlite3_stmt *st = kb_store_cached(s, sql_offset_set, err);
-    if (!st)
-        rc = KB_EDB;
-    if (rc == KB_OK) {
-        sqlite3_bind_int64(st, 1, seconds);
-        rc = sqlite3_step(st) == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, "settings");
-        kb_store_done(st);
-    }
-    char text[8];
-    kb_date_format_offset(seconds, text);
-    kb_buf sum;
-    kb_buf_init(&sum, 0);
-    kb_buf_addf(&sum, "desk UTC offset: %s", text);
-    if (rc == KB_OK)
-        rc = kb_audit_append(s, at, actor, "setting.update", "setting:utc_offset",
-                             kb_buf_str(&sum), err);
-    kb_buf_free(&sum);
-    rc = kb_store_write_end(s, own, rc, err);
-    if (rc == KB_OK)
-        kb_date_set_offset(seconds, NULL);
-    return rc;
 }
 
 kb_status kb_version_check_number(kb_store *s, const char *doc_no, kb_err *err)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kb_audit.h"
+#include "kb_date.h"
 #include "kb_incident.h"
 #include "kb_csv.h"
 #include "srv.h"
@@ -15,7 +16,6 @@
 #define DEFAULT_LIMIT 50u
 #define MAX_OFFSET 1000000u
 #define MAX_EXPORT 50000u
-#define DAY 86400
 
 /* Reads the filters of a list or export: actor, action, object (prefix), from and to
  * (days, both included), limit (default def, at most max) and offset. */
@@ -40,7 +40,7 @@ static kb_status read_filter(const srv_req *rq, size_t def, size_t max, kb_audit
         return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s)", to_text,
                           from_text);
     f->from = from;
-    f->to = to ? to + DAY : 0;
+    f->to = to ? kb_date_add_days(to, 1) : 0;
     f->max_limit = max;
     rc = srv_req_limit(rq, def, max, &f->limit, err);
     if (rc == KB_OK)

@@ -10,6 +10,7 @@
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_csv.h"
+#include "kb_date.h"
 #include "kb_incident.h"
 #include "srv.h"
 
@@ -92,6 +93,7 @@ static json_t *sla_json(const kb_incident *inc, const kb_incident_sla *sla, long
     json_object_set_new(o, "resolve_breached", json_boolean(st.resolve_breached));
     json_object_set_new(o, "paused", json_boolean(st.paused));
     json_object_set_new(o, "paused_seconds", json_integer(st.paused_seconds));
+    json_object_set_new(o, "hours", json_string(st.business ? "business" : "24x7"));
     return o;
 }
 
@@ -195,7 +197,10 @@ static kb_status path_number(srv_req *rq, const char **out, kb_err *err)
 static kb_status reply_incident(srv_req *rq, srv_resp *rs, kb_incident *inc, long long now,
                                 unsigned status)
 {
-    rs->json = incident_json(inc, &rq->app->sla, now, 1);
+    srv_sla sla;
+    srv_req_sla(rq, &sla);
+    rs->json = incident_json(inc, &sla.sla, now, 1);
+    srv_sla_free(&sla);
     rs->status = status;
     kb_incident_free(inc);
     return KB_OK;
@@ -496,7 +501,7 @@ static kb_status list_filter(srv_req *rq, kb_inc_filter *f, kb_err *err)
     if (rc == KB_OK)
         rc = srv_req_day(rq, "to", NULL, &f->to, err);
     if (rc == KB_OK && f->to)
-        f->to += 86400; /* the whole day */
+        f->to = kb_date_add_days(f->to, 1); /* the whole day */
     if (rc == KB_OK && f->from && f->to && f->from >= f->to)
         rc = kb_err_set(err, KB_EINVAL, "'from' must not be after 'to'");
     if (rc == KB_OK)
@@ -541,7 +546,10 @@ kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_incident_list(s, &f, &l, err);
     if (rc != KB_OK)
         return rc;
-    rs->json = list_json(l, &rq->app->sla, now, f.limit, f.offset);
+    srv_sla sla;
+    srv_req_sla(rq, &sla);
+    rs->json = list_json(l, &sla.sla, now, f.limit, f.offset);
+    srv_sla_free(&sla);
     kb_incident_list_free(l);
     return KB_OK;
 }
@@ -672,12 +680,18 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_store *s = NULL;
     if (rc == KB_OK)
         rc = srv_req_store_now(rq, &s, &now, err);
-    const kb_incident_sla *sla = &rq->app->sla;
+    srv_sla in_force;
+    memset(&in_force, 0, sizeof in_force);
+    if (rc == KB_OK)
+        srv_req_sla(rq, &in_force);
+    const kb_incident_sla *sla = &in_force.sla;
     kb_inc_list *l = NULL;
     if (rc == KB_OK)
         rc = kb_incident_at_risk(s, sla, now, (long long)within * 60, limit, offset, &l, err);
-    if (rc != KB_OK)
+    if (rc != KB_OK) {
+        srv_sla_free(&in_force);
         return rc;
+    }
     json_t *o = list_json(l, sla, now, limit, offset);
     json_object_set_new(o, "now", srv_json_time(now));
     json_object_set_new(o, "within_minutes", json_integer((json_int_t)within));
@@ -694,6 +708,7 @@ kb_status h_incident_at_risk(srv_req *rq, srv_resp *rs, kb_err *err)
         json_object_set_new(item, "due", srv_json_time(due));
     }
     kb_incident_list_free(l);
+    srv_sla_free(&in_force);
     rs->json = o;
     return KB_OK;
 }

@@ -30,6 +30,12 @@ static void day_text(long long t, char out[32])
     kb_date_of(t, out);
 }
 
+/* Desk days in the report's period (some have 23 or 25 hours). */
+static long long period_days(const kb_report_summary *r)
+{
+    return kb_date_day_number(r->to - 1) - kb_date_day_number(r->from) + 1;
+}
+
 /* met of n in percent with one decimal; n > 0. */
 static double percent(long long met, long long n)
 {
@@ -54,8 +60,12 @@ static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
         rc = kb_report_range(srv_req_arg(rq, "from"), srv_req_arg(rq, "to"), now, &from, &to, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
-    if (rc == KB_OK)
-        rc = kb_report_summary_get(s, &rq->app->sla, from, to, now, out, err);
+    if (rc == KB_OK) {
+        srv_sla sla;
+        srv_req_sla(rq, &sla);
+        rc = kb_report_summary_get(s, &sla.sla, from, to, now, out, err);
+        srv_sla_free(&sla);
+    }
     return rc;
 }
 
@@ -81,9 +91,9 @@ static json_t *summary_json(const kb_report_summary *r)
     json_t *o = json_object();
     day_text(r->from, day);
     json_object_set_new(o, "from", json_string(day));
-    day_text(r->to - 86400, day);
+    day_text(r->to - 1, day);
     json_object_set_new(o, "to", json_string(day));
-    json_object_set_new(o, "days", json_integer((r->to - r->from) / 86400));
+    json_object_set_new(o, "days", json_integer(period_days(r)));
     json_object_set_new(o, "now", srv_json_time(r->now));
     json_object_set_new(o, "total", json_integer(r->total));
 
@@ -99,7 +109,7 @@ static json_t *summary_json(const kb_report_summary *r)
     /* every day of the period, in order, 0 for days without incidents (for charts) */
     g = json_object();
     size_t next = 0;
-    for (long long d = r->from; d < r->to; d += 86400) {
+    for (long long d = r->from; d < r->to; d = kb_date_add_days(d, 1)) {
         char name[KB_DATE_LEN];
         kb_date_of(d, name);
         long long n = 0;
@@ -228,9 +238,9 @@ static void summary_csv(const kb_report_summary *r, kb_buf *b)
     csv_row(b, "section", "key", "value", "detail");
     day_text(r->from, v);
     csv_row(b, "period", "from", v, NULL);
-    day_text(r->to - 86400, v);
+    day_text(r->to - 1, v);
     csv_row(b, "period", "to", v, NULL);
-    csv_int(b, "period", "days", (r->to - r->from) / 86400);
+    csv_int(b, "period", "days", period_days(r));
     kb_incident_format_time(r->now, v, sizeof v);
     csv_row(b, "period", "now", v, NULL);
     csv_int(b, "incidents", "total", r->total);

@@ -10,6 +10,8 @@
 #include "kb_date.h"
 #include "kb_doc.h"
 #include "kb_alloc.h"
+#include "kb_log.h"
+#include "kb_setting.h"
 #include "srv.h"
 
 const char *srv_req_param(const srv_req *rq, const char *name)
@@ -56,6 +58,36 @@ kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, con
     *out = NULL;
     kb_status rc = srv_req_body(rq, 0, allowed, in, err);
     return rc == KB_OK ? srv_json_get_str(*in, name, out, err) : rc;
+}
+
+void srv_req_sla(srv_req *rq, srv_sla *out)
+{
+    memset(out, 0, sizeof *out);
+    out->sla = rq->app->sla;
+    int business = 0;
+    for (int i = 0; i < 4; i++)
+        business |= out->sla.business[i];
+    if (!business)
+        return;
+    out->zone = kb_date_zone();
+    kb_store *s;
+    kb_err err;
+    kb_status rc = srv_req_store(rq, &s, &err);
+    if (rc == KB_OK)
+        rc = kb_setting_calendar_load(s, &out->calendar, &err);
+    if (rc != KB_OK)
+        kb_log(KB_LOG_WARN, "business hours run 7x24 for %s %s: %s", rq->method, rq->path,
+               err.msg);
+    out->sla.calendar = out->calendar;
+    out->sla.zone = out->zone;
+}
+
+void srv_sla_free(srv_sla *x)
+{
+    kb_calendar_free(x->calendar);
+    kb_tz_free(x->zone);
+    x->calendar = NULL;
+    x->zone = NULL;
 }
 
 void srv_req_clear(srv_req *rq)

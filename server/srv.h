@@ -170,6 +170,18 @@ kb_status srv_json_get_bool(json_t *o, const char *name, int *out, int *present,
 kb_status srv_req_on_behalf_of(const srv_req *rq, json_t *o, const char **out, kb_err *err);
 /* Borrows a database handle for the rest of the request (returned by http.c). */
 kb_status srv_req_store(srv_req *rq, kb_store **out, kb_err *err);
+/* The SLA in force for one request: the targets of --sla (app->sla) with the desk's
+ * business calendar, read from the database, and its time zone. */
+typedef struct {
+    kb_incident_sla sla;   /* its calendar and zone point into the two below */
+    kb_calendar *calendar; /* NULL when no priority runs in business hours */
+    kb_tz *zone;
+} srv_sla;
+/* Fills *out for rq (taking the store when a calendar is needed). Never fails: when the
+ * calendar cannot be read it logs a warning and business hours run 7x24. Release with
+ * srv_sla_free(). */
+void srv_req_sla(srv_req *rq, srv_sla *out);
+void srv_sla_free(srv_sla *x);
 /* What a write needs: the store (srv_req_store) and the server's clock (srv_now). */
 kb_status srv_req_store_now(srv_req *rq, kb_store **s, long long *now, kb_err *err);
 /* A JSON body whose only member is the string name: *in is the body (the caller
@@ -261,11 +273,16 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err);
-/* h_settings.c: the document numbering rule and the desk's UTC offset */
+/* h_settings.c: the document numbering rule, the desk's time zone (and its older form,
+ * the UTC offset) and the business calendar */
 kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_rule_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_offset_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_offset_set(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_zone_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_zone_set(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_calendar_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_calendar_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_logout(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_auth_me(srv_req *rq, srv_resp *rs, kb_err *err);

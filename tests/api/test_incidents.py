@@ -46,7 +46,7 @@ INCIDENT_KEYS = {"number", "status", "priority", "impact", "urgency", "caller_na
 LIST_KEYS = INCIDENT_KEYS - {"description", "resolution", "links", "timeline", "children"}
 SLA_KEYS = {"response_target_seconds", "resolve_target_seconds", "response_due", "resolve_due",
             "response_remaining_seconds", "resolve_remaining_seconds", "response_breached",
-            "resolve_breached", "paused", "paused_seconds"}
+            "resolve_breached", "paused", "paused_seconds", "hours"}
 
 
 def inc_path(number, action=""):

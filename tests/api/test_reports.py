@@ -472,8 +472,11 @@ def desk_day_cases():
         j = ok(call("GET", "/api/v1/incidents?from=2026-03-21&to=2026-03-21"))
         need([i["number"] for i in j["incidents"]] == [inc["number"]], "list %r" % j)
         a = ok(call("GET", "/api/v1/audit?action=setting.update&from=2026-03-21"))
-        need(a["total"] == 1 and a["entries"][0]["summary"] == "desk UTC offset: +08:00",
-             "audit %r" % a)
+        need(a["total"] == 1 and a["entries"][0]["summary"] == "desk time zone: +08:00" and
+             a["entries"][0]["object"] == "setting:time_zone", "audit %r" % a)
+        # the older setting is a fixed-offset time zone
+        j = ok(call("GET", "/api/v1/settings/time-zone"))
+        need(j["time_zone"] == "+08:00" and j["seconds"] == 28800 and j["fixed"], "zone %r" % j)
         at(t_of(2026, 3, 21), "PUT", "/api/v1/settings/utc-offset", {"utc_offset": "Z"})
         need(ok(call("GET", "/api/v1/settings/utc-offset"))["seconds"] == 0, "not reset")
     case("a desk's UTC offset sets the day of numbers, reports, lists and audit filters",

@@ -486,6 +486,152 @@ static void test_sla(void)
     kb_incident_free(inc);
 }
 
+/* The instant of a Beijing (UTC+8) wall-clock time. */
+static long long bj(long long y, unsigned m, unsigned d, int hh, int mm)
+{
+    return kb_tz_days_from_civil(y, m, d) * DAY + hh * HOUR + mm * MIN - 8 * HOUR;
+}
+
+static void test_sla_business(void)
+{
+    kb_err err;
+    kb_calendar *cal = NULL;
+    const char *text = "hours mon-fri 09:00-12:00,13:30-18:00\n"
+                       "holiday 2026-10-01..2026-10-07 国庆节\n"
+                       "workday 2026-10-10 调休\n";
+    CHECK_INT_EQ(kb_calendar_parse(text, strlen(text), &cal, NULL, &err), KB_OK);
+    kb_tz *beijing = kb_tz_fixed(8 * HOUR);
+    kb_incident_sla sla;
+    const char *conf = "P3 response=4h resolve=3d hours=business\n"
+                       "P2 response=2h resolve=16h hours=business\n";
+    CHECK_INT_EQ(kb_incident_sla_parse(conf, strlen(conf), &sla, NULL, &err), KB_OK);
+    sla.calendar = cal;
+    sla.zone = beijing;
+
+    /* a P3 logged on Friday 13 March at 17:50: 10 working minutes on Friday, the rest on
+     * Monday; 3 working days take it to Wednesday 17:50 */
+    long long fri = bj(2026, 3, 13, 17, 50);
+    kb_incident *inc = make(fri, 3);
+    kb_inc_sla_state st;
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 14, 10, 0), &st); /* Saturday morning */
+    CHECK_INT_EQ(st.business, 1);
+    CHECK_INT_EQ(st.response_target, 4 * HOUR);
+    CHECK_INT_EQ(st.response_due, bj(2026, 3, 16, 14, 20)); /* not Saturday 01:50 */
+    CHECK_INT_EQ(st.response_remaining, 3 * HOUR + 50 * MIN);
+    CHECK_INT_EQ(st.response_breached, 0);
+    CHECK_INT_EQ(st.resolve_due, bj(2026, 3, 18, 17, 50));
+    CHECK_INT_EQ(st.resolve_target, 22 * HOUR + 30 * MIN); /* 10 m + 7.5 h + 7.5 h + 7 h 20 */
+    long long due = 0;
+    CHECK(!kb_incident_at_risk_due(inc, &sla, bj(2026, 3, 14, 10, 0), HOUR, &due));
+    CHECK(kb_incident_at_risk_due(inc, &sla, bj(2026, 3, 14, 10, 0), 4 * HOUR, &due));
+    CHECK_INT_EQ(due, bj(2026, 3, 16, 14, 20));
+    /* Monday 14:21: a minute late */
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 16, 14, 21), &st);
+    CHECK_INT_EQ(st.response_breached, 1);
+    CHECK_INT_EQ(st.response_remaining, -MIN);
+    CHECK_INT_EQ(set_status(inc, KB_INC_IN_PROGRESS, bj(2026, 3, 16, 10, 0)), KB_OK);
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 16, 15, 0), &st);
+    CHECK_INT_EQ(st.response_breached, 0);
+    CHECK_INT_EQ(st.response_remaining, 2 * HOUR + 50 * MIN);
+    kb_incident_free(inc);
+
+    /* 7x24 priorities keep the wall clock with the calendar set */
+    inc = make(fri, 1);
+    kb_incident_sla_state(inc, &sla, fri, &st);
+    CHECK_INT_EQ(st.business, 0);
+    CHECK_INT_EQ(st.response_due, fri + 15 * MIN);
+    kb_incident_free(inc);
+
+    /* pending over a weekend costs only the working time it held: a P2 (16 working hours)
+     * logged Thursday 19 March 09:00, pending Friday 17:00 to Monday 10:00 */
+    inc = make(bj(2026, 3, 19, 9, 0), 2);
+    CHECK_INT_EQ(set_status(inc, KB_INC_IN_PROGRESS, bj(2026, 3, 19, 9, 30)), KB_OK);
+    CHECK_INT_EQ(set_status(inc, KB_INC_PENDING, bj(2026, 3, 20, 17, 0)), KB_OK);
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 21, 12, 0), &st); /* Saturday noon */
+    CHECK_INT_EQ(st.paused, 1);
+    CHECK_INT_EQ(st.resolve_remaining, 2 * HOUR); /* 7.5 + 3 + 3.5 = 14 h used */
+    CHECK_INT_EQ(st.resolve_due, bj(2026, 3, 23, 11, 0)); /* moves with now */
+    CHECK_INT_EQ(st.paused_seconds, 19 * HOUR);          /* wall-clock time */
+    CHECK_INT_EQ(set_status(inc, KB_INC_IN_PROGRESS, bj(2026, 3, 23, 10, 0)), KB_OK);
+    CHECK_INT_EQ(inc->npauses, 1);
+    CHECK_INT_EQ(inc->paused_seconds, 65 * HOUR);
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 23, 11, 0), &st);
+    CHECK_INT_EQ(st.resolve_remaining, HOUR);
+    CHECK_INT_EQ(st.resolve_due, bj(2026, 3, 23, 12, 0));
+    CHECK_INT_EQ(st.resolve_breached, 0);
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 23, 13, 0), &st); /* lunch: just out */
+    CHECK_INT_EQ(st.resolve_remaining, 0);
+    CHECK_INT_EQ(st.resolve_breached, 0);
+    CHECK_INT_EQ(st.resolve_due, bj(2026, 3, 23, 12, 0));
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 23, 14, 0), &st);
+    CHECK_INT_EQ(st.resolve_remaining, -30 * MIN);
+    CHECK_INT_EQ(st.resolve_breached, 1);
+    CHECK_INT_EQ(st.resolve_due, bj(2026, 3, 23, 12, 0)); /* when it ran out */
+    kb_inc_resolve r = { .resolution = "done" };
+    CHECK_INT_EQ(kb_incident_apply_resolve(inc, &r, bj(2026, 3, 23, 14, 0), &err), KB_OK);
+    kb_incident_sla_state(inc, &sla, bj(2026, 4, 1, 0, 0), &st);
+    CHECK_INT_EQ(st.resolve_remaining, -30 * MIN);
+    CHECK_INT_EQ(st.resolve_due, bj(2026, 3, 23, 12, 0));
+    /* reopened the next morning: the night off the clock, the clock running again */
+    CHECK_INT_EQ(kb_incident_apply_reopen(inc, NULL, NULL, "again", bj(2026, 3, 24, 9, 30),
+                                          &err), KB_OK);
+    CHECK_INT_EQ(inc->npauses, 2);
+    kb_incident_sla_state(inc, &sla, bj(2026, 3, 24, 10, 0), &st);
+    CHECK_INT_EQ(st.resolve_remaining, -HOUR); /* 30 min late plus 30 min since 09:30 */
+    /* the pauses rebuilt from the status changes are the ones the changes recorded */
+    long long at[] = { bj(2026, 3, 19, 9, 30), bj(2026, 3, 20, 17, 0), bj(2026, 3, 23, 10, 0),
+                       bj(2026, 3, 23, 14, 0), bj(2026, 3, 24, 9, 30) };
+    kb_inc_status to[] = { KB_INC_IN_PROGRESS, KB_INC_PENDING, KB_INC_IN_PROGRESS,
+                           KB_INC_RESOLVED, KB_INC_IN_PROGRESS };
+    kb_incident *copy = make(bj(2026, 3, 19, 9, 0), 2);
+    kb_incident_set_pauses(copy, at, to, 5);
+    CHECK_INT_EQ(copy->npauses, inc->npauses);
+    for (size_t i = 0; i < copy->npauses && i < inc->npauses; i++) {
+        CHECK_INT_EQ(copy->pauses[i].from, inc->pauses[i].from);
+        CHECK_INT_EQ(copy->pauses[i].to, inc->pauses[i].to);
+    }
+    kb_incident_free(copy);
+    kb_incident_free(inc);
+
+    /* the national holiday and the make-up Saturday */
+    inc = make(bj(2026, 9, 30, 17, 0), 2); /* response 2 h */
+    kb_incident_sla_state(inc, &sla, bj(2026, 10, 3, 0, 0), &st);
+    CHECK_INT_EQ(st.response_due, bj(2026, 10, 8, 10, 0));
+    CHECK_INT_EQ(st.response_breached, 0);
+    kb_incident_free(inc);
+    inc = make(bj(2026, 10, 9, 17, 0), 2);
+    kb_incident_sla_state(inc, &sla, bj(2026, 10, 9, 17, 0), &st);
+    CHECK_INT_EQ(st.response_due, bj(2026, 10, 10, 10, 0));
+    kb_incident_free(inc);
+
+    /* no calendar: business hours run 7x24 */
+    sla.calendar = NULL;
+    inc = make(fri, 3);
+    kb_incident_sla_state(inc, &sla, fri, &st);
+    CHECK_INT_EQ(st.business, 0);
+    CHECK_INT_EQ(st.response_due, fri + 4 * HOUR);
+    kb_incident_free(inc);
+
+    /* a calendar with one minute a week puts a year of working days seven years away:
+     * bounded work, no hang */
+    kb_calendar *thin = NULL;
+    const char *thin_text = "hours mon 09:00-09:01";
+    CHECK_INT_EQ(kb_calendar_parse(thin_text, strlen(thin_text), &thin, NULL, &err), KB_OK);
+    kb_incident_sla big;
+    const char *big_conf = "P3 response=365d resolve=365d hours=business";
+    CHECK_INT_EQ(kb_incident_sla_parse(big_conf, strlen(big_conf), &big, NULL, &err), KB_OK);
+    big.calendar = thin;
+    big.zone = beijing;
+    inc = make(fri, 3);
+    kb_incident_sla_state(inc, &big, fri + DAY, &st);
+    CHECK(st.resolve_due > fri);
+    kb_incident_free(inc);
+    kb_calendar_free(thin);
+
+    kb_calendar_free(cal);
+    kb_tz_free(beijing);
+}
+
 static void test_sla_parse(void)
 {
     kb_err err;
@@ -508,6 +654,18 @@ static void test_sla_parse(void)
     CHECK_INT_EQ(sla.resolve[3], 5 * DAY);
     CHECK_INT_EQ(kb_incident_sla_parse("", 0, &sla, &line, &err), KB_OK);
     CHECK_INT_EQ(sla.resolve[0], 4 * HOUR);
+    for (int i = 0; i < 4; i++)
+        CHECK_INT_EQ(sla.business[i], 0); /* 7x24 unless a line says otherwise */
+    CHECK(sla.calendar == NULL);
+    const char *hours = "P1 hours=7x24\nP3 response=4h resolve=3d hours=business\n"
+                        "P4 hours=business\nP2 resolve=8h hours=24x7\n";
+    CHECK_INT_EQ(kb_incident_sla_parse(hours, strlen(hours), &sla, &line, &err), KB_OK);
+    CHECK(!sla.business[0] && !sla.business[1] && sla.business[2] && sla.business[3]);
+    CHECK_INT_EQ(sla.resolve_days[2], 3);
+    CHECK_INT_EQ(sla.response_days[2], 0);
+    CHECK_INT_EQ(sla.response_days[3], 1); /* the defaults: 1 day / 5 days */
+    CHECK_INT_EQ(sla.resolve_days[3], 5);
+    CHECK_INT_EQ(sla.resolve[1], 8 * HOUR);
 
     const struct {
         const char *text;
@@ -526,7 +684,11 @@ static void test_sla_parse(void)
         { "P2 response=-5m\n", 1, "bad duration" },
         { "P2 response=1w\n", 1, "bad duration" },
         { "P2 response=9h\n", 0, "longer than" },
-        { "P1 response=1m resolve=1h extra=1\n", 1, "too many words" },
+        { "P1 response=1m resolve=1h hours=business extra=1\n", 1, "too many words" },
+        { "P1 response=1m resolve=1h extra=1\n", 1, "unknown setting" },
+        { "P3 hours=weekdays\n", 1, "hours must be 24x7 or business" },
+        { "P3 hours=business hours=24x7\n", 1, "twice" },
+        { "P3 hours\n", 1, "unknown setting" },
         { "P1 response=1m extra=1\n", 1, "unknown setting" },
         { "response=1m P1\n", 1, "priority" },
     };
@@ -948,7 +1110,25 @@ static void test_store_lifecycle(kb_store *s)
     kb_incident_list_free(l);
     CHECK_INT_EQ(kb_incident_at_risk(s, &sla, T0 + DAY + 5, 15 * MIN, 1, 1, &l, &err), KB_OK);
     CHECK(l && l->total == 3 && l->n == 1 && strcmp(l->items[0]->number, a->number) == 0);
+    /* the loaders fill the pauses from the timeline: a's add up to its time off */
+    if (l && l->n == 1) {
+        long long sum = 0;
+        for (size_t i = 0; i < l->items[0]->npauses; i++)
+            sum += l->items[0]->pauses[i].to - l->items[0]->pauses[i].from;
+        CHECK(l->items[0]->npauses > 0);
+        CHECK_INT_EQ(sum, l->items[0]->paused_seconds);
+    }
     kb_incident_list_free(l);
+    kb_incident *again = NULL;
+    CHECK_INT_EQ(kb_incident_get(s, a->number, &again, &err), KB_OK);
+    if (again) {
+        long long sum = 0;
+        for (size_t i = 0; i < again->npauses; i++)
+            sum += again->pauses[i].to - again->pauses[i].from;
+        CHECK(again->npauses > 0);
+        CHECK_INT_EQ(sum, again->paused_seconds);
+    }
+    kb_incident_free(again);
 out:
     kb_incident_free(a);
     kb_incident_free(b);
@@ -1058,6 +1238,7 @@ int main(void)
     test_followup();
     test_sla();
     test_sla_parse();
+    test_sla_business();
     test_new_checks();
     test_numbers_and_times();
 
