@@ -207,6 +207,13 @@ def matrix_cases():
         ("GET", "/api/v1/users", None, admin_only),
         ("POST", "/api/v1/users", {"username": "x", "password": "", "roles": []}, admin_only),
         ("PATCH", "/api/v1/users/agent1", {"roles": ["agent"]}, admin_only),
+        ("GET", "/api/v1/settings/time-zone", None, everyone),
+        ("PUT", "/api/v1/settings/time-zone", {"time_zone": "UTC"}, admin_only),
+        ("GET", "/api/v1/settings/utc-offset", None, everyone),
+        ("PUT", "/api/v1/settings/utc-offset", {"utc_offset": "Z"}, admin_only),
+        ("GET", "/api/v1/settings/calendar", None, everyone),
+        ("PUT", "/api/v1/settings/calendar", {"calendar": "hours mon-fri 09:00-18:00"},
+         admin_only),
     ]
     for method, target, body, allowed in rows:
         def run(method=method, target=target, body=body, allowed=allowed):
