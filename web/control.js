@@ -274,23 +274,69 @@
         .then(function () { K.status(t('done')); K.render(); }, function (err) { K.status(err.message, true); });
     });
     var list = el('div');
-    /* the desk's settings: its UTC offset (the day of incident numbers and reports) and
-     * the document numbering rule */
-    var offset = el('input', { id: 'set-offset', placeholder: '+08:00', size: '8' });
+    /* the desk's settings: its time zone (the day of incident numbers and reports, the
+     * hours of the business calendar) and the document numbering rule */
+    var zones = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Macau', 'Asia/Singapore',
+      'Asia/Tokyo', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'UTC'];
+    var zone = el('input', { id: 'set-zone', list: 'set-zones', placeholder: 'Asia/Shanghai', size: '22',
+                             autocomplete: 'off', spellcheck: 'false' });
+    var zoneNow = el('small', { class: 'hint', id: 'set-zone-now' });
     var rule = el('input', { id: 'set-rule', size: '40' });
     var settings = el('form', { class: 'card' }, el('h3', { text: t('set.title') }),
-      el('div', { class: 'cols' }, K.field('set.offset', offset, t('set.offset.hint')),
-         K.field('set.rule', rule, t('set.rule.hint'))),
+      el('datalist', { id: 'set-zones' }, zones.map(function (z) { return el('option', { value: z }); })),
+      el('div', { class: 'cols' }, K.field('set.zone', zone, t('set.zone.hint')),
+         K.field('set.rule', rule, t('set.rule.hint'))), zoneNow,
       el('button', { type: 'submit', text: t('save') }));
-    K.api('GET', '/api/v1/settings/utc-offset').then(function (j) { offset.value = j.utc_offset; });
+    function showZone(j) {
+      zone.value = j.time_zone;
+      zoneNow.textContent = j.utc_offset ? t('set.zone.now', j.utc_offset, j.abbreviation) : j.problem || '';
+    }
+    K.api('GET', '/api/v1/settings/time-zone').then(showZone);
     K.api('GET', '/api/v1/settings/doc-number-rule').then(function (j) { rule.value = j.rule; });
     settings.addEventListener('submit', function (ev) {
       ev.preventDefault();
-      K.api('PUT', '/api/v1/settings/utc-offset', { utc_offset: offset.value.trim() })
-        .then(function () { return K.api('PUT', '/api/v1/settings/doc-number-rule', { rule: rule.value.trim() }); })
-        .then(function () { K.status(t('done')); }, function (err) { K.status(err.message, true); });
+      K.api('PUT', '/api/v1/settings/time-zone', { time_zone: zone.value.trim() })
+        .then(function (j) { showZone(j); return K.api('PUT', '/api/v1/settings/doc-number-rule', { rule: rule.value.trim() }); })
+        .then(function () { K.status(t('done')); loadCalendar(); }, function (err) { K.status(err.message, true); });
     });
-    K.add(view, [el('h2', { text: t('nav.users') }), form, list, settings]);
+    /* the business calendar: working hours, public holidays and make-up working days that
+     * business-hours SLA targets count (one rule a line, see the hint) */
+    var cal = el('textarea', { id: 'set-calendar', rows: '14', class: 'editor calendar', spellcheck: 'false',
+                               'aria-describedby': 'set-calendar-hint' });
+    var calInfo = el('p', { class: 'meta', id: 'set-calendar-info' });
+    var calStale = el('p', { class: 'hint warn', id: 'set-calendar-stale', hidden: true });
+    var calendar = el('form', { class: 'card', id: 'set-calendar-form' }, el('h3', { text: t('cal.title') }),
+      el('p', { class: 'hint', id: 'set-calendar-hint', text: t('cal.hint') }),
+      el('label', { for: 'set-calendar', class: 'offscreen', text: t('cal.title') }), cal, calInfo, calStale,
+      el('button', { type: 'submit', class: 'primary', text: t('cal.save') }));
+    function showCalendar(j) {
+      cal.value = j.calendar;
+      var hours = Math.round(j.weekly_hours * 10) / 10;
+      calInfo.textContent = (j.first_day
+        ? t('cal.info', hours, j.holidays, j.workdays, j.first_day, j.last_day, j.time_zone)
+        : t('cal.info.none', hours, j.time_zone)) + (j.default ? ' ' + t('cal.default') : '');
+      var year = new Date().getFullYear();
+      var last = j.last_day ? parseInt(j.last_day.slice(0, 4), 10) : 0;
+      calStale.hidden = !(j.first_day && last < year);
+      calStale.textContent = t('cal.stale', j.last_day || '', year);
+    }
+    function loadCalendar() { K.api('GET', '/api/v1/settings/calendar').then(showCalendar); }
+    loadCalendar();
+    calendar.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      K.api('PUT', '/api/v1/settings/calendar', { calendar: cal.value })
+        .then(function (j) { showCalendar(j); K.status(t('cal.saved')); }, function (err) {
+          var m = /^line (\d+): (.*)$/.exec(err.message);
+          K.status(m ? t('cal.bad.line', m[1], m[2]) : t('cal.bad', err.message), true);
+          if (m) { /* put the cursor on the line named */
+            var lines = cal.value.split('\n'), at = 0;
+            for (var i = 0; i < parseInt(m[1], 10) - 1 && i < lines.length; i++) at += lines[i].length + 1;
+            cal.focus();
+            cal.setSelectionRange(at, at + (lines[parseInt(m[1], 10) - 1] || '').length);
+          }
+        });
+    });
+    K.add(view, [el('h2', { text: t('nav.users') }), form, list, settings, calendar]);
     K.api('GET', '/api/v1/users').then(function (j) {
       j.users.forEach(function (u) {
         var box = roleBoxes('us-' + u.username + '-', u.roles);

@@ -408,7 +408,7 @@ async function main() {
       await adm.check('#us-new-auditor');
       await adm.click('button:has-text("创建")');
       await adm.waitForSelector('article.card strong:has-text("agent2")');
-      await adm.waitForFunction(() => document.getElementById('set-offset').value === '+00:00');
+      await adm.waitForFunction(() => document.getElementById('set-zone').value === 'UTC');
       need((await adm.inputValue('#set-rule')).startsWith('^'), 'the numbering rule is not shown');
       await shot(adm, 'users');
       const p = await session('agent2');
@@ -462,6 +462,27 @@ async function main() {
       await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已解决'));
       need(!(await eng.isVisible('#fu-confirmed')), 'an engineer is offered the follow-up');
       await shot(eng, 'incident-engineer');
+    });
+
+    await test('an admin keeps the business calendar: a bad line is named in Chinese, a good one saved', async () => {
+      const adm = await session('adm1');
+      await adm.click('nav a[href="#/users"]');
+      await adm.waitForFunction(() => document.getElementById('set-calendar').value.startsWith('hours'));
+      need((await adm.textContent('#set-calendar-info')).includes('默认日历'), 'the default is not marked');
+      await adm.fill('#set-calendar', 'hours mon-fri 09:00-12:00,13:30-18:00\nholidy 2026-10-01');
+      await adm.click('#set-calendar-form button[type=submit]');
+      await adm.waitForFunction(() => document.getElementById('status').textContent.startsWith('日历第 2 行有误'));
+      await adm.fill('#set-calendar', 'hours mon-fri 09:00-12:00,13:30-18:00\n' +
+        'holiday 2026-10-01..2026-10-07 国庆节\nworkday 2026-10-10 调休\n');
+      await adm.click('#set-calendar-form button[type=submit]');
+      await adm.waitForFunction(() => document.getElementById('status').textContent === '工作日历已保存');
+      const info = await adm.textContent('#set-calendar-info');
+      need(info.includes('每周工作 37.5 小时') && info.includes('节假日 7 天') && info.includes('调休上班 1 天'),
+        'calendar info: ' + info);
+      await adm.fill('#set-zone', 'Asia/Shanghai');
+      await adm.click('form.card:has(#set-zone) button[type=submit]');
+      await adm.waitForFunction(() => document.getElementById('set-zone-now').textContent.includes('UTC+08:00'));
+      await shot(adm, 'calendar');
     });
 
     await test('a user changes their own password in the account menu, then logs out everywhere', async () => {
