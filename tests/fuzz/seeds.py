@@ -13,7 +13,7 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BODY_ROUTES = {"body_incident": 7, "body_kb": 8, "body_docreq": 7, "body_admin": 5}
+BODY_ROUTES = {"body_incident": 7, "body_kb": 8, "body_docreq": 9, "body_admin": 5}
 C_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 
@@ -131,6 +131,21 @@ def main():
             if name == "test_import.py":
                 write(out, "import", b"\x01" + b)
                 write(out, "import", b"\x01[" + b + b"]")
+    # the business calendar (first byte even) and zone files (odd): the shipped calendars,
+    # the unit tests' calendar texts and a few zones of the system's database
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "samples", "calendar")):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as f:
+                write(out, "calendar", b"\x00" + f.read())
+    for s in c_strings(["tests/unit/test_calendar.c"]):
+        if s:
+            write(out, "calendar", b"\x00" + s)
+    for zone in ("Asia/Shanghai", "America/New_York", "Australia/Sydney", "Europe/Dublin"):
+        try:
+            with open(os.path.join("/usr/share/zoneinfo", zone), "rb") as f:
+                write(out, "calendar", b"\x01" + f.read())
+        except OSError:
+            pass
     for target, n in BODY_ROUTES.items():
         for b in sorted(bodies):
             for i in range(n):
