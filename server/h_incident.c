@@ -616,6 +616,8 @@ kb_status h_incident_csv(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_store_now(rq, &s, &now, err);
     if (rc != KB_OK)
         return rc;
+    srv_sla sla;
+    srv_req_sla(rq, &sla);
     kb_buf b;
     kb_buf_init(&b, 0);
     kb_buf_adds(&b, KB_CSV_BOM);
@@ -632,12 +634,13 @@ kb_status h_incident_csv(srv_req *rq, srv_resp *rs, kb_err *err)
             rc = kb_err_set(err, KB_ETOOBIG, "%lld incidents match; an export holds at most "
                             "%u: narrow the days or the filters", total, KB_INC_MAX_EXPORT);
         for (size_t i = 0; rc == KB_OK && i < l->n; i++, rows++)
-            rc = csv_incident(&b, l->items[i], &rq->app->sla, now, en);
+            rc = csv_incident(&b, l->items[i], &sla.sla, now, en);
         size_t n = l->n;
         kb_incident_list_free(l);
         if (n < KB_INC_MAX_LIMIT)
             break;
     }
+    srv_sla_free(&sla);
     /* an export is recorded before it is served: no entry, no export (HEAD sends none) */
     if (rc == KB_OK && strcmp(rq->method, "HEAD") != 0) {
         static const char *const names[] = { "status", "priority", "category", "from", "to",

@@ -12,6 +12,8 @@ Saturday night; a public holiday; a make-up working Saturday (调休); pending o
 weekend; the at-risk list and the report. Stops the server with SIGTERM and fails on
 sanitizer reports. Ends with "test_calendar: N passed, N failed".
 """
+import csv
+import io
 import os
 import sqlite3
 import sys
@@ -299,6 +301,12 @@ def clock_cases():
         set_now(bj(2026, 3, 23, 14))
         j = ok(api.get(api.q("/api/v1/incidents", q=n)))
         need(j["incidents"] and j["incidents"][0]["sla"] == s, "list %r" % j["incidents"])
+        # and the CSV export of the list
+        r = api.get(api.q("/api/v1/incidents.csv", q=n, lang="en"))
+        need(r.status == 200, "csv %r" % r)
+        rows = list(csv.DictReader(io.StringIO(r.body.decode("utf-8-sig"), newline="")))
+        need(len(rows) == 1 and rows[0]["resolve_due"] == iso(bj(2026, 3, 23, 12)) and
+             rows[0]["breached"] == "yes", "csv rows %r" % rows)
     case("pending over a weekend costs only the working time it held", pending_weekend)
 
     def report():
