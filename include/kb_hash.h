@@ -41,6 +41,15 @@ void kb_hash_wipe(void *p, size_t len);
 /* 1 when a[0..len) equals b[0..len), in time that does not depend on the contents. */
 int kb_hash_equal(const void *a, const void *b, size_t len);
 
+/* HMAC-SHA-256 (RFC 2104) of msg[0..len) with a key of any length (libsodium's
+ * crypto_auth_hmacsha256, multi-part so that keys other than 32 bytes work): the 32-byte
+ * tag into out. Signs webhook URLs (DingTalk's robots). */
+#define KB_HASH_HMAC_BYTES 32
+void kb_hash_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+                         unsigned char out[KB_HASH_HMAC_BYTES]);
+/* bin[0..len) as standard base64 with padding (RFC 4648 section 4): a new string (free()). */
+char *kb_hash_base64(const void *bin, size_t len);
+
 /* An argon2id hash of pw in libsodium's string form into *out (free with free()). fast
  * uses the smallest limits (a test hook); otherwise the interactive limits (64 MiB).
  * KB_ENOMEM when the memory for hashing cannot be had. */

@@ -83,6 +83,26 @@ int kb_hash_equal(const void *a, const void *b, size_t len)
     return sodium_memcmp(a, b, len) == 0;
 }
 
+void kb_hash_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+                         unsigned char out[KB_HASH_HMAC_BYTES])
+{
+    init_sodium();
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, keylen);
+    crypto_auth_hmacsha256_update(&st, msg, len);
+    crypto_auth_hmacsha256_final(&st, out);
+    sodium_memzero(&st, sizeof st);
+}
+
+char *kb_hash_base64(const void *bin, size_t len)
+{
+    init_sodium();
+    size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+    char *out = kb_xmalloc(n);
+    sodium_bin2base64(out, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
+    return out;
+}
+
 kb_status kb_hash_password(const char *pw, int fast, char **out, kb_err *err)
 {
     *out = NULL;

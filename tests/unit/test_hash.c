@@ -84,5 +84,33 @@ int main(void)
     CHECK_INT_EQ(kb_hash_password_verify("not a hash", "correct horse battery"), 0);
     free(p1);
     free(p2);
+    /* HMAC-SHA-256: RFC 4231 test cases 2 (a short key) and 6 (a key longer than a block) */
+    unsigned char tag[KB_HASH_HMAC_BYTES];
+    char taghex[2 * KB_HASH_HMAC_BYTES + 1];
+    const char *msg = "what do ya want for nothing?";
+    kb_hash_hmac_sha256("Jefe", 4, msg, strlen(msg), tag);
+    kb_hash_hex(tag, sizeof tag, taghex);
+    CHECK_STR_EQ(taghex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    unsigned char longkey[131];
+    memset(longkey, 0xaa, sizeof longkey);
+    msg = "Test Using Larger Than Block-Size Key - Hash Key First";
+    kb_hash_hmac_sha256(longkey, sizeof longkey, msg, strlen(msg), tag);
+    kb_hash_hex(tag, sizeof tag, taghex);
+    CHECK_STR_EQ(taghex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    /* DingTalk's signature: base64(HMAC(secret, "timestamp\nsecret")), as Python computes
+     * it: base64.b64encode(hmac.new(b"SECxyz", b"1700000000000\nSECxyz", sha256).digest()) */
+    const char *sec = "SECxyz", *signed_text = "1700000000000\nSECxyz";
+    kb_hash_hmac_sha256(sec, strlen(sec), signed_text, strlen(signed_text), tag);
+    char *b64 = kb_hash_base64(tag, sizeof tag);
+    CHECK_STR_EQ(b64, "0PUR1j8g85Xg3vlFV/UrEcxXfF5HpCAGzcjrNfyJoyg=");
+    free(b64);
+    /* base64 (RFC 4648 section 10) */
+    const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+    const char *want[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+    for (size_t i = 0; i < 7; i++) {
+        b64 = kb_hash_base64(in[i], strlen(in[i]));
+        CHECK_STR_EQ(b64, want[i]);
+        free(b64);
+    }
     return CHECK_DONE("test_hash");
 }
