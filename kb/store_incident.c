@@ -12,6 +12,7 @@
 #include "kb_group.h"
 #include "kb_incident.h"
 #include "kb_ingest.h"
+#include "kb_notify.h"
 #include "kb_section.h"
 #include "kb_usage.h"
 #include "store_int.h"
@@ -622,6 +623,8 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
             rc = follow_state(s, before_ke, was_closed, inc, now, err);
         if (rc == KB_OK)
             rc = audit_change(s, action, &was, inc, now, err);
+        if (rc == KB_OK) /* its notifications, in the same transaction */
+            rc = kb_notify_incident(s, inc, 0, now, err);
     }
     free(before_ke);
     free(was.assignee);
@@ -813,6 +816,11 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
     free(phone);
     if (rc == KB_OK)
         rc = write_events(s, inc, 0, err);
+    if (rc == KB_OK) {
+        free(inc->number);
+        inc->number = kb_xstrdup(number);
+        rc = kb_notify_incident(s, inc, 1, now, err);
+    }
     if (rc == KB_OK) {
         kb_buf b;
         kb_buf_init(&b, 0);

@@ -14,7 +14,9 @@
 #include "kb_buf.h"
 #include "kb_incident.h"
 #include "kb_log.h"
+#include "kb_notify.h"
 #include "kb_search.h"
+#include "notify.h"
 #include "pool.h"
 #include "srv.h"
 #include "throttle.h"
@@ -33,7 +35,8 @@ static void usage(FILE *f)
             "[--sla FILE] [--backup-dir DIR] [--secure-cookie] [--login-hashes N]\n"
             "       [--login-rate N] [--trusted-proxy ADDR]... [--header-timeout S]\n"
             "       [--body-timeout S] [--max-connections N] [--max-connections-per-ip N]\n"
-            "       [-v]\n"
+            "       [--notify-interval-ms N] [--notify-sweep-ms N] [--notify-backoff-ms N]\n"
+            "       [--notify-attempts N] [--notify-timeout S] [--followup-after S] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -63,6 +66,16 @@ static void usage(FILE *f)
             "  --body-timeout S  seconds from the header to the last body byte (default 30)\n"
             "  --max-connections N  open connections in all (default 1024)\n"
             "  --max-connections-per-ip N  open connections from one address (default 256)\n"
+            "  --notify-interval-ms N  how often the notification outbox is polled (default\n"
+            "                 2000)\n"
+            "  --notify-sweep-ms N  how often SLA thresholds and follow-ups due are looked for\n"
+            "                 (default 60000)\n"
+            "  --notify-backoff-ms N  delay before the first retry of a failed notification;\n"
+            "                 it doubles with each attempt, at most an hour (default 30000)\n"
+            "  --notify-attempts N  attempts before a notification fails (default 8)\n"
+            "  --notify-timeout S  seconds one send may take (connect: at most 10; default 30)\n"
+            "  --followup-after S  seconds after a resolution until 'followup_due' is sent\n"
+            "                 (default 259200, 3 days; 0 = never)\n"
             "  -v, --verbose  debug logging\n"
             "  -h, --help     this text\n");
 }
@@ -145,6 +158,12 @@ int main(int argc, char **argv)
         { "body-timeout", required_argument, NULL, 'B' },
         { "max-connections", required_argument, NULL, 'M' },
         { "max-connections-per-ip", required_argument, NULL, 'I' },
+        { "notify-interval-ms", required_argument, NULL, 'N' },
+        { "notify-sweep-ms", required_argument, NULL, 'W' },
+        { "notify-backoff-ms", required_argument, NULL, 'K' },
+        { "notify-attempts", required_argument, NULL, 'A' },
+        { "notify-timeout", required_argument, NULL, 'O' },
+        { "followup-after", required_argument, NULL, 'F' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -164,6 +183,11 @@ int main(int argc, char **argv)
     int secure_cookie = 0;
     unsigned login_hashes = 0;
     unsigned login_rate = DEFAULT_LOGIN_RATE;
+    srv_notify_opts nopts = { .db_path = db, .interval_ms = SRV_NOTIFY_INTERVAL_MS,
+                              .sweep_ms = SRV_NOTIFY_SWEEP_MS,
+                              .backoff_ms = SRV_NOTIFY_BACKOFF_MS,
+                              .attempts = SRV_NOTIFY_ATTEMPTS, .timeout = SRV_NOTIFY_TIMEOUT,
+                              .followup_after = SRV_NOTIFY_FOLLOWUP };
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, ":vh", longopts, NULL);
@@ -234,6 +258,45 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'N':
+        case 'W':
+        case 'K':
+        case 'A':
+        case 'O':
+        case 'F': {
+            static const struct {
+                int c;
+                const char *name;
+                unsigned min, max;
+            } lim[] = { { 'N', "--notify-interval-ms", 10, 3600000 },
+                        { 'W', "--notify-sweep-ms", 10, 86400000 },
+                        { 'K', "--notify-backoff-ms", 1, 86400000 },
+                        { 'A', "--notify-attempts", 1, 100 },
+                        { 'O', "--notify-timeout", 1, 600 },
+                        { 'F', "--followup-after", 0, 365u * 86400u } };
+            size_t i = 0;
+            while (lim[i].c != c)
+                i++;
+            unsigned v;
+            if (parse_uint(optarg, lim[i].max, &v) != 0 || v < lim[i].min) {
+                fprintf(stderr, "kedb-server: invalid %s '%s' (%u-%u)\n", lim[i].name, optarg,
+                        lim[i].min, lim[i].max);
+                return 2;
+            }
+            if (c == 'N')
+                nopts.interval_ms = v;
+            else if (c == 'W')
+                nopts.sweep_ms = v;
+            else if (c == 'K')
+                nopts.backoff_ms = v;
+            else if (c == 'A')
+                nopts.attempts = v;
+            else if (c == 'O')
+                nopts.timeout = v;
+            else
+                nopts.followup_after = v;
+            break;
+        }
         case ':':
             fprintf(stderr, "kedb-server: option '%s' needs a value\n", argv[optind - 1]);
             usage(stderr);
@@ -266,6 +329,8 @@ int main(int argc, char **argv)
     if (load_sla(sla_path, &sla) != 0)
         return 2;
     kb_log_set_level(verbose ? KB_LOG_DEBUG : KB_LOG_INFO);
+    kb_notify_configure(&sla);
+    nopts.db_path = db;
     json_object_seed(0); /* before any thread creates JSON objects */
     signal(SIGPIPE, SIG_IGN);
 
@@ -302,9 +367,14 @@ int main(int argc, char **argv)
         kb_log(KB_LOG_WARN, "web directory '%s' not found: only the API is served", web);
 
     srv_http *http = NULL;
+    srv_notifier *notifier = NULL;
     if (migrate_db(db, &err) != KB_OK ||
         srv_pool_new(db, hopts.threads, &app.pool, &err) != KB_OK) {
         kb_log(KB_LOG_ERROR, "cannot open database '%s': %s", db, err.msg);
+        goto out;
+    }
+    if (srv_notify_start(&nopts, &notifier, &err) != KB_OK) {
+        kb_log(KB_LOG_ERROR, "cannot start the notification thread: %s", err.msg);
         goto out;
     }
     if (srv_http_start(&app, &hopts, &http, &err) != KB_OK) {
@@ -326,6 +396,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     srv_http_stop(http);
+    srv_notify_stop(notifier);
     srv_pool_free(app.pool);
     srv_throttle_free(app.throttle);
     free(app.web_real);

@@ -297,6 +297,17 @@ kb_status h_group_update(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_routing_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_routing_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_create(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Notifications (h_notify.c). */
+kb_status h_notify_channels(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_channel_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_channel_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_channel_delete(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_channel_test(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_templates(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_template_set(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_me(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_notify_me_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_user_update(srv_req *rq, srv_resp *rs, kb_err *err);
 
 /* --- helpers (util.c) --- */

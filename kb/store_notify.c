@@ -1,0 +1,997 @@
+/* Notifications in the database: schema (version 13), channels, templates, users' e-mail
+ * choices, the outbox with its attempts and the marks of the SLA sweep. See
+ * include/kb_notify.h. */
+#include "kb_notify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_alloc.h"
+#include "kb_audit.h"
+#include "kb_buf.h"
+#include "kb_group.h"
+#include "kb_hash.h"
+#include "store_int.h"
+
+/* notify_channel: the channels; events and mail_to are lists (comma- and line-separated),
+ * so that a new event never renumbers stored choices. notify_outbox: one row per (event,
+ * channel[, user's address]); next_at and delivered_at are epoch milliseconds of the
+ * delivery clock, created_at epoch seconds of the desk's clock. notify_attempt: every
+ * attempt. notify_template: templates an admin set (the defaults live in kb/notify.c).
+ * notify_user: each user's address and events. notify_mark: the sweep's thresholds already
+ * notified, one row per (incident, what). */
+static const char schema_v13[] =
+    "CREATE TABLE IF NOT EXISTS notify_channel("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  kind TEXT NOT NULL,"
+    "  url TEXT NOT NULL DEFAULT '',"
+    "  secret TEXT NOT NULL DEFAULT '',"
+    "  host TEXT NOT NULL DEFAULT '',"
+    "  port INTEGER NOT NULL DEFAULT 25,"
+    "  starttls TEXT NOT NULL DEFAULT 'optional',"
+    "  username TEXT NOT NULL DEFAULT '',"
+    "  password TEXT NOT NULL DEFAULT '',"
+    "  mail_from TEXT NOT NULL DEFAULT '',"
+    "  mail_to TEXT NOT NULL DEFAULT '',"
+    "  events TEXT NOT NULL,"
+    "  grp TEXT NOT NULL DEFAULT '',"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS notify_outbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  uid TEXT NOT NULL UNIQUE,"
+    "  channel INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  object TEXT NOT NULL,"
+    "  rcpt TEXT NOT NULL DEFAULT '',"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  delivered_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox(state, next_at);"
+    "CREATE TABLE IF NOT EXISTS notify_attempt("
+    "  id INTEGER PRIMARY KEY,"
+    "  msg INTEGER NOT NULL REFERENCES notify_outbox(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  ok INTEGER NOT NULL,"
+    "  code INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS notify_attempt_by_msg ON notify_attempt(msg, id);"
+    "CREATE TABLE IF NOT EXISTS notify_template("
+    "  event TEXT PRIMARY KEY,"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS notify_user("
+    "  username TEXT PRIMARY KEY COLLATE NOCASE,"
+    "  email TEXT NOT NULL,"
+    "  events TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS notify_mark("
+    "  incident TEXT NOT NULL,"
+    "  what TEXT NOT NULL,"
+    "  PRIMARY KEY(incident, what));";
+
+kb_status kb_notify_migrate(kb_store *s, kb_err *err)
+{
+    return kb_store_exec(s, schema_v13, err);
+}
+
+#define CH_COLS                                                                              \
+    "id, name, kind, url, secret, host, port, starttls, username, password, mail_from, "    \
+    "mail_to, events, grp, enabled, created_at, updated_at"
+static const char sql_ch_get[] = "SELECT " CH_COLS " FROM notify_channel WHERE id = ?1";
+static const char sql_ch_list[] = "SELECT " CH_COLS " FROM notify_channel ORDER BY id";
+static const char sql_ch_count[] = "SELECT count(*) FROM notify_channel";
+static const char sql_ch_name[] = "SELECT id FROM notify_channel WHERE name = ?1";
+static const char sql_ch_insert[] =
+    "INSERT INTO notify_channel(name, kind, url, secret, host, port, starttls, username, "
+    "password, mail_from, mail_to, events, grp, enabled, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)";
+static const char sql_ch_update[] =
+    "UPDATE notify_channel SET name = ?1, kind = ?2, url = ?3, secret = ?4, host = ?5, "
+    "port = ?6, starttls = ?7, username = ?8, password = ?9, mail_from = ?10, mail_to = ?11, "
+    "events = ?12, grp = ?13, enabled = ?14, updated_at = ?15 WHERE id = ?16";
+static const char sql_ch_delete[] = "DELETE FROM notify_channel WHERE id = ?1";
+static const char sql_ch_orphan[] =
+    "UPDATE notify_outbox SET state = 'failed' WHERE channel = ?1 AND state = 'pending'";
+static const char sql_ch_targets[] =
+    "SELECT id, kind, events, grp FROM notify_channel WHERE enabled = 1 ORDER BY id";
+static const char sql_tpl_get[] = "SELECT title, body FROM notify_template WHERE event = ?1";
+static const char sql_tpl_set[] =
+    "INSERT INTO notify_template(event, title, body, updated_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(event) DO UPDATE SET title = ?2, body = ?3, updated_at = ?4";
+static const char sql_tpl_reset[] = "DELETE FROM notify_template WHERE event = ?1";
+static const char sql_user_get[] = "SELECT email, events FROM notify_user WHERE username = ?1";
+static const char sql_user_set[] =
+    "INSERT INTO notify_user(username, email, events, updated_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(username) DO UPDATE SET email = ?2, events = ?3, updated_at = ?4";
+static const char sql_msg_insert[] =
+    "INSERT INTO notify_outbox(uid, channel, event, object, rcpt, title, body, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+#define MSG_COLS                                                                             \
+    "id, uid, channel, event, object, rcpt, title, body, state, attempts, next_at, "         \
+    "created_at, delivered_at"
+static const char sql_msg_due[] = "SELECT " MSG_COLS " FROM notify_outbox WHERE state = "
+                                  "'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
+static const char sql_msg_list[] = "SELECT " MSG_COLS " FROM notify_outbox WHERE ?1 IS NULL "
+                                   "OR state = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_msg_move[] =
+    "UPDATE notify_outbox SET attempts = attempts + 1, state = ?2, next_at = ?3, "
+    "delivered_at = ?4 WHERE id = ?1 AND state = 'pending'";
+static const char sql_att_insert[] =
+    "INSERT INTO notify_attempt(msg, at, ok, code, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_att_list[] =
+    "SELECT at, ok, code, detail FROM notify_attempt WHERE msg = ?1 ORDER BY id";
+static const char sql_mark_has[] = "SELECT 1 FROM notify_mark WHERE incident = ?1 AND what = ?2";
+static const char sql_mark_add[] =
+    "INSERT OR IGNORE INTO notify_mark(incident, what) VALUES (?1, ?2)";
+
+static kb_incident_sla config_sla;
+static int config_set;
+
+void kb_notify_configure(const kb_incident_sla *sla)
+{
+    config_sla = *sla;
+    config_set = 1;
+}
+
+static const kb_incident_sla *sla_config(void)
+{
+    if (!config_set) {
+        kb_incident_sla_default(&config_sla);
+        config_set = 1;
+    }
+    return &config_sla;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+}
+
+static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
+{
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
+}
+
+/* --- event lists as text --- */
+
+static void events_text(unsigned mask, kb_buf *b)
+{
+    for (int i = 0; i < KB_NOTIFY_NEVENTS; i++) {
+        if (mask & (1u << i)) {
+            if (b->len)
+                kb_buf_adds(b, ",");
+            kb_buf_adds(b, kb_notify_event_name((kb_notify_event)i));
+        }
+    }
+}
+
+static unsigned events_parse(const char *s)
+{
+    unsigned mask = 0;
+    while (s && *s) {
+        size_t n = strcspn(s, ",");
+        for (int i = 0; i < KB_NOTIFY_NEVENTS; i++) {
+            const char *name = kb_notify_event_name((kb_notify_event)i);
+            if (strlen(name) == n && memcmp(name, s, n) == 0)
+                mask |= 1u << i;
+        }
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    return mask;
+}
+
+/* --- channels --- */
+
+static kb_notify_channel *load_channel(sqlite3_stmt *st)
+{
+    kb_notify_channel *c = kb_notify_channel_new();
+    c->id = sqlite3_column_int64(st, 0);
+    char **slots[] = { &c->name, &c->url, &c->secret, &c->host };
+    const int cols[] = { 1, 3, 4, 5 };
+    for (int i = 0; i < 4; i++) {
+        free(*slots[i]);
+        *slots[i] = kb_store_text(st, cols[i]);
+    }
+    const char *kind = (const char *)sqlite3_column_text(st, 2);
+    kb_notify_kind_parse(kind, &c->kind, NULL);
+    c->port = sqlite3_column_int(st, 6);
+    kb_notify_tls_parse((const char *)sqlite3_column_text(st, 7), &c->starttls, NULL);
+    char **more[] = { &c->username, &c->password, &c->from };
+    for (int i = 0; i < 3; i++) {
+        free(*more[i]);
+        *more[i] = kb_store_text(st, 8 + i);
+    }
+    const char *to = (const char *)sqlite3_column_text(st, 11);
+    while (to && *to) {
+        size_t n = strcspn(to, "\n");
+        if (n) {
+            c->to = kb_xrealloc(c->to, (c->nto + 1) * sizeof *c->to);
+            char *a = kb_xmalloc(n + 1);
+            memcpy(a, to, n);
+            a[n] = '\0';
+            c->to[c->nto++] = a;
+        }
+        to += n;
+        if (*to)
+            to++;
+    }
+    c->events = events_parse((const char *)sqlite3_column_text(st, 12));
+    free(c->group);
+    c->group = kb_store_text(st, 13);
+    c->enabled = sqlite3_column_int(st, 14);
+    c->created_at = sqlite3_column_int64(st, 15);
+    c->updated_at = sqlite3_column_int64(st, 16);
+    return c;
+}
+
+kb_status kb_notify_channel_get(kb_store *s, long long id, kb_notify_channel **out,
+                                kb_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = kb_store_cached(s, sql_ch_get, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    kb_status r = KB_OK;
+    if (rc == SQLITE_ROW)
+        *out = load_channel(st);
+    else if (rc == SQLITE_DONE)
+        r = kb_err_set(err, KB_ENOTFOUND, "no notification channel %lld", id);
+    else
+        r = kb_store_db_err(s, err, "notification channel");
+    kb_store_done(st);
+    return r;
+}
+
+kb_status kb_notify_channel_list(kb_store *s, kb_notify_channel ***out, size_t *n, kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_ch_list, err);
+    if (!st)
+        return KB_EDB;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = load_channel(st);
+    }
+    kb_status r = step_err(s, rc, err, "notification channels");
+    kb_store_done(st);
+    return r;
+}
+
+static kb_status count_rows(kb_store *s, const char *sql, long long *out, kb_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql, err);
+    if (!st)
+        return KB_EDB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    kb_status r = step_err(s, rc, err, "count");
+    kb_store_done(st);
+    return r;
+}
+
+/* The audit summary of a channel: never its secret or password. */
+static void channel_summary(const kb_notify_channel *c, kb_buf *b)
+{
+    kb_buf_addf(b, "name %s; kind %s", c->name, kb_notify_kind_name(c->kind));
+    if (c->kind == KB_NOTIFY_EMAIL)
+        kb_buf_addf(b, "; host %s:%d; starttls %s; from %s; %zu recipients", c->host, c->port,
+                    kb_notify_tls_name(c->starttls), c->from, c->nto);
+    else
+        kb_buf_addf(b, "; url %.200s%s", c->url, c->secret[0] ? "; signed" : "");
+    kb_buf_adds(b, "; events ");
+    events_text(c->events, b);
+    if (c->group[0])
+        kb_buf_addf(b, "; group %s", c->group);
+    if (!c->enabled)
+        kb_buf_adds(b, "; disabled");
+}
+
+kb_status kb_notify_channel_put(kb_store *s, kb_notify_channel *c, const char *actor,
+                                long long now, kb_err *err)
+{
+    kb_status rc = kb_notify_channel_check(c, err);
+    if (rc != KB_OK)
+        return rc;
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    if (c->group[0]) { /* it exists, spelled as stored */
+        kb_group *g = NULL;
+        rc = kb_group_get(s, c->group, &g, err);
+        if (rc == KB_ENOTFOUND)
+            rc = kb_err_set(err, KB_EINVAL, "field 'group': no group '%.64s'", c->group);
+        if (rc == KB_OK)
+            kb_notify_set(&c->group, g->name);
+        kb_group_free(g);
+    }
+    /* the name is free (or this channel's own) */
+    sqlite3_stmt *st = NULL;
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, sql_ch_name, err);
+        rc = st ? KB_OK : KB_EDB;
+    }
+    if (rc == KB_OK) {
+        bind_text(st, 1, c->name);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW && sqlite3_column_int64(st, 0) != c->id)
+            rc = kb_err_set(err, KB_EEXIST, "a notification channel '%.64s' exists", c->name);
+        else
+            rc = step_err(s, r, err, "notification channel");
+        kb_store_done(st);
+    }
+    long long n = 0;
+    if (rc == KB_OK && c->id == 0)
+        rc = count_rows(s, sql_ch_count, &n, err);
+    if (rc == KB_OK && n >= KB_NOTIFY_MAX_CHANNELS)
+        rc = kb_err_set(err, KB_ECONFLICT, "there are %u notification channels already",
+                        KB_NOTIFY_MAX_CHANNELS);
+    kb_buf ev, to;
+    kb_buf_init(&ev, 0);
+    kb_buf_init(&to, 0);
+    events_text(c->events, &ev);
+    for (size_t i = 0; i < c->nto; i++)
+        kb_buf_addf(&to, "%s%s", i ? "\n" : "", c->to[i]);
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, c->id ? sql_ch_update : sql_ch_insert, err);
+        rc = st ? KB_OK : KB_EDB;
+    }
+    if (rc == KB_OK) {
+        const char *strs[] = { c->name, kb_notify_kind_name(c->kind), c->url, c->secret,
+                               c->host };
+        for (int i = 0; i < 5; i++)
+            bind_text(st, 1 + i, strs[i]);
+        sqlite3_bind_int(st, 6, c->port);
+        bind_text(st, 7, kb_notify_tls_name(c->starttls));
+        bind_text(st, 8, c->username);
+        bind_text(st, 9, c->password);
+        bind_text(st, 10, c->from);
+        bind_text(st, 11, kb_buf_str(&to));
+        bind_text(st, 12, kb_buf_str(&ev));
+        bind_text(st, 13, c->group);
+        sqlite3_bind_int(st, 14, c->enabled ? 1 : 0);
+        sqlite3_bind_int64(st, 15, now);
+        if (c->id)
+            sqlite3_bind_int64(st, 16, c->id);
+        rc = step_err(s, sqlite3_step(st), err, "notification channel");
+        kb_store_done(st);
+        if (rc == KB_OK && c->id && sqlite3_changes(kb_store_db(s)) == 0)
+            rc = kb_err_set(err, KB_ENOTFOUND, "no notification channel %lld", c->id);
+    }
+    int created = c->id == 0;
+    if (rc == KB_OK && created) {
+        c->id = sqlite3_last_insert_rowid(kb_store_db(s));
+        c->created_at = now;
+    }
+    c->updated_at = now;
+    kb_buf_free(&ev);
+    kb_buf_free(&to);
+    if (rc == KB_OK) {
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        channel_summary(c, &b);
+        char object[48];
+        snprintf(object, sizeof object, "notification-channel:%lld", c->id);
+        rc = kb_audit_append(s, now, actor,
+                             created ? "notify.channel.create" : "notify.channel.update", object,
+                             kb_buf_str(&b), err);
+        kb_buf_free(&b);
+    }
+    if (rc != KB_OK && created)
+        c->id = 0;
+    return kb_store_write_end(s, own, rc, err);
+}
+
+kb_status kb_notify_channel_delete(kb_store *s, long long id, const char *actor, long long now,
+                                   kb_err *err)
+{
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_notify_channel *c = NULL;
+    rc = kb_notify_channel_get(s, id, &c, err);
+    const char *const sqls[] = { sql_ch_delete, sql_ch_orphan };
+    for (int i = 0; rc == KB_OK && i < 2; i++) {
+        sqlite3_stmt *st = kb_store_cached(s, sqls[i], err);
+        if (!st) {
+            rc = KB_EDB;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        rc = step_err(s, sqlite3_step(st), err, "notification channel");
+        kb_store_done(st);
+    }
+    if (rc == KB_OK) {
+        char object[48];
+        snprintf(object, sizeof object, "notification-channel:%lld", id);
+        kb_buf b;
+        kb_buf_init(&b, 0);
+        kb_buf_addf(&b, "name %s", c->name);
+        rc = kb_audit_append(s, now, actor, "notify.channel.delete", object, kb_buf_str(&b),
+                             err);
+        kb_buf_free(&b);
+    }
+    kb_notify_channel_free(c);
+    return kb_store_write_end(s, own, rc, err);
+}
+
+/* --- templates --- */
+
+kb_status kb_notify_template_get(kb_store *s, kb_notify_event ev, char **title, char **body,
+                                 int *custom, kb_err *err)
+{
+    *title = *body = NULL;
+    *custom = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_tpl_get, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, kb_notify_event_name(ev));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *title = kb_store_text(st, 0);
+        *body = kb_store_text(st, 1);
+        *custom = 1;
+    }
+    kb_status r = step_err(s, rc, err, "notification template");
+    kb_store_done(st);
+    if (!*title) {
+        *title = kb_xstrdup(kb_notify_default_title(ev));
+        *body = kb_xstrdup(kb_notify_default_body(ev));
+    }
+    return r;
+}
+
+kb_status kb_notify_template_set(kb_store *s, kb_notify_event ev, const char *title,
+                                 const char *body, const char *actor, long long now,
+                                 kb_err *err)
+{
+    kb_status rc = KB_OK;
+    if (title || body) {
+        rc = kb_notify_template_check("title", title, KB_NOTIFY_TITLE_MAX, err);
+        if (rc == KB_OK)
+            rc = kb_notify_template_check("body", body, KB_NOTIFY_BODY_MAX, err);
+        if (rc == KB_OK && strchr(title, '\n'))
+            rc = kb_err_set(err, KB_EINVAL, "field 'title' must be one line");
+        if (rc != KB_OK)
+            return rc;
+    }
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, title ? sql_tpl_set : sql_tpl_reset, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        bind_text(st, 1, kb_notify_event_name(ev));
+        if (title) {
+            bind_text(st, 2, title);
+            bind_text(st, 3, body);
+            sqlite3_bind_int64(st, 4, now);
+        }
+        rc = step_err(s, sqlite3_step(st), err, "notification template");
+        kb_store_done(st);
+    }
+    if (rc == KB_OK) {
+        char object[48];
+        snprintf(object, sizeof object, "notification-template:%s", kb_notify_event_name(ev));
+        rc = kb_audit_append(s, now, actor, "notify.template.update", object,
+                             title ? "set" : "reset to the default", err);
+    }
+    return kb_store_write_end(s, own, rc, err);
+}
+
+/* --- users --- */
+
+kb_status kb_notify_user_get(kb_store *s, const char *user, char **email, unsigned *events,
+                             kb_err *err)
+{
+    *email = NULL;
+    *events = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_user_get, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, user);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *email = kb_store_text(st, 0);
+        *events = events_parse((const char *)sqlite3_column_text(st, 1));
+    }
+    kb_status r = step_err(s, rc, err, "notification user");
+    kb_store_done(st);
+    if (!*email)
+        *email = kb_xstrdup("");
+    return r;
+}
+
+kb_status kb_notify_user_set(kb_store *s, const char *user, const char *email, unsigned events,
+                             long long now, kb_err *err)
+{
+    kb_status rc = *email ? kb_notify_addr_check("email", email, err) : KB_OK;
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_user_set, err);
+    if (!st)
+        return KB_EDB;
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    events_text(events, &b);
+    bind_text(st, 1, user);
+    bind_text(st, 2, email);
+    bind_text(st, 3, kb_buf_str(&b));
+    sqlite3_bind_int64(st, 4, now);
+    rc = step_err(s, sqlite3_step(st), err, "notification user");
+    kb_store_done(st);
+    kb_buf_free(&b);
+    return rc;
+}
+
+/* --- the outbox --- */
+
+static kb_status insert_msg(kb_store *s, long long channel, kb_notify_event ev,
+                            const char *object, const char *rcpt, const char *title,
+                            const char *body, long long now, kb_err *err)
+{
+    unsigned char raw[16];
+    char uid[KB_NOTIFY_UID_HEX];
+    kb_status rc = kb_hash_random(raw, sizeof raw, err);
+    if (rc != KB_OK)
+        return rc;
+    kb_hash_hex(raw, sizeof raw, uid);
+    sqlite3_stmt *st = kb_store_cached(s, sql_msg_insert, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, uid);
+    sqlite3_bind_int64(st, 2, channel);
+    bind_text(st, 3, kb_notify_event_name(ev));
+    bind_text(st, 4, object);
+    bind_text(st, 5, rcpt);
+    bind_text(st, 6, title);
+    bind_text(st, 7, body);
+    sqlite3_bind_int64(st, 8, now);
+    rc = step_err(s, sqlite3_step(st), err, "notification");
+    kb_store_done(st);
+    return rc;
+}
+
+kb_status kb_notify_enqueue(kb_store *s, kb_notify_event ev, const char *object,
+                            const char *group, const char *person, const kb_notify_vars *vars,
+                            long long now, kb_err *err)
+{
+    char *tt = NULL, *tb = NULL, *email = NULL;
+    int custom;
+    unsigned wants = 0;
+    kb_status rc = kb_notify_template_get(s, ev, &tt, &tb, &custom, err);
+    if (rc == KB_OK && person && *person)
+        rc = kb_notify_user_get(s, person, &email, &wants, err);
+    char *title = kb_notify_render(tt, vars), *body = kb_notify_render(tb, vars);
+    free(tt);
+    free(tb);
+    /* the channels subscribed to ev (of the group or of every group), and the first e-mail
+     * channel for a user's own address */
+    long long *ids = NULL;
+    size_t n = 0;
+    long long mailer = 0;
+    sqlite3_stmt *st = rc == KB_OK ? kb_store_cached(s, sql_ch_targets, err) : NULL;
+    if (rc == KB_OK && !st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            long long id = sqlite3_column_int64(st, 0);
+            const char *kind = (const char *)sqlite3_column_text(st, 1);
+            unsigned mask = events_parse((const char *)sqlite3_column_text(st, 2));
+            const char *grp = (const char *)sqlite3_column_text(st, 3);
+            if (!mailer && kind && strcmp(kind, "email") == 0)
+                mailer = id;
+            if (!(mask & (1u << ev)) || (grp && *grp && (!group || strcmp(grp, group) != 0)))
+                continue;
+            ids = kb_xrealloc(ids, (n + 1) * sizeof *ids);
+            ids[n++] = id;
+        }
+        rc = step_err(s, r, err, "notification channels");
+        kb_store_done(st);
+    }
+    int own = 0;
+    if (rc == KB_OK && (n || (email && *email && (wants & (1u << ev)) && mailer)))
+        rc = kb_store_write_begin(s, &own, err);
+    else
+        own = -1;
+    for (size_t i = 0; rc == KB_OK && i < n; i++)
+        rc = insert_msg(s, ids[i], ev, object, "", title, body, now, err);
+    if (rc == KB_OK && email && *email && (wants & (1u << ev)) && mailer)
+        rc = insert_msg(s, mailer, ev, object, email, title, body, now, err);
+    if (own >= 0)
+        rc = kb_store_write_end(s, own, rc, err);
+    free(ids);
+    free(title);
+    free(body);
+    free(email);
+    return rc;
+}
+
+kb_status kb_notify_enqueue_test(kb_store *s, long long channel, long long now,
+                                 long long *out_id, kb_err *err)
+{
+    kb_notify_channel *c = NULL;
+    kb_status rc = kb_notify_channel_get(s, channel, &c, err);
+    kb_notify_channel_free(c);
+    char *tt = NULL, *tb = NULL;
+    int custom;
+    if (rc == KB_OK)
+        rc = kb_notify_template_get(s, KB_NOTIFY_TEST, &tt, &tb, &custom, err);
+    kb_notify_vars vars;
+    memset(&vars, 0, sizeof vars);
+    char *title = tt ? kb_notify_render(tt, &vars) : NULL;
+    char *body = tb ? kb_notify_render(tb, &vars) : NULL;
+    if (rc == KB_OK)
+        rc = insert_msg(s, channel, KB_NOTIFY_TEST, "test", "", title, body, now, err);
+    if (rc == KB_OK && out_id)
+        *out_id = sqlite3_last_insert_rowid(kb_store_db(s));
+    free(tt);
+    free(tb);
+    free(title);
+    free(body);
+    return rc;
+}
+
+/* --- events of incidents --- */
+
+/* The lead of group ("" when none) into a new string. */
+static kb_status group_lead(kb_store *s, const char *group, char **out, kb_err *err)
+{
+    *out = NULL;
+    kb_group *g = NULL;
+    kb_status rc = group && *group ? kb_group_get(s, group, &g, err) : KB_ENOTFOUND;
+    if (rc == KB_OK)
+        *out = kb_xstrdup(g->lead);
+    kb_group_free(g);
+    if (rc == KB_ENOTFOUND) {
+        kb_err_clear(err);
+        rc = KB_OK;
+    }
+    if (!*out)
+        *out = kb_xstrdup("");
+    return rc;
+}
+
+typedef struct {
+    char prio[8];
+    char due[32];
+    char *lead;
+    kb_notify_vars v;
+} inc_vars;
+
+static kb_status vars_of(kb_store *s, const kb_incident *inc, long long now, int response,
+                         inc_vars *out, kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    kb_inc_sla_state st;
+    kb_incident_sla_state(inc, sla_config(), now, &st);
+    snprintf(out->prio, sizeof out->prio, "P%d", inc->priority);
+    kb_incident_format_time(response ? st.response_due : st.resolve_due, out->due,
+                            sizeof out->due);
+    kb_status rc = group_lead(s, inc->group, &out->lead, err);
+    kb_notify_vars *v = &out->v;
+    v->number = inc->number;
+    v->summary = inc->summary;
+    v->priority = out->prio;
+    v->status = kb_incident_status_name(inc->status);
+    v->group = inc->group[0] ? inc->group : "未分组";
+    v->assignee = inc->assignee[0] ? inc->assignee : "未指派";
+    v->lead = out->lead[0] ? out->lead : "未设置";
+    v->due = out->due;
+    v->target = response ? "响应" : "解决";
+    return rc;
+}
+
+kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, long long now,
+                             kb_err *err)
+{
+    inc_vars iv;
+    kb_status rc = vars_of(s, inc, now, 0, &iv, err);
+    for (size_t i = 0; rc == KB_OK && i < inc->nevents; i++) {
+        const kb_inc_event *e = &inc->events[i];
+        const char *person = NULL;
+        int ev = -1;
+        iv.v.reason = e->note;
+        if (strcmp(e->type, "assignee") == 0 && e->to[0]) {
+            ev = KB_NOTIFY_ASSIGNED;
+            person = e->to;
+        } else if (strcmp(e->type, "group") == 0 && e->to[0] && !created) {
+            ev = KB_NOTIFY_ESCALATED;
+            person = iv.lead;
+        } else if (strcmp(e->type, "resolution") == 0) {
+            ev = KB_NOTIFY_RESOLVED;
+            person = inc->assignee;
+        } else if (strcmp(e->type, "reopen") == 0 ||
+                   (strcmp(e->type, "followup") == 0 && !e->confirmed)) {
+            ev = KB_NOTIFY_REOPENED;
+            person = inc->assignee;
+        }
+        if (ev >= 0)
+            rc = kb_notify_enqueue(s, (kb_notify_event)ev, inc->number, inc->group, person,
+                                   &iv.v, now, err);
+    }
+    free(iv.lead);
+    return rc;
+}
+
+/* Enqueues ev for inc once: the mark (incident, what) records it in the same transaction. */
+static kb_status once(kb_store *s, const kb_incident *inc, const char *what, kb_notify_event ev,
+                      int response, long long now, size_t *n, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_mark_has, err);
+    if (!st)
+        return KB_EDB;
+    bind_text(st, 1, inc->number);
+    bind_text(st, 2, what);
+    int r = sqlite3_step(st);
+    kb_status rc = step_err(s, r, err, "notification mark");
+    kb_store_done(st);
+    if (rc != KB_OK || r == SQLITE_ROW)
+        return rc;
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    st = kb_store_cached(s, sql_mark_add, err);
+    if (!st)
+        rc = KB_EDB;
+    int added = 0;
+    if (rc == KB_OK) {
+        bind_text(st, 1, inc->number);
+        bind_text(st, 2, what);
+        rc = step_err(s, sqlite3_step(st), err, "notification mark");
+        kb_store_done(st);
+        added = sqlite3_changes(kb_store_db(s)) == 1;
+    }
+    inc_vars iv;
+    memset(&iv, 0, sizeof iv);
+    if (rc == KB_OK && added)
+        rc = vars_of(s, inc, now, response, &iv, err);
+    /* the SLA events tell the group's lead; a follow-up, whoever resolved it */
+    const char *person = ev == KB_NOTIFY_FOLLOWUP_DUE ? inc->assignee : iv.lead;
+    if (rc == KB_OK && added)
+        rc = kb_notify_enqueue(s, ev, inc->number, inc->group, person, &iv.v, now, err);
+    free(iv.lead);
+    if (rc == KB_OK && added)
+        (*n)++;
+    return kb_store_write_end(s, own, rc, err);
+}
+
+static kb_status sweep_one(kb_store *s, const kb_incident *inc, long long now,
+                           long long followup_after, size_t *n, kb_err *err)
+{
+    kb_inc_sla_state st;
+    kb_incident_sla_state(inc, sla_config(), now, &st);
+    kb_status rc = KB_OK;
+    if (kb_incident_status_open(inc->status)) {
+        if (!inc->responded_at && st.response_breached) {
+            rc = once(s, inc, "response_75", KB_NOTIFY_SLA_75, 1, now, n, err);
+            /* a breach found first: the 75 % message would say less, too late */
+            if (rc == KB_OK)
+                rc = once(s, inc, "response_breach", KB_NOTIFY_SLA_BREACH, 1, now, n, err);
+        } else if (!inc->responded_at && st.response_remaining * 4 <= st.response_target) {
+            rc = once(s, inc, "response_75", KB_NOTIFY_SLA_75, 1, now, n, err);
+        }
+        if (rc == KB_OK && st.resolve_breached)
+            rc = once(s, inc, "resolve_breach", KB_NOTIFY_SLA_BREACH, 0, now, n, err);
+        else if (rc == KB_OK && st.resolve_remaining * 4 <= st.resolve_target)
+            rc = once(s, inc, "resolve_75", KB_NOTIFY_SLA_75, 0, now, n, err);
+    } else if (inc->status == KB_INC_RESOLVED && followup_after > 0 && inc->resolved_at &&
+               now - inc->resolved_at >= followup_after) {
+        char what[48];
+        snprintf(what, sizeof what, "followup_%lld", inc->resolved_at);
+        rc = once(s, inc, what, KB_NOTIFY_FOLLOWUP_DUE, 0, now, n, err);
+    }
+    return rc;
+}
+
+kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, size_t *n,
+                          kb_err *err)
+{
+    size_t count = 0;
+    kb_status rc = KB_OK;
+    unsigned open = (1u << KB_INC_NEW) | (1u << KB_INC_ASSIGNED) | (1u << KB_INC_IN_PROGRESS) |
+                    (1u << KB_INC_PENDING) | (1u << KB_INC_RESOLVED);
+    for (size_t offset = 0; rc == KB_OK;) {
+        kb_inc_filter f;
+        memset(&f, 0, sizeof f);
+        f.status_mask = open;
+        f.complaint = -1;
+        f.limit = KB_INC_MAX_LIMIT;
+        f.offset = offset;
+        kb_inc_list *l = NULL;
+        rc = kb_incident_list(s, &f, &l, err);
+        if (rc != KB_OK)
+            break;
+        for (size_t i = 0; rc == KB_OK && i < l->n; i++)
+            rc = sweep_one(s, l->items[i], now, followup_after, &count, err);
+        size_t got = l->n;
+        kb_incident_list_free(l);
+        if (got < KB_INC_MAX_LIMIT)
+            break;
+        offset += got;
+    }
+    if (n)
+        *n = count;
+    return rc;
+}
+
+/* --- delivery --- */
+
+static kb_notify_msg *load_msg(sqlite3_stmt *st)
+{
+    kb_notify_msg *m = kb_xcalloc(1, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    const char *uid = (const char *)sqlite3_column_text(st, 1);
+    snprintf(m->uid, sizeof m->uid, "%s", uid ? uid : "");
+    m->channel = sqlite3_column_int64(st, 2);
+    m->event = kb_store_text(st, 3);
+    m->object = kb_store_text(st, 4);
+    m->rcpt = kb_store_text(st, 5);
+    m->title = kb_store_text(st, 6);
+    m->body = kb_store_text(st, 7);
+    m->state = kb_store_text(st, 8);
+    m->attempts = sqlite3_column_int(st, 9);
+    m->next_at = sqlite3_column_int64(st, 10);
+    m->created_at = sqlite3_column_int64(st, 11);
+    m->delivered_at = sqlite3_column_int64(st, 12);
+    return m;
+}
+
+void kb_notify_msgs_free(kb_notify_msg **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        kb_notify_msg *m = v[i];
+        free(m->event);
+        free(m->object);
+        free(m->rcpt);
+        free(m->title);
+        free(m->body);
+        free(m->state);
+        for (size_t k = 0; k < m->natt; k++)
+            free(m->att[k].detail);
+        free(m->att);
+        free(m);
+    }
+    free(v);
+}
+
+static kb_status load_msgs(kb_store *s, sqlite3_stmt *st, kb_notify_msg ***out, size_t *n,
+                           kb_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = load_msg(st);
+    }
+    kb_status r = step_err(s, rc, err, "notifications");
+    kb_store_done(st);
+    return r;
+}
+
+kb_status kb_notify_due(kb_store *s, long long now_ms, size_t max, kb_notify_msg ***out,
+                        size_t *n, kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = kb_store_cached(s, sql_msg_due, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    return load_msgs(s, st, out, n, err);
+}
+
+/* Bytes of the longest prefix of s that is at most max and ends on a character. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+kb_status kb_notify_record(kb_store *s, long long id, long long at_ms, int ok, long code,
+                           const char *detail, long long next_at_ms, kb_err *err)
+{
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_msg_move, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        bind_text(st, 2, ok ? "delivered" : next_at_ms > 0 ? "pending" : "failed");
+        sqlite3_bind_int64(st, 3, ok ? 0 : next_at_ms);
+        sqlite3_bind_int64(st, 4, ok ? at_ms : 0);
+        rc = step_err(s, sqlite3_step(st), err, "notification");
+        kb_store_done(st);
+        if (rc == KB_OK && sqlite3_changes(kb_store_db(s)) == 0)
+            rc = kb_err_set(err, KB_ENOTFOUND, "no pending notification %lld", id);
+    }
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, sql_att_insert, err);
+        if (!st)
+            rc = KB_EDB;
+    }
+    if (rc == KB_OK) {
+        const char *d = detail ? detail : "";
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, at_ms);
+        sqlite3_bind_int(st, 3, ok ? 1 : 0);
+        sqlite3_bind_int64(st, 4, code);
+        sqlite3_bind_text(st, 5, d, (int)utf8_cut(d, KB_NOTIFY_DETAIL_MAX), SQLITE_TRANSIENT);
+        rc = step_err(s, sqlite3_step(st), err, "notification attempt");
+        kb_store_done(st);
+    }
+    return kb_store_write_end(s, own, rc, err);
+}
+
+kb_status kb_notify_list(kb_store *s, const char *state, size_t limit, kb_notify_msg ***out,
+                         size_t *n, kb_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    int own;
+    kb_status rc = kb_store_read_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, sql_msg_list, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        if (state)
+            bind_text(st, 1, state);
+        else
+            sqlite3_bind_null(st, 1);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)(limit ? limit : 1));
+        rc = load_msgs(s, st, out, n, err);
+    }
+    for (size_t i = 0; rc == KB_OK && i < *n; i++) {
+        kb_notify_msg *m = (*out)[i];
+        st = kb_store_cached(s, sql_att_list, err);
+        if (!st) {
+            rc = KB_EDB;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, m->id);
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            m->att = kb_xrealloc(m->att, (m->natt + 1) * sizeof *m->att);
+            kb_notify_attempt *a = &m->att[m->natt++];
+            a->at = sqlite3_column_int64(st, 0);
+            a->ok = sqlite3_column_int(st, 1);
+            a->code = (long)sqlite3_column_int64(st, 2);
+            a->detail = kb_store_text(st, 3);
+        }
+        rc = step_err(s, r, err, "notification attempts");
+        kb_store_done(st);
+    }
+    kb_store_read_end(s, own);
+    return rc;
+}
