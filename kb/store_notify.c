@@ -10,8 +10,12 @@
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_calendar.h"
+#include "kb_date.h"
 #include "kb_group.h"
 #include "kb_hash.h"
+#include "kb_setting.h"
+#include "kb_tz.h"
 #include "store_int.h"
 
 /* notify_channel: the channels; events and mail_to are lists (comma- and line-separated),
@@ -149,6 +153,36 @@ static const kb_incident_sla *sla_config(void)
         config_set = 1;
     }
     return &config_sla;
+}
+
+/* The SLA targets with the desk's business calendar and time zone, as the incident pages
+ * count them (a calendar that cannot be read: business hours run 7x24, as there). */
+typedef struct {
+    kb_incident_sla sla;
+    kb_calendar *cal;
+    kb_tz *zone;
+} desk_sla;
+
+static void desk_sla_load(kb_store *s, desk_sla *d)
+{
+    memset(d, 0, sizeof *d);
+    d->sla = *sla_config();
+    int business = 0;
+    for (int i = 0; i < 4; i++)
+        business |= d->sla.business[i];
+    if (!business)
+        return;
+    d->zone = kb_date_zone();
+    if (kb_setting_calendar_load(s, &d->cal, NULL) != KB_OK)
+        d->cal = NULL;
+    d->sla.calendar = d->cal;
+    d->sla.zone = d->zone;
+}
+
+static void desk_sla_free(desk_sla *d)
+{
+    kb_calendar_free(d->cal);
+    kb_tz_free(d->zone);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -680,12 +714,12 @@ typedef struct {
     kb_notify_vars v;
 } inc_vars;
 
-static kb_status vars_of(kb_store *s, const kb_incident *inc, long long now, int response,
-                         inc_vars *out, kb_err *err)
+static kb_status vars_of(kb_store *s, const kb_incident *inc, const kb_incident_sla *sla,
+                         long long now, int response, inc_vars *out, kb_err *err)
 {
     memset(out, 0, sizeof *out);
     kb_inc_sla_state st;
-    kb_incident_sla_state(inc, sla_config(), now, &st);
+    kb_incident_sla_state(inc, sla, now, &st);
     snprintf(out->prio, sizeof out->prio, "P%d", inc->priority);
     kb_incident_format_time(response ? st.response_due : st.resolve_due, out->due,
                             sizeof out->due);
@@ -707,7 +741,10 @@ kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, l
                              kb_err *err)
 {
     inc_vars iv;
-    kb_status rc = vars_of(s, inc, now, 0, &iv, err);
+    desk_sla d;
+    desk_sla_load(s, &d);
+    kb_status rc = vars_of(s, inc, &d.sla, now, 0, &iv, err);
+    desk_sla_free(&d);
     for (size_t i = 0; rc == KB_OK && i < inc->nevents; i++) {
         const kb_inc_event *e = &inc->events[i];
         const char *person = NULL;
@@ -736,8 +773,9 @@ kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, l
 }
 
 /* Enqueues ev for inc once: the mark (incident, what) records it in the same transaction. */
-static kb_status once(kb_store *s, const kb_incident *inc, const char *what, kb_notify_event ev,
-                      int response, long long now, size_t *n, kb_err *err)
+static kb_status once(kb_store *s, const kb_incident *inc, const kb_incident_sla *sla,
+                      const char *what, kb_notify_event ev, int response, long long now,
+                      size_t *n, kb_err *err)
 {
     sqlite3_stmt *st = kb_store_cached(s, sql_mark_has, err);
     if (!st)
@@ -767,7 +805,7 @@ static kb_status once(kb_store *s, const kb_incident *inc, const char *what, kb_
     inc_vars iv;
     memset(&iv, 0, sizeof iv);
     if (rc == KB_OK && added)
-        rc = vars_of(s, inc, now, response, &iv, err);
+        rc = vars_of(s, inc, sla, now, response, &iv, err);
     /* the SLA events tell the group's lead; a follow-up, whoever resolved it */
     const char *person = ev == KB_NOTIFY_FOLLOWUP_DUE ? inc->assignee : iv.lead;
     if (rc == KB_OK && added)
@@ -778,30 +816,30 @@ static kb_status once(kb_store *s, const kb_incident *inc, const char *what, kb_
     return kb_store_write_end(s, own, rc, err);
 }
 
-static kb_status sweep_one(kb_store *s, const kb_incident *inc, long long now,
-                           long long followup_after, size_t *n, kb_err *err)
+static kb_status sweep_one(kb_store *s, const kb_incident *inc, const kb_incident_sla *sla,
+                           long long now, long long followup_after, size_t *n, kb_err *err)
 {
     kb_inc_sla_state st;
-    kb_incident_sla_state(inc, sla_config(), now, &st);
+    kb_incident_sla_state(inc, sla, now, &st);
     kb_status rc = KB_OK;
     if (kb_incident_status_open(inc->status)) {
         if (!inc->responded_at && st.response_breached) {
-            rc = once(s, inc, "response_75", KB_NOTIFY_SLA_75, 1, now, n, err);
+            rc = once(s, inc, sla, "response_75", KB_NOTIFY_SLA_75, 1, now, n, err);
             /* a breach found first: the 75 % message would say less, too late */
             if (rc == KB_OK)
-                rc = once(s, inc, "response_breach", KB_NOTIFY_SLA_BREACH, 1, now, n, err);
+                rc = once(s, inc, sla, "response_breach", KB_NOTIFY_SLA_BREACH, 1, now, n, err);
         } else if (!inc->responded_at && st.response_remaining * 4 <= st.response_target) {
-            rc = once(s, inc, "response_75", KB_NOTIFY_SLA_75, 1, now, n, err);
+            rc = once(s, inc, sla, "response_75", KB_NOTIFY_SLA_75, 1, now, n, err);
         }
         if (rc == KB_OK && st.resolve_breached)
-            rc = once(s, inc, "resolve_breach", KB_NOTIFY_SLA_BREACH, 0, now, n, err);
+            rc = once(s, inc, sla, "resolve_breach", KB_NOTIFY_SLA_BREACH, 0, now, n, err);
         else if (rc == KB_OK && st.resolve_remaining * 4 <= st.resolve_target)
-            rc = once(s, inc, "resolve_75", KB_NOTIFY_SLA_75, 0, now, n, err);
+            rc = once(s, inc, sla, "resolve_75", KB_NOTIFY_SLA_75, 0, now, n, err);
     } else if (inc->status == KB_INC_RESOLVED && followup_after > 0 && inc->resolved_at &&
                now - inc->resolved_at >= followup_after) {
         char what[48];
         snprintf(what, sizeof what, "followup_%lld", inc->resolved_at);
-        rc = once(s, inc, what, KB_NOTIFY_FOLLOWUP_DUE, 0, now, n, err);
+        rc = once(s, inc, sla, what, KB_NOTIFY_FOLLOWUP_DUE, 0, now, n, err);
     }
     return rc;
 }
@@ -811,6 +849,8 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
 {
     size_t count = 0;
     kb_status rc = KB_OK;
+    desk_sla d;
+    desk_sla_load(s, &d);
     unsigned open = (1u << KB_INC_NEW) | (1u << KB_INC_ASSIGNED) | (1u << KB_INC_IN_PROGRESS) |
                     (1u << KB_INC_PENDING) | (1u << KB_INC_RESOLVED);
     for (size_t offset = 0; rc == KB_OK;) {
@@ -825,13 +865,14 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
         if (rc != KB_OK)
             break;
         for (size_t i = 0; rc == KB_OK && i < l->n; i++)
-            rc = sweep_one(s, l->items[i], now, followup_after, &count, err);
+            rc = sweep_one(s, l->items[i], &d.sla, now, followup_after, &count, err);
         size_t got = l->n;
         kb_incident_list_free(l);
         if (got < KB_INC_MAX_LIMIT)
             break;
         offset += got;
     }
+    desk_sla_free(&d);
     if (n)
         *n = count;
     return rc;
