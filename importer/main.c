@@ -9,11 +9,10 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <unicode/ucnv.h>
-
 #include "kb_alloc.h"
 #include "kb_audit.h"
 #include "kb_buf.h"
+#include "kb_csv.h"
 #include "kb_doc.h"
 #include "kb_hash.h"
 #include "kb_ingest.h"
@@ -236,125 +235,43 @@ static void import_row(import *im, const row *r, size_t line)
     kb_buf_free(&src);
 }
 
-/* --- CSV (RFC 4180: quotes, doubled quotes, line breaks inside quotes, CRLF) --- */
-
-static int utf8_ok(const char *p, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)p;
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i];
-        size_t n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
-                                   : c >= 0xF0 && c <= 0xF4 ? 3 : 9;
-        if (n == 9 || i + n >= len + (n ? 0 : 1))
-            return 0;
-        for (size_t k = 1; k <= n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += n + 1;
-    }
-    return 1;
-}
+/* --- CSV (read by kb/csv.c, the one CSV owner) --- */
 
 static int import_csv(import *im, const char *data, size_t len)
 {
-    size_t i = 0, line = 1;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        i = 3; /* byte order mark */
+    kb_csv_reader *rd = kb_csv_reader_new(data, len, MAX_FIELD);
+    kb_csv_record rec;
     char **header = NULL;
     size_t nheader = 0;
-    kb_buf field;
-    kb_buf_init(&field, MAX_FIELD);
-    char **vals = NULL;
-    size_t nvals = 0, cap = 0;
-    size_t start_line = line;
-    int too_long = 0;
-    while (i <= len) {
-        /* one record */
-        start_line = line;
-        nvals = 0;
-        too_long = 0;
-        int end = 0;
-        while (!end) {
-            kb_buf_reset(&field);
-            if (i < len && data[i] == '"') {
-                i++;
-                for (;;) {
-                    if (i >= len)
-                        break; /* unclosed quote: the rest of the file */
-                    if (data[i] == '"') {
-                        if (i + 1 < len && data[i + 1] == '"') {
-                            if (kb_buf_addc(&field, '"') != KB_OK)
-                                too_long = 1;
-                            i += 2;
-                            continue;
-                        }
-                        i++;
-                        break;
-                    }
-                    if (data[i] == '\n')
-                        line++;
-                    if (kb_buf_addc(&field, data[i]) != KB_OK)
-                        too_long = 1;
-                    i++;
-                }
-            }
-            while (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-                if (kb_buf_addc(&field, data[i]) != KB_OK)
-                    too_long = 1;
-                i++;
-            }
-            if (nvals == cap) {
-                cap = cap ? cap * 2 : 16;
-                vals = kb_xrealloc(vals, cap * sizeof *vals);
-            }
-            vals[nvals++] = kb_xstrndup(kb_buf_str(&field), field.len);
-            if (i < len && data[i] == ',') {
-                i++;
-                continue;
-            }
-            if (i < len && data[i] == '\r')
-                i++;
-            if (i < len && data[i] == '\n') {
-                i++;
-                line++;
-            }
-            end = 1;
-        }
-        int blank = nvals == 1 && vals[0][0] == '\0';
+    while (kb_csv_next(rd, &rec)) {
         if (!header) {
-            header = vals;
-            nheader = nvals;
-            vals = NULL;
-            cap = 0;
-            nvals = 0;
-        } else if (!blank) {
-            if (too_long) {
+            nheader = rec.n;
+            header = kb_xcalloc(nheader, sizeof *header);
+            for (size_t k = 0; k < nheader; k++)
+                header[k] = kb_xstrdup(rec.fields[k]);
+        } else if (!rec.blank) {
+            if (rec.too_long) {
                 fprintf(stderr, "%s:%zu: a field is longer than %u bytes\n", im->file,
-                        start_line, MAX_FIELD);
+                        rec.line, MAX_FIELD);
                 im->failed++;
-            } else if (nvals != nheader) {
+            } else if (rec.n != nheader) {
                 fprintf(stderr, "%s:%zu: %zu fields, the header has %zu\n", im->file,
-                        start_line, nvals, nheader);
+                        rec.line, rec.n, nheader);
                 im->failed++;
             } else {
-                row r = { .n = nvals < 256 ? nvals : 256 };
+                row r = { .n = rec.n < 256 ? rec.n : 256 };
                 for (size_t k = 0; k < r.n; k++) {
                     r.names[k] = header[k];
-                    r.vals[k] = vals[k];
+                    r.vals[k] = rec.fields[k];
                 }
-                import_row(im, &r, start_line);
+                import_row(im, &r, rec.line);
             }
         }
-        for (size_t k = 0; k < nvals; k++)
-            free(vals[k]);
-        if (i >= len)
-            break;
     }
+    kb_csv_reader_free(rd);
     for (size_t k = 0; k < nheader; k++)
         free(header[k]);
     free(header);
-    free(vals);
-    kb_buf_free(&field);
     if (!nheader) {
         fprintf(stderr, "%s: no header row\n", im->file);
         return -1;
@@ -487,27 +404,20 @@ static int read_all(const char *path, kb_buf *out)
     return rc;
 }
 
-/* Converts data to UTF-8 from charset (ICU converter names: GBK, GB18030, Big5, ...). */
-static int to_utf8(const char *charset, kb_buf *data)
+/* Makes data UTF-8 text: from charset (ICU converter names: GBK, GB18030, Big5, ...), or
+ * checked as UTF-8 when none is given. */
+static int to_utf8(const char *file, const char *charset, kb_buf *data)
 {
-    UErrorCode st = U_ZERO_ERROR;
-    int32_t need = ucnv_convert("UTF-8", charset, NULL, 0, data->data, (int32_t)data->len, &st);
-    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st)) {
-        fprintf(stderr, "kedb-import: cannot convert from '%s': %s\n", charset, u_errorName(st));
-        return -1;
-    }
-    char *out = kb_xmalloc((size_t)need + 1);
-    st = U_ZERO_ERROR;
-    ucnv_convert("UTF-8", charset, out, need + 1, data->data, (int32_t)data->len, &st);
-    if (U_FAILURE(st)) {
-        free(out);
-        fprintf(stderr, "kedb-import: cannot convert from '%s': %s\n", charset, u_errorName(st));
-        return -1;
-    }
-    kb_buf_reset(data);
-    kb_buf_add(data, out, (size_t)need);
-    free(out);
-    return 0;
+    kb_err err;
+    kb_status rc = kb_csv_decode(data, charset ? charset : "UTF-8", NULL, &err);
+    if (rc == KB_EINVAL)
+        fprintf(stderr, "kedb-import: cannot convert from '%s': %s\n", charset, err.msg);
+    else if (rc != KB_OK && !charset)
+        fprintf(stderr, "kedb-import: '%s' is not UTF-8 text: %s (for a GBK export add "
+                "--encoding GBK)\n", file, err.msg);
+    else if (rc != KB_OK)
+        fprintf(stderr, "kedb-import: '%s' is not %s text: %s\n", file, charset, err.msg);
+    return rc == KB_OK ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -572,13 +482,7 @@ int main(int argc, char **argv)
     }
     kb_buf data;
     kb_buf_init(&data, MAX_FILE);
-    if (read_all(file, &data) != 0 || (encoding && to_utf8(encoding, &data) != 0)) {
-        kb_buf_free(&data);
-        goto out;
-    }
-    if (memchr(kb_buf_str(&data), '\0', data.len) || !utf8_ok(kb_buf_str(&data), data.len)) {
-        fprintf(stderr, "kedb-import: '%s' is not UTF-8 text%s\n", file,
-                encoding ? "" : " (for a GBK export add --encoding GBK)");
+    if (read_all(file, &data) != 0 || to_utf8(file, encoding, &data) != 0) {
         kb_buf_free(&data);
         goto out;
     }

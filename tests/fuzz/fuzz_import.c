@@ -1,5 +1,6 @@
 /* Fuzzes kedb-import's readers: CSV (quotes, BOM, line counting, the column mapping) and
- * JSON (an array or one object per line), optionally from GBK, into a temp database.
+ * JSON (an array or one object per line), optionally from GBK (kb_csv_decode), into a
+ * temp database.
  * importer/main.c is compiled in (main renamed) so its own static readers run. The first
  * input byte picks the format: bit 0 JSON, bit 1 convert from GBK first. */
 #include <stdint.h>
@@ -34,8 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kb_buf_init(&b, MAX_FILE);
     kb_buf_add(&b, data + 1, size - 1);
     /* what main() checks before importing */
-    if (((data[0] & 2) == 0 || to_utf8("GBK", &b) == 0) && !memchr(kb_buf_str(&b), '\0', b.len) &&
-        utf8_ok(kb_buf_str(&b), b.len)) {
+    if (kb_csv_decode(&b, (data[0] & 2) ? "GBK" : "UTF-8", NULL, NULL) == KB_OK) {
         if (json)
             import_json(&im, kb_buf_str(&b), b.len);
         else
