@@ -329,8 +329,6 @@ void kb_incident_format_number(long long now, long long seq, char *out, size_t s
 long long kb_incident_day(long long t);
 /* True when s has the shape of an incident number. */
 int kb_incident_number_valid(const char *s);
-/* The caller phone as matched: s without spaces and dashes. Caller frees. */
-char *kb_incident_phone_norm(const char *s);
 /* Parses YYYY-MM-DD (a real date) to the epoch seconds at which that desk day begins. */
 kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err);
 /* Writes t as ISO-8601 UTC ("2026-03-10T08:15:00Z") into out (at least 32 bytes). */
@@ -379,9 +377,12 @@ typedef struct {
     int unassigned;          /* 1 = without an assignee */
     const char *parent;      /* the incidents of this major incident */
     const char *category;
-    const char *phone;       /* matched after kb_incident_phone_norm on both sides */
-    const char *q;           /* substring of summary, description or number (ASCII
-                                letters match in any case) */
+    const char *phone;       /* a number or part of one (at least KB_PHONE_MIN_QUERY
+                                digits, kb_phone_query): incidents whose caller phone
+                                contains it in canonical form (kb_phone_norm); text that
+                                is not one matches nothing */
+    const char *q;           /* substring of summary, description, number or caller name
+                                (ASCII letters match in any case) */
     long long from;          /* created_at >= from, 0 = open */
     long long to;            /* created_at < to, 0 = open */
     int complaint;           /* 1 = with a complaint, 0 = without, -1 = any */

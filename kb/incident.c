@@ -9,6 +9,7 @@
 #include "kb_alloc.h"
 #include "kb_date.h"
 #include "kb_doc.h"
+#include "kb_phone.h"
 
 #define ANONYMOUS "anonymous"
 #define MAX_DURATION (365LL * 86400LL)
@@ -655,18 +656,7 @@ static kb_status check_phone(const char *s, kb_err *err)
     kb_status rc = check_text("caller_phone", s, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
     if (rc != KB_OK || !s || !*s)
         return rc;
-    int digits = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p >= '0' && *p <= '9')
-            digits++;
-        else if (!strchr(" +-().,/#*", *p))
-            return kb_err_set(err, KB_EINVAL,
-                              "field 'caller_phone' may hold only digits, spaces and + - ( ) . "
-                              ", / # *");
-    }
-    if (!digits)
-        return kb_err_set(err, KB_EINVAL, "field 'caller_phone' has no digits");
-    return KB_OK;
+    return kb_phone_check("caller_phone", s, err);
 }
 
 kb_status kb_incident_apply_new(kb_incident *inc, const kb_inc_create *in, long long now,
@@ -1029,18 +1019,6 @@ int kb_incident_number_valid(const char *s)
         if (*p < '0' || *p > '9')
             return 0;
     return n >= 4 && n <= 9;
-}
-
-char *kb_incident_phone_norm(const char *s)
-{
-    size_t len = strlen(s);
-    char *out = kb_xmalloc(len + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '-' && s[i] != '\t')
-            out[o++] = s[i];
-    out[o] = '\0';
-    return out;
 }
 
 kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err)

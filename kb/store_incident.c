@@ -13,12 +13,14 @@
 #include "kb_incident.h"
 #include "kb_ingest.h"
 #include "kb_notify.h"
+#include "kb_phone.h"
 #include "kb_section.h"
 #include "kb_usage.h"
 #include "store_int.h"
 
 /* incident: one row per incident; status is the status name, priority 1..4, times are
- * epoch seconds (0 = not set). phone_norm is caller_phone without spaces and dashes.
+ * epoch seconds (0 = not set). phone_norm is caller_phone in canonical form (kb_phone_norm;
+ * before schema 14, without spaces and dashes).
  * incident_event: the timeline, in id order; nothing is ever updated or deleted there.
  * incident_link: related links given with a resolution (kind 'item' for a knowledge item
  * id, 'url' for an http(s) URL). */
@@ -101,9 +103,9 @@ kb_status kb_store_incident_migrate(kb_store *s, kb_err *err)
     " AND (?2 = 0 OR priority = ?2)"                                                           \
     " AND (?3 IS NULL OR assignee = ?3)"                                                       \
     " AND (?4 IS NULL OR category = ?4)"                                                       \
-    " AND (?5 IS NULL OR phone_norm = ?5)"                                                     \
+    " AND (?5 IS NULL OR instr(phone_norm, ?5) > 0)"                                           \
     " AND (?6 IS NULL OR summary LIKE ?6 ESCAPE '\\' OR description LIKE ?6 ESCAPE '\\'"      \
-    "      OR number LIKE ?6 ESCAPE '\\')"                                                     \
+    "      OR number LIKE ?6 ESCAPE '\\' OR caller_name LIKE ?6 ESCAPE '\\')"                   \
     " AND (?7 = 0 OR created_at >= ?7)"                                                        \
     " AND (?8 = 0 OR created_at < ?8)"                                                         \
     " AND (?9 < 0 OR complaint = ?9)"                                                          \
@@ -783,7 +785,8 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
     }
     char number[40];
     kb_incident_format_number(now, seq, number, sizeof number);
-    char *phone = kb_incident_phone_norm(inc->caller_phone);
+    char phone[KB_PHONE_NORM_MAX];
+    kb_phone_norm(inc->caller_phone, phone);
     if (rc == KB_OK) {
         st = kb_store_cached(s, sql_insert, err);
         if (!st)
@@ -813,7 +816,6 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
     }
     if (rc == KB_OK) /* what creation may set besides: group, assignee, the response */
         rc = write_row(s, inc, err);
-    free(phone);
     if (rc == KB_OK)
         rc = write_events(s, inc, 0, err);
     if (rc == KB_OK) {
@@ -1058,7 +1060,11 @@ kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **ou
         }
         kb_buf_addc(&like, '%');
     }
-    char *phone = f->phone && *f->phone ? kb_incident_phone_norm(f->phone) : NULL;
+    /* a phone filter that is not (part of) a number matches nothing: "\x01" is in no
+     * canonical form */
+    char phone[KB_PHONE_NORM_MAX] = "";
+    if (f->phone && *f->phone && !kb_phone_query(f->phone, phone))
+        memcpy(phone, "\x01", 2);
     kb_inc_list *l = kb_xcalloc(1, sizeof *l);
     kb_status rc = KB_OK;
     sqlite3_stmt *st = kb_store_cached(s, sql_count, err);
@@ -1089,7 +1095,6 @@ kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **ou
     }
     for (size_t i = 0; rc == KB_OK && i < l->n; i++)
         rc = kb_store_incident_pauses(s, l->items[i], err);
-    free(phone);
     kb_buf_free(&statuses);
     kb_buf_free(&like);
     if (rc != KB_OK) {

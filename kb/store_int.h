@@ -58,13 +58,15 @@ kb_status kb_docreq_migrate(kb_store *s, kb_err *err);
 /* Version 10: audit windows of failed logins; user names unique regardless of case where
  * the database holds no two that differ only in case (kb/store_user.c). */
 kb_status kb_user_migrate_names(kb_store *s, kb_err *err);
-
 /* Version 12: support groups, members, routing rules and the incident columns that use
  * them: group, parent, time spent (kb/store_group.c). */
 kb_status kb_group_migrate(kb_store *s, kb_err *err);
 /* Version 13: notification channels, the outbox and its attempts, templates, users' e-mail
  * choices and the SLA sweep's marks (kb/store_notify.c). */
 kb_status kb_notify_migrate(kb_store *s, kb_err *err);
+/* Version 14: the caller directory, and incident.phone_norm by the one phone rule
+ * (kb/store_caller.c). */
+kb_status kb_caller_migrate(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,
