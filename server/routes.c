@@ -15,6 +15,7 @@
 #define DECIDE (KB_ROLE_APPROVER | KB_ROLE_ADMIN)
 #define READ_REVIEWS SRV_READ_REVIEWS /* also who reads work in progress */
 #define REQUEST_DOCS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_ADMIN)
+#define WRITE_CALLERS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
@@ -63,6 +64,10 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve, WORK_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/followup", h_incident_followup, WRITE_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen, WRITE_INCIDENTS },
+    { "GET", "/api/v1/callers", h_caller_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/callers", h_caller_create, WRITE_CALLERS },
+    { "GET", "/api/v1/callers/:id", h_caller_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/callers/:id", h_caller_update, WRITE_CALLERS },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },
     { "GET", "/api/v1/reports/gaps", h_report_gaps, KB_ROLE_ALL },

@@ -209,6 +209,11 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err);
+/* The caller directory (h_caller.c). */
+kb_status h_caller_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_caller_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_caller_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_caller_update(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -156,14 +156,19 @@ def matrix_cases():
         r = call("POST", "/api/v1/incidents", dict(INCIDENT, group="matrix"))
         need(r.status == 201, "incident of the group %r" % r)
         STATE["worked"] = r.json["number"]
-    case("an incident, a backup and a group's incident for the matrix", setup)
-    if "inc" not in STATE:
+        r = call("POST", "/api/v1/callers", {"name": "王芳", "phones": ["138-0013 8000"]})
+        need(r.status == 201, "caller %r" % r)
+        STATE["caller"] = r.json["id"]
+    case("an incident, a backup, a group's incident and a caller for the matrix", setup)
+    if "inc" not in STATE or "caller" not in STATE:
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
     everyone = set(ROLES)
     agent_w = {"agent", "admin"}
     work = {"agent", "engineer", "admin"}  # an engineer of the incident's group
+    callers_w = {"agent", "engineer", "admin"}
+    caller = "/api/v1/callers/%d" % STATE["caller"]
     audit_r = {"auditor", "admin"}
     admin_only = {"admin"}
     rows = [
@@ -187,6 +192,11 @@ def matrix_cases():
         ("POST", worked + "/resolve", {"resolution": "fixed"}, work),
         ("POST", inc + "/followup", {"note": "x", "actor": "d"}, agent_w),
         ("POST", inc + "/reopen", {"reason": "again", "actor": "d"}, agent_w),
+        ("GET", "/api/v1/callers", None, everyone),
+        ("GET", api.q("/api/v1/callers", q="138 0013"), None, everyone),
+        ("POST", "/api/v1/callers", {"name": "李雷", "phones": ["13900001111"]}, callers_w),
+        ("GET", caller, None, everyone),
+        ("PATCH", caller, {"location": "4F"}, callers_w),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),
