@@ -93,8 +93,10 @@
                                          : '/api/v1/incidents?limit=100';
     var v = (params.get('lookup') || '').trim();
     if (params.get('risk') === '1') v = '';
-    if (/^[+\d][\d\s-]{2,}$/.test(v)) url += '&phone=' + encodeURIComponent(v.replace(/[\s-]/g, ''));
-    else if (v) url += '&q=' + encodeURIComponent(v);
+    /* a number, or part of one, in any spelling: the server reads it (kb_phone) */
+    if (/^[+\d(（][\d\s()（）+./-]*$/.test(v) && v.replace(/\D/g, '').length >= 4) {
+      url += '&phone=' + encodeURIComponent(v);
+    } else if (v) url += '&q=' + encodeURIComponent(v);
     if (params.get('status') && params.get('risk') !== '1') url += '&status=' + encodeURIComponent(params.get('status'));
     if (params.get('queue') && params.get('risk') !== '1') url += '&queue=' + encodeURIComponent(params.get('queue'));
     var offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
@@ -136,7 +138,7 @@
 
   /* --- a new incident, with suggestions as it is typed --- */
 
-  K.route('new', /^\/incidents\/new$/, ['agent', 'admin'], function (view) {
+  K.route('new', /^\/incidents\/new$/, ['agent', 'admin'], function (view, args, params) {
     var f = {
       caller_name: el('input', { required: true, maxlength: '200', autocomplete: 'off' }),
       caller_phone: el('input', { type: 'tel', maxlength: '40', autocomplete: 'off' }),
@@ -173,6 +175,7 @@
     var sugBox = el('section', { class: 'suggestions', 'aria-live': 'polite',
                                  'aria-label': t('sug.title') },
                     el('h3', { text: t('sug.title') }), el('p', { class: 'meta', text: t('sug.hint') }));
+    var card = K.callerCard(f); /* who is calling, from the caller directory */
     var form = el('form', { class: 'card incident-form' },
       el('div', { class: 'cols' },
         K.field('inc.caller', f.caller_name), K.field('inc.phone', f.caller_phone),
@@ -180,6 +183,7 @@
         K.field('inc.priority', f.priority), K.field('inc.department', f.department),
         K.field('inc.location', f.location), K.field('inc.ci', f.ci),
         K.field('inc.group', f.group), K.field('inc.assignee', f.assignee)),
+      card,
       K.field('inc.summary', f.summary), K.field('inc.description', f.description),
       appliedBox,
       el('div', { class: 'form-actions' },
@@ -188,6 +192,7 @@
     K.add(view, [el('h2', { text: t('inc.new') }),
                  el('div', { class: 'split' }, form, sugBox)]);
     f.caller_name.focus();
+    if (params.get('caller')) card.useCaller(params.get('caller'));
 
     function renderApplied() {
       K.clear(appliedBox);
