@@ -12,6 +12,7 @@
 #include "kb_buf.h"
 #include "kb_csv.h"
 #include "kb_phone.h"
+#include "kb_text.h"
 
 /* --- checks --- */
 
@@ -21,25 +22,6 @@ static int blank(const char *s)
         if (*s != ' ' && *s != '\t')
             return 0;
     return 1;
-}
-
-/* Length and control characters of a text field (line breaks only where multi). */
-static kb_status check_text(const char *name, const char *s, size_t max, int multi,
-                            kb_err *err)
-{
-    size_t len = strlen(s);
-    if (len > max)
-        return kb_err_set(err, KB_EINVAL, "field '%s' is longer than %zu bytes (%zu)", name,
-                          max, len);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int ok = *p >= 0x20 && *p != 0x7f;
-        if (multi && (*p == '\n' || *p == '\r' || *p == '\t'))
-            ok = 1;
-        if (!ok)
-            return kb_err_set(err, KB_EINVAL, "field '%s' contains control characters%s", name,
-                              multi ? "" : " (line breaks are not allowed here)");
-    }
-    return KB_OK;
 }
 
 /* local@domain.tld: one '@', something before it, a dot inside the domain, nothing a
@@ -71,7 +53,7 @@ kb_status kb_caller_check(const kb_caller_in *in, int creating, kb_err *err)
         return kb_err_set(err, KB_EINVAL, "field 'name' is required");
     kb_status rc = KB_OK;
     if (in->name) {
-        rc = check_text("name", in->name, KB_CALLER_MAX_NAME, 0, err);
+        rc = kb_text_check_field("name", in->name, KB_CALLER_MAX_NAME, 0, err);
         if (rc == KB_OK && blank(in->name))
             rc = kb_err_set(err, KB_EINVAL, "field 'name' must not be empty");
     }
@@ -88,7 +70,8 @@ kb_status kb_caller_check(const kb_caller_in *in, int creating, kb_err *err)
     };
     for (size_t i = 0; rc == KB_OK && i < sizeof texts / sizeof texts[0]; i++)
         if (texts[i].v)
-            rc = check_text(texts[i].name, texts[i].v, texts[i].max, texts[i].multi, err);
+            rc = kb_text_check_field(texts[i].name, texts[i].v, texts[i].max, texts[i].multi,
+                                    err);
     if (rc == KB_OK && in->email)
         rc = check_email(in->email, err);
     if (rc == KB_OK && (in->vip < -1 || in->vip > 1))

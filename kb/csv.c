@@ -5,6 +5,7 @@
 
 #include "kb_alloc.h"
 #include "kb_csv.h"
+#include "kb_text.h"
 
 kb_status kb_csv_field(kb_buf *b, const char *s)
 {
@@ -49,47 +50,6 @@ kb_status kb_csv_row(kb_buf *b, const char *const *fields, size_t n)
 
 /* --- reading --- */
 
-/* Offset of the first byte of p[0..len) that does not start or continue valid UTF-8 (no
- * overlongs, surrogates or values past U+10FFFF), or len when it is all valid. */
-static size_t utf8_bad_at(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            n = 1;
-        else if (c >= 0xE0 && c <= 0xEF)
-            n = 2;
-        else if (c >= 0xF0 && c <= 0xF4)
-            n = 3;
-        else
-            return i;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-        else if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-        if (i + n >= len)
-            return i;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= n; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-        i += n + 1;
-    }
-    return len;
-}
-
 static int same_name(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
@@ -118,12 +78,12 @@ static kb_status utf8_text(kb_buf *b, kb_err *err)
 
 kb_status kb_csv_decode(kb_buf *b, const char *charset, const char **used, kb_err *err)
 {
-    const unsigned char *p = (const unsigned char *)(b->data ? b->data : "");
+    const char *p = b->data ? b->data : "";
     size_t len = b->len;
     if (used)
         *used = charset;
     if (!charset || same_name(charset, "UTF-8") || same_name(charset, "UTF8")) {
-        size_t bad = utf8_bad_at(p, len);
+        size_t bad = kb_text_utf8_bad_at(p, len);
         if (bad == len) {
             if (used)
                 *used = "UTF-8";
@@ -151,8 +111,8 @@ kb_status kb_csv_decode(kb_buf *b, const char *charset, const char **used, kb_er
     size_t cap = 3 * len + 16;
     char *out = kb_xmalloc(cap);
     char *target = out;
-    const char *source = (const char *)p;
-    ucnv_convertEx(to, from, &target, out + cap, &source, (const char *)p + len, NULL, NULL,
+    const char *source = p;
+    ucnv_convertEx(to, from, &target, out + cap, &source, p + len, NULL, NULL,
                    NULL, NULL, 1, 1, &st);
     kb_status rc = KB_OK;
     if (st == U_ILLEGAL_CHAR_FOUND || st == U_INVALID_CHAR_FOUND ||
@@ -160,7 +120,7 @@ kb_status kb_csv_decode(kb_buf *b, const char *charset, const char **used, kb_er
         int8_t nbad = 8;
         char badbytes[8];
         ucnv_getInvalidChars(from, badbytes, &nbad, &(UErrorCode){ U_ZERO_ERROR });
-        size_t at = (size_t)(source - (const char *)p);
+        size_t at = (size_t)(source - p);
         at = at >= (size_t)nbad ? at - (size_t)nbad : 0;
         rc = kb_err_set(err, KB_EPARSE, "not valid %s text (at byte %zu)", charset, at);
     } else if (U_FAILURE(st)) {

@@ -10,6 +10,7 @@
 #include "kb_date.h"
 #include "kb_doc.h"
 #include "kb_phone.h"
+#include "kb_text.h"
 
 #define ANONYMOUS "anonymous"
 #define MAX_DURATION (365LL * 86400LL)
@@ -634,21 +635,9 @@ static kb_status check_text(const char *name, const char *s, size_t max, int req
             return kb_err_set(err, KB_EINVAL, "field '%s' is required", name);
         return KB_OK;
     }
-    size_t len = strlen(s);
-    if (len > max)
-        return kb_err_set(err, KB_EINVAL, "field '%s' is longer than %zu bytes (%zu)", name,
-                          max, len);
-    if (required && blank(s))
+    if (required && blank(s) && strlen(s) <= max)
         return kb_err_set(err, KB_EINVAL, "field '%s' must not be empty", name);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int ok = *p >= 0x20 && *p != 0x7f;
-        if (multi && (*p == '\n' || *p == '\r' || *p == '\t'))
-            ok = 1;
-        if (!ok)
-            return kb_err_set(err, KB_EINVAL, "field '%s' contains control characters%s", name,
-                              multi ? "" : " (line breaks are not allowed here)");
-    }
-    return KB_OK;
+    return kb_text_check_field(name, s, max, multi, err);
 }
 
 static kb_status check_phone(const char *s, kb_err *err)

@@ -15,6 +15,7 @@
 #include "kb_buf.h"
 #include "kb_hash.h"
 #include "kb_section.h"
+#include "kb_text.h"
 
 #define SYN_MAX_GROUPS 10000u
 #define SYN_MAX_TERMS 64u
@@ -48,49 +49,6 @@ static size_t line_at(const char *p, size_t off)
         if (p[i] == '\n')
             line++;
     return line;
-}
-
-/* Returns the offset of the first byte that does not start or continue a valid UTF-8
- * sequence (overlong forms, surrogates and values above U+10FFFF are invalid), or len. */
-static size_t utf8_bad_at(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t ncont;
-        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the first continuation byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            ncont = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            ncont = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            ncont = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return i;
-        }
-        if (len - i - 1 < ncont)
-            return i;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= ncont; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-        i += ncont + 1;
-    }
-    return len;
 }
 
 /* Copies at most about 40 bytes of s into out for an error message: whole UTF-8 characters
@@ -1158,7 +1116,7 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
         rc = kb_err_set(err, KB_EPARSE, "file contains NUL bytes (binary file?)");
         goto out;
     }
-    size_t bad = utf8_bad_at(data, len);
+    size_t bad = kb_text_utf8_bad_at(data, len);
     if (bad < len) {
         *line = line_at(data, bad);
         rc = kb_err_set(err, KB_EPARSE, "file is not valid UTF-8 (byte %zu)", bad + 1);
@@ -1320,7 +1278,7 @@ kb_status kb_ingest_synonyms_parse(const char *data, size_t len, char ****groups
     if (nul)
         return kb_err_set(err, KB_EPARSE, "synonyms file contains NUL bytes (line %zu)",
                           line_at(data, (size_t)(nul - data)));
-    size_t bad = utf8_bad_at(data, len);
+    size_t bad = kb_text_utf8_bad_at(data, len);
     if (bad < len)
         return kb_err_set(err, KB_EPARSE, "synonyms file is not valid UTF-8 (line %zu)",
                           line_at(data, bad));

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kb_text.h"
+
 /* What one pass over the text found. Digits past the limits are counted, not kept. */
 typedef struct {
     char main[KB_PHONE_MAX_DIGITS + 1];
@@ -15,32 +17,6 @@ typedef struct {
     const char *bad;        /* the first character that does not belong, NULL when none */
     int bad_plus;           /* a '+' after a digit, or two */
 } scan;
-
-/* Decodes one UTF-8 character at p (len bytes left); *n gets its length (1 for an invalid
- * byte, which yields 0xFFFD). */
-static uint32_t next_cp(const unsigned char *p, size_t len, size_t *n)
-{
-    uint32_t c = p[0];
-    size_t k = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (k == 0 || k > len) {
-        *n = 1;
-        return 0xFFFD;
-    }
-    if (k == 1) {
-        *n = 1;
-        return c;
-    }
-    c &= 0x7Fu >> k;
-    for (size_t i = 1; i < k; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *n = 1;
-            return 0xFFFD;
-        }
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    *n = k;
-    return c;
-}
 
 /* Length of the ASCII word at p (letters only), lower-cased into w (at most 15 bytes). */
 static size_t ascii_word(const char *p, char w[16])
@@ -80,12 +56,11 @@ static void set_bad(scan *sc, const char *p)
 static void do_scan(const char *s, scan *sc)
 {
     memset(sc, 0, sizeof *sc);
-    const unsigned char *p = (const unsigned char *)s;
     size_t len = strlen(s);
     int dash = 0; /* a dash since the last digit */
     for (size_t i = 0; i < len;) {
         size_t n;
-        uint32_t c = next_cp(p + i, len - i, &n);
+        uint32_t c = kb_text_utf8_next(s + i, len - i, &n);
         const char *at = s + i;
         i += n;
         if (c >= '0' && c <= '9') {
@@ -108,9 +83,9 @@ static void do_scan(const char *s, scan *sc)
             sc->in_ext = 1;
         } else if (c == 0x5206 /* 分 */) {
             size_t m;
-            if (i < len && next_cp(p + i, len - i, &m) == 0x673A /* 机 */) {
+            if (i < len && kb_text_utf8_next(s + i, len - i, &m) == 0x673A /* 机 */) {
                 i += m;
-                if (i < len && next_cp(p + i, len - i, &m) == 0x53F7 /* 号 */)
+                if (i < len && kb_text_utf8_next(s + i, len - i, &m) == 0x53F7 /* 号 */)
                     i += m;
                 if (sc->in_ext && sc->next)
                     set_bad(sc, at);
@@ -234,7 +209,7 @@ kb_status kb_phone_check(const char *field, const char *s, kb_err *err)
     do_scan(s, &sc);
     if (sc.bad) {
         size_t n;
-        next_cp((const unsigned char *)sc.bad, strlen(sc.bad), &n);
+        kb_text_utf8_next(sc.bad, strlen(sc.bad), &n);
         return kb_err_set(err, KB_EINVAL, "field '%s' may hold only %s, not '%.*s'", field,
                           accepted, (int)n, sc.bad);
     }

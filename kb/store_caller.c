@@ -12,6 +12,7 @@
 #include "kb_buf.h"
 #include "kb_phone.h"
 #include "kb_pinyin.h"
+#include "kb_text.h"
 #include "kb_tokenize.h"
 #include "store_int.h"
 
@@ -281,22 +282,6 @@ kb_status kb_caller_get(kb_store *s, long long id, kb_caller **out, kb_err *err)
 
 /* --- keys: what searches compare --- */
 
-static uint32_t utf8_next(const unsigned char *p, size_t len, size_t *n)
-{
-    uint32_t c = p[0];
-    size_t k = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (k == 0 || k > len) {
-        *n = 1;
-        return 0xFFFD;
-    }
-    if (k > 1)
-        c &= 0x7Fu >> k;
-    for (size_t i = 1; i < k; i++)
-        c = (c << 6) | (p[i] & 0x3F);
-    *n = k;
-    return c;
-}
-
 /* The normalised text without white space into key. */
 static void text_key(kb_store *s, const char *text, kb_buf *key)
 {
@@ -316,13 +301,12 @@ static void text_key(kb_store *s, const char *text, kb_buf *key)
  * are) and its initials (the first letter of each syllable). */
 static void reading(const char *key, kb_buf *pinyin, kb_buf *initials)
 {
-    const unsigned char *p = (const unsigned char *)key;
     size_t len = strlen(key);
     kb_buf_reset(pinyin);
     kb_buf_reset(initials);
     for (size_t i = 0; i < len;) {
         size_t n;
-        uint32_t cp = utf8_next(p + i, len - i, &n);
+        uint32_t cp = kb_text_utf8_next(key + i, len - i, &n);
         i += n;
         const char *syl = kb_pinyin_of_char(cp);
         if (syl) {

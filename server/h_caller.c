@@ -14,21 +14,13 @@
 
 /* --- records to JSON --- */
 
-static json_t *strings_json(char *const *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, srv_json_str(v[i]));
-    return a;
-}
-
 static json_t *caller_json(const kb_caller *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->id));
     json_object_set_new(o, "name", srv_json_str(c->name));
-    json_object_set_new(o, "phones", strings_json(c->phones, c->nphones));
-    json_object_set_new(o, "phones_normalized", strings_json(c->phones_norm, c->nphones));
+    json_object_set_new(o, "phones", srv_json_strings(c->phones, c->nphones));
+    json_object_set_new(o, "phones_normalized", srv_json_strings(c->phones_norm, c->nphones));
     json_object_set_new(o, "email", srv_json_str(c->email));
     json_object_set_new(o, "department", srv_json_str(c->department));
     json_object_set_new(o, "location", srv_json_str(c->location));

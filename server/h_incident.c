@@ -70,14 +70,6 @@ static json_t *on_behalf_json(const char *name)
     return name && *name ? srv_json_str(name) : json_null();
 }
 
-static json_t *strings_json(char *const *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, srv_json_str(v[i]));
-    return a;
-}
-
 static json_t *sla_json(const kb_incident *inc, const kb_incident_sla *sla, long long now)
 {
     kb_inc_sla_state st;
@@ -113,7 +105,7 @@ static json_t *event_json(const kb_inc_event *e, size_t seq)
         json_object_set_new(o, "minutes", json_integer(e->minutes));
     if (strcmp(e->type, "resolution") == 0) {
         json_object_set_new(o, "resolved_by", srv_json_str(e->resolved_by));
-        json_object_set_new(o, "links", strings_json(e->links, e->nlinks));
+        json_object_set_new(o, "links", srv_json_strings(e->links, e->nlinks));
     } else if (strcmp(e->type, "followup") == 0) {
         json_object_set_new(o, "satisfaction", int_or_null(e->satisfaction));
         json_object_set_new(o, "confirmed", json_boolean(e->confirmed));
@@ -152,7 +144,7 @@ static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla,
         json_object_set_new(o, "resolution", srv_json_str(inc->resolution));
     json_object_set_new(o, "resolved_by", srv_json_str(inc->resolved_by));
     if (full)
-        json_object_set_new(o, "links", strings_json(inc->links, inc->nlinks));
+        json_object_set_new(o, "links", srv_json_strings(inc->links, inc->nlinks));
     json_object_set_new(o, "created_by", srv_json_str(inc->created_by));
     json_object_set_new(o, "created_on_behalf_of", on_behalf_json(inc->created_on_behalf_of));
     json_object_set_new(o, "created_at", srv_json_time(inc->created_at));

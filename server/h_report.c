@@ -299,14 +299,6 @@ kb_status h_report_summary_csv(srv_req *rq, srv_resp *rs, kb_err *err)
 
 /* --- problems --- */
 
-static json_t *strings_json(char *const *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, srv_json_str(v[i]));
-    return a;
-}
-
 /* GET /api/v1/reports/problems?min=2&limit=50: resolutions reused without a known error. */
 kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err)
 {
@@ -332,8 +324,8 @@ kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err)
         json_object_set_new(o, "resolution", srv_json_str(p[i].resolution));
         json_object_set_new(o, "key", srv_json_str(p[i].key));
         json_object_set_new(o, "count", json_integer(p[i].count));
-        json_object_set_new(o, "numbers", strings_json(p[i].numbers, p[i].nnumbers));
-        json_object_set_new(o, "categories", strings_json(p[i].categories, p[i].ncategories));
+        json_object_set_new(o, "numbers", srv_json_strings(p[i].numbers, p[i].nnumbers));
+        json_object_set_new(o, "categories", srv_json_strings(p[i].categories, p[i].ncategories));
         json_object_set_new(o, "last_resolved", srv_json_time(p[i].last_resolved));
         json_array_append_new(a, o);
     }

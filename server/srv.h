@@ -336,6 +336,8 @@ kb_status srv_pct_encode(kb_buf *b, const char *s);
 /* A new JSON string from s (NULL gives ""); invalid UTF-8 is replaced by U+FFFD so the
  * result is never NULL. */
 json_t *srv_json_str(const char *s);
+/* A JSON array of the n strings v (srv_json_str each). A new reference. */
+json_t *srv_json_strings(char *const *v, size_t n);
 /* Epoch seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC); 0 is JSON null. A new reference. */
 json_t *srv_json_time(long long t);
 /* True when id is 1 to KB_MAX_ID_BYTES letters, digits, '.', '_' or '-'. */

@@ -7,53 +7,12 @@
 
 #include "kb_alloc.h"
 #include "kb_doc.h"
+#include "kb_text.h"
 #include "srv.h"
-
-/* Length of the valid UTF-8 sequence at p[0..len), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *p, size_t len)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0u) != 0x80u)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    if (cp >= 0xd800 && cp <= 0xdfff)
-        return 0;
-    return n;
-}
 
 int srv_utf8_valid(const char *p, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(s + i, len - i);
-        if (n == 0)
-            return 0;
-        i += n;
-    }
-    return 1;
+    return kb_text_utf8_bad_at(p, len) == len;
 }
 
 size_t srv_utf8_cut(const char *p, size_t len, size_t max)
@@ -121,6 +80,14 @@ kb_status srv_pct_encode(kb_buf *b, const char *s)
     return KB_OK;
 }
 
+json_t *srv_json_strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, srv_json_str(v[i]));
+    return a;
+}
+
 json_t *srv_json_str(const char *s)
 {
     if (!s)
@@ -132,10 +99,9 @@ json_t *srv_json_str(const char *s)
     }
     kb_buf b;
     kb_buf_init(&b, 0);
-    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        size_t n = utf8_seq(u + i, len - i);
+        size_t n = kb_text_utf8_seq(s + i, len - i);
         if (n == 0) {
             kb_buf_adds(&b, "\xef\xbf\xbd");
             i++;
