@@ -187,7 +187,8 @@ def alive(token):
 
 
 def setup_ids(token):
-    """An incident and a document request for the {inc} and {dr} targets."""
+    """An incident, a document request and a caller for the {inc}, {dr} and {caller}
+    targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -202,6 +203,10 @@ def setup_ids(token):
                                      "due": "2026-12-31"}).encode())
     need(r.status == 201, "set-up document request: %r" % r)
     ids["{dr}"] = r.json["id"]
+    r = api.request("POST", "/api/v1/callers", token=token, headers=hdr,
+                    body=json.dumps({"name": "王芳", "phones": ["138-0013 8000"]}).encode())
+    need(r.status == 201, "set-up caller: %r" % r)
+    ids["{caller}"] = str(r.json["id"])
     return ids
 
 
@@ -265,7 +270,8 @@ def main(tmp):
     token = r.json["token"] if r.status == 200 else ""
     case("the corpus user logs in", lambda: need(token, "login: %r" % r))
     ids = {}
-    case("set-up: an incident and a document request", lambda: ids.update(setup_ids(token)))
+    case("set-up: an incident, a document request and a caller",
+         lambda: ids.update(setup_ids(token)))
     want = os.environ.get("HOSTILE_PENDING", "")
     run = [e for e in pending if want == "1" or e["pending"] in want.split(",")]
     entries = requests + run

@@ -447,6 +447,48 @@ def gen_bodies():
         note="a numbering rule whose compilation is unbounded")
 
 
+def gen_callers():
+    """The caller directory (issue 11), from its own random stream so that the requests
+    generated before stay as they were."""
+    rng = random.Random(11)
+    hdr = [("Content-Type", "application/json")]
+    add("callers", "GET", "/api/v1/callers")
+    for name in ("q", "limit", "offset"):
+        for v in rng.sample(PARAM_VALUES, 6):
+            add("callers", "GET", "/api/v1/callers?%s=%s" % (name, v))
+    for q in ("%2B86%20138", pct("转"), "0086", "x", "%2B%2B86", "(((((", "1" * 300, "9" * 201,
+              pct("張偉"), "zw", "%E2%80%AE", "%EF%BC%91%EF%BC%93%EF%BC%98%EF%BC%90", "%25",
+              "_", "%5C"):
+        add("callers", "GET", "/api/v1/callers?q=" + q)
+    for i in IDS + ["{caller}", "1", "00001", "18446744073709551616", "1e3", "0x10", "+1"]:
+        add("callers", "GET", "/api/v1/callers/" + i)
+        add("callers", "PATCH", "/api/v1/callers/" + i, body=b"{\"notes\":\"x\"}", headers=hdr)
+    generic = [b"", b"null", b"[]", b"{}", b"{", b"\"x\"", b"{\"\\u0000\":1}",
+               b"{\"name\":\"\\ud800\"}", b"\xef\xbb\xbf{}", b"{\"name\":\"a\"}\x00",
+               b"{\"phones\":" + b"[" * 3000 + b"]" * 3000 + b"}",
+               b"{\"name\":\"a\",\"phones\":[" + b",".join([b"\"13800138000\""] * 5000) + b"]}"]
+    for m, p in (("POST", "/api/v1/callers"), ("PATCH", "/api/v1/callers/{caller}")):
+        for b in generic:
+            add("callers", m, p, body=b, headers=hdr)
+        add("callers", m, p, body=b"{\"name\":\"" + b"a" * (1024 * 1024 + 1) + b"\"}",
+            headers=hdr, expect=[413], may_close=True)
+    values = [None, True, 0, -1, 2 ** 63, 1.5, "", " ", "\u0000", "a" * 70000, "打" * 5000, [],
+              {}, [None], [1], [["13800138000"]], ["call me"], ["1" * 65], ["+86"],
+              ["13800138000"] * 11, ["13800138000", "+86 138-0013 8000"], ["转转转"],
+              ["０１０（６５５２）９９８８　转　１２３"], ["x" * 64], ["\u202e13800138000"],
+              ["138\n0013"], "<script>alert(1)</script>", "' OR 1=1 --", "a@b", "@@",
+              "zhang@example.com", "\u202e"]
+    for m, p in (("POST", "/api/v1/callers"), ("PATCH", "/api/v1/callers/{caller}")):
+        for name in ("name", "phones", "email", "department", "location", "vip", "notes"):
+            for v in rng.sample(values, 8):
+                body = {name: v}
+                if m == "POST" and name != "name":
+                    body["name"] = "敌意测试"
+                add("callers", m, p, headers=hdr, body=json.dumps(
+                    body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        add("callers", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
+
+
 def md_sources():
     fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
     yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
@@ -617,6 +659,7 @@ def main():
     gen_markdown()
     gen_login()
     gen_http_findings()
+    gen_callers()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
