@@ -166,6 +166,13 @@ static size_t canonical(const scan *sc, int query, char out[KB_PHONE_NORM_MAX])
     memmove(d, d + cut, n - cut + 1);
     n -= cut;
     dash -= (long)cut;
+    /* a national number has one trunk 0 at most ("+86 00 ..." would read as a call abroad
+     * the next time) */
+    while (national && n >= 2 && d[0] == '0' && d[1] == '0') {
+        memmove(d, d + 1, n);
+        n--;
+        dash--;
+    }
     /* after the country code a landline drops its trunk 0; mobile numbers (also the start
      * of one, in a search) and 400/800 numbers have none */
     int mobile_start = d[0] == '1' && (n == 1 || (d[1] >= '3' && d[1] <= '9'));

@@ -102,6 +102,11 @@ def main():
         if s:
             write(out, "tokenize", s)
             write(out, "query", s)
+    for s in c_strings(["tests/unit/test_phone.c"]):
+        write(out, "callers", b"\x00" + s)
+    for s in c_strings(["tests/unit/test_caller.c"]):
+        if b"," in s and b"\n" in s:
+            write(out, "callers", b"\x01" + s)
     for s in c_strings(["tests/unit/test_ingest.c", "tests/unit/test_version.c"]):
         if len(s) > 8:
             write(out, "ingest", s)

@@ -78,6 +78,15 @@ int main(void)
     CHECK(valid("110x1"));
     CHECK(!valid("(010) 6552 9988 / 13800138000")); /* two numbers are two entries */
     CHECK_STR_EQ(norm("+86 400 810 8888"), "4008108888");
+    /* a canonical form reads as itself */
+    const char *forms[] = { "13800138000", "01065529988x123", "+14155550100", "x8123",
+                            "65529988x123", "0106552" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        CHECK_STR_EQ(norm(forms[i]), forms[i]);
+    CHECK_STR_EQ(norm("+86 00 1234"), "01234");
+    char once[KB_PHONE_NORM_MAX];
+    kb_phone_norm("0086 0086 138", once);
+    CHECK_STR_EQ(norm(once), once);
 
     /* queries: any part of a number of at least 4 digits, in canonical form */
     char q[KB_PHONE_NORM_MAX];
