@@ -139,7 +139,7 @@ static json_t *incident_json(const kb_incident *inc, const kb_incident_sla *sla,
     json_object_set_new(o, "parent", inc->parent[0] ? srv_json_str(inc->parent) : json_null());
     json_object_set_new(o, "time_spent_minutes", json_integer(inc->time_spent));
     if (full)
-        json_object_set_new(o, "children", strings_json(inc->children, inc->nchildren));
+        json_object_set_new(o, "children", srv_json_strings(inc->children, inc->nchildren));
     if (full)
         json_object_set_new(o, "resolution", srv_json_str(inc->resolution));
     json_object_set_new(o, "resolved_by", srv_json_str(inc->resolved_by));

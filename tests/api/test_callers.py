@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end tests of the caller directory (python3 standard library only).
 
-Indexes tests/data into a temporary database, turns it back into a schema-11 database
-with an incident whose phone_norm is in the old form (so that schema 12's recomputation is
+Indexes tests/data into a temporary database, turns it back into a schema-13 database
+with an incident whose phone_norm is in the old form (so that schema 14's recomputation is
 exercised), imports callers with `kedb-admin callers import` (GBK and UTF-8 with a BOM,
 bad rows with their lines, idempotence, refused files), starts $KEDB_BIN/kedb-server with a
 fake clock and drives /api/v1/callers: create, search by name (Traditional, pinyin) and by
@@ -118,7 +118,7 @@ def import_cases(tmp, db):
 
 
 def old_incident(db):
-    """Makes db a schema-11 database (no caller tables) holding an incident recorded with
+    """Makes db a schema-13 database (no caller tables) holding an incident recorded with
     '+86 139-0000 1111' whose phone_norm is in the old form."""
     con = sqlite3.connect(db)
     try:
@@ -130,7 +130,7 @@ def old_incident(db):
                     "('INC-20260301-0001', 20260301, 1, 'new', 3, '老用户', "
                     "'+86 139-0000 1111', '+8613900001111', '', '', 'phone', 'printer', '', "
                     "'旧记录', '', 'agent1', ?, ?)", (T0 - 86400, T0 - 86400))
-        con.execute("PRAGMA user_version = 11")
+        con.execute("PRAGMA user_version = 13")
         con.commit()
     finally:
         con.close()
@@ -332,8 +332,8 @@ def history_cases():
     def migrated():
         lst = ok(call("GET", "/api/v1/incidents?phone=" + urllib.parse.quote("139 0000 1111")))
         need([x["number"] for x in lst["incidents"]] == ["INC-20260301-0001"],
-             "an incident from before schema 12: %r" % lst)
-    case("schema 12 recomputes the phone of older incidents", migrated)
+             "an incident from before schema 14: %r" % lst)
+    case("schema 14 recomputes the phone of older incidents", migrated)
 
     def extensions_on_incidents():
         r = call("POST", "/api/v1/incidents", {
@@ -351,7 +351,7 @@ def main(tmp):
     db = srv.db
     if not srv.index():
         return 1
-    api.case("an older database (schema 11) with an incident", lambda: old_incident(db),
+    api.case("an older database (schema 13) with an incident", lambda: old_incident(db),
              needs_server=False)
     import_cases(tmp, db)
     set_now(T0)
