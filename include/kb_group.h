@@ -24,6 +24,8 @@ typedef struct {
     char *lead;           /* "" when none */
     char **members;
     size_t nmembers;
+    unsigned char *disabled; /* disabled[i]: members[i]'s account is disabled now (may not
+                                be given work; stays a member until an admin takes it out) */
     long long created_at;
     long long updated_at;
 } kb_group;

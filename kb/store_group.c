@@ -67,7 +67,8 @@ static const char sql_group_insert[] =
 static const char sql_group_update[] =
     "UPDATE support_group SET name = ?2, lead = ?3, updated_at = ?4 WHERE id = ?1";
 static const char sql_members[] =
-    "SELECT username FROM group_member WHERE grp = ?1 ORDER BY username";
+    "SELECT m.username, coalesce(u.disabled, 1) FROM group_member m "
+    "LEFT JOIN app_user u ON u.name = m.username WHERE m.grp = ?1 ORDER BY m.username";
 static const char sql_member_insert[] = "INSERT OR IGNORE INTO group_member(grp, username) "
                                         "VALUES (?1, ?2)";
 static const char sql_members_clear[] = "DELETE FROM group_member WHERE grp = ?1";
@@ -96,6 +97,7 @@ void kb_group_free(kb_group *g)
     for (size_t i = 0; i < g->nmembers; i++)
         free(g->members[i]);
     free(g->members);
+    free(g->disabled);
     free(g);
 }
 
@@ -138,6 +140,8 @@ static kb_status load_members(kb_store *s, long long id, kb_group *g, kb_err *er
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         g->members = kb_xrealloc(g->members, (g->nmembers + 1) * sizeof *g->members);
+        g->disabled = kb_xrealloc(g->disabled, g->nmembers + 1);
+        g->disabled[g->nmembers] = sqlite3_column_int(st, 1) != 0;
         g->members[g->nmembers++] = kb_store_text(st, 0);
     }
     kb_status r = step_ok(s, rc, err, "group members");

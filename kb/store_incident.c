@@ -974,6 +974,20 @@ typedef struct {
     const char *reason;
 } reopen_arg;
 
+/* True when inc's last change of state was its resolution with major incident `major`. */
+static int resolved_by_major(const kb_incident *inc, const char *major)
+{
+    static const char *const changes[] = { "status", "resolution", "major", "followup",
+                                           "reopen", NULL };
+    for (size_t i = inc->nevents; i-- > 0;) {
+        const kb_inc_event *e = &inc->events[i];
+        for (size_t k = 0; changes[k]; k++)
+            if (strcmp(e->type, changes[k]) == 0)
+                return strcmp(e->type, "major") == 0 && strcmp(e->to, major) == 0;
+    }
+    return 0;
+}
+
 static kb_status do_reopen(kb_store *s, kb_incident *inc, const void *arg, long long now,
                            kb_err *err)
 {
@@ -986,8 +1000,33 @@ kb_status kb_incident_reopen(kb_store *s, const char *number, const char *actor,
                              const char *on_behalf_of, const char *reason, long long now,
                              kb_incident **out, kb_err *err)
 {
+    if (out)
+        *out = NULL;
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
     reopen_arg a = { actor, on_behalf_of, reason };
-    return change(s, number, do_reopen, &a, "incident.reopen", now, out, err);
+    rc = change(s, number, do_reopen, &a, "incident.reopen", now, NULL, err);
+    kb_incident *full = NULL;
+    if (rc == KB_OK)
+        rc = kb_incident_get(s, number, &full, err);
+    /* a major incident reopened: its incidents that its resolution resolved, and that nobody
+     * has touched since, are open again with it (a child closed after its own follow-up, or
+     * reopened and resolved on its own, keeps its state) */
+    for (size_t i = 0; rc == KB_OK && i < full->nchildren; i++) {
+        kb_incident *c = NULL;
+        rc = kb_incident_get(s, full->children[i], &c, err);
+        if (rc == KB_OK && c->status == KB_INC_RESOLVED && resolved_by_major(c, number))
+            rc = change(s, full->children[i], do_reopen, &a, "incident.reopen", now, NULL, err);
+        kb_incident_free(c);
+    }
+    rc = kb_store_write_end(s, own, rc, err);
+    if (rc == KB_OK && out)
+        *out = full;
+    else
+        kb_incident_free(full);
+    return rc;
 }
 
 /* --- lists --- */

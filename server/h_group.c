@@ -18,6 +18,11 @@ static json_t *group_json(const kb_group *g)
     for (size_t i = 0; i < g->nmembers; i++)
         json_array_append_new(a, srv_json_str(g->members[i]));
     json_object_set_new(o, "members", a);
+    json_t *off = json_array(); /* members whose accounts are disabled: no new work */
+    for (size_t i = 0; i < g->nmembers; i++)
+        if (g->disabled && g->disabled[i])
+            json_array_append_new(off, srv_json_str(g->members[i]));
+    json_object_set_new(o, "disabled_members", off);
     json_object_set_new(o, "created_at", srv_json_time(g->created_at));
     json_object_set_new(o, "updated_at", srv_json_time(g->updated_at));
     return o;

@@ -12,11 +12,14 @@
   };
 
   /* The members of the group called name in list (all members of every group when name is
-   * empty), sorted, each once. */
+   * empty) who may be given work, sorted, each once: disabled accounts stay members until an
+   * admin takes them out, but get nothing new. */
   K.groupMembers = function (list, name) {
     var seen = {};
     list.forEach(function (g) {
-      if (!name || g.name === name) g.members.forEach(function (m) { seen[m] = true; });
+      if (name && g.name !== name) return;
+      var off = g.disabled_members || [];
+      g.members.forEach(function (m) { if (off.indexOf(m) < 0) seen[m] = true; });
     });
     return Object.keys(seen).sort();
   };
@@ -33,7 +36,9 @@
       el('div', { class: 'hit-head' }, el('strong', { text: g.name }),
          el('span', { class: 'meta', text: t('grp.lead') + ' ' + (g.lead || '—') + ' · ' +
                       t('grp.count', g.members.length) })),
-      el('p', { class: 'meta', text: g.members.join('、') || t('none') }));
+      el('p', { class: 'meta', text: g.members.map(function (m) {
+        return (g.disabled_members || []).indexOf(m) >= 0 ? m + t('grp.disabled') : m;
+      }).join('、') || t('none') }));
     if (!admin) return card;
     var form = el('form', {}, el('div', { class: 'cols' }, K.field('grp.name', name),
       K.field('grp.lead', lead), K.field('grp.members', members, t('grp.members.hint'))),

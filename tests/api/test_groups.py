@@ -126,10 +126,14 @@ def group_cases():
         ok(call("PATCH", "/api/v1/users/eng.c", {"disabled": True}))
         g = ok(call("PATCH", gpath("夜班"), {"name": "夜班组"}))  # eng.c stays a member
         need(g["members"] == ["eng.c"], "%r" % g)
+        need(g["disabled_members"] == ["eng.c"], "the page must not offer eng.c: %r" % g)
         g = ok(call("PATCH", gpath("夜班组"), {"members": ["eng.c", "eng.a"]}))
         need(g["members"] == ["eng.a", "eng.c"], "%r" % g)
+        need(g["disabled_members"] == ["eng.c"], "%r" % g)
         check_error(call("PATCH", gpath("夜班组"), {"members": ["old.hand"]}), 400, "invalid")
         ok(call("PATCH", "/api/v1/users/eng.c", {"disabled": False}))
+        g = ok(call("GET", gpath("夜班组")))
+        need(g["disabled_members"] == [], "enabled again: %r" % g)
         g = ok(call("PATCH", gpath("APPS"), {"lead": ""}))
         need(g["name"] == "Apps", "a PATCH in another case renamed it: %r" % g["name"])
     case("a disabled member does not block other changes; a PATCH by another case renames "
@@ -371,8 +375,20 @@ def major_cases():
         need("open incident" in e["message"], e["message"])
         lst = ok(call("GET", api.q("/api/v1/incidents", parent=parent)))
         need(lst["total"] == 3, "list by parent %r" % lst["total"])
-    case("major incidents: link, list, resolve the parent resolves its open incidents",
-         major)
+        # the outage comes back: the children its resolution resolved reopen with it; the
+        # closed one and the one resolved on its own keep their state
+        set_now(NOW + 7200)
+        j = ok(call("POST", ipath(parent, "reopen"), {"reason": "交换机再次宕机"}))
+        need(j["status"] == "in_progress", "%r" % j["status"])
+        states = [ok(call("GET", ipath(k)))["status"] for k in kids]
+        need(states == ["closed", "in_progress", "resolved"], "children %r" % states)
+        ev = ok(call("GET", ipath(kids[1])))["timeline"][-1]
+        need(ev["type"] == "reopen" and ev["note"] == "交换机再次宕机", "%r" % ev)
+        j = ok(call("POST", ipath(parent, "resolve"), {"resolution": "更换交换机"}))
+        need(ok(call("GET", ipath(kids[1])))["resolution"] == "更换交换机", "resolved again")
+        need(ok(call("GET", ipath(kids[2])))["resolution"] == "自己好了", "own kept")
+    case("major incidents: link, list, resolve the parent resolves its open incidents, "
+         "reopening it reopens those", major)
 
 
 def export_cases():
