@@ -39,6 +39,17 @@
     return span;
   }
 
+  /* When the response or resolution is due, and on which clock (business hours skip nights,
+   * weekends and holidays): "2026-12-04 16:30 · 工作时间". Empty once that clock is done. */
+  function dueText(inc, kind) {
+    var sla = inc.sla || {};
+    var due = sla[kind + '_due'];
+    if (!due || (kind === 'response' && inc.responded_at) ||
+        (kind === 'resolve' && (inc.status === 'resolved' || inc.status === 'closed'))) return '';
+    return K.time(due) + ' · ' + t(sla.hours === 'business' ? 'sla.hours.business' : 'sla.hours.24x7') +
+      (sla.paused ? ' ' + t('sla.paused') : '');
+  }
+
   /* Countdowns tick between refreshes. */
   function tick(root) {
     root.querySelectorAll('.sla[data-deadline]').forEach(function (s) {
@@ -301,6 +312,7 @@
        ['inc.children', (inc.children || []).join(' ')],
        ['inc.time_spent', inc.time_spent_minutes ? t('inc.minutes', inc.time_spent_minutes) : ''],
        ['inc.created', K.time(inc.created_at) + ' · ' + K.who(inc.created_by, inc.created_on_behalf_of)],
+       ['inc.response_due', dueText(inc, 'response')], ['inc.resolve_due', dueText(inc, 'resolve')],
        ['inc.resolution', inc.resolution], ['inc.resolved_by', inc.resolved_by],
        ['inc.satisfaction', inc.satisfaction ? '★'.repeat(inc.satisfaction) + ' (' + inc.satisfaction + '/5)' : '']
       ].forEach(function (p) {

@@ -77,7 +77,7 @@ async function main() {
   /* tight targets, so that an open incident is at risk within the next 4 hours */
   const sla = path.join(tmp, 'sla.conf');
   fs.writeFileSync(sla, 'P1 response=15m resolve=1h\nP2 response=30m resolve=2h\n' +
-                        'P3 response=1h resolve=3h\nP4 response=2h resolve=8h\n');
+                        'P3 response=1h resolve=3h\nP4 response=2h resolve=8h hours=business\n');
   const { proc, base } = await startServer(db, errPath, sla);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -85,8 +85,9 @@ async function main() {
            '--disable-background-networking', '--disable-component-update', '--disable-sync']
   });
   const external = [];
-  async function session(user, viewport) {
-    const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 800 }, locale: 'zh-CN' });
+  async function session(user, viewport, timezoneId) {
+    const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 800 }, locale: 'zh-CN',
+                                           timezoneId });
     const page = await ctx.newPage();
     page.setDefaultTimeout(TIMEOUT);
     /* nothing may come from anywhere but kedb */
@@ -539,6 +540,93 @@ async function main() {
       await adm.click('form.card:has(#set-zone) button[type=submit]');
       await adm.waitForFunction(() => document.getElementById('set-zone-now').textContent.includes('UTC+08:00'));
       await shot(adm, 'calendar');
+    });
+
+    /* The desk's day across its parts: the caller popped by number, a P4 (business hours,
+     * the calendar and time zone the admin just saved) routed to the engineer's group, its
+     * due times on the page computed independently here, worked and resolved by the engineer
+     * with the known error, closed by the agent's follow-up call. */
+    await test('a desk day: a business-hours call is due in working time, worked by its group and closed', async () => {
+      const CAL = { hours: [[9 * 60, 12 * 60], [13 * 60 + 30, 18 * 60]], holidays: /^2026-10-0[1-7]$/,
+                    workdays: ['2026-10-10'] };
+      /* epoch seconds + working seconds of CAL in Beijing time (UTC+8, no summer time) */
+      function addWorking(t, left) {
+        for (let guard = 0; guard < 1000; guard++) {
+          const local = new Date((t + 8 * 3600) * 1000);
+          const day = local.toISOString().slice(0, 10);
+          const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) / 1000 - 8 * 3600;
+          const wd = local.getUTCDay();
+          const working = CAL.workdays.includes(day) || (wd >= 1 && wd <= 5 && !CAL.holidays.test(day));
+          if (working) {
+            for (const [a, b] of CAL.hours) {
+              const from = Math.max(t, midnight + a * 60), end = midnight + b * 60;
+              if (from >= end) continue;
+              if (left <= end - from) return from + left;
+              left -= end - from;
+              t = end;
+            }
+          }
+          t = midnight + 86400;
+        }
+        throw new Error('no working time');
+      }
+      const beijing = (sec) => new Date((sec + 8 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+      const desk = await session('agent1', null, 'Asia/Shanghai');
+      await desk.goto(base + '/#/incidents/new');
+      await desk.fill('#f-caller-phone', '13800138000');
+      await desk.waitForSelector('#caller-card:not([hidden]) .caller-name');
+      await desk.click('#caller-use');
+      await desk.selectOption('#f-priority', 'P4');
+      await desk.selectOption('#f-category', 'printer');
+      await desk.fill('#f-summary', '打印机老是卡纸');
+      await desk.waitForFunction(() => [...document.querySelectorAll('#f-group option')].some((o) => o.value === '桌面组'));
+      await desk.selectOption('#f-group', '桌面组');
+      await desk.selectOption('#f-assignee', 'eng1');
+      await desk.click('form.incident-form button[type=submit]');
+      await desk.waitForURL(/#\/incidents\/INC-/);
+      await desk.waitForSelector('.fields');
+      const num = desk.url().split('/').pop();
+      const inc = await desk.evaluate(async (n) => K.api('GET', '/api/v1/incidents/' + n), num);
+      need(inc.sla.hours === 'business' && inc.caller_name === '陈静' && inc.group === '桌面组' &&
+           inc.assignee === 'eng1', 'incident: ' + JSON.stringify(inc));
+      const created = Date.parse(inc.created_at) / 1000;
+      for (const [kind, secs] of [['response', 2 * 3600], ['resolve', 8 * 3600]]) {
+        const want = addWorking(created, secs);
+        const got = Date.parse(inc.sla[kind + '_due']) / 1000;
+        need(Math.abs(got - want) <= 60, kind + ' due ' + inc.sla[kind + '_due'] + ', expected ' +
+             new Date(want * 1000).toISOString());
+      }
+      const fields = await desk.textContent('.fields');
+      const resolveDue = beijing(Date.parse(inc.sla.resolve_due) / 1000);
+      need(fields.includes('应解决时间') && fields.includes(resolveDue + ' · 按工作时间'),
+           'due not shown as ' + resolveDue + ': ' + fields);
+      /* the engineer works it from their own queue and resolves it with the known error */
+      const eng = await session('eng1');
+      await eng.goto(base + '/#/incidents?queue=mine');
+      await eng.waitForSelector('a[href="#/incidents/' + num + '"]');
+      await eng.click('a[href="#/incidents/' + num + '"]');
+      await eng.waitForSelector('#a-status');
+      await eng.selectOption('#a-status', 'in_progress');
+      await eng.fill('#a-note', '清理搓纸轮');
+      await eng.fill('#a-minutes', '15');
+      await eng.click('form.card:has(#a-assignee) button[type=submit]');
+      await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('处理中'));
+      await eng.fill('#r-resolution', '按 KE-1001 清理搓纸轮后正常');
+      await eng.fill('#r-by', 'KE-1001');
+      await eng.click('form.card:has(#r-resolution) button[type=submit]');
+      await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已解决'));
+      /* the agent's follow-up call closes it */
+      await desk.reload();
+      await desk.waitForSelector('#fu-confirmed');
+      await desk.click('label[for="sat-4"]');
+      await desk.selectOption('#fu-confirmed', '1');
+      await desk.click('form.card:has(#fu-confirmed) button[type=submit]');
+      await desk.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已关闭'));
+      need(await desk.isVisible('a[href="#/kb/KE-1001"]'), 'the known error is not linked');
+      const done = await desk.evaluate(async (n) => K.api('GET', '/api/v1/incidents/' + n), num);
+      need(done.status === 'closed' && done.resolved_by === 'KE-1001' && done.time_spent_minutes === 15 &&
+           done.satisfaction === 4, 'closed: ' + JSON.stringify(done));
+      await shot(desk, 'desk-day');
     });
 
     await test('a user changes their own password in the account menu, then logs out everywhere', async () => {
