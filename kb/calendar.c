@@ -316,10 +316,11 @@ static kb_status parse_line(parser *ps, const char *p, size_t len, size_t lineno
     if (!holiday && !word_is(w[0], "workday"))
         return kb_err_set(err, KB_EPARSE, "unknown rule '%.*s': a line starts with hours, "
                           "holiday or workday", (int)(w[0].len < 40 ? w[0].len : 40), w[0].p);
+    if (nw < 2 && holiday)
+        return kb_err_set(err, KB_EPARSE, "holiday: give a date YYYY-MM-DD or a range of dates "
+                          "YYYY-MM-DD..YYYY-MM-DD");
     if (nw < 2)
-        return kb_err_set(err, KB_EPARSE, "%s: give a date YYYY-MM-DD%s",
-                          holiday ? "holiday" : "workday", holiday ? " or a range of dates "
-                          "YYYY-MM-DD..YYYY-MM-DD" : "");
+        return kb_err_set(err, KB_EPARSE, "workday: give a date YYYY-MM-DD");
     long long first;
     long long last;
     const char *dots = NULL;
@@ -333,10 +334,12 @@ static kb_status parse_line(parser *ps, const char *p, size_t len, size_t lineno
         first = date_of(w[1].p, w[1].len);
         last = first;
     }
+    if ((first < 0 || last < 0) && holiday)
+        return kb_err_set(err, KB_EPARSE, "'%.*s' is not a date YYYY-MM-DD or a range "
+                          "YYYY-MM-DD..YYYY-MM-DD", (int)(w[1].len < 40 ? w[1].len : 40), w[1].p);
     if (first < 0 || last < 0)
-        return kb_err_set(err, KB_EPARSE, "'%.*s' is not a date YYYY-MM-DD%s",
-                          (int)(w[1].len < 40 ? w[1].len : 40), w[1].p,
-                          holiday ? " or a range YYYY-MM-DD..YYYY-MM-DD" : "");
+        return kb_err_set(err, KB_EPARSE, "'%.*s' is not a date YYYY-MM-DD",
+                          (int)(w[1].len < 40 ? w[1].len : 40), w[1].p);
     if (last < first)
         return kb_err_set(err, KB_EPARSE, "the range '%.*s' ends before it starts",
                           (int)(w[1].len < 40 ? w[1].len : 40), w[1].p);
@@ -450,11 +453,8 @@ kb_status kb_calendar_parse(const char *p, size_t len, kb_calendar **out, size_t
     }
     if (rc == KB_OK)
         rc = finish(&ps, line, err);
-    if (rc != KB_OK && *line > 0 && err) { /* the message names the line too */
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        kb_err_set(err, rc, "line %zu: %s", *line, msg);
-    }
+    if (rc != KB_OK && *line > 0) /* the message names the line too */
+        kb_err_prefix(err, rc, "line %zu", *line);
     ps.c->names = kb_buf_detach(&ps.names, &ps.c->names_len);
     kb_buf_free(&ps.names);
     if (rc != KB_OK) {

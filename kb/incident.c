@@ -108,7 +108,7 @@ kb_status kb_incident_check_transition(kb_inc_status from, kb_inc_status to, kb_
         return kb_err_set(err, KB_EINVAL, "unknown status");
     const char *f = status_names[from];
     const char *t = status_names[to];
-    const char *why = NULL;
+    /* one whole sentence per refusal: the message catalogue (kb/err_zh.c) translates each */
     if (op != KB_INC_OP_UPDATE && to != kb_incident_op_target(op))
         return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s': that change "
                           "leads to '%s'", f, t, status_names[kb_incident_op_target(op)]);
@@ -117,37 +117,42 @@ kb_status kb_incident_check_transition(kb_inc_status from, kb_inc_status to, kb_
         if (update_ok[from][to])
             return KB_OK;
         if (to == KB_INC_RESOLVED)
-            why = " by an update: resolve the incident instead";
-        else if (to == KB_INC_CLOSED)
-            why = " by an update: only a confirmed follow-up closes an incident";
-        else if (from == KB_INC_RESOLVED || from == KB_INC_CLOSED)
-            why = ": a resolved or closed incident changes only by follow-up or reopen";
-        else if (to == KB_INC_NEW)
-            why = ": an incident never returns to 'new'";
-        else if (from == to)
-            why = ": the incident is already in that status";
-        else
-            why = "";
-        break;
+            return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s' by an "
+                              "update: resolve the incident instead", f, t);
+        if (to == KB_INC_CLOSED)
+            return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s' by an "
+                              "update: only a confirmed follow-up closes an incident", f, t);
+        if (from == KB_INC_RESOLVED || from == KB_INC_CLOSED)
+            return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s': a resolved "
+                              "or closed incident changes only by follow-up or reopen", f, t);
+        if (to == KB_INC_NEW)
+            return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s': an "
+                              "incident never returns to 'new'", f, t);
+        if (from == to)
+            return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s': the "
+                              "incident is already in that status", f, t);
+        return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s'", f, t);
     case KB_INC_OP_RESOLVE:
         if (kb_incident_status_open(from))
             return KB_OK;
-        why = from == KB_INC_CLOSED ? " by resolving: a closed incident must be reopened first"
-                                    : " by resolving: the incident is already resolved";
-        break;
+        if (from == KB_INC_CLOSED)
+            return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s' by "
+                              "resolving: a closed incident must be reopened first", f, t);
+        return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s' by resolving: "
+                          "the incident is already resolved", f, t);
     case KB_INC_OP_CONFIRM:
     case KB_INC_OP_REJECT:
         if (from == KB_INC_RESOLVED)
             return KB_OK;
-        why = " by a follow-up: only resolved incidents are followed up";
-        break;
+        return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s' by a "
+                          "follow-up: only resolved incidents are followed up", f, t);
     case KB_INC_OP_REOPEN:
         if (from == KB_INC_RESOLVED || from == KB_INC_CLOSED)
             return KB_OK;
-        why = " by reopening: only resolved or closed incidents can be reopened";
-        break;
+        return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s' by "
+                          "reopening: only resolved or closed incidents can be reopened", f, t);
     }
-    return kb_err_set(err, KB_EEXIST, "illegal transition from '%s' to '%s'%s", f, t, why);
+    return kb_err_set(err, KB_EINVAL, "unknown status");
 }
 
 /* --- priority --- */
@@ -811,15 +816,17 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
             return kb_err_set(err, KB_EINVAL, "status 'assigned' needs an assignee or a group");
     }
     if (!kb_incident_status_open(inc->status) &&
-        (new_assignee || new_priority || new_group || new_parent))
-        return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: %s",
-                          new_assignee ? "assignee"
-                          : new_group  ? "group"
-                          : new_parent ? "parent"
-                                       : "priority",
-                          cur,
-                          inc->status == KB_INC_CLOSED ? "reopen it first"
-                                                       : "follow it up or reopen it first");
+        (new_assignee || new_priority || new_group || new_parent)) {
+        const char *what = new_assignee ? "assignee"
+                         : new_group    ? "group"
+                         : new_parent   ? "parent"
+                                        : "priority";
+        if (inc->status == KB_INC_CLOSED)
+            return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: reopen it "
+                              "first", what, cur);
+        return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: follow it up "
+                          "or reopen it first", what, cur);
+    }
     if (!new_assignee && !new_priority && !new_status && !new_group && !new_parent && !note)
         return KB_OK; /* already so: nothing to record */
     {

@@ -207,9 +207,6 @@ static size_t canonical(const scan *sc, int query, char out[KB_PHONE_NORM_MAX])
     return o;
 }
 
-static const char accepted[] = "digits, spaces and + - ( ) . / *, and an extension after "
-                               "转, 分机, ext, x, # or a comma";
-
 kb_status kb_phone_check(const char *field, const char *s, kb_err *err)
 {
     scan sc;
@@ -217,8 +214,9 @@ kb_status kb_phone_check(const char *field, const char *s, kb_err *err)
     if (sc.bad) {
         size_t n;
         kb_text_utf8_next(sc.bad, strlen(sc.bad), &n);
-        return kb_err_set(err, KB_EINVAL, "field '%s' may hold only %s, not '%.*s'", field,
-                          accepted, (int)n, sc.bad);
+        return kb_err_set(err, KB_EINVAL, "field '%s' may hold only digits, spaces and "
+                          "+ - ( ) . / *, and an extension after 转, 分机, ext, x, # or a comma, "
+                          "not '%.*s'", field, (int)n, sc.bad);
     }
     if (sc.bad_plus)
         return kb_err_set(err, KB_EINVAL, "field '%s' may have one '+', before the first digit",

@@ -983,9 +983,9 @@ kb_status kb_backup_prune(kb_store *s, const char *dir, long long keep_last, lon
         *out = v;
     else
         free(v);
-    if (fail.code != KB_OK)
-        return kb_err_set(err, fail.code, "%s", fail.msg);
-    return KB_OK;
+    if (fail.code != KB_OK && err)
+        *err = fail;
+    return fail.code;
 }
 
 /* --- restore --- */
@@ -1241,14 +1241,14 @@ static kb_status restore_copy(const char *tmp, const char *name, live_db *l,
     kb_store *s = NULL;
     kb_status rc = kb_store_open(tmp, 0, &s, err);
     if (rc != KB_OK)
-        return kb_err_set(err, KB_EINVAL, "backup '%s' cannot be opened: %s", name, err->msg);
+        return kb_err_prefix(err, KB_EINVAL, "backup '%s' cannot be opened", name);
     kb_audit_check c;
     rc = kb_audit_verify(s, &c, err);
     if (rc == KB_OK && !c.ok)
         rc = kb_err_set(err, KB_EINVAL, "backup '%s' has a broken audit trail at entry %lld "
                         "(%s): %s", name, c.first_bad, kb_audit_problem_name(c.problem), c.why);
     else if (rc != KB_OK)
-        rc = kb_err_set(err, KB_EINVAL, "backup '%s': %s", name, err->msg);
+        rc = kb_err_prefix(err, KB_EINVAL, "backup '%s'", name);
     if (rc != KB_OK) {
         kb_store_free(s);
         return rc;

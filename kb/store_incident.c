@@ -859,9 +859,12 @@ static kb_status do_update(kb_store *s, kb_incident *inc, const void *arg, long 
     const kb_inc_update *u = arg;
     kb_status rc = check_scope(s, inc, u->scope_user, err);
     /* the desk sets priorities and links calls to a major incident */
-    if (rc == KB_OK && u->scope_user && (u->priority || u->parent))
-        rc = kb_err_set(err, KB_EDENIED, "the service desk changes the %s; an engineer may "
-                        "not", u->priority ? "priority" : "major incident");
+    if (rc == KB_OK && u->scope_user && u->priority)
+        rc = kb_err_set(err, KB_EDENIED, "the service desk changes the priority; an engineer "
+                        "may not");
+    else if (rc == KB_OK && u->scope_user && u->parent)
+        rc = kb_err_set(err, KB_EDENIED, "the service desk changes the major incident; an "
+                        "engineer may not");
     char *group = kb_xstrdup(inc->group), *assignee = kb_xstrdup(inc->assignee);
     char *parent = kb_xstrdup(inc->parent);
     /* the group as stored, before the rules compare it with the incident's */

@@ -88,9 +88,11 @@ kb_status kb_report_range(const char *from_day, const char *to_day, long long no
     char ts[32];
     day_text(f, fs);
     day_text(t, ts);
+    if (t < f && has_to)
+        return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s)", ts, fs);
     if (t < f)
-        return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s)%s", ts, fs,
-                          has_to ? "" : "; 'to' defaults to today");
+        return kb_err_set(err, KB_EINVAL, "'to' (%s) is before 'from' (%s); 'to' defaults to "
+                          "today", ts, fs);
     long long days = kb_date_day_number(t) - kb_date_day_number(f) + 1;
     if (days > KB_REPORT_MAX_DAYS)
         return kb_err_set(err, KB_EINVAL, "the period %s to %s is %lld days; at most %d days "

@@ -79,9 +79,11 @@ kb_status kb_text_check_field(const char *field, const char *s, size_t max, int 
         int ok = *p >= 0x20 && *p != 0x7f;
         if (multi && (*p == '\n' || *p == '\r' || *p == '\t'))
             ok = 1;
+        if (!ok && multi)
+            return kb_err_set(err, KB_EINVAL, "field '%s' contains control characters", field);
         if (!ok)
-            return kb_err_set(err, KB_EINVAL, "field '%s' contains control characters%s", field,
-                              multi ? "" : " (line breaks are not allowed here)");
+            return kb_err_set(err, KB_EINVAL, "field '%s' contains control characters (line "
+                              "breaks are not allowed here)", field);
     }
     return KB_OK;
 }

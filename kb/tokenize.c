@@ -259,8 +259,8 @@ kb_status kb_tokenizer_new(kb_tokenizer **out, kb_err *err)
 {
     *out = NULL;
     pthread_once(&g.once, global_init);
-    if (g.status != KB_OK)
-        return kb_err_set(err, g.status, "%s", g.msg);
+    if (g.status != KB_OK) /* always KB_EINTERNAL: the library's tables did not load */
+        return kb_err_set(err, KB_EINTERNAL, "%s", g.msg);
     kb_tokenizer *t = kb_xcalloc(1, sizeof *t);
     t->stemmer = sb_stemmer_new("english", NULL);
     if (!t->stemmer) {
@@ -1126,8 +1126,8 @@ static int fts_tokenize(Fts5Tokenizer *p, void *fctx, int flags, const char *tex
 kb_status kb_tokenize_register(sqlite3 *db, const kb_token_hook *hook, kb_err *err)
 {
     pthread_once(&g.once, global_init);
-    if (g.status != KB_OK)
-        return kb_err_set(err, g.status, "%s", g.msg);
+    if (g.status != KB_OK) /* always KB_EINTERNAL: the library's tables did not load */
+        return kb_err_set(err, KB_EINTERNAL, "%s", g.msg);
     fts5_api *api = NULL;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
