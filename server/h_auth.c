@@ -57,25 +57,25 @@ static int unsafe_method(const char *m)
     return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
-static unsigned deny(unsigned status, const char **code, char *msg, size_t size,
-                     const char *text)
+/* 401 "unauthorized" or 403 "forbidden"; err says why. */
+static unsigned deny(unsigned status, const char **code)
 {
     *code = status == 401 ? "unauthorized" : "forbidden";
-    snprintf(msg, size, "%s", text);
     return status;
 }
 
 unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const char *cookie,
-                  const char *csrf, const char **code, char *msg, size_t msg_size)
+                  const char *csrf, const char **code, kb_err *err)
 {
     const char *token = NULL;
     char from_cookie[KB_USER_TOKEN_HEX + 1]; /* one byte more: longer values are refused */
     int by_cookie = 0;
     if (authorization) {
         /* a bearer token, when given, is the credential; no fallback to the cookie */
-        if (strncasecmp(authorization, "Bearer ", 7) != 0)
-            return deny(401, code, msg, msg_size,
-                        "the Authorization header must be 'Bearer TOKEN'");
+        if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+            kb_err_set(err, KB_EDENIED, "the Authorization header must be 'Bearer TOKEN'");
+            return deny(401, code);
+        }
         token = authorization + 7;
         while (*token == ' ')
             token++;
@@ -83,38 +83,48 @@ unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const c
         token = from_cookie;
         by_cookie = 1;
     }
-    if (!token)
-        return deny(401, code, msg, msg_size,
-                    "log in first: POST /api/v1/auth/login, then send 'Authorization: "
-                    "Bearer TOKEN' or the session cookie");
-    if (!token_shape(token, strlen(token)))
-        return deny(401, code, msg, msg_size, "the session token is not valid");
+    if (!token) {
+        kb_err_set(err, KB_EDENIED, "log in first: POST /api/v1/auth/login, then send "
+                   "'Authorization: Bearer TOKEN' or the session cookie");
+        return deny(401, code);
+    }
+    if (!token_shape(token, strlen(token))) {
+        kb_err_set(err, KB_EDENIED, "the session token is not valid");
+        return deny(401, code);
+    }
     kb_store *s;
-    kb_err err;
     long long now;
-    if (srv_req_store_now(rq, &s, &now, &err) != KB_OK) {
-        kb_log(KB_LOG_ERROR, "auth: %s", err.msg);
-        *code = kb_status_name(err.code);
-        snprintf(msg, msg_size, "%s", err.code == KB_EIO ? "i/o error" : "internal error");
+    kb_status rc = srv_req_store_now(rq, &s, &now, err);
+    if (rc != KB_OK) {
+        kb_log(KB_LOG_ERROR, "auth: %s", err->msg);
+        *code = NULL;
+        if (rc == KB_EIO)
+            kb_err_set(err, rc, "i/o error");
+        else
+            kb_err_set(err, rc, "internal error");
         return 500;
     }
     kb_user_session sess;
-    kb_status rc = kb_user_session_check(s, token, now, &sess, &err);
-    if (rc == KB_ENOTFOUND)
-        return deny(401, code, msg, msg_size, "the session has expired or was revoked");
+    rc = kb_user_session_check(s, token, now, &sess, err);
+    if (rc == KB_ENOTFOUND) {
+        kb_err_set(err, KB_EDENIED, "the session has expired or was revoked");
+        return deny(401, code);
+    }
     if (rc != KB_OK) {
-        kb_log(KB_LOG_ERROR, "auth: %s", err.msg);
-        *code = kb_status_name(rc);
-        snprintf(msg, msg_size, "database error");
+        kb_log(KB_LOG_ERROR, "auth: %s", err->msg);
+        *code = NULL;
+        kb_err_set(err, rc, "database error");
         return 500;
     }
     if (by_cookie && unsafe_method(rq->method)) {
         /* a browser sends the cookie with cross-site requests too; the CSRF value is only
          * known to our page (from the login answer) */
         size_t len = csrf ? strlen(csrf) : 0;
-        if (len != strlen(sess.csrf) || !kb_hash_equal(csrf, sess.csrf, len))
-            return deny(403, code, msg, msg_size,
-                        "a cookie session needs the X-CSRF-Token header from the login");
+        if (len != strlen(sess.csrf) || !kb_hash_equal(csrf, sess.csrf, len)) {
+            kb_err_set(err, KB_EDENIED,
+                       "a cookie session needs the X-CSRF-Token header from the login");
+            return deny(403, code);
+        }
     }
     snprintf(rq->user, sizeof rq->user, "%s", sess.name);
     rq->roles = sess.roles;
@@ -125,10 +135,9 @@ unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const c
         kb_buf b;
         kb_buf_init(&b, 0);
         kb_user_roles_format(need, &b);
-        snprintf(msg, msg_size, "this needs one of the roles: %s", kb_buf_str(&b));
+        kb_err_set(err, KB_EDENIED, "this needs one of the roles: %s", kb_buf_str(&b));
         kb_buf_free(&b);
-        *code = "forbidden";
-        return 403;
+        return deny(403, code);
     }
     return 0;
 }
@@ -140,16 +149,6 @@ static json_t *roles_json(unsigned roles)
         if (roles & bit)
             json_array_append_new(a, json_string(kb_user_role_name(bit)));
     return a;
-}
-
-static json_t *error_json(const char *code, const char *msg)
-{
-    json_t *e = json_object();
-    json_object_set_new(e, "code", json_string(code));
-    json_object_set_new(e, "message", json_string(msg));
-    json_t *o = json_object();
-    json_object_set_new(o, "error", e);
-    return o;
 }
 
 /* 1 when the Content-Type value ct is application/json (any parameters, any case). */
@@ -185,10 +184,10 @@ static int same_origin(const char *origin, const char *host)
 }
 
 /* A 429 answer with a Retry-After header. */
-static void too_many(srv_resp *rs, unsigned secs, const char *msg)
+static void too_many(srv_resp *rs, unsigned secs, const kb_err *why)
 {
     rs->status = 429;
-    rs->json = error_json("too_many_requests", msg);
+    rs->json = srv_error_json("too_many_requests", why);
     json_object_set_new(json_object_get(rs->json, "error"), "retry_after", json_integer(secs));
     rs->retry_after = secs;
 }
@@ -200,16 +199,18 @@ static int gate(srv_req *rq, srv_resp *rs, long long now)
 {
     srv_throttle *t = rq->app->throttle;
     unsigned wait = srv_throttle_client_take(t, rq->client, now);
+    kb_err why;
     if (wait) {
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 "too many failed logins from this address; try again in %u seconds", wait);
-        too_many(rs, wait, msg);
+        kb_err_set(&why, KB_EDENIED,
+                   "too many failed logins from this address; try again in %u seconds", wait);
+        too_many(rs, wait, &why);
         return 0;
     }
     if (!srv_throttle_hash_take(t)) {
         srv_throttle_client_refund(t, rq->client, now);
-        too_many(rs, 1, "the server is busy checking other passwords; try again in a second");
+        kb_err_set(&why, KB_EDENIED,
+                   "the server is busy checking other passwords; try again in a second");
+        too_many(rs, 1, &why);
         return 0;
     }
     return 1;
@@ -225,18 +226,18 @@ static void ungate(srv_req *rq, long long now, int failed)
 
 static void locked(srv_resp *rs, long long retry)
 {
-    char msg[160];
-    snprintf(msg, sizeof msg, "too many failed logins for this user; try again in %lld seconds",
-             retry);
-    too_many(rs, retry > 0 ? (unsigned)retry : 1, msg);
+    kb_err why;
+    kb_err_set(&why, KB_EDENIED, "too many failed logins for this user; try again in %lld "
+               "seconds", retry);
+    too_many(rs, retry > 0 ? (unsigned)retry : 1, &why);
 }
 
 /* After a password check that passed gate(): ungate()s, then answers a locked user
- * (locked()) or a wrong password (status with the error code and msg) in rs. Returns 0
+ * (locked()) or a wrong password (status with the error code and why) in rs. Returns 0
  * when the password was right, else 1 (rs answered, or rc failed). */
 static int check_refused(srv_req *rq, srv_resp *rs, long long now, kb_status rc,
                          kb_login_result result, long long retry, int status, const char *code,
-                         const char *msg)
+                         const kb_err *why)
 {
     ungate(rq, now, rc != KB_OK || result != KB_LOGIN_OK);
     if (rc != KB_OK)
@@ -247,7 +248,7 @@ static int check_refused(srv_req *rq, srv_resp *rs, long long now, kb_status rc,
     }
     if (result == KB_LOGIN_BAD) {
         rs->status = status;
-        rs->json = error_json(code, msg);
+        rs->json = srv_error_json(code, why);
         return 1;
     }
     return 0;
@@ -258,16 +259,18 @@ static int check_refused(srv_req *rq, srv_resp *rs, long long now, kb_status rc,
  * names the page's origin, only from a page of this server (no login CSRF). */
 kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
 {
+    kb_err why;
     if (!json_content(rq->content_type)) {
         rs->status = 415;
-        rs->json = error_json("unsupported_media_type",
-                              "a login must be sent as 'Content-Type: application/json'");
+        kb_err_set(&why, KB_EINVAL, "a login must be sent as 'Content-Type: application/json'");
+        rs->json = srv_error_json("unsupported_media_type", &why);
         return KB_OK;
     }
     if (!same_origin(rq->origin, rq->host)) {
         rs->status = 403;
-        rs->json = error_json("forbidden", "a login must come from a page of this server "
-                                           "(the Origin header does not match the Host)");
+        kb_err_set(&why, KB_EDENIED, "a login must come from a page of this server (the Origin "
+                   "header does not match the Host)");
+        rs->json = srv_error_json("forbidden", &why);
         return KB_OK;
     }
     json_t *in = NULL;
@@ -309,8 +312,8 @@ kb_status h_auth_login(srv_req *rq, srv_resp *rs, kb_err *err)
     long long retry = 0;
     kb_user_session sess;
     rc = kb_user_login(s, name, pw, rq->client, now, &result, &retry, &sess, err);
-    if (check_refused(rq, rs, now, rc, result, retry, 401, "unauthorized",
-                      "wrong username or password"))
+    kb_err_set(&why, KB_EDENIED, "wrong username or password");
+    if (check_refused(rq, rs, now, rc, result, retry, 401, "unauthorized", &why))
         goto out;
     json_t *o = json_object();
     json_object_set_new(o, "token", json_string(sess.token));
@@ -405,8 +408,9 @@ kb_status h_auth_password(srv_req *rq, srv_resp *rs, kb_err *err)
     int revoked = 0;
     rc = kb_user_password_change(s, rq->user, cur, pw, rq->token, rq->client, now, &result,
                                  &retry, &revoked, err);
-    if (check_refused(rq, rs, now, rc, result, retry, 403, "forbidden",
-                      "the current password is wrong"))
+    kb_err wrong;
+    kb_err_set(&wrong, KB_EDENIED, "the current password is wrong");
+    if (check_refused(rq, rs, now, rc, result, retry, 403, "forbidden", &wrong))
         goto out;
     json_t *o = json_object();
     json_object_set_new(o, "ok", json_true());

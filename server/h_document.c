@@ -243,11 +243,8 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err)
     size_t line = 0;
     if (rc == KB_OK)
         rc = kb_docreq_create(s, &q, rq->user, now, &id, &line, err);
-    if ((rc == KB_EPARSE || rc == KB_ETOOBIG) && line > 0) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "source line %zu: %.200s", line, err->msg);
-        kb_err_set(err, rc, "%s", msg);
-    }
+    if ((rc == KB_EPARSE || rc == KB_ETOOBIG) && line > 0)
+        kb_err_prefix(err, rc, "source line %zu", line);
     json_decref(in);
     if (rc == KB_OK)
         rc = reply_request(s, id, rs, err);

@@ -209,11 +209,8 @@ static kb_status rule_of(json_t *v, size_t i, kb_group_rule *r, kb_err *err)
     if (rc == KB_OK)
         rc = srv_json_get_strs(v, "keywords", KB_GROUP_RULE_MAX_KEYWORDS, &kw, &r->nkeywords, err);
     r->keywords = (char **)kw;
-    if (rc != KB_OK) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        return kb_err_set(err, KB_EINVAL, "rules[%zu]: %s", i, msg);
-    }
+    if (rc != KB_OK)
+        return kb_err_prefix(err, KB_EINVAL, "rules[%zu]", i);
     return KB_OK;
 }
 

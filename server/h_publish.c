@@ -148,11 +148,8 @@ static kb_status save(srv_req *rq, srv_resp *rs, const char *expect_id, kb_err *
         rc = kb_wf_save(s, source, len, expect_id, comment, rq->user, now, &id, &n, &line, err);
     if (rc == KB_OK && json_is_true(submit))
         rc = kb_wf_submit(s, id, rq->user, now, err);
-    if ((rc == KB_EPARSE || rc == KB_ETOOBIG) && line > 0) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "line %zu: %.200s", line, err->msg);
-        kb_err_set(err, rc, "%s", msg);
-    }
+    if ((rc == KB_EPARSE || rc == KB_ETOOBIG) && line > 0)
+        kb_err_prefix(err, rc, "line %zu", line);
     json_decref(in);
     kb_version *v = NULL;
     if (rc == KB_OK)
@@ -209,10 +206,8 @@ kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
     if (prc == KB_ETOOBIG) {
         json_decref(o);
         json_decref(in);
-        if (line > 0)
-            return kb_err_set(err, KB_ETOOBIG, "line %zu: %.200s", line, perr.msg);
         *err = perr;
-        return KB_ETOOBIG;
+        return line > 0 ? kb_err_prefix(err, KB_ETOOBIG, "line %zu", line) : KB_ETOOBIG;
     }
     if (prc == KB_OK) {
         json_object_set_new(o, "ok", json_true());
@@ -224,6 +219,7 @@ kb_status h_kb_preview(srv_req *rq, srv_resp *rs, kb_err *err)
         json_object_set_new(o, "ok", json_false());
         json_object_set_new(o, "line", json_integer((json_int_t)line));
         json_object_set_new(o, "message", srv_json_str(perr.msg));
+        json_object_set_new(o, "message_zh", srv_json_str(perr.msg_zh));
     }
     kb_doc_free(d);
     json_decref(in);

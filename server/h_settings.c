@@ -184,8 +184,8 @@ kb_status h_calendar_get(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc != KB_OK) {
         free(text);
         free(zone);
-        return rc == KB_EPARSE ? kb_err_set(err, KB_EINTERNAL, "the stored calendar is "
-                                            "broken: %s", err->msg) : rc;
+        return rc == KB_EPARSE ? kb_err_prefix(err, KB_EINTERNAL, "the stored calendar is broken")
+                               : rc;
     }
     kb_cal_stats st;
     kb_calendar_stats(c, &st);

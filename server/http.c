@@ -107,17 +107,18 @@ static unsigned http_status(kb_status code)
     return 500;
 }
 
-/* The only detail a 500 body gives. */
-static const char *short_reason(kb_status code)
+/* The only detail a 5xx body gives (the log line has the message). */
+static void short_reason(kb_status code, kb_err *out)
 {
     switch (code) {
-    case KB_EDB: return "database error";
-    case KB_EIO: return "i/o error";
-    case KB_ENOMEM: return "out of memory";
+    case KB_EDB: kb_err_set(out, code, "database error"); break;
+    case KB_EIO: kb_err_set(out, code, "i/o error"); break;
+    case KB_ENOMEM: kb_err_set(out, code, "out of memory"); break;
     case KB_EUNAVAIL:
-        return "the database cannot be written now (disk full, read-only or failing "
-               "storage); nothing was changed, try again later";
-    default: return "internal error";
+        kb_err_set(out, code, "the database cannot be written now (disk full, read-only or "
+                   "failing storage); nothing was changed, try again later");
+        break;
+    default: kb_err_set(out, code, "internal error"); break;
     }
 }
 
@@ -207,12 +208,18 @@ static void reap(srv_http *h, watch *w, double now)
     if (limit == 0 || now - w->since < (double)limit)
         return;
     const char *what = w->phase == PH_HEADER ? "header" : "body";
-    char body[160];
-    char msg[400];
+    kb_err e;
+    if (w->phase == PH_HEADER)
+        kb_err_set(&e, KB_EINVAL, "the request header was not complete within %u s", limit);
+    else
+        kb_err_set(&e, KB_EINVAL, "the request body was not complete within %u s", limit);
+    /* the messages hold no '"' or '\\': written as they are */
+    char body[512];
+    char msg[800];
     int blen = snprintf(body, sizeof body,
-                        "{\"error\":{\"code\":\"timeout\",\"message\":\"the request %s was "
-                        "not complete within %u s\"}}",
-                        what, limit);
+                        "{\"error\":{\"code\":\"timeout\",\"message\":\"%s\","
+                        "\"message_zh\":\"%s\"}}",
+                        e.msg, e.msg_zh);
     int mlen = snprintf(msg, sizeof msg,
                         "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
                         "Content-Type: " JSON_TYPE "\r\nCache-Control: no-store\r\n"
@@ -366,24 +373,11 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, conn_state *st, unsi
     return reply(c, st, status, s, strlen(s), JSON_TYPE, allow);
 }
 
-/* {"error":{"code":"<code>","message":"..."}} */
-static enum MHD_Result reply_error_code(struct MHD_Connection *c, conn_state *st,
-                                        unsigned status, const char *code, const char *msg,
-                                        const char *allow)
-{
-    json_t *e = json_object();
-    json_object_set_new(e, "code", json_string(code));
-    json_object_set_new(e, "message", srv_json_str(msg && *msg ? msg : code));
-    json_t *o = json_object();
-    json_object_set_new(o, "error", e);
-    return reply_json(c, st, status, o, allow);
-}
-
-/* {"error":{"code":"<kb_status_name>","message":"..."}} */
+/* {"error":{"code","message","message_zh"}} (srv_error_json); code NULL names e's status. */
 static enum MHD_Result reply_error(struct MHD_Connection *c, conn_state *st, unsigned status,
-                                   kb_status code, const char *msg, const char *allow)
+                                   const char *code, const kb_err *e, const char *allow)
 {
-    return reply_error_code(c, st, status, kb_status_name(code), msg, allow);
+    return reply_json(c, st, status, srv_error_json(code, e), allow);
 }
 
 /* --- request target --- */
@@ -623,59 +617,52 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     char *path = srv_pct_decode(target, path_len, 0, &dlen);
     rq.path = path;
     if (memchr(path, '\0', dlen) || !srv_utf8_valid(path, dlen)) {
-        ok = reply_error(c, st, 400, KB_EINVAL, "the path is not valid UTF-8 text", NULL);
+        kb_err_set(&err, KB_EINVAL, "the path is not valid UTF-8 text");
+        ok = reply_error(c, st, 400, NULL, &err, NULL);
         goto out;
     }
     if (qmark && parse_query(&rq, qmark + 1, st->target_len - path_len - 1, &err) != KB_OK) {
-        ok = reply_error(c, st, 400, err.code, err.msg, NULL);
+        ok = reply_error(c, st, 400, NULL, &err, NULL);
         goto out;
     }
 
     srv_match m;
     srv_route_match(&rq, method, target, path_len, &m);
     if (!m.handler) {
-        char msg[160];
-        kb_status code = KB_ENOTFOUND;
-        if (m.status == 405) {
-            code = KB_EINVAL;
-            snprintf(msg, sizeof msg, "method %.16s is not allowed here; allowed: %s", method,
-                     m.allow);
-        } else if (m.status == 400) {
-            code = KB_EINVAL;
-            snprintf(msg, sizeof msg, "%s", m.why ? m.why : "bad request");
-        } else {
-            snprintf(msg, sizeof msg, "no such route");
-        }
-        ok = reply_error(c, st, m.status, code, msg, m.status == 405 ? m.allow : NULL);
+        if (m.status == 405)
+            kb_err_set(&err, KB_EINVAL, "method %.16s is not allowed here; allowed: %s", method,
+                       m.allow);
+        else if (m.status == 400)
+            err = m.why;
+        else
+            kb_err_set(&err, KB_ENOTFOUND, "no such route");
+        ok = reply_error(c, st, m.status, NULL, &err, m.status == 405 ? m.allow : NULL);
         goto out;
     }
 
     if (rq.body.len > 0 && !(rq.content_type && is_json_type(rq.content_type))) {
         /* Every body kedb takes is JSON. Refusing the rest also keeps other sites' plain
          * forms (text/plain, form-urlencoded: no preflight) from posting to the API. */
-        ok = reply_error_code(c, st, 415, "unsupported_media_type",
-                              "the request body must be JSON: send 'Content-Type: "
-                              "application/json'",
-                              NULL);
+        kb_err_set(&err, KB_EINVAL, "the request body must be JSON: send 'Content-Type: "
+                   "application/json'");
+        ok = reply_error(c, st, 415, "unsupported_media_type", &err, NULL);
         goto out;
     }
 
     if (m.roles) {
         /* every route that needs a role is checked here, so no handler can forget */
         const char *code = NULL;
-        char msg[160];
         unsigned denied = srv_auth(
             &rq, m.roles, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, msg,
-            sizeof msg);
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, &err);
         if (denied) {
             if (rq.store) {
                 srv_pool_put(app->pool, rq.store);
                 rq.store = NULL;
             }
             st->challenge = denied == 401;
-            ok = reply_error_code(c, st, denied, code, msg, NULL);
+            ok = reply_error(c, st, denied, code, &err, NULL);
             goto out;
         }
     }
@@ -700,10 +687,10 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
         if (status >= 500) {
             kb_log(KB_LOG_ERROR, "%s %.*s: %s: %s", method, (int)srv_utf8_cut(path, dlen, LOG_CUT),
                    path, kb_status_name(rc), err.msg);
-            ok = reply_error(c, st, status, rc, short_reason(rc), NULL);
-        } else {
-            ok = reply_error(c, st, status, rc, err.msg, NULL);
+            short_reason(rc, &err);
         }
+        err.code = rc;
+        ok = reply_error(c, st, status, NULL, &err, NULL);
     } else if (rs.json) {
         free(rs.body);
         ok = reply_json(c, st, rs.status ? rs.status : 200, rs.json, NULL);
@@ -758,24 +745,26 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* NULL when the body's framing is unambiguous, else why not. libmicrohttpd 0.9.75 takes the
+/* KB_OK when the body's framing is unambiguous, else KB_EINVAL and err says why. libmicrohttpd 0.9.75 takes the
  * first of several Content-Length headers, lets chunked win over Content-Length and waits
  * forever for a body framed by another transfer coding; a proxy in front may frame the same
  * bytes differently (request smuggling), so each of these is refused. A Content-Length that
  * is not a number the library refuses itself (400). */
-static const char *framing_error(struct MHD_Connection *c)
+static kb_status check_framing(struct MHD_Connection *c, kb_err *err)
 {
     struct framing f = { 0, 0, NULL };
     MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
     if (f.content_length > 1)
-        return "the request has more than one Content-Length header";
+        return kb_err_set(err, KB_EINVAL, "the request has more than one Content-Length header");
     if (f.transfer_encoding > 1)
-        return "the request has more than one Transfer-Encoding header";
+        return kb_err_set(err, KB_EINVAL,
+                          "the request has more than one Transfer-Encoding header");
     if (f.transfer_encoding && f.content_length)
-        return "the request has both Content-Length and Transfer-Encoding";
+        return kb_err_set(err, KB_EINVAL,
+                          "the request has both Content-Length and Transfer-Encoding");
     if (f.transfer_encoding && strcasecmp(f.te, "chunked") != 0)
-        return "Transfer-Encoding must be chunked";
-    return NULL;
+        return kb_err_set(err, KB_EINVAL, "Transfer-Encoding must be chunked");
+    return KB_OK;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
@@ -796,20 +785,22 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         client_address(h, c, st->client, sizeof st->client);
         if (set_phase(h, c, PH_BODY))
             return MHD_NO; /* the reaper has answered 408 meanwhile */
-        if (st->target_len > SRV_MAX_TARGET)
-            return reply_error(c, st, 414, KB_ETOOBIG, "the request URL is longer than 8 KiB",
-                               NULL);
-        const char *framing = framing_error(c);
-        if (framing)
-            return reply_error(c, st, 400, KB_EINVAL, framing, NULL);
+        kb_err err;
+        if (st->target_len > SRV_MAX_TARGET) {
+            kb_err_set(&err, KB_ETOOBIG, "the request URL is longer than 8 KiB");
+            return reply_error(c, st, 414, NULL, &err, NULL);
+        }
+        if (check_framing(c, &err) != KB_OK)
+            return reply_error(c, st, 400, NULL, &err, NULL);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (n > SRV_MAX_BODY)
-                return reply_error(c, st, 413, KB_ETOOBIG,
-                                   "the request body is larger than 1 MiB", NULL);
+            if (n > SRV_MAX_BODY) {
+                kb_err_set(&err, KB_ETOOBIG, "the request body is larger than 1 MiB");
+                return reply_error(c, st, 413, NULL, &err, NULL);
+            }
         }
         return MHD_YES;
     }
@@ -829,9 +820,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         }
         return MHD_YES;
     }
-    if (st->too_big)
-        return reply_error(c, st, 413, KB_ETOOBIG, "the request body is larger than 1 MiB",
-                           NULL);
+    if (st->too_big) {
+        kb_err err;
+        kb_err_set(&err, KB_ETOOBIG, "the request body is larger than 1 MiB");
+        return reply_error(c, st, 413, NULL, &err, NULL);
+    }
     return dispatch(h->app, c, st, st->method);
 }
 

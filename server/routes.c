@@ -181,7 +181,7 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
     memset(out, 0, sizeof *out);
     if (len == 0 || raw_path[0] != '/') {
         out->status = 400;
-        out->why = "the request target must start with '/'";
+        kb_err_set(&out->why, KB_EINVAL, "the request target must start with '/'");
         return;
     }
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;

@@ -102,7 +102,7 @@ typedef struct {
     unsigned roles;        /* the route's roles (0: open) */
     unsigned status;       /* 0 when handler is set; else 404, 405 or 400 */
     char allow[64];        /* for 405: the methods the path accepts ("GET, HEAD") */
-    const char *why;       /* message for 400 */
+    kb_err why;            /* the error for 400 */
 } srv_match;
 
 /* Matches method and the raw (still percent-encoded) path against the route table. On a
@@ -237,9 +237,9 @@ kb_status h_audit_verify(srv_req *rq, srv_resp *rs, kb_err *err);
  * rq->token and returns 0; otherwise returns the HTTP status to answer (401 without a
  * valid session or token, 403 without a needed role or, for cookie sessions with unsafe
  * methods, without the right CSRF header, 500 when the database fails) and sets *code
- * ("unauthorized", "forbidden", ...) and msg. */
+ * ("unauthorized", "forbidden", or NULL for err's status name) and err. */
 unsigned srv_auth(srv_req *rq, unsigned need, const char *authorization, const char *cookie,
-                  const char *csrf, const char **code, char *msg, size_t msg_size);
+                  const char *csrf, const char **code, kb_err *err);
 /* Auth and users (h_auth.c, h_user.c). */
 /* h_publish.c: the knowledge editor and reviews */
 kb_status h_kb_create(srv_req *rq, srv_resp *rs, kb_err *err);
@@ -338,6 +338,10 @@ kb_status srv_pct_encode(kb_buf *b, const char *s);
 json_t *srv_json_str(const char *s);
 /* A JSON array of the n strings v (srv_json_str each). A new reference. */
 json_t *srv_json_strings(char *const *v, size_t n);
+/* The one shape of an API error: {"error":{"code","message","message_zh"}}, code being
+ * e's kb_status_name() unless code is given (the HTTP layer's own: "unauthorized",
+ * "forbidden", "too_many_requests" ...). A new reference. */
+json_t *srv_error_json(const char *code, const kb_err *e);
 /* Epoch seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC); 0 is JSON null. A new reference. */
 json_t *srv_json_time(long long t);
 /* True when id is 1 to KB_MAX_ID_BYTES letters, digits, '.', '_' or '-'. */

@@ -88,6 +88,18 @@ json_t *srv_json_strings(char *const *v, size_t n)
     return a;
 }
 
+json_t *srv_error_json(const char *code, const kb_err *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(code ? code : kb_status_name(e->code)));
+    json_object_set_new(o, "message", srv_json_str(e->msg[0] ? e->msg : kb_status_name(e->code)));
+    json_object_set_new(o, "message_zh", srv_json_str(e->msg_zh[0] ? e->msg_zh
+                                                                   : kb_status_zh(e->code)));
+    json_t *w = json_object();
+    json_object_set_new(w, "error", o);
+    return w;
+}
+
 json_t *srv_json_str(const char *s)
 {
     if (!s)
