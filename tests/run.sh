@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every unit test program and the API tests against the binaries in $1, then prints
-# the total as the last line: "N passed, N failed".
+# Runs every unit test program, the source checks and the API tests against the binaries in
+# $1, then prints the total as the last line: "N passed, N failed".
 # KEDB_VALGRIND=1 runs unit tests and the API server under valgrind.
 set -u
 bindir=$1
@@ -22,42 +22,38 @@ vg=()
 if [ "${KEDB_VALGRIND:-0}" = 1 ]; then
     vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=97)
 fi
-for t in "$bindir"/test_*; do
-    [ -x "$t" ] || continue
-    name=$(basename "$t")
-    "${vg[@]}" "$t" >"$out/$name.log" 2>&1
+# run NAME WHY CMD...: runs CMD with its output in $out/NAME.log, shows it and adds its
+# counts; an exit status other than 0 without a failed count is one more failure (WHY).
+run() {
+    local name=$1 why=$2 rc
+    shift 2
+    "$@" >"$out/$name.log" 2>&1
     rc=$?
     cat "$out/$name.log"
     add_counts "$out/$name.log"
     if [ $rc -ne 0 ] && ! grep -Eq '[1-9][0-9]* failed' "$out/$name.log"; then
-        echo "$name: exited with status $rc (crash, sanitizer or valgrind report)"
+        echo "$name: exited with status $rc$why"
         fail=$((fail + 1))
     fi
+}
+for t in "$bindir"/test_*; do
+    [ -x "$t" ] || continue
+    run "$(basename "$t")" " (crash, sanitizer or valgrind report)" "${vg[@]}" "$t"
+done
+# Source checks (tests/lint/): every error message has its Chinese (err_zh.py).
+for t in tests/lint/*.py; do
+    [ -f "$t" ] || continue
+    run "lint_$(basename "$t" .py)" "" python3 "$t"
 done
 for t in tests/api/test_*.py; do
     [ -f "$t" ] || continue
-    name=$(basename "$t" .py)
-    KEDB_BIN="$bindir" python3 "$t" >"$out/$name.log" 2>&1
-    rc=$?
-    cat "$out/$name.log"
-    add_counts "$out/$name.log"
-    if [ $rc -ne 0 ] && ! grep -Eq '[1-9][0-9]* failed' "$out/$name.log"; then
-        echo "$name: exited with status $rc"
-        fail=$((fail + 1))
-    fi
+    run "$(basename "$t" .py)" "" env KEDB_BIN="$bindir" python3 "$t"
 done
 # The web UI in headless Chromium (not under valgrind: the browser tests drive the page,
 # the API tests above already run the server under valgrind).
 if [ "${KEDB_VALGRIND:-0}" != 1 ]; then
-    KEDB_BIN="$bindir" KEDB_SCREENSHOTS="${KEDB_SCREENSHOTS:-build/screenshots}" \
-        node tests/browser/ui.test.js >"$out/browser.log" 2>&1
-    rc=$?
-    cat "$out/browser.log"
-    add_counts "$out/browser.log"
-    if [ $rc -ne 0 ] && ! grep -Eq '[1-9][0-9]* failed' "$out/browser.log"; then
-        echo "test_browser: exited with status $rc"
-        fail=$((fail + 1))
-    fi
+    run test_browser "" env KEDB_BIN="$bindir" \
+        KEDB_SCREENSHOTS="${KEDB_SCREENSHOTS:-build/screenshots}" node tests/browser/ui.test.js
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -300,7 +300,10 @@ def check_error(r, status, code):
     need(isinstance(e, dict), "no error object: %r" % r.json)
     need(e.get("code") == code, "error code %r, want %r" % (e.get("code"), code))
     need(isinstance(e.get("message"), str) and e["message"], "empty error message")
-    need(set(r.json) == {"error"} and set(e) == {"code", "message"},
+    zh = e.get("message_zh")
+    need(isinstance(zh, str) and any(ord(ch) >= 0x3000 for ch in zh),
+         "no Chinese message_zh: %r" % e)
+    need(set(r.json) == {"error"} and set(e) == {"code", "message", "message_zh"},
          "extra members in error body: %r" % r.json)
     return e
 
