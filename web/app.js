@@ -154,6 +154,30 @@ var K = (function () {
     });
   }
 
+  /* The text of a failed answer in the page's language: the server's message_zh or message,
+   * or, for an answer without an error body (a proxy's 502, a dropped connection: status 0),
+   * a sentence per HTTP status. */
+  K.errorText = function (data, status) {
+    var e = data && data.error;
+    if (e && K.lang === 'zh' && e.message_zh) return e.message_zh;
+    if (e && e.message) return e.message;
+    var key = 'http.' + status;
+    return K.t(key) === key ? K.t('http.other', status) : K.t(key);
+  };
+  /* An Error for a failed answer: message as K.errorText, status, code (the stable
+   * error code, "network" when no answer came) and en (the English message). */
+  K.apiError = function (data, status) {
+    var e = new Error(K.errorText(data, status));
+    e.status = status;
+    e.code = data && data.error ? data.error.code : status ? '' : 'network';
+    e.en = data && data.error ? data.error.message : '';
+    return e;
+  };
+  function networkError(err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw K.apiError(null, 0);
+  }
+
   K.api = function (method, url, body, opts) {
     opts = opts || {};
     var headers = { Accept: 'application/json' };
@@ -170,15 +194,10 @@ var K = (function () {
           if (resp.status === 401 && !opts.noLogin) {
             return needLogin().then(function () { return K.api(method, url, body, opts); });
           }
-          if (!resp.ok) {
-            var e = new Error(data && data.error ? data.error.message : 'HTTP ' + resp.status);
-            e.status = resp.status;
-            e.code = data && data.error ? data.error.code : '';
-            throw e;
-          }
+          if (!resp.ok) throw K.apiError(data, resp.status);
           return data;
         });
-      });
+      }, networkError);
   };
 
   /* The known-error sections (key, labels, headings) from the server's one table, fetched
@@ -216,7 +235,7 @@ var K = (function () {
         body: JSON.stringify({ username: K.$('login-user').value, password: K.$('login-pass').value })
       }).then(function (resp) {
         return resp.json().catch(function () { return null; }).then(function (b) {
-          if (!resp.ok) throw new Error(b && b.error ? b.error.message : 'HTTP ' + resp.status);
+          if (!resp.ok) throw K.apiError(b, resp.status);
           sessionStorage.setItem('kedb.csrf', b.csrf);
           K.me = { username: b.username, roles: b.roles };
           K.$('login-pass').value = '';
@@ -229,7 +248,7 @@ var K = (function () {
           if (w.length) w.forEach(function (r) { r(); });
           else K.render();
         });
-      }).catch(function (err) { K.$('login-error').textContent = err.message; });
+      }, networkError).catch(function (err) { K.$('login-error').textContent = err.message; });
     });
   };
 

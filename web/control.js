@@ -326,8 +326,10 @@
       ev.preventDefault();
       K.api('PUT', '/api/v1/settings/calendar', { calendar: cal.value })
         .then(function (j) { showCalendar(j); K.status(t('cal.saved')); }, function (err) {
-          var m = /^line (\d+): (.*)$/.exec(err.message);
-          K.status(m ? t('cal.bad.line', m[1], m[2]) : t('cal.bad', err.message), true);
+          /* the line from the English message; the detail in the page's language */
+          var m = /^line (\d+): (.*)$/.exec(err.en || '');
+          var d = /^(?:line \d+: |第 \d+ 行：)(.*)$/.exec(err.message);
+          K.status(m && d ? t('cal.bad.line', m[1], d[1]) : t('cal.bad', err.message), true);
           if (m) { /* put the cursor on the line named */
             var lines = cal.value.split('\n'), at = 0;
             for (var i = 0; i < parseInt(m[1], 10) - 1 && i < lines.length; i++) at += lines[i].length + 1;

@@ -79,7 +79,8 @@
             problem.textContent = '';
             problem.classList.remove('error');
           } else {
-            problem.textContent = t('ed.problem', j.line, j.message);
+            problem.textContent = t('ed.problem', j.line,
+                                    K.lang === 'zh' && j.message_zh ? j.message_zh : j.message);
             problem.classList.add('error');
           }
         }, function (err) {

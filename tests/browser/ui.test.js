@@ -528,7 +528,7 @@ async function main() {
       need((await adm.textContent('#set-calendar-info')).includes('默认日历'), 'the default is not marked');
       await adm.fill('#set-calendar', 'hours mon-fri 09:00-12:00,13:30-18:00\nholidy 2026-10-01');
       await adm.click('#set-calendar-form button[type=submit]');
-      await adm.waitForFunction(() => document.getElementById('status').textContent.startsWith('日历第 2 行有误'));
+      await adm.waitForFunction(() => document.getElementById('status').textContent.startsWith('日历第 2 行有误：未知规则“holidy”'));
       await adm.fill('#set-calendar', 'hours mon-fri 09:00-12:00,13:30-18:00\n' +
         'holiday 2026-10-01..2026-10-07 国庆节\nworkday 2026-10-10 调休\n');
       await adm.click('#set-calendar-form button[type=submit]');
@@ -666,6 +666,36 @@ async function main() {
       await p.fill('#login-pass', 'Granite-Path-57');
       await p.press('#login-pass', 'Enter');
       await p.waitForSelector('#login-form', { state: 'hidden' });
+    });
+
+    await test('errors read in Chinese: a wrong password, an unknown incident, a 502 without a body; English on the English page', async () => {
+      const ctx = await browser.newContext({ locale: 'zh-CN' });
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(TIMEOUT);
+      p.on('pageerror', (e) => external.push('page error: ' + e.message));
+      await p.goto(base + '/');
+      await p.waitForSelector('#login-user', { state: 'visible' });
+      await p.fill('#login-user', 'agent1');
+      await p.fill('#login-pass', 'not-the-password');
+      await p.press('#login-pass', 'Enter');
+      await p.waitForFunction(() => document.getElementById('login-error').textContent === '用户名或密码错误');
+      await shot(p, 'login-error');
+      await p.fill('#login-pass', password('agent1'));
+      await p.press('#login-pass', 'Enter');
+      await p.waitForSelector('#login-form', { state: 'hidden' });
+      await p.goto(base + '/#/incidents/INC-20990101-0001');
+      await p.waitForFunction(() => document.getElementById('status').textContent === '找不到事件“INC-20990101-0001”');
+      need(await p.evaluate(() => document.getElementById('status').classList.contains('error')), 'not shown as an error');
+      /* a proxy in front answers 502 without kedb's error body */
+      await p.route(/\/api\/v1\/incidents\?/, (r) => r.fulfill({ status: 502, body: '<html>Bad Gateway</html>' }));
+      await p.goto(base + '/#/incidents');
+      await p.waitForFunction(() => document.getElementById('status').textContent === '服务器暂时无法访问（网关错误），请稍后再试');
+      await p.unroute(/\/api\/v1\/incidents\?/);
+      await p.click('#lang');
+      await p.goto(base + '/#/incidents/INC-20990101-0002');
+      await p.waitForFunction(() => document.getElementById('status').textContent === "no incident 'INC-20990101-0002'");
+      await p.click('#lang'); /* back to Chinese: the language is kept in localStorage */
+      await ctx.close();
     });
 
     await test('every form control on the main pages has a label', async () => {
