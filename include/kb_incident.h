@@ -354,6 +354,11 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
                              kb_incident **out, kb_err *err);
 /* Loads an incident with its timeline. */
 kb_status kb_incident_get(kb_store *s, const char *number, kb_incident **out, kb_err *err);
+/* KB_EDENIED unless user may work inc (the scope_user rule: it is assigned to user or to
+ * one of user's groups); user NULL: anyone may. For changes beside the incident's own
+ * (its attachments). */
+kb_status kb_incident_check_scope(kb_store *s, const kb_incident *inc, const char *user,
+                                  kb_err *err);
 kb_status kb_incident_update(kb_store *s, const char *number, const kb_inc_update *u,
                              long long now, kb_incident **out, kb_err *err);
 /* resolved_by must be a known error or article in the store, and each link an item id in

@@ -20,7 +20,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 14
+#define SCHEMA_VERSION 15
 #define INDEX_LAYOUT 1
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
@@ -799,9 +799,12 @@ static void column_values(kb_tokenizer *t, const kb_doc *d, int boost, kb_buf co
         kb_buf_adds(b, "\x1f" "b ");
 }
 
-static void index_values(kb_store *s, const kb_doc *d, int boost)
+/* column_values() and the texts of the item's attachments at the end of the body column:
+ * a search for a line of an attached log finds the item. */
+static kb_status index_values(kb_store *s, const kb_doc *d, int boost, kb_err *err)
 {
     column_values(s->tok, d, boost, s->cols);
+    return kb_store_attach_texts(s, "kb", d->id, &s->cols[COL_BODY], err);
 }
 
 static kb_status fts_write(kb_store *s, enum stmt which, long long rowid, kb_err *err)
@@ -970,9 +973,10 @@ static kb_status remove_row(kb_store *s, long long rowid, kb_err *err)
     kb_status rc = load_doc(s, rowid, 1, &old, &boost, err);
     if (rc != KB_OK)
         return rc;
-    index_values(s, old, boost);
+    rc = index_values(s, old, boost, err);
     kb_doc_free(old);
-    rc = fts_write(s, ST_FTS_DELETE, rowid, err);
+    if (rc == KB_OK)
+        rc = fts_write(s, ST_FTS_DELETE, rowid, err);
     if (rc != KB_OK)
         return rc;
     sqlite3_stmt *st = stmt(s, ST_DOC_DELETE, err);
@@ -1025,8 +1029,33 @@ static kb_status insert_row(kb_store *s, kb_doc *d, kb_err *err)
                 return db_err(s, err, "insert field");
         }
     }
-    index_values(s, d, boost);
-    return fts_write(s, ST_FTS_INSERT, d->rowid, err);
+    kb_status out = index_values(s, d, boost, err);
+    return out == KB_OK ? fts_write(s, ST_FTS_INSERT, d->rowid, err) : out;
+}
+
+kb_status kb_store_doc_unindex(kb_store *s, const char *id, long long *rowid, kb_err *err)
+{
+    kb_status rc = rowid_of(s, id, rowid, err);
+    if (rc != KB_OK || !*rowid)
+        return rc;
+    kb_doc *d = NULL;
+    int boost = 0;
+    rc = load_doc(s, *rowid, 1, &d, &boost, err);
+    if (rc == KB_OK)
+        rc = index_values(s, d, boost, err);
+    kb_doc_free(d);
+    return rc == KB_OK ? fts_write(s, ST_FTS_DELETE, *rowid, err) : rc;
+}
+
+kb_status kb_store_doc_reindex(kb_store *s, long long rowid, kb_err *err)
+{
+    kb_doc *d = NULL;
+    int boost = 0;
+    kb_status rc = load_doc(s, rowid, 1, &d, &boost, err);
+    if (rc == KB_OK)
+        rc = index_values(s, d, boost, err);
+    kb_doc_free(d);
+    return rc == KB_OK ? fts_write(s, ST_FTS_INSERT, rowid, err) : rc;
 }
 
 /* --- open, migrate --- */
@@ -1086,8 +1115,9 @@ static kb_status rebuild_index(kb_store *s, kb_err *err)
         rc = load_doc(s, sqlite3_column_int64(ids, 0), 1, &d, &boost, err);
         if (rc == KB_OK) {
             boost = boost_level(d);
-            index_values(s, d, boost);
-            rc = fts_write(s, ST_FTS_INSERT, d->rowid, err);
+            rc = index_values(s, d, boost, err);
+            if (rc == KB_OK)
+                rc = fts_write(s, ST_FTS_INSERT, d->rowid, err);
             kb_doc_free(d);
         }
     }
@@ -1150,7 +1180,7 @@ static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate, kb_audit_migrate,
     kb_backup_migrate, kb_user_migrate, kb_version_migrate, kb_docreq_migrate,
     kb_user_migrate_names, schema_11, kb_group_migrate, kb_notify_migrate,
-    kb_caller_migrate,
+    kb_caller_migrate, kb_attach_migrate,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

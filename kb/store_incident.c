@@ -105,7 +105,9 @@ kb_status kb_store_incident_migrate(kb_store *s, kb_err *err)
     " AND (?4 IS NULL OR category = ?4)"                                                       \
     " AND (?5 IS NULL OR instr(phone_norm, ?5) > 0)"                                           \
     " AND (?6 IS NULL OR summary LIKE ?6 ESCAPE '\\' OR description LIKE ?6 ESCAPE '\\'"      \
-    "      OR number LIKE ?6 ESCAPE '\\' OR caller_name LIKE ?6 ESCAPE '\\')"                   \
+    "      OR number LIKE ?6 ESCAPE '\\' OR caller_name LIKE ?6 ESCAPE '\\'"                    \
+    "      OR number IN (SELECT a.owner_id FROM attachment a JOIN blob b ON b.hash = a.hash"   \
+    "                    WHERE a.owner_kind = 'incident' AND b.text LIKE ?6 ESCAPE '\\'))"    \
     " AND (?7 = 0 OR created_at >= ?7)"                                                        \
     " AND (?8 = 0 OR created_at < ?8)"                                                         \
     " AND (?9 < 0 OR complaint = ?9)"                                                          \
@@ -659,6 +661,12 @@ static kb_status check_scope(kb_store *s, const kb_incident *inc, const char *us
         rc = kb_err_set(err, KB_EDENIED, "incident %s is assigned neither to you nor to one of "
                         "your groups", inc->number);
     return rc;
+}
+
+kb_status kb_incident_check_scope(kb_store *s, const kb_incident *inc, const char *user,
+                                  kb_err *err)
+{
+    return check_scope(s, inc, user, err);
 }
 
 /* The group *group names must exist; *group becomes its name as stored (group names are

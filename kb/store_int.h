@@ -5,6 +5,7 @@
  * owns the connection, transactions and the migration order. */
 #include <sqlite3.h>
 
+#include "kb_buf.h"
 #include "kb_err.h"
 #include "kb_incident.h"
 #include "kb_store.h"
@@ -67,6 +68,19 @@ kb_status kb_notify_migrate(kb_store *s, kb_err *err);
 /* Version 14: the caller directory, and incident.phone_norm by the one phone rule
  * (kb/store_caller.c). */
 kb_status kb_caller_migrate(kb_store *s, kb_err *err);
+/* Version 15: attachments and their content (kb/store_attach.c). */
+kb_status kb_attach_migrate(kb_store *s, kb_err *err);
+/* Appends to out, a line break before each, the searchable texts of the attachments of
+ * owner kind/id in the order added (kb/store_attach.c): what a knowledge item's index
+ * holds besides the item itself. */
+kb_status kb_store_attach_texts(kb_store *s, const char *kind, const char *id, kb_buf *out,
+                                kb_err *err);
+/* Around a change of what is indexed with item id (its attachments), inside the caller's
+ * write transaction: unindex takes the item out of the full-text index with exactly the
+ * values indexed now (*rowid 0, nothing done, when there is no such item); reindex puts row
+ * rowid back with the values of now (kb/store.c). */
+kb_status kb_store_doc_unindex(kb_store *s, const char *id, long long *rowid, kb_err *err);
+kb_status kb_store_doc_reindex(kb_store *s, long long rowid, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

@@ -70,7 +70,8 @@ typedef struct {
     size_t target_len;
     struct timespec t0;
     int started;           /* the access handler has seen the headers */
-    int too_big;           /* the body passed SRV_MAX_BODY */
+    int too_big;           /* the body passed limit */
+    size_t limit;          /* the route's body limit: SRV_MAX_BODY, or app->max_upload */
     size_t discarded;      /* body bytes dropped after too_big */
     kb_buf body;
     char method[16];
@@ -79,7 +80,8 @@ typedef struct {
     char *set_cookie;      /* Set-Cookie value for the response (owned), NULL when none */
     unsigned retry_after;  /* seconds for a Retry-After header, 0 when none */
     int challenge;         /* add WWW-Authenticate: Bearer (a 401) */
-    char filename[64];     /* a download's name (srv_resp.filename), "" when none */
+    char filename[SRV_MAX_FILENAME + 1]; /* a download's name (srv_resp.filename), "" none */
+    int show_inline;       /* srv_resp.show_inline */
     char client[64];       /* the client's address (see client_address()), "" unknown */
 } conn_state;
 
@@ -131,7 +133,8 @@ static conn_state *state_new(srv_http *h, const char *target)
     st->target_len = strlen(target);
     st->target = kb_xstrndup(target, st->target_len);
     clock_gettime(CLOCK_MONOTONIC, &st->t0);
-    kb_buf_init(&st->body, SRV_MAX_BODY);
+    st->limit = SRV_MAX_BODY;
+    kb_buf_init(&st->body, st->limit);
     return st;
 }
 
@@ -299,16 +302,47 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* --- responses --- */
 
-/* A download name handlers give: letters, digits, '.', '-' and '_' (nothing to quote). */
+/* A byte that may stand in a quoted filename="..." as it is. */
+static int plain_name_byte(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '.' || ch == '-' || ch == '_' || ch == ' ' || ch == '(' || ch == ')';
+}
+
+/* A download name handlers give: UTF-8 without control characters. */
 static int filename_ok(const char *s)
 {
-    if (!s[0])
+    size_t len = strlen(s);
+    if (len == 0 || !srv_utf8_valid(s, len))
         return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '-' || *s == '_'))
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return 0;
     return 1;
+}
+
+/* Content-Disposition (RFC 6266) for name: filename="..." with every byte that is not
+ * plainly safe as '_' (old clients), and when that changed anything, filename*=UTF-8''...
+ * (RFC 5987: percent-encoded UTF-8) with the real name, which browsers prefer. */
+static void content_disposition(kb_buf *b, const char *name, int show_inline)
+{
+    kb_buf_adds(b, show_inline ? "inline; filename=\"" : "attachment; filename=\"");
+    int plain = 1;
+    for (const char *p = name; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (plain_name_byte(ch)) {
+            kb_buf_addc(b, (char)ch);
+        } else {
+            plain = 0;
+            if (ch < 0x80 || (ch & 0xc0) == 0xc0) /* one '_' per character */
+                kb_buf_addc(b, '_');
+        }
+    }
+    kb_buf_addc(b, '"');
+    if (!plain) {
+        kb_buf_adds(b, "; filename*=UTF-8''");
+        srv_pct_encode(b, name);
+    }
 }
 
 /* Queues body (malloc'd; always consumed) with the common headers. */
@@ -335,6 +369,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
                                 "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
                                 "form-action 'self'; object-src 'none'");
         MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    } else if (st->filename[0] && status < 300) {
+        /* a file from a user: even opened in a tab it runs nothing, loads nothing */
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'; sandbox");
     } else {
         MHD_add_response_header(r, "Content-Security-Policy",
                                 "default-src 'none'; frame-ancestors 'none'");
@@ -346,9 +384,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
     if (st->challenge)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kedb\"");
     if (st->filename[0] && status < 300) {
-        char cd[96];
-        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", st->filename);
-        MHD_add_response_header(r, "Content-Disposition", cd);
+        kb_buf cd;
+        kb_buf_init(&cd, 0);
+        content_disposition(&cd, st->filename, st->show_inline);
+        MHD_add_response_header(r, "Content-Disposition", kb_buf_str(&cd));
+        kb_buf_free(&cd);
     }
     if (st->retry_after) {
         char secs[16];
@@ -599,7 +639,7 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     rq.app = app;
     rq.method = method;
     rq.body = st->body; /* moved: st->body is re-initialised below */
-    kb_buf_init(&st->body, SRV_MAX_BODY);
+    kb_buf_init(&st->body, st->limit);
     memcpy(rq.client, st->client, sizeof rq.client);
     rq.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -640,7 +680,8 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
         goto out;
     }
 
-    if (rq.body.len > 0 && !(rq.content_type && is_json_type(rq.content_type))) {
+    if (m.body != SRV_BODY_RAW && rq.body.len > 0 &&
+        !(rq.content_type && is_json_type(rq.content_type))) {
         /* Every body kedb takes is JSON. Refusing the rest also keeps other sites' plain
          * forms (text/plain, form-urlencoded: no preflight) from posting to the API. */
         kb_err_set(&err, KB_EINVAL, "the request body must be JSON: send 'Content-Type: "
@@ -678,8 +719,10 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     }
     free(rs.set_cookie);
     st->retry_after = rs.retry_after;
-    if (rc == KB_OK && filename_ok(rs.filename))
+    if (rc == KB_OK && filename_ok(rs.filename)) {
         snprintf(st->filename, sizeof st->filename, "%s", rs.filename);
+        st->show_inline = rs.show_inline;
+    }
     if (rc != KB_OK) {
         json_decref(rs.json);
         free(rs.body);
@@ -767,6 +810,62 @@ static kb_status check_framing(struct MHD_Connection *c, kb_err *err)
     return KB_OK;
 }
 
+static enum MHD_Result reply_too_big(struct MHD_Connection *c, conn_state *st)
+{
+    kb_err err;
+    if (st->limit % (1024 * 1024) == 0)
+        kb_err_set(&err, KB_ETOOBIG, "the request body is larger than %zu MiB",
+                   st->limit / (1024 * 1024));
+    else
+        kb_err_set(&err, KB_ETOOBIG, "the request body is larger than %zu bytes", st->limit);
+    return reply_error(c, st, 413, NULL, &err, NULL);
+}
+
+/* As soon as the headers are in: the route decides the body's limit, and a route that takes
+ * a file (SRV_BODY_RAW) checks the caller's roles before it reads a byte of it, so that
+ * nobody without the right to attach can make the server hold megabytes. *refused says
+ * that an error was queued (the result is then MHD_queue_response's). */
+static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_state *st,
+                                   const char *method, int *refused)
+{
+    *refused = 0;
+    const char *q = memchr(st->target, '?', st->target_len);
+    size_t path_len = q ? (size_t)(q - st->target) : st->target_len;
+    srv_req rq;
+    memset(&rq, 0, sizeof rq);
+    rq.app = h->app;
+    rq.method = method;
+    srv_match m;
+    srv_route_match(&rq, method, st->target, path_len, &m);
+    enum MHD_Result ok = MHD_YES;
+    if (m.handler && m.body == SRV_BODY_RAW) {
+        st->limit = h->app->max_upload ? h->app->max_upload : SRV_MAX_BODY;
+        kb_buf_free(&st->body);
+        kb_buf_init(&st->body, st->limit);
+        if (m.roles) {
+            const char *code = NULL;
+            kb_err err;
+            kb_err_clear(&err);
+            unsigned denied = srv_auth(
+                &rq, m.roles, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"),
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, &err);
+            if (denied) {
+                st->challenge = denied == 401;
+                *refused = 1;
+            }
+            if (rq.store) {
+                srv_pool_put(h->app->pool, rq.store);
+                rq.store = NULL;
+            }
+            if (denied)
+                ok = reply_error(c, st, denied, code, &err, NULL);
+        }
+    }
+    srv_req_clear(&rq);
+    return ok;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -792,15 +891,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         }
         if (check_framing(c, &err) != KB_OK)
             return reply_error(c, st, 400, NULL, &err, NULL);
+        int refused = 0;
+        enum MHD_Result early = route_early(h, c, st, method, &refused);
+        if (refused)
+            return early;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (n > SRV_MAX_BODY) {
-                kb_err_set(&err, KB_ETOOBIG, "the request body is larger than 1 MiB");
-                return reply_error(c, st, 413, NULL, &err, NULL);
-            }
+            if (n > st->limit)
+                return reply_too_big(c, st);
         }
         return MHD_YES;
     }
@@ -820,11 +921,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         }
         return MHD_YES;
     }
-    if (st->too_big) {
-        kb_err err;
-        kb_err_set(&err, KB_ETOOBIG, "the request body is larger than 1 MiB");
-        return reply_error(c, st, 413, NULL, &err, NULL);
-    }
+    if (st->too_big)
+        return reply_too_big(c, st);
     return dispatch(h->app, c, st, st->method);
 }
 

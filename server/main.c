@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "kb_attach.h"
 #include "kb_buf.h"
 #include "kb_incident.h"
 #include "kb_log.h"
@@ -27,6 +28,7 @@
 #define DEFAULT_THREADS 4u
 #define MAX_THREADS 256u
 #define MAX_CONNECTIONS 65536u
+#define MAX_UPLOAD (1024u * 1024u * 1024u)
 
 static void usage(FILE *f)
 {
@@ -36,7 +38,8 @@ static void usage(FILE *f)
             "       [--login-rate N] [--trusted-proxy ADDR]... [--header-timeout S]\n"
             "       [--body-timeout S] [--max-connections N] [--max-connections-per-ip N]\n"
             "       [--notify-interval-ms N] [--notify-sweep-ms N] [--notify-backoff-ms N]\n"
-            "       [--notify-attempts N] [--notify-timeout S] [--followup-after S] [-v]\n"
+            "       [--notify-attempts N] [--notify-timeout S] [--followup-after S]\n"
+            "       [--max-upload BYTES] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -73,6 +76,8 @@ static void usage(FILE *f)
             "  --notify-backoff-ms N  delay before the first retry of a failed notification;\n"
             "                 it doubles with each attempt, at most an hour (default 30000)\n"
             "  --notify-attempts N  attempts before a notification fails (default 8)\n"
+            "  --max-upload BYTES  largest attachment (default 10485760, 10 MiB; at most\n"
+            "                 1 GiB); larger uploads get 413 before they are read\n"
             "  --notify-timeout S  seconds one send may take (connect: at most 10; default 30)\n"
             "  --followup-after S  seconds after a resolution until 'followup_due' is sent\n"
             "                 (default 259200, 3 days; 0 = never)\n"
@@ -162,6 +167,7 @@ int main(int argc, char **argv)
         { "notify-sweep-ms", required_argument, NULL, 'W' },
         { "notify-backoff-ms", required_argument, NULL, 'K' },
         { "notify-attempts", required_argument, NULL, 'A' },
+        { "max-upload", required_argument, NULL, 'U' },
         { "notify-timeout", required_argument, NULL, 'O' },
         { "followup-after", required_argument, NULL, 'F' },
         { "verbose", no_argument, NULL, 'v' },
@@ -183,6 +189,7 @@ int main(int argc, char **argv)
     int secure_cookie = 0;
     unsigned login_hashes = 0;
     unsigned login_rate = DEFAULT_LOGIN_RATE;
+    unsigned max_upload = KB_ATTACH_MAX_BYTES;
     srv_notify_opts nopts = { .db_path = db, .interval_ms = SRV_NOTIFY_INTERVAL_MS,
                               .sweep_ms = SRV_NOTIFY_SWEEP_MS,
                               .backoff_ms = SRV_NOTIFY_BACKOFF_MS,
@@ -248,6 +255,13 @@ int main(int argc, char **argv)
             if (parse_uint(optarg, MAX_THREADS, &login_hashes) != 0 || login_hashes == 0) {
                 fprintf(stderr, "kedb-server: invalid --login-hashes '%s' (1-%u)\n", optarg,
                         MAX_THREADS);
+                return 2;
+            }
+            break;
+        case 'U':
+            if (parse_uint(optarg, MAX_UPLOAD, &max_upload) != 0 || max_upload == 0) {
+                fprintf(stderr, "kedb-server: invalid --max-upload '%s' (1-%u bytes)\n",
+                        optarg, MAX_UPLOAD);
                 return 2;
             }
             break;
@@ -351,6 +365,7 @@ int main(int argc, char **argv)
     app.web_dir = web;
     app.sla = sla;
     app.secure_cookie = secure_cookie;
+    app.max_upload = max_upload;
     if (!login_hashes)
         login_hashes = hopts.threads / 2 ? hopts.threads / 2 : 1;
     app.throttle = srv_throttle_new(login_hashes, login_rate);

@@ -32,6 +32,11 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/kb/preview", h_kb_preview, WRITE_KB },
     { "PUT", "/api/v1/kb/:id", h_kb_save, WRITE_KB },
     { "GET", "/api/v1/kb/:id/versions", h_kb_versions, KB_ROLE_ALL },
+    { "GET", "/api/v1/kb/:id/attachments", h_kb_attach_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/kb/:id/attachments", h_kb_attach_add, WRITE_KB },
+    { "GET", "/api/v1/kb/:id/attachments/:att", h_kb_attach_get, KB_ROLE_ALL },
+    { "GET", "/api/v1/kb/:id/attachments/:att/thumbnail", h_kb_attach_thumb, KB_ROLE_ALL },
+    { "DELETE", "/api/v1/kb/:id/attachments/:att", h_kb_attach_delete, WRITE_KB },
     { "GET", "/api/v1/kb/:id/versions/:n", h_kb_version, KB_ROLE_ALL },
     { "POST", "/api/v1/kb/:id/submit", h_kb_submit, WRITE_KB },
     { "POST", "/api/v1/kb/:id/retire", h_kb_retire, WRITE_KB | DECIDE },
@@ -64,6 +69,15 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/incidents/:number/resolve", h_incident_resolve, WORK_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/followup", h_incident_followup, WRITE_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen, WRITE_INCIDENTS },
+    /* attachments: read as the incident, added and deleted as it is worked (h_attach.c) */
+    { "GET", "/api/v1/incidents/:number/attachments", h_incident_attach_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/incidents/:number/attachments", h_incident_attach_add, WORK_INCIDENTS },
+    { "GET", "/api/v1/incidents/:number/attachments/:att", h_incident_attach_get,
+      KB_ROLE_ALL },
+    { "GET", "/api/v1/incidents/:number/attachments/:att/thumbnail", h_incident_attach_thumb,
+      KB_ROLE_ALL },
+    { "DELETE", "/api/v1/incidents/:number/attachments/:att", h_incident_attach_delete,
+      WORK_INCIDENTS },
     { "GET", "/api/v1/callers", h_caller_list, KB_ROLE_ALL },
     { "POST", "/api/v1/callers", h_caller_create, WRITE_CALLERS },
     { "GET", "/api/v1/callers/:id", h_caller_get, KB_ROLE_ALL },
@@ -103,6 +117,17 @@ static const struct srv_route routes[] = {
     { NULL, "/api/*rest", NULL, 0 }, /* any other /api path is an unknown route, never a file */
     { "GET", "/*path", h_static, 0 },
 };
+
+/* The handlers whose body is a file (SRV_BODY_RAW), not JSON. */
+static const srv_handler raw_body[] = { h_incident_attach_add, h_kb_attach_add };
+
+static unsigned body_kind(srv_handler h)
+{
+    for (size_t i = 0; i < sizeof raw_body / sizeof raw_body[0]; i++)
+        if (raw_body[i] == h)
+            return SRV_BODY_RAW;
+    return 0;
+}
 
 static void clear_params(srv_req *rq)
 {
@@ -199,6 +224,7 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
         if (strcmp(r->method, m) == 0) {
             out->handler = r->handler;
             out->roles = r->roles;
+            out->body = body_kind(r->handler);
             return;
         }
         clear_params(rq);

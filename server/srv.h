@@ -19,6 +19,7 @@
 #define SRV_MAX_PARAMS 8u             /* path parameters per route */
 #define SRV_MAX_QUERY 100u            /* query parameters; more: 400 */
 #define SRV_MAX_STATIC (8u * 1024u * 1024u) /* largest static file served */
+#define SRV_MAX_FILENAME 255u         /* bytes of a download's name */
 
 typedef struct srv_pool srv_pool;
 typedef struct srv_throttle srv_throttle; /* login throttling (throttle.h) */
@@ -33,6 +34,7 @@ typedef struct {
     const char *backup_dir; /* where backups go (--backup-dir, else "<db path>.backups") */
     int secure_cookie;      /* --secure-cookie: served over HTTPS by a proxy */
     srv_throttle *throttle; /* password hashes at once, failed logins per address */
+    size_t max_upload;      /* largest raw body (an attachment) in bytes (--max-upload) */
 } srv_app;
 
 /* One name/value pair (query argument or path parameter), both NUL-terminated and valid
@@ -52,7 +54,8 @@ typedef struct {
     size_t nparams;
     srv_kv *query;         /* decoded query arguments in request order */
     size_t nquery;
-    kb_buf body;           /* request body, at most SRV_MAX_BODY bytes */
+    kb_buf body;           /* request body: at most SRV_MAX_BODY bytes of JSON, or on a route
+                              with SRV_BODY_RAW any bytes up to app->max_upload */
     kb_store *store;       /* taken from the pool on first srv_req_store(), NULL before */
     /* Set by http.c before a handler of a route that needs a role runs: */
     char user[KB_USER_NAME_MAX + 1]; /* the authenticated user ("" on open routes) */
@@ -76,8 +79,12 @@ typedef struct {
     const char *content_type;
     char *set_cookie;      /* a Set-Cookie header value (owned, freed with free()), or NULL */
     unsigned retry_after;  /* > 0: a Retry-After header with this many seconds */
-    char filename[64];     /* non-empty: a download, Content-Disposition: attachment with
-                              this name (letters, digits, '.', '-', '_' only) */
+    char filename[SRV_MAX_FILENAME + 1]; /* non-empty: a download, Content-Disposition:
+                              attachment with this name (UTF-8 without control characters;
+                              http.c writes it as RFC 6266 / 5987 filename and filename*) and
+                              a sandboxing Content-Security-Policy */
+    int show_inline;       /* with filename: Content-Disposition inline (an image the page
+                              shows itself: thumbnails only) */
 } srv_resp;
 
 /* The handler signature: reads rq, fills rs, returns KB_OK; on failure returns a status
@@ -95,11 +102,16 @@ struct srv_route {
     srv_handler handler;
     unsigned roles;
 };
+/* Body kinds (srv_match.body): 0 is a JSON body of at most SRV_MAX_BODY; SRV_BODY_RAW any
+ * bytes (a file) up to app->max_upload, the limit and the roles checked as soon as the
+ * headers are in. routes.c lists the handlers that take a file. */
+#define SRV_BODY_RAW 1u
 
 /* Result of routing one request. */
 typedef struct {
     srv_handler handler;   /* NULL when no route accepts the request */
     unsigned roles;        /* the route's roles (0: open) */
+    unsigned body;         /* the route's body kind (SRV_BODY_RAW) */
     unsigned status;       /* 0 when handler is set; else 404, 405 or 400 */
     char allow[64];        /* for 405: the methods the path accepts ("GET, HEAD") */
     kb_err why;            /* the error for 400 */
@@ -193,6 +205,17 @@ kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, con
 void srv_req_clear(srv_req *rq);
 
 /* Handlers. */
+/* Attachments (h_attach.c) of incidents and knowledge items. */
+kb_status h_incident_attach_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_attach_add(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_attach_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_incident_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_attach_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_attach_add(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_attach_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_kb_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);

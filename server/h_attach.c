@@ -1,0 +1,265 @@
+/* Attachments over HTTP: /api/v1/incidents/{number}/attachments... and
+ * /api/v1/kb/{id}/attachments... Whoever may read the owner lists and downloads its
+ * attachments; whoever may work it (an incident: agents, admins, engineers on their
+ * incidents; a knowledge item: engineers and admins) adds and deletes them. The file is
+ * the raw request body (a route with SRV_BODY_RAW), its name the query argument name; the
+ * type the client sends is ignored (kb_attach_sniff decides). Downloads always go out as
+ * attachments with the sniffed type (http.c adds nosniff and a sandboxing CSP); only
+ * thumbnails (PNG made by kedb) are shown inline. Rules and SQL: kb_attach.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb_attach.h"
+#include "kb_doc.h"
+#include "kb_incident.h"
+#include "kb_version.h"
+#include "srv.h"
+
+#define MAX_ATTACHMENT_ID 1000000000000000ull
+
+/* The owner of the request's attachments: kind, its id and where its routes live. */
+typedef struct {
+    const char *kind;
+    const char *id;
+    const char *base; /* "incidents" or "kb" */
+} owner;
+
+/* The owner named by the path; KB_ENOTFOUND when the caller may not read it. With write,
+ * also KB_EDENIED when the caller may not work it. */
+static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, kb_store **s,
+                           kb_err *err)
+{
+    o->kind = kind;
+    kb_status rc;
+    if (strcmp(kind, KB_ATTACH_INCIDENT) == 0) {
+        o->base = "incidents";
+        o->id = srv_req_param(rq, "number");
+        if (!o->id || !kb_incident_number_valid(o->id))
+            return kb_err_set(err, KB_EINVAL, "invalid incident number '%.40s'; use "
+                              "INC-YYYYMMDD-NNNN", o->id ? o->id : "");
+        rc = srv_req_store(rq, s, err);
+        kb_incident *inc = NULL;
+        if (rc == KB_OK)
+            rc = kb_incident_get(*s, o->id, &inc, err);
+        /* engineers work the incidents of their own and their groups' (as PATCH) */
+        if (rc == KB_OK && write && !(rq->roles & (KB_ROLE_AGENT | KB_ROLE_ADMIN)))
+            rc = kb_incident_check_scope(*s, inc, rq->user, err);
+        kb_incident_free(inc);
+        return rc;
+    }
+    o->base = "kb";
+    rc = srv_req_path_id(rq, "id", &o->id, err);
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, s, err);
+    kb_doc *d = NULL;
+    if (rc == KB_OK)
+        rc = kb_store_doc_get(*s, o->id, &d, err);
+    /* work in progress does not exist for those who may not read it (h_kb.c) */
+    if (rc == KB_OK && kb_version_status_wip(d->status) && !srv_reads_wip(rq))
+        rc = KB_ENOTFOUND;
+    kb_doc_free(d);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", o->id);
+    return rc;
+}
+
+static json_t *attachment_json(const owner *o, const kb_attachment *a)
+{
+    json_t *j = json_object();
+    char url[512];
+    snprintf(url, sizeof url, "/api/v1/%s/%s/attachments/%lld", o->base, o->id, a->id);
+    json_object_set_new(j, "id", json_integer(a->id));
+    json_object_set_new(j, "name", srv_json_str(a->name));
+    json_object_set_new(j, "type", srv_json_str(a->type));
+    json_object_set_new(j, "charset", a->charset[0] ? srv_json_str(a->charset) : json_null());
+    json_object_set_new(j, "size", json_integer(a->size));
+    json_object_set_new(j, "sha256", srv_json_str(a->hash));
+    json_object_set_new(j, "width", a->width ? json_integer(a->width) : json_null());
+    json_object_set_new(j, "height", a->height ? json_integer(a->height) : json_null());
+    json_object_set_new(j, "searchable", json_boolean(a->has_text));
+    json_object_set_new(j, "created_by", srv_json_str(a->created_by));
+    json_object_set_new(j, "created_at", srv_json_time(a->created_at));
+    json_object_set_new(j, "url", srv_json_str(url));
+    if (a->has_thumb) {
+        char thumb[560];
+        snprintf(thumb, sizeof thumb, "%s/thumbnail", url);
+        json_object_set_new(j, "thumbnail_url", srv_json_str(thumb));
+    } else {
+        json_object_set_new(j, "thumbnail_url", json_null());
+    }
+    return j;
+}
+
+static kb_status attach_list(srv_req *rq, srv_resp *rs, const char *kind, kb_err *err)
+{
+    owner o;
+    kb_store *s = NULL;
+    kb_status rc = get_owner(rq, kind, 0, &o, &s, err);
+    kb_attachment_list *l = NULL;
+    if (rc == KB_OK)
+        rc = kb_attach_list(s, o.kind, o.id, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a, attachment_json(&o, &l->items[i]));
+    rs->json = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "attachments", a, "count",
+                         (json_int_t)l->n, "total_bytes", (json_int_t)l->total, "max_count",
+                         (json_int_t)KB_ATTACH_MAX_COUNT, "max_total_bytes",
+                         (json_int_t)KB_ATTACH_MAX_TOTAL, "max_file_bytes",
+                         (json_int_t)rq->app->max_upload);
+    kb_attachment_list_free(l);
+    return KB_OK;
+}
+
+static kb_status attach_add(srv_req *rq, srv_resp *rs, const char *kind, kb_err *err)
+{
+    const char *name = NULL;
+    kb_status rc = srv_req_text(rq, "name", KB_ATTACH_MAX_NAME, &name, err);
+    if (rc == KB_OK && !name)
+        rc = kb_err_set(err, KB_EINVAL, "give the file's name as the query argument 'name' "
+                        "and the file as the request body");
+    owner o;
+    kb_store *s = NULL;
+    long long now = 0;
+    if (rc == KB_OK)
+        rc = get_owner(rq, kind, 1, &o, &s, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    kb_attachment *a = NULL;
+    if (rc == KB_OK) {
+        kb_attach_in in = { .owner_kind = o.kind, .owner_id = o.id, .name = name,
+                            .data = rq->body.data, .len = rq->body.len,
+                            .max_bytes = rq->app->max_upload, .actor = rq->user };
+        rc = kb_attach_add(s, &in, now, &a, err);
+    }
+    if (rc != KB_OK)
+        return rc;
+    rs->json = attachment_json(&o, a);
+    rs->status = 201;
+    kb_attachment_free(a);
+    return KB_OK;
+}
+
+/* The sniffed types as the static strings a response needs. */
+static const char *content_type(const kb_attachment *a)
+{
+    static const char *const types[] = {
+        "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
+        "application/zip", "application/vnd.ms-office",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    };
+    if (strcmp(a->type, "text/plain") == 0) {
+        if (strcmp(a->charset, "gb18030") == 0)
+            return "text/plain; charset=gb18030";
+        if (strcmp(a->charset, "utf-16") == 0)
+            return "text/plain; charset=utf-16";
+        return "text/plain; charset=utf-8";
+    }
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(a->type, types[i]) == 0)
+            return types[i];
+    return "application/octet-stream";
+}
+
+static kb_status attach_get(srv_req *rq, srv_resp *rs, const char *kind, int thumb,
+                            kb_err *err)
+{
+    owner o;
+    kb_store *s = NULL;
+    size_t aid = 0;
+    kb_status rc = srv_req_path_num(rq, "att", MAX_ATTACHMENT_ID, &aid, err);
+    if (rc == KB_OK)
+        rc = get_owner(rq, kind, 0, &o, &s, err);
+    kb_attachment *a = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    if (rc == KB_OK)
+        rc = kb_attach_read(s, o.kind, o.id, (long long)aid, thumb, &a, &data, &len, err);
+    if (rc != KB_OK)
+        return rc;
+    rs->body = data;
+    rs->body_len = len;
+    if (thumb) {
+        rs->content_type = "image/png";
+        rs->show_inline = 1;
+        snprintf(rs->filename, sizeof rs->filename, "thumbnail-%lld.png", a->id);
+    } else {
+        rs->content_type = content_type(a);
+        snprintf(rs->filename, sizeof rs->filename, "%s", a->name);
+    }
+    kb_attachment_free(a);
+    return KB_OK;
+}
+
+static kb_status attach_delete(srv_req *rq, srv_resp *rs, const char *kind, kb_err *err)
+{
+    owner o;
+    kb_store *s = NULL;
+    size_t aid = 0;
+    long long now = 0;
+    kb_status rc = srv_req_path_num(rq, "att", MAX_ATTACHMENT_ID, &aid, err);
+    if (rc == KB_OK)
+        rc = get_owner(rq, kind, 1, &o, &s, err);
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    if (rc == KB_OK)
+        rc = kb_attach_delete(s, o.kind, o.id, (long long)aid, rq->user, now, err);
+    if (rc != KB_OK)
+        return rc;
+    rs->json = json_pack("{s:b, s:I}", "deleted", 1, "id", (json_int_t)aid);
+    return KB_OK;
+}
+
+kb_status h_incident_attach_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_list(rq, rs, KB_ATTACH_INCIDENT, err);
+}
+
+kb_status h_incident_attach_add(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_add(rq, rs, KB_ATTACH_INCIDENT, err);
+}
+
+kb_status h_incident_attach_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_get(rq, rs, KB_ATTACH_INCIDENT, 0, err);
+}
+
+kb_status h_incident_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_get(rq, rs, KB_ATTACH_INCIDENT, 1, err);
+}
+
+kb_status h_incident_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_delete(rq, rs, KB_ATTACH_INCIDENT, err);
+}
+
+kb_status h_kb_attach_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_list(rq, rs, KB_ATTACH_KB, err);
+}
+
+kb_status h_kb_attach_add(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_add(rq, rs, KB_ATTACH_KB, err);
+}
+
+kb_status h_kb_attach_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_get(rq, rs, KB_ATTACH_KB, 0, err);
+}
+
+kb_status h_kb_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_get(rq, rs, KB_ATTACH_KB, 1, err);
+}
+
+kb_status h_kb_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return attach_delete(rq, rs, KB_ATTACH_KB, err);
+}
