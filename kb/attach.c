@@ -81,15 +81,14 @@ static void jpeg_size(const unsigned char *p, size_t len, kb_attach_kind *k)
     }
 }
 
-/* The logical screen and every frame: a GIF decoder allocates for each frame. */
+/* The logical screen, widened to every frame's extent, and the number of frames. */
 static void gif_size(const unsigned char *p, size_t len, kb_attach_kind *k)
 {
     if (len < 13)
         return;
     k->width = le16(p + 6);
     k->height = le16(p + 8);
-    unsigned long long screen = (unsigned long long)k->width * k->height;
-    k->pixels = 0;
+    unsigned long long frames = 0;
     size_t i = 13;
     if (p[10] & 0x80)
         i += 3u * (1u << ((p[10] & 7) + 1));
@@ -115,7 +114,7 @@ static void gif_size(const unsigned char *p, size_t len, kb_attach_kind *k)
             if (flags & 0x80)
                 i += 3u * (1u << ((flags & 7) + 1));
             i++; /* LZW minimum code size */
-            k->pixels += screen > 0 ? screen : 1;
+            frames++;
         } else {
             break;
         }
@@ -123,9 +122,8 @@ static void gif_size(const unsigned char *p, size_t len, kb_attach_kind *k)
             i += 1u + p[i];
         i++;
     }
-    screen = (unsigned long long)k->width * k->height;
-    if (k->pixels < screen)
-        k->pixels = screen;
+    /* counted as if each frame had a canvas of its own: an upper bound */
+    k->pixels = (frames ? frames : 1) * (unsigned long long)k->width * k->height;
 }
 
 /* --- containers --- */
