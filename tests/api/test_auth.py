@@ -159,8 +159,13 @@ def matrix_cases():
         r = call("POST", "/api/v1/callers", {"name": "王芳", "phones": ["138-0013 8000"]})
         need(r.status == 201, "caller %r" % r)
         STATE["caller"] = r.json["id"]
-    case("an incident, a backup, a group's incident and a caller for the matrix", setup)
-    if "inc" not in STATE or "caller" not in STATE:
+        r = api.request("POST", "/api/v1/incidents/%s/attachments?name=m.txt" % STATE["inc"],
+                        body=b"matrix\n")
+        need(r.status == 201, "attachment %r" % r)
+        STATE["att"] = r.json["id"]
+    case("an incident, a backup, a group's incident, a caller and an attachment for the "
+         "matrix", setup)
+    if "inc" not in STATE or "caller" not in STATE or "att" not in STATE:
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
@@ -169,6 +174,9 @@ def matrix_cases():
     work = {"agent", "engineer", "admin"}  # an engineer of the incident's group
     callers_w = {"agent", "engineer", "admin"}
     caller = "/api/v1/callers/%d" % STATE["caller"]
+    att = inc + "/attachments"
+    att_one = att + "/%d" % STATE["att"]
+    kb_w = {"engineer", "admin"}
     audit_r = {"auditor", "admin"}
     admin_only = {"admin"}
     rows = [
@@ -192,6 +200,15 @@ def matrix_cases():
         ("POST", worked + "/resolve", {"resolution": "fixed"}, work),
         ("POST", inc + "/followup", {"note": "x", "actor": "d"}, agent_w),
         ("POST", inc + "/reopen", {"reason": "again", "actor": "d"}, agent_w),
+        ("GET", att, None, everyone),
+        ("POST", att + "?name=m.txt", {"note": "a file"}, agent_w),
+        ("POST", worked + "/attachments?name=m.txt", {"note": "a file"}, work),
+        ("GET", att_one, None, everyone),
+        ("GET", att_one + "/thumbnail", None, everyone),
+        ("DELETE", att_one, None, agent_w),
+        ("GET", "/api/v1/kb/KE-1001/attachments", None, everyone),
+        ("POST", "/api/v1/kb/KE-1001/attachments?name=m.txt", {"note": "a file"}, kb_w),
+        ("DELETE", "/api/v1/kb/KE-1001/attachments/999", None, kb_w),
         ("GET", "/api/v1/callers", None, everyone),
         ("GET", api.q("/api/v1/callers", q="138 0013"), None, everyone),
         ("POST", "/api/v1/callers", {"name": "李雷", "phones": ["13900001111"]}, callers_w),
@@ -246,7 +263,8 @@ def matrix_cases():
                 if role in allowed:
                     need(r.status not in (401, 403) and r.status < 500,
                          "%s: %d %r" % (role, r.status, r.body[:200]))
-                elif role == "engineer" and target in (inc, inc + "/resolve"):
+                elif role == "engineer" and target in (inc, inc + "/resolve", att_one,
+                                                       att + "?name=m.txt"):
                     # the route lets engineers in; this incident is not their group's
                     need(r.status == 403 and err_code(r) == "denied",
                          "%s: %d %r, want 403 denied" % (role, r.status, r.body[:200]))

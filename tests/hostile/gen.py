@@ -489,6 +489,52 @@ def gen_callers():
         add("callers", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
 
 
+def gen_attachments():
+    """Attachments (issue 11): raw file bodies, names, ids; from their own random stream."""
+    rng = random.Random(15)
+    inc = "/api/v1/incidents/{inc}/attachments"
+    add("attachments", "GET", inc)
+    for i in rng.sample(IDS, 12) + ["1", "0", "-1", "1e3", "18446744073709551616"]:
+        add("attachments", "GET", inc + "/" + i)
+        add("attachments", "GET", inc + "/" + i + "/thumbnail")
+        add("attachments", "DELETE", inc + "/" + i)
+    for i in rng.sample(IDS, 10):
+        add("attachments", "GET", "/api/v1/incidents/%s/attachments" % i)
+        add("attachments", "GET", "/api/v1/kb/%s/attachments" % i)
+        add("attachments", "POST", "/api/v1/kb/%s/attachments?name=a.txt" % i, body=b"x")
+    names = [pct(t) for t in rng.sample(TEXT, 40)] + ["", "%00", "%FF", "a%00b.txt",
+             "..%2F..%2Fetc%2Fpasswd", "a" * 300, "x.exe", "x.txt&name=y.exe", "%E2%80%AEgpj.exe",
+             "CON", "a:b", pct("截图 2026.png")]
+    for n in names:
+        add("attachments", "POST", inc + "?name=" + n, body=b"hello\n")
+    add("attachments", "POST", inc, body=b"no name")
+    pe = bytearray(256)
+    pe[0:2] = b"MZ"
+    pe[0x3c] = 0x80
+    pe[0x80:0x84] = b"PE\0\0"
+    bodies = [b"", bytes(pe), b"\x7fELF" + b"\0" * 60, b"\xca\xfe\xba\xbe",
+              b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\xff\xff\xff\xff\xff\xff\xff\xff\x08\x06\0\0\0",
+              b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x3f\xff\0\0\x3f\xff\x08\x06\0\0\0",
+              b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"\xff\xd8\xff\xc0\0\x0b\x08\xff\xff\xff\xff",
+              b"GIF89a\xff\xff\xff\xff\0\0\0" + b"\x2c\0\0\0\0\xff\xff\xff\xff\0\2\1\0\0" * 50,
+              b"GIF89a\1\0\1\0\xf7\0\0", b"RIFF\0\0\0\0WEBP", b"PK\3\4" + b"\xff" * 40,
+              b"\xff\xfe\0\xd8", b"\xfe\xff", b"\xef\xbb\xbf", b"a\0b", b"\xb4\xf2\xd3",
+              b"<html><script>alert(1)</script>", bytes(rng.randrange(256) for _ in range(300)),
+              b"x" * 200000]
+    for i, b in enumerate(bodies):
+        add("attachments", "POST", "/api/v1/kb/KE-1002/attachments?name=f%d.png" % i, body=b)
+    for ctype in ("multipart/form-data; boundary=x", "text/html", "application/json",
+                  "image/svg+xml", "x" * 3000):
+        add("attachments", "POST", inc + "?name=t.txt", body=b"typed",
+            headers=[("Content-Type", ctype)])
+    add("attachments", "POST", inc + "?name=big.bin",
+        headers=[("Content-Length", str(11 * 1024 * 1024))], expect=[413], may_close=True)
+    add("attachments", "POST", inc + "?name=big.bin", auth="none",
+        headers=[("Content-Length", str(11 * 1024 * 1024))], expect=[401, 413], may_close=True)
+    add("attachments", "POST", inc + "?name=a.txt", auth="none", body=b"x", expect=[401])
+    add("attachments", "PUT", inc, body=b"x", expect=[405])
+
+
 def md_sources():
     fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
     yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
@@ -660,6 +706,7 @@ def main():
     gen_login()
     gen_http_findings()
     gen_callers()
+    gen_attachments()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
