@@ -181,13 +181,14 @@ var K = (function () {
   K.api = function (method, url, body, opts) {
     opts = opts || {};
     var headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    var file = typeof Blob !== 'undefined' && body instanceof Blob; /* an upload, sent as is */
+    if (body !== undefined) headers['Content-Type'] = file ? 'application/octet-stream' : 'application/json';
     if (method !== 'GET' && method !== 'HEAD') {
       headers['X-CSRF-Token'] = sessionStorage.getItem('kedb.csrf') || '';
     }
     return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
                         signal: opts.signal,
-                        body: body === undefined ? undefined : JSON.stringify(body) })
+                        body: body === undefined ? undefined : file ? body : JSON.stringify(body) })
       .then(function (resp) {
         if (opts.raw && resp.ok) return resp.text();
         return resp.json().catch(function () { return null; }).then(function (data) {
@@ -199,6 +200,9 @@ var K = (function () {
         });
       }, networkError);
   };
+
+  /* Sends a file (a Blob) as the raw body of a POST: attachments (attachments.js). */
+  K.upload = function (url, blob) { return K.api('POST', url, blob); };
 
   /* The known-error sections (key, labels, headings) from the server's one table, fetched
    * once after login; [] until then (and when the request fails). */
@@ -475,6 +479,7 @@ var K = (function () {
     }
 
     function render(data) {
+      if (!list) return; /* the answer came after the view was left */
       hits = data.hits || [];
       selected = -1;
       K.clear(list);
@@ -682,8 +687,11 @@ var K = (function () {
     return box;
   }
 
-  /* One knowledge item (known error, article, document, ticket) as the desk sees it. */
-  K.renderItem = function (box, doc, onClose) {
+  /* One knowledge item (known error, article, document, ticket) as the desk sees it, with
+   * its attachments; edit adds uploads (engineers and admins on the item's own page).
+   * Returns the attachments' controller (call leave() when the view goes). */
+  K.renderItem = function (box, doc, onClose, edit) {
+    var att = K.attachments('/api/v1/kb/' + encodeURIComponent(doc.id), !!edit);
     var meta = [doc.id];
     if (doc.version) meta.push(K.t('version') + ' ' + doc.version);
     if (doc.updated) meta.push(K.t('updated') + ' ' + doc.updated);
@@ -711,20 +719,24 @@ var K = (function () {
       doc.type === 'known_error' || doc.type === 'article' ? feedback(doc.id) : null,
       K.el('div', { class: 'doc', html: doc.html || '' }), /* rendered and sanitised by the server */
       fields,
+      att.box,
       K.el('p', { class: 'actions' },
         K.el('a', { href: '#/kb/' + encodeURIComponent(doc.id) + '/history', text: K.t('history') }),
         K.has('engineer', 'admin') && doc.type !== 'ticket' && !doc.path
           ? K.el('a', { href: '#/edit/' + encodeURIComponent(doc.id), text: K.t('edit') }) : null)
     ]);
+    return att;
   };
 
   K.route('search', /^\/?$/, null, function (view) { return search.view(view); }, '#/');
   K.route('item', /^\/kb\/([^/]+)$/, null, function (view, args) {
     var box = K.el('article', { class: 'detail page' });
+    var att = null, gone = false;
     view.appendChild(box);
     K.api('GET', '/api/v1/kb/' + encodeURIComponent(args[0])).then(function (doc) {
-      K.renderItem(box, doc, null);
+      if (!gone) att = K.renderItem(box, doc, null, K.has('engineer', 'admin'));
     }, function (err) { K.status(err.message, true); });
+    return { leave: function () { gone = true; if (att) att.leave(); } };
   });
 
   return K;

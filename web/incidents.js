@@ -187,6 +187,31 @@
                                  'aria-label': t('sug.title') },
                     el('h3', { text: t('sug.title') }), el('p', { class: 'meta', text: t('sug.hint') }));
     var card = K.callerCard(f); /* who is calling, from the caller directory */
+    /* files to attach once the incident exists: chosen, dropped or pasted (a screenshot) */
+    var pending = [];
+    var pendingList = el('ul', { class: 'att-list pending', 'aria-live': 'polite' });
+    var fileInput = el('input', { type: 'file', multiple: true, id: 'f-files', class: 'sr-only' });
+    function showPending() {
+      K.clear(pendingList);
+      pending.forEach(function (x, i) {
+        pendingList.appendChild(el('li', { class: 'att' },
+          el('span', { class: 'att-icon', 'aria-hidden': 'true', text: /^image\//.test(x.file.type) ? '🖼' : '📎' }),
+          el('div', { class: 'att-text' }, el('span', { class: 'att-name', text: x.name }),
+             el('span', { class: 'meta', text: K.fileSize(x.file.size) })),
+          K.button('att.remove', function () { pending.splice(i, 1); showPending(); }, 'link')));
+      });
+    }
+    function addPending(files) {
+      files.forEach(function (x) { pending.push(x); });
+      showPending();
+    }
+    fileInput.addEventListener('change', function () {
+      addPending(Array.prototype.map.call(fileInput.files, function (x) { return { file: x, name: x.name }; }));
+      fileInput.value = '';
+    });
+    var attachBox = el('div', { class: 'att-drop' },
+      el('label', { for: 'f-files', class: 'button', text: t('att.add') }), fileInput,
+      el('span', { class: 'meta', text: t('att.hint') }), pendingList);
     var form = el('form', { class: 'card incident-form' },
       el('div', { class: 'cols' },
         K.field('inc.caller', f.caller_name), K.field('inc.phone', f.caller_phone),
@@ -196,6 +221,7 @@
         K.field('inc.group', f.group), K.field('inc.assignee', f.assignee)),
       card,
       K.field('inc.summary', f.summary), K.field('inc.description', f.description),
+      el('fieldset', { class: 'field' }, el('legend', { text: t('att.title') }), attachBox),
       appliedBox,
       el('div', { class: 'form-actions' },
         el('button', { type: 'submit', class: 'primary', text: t('inc.save') }),
@@ -256,6 +282,19 @@
       if (!list.firstChild) list.appendChild(el('li', { class: 'empty', text: t('sug.none') }));
       sugBox.appendChild(list);
     }
+    form.addEventListener('paste', function (ev) {
+      var files = K.eventFiles(ev);
+      if (!files.length) return; /* text pastes into the field as usual */
+      ev.preventDefault();
+      addPending(files);
+    });
+    form.addEventListener('dragover', function (ev) { ev.preventDefault(); });
+    form.addEventListener('drop', function (ev) {
+      var files = K.eventFiles(ev);
+      if (!files.length) return;
+      ev.preventDefault();
+      addPending(files);
+    });
     f.summary.addEventListener('input', suggest);
     f.ci.addEventListener('input', suggest);
     f.description.addEventListener('input', suggest);
@@ -265,6 +304,10 @@
       var body = {};
       Object.keys(f).forEach(function (k) { if (f[k].value.trim()) body[k] = f[k].value.trim(); });
       K.api('POST', '/api/v1/incidents', body).then(function (inc) {
+        if (!pending.length) return inc;
+        return K.uploadFiles('/api/v1/incidents/' + encodeURIComponent(inc.number) + '/attachments',
+                             pending).then(function () { return inc; });
+      }).then(function (inc) {
         if (applied && resolveNow.checked) {
           return K.api('POST', '/api/v1/incidents/' + inc.number + '/resolve',
                        { resolution: resolution.value.trim() || applied.title, resolved_by: applied.id })
@@ -283,6 +326,7 @@
   K.route('incident', /^\/incidents\/(INC-[0-9A-Za-z-]+)$/, null, function (view, args) {
     var number = args[0];
     var groups = [];
+    var att = null; /* the attachments section (paste goes to it while shown) */
     function load() {
       Promise.all([K.api('GET', '/api/v1/incidents/' + encodeURIComponent(number)),
                    K.groups().catch(function () { return []; })]).then(function (r) {
@@ -340,6 +384,8 @@
       var can = K.has('agent', 'admin');
       var work = mayWork(inc);
       var open = ['new', 'assigned', 'in_progress', 'pending'].indexOf(inc.status) >= 0;
+      if (att) att.leave();
+      att = K.attachments('/api/v1/incidents/' + encodeURIComponent(number), work);
       if (work && open) {
         var grp = el('select', { id: 'a-group' }, el('option', { value: '', text: t('inc.group.none') }));
         groups.forEach(function (g) { grp.appendChild(el('option', { value: g.name, text: g.name, selected: g.name === inc.group })); });
@@ -424,10 +470,10 @@
           el('span', { class: 'badges' }, K.badge('prio', inc.priority), K.badge('ist', inc.status), slaCell(inc))),
         inc.description ? el('p', { class: 'description', text: inc.description }) : null,
         el('div', { class: 'split' },
-          el('div', {}, dl, el('h3', { text: t('inc.timeline') }), timeline), actions)]);
+          el('div', {}, dl, att.box, el('h3', { text: t('inc.timeline') }), timeline), actions)]);
     }
     load();
     var ticker = setInterval(function () { tick(view); }, 1000);
-    return { leave: function () { clearInterval(ticker); } };
+    return { leave: function () { clearInterval(ticker); if (att) att.leave(); } };
   });
 })();

@@ -208,6 +208,46 @@ async function main() {
       await agent.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('处理中'));
     });
 
+    await test('a screenshot pasted into the new-incident form is attached; its thumbnail shows', async () => {
+      const png = (await agent.screenshot()).toString('base64'); /* a real screenshot */
+      await agent.goto(base + '/#/incidents/new');
+      await agent.fill('#f-caller-name', '赵六');
+      await agent.fill('#f-summary', '邮件客户端报错，见截图');
+      await agent.evaluate((b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+        document.getElementById('f-description').dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      }, png);
+      await agent.waitForSelector('.att-list.pending li');
+      const pend = await agent.textContent('.att-list.pending');
+      need(/截图-\d{8}-\d{6}\.png/.test(pend), 'pending: ' + pend);
+      need((await agent.inputValue('#f-description')) === '', 'the image went into the text');
+      await agent.click('form.incident-form button[type=submit]');
+      await agent.waitForURL(/#\/incidents\/INC-/);
+      await agent.waitForSelector('.attachments img.att-thumb');
+      await agent.waitForFunction(() => {
+        const img = document.querySelector('.attachments img.att-thumb');
+        return img && img.complete && img.naturalWidth > 0;
+      });
+      const w = await agent.$eval('.attachments img.att-thumb', (i) => i.naturalWidth);
+      need(w > 0 && w <= 240, 'thumbnail width ' + w);
+      need(/image\/png/.test(await agent.textContent('.attachments')), 'type not shown');
+      await agent.setInputFiles('#att-file', { name: '客户端日志.log', mimeType: 'text/html',
+        buffer: Buffer.from('2026-03-02 ERROR 0x800CCC0E 无法连接服务器\n') });
+      await agent.waitForFunction(() => document.querySelectorAll('.attachments .att').length === 2);
+      const listed = await agent.textContent('.attachments');
+      need(listed.includes('客户端日志.log') && listed.includes('text/plain') && listed.includes('内容可搜索'),
+           'log: ' + listed);
+      const href = await agent.getAttribute('.attachments a.att-name >> nth=1', 'href');
+      const resp = await agent.evaluate((u) => fetch(u).then((r) => [r.headers.get('content-disposition'),
+                                                                     r.headers.get('x-content-type-options')]), href);
+      need(/^attachment;/.test(resp[0]) && resp[0].includes("filename*=UTF-8''") && resp[1] === 'nosniff',
+           'download headers: ' + resp);
+      await shot(agent, 'incident-attachments');
+    });
+
     await test('the incident list shows SLA countdowns and finds a ticket by phone and by number', async () => {
       await agent.goto(base + '/#/incidents');
       await agent.waitForSelector('table.grid tbody tr td a');
@@ -260,7 +300,9 @@ async function main() {
       await agent.click('button:has-text("下一页")');
       await agent.waitForURL(/offset=100/);
       await agent.waitForSelector('button:has-text("上一页")');
-      need(await agent.$$eval('table.grid tbody tr', (r) => r.length) === 2, 'second page');
+      const all = await fetch(base + '/api/v1/incidents?limit=1', { headers: { Authorization: 'Bearer ' + tok } });
+      const total = (await all.json()).total;
+      need(await agent.$$eval('table.grid tbody tr', (r) => r.length) === total - 100, 'second page');
     });
 
     await test('the timeline names who recorded a change and for whom: "agent1 (代 approver1)"', async () => {

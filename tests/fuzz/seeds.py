@@ -102,6 +102,8 @@ def main():
         if s:
             write(out, "tokenize", s)
             write(out, "query", s)
+    for s in c_strings(["tests/unit/test_attach.c"]):
+        write(out, "attach", s)
     for s in c_strings(["tests/unit/test_phone.c"]):
         write(out, "callers", b"\x00" + s)
     for s in c_strings(["tests/unit/test_caller.c"]):
