@@ -13,6 +13,11 @@
     return n + ' B';
   }
   K.fileSize = size;
+  /* What stands for a file without a thumbnail: its extension ("LOG", "PDF"). */
+  K.fileBadge = function (name) {
+    var m = /\.([A-Za-z0-9]{1,4})$/.exec(name || '');
+    return m ? m[1].toUpperCase() : 'FILE';
+  };
 
   /* A name for a pasted screenshot, which has none of its own: 截图-20260302-081500.png */
   function pastedName(file) {
@@ -50,7 +55,7 @@
   function item(a, canEdit, reload) {
     var thumb = a.thumbnail_url
       ? el('img', { class: 'att-thumb', src: a.thumbnail_url, alt: a.name, loading: 'lazy' })
-      : el('span', { class: 'att-icon', 'aria-hidden': 'true', text: a.type === 'text/plain' ? '📄' : '📎' });
+      : el('span', { class: 'att-icon', 'aria-hidden': 'true', text: K.fileBadge(a.name) });
     var link = el('a', { href: a.url, download: a.name, class: 'att-name', text: a.name });
     var meta = [size(a.size), a.type];
     if (a.width && a.height) meta.push(a.width + '×' + a.height);

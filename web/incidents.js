@@ -195,7 +195,7 @@
       K.clear(pendingList);
       pending.forEach(function (x, i) {
         pendingList.appendChild(el('li', { class: 'att' },
-          el('span', { class: 'att-icon', 'aria-hidden': 'true', text: /^image\//.test(x.file.type) ? '🖼' : '📎' }),
+          el('span', { class: 'att-icon', 'aria-hidden': 'true', text: K.fileBadge(x.name) }),
           el('div', { class: 'att-text' }, el('span', { class: 'att-name', text: x.name }),
              el('span', { class: 'meta', text: K.fileSize(x.file.size) })),
           K.button('att.remove', function () { pending.splice(i, 1); showPending(); }, 'link')));
