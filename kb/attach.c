@@ -350,17 +350,20 @@ kb_status kb_attach_text(const void *data, size_t len, const kb_attach_kind *k, 
     return KB_OK;
 }
 
+/* Frees what a record holds (not the record). */
+static void clear(kb_attachment *a)
+{
+    char *owned[] = { a->owner_kind, a->owner_id, a->name, a->type, a->charset, a->hash,
+                      a->created_by };
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        free(owned[i]);
+}
+
 void kb_attachment_free(kb_attachment *a)
 {
     if (!a)
         return;
-    free(a->owner_kind);
-    free(a->owner_id);
-    free(a->name);
-    free(a->type);
-    free(a->charset);
-    free(a->hash);
-    free(a->created_by);
+    clear(a);
     free(a);
 }
 
@@ -368,16 +371,8 @@ void kb_attachment_list_free(kb_attachment_list *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n; i++) {
-        kb_attachment *a = &l->items[i];
-        free(a->owner_kind);
-        free(a->owner_id);
-        free(a->name);
-        free(a->type);
-        free(a->charset);
-        free(a->hash);
-        free(a->created_by);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        clear(&l->items[i]);
     free(l->items);
     free(l);
 }

@@ -64,6 +64,12 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
     return rc;
 }
 
+/* The owner kind of the route: incidents name theirs ":number", knowledge items ":id". */
+static const char *kind_of(const srv_req *rq)
+{
+    return srv_req_param(rq, "number") ? KB_ATTACH_INCIDENT : KB_ATTACH_KB;
+}
+
 static json_t *attachment_json(const owner *o, const kb_attachment *a)
 {
     json_t *j = json_object();
@@ -214,52 +220,27 @@ static kb_status attach_delete(srv_req *rq, srv_resp *rs, const char *kind, kb_e
     return KB_OK;
 }
 
-kb_status h_incident_attach_list(srv_req *rq, srv_resp *rs, kb_err *err)
+kb_status h_attach_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    return attach_list(rq, rs, KB_ATTACH_INCIDENT, err);
+    return attach_list(rq, rs, kind_of(rq), err);
 }
 
-kb_status h_incident_attach_add(srv_req *rq, srv_resp *rs, kb_err *err)
+kb_status h_attach_add(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    return attach_add(rq, rs, KB_ATTACH_INCIDENT, err);
+    return attach_add(rq, rs, kind_of(rq), err);
 }
 
-kb_status h_incident_attach_get(srv_req *rq, srv_resp *rs, kb_err *err)
+kb_status h_attach_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    return attach_get(rq, rs, KB_ATTACH_INCIDENT, 0, err);
+    return attach_get(rq, rs, kind_of(rq), 0, err);
 }
 
-kb_status h_incident_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err)
+kb_status h_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    return attach_get(rq, rs, KB_ATTACH_INCIDENT, 1, err);
+    return attach_get(rq, rs, kind_of(rq), 1, err);
 }
 
-kb_status h_incident_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err)
+kb_status h_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    return attach_delete(rq, rs, KB_ATTACH_INCIDENT, err);
-}
-
-kb_status h_kb_attach_list(srv_req *rq, srv_resp *rs, kb_err *err)
-{
-    return attach_list(rq, rs, KB_ATTACH_KB, err);
-}
-
-kb_status h_kb_attach_add(srv_req *rq, srv_resp *rs, kb_err *err)
-{
-    return attach_add(rq, rs, KB_ATTACH_KB, err);
-}
-
-kb_status h_kb_attach_get(srv_req *rq, srv_resp *rs, kb_err *err)
-{
-    return attach_get(rq, rs, KB_ATTACH_KB, 0, err);
-}
-
-kb_status h_kb_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err)
-{
-    return attach_get(rq, rs, KB_ATTACH_KB, 1, err);
-}
-
-kb_status h_kb_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err)
-{
-    return attach_delete(rq, rs, KB_ATTACH_KB, err);
+    return attach_delete(rq, rs, kind_of(rq), err);
 }

@@ -627,6 +627,31 @@ static void client_address(const srv_http *h, struct MHD_Connection *c, char *ou
 
 /* --- dispatch --- */
 
+/* Checks the request's session (srv_auth with its Authorization, Cookie and X-CSRF-Token
+ * headers) against roles. Returns 0 when it may go on; otherwise gives the store back,
+ * queues the refusal (401 with a challenge, 403, 500) with its result in *ok and returns
+ * the status. */
+static unsigned authorize(srv_app *app, struct MHD_Connection *c, conn_state *st, srv_req *rq,
+                          unsigned roles, enum MHD_Result *ok)
+{
+    const char *code = NULL;
+    kb_err err;
+    kb_err_clear(&err);
+    unsigned denied = srv_auth(
+        rq, roles, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"),
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, &err);
+    if (denied) {
+        if (rq->store) {
+            srv_pool_put(app->pool, rq->store);
+            rq->store = NULL;
+        }
+        st->challenge = denied == 401;
+        *ok = reply_error(c, st, denied, code, &err, NULL);
+    }
+    return denied;
+}
+
 static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_state *st,
                                 const char *method)
 {
@@ -690,23 +715,9 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
         goto out;
     }
 
-    if (m.roles) {
-        /* every route that needs a role is checked here, so no handler can forget */
-        const char *code = NULL;
-        unsigned denied = srv_auth(
-            &rq, m.roles, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, &err);
-        if (denied) {
-            if (rq.store) {
-                srv_pool_put(app->pool, rq.store);
-                rq.store = NULL;
-            }
-            st->challenge = denied == 401;
-            ok = reply_error(c, st, denied, code, &err, NULL);
-            goto out;
-        }
-    }
+    /* every route that needs a role is checked here, so no handler can forget */
+    if (m.roles && authorize(app, c, st, &rq, m.roles, &ok))
+        goto out;
 
     kb_status rc = m.handler(&rq, &rs, &err);
     if (rq.store) {
@@ -842,24 +853,10 @@ static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_s
         st->limit = h->app->max_upload ? h->app->max_upload : SRV_MAX_BODY;
         kb_buf_free(&st->body);
         kb_buf_init(&st->body, st->limit);
-        if (m.roles) {
-            const char *code = NULL;
-            kb_err err;
-            kb_err_clear(&err);
-            unsigned denied = srv_auth(
-                &rq, m.roles, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
-                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"),
-                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"), &code, &err);
-            if (denied) {
-                st->challenge = denied == 401;
-                *refused = 1;
-            }
-            if (rq.store) {
-                srv_pool_put(h->app->pool, rq.store);
-                rq.store = NULL;
-            }
-            if (denied)
-                ok = reply_error(c, st, denied, code, &err, NULL);
+        *refused = m.roles && authorize(h->app, c, st, &rq, m.roles, &ok);
+        if (rq.store) {
+            srv_pool_put(h->app->pool, rq.store);
+            rq.store = NULL;
         }
     }
     srv_req_clear(&rq);

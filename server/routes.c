@@ -32,11 +32,11 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/kb/preview", h_kb_preview, WRITE_KB },
     { "PUT", "/api/v1/kb/:id", h_kb_save, WRITE_KB },
     { "GET", "/api/v1/kb/:id/versions", h_kb_versions, KB_ROLE_ALL },
-    { "GET", "/api/v1/kb/:id/attachments", h_kb_attach_list, KB_ROLE_ALL },
-    { "POST", "/api/v1/kb/:id/attachments", h_kb_attach_add, WRITE_KB },
-    { "GET", "/api/v1/kb/:id/attachments/:att", h_kb_attach_get, KB_ROLE_ALL },
-    { "GET", "/api/v1/kb/:id/attachments/:att/thumbnail", h_kb_attach_thumb, KB_ROLE_ALL },
-    { "DELETE", "/api/v1/kb/:id/attachments/:att", h_kb_attach_delete, WRITE_KB },
+    { "GET", "/api/v1/kb/:id/attachments", h_attach_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/kb/:id/attachments", h_attach_add, WRITE_KB },
+    { "GET", "/api/v1/kb/:id/attachments/:att", h_attach_get, KB_ROLE_ALL },
+    { "GET", "/api/v1/kb/:id/attachments/:att/thumbnail", h_attach_thumb, KB_ROLE_ALL },
+    { "DELETE", "/api/v1/kb/:id/attachments/:att", h_attach_delete, WRITE_KB },
     { "GET", "/api/v1/kb/:id/versions/:n", h_kb_version, KB_ROLE_ALL },
     { "POST", "/api/v1/kb/:id/submit", h_kb_submit, WRITE_KB },
     { "POST", "/api/v1/kb/:id/retire", h_kb_retire, WRITE_KB | DECIDE },
@@ -70,14 +70,11 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/incidents/:number/followup", h_incident_followup, WRITE_INCIDENTS },
     { "POST", "/api/v1/incidents/:number/reopen", h_incident_reopen, WRITE_INCIDENTS },
     /* attachments: read as the incident, added and deleted as it is worked (h_attach.c) */
-    { "GET", "/api/v1/incidents/:number/attachments", h_incident_attach_list, KB_ROLE_ALL },
-    { "POST", "/api/v1/incidents/:number/attachments", h_incident_attach_add, WORK_INCIDENTS },
-    { "GET", "/api/v1/incidents/:number/attachments/:att", h_incident_attach_get,
-      KB_ROLE_ALL },
-    { "GET", "/api/v1/incidents/:number/attachments/:att/thumbnail", h_incident_attach_thumb,
-      KB_ROLE_ALL },
-    { "DELETE", "/api/v1/incidents/:number/attachments/:att", h_incident_attach_delete,
-      WORK_INCIDENTS },
+    { "GET", "/api/v1/incidents/:number/attachments", h_attach_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/incidents/:number/attachments", h_attach_add, WORK_INCIDENTS },
+    { "GET", "/api/v1/incidents/:number/attachments/:att", h_attach_get, KB_ROLE_ALL },
+    { "GET", "/api/v1/incidents/:number/attachments/:att/thumbnail", h_attach_thumb, KB_ROLE_ALL },
+    { "DELETE", "/api/v1/incidents/:number/attachments/:att", h_attach_delete, WORK_INCIDENTS },
     { "GET", "/api/v1/callers", h_caller_list, KB_ROLE_ALL },
     { "POST", "/api/v1/callers", h_caller_create, WRITE_CALLERS },
     { "GET", "/api/v1/callers/:id", h_caller_get, KB_ROLE_ALL },
@@ -119,7 +116,7 @@ static const struct srv_route routes[] = {
 };
 
 /* The handlers whose body is a file (SRV_BODY_RAW), not JSON. */
-static const srv_handler raw_body[] = { h_incident_attach_add, h_kb_attach_add };
+static const srv_handler raw_body[] = { h_attach_add };
 
 static unsigned body_kind(srv_handler h)
 {

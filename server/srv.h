@@ -205,17 +205,13 @@ kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, con
 void srv_req_clear(srv_req *rq);
 
 /* Handlers. */
-/* Attachments (h_attach.c) of incidents and knowledge items. */
-kb_status h_incident_attach_list(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_incident_attach_add(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_incident_attach_get(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_incident_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_incident_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_kb_attach_list(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_kb_attach_add(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_kb_attach_get(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_kb_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err);
-kb_status h_kb_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Attachments (h_attach.c): one handler per operation for every owner; the route's path
+ * parameter says whose (":number" an incident's, ":id" a knowledge item's). */
+kb_status h_attach_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_attach_add(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_attach_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);
