@@ -26,6 +26,15 @@
 #define KB_ATTACH_INCIDENT "incident"
 #define KB_ATTACH_KB "kb"
 
+/* Programs, which kedb does not keep (kb_attach_kind.program). */
+typedef enum {
+    KB_ATTACH_NOT_PROGRAM = 0,
+    KB_ATTACH_PE,        /* a Windows program */
+    KB_ATTACH_ELF,       /* a Linux program */
+    KB_ATTACH_MACHO,     /* a macOS program */
+    KB_ATTACH_CAFEBABE,  /* a Java class or a macOS universal binary */
+} kb_attach_program;
+
 /* What a file's content says it is. */
 typedef struct {
     const char *type;    /* media type (a static string): image/png, image/jpeg, image/gif,
@@ -33,7 +42,7 @@ typedef struct {
                             (OOXML) types, application/vnd.ms-office (OLE2: .doc .xls .msg),
                             text/plain, application/octet-stream */
     const char *charset; /* text/plain: "utf-8", "utf-16" or "gb18030"; else NULL */
-    const char *refused; /* not NULL: why kedb does not keep it ("a Windows program") */
+    kb_attach_program program; /* not KB_ATTACH_NOT_PROGRAM: a program, not kept */
     unsigned width;      /* images: the size the header declares (0 unknown) */
     unsigned height;
     unsigned long long pixels; /* images: pixels decoded in all (every frame of a GIF) */
@@ -41,7 +50,7 @@ typedef struct {
 
 /* Decides what p[0..len) is from its bytes alone (magic numbers; text when it is UTF-8,
  * UTF-16 with a byte order mark or GB18030 without NUL bytes and control characters).
- * Programs (PE, ELF, Mach-O, Java classes) come back with refused set. Never fails. */
+ * Programs (PE, ELF, Mach-O, Java classes) come back with program set. Never fails. */
 void kb_attach_sniff(const void *p, size_t len, kb_attach_kind *out);
 
 /* Checks a file name given by a client: 1 to KB_ATTACH_MAX_NAME bytes of UTF-8, no

@@ -252,14 +252,14 @@ void kb_attach_sniff(const void *data, size_t len, kb_attach_kind *k)
     } else if (starts(p, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
         k->type = "application/vnd.ms-office";
     } else if (is_pe(p, len)) {
-        k->refused = "a Windows program";
+        k->program = KB_ATTACH_PE;
     } else if (starts(p, len, "\x7f" "ELF", 4)) {
-        k->refused = "a Linux program (ELF)";
+        k->program = KB_ATTACH_ELF;
     } else if (starts(p, len, "\xfe\xed\xfa\xce", 4) || starts(p, len, "\xfe\xed\xfa\xcf", 4) ||
                starts(p, len, "\xce\xfa\xed\xfe", 4) || starts(p, len, "\xcf\xfa\xed\xfe", 4)) {
-        k->refused = "a macOS program (Mach-O)";
+        k->program = KB_ATTACH_MACHO;
     } else if (starts(p, len, "\xca\xfe\xba\xbe", 4)) {
-        k->refused = "a program (a Java class or a macOS universal binary)";
+        k->program = KB_ATTACH_CAFEBABE;
     } else if (len > 0) {
         sniff_text(p, len, k);
     }

@@ -13,6 +13,44 @@ static const struct {
     const char *en;
     const char *zh;
 } catalogue[] = {
+    /* kb/attach.c, kb/store_attach.c, kb/thumb.c */
+    { "the file needs a name", "文件需要名称" },
+    { "the file name is longer than %u bytes (%zu)", "文件名超过 %u 字节（%zu）" },
+    { "the file name is not valid UTF-8", "文件名不是有效的 UTF-8 文本" },
+    { "the file name holds a control character", "文件名含有控制字符" },
+    { "the file name holds a character that changes the direction of text (U+%04X)",
+      "文件名含有改变文字方向的字符（U+%04X）" },
+    { "the file name must not hold '%c' (no folders, no characters Windows refuses in names)",
+      "文件名不能含有“%c”（不能带文件夹，也不能有 Windows 不允许的字符）" },
+    { "the file name must not start or end with a space or a '.'",
+      "文件名不能以空格或“.”开头或结尾" },
+    { "files ending in '.%s' are not kept: Windows would run them when opened",
+      "不保存扩展名为“.%s”的文件：在 Windows 上打开会直接运行" },
+    { "attachments cannot belong to '%.40s'", "附件不能属于“%.40s”" },
+    { "no attachment %lld on %s '%.64s'", "没有附件 %lld（%s“%.64s”）" },
+    { "%s '%.64s' has %lld attachments, the most it may have; delete one first",
+      "%s“%.64s”已有 %lld 个附件，已达上限；请先删除一个" },
+    { "the attachments of %s '%.64s' would exceed %llu MiB together",
+      "%s“%.64s”的附件合计将超过 %llu MiB" },
+    { "the file is empty", "文件是空的" },
+    { "the file is larger than %zu bytes", "文件超过 %zu 字节" },
+    { "the file is a Windows program: programs are not kept as attachments",
+      "这是 Windows 程序：附件不保存程序" },
+    { "the file is a Linux program (ELF): programs are not kept as attachments",
+      "这是 Linux 程序（ELF）：附件不保存程序" },
+    { "the file is a macOS program (Mach-O): programs are not kept as attachments",
+      "这是 macOS 程序（Mach-O）：附件不保存程序" },
+    { "the file is a program (a Java class or a macOS universal binary): programs are not kept "
+      "as attachments",
+      "这是程序（Java 类或 macOS 通用程序）：附件不保存程序" },
+    { "attachment %lld has no thumbnail", "附件 %lld 没有缩略图" },
+    { "attachment %lld has no content", "附件 %lld 没有内容" },
+    { "no thumbnails of '%s'", "不为“%s”生成缩略图" },
+    { "the image is %ux%u (%llu pixels to decode); thumbnails are made up to %ux%u and %llu "
+      "pixels",
+      "图片为 %ux%u（需解码 %llu 像素）；只为不超过 %ux%u、%llu 像素的图片生成缩略图" },
+    { "the image is larger than thumbnails are made of", "图片太大，不生成缩略图" },
+    { "the %s image does not decode: %s", "%s 图片无法解码：%s" },
     /* kb/calendar.c */
     { "'%.*s' is not a span of working time; write it as 09:00-18:00 (times 00:00 to 24:00, "
       "several separated by commas)",
@@ -510,6 +548,9 @@ static const struct {
     { "this password is on the list of common passwords; choose another",
       "这是常见密码，请换一个" },
     { "a password must not contain the username", "密码不能包含用户名" },
+    /* server/h_attach.c */
+    { "give the file's name as the query argument 'name' and the file as the request body",
+      "请用查询参数 name 给出文件名，并把文件本身作为请求内容发送" },
     /* server/h_audit.c (and 'to' before 'from' above) */
     /* server/h_auth.c */
     { "the Authorization header must be 'Bearer TOKEN'", "Authorization 请求头须为“Bearer TOKEN”" },

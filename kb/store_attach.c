@@ -115,15 +115,25 @@ static kb_status step_done(kb_store *s, sqlite3_stmt *st, const char *what, kb_e
     return r == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, what);
 }
 
+/* The kinds of owner and the statement that finds one: a new kind (service requests) is a
+ * row here, a message in owner_exists() and its routes. */
+static const struct {
+    const char *kind;
+    const char *sql;
+} owners[] = {
+    { KB_ATTACH_INCIDENT, sql_incident },
+    { KB_ATTACH_KB, sql_item },
+};
+
 /* KB_ENOTFOUND unless the owner exists; KB_EINVAL for an unknown kind. */
 static kb_status owner_exists(kb_store *s, const char *kind, const char *id, kb_err *err)
 {
-    const char *sql = strcmp(kind, KB_ATTACH_INCIDENT) == 0 ? sql_incident
-                      : strcmp(kind, KB_ATTACH_KB) == 0     ? sql_item
-                                                            : NULL;
-    if (!sql)
+    size_t i = 0;
+    while (i < sizeof owners / sizeof owners[0] && strcmp(owners[i].kind, kind) != 0)
+        i++;
+    if (i == sizeof owners / sizeof owners[0])
         return kb_err_set(err, KB_EINVAL, "attachments cannot belong to '%.40s'", kind);
-    sqlite3_stmt *st = kb_store_cached(s, sql, err);
+    sqlite3_stmt *st = kb_store_cached(s, owners[i].sql, err);
     if (!st)
         return KB_EDB;
     bind_text(st, 1, id);
@@ -133,8 +143,9 @@ static kb_status owner_exists(kb_store *s, const char *kind, const char *id, kb_
         return KB_OK;
     if (r != SQLITE_DONE)
         return kb_store_db_err(s, err, "attachment owner");
-    return kb_err_set(err, KB_ENOTFOUND, "no %s '%.64s'",
-                      strcmp(kind, KB_ATTACH_KB) == 0 ? "knowledge item" : kind, id);
+    if (strcmp(kind, KB_ATTACH_KB) == 0)
+        return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
+    return kb_err_set(err, KB_ENOTFOUND, "no incident '%s'", id);
 }
 
 kb_status kb_store_attach_texts(kb_store *s, const char *kind, const char *id, kb_buf *out,
@@ -293,6 +304,25 @@ static kb_status check_room(kb_store *s, const kb_attach_in *in, kb_err *err)
     return KB_OK;
 }
 
+/* A program is refused, with what it is. */
+static kb_status refuse(kb_attach_program p, kb_err *err)
+{
+    switch (p) {
+    case KB_ATTACH_PE:
+        return kb_err_set(err, KB_EINVAL, "the file is a Windows program: programs are not "
+                          "kept as attachments");
+    case KB_ATTACH_ELF:
+        return kb_err_set(err, KB_EINVAL, "the file is a Linux program (ELF): programs are not "
+                          "kept as attachments");
+    case KB_ATTACH_MACHO:
+        return kb_err_set(err, KB_EINVAL, "the file is a macOS program (Mach-O): programs are "
+                          "not kept as attachments");
+    default:
+        return kb_err_set(err, KB_EINVAL, "the file is a program (a Java class or a macOS "
+                          "universal binary): programs are not kept as attachments");
+    }
+}
+
 kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_attachment **out,
                         kb_err *err)
 {
@@ -308,9 +338,8 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
         return kb_err_set(err, KB_ETOOBIG, "the file is larger than %zu bytes", max);
     blob_new b;
     rc = prepare_blob(s, in, &b, err);
-    if (rc == KB_OK && b.kind.refused)
-        rc = kb_err_set(err, KB_EINVAL, "the file is %s: programs are not kept as attachments",
-                        b.kind.refused);
+    if (rc == KB_OK && b.kind.program)
+        rc = refuse(b.kind.program, err);
     int own = 0;
     long long rowid = 0;
     if (rc == KB_OK)
@@ -416,9 +445,10 @@ kb_status kb_attach_read(kb_store *s, const char *kind, const char *id, long lon
             *data = kb_xmalloc(n ? n : 1);
             memcpy(*data, sqlite3_column_blob(st, 0), n);
             *len = n;
+        } else if (r == SQLITE_DONE && thumb) {
+            rc = kb_err_set(err, KB_ENOTFOUND, "attachment %lld has no thumbnail", aid);
         } else if (r == SQLITE_DONE) {
-            rc = kb_err_set(err, KB_ENOTFOUND, "attachment %lld has no %s", aid,
-                            thumb ? "thumbnail" : "content");
+            rc = kb_err_set(err, KB_ENOTFOUND, "attachment %lld has no content", aid);
         } else {
             rc = kb_store_db_err(s, err, "attachment content");
         }

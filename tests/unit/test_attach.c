@@ -99,6 +99,8 @@ static unsigned be32_at(const void *p, size_t at)
 
 /* --- sniffing --- */
 
+#define NONE KB_ATTACH_NOT_PROGRAM
+
 /* A ZIP local file header for an empty entry called name; returns its length. */
 static size_t zip_head(unsigned char *out, const char *name)
 {
@@ -112,7 +114,7 @@ static size_t zip_head(unsigned char *out, const char *name)
 }
 
 static void sniffed(const void *p, size_t len, const char *type, const char *charset,
-                    const char *refused)
+                    kb_attach_program program)
 {
     kb_attach_kind k;
     kb_attach_sniff(p, len, &k);
@@ -121,7 +123,7 @@ static void sniffed(const void *p, size_t len, const char *type, const char *cha
         CHECK(k.charset && strcmp(k.charset, charset) == 0);
     else
         CHECK(k.charset == NULL);
-    CHECK(refused ? k.refused != NULL : k.refused == NULL);
+    CHECK_INT_EQ(k.program, program);
     if (strcmp(k.type, type) != 0)
         fprintf(stderr, "  sniffed %s, want %s\n", k.type, type);
 }
@@ -159,31 +161,31 @@ static void test_sniff(void)
     CHECK_INT_EQ(k.height, 10);
     CHECK_INT_EQ(k.pixels, 2ull * 10010 * 10); /* two frames of the whole canvas */
 
-    sniffed("RIFF\0\0\0\0WEBPVP8 ", 16, "image/webp", NULL, NULL);
-    sniffed("%PDF-1.4\n", 9, "application/pdf", NULL, NULL);
+    sniffed("RIFF\0\0\0\0WEBPVP8 ", 16, "image/webp", NULL, NONE);
+    sniffed("%PDF-1.4\n", 9, "application/pdf", NULL, NONE);
     unsigned char zip[64];
-    sniffed(zip, zip_head(zip, "a.txt"), "application/zip", NULL, NULL);
+    sniffed(zip, zip_head(zip, "a.txt"), "application/zip", NULL, NONE);
     sniffed(zip, zip_head(zip, "xl/workbook.xml"),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL, NULL);
-    sniffed("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0", 10, "application/vnd.ms-office", NULL,
-            NULL);
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL, NONE);
+    sniffed("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0", 10, "application/vnd.ms-office", NULL, NONE);
     unsigned char pe[256] = { 'M', 'Z' };
     pe[0x3c] = 0x80;
     memcpy(pe + 0x80, "PE\0\0", 4);
-    sniffed(pe, sizeof pe, "application/octet-stream", NULL, "refused");
-    sniffed("MZ is a text file\n", 18, "text/plain", "utf-8", NULL);
-    sniffed("\x7f" "ELF\2\1\1\0", 8, "application/octet-stream", NULL, "refused");
-    sniffed("\xcf\xfa\xed\xfe\7\0\0\1", 8, "application/octet-stream", NULL, "refused");
-    sniffed("\xca\xfe\xba\xbe\0\0\0\x34", 8, "application/octet-stream", NULL, "refused");
+    sniffed(pe, sizeof pe, "application/octet-stream", NULL, KB_ATTACH_PE);
+    sniffed("MZ is a text file\n", 18, "text/plain", "utf-8", NONE);
+    sniffed("\x7f" "ELF\2\1\1\0", 8, "application/octet-stream", NULL, KB_ATTACH_ELF);
+    sniffed("\xcf\xfa\xed\xfe\7\0\0\1", 8, "application/octet-stream", NULL, KB_ATTACH_MACHO);
+    sniffed("\xca\xfe\xba\xbe\0\0\0\x34", 8, "application/octet-stream", NULL,
+            KB_ATTACH_CAFEBABE);
     sniffed("2026-03-02 ERROR 打印机脱机\r\n\tat x\n\x1b[31mred\x1b[0m\n", 52, "text/plain",
-            "utf-8", NULL);
-    sniffed("\xef\xbb\xbf" "BOM text\n", 12, "text/plain", "utf-8", NULL);
-    sniffed("\xff\xfeh\0i\0", 6, "text/plain", "utf-16", NULL);
-    sniffed("\xb4\xf2\xd3\xa1\xbb\xfa", 6, "text/plain", "gb18030", NULL); /* 打印机 in GBK */
-    sniffed("text with a NUL\0byte", 20, "application/octet-stream", NULL, NULL);
-    sniffed("bell\a", 5, "application/octet-stream", NULL, NULL);
-    sniffed("", 0, "application/octet-stream", NULL, NULL);
-    sniffed("<html><script>alert(1)</script></html>", 38, "text/plain", "utf-8", NULL);
+            "utf-8", NONE);
+    sniffed("\xef\xbb\xbf" "BOM text\n", 12, "text/plain", "utf-8", NONE);
+    sniffed("\xff\xfeh\0i\0", 6, "text/plain", "utf-16", NONE);
+    sniffed("\xb4\xf2\xd3\xa1\xbb\xfa", 6, "text/plain", "gb18030", NONE); /* 打印机 in GBK */
+    sniffed("text with a NUL\0byte", 20, "application/octet-stream", NULL, NONE);
+    sniffed("bell\a", 5, "application/octet-stream", NULL, NONE);
+    sniffed("", 0, "application/octet-stream", NULL, NONE);
+    sniffed("<html><script>alert(1)</script></html>", 38, "text/plain", "utf-8", NONE);
 }
 
 /* --- names --- */
