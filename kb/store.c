@@ -20,7 +20,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 15
+#define SCHEMA_VERSION 16
 #define INDEX_LAYOUT 1
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
@@ -1180,7 +1180,7 @@ static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     schema_1, schema_2, kb_store_incident_migrate, kb_usage_migrate, kb_audit_migrate,
     kb_backup_migrate, kb_user_migrate, kb_version_migrate, kb_docreq_migrate,
     kb_user_migrate_names, schema_11, kb_group_migrate, kb_notify_migrate,
-    kb_caller_migrate, kb_attach_migrate,
+    kb_caller_migrate, kb_attach_migrate, kb_asset_migrate,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)
@@ -1440,6 +1440,20 @@ void kb_store_set_user(kb_store *s, const char *user)
 const char *kb_store_user(const kb_store *s)
 {
     return s->user;
+}
+
+void kb_store_text_key(kb_store *s, const char *text, kb_buf *key)
+{
+    kb_buf norm;
+    kb_buf_init(&norm, 0);
+    kb_tokenize_normalize(kb_store_tokenizer(s), text, strlen(text), &norm);
+    kb_buf_reset(key);
+    for (size_t i = 0; i < norm.len; i++) {
+        char c = norm.data[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            kb_buf_addc(key, c);
+    }
+    kb_buf_free(&norm);
 }
 
 struct kb_tokenizer *kb_store_tokenizer(kb_store *s)

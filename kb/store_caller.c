@@ -13,7 +13,6 @@
 #include "kb_phone.h"
 #include "kb_pinyin.h"
 #include "kb_text.h"
-#include "kb_tokenize.h"
 #include "store_int.h"
 
 /* caller: one row per caller. name_key is the normalised name without white space (what a
@@ -282,21 +281,6 @@ kb_status kb_caller_get(kb_store *s, long long id, kb_caller **out, kb_err *err)
 
 /* --- keys: what searches compare --- */
 
-/* The normalised text without white space into key. */
-static void text_key(kb_store *s, const char *text, kb_buf *key)
-{
-    kb_buf norm;
-    kb_buf_init(&norm, 0);
-    kb_tokenize_normalize(kb_store_tokenizer(s), text, strlen(text), &norm);
-    kb_buf_reset(key);
-    for (size_t i = 0; i < norm.len; i++) {
-        char c = norm.data[i];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            kb_buf_addc(key, c);
-    }
-    kb_buf_free(&norm);
-}
-
 /* The pinyin of a name key (syllables run together, other letters and digits as they
  * are) and its initials (the first letter of each syllable). */
 static void reading(const char *key, kb_buf *pinyin, kb_buf *initials)
@@ -383,7 +367,7 @@ static kb_status write_caller(kb_store *s, kb_caller *c, kb_err *err)
     kb_buf_init(&py, 0);
     kb_buf_init(&ini, 0);
     kb_buf_init(&mail, 0);
-    text_key(s, c->name, &key);
+    kb_store_text_key(s, c->name, &key);
     reading(kb_buf_str(&key), &py, &ini);
     email_key(c->email, &mail);
     int insert = c->id == 0;
@@ -695,7 +679,7 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
     kb_buf_init(&key, 0);
     kb_buf_init(&py, 0);
     if (q && !kb_phone_query(q, phone)) {
-        text_key(s, q, &key);
+        kb_store_text_key(s, q, &key);
         query_pinyin(q, &py);
     }
     /* text that normalises to nothing (only spaces) finds nobody rather than everybody */

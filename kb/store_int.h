@@ -81,6 +81,13 @@ kb_status kb_store_attach_texts(kb_store *s, const char *kind, const char *id, k
  * rowid back with the values of now (kb/store.c). */
 kb_status kb_store_doc_unindex(kb_store *s, const char *id, long long *rowid, kb_err *err);
 kb_status kb_store_doc_reindex(kb_store *s, long long rowid, kb_err *err);
+/* Version 16: the asset archive and its history, and an index of incidents by their ci
+ * (kb/store_asset.c). */
+kb_status kb_asset_migrate(kb_store *s, kb_err *err);
+/* Replaces key with text normalised by the store's tokenizer (kb_tokenize_normalize:
+ * full-width forms, case, Traditional -> Simplified) without white space: what searches
+ * of names, tags and places compare with instr(). */
+void kb_store_text_key(kb_store *s, const char *text, kb_buf *key);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

@@ -16,6 +16,7 @@
 #define READ_REVIEWS SRV_READ_REVIEWS /* also who reads work in progress */
 #define REQUEST_DOCS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_ADMIN)
 #define WRITE_CALLERS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
+#define WRITE_ASSETS (KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
@@ -79,6 +80,12 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/callers", h_caller_create, WRITE_CALLERS },
     { "GET", "/api/v1/callers/:id", h_caller_get, KB_ROLE_ALL },
     { "PATCH", "/api/v1/callers/:id", h_caller_update, WRITE_CALLERS },
+    { "GET", "/api/v1/assets", h_asset_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/assets", h_asset_create, WRITE_ASSETS },
+    { "GET", "/api/v1/assets/:tag", h_asset_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/assets/:tag", h_asset_update, WRITE_ASSETS },
+    { "POST", "/api/v1/assets/:tag/scrap", h_asset_scrap, WRITE_ASSETS },
+    { "POST", "/api/v1/assets/:tag/scrap/:action", h_asset_scrap_decide, DECIDE },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },
     { "GET", "/api/v1/reports/gaps", h_report_gaps, KB_ROLE_ALL },

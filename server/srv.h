@@ -233,6 +233,13 @@ kb_status h_caller_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_caller_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_caller_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_caller_update(srv_req *rq, srv_resp *rs, kb_err *err);
+/* The asset archive (h_asset.c). */
+kb_status h_asset_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_asset_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_asset_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_asset_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_asset_scrap(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_asset_scrap_decide(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
