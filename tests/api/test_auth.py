@@ -163,8 +163,10 @@ def matrix_cases():
                         body=b"matrix\n")
         need(r.status == 201, "attachment %r" % r)
         STATE["att"] = r.json["id"]
-    case("an incident, a backup, a group's incident, a caller and an attachment for the "
-         "matrix", setup)
+        r = call("POST", "/api/v1/assets", {"tag": "MATRIX-1", "class": "printer"})
+        need(r.status == 201, "asset %r" % r)
+    case("an incident, a backup, a group's incident, a caller, an attachment and an asset for "
+         "the matrix", setup)
     if "inc" not in STATE or "caller" not in STATE or "att" not in STATE:
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
@@ -177,6 +179,8 @@ def matrix_cases():
     att = inc + "/attachments"
     att_one = att + "/%d" % STATE["att"]
     kb_w = {"engineer", "admin"}
+    assets_w = {"engineer", "admin"}
+    decide = {"approver", "admin"}
     audit_r = {"auditor", "admin"}
     admin_only = {"admin"}
     rows = [
@@ -214,6 +218,13 @@ def matrix_cases():
         ("POST", "/api/v1/callers", {"name": "李雷", "phones": ["13900001111"]}, callers_w),
         ("GET", caller, None, everyone),
         ("PATCH", caller, {"location": "4F"}, callers_w),
+        ("GET", "/api/v1/assets", None, everyone),
+        ("GET", api.q("/api/v1/assets", q="matrix"), None, everyone),
+        ("POST", "/api/v1/assets", {"tag": "MATRIX-2", "class": "laptop"}, assets_w),
+        ("GET", "/api/v1/assets/MATRIX-1", None, everyone),
+        ("PATCH", "/api/v1/assets/MATRIX-1", {"location": "4F"}, assets_w),
+        ("POST", "/api/v1/assets/MATRIX-1/scrap", {"reason": "old"}, assets_w),
+        ("POST", "/api/v1/assets/MATRIX-1/scrap/reject", {"comment": "no"}, decide),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),

@@ -187,8 +187,8 @@ def alive(token):
 
 
 def setup_ids(token):
-    """An incident, a document request and a caller for the {inc}, {dr} and {caller}
-    targets."""
+    """An incident, a document request, a caller and an asset for the {inc}, {dr},
+    {caller} and {asset} targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -207,6 +207,11 @@ def setup_ids(token):
                     body=json.dumps({"name": "王芳", "phones": ["138-0013 8000"]}).encode())
     need(r.status == 201, "set-up caller: %r" % r)
     ids["{caller}"] = str(r.json["id"])
+    r = api.request("POST", "/api/v1/assets", token=token, headers=hdr,
+                    body=json.dumps({"tag": "HOSTILE-1", "class": "printer",
+                                     "location": "北京總部"}).encode())
+    need(r.status == 201, "set-up asset: %r" % r)
+    ids["{asset}"] = r.json["tag"]
     return ids
 
 
@@ -270,7 +275,7 @@ def main(tmp):
     token = r.json["token"] if r.status == 200 else ""
     case("the corpus user logs in", lambda: need(token, "login: %r" % r))
     ids = {}
-    case("set-up: an incident, a document request and a caller",
+    case("set-up: an incident, a document request, a caller and an asset",
          lambda: ids.update(setup_ids(token)))
     want = os.environ.get("HOSTILE_PENDING", "")
     run = [e for e in pending if want == "1" or e["pending"] in want.split(",")]

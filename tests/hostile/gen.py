@@ -535,6 +535,60 @@ def gen_attachments():
     add("attachments", "PUT", inc, body=b"x", expect=[405])
 
 
+def gen_assets():
+    """The asset archive (issue 12), from its own random stream so that the requests
+    generated before stay as they were."""
+    rng = random.Random(12)
+    hdr = [("Content-Type", "application/json")]
+    add("assets", "GET", "/api/v1/assets")
+    for name in ("q", "limit", "offset", "class", "status", "caller_id"):
+        for v in rng.sample(PARAM_VALUES, 6):
+            add("assets", "GET", "/api/v1/assets?%s=%s" % (name, v))
+    for q in ("PRN", pct("北京總部"), "%EF%BC%B0%EF%BC%B2%EF%BC%AE", "-", "%25", "_", "%5C",
+              "x" * 201, "(((((", "%E2%80%AE", "'%20OR%201%3D1%20--", "%0A", "%00"):
+        add("assets", "GET", "/api/v1/assets?q=" + q)
+    for i in IDS + ["{asset}", "hostile-1", "x" * 41, "-x", "a%20b", "%E6%89%93", "a%2Fb",
+                    "a.b", "PRN-0001%00"]:
+        add("assets", "GET", "/api/v1/assets/" + i)
+        add("assets", "PATCH", "/api/v1/assets/" + i, body=b"{\"notes\":\"x\"}", headers=hdr)
+        add("assets", "POST", "/api/v1/assets/" + i + "/scrap", body=b"{\"reason\":\"x\"}",
+            headers=hdr)
+    for action in ("approve", "reject", "APPROVE", "", "%00", "lend", "x" * 300):
+        add("assets", "POST", "/api/v1/assets/{asset}/scrap/" + action, body=b"{}",
+            headers=hdr)
+    generic = [b"", b"null", b"[]", b"{}", b"{", b"\"x\"", b"{\"\\u0000\":1}",
+               b"{\"tag\":\"\\ud800\"}", b"\xef\xbb\xbf{}", b"{\"tag\":\"a\"}\x00",
+               b"{\"specs\":" + b"{\"a\":" * 3000 + b"1" + b"}" * 3000 + b"}",
+               b"{\"tag\":\"A-1\",\"class\":\"printer\",\"software\":[" +
+               b",".join([b"\"x\""] * 5000) + b"]}"]
+    for m, p in (("POST", "/api/v1/assets"), ("PATCH", "/api/v1/assets/{asset}"),
+                 ("POST", "/api/v1/assets/{asset}/scrap"),
+                 ("POST", "/api/v1/assets/{asset}/scrap/reject")):
+        for b in generic:
+            add("assets", m, p, body=b, headers=hdr)
+        add("assets", m, p, body=b"{\"notes\":\"" + b"a" * (1024 * 1024 + 1) + b"\"}",
+            headers=hdr, expect=[413], may_close=True)
+    values = [None, True, 0, -1, 2 ** 63, 1.5, "", " ", "\u0000", "a" * 70000, "打" * 5000, [],
+              {}, [None], [1], [""], ["x"] * 101, ["a", "a"], {"cpu": 1}, {"gpu": "x"},
+              {"cpu": "x" * 101}, {"os": None}, "2024-02-30", "2024-02-29", "9999-12-31",
+              "0000-01-01", "printer", "scrapped", "in_use", "PRN-0001", "-x", "a/b",
+              "<script>alert(1)</script>", "' OR 1=1 --", "\u202e", "a\nb"]
+    fields = ("tag", "class", "brand", "model", "serial", "user", "caller_id", "department",
+              "location", "supplier", "purchase_date", "warranty_end", "status", "specs",
+              "software", "notes")
+    for m, p in (("POST", "/api/v1/assets"), ("PATCH", "/api/v1/assets/{asset}")):
+        for name in fields:
+            for v in rng.sample(values, 8):
+                body = {name: v}
+                if m == "POST" and name != "tag":
+                    body["tag"] = "HOSTILE-%d" % rng.randrange(1000)
+                if m == "POST" and name != "class":
+                    body["class"] = "printer"
+                add("assets", m, p, headers=hdr, body=json.dumps(
+                    body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        add("assets", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
+
+
 def md_sources():
     fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
     yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
@@ -707,6 +761,7 @@ def main():
     gen_http_findings()
     gen_callers()
     gen_attachments()
+    gen_assets()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
