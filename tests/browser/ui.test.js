@@ -417,6 +417,80 @@ async function main() {
       }, newId);
     });
 
+    await test('an engineer records an asset; its page shows the fields and the history', async () => {
+      await eng.click('nav a[href="#/assets"]');
+      await eng.click('a[href="#/assets/new"]');
+      await eng.fill('#ae-tag', 'PRN-0420');
+      await eng.selectOption('#ae-class', 'printer');
+      await eng.fill('#ae-brand', 'HP');
+      await eng.fill('#ae-model', 'LaserJet M404dn');
+      await eng.fill('#ae-serial', 'VNB3K98765');
+      await eng.fill('#ae-user', '陈静');
+      await eng.fill('#ae-location', '北京总部 3F 东区');
+      await eng.fill('#ae-purchase_date', '2024-03-15');
+      await eng.fill('#ae-warranty_end', '2027-03-14');
+      await eng.fill('#ae-spec-memory', '256 MB');
+      await eng.fill('#ae-software', 'HP Smart\nScan to Mail');
+      await eng.click('form.asset-form button[type=submit]');
+      await eng.waitForURL(/#\/assets\/PRN-0420$/);
+      await eng.waitForSelector('.asset-page .fields');
+      const fields = await eng.textContent('.asset-page .fields');
+      need(fields.includes('打印机') && fields.includes('VNB3K98765') && fields.includes('256 MB') &&
+           fields.includes('HP Smart、Scan to Mail'), 'fields: ' + fields);
+      need((await eng.textContent('#asset-history')).includes('登记'), 'history');
+      /* a bad date range is refused with the server's message, nothing saved */
+      await eng.fill('#ae-warranty_end', '2024-01-01');
+      await eng.click('form.asset-form button[type=submit]');
+      await eng.waitForFunction(() => document.getElementById('status').classList.contains('error'));
+      need((await eng.textContent('#status')).includes('warranty_end'), 'no error shown');
+      await eng.fill('#ae-warranty_end', '2027-03-14');
+      await eng.selectOption('#ae-status', 'in_repair');
+      await eng.click('form.asset-form button[type=submit]');
+      await eng.waitForFunction(() => (document.getElementById('asset-history') || {}).textContent
+        ?.includes('in_use→in_repair'));
+      await shot(eng, 'asset');
+    });
+
+    await test('an agent finds it as they type: by a Traditional location, by part of the serial', async () => {
+      await agent.goto(base + '/#/assets');
+      await agent.waitForSelector('#a-q');
+      need(!(await agent.isVisible('a[href="#/assets/new"]')), 'agents do not record assets');
+      await agent.fill('#a-q', '北京總部');
+      await agent.waitForSelector('table.assets tbody a[href="#/assets/PRN-0420"]');
+      await agent.fill('#a-q', '3K987');
+      await agent.waitForFunction(() => /共 1 项/.test(document.getElementById('a-count').textContent));
+      need(await agent.isVisible('table.assets tbody a[href="#/assets/PRN-0420"]'), 'by serial');
+      await agent.fill('#a-q', 'nothing-like-this');
+      await agent.waitForSelector('table.assets tbody td.empty');
+      await agent.click('nav a[href="#/assets"]');
+      await agent.fill('#a-q', 'prn-04');
+      await agent.click('table.assets tbody a[href="#/assets/PRN-0420"]');
+      await agent.waitForSelector('.asset-page .fields');
+      need(!(await agent.isVisible('#scrap-ask')) && !(await agent.isVisible('form.asset-form')),
+           'agents only look');
+      await shot(agent, 'assets');
+    });
+
+    await test('the engineer asks to scrap it; an approver who did not ask approves', async () => {
+      await eng.goto(base + '/#/assets/PRN-0420');
+      await eng.fill('#scrap-reason', '定影器损坏，维修不经济');
+      await eng.click('#scrap-ask');
+      await eng.waitForSelector('#asset-scrap #scrap-approve', { state: 'detached' });
+      await eng.waitForFunction(() => document.getElementById('asset-scrap').textContent.includes('报废待审批'));
+      await appr.goto(base + '/#/assets/PRN-0420');
+      await appr.waitForSelector('#scrap-approve');
+      need((await appr.textContent('#asset-scrap')).includes('定影器损坏'), 'the reason is shown');
+      await appr.click('#scrap-approve');
+      await appr.waitForFunction(() => document.querySelector('.page-head .badge.ast-scrapped'));
+      need((await appr.textContent('#asset-history')).includes('批准报废'), 'history: scrapped');
+      await eng.goto(base + '/#/assets');
+      await eng.waitForSelector('#a-q');
+      await eng.goto(base + '/#/assets/PRN-0420');
+      await eng.waitForSelector('.page-head .badge.ast-scrapped');
+      need(!(await eng.isVisible('form.asset-form')) && !(await eng.isVisible('#scrap-ask')),
+           'scrapped is final for an engineer');
+    });
+
     await test('the engineer edits it again and sees the differences between versions', async () => {
       await eng.goto(base + '/#/edit/' + newId);
       await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));
