@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "kb_err.h"
+#include "kb_incident.h"
 #include "kb_store.h"
 
 /* The asset archive (硬件设备档案库): the desktops, printers, phones and software licences
@@ -180,21 +181,11 @@ typedef struct {
     char *summary;            /* "location 3F→4F; status in_use→in_repair" */
 } kb_asset_event;
 
-/* An incident whose ci names the asset. */
-typedef struct {
-    char *number;
-    char *status;
-    int priority;
-    char *summary;
-    char *caller_name;
-    long long created_at;
-    long long resolved_at;    /* 0 when not resolved */
-} kb_asset_incident;
-
 typedef struct {
     kb_asset_event *events;   /* oldest first, the newest KB_ASSET_MAX_HISTORY */
     size_t nevents;
-    kb_asset_incident *incidents; /* newest first, at most KB_ASSET_MAX_INCIDENTS */
+    kb_incident_brief *incidents; /* whose ci names the asset: newest first, at most
+                                     KB_ASSET_MAX_INCIDENTS */
     size_t nincidents;
 } kb_asset_history;
 

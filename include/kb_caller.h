@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "kb_err.h"
+#include "kb_incident.h"
 #include "kb_store.h"
 
 /* The caller directory: the people who call the desk, so that a number or a name typed on
@@ -116,17 +117,8 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
                            kb_err *err);
 void kb_caller_list_free(kb_caller_list *l);
 
-/* An incident as listed with a caller. Strings owned, never NULL. */
-typedef struct {
-    char *number;
-    char *status;            /* kb_incident_status_name */
-    int priority;            /* 1..4 */
-    char *summary;
-    char *caller_name;       /* as recorded on the incident */
-    char *caller_phone;
-    long long created_at;
-    long long resolved_at;   /* 0 when not resolved */
-} kb_caller_incident;
+/* An incident as listed with a caller (kb_incident.h). */
+typedef kb_incident_brief kb_caller_incident;
 
 typedef struct {
     kb_caller_incident *open;   /* open incidents, newest first, at most KB_CALLER_OPEN */

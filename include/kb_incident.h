@@ -413,4 +413,19 @@ kb_status kb_incident_at_risk(kb_store *s, const kb_incident_sla *sla, long long
                               kb_inc_list **out, kb_err *err);
 void kb_incident_list_free(kb_inc_list *l);
 
+/* An incident as listed with a caller or an asset. Strings owned, never NULL. */
+typedef struct {
+    char *number;
+    char *status;            /* kb_incident_status_name */
+    int priority;            /* 1..4 */
+    char *summary;
+    char *caller_name;       /* as recorded on the incident */
+    char *caller_phone;
+    long long created_at;
+    long long resolved_at;   /* 0 when not resolved */
+} kb_incident_brief;
+
+/* Frees the n briefs of v and v. */
+void kb_incident_briefs_free(kb_incident_brief *v, size_t n);
+
 #endif

@@ -26,4 +26,8 @@ uint32_t kb_text_utf8_next(const char *p, size_t len, size_t *n);
 kb_status kb_text_check_field(const char *field, const char *s, size_t max, int multi,
                               kb_err *err);
 
+/* Replaces *slot (freed; may be NULL) with a copy of s without spaces and tabs at its
+ * ends. */
+void kb_text_set_trimmed(char **slot, const char *s);
+
 #endif

@@ -1442,6 +1442,16 @@ const char *kb_store_user(const kb_store *s)
     return s->user;
 }
 
+void kb_store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+kb_status kb_store_step_err(kb_store *s, int r, kb_err *err, const char *what)
+{
+    return r == SQLITE_DONE || r == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
+}
+
 void kb_store_text_key(kb_store *s, const char *text, kb_buf *key)
 {
     kb_buf norm;

@@ -85,8 +85,7 @@ static const char sql_events[] =
     "SELECT at, actor, action, summary FROM (SELECT id, at, actor, action, summary "
     "FROM asset_event WHERE asset = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id";
 static const char sql_incidents[] =
-    "SELECT number, status, priority, summary, caller_name, created_at, resolved_at "
-    "FROM incident WHERE trim(ci) = ?1 COLLATE NOCASE "
+    "SELECT " KB_STORE_BRIEF_COLS " FROM incident WHERE trim(ci) = ?1 COLLATE NOCASE "
     "ORDER BY created_at DESC, id DESC LIMIT ?2";
 /* ?1 the query's key, ?2 class, ?3 status, ?4 caller; NULL = any */
 #define SEARCH_WHERE                                                                           \
@@ -190,30 +189,6 @@ static kb_asset *asset_copy(const kb_asset *a)
     return d;
 }
 
-/* Replaces *slot with s without white space at its ends. */
-static void set_trimmed(char **slot, const char *s)
-{
-    size_t len = strlen(s);
-    while (len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    free(*slot);
-    *slot = kb_xstrndup(s, len);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-static kb_status step_err(kb_store *s, int r, kb_err *err, const char *what)
-{
-    return r == SQLITE_DONE || r == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
-}
-
 /* A record from a row of COLS. */
 static kb_asset *load_row(sqlite3_stmt *st)
 {
@@ -270,7 +245,7 @@ kb_status kb_asset_get(kb_store *s, const char *tag, kb_asset **out, kb_err *err
     sqlite3_stmt *st = kb_store_cached(s, sql_get, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, tag);
+    kb_store_bind_text(st, 1, tag);
     int r = sqlite3_step(st);
     kb_asset *a = r == SQLITE_ROW ? load_row(st) : NULL;
     kb_store_done(st);
@@ -311,23 +286,23 @@ static kb_status write_asset(kb_store *s, kb_asset *a, kb_err *err)
         const char *v1[] = { a->tag, kb_asset_class_name(a->cls), a->brand, a->model,
                              a->serial, a->user };
         for (int i = 0; i < 6; i++)
-            bind_text(st, 1 + i, v1[i]);
+            kb_store_bind_text(st, 1 + i, v1[i]);
         sqlite3_bind_int64(st, 7, a->caller_id);
         const char *v2[] = { a->department, a->location, a->supplier, a->purchase_date,
                              a->warranty_end, kb_asset_status_name(a->status), a->specs[0],
                              a->specs[1], a->specs[2], a->specs[3], kb_buf_str(&sw),
                              a->notes, a->scrap_reason, a->scrap_requested_by };
         for (int i = 0; i < 14; i++)
-            bind_text(st, 8 + i, v2[i]);
+            kb_store_bind_text(st, 8 + i, v2[i]);
         sqlite3_bind_int64(st, 22, a->scrap_requested_at);
-        bind_text(st, 23, a->created_by);
+        kb_store_bind_text(st, 23, a->created_by);
         sqlite3_bind_int64(st, 24, a->created_at);
-        bind_text(st, 25, a->updated_by);
+        kb_store_bind_text(st, 25, a->updated_by);
         sqlite3_bind_int64(st, 26, a->updated_at);
-        bind_text(st, 27, kb_buf_str(&key));
+        kb_store_bind_text(st, 27, kb_buf_str(&key));
         if (!insert)
             sqlite3_bind_int64(st, 28, a->id);
-        rc = step_err(s, sqlite3_step(st), err, insert ? "asset insert" : "asset update");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, insert ? "asset insert" : "asset update");
         kb_store_done(st);
         if (rc == KB_OK && insert)
             a->id = sqlite3_last_insert_rowid(kb_store_db(s));
@@ -347,10 +322,10 @@ static kb_status record(kb_store *s, const kb_asset *a, long long now, const cha
         return KB_EDB;
     sqlite3_bind_int64(st, 1, a->id);
     sqlite3_bind_int64(st, 2, now);
-    bind_text(st, 3, who(actor));
-    bind_text(st, 4, action);
-    bind_text(st, 5, summary);
-    kb_status rc = step_err(s, sqlite3_step(st), err, "asset history");
+    kb_store_bind_text(st, 3, who(actor));
+    kb_store_bind_text(st, 4, action);
+    kb_store_bind_text(st, 5, summary);
+    kb_status rc = kb_store_step_err(s, sqlite3_step(st), err, "asset history");
     kb_store_done(st);
     if (rc != KB_OK)
         return rc;
@@ -365,26 +340,26 @@ static kb_status record(kb_store *s, const kb_asset *a, long long now, const cha
 static void apply(kb_asset *a, const kb_asset_in *in, const char *caller_name)
 {
     if (in->tag)
-        set_trimmed(&a->tag, in->tag);
+        kb_text_set_trimmed(&a->tag, in->tag);
     if (in->cls >= 0)
         a->cls = in->cls;
     if (in->status >= 0)
         a->status = in->status;
     for (size_t i = 0; i < NTEXTS; i++)
         if (IN_STR(in, i))
-            set_trimmed(&REC_STR(a, i), IN_STR(in, i));
+            kb_text_set_trimmed(&REC_STR(a, i), IN_STR(in, i));
     for (int k = 0; k < KB_ASSET_NSPECS; k++)
         if (in->specs[k])
-            set_trimmed(&a->specs[k], in->specs[k]);
+            kb_text_set_trimmed(&a->specs[k], in->specs[k]);
     if (in->caller_id >= 0)
         a->caller_id = in->caller_id;
     if (caller_name && !in->user)
-        set_trimmed(&a->user, caller_name);
+        kb_text_set_trimmed(&a->user, caller_name);
     if (in->set_software) {
         software_clear(a);
         for (size_t i = 0; i < in->nsoftware; i++) {
             char *item = NULL;
-            set_trimmed(&item, in->software[i]);
+            kb_text_set_trimmed(&item, in->software[i]);
             software_add(a, item, strlen(item));
             free(item);
         }
@@ -473,7 +448,7 @@ static kb_status caller_name(kb_store *s, long long id, char **name, kb_err *err
     kb_store_done(st);
     if (r == SQLITE_DONE)
         return kb_err_set(err, KB_EINVAL, "field 'caller_id': there is no caller %lld", id);
-    return step_err(s, r, err, "asset caller");
+    return kb_store_step_err(s, r, err, "asset caller");
 }
 
 /* KB_EINVAL when a's warranty ends before its purchase (one of them may come from the
@@ -505,13 +480,13 @@ kb_status kb_asset_create(kb_store *s, const kb_asset_in *in, long long now, kb_
     if (!st)
         rc = KB_EDB;
     if (rc == KB_OK) {
-        bind_text(st, 1, in->tag);
+        kb_store_bind_text(st, 1, in->tag);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             rc = kb_err_set(err, KB_EEXIST, "asset tag '%s' is taken (by '%s')", in->tag,
                             (const char *)sqlite3_column_text(st, 0));
         else
-            rc = step_err(s, r, err, "asset tag");
+            rc = kb_store_step_err(s, r, err, "asset tag");
         kb_store_done(st);
     }
     if (rc == KB_OK)
@@ -522,8 +497,8 @@ kb_status kb_asset_create(kb_store *s, const kb_asset_in *in, long long now, kb_
         kb_asset_in all = *in;
         all.set_software = 1;
         apply(a, &all, cname);
-        set_trimmed(&a->created_by, who(in->actor));
-        set_trimmed(&a->updated_by, who(in->actor));
+        kb_text_set_trimmed(&a->created_by, who(in->actor));
+        kb_text_set_trimmed(&a->updated_by, who(in->actor));
         a->created_at = now;
         a->updated_at = now;
         rc = write_asset(s, a, err);
@@ -578,7 +553,7 @@ kb_status kb_asset_update(kb_store *s, const char *tag, const kb_asset_in *in, l
     if (rc == KB_OK)
         summary(old, a, &text);
     if (rc == KB_OK && text.len) {
-        set_trimmed(&a->updated_by, who(in->actor));
+        kb_text_set_trimmed(&a->updated_by, who(in->actor));
         a->updated_at = now;
         int restore = old->status == KB_ASSET_STATUS_scrapped && a->status != old->status;
         rc = write_asset(s, a, err);
@@ -638,8 +613,8 @@ kb_status kb_asset_scrap_request(kb_store *s, const char *tag, const char *reaso
         rc = kb_err_set(err, KB_ECONFLICT, "asset '%s' already waits for a decision on "
                         "scrapping (asked by %s)", a->tag, a->scrap_requested_by);
     if (rc == KB_OK) {
-        set_trimmed(&a->scrap_reason, reason);
-        set_trimmed(&a->scrap_requested_by, who(actor));
+        kb_text_set_trimmed(&a->scrap_reason, reason);
+        kb_text_set_trimmed(&a->scrap_requested_by, who(actor));
         a->scrap_requested_at = now;
         rc = write_asset(s, a, err);
     }
@@ -696,11 +671,11 @@ kb_status kb_asset_scrap_decide(kb_store *s, const char *tag, int approve,
             kb_buf_addf(&text, "; decision: %.300s", comment);
         if (approve) {
             a->status = KB_ASSET_STATUS_scrapped;
-            set_trimmed(&a->updated_by, who(actor));
+            kb_text_set_trimmed(&a->updated_by, who(actor));
             a->updated_at = now;
         }
-        set_trimmed(&a->scrap_reason, "");
-        set_trimmed(&a->scrap_requested_by, "");
+        kb_text_set_trimmed(&a->scrap_reason, "");
+        kb_text_set_trimmed(&a->scrap_requested_by, "");
         a->scrap_requested_at = 0;
         rc = write_asset(s, a, err);
     }
@@ -731,11 +706,11 @@ void kb_asset_list_free(kb_asset_list *l)
 static void bind_search(sqlite3_stmt *st, const kb_asset_filter *f, const char *key)
 {
     if (key && *key)
-        bind_text(st, 1, key);
+        kb_store_bind_text(st, 1, key);
     if (f->cls >= 0)
-        bind_text(st, 2, kb_asset_class_name(f->cls));
+        kb_store_bind_text(st, 2, kb_asset_class_name(f->cls));
     if (f->status >= 0)
-        bind_text(st, 3, kb_asset_status_name(f->status));
+        kb_store_bind_text(st, 3, kb_asset_status_name(f->status));
     if (f->caller_id > 0)
         sqlite3_bind_int64(st, 4, f->caller_id);
 }
@@ -755,7 +730,7 @@ kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list *
     if (q) {
         kb_store_text_key(s, q, &key);
         char *trimmed = NULL;
-        set_trimmed(&trimmed, q);
+        kb_text_set_trimmed(&trimmed, q);
         kb_buf_adds(&raw, trimmed);
         free(trimmed);
     }
@@ -777,7 +752,7 @@ kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list *
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             l->total = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "asset count");
+        rc = kb_store_step_err(s, r, err, "asset count");
         kb_store_done(st);
     }
     if (rc == KB_OK && l->total > 0) {
@@ -788,7 +763,7 @@ kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list *
     if (rc == KB_OK && l->total > 0) {
         bind_search(st, f, kb_buf_str(&key));
         if (raw.len)
-            bind_text(st, 5, kb_buf_str(&raw));
+            kb_store_bind_text(st, 5, kb_buf_str(&raw));
         sqlite3_bind_int64(st, 6, (sqlite3_int64)limit);
         sqlite3_bind_int64(st, 7, (sqlite3_int64)f->offset);
         int r;
@@ -796,7 +771,7 @@ kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list *
             l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
             l->items[l->n++] = load_row(st);
         }
-        rc = step_err(s, r, err, "asset search");
+        rc = kb_store_step_err(s, r, err, "asset search");
         kb_store_done(st);
     }
     if (!nothing)
@@ -823,13 +798,7 @@ void kb_asset_history_free(kb_asset_history *h)
         free(h->events[i].summary);
     }
     free(h->events);
-    for (size_t i = 0; i < h->nincidents; i++) {
-        free(h->incidents[i].number);
-        free(h->incidents[i].status);
-        free(h->incidents[i].summary);
-        free(h->incidents[i].caller_name);
-    }
-    free(h->incidents);
+    kb_incident_briefs_free(h->incidents, h->nincidents);
     free(h);
 }
 
@@ -850,7 +819,7 @@ static kb_status load_events(kb_store *s, const kb_asset *a, kb_asset_history *h
         e->summary = kb_store_text(st, 3);
     }
     kb_store_done(st);
-    return step_err(s, r, err, "asset history");
+    return kb_store_step_err(s, r, err, "asset history");
 }
 
 static kb_status load_incidents(kb_store *s, const kb_asset *a, kb_asset_history *h,
@@ -859,22 +828,9 @@ static kb_status load_incidents(kb_store *s, const kb_asset *a, kb_asset_history
     sqlite3_stmt *st = kb_store_cached(s, sql_incidents, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, a->tag);
+    kb_store_bind_text(st, 1, a->tag);
     sqlite3_bind_int64(st, 2, KB_ASSET_MAX_INCIDENTS);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        h->incidents = kb_xrealloc(h->incidents, (h->nincidents + 1) * sizeof *h->incidents);
-        kb_asset_incident *i = &h->incidents[h->nincidents++];
-        i->number = kb_store_text(st, 0);
-        i->status = kb_store_text(st, 1);
-        i->priority = sqlite3_column_int(st, 2);
-        i->summary = kb_store_text(st, 3);
-        i->caller_name = kb_store_text(st, 4);
-        i->created_at = sqlite3_column_int64(st, 5);
-        i->resolved_at = sqlite3_column_int64(st, 6);
-    }
-    kb_store_done(st);
-    return step_err(s, r, err, "asset incidents");
+    return kb_store_incident_briefs(s, st, &h->incidents, &h->nincidents, err);
 }
 
 kb_status kb_asset_history_get(kb_store *s, const kb_asset *a, kb_asset_history **out,

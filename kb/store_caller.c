@@ -124,14 +124,12 @@ static const char sql_search_count[] = "SELECT count(*) FROM caller" SEARCH_WHER
     " WHERE ((phone_norm <> '' AND phone_norm IN "                                             \
     "         (SELECT norm FROM caller_phone WHERE caller = ?1))"                              \
     "        OR (caller_name = ?2 AND (phone_norm = '' OR (?3 <> '' AND department = ?3))))"
-#define HISTORY_COLS                                                                           \
-    "number, status, priority, summary, caller_name, caller_phone, created_at, resolved_at"
 static const char sql_open[] =
-    "SELECT " HISTORY_COLS " FROM incident" HISTORY_WHERE
+    "SELECT " KB_STORE_BRIEF_COLS " FROM incident" HISTORY_WHERE
     " AND status IN ('new', 'assigned', 'in_progress', 'pending')"
     " ORDER BY created_at DESC, id DESC LIMIT ?4";
 static const char sql_recent[] =
-    "SELECT " HISTORY_COLS " FROM incident" HISTORY_WHERE
+    "SELECT " KB_STORE_BRIEF_COLS " FROM incident" HISTORY_WHERE
     " AND status NOT IN ('new', 'assigned', 'in_progress', 'pending')"
     " ORDER BY created_at DESC, id DESC LIMIT ?4";
 
@@ -201,30 +199,6 @@ static kb_caller *caller_copy(const kb_caller *c)
     return d;
 }
 
-/* Replaces *slot with s without white space at its ends. */
-static void set_trimmed(char **slot, const char *s)
-{
-    size_t len = strlen(s);
-    while (len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    free(*slot);
-    *slot = kb_xstrndup(s, len);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-static kb_status step_err(kb_store *s, int r, kb_err *err, const char *what)
-{
-    return r == SQLITE_DONE || r == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
-}
-
 /* A record from a row of COLS, without its phones. */
 static kb_caller *load_row(sqlite3_stmt *st)
 {
@@ -254,7 +228,7 @@ static kb_status load_phones(kb_store *s, kb_caller *c, kb_err *err)
         phone_add(c, (const char *)sqlite3_column_text(st, 0),
                   (const char *)sqlite3_column_text(st, 1));
     kb_store_done(st);
-    return step_err(s, r, err, "caller phones");
+    return kb_store_step_err(s, r, err, "caller phones");
 }
 
 kb_status kb_caller_get(kb_store *s, long long id, kb_caller **out, kb_err *err)
@@ -324,7 +298,7 @@ static kb_status check_unique(kb_store *s, const kb_caller *c, kb_err *err)
         sqlite3_stmt *st = kb_store_cached(s, sql_phone_owner, err);
         if (!st)
             return KB_EDB;
-        bind_text(st, 1, c->phones_norm[i]);
+        kb_store_bind_text(st, 1, c->phones_norm[i]);
         sqlite3_bind_int64(st, 2, c->id);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
@@ -332,7 +306,7 @@ static kb_status check_unique(kb_store *s, const kb_caller *c, kb_err *err)
                             c->phones[i], (long long)sqlite3_column_int64(st, 0),
                             (const char *)sqlite3_column_text(st, 1));
         else
-            rc = step_err(s, r, err, "caller phones");
+            rc = kb_store_step_err(s, r, err, "caller phones");
         kb_store_done(st);
     }
     if (rc != KB_OK || !c->email[0])
@@ -345,7 +319,7 @@ static kb_status check_unique(kb_store *s, const kb_caller *c, kb_err *err)
         kb_buf_free(&key);
         return KB_EDB;
     }
-    bind_text(st, 1, kb_buf_str(&key));
+    kb_store_bind_text(st, 1, kb_buf_str(&key));
     sqlite3_bind_int64(st, 2, c->id);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
@@ -353,7 +327,7 @@ static kb_status check_unique(kb_store *s, const kb_caller *c, kb_err *err)
                         (long long)sqlite3_column_int64(st, 0),
                         (const char *)sqlite3_column_text(st, 1));
     else
-        rc = step_err(s, r, err, "caller e-mail");
+        rc = kb_store_step_err(s, r, err, "caller e-mail");
     kb_store_done(st);
     kb_buf_free(&key);
     return rc;
@@ -383,12 +357,12 @@ static kb_status write_caller(kb_store *s, kb_caller *c, kb_err *err)
                                kb_buf_str(&ini), c->email,      kb_buf_str(&mail),
                                c->department, c->location };
         for (int i = 0; i < 8; i++)
-            bind_text(st, o + 1 + i, strs[i]);
+            kb_store_bind_text(st, o + 1 + i, strs[i]);
         sqlite3_bind_int(st, o + 9, c->vip);
-        bind_text(st, o + 10, c->notes);
-        bind_text(st, o + 11, insert ? c->created_by : c->updated_by);
+        kb_store_bind_text(st, o + 10, c->notes);
+        kb_store_bind_text(st, o + 11, insert ? c->created_by : c->updated_by);
         sqlite3_bind_int64(st, o + 12, insert ? c->created_at : c->updated_at);
-        rc = step_err(s, sqlite3_step(st), err, insert ? "caller insert" : "caller update");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, insert ? "caller insert" : "caller update");
         kb_store_done(st);
         if (rc == KB_OK && insert)
             c->id = sqlite3_last_insert_rowid(kb_store_db(s));
@@ -399,7 +373,7 @@ static kb_status write_caller(kb_store *s, kb_caller *c, kb_err *err)
             rc = KB_EDB;
         if (rc == KB_OK) {
             sqlite3_bind_int64(st, 1, c->id);
-            rc = step_err(s, sqlite3_step(st), err, "caller phones");
+            rc = kb_store_step_err(s, sqlite3_step(st), err, "caller phones");
             kb_store_done(st);
         }
     }
@@ -411,9 +385,9 @@ static kb_status write_caller(kb_store *s, kb_caller *c, kb_err *err)
         }
         sqlite3_bind_int64(st, 1, c->id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-        bind_text(st, 3, c->phones[i]);
-        bind_text(st, 4, c->phones_norm[i]);
-        rc = step_err(s, sqlite3_step(st), err, "caller phone insert");
+        kb_store_bind_text(st, 3, c->phones[i]);
+        kb_store_bind_text(st, 4, c->phones_norm[i]);
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "caller phone insert");
         kb_store_done(st);
     }
     kb_buf_free(&key);
@@ -430,14 +404,14 @@ static void apply(kb_caller *c, const kb_caller_in *in)
     char **dst[] = { &c->name, &c->email, &c->department, &c->location, &c->notes };
     for (size_t i = 0; i < 5; i++)
         if (src[i])
-            set_trimmed(dst[i], src[i]);
+            kb_text_set_trimmed(dst[i], src[i]);
     if (in->vip >= 0)
         c->vip = in->vip != 0;
     if (in->set_phones) {
         phones_clear(c);
         for (size_t i = 0; i < in->nphones; i++) {
             char *number = NULL;
-            set_trimmed(&number, in->phones[i]);
+            kb_text_set_trimmed(&number, in->phones[i]);
             char norm[KB_PHONE_NORM_MAX];
             kb_phone_norm(number, norm);
             phone_add(c, number, norm);
@@ -514,8 +488,8 @@ kb_status kb_caller_create(kb_store *s, const kb_caller_in *in, long long now, k
     if (all.vip < 0)
         all.vip = 0;
     apply(c, &all);
-    set_trimmed(&c->created_by, who(in->actor));
-    set_trimmed(&c->updated_by, who(in->actor));
+    kb_text_set_trimmed(&c->created_by, who(in->actor));
+    kb_text_set_trimmed(&c->updated_by, who(in->actor));
     c->created_at = now;
     c->updated_at = now;
     int own;
@@ -566,7 +540,7 @@ kb_status kb_caller_update(kb_store *s, long long id, const kb_caller_in *in, lo
         summary(old, c, &text);
     }
     if (rc == KB_OK && text.len) {
-        set_trimmed(&c->updated_by, who(in->actor));
+        kb_text_set_trimmed(&c->updated_by, who(in->actor));
         c->updated_at = now;
         rc = check_unique(s, c, err);
         if (rc == KB_OK)
@@ -597,12 +571,12 @@ kb_status kb_caller_find(kb_store *s, const char *phone, const char *email, long
         sqlite3_stmt *st = kb_store_cached(s, sql_phone_owner, err);
         if (!st)
             return KB_EDB;
-        bind_text(st, 1, norm);
+        kb_store_bind_text(st, 1, norm);
         sqlite3_bind_int64(st, 2, 0);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             *id = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "caller phones");
+        rc = kb_store_step_err(s, r, err, "caller phones");
         kb_store_done(st);
     }
     if (rc == KB_OK && !*id && email && *email) {
@@ -614,12 +588,12 @@ kb_status kb_caller_find(kb_store *s, const char *phone, const char *email, long
             kb_buf_free(&key);
             return KB_EDB;
         }
-        bind_text(st, 1, kb_buf_str(&key));
+        kb_store_bind_text(st, 1, kb_buf_str(&key));
         sqlite3_bind_int64(st, 2, 0);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             *id = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "caller e-mail");
+        rc = kb_store_step_err(s, r, err, "caller e-mail");
         kb_store_done(st);
         kb_buf_free(&key);
     }
@@ -662,7 +636,7 @@ static void bind_search(sqlite3_stmt *st, const char *key, const char *py, const
     const char *v[] = { key, py, phone };
     for (int i = 0; i < 3; i++)
         if (v[i] && *v[i])
-            bind_text(st, i + 1, v[i]);
+            kb_store_bind_text(st, i + 1, v[i]);
 }
 
 kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_list **out,
@@ -700,7 +674,7 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             l->total = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "caller count");
+        rc = kb_store_step_err(s, r, err, "caller count");
         kb_store_done(st);
     }
     if (rc == KB_OK && l->total > 0) {
@@ -717,7 +691,7 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
             l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
             l->items[l->n++] = load_row(st);
         }
-        rc = step_err(s, r, err, "caller search");
+        rc = kb_store_step_err(s, r, err, "caller search");
         kb_store_done(st);
     }
     for (size_t i = 0; rc == KB_OK && i < l->n; i++)
@@ -736,24 +710,12 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
 
 /* --- a caller's incidents --- */
 
-static void incidents_free(kb_caller_incident *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].number);
-        free(v[i].status);
-        free(v[i].summary);
-        free(v[i].caller_name);
-        free(v[i].caller_phone);
-    }
-    free(v);
-}
-
 void kb_caller_history_free(kb_caller_history *h)
 {
     if (!h)
         return;
-    incidents_free(h->open, h->nopen);
-    incidents_free(h->recent, h->nrecent);
+    kb_incident_briefs_free(h->open, h->nopen);
+    kb_incident_briefs_free(h->recent, h->nrecent);
     free(h);
 }
 
@@ -764,24 +726,10 @@ static kb_status incidents(kb_store *s, const char *sql, const kb_caller *c, siz
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, c->id);
-    bind_text(st, 2, c->name);
-    bind_text(st, 3, c->department);
+    kb_store_bind_text(st, 2, c->name);
+    kb_store_bind_text(st, 3, c->department);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-        kb_caller_incident *i = &(*out)[(*n)++];
-        i->number = kb_store_text(st, 0);
-        i->status = kb_store_text(st, 1);
-        i->priority = sqlite3_column_int(st, 2);
-        i->summary = kb_store_text(st, 3);
-        i->caller_name = kb_store_text(st, 4);
-        i->caller_phone = kb_store_text(st, 5);
-        i->created_at = sqlite3_column_int64(st, 6);
-        i->resolved_at = sqlite3_column_int64(st, 7);
-    }
-    kb_store_done(st);
-    return step_err(s, r, err, "caller incidents");
+    return kb_store_incident_briefs(s, st, out, n, err);
 }
 
 kb_status kb_caller_history_get(kb_store *s, const kb_caller *c, kb_caller_history **out,

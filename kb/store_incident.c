@@ -1216,3 +1216,37 @@ kb_status kb_incident_at_risk(kb_store *s, const kb_incident_sla *sla, long long
     *out = l;
     return KB_OK;
 }
+
+/* --- incidents as listed with a caller or an asset --- */
+
+void kb_incident_briefs_free(kb_incident_brief *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].number);
+        free(v[i].status);
+        free(v[i].summary);
+        free(v[i].caller_name);
+        free(v[i].caller_phone);
+    }
+    free(v);
+}
+
+kb_status kb_store_incident_briefs(kb_store *s, sqlite3_stmt *st, kb_incident_brief **out,
+                                   size_t *n, kb_err *err)
+{
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
+        kb_incident_brief *i = &(*out)[(*n)++];
+        i->number = kb_store_text(st, 0);
+        i->status = kb_store_text(st, 1);
+        i->priority = sqlite3_column_int(st, 2);
+        i->summary = kb_store_text(st, 3);
+        i->caller_name = kb_store_text(st, 4);
+        i->caller_phone = kb_store_text(st, 5);
+        i->created_at = sqlite3_column_int64(st, 6);
+        i->resolved_at = sqlite3_column_int64(st, 7);
+    }
+    kb_store_done(st);
+    return kb_store_step_err(s, r, err, "incidents");
+}

@@ -22,12 +22,25 @@ sqlite3_stmt *kb_store_cached(kb_store *s, const char *sql, kb_err *err);
 void kb_store_done(sqlite3_stmt *st);
 /* Column i of the current row as a new string ("" for NULL); free() it. */
 char *kb_store_text(sqlite3_stmt *st, int i);
+/* Binds text s (copied) to parameter i of st. */
+void kb_store_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* KB_OK when sqlite3_step() answered r = SQLITE_ROW or SQLITE_DONE, else kb_store_db_err()
+ * naming what. */
+kb_status kb_store_step_err(kb_store *s, int r, kb_err *err, const char *what);
 /* Fills err with what failed and SQLite's message; returns KB_EDB. */
 kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what);
 /* Starts a write transaction unless one is open (*own says which); ends it, committing
  * on KB_OK and rolling back otherwise, when it was ours. */
 kb_status kb_store_write_begin(kb_store *s, int *own, kb_err *err);
 kb_status kb_store_write_end(kb_store *s, int own, kb_status rc, kb_err *err);
+
+/* The columns of an incident brief, in the order kb_store_incident_briefs reads them. */
+#define KB_STORE_BRIEF_COLS                                                                    \
+    "number, status, priority, summary, caller_name, caller_phone, created_at, resolved_at"
+/* Steps st (bound, selecting KB_STORE_BRIEF_COLS) to its end, appending a brief to *out
+ * (*n of them) per row, and resets it (kb/store_incident.c). */
+kb_status kb_store_incident_briefs(kb_store *s, sqlite3_stmt *st, kb_incident_brief **out,
+                                   size_t *n, kb_err *err);
 
 /* Fills inc->pauses from its timeline when it spent time off the resolution clock
  * (kb/store_incident.c; the report's scan needs them too). */

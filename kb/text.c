@@ -1,7 +1,10 @@
 /* Text as kb takes it in. See include/kb_text.h. */
 #include "kb_text.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "kb_alloc.h"
 
 size_t kb_text_utf8_seq(const char *s, size_t len)
 {
@@ -86,4 +89,17 @@ kb_status kb_text_check_field(const char *field, const char *s, size_t max, int 
                               "breaks are not allowed here)", field);
     }
     return KB_OK;
+}
+
+void kb_text_set_trimmed(char **slot, const char *s)
+{
+    size_t len = strlen(s);
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    free(*slot);
+    *slot = kb_xstrndup(s, len);
 }

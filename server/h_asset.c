@@ -64,21 +64,8 @@ static void history_json(json_t *o, const kb_asset_history *h)
         json_array_append_new(a, e);
     }
     json_object_set_new(o, "history", a);
-    a = json_array();
-    for (size_t i = 0; i < h->nincidents; i++) {
-        const kb_asset_incident *v = &h->incidents[i];
-        json_t *e = json_object();
-        char prio[3] = { 'P', (char)('0' + (v->priority % 10)), '\0' };
-        json_object_set_new(e, "number", srv_json_str(v->number));
-        json_object_set_new(e, "status", srv_json_str(v->status));
-        json_object_set_new(e, "priority", json_string(prio));
-        json_object_set_new(e, "summary", srv_json_str(v->summary));
-        json_object_set_new(e, "caller_name", srv_json_str(v->caller_name));
-        json_object_set_new(e, "created_at", srv_json_time(v->created_at));
-        json_object_set_new(e, "resolved_at", srv_json_time(v->resolved_at));
-        json_array_append_new(a, e);
-    }
-    json_object_set_new(o, "incidents", a);
+    json_object_set_new(o, "incidents",
+                        srv_json_incident_briefs(h->incidents, h->nincidents));
 }
 
 /* --- request bodies --- */

@@ -33,25 +33,6 @@ static json_t *caller_json(const kb_caller *c)
     return o;
 }
 
-static json_t *incidents_json(const kb_caller_incident *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_object();
-        char prio[4] = { 'P', (char)('0' + (v[i].priority % 10)), '\0', '\0' };
-        json_object_set_new(o, "number", srv_json_str(v[i].number));
-        json_object_set_new(o, "status", srv_json_str(v[i].status));
-        json_object_set_new(o, "priority", json_string(prio));
-        json_object_set_new(o, "summary", srv_json_str(v[i].summary));
-        json_object_set_new(o, "caller_name", srv_json_str(v[i].caller_name));
-        json_object_set_new(o, "caller_phone", srv_json_str(v[i].caller_phone));
-        json_object_set_new(o, "created_at", srv_json_time(v[i].created_at));
-        json_object_set_new(o, "resolved_at", srv_json_time(v[i].resolved_at));
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
 /* --- request bodies --- */
 
 static const char *const body_fields[] = { "name",     "phones", "email", "department",
@@ -156,8 +137,8 @@ kb_status h_caller_get(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_caller_history_get(s, c, &h, err);
     if (rc == KB_OK) {
         json_t *o = caller_json(c);
-        json_object_set_new(o, "open_incidents", incidents_json(h->open, h->nopen));
-        json_object_set_new(o, "recent_incidents", incidents_json(h->recent, h->nrecent));
+        json_object_set_new(o, "open_incidents", srv_json_incident_briefs(h->open, h->nopen));
+        json_object_set_new(o, "recent_incidents", srv_json_incident_briefs(h->recent, h->nrecent));
         rs->json = o;
     }
     kb_caller_history_free(h);

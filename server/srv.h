@@ -368,6 +368,10 @@ json_t *srv_json_strings(char *const *v, size_t n);
  * e's kb_status_name() unless code is given (the HTTP layer's own: "unauthorized",
  * "forbidden", "too_many_requests" ...). A new reference. */
 json_t *srv_error_json(const char *code, const kb_err *e);
+/* Incident briefs (kb_incident_brief) as a JSON array of {"number", "status", "priority"
+ * ("P3"), "summary", "caller_name", "caller_phone", "created_at", "resolved_at"}. A new
+ * reference. */
+json_t *srv_json_incident_briefs(const kb_incident_brief *v, size_t n);
 /* Epoch seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC); 0 is JSON null. A new reference. */
 json_t *srv_json_time(long long t);
 /* True when id is 1 to KB_MAX_ID_BYTES letters, digits, '.', '_' or '-'. */

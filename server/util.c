@@ -196,3 +196,22 @@ int srv_valid_id(const char *id)
     }
     return 1;
 }
+
+json_t *srv_json_incident_briefs(const kb_incident_brief *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        char prio[4] = { 'P', (char)('0' + (v[i].priority % 10)), '\0', '\0' };
+        json_object_set_new(o, "number", srv_json_str(v[i].number));
+        json_object_set_new(o, "status", srv_json_str(v[i].status));
+        json_object_set_new(o, "priority", json_string(prio));
+        json_object_set_new(o, "summary", srv_json_str(v[i].summary));
+        json_object_set_new(o, "caller_name", srv_json_str(v[i].caller_name));
+        json_object_set_new(o, "caller_phone", srv_json_str(v[i].caller_phone));
+        json_object_set_new(o, "created_at", srv_json_time(v[i].created_at));
+        json_object_set_new(o, "resolved_at", srv_json_time(v[i].resolved_at));
+        json_array_append_new(a, o);
+    }
+    return a;
+}

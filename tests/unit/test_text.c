@@ -1,12 +1,27 @@
 /* Text as kb takes it in: UTF-8 sequences (valid, overlong, surrogates, cut short), the
  * decoder, and the check of typed fields. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "kb_text.h"
 
+/* kb_text_set_trimmed: spaces and tabs at the ends go, inner ones and line breaks stay. */
+static void test_trimmed(void)
+{
+    char *s = NULL;
+    kb_text_set_trimmed(&s, " \t 北京 总部\t ");
+    CHECK_STR_EQ(s, "北京 总部");
+    kb_text_set_trimmed(&s, "   ");
+    CHECK_STR_EQ(s, "");
+    kb_text_set_trimmed(&s, "a\nb ");
+    CHECK_STR_EQ(s, "a\nb");
+    free(s);
+}
+
 int main(void)
 {
+    test_trimmed();
     CHECK_INT_EQ(kb_text_utf8_seq("a", 1), 1);
     CHECK_INT_EQ(kb_text_utf8_seq("é", 2), 2);
     CHECK_INT_EQ(kb_text_utf8_seq("张", 3), 3);
