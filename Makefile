@@ -20,14 +20,16 @@ SLA ?= samples/sla.conf
 BENCH_DOCS ?= 100000
 
 PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n libcmark-gfm libsodium libcurl \
-	gdk-pixbuf-2.0
+	gdk-pixbuf-2.0 libzip libxml-2.0 freexl
 # tzdata: the zone database (/usr/share/zoneinfo) the desk's time zone is read from; a
 # fresh Debian 12 container may lack it. libcurl: notifications over HTTP(S) and SMTP.
 # gdk-pixbuf: thumbnails of attached images (kb/thumb.c; its PNG and JPEG loaders are built
 # in, GIF comes with libgdk-pixbuf2.0-bin's loaders).
+# libzip, libxml2, freexl: spreadsheets (kb/sheet.c: .xlsx and the old .xls).
 DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev \
 	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
-	libstemmer-dev libsodium-dev tzdata libcurl4-openssl-dev libgdk-pixbuf-2.0-dev
+	libstemmer-dev libsodium-dev tzdata libcurl4-openssl-dev libgdk-pixbuf-2.0-dev \
+	libzip-dev libxml2-dev libfreexl-dev
 DEB_TEST := python3 curl valgrind
 # browser tests: Debian's Chromium and CJK fonts (readable screenshots); Node.js and npm
 # only when the machine has none (another packaging of Node.js may be installed)

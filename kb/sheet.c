@@ -1,0 +1,1502 @@
+/* Spreadsheets as rows of UTF-8 strings: CSV through kb/csv.c, .xlsx through libzip and
+ * libxml2's streaming reader, .xls through freexl. See include/kb_sheet.h. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <freexl.h>
+#include <libxml/parser.h>
+#include <libxml/xmlreader.h>
+#include <zip.h>
+
+#include "kb_alloc.h"
+#include "kb_buf.h"
+#include "kb_csv.h"
+#include "kb_sheet.h"
+#include "kb_text.h"
+#include "kb_tz.h"
+
+/* Excel's own bounds: rows 1..1048576; row numbers past it are a broken file */
+#define EXCEL_ROWS 1048576u
+
+enum datekind { DK_NONE, DK_DATE, DK_DATETIME, DK_TIME };
+
+/* The row being built: cell texts one after another, each with its NUL. */
+typedef struct {
+    kb_buf text;
+    size_t *offs;
+    char **cells;
+    size_t n, cap;
+    int too_long;
+} rowbuf;
+
+/* One XML part of an .xlsx, streamed out of the zip. */
+typedef struct {
+    const char *name;
+    zip_file_t *zf;
+    xmlTextReaderPtr rd;
+    size_t read, limit;
+    int over;         /* inflated past limit */
+    int zerr;         /* zip_fread failed */
+    int dtd;          /* a DTD, or text not in UTF-8/ASCII, seen in the raw bytes */
+    char tail[8];     /* the last bytes of the previous chunk, for the scan */
+    size_t ntail;
+    char zmsg[120];
+    char xmsg[160];   /* libxml2's first error */
+} part;
+
+struct kb_sheet {
+    kb_sheet_format format;
+    const char *charset;
+    char *name;
+    kb_status failed; /* a reading error: kept and returned again */
+    kb_err fail_err;
+    int done;
+    size_t rows, cells;
+    size_t max_rows, max_part;
+    rowbuf row;
+    /* CSV */
+    kb_buf text;
+    kb_csv_reader *csv;
+    /* .xlsx */
+    zip_t *za;
+    part sh;
+    char *sheet_path;
+    int date1904;
+    kb_buf sst;           /* shared strings, each with its NUL */
+    size_t *sst_offs;
+    size_t nsst, sst_cap;
+    unsigned char *xf;    /* cell style -> enum datekind */
+    size_t nxf;
+    long prev_row;
+    /* .xls */
+    const void *xls;
+    unsigned xls_rows;
+    unsigned short xls_cols;
+    unsigned xls_next;
+};
+
+const char *kb_sheet_format_name(kb_sheet_format f)
+{
+    switch (f) {
+    case KB_SHEET_CSV:
+        return "csv";
+    case KB_SHEET_XLSX:
+        return "xlsx";
+    case KB_SHEET_XLS:
+        return "xls";
+    }
+    return "?";
+}
+
+/* --- dates --- */
+
+int kb_sheet_excel_date(double serial, int date1904, char out[11])
+{
+    out[0] = '\0';
+    if (!isfinite(serial))
+        return 0;
+    double day = floor(serial);
+    long long y;
+    unsigned m, d;
+    if (date1904) {
+        if (day < 0 || day > 2957003)
+            return 0;
+        kb_tz_civil_from_days(kb_tz_days_from_civil(1904, 1, 1) + (long long)day, &y, &m, &d);
+    } else {
+        if (day < 1 || day > 2958465)
+            return 0;
+        if (day == 60) {
+            memcpy(out, "1900-02-29", 11);
+            return 1;
+        }
+        /* the days before the invented 1900-02-29 count from 1899-12-31, the rest from
+         * 1899-12-30 */
+        long long base = kb_tz_days_from_civil(1899, 12, day < 60 ? 31 : 30);
+        kb_tz_civil_from_days(base + (long long)day, &y, &m, &d);
+    }
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000, m % 13, d % 32);
+    return 1;
+}
+
+/* The time of day of serial's fraction as "hh:mm:ss"; *carry is 1 when it rounds up to the
+ * next day. */
+static void excel_time(double serial, char out[9], int *carry)
+{
+    double frac = serial - floor(serial);
+    long secs = lround(frac * 86400.0);
+    *carry = secs >= 86400;
+    if (*carry)
+        secs -= 86400;
+    unsigned long u = (unsigned long)secs;
+    snprintf(out, 9, "%02lu:%02lu:%02lu", (u / 3600) % 24, (u / 60) % 60, u % 60);
+}
+
+/* A number in a date style as text into b: kind decides date, date and time, or time. 0
+ * when the value is no date (then the caller writes the number). */
+static int date_text(kb_buf *b, double v, enum datekind kind, int date1904)
+{
+    char day[11], tm[9];
+    int carry;
+    if (kind == DK_TIME) {
+        if (!isfinite(v) || v < 0 || v >= 2958466)
+            return 0;
+        excel_time(v, tm, &carry);
+        kb_buf_adds(b, tm);
+        return 1;
+    }
+    excel_time(v, tm, &carry);
+    double dv = kind == DK_DATETIME && carry ? floor(v) + 1 : v;
+    if (!kb_sheet_excel_date(dv, date1904, day))
+        return 0;
+    kb_buf_adds(b, day);
+    if (kind == DK_DATETIME) {
+        kb_buf_addc(b, ' ');
+        kb_buf_adds(b, tm);
+    }
+    return 1;
+}
+
+/* What a number format shows: a date, a date and time, a time, or none of them. Only the
+ * first section counts; quoted text, escaped characters and [colour] brackets are
+ * skipped. */
+static enum datekind format_kind(const char *f)
+{
+    int date = 0, time = 0, month = 0;
+    for (const char *p = f; *p && *p != ';'; p++) {
+        char c = (char)(*p | 0x20);
+        if (*p == '"') {
+            const char *q = strchr(p + 1, '"');
+            if (!q)
+                break;
+            p = q;
+        } else if (*p == '\\' || *p == '_' || *p == '*') {
+            if (!p[1])
+                break;
+            p++;
+        } else if (*p == '[') {
+            const char *q = strchr(p + 1, ']');
+            if (!q)
+                break;
+            char e = (char)(p[1] | 0x20);
+            if (e == 'h' || e == 'm' || e == 's')
+                time = 1; /* elapsed time [h]:mm */
+            p = q;
+        } else if (c == 'y' || c == 'd' || c == 'e') {
+            date = 1;
+        } else if (c == 'h' || c == 's') {
+            time = 1;
+        } else if (c == 'm') {
+            month = 1;
+        }
+    }
+    if (month && !time)
+        date = 1;
+    if (date && time)
+        return DK_DATETIME;
+    return date ? DK_DATE : time ? DK_TIME : DK_NONE;
+}
+
+/* Excel's built-in number formats that show dates or times (the ids 27..36 and 50..58 are
+ * the Chinese, Japanese and Korean built-ins: 31 is yyyy"年"m"月"d"日"). */
+static enum datekind builtin_kind(long id)
+{
+    if ((id >= 14 && id <= 17) || (id >= 27 && id <= 31) || id == 36 || (id >= 50 && id <= 54) ||
+        id == 57 || id == 58)
+        return DK_DATE;
+    if (id == 22)
+        return DK_DATETIME;
+    if ((id >= 18 && id <= 21) || (id >= 32 && id <= 35) || (id >= 45 && id <= 47) || id == 55 ||
+        id == 56)
+        return DK_TIME;
+    return DK_NONE;
+}
+
+/* --- rows --- */
+
+static void row_reset(kb_sheet *sh)
+{
+    kb_buf_reset(&sh->row.text);
+    sh->row.n = 0;
+    sh->row.too_long = 0;
+}
+
+/* Appends one cell of len bytes, cut at KB_SHEET_MAX_CELL on a character boundary. */
+static void row_add(kb_sheet *sh, const char *p, size_t len)
+{
+    rowbuf *r = &sh->row;
+    if (len > KB_SHEET_MAX_CELL) {
+        len = KB_SHEET_MAX_CELL;
+        while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
+            len--;
+        r->too_long = 1;
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->offs = kb_xrealloc(r->offs, r->cap * sizeof *r->offs);
+        r->cells = kb_xrealloc(r->cells, (r->cap + 1) * sizeof *r->cells);
+    }
+    r->offs[r->n++] = r->text.len;
+    kb_buf_add(&r->text, p, len);
+    kb_buf_addc(&r->text, '\0');
+}
+
+/* Appends text x to a cell's text in b, keeping at most a few bytes past
+ * KB_SHEET_MAX_CELL: enough for row_add to see the cut. */
+static void add_capped(kb_buf *b, const char *x)
+{
+    size_t len = strlen(x);
+    size_t room = KB_SHEET_MAX_CELL + 4 > b->len ? KB_SHEET_MAX_CELL + 4 - b->len : 0;
+    kb_buf_add(b, x, len < room ? len : room);
+}
+
+/* Pads the row with empty cells up to column col (0-based). */
+static void row_pad(kb_sheet *sh, size_t col)
+{
+    while (sh->row.n < col)
+        row_add(sh, "", 0);
+}
+
+/* Ends the row: drops empty cells at its end, checks the text is UTF-8. 1 when a filled
+ * cell is left (the row is returned), 0 for an empty row. */
+static int row_finish(kb_sheet *sh, kb_sheet_row *out, size_t line, kb_status *rc, kb_err *err)
+{
+    rowbuf *r = &sh->row;
+    *rc = KB_OK;
+    while (r->n > 0 && r->text.data[r->offs[r->n - 1]] == '\0')
+        r->n--;
+    if (r->n == 0)
+        return 0;
+    for (size_t i = 0; i < r->n; i++) {
+        r->cells[i] = r->text.data + r->offs[i];
+        size_t len = strlen(r->cells[i]);
+        if (kb_text_utf8_bad_at(r->cells[i], len) != len) {
+            *rc = kb_err_set(err, KB_EPARSE, "%s: row %zu: the text of column %zu is not "
+                             "valid UTF-8", kb_sheet_format_name(sh->format), line, i + 1);
+            return 0;
+        }
+    }
+    r->cells[r->n] = NULL;
+    out->cells = (const char *const *)r->cells;
+    out->n = r->n;
+    out->line = line;
+    out->too_long = r->too_long;
+    out->done = 0;
+    return 1;
+}
+
+/* --- CSV --- */
+
+static kb_status csv_open(kb_sheet *sh, const char *data, size_t len, const char *charset,
+                          kb_err *err)
+{
+    kb_buf_init(&sh->text, 2 * (size_t)KB_SHEET_MAX_BYTES);
+    kb_buf_add(&sh->text, data, len);
+    const char *used = NULL;
+    kb_err e;
+    kb_status rc = kb_csv_decode(&sh->text, charset, &used, &e);
+    if (rc != KB_OK)
+        return kb_err_set(err, rc, "csv: %s", e.msg);
+    sh->charset = used;
+    sh->csv = kb_csv_reader_new(kb_buf_str(&sh->text), sh->text.len, KB_SHEET_MAX_CELL + 4);
+    return KB_OK;
+}
+
+static kb_status csv_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
+{
+    kb_csv_record rec;
+    while (kb_csv_next(sh->csv, &rec)) {
+        if (rec.n > KB_SHEET_MAX_COLS)
+            return kb_err_set(err, KB_ETOOBIG, "csv: line %zu: more than %u columns", rec.line,
+                              KB_SHEET_MAX_COLS);
+        sh->cells += rec.n;
+        if (sh->cells > KB_SHEET_MAX_CELLS)
+            return kb_err_set(err, KB_ETOOBIG, "csv: more than %u cells", KB_SHEET_MAX_CELLS);
+        row_reset(sh);
+        for (size_t i = 0; i < rec.n; i++)
+            row_add(sh, rec.fields[i], strlen(rec.fields[i]));
+        sh->row.too_long |= rec.too_long;
+        kb_status rc;
+        if (row_finish(sh, out, rec.line, &rc, err)) {
+            if (++sh->rows > sh->max_rows)
+                return kb_err_set(err, KB_ETOOBIG, "csv: more than %zu rows", sh->max_rows);
+            return KB_OK;
+        }
+        if (rc != KB_OK)
+            return rc;
+    }
+    sh->done = 1;
+    return KB_OK;
+}
+
+/* --- .xlsx: parts --- */
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+    xmlInitParser();
+}
+
+static int part_read(void *ctx, char *buf, int len)
+{
+    part *p = ctx;
+    if (p->over || p->zerr || p->dtd)
+        return -1;
+    zip_int64_t n = zip_fread(p->zf, buf, (zip_uint64_t)len);
+    if (n < 0) {
+        p->zerr = 1;
+        snprintf(p->zmsg, sizeof p->zmsg, "%s", zip_file_strerror(p->zf));
+        return -1;
+    }
+    if (p->read == 0 && n >= 2 &&
+        ((buf[0] == '\xfe' && buf[1] == '\xff') || (buf[0] == '\xff' && buf[1] == '\xfe') ||
+         buf[0] == '\0' || buf[1] == '\0')) {
+        p->dtd = 1; /* UTF-16 or UTF-32: Excel writes UTF-8, and the scan below reads bytes */
+        return -1;
+    }
+    p->read += (size_t)n;
+    if (p->read > p->limit) {
+        p->over = 1;
+        return -1;
+    }
+    /* no part of a spreadsheet has a DTD; refused before libxml2 sees one, so that no
+     * entity is ever declared (billion laughs). The bytes around the chunk's start are
+     * looked at with the end of the chunk before. */
+    static const char *const bad[] = { "<!DOCTYPE", "<!ENTITY" };
+    char edge[16];
+    size_t head = (size_t)(n < 8 ? n : 8);
+    memcpy(edge, p->tail, p->ntail);
+    memcpy(edge + p->ntail, buf, head);
+    for (size_t k = 0; k < 2; k++)
+        if (memmem(buf, (size_t)n, bad[k], strlen(bad[k])) ||
+            memmem(edge, p->ntail + head, bad[k], strlen(bad[k]))) {
+            p->dtd = 1;
+            return -1;
+        }
+    if (n >= 8) {
+        memcpy(p->tail, buf + n - 8, 8);
+        p->ntail = 8;
+    } else {
+        memcpy(edge, p->tail, p->ntail);
+        size_t all = p->ntail + (size_t)n;
+        size_t from = all > 8 ? all - 8 : 0;
+        memcpy(edge + p->ntail, buf, (size_t)n);
+        memcpy(p->tail, edge + from, all - from);
+        p->ntail = all - from;
+    }
+    return (int)n;
+}
+
+static int part_close(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void part_error(void *arg, const char *msg, xmlParserSeverities sev,
+                       xmlTextReaderLocatorPtr loc)
+{
+    part *p = arg;
+    if (p->xmsg[0] || sev == XML_PARSER_SEVERITY_WARNING ||
+        sev == XML_PARSER_SEVERITY_VALIDITY_WARNING)
+        return;
+    int line = xmlTextReaderLocatorLineNumber(loc);
+    size_t n = strcspn(msg, "\n");
+    snprintf(p->xmsg, sizeof p->xmsg, "line %d: %.*s", line, (int)(n > 120 ? 120 : n), msg);
+}
+
+static void part_free(part *p)
+{
+    if (p->rd)
+        xmlFreeTextReader(p->rd);
+    if (p->zf)
+        zip_fclose(p->zf);
+    memset(p, 0, sizeof *p);
+}
+
+/* Opens the zip entry name as an XML stream of at most limit bytes. KB_ENOTFOUND when the
+ * zip has no such entry (err untouched). */
+static kb_status part_open(kb_sheet *sh, part *p, const char *name, size_t limit, kb_err *err)
+{
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->limit = limit;
+    zip_int64_t idx = zip_name_locate(sh->za, name, 0);
+    if (idx < 0)
+        return KB_ENOTFOUND;
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(sh->za, (zip_uint64_t)idx, 0, &st) != 0)
+        return kb_err_set(err, KB_EPARSE, "xlsx: %s: %s", name, zip_strerror(sh->za));
+    if ((st.valid & ZIP_STAT_SIZE) && st.size > limit)
+        return kb_err_set(err, KB_ETOOBIG, "xlsx: %s: %llu bytes uncompressed, more than %zu",
+                          name, (unsigned long long)st.size, limit);
+    p->zf = zip_fopen_index(sh->za, (zip_uint64_t)idx, 0);
+    if (!p->zf)
+        return kb_err_set(err, KB_EPARSE, "xlsx: %s: %s", name, zip_strerror(sh->za));
+    p->rd = xmlReaderForIO(part_read, part_close, p, name, NULL,
+                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!p->rd) {
+        part_free(p);
+        return kb_err_set(err, KB_ENOMEM, "xlsx: %s: cannot start the XML reader", name);
+    }
+    xmlTextReaderSetErrorHandler(p->rd, part_error, p);
+    return KB_OK;
+}
+
+/* The error of a part whose reader returned -1 (or gave a node that is not allowed). */
+static kb_status part_fail(const part *p, kb_err *err)
+{
+    if (p->over)
+        return kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %zu bytes uncompressed",
+                          p->name, p->limit);
+    if (p->zerr)
+        return kb_err_set(err, KB_EPARSE, "xlsx: %s: %s", p->name, p->zmsg);
+    if (p->dtd)
+        return kb_err_set(err, KB_EPARSE, "xlsx: %s: a DTD or entity declaration, or text "
+                          "not in UTF-8, is not allowed", p->name);
+    return kb_err_set(err, KB_EPARSE, "xlsx: %s: broken XML: %s", p->name,
+                      p->xmsg[0] ? p->xmsg : "unexpected end");
+}
+
+/* Reads the next node; 1, 0 at the end, or -1 with err set. A DTD, an entity reference or
+ * nesting deeper than KB_SHEET_MAX_DEPTH is refused: no spreadsheet has them, and entity
+ * expansion is the way to a billion laughs. */
+static int part_step(part *p, kb_err *err)
+{
+    int r = xmlTextReaderRead(p->rd);
+    if (r < 0) {
+        part_fail(p, err);
+        return -1;
+    }
+    if (r == 0) {
+        if (p->over || p->zerr || p->dtd || p->xmsg[0]) {
+            part_fail(p, err);
+            return -1;
+        }
+        return 0;
+    }
+    int type = xmlTextReaderNodeType(p->rd);
+    if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
+        type == XML_READER_TYPE_ENTITY) {
+        kb_err_set(err, KB_EPARSE, "xlsx: %s: a DTD or entity is not allowed", p->name);
+        return -1;
+    }
+    if (xmlTextReaderDepth(p->rd) > KB_SHEET_MAX_DEPTH) {
+        kb_err_set(err, KB_EPARSE, "xlsx: %s: XML nested deeper than %d", p->name,
+                   KB_SHEET_MAX_DEPTH);
+        return -1;
+    }
+    return 1;
+}
+
+static int is_start(const part *p, const char *local)
+{
+    return xmlTextReaderNodeType(p->rd) == XML_READER_TYPE_ELEMENT &&
+           strcmp((const char *)xmlTextReaderConstLocalName(p->rd), local) == 0;
+}
+
+static int is_end(const part *p, const char *local)
+{
+    return xmlTextReaderNodeType(p->rd) == XML_READER_TYPE_END_ELEMENT &&
+           strcmp((const char *)xmlTextReaderConstLocalName(p->rd), local) == 0;
+}
+
+static int is_text(const part *p)
+{
+    int t = xmlTextReaderNodeType(p->rd);
+    return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
+           t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
+}
+
+/* The attribute of the current element whose local name is local (any prefix), as a new
+ * string (xmlFree), or NULL. */
+static char *attr(const part *p, const char *local)
+{
+    char *v = NULL;
+    if (xmlTextReaderMoveToFirstAttribute(p->rd) != 1)
+        return NULL;
+    do {
+        if (strcmp((const char *)xmlTextReaderConstLocalName(p->rd), local) == 0) {
+            v = (char *)xmlTextReaderValue(p->rd);
+            break;
+        }
+    } while (xmlTextReaderMoveToNextAttribute(p->rd) == 1);
+    xmlTextReaderMoveToElement(p->rd);
+    return v;
+}
+
+static int truthy(const char *v)
+{
+    return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+/* A whole number from text: -1 when v is none (or past max). */
+static long number_of(const char *v, long max)
+{
+    if (!v || !*v)
+        return -1;
+    long n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9' || n > max)
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    return n > max ? -1 : n;
+}
+
+/* --- .xlsx: workbook, relationships, styles, shared strings --- */
+
+/* Finds the sheet (by name, or the first) in xl/workbook.xml: its relationship id into
+ * *rid (xmlFree) and its name into sh->name; reads the date system. */
+static kb_status read_workbook(kb_sheet *sh, const char *want, char **rid, kb_err *err)
+{
+    part p;
+    kb_status rc = part_open(sh, &p, "xl/workbook.xml", KB_SHEET_MAX_META, err);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_EPARSE, "xlsx: no xl/workbook.xml");
+    if (rc != KB_OK)
+        return rc;
+    int r;
+    size_t nsheets = 0;
+    while ((r = part_step(&p, err)) == 1) {
+        if (is_start(&p, "workbookPr")) {
+            char *v = attr(&p, "date1904");
+            sh->date1904 = truthy(v);
+            xmlFree(v);
+        } else if (is_start(&p, "sheet") && !*rid) {
+            nsheets++;
+            char *name = attr(&p, "name");
+            if (!want || (name && strcmp(name, want) == 0)) {
+                *rid = attr(&p, "id");
+                sh->name = kb_xstrdup(name ? name : "");
+            }
+            xmlFree(name);
+        }
+    }
+    part_free(&p);
+    if (r < 0)
+        return KB_EPARSE;
+    if (!*rid) {
+        if (want)
+            return kb_err_set(err, KB_ENOTFOUND, "xlsx: the workbook has no sheet '%.100s'",
+                              want);
+        return kb_err_set(err, KB_EPARSE, "xlsx: xl/workbook.xml names no sheet");
+    }
+    return KB_OK;
+}
+
+/* The part of relationship rid, from xl/_rels/workbook.xml.rels, into sh->sheet_path. */
+static kb_status read_rels(kb_sheet *sh, const char *rid, kb_err *err)
+{
+    part p;
+    const char *name = "xl/_rels/workbook.xml.rels";
+    kb_status rc = part_open(sh, &p, name, KB_SHEET_MAX_META, err);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_EPARSE, "xlsx: no %s", name);
+    if (rc != KB_OK)
+        return rc;
+    int r = 1;
+    while (!sh->sheet_path && (r = part_step(&p, err)) == 1) {
+        if (!is_start(&p, "Relationship"))
+            continue;
+        char *id = attr(&p, "Id");
+        char *target = attr(&p, "Target");
+        if (id && target && strcmp(id, rid) == 0 && strlen(target) < 256) {
+            kb_buf b;
+            kb_buf_init(&b, 0);
+            if (target[0] == '/')
+                kb_buf_adds(&b, target + 1);
+            else
+                kb_buf_addf(&b, "xl/%s", target);
+            sh->sheet_path = kb_buf_detach(&b, NULL);
+        }
+        xmlFree(id);
+        xmlFree(target);
+    }
+    part_free(&p);
+    if (!sh->sheet_path && r < 0)
+        return KB_EPARSE;
+    if (!sh->sheet_path)
+        return kb_err_set(err, KB_EPARSE, "xlsx: %s has no part for sheet '%.100s'", name,
+                          sh->name);
+    return KB_OK;
+}
+
+/* Which cell styles show dates: xl/styles.xml's custom formats and cellXfs (optional). */
+static kb_status read_styles(kb_sheet *sh, kb_err *err)
+{
+    part p;
+    kb_status rc = part_open(sh, &p, "xl/styles.xml", KB_SHEET_MAX_META, err);
+    if (rc == KB_ENOTFOUND)
+        return KB_OK;
+    if (rc != KB_OK)
+        return rc;
+    long *fmt_ids = NULL;
+    unsigned char *fmt_kinds = NULL;
+    size_t nfmt = 0, cap = 0, xfcap = 0;
+    int in_xfs = 0, r;
+    while ((r = part_step(&p, err)) == 1) {
+        if (is_start(&p, "numFmt")) {
+            if (nfmt >= KB_SHEET_MAX_STYLES) {
+                r = -1;
+                kb_err_set(err, KB_ETOOBIG, "xlsx: xl/styles.xml: more than %u number formats",
+                           KB_SHEET_MAX_STYLES);
+                break;
+            }
+            char *id = attr(&p, "numFmtId");
+            char *code = attr(&p, "formatCode");
+            if (nfmt == cap) {
+                cap = cap ? 2 * cap : 16;
+                fmt_ids = kb_xrealloc(fmt_ids, cap * sizeof *fmt_ids);
+                fmt_kinds = kb_xrealloc(fmt_kinds, cap);
+            }
+            fmt_ids[nfmt] = number_of(id, 1000000);
+            fmt_kinds[nfmt++] = (unsigned char)(code ? format_kind(code) : DK_NONE);
+            xmlFree(id);
+            xmlFree(code);
+        } else if (is_start(&p, "cellXfs") && !xmlTextReaderIsEmptyElement(p.rd)) {
+            in_xfs = 1;
+        } else if (is_end(&p, "cellXfs")) {
+            in_xfs = 0;
+        } else if (in_xfs && is_start(&p, "xf")) {
+            if (sh->nxf >= KB_SHEET_MAX_STYLES) {
+                r = -1;
+                kb_err_set(err, KB_ETOOBIG, "xlsx: xl/styles.xml: more than %u cell styles",
+                           KB_SHEET_MAX_STYLES);
+                break;
+            }
+            char *v = attr(&p, "numFmtId");
+            long id = number_of(v, 1000000);
+            xmlFree(v);
+            enum datekind k = builtin_kind(id);
+            for (size_t i = 0; i < nfmt; i++)
+                if (fmt_ids[i] == id)
+                    k = (enum datekind)fmt_kinds[i];
+            if (sh->nxf == xfcap) {
+                xfcap = xfcap ? 2 * xfcap : 64;
+                sh->xf = kb_xrealloc(sh->xf, xfcap);
+            }
+            sh->xf[sh->nxf++] = (unsigned char)k;
+        }
+    }
+    free(fmt_ids);
+    free(fmt_kinds);
+    part_free(&p);
+    return r < 0 ? err->code : KB_OK;
+}
+
+/* xl/sharedStrings.xml (optional): every <si>, its <t> texts joined (phonetic runs left
+ * out). */
+static kb_status read_strings(kb_sheet *sh, kb_err *err)
+{
+    part p;
+    const char *name = "xl/sharedStrings.xml";
+    kb_status rc = part_open(sh, &p, name, sh->max_part, err);
+    if (rc == KB_ENOTFOUND)
+        return KB_OK;
+    if (rc != KB_OK)
+        return rc;
+    kb_buf_init(&sh->sst, 0);
+    kb_buf cur;
+    kb_buf_init(&cur, 0);
+    int in_si = 0, in_t = 0, in_rph = 0, r;
+    while ((r = part_step(&p, err)) == 1) {
+        if (is_start(&p, "si")) {
+            in_si = 1;
+            kb_buf_reset(&cur);
+            if (!xmlTextReaderIsEmptyElement(p.rd))
+                continue;
+        } else if (in_si && is_start(&p, "rPh")) {
+            in_rph = !xmlTextReaderIsEmptyElement(p.rd);
+            continue;
+        } else if (is_end(&p, "rPh")) {
+            in_rph = 0;
+            continue;
+        } else if (in_si && is_start(&p, "t")) {
+            in_t = !xmlTextReaderIsEmptyElement(p.rd);
+            continue;
+        } else if (is_end(&p, "t")) {
+            in_t = 0;
+            continue;
+        } else if (in_t && !in_rph && is_text(&p)) {
+            const char *v = (const char *)xmlTextReaderConstValue(p.rd);
+            if (v)
+                add_capped(&cur, v);
+            continue;
+        } else if (!is_end(&p, "si")) {
+            continue;
+        }
+        /* the end of an <si> */
+        in_si = 0;
+        if (sh->nsst >= KB_SHEET_MAX_STRINGS) {
+            r = -1;
+            kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %u shared strings", name,
+                       KB_SHEET_MAX_STRINGS);
+            break;
+        }
+        if (sh->nsst == sh->sst_cap) {
+            sh->sst_cap = sh->sst_cap ? 2 * sh->sst_cap : 256;
+            sh->sst_offs = kb_xrealloc(sh->sst_offs, sh->sst_cap * sizeof *sh->sst_offs);
+        }
+        sh->sst_offs[sh->nsst++] = sh->sst.len;
+        kb_buf_add(&sh->sst, cur.data ? cur.data : "", cur.len);
+        kb_buf_addc(&sh->sst, '\0');
+    }
+    kb_buf_free(&cur);
+    part_free(&p);
+    return r < 0 ? err->code : KB_OK;
+}
+
+static kb_status xlsx_open(kb_sheet *sh, const char *data, size_t len, const char *want,
+                           kb_err *err)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
+    if (src)
+        sh->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    if (!sh->za) {
+        kb_status rc = kb_err_set(err, KB_EPARSE, "xlsx: not a readable zip archive: %s",
+                                  zip_error_strerror(&ze));
+        if (src)
+            zip_source_free(src);
+        zip_error_fini(&ze);
+        return rc;
+    }
+    zip_error_fini(&ze);
+    zip_int64_t n = zip_get_num_entries(sh->za, 0);
+    if (n < 0 || n > (zip_int64_t)KB_SHEET_MAX_ENTRIES)
+        return kb_err_set(err, KB_ETOOBIG, "xlsx: more than %u entries in the zip archive",
+                          KB_SHEET_MAX_ENTRIES);
+    if (zip_name_locate(sh->za, "[Content_Types].xml", 0) < 0 ||
+        zip_name_locate(sh->za, "xl/workbook.xml", 0) < 0)
+        return kb_err_set(err, KB_EPARSE, "a zip archive but no Excel workbook (no "
+                          "[Content_Types].xml and xl/workbook.xml): save it as .xlsx or .csv");
+    char *rid = NULL;
+    kb_status rc = read_workbook(sh, want, &rid, err);
+    if (rc == KB_OK)
+        rc = read_rels(sh, rid, err);
+    xmlFree(rid);
+    if (rc == KB_OK)
+        rc = read_styles(sh, err);
+    if (rc == KB_OK)
+        rc = read_strings(sh, err);
+    if (rc != KB_OK)
+        return rc;
+    rc = part_open(sh, &sh->sh, sh->sheet_path, sh->max_part, err);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_EPARSE, "xlsx: no %.200s for sheet '%.100s'", sh->sheet_path,
+                          sh->name);
+    return rc;
+}
+
+/* The column (0-based) and row of a cell reference "C7"; -1 for a broken one. */
+static long cell_col(const char *ref, long *row)
+{
+    long col = 0;
+    const char *p = ref;
+    while (*p >= 'A' && *p <= 'Z' && col <= 16384)
+        col = col * 26 + (*p++ - 'A' + 1);
+    if (p == ref || col > 16384)
+        return -1;
+    *row = number_of(p, EXCEL_ROWS);
+    return col - 1;
+}
+
+/* The text of a number as Excel stored it: whole numbers written with an exponent
+ * ("1.3800138E+10") are written out. */
+static void number_text(kb_buf *b, const char *v)
+{
+    if (strpbrk(v, "eE")) {
+        char *end;
+        double d = strtod(v, &end);
+        if (*end == '\0' && isfinite(d) && d == floor(d) && fabs(d) < 1e15) {
+            kb_buf_addf(b, "%.0f", d);
+            return;
+        }
+    }
+    kb_buf_adds(b, v);
+}
+
+/* One cell's value as text into out, by its type t and style s. */
+static kb_status cell_value(kb_sheet *sh, const char *t, long s, const kb_buf *v,
+                            const kb_buf *is, const char *ref, kb_buf *out, kb_err *err)
+{
+    const char *val = kb_buf_str(v);
+    kb_buf_reset(out);
+    if (t && strcmp(t, "s") == 0) {
+        long i = number_of(val, (long)KB_SHEET_MAX_STRINGS);
+        if (i < 0 || (size_t)i >= sh->nsst)
+            return kb_err_set(err, KB_EPARSE, "xlsx: %s: cell %.20s: no shared string '%.20s' "
+                              "(%zu strings)", sh->sheet_path, ref, val, sh->nsst);
+        kb_buf_adds(out, sh->sst.data + sh->sst_offs[i]);
+    } else if (t && strcmp(t, "inlineStr") == 0) {
+        kb_buf_add(out, kb_buf_str(is), is->len);
+    } else if (t && strcmp(t, "b") == 0) {
+        if (v->len)
+            kb_buf_adds(out, strcmp(val, "0") == 0 ? "FALSE" : "TRUE");
+    } else if (t && strcmp(t, "d") == 0) {
+        /* an ISO 8601 date: the day alone when the time is midnight */
+        size_t n = v->len;
+        if (n >= 19 && val[10] == 'T' && strncmp(val + 11, "00:00:00", 8) == 0)
+            n = 10;
+        kb_buf_add(out, val, n);
+        for (size_t i = 0; i < out->len; i++)
+            if (out->data[i] == 'T')
+                out->data[i] = ' ';
+    } else if (t && (strcmp(t, "str") == 0 || strcmp(t, "e") == 0)) {
+        kb_buf_add(out, val, v->len);
+    } else if (v->len) {
+        enum datekind k = s >= 0 && (size_t)s < sh->nxf ? (enum datekind)sh->xf[s] : DK_NONE;
+        char *end;
+        double d = strtod(val, &end);
+        if (k == DK_NONE || *end != '\0' || !date_text(out, d, k, sh->date1904))
+            number_text(out, val);
+    }
+    return KB_OK;
+}
+
+static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
+{
+    part *p = &sh->sh;
+    kb_buf v, is, val;
+    kb_buf_init(&v, 0);
+    kb_buf_init(&is, 0);
+    kb_buf_init(&val, 0);
+    kb_status rc = KB_OK;
+    long rownum = -1;
+    long col = -1;
+    char *t = NULL;
+    long style = -1;
+    char ref[24] = "";
+    int in_c = 0, in_v = 0, in_is = 0, in_t = 0, in_rph = 0, r;
+    while ((r = part_step(p, err)) == 1) {
+        if (is_start(p, "row")) {
+            if (++sh->rows > sh->max_rows) {
+                rc = kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %zu rows", sh->sheet_path,
+                                sh->max_rows);
+                break;
+            }
+            char *a = attr(p, "r");
+            rownum = a ? number_of(a, EXCEL_ROWS) : sh->prev_row + 1;
+            xmlFree(a);
+            if (rownum < 1 || rownum > (long)EXCEL_ROWS) {
+                rc = kb_err_set(err, KB_EPARSE, "xlsx: %s: a row without a valid number "
+                                "after row %ld", sh->sheet_path, sh->prev_row);
+                break;
+            }
+            sh->prev_row = rownum;
+            row_reset(sh);
+            col = -1;
+            if (xmlTextReaderIsEmptyElement(p->rd))
+                rownum = -1;
+        } else if (rownum > 0 && is_start(p, "c")) {
+            if (++sh->cells > KB_SHEET_MAX_CELLS) {
+                rc = kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %u cells",
+                                sh->sheet_path, KB_SHEET_MAX_CELLS);
+                break;
+            }
+            char *a = attr(p, "r");
+            long crow = rownum;
+            long c = a ? cell_col(a, &crow) : col + 1;
+            snprintf(ref, sizeof ref, "%.20s", a ? a : "");
+            xmlFree(a);
+            if (c < 0 || c <= col || crow != rownum) {
+                rc = kb_err_set(err, KB_EPARSE, "xlsx: %s: row %ld: bad or unordered cell "
+                                "reference '%s'", sh->sheet_path, rownum, ref);
+                break;
+            }
+            if (c >= (long)KB_SHEET_MAX_COLS) {
+                rc = kb_err_set(err, KB_ETOOBIG, "xlsx: %s: cell %s: more than %u columns",
+                                sh->sheet_path, ref, KB_SHEET_MAX_COLS);
+                break;
+            }
+            if (!ref[0])
+                snprintf(ref, sizeof ref, "column %ld", c + 1);
+            col = c;
+            xmlFree(t);
+            t = attr(p, "t");
+            char *s = attr(p, "s");
+            style = s ? number_of(s, (long)KB_SHEET_MAX_STYLES) : -1;
+            xmlFree(s);
+            kb_buf_reset(&v);
+            kb_buf_reset(&is);
+            in_c = !xmlTextReaderIsEmptyElement(p->rd);
+        } else if (in_c && is_start(p, "v")) {
+            in_v = !xmlTextReaderIsEmptyElement(p->rd);
+        } else if (is_end(p, "v")) {
+            in_v = 0;
+        } else if (in_c && is_start(p, "is")) {
+            in_is = !xmlTextReaderIsEmptyElement(p->rd);
+        } else if (is_end(p, "is")) {
+            in_is = 0;
+        } else if (in_is && is_start(p, "rPh")) {
+            in_rph = !xmlTextReaderIsEmptyElement(p->rd);
+        } else if (is_end(p, "rPh")) {
+            in_rph = 0;
+        } else if (in_is && is_start(p, "t")) {
+            in_t = !xmlTextReaderIsEmptyElement(p->rd);
+        } else if (is_end(p, "t")) {
+            in_t = 0;
+        } else if ((in_v || (in_t && !in_rph)) && is_text(p)) {
+            const char *x = (const char *)xmlTextReaderConstValue(p->rd);
+            if (x)
+                add_capped(in_v ? &v : &is, x);
+        } else if (in_c && is_end(p, "c")) {
+            in_c = in_v = in_is = in_t = in_rph = 0;
+            rc = cell_value(sh, t, style, &v, &is, ref, &val, err);
+            if (rc != KB_OK)
+                break;
+            if (val.len) {
+                row_pad(sh, (size_t)col);
+                row_add(sh, kb_buf_str(&val), val.len);
+            }
+        } else if (rownum > 0 && is_end(p, "row")) {
+            if (row_finish(sh, out, (size_t)rownum, &rc, err) || rc != KB_OK)
+                break;
+            rownum = -1;
+        } else if (is_end(p, "sheetData")) {
+            r = 0;
+            break;
+        }
+    }
+    if (r < 0)
+        rc = err->code;
+    else if (r == 0 && rc == KB_OK)
+        sh->done = 1;
+    xmlFree(t);
+    kb_buf_free(&v);
+    kb_buf_free(&is);
+    kb_buf_free(&val);
+    return rc;
+}
+
+/* --- .xls --- */
+
+static const char *freexl_why(int rc)
+{
+    switch (rc) {
+    case FREEXL_INSUFFICIENT_MEMORY:
+        return "out of memory";
+    case FREEXL_INVALID_CFBF_HEADER:
+    case FREEXL_CFBF_INVALID_SIGNATURE:
+    case FREEXL_CFBF_INVALID_SECTOR_SIZE:
+        return "a broken compound file header";
+    case FREEXL_CFBF_READ_ERROR:
+    case FREEXL_CFBF_SEEK_ERROR:
+        return "the file ends early or points outside itself";
+    case FREEXL_CFBF_EMPTY_FAT_CHAIN:
+    case FREEXL_CFBF_ILLEGAL_FAT_ENTRY:
+    case FREEXL_INVALID_MINI_STREAM:
+    case FREEXL_CFBF_ILLEGAL_MINI_FAT_ENTRY:
+        return "a broken sector table";
+    case FREEXL_BIFF_INVALID_BOF:
+        return "no valid BIFF start record";
+    case FREEXL_BIFF_INVALID_SST:
+    case FREEXL_BIFF_ILLEGAL_SST_INDEX:
+        return "a broken shared string table";
+    case FREEXL_BIFF_WORKBOOK_NOT_FOUND:
+        return "no workbook stream (not an Excel file?)";
+    case FREEXL_BIFF_ILLEGAL_SHEET_INDEX:
+        return "no such sheet";
+    case FREEXL_INVALID_CHARACTER:
+    case FREEXL_UNSUPPORTED_CHARSET:
+        return "text in an unknown or broken character set";
+    case FREEXL_ILLEGAL_CELL_ROW_COL:
+        return "a cell outside the sheet's dimensions";
+    case FREEXL_ILLEGAL_RK_VALUE:
+        return "a broken number";
+    case FREEXL_CRAFTED_FILE:
+        return "a file crafted to break readers";
+    default:
+        return "unreadable";
+    }
+}
+
+/* freexl turns a number in a date style into a date by counting days one at a time from
+ * 1900 (or 1904): a cell holding 2e9 costs it seconds, and a sheet of them hours. Before
+ * freexl sees a file, the Workbook stream is taken out of the compound file here and the
+ * numbers of its cells are summed; past XLS_DAY_BUDGET the file is refused. Real sheets
+ * stay far below it: 100,000 dates of 2024 sum to 4.5e9. A compound file this reader
+ * cannot follow is refused too, so freexl never reads a file this check did not. */
+#define XLS_DAY_BUDGET 5e9
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+typedef struct {
+    const unsigned char *d;
+    size_t len;
+    size_t ss;       /* sector size */
+    size_t nsec;     /* sectors in the file */
+    uint32_t *fat;
+    size_t nfat;
+} cfb;
+
+static const unsigned char *cfb_sector(const cfb *c, uint32_t i)
+{
+    return i < c->nsec ? c->d + (size_t)(i + 1) * c->ss : NULL;
+}
+
+/* Appends want bytes of the sector chain from start to out (want SIZE_MAX: the whole
+ * chain). 0 on a broken chain. */
+static int cfb_chain(const cfb *c, uint32_t start, size_t want, kb_buf *out)
+{
+    uint32_t s = start;
+    for (size_t steps = 0; out->len < want; steps++) {
+        if (s == 0xfffffffeu && want == SIZE_MAX)
+            return 1;
+        const unsigned char *p = cfb_sector(c, s);
+        if (!p || steps > c->nsec || s >= c->nfat)
+            return 0;
+        size_t n = want - out->len < c->ss ? want - out->len : c->ss;
+        if (kb_buf_add(out, p, n) != KB_OK)
+            return 0;
+        s = c->fat[s];
+    }
+    return 1;
+}
+
+/* The bytes of the Workbook (BIFF8) or Book (BIFF5) stream into out. */
+static kb_status cfb_workbook(const char *data, size_t len, kb_buf *out, kb_err *err)
+{
+    cfb c = { (const unsigned char *)data, len, 0, 0, NULL, 0 };
+    const unsigned char *h = c.d;
+    kb_status rc = KB_OK;
+    kb_buf dir, mini, minifat;
+    kb_buf_init(&dir, 0);
+    kb_buf_init(&mini, 0);
+    kb_buf_init(&minifat, 0);
+    if (len < 512 || (le16(h + 30) != 9 && le16(h + 30) != 12)) {
+        rc = kb_err_set(err, KB_EPARSE, "xls: a broken compound file header");
+        goto out;
+    }
+    c.ss = (size_t)1 << le16(h + 30);
+    c.nsec = len / c.ss > 0 ? len / c.ss - 1 : 0;
+    uint32_t nfatsec = le32(h + 44);
+    if (nfatsec == 0 || nfatsec > c.nsec) {
+        rc = kb_err_set(err, KB_EPARSE, "xls: a broken sector table");
+        goto out;
+    }
+    size_t per = c.ss / 4;
+    c.fat = kb_xcalloc((size_t)nfatsec, per * sizeof *c.fat);
+    /* the FAT's sectors: 109 in the header, the rest in the DIFAT chain */
+    uint32_t difat = le32(h + 68);
+    size_t k = 0, steps = 0;
+    const unsigned char *list = h + 76;
+    size_t nlist = 109;
+    while (k < nfatsec) {
+        for (size_t i = 0; i < nlist && k < nfatsec; i++, k++) {
+            const unsigned char *p = cfb_sector(&c, le32(list + 4 * i));
+            if (!p) {
+                rc = kb_err_set(err, KB_EPARSE, "xls: a broken sector table");
+                goto out;
+            }
+            for (size_t j = 0; j < per; j++)
+                c.fat[k * per + j] = le32(p + 4 * j);
+        }
+        if (k < nfatsec) {
+            list = cfb_sector(&c, difat);
+            if (!list || ++steps > c.nsec) {
+                rc = kb_err_set(err, KB_EPARSE, "xls: a broken sector table");
+                goto out;
+            }
+            nlist = per - 1;
+            difat = le32(list + 4 * nlist);
+        }
+    }
+    c.nfat = (size_t)nfatsec * per;
+    /* the directory: the root (the mini stream) and the workbook's entry */
+    if (!cfb_chain(&c, le32(h + 48), SIZE_MAX, &dir)) {
+        rc = kb_err_set(err, KB_EPARSE, "xls: a broken directory");
+        goto out;
+    }
+    const unsigned char *root = NULL, *book = NULL;
+    for (size_t off = 0; off + 128 <= dir.len; off += 128) {
+        const unsigned char *e = (const unsigned char *)dir.data + off;
+        if (e[66] == 5 && !root)
+            root = e;
+        unsigned nl = le16(e + 64);
+        if (e[66] != 2 || (nl != 18 && nl != 10))
+            continue;
+        const char *want = nl == 18 ? "Workbook" : "Book";
+        size_t i = 0;
+        while (want[i] && e[2 * i] == (unsigned char)want[i] && e[2 * i + 1] == 0)
+            i++;
+        if (!want[i] && !book)
+            book = e;
+    }
+    if (!book) {
+        rc = kb_err_set(err, KB_EPARSE, "xls: no workbook stream (not an Excel file?)");
+        goto out;
+    }
+    size_t size = le32(book + 120);
+    if (size > len) {
+        rc = kb_err_set(err, KB_EPARSE, "xls: the workbook stream is larger than the file");
+        goto out;
+    }
+    if (size >= le32(h + 56)) {
+        if (!cfb_chain(&c, le32(book + 116), size, out))
+            rc = kb_err_set(err, KB_EPARSE, "xls: a broken sector chain");
+        goto out;
+    }
+    /* a small stream lives in 64-byte mini sectors inside the root's stream */
+    size_t rootsize = root ? le32(root + 120) : 0;
+    if (!root || rootsize > len || !cfb_chain(&c, le32(root + 116), rootsize, &mini) ||
+        !cfb_chain(&c, le32(h + 60), (size_t)le32(h + 64) * c.ss, &minifat) ||
+        le32(h + 64) > c.nsec) {
+        rc = kb_err_set(err, KB_EPARSE, "xls: a broken mini stream");
+        goto out;
+    }
+    uint32_t s = le32(book + 116);
+    size_t nmini = minifat.len / 4;
+    for (size_t n = 0; out->len < size; n++) {
+        if (s >= nmini || (size_t)s * 64 + 64 > mini.len || n > nmini) {
+            rc = kb_err_set(err, KB_EPARSE, "xls: a broken mini stream");
+            goto out;
+        }
+        size_t take = size - out->len < 64 ? size - out->len : 64;
+        kb_buf_add(out, mini.data + (size_t)s * 64, take);
+        s = le32((const unsigned char *)minifat.data + 4 * (size_t)s);
+    }
+out:
+    free(c.fat);
+    kb_buf_free(&dir);
+    kb_buf_free(&mini);
+    kb_buf_free(&minifat);
+    return rc;
+}
+
+/* The days freexl would count for one number. */
+static double day_cost(double v)
+{
+    return isfinite(v) && v >= 1 && v < 2147483648.0 ? floor(v) : 0;
+}
+
+static double rk_value(uint32_t rk)
+{
+    double v;
+    if (rk & 2) {
+        v = (double)((int32_t)rk >> 2);
+    } else {
+        uint64_t bits = (uint64_t)(rk & 0xfffffffcu) << 32;
+        memcpy(&v, &bits, sizeof v);
+    }
+    return rk & 1 ? v / 100 : v;
+}
+
+/* Sums the numbers of the stream's cell records (NUMBER, RK, MULRK, FORMULA). */
+static kb_status xls_check(const char *data, size_t len, kb_err *err)
+{
+    kb_buf st;
+    kb_buf_init(&st, len);
+    kb_status rc = cfb_workbook(data, len, &st, err);
+    double days = 0;
+    const unsigned char *p = (const unsigned char *)st.data;
+    for (size_t off = 0; rc == KB_OK && off + 4 <= st.len;) {
+        unsigned type = le16(p + off), n = le16(p + off + 2);
+        const unsigned char *r = p + off + 4;
+        if (off + 4 + n > st.len)
+            break;
+        if ((type == 0x0203 || type == 0x0006) && n >= 14) {
+            double v;
+            memcpy(&v, r + 6, sizeof v); /* little-endian hosts only, as Debian's amd64 */
+            days += day_cost(v);
+        } else if (type == 0x027E && n >= 10) {
+            days += day_cost(rk_value(le32(r + 6)));
+        } else if (type == 0x00BD && n >= 6) {
+            for (size_t i = 4; i + 6 <= (size_t)n - 2; i += 6)
+                days += day_cost(rk_value(le32(r + i + 2)));
+        }
+        if (days > XLS_DAY_BUDGET)
+            rc = kb_err_set(err, KB_ETOOBIG, "xls: the numbers of the sheet are too large or "
+                            "too many for the .xls reader (save the file as .xlsx)");
+        off += 4 + n;
+    }
+    kb_buf_free(&st);
+    return rc;
+}
+
+/* freexl reads a path only: the bytes go to a private temporary file, unlinked as soon as
+ * freexl has opened it. */
+static kb_status xls_open(kb_sheet *sh, const char *data, size_t len, const char *want,
+                          kb_err *err)
+{
+    if (len > KB_SHEET_MAX_XLS_BYTES)
+        return kb_err_set(err, KB_ETOOBIG, "xls: the file is larger than %u bytes (save it "
+                          "as .xlsx)", KB_SHEET_MAX_XLS_BYTES);
+    kb_status st = xls_check(data, len, err);
+    if (st != KB_OK)
+        return st;
+    const char *dir = getenv("TMPDIR");
+    char path[256];
+    int n = snprintf(path, sizeof path, "%s/kedb-xls-XXXXXX", dir && *dir ? dir : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof path)
+        return kb_err_set(err, KB_EIO, "xls: TMPDIR is too long");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return kb_err_set(err, KB_EIO, "xls: cannot make a temporary file in '%.100s': %s",
+                          dir && *dir ? dir : "/tmp", strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(path);
+            return kb_err_set(err, KB_EIO, "xls: cannot write the temporary file: %s",
+                              strerror(e));
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(path);
+        return kb_err_set(err, KB_EIO, "xls: cannot write the temporary file: %s", strerror(e));
+    }
+    int rc = freexl_open(path, &sh->xls);
+    unlink(path);
+    if (rc != FREEXL_OK)
+        return kb_err_set(err, KB_EPARSE, "xls: %s", freexl_why(rc));
+    unsigned info = 0;
+    if (freexl_get_info(sh->xls, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK &&
+        info == FREEXL_BIFF_OBFUSCATED)
+        return kb_err_set(err, KB_EPARSE, "xls: the workbook is password-protected");
+    unsigned nsheets = 0;
+    if (freexl_get_info(sh->xls, FREEXL_BIFF_SHEET_COUNT, &nsheets) != FREEXL_OK || !nsheets)
+        return kb_err_set(err, KB_EPARSE, "xls: the workbook has no sheet");
+    unsigned idx = nsheets;
+    for (unsigned i = 0; i < nsheets && i < 65535 && idx == nsheets; i++) {
+        const char *name = NULL;
+        if (freexl_get_worksheet_name(sh->xls, (unsigned short)i, &name) != FREEXL_OK)
+            continue;
+        if (!want || (name && strcmp(name, want) == 0)) {
+            idx = i;
+            sh->name = kb_xstrdup(name ? name : "");
+        }
+    }
+    if (idx == nsheets) {
+        if (want)
+            return kb_err_set(err, KB_ENOTFOUND, "xls: the workbook has no sheet '%.100s'", want);
+        return kb_err_set(err, KB_EPARSE, "xls: no readable sheet");
+    }
+    rc = freexl_select_active_worksheet(sh->xls, (unsigned short)idx);
+    if (rc != FREEXL_OK)
+        return kb_err_set(err, KB_EPARSE, "xls: sheet '%.100s': %s", sh->name, freexl_why(rc));
+    rc = freexl_worksheet_dimensions(sh->xls, &sh->xls_rows, &sh->xls_cols);
+    if (rc != FREEXL_OK)
+        return kb_err_set(err, KB_EPARSE, "xls: sheet '%.100s': %s", sh->name, freexl_why(rc));
+    if (sh->xls_rows > sh->max_rows)
+        return kb_err_set(err, KB_ETOOBIG, "xls: sheet '%.100s': more than %zu rows", sh->name,
+                          sh->max_rows);
+    if (sh->xls_cols > KB_SHEET_MAX_COLS)
+        return kb_err_set(err, KB_ETOOBIG, "xls: sheet '%.100s': more than %u columns",
+                          sh->name, KB_SHEET_MAX_COLS);
+    if ((size_t)sh->xls_rows * sh->xls_cols > KB_SHEET_MAX_CELLS)
+        return kb_err_set(err, KB_ETOOBIG, "xls: sheet '%.100s': more than %u cells", sh->name,
+                          KB_SHEET_MAX_CELLS);
+    return KB_OK;
+}
+
+static kb_status xls_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
+{
+    kb_buf v;
+    kb_buf_init(&v, 0);
+    kb_status rc = KB_OK;
+    while (sh->xls_next < sh->xls_rows) {
+        unsigned row = sh->xls_next++;
+        row_reset(sh);
+        for (unsigned short c = 0; c < sh->xls_cols; c++) {
+            FreeXL_CellValue cv;
+            int x = freexl_get_cell_value(sh->xls, row, c, &cv);
+            if (x != FREEXL_OK) {
+                rc = kb_err_set(err, KB_EPARSE, "xls: sheet '%.100s': row %u: %s", sh->name,
+                                row + 1, freexl_why(x));
+                goto out;
+            }
+            kb_buf_reset(&v);
+            switch (cv.type) {
+            case FREEXL_CELL_INT:
+                kb_buf_addf(&v, "%d", cv.value.int_value);
+                break;
+            case FREEXL_CELL_DOUBLE:
+                if (isfinite(cv.value.double_value) &&
+                    cv.value.double_value == floor(cv.value.double_value) &&
+                    fabs(cv.value.double_value) < 1e15)
+                    kb_buf_addf(&v, "%.0f", cv.value.double_value);
+                else
+                    kb_buf_addf(&v, "%.15g", cv.value.double_value);
+                break;
+            case FREEXL_CELL_TEXT:
+            case FREEXL_CELL_SST_TEXT:
+            case FREEXL_CELL_DATE:
+            case FREEXL_CELL_DATETIME:
+            case FREEXL_CELL_TIME:
+                if (cv.value.text_value)
+                    kb_buf_adds(&v, cv.value.text_value);
+                break;
+            default:
+                break;
+            }
+            if (v.len) {
+                row_pad(sh, c);
+                row_add(sh, kb_buf_str(&v), v.len);
+            }
+        }
+        if (row_finish(sh, out, row + 1, &rc, err) || rc != KB_OK)
+            goto out;
+    }
+    sh->done = 1;
+out:
+    kb_buf_free(&v);
+    return rc;
+}
+
+/* --- the API --- */
+
+static int is_zip(const char *p, size_t len)
+{
+    return len >= 4 && (memcmp(p, "PK\x03\x04", 4) == 0 || memcmp(p, "PK\x05\x06", 4) == 0);
+}
+
+static int is_ole(const char *p, size_t len)
+{
+    return len >= 8 && memcmp(p, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0;
+}
+
+kb_status kb_sheet_open(const char *data, size_t len, const kb_sheet_options *opt,
+                        kb_sheet **out, kb_err *errp)
+{
+    /* the readers below take the status from err after a failure: never NULL there */
+    kb_err e;
+    kb_err *err = &e;
+    kb_err_clear(err);
+    *out = NULL;
+    kb_sheet_options none = { NULL, NULL, 0, 0 };
+    if (!opt)
+        opt = &none;
+    if (!data)
+        data = "";
+    if (len > KB_SHEET_MAX_BYTES)
+        return kb_err_set(errp, KB_ETOOBIG, "the file is larger than %u bytes",
+                          KB_SHEET_MAX_BYTES);
+    kb_sheet *sh = kb_xcalloc(1, sizeof *sh);
+    kb_buf_init(&sh->row.text, 0);
+    sh->charset = "UTF-8";
+    sh->max_rows = opt->max_rows && opt->max_rows < KB_SHEET_MAX_ROWS ? opt->max_rows
+                                                                      : KB_SHEET_MAX_ROWS;
+    sh->max_part = opt->max_part && opt->max_part < KB_SHEET_MAX_PART ? opt->max_part
+                                                                      : KB_SHEET_MAX_PART;
+    kb_status rc;
+    if (is_zip(data, len)) {
+        sh->format = KB_SHEET_XLSX;
+        pthread_once(&xml_once, xml_init);
+        rc = xlsx_open(sh, data, len, opt->sheet, err);
+    } else if (is_ole(data, len)) {
+        sh->format = KB_SHEET_XLS;
+        rc = xls_open(sh, data, len, opt->sheet, err);
+    } else {
+        sh->format = KB_SHEET_CSV;
+        rc = csv_open(sh, data, len, opt->charset, err);
+    }
+    if (rc != KB_OK) {
+        kb_sheet_free(sh);
+        if (errp)
+            *errp = e;
+        return rc;
+    }
+    *out = sh;
+    return KB_OK;
+}
+
+kb_sheet_format kb_sheet_format_of(const kb_sheet *sh)
+{
+    return sh->format;
+}
+
+const char *kb_sheet_charset(const kb_sheet *sh)
+{
+    return sh->charset;
+}
+
+const char *kb_sheet_name(const kb_sheet *sh)
+{
+    return sh->name ? sh->name : "";
+}
+
+kb_status kb_sheet_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (sh->failed) {
+        if (err)
+            *err = sh->fail_err;
+        return sh->failed;
+    }
+    kb_status rc = KB_OK;
+    kb_err e;
+    kb_err_clear(&e);
+    if (!sh->done) {
+        switch (sh->format) {
+        case KB_SHEET_CSV:
+            rc = csv_next(sh, out, &e);
+            break;
+        case KB_SHEET_XLSX:
+            rc = xlsx_next(sh, out, &e);
+            break;
+        case KB_SHEET_XLS:
+            rc = xls_next(sh, out, &e);
+            break;
+        }
+    }
+    if (rc != KB_OK) {
+        memset(out, 0, sizeof *out);
+        sh->failed = rc;
+        sh->fail_err = e;
+        if (err)
+            *err = e;
+        return rc;
+    }
+    if (sh->done) {
+        memset(out, 0, sizeof *out);
+        out->done = 1;
+    }
+    return KB_OK;
+}
+
+void kb_sheet_free(kb_sheet *sh)
+{
+    if (!sh)
+        return;
+    kb_csv_reader_free(sh->csv);
+    kb_buf_free(&sh->text);
+    part_free(&sh->sh);
+    if (sh->za)
+        zip_discard(sh->za);
+    if (sh->xls)
+        freexl_close(sh->xls);
+    kb_buf_free(&sh->sst);
+    free(sh->sst_offs);
+    free(sh->xf);
+    free(sh->sheet_path);
+    free(sh->name);
+    kb_buf_free(&sh->row.text);
+    free(sh->row.offs);
+    free(sh->row.cells);
+    free(sh);
+}
