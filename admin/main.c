@@ -1,6 +1,7 @@
 /* kedb-admin: administration commands on a kedb database: audit-verify, which checks the
  * audit trail's hash chain, user management (useradd, passwd, disable, enable, list),
- * backup (for cron), restore, and the import of the caller directory (callers import).
+ * backup (for cron), restore, the import of the caller directory (callers import), and
+ * sheet dump, which shows a spreadsheet the way the imports read it.
  * New command = one row in `commands` + one function. */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include "kb_buf.h"
 #include "kb_err.h"
 #include "kb_hash.h"
+#include "kb_csv.h"
 #include "kb_log.h"
+#include "kb_sheet.h"
 #include "kb_store.h"
 #include "kb_user.h"
 
@@ -58,8 +61,12 @@ static const char usage_text[] =
     "                one of its numbers or its e-mail, else adds one; importing the same\n"
     "                file again changes nothing. Bad rows are printed with their line and\n"
     "                skipped. At most 16 MiB and 50,000 rows\n"
+    "  sheet dump FILE [SHEET]  print a spreadsheet's rows as CSV, the way imports read\n"
+    "                it: CSV (UTF-8 or GBK), .xlsx or .xls, told from the content; the first\n"
+    "                sheet or the one named; dates as yyyy-mm-dd; the first field of each\n"
+    "                row is its line (Excel's row number). Needs no --db\n"
     "\n"
-    "  --db PATH     database file (required; never created)\n"
+    "  --db PATH     database file (required but for sheet dump; never created)\n"
     "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
     "                give the server's --backup-dir when it has one)\n"
     "  -h, --help    show this help\n"
@@ -69,7 +76,8 @@ static const char usage_text[] =
     "database is sound, 1 a problem was found (printed), 2 usage error or unreadable. Of\n"
     "the user, backup and restore commands: 0 done, 1 failed or refused (the reason is\n"
     "printed), 2 usage error. Of callers import: 0 every row imported, 1 a bad row (the rest\n"
-    "are imported) or the file refused, 2 usage error.\n"
+    "are imported) or the file refused, 2 usage error. Of sheet dump: 0 every row read, 1\n"
+    "the file unreadable or broken (rows before the break are printed), 2 usage error.\n"
     "User changes are recorded in the audit trail with the actor 'kedb-admin'.\n";
 
 /* --db, and where backups go: --backup-dir, else "<db path>.backups" (kedb-server's
@@ -336,6 +344,82 @@ static int callers(kb_store *s, char **args)
     return code;
 }
 
+/* sheet dump FILE [SHEET]: the rows of a spreadsheet as CSV on standard output. */
+static int sheet(kb_store *s, char **args)
+{
+    (void)s;
+    if (strcmp(args[0], "dump") != 0) {
+        fprintf(stderr, "kedb-admin: unknown sheet command '%s' (sheet dump FILE [SHEET])\n",
+                args[0]);
+        return 2;
+    }
+    const char *file = args[1];
+    if (!file) {
+        fprintf(stderr, "kedb-admin: sheet dump takes a FILE\n");
+        return 2;
+    }
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "kedb-admin: cannot open '%s': %s\n", file, strerror(errno));
+        return 1;
+    }
+    kb_buf data;
+    kb_buf_init(&data, KB_SHEET_MAX_BYTES);
+    char chunk[65536];
+    size_t n;
+    int code = 0;
+    while (code == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (kb_buf_add(&data, chunk, n) != KB_OK) {
+            fprintf(stderr, "kedb-admin: '%s' is larger than %u bytes\n", file,
+                    KB_SHEET_MAX_BYTES);
+            code = 1;
+        }
+    if (code == 0 && ferror(f)) {
+        fprintf(stderr, "kedb-admin: cannot read '%s': %s\n", file, strerror(errno));
+        code = 1;
+    }
+    fclose(f);
+    kb_sheet *sh = NULL;
+    kb_err err;
+    kb_sheet_options opt = { NULL, args[2], 0, 0 };
+    if (code == 0 && kb_sheet_open(kb_buf_str(&data), data.len, &opt, &sh, &err) != KB_OK) {
+        fprintf(stderr, "kedb-admin: %s: %s\n", file, err.msg);
+        code = 1;
+    }
+    size_t rows = 0;
+    kb_buf out;
+    kb_buf_init(&out, 0);
+    kb_sheet_row row;
+    while (code == 0 && kb_sheet_next(sh, &row, &err) == KB_OK && !row.done) {
+        kb_buf_reset(&out);
+        char line[24];
+        snprintf(line, sizeof line, "%zu", row.line);
+        kb_csv_field(&out, line);
+        for (size_t i = 0; i < row.n; i++) {
+            kb_buf_addc(&out, ',');
+            kb_csv_field(&out, row.cells[i]);
+        }
+        kb_buf_adds(&out, "\r\n");
+        fwrite(out.data, 1, out.len, stdout);
+        if (row.too_long)
+            fprintf(stderr, "%s:%zu: a cell is longer than %u bytes and was cut\n", file,
+                    row.line, KB_SHEET_MAX_CELL);
+        rows++;
+    }
+    if (code == 0 && !row.done) {
+        fprintf(stderr, "kedb-admin: %s: %s\n", file, err.msg);
+        code = 1;
+    }
+    if (sh)
+        fprintf(stderr, "%s: %s%s%s%s, %s: %zu rows\n", file,
+                kb_sheet_format_name(kb_sheet_format_of(sh)), *kb_sheet_name(sh) ? ", sheet '" : "",
+                kb_sheet_name(sh), *kb_sheet_name(sh) ? "'" : "", kb_sheet_charset(sh), rows);
+    kb_buf_free(&out);
+    kb_sheet_free(sh);
+    kb_buf_free(&data);
+    return code;
+}
+
 static int check(kb_store *s, char **args)
 {
     (void)args;
@@ -351,19 +435,22 @@ static const struct {
     int (*run)(kb_store *s, char **args);
     int nargs;
     int writes;   /* 1 migrates the database first, 0 opens it as it is, -1 the
-                     command opens nothing itself (may run without a database file) */
+                     command opens nothing itself (may run without a database file), -2
+                     the command needs no --db at all */
     const char *synopsis;
+    int maxargs;  /* more arguments allowed (optional ones); 0: nargs exactly */
 } commands[] = {
-    { "audit-verify", audit_verify, 0, 0, "audit-verify" },
-    { "check", check, 0, 0, "check" },
-    { "useradd", useradd, 2, 1, "useradd NAME ROLE[,ROLE...]" },
-    { "passwd", passwd, 1, 1, "passwd NAME" },
-    { "disable", disable, 1, 1, "disable NAME" },
-    { "enable", enable, 1, 1, "enable NAME" },
-    { "list", list, 0, 1, "list" },
-    { "backup", backup, 0, 1, "backup" },
-    { "restore", restore, 1, -1, "restore BACKUP" },
-    { "callers", callers, 2, 1, "callers import FILE" },
+    { "audit-verify", audit_verify, 0, 0, "audit-verify", 0 },
+    { "check", check, 0, 0, "check", 0 },
+    { "useradd", useradd, 2, 1, "useradd NAME ROLE[,ROLE...]", 0 },
+    { "passwd", passwd, 1, 1, "passwd NAME", 0 },
+    { "disable", disable, 1, 1, "disable NAME", 0 },
+    { "enable", enable, 1, 1, "enable NAME", 0 },
+    { "list", list, 0, 1, "list", 0 },
+    { "backup", backup, 0, 1, "backup", 0 },
+    { "restore", restore, 1, -1, "restore BACKUP", 0 },
+    { "callers", callers, 2, 1, "callers import FILE", 0 },
+    { "sheet", sheet, 2, -2, "sheet dump FILE [SHEET]", 3 },
 };
 
 int main(int argc, char **argv)
@@ -399,16 +486,18 @@ int main(int argc, char **argv)
             cmd = a;
         }
     }
-    if (!db || !*db)
+    size_t k = 0;
+    while (cmd && k < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[k].name) != 0)
+        k++;
+    int no_db = cmd && k < sizeof commands / sizeof commands[0] && commands[k].writes == -2;
+    if ((!db || !*db) && !no_db)
         return usage_error("missing --db PATH", NULL);
     if (!cmd)
         return usage_error("no command given", NULL);
-    size_t k = 0;
-    while (k < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[k].name) != 0)
-        k++;
     if (k == sizeof commands / sizeof commands[0])
         return usage_error("unknown command", cmd);
-    if (nargs != commands[k].nargs) {
+    if (nargs < commands[k].nargs ||
+        nargs > (commands[k].maxargs ? commands[k].maxargs : commands[k].nargs)) {
         fprintf(stderr, "kedb-admin: %s takes %d argument%s: %s\n", cmd, commands[k].nargs,
                 commands[k].nargs == 1 ? "" : "s", commands[k].synopsis);
         return 2;
@@ -416,7 +505,7 @@ int main(int argc, char **argv)
 
     kb_buf dir;
     kb_buf_init(&dir, 0);
-    if (!backup_dir) {
+    if (!backup_dir && db) {
         kb_buf_addf(&dir, "%s.backups", db);
         backup_dir = kb_buf_str(&dir);
     }

@@ -1,6 +1,12 @@
 /* Spreadsheets as rows of UTF-8 strings: CSV through kb/csv.c, .xlsx through libzip and
  * libxml2's streaming reader, .xls through freexl. See include/kb_sheet.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -74,11 +80,9 @@ struct kb_sheet {
     unsigned char *xf;    /* cell style -> enum datekind */
     size_t nxf;
     long prev_row;
-    /* .xls */
-    const void *xls;
-    unsigned xls_rows;
-    unsigned short xls_cols;
-    unsigned xls_next;
+    /* .xls: what the child read */
+    kb_buf xls_out;
+    size_t xls_off;
 };
 
 const char *kb_sheet_format_name(kb_sheet_format f)
@@ -1231,104 +1235,125 @@ static kb_status xls_check(const char *data, size_t len, kb_err *err)
     return rc;
 }
 
-/* freexl reads a path only: the bytes go to a private temporary file, unlinked as soon as
- * freexl has opened it. */
-static kb_status xls_open(kb_sheet *sh, const char *data, size_t len, const char *want,
-                          kb_err *err)
+/* freexl is run in a child process: fuzzing found it reading past its buffers on crafted
+ * files (and it counts date days one by one), so whatever it does to memory stays in a
+ * process that ends, under a CPU limit and a deadline. freexl reads a path only: the bytes
+ * go to a private temporary file, removed when the child is done. The child writes the
+ * sheet to a pipe as records: 'N' the sheet's name, 'R' a row (line, cell count, cells),
+ * 'E' an error message, 'D' the end; each length a 4-byte little-endian number. The
+ * parent reads it all (at most KB_SHEET_MAX_PART bytes) and checks every length. */
+#define XLS_SECONDS 30
+
+static void put32(kb_buf *b, size_t v)
 {
-    if (len > KB_SHEET_MAX_XLS_BYTES)
-        return kb_err_set(err, KB_ETOOBIG, "xls: the file is larger than %u bytes (save it "
-                          "as .xlsx)", KB_SHEET_MAX_XLS_BYTES);
-    kb_status st = xls_check(data, len, err);
-    if (st != KB_OK)
-        return st;
-    const char *dir = getenv("TMPDIR");
-    char path[256];
-    int n = snprintf(path, sizeof path, "%s/kedb-xls-XXXXXX", dir && *dir ? dir : "/tmp");
-    if (n < 0 || (size_t)n >= sizeof path)
-        return kb_err_set(err, KB_EIO, "xls: TMPDIR is too long");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return kb_err_set(err, KB_EIO, "xls: cannot make a temporary file in '%.100s': %s",
-                          dir && *dir ? dir : "/tmp", strerror(errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
+    unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                           (unsigned char)(v >> 24) };
+    kb_buf_add(b, x, 4);
+}
+
+static void put_str(kb_buf *b, char type, const char *s, size_t len)
+{
+    kb_buf_addc(b, type);
+    put32(b, len);
+    kb_buf_add(b, s, len);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(path);
-            return kb_err_set(err, KB_EIO, "xls: cannot write the temporary file: %s",
-                              strerror(e));
-        }
-        off += (size_t)w;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
     }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(path);
-        return kb_err_set(err, KB_EIO, "xls: cannot write the temporary file: %s", strerror(e));
+    return 0;
+}
+
+/* The child: reads the sheet with freexl and writes it to fd; never returns. */
+static void xls_child(const char *path, const char *want, size_t max_rows, int fd)
+{
+    signal(SIGPIPE, SIG_IGN);
+    /* kb/ never prints: what a crashing freexl (or a sanitizer watching it) would say goes
+     * nowhere; the parent reports the failure */
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+        dup2(null, STDERR_FILENO);
+        dup2(null, STDOUT_FILENO);
+        close(null);
     }
-    int rc = freexl_open(path, &sh->xls);
-    unlink(path);
-    if (rc != FREEXL_OK)
-        return kb_err_set(err, KB_EPARSE, "xls: %s", freexl_why(rc));
-    unsigned info = 0;
-    if (freexl_get_info(sh->xls, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK &&
-        info == FREEXL_BIFF_OBFUSCATED)
-        return kb_err_set(err, KB_EPARSE, "xls: the workbook is password-protected");
-    unsigned nsheets = 0;
-    if (freexl_get_info(sh->xls, FREEXL_BIFF_SHEET_COUNT, &nsheets) != FREEXL_OK || !nsheets)
-        return kb_err_set(err, KB_EPARSE, "xls: the workbook has no sheet");
+    struct rlimit cpu = { XLS_SECONDS, XLS_SECONDS + 1 };
+    setrlimit(RLIMIT_CPU, &cpu);
+    kb_buf out, v;
+    kb_buf_init(&out, 0);
+    kb_buf_init(&v, 0);
+    const void *h = NULL;
+    char msg[200];
+    unsigned info = 0, nsheets = 0, rows = 0;
+    unsigned short cols = 0;
+    int rc = freexl_open(path, &h);
+    if (rc != FREEXL_OK) {
+        snprintf(msg, sizeof msg, "xls: %s", freexl_why(rc));
+        goto fail;
+    }
+    if (freexl_get_info(h, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK &&
+        info == FREEXL_BIFF_OBFUSCATED) {
+        snprintf(msg, sizeof msg, "xls: the workbook is password-protected");
+        goto fail;
+    }
+    if (freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &nsheets) != FREEXL_OK || !nsheets) {
+        snprintf(msg, sizeof msg, "xls: the workbook has no sheet");
+        goto fail;
+    }
     unsigned idx = nsheets;
+    const char *name = NULL;
     for (unsigned i = 0; i < nsheets && i < 65535 && idx == nsheets; i++) {
-        const char *name = NULL;
-        if (freexl_get_worksheet_name(sh->xls, (unsigned short)i, &name) != FREEXL_OK)
+        const char *n = NULL;
+        if (freexl_get_worksheet_name(h, (unsigned short)i, &n) != FREEXL_OK)
             continue;
-        if (!want || (name && strcmp(name, want) == 0)) {
+        if (!want || (n && strcmp(n, want) == 0)) {
             idx = i;
-            sh->name = kb_xstrdup(name ? name : "");
+            name = n ? n : "";
         }
     }
     if (idx == nsheets) {
         if (want)
-            return kb_err_set(err, KB_ENOTFOUND, "xls: the workbook has no sheet '%.100s'", want);
-        return kb_err_set(err, KB_EPARSE, "xls: no readable sheet");
+            snprintf(msg, sizeof msg, "xls: the workbook has no sheet '%.100s'", want);
+        else
+            snprintf(msg, sizeof msg, "xls: no readable sheet");
+        put_str(&out, want ? 'M' : 'E', msg, strlen(msg));
+        goto done;
     }
-    rc = freexl_select_active_worksheet(sh->xls, (unsigned short)idx);
-    if (rc != FREEXL_OK)
-        return kb_err_set(err, KB_EPARSE, "xls: sheet '%.100s': %s", sh->name, freexl_why(rc));
-    rc = freexl_worksheet_dimensions(sh->xls, &sh->xls_rows, &sh->xls_cols);
-    if (rc != FREEXL_OK)
-        return kb_err_set(err, KB_EPARSE, "xls: sheet '%.100s': %s", sh->name, freexl_why(rc));
-    if (sh->xls_rows > sh->max_rows)
-        return kb_err_set(err, KB_ETOOBIG, "xls: sheet '%.100s': more than %zu rows", sh->name,
-                          sh->max_rows);
-    if (sh->xls_cols > KB_SHEET_MAX_COLS)
-        return kb_err_set(err, KB_ETOOBIG, "xls: sheet '%.100s': more than %u columns",
-                          sh->name, KB_SHEET_MAX_COLS);
-    if ((size_t)sh->xls_rows * sh->xls_cols > KB_SHEET_MAX_CELLS)
-        return kb_err_set(err, KB_ETOOBIG, "xls: sheet '%.100s': more than %u cells", sh->name,
-                          KB_SHEET_MAX_CELLS);
-    return KB_OK;
-}
-
-static kb_status xls_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
-{
-    kb_buf v;
-    kb_buf_init(&v, 0);
-    kb_status rc = KB_OK;
-    while (sh->xls_next < sh->xls_rows) {
-        unsigned row = sh->xls_next++;
-        row_reset(sh);
-        for (unsigned short c = 0; c < sh->xls_cols; c++) {
+    put_str(&out, 'N', name, strnlen(name, 1024));
+    rc = freexl_select_active_worksheet(h, (unsigned short)idx);
+    if (rc == FREEXL_OK)
+        rc = freexl_worksheet_dimensions(h, &rows, &cols);
+    if (rc != FREEXL_OK) {
+        snprintf(msg, sizeof msg, "xls: sheet '%.100s': %s", name, freexl_why(rc));
+        goto fail;
+    }
+    if (rows > max_rows || cols > KB_SHEET_MAX_COLS ||
+        (size_t)rows * cols > KB_SHEET_MAX_CELLS) {
+        snprintf(msg, sizeof msg, "xls: sheet '%.100s': more than %zu rows, %u columns or "
+                 "%u cells", name, max_rows, KB_SHEET_MAX_COLS, KB_SHEET_MAX_CELLS);
+        put_str(&out, 'B', msg, strlen(msg));
+        goto done;
+    }
+    kb_buf row;
+    kb_buf_init(&row, 0);
+    for (unsigned r = 0; r < rows; r++) {
+        kb_buf_reset(&row);
+        size_t n = 0, filled = 0, filled_len = 0;
+        for (unsigned short c = 0; c < cols; c++) {
             FreeXL_CellValue cv;
-            int x = freexl_get_cell_value(sh->xls, row, c, &cv);
-            if (x != FREEXL_OK) {
-                rc = kb_err_set(err, KB_EPARSE, "xls: sheet '%.100s': row %u: %s", sh->name,
-                                row + 1, freexl_why(x));
-                goto out;
+            rc = freexl_get_cell_value(h, r, c, &cv);
+            if (rc != FREEXL_OK) {
+                snprintf(msg, sizeof msg, "xls: sheet '%.100s': row %u: %s", name, r + 1,
+                         freexl_why(rc));
+                kb_buf_free(&row);
+                goto fail;
             }
             kb_buf_reset(&v);
             switch (cv.type) {
@@ -1349,23 +1374,212 @@ static kb_status xls_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
             case FREEXL_CELL_DATETIME:
             case FREEXL_CELL_TIME:
                 if (cv.value.text_value)
-                    kb_buf_adds(&v, cv.value.text_value);
+                    kb_buf_add(&v, cv.value.text_value,
+                               strnlen(cv.value.text_value, KB_SHEET_MAX_CELL + 4));
                 break;
             default:
                 break;
             }
+            put32(&row, v.len);
+            kb_buf_add(&row, v.data ? v.data : "", v.len);
+            n++;
             if (v.len) {
-                row_pad(sh, c);
-                row_add(sh, kb_buf_str(&v), v.len);
+                filled = n;
+                filled_len = row.len;
             }
         }
-        if (row_finish(sh, out, row + 1, &rc, err) || rc != KB_OK)
-            goto out;
+        if (filled) {
+            kb_buf_addc(&out, 'R');
+            put32(&out, r + 1);
+            put32(&out, filled);
+            kb_buf_add(&out, row.data, filled_len);
+        }
+        if (out.len > 65536) {
+            if (write_all(fd, out.data, out.len) != 0)
+                _exit(1);
+            kb_buf_reset(&out);
+        }
     }
-    sh->done = 1;
-out:
-    kb_buf_free(&v);
+    kb_buf_free(&row);
+    kb_buf_addc(&out, 'D');
+    goto done;
+fail:
+    put_str(&out, 'E', msg, strlen(msg));
+done:
+    write_all(fd, out.data, out.len);
+    _exit(0);
+}
+
+/* Reads the child's output (at most max bytes) until it ends or the deadline passes. */
+static kb_status xls_collect(pid_t pid, int fd, size_t max, kb_buf *out, kb_err *err)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char chunk[65536];
+    kb_status rc = KB_OK;
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (XLS_SECONDS - (now.tv_sec - t0.tv_sec)) * 1000L;
+        if (ms <= 0) {
+            rc = kb_err_set(err, KB_ETOOBIG, "xls: reading the file took more than %d "
+                            "seconds", XLS_SECONDS);
+            break;
+        }
+        struct pollfd pf = { fd, POLLIN, 0 };
+        int pr = poll(&pf, 1, (int)(ms > 1000 ? 1000 : ms));
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            continue;
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (out->len + (size_t)n > max) {
+            rc = kb_err_set(err, KB_ETOOBIG, "xls: the sheet's text is larger than %zu bytes",
+                            max);
+            break;
+        }
+        kb_buf_add(out, chunk, (size_t)n);
+    }
+    if (rc != KB_OK)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (rc == KB_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+            rc = kb_err_set(err, KB_ETOOBIG, "xls: reading the file took more than %d "
+                            "seconds", XLS_SECONDS);
+        else
+            rc = kb_err_set(err, KB_EPARSE, "xls: the file broke the .xls reader (freexl %s)",
+                            WIFSIGNALED(status) ? "crashed" : "failed");
+    }
     return rc;
+}
+
+/* One length-prefixed string of the child's output at *off; NULL when it runs past. */
+static const char *xls_str(const kb_sheet *sh, size_t *off, size_t *len)
+{
+    if (sh->xls_out.len - *off < 4)
+        return NULL;
+    *len = le32((const unsigned char *)sh->xls_out.data + *off);
+    *off += 4;
+    if (*len > sh->xls_out.len - *off)
+        return NULL;
+    const char *p = sh->xls_out.data + *off;
+    *off += *len;
+    return p;
+}
+
+static kb_status xls_open(kb_sheet *sh, const char *data, size_t len, const char *want,
+                          kb_err *err)
+{
+    if (len > KB_SHEET_MAX_XLS_BYTES)
+        return kb_err_set(err, KB_ETOOBIG, "xls: the file is larger than %u bytes (save it "
+                          "as .xlsx)", KB_SHEET_MAX_XLS_BYTES);
+    kb_status st = xls_check(data, len, err);
+    if (st != KB_OK)
+        return st;
+    const char *dir = getenv("TMPDIR");
+    char path[256];
+    int n = snprintf(path, sizeof path, "%s/kedb-xls-XXXXXX", dir && *dir ? dir : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof path)
+        return kb_err_set(err, KB_EIO, "xls: TMPDIR is too long");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return kb_err_set(err, KB_EIO, "xls: cannot make a temporary file in '%.100s': %s",
+                          dir && *dir ? dir : "/tmp", strerror(errno));
+    if (write_all(fd, data, len) != 0 || close(fd) != 0) {
+        int e = errno;
+        if (fcntl(fd, F_GETFD) != -1)
+            close(fd);
+        unlink(path);
+        return kb_err_set(err, KB_EIO, "xls: cannot write the temporary file: %s",
+                          strerror(e));
+    }
+    int pipefd[2];
+    if (pipe(pipefd) != 0) {
+        unlink(path);
+        return kb_err_set(err, KB_EIO, "xls: cannot make a pipe: %s", strerror(errno));
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        xls_child(path, want, sh->max_rows, pipefd[1]);
+    }
+    close(pipefd[1]);
+    if (pid < 0) {
+        close(pipefd[0]);
+        unlink(path);
+        return kb_err_set(err, KB_EIO, "xls: cannot start the reader: %s", strerror(errno));
+    }
+    kb_buf_init(&sh->xls_out, 0);
+    st = xls_collect(pid, pipefd[0], sh->max_part, &sh->xls_out, err);
+    close(pipefd[0]);
+    unlink(path);
+    if (st != KB_OK)
+        return st;
+    /* the child's verdict on the file comes first: the sheet's name or an error */
+    size_t off = 1, slen = 0;
+    const char *p = sh->xls_out.len ? xls_str(sh, &off, &slen) : NULL;
+    char type = sh->xls_out.len ? sh->xls_out.data[0] : '\0';
+    if (!p || (type != 'N' && type != 'E' && type != 'M'))
+        return kb_err_set(err, KB_EPARSE, "xls: the .xls reader gave no answer");
+    if (type != 'N')
+        return kb_err_set(err, type == 'M' ? KB_ENOTFOUND : KB_EPARSE, "%.*s",
+                          (int)(slen > 200 ? 200 : slen), p);
+    sh->name = kb_xmalloc(slen + 1);
+    memcpy(sh->name, p, slen);
+    sh->name[slen] = '\0';
+    sh->xls_off = off;
+    if (off < sh->xls_out.len && sh->xls_out.data[off] == 'B') {
+        size_t blen = 0;
+        off++;
+        const char *b = xls_str(sh, &off, &blen);
+        return kb_err_set(err, KB_ETOOBIG, "%.*s", b ? (int)(blen > 200 ? 200 : blen) : 0,
+                          b ? b : "");
+    }
+    return KB_OK;
+}
+
+static kb_status xls_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
+{
+    while (sh->xls_off < sh->xls_out.len) {
+        char type = sh->xls_out.data[sh->xls_off++];
+        size_t len = 0;
+        if (type == 'D') {
+            sh->done = 1;
+            return KB_OK;
+        }
+        if (type == 'E') {
+            const char *m = xls_str(sh, &sh->xls_off, &len);
+            return kb_err_set(err, KB_EPARSE, "%.*s", m ? (int)(len > 200 ? 200 : len) : 0,
+                              m ? m : "");
+        }
+        if (type != 'R' || sh->xls_out.len - sh->xls_off < 8)
+            break;
+        const unsigned char *h = (const unsigned char *)sh->xls_out.data + sh->xls_off;
+        size_t line = le32(h), n = le32(h + 4);
+        sh->xls_off += 8;
+        if (n > KB_SHEET_MAX_COLS)
+            break;
+        row_reset(sh);
+        for (size_t i = 0; i < n; i++) {
+            const char *c = xls_str(sh, &sh->xls_off, &len);
+            if (!c)
+                return kb_err_set(err, KB_EPARSE, "xls: the .xls reader's answer is cut");
+            row_add(sh, c, strnlen(c, len));
+        }
+        kb_status rc;
+        if (row_finish(sh, out, line, &rc, err))
+            return KB_OK;
+        if (rc != KB_OK)
+            return rc;
+    }
+    return kb_err_set(err, KB_EPARSE, "xls: the .xls reader's answer is cut");
 }
 
 /* --- the API --- */
@@ -1488,8 +1702,7 @@ void kb_sheet_free(kb_sheet *sh)
     part_free(&sh->sh);
     if (sh->za)
         zip_discard(sh->za);
-    if (sh->xls)
-        freexl_close(sh->xls);
+    kb_buf_free(&sh->xls_out);
     kb_buf_free(&sh->sst);
     free(sh->sst_offs);
     free(sh->xf);

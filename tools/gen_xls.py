@@ -15,6 +15,12 @@ EOF. References: [MS-CFB] and [MS-XLS] from Microsoft's open specifications.
   basic.xls      sheets "资产" and "Other"; text, whole numbers, decimals, dates in
                  the 1900 system, a date and time, an empty cell, an empty row
   date1904.xls   one sheet in the 1904 date system (Mac Excel)
+  bigdates.xls   ten dates of day 2,000,000,000: freexl would count 2e10 days, so
+                 kb/sheet.c refuses the file before freexl sees it
+
+freexl-overflow.xls beside them is not made here: it is a mutation of basic.xls that
+fuzz_sheet found (tests/fuzz), on which freexl 1.0.6 reads past a buffer inside
+freexl_open(); kb/sheet.c runs freexl in a child process, which this file makes fail.
 """
 import os
 import struct
@@ -138,6 +144,8 @@ def main():
     other = [(0, 0, "sst", 9, 0)]
     with open(os.path.join(out, "basic.xls"), "wb") as f:
         f.write(compound(workbook([("资产", assets), ("Other", other)], strings)))
+    with open(os.path.join(out, "bigdates.xls"), "wb") as f:
+        f.write(compound(workbook([("S", [(0, i, "num", 2.0e9, 1) for i in range(10)])], [])))
     # 1904 system: day 1462 is 1908-01-02
     with open(os.path.join(out, "date1904.xls"), "wb") as f:
         f.write(compound(workbook([("Sheet1", [(0, 0, "rk", 1462, 1)])], [], True)))

@@ -116,6 +116,26 @@ def import_cases(tmp, db):
     case("kedb-admin callers import refuses files it cannot read, whole", refused,
          needs_server=False)
 
+    def sheet_dump():
+        r = admin("sheet", "dump", gbk)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        need(r.returncode == 0, "exit %d %r" % (r.returncode, err))
+        lines = out.split("\r\n")
+        need(lines[0] == "1,姓名,帐号,职务,部门,手机,座机,邮箱,地址,VIP,备注", lines[0])
+        need(lines[4] == "5,,nobody,,,13611115555", lines[4])
+        need(lines[5] == '6,孙丽,sunli,经理,人事部,13711114444,,,2F,,"常来电\n请耐心"', lines[5])
+        need("csv, GB18030: 6 rows" in err, err)
+        xls = os.path.join(api.ROOT, "tests", "data", "sheets", "basic.xls")
+        r = admin("sheet", "dump", xls, "Other")
+        need(r.returncode == 0 and r.stdout == b"1,x\r\n", r)
+        need("xls, sheet 'Other', UTF-8: 1 rows" in r.stderr.decode(), r.stderr)
+        r = admin("sheet", "dump", xls, "Nope")
+        need(r.returncode == 1 and "no sheet 'Nope'" in r.stderr.decode(), r.stderr)
+        r = admin("sheet", "dump")
+        need(r.returncode == 2, "missing file: %d" % r.returncode)
+    case("kedb-admin sheet dump: a spreadsheet's rows as imports read them, without --db",
+         sheet_dump, needs_server=False)
+
 
 def old_incident(db):
     """Makes db a schema-13 database (no caller tables) holding an incident recorded with

@@ -11,6 +11,7 @@ secs=${FUZZ_SECONDS:-60}
 dir=build/fuzz
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
     for b in "$dir"/bin/fuzz_*; do names+=("${b##*/fuzz_}"); done

@@ -7,10 +7,12 @@ the API tests. Nothing here is checked in: `make fuzz` regenerates it.
 usage: seeds.py OUT"""
 import ast
 import hashlib
+import io
 import json
 import os
 import re
 import sys
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BODY_ROUTES = {"body_incident": 7, "body_kb": 8, "body_docreq": 9, "body_admin": 5}
@@ -86,6 +88,37 @@ def py_bodies(tree):
                 continue
 
 
+def small_xlsx():
+    """A two-sheet .xlsx with shared strings, styles and dates, stored uncompressed so
+    that the fuzzer can change its XML."""
+    ns = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+    parts = {
+        "[Content_Types].xml": "<Types/>",
+        "xl/workbook.xml": '<workbook %s><workbookPr date1904="0"/><sheets>'
+                           '<sheet name="Assets" sheetId="1" r:id="rId1"/></sheets></workbook>' % ns,
+        "xl/_rels/workbook.xml.rels": '<Relationships><Relationship Id="rId1" '
+                                      'Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/styles.xml": '<styleSheet %s><numFmts><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+                         '</numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/>'
+                         '<xf numFmtId="22"/></cellXfs></styleSheet>' % ns,
+        "xl/sharedStrings.xml": '<sst %s><si><t>标签</t></si><si><r><t>序列</t></r>'
+                                '<r><t>号</t></r></si></sst>' % ns,
+        "xl/worksheets/sheet1.xml": '<worksheet %s><sheetData><row r="1"><c r="A1" t="s">'
+                                    '<v>0</v></c><c r="C1" t="s"><v>1</v></c></row>'
+                                    '<row r="3"><c r="A3" s="1"><v>45292</v></c><c r="B3" '
+                                    's="2"><v>45292.5</v></c><c r="D3" t="inlineStr"><is><t>x'
+                                    '</t></is></c><c r="E3" t="b"><v>1</v></c></row>'
+                                    '</sheetData></worksheet>' % ns,
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            z.writestr(info, text.encode("utf-8"))
+    return buf.getvalue()
+
+
 def write(out, target, data):
     d = os.path.join(out, target)
     os.makedirs(d, exist_ok=True)
@@ -153,6 +186,16 @@ def main():
                 write(out, "calendar", b"\x01" + f.read())
         except OSError:
             pass
+    # spreadsheets: the .xls fixtures, a small .xlsx made here, the CSV texts of the unit
+    # test (first byte 0: default options)
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "tests", "data", "sheets")):
+        for name in sorted(files):
+            with open(os.path.join(dirpath, name), "rb") as f:
+                write(out, "sheet", b"\x00" + f.read())
+    write(out, "sheet", b"\x01" + small_xlsx())
+    for s in c_strings(["tests/unit/test_sheet.c"]):
+        if b"," in s and b"\n" in s:
+            write(out, "sheet", b"\x00" + s)
     for target, n in BODY_ROUTES.items():
         for b in sorted(bodies):
             for i in range(n):
