@@ -291,6 +291,32 @@ static int restore(kb_store *s, char **args)
     return code;
 }
 
+/* Reads the file named file (at most limit bytes) into data, which the caller frees with
+ * kb_buf_free() also on failure; 0, or 1 with the reason printed. */
+static int read_input(const char *file, size_t limit, kb_buf *data)
+{
+    kb_buf_init(data, limit);
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "kedb-admin: cannot open '%s': %s\n", file, strerror(errno));
+        return 1;
+    }
+    char chunk[65536];
+    size_t n;
+    int code = 0;
+    while (code == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (kb_buf_add(data, chunk, n) != KB_OK) {
+            fprintf(stderr, "kedb-admin: '%s' is larger than %zu bytes\n", file, limit);
+            code = 1;
+        }
+    if (code == 0 && ferror(f)) {
+        fprintf(stderr, "kedb-admin: cannot read '%s': %s\n", file, strerror(errno));
+        code = 1;
+    }
+    fclose(f);
+    return code;
+}
+
 /* callers import FILE: the caller directory from a CSV export of AD or WeCom. */
 static int callers(kb_store *s, char **args)
 {
@@ -300,27 +326,8 @@ static int callers(kb_store *s, char **args)
         return 2;
     }
     const char *file = args[1];
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "kedb-admin: cannot open '%s': %s\n", file, strerror(errno));
-        return 1;
-    }
     kb_buf data;
-    kb_buf_init(&data, KB_CALLER_IMPORT_MAX_BYTES);
-    char chunk[65536];
-    size_t n;
-    int code = 0;
-    while (code == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (kb_buf_add(&data, chunk, n) != KB_OK) {
-            fprintf(stderr, "kedb-admin: '%s' is larger than %u bytes\n", file,
-                    KB_CALLER_IMPORT_MAX_BYTES);
-            code = 1;
-        }
-    if (code == 0 && ferror(f)) {
-        fprintf(stderr, "kedb-admin: cannot read '%s': %s\n", file, strerror(errno));
-        code = 1;
-    }
-    fclose(f);
+    int code = read_input(file, KB_CALLER_IMPORT_MAX_BYTES, &data);
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
     kb_caller_import_report *r = NULL;
     kb_err err;
@@ -358,27 +365,8 @@ static int sheet(kb_store *s, char **args)
         fprintf(stderr, "kedb-admin: sheet dump takes a FILE\n");
         return 2;
     }
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "kedb-admin: cannot open '%s': %s\n", file, strerror(errno));
-        return 1;
-    }
     kb_buf data;
-    kb_buf_init(&data, KB_SHEET_MAX_BYTES);
-    char chunk[65536];
-    size_t n;
-    int code = 0;
-    while (code == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (kb_buf_add(&data, chunk, n) != KB_OK) {
-            fprintf(stderr, "kedb-admin: '%s' is larger than %u bytes\n", file,
-                    KB_SHEET_MAX_BYTES);
-            code = 1;
-        }
-    if (code == 0 && ferror(f)) {
-        fprintf(stderr, "kedb-admin: cannot read '%s': %s\n", file, strerror(errno));
-        code = 1;
-    }
-    fclose(f);
+    int code = read_input(file, KB_SHEET_MAX_BYTES, &data);
     kb_sheet *sh = NULL;
     kb_err err;
     kb_sheet_options opt = { NULL, args[2], 0, 0 };
