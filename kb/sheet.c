@@ -302,10 +302,9 @@ static kb_status csv_open(kb_sheet *sh, const char *data, size_t len, const char
     kb_buf_init(&sh->text, 2 * (size_t)KB_SHEET_MAX_BYTES);
     kb_buf_add(&sh->text, data, len);
     const char *used = NULL;
-    kb_err e;
-    kb_status rc = kb_csv_decode(&sh->text, charset, &used, &e);
+    kb_status rc = kb_csv_decode(&sh->text, charset, &used, err);
     if (rc != KB_OK)
-        return kb_err_set(err, rc, "csv: %s", e.msg);
+        return kb_err_prefix(err, rc, "csv");
     sh->charset = used;
     sh->csv = kb_csv_reader_new(kb_buf_str(&sh->text), sh->text.len, KB_SHEET_MAX_CELL + 4);
     return KB_OK;
@@ -1272,6 +1271,15 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* An error for the parent: its code, message and Chinese message. */
+static void put_err(kb_buf *b, const kb_err *e)
+{
+    kb_buf_addc(b, 'E');
+    put32(b, (size_t)e->code);
+    put_str(b, 'm', e->msg, strnlen(e->msg, sizeof e->msg));
+    put_str(b, 'z', e->msg_zh, strnlen(e->msg_zh, sizeof e->msg_zh));
+}
+
 /* The child: reads the sheet with freexl and writes it to fd; never returns. */
 static void xls_child(const char *path, const char *want, size_t max_rows, int fd)
 {
@@ -1286,25 +1294,26 @@ static void xls_child(const char *path, const char *want, size_t max_rows, int f
     }
     struct rlimit cpu = { XLS_SECONDS, XLS_SECONDS + 1 };
     setrlimit(RLIMIT_CPU, &cpu);
-    kb_buf out, v;
+    kb_buf out, v, row;
     kb_buf_init(&out, 0);
     kb_buf_init(&v, 0);
+    kb_buf_init(&row, 0);
+    kb_err e;
     const void *h = NULL;
-    char msg[200];
     unsigned info = 0, nsheets = 0, rows = 0;
     unsigned short cols = 0;
     int rc = freexl_open(path, &h);
     if (rc != FREEXL_OK) {
-        snprintf(msg, sizeof msg, "xls: %s", freexl_why(rc));
+        kb_err_set(&e, KB_EPARSE, "xls: %s", freexl_why(rc));
         goto fail;
     }
     if (freexl_get_info(h, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK &&
         info == FREEXL_BIFF_OBFUSCATED) {
-        snprintf(msg, sizeof msg, "xls: the workbook is password-protected");
+        kb_err_set(&e, KB_EPARSE, "xls: the workbook is password-protected");
         goto fail;
     }
     if (freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &nsheets) != FREEXL_OK || !nsheets) {
-        snprintf(msg, sizeof msg, "xls: the workbook has no sheet");
+        kb_err_set(&e, KB_EPARSE, "xls: the workbook has no sheet");
         goto fail;
     }
     unsigned idx = nsheets;
@@ -1320,29 +1329,25 @@ static void xls_child(const char *path, const char *want, size_t max_rows, int f
     }
     if (idx == nsheets) {
         if (want)
-            snprintf(msg, sizeof msg, "xls: the workbook has no sheet '%.100s'", want);
+            kb_err_set(&e, KB_ENOTFOUND, "xls: the workbook has no sheet '%.100s'", want);
         else
-            snprintf(msg, sizeof msg, "xls: no readable sheet");
-        put_str(&out, want ? 'M' : 'E', msg, strlen(msg));
-        goto done;
+            kb_err_set(&e, KB_EPARSE, "xls: the workbook has no sheet");
+        goto fail;
     }
     put_str(&out, 'N', name, strnlen(name, 1024));
     rc = freexl_select_active_worksheet(h, (unsigned short)idx);
     if (rc == FREEXL_OK)
         rc = freexl_worksheet_dimensions(h, &rows, &cols);
     if (rc != FREEXL_OK) {
-        snprintf(msg, sizeof msg, "xls: sheet '%.100s': %s", name, freexl_why(rc));
+        kb_err_set(&e, KB_EPARSE, "xls: sheet '%.100s': %s", name, freexl_why(rc));
         goto fail;
     }
     if (rows > max_rows || cols > KB_SHEET_MAX_COLS ||
         (size_t)rows * cols > KB_SHEET_MAX_CELLS) {
-        snprintf(msg, sizeof msg, "xls: sheet '%.100s': more than %zu rows, %u columns or "
-                 "%u cells", name, max_rows, KB_SHEET_MAX_COLS, KB_SHEET_MAX_CELLS);
-        put_str(&out, 'B', msg, strlen(msg));
-        goto done;
+        kb_err_set(&e, KB_ETOOBIG, "xls: sheet '%.100s': more than %zu rows, %u columns or %u "
+                   "cells", name, max_rows, KB_SHEET_MAX_COLS, KB_SHEET_MAX_CELLS);
+        goto fail;
     }
-    kb_buf row;
-    kb_buf_init(&row, 0);
     for (unsigned r = 0; r < rows; r++) {
         kb_buf_reset(&row);
         size_t n = 0, filled = 0, filled_len = 0;
@@ -1350,9 +1355,8 @@ static void xls_child(const char *path, const char *want, size_t max_rows, int f
             FreeXL_CellValue cv;
             rc = freexl_get_cell_value(h, r, c, &cv);
             if (rc != FREEXL_OK) {
-                snprintf(msg, sizeof msg, "xls: sheet '%.100s': row %u: %s", name, r + 1,
-                         freexl_why(rc));
-                kb_buf_free(&row);
+                kb_err_set(&e, KB_EPARSE, "xls: sheet '%.100s': row %u: %s", name, r + 1,
+                           freexl_why(rc));
                 goto fail;
             }
             kb_buf_reset(&v);
@@ -1400,12 +1404,11 @@ static void xls_child(const char *path, const char *want, size_t max_rows, int f
             kb_buf_reset(&out);
         }
     }
-    kb_buf_free(&row);
     kb_buf_addc(&out, 'D');
-    goto done;
+    write_all(fd, out.data, out.len);
+    _exit(0);
 fail:
-    put_str(&out, 'E', msg, strlen(msg));
-done:
+    put_err(&out, &e);
     write_all(fd, out.data, out.len);
     _exit(0);
 }
@@ -1474,6 +1477,40 @@ static const char *xls_str(const kb_sheet *sh, size_t *off, size_t *len)
     return p;
 }
 
+/* Copies text (len bytes, cut on a character boundary) into the array out of size cap. */
+static void copy_text(char *out, size_t cap, const char *text, size_t len)
+{
+    if (len >= cap) {
+        len = cap - 1;
+        while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(out, text, len);
+    out[len] = '\0';
+    if (kb_text_utf8_bad_at(out, len) != len)
+        out[kb_text_utf8_bad_at(out, len)] = '\0';
+}
+
+/* The child's error record at *off ('E', code, message, Chinese message) into err. */
+static kb_status xls_err(const kb_sheet *sh, size_t *off, kb_err *err)
+{
+    size_t at = *off + 1, mlen = 0, zlen = 0;
+    if (sh->xls_out.len - at < 5)
+        return kb_err_set(err, KB_EPARSE, "xls: the .xls reader's answer is cut");
+    uint32_t code = le32((const unsigned char *)sh->xls_out.data + at);
+    at += 4 + 1;
+    const char *m = xls_str(sh, &at, &mlen);
+    at++;
+    const char *z = m && at <= sh->xls_out.len ? xls_str(sh, &at, &zlen) : NULL;
+    if (!z || code == KB_OK || code > KB_EUNAVAIL)
+        return kb_err_set(err, KB_EPARSE, "xls: the .xls reader's answer is cut");
+    *off = at;
+    err->code = (kb_status)code;
+    copy_text(err->msg, sizeof err->msg, m, mlen);
+    copy_text(err->msg_zh, sizeof err->msg_zh, z, zlen);
+    return err->code;
+}
+
 static kb_status xls_open(kb_sheet *sh, const char *data, size_t len, const char *want,
                           kb_err *err)
 {
@@ -1523,25 +1560,19 @@ static kb_status xls_open(kb_sheet *sh, const char *data, size_t len, const char
     if (st != KB_OK)
         return st;
     /* the child's verdict on the file comes first: the sheet's name or an error */
-    size_t off = 1, slen = 0;
-    const char *p = sh->xls_out.len ? xls_str(sh, &off, &slen) : NULL;
-    char type = sh->xls_out.len ? sh->xls_out.data[0] : '\0';
-    if (!p || (type != 'N' && type != 'E' && type != 'M'))
+    size_t off = 0;
+    if (sh->xls_out.len && sh->xls_out.data[0] == 'E')
+        return xls_err(sh, &off, err);
+    size_t slen = 0;
+    off = 1;
+    const char *p = sh->xls_out.len && sh->xls_out.data[0] == 'N' ? xls_str(sh, &off, &slen)
+                                                                   : NULL;
+    if (!p)
         return kb_err_set(err, KB_EPARSE, "xls: the .xls reader gave no answer");
-    if (type != 'N')
-        return kb_err_set(err, type == 'M' ? KB_ENOTFOUND : KB_EPARSE, "%.*s",
-                          (int)(slen > 200 ? 200 : slen), p);
     sh->name = kb_xmalloc(slen + 1);
     memcpy(sh->name, p, slen);
     sh->name[slen] = '\0';
     sh->xls_off = off;
-    if (off < sh->xls_out.len && sh->xls_out.data[off] == 'B') {
-        size_t blen = 0;
-        off++;
-        const char *b = xls_str(sh, &off, &blen);
-        return kb_err_set(err, KB_ETOOBIG, "%.*s", b ? (int)(blen > 200 ? 200 : blen) : 0,
-                          b ? b : "");
-    }
     return KB_OK;
 }
 
@@ -1555,9 +1586,8 @@ static kb_status xls_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
             return KB_OK;
         }
         if (type == 'E') {
-            const char *m = xls_str(sh, &sh->xls_off, &len);
-            return kb_err_set(err, KB_EPARSE, "%.*s", m ? (int)(len > 200 ? 200 : len) : 0,
-                              m ? m : "");
+            sh->xls_off--;
+            return xls_err(sh, &sh->xls_off, err);
         }
         if (type != 'R' || sh->xls_out.len - sh->xls_off < 8)
             break;

@@ -450,6 +450,12 @@ static void xls_cases(void)
     DUMP(x, len, &(kb_sheet_options){ NULL, "Other", 0, 0 }, "1:x/");
     CHECK(fails_with(x, len, &(kb_sheet_options){ NULL, "Nope", 0, 0 }, "not_found",
                      "xls: the workbook has no sheet 'Nope'"));
+    /* the child's error comes with its Chinese */
+    sh = (kb_sheet *)1;
+    CHECK_INT_EQ(kb_sheet_open(x, len, &(kb_sheet_options){ NULL, "Nope", 0, 0 }, &sh, &err),
+                 KB_ENOTFOUND);
+    CHECK(sh == NULL);
+    CHECK_STR_EQ(err.msg_zh, "xls：工作簿中没有工作表“Nope”");
     CHECK(fails_with(x, len, &(kb_sheet_options){ NULL, NULL, 2, 0 }, "too_big",
                      "more than 2 rows"));
     /* truncated: the stream runs past the end */
@@ -496,6 +502,10 @@ static void other_cases(void)
     /* none of these: binary bytes, a zip that holds no workbook, a cut zip header */
     const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0";
     CHECK(fails_with(bin, sizeof bin - 1, NULL, "parse_error", "csv: the text holds a NUL"));
+    kb_sheet *sh = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_sheet_open(bin, sizeof bin - 1, NULL, &sh, &err), KB_EPARSE);
+    CHECK_STR_EQ(err.msg_zh, "CSV：内容含有 NUL 字节（第 7 字节）：不是文本文件");
     entry e[] = { { "[Content_Types].xml", "<Types/>", 0 }, { "word/document.xml", "<w/>", 0 } };
     size_t len;
     char *z = make_zip(e, 2, &len);
@@ -503,8 +513,7 @@ static void other_cases(void)
     free(z);
     CHECK(fails_with("PK\x03\x04", 4, NULL, "parse_error", "xlsx: not a readable zip"));
     /* past the file limit, before anything is read */
-    kb_sheet *sh = (kb_sheet *)1;
-    kb_err err;
+    sh = (kb_sheet *)1;
     CHECK_INT_EQ(kb_sheet_open("", (size_t)KB_SHEET_MAX_BYTES + 1, NULL, &sh, &err), KB_ETOOBIG);
     CHECK(sh == NULL);
     CHECK_INT_EQ(kb_sheet_open("", (size_t)KB_SHEET_MAX_BYTES + 1, NULL, &sh, NULL), KB_ETOOBIG);
