@@ -7,9 +7,11 @@
 /* Spreadsheets given as bytes, read as rows of UTF-8 strings whatever the format: CSV (any
  * text kb_csv_decode reads: UTF-8 with or without a byte order mark, GBK/GB18030 found out
  * by itself, or a named character set; parsed by kb/csv.c's reader), Excel's .xlsx (libzip
- * and libxml2, streamed) and the old .xls (BIFF, through freexl). The format is told from
- * the content (a zip with xl/workbook.xml, an OLE2 compound file, else text), never from a
- * file name. Every input is hostile: each size below is checked before the work it bounds,
+ * and libxml2, streamed) and the old .xls (BIFF, through freexl, which runs in a child
+ * process under a CPU limit and a 30-second deadline: it reads past its buffers on some
+ * crafted files; the file goes to a private temporary file in $TMPDIR or /tmp, removed
+ * again). The format is told from the content (a zip with xl/workbook.xml, an OLE2
+ * compound file, else text), never from a file name. Every input is hostile: each size below is checked before the work it bounds,
  * and an error names the format, the part and the limit ("xlsx: xl/worksheets/sheet1.xml:
  * more than 100000 rows"). Nothing here is specific to what the rows hold. */
 
@@ -34,7 +36,8 @@
 #define KB_SHEET_MAX_STRINGS 1000000u
 #define KB_SHEET_MAX_STYLES 65536u
 #define KB_SHEET_MAX_DEPTH 64
-/* .xls: the file (freexl loads a whole sheet at once) */
+/* .xls: the file (freexl loads a whole sheet at once); the sheet's text read is bounded by
+ * max_part (KB_SHEET_MAX_PART) */
 #define KB_SHEET_MAX_XLS_BYTES (16u << 20)
 
 typedef enum { KB_SHEET_CSV, KB_SHEET_XLSX, KB_SHEET_XLS } kb_sheet_format;
@@ -71,7 +74,9 @@ typedef struct kb_sheet kb_sheet;
  * must be freed with kb_sheet_free(); on failure *out is NULL and err says why:
  * KB_ETOOBIG past a limit above, KB_EPARSE for a file that is no spreadsheet or a broken
  * one, KB_ENOTFOUND for a sheet name the workbook does not have, KB_EINVAL for an unknown
- * charset, KB_EIO when the temporary file for .xls cannot be written. */
+ * charset, KB_EIO when the temporary file or the child process for .xls cannot be made.
+ * An .xls is read whole here (in the child); CSV and .xlsx rows are read as they are asked
+ * for, so their errors may come from kb_sheet_next(). */
 kb_status kb_sheet_open(const char *data, size_t len, const kb_sheet_options *opt,
                         kb_sheet **out, kb_err *err);
 /* The format read. */
