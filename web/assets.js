@@ -36,6 +36,66 @@
          a.scrap_request ? el('span', { class: 'badge pending', text: t('asset.scrap.pending') }) : null));
   }
 
+  /* --- assets in the desk's work: the incident form's CI field and the caller card --- */
+
+  function assetLine(a) {
+    return [a.tag, [a.brand, a.model].filter(Boolean).join(' '), a.user, a.location]
+      .filter(Boolean).join(' · ');
+  }
+
+  /* A box under input (the incident form's CI field) that lists the assets matching what
+   * is typed (tag, serial, model, user, place; two characters or more); choosing one puts
+   * its tag into input and calls onPick(asset). box.picked(value) is the asset chosen for
+   * value, if any. */
+  K.assetLookup = function (input, onPick) {
+    var box = el('ul', { id: 'ci-assets', class: 'asset-lookup', hidden: true,
+                         'aria-label': t('asset.lookup') });
+    var timer = 0, seq = 0, chosen = null;
+    function hide() { box.hidden = true; K.clear(box); }
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      var v = input.value.trim();
+      if (chosen && chosen.tag !== v) chosen = null;
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        if (v.length < 2 || (chosen && chosen.tag === v)) { hide(); return; }
+        K.api('GET', '/api/v1/assets?limit=5&q=' + encodeURIComponent(v)).then(function (j) {
+          if (mine !== seq) return;
+          K.clear(box);
+          box.hidden = !j.assets.length;
+          j.assets.forEach(function (a) {
+            box.appendChild(el('li', {}, el('button', {
+              type: 'button', class: 'link', text: assetLine(a),
+              on: { click: function () {
+                chosen = a;
+                input.value = a.tag;
+                seq++;
+                hide();
+                if (onPick) onPick(a);
+              } } }), ' ', K.badge('ast', a.status)));
+          });
+        }, function () { if (mine === seq) hide(); });
+      }, 250);
+    });
+    box.picked = function (value) { return chosen && chosen.tag === value ? chosen : null; };
+    return box;
+  };
+
+  /* The assets of caller id (their user in the directory), filled in when they arrive. */
+  K.callerAssets = function (id) {
+    var ul = el('ul', { class: 'caller-assets' });
+    K.api('GET', '/api/v1/assets?limit=20&caller_id=' + encodeURIComponent(id)).then(function (j) {
+      j.assets.forEach(function (a) {
+        ul.appendChild(el('li', {},
+          el('a', { href: '#/assets/' + encodeURIComponent(a.tag), target: '_blank', text: a.tag }), ' ',
+          el('span', { text: [K.label('acls', a['class']), a.brand, a.model].filter(Boolean).join(' ') }), ' ',
+          K.badge('ast', a.status)));
+      });
+      if (!j.assets.length) ul.appendChild(el('li', { class: 'meta', text: t('asset.none.caller') }));
+    }, function () { ul.appendChild(el('li', { class: 'meta', text: t('asset.none.caller') })); });
+    return ul;
+  };
+
   /* --- the list: search as you type --- */
 
   K.route('assets', /^\/assets$/, null, function (view, args, params) {

@@ -36,6 +36,7 @@
       dl.appendChild(el('dd', { class: p[0] === 'caller.notes' ? 'notes' : '', text: p[1] }));
     });
     return [dl,
+      el('h4', { text: t('caller.assets') }), K.callerAssets(c.id),
       el('h4', { text: t('caller.open', c.open_incidents.length) }),
       incidentList(c.open_incidents, 'caller.open.none'),
       el('h4', { text: t('caller.recent') }),

@@ -187,6 +187,13 @@
                                  'aria-label': t('sug.title') },
                     el('h3', { text: t('sug.title') }), el('p', { class: 'meta', text: t('sug.hint') }));
     var card = K.callerCard(f); /* who is calling, from the caller directory */
+    /* the CI field looks assets up; a chosen asset fills an empty location and department,
+     * and its model feeds the suggestions */
+    var assets = K.assetLookup(f.ci, function (a) {
+      if (!f.location.value.trim()) f.location.value = a.location;
+      if (!f.department.value.trim()) f.department.value = a.department;
+      suggest();
+    });
     /* files to attach once the incident exists: chosen, dropped or pasted (a screenshot) */
     var pending = [];
     var pendingList = el('ul', { class: 'att-list pending', 'aria-live': 'polite' });
@@ -219,7 +226,7 @@
         K.field('inc.priority', f.priority), K.field('inc.department', f.department),
         K.field('inc.location', f.location), K.field('inc.ci', f.ci),
         K.field('inc.group', f.group), K.field('inc.assignee', f.assignee)),
-      card,
+      assets, card,
       K.field('inc.summary', f.summary), K.field('inc.description', f.description),
       el('fieldset', { class: 'field' }, el('legend', { text: t('att.title') }), attachBox),
       appliedBox,
@@ -249,7 +256,9 @@
         var summary = f.summary.value.trim(), desc = f.description.value.trim();
         if (!summary && !desc) return;
         var mine = ++seq;
-        K.api('POST', '/api/v1/suggest', { summary: summary, description: desc, ci: f.ci.value.trim(),
+        var asset = assets.picked(f.ci.value.trim());
+        var ci = asset ? [asset.brand, asset.model, asset.tag].filter(Boolean).join(' ') : f.ci.value.trim();
+        K.api('POST', '/api/v1/suggest', { summary: summary, description: desc, ci: ci,
                                            category: f.category.value, limit: 5 })
           .then(function (j) { if (mine === seq) renderSuggestions(j); },
                 function (err) { K.status(err.message, true); });

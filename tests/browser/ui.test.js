@@ -491,6 +491,27 @@ async function main() {
            'scrapped is final for an engineer');
     });
 
+    await test('the incident form\'s CI field looks assets up; the caller card lists the caller\'s assets', async () => {
+      const made = await eng.evaluate((id) => K.api('POST', '/api/v1/assets', {
+        tag: 'NB-0707', class: 'laptop', brand: 'Lenovo', model: 'ThinkPad T14', caller_id: Number(id),
+        location: '上海 5F', department: '财务部' }).then((a) => a.user), callerId);
+      need(made === '陈静', 'the caller is the user: ' + made);
+      await agent.goto(base + '/#/incidents/new');
+      await agent.waitForSelector('#f-ci');
+      await agent.fill('#f-ci', 'thinkpad');
+      await agent.waitForSelector('#ci-assets:not([hidden]) button');
+      need((await agent.textContent('#ci-assets')).includes('NB-0707'), 'lookup: ' + await agent.textContent('#ci-assets'));
+      await agent.click('#ci-assets button');
+      await agent.waitForSelector('#ci-assets', { state: 'hidden' });
+      need(await agent.inputValue('#f-ci') === 'NB-0707', 'the tag is the CI');
+      need(await agent.inputValue('#f-location') === '上海 5F', 'the location is filled');
+      await agent.fill('#f-caller-phone', '138 0013 8000');
+      await agent.waitForSelector('#caller-card:not([hidden]) .caller-assets a');
+      need((await agent.textContent('#caller-card .caller-assets')).includes('NB-0707'), 'the caller card lists the asset');
+      await agent.goto(base + '/#/incidents'); /* later tests open a fresh form */
+      await agent.waitForSelector('table.grid');
+    });
+
     await test('the engineer edits it again and sees the differences between versions', async () => {
       await eng.goto(base + '/#/edit/' + newId);
       await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));
