@@ -357,7 +357,7 @@ static kb_status parse_line(parser *ps, const char *p, size_t len, size_t lineno
         given = 1;
         next = 3;
     }
-    size_t name;
+    size_t name = 0; /* set by add_name on success (-Wmaybe-uninitialized cannot tell) */
     kb_status rc = add_name(ps, w + next, nw - next, p + len, &name, err);
     if (rc != KB_OK)
         return rc;
