@@ -67,7 +67,7 @@ TST := build/test
 VG := build/vg
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-relevance run test unit api valgrind bench \
-	relevance fuzz fuzz-build crash soak clean index demo-users
+	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -150,6 +150,7 @@ run: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory index
 	@$(MAKE) --no-print-directory demo-users
+	@$(MAKE) --no-print-directory demo-request-items
 	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web \
 		$(if $(wildcard $(SLA)),--sla $(SLA))
 
@@ -166,6 +167,12 @@ demo-users: all
 			echo "demo user $$u (role $$r), password kedb-demo-pass"; \
 		fi; \
 	done
+
+# The demo desk's service catalogue (items already in the database are kept).
+REQUEST_ITEMS ?= samples/request-items.txt
+demo-request-items: all
+	@if [ -f $(REQUEST_ITEMS) ]; then \
+		bin/kedb-admin --db $(DB) request-items import $(REQUEST_ITEMS); fi
 
 test: deps-test
 	$(MAKE) --no-print-directory test-build

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 #include "kb_csv.h"
 #include "kb_log.h"
 #include "kb_sheet.h"
+#include "kb_request.h"
 #include "kb_store.h"
 #include "kb_user.h"
 
@@ -65,6 +67,9 @@ static const char usage_text[] =
     "                it: CSV (UTF-8 or GBK), .xlsx or .xls, told from the content; the first\n"
     "                sheet or the one named; dates as yyyy-mm-dd; the first field of each\n"
     "                row is its line (Excel's row number). Needs no --db\n"
+    "  request-items import FILE  add service-request catalogue items from a catalogue\n"
+    "                file (samples/request-items.txt shows the format); items whose name\n"
+    "                is in the catalogue already are left as they are. At most 1 MiB\n"
     "\n"
     "  --db PATH     database file (required but for sheet dump; never created)\n"
     "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
@@ -408,6 +413,57 @@ static int sheet(kb_store *s, char **args)
     return code;
 }
 
+/* request-items import FILE: catalogue items from a catalogue file (kb_req_catalogue_parse);
+ * an item whose name is in the catalogue already stays as it is. */
+static int request_items(kb_store *s, char **args)
+{
+    if (strcmp(args[0], "import") != 0) {
+        fprintf(stderr, "kedb-admin: unknown request-items command '%s' (request-items "
+                "import FILE)\n", args[0]);
+        return 2;
+    }
+    const char *file = args[1];
+    kb_buf data;
+    int code = read_input(file, 1024u * 1024u, &data);
+    kb_req_catalogue cat;
+    memset(&cat, 0, sizeof cat);
+    size_t line = 0;
+    kb_err err;
+    if (code == 0 && kb_req_catalogue_parse(kb_buf_str(&data), data.len, &cat, &line, &err) !=
+                         KB_OK) {
+        fprintf(stderr, "kedb-admin: %s:%zu: %s\n", file, line, err.msg);
+        code = 1;
+    }
+    kb_buf_free(&data);
+    kb_req_item **have = NULL;
+    size_t nhave = 0;
+    if (code == 0 && kb_req_item_list(s, 0, &have, &nhave, &err) != KB_OK)
+        code = fail(&err);
+    size_t added = 0, kept = 0;
+    for (size_t i = 0; code == 0 && i < cat.n; i++) {
+        int exists = 0;
+        for (size_t j = 0; j < nhave && !exists; j++)
+            exists = strcasecmp(have[j]->name, cat.items[i].name) == 0;
+        if (exists) {
+            kept++;
+            continue;
+        }
+        cat.items[i].actor = ACTOR;
+        if (kb_req_item_create(s, &cat.items[i], (long long)time(NULL), NULL, &err) != KB_OK) {
+            fprintf(stderr, "kedb-admin: %s: item '%s': %s\n", file, cat.items[i].name,
+                    err.msg);
+            code = 1;
+        } else {
+            added++;
+        }
+    }
+    if (code == 0)
+        printf("request items: %zu added, %zu already there\n", added, kept);
+    kb_req_item_list_free(have, nhave);
+    kb_req_catalogue_free(&cat);
+    return code;
+}
+
 static int check(kb_store *s, char **args)
 {
     (void)args;
@@ -439,6 +495,7 @@ static const struct {
     { "restore", restore, 1, -1, "restore BACKUP", 0 },
     { "callers", callers, 2, 1, "callers import FILE", 0 },
     { "sheet", sheet, 2, -2, "sheet dump FILE [SHEET]", 3 },
+    { "request-items", request_items, 2, 1, "request-items import FILE", 0 },
 };
 
 int main(int argc, char **argv)

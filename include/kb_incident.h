@@ -228,6 +228,11 @@ typedef struct {
     int business;                  /* the clocks count business hours */
 } kb_inc_sla_state;
 
+/* Parses a duration token p[0..len) as the SLA file writes them ("15m", "8h", "3d") into
+ * seconds (1 s .. 365 days); -1 when malformed or out of range. *days gets the number
+ * when the unit is d (in business hours: working days), else 0. */
+long long kb_incident_duration_parse(const char *p, size_t len, int *days);
+
 /* Pure: the calendar and zone come in sla. A business-hours clock whose calendar cannot
  * place the due time within KB_CAL_HORIZON days runs 7x24 instead. */
 void kb_incident_sla_state(const kb_incident *inc, const kb_incident_sla *sla, long long now,
@@ -327,6 +332,11 @@ kb_status kb_incident_apply_reopen(kb_incident *inc, const char *actor,
 void kb_incident_format_number(long long now, long long seq, char *out, size_t size);
 /* The desk day of t as YYYYMMDD. */
 long long kb_incident_day(long long t);
+/* The numbers of desk records (incidents INC, service requests REQ): "PREFIX-YYYYMMDD-NNNN"
+ * for sequence seq of the desk day of now; and whether s has that shape. */
+void kb_desk_format_number(const char *prefix, long long now, long long seq, char *out,
+                           size_t size);
+int kb_desk_number_valid(const char *s, const char *prefix);
 /* True when s has the shape of an incident number. */
 int kb_incident_number_valid(const char *s);
 /* Parses YYYY-MM-DD (a real date) to the epoch seconds at which that desk day begins. */

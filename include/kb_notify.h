@@ -4,6 +4,7 @@
 
 #include "kb_err.h"
 #include "kb_incident.h"
+#include "kb_request.h"
 #include "kb_store.h"
 
 /* Notifications that are never lost: an outbox in the database.
@@ -41,7 +42,13 @@
     X(FOLLOWUP_DUE, "followup_due")                                                          \
     X(SLA_75, "sla_75")                                                                      \
     X(SLA_BREACH, "sla_breach")                                                              \
-    X(TEST, "test")
+    X(TEST, "test")                                                                          \
+    X(REQUEST_ASSIGNED, "request_assigned")                                                  \
+    X(REQUEST_APPROVAL, "request_approval")                                                  \
+    X(REQUEST_APPROVED, "request_approved")                                                  \
+    X(REQUEST_REJECTED, "request_rejected")                                                  \
+    X(REQUEST_FULFILLED, "request_fulfilled")                                                \
+    X(LOAN_OVERDUE, "loan_overdue")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,
@@ -181,10 +188,19 @@ kb_status kb_notify_enqueue_test(kb_store *s, long long channel, long long now,
  * follow-up not confirmed -> reopened. */
 kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, long long now,
                              kb_err *err);
+/* The events of a service request's new timeline entries (r->events, as written by a
+ * change): created awaiting approval -> request_approval (to approver, the item's named
+ * approver, may be NULL or ""), assignee set -> request_assigned (to the assignee),
+ * approved, rejected, fulfilled -> request_approved, request_rejected, request_fulfilled
+ * (to the requester). Channels of the request's group (or of every group) get them. */
+kb_status kb_notify_request(kb_store *s, const kb_request *r, const char *approver,
+                            long long now, kb_err *err);
 /* Finds the SLA thresholds (75 % of the response or resolution target used, breached;
  * the group's lead is told) and follow-ups due (resolved at least followup_after seconds
  * ago and not followed up) at time now and enqueues each once per incident (once per
- * resolution for follow-ups). *n (may be NULL) gets the number of events. */
+ * resolution for follow-ups), and loans given out past their return date (loan_overdue
+ * to the requester, once per request and return date). *n (may be NULL) gets the number of
+ * events. */
 kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, size_t *n,
                           kb_err *err);
 

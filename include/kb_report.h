@@ -4,6 +4,7 @@
 
 #include "kb_err.h"
 #include "kb_incident.h"
+#include "kb_request.h"
 #include "kb_store.h"
 
 /* Service-desk reports over the incident tables: the period summary for the weekly review
@@ -86,6 +87,9 @@ typedef struct {
     long long complaints;                     /* of these incidents, with a complaint */
     long long open;                           /* incidents open now, created at any time */
     long long aging[KB_AGE_NBUCKETS];         /* the open ones by age at now */
+    kb_req_report requests;                   /* service requests, their own section
+                                                 (kb_request_report; fulfilment clocks
+                                                 with the desk's calendar, sla's) */
 } kb_report_summary;
 
 /* Computes the summary of [from, to) (from < to) with the SLA targets sla, ages at now,

@@ -198,9 +198,7 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Parses a duration token p[0..len) like "15m" into seconds; -1 when malformed or out of
- * range. *days gets the number when the unit is d, else 0. */
-static long long parse_duration(const char *p, size_t len, int *days)
+long long kb_incident_duration_parse(const char *p, size_t len, int *days)
 {
     *days = 0;
     if (len < 2)
@@ -313,7 +311,7 @@ kb_status kb_incident_sla_parse(const char *p, size_t len, kb_incident_sla *out,
                 continue;
             }
             int days;
-            long long d = parse_duration(v, vlen, &days);
+            long long d = kb_incident_duration_parse(v, vlen, &days);
             if (d < 0)
                 return kb_err_set(err, KB_EPARSE, "P%d: bad duration '%.*s'; use a whole "
                                   "number with s, m, h or d, from 1s to 365d", pri + 1,
@@ -996,25 +994,38 @@ long long kb_incident_day(long long t)
     return y * 10000 + m * 100 + d;
 }
 
+void kb_desk_format_number(const char *prefix, long long now, long long seq, char *out,
+                           size_t size)
+{
+    snprintf(out, size, "%s-%08lld-%04lld", prefix, kb_incident_day(now), seq);
+}
+
 void kb_incident_format_number(long long now, long long seq, char *out, size_t size)
 {
-    snprintf(out, size, "INC-%08lld-%04lld", kb_incident_day(now), seq);
+    kb_desk_format_number("INC", now, seq, out, size);
+}
+
+int kb_desk_number_valid(const char *s, const char *prefix)
+{
+    size_t plen = strlen(prefix);
+    if (strncmp(s, prefix, plen) != 0 || s[plen] != '-')
+        return 0;
+    s += plen + 1;
+    for (int i = 0; i < 8; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    if (s[8] != '-')
+        return 0;
+    size_t n = 0;
+    for (const char *p = s + 9; *p; p++, n++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return n >= 4 && n <= 9;
 }
 
 int kb_incident_number_valid(const char *s)
 {
-    if (strncmp(s, "INC-", 4) != 0)
-        return 0;
-    for (int i = 4; i < 12; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    if (s[12] != '-')
-        return 0;
-    size_t n = 0;
-    for (const char *p = s + 13; *p; p++, n++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    return n >= 4 && n <= 9;
+    return kb_desk_number_valid(s, "INC");
 }
 
 kb_status kb_incident_parse_day(const char *s, long long *out, kb_err *err)

@@ -25,6 +25,12 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_SLA_75] = "SLA 预警：{number}",
     [KB_NOTIFY_SLA_BREACH] = "SLA 已超时：{number}",
     [KB_NOTIFY_TEST] = "kedb 测试消息",
+    [KB_NOTIFY_REQUEST_ASSIGNED] = "服务请求已分派：{number}",
+    [KB_NOTIFY_REQUEST_APPROVAL] = "服务请求待审批：{number}",
+    [KB_NOTIFY_REQUEST_APPROVED] = "服务请求已批准：{number}",
+    [KB_NOTIFY_REQUEST_REJECTED] = "服务请求未获批准：{number}",
+    [KB_NOTIFY_REQUEST_FULFILLED] = "服务请求已完成：{number}",
+    [KB_NOTIFY_LOAN_OVERDUE] = "借用逾期未还：{number}",
 };
 static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_ASSIGNED] = "工单 {number}（{priority}）已分派给 {assignee}（{group}）。\n"
@@ -43,6 +49,17 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
                              "请组长 {lead} 处理。\n摘要：{summary}\n"
                              "处理人：{assignee}（{group}）",
     [KB_NOTIFY_TEST] = "这是一条来自 kedb 的测试消息，收到即表示通知渠道配置正确。",
+    [KB_NOTIFY_REQUEST_ASSIGNED] = "服务请求 {number}（{summary}）已分派给 {assignee}（{group}）。\n"
+                                   "完成期限：{due}",
+    [KB_NOTIFY_REQUEST_APPROVAL] = "服务请求 {number}（{summary}）等待审批。\n"
+                                   "审批人：{lead}",
+    [KB_NOTIFY_REQUEST_APPROVED] = "服务请求 {number}（{summary}）已批准，将由 {group} 办理。\n"
+                                   "审批意见：{reason}\n完成期限：{due}",
+    [KB_NOTIFY_REQUEST_REJECTED] = "服务请求 {number}（{summary}）未获批准。\n原因：{reason}",
+    [KB_NOTIFY_REQUEST_FULFILLED] = "服务请求 {number}（{summary}）已完成。\n"
+                                    "办理人：{assignee}（{group}）\n说明：{reason}",
+    [KB_NOTIFY_LOAN_OVERDUE] = "借用 {number}（{summary}）已过归还日期 {due}，请尽快归还。\n"
+                               "经办人：{assignee}（{group}）",
 };
 
 const char *kb_notify_event_name(kb_notify_event ev)

@@ -77,6 +77,8 @@ static const char sql_is_member[] =
     "WHERE g.name = ?1 AND m.username = ?2";
 static const char sql_rename_incidents[] = "UPDATE incident SET grp = ?2 WHERE grp = ?1";
 static const char sql_rename_rules[] = "UPDATE route_rule SET grp = ?2 WHERE grp = ?1";
+static const char sql_rename_req_items[] = "UPDATE request_item SET grp = ?2 WHERE grp = ?1";
+static const char sql_rename_requests[] = "UPDATE request SET grp = ?2 WHERE grp = ?1";
 static const char sql_rules[] =
     "SELECT category, ci, location, keywords, grp FROM route_rule ORDER BY ord";
 static const char sql_rules_clear[] = "DELETE FROM route_rule";
@@ -431,9 +433,10 @@ kb_status kb_group_create(kb_store *s, const char *name, const char *const *memb
 
 static kb_status rename_refs(kb_store *s, const char *from, const char *to, kb_err *err)
 {
-    const char *const sqls[] = { sql_rename_incidents, sql_rename_rules };
+    const char *const sqls[] = { sql_rename_incidents, sql_rename_rules, sql_rename_req_items,
+                                 sql_rename_requests };
     kb_status rc = KB_OK;
-    for (size_t i = 0; rc == KB_OK && i < 2; i++) {
+    for (size_t i = 0; rc == KB_OK && i < sizeof sqls / sizeof sqls[0]; i++) {
         sqlite3_stmt *st = kb_store_cached(s, sqls[i], err);
         if (!st)
             return KB_EDB;

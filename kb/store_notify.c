@@ -163,11 +163,13 @@ typedef struct {
     kb_tz *zone;
 } desk_sla;
 
-static void desk_sla_load(kb_store *s, desk_sla *d)
+/* The SLA with the desk's calendar, loaded when a priority counts business hours (or
+ * always: a service request's target may count them). */
+static void desk_sla_load(kb_store *s, desk_sla *d, int always)
 {
     memset(d, 0, sizeof *d);
     d->sla = *sla_config();
-    int business = 0;
+    int business = always;
     for (int i = 0; i < 4; i++)
         business |= d->sla.business[i];
     if (!business)
@@ -742,7 +744,7 @@ kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, l
 {
     inc_vars iv;
     desk_sla d;
-    desk_sla_load(s, &d);
+    desk_sla_load(s, &d, 0);
     kb_status rc = vars_of(s, inc, &d.sla, now, 0, &iv, err);
     desk_sla_free(&d);
     for (size_t i = 0; rc == KB_OK && i < inc->nevents; i++) {
@@ -772,36 +774,49 @@ kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, l
     return rc;
 }
 
-/* Enqueues ev for inc once: the mark (incident, what) records it in the same transaction. */
-static kb_status once(kb_store *s, const kb_incident *inc, const kb_incident_sla *sla,
-                      const char *what, kb_notify_event ev, int response, long long now,
-                      size_t *n, kb_err *err)
+/* Whether the threshold (key, what) was notified already (*has); when not, opens a write
+ * transaction (*own as kb_store_write_begin) and adds its mark, *added saying whether it
+ * is new there (another sweep may have come first). The caller ends the transaction when
+ * *has is 0. Each threshold is notified once. */
+static kb_status mark_once(kb_store *s, const char *key, const char *what, int *has, int *own,
+                           int *added, kb_err *err)
 {
+    *added = 0;
+    *has = 1;
     sqlite3_stmt *st = kb_store_cached(s, sql_mark_has, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, inc->number);
+    bind_text(st, 1, key);
     bind_text(st, 2, what);
     int r = sqlite3_step(st);
     kb_status rc = step_err(s, r, err, "notification mark");
     kb_store_done(st);
     if (rc != KB_OK || r == SQLITE_ROW)
         return rc;
-    int own;
-    rc = kb_store_write_begin(s, &own, err);
+    rc = kb_store_write_begin(s, own, err);
     if (rc != KB_OK)
         return rc;
+    *has = 0;
     st = kb_store_cached(s, sql_mark_add, err);
     if (!st)
-        rc = KB_EDB;
-    int added = 0;
-    if (rc == KB_OK) {
-        bind_text(st, 1, inc->number);
-        bind_text(st, 2, what);
-        rc = step_err(s, sqlite3_step(st), err, "notification mark");
-        kb_store_done(st);
-        added = sqlite3_changes(kb_store_db(s)) == 1;
-    }
+        return KB_EDB;
+    bind_text(st, 1, key);
+    bind_text(st, 2, what);
+    rc = step_err(s, sqlite3_step(st), err, "notification mark");
+    kb_store_done(st);
+    *added = rc == KB_OK && sqlite3_changes(kb_store_db(s)) == 1;
+    return rc;
+}
+
+/* Enqueues ev for inc once: the mark (incident, what) records it in the same transaction. */
+static kb_status once(kb_store *s, const kb_incident *inc, const kb_incident_sla *sla,
+                      const char *what, kb_notify_event ev, int response, long long now,
+                      size_t *n, kb_err *err)
+{
+    int own = 0, has = 1, added = 0;
+    kb_status rc = mark_once(s, inc->number, what, &has, &own, &added, err);
+    if (has)
+        return rc;
     inc_vars iv;
     memset(&iv, 0, sizeof iv);
     if (rc == KB_OK && added)
@@ -814,6 +829,116 @@ static kb_status once(kb_store *s, const kb_incident *inc, const kb_incident_sla
     if (rc == KB_OK && added)
         (*n)++;
     return kb_store_write_end(s, own, rc, err);
+}
+
+/* --- events of service requests --- */
+
+typedef struct {
+    char due[32];
+    char summary[KB_REQ_MAX_NAME + KB_REQ_MAX_SHORT + 8];
+    kb_notify_vars v;
+} req_vars;
+
+static void req_vars_of(const kb_request *r, const kb_incident_sla *sla, long long now,
+                        req_vars *out)
+{
+    memset(out, 0, sizeof *out);
+    kb_inc_sla_state st;
+    kb_request_sla_state(r, sla, now, &st);
+    kb_incident_format_time(st.resolve_due, out->due, sizeof out->due);
+    snprintf(out->summary, sizeof out->summary, "%s · %s", r->item_name, r->caller_name);
+    kb_notify_vars *v = &out->v;
+    v->number = r->number;
+    v->summary = out->summary;
+    v->priority = "";
+    v->status = kb_request_status_name(r->status);
+    v->group = r->group[0] ? r->group : "服务台";
+    v->assignee = r->assignee[0] ? r->assignee : "未指派";
+    v->lead = "";
+    v->due = out->due;
+    v->target = "完成";
+}
+
+kb_status kb_notify_request(kb_store *s, const kb_request *r, const char *approver,
+                            long long now, kb_err *err)
+{
+    desk_sla d;
+    desk_sla_load(s, &d, 1);
+    req_vars rv;
+    req_vars_of(r, &d.sla, now, &rv);
+    desk_sla_free(&d);
+    kb_status rc = KB_OK;
+    for (size_t i = 0; rc == KB_OK && i < r->nevents; i++) {
+        const kb_req_event *e = &r->events[i];
+        const char *person = NULL;
+        int ev = -1;
+        rv.v.reason = e->note;
+        if ((strcmp(e->type, "created") == 0 || strcmp(e->type, "status") == 0) &&
+            strcmp(e->to, "awaiting_approval") == 0) {
+            ev = KB_NOTIFY_REQUEST_APPROVAL;
+            person = approver;
+            rv.v.lead = approver && *approver ? approver : "审批人";
+        } else if (strcmp(e->type, "assignee") == 0 && e->to[0]) {
+            ev = KB_NOTIFY_REQUEST_ASSIGNED;
+            person = e->to;
+        } else if (strcmp(e->type, "status") == 0 && strcmp(e->to, "approved") == 0) {
+            ev = KB_NOTIFY_REQUEST_APPROVED;
+            person = r->requested_by;
+        } else if (strcmp(e->type, "status") == 0 && strcmp(e->to, "rejected") == 0) {
+            ev = KB_NOTIFY_REQUEST_REJECTED;
+            person = r->requested_by;
+        } else if (strcmp(e->type, "status") == 0 && strcmp(e->to, "fulfilled") == 0) {
+            ev = KB_NOTIFY_REQUEST_FULFILLED;
+            person = r->requested_by;
+        }
+        if (ev >= 0)
+            rc = kb_notify_enqueue(s, (kb_notify_event)ev, r->number, r->group, person, &rv.v,
+                                   now, err);
+    }
+    return rc;
+}
+
+/* Loans past their return date: loan_overdue to the requester, once per return date. */
+static kb_status sweep_loans(kb_store *s, long long now, size_t *n, kb_err *err)
+{
+    kb_status rc = KB_OK;
+    kb_incident_sla sla = *sla_config(); /* {due} is the return date: no calendar needed */
+    for (size_t offset = 0; rc == KB_OK;) {
+        kb_req_filter f;
+        memset(&f, 0, sizeof f);
+        f.loan_overdue = 1;
+        f.now = now;
+        f.limit = KB_REQ_MAX_LIMIT;
+        f.offset = offset;
+        kb_req_list *l = NULL;
+        rc = kb_request_list(s, &f, &l, err);
+        if (rc != KB_OK)
+            break;
+        for (size_t i = 0; rc == KB_OK && i < l->n; i++) {
+            const kb_request *r = l->items[i];
+            char what[48];
+            snprintf(what, sizeof what, "loan_overdue_%s", r->return_date);
+            int own = 0, has = 1, added = 0;
+            rc = mark_once(s, r->number, what, &has, &own, &added, err);
+            if (has)
+                continue;
+            req_vars rv;
+            req_vars_of(r, &sla, now, &rv);
+            rv.v.due = r->return_date;
+            if (rc == KB_OK && added)
+                rc = kb_notify_enqueue(s, KB_NOTIFY_LOAN_OVERDUE, r->number, r->group,
+                                       r->requested_by, &rv.v, now, err);
+            if (rc == KB_OK && added)
+                (*n)++;
+            rc = kb_store_write_end(s, own, rc, err);
+        }
+        size_t got = l->n;
+        kb_request_list_free(l);
+        if (got < KB_REQ_MAX_LIMIT)
+            break;
+        offset += got;
+    }
+    return rc;
 }
 
 static kb_status sweep_one(kb_store *s, const kb_incident *inc, const kb_incident_sla *sla,
@@ -850,7 +975,7 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
     size_t count = 0;
     kb_status rc = KB_OK;
     desk_sla d;
-    desk_sla_load(s, &d);
+    desk_sla_load(s, &d, 0);
     unsigned open = (1u << KB_INC_NEW) | (1u << KB_INC_ASSIGNED) | (1u << KB_INC_IN_PROGRESS) |
                     (1u << KB_INC_PENDING) | (1u << KB_INC_RESOLVED);
     for (size_t offset = 0; rc == KB_OK;) {
@@ -873,6 +998,8 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
         offset += got;
     }
     desk_sla_free(&d);
+    if (rc == KB_OK)
+        rc = sweep_loans(s, now, &count, err);
     if (n)
         *n = count;
     return rc;

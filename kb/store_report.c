@@ -378,6 +378,7 @@ void kb_report_summary_free(kb_report_summary *r)
 {
     if (!r)
         return;
+    kb_request_report_clear(&r->requests);
     for (size_t i = 0; i < r->ncategories; i++)
         free(r->categories[i].name);
     free(r->categories);
@@ -424,6 +425,8 @@ kb_status kb_report_summary_get(kb_store *s, const kb_incident_sla *sla, long lo
     r->open = aging[0];
     for (int i = 0; i < KB_AGE_NBUCKETS; i++)
         r->aging[i] = aging[1 + i];
+    if (rc == KB_OK)
+        rc = kb_request_report(s, sla, from, to, now, &r->requests, err);
     if (own && rc == KB_OK)
         rc = kb_store_exec(s, "COMMIT", err);
     else if (own)

@@ -62,7 +62,7 @@ static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
         rc = srv_req_store(rq, &s, err);
     if (rc == KB_OK) {
         srv_sla sla;
-        srv_req_sla(rq, &sla);
+        srv_req_desk_sla(rq, &sla);
         rc = kb_report_summary_get(s, &sla.sla, from, to, now, out, err);
         srv_sla_free(&sla);
     }
@@ -83,6 +83,36 @@ static json_t *mean_text_json(long long seconds, long long n)
     char buf[32];
     kb_report_duration(seconds, buf, sizeof buf);
     return json_string(buf);
+}
+
+/* The service requests' own section. */
+static json_t *requests_json(const kb_req_report *q)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer(q->total));
+    json_t *g = json_object();
+    for (int i = 0; i < KB_REQ_NSTATUS; i++)
+        json_object_set_new(g, kb_request_status_name((kb_req_status)i),
+                            json_integer(q->by_status[i]));
+    json_object_set_new(o, "by_status", g);
+    json_t *a = json_array();
+    for (size_t i = 0; i < q->nitems; i++)
+        json_array_append_new(a, json_pack("{s:o,s:I}", "item", srv_json_str(q->items[i]),
+                                           "count", (json_int_t)q->item_counts[i]));
+    json_object_set_new(o, "by_item", a);
+    json_object_set_new(o, "fulfilled", json_integer(q->fulfilled));
+    json_object_set_new(o, "fulfil_met", json_integer(q->fulfil_met));
+    json_object_set_new(o, "fulfil_met_percent", q->fulfilled
+                                                     ? json_real(percent(q->fulfil_met,
+                                                                         q->fulfilled))
+                                                     : json_null());
+    json_object_set_new(o, "mean_time_to_fulfil_seconds",
+                        mean_seconds_json(q->mean_fulfil_seconds, q->fulfilled));
+    json_object_set_new(o, "awaiting_approval", json_integer(q->awaiting_approval));
+    json_object_set_new(o, "open", json_integer(q->open));
+    json_object_set_new(o, "loans_out", json_integer(q->loans_out));
+    json_object_set_new(o, "loans_overdue", json_integer(q->loans_overdue));
+    return o;
 }
 
 static json_t *summary_json(const kb_report_summary *r)
@@ -179,6 +209,7 @@ static json_t *summary_json(const kb_report_summary *r)
     for (int i = 0; i < KB_AGE_NBUCKETS; i++)
         json_object_set_new(g, age_names[i], json_integer(r->aging[i]));
     json_object_set_new(o, "aging", g);
+    json_object_set_new(o, "requests", requests_json(&r->requests));
     return o;
 }
 
@@ -278,6 +309,20 @@ static void summary_csv(const kb_report_summary *r, kb_buf *b)
     csv_int(b, "aging", "open", r->open);
     for (int i = 0; i < KB_AGE_NBUCKETS; i++)
         csv_int(b, "aging", age_names[i], r->aging[i]);
+    const kb_req_report *q = &r->requests;
+    csv_int(b, "requests", "total", q->total);
+    for (int i = 0; i < KB_REQ_NSTATUS; i++)
+        csv_int(b, "request_status", kb_request_status_name((kb_req_status)i), q->by_status[i]);
+    for (size_t i = 0; i < q->nitems; i++)
+        csv_int(b, "request_item", q->items[i], q->item_counts[i]);
+    csv_int(b, "requests", "fulfilled", q->fulfilled);
+    csv_int(b, "requests", "fulfil_met", q->fulfil_met);
+    csv_real(b, "requests", "fulfil_met_percent",
+             q->fulfilled ? percent(q->fulfil_met, q->fulfilled) : 0, 1, q->fulfilled);
+    csv_int(b, "requests", "awaiting_approval", q->awaiting_approval);
+    csv_int(b, "requests", "open", q->open);
+    csv_int(b, "requests", "loans_out", q->loans_out);
+    csv_int(b, "requests", "loans_overdue", q->loans_overdue);
 }
 
 /* GET /api/v1/reports/summary.csv?from=YYYY-MM-DD&to=YYYY-MM-DD */

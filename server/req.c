@@ -60,11 +60,11 @@ kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, con
     return rc == KB_OK ? srv_json_get_str(*in, name, out, err) : rc;
 }
 
-void srv_req_sla(srv_req *rq, srv_sla *out)
+static void load_sla(srv_req *rq, int always, srv_sla *out)
 {
     memset(out, 0, sizeof *out);
     out->sla = rq->app->sla;
-    int business = 0;
+    int business = always;
     for (int i = 0; i < 4; i++)
         business |= out->sla.business[i];
     if (!business)
@@ -80,6 +80,16 @@ void srv_req_sla(srv_req *rq, srv_sla *out)
                err.msg);
     out->sla.calendar = out->calendar;
     out->sla.zone = out->zone;
+}
+
+void srv_req_sla(srv_req *rq, srv_sla *out)
+{
+    load_sla(rq, 0, out);
+}
+
+void srv_req_desk_sla(srv_req *rq, srv_sla *out)
+{
+    load_sla(rq, 1, out);
 }
 
 void srv_sla_free(srv_sla *x)

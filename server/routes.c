@@ -17,6 +17,9 @@
 #define REQUEST_DOCS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_ADMIN)
 #define WRITE_CALLERS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
 #define WRITE_ASSETS (KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
+/* service requests: everyone but the auditor makes them and acts on them; which action
+ * whom (approver, the group's engineers, the requester) is checked in kb_request.h */
+#define MAKE_REQUESTS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_ADMIN)
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
@@ -76,6 +79,15 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/incidents/:number/attachments/:att", h_attach_get, KB_ROLE_ALL },
     { "GET", "/api/v1/incidents/:number/attachments/:att/thumbnail", h_attach_thumb, KB_ROLE_ALL },
     { "DELETE", "/api/v1/incidents/:number/attachments/:att", h_attach_delete, WORK_INCIDENTS },
+    { "GET", "/api/v1/request-items", h_req_item_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/request-items", h_req_item_create, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/request-items/:id", h_req_item_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/request-items/:id", h_req_item_update, KB_ROLE_ADMIN },
+    { "POST", "/api/v1/requests", h_request_create, MAKE_REQUESTS },
+    { "GET", "/api/v1/requests", h_request_list, KB_ROLE_ALL },
+    { "GET", "/api/v1/requests/:number", h_request_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/requests/:number", h_request_update, WORK_INCIDENTS },
+    { "POST", "/api/v1/requests/:number/:action", h_request_act, MAKE_REQUESTS },
     { "GET", "/api/v1/callers", h_caller_list, KB_ROLE_ALL },
     { "POST", "/api/v1/callers", h_caller_create, WRITE_CALLERS },
     { "GET", "/api/v1/callers/:id", h_caller_get, KB_ROLE_ALL },

@@ -193,6 +193,9 @@ typedef struct {
  * calendar cannot be read it logs a warning and business hours run 7x24. Release with
  * srv_sla_free(). */
 void srv_req_sla(srv_req *rq, srv_sla *out);
+/* The same with the desk's calendar loaded whatever the priorities count: the clocks of
+ * service requests, whose items may count business hours. */
+void srv_req_desk_sla(srv_req *rq, srv_sla *out);
 void srv_sla_free(srv_sla *x);
 /* What a write needs: the store (srv_req_store) and the server's clock (srv_now). */
 kb_status srv_req_store_now(srv_req *rq, kb_store **s, long long *now, kb_err *err);
@@ -228,6 +231,16 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_resolve(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_followup(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_reopen(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Service requests and their catalogue (h_request.c). */
+kb_status h_req_item_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_req_item_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_req_item_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_req_item_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_request_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_request_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_request_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_request_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_request_act(srv_req *rq, srv_resp *rs, kb_err *err);
 /* The caller directory (h_caller.c). */
 kb_status h_caller_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_caller_create(srv_req *rq, srv_resp *rs, kb_err *err);
