@@ -145,9 +145,9 @@ typedef struct {
     long long max_length;
 } kb_req_field_in;
 
-/* A new item or a change (borrowed). On create name, category and sla are required and
- * NULL means "" (the ints: 0, active 1); on update NULL (-1, set_fields 0) leaves a field
- * as it is. */
+/* A new item or a change (borrowed). On create name, category and sla are required, NULL
+ * means "" and a flag -1 its default (approval and loan 0, active 1); on update NULL (-1,
+ * set_fields 0) leaves a field as it is. */
 typedef struct {
     const char *name;
     const char *description;

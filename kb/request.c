@@ -227,9 +227,9 @@ static kb_status check_field(size_t i, const kb_req_field_in *f, kb_err *err)
     return KB_OK;
 }
 
-static kb_status check_flag(const char *what, int v, int create, kb_err *err)
+static kb_status check_flag(const char *what, int v, kb_err *err)
 {
-    if (v == 0 || v == 1 || (!create && v == -1))
+    if (v == 0 || v == 1 || v == -1)
         return KB_OK;
     return kb_err_set(err, KB_EINVAL, "field '%s' must be true or false", what);
 }
@@ -268,11 +268,11 @@ kb_status kb_req_item_check(const kb_req_item_in *in, int create, kb_err *err)
     if (rc == KB_OK && in->group)
         rc = kb_text_check_field("group", in->group, KB_REQ_MAX_SHORT, 0, err);
     if (rc == KB_OK)
-        rc = check_flag("approval", in->approval, create, err);
+        rc = check_flag("approval", in->approval, err);
     if (rc == KB_OK)
-        rc = check_flag("loan", in->loan, create, err);
+        rc = check_flag("loan", in->loan, err);
     if (rc == KB_OK)
-        rc = check_flag("active", in->active, create, err);
+        rc = check_flag("active", in->active, err);
     if (rc != KB_OK || !in->set_fields)
         return rc;
     if (in->nfields > KB_REQ_MAX_FIELDS)

@@ -238,7 +238,8 @@ static kb_status read_form(json_t *o, kb_req_item_in *in, kb_req_field_in **fiel
             free(ch);
             return rc;
         }
-        memcpy(*choices + i * KB_REQ_MAX_CHOICES, ch, nch * sizeof *ch);
+        if (nch)
+            memcpy(*choices + i * KB_REQ_MAX_CHOICES, ch, nch * sizeof *ch);
         free(ch);
         fi->choices = *choices + i * KB_REQ_MAX_CHOICES;
         fi->nchoices = nch;
