@@ -187,8 +187,8 @@ def alive(token):
 
 
 def setup_ids(token):
-    """An incident, a document request, a caller and an asset for the {inc}, {dr},
-    {caller} and {asset} targets."""
+    """An incident, a document request, a caller, an asset, a request item and a service
+    request for the {inc}, {dr}, {caller}, {asset}, {item} and {req} targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -212,6 +212,20 @@ def setup_ids(token):
                                      "location": "北京總部"}).encode())
     need(r.status == 201, "set-up asset: %r" % r)
     ids["{asset}"] = r.json["tag"]
+    r = api.request("POST", "/api/v1/request-items", token=token, headers=hdr,
+                    body=json.dumps({"name": "新账号", "category": "account", "sla": "8h",
+                                     "approval": True, "fields": [
+                                         {"key": "employee", "label": "员工", "type": "text",
+                                          "max_length": 20},
+                                         {"key": "start", "label": "入职", "type": "date"},
+                                         {"key": "n", "label": "数量", "type": "number"}]}
+                                    ).encode())
+    need(r.status == 201 and r.json["id"] == 1, "set-up request item: %r" % r)
+    ids["{item}"] = str(r.json["id"])
+    r = api.request("POST", "/api/v1/requests", token=token, headers=hdr,
+                    body=json.dumps({"item": 1, "caller_name": "王芳"}).encode())
+    need(r.status == 201, "set-up request: %r" % r)
+    ids["{req}"] = r.json["number"]
     return ids
 
 

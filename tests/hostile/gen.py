@@ -589,6 +589,76 @@ def gen_assets():
         add("assets", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
 
 
+def gen_requests():
+    """Service requests and their catalogue (issue 11 section 5), from their own random
+    stream so that the requests generated before stay as they were."""
+    rng = random.Random(115)
+    hdr = [("Content-Type", "application/json")]
+    add("requests", "GET", "/api/v1/request-items")
+    add("requests", "GET", "/api/v1/requests")
+    for name in ("status", "item", "group", "assignee", "queue", "overdue", "limit", "offset",
+                 "active"):
+        for v in rng.sample(PARAM_VALUES, 5):
+            path = "/api/v1/request-items" if name == "active" else "/api/v1/requests"
+            add("requests", "GET", "%s?%s=%s" % (path, name, v))
+    for i in IDS + ["{req}", "REQ-20260101-0001", "REQ-2026-1", "req-20260101-0001",
+                    "REQ-20260101-" + "9" * 20]:
+        add("requests", "GET", "/api/v1/requests/" + i)
+        add("requests", "PATCH", "/api/v1/requests/" + i, body=b"{\"note\":\"x\"}",
+            headers=hdr)
+        add("requests", "POST", "/api/v1/requests/" + i + "/cancel", body=b"{}", headers=hdr)
+    for i in IDS[:12] + ["{item}", "1", "0", "18446744073709551616", "1e3"]:
+        add("requests", "GET", "/api/v1/request-items/" + i)
+        add("requests", "PATCH", "/api/v1/request-items/" + i, body=b"{\"active\":true}",
+            headers=hdr)
+    for a in ("approve", "reject", "start", "fulfil", "return", "close", "cancel", "", "..",
+              "APPROVE", "a" * 300, pct("批准"), "%00"):
+        add("requests", "POST", "/api/v1/requests/{req}/" + a, body=b"{\"note\":\"x\"}",
+            headers=hdr)
+    generic = [b"", b"null", b"[]", b"{}", b"{", b"\"x\"", b"{\"\\u0000\":1}",
+               b"{\"name\":\"\\ud800\"}", b"\xef\xbb\xbf{}", b"{\"name\":\"a\"}\x00",
+               b"{\"fields\":" + b"[" * 3000 + b"]" * 3000 + b"}"]
+    add("requests", "POST", "/api/v1/requests", headers=hdr, body=b"{\"item\":1,\"fields\":{" +
+        b",".join(b"\"k%d\":1" % i for i in range(300)) + b"}}")
+    routes = (("POST", "/api/v1/requests"), ("PATCH", "/api/v1/requests/{req}"),
+              ("POST", "/api/v1/requests/{req}/approve"), ("POST", "/api/v1/request-items"),
+              ("PATCH", "/api/v1/request-items/{item}"))
+    for m, p in routes:
+        for b in generic:
+            add("requests", m, p, body=b, headers=hdr)
+        add("requests", m, p, body=b"{\"note\":\"" + b"a" * (1024 * 1024 + 1) + b"\"}",
+            headers=hdr, expect=[413], may_close=True)
+    values = [None, True, 0, -1, 2 ** 63, 1.5, 1e300, "", " ", "\u0000", "a" * 70000,
+              "打" * 5000, [], {}, [None], [1], {"a": 1}, {"employee": ["x"]},
+              {"employee": "x" * 3000}, {"nope": 1}, {"k" * 300: 1}, "<script>alert(1)</script>",
+              "' OR 1=1 --", "2026-02-30", "9999-12-31", "\u202e", "REQ-20260101-0001"]
+    for name in ("item", "caller_name", "caller_phone", "department", "note", "return_date",
+                 "fields"):
+        for v in rng.sample(values, 8):
+            body = {"item": 1, "caller_name": "敌意测试", name: v}  # set-up's item is 1
+            add("requests", "POST", "/api/v1/requests", headers=hdr, body=json.dumps(
+                body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for name in ("name", "description", "category", "sla", "hours", "approval", "approver",
+                 "group", "loan", "active", "fields"):
+        for v in rng.sample(values + [[{"key": "a", "label": "b", "type": "choice",
+                                        "choices": ["c"] * 60}],
+                                      [{"key": "a", "label": "b", "type": "text"}] * 40],
+                            8):
+            for m, p in (("POST", "/api/v1/request-items"),
+                         ("PATCH", "/api/v1/request-items/{item}")):
+                body = {name: v}
+                if m == "POST":
+                    body = dict({"name": "敌意%d" % rng.randrange(10 ** 6), "category": "other",
+                                 "sla": "1h"}, **body)
+                add("requests", m, p, headers=hdr, body=json.dumps(
+                    body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for name in ("assignee", "note"):
+        for v in rng.sample(values, 6):
+            add("requests", "PATCH", "/api/v1/requests/{req}", headers=hdr,
+                body=json.dumps({name: v}, ensure_ascii=False).encode("utf-8",
+                                                                      "surrogatepass"))
+
+
 def md_sources():
     fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
     yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
@@ -762,6 +832,7 @@ def main():
     gen_callers()
     gen_attachments()
     gen_assets()
+    gen_requests()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
