@@ -835,10 +835,62 @@ async function main() {
       await ctx.close();
     });
 
+    await test('service requests: an admin adds a catalogue item, an agent requests it, an approver approves, the group\'s engineer fulfils', async () => {
+      const adm = await session('adm1');
+      await adm.goto(base + '/#/service/catalogue');
+      await adm.click('button:has-text("新建服务项目")');
+      await adm.fill('#ci-name', '新账号');
+      await adm.selectOption('#ci-category', 'account');
+      await adm.fill('#ci-sla', '8h');
+      await adm.waitForFunction(() => [...document.querySelectorAll('#ci-group option')].some((o) => o.value === '桌面组'));
+      await adm.selectOption('#ci-group', '桌面组');
+      await adm.check('#ci-approval');
+      await adm.fill('#ci-fields', 'employee | 员工姓名 | text | required | max=20\n' +
+                                   'start | 入职日期 | date | required\nmailbox | 需要邮箱 | bool');
+      await adm.click('#ci-save');
+      await adm.waitForSelector('table.grid button:has-text("新账号")');
+      await shot(adm, 'service-catalogue');
+      /* the agent picks it from the catalogue and fills its own form */
+      await agent.goto(base + '/#/service');
+      await agent.click('#rq-new');
+      await agent.click('.catalogue-item:has-text("新账号")');
+      await agent.fill('#rq-caller', '王芳');
+      await agent.fill('#rf-employee', '李雷');
+      await agent.fill('#rf-start', '2026-03-09');
+      await agent.check('#rf-mailbox');
+      await shot(agent, 'service-new');
+      await agent.click('#rq-submit');
+      await agent.waitForURL(/#\/service\/REQ-/);
+      await agent.waitForSelector('.page-head .badges');
+      const number = agent.url().split('/').pop();
+      need((await agent.textContent('.page-head .badges')).includes('待审批'), 'not awaiting approval');
+      need((await agent.textContent('.fields')).includes('李雷'), 'form values not shown');
+      need(!(await agent.isVisible('#rq-approve')), 'the agent is offered the approval');
+      /* the approver approves */
+      await appr.goto(base + '/#/service/' + number);
+      await appr.click('#rq-approve');
+      await appr.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已批准'));
+      /* the engineer finds it in their groups' queue and fulfils it */
+      await eng.goto(base + '/#/service?queue=my_groups');
+      await eng.click('a[href="#/service/' + number + '"]');
+      await eng.click('#rq-start');
+      await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('办理中'));
+      await eng.fill('#rq-fulfil-note', '账号已开通');
+      await eng.click('#rq-fulfil');
+      await eng.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已完成'));
+      const tl = await eng.textContent('.timeline');
+      need(tl.includes('账号已开通') && tl.includes('已批准'), 'timeline: ' + tl);
+      await shot(eng, 'service-request');
+      await agent.goto(base + '/#/service?queue=requested');
+      await agent.waitForSelector('a[href="#/service/' + number + '"]');
+      need((await agent.textContent('table.requests')).includes('已完成'), 'the list does not say fulfilled');
+    });
+
     await test('every form control on the main pages has a label', async () => {
       const unlabelled = [];
       for (const [page, hash] of [[agent, '#/incidents/new'], [agent, '#/incidents'], [eng, '#/edit'],
                                   [agent, '#/callers'], [agent, '#/callers/new'],
+                                  [agent, '#/service'], [agent, '#/service/new'],
                                   [aud, '#/documents'], [aud, '#/audit'], [aud, '#/requests'],
                                   [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups']]) {
         await page.goto(base + '/' + hash);
