@@ -430,33 +430,19 @@ static kb_status page_args(srv_req *rq, size_t *limit, size_t *offset, kb_err *e
     return rc;
 }
 
+static const char *inc_status_name(unsigned i)
+{
+    return kb_incident_status_name((kb_inc_status)i);
+}
+
 /* status=a,b,... or status=open into a mask. */
 static kb_status status_mask(const char *v, unsigned *out, kb_err *err)
 {
-    *out = 0;
-    if (strcmp(v, "open") == 0) {
-        for (int i = 0; i < KB_INC_NSTATUS; i++)
-            if (kb_incident_status_open((kb_inc_status)i))
-                *out |= 1u << i;
-        return KB_OK;
-    }
-    const char *p = v;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char *name = kb_xstrndup(p, len);
-        kb_inc_status st;
-        kb_status rc = kb_incident_status_parse(name, &st, err);
-        free(name);
-        if (rc != KB_OK)
-            return kb_err_set(err, KB_EINVAL, "unknown status in '%.60s'; use open or one or "
-                              "more of new, assigned, in_progress, pending, resolved, closed "
-                              "separated by commas", v);
-        *out |= 1u << st;
-        if (!comma)
-            return KB_OK;
-        p = comma + 1;
-    }
+    unsigned open = 0;
+    for (int i = 0; i < KB_INC_NSTATUS; i++)
+        if (kb_incident_status_open((kb_inc_status)i))
+            open |= 1u << i;
+    return srv_req_status_mask(v, inc_status_name, KB_INC_NSTATUS, open, out, err);
 }
 
 static json_t *list_json(const kb_inc_list *l, const kb_incident_sla *sla, long long now,

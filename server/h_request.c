@@ -547,33 +547,19 @@ kb_status h_request_act(srv_req *rq, srv_resp *rs, kb_err *err)
     return rc;
 }
 
+static const char *req_status_name(unsigned i)
+{
+    return kb_request_status_name((kb_req_status)i);
+}
+
 /* status=a,b,... or status=open into a mask. */
 static kb_status status_mask(const char *v, unsigned *out, kb_err *err)
 {
-    *out = 0;
-    if (strcmp(v, "open") == 0) {
-        for (int i = 0; i < KB_REQ_NSTATUS; i++)
-            if (kb_request_status_open((kb_req_status)i))
-                *out |= 1u << i;
-        return KB_OK;
-    }
-    for (const char *p = v;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char *name = kb_xstrndup(p, len);
-        kb_req_status st;
-        kb_status rc = kb_request_status_parse(name, &st, err);
-        free(name);
-        if (rc != KB_OK)
-            return kb_err_set(err, KB_EINVAL, "unknown status in '%.60s'; use open or one or "
-                              "more of submitted, awaiting_approval, approved, rejected, "
-                              "in_fulfilment, fulfilled, closed, cancelled separated by "
-                              "commas", v);
-        *out |= 1u << st;
-        if (!comma)
-            return KB_OK;
-        p = comma + 1;
-    }
+    unsigned open = 0;
+    for (int i = 0; i < KB_REQ_NSTATUS; i++)
+        if (kb_request_status_open((kb_req_status)i))
+            open |= 1u << i;
+    return srv_req_status_mask(v, req_status_name, KB_REQ_NSTATUS, open, out, err);
 }
 
 kb_status h_request_list(srv_req *rq, srv_resp *rs, kb_err *err)

@@ -82,6 +82,38 @@ static void load_sla(srv_req *rq, int always, srv_sla *out)
     out->sla.zone = out->zone;
 }
 
+kb_status srv_req_status_mask(const char *v, const char *(*name)(unsigned), unsigned n,
+                              unsigned open, unsigned *out, kb_err *err)
+{
+    *out = 0;
+    if (strcmp(v, "open") == 0) {
+        *out = open;
+        return KB_OK;
+    }
+    for (const char *p = v;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        unsigned i = 0;
+        while (i < n && !(strlen(name(i)) == len && memcmp(name(i), p, len) == 0))
+            i++;
+        if (i == n) {
+            kb_buf b;
+            kb_buf_init(&b, 0);
+            for (unsigned k = 0; k < n; k++)
+                kb_buf_addf(&b, "%s%s", k ? ", " : "", name(k));
+            kb_status rc = kb_err_set(err, KB_EINVAL, "unknown status in '%.60s'; use open or "
+                                      "one or more of %s separated by commas", v,
+                                      kb_buf_str(&b));
+            kb_buf_free(&b);
+            return rc;
+        }
+        *out |= 1u << i;
+        if (!comma)
+            return KB_OK;
+        p = comma + 1;
+    }
+}
+
 void srv_req_sla(srv_req *rq, srv_sla *out)
 {
     load_sla(rq, 0, out);

@@ -138,6 +138,11 @@ kb_status srv_req_text(const srv_req *rq, const char *name, size_t max, const ch
 /* A whole number min..max; def when absent. */
 kb_status srv_req_uint(const srv_req *rq, const char *name, size_t min, size_t max, size_t def,
                        size_t *out, kb_err *err);
+/* A status filter v: "open" (the statuses of the bits in open) or names separated by
+ * commas, each name(i) of some i < n (n <= 32); *out gets bit 1u << i per status. KB_EINVAL
+ * quoting v and naming the accepted values otherwise. */
+kb_status srv_req_status_mask(const char *v, const char *(*name)(unsigned), unsigned n,
+                              unsigned open, unsigned *out, kb_err *err);
 /* Paging: limit is 1..max (def when absent), offset 0..max (0 when absent). */
 kb_status srv_req_limit(const srv_req *rq, size_t def, size_t max, size_t *out, kb_err *err);
 kb_status srv_req_offset(const srv_req *rq, size_t max, size_t *out, kb_err *err);

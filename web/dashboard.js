@@ -90,6 +90,9 @@
           cls: r.sla.resolve_met_percent !== null && r.sla.resolve_met_percent < 90 ? 'bad' : 'good' }];
       var sat = ['1', '2', '3', '4', '5'].map(function (k) { return { label: k + ' ★', value: r.satisfaction.distribution[k] }; });
       var top = r.top_known_errors.map(function (k) { return { label: k.kb_id + ' ' + k.title, value: k.count }; });
+      /* service requests: their own panel, by item, with what waits now */
+      var rq = r.requests;
+      var rqItems = rq ? rq.by_item.map(function (x) { return { label: x.item, value: x.count }; }) : [];
       K.add(grid, [
         el('p', { class: 'kpis' },
           el('span', {}, el('strong', { text: String(r.total) }), ' ' + t('db.total')),
@@ -101,7 +104,9 @@
         panel(t('db.by.category'), rows(t('db.by.category'), cats.length ? cats : [{ label: t('none'), value: 0 }])),
         panel(t('db.sla'), rows(t('db.sla'), sla, '%', 100)),
         panel(t('db.sat'), columns(t('db.sat'), sat), t('db.sat.note', r.satisfaction.ratings)),
-        panel(t('db.top'), rows(t('db.top'), top.length ? top : [{ label: t('none'), value: 0 }]))]);
+        panel(t('db.top'), rows(t('db.top'), top.length ? top : [{ label: t('none'), value: 0 }])),
+        rq ? panel(t('db.requests'), rows(t('db.requests'), rqItems.length ? rqItems : [{ label: t('none'), value: 0 }]),
+                   t('db.requests.note', rq.total, rq.fulfilled, rq.fulfil_met, rq.awaiting_approval, rq.loans_overdue)) : null]);
     }, function (err) { K.status(err.message, true); });
   }, '#/dashboard');
 })();

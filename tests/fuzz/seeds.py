@@ -196,6 +196,12 @@ def main():
     for s in c_strings(["tests/unit/test_sheet.c"]):
         if b"," in s and b"\n" in s:
             write(out, "sheet", b"\x00" + s)
+    # the service catalogue file: the demo catalogue and the unit tests' texts
+    with open(os.path.join(ROOT, "samples", "request-items.txt"), "rb") as f:
+        write(out, "request_items", f.read())
+    for s in c_strings(["tests/unit/test_request.c"]):
+        if s:
+            write(out, "request_items", s)
     for target, n in BODY_ROUTES.items():
         for b in sorted(bodies):
             for i in range(n):
