@@ -35,7 +35,12 @@ KE_TITLE = "HP LaserJet M404 打印机卡纸（paper jam 13.A2.D4）"
 SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_day",
                 "by_priority", "sla", "mean_time_to_respond_seconds", "mean_time_to_respond",
                 "mean_time_to_resolve_seconds", "mean_time_to_resolve", "satisfaction",
-                "top_known_errors", "reopened", "complaints", "aging"}
+                "top_known_errors", "reopened", "complaints", "aging", "requests"}
+REQ_STATUSES = ["submitted", "awaiting_approval", "approved", "rejected", "in_fulfilment",
+                "fulfilled", "closed", "cancelled"]
+REQUEST_KEYS = {"total", "by_status", "by_item", "fulfilled", "fulfil_met",
+                "fulfil_met_percent", "mean_time_to_fulfil_seconds", "awaiting_approval",
+                "open", "loans_out", "loans_overdue"}
 SLA_KEYS = {"responded", "response_met", "response_met_percent", "resolved", "resolve_met",
             "resolve_met_percent"}
 AGING_KEYS = ["open", "under_1_day", "from_1_to_3_days", "from_3_to_7_days", "over_7_days"]
@@ -184,6 +189,12 @@ def check_shape(j):
     need(sum(j["by_day"].values()) == j["total"], "by_day does not add up: %r" % j["by_day"])
     need(j["aging"]["open"] == sum(j["aging"][k] for k in AGING_KEYS[1:]),
          "aging buckets do not add up: %r" % j["aging"])
+    # service requests have their own section (test_requests.py fills it); none here
+    q = j["requests"]
+    need(set(q) == REQUEST_KEYS and list(q["by_status"]) == REQ_STATUSES,
+         "requests section %r" % q)
+    need(q["total"] == 0 and q["by_item"] == [] and q["fulfil_met_percent"] is None,
+         "requests counted without requests: %r" % q)
 
 
 WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
@@ -312,6 +323,12 @@ def csv_cases():
             flat[("satisfaction", k)] = str(n)
         for k in AGING_KEYS:
             flat[("aging", k)] = str(j["aging"][k])
+        for s in REQ_STATUSES:
+            flat[("request_status", s)] = str(j["requests"]["by_status"][s])
+        for k in ("total", "fulfilled", "fulfil_met", "awaiting_approval", "open", "loans_out",
+                  "loans_overdue"):
+            flat[("requests", k)] = str(j["requests"][k])
+        flat[("requests", "fulfil_met_percent")] = ""
         for key, want in flat.items():
             need(key in v, "csv has no row %r" % (key,))
             need(v[key][0] == want, "csv %r = %r, want %r" % (key, v[key][0], want))

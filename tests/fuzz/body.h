@@ -3,8 +3,8 @@
 /* One JSON-body fuzz target per route family: the first input byte picks one of the
  * family's routes, the rest is the request body, run through fz_dispatch() (the real
  * route table and handler on a temp database). A target file defines routes[] (paths may
- * hold {inc} and {dr}: an incident and a document request the set-up creates) and
- * nroutes, then includes this header. */
+ * hold {inc}, {dr} and {req}: an incident, a document request and a service request the
+ * set-up creates, the last of catalogue item 1) and nroutes, then includes this header. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +21,10 @@ static void setup_id(const char *method, const char *path, const char *body, con
 {
     json_t *j = NULL;
     unsigned st = fz_dispatch(&app, method, path, strlen(path), body, strlen(body), 1, &j);
-    const char *v = json_string_value(json_object_get(j, key));
+    json_t *m = json_object_get(j, key);
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)json_integer_value(m));
+    const char *v = json_is_integer(m) ? num : json_string_value(m);
     if (st >= 300 || !v || strlen(v) >= size) {
         fprintf(stderr, "fuzz set-up: %s %s answered %u\n", method, path, st);
         abort();
@@ -33,7 +36,7 @@ static void setup_id(const char *method, const char *path, const char *body, con
 static void setup(void)
 {
     fz_app_init(&app, fz_seeded_db("body"));
-    char inc[64], dr[64];
+    char inc[64], dr[64], item[32], req[64];
     setup_id("POST", "/api/v1/incidents",
              "{\"caller_name\":\"王芳\",\"caller_phone\":\"138-0013 8000\",\"channel\":\"phone\","
              "\"category\":\"printer\",\"priority\":\"P3\",\"summary\":\"打印机脱机\","
@@ -43,6 +46,18 @@ static void setup(void)
              "{\"kind\":\"borrow\",\"doc_no\":\"YW-SC-001\",\"reason\":\"audit\","
              "\"borrower\":\"li\",\"due\":\"2026-12-31\"}",
              "id", dr, sizeof dr);
+    setup_id("POST", "/api/v1/request-items",
+             "{\"name\":\"新账号\",\"category\":\"account\",\"sla\":\"8h\",\"approval\":true,"
+             "\"fields\":[{\"key\":\"employee\",\"label\":\"员工\",\"type\":\"text\","
+             "\"required\":true,\"max_length\":20},{\"key\":\"start\",\"label\":\"入职\","
+             "\"type\":\"date\"},{\"key\":\"n\",\"label\":\"数量\",\"type\":\"number\"},"
+             "{\"key\":\"mail\",\"label\":\"邮箱\",\"type\":\"bool\"},{\"key\":\"who\","
+             "\"label\":\"主管\",\"type\":\"user\"},{\"key\":\"level\",\"label\":\"权限\","
+             "\"type\":\"choice\",\"choices\":[\"只读\",\"读写\"]}]}",
+             "id", item, sizeof item);
+    setup_id("POST", "/api/v1/requests",
+             "{\"item\":1,\"caller_name\":\"王芳\",\"fields\":{\"employee\":\"李雷\"}}",
+             "number", req, sizeof req);
     if (nroutes > sizeof paths / sizeof paths[0])
         abort();
     for (size_t i = 0; i < nroutes; i++) {
@@ -51,6 +66,9 @@ static void setup(void)
         for (const char *p = routes[i].path; *p; p++) {
             if (strncmp(p, "{inc}", 5) == 0) {
                 kb_buf_adds(&b, inc);
+                p += 4;
+            } else if (strncmp(p, "{req}", 5) == 0) {
+                kb_buf_adds(&b, req);
                 p += 4;
             } else if (strncmp(p, "{dr}", 4) == 0) {
                 kb_buf_adds(&b, dr);

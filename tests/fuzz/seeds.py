@@ -15,7 +15,8 @@ import sys
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BODY_ROUTES = {"body_incident": 7, "body_kb": 8, "body_docreq": 9, "body_admin": 5}
+BODY_ROUTES = {"body_incident": 7, "body_kb": 8, "body_docreq": 9, "body_admin": 5,
+               "body_request": 8}
 C_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 
