@@ -642,8 +642,10 @@ kb_status kb_req_catalogue_parse(const char *p, size_t len, kb_req_catalogue *ou
         }
         const char *eq = strchr(l, '=');
         if (!cur || !eq) {
-            rc = kb_err_set(err, KB_EPARSE, cur ? "expected 'key = value'"
-                                                : "expected [name] before anything else");
+            if (cur)
+                rc = kb_err_set(err, KB_EPARSE, "expected 'key = value'");
+            else
+                rc = kb_err_set(err, KB_EPARSE, "expected [name] before anything else");
             break;
         }
         const char *k = keep(a, l, (size_t)(eq - l));
