@@ -149,11 +149,6 @@ static const char sql_req_list[] =
     " ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9";
 static const char sql_req_count[] = "SELECT count(*) FROM request" REQ_WHERE;
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
-}
-
 static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 {
     if (s && *s)
@@ -162,14 +157,9 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-static kb_status step_err(kb_store *s, int r, kb_err *err, const char *what)
-{
-    return r == SQLITE_DONE || r == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
-}
-
 static kb_status run(kb_store *s, sqlite3_stmt *st, const char *what, kb_err *err)
 {
-    kb_status rc = step_err(s, sqlite3_step(st), err, what);
+    kb_status rc = kb_store_step_err(s, sqlite3_step(st), err, what);
     kb_store_done(st);
     return rc;
 }
@@ -236,7 +226,7 @@ static kb_status load_fields(kb_store *s, kb_req_item *it, kb_err *err)
         }
         f->max_length = (size_t)sqlite3_column_int64(st, 5);
     }
-    kb_status rc = step_err(s, r, err, "request form");
+    kb_status rc = kb_store_step_err(s, r, err, "request form");
     kb_store_done(st);
     return rc;
 }
@@ -250,7 +240,7 @@ kb_status kb_req_item_get(kb_store *s, long long id, kb_req_item **out, kb_err *
     sqlite3_bind_int64(st, 1, id);
     int r = sqlite3_step(st);
     kb_req_item *it = r == SQLITE_ROW ? read_item(st) : NULL;
-    kb_status rc = step_err(s, r, err, "request item");
+    kb_status rc = kb_store_step_err(s, r, err, "request item");
     kb_store_done(st);
     if (rc == KB_OK && !it)
         rc = kb_err_set(err, KB_ENOTFOUND, "no request item %lld", id);
@@ -280,7 +270,7 @@ kb_status kb_req_item_list(kb_store *s, int active_only, kb_req_item ***out, siz
         v = kb_xrealloc(v, (k + 1) * sizeof *v);
         v[k++] = read_item(st);
     }
-    kb_status rc = step_err(s, r, err, "request items");
+    kb_status rc = kb_store_step_err(s, r, err, "request items");
     kb_store_done(st);
     for (size_t i = 0; rc == KB_OK && i < k; i++)
         rc = load_fields(s, v[i], err);
@@ -343,11 +333,11 @@ static kb_status write_fields(kb_store *s, long long id, const kb_req_item_in *i
         kb_request_type_parse("type", f->type, &t, NULL);
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, (long long)i);
-        bind_text(st, 3, f->key);
-        bind_text(st, 4, f->label);
-        bind_text(st, 5, kb_request_type_name(t));
+        kb_store_bind_text(st, 3, f->key);
+        kb_store_bind_text(st, 4, f->label);
+        kb_store_bind_text(st, 5, kb_request_type_name(t));
         sqlite3_bind_int(st, 6, f->required ? 1 : 0);
-        bind_text(st, 7, kb_buf_str(&ch));
+        kb_store_bind_text(st, 7, kb_buf_str(&ch));
         sqlite3_bind_int64(st, 8, t == KB_REQ_T_TEXT
                                       ? (f->max_length ? f->max_length : KB_REQ_DEFAULT_VALUE)
                                       : 0);
@@ -390,7 +380,7 @@ static kb_status item_write(kb_store *s, long long id, const kb_req_item_in *in,
         if (rc == KB_OK) {
             int r = sqlite3_step(st);
             count = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-            rc = step_err(s, r, err, "request items");
+            rc = kb_store_step_err(s, r, err, "request items");
             kb_store_done(st);
         }
         if (rc == KB_OK && count >= (long long)KB_REQ_MAX_ITEMS)
@@ -408,10 +398,10 @@ static kb_status item_write(kb_store *s, long long id, const kb_req_item_in *in,
             rc = KB_EDB;
     }
     if (rc == KB_OK) {
-        bind_text(st, 1, name);
+        kb_store_bind_text(st, 1, name);
         sqlite3_bind_int64(st, 2, id);
         int r = sqlite3_step(st);
-        rc = step_err(s, r, err, "request item name");
+        rc = kb_store_step_err(s, r, err, "request item name");
         kb_store_done(st);
         if (rc == KB_OK && r == SQLITE_ROW)
             rc = kb_err_set(err, KB_EEXIST, "a request item called '%.100s' exists", name);
@@ -427,17 +417,17 @@ static kb_status item_write(kb_store *s, long long id, const kb_req_item_in *in,
     if (rc == KB_OK && !st)
         rc = KB_EDB;
     if (rc == KB_OK) {
-        bind_text(st, 1, name);
-        bind_text(st, 2, PICK(description));
-        bind_text(st, 3, PICK(category));
-        bind_text(st, 4, PICK(sla));
+        kb_store_bind_text(st, 1, name);
+        kb_store_bind_text(st, 2, PICK(description));
+        kb_store_bind_text(st, 3, PICK(category));
+        kb_store_bind_text(st, 4, PICK(sla));
         sqlite3_bind_int(st, 5, business);
         sqlite3_bind_int(st, 6, approval);
-        bind_text(st, 7, approver);
-        bind_text(st, 8, group);
+        kb_store_bind_text(st, 7, approver);
+        kb_store_bind_text(st, 8, group);
         sqlite3_bind_int(st, 9, loan);
         sqlite3_bind_int(st, 10, active);
-        bind_text(st, 11, in->actor && *in->actor ? in->actor : "anonymous");
+        kb_store_bind_text(st, 11, in->actor && *in->actor ? in->actor : "anonymous");
         sqlite3_bind_int64(st, 12, now);
         if (id)
             sqlite3_bind_int64(st, 13, id);
@@ -536,7 +526,7 @@ static kb_status load_values(kb_store *s, kb_request *r, kb_err *err)
         v->type = kb_store_text(st, 2);
         v->value = kb_store_text(st, 3);
     }
-    kb_status x = step_err(s, rc, err, "request values");
+    kb_status x = kb_store_step_err(s, rc, err, "request values");
     kb_store_done(st);
     return x;
 }
@@ -558,7 +548,7 @@ static kb_status load_events(kb_store *s, kb_request *r, kb_err *err)
         e->to = kb_store_text(st, 4);
         e->note = kb_store_text(st, 5);
     }
-    kb_status x = step_err(s, rc, err, "request timeline");
+    kb_status x = kb_store_step_err(s, rc, err, "request timeline");
     kb_store_done(st);
     return x;
 }
@@ -570,10 +560,10 @@ static kb_status load(kb_store *s, const char *number, int full, kb_request **ou
     sqlite3_stmt *st = kb_store_cached(s, sql_req_get, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, number);
+    kb_store_bind_text(st, 1, number);
     int r = sqlite3_step(st);
     kb_request *q = r == SQLITE_ROW ? read_request(st) : NULL;
-    kb_status rc = step_err(s, r, err, "request");
+    kb_status rc = kb_store_step_err(s, r, err, "request");
     kb_store_done(st);
     if (rc == KB_OK && !q)
         rc = kb_err_set(err, KB_ENOTFOUND, "no request '%.40s'", number);
@@ -613,11 +603,11 @@ static kb_status add_event(kb_store *s, kb_request *r, long long at, const char 
         return KB_EDB;
     sqlite3_bind_int64(st, 1, r->rowid);
     sqlite3_bind_int64(st, 2, at);
-    bind_text(st, 3, e->actor);
-    bind_text(st, 4, e->type);
-    bind_text(st, 5, e->from);
-    bind_text(st, 6, e->to);
-    bind_text(st, 7, e->note);
+    kb_store_bind_text(st, 3, e->actor);
+    kb_store_bind_text(st, 4, e->type);
+    kb_store_bind_text(st, 5, e->from);
+    kb_store_bind_text(st, 6, e->to);
+    kb_store_bind_text(st, 7, e->note);
     return run(s, st, "request event", err);
 }
 
@@ -627,10 +617,10 @@ static kb_status save(kb_store *s, const kb_request *r, kb_err *err)
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, r->rowid);
-    bind_text(st, 2, kb_request_status_name(r->status));
-    bind_text(st, 3, r->assignee);
-    bind_text(st, 4, r->decided_by);
-    bind_text(st, 5, r->decision);
+    kb_store_bind_text(st, 2, kb_request_status_name(r->status));
+    kb_store_bind_text(st, 3, r->assignee);
+    kb_store_bind_text(st, 4, r->decided_by);
+    kb_store_bind_text(st, 5, r->decision);
     const long long t[] = { r->updated_at, r->decided_at,  r->started_at,
                             r->fulfilled_at, r->closed_at, r->returned_at };
     for (int i = 0; i < 6; i++)
@@ -714,7 +704,7 @@ kb_status kb_request_create(kb_store *s, const kb_req_create *in, long long now,
         sqlite3_bind_int64(st, 1, dayno);
         int r = sqlite3_step(st);
         seq = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        rc = step_err(s, r, err, "request number");
+        rc = kb_store_step_err(s, r, err, "request number");
         kb_store_done(st);
     }
     char number[48];
@@ -726,24 +716,24 @@ kb_status kb_request_create(kb_store *s, const kb_req_create *in, long long now,
             rc = KB_EDB;
     }
     if (rc == KB_OK) {
-        bind_text(st, 1, number);
+        kb_store_bind_text(st, 1, number);
         sqlite3_bind_int64(st, 2, dayno);
         sqlite3_bind_int64(st, 3, seq);
-        bind_text(st, 4, kb_request_status_name(status));
+        kb_store_bind_text(st, 4, kb_request_status_name(status));
         sqlite3_bind_int64(st, 5, it->id);
-        bind_text(st, 6, it->name);
-        bind_text(st, 7, it->category);
-        bind_text(st, 8, it->group);
+        kb_store_bind_text(st, 6, it->name);
+        kb_store_bind_text(st, 7, it->category);
+        kb_store_bind_text(st, 8, it->group);
         sqlite3_bind_int(st, 9, it->loan);
         sqlite3_bind_int(st, 10, it->approval);
-        bind_text(st, 11, it->sla);
+        kb_store_bind_text(st, 11, it->sla);
         sqlite3_bind_int(st, 12, it->business);
-        bind_text(st, 13, in->caller_name);
-        bind_text(st, 14, in->caller_phone);
-        bind_text(st, 15, in->department);
-        bind_text(st, 16, in->note);
-        bind_text(st, 17, ret);
-        bind_text(st, 18, who(in->actor));
+        kb_store_bind_text(st, 13, in->caller_name);
+        kb_store_bind_text(st, 14, in->caller_phone ? in->caller_phone : "");
+        kb_store_bind_text(st, 15, in->department ? in->department : "");
+        kb_store_bind_text(st, 16, in->note ? in->note : "");
+        kb_store_bind_text(st, 17, ret ? ret : "");
+        kb_store_bind_text(st, 18, who(in->actor));
         sqlite3_bind_int64(st, 19, now);
         rc = run(s, st, "request", err);
     }
@@ -756,10 +746,10 @@ kb_status kb_request_create(kb_store *s, const kb_req_create *in, long long now,
         }
         sqlite3_bind_int64(st, 1, rowid);
         sqlite3_bind_int64(st, 2, (long long)i);
-        bind_text(st, 3, vals[i].key);
-        bind_text(st, 4, vals[i].label);
-        bind_text(st, 5, vals[i].type);
-        bind_text(st, 6, vals[i].value);
+        kb_store_bind_text(st, 3, vals[i].key);
+        kb_store_bind_text(st, 4, vals[i].label);
+        kb_store_bind_text(st, 5, vals[i].type);
+        kb_store_bind_text(st, 6, vals[i].value);
         rc = run(s, st, "request value", err);
     }
     kb_request_values_free(vals, nvals);
@@ -993,7 +983,7 @@ kb_status kb_request_list(kb_store *s, const kb_req_filter *f, kb_req_list **out
     int r = sqlite3_step(st);
     kb_req_list *l = kb_xcalloc(1, sizeof *l);
     l->total = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    kb_status rc = step_err(s, r, err, "requests");
+    kb_status rc = kb_store_step_err(s, r, err, "requests");
     kb_store_done(st);
     st = rc == KB_OK ? kb_store_cached(s, sql_req_list, err) : NULL;
     if (rc == KB_OK && !st)
@@ -1005,7 +995,7 @@ kb_status kb_request_list(kb_store *s, const kb_req_filter *f, kb_req_list **out
         l->items = kb_xcalloc(limit, sizeof *l->items);
         while (l->n < limit && (r = sqlite3_step(st)) == SQLITE_ROW)
             l->items[l->n++] = read_request(st);
-        rc = step_err(s, r, err, "requests");
+        rc = kb_store_step_err(s, r, err, "requests");
         kb_store_done(st);
     }
     for (size_t i = 0; rc == KB_OK && i < l->n; i++)
@@ -1067,7 +1057,7 @@ kb_status kb_request_report(kb_store *s, const kb_incident_sla *desk, long long 
         }
         kb_request_free(q);
     }
-    kb_status rc = step_err(s, r, err, "request report");
+    kb_status rc = kb_store_step_err(s, r, err, "request report");
     kb_store_done(st);
     if (out->fulfilled)
         out->mean_fulfil_seconds = (spent + out->fulfilled / 2) / out->fulfilled;
@@ -1085,7 +1075,7 @@ kb_status kb_request_report(kb_store *s, const kb_incident_sla *desk, long long 
             out->loans_out = sqlite3_column_int64(st, 2);
             out->loans_overdue = sqlite3_column_int64(st, 3);
         }
-        rc = step_err(s, r, err, "request report");
+        rc = kb_store_step_err(s, r, err, "request report");
         kb_store_done(st);
     }
     st = rc == KB_OK ? kb_store_cached(s, sql_rep_items, err) : NULL;
@@ -1101,7 +1091,7 @@ kb_status kb_request_report(kb_store *s, const kb_incident_sla *desk, long long 
             out->items[out->nitems] = kb_store_text(st, 0);
             out->item_counts[out->nitems++] = sqlite3_column_int64(st, 1);
         }
-        rc = step_err(s, r, err, "request report");
+        rc = kb_store_step_err(s, r, err, "request report");
         kb_store_done(st);
     }
     if (rc != KB_OK)
