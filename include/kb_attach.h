@@ -25,6 +25,7 @@
 /* The owner kinds. */
 #define KB_ATTACH_INCIDENT "incident"
 #define KB_ATTACH_KB "kb"
+#define KB_ATTACH_REQUEST "request" /* service requests */
 
 /* Programs, which kedb does not keep (kb_attach_kind.program). */
 typedef enum {
@@ -94,7 +95,7 @@ void kb_attachment_list_free(kb_attachment_list *l);
 
 /* A new attachment. */
 typedef struct {
-    const char *owner_kind; /* KB_ATTACH_INCIDENT or KB_ATTACH_KB */
+    const char *owner_kind; /* KB_ATTACH_INCIDENT, _KB or _REQUEST */
     const char *owner_id;
     const char *name;      /* checked with kb_attach_check_name */
     const void *data;

@@ -78,6 +78,7 @@ static const char sql_texts[] = "SELECT b.text FROM attachment a JOIN blob b ON 
                                 "NULL ORDER BY a.id";
 static const char sql_incident[] = "SELECT 1 FROM incident WHERE number = ?1";
 static const char sql_item[] = "SELECT 1 FROM doc WHERE id = ?1";
+static const char sql_request[] = "SELECT 1 FROM request WHERE number = ?1";
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -115,14 +116,15 @@ static kb_status step_done(kb_store *s, sqlite3_stmt *st, const char *what, kb_e
     return r == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, what);
 }
 
-/* The kinds of owner and the statement that finds one: a new kind (service requests) is a
- * row here, a message in owner_exists() and its routes. */
+/* The kinds of owner and the statement that finds one: a new kind is a row here, a
+ * message in owner_exists() and its routes. */
 static const struct {
     const char *kind;
     const char *sql;
 } owners[] = {
     { KB_ATTACH_INCIDENT, sql_incident },
     { KB_ATTACH_KB, sql_item },
+    { KB_ATTACH_REQUEST, sql_request },
 };
 
 /* KB_ENOTFOUND unless the owner exists; KB_EINVAL for an unknown kind. */
@@ -145,6 +147,8 @@ static kb_status owner_exists(kb_store *s, const char *kind, const char *id, kb_
         return kb_store_db_err(s, err, "attachment owner");
     if (strcmp(kind, KB_ATTACH_KB) == 0)
         return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
+    if (strcmp(kind, KB_ATTACH_REQUEST) == 0)
+        return kb_err_set(err, KB_ENOTFOUND, "no request '%.40s'", id);
     return kb_err_set(err, KB_ENOTFOUND, "no incident '%s'", id);
 }
 

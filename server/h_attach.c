@@ -1,7 +1,8 @@
-/* Attachments over HTTP: /api/v1/incidents/{number}/attachments... and
- * /api/v1/kb/{id}/attachments... Whoever may read the owner lists and downloads its
- * attachments; whoever may work it (an incident: agents, admins, engineers on their
- * incidents; a knowledge item: engineers and admins) adds and deletes them. The file is
+/* Attachments over HTTP: /api/v1/incidents/{number}/attachments...,
+ * /api/v1/requests/{number}/attachments... and /api/v1/kb/{id}/attachments... Whoever may
+ * read the owner lists and downloads its attachments; whoever may work it (an incident:
+ * agents, admins, engineers on their incidents; a service request: everyone who makes and
+ * acts on requests; a knowledge item: engineers and admins) adds and deletes them. The file is
  * the raw request body (a route with SRV_BODY_RAW), its name the query argument name; the
  * type the client sends is ignored (kb_attach_sniff decides). Downloads always go out as
  * attachments with the sniffed type (http.c adds nosniff and a sandboxing CSP); only
@@ -13,6 +14,7 @@
 #include "kb_attach.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
+#include "kb_request.h"
 #include "kb_version.h"
 #include "srv.h"
 
@@ -22,7 +24,7 @@
 typedef struct {
     const char *kind;
     const char *id;
-    const char *base; /* "incidents" or "kb" */
+    const char *base; /* "incidents", "requests" or "kb" */
 } owner;
 
 /* The owner named by the path; KB_ENOTFOUND when the caller may not read it. With write,
@@ -48,6 +50,19 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
         kb_incident_free(inc);
         return rc;
     }
+    if (strcmp(kind, KB_ATTACH_REQUEST) == 0) {
+        o->base = "requests";
+        o->id = srv_req_param(rq, "request");
+        if (!o->id || !kb_desk_number_valid(o->id, "REQ"))
+            return kb_err_set(err, KB_EINVAL, "invalid request number '%.40s': use "
+                              "REQ-YYYYMMDD-NNNN", o->id ? o->id : "");
+        rc = srv_req_store(rq, s, err);
+        kb_request *r = NULL;
+        if (rc == KB_OK)
+            rc = kb_request_get(*s, o->id, &r, err);
+        kb_request_free(r);
+        return rc;
+    }
     o->base = "kb";
     rc = srv_req_path_id(rq, "id", &o->id, err);
     if (rc == KB_OK)
@@ -64,9 +79,12 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
     return rc;
 }
 
-/* The owner kind of the route: incidents name theirs ":number", knowledge items ":id". */
+/* The owner kind of the route: incidents name theirs ":number", service requests
+ * ":request", knowledge items ":id". */
 static const char *kind_of(const srv_req *rq)
 {
+    if (srv_req_param(rq, "request"))
+        return KB_ATTACH_REQUEST;
     return srv_req_param(rq, "number") ? KB_ATTACH_INCIDENT : KB_ATTACH_KB;
 }
 

@@ -83,6 +83,13 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/request-items", h_req_item_create, KB_ROLE_ADMIN },
     { "GET", "/api/v1/request-items/:id", h_req_item_get, KB_ROLE_ALL },
     { "PATCH", "/api/v1/request-items/:id", h_req_item_update, KB_ROLE_ADMIN },
+    /* attachments: read as the request, added and deleted by those who act on requests */
+    { "GET", "/api/v1/requests/:request/attachments", h_attach_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/requests/:request/attachments", h_attach_add, MAKE_REQUESTS },
+    { "GET", "/api/v1/requests/:request/attachments/:att", h_attach_get, KB_ROLE_ALL },
+    { "GET", "/api/v1/requests/:request/attachments/:att/thumbnail", h_attach_thumb,
+      KB_ROLE_ALL },
+    { "DELETE", "/api/v1/requests/:request/attachments/:att", h_attach_delete, MAKE_REQUESTS },
     { "POST", "/api/v1/requests", h_request_create, MAKE_REQUESTS },
     { "GET", "/api/v1/requests", h_request_list, KB_ROLE_ALL },
     { "GET", "/api/v1/requests/:number", h_request_get, KB_ROLE_ALL },

@@ -192,6 +192,7 @@
   K.route('service-one', /^\/service\/(REQ-[0-9-]+)$/, null, function (view, args) {
     var number = args[0];
     var groups = [];
+    var att = null; /* the attachments section (paste goes to it while shown) */
     function load() {
       Promise.all([K.api('GET', '/api/v1/requests/' + encodeURIComponent(number)),
                    K.groups().catch(function () { return []; })]).then(function (res) {
@@ -220,6 +221,10 @@
         el('button', { type: 'submit', class: cls || '', id: 'rq-' + path, text: t(buttonKey) }));
     }
     function render(r) {
+      /* files: everyone who makes and acts on requests adds them (the form, a screenshot) */
+      if (att) att.leave();
+      att = K.attachments('/api/v1/requests/' + encodeURIComponent(number),
+                          K.has('agent', 'engineer', 'approver', 'admin'));
       var me = K.me ? K.me.username : '';
       var mine = me && me.toLowerCase() === r.requested_by.toLowerCase();
       var dl = el('dl', { class: 'fields' });
@@ -279,9 +284,10 @@
           el('span', { class: 'badges' }, K.badge('rst', r.status),
              r.loan_overdue ? el('span', { class: 'badge overdue', text: t('rq.loan.overdue') }) : null, slaCell(r))),
         r.note ? el('p', { class: 'description', text: r.note }) : null,
-        el('div', { class: 'split' }, el('div', {}, dl, el('h3', { text: t('inc.timeline') }), timeline), actions)]);
+        el('div', { class: 'split' }, el('div', {}, dl, att.box, el('h3', { text: t('inc.timeline') }), timeline), actions)]);
     }
     load();
+    return { leave: function () { if (att) att.leave(); } };
   });
 
   /* --- the catalogue (admins) --- */

@@ -425,6 +425,40 @@ def role_cases():
     case("who may list, download, add and delete follows the incident and the item", roles)
 
 
+def request_cases():
+    def on_request():
+        item = ok(call("POST", "/api/v1/request-items",
+                       {"name": "软件安装", "category": "software", "sla": "8h"}), 201)["id"]
+        number = ok(call("POST", "/api/v1/requests",
+                         {"item": item, "caller_name": "王芳"}), 201)["number"]
+        base = "/api/v1/requests/%s/attachments" % number
+        shot = png(64, 48)
+        j = ok(upload(base, "安装截图.png", shot, ctype="text/plain"), 201)
+        need(j["type"] == "image/png" and j["url"].startswith(base + "/"), "%r" % j)
+        r = api.get(j["url"])
+        need(r.status == 200 and r.body == shot, "download %r" % r)
+        need(r.headers.get("x-content-type-options") == "nosniff", "%r" % r.headers)
+        need("filename*=UTF-8''" in r.headers.get("content-disposition", ""), "%r" % r.headers)
+        t = api.get(j["url"] + "/thumbnail")
+        need(t.status == 200 and t.body.startswith(b"\x89PNG"), "thumbnail %r" % t)
+        lst = ok(call("GET", base))
+        need([a["name"] for a in lst["attachments"]] == ["安装截图.png"], "%r" % lst)
+        tok = api.login("auditor1", PASSWORD).json["token"]
+        need(call("GET", base, token=tok).status == 200, "the auditor reads")
+        check_error(upload(base, "a.txt", b"x\n", token=tok), 403, "forbidden")
+        check_error(call("DELETE", j["url"], token=tok), 403, "forbidden")
+        check_error(upload("/api/v1/requests/REQ-20990101-0001/attachments", "a.txt",
+                           b"x\n"), 404, "not_found")
+        check_error(upload("/api/v1/requests/INC-20260101-0001/attachments", "a.txt",
+                           b"x\n"), 400, "invalid")
+        check_error(call("GET", "/api/v1/requests/REQ-x/attachments"), 400, "invalid")
+        ok(call("DELETE", j["url"]))
+        need(ok(call("GET", base))["attachments"] == [], "deleted")
+        check_error(call("GET", j["url"]), 404, "not_found")
+    case("a service request takes attachments like an incident: type from content, "
+         "download headers, thumbnail, roles, unknown and malformed numbers", on_request)
+
+
 def main(tmp):
     srv = api.Served(tmp, users=[("engineer1", PASSWORD, "engineer"),
                                  ("approver1", PASSWORD, "approver"),
@@ -438,6 +472,7 @@ def main(tmp):
     limit_cases()
     bad_input_cases()
     role_cases()
+    request_cases()
     srv.stop()
 
 

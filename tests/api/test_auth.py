@@ -231,6 +231,9 @@ def matrix_cases():
         ("GET", "/api/v1/requests", None, everyone),
         ("GET", req, None, everyone),
         ("PATCH", req, {"note": "checked"}, work),  # an engineer of the request's group
+        ("GET", req + "/attachments", None, everyone),
+        ("POST", req + "/attachments?name=m.txt", {"note": "a file"}, requesters),
+        ("DELETE", req + "/attachments/999", None, requesters),
         # which action whom is the request's own rule (test_requests.py); the route lets
         # every role but the auditor in, and an unknown action is 400 for them
         ("POST", req + "/nope", {}, requesters),

@@ -866,6 +866,11 @@ async function main() {
       need((await agent.textContent('.page-head .badges')).includes('待审批'), 'not awaiting approval');
       need((await agent.textContent('.fields')).includes('李雷'), 'form values not shown');
       need(!(await agent.isVisible('#rq-approve')), 'the agent is offered the approval');
+      /* the signed application form goes with the request */
+      await agent.setInputFiles('#att-file', { name: '开户申请表.txt', mimeType: 'application/octet-stream',
+        buffer: Buffer.from('申请人：李雷 部门：财务部\n') });
+      await agent.waitForFunction(() => document.querySelectorAll('.attachments .att').length === 1);
+      need((await agent.textContent('.attachments')).includes('开户申请表.txt'), 'the file is not listed');
       /* the approver approves */
       await appr.goto(base + '/#/service/' + number);
       await appr.click('#rq-approve');
