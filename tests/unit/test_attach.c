@@ -389,7 +389,9 @@ static void test_store(kb_store *s)
     CHECK_INT_EQ(add(s, KB_ATTACH_INCIDENT, "INC-20990101-0001", "a.txt", "x", 1, 0, NULL, &err),
                  KB_ENOTFOUND);
     CHECK_INT_EQ(add(s, KB_ATTACH_KB, "NOPE", "a.txt", "x", 1, 0, NULL, &err), KB_ENOTFOUND);
-    CHECK_INT_EQ(add(s, "request", "1", "a.txt", "x", 1, 0, NULL, &err), KB_EINVAL);
+    CHECK_INT_EQ(add(s, KB_ATTACH_REQUEST, "REQ-20990101-0001", "a.txt", "x", 1, 0, NULL, &err),
+                 KB_ENOTFOUND);
+    CHECK_INT_EQ(add(s, "asset", "1", "a.txt", "x", 1, 0, NULL, &err), KB_EINVAL);
     unsigned char elf[16] = { 0x7f, 'E', 'L', 'F' };
     CHECK_INT_EQ(add(s, KB_ATTACH_INCIDENT, number, "tool", elf, sizeof elf, 0, NULL, &err),
                  KB_EINVAL);
