@@ -8,10 +8,12 @@
  * zone (kb_date_set_zone; UTC until set). A service desk in China numbers the incidents of
  * its morning and counts its days by Beijing time, not by UTC; a desk in a zone with
  * daylight-saving time has days of 23 and 25 hours, which these functions count as one day
- * each. Times stay epoch seconds and are shown as UTC ISO-8601 everywhere; only days (and
- * the business calendar, kb_calendar.h) use the zone. */
+ * each. Times stay epoch seconds and are shown as UTC ISO-8601 in data; only days, the
+ * business calendar (kb_calendar.h) and the text of messages to people
+ * (kb_date_format_local) use the zone. */
 
 #define KB_DATE_LEN 11 /* ten characters and the NUL */
+#define KB_DATE_TIME_LEN 17 /* "2026-12-03 17:50" and the NUL */
 #define KB_DATE_MAX_OFFSET (14 * 3600)
 
 /* Makes tz the desk's time zone for the whole process (NULL: UTC); the store applies the
@@ -38,6 +40,9 @@ int kb_date_valid(const char *s);
 
 /* The desk day of epoch seconds at into out. */
 void kb_date_of(long long at, char out[KB_DATE_LEN]);
+/* The desk's wall clock at epoch seconds at, to the minute, as Chinese readers write it
+ * ("2026-12-03 17:50"; no zone name): for messages to people, never for data. */
+void kb_date_format_local(long long at, char out[KB_DATE_TIME_LEN]);
 
 /* The epoch seconds at which the desk day s (YYYY-MM-DD, 1970 or later) begins: its first
  * instant (after the change when clocks jump over midnight); KB_EINVAL for anything

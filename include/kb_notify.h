@@ -9,11 +9,13 @@
 
 /* Notifications that are never lost: an outbox in the database.
  *
- * The changes that cause an event (an incident assigned, escalated, resolved, reopened)
- * write one outbox row per subscribed channel in the SAME transaction as the change
- * (kb_notify_incident, called by kb/store_incident.c), so a rollback leaves no message and
- * a commit always has its messages. The SLA and follow-up events come from a periodic
- * sweep (kb_notify_sweep) that records each threshold once per incident. A delivery thread
+ * The changes that cause an event (an incident assigned, escalated, resolved, reopened; a
+ * document request filed) write one outbox row per subscribed channel in the SAME
+ * transaction as the change (kb_notify_incident, called by kb/store_incident.c;
+ * kb_notify_docreq, called by kb/store_docreq.c), so a rollback leaves no message and a
+ * commit always has its messages. The SLA, follow-up and review-due events come from a
+ * periodic sweep (kb_notify_sweep) that records each threshold once per incident (once per
+ * item and review date). A delivery thread
  * (server/notify.c) sends due rows and records every attempt (kb_notify_record). Each row
  * has a stable random id (uid) that receivers may use to drop a duplicate.
  *
@@ -32,6 +34,9 @@
 #define KB_NOTIFY_DETAIL_MAX 300u   /* bytes kept of an attempt's error text */
 #define KB_NOTIFY_MAX_LIMIT 200u    /* outbox rows per list */
 #define KB_NOTIFY_UID_HEX 33        /* 32 hex digits and the NUL */
+#define KB_NOTIFY_KEEP_DAYS 90      /* days delivered and failed rows are kept (the default
+                                       of the setting, kb_setting.h) */
+#define KB_NOTIFY_KEEP_DAYS_MAX 3650
 
 /* The events: X(enum suffix, name). */
 #define KB_NOTIFY_EVENTS(X)                                                                  \
@@ -48,7 +53,9 @@
     X(REQUEST_APPROVED, "request_approved")                                                  \
     X(REQUEST_REJECTED, "request_rejected")                                                  \
     X(REQUEST_FULFILLED, "request_fulfilled")                                                \
-    X(LOAN_OVERDUE, "loan_overdue")
+    X(LOAN_OVERDUE, "loan_overdue")                                                          \
+    X(REVIEW_DUE, "review_due")                                                              \
+    X(DOCREQ_WAITING, "docreq_waiting")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,
@@ -62,10 +69,14 @@ const char *kb_notify_event_name(kb_notify_event ev);
 /* Parses an event name; KB_EINVAL naming the accepted ones otherwise. */
 kb_status kb_notify_event_parse(const char *s, kb_notify_event *out, kb_err *err);
 
-/* The placeholders a template may use, X(name): {number} {summary} ... */
+/* The placeholders a template may use, X(name): {number} {summary} ... For an item's
+ * review, {number} is its id, {summary} its title, {owner} its owner; for a document
+ * request, {number} is the request's id, {document} the document's number, {summary} its
+ * title, {kind} what is asked (in Chinese) and {requester} who asked. Times ({due}) are
+ * the desk's local time, "2026-12-03 17:50"; a review's {due} is its date. */
 #define KB_NOTIFY_VARS(X)                                                                    \
     X(number) X(summary) X(priority) X(status) X(group) X(assignee) X(lead) X(due)           \
-    X(reason) X(target)
+    X(reason) X(target) X(owner) X(document) X(kind) X(requester)
 
 /* Values of the placeholders (borrowed; NULL renders as ""). */
 typedef struct {
@@ -80,8 +91,13 @@ const char *kb_notify_default_body(kb_notify_event ev);
 /* Checks a template: valid UTF-8 of at most max bytes, no NUL, every "{" opens a known
  * placeholder (KB_EINVAL naming the first unknown one), "{{" and "}}" stand for braces. */
 kb_status kb_notify_template_check(const char *what, const char *tpl, size_t max, kb_err *err);
+/* Checks a template's title (one line, at most KB_NOTIFY_TITLE_MAX bytes) and body (at
+ * most KB_NOTIFY_BODY_MAX) as kb_notify_template_check does; NULL is KB_EINVAL. */
+kb_status kb_notify_template_valid(const char *title, const char *body, kb_err *err);
 /* Renders a checked template with vars into a new string (free()). */
 char *kb_notify_render(const char *tpl, const kb_notify_vars *vars);
+/* Example values of every placeholder for ev (a template's preview). Static strings. */
+void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out);
 
 /* --- channels --- */
 
@@ -124,6 +140,9 @@ void kb_notify_channel_free(kb_notify_channel *c);
 void kb_notify_channel_list_free(kb_notify_channel **v, size_t n);
 /* Replaces the string *slot with a copy of s (NULL gives ""). */
 void kb_notify_set(char **slot, const char *s);
+/* url with every query value and any fragment replaced by "****" (WeCom keys and
+ * DingTalk tokens are secrets): what lists and the audit trail show. New string (free()). */
+char *kb_notify_url_masked(const char *url);
 /* Checks a channel's fields for its kind: name, URL (http or https, a host, no spaces or
  * control characters, at most KB_NOTIFY_URL_MAX bytes), e-mail settings, at least one
  * event. KB_EINVAL naming the field. */
@@ -195,12 +214,20 @@ kb_status kb_notify_incident(kb_store *s, const kb_incident *inc, int created, l
  * (to the requester). Channels of the request's group (or of every group) get them. */
 kb_status kb_notify_request(kb_store *s, const kb_request *r, const char *approver,
                             long long now, kb_err *err);
+/* The message of a document request filed (state pending: it waits for an approver):
+ * docreq_waiting to the subscribed channels and to every enabled approver but the
+ * requester who chose it. Inside the caller's transaction (kb_docreq_create). */
+kb_status kb_notify_docreq(kb_store *s, const char *id, const char *kind, const char *doc_no,
+                           const char *title, const char *reason, const char *requester,
+                           long long now, kb_err *err);
 /* Finds the SLA thresholds (75 % of the response or resolution target used, breached;
  * the group's lead is told) and follow-ups due (resolved at least followup_after seconds
  * ago and not followed up) at time now and enqueues each once per incident (once per
- * resolution for follow-ups), and loans given out past their return date (loan_overdue
- * to the requester, once per request and return date). *n (may be NULL) gets the number of
- * events. */
+ * resolution for follow-ups), loans given out past their return date (loan_overdue to the
+ * requester, once per request and return date), and the current knowledge items and
+ * documents whose review date has come (on or before the desk's day of now; review_due
+ * once per item and date, to the channels and the item's owner or, without one, its last
+ * author). *n (may be NULL) gets the number of events. */
 kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, size_t *n,
                           kb_err *err);
 
@@ -240,8 +267,12 @@ kb_status kb_notify_due(kb_store *s, long long now_ms, size_t max, kb_notify_msg
  * KB_NOTIFY_DETAIL_MAX bytes (at a character boundary). */
 kb_status kb_notify_record(kb_store *s, long long id, long long at_ms, int ok, long code,
                            const char *detail, long long next_at_ms, kb_err *err);
-/* Rows newest first, state NULL = any, at most limit, with their attempts. */
-kb_status kb_notify_list(kb_store *s, const char *state, size_t limit, kb_notify_msg ***out,
-                         size_t *n, kb_err *err);
+/* Rows newest first, state NULL = any, channel 0 = any, at most limit, with their
+ * attempts. */
+kb_status kb_notify_list(kb_store *s, const char *state, long long channel, size_t limit,
+                         kb_notify_msg ***out, size_t *n, kb_err *err);
+/* Deletes the delivered and failed rows created before `before` (epoch seconds) with their
+ * attempts; pending rows stay whatever their age. *n (may be NULL) gets the rows deleted. */
+kb_status kb_notify_prune(kb_store *s, long long before, size_t *n, kb_err *err);
 
 #endif

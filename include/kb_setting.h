@@ -7,7 +7,8 @@
 #include "kb_store.h"
 
 /* The desk's settings kept in the database (its setting table): the time zone that counts
- * its days and business hours, and the business calendar its SLA clocks run on. Each
+ * its days and business hours, the business calendar its SLA clocks run on, and how long
+ * finished notifications are kept. Each
  * change is audited (setting.update) in the same transaction. The document numbering rule
  * is in kb_version.h. */
 
@@ -35,5 +36,13 @@ kb_status kb_setting_calendar_load(kb_store *s, kb_calendar **out, kb_err *err);
  * audits it by actor at time at with a summary (weekly hours, holidays, make-up days). */
 kb_status kb_setting_set_calendar(kb_store *s, const char *p, size_t len, const char *actor,
                                   long long at, size_t *line, kb_err *err);
+
+/* How many days delivered and failed notifications are kept (kb_notify_prune):
+ * KB_NOTIFY_KEEP_DAYS while never set. */
+kb_status kb_setting_notify_keep_days(kb_store *s, long long *out, kb_err *err);
+/* Sets it (1 to KB_NOTIFY_KEEP_DAYS_MAX, KB_EINVAL otherwise), audited by actor at time
+ * at. */
+kb_status kb_setting_set_notify_keep_days(kb_store *s, long long days, const char *actor,
+                                          long long at, kb_err *err);
 
 #endif

@@ -118,6 +118,16 @@ void kb_date_of(long long at, char out[KB_DATE_LEN])
         memcpy(out, "1970-01-01", KB_DATE_LEN);
 }
 
+void kb_date_format_local(long long at, char out[KB_DATE_TIME_LEN])
+{
+    kb_tz_local l;
+    desk_local(at, &l);
+    if (l.year < 0 || l.year > 9999 ||
+        snprintf(out, KB_DATE_TIME_LEN, "%04lld-%02d-%02d %02d:%02d", l.year, l.month, l.day,
+                 l.hour, l.minute) != 16)
+        memcpy(out, "1970-01-01 00:00", KB_DATE_TIME_LEN);
+}
+
 kb_status kb_date_parse(const char *s, long long *out, kb_err *err)
 {
     if (!kb_date_valid(s) || strncmp(s, "1970", 4) < 0)

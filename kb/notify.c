@@ -14,6 +14,10 @@ static const char *const event_names[KB_NOTIFY_NEVENTS] = {
     KB_NOTIFY_EVENTS(NAME_)
 #undef NAME_
 };
+/* "assigned, escalated, ...": the names for error messages */
+#define LIST_(e, name) ", " name
+static const char *const event_list = KB_NOTIFY_EVENTS(LIST_) + 2;
+#undef LIST_
 
 /* The default templates, in Chinese for the desk's people. */
 static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
@@ -24,6 +28,8 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_FOLLOWUP_DUE] = "待回访：{number}",
     [KB_NOTIFY_SLA_75] = "SLA 预警：{number}",
     [KB_NOTIFY_SLA_BREACH] = "SLA 已超时：{number}",
+    [KB_NOTIFY_REVIEW_DUE] = "复审到期：{number}",
+    [KB_NOTIFY_DOCREQ_WAITING] = "文档申请待审批：{number}",
     [KB_NOTIFY_TEST] = "kedb 测试消息",
     [KB_NOTIFY_REQUEST_ASSIGNED] = "服务请求已分派：{number}",
     [KB_NOTIFY_REQUEST_APPROVAL] = "服务请求待审批：{number}",
@@ -48,6 +54,10 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_SLA_BREACH] = "工单 {number}（{priority}）的{target}已超时，期限 {due}。\n"
                              "请组长 {lead} 处理。\n摘要：{summary}\n"
                              "处理人：{assignee}（{group}）",
+    [KB_NOTIFY_REVIEW_DUE] = "{number}《{summary}》的复审日期 {due} 已到，请负责人 {owner} "
+                             "安排复审。",
+    [KB_NOTIFY_DOCREQ_WAITING] = "{requester} 提交了文档{kind}申请 {number}，等待审批。\n"
+                                 "文档：{document}《{summary}》\n原因：{reason}",
     [KB_NOTIFY_TEST] = "这是一条来自 kedb 的测试消息，收到即表示通知渠道配置正确。",
     [KB_NOTIFY_REQUEST_ASSIGNED] = "服务请求 {number}（{summary}）已分派给 {assignee}（{group}）。\n"
                                    "完成期限：{due}",
@@ -75,8 +85,7 @@ kb_status kb_notify_event_parse(const char *s, kb_notify_event *out, kb_err *err
             return KB_OK;
         }
     }
-    return kb_err_set(err, KB_EINVAL, "unknown event '%.40s' (assigned, escalated, resolved, "
-                      "reopened, followup_due, sla_75, sla_breach, test)", s ? s : "");
+    return kb_err_set(err, KB_EINVAL, "unknown event '%.40s' (%s)", s ? s : "", event_list);
 }
 
 const char *kb_notify_default_title(kb_notify_event ev)
@@ -95,6 +104,10 @@ static const char *const var_names[] = {
 #undef VNAME_
 };
 #define NVARS (sizeof var_names / sizeof var_names[0])
+/* "{number} {summary} ...": the known placeholders for error messages */
+#define VLIST_(name) " {" #name "}"
+static const char *const var_list = KB_NOTIFY_VARS(VLIST_) + 1;
+#undef VLIST_
 
 static const char *var_value(const kb_notify_vars *v, size_t i)
 {
@@ -137,9 +150,8 @@ kb_status kb_notify_template_check(const char *what, const char *tpl, size_t max
             if (placeholder(p, &n) < 0) {
                 size_t shown = strcspn(p, "}");
                 return kb_err_set(err, KB_EINVAL, "field '%s': unknown placeholder '%.*s}' "
-                                  "(known: {number} {summary} {priority} {status} {group} "
-                                  "{assignee} {lead} {due} {reason} {target})", what,
-                                  (int)(shown > 40 ? 40 : shown), p);
+                                  "(known: %s)", what, (int)(shown > 40 ? 40 : shown), p,
+                                  var_list);
             }
             p += n;
         } else if (*p == '}') {
@@ -149,6 +161,16 @@ kb_status kb_notify_template_check(const char *what, const char *tpl, size_t max
         }
     }
     return KB_OK;
+}
+
+kb_status kb_notify_template_valid(const char *title, const char *body, kb_err *err)
+{
+    kb_status rc = kb_notify_template_check("title", title, KB_NOTIFY_TITLE_MAX, err);
+    if (rc == KB_OK)
+        rc = kb_notify_template_check("body", body, KB_NOTIFY_BODY_MAX, err);
+    if (rc == KB_OK && strchr(title, '\n'))
+        rc = kb_err_set(err, KB_EINVAL, "field 'title' must be one line");
+    return rc;
 }
 
 char *kb_notify_render(const char *tpl, const kb_notify_vars *vars)
@@ -175,7 +197,53 @@ char *kb_notify_render(const char *tpl, const kb_notify_vars *vars)
     return out ? out : kb_xstrdup("");
 }
 
+void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
+{
+    memset(out, 0, sizeof *out);
+    int review = ev == KB_NOTIFY_REVIEW_DUE, docreq = ev == KB_NOTIFY_DOCREQ_WAITING;
+    out->number = review ? "KE-1001" : docreq ? "DR-0001" : "INC-20261203-0001";
+    out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册" : "三楼打印机脱机";
+    out->priority = "P2";
+    out->status = "in_progress";
+    out->group = "桌面组";
+    out->assignee = "zhangsan";
+    out->lead = "lisi";
+    out->due = review ? "2026-12-03" : "2026-12-03 17:50";
+    out->reason = "交换机端口故障";
+    out->target = "解决";
+    out->owner = "桌面组";
+    out->document = "YW-SC-001";
+    out->kind = "变更";
+    out->requester = "wangwu";
+}
+
 /* --- channels --- */
+
+char *kb_notify_url_masked(const char *url)
+{
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    size_t head = strcspn(url, "?#");
+    kb_buf_add(&b, url, head);
+    for (const char *p = url + head; *p;) {
+        if (*p == '#') { /* a fragment is the receiver's business: hidden whole */
+            kb_buf_adds(&b, "#****");
+            break;
+        }
+        /* p at '?' or '&': the name up to '=', then the value masked */
+        size_t name = strcspn(p + 1, "=&#");
+        kb_buf_add(&b, p, 1 + name);
+        p += 1 + name;
+        if (*p == '=') {
+            kb_buf_adds(&b, "=****");
+            p += 1 + strcspn(p + 1, "&#");
+        }
+    }
+    size_t len;
+    char *out = kb_buf_detach(&b, &len);
+    kb_buf_free(&b);
+    return out ? out : kb_xstrdup("");
+}
 
 static const char *const kind_names[] = { "webhook", "wecom", "dingtalk", "email" };
 static const char *const tls_names[] = { "none", "optional", "required" };

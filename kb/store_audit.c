@@ -99,11 +99,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return v ? v : "";
 }
 
-static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
-{
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
-}
-
 /* Reads the recorded latest entry; *found is 0 when the head row is missing. */
 static kb_status read_head(kb_store *s, long long *seq, char *hash, int *found, kb_err *err)
 {
@@ -121,7 +116,7 @@ static kb_status read_head(kb_store *s, long long *seq, char *hash, int *found, 
         /* longer than a hash: keep something no hash equals rather than a prefix */
         snprintf(hash, KB_AUDIT_HASH_HEX, "%s", strlen(h) < KB_AUDIT_HASH_HEX ? h : "invalid");
     }
-    kb_status r = step_err(s, rc, err, "audit head");
+    kb_status r = kb_store_step_err(s, rc, err, "audit head");
     kb_store_done(st);
     return r;
 }
@@ -141,7 +136,7 @@ static kb_status write_entry(kb_store *s, long long seq, long long at, char *con
         sqlite3_bind_text(st, 3 + i, f[i], -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
-    kb_status rc = step_err(s, sqlite3_step(st), err, "audit append");
+    kb_status rc = kb_store_step_err(s, sqlite3_step(st), err, "audit append");
     kb_store_done(st);
     if (rc != KB_OK)
         return rc;
@@ -150,7 +145,7 @@ static kb_status write_entry(kb_store *s, long long seq, long long at, char *con
         return KB_EDB;
     sqlite3_bind_int64(st, 1, seq);
     sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-    rc = step_err(s, sqlite3_step(st), err, "audit head");
+    rc = kb_store_step_err(s, sqlite3_step(st), err, "audit head");
     kb_store_done(st);
     return rc;
 }
@@ -317,7 +312,7 @@ static kb_status head_now(kb_store *s, saved_head *h, int *found, kb_err *err)
         h->at = sqlite3_column_int64(st, 2);
         *found = h->seq > 0 && is_hex64(h->hash);
     }
-    kb_status rc = step_err(s, r, err, "audit head");
+    kb_status rc = kb_store_step_err(s, r, err, "audit head");
     kb_store_done(st);
     return rc;
 }
@@ -333,7 +328,7 @@ static kb_status chain_holds(kb_store *s, long long seq, const char *hash, int *
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
         *out = strcmp(col_text(st, 0), hash) == 0;
-    kb_status rc = step_err(s, r, err, "audit head");
+    kb_status rc = kb_store_step_err(s, r, err, "audit head");
     kb_store_done(st);
     return rc;
 }
@@ -504,7 +499,7 @@ static kb_status walk(kb_store *s, kb_audit_check *out, kb_err *err)
         snprintf(prev, sizeof prev, "%s", stored);
         expect = seq + 1;
     }
-    rc = step_err(s, r, err, "audit verify");
+    rc = kb_store_step_err(s, r, err, "audit verify");
     kb_store_done(st);
     if (rc != KB_OK || !out->ok)
         return rc;
@@ -541,7 +536,7 @@ kb_status kb_audit_verify(kb_store *s, kb_audit_check *out, kb_err *err)
         return KB_EDB;
     int r = sqlite3_step(st);
     long long tables = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    rc = step_err(s, r, err, "audit verify");
+    rc = kb_store_step_err(s, r, err, "audit verify");
     kb_store_done(st);
     if (rc != KB_OK)
         return rc;
@@ -629,7 +624,7 @@ kb_status kb_audit_list(kb_store *s, const kb_audit_filter *f, kb_audit_page **o
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             p->total = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "audit list");
+        rc = kb_store_step_err(s, r, err, "audit list");
         kb_store_done(st);
     }
     if (rc == KB_OK && p->total > 0 && (long long)f->offset < p->total) {
@@ -658,7 +653,7 @@ kb_status kb_audit_list(kb_store *s, const kb_audit_filter *f, kb_audit_page **o
             e->prev = kb_xstrdup(col_text(st, 6));
             e->hash = kb_xstrdup(col_text(st, 7));
         }
-        rc = step_err(s, r, err, "audit list");
+        rc = kb_store_step_err(s, r, err, "audit list");
         kb_store_done(st);
     }
     if (rc != KB_OK) {

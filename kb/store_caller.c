@@ -362,7 +362,8 @@ static kb_status write_caller(kb_store *s, kb_caller *c, kb_err *err)
         kb_store_bind_text(st, o + 10, c->notes);
         kb_store_bind_text(st, o + 11, insert ? c->created_by : c->updated_by);
         sqlite3_bind_int64(st, o + 12, insert ? c->created_at : c->updated_at);
-        rc = kb_store_step_err(s, sqlite3_step(st), err, insert ? "caller insert" : "caller update");
+        rc = kb_store_step_err(s, sqlite3_step(st), err,
+                               insert ? "caller insert" : "caller update");
         kb_store_done(st);
         if (rc == KB_OK && insert)
             c->id = sqlite3_last_insert_rowid(kb_store_db(s));

@@ -11,6 +11,7 @@
 #include "kb_buf.h"
 #include "kb_date.h"
 #include "kb_doc.h"
+#include "kb_notify.h"
 #include "store_int.h"
 
 static const char schema_v9[] =
@@ -337,6 +338,10 @@ kb_status kb_docreq_create(kb_store *s, const kb_docreq_new *q, const char *acto
         rc = audit(s, at, actor, "docreq.create", "docreq", id, kb_buf_str(&sum), err);
         kb_buf_free(&sum);
     }
+    /* it waits for an approver: told in this transaction, so never lost nor sent twice */
+    if (rc == KB_OK)
+        rc = kb_notify_docreq(s, id, q->kind, q->doc_no, cur->title, q->reason, who(actor), at,
+                              err);
     kb_doc_free(d);
     kb_version_free(cur);
     rc = kb_store_write_end(s, own, rc, err);

@@ -104,6 +104,9 @@ void kb_store_text_key(kb_store *s, const char *text, kb_buf *key);
 /* Version 17: the service-request catalogue, requests, their form values and timelines
  * (kb/store_request.c). */
 kb_status kb_request_migrate(kb_store *s, kb_err *err);
+/* Version 18: the sweep's marks name any object (notify_mark.incident becomes object) and
+ * the outbox is indexed by creation time for its prune (kb/store_notify.c). */
+kb_status kb_notify_migrate_marks(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

@@ -1,11 +1,12 @@
-/* Notifications in the database: schema (version 13), channels, templates, users' e-mail
- * choices, the outbox with its attempts and the marks of the SLA sweep. See
- * include/kb_notify.h. */
+/* Notifications in the database: schema (versions 13 and 18), channels, templates, users'
+ * e-mail choices, the outbox with its attempts and pruning, the events of incidents,
+ * document requests and reviews, and the marks of the sweep. See include/kb_notify.h. */
 #include "kb_notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kb_alloc.h"
 #include "kb_audit.h"
@@ -16,6 +17,8 @@
 #include "kb_hash.h"
 #include "kb_setting.h"
 #include "kb_tz.h"
+#include "kb_user.h"
+#include "kb_version.h"
 #include "store_int.h"
 
 /* notify_channel: the channels; events and mail_to are lists (comma- and line-separated),
@@ -24,7 +27,8 @@
  * delivery clock, created_at epoch seconds of the desk's clock. notify_attempt: every
  * attempt. notify_template: templates an admin set (the defaults live in kb/notify.c).
  * notify_user: each user's address and events. notify_mark: the sweep's thresholds already
- * notified, one row per (incident, what). */
+ * notified, one row per (object, what): an incident's "response_75", an item's
+ * "review:2026-12-03" (version 18 renamed its column incident to object). */
 static const char schema_v13[] =
     "CREATE TABLE IF NOT EXISTS notify_channel("
     "  id INTEGER PRIMARY KEY,"
@@ -87,6 +91,25 @@ kb_status kb_notify_migrate(kb_store *s, kb_err *err)
     return kb_store_exec(s, schema_v13, err);
 }
 
+/* The marks name any object (an item's review too); the prune finds old rows by time. A
+ * column renamed already (a database put back to an older version number by hand) stays. */
+kb_status kb_notify_migrate_marks(kb_store *s, kb_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(kb_store_db(s), "SELECT 1 FROM pragma_table_info('notify_mark') "
+                           "WHERE name = 'incident'", -1, &st, NULL) != SQLITE_OK)
+        return kb_store_db_err(s, err, "notification marks");
+    int old = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    kb_status rc = old ? kb_store_exec(s, "ALTER TABLE notify_mark RENAME COLUMN incident TO "
+                                       "object", err)
+                       : KB_OK;
+    if (rc == KB_OK)
+        rc = kb_store_exec(s, "CREATE INDEX IF NOT EXISTS notify_outbox_created ON "
+                           "notify_outbox(created_at)", err);
+    return rc;
+}
+
 #define CH_COLS                                                                              \
     "id, name, kind, url, secret, host, port, starttls, username, password, mail_from, "    \
     "mail_to, events, grp, enabled, created_at, updated_at"
@@ -124,8 +147,14 @@ static const char sql_msg_insert[] =
     "created_at, delivered_at"
 static const char sql_msg_due[] = "SELECT " MSG_COLS " FROM notify_outbox WHERE state = "
                                   "'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
-static const char sql_msg_list[] = "SELECT " MSG_COLS " FROM notify_outbox WHERE ?1 IS NULL "
-                                   "OR state = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_msg_list[] =
+    "SELECT " MSG_COLS " FROM notify_outbox WHERE (?1 IS NULL OR state = ?1) "
+    "AND (?3 = 0 OR channel = ?3) ORDER BY id DESC LIMIT ?2";
+/* what the prune deletes: finished rows (never pending ones) created before ?1 */
+#define PRUNED "state IN ('delivered', 'failed') AND created_at < ?1"
+static const char sql_prune_att[] =
+    "DELETE FROM notify_attempt WHERE msg IN (SELECT id FROM notify_outbox WHERE " PRUNED ")";
+static const char sql_prune_msg[] = "DELETE FROM notify_outbox WHERE " PRUNED;
 static const char sql_msg_move[] =
     "UPDATE notify_outbox SET attempts = attempts + 1, state = ?2, next_at = ?3, "
     "delivered_at = ?4 WHERE id = ?1 AND state = 'pending'";
@@ -133,9 +162,9 @@ static const char sql_att_insert[] =
     "INSERT INTO notify_attempt(msg, at, ok, code, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_att_list[] =
     "SELECT at, ok, code, detail FROM notify_attempt WHERE msg = ?1 ORDER BY id";
-static const char sql_mark_has[] = "SELECT 1 FROM notify_mark WHERE incident = ?1 AND what = ?2";
+static const char sql_mark_has[] = "SELECT 1 FROM notify_mark WHERE object = ?1 AND what = ?2";
 static const char sql_mark_add[] =
-    "INSERT OR IGNORE INTO notify_mark(incident, what) VALUES (?1, ?2)";
+    "INSERT OR IGNORE INTO notify_mark(object, what) VALUES (?1, ?2)";
 
 static kb_incident_sla config_sla;
 static int config_set;
@@ -185,16 +214,6 @@ static void desk_sla_free(desk_sla *d)
 {
     kb_calendar_free(d->cal);
     kb_tz_free(d->zone);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
-}
-
-static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
-{
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
 }
 
 /* --- event lists as text --- */
@@ -303,9 +322,25 @@ kb_status kb_notify_channel_list(kb_store *s, kb_notify_channel ***out, size_t *
         *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
         (*out)[(*n)++] = load_channel(st);
     }
-    kb_status r = step_err(s, rc, err, "notification channels");
+    kb_status r = kb_store_step_err(s, rc, err, "notification channels");
     kb_store_done(st);
     return r;
+}
+
+/* Runs the n write statements sqls, each with ?1 = v, in the open transaction. */
+static kb_status run_with(kb_store *s, const char *const *sqls, int n, long long v,
+                          const char *what, kb_err *err)
+{
+    kb_status rc = KB_OK;
+    for (int i = 0; rc == KB_OK && i < n; i++) {
+        sqlite3_stmt *st = kb_store_cached(s, sqls[i], err);
+        if (!st)
+            return KB_EDB;
+        sqlite3_bind_int64(st, 1, v);
+        rc = kb_store_step_err(s, sqlite3_step(st), err, what);
+        kb_store_done(st);
+    }
+    return rc;
 }
 
 static kb_status count_rows(kb_store *s, const char *sql, long long *out, kb_err *err)
@@ -317,7 +352,7 @@ static kb_status count_rows(kb_store *s, const char *sql, long long *out, kb_err
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
-    kb_status r = step_err(s, rc, err, "count");
+    kb_status r = kb_store_step_err(s, rc, err, "count");
     kb_store_done(st);
     return r;
 }
@@ -326,11 +361,14 @@ static kb_status count_rows(kb_store *s, const char *sql, long long *out, kb_err
 static void channel_summary(const kb_notify_channel *c, kb_buf *b)
 {
     kb_buf_addf(b, "name %s; kind %s", c->name, kb_notify_kind_name(c->kind));
-    if (c->kind == KB_NOTIFY_EMAIL)
+    if (c->kind == KB_NOTIFY_EMAIL) {
         kb_buf_addf(b, "; host %s:%d; starttls %s; from %s; %zu recipients", c->host, c->port,
                     kb_notify_tls_name(c->starttls), c->from, c->nto);
-    else
-        kb_buf_addf(b, "; url %.200s%s", c->url, c->secret[0] ? "; signed" : "");
+    } else {
+        char *url = kb_notify_url_masked(c->url);
+        kb_buf_addf(b, "; url %.200s%s", url, c->secret[0] ? "; signed" : "");
+        free(url);
+    }
     kb_buf_adds(b, "; events ");
     events_text(c->events, b);
     if (c->group[0])
@@ -365,12 +403,12 @@ kb_status kb_notify_channel_put(kb_store *s, kb_notify_channel *c, const char *a
         rc = st ? KB_OK : KB_EDB;
     }
     if (rc == KB_OK) {
-        bind_text(st, 1, c->name);
+        kb_store_bind_text(st, 1, c->name);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW && sqlite3_column_int64(st, 0) != c->id)
             rc = kb_err_set(err, KB_EEXIST, "a notification channel '%.64s' exists", c->name);
         else
-            rc = step_err(s, r, err, "notification channel");
+            rc = kb_store_step_err(s, r, err, "notification channel");
         kb_store_done(st);
     }
     long long n = 0;
@@ -393,20 +431,20 @@ kb_status kb_notify_channel_put(kb_store *s, kb_notify_channel *c, const char *a
         const char *strs[] = { c->name, kb_notify_kind_name(c->kind), c->url, c->secret,
                                c->host };
         for (int i = 0; i < 5; i++)
-            bind_text(st, 1 + i, strs[i]);
+            kb_store_bind_text(st, 1 + i, strs[i]);
         sqlite3_bind_int(st, 6, c->port);
-        bind_text(st, 7, kb_notify_tls_name(c->starttls));
-        bind_text(st, 8, c->username);
-        bind_text(st, 9, c->password);
-        bind_text(st, 10, c->from);
-        bind_text(st, 11, kb_buf_str(&to));
-        bind_text(st, 12, kb_buf_str(&ev));
-        bind_text(st, 13, c->group);
+        kb_store_bind_text(st, 7, kb_notify_tls_name(c->starttls));
+        kb_store_bind_text(st, 8, c->username);
+        kb_store_bind_text(st, 9, c->password);
+        kb_store_bind_text(st, 10, c->from);
+        kb_store_bind_text(st, 11, kb_buf_str(&to));
+        kb_store_bind_text(st, 12, kb_buf_str(&ev));
+        kb_store_bind_text(st, 13, c->group);
         sqlite3_bind_int(st, 14, c->enabled ? 1 : 0);
         sqlite3_bind_int64(st, 15, now);
         if (c->id)
             sqlite3_bind_int64(st, 16, c->id);
-        rc = step_err(s, sqlite3_step(st), err, "notification channel");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "notification channel");
         kb_store_done(st);
         if (rc == KB_OK && c->id && sqlite3_changes(kb_store_db(s)) == 0)
             rc = kb_err_set(err, KB_ENOTFOUND, "no notification channel %lld", c->id);
@@ -445,16 +483,8 @@ kb_status kb_notify_channel_delete(kb_store *s, long long id, const char *actor,
     kb_notify_channel *c = NULL;
     rc = kb_notify_channel_get(s, id, &c, err);
     const char *const sqls[] = { sql_ch_delete, sql_ch_orphan };
-    for (int i = 0; rc == KB_OK && i < 2; i++) {
-        sqlite3_stmt *st = kb_store_cached(s, sqls[i], err);
-        if (!st) {
-            rc = KB_EDB;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, id);
-        rc = step_err(s, sqlite3_step(st), err, "notification channel");
-        kb_store_done(st);
-    }
+    if (rc == KB_OK)
+        rc = run_with(s, sqls, 2, id, "notification channel", err);
     if (rc == KB_OK) {
         char object[48];
         snprintf(object, sizeof object, "notification-channel:%lld", id);
@@ -479,14 +509,14 @@ kb_status kb_notify_template_get(kb_store *s, kb_notify_event ev, char **title, 
     sqlite3_stmt *st = kb_store_cached(s, sql_tpl_get, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, kb_notify_event_name(ev));
+    kb_store_bind_text(st, 1, kb_notify_event_name(ev));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *title = kb_store_text(st, 0);
         *body = kb_store_text(st, 1);
         *custom = 1;
     }
-    kb_status r = step_err(s, rc, err, "notification template");
+    kb_status r = kb_store_step_err(s, rc, err, "notification template");
     kb_store_done(st);
     if (!*title) {
         *title = kb_xstrdup(kb_notify_default_title(ev));
@@ -499,16 +529,9 @@ kb_status kb_notify_template_set(kb_store *s, kb_notify_event ev, const char *ti
                                  const char *body, const char *actor, long long now,
                                  kb_err *err)
 {
-    kb_status rc = KB_OK;
-    if (title || body) {
-        rc = kb_notify_template_check("title", title, KB_NOTIFY_TITLE_MAX, err);
-        if (rc == KB_OK)
-            rc = kb_notify_template_check("body", body, KB_NOTIFY_BODY_MAX, err);
-        if (rc == KB_OK && strchr(title, '\n'))
-            rc = kb_err_set(err, KB_EINVAL, "field 'title' must be one line");
-        if (rc != KB_OK)
-            return rc;
-    }
+    kb_status rc = title || body ? kb_notify_template_valid(title, body, err) : KB_OK;
+    if (rc != KB_OK)
+        return rc;
     int own;
     rc = kb_store_write_begin(s, &own, err);
     if (rc != KB_OK)
@@ -517,13 +540,13 @@ kb_status kb_notify_template_set(kb_store *s, kb_notify_event ev, const char *ti
     if (!st)
         rc = KB_EDB;
     if (rc == KB_OK) {
-        bind_text(st, 1, kb_notify_event_name(ev));
+        kb_store_bind_text(st, 1, kb_notify_event_name(ev));
         if (title) {
-            bind_text(st, 2, title);
-            bind_text(st, 3, body);
+            kb_store_bind_text(st, 2, title);
+            kb_store_bind_text(st, 3, body);
             sqlite3_bind_int64(st, 4, now);
         }
-        rc = step_err(s, sqlite3_step(st), err, "notification template");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "notification template");
         kb_store_done(st);
     }
     if (rc == KB_OK) {
@@ -545,13 +568,13 @@ kb_status kb_notify_user_get(kb_store *s, const char *user, char **email, unsign
     sqlite3_stmt *st = kb_store_cached(s, sql_user_get, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, user);
+    kb_store_bind_text(st, 1, user);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *email = kb_store_text(st, 0);
         *events = events_parse((const char *)sqlite3_column_text(st, 1));
     }
-    kb_status r = step_err(s, rc, err, "notification user");
+    kb_status r = kb_store_step_err(s, rc, err, "notification user");
     kb_store_done(st);
     if (!*email)
         *email = kb_xstrdup("");
@@ -570,11 +593,11 @@ kb_status kb_notify_user_set(kb_store *s, const char *user, const char *email, u
     kb_buf b;
     kb_buf_init(&b, 0);
     events_text(events, &b);
-    bind_text(st, 1, user);
-    bind_text(st, 2, email);
-    bind_text(st, 3, kb_buf_str(&b));
+    kb_store_bind_text(st, 1, user);
+    kb_store_bind_text(st, 2, email);
+    kb_store_bind_text(st, 3, kb_buf_str(&b));
     sqlite3_bind_int64(st, 4, now);
-    rc = step_err(s, sqlite3_step(st), err, "notification user");
+    rc = kb_store_step_err(s, sqlite3_step(st), err, "notification user");
     kb_store_done(st);
     kb_buf_free(&b);
     return rc;
@@ -595,34 +618,48 @@ static kb_status insert_msg(kb_store *s, long long channel, kb_notify_event ev,
     sqlite3_stmt *st = kb_store_cached(s, sql_msg_insert, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, uid);
+    kb_store_bind_text(st, 1, uid);
     sqlite3_bind_int64(st, 2, channel);
-    bind_text(st, 3, kb_notify_event_name(ev));
-    bind_text(st, 4, object);
-    bind_text(st, 5, rcpt);
-    bind_text(st, 6, title);
-    bind_text(st, 7, body);
+    kb_store_bind_text(st, 3, kb_notify_event_name(ev));
+    kb_store_bind_text(st, 4, object);
+    kb_store_bind_text(st, 5, rcpt);
+    kb_store_bind_text(st, 6, title);
+    kb_store_bind_text(st, 7, body);
     sqlite3_bind_int64(st, 8, now);
-    rc = step_err(s, sqlite3_step(st), err, "notification");
+    rc = kb_store_step_err(s, sqlite3_step(st), err, "notification");
     kb_store_done(st);
     return rc;
 }
 
-kb_status kb_notify_enqueue(kb_store *s, kb_notify_event ev, const char *object,
-                            const char *group, const char *person, const kb_notify_vars *vars,
-                            long long now, kb_err *err)
+/* The messages of ev about object: one per enabled channel subscribed to ev (of group, or
+ * of every group), and one e-mail to each of the np people who chose ev and have an
+ * address (over the first enabled e-mail channel). */
+static kb_status enqueue_to(kb_store *s, kb_notify_event ev, const char *object,
+                            const char *group, const char *const *people, size_t np,
+                            const kb_notify_vars *vars, long long now, kb_err *err)
 {
-    char *tt = NULL, *tb = NULL, *email = NULL;
+    char *tt = NULL, *tb = NULL;
     int custom;
-    unsigned wants = 0;
     kb_status rc = kb_notify_template_get(s, ev, &tt, &tb, &custom, err);
-    if (rc == KB_OK && person && *person)
-        rc = kb_notify_user_get(s, person, &email, &wants, err);
-    char *title = kb_notify_render(tt, vars), *body = kb_notify_render(tb, vars);
+    char **mails = NULL;
+    size_t nmail = 0;
+    for (size_t i = 0; rc == KB_OK && i < np; i++) {
+        char *email = NULL;
+        unsigned wants = 0;
+        if (people[i] && *people[i])
+            rc = kb_notify_user_get(s, people[i], &email, &wants, err);
+        if (rc == KB_OK && email && *email && (wants & (1u << ev))) {
+            mails = kb_xrealloc(mails, (nmail + 1) * sizeof *mails);
+            mails[nmail++] = email;
+        } else {
+            free(email);
+        }
+    }
+    char *title = kb_notify_render(tt ? tt : "", vars);
+    char *body = kb_notify_render(tb ? tb : "", vars);
     free(tt);
     free(tb);
-    /* the channels subscribed to ev (of the group or of every group), and the first e-mail
-     * channel for a user's own address */
+    /* the channels subscribed to ev, and the first e-mail channel for people's addresses */
     long long *ids = NULL;
     size_t n = 0;
     long long mailer = 0;
@@ -643,25 +680,33 @@ kb_status kb_notify_enqueue(kb_store *s, kb_notify_event ev, const char *object,
             ids = kb_xrealloc(ids, (n + 1) * sizeof *ids);
             ids[n++] = id;
         }
-        rc = step_err(s, r, err, "notification channels");
+        rc = kb_store_step_err(s, r, err, "notification channels");
         kb_store_done(st);
     }
-    int own = 0;
-    if (rc == KB_OK && (n || (email && *email && (wants & (1u << ev)) && mailer)))
+    size_t personal = mailer ? nmail : 0;
+    int own = -1;
+    if (rc == KB_OK && (n || personal))
         rc = kb_store_write_begin(s, &own, err);
-    else
-        own = -1;
     for (size_t i = 0; rc == KB_OK && i < n; i++)
         rc = insert_msg(s, ids[i], ev, object, "", title, body, now, err);
-    if (rc == KB_OK && email && *email && (wants & (1u << ev)) && mailer)
-        rc = insert_msg(s, mailer, ev, object, email, title, body, now, err);
+    for (size_t i = 0; rc == KB_OK && i < personal; i++)
+        rc = insert_msg(s, mailer, ev, object, mails[i], title, body, now, err);
     if (own >= 0)
         rc = kb_store_write_end(s, own, rc, err);
+    for (size_t i = 0; i < nmail; i++)
+        free(mails[i]);
+    free(mails);
     free(ids);
     free(title);
     free(body);
-    free(email);
     return rc;
+}
+
+kb_status kb_notify_enqueue(kb_store *s, kb_notify_event ev, const char *object,
+                            const char *group, const char *person, const kb_notify_vars *vars,
+                            long long now, kb_err *err)
+{
+    return enqueue_to(s, ev, object, group, &person, 1, vars, now, err);
 }
 
 kb_status kb_notify_enqueue_test(kb_store *s, long long channel, long long now,
@@ -711,7 +756,7 @@ static kb_status group_lead(kb_store *s, const char *group, char **out, kb_err *
 
 typedef struct {
     char prio[8];
-    char due[32];
+    char due[KB_DATE_TIME_LEN];
     char *lead;
     kb_notify_vars v;
 } inc_vars;
@@ -723,8 +768,7 @@ static kb_status vars_of(kb_store *s, const kb_incident *inc, const kb_incident_
     kb_inc_sla_state st;
     kb_incident_sla_state(inc, sla, now, &st);
     snprintf(out->prio, sizeof out->prio, "P%d", inc->priority);
-    kb_incident_format_time(response ? st.response_due : st.resolve_due, out->due,
-                            sizeof out->due);
+    kb_date_format_local(response ? st.response_due : st.resolve_due, out->due);
     kb_status rc = group_lead(s, inc->group, &out->lead, err);
     kb_notify_vars *v = &out->v;
     v->number = inc->number;
@@ -786,10 +830,10 @@ static kb_status mark_once(kb_store *s, const char *key, const char *what, int *
     sqlite3_stmt *st = kb_store_cached(s, sql_mark_has, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, key);
-    bind_text(st, 2, what);
+    kb_store_bind_text(st, 1, key);
+    kb_store_bind_text(st, 2, what);
     int r = sqlite3_step(st);
-    kb_status rc = step_err(s, r, err, "notification mark");
+    kb_status rc = kb_store_step_err(s, r, err, "notification mark");
     kb_store_done(st);
     if (rc != KB_OK || r == SQLITE_ROW)
         return rc;
@@ -800,9 +844,9 @@ static kb_status mark_once(kb_store *s, const char *key, const char *what, int *
     st = kb_store_cached(s, sql_mark_add, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, key);
-    bind_text(st, 2, what);
-    rc = step_err(s, sqlite3_step(st), err, "notification mark");
+    kb_store_bind_text(st, 1, key);
+    kb_store_bind_text(st, 2, what);
+    rc = kb_store_step_err(s, sqlite3_step(st), err, "notification mark");
     kb_store_done(st);
     *added = rc == KB_OK && sqlite3_changes(kb_store_db(s)) == 1;
     return rc;
@@ -969,6 +1013,72 @@ static kb_status sweep_one(kb_store *s, const kb_incident *inc, const kb_inciden
     return rc;
 }
 
+/* review_due for the current items whose review date is on or before the desk's day of
+ * now, once per item and date. */
+static kb_status sweep_reviews(kb_store *s, long long now, size_t *n, kb_err *err)
+{
+    char tomorrow[KB_DATE_LEN];
+    kb_date_of(kb_date_add_days(now, 1), tomorrow);
+    kb_version_list l = { 0 };
+    kb_status rc = kb_wf_due(s, tomorrow, NULL, &l, err); /* dates before tomorrow */
+    for (size_t i = 0; rc == KB_OK && i < l.n; i++) {
+        const kb_version *v = &l.v[i];
+        kb_buf what;
+        kb_buf_init(&what, 0);
+        kb_buf_addf(&what, "review:%s", v->next_review);
+        int own = 0, has = 1, added = 0;
+        rc = mark_once(s, v->id, kb_buf_str(&what), &has, &own, &added, err);
+        kb_buf_free(&what);
+        if (has)
+            continue; /* told before (or rc says why not) */
+        const char *owner = v->owner[0] ? v->owner : v->saved_by;
+        kb_notify_vars vars;
+        memset(&vars, 0, sizeof vars);
+        vars.number = v->id;
+        vars.summary = v->title;
+        vars.due = v->next_review;
+        vars.owner = owner[0] ? owner : "未设置";
+        if (rc == KB_OK && added)
+            rc = kb_notify_enqueue(s, KB_NOTIFY_REVIEW_DUE, v->id, NULL, owner, &vars, now, err);
+        if (rc == KB_OK && added)
+            (*n)++;
+        rc = kb_store_write_end(s, own, rc, err);
+    }
+    kb_version_list_free(&l);
+    return rc;
+}
+
+kb_status kb_notify_docreq(kb_store *s, const char *id, const char *kind, const char *doc_no,
+                           const char *title, const char *reason, const char *requester,
+                           long long now, kb_err *err)
+{
+    kb_user_info *users = NULL;
+    size_t nu = 0;
+    kb_status rc = kb_user_list(s, &users, &nu, err);
+    const char **people = nu ? kb_xcalloc(nu, sizeof *people) : NULL;
+    size_t np = 0;
+    for (size_t i = 0; rc == KB_OK && i < nu; i++)
+        if ((users[i].roles & KB_ROLE_APPROVER) && !users[i].disabled &&
+            (!requester || strcasecmp(users[i].name, requester) != 0))
+            people[np++] = users[i].name;
+    kb_notify_vars vars;
+    memset(&vars, 0, sizeof vars);
+    vars.number = id;
+    vars.document = doc_no;
+    vars.summary = title;
+    vars.reason = reason;
+    vars.requester = requester && *requester ? requester : "未知";
+    vars.kind = strcmp(kind, "change") == 0   ? "变更"
+                : strcmp(kind, "scrap") == 0  ? "作废"
+                : strcmp(kind, "borrow") == 0 ? "借阅"
+                                              : kind;
+    if (rc == KB_OK)
+        rc = enqueue_to(s, KB_NOTIFY_DOCREQ_WAITING, id, NULL, people, np, &vars, now, err);
+    free((void *)people);
+    free(users);
+    return rc;
+}
+
 kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, size_t *n,
                           kb_err *err)
 {
@@ -1000,6 +1110,8 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
     desk_sla_free(&d);
     if (rc == KB_OK)
         rc = sweep_loans(s, now, &count, err);
+    if (rc == KB_OK)
+        rc = sweep_reviews(s, now, &count, err);
     if (n)
         *n = count;
     return rc;
@@ -1053,7 +1165,7 @@ static kb_status load_msgs(kb_store *s, sqlite3_stmt *st, kb_notify_msg ***out, 
         *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
         (*out)[(*n)++] = load_msg(st);
     }
-    kb_status r = step_err(s, rc, err, "notifications");
+    kb_status r = kb_store_step_err(s, rc, err, "notifications");
     kb_store_done(st);
     return r;
 }
@@ -1094,10 +1206,10 @@ kb_status kb_notify_record(kb_store *s, long long id, long long at_ms, int ok, l
         rc = KB_EDB;
     if (rc == KB_OK) {
         sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, ok ? "delivered" : next_at_ms > 0 ? "pending" : "failed");
+        kb_store_bind_text(st, 2, ok ? "delivered" : next_at_ms > 0 ? "pending" : "failed");
         sqlite3_bind_int64(st, 3, ok ? 0 : next_at_ms);
         sqlite3_bind_int64(st, 4, ok ? at_ms : 0);
-        rc = step_err(s, sqlite3_step(st), err, "notification");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "notification");
         kb_store_done(st);
         if (rc == KB_OK && sqlite3_changes(kb_store_db(s)) == 0)
             rc = kb_err_set(err, KB_ENOTFOUND, "no pending notification %lld", id);
@@ -1114,14 +1226,29 @@ kb_status kb_notify_record(kb_store *s, long long id, long long at_ms, int ok, l
         sqlite3_bind_int(st, 3, ok ? 1 : 0);
         sqlite3_bind_int64(st, 4, code);
         sqlite3_bind_text(st, 5, d, (int)utf8_cut(d, KB_NOTIFY_DETAIL_MAX), SQLITE_TRANSIENT);
-        rc = step_err(s, sqlite3_step(st), err, "notification attempt");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "notification attempt");
         kb_store_done(st);
     }
     return kb_store_write_end(s, own, rc, err);
 }
 
-kb_status kb_notify_list(kb_store *s, const char *state, size_t limit, kb_notify_msg ***out,
-                         size_t *n, kb_err *err)
+kb_status kb_notify_prune(kb_store *s, long long before, size_t *n, kb_err *err)
+{
+    if (n)
+        *n = 0;
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    const char *const sqls[] = { sql_prune_att, sql_prune_msg }; /* the rows last */
+    rc = run_with(s, sqls, 2, before, "notification prune", err);
+    if (rc == KB_OK && n)
+        *n = (size_t)sqlite3_changes(kb_store_db(s));
+    return kb_store_write_end(s, own, rc, err);
+}
+
+kb_status kb_notify_list(kb_store *s, const char *state, long long channel, size_t limit,
+                         kb_notify_msg ***out, size_t *n, kb_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -1134,10 +1261,11 @@ kb_status kb_notify_list(kb_store *s, const char *state, size_t limit, kb_notify
         rc = KB_EDB;
     if (rc == KB_OK) {
         if (state)
-            bind_text(st, 1, state);
+            kb_store_bind_text(st, 1, state);
         else
             sqlite3_bind_null(st, 1);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)(limit ? limit : 1));
+        sqlite3_bind_int64(st, 3, channel);
         rc = load_msgs(s, st, out, n, err);
     }
     for (size_t i = 0; rc == KB_OK && i < *n; i++) {
@@ -1157,7 +1285,7 @@ kb_status kb_notify_list(kb_store *s, const char *state, size_t limit, kb_notify
             a->code = (long)sqlite3_column_int64(st, 2);
             a->detail = kb_store_text(st, 3);
         }
-        rc = step_err(s, r, err, "notification attempts");
+        rc = kb_store_step_err(s, r, err, "notification attempts");
         kb_store_done(st);
     }
     kb_store_read_end(s, own);

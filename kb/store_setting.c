@@ -1,5 +1,6 @@
 /* The desk's settings in the setting table (created with the version tables, schema
- * version 8): the time zone and the business calendar. See include/kb_setting.h. */
+ * version 8): the time zone, the business calendar and how long finished notifications
+ * are kept. See include/kb_setting.h. */
 #include "kb_setting.h"
 
 #include <errno.h>
@@ -12,11 +13,13 @@
 #include "kb_buf.h"
 #include "kb_date.h"
 #include "kb_log.h"
+#include "kb_notify.h"
 #include "store_int.h"
 
 #define KEY_ZONE "time_zone"
 #define KEY_OFFSET "utc_offset" /* databases from before time zones: seconds east of UTC */
 #define KEY_CALENDAR "calendar"
+#define KEY_NOTIFY_KEEP "notify_keep_days"
 
 static const char sql_get[] = "SELECT value FROM setting WHERE key = ?1";
 static const char sql_put[] = "INSERT OR REPLACE INTO setting(key, value) VALUES (?1, ?2)";
@@ -62,6 +65,26 @@ static kb_status del_value(kb_store *s, const char *key, kb_err *err)
     int rc = sqlite3_step(st);
     kb_store_done(st);
     return rc == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, "settings");
+}
+
+/* Stores value (len bytes) under key, deletes key `drop` (NULL: none) and audits it as
+ * setting.update of "setting:<key>" with summary: one transaction. */
+static kb_status put_audited(kb_store *s, const char *key, const char *value, size_t len,
+                             const char *drop, const char *summary, const char *actor,
+                             long long at, kb_err *err)
+{
+    int own;
+    kb_status rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    rc = put_value(s, key, value, len, err);
+    if (rc == KB_OK && drop)
+        rc = del_value(s, drop, err);
+    char object[64];
+    snprintf(object, sizeof object, "setting:%s", key);
+    if (rc == KB_OK)
+        rc = kb_audit_append(s, at, actor, "setting.update", object, summary, err);
+    return kb_store_write_end(s, own, rc, err);
 }
 
 /* The zone name of a stored UTC offset ("28800" -> "+08:00", "0" -> "UTC"). */
@@ -141,23 +164,13 @@ kb_status kb_setting_set_time_zone(kb_store *s, const char *name, const char *ac
     if (rc != KB_OK)
         return rc;
     const char *canonical = kb_tz_name(tz);
-    int own;
-    rc = kb_store_write_begin(s, &own, err);
-    if (rc != KB_OK) {
-        kb_tz_free(tz);
-        return rc;
-    }
-    rc = put_value(s, KEY_ZONE, canonical, strlen(canonical), err);
-    if (rc == KB_OK)
-        rc = del_value(s, KEY_OFFSET, err); /* one source of truth from now on */
     kb_buf sum;
     kb_buf_init(&sum, 0);
     kb_buf_addf(&sum, "desk time zone: %s", canonical);
-    if (rc == KB_OK)
-        rc = kb_audit_append(s, at, actor, "setting.update", "setting:" KEY_ZONE,
-                             kb_buf_str(&sum), err);
+    /* the old offset goes: one source of truth from now on */
+    rc = put_audited(s, KEY_ZONE, canonical, strlen(canonical), KEY_OFFSET, kb_buf_str(&sum),
+                     actor, at, err);
     kb_buf_free(&sum);
-    rc = kb_store_write_end(s, own, rc, err);
     if (rc == KB_OK)
         kb_date_set_zone(tz);
     kb_tz_free(tz);
@@ -219,15 +232,37 @@ kb_status kb_setting_set_calendar(kb_store *s, const char *p, size_t len, const 
         snprintf(last, sizeof last, "%04lld-%02u-%02u", y, m, d);
         kb_buf_addf(&sum, " from %s to %s", first, last);
     }
-    int own;
-    rc = kb_store_write_begin(s, &own, err);
-    if (rc == KB_OK) {
-        rc = put_value(s, KEY_CALENDAR, p, len, err);
-        if (rc == KB_OK)
-            rc = kb_audit_append(s, at, actor, "setting.update", "setting:" KEY_CALENDAR,
-                                 kb_buf_str(&sum), err);
-        rc = kb_store_write_end(s, own, rc, err);
-    }
+    rc = put_audited(s, KEY_CALENDAR, p, len, NULL, kb_buf_str(&sum), actor, at, err);
     kb_buf_free(&sum);
     return rc;
+}
+
+/* --- how long finished notifications are kept --- */
+
+kb_status kb_setting_notify_keep_days(kb_store *s, long long *out, kb_err *err)
+{
+    char *v = NULL;
+    *out = KB_NOTIFY_KEEP_DAYS;
+    kb_status rc = get_value(s, KEY_NOTIFY_KEEP, &v, err);
+    if (rc == KB_OK && v) {
+        char *end;
+        errno = 0;
+        long long d = strtoll(v, &end, 10);
+        if (!errno && end != v && !*end && d >= 1 && d <= KB_NOTIFY_KEEP_DAYS_MAX)
+            *out = d; /* anything else (edited by hand): the default */
+    }
+    free(v);
+    return rc;
+}
+
+kb_status kb_setting_set_notify_keep_days(kb_store *s, long long days, const char *actor,
+                                          long long at, kb_err *err)
+{
+    if (days < 1 || days > KB_NOTIFY_KEEP_DAYS_MAX)
+        return kb_err_set(err, KB_EINVAL, "field 'days' must be a whole number from 1 to %d",
+                          KB_NOTIFY_KEEP_DAYS_MAX);
+    char text[24], sum[80];
+    snprintf(text, sizeof text, "%lld", days);
+    snprintf(sum, sizeof sum, "delivered and failed notifications kept %lld days", days);
+    return put_audited(s, KEY_NOTIFY_KEEP, text, strlen(text), NULL, sum, actor, at, err);
 }

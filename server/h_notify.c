@@ -64,7 +64,9 @@ static json_t *channel_json(const kb_notify_channel *c)
             json_array_append_new(to, srv_json_str(c->to[i]));
         json_object_set_new(o, "to", to);
     } else {
-        json_object_set_new(o, "url", srv_json_str(c->url));
+        char *url = kb_notify_url_masked(c->url); /* a robot's key is in its query */
+        json_object_set_new(o, "url", srv_json_str(url));
+        free(url);
         json_object_set_new(o, "secret_set", json_boolean(c->secret[0]));
     }
     json_object_set_new(o, "events", events_json(c->events));
@@ -255,11 +257,11 @@ static json_t *ms_time(long long ms)
     return srv_json_time(ms > 0 ? ms / 1000 : 0);
 }
 
-/* GET /api/v1/notifications?state=&limit= */
+/* GET /api/v1/notifications?state=&channel=&limit= */
 kb_status h_notify_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *state = srv_req_arg(rq, "state");
-    size_t limit = 0;
+    size_t limit = 0, channel = 0;
     kb_store *s;
     if (state && strcmp(state, "pending") != 0 && strcmp(state, "delivered") != 0 &&
         strcmp(state, "failed") != 0)
@@ -267,11 +269,13 @@ kb_status h_notify_list(srv_req *rq, srv_resp *rs, kb_err *err)
                           state);
     kb_status rc = srv_req_limit(rq, 50, KB_NOTIFY_MAX_LIMIT, &limit, err);
     if (rc == KB_OK)
+        rc = srv_req_uint(rq, "channel", 1, MAX_CHANNEL_ID, 0, &channel, err);
+    if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_notify_msg **v = NULL;
     size_t n = 0;
     if (rc == KB_OK)
-        rc = kb_notify_list(s, state, limit, &v, &n, err);
+        rc = kb_notify_list(s, state, (long long)channel, limit, &v, &n, err);
     if (rc != KB_OK)
         return rc;
     json_t *a = json_array();
@@ -350,27 +354,65 @@ kb_status h_notify_templates(srv_req *rq, srv_resp *rs, kb_err *err)
     return KB_OK;
 }
 
+/* The members "event" (required), "title" and "body" (NULL when absent) of a template
+ * body. */
+static kb_status template_in(json_t *o, kb_notify_event *ev, const char **title,
+                             const char **body, kb_err *err)
+{
+    const char *event = NULL;
+    kb_status rc = srv_json_get_str(o, "event", &event, err);
+    if (rc == KB_OK && !event)
+        rc = kb_err_set(err, KB_EINVAL, "field 'event' is required");
+    if (rc == KB_OK)
+        rc = kb_notify_event_parse(event, ev, err);
+    if (rc == KB_OK)
+        rc = srv_json_get_str(o, "title", title, err);
+    if (rc == KB_OK)
+        rc = srv_json_get_str(o, "body", body, err);
+    return rc;
+}
+
+/* POST /api/v1/notification-templates/preview {"event", "title", "body"}: the template
+ * checked as a save checks it and rendered with example values; nothing is stored. */
+kb_status h_notify_template_preview(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "event", "title", "body", NULL };
+    json_t *o = NULL;
+    const char *title = NULL, *body = NULL;
+    kb_notify_event ev = KB_NOTIFY_TEST;
+    kb_status rc = srv_req_body(rq, 0, allowed, &o, err);
+    if (rc == KB_OK)
+        rc = template_in(o, &ev, &title, &body, err);
+    if (rc == KB_OK)
+        rc = kb_notify_template_valid(title, body, err);
+    if (rc == KB_OK) {
+        kb_notify_vars vars;
+        kb_notify_sample_vars(ev, &vars);
+        char *t = kb_notify_render(title, &vars), *b = kb_notify_render(body, &vars);
+        rs->json = json_object();
+        json_object_set_new(rs->json, "event", json_string(kb_notify_event_name(ev)));
+        json_object_set_new(rs->json, "title", srv_json_str(t));
+        json_object_set_new(rs->json, "body", srv_json_str(b));
+        free(t);
+        free(b);
+    }
+    json_decref(o);
+    return rc;
+}
+
 /* PUT /api/v1/notification-templates {"event", "title", "body"} or {"event", "reset": true} */
 kb_status h_notify_template_set(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     static const char *const allowed[] = { "event", "title", "body", "reset", NULL };
     json_t *o = NULL;
-    const char *event = NULL, *title = NULL, *body = NULL;
+    const char *title = NULL, *body = NULL;
     int reset = 0;
     kb_notify_event ev = KB_NOTIFY_TEST;
     kb_store *s;
     long long now = 0;
     kb_status rc = srv_req_body(rq, 0, allowed, &o, err);
     if (rc == KB_OK)
-        rc = srv_json_get_str(o, "event", &event, err);
-    if (rc == KB_OK && !event)
-        rc = kb_err_set(err, KB_EINVAL, "field 'event' is required");
-    if (rc == KB_OK)
-        rc = kb_notify_event_parse(event, &ev, err);
-    if (rc == KB_OK)
-        rc = srv_json_get_str(o, "title", &title, err);
-    if (rc == KB_OK)
-        rc = srv_json_get_str(o, "body", &body, err);
+        rc = template_in(o, &ev, &title, &body, err);
     if (rc == KB_OK)
         rc = srv_json_get_bool(o, "reset", &reset, NULL, err);
     if (rc == KB_OK && reset && (title || body))

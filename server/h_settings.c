@@ -1,12 +1,14 @@
 /* The desk's settings: GET/PUT /api/v1/settings/doc-number-rule (the rule document
  * numbers must match), /api/v1/settings/time-zone (the desk's clock for days and business
  * hours; /settings/utc-offset is its older, fixed-offset form) and
- * /api/v1/settings/calendar (the business calendar of the SLA clocks). */
+ * /api/v1/settings/calendar (the business calendar of the SLA clocks) and
+ * /api/v1/settings/notification-retention (days finished notifications are kept). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kb_calendar.h"
 #include "kb_date.h"
+#include "kb_notify.h"
 #include "kb_setting.h"
 #include "kb_store.h"
 #include "kb_version.h"
@@ -224,4 +226,38 @@ kb_status h_calendar_set(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_setting_set_calendar(s, text, strlen(text), rq->user, now, NULL, err);
     json_decref(in);
     return rc == KB_OK ? h_calendar_get(rq, rs, err) : rc;
+}
+
+/* --- how long delivered and failed notifications are kept --- */
+
+kb_status h_notify_keep_get(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_store *s;
+    long long days = 0;
+    kb_status rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = kb_setting_notify_keep_days(s, &days, err);
+    if (rc != KB_OK)
+        return rc;
+    rs->json = json_object();
+    json_object_set_new(rs->json, "days", json_integer(days));
+    return KB_OK;
+}
+
+/* PUT {"days": N}: 1 to KB_NOTIFY_KEEP_DAYS_MAX. */
+kb_status h_notify_keep_set(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "days", NULL };
+    json_t *o = NULL;
+    long long days = 0, now = 0;
+    kb_store *s;
+    kb_status rc = srv_req_body(rq, 0, allowed, &o, err);
+    if (rc == KB_OK)
+        rc = srv_json_get_int(o, "days", 1, KB_NOTIFY_KEEP_DAYS_MAX, 1, &days, err);
+    json_decref(o);
+    if (rc == KB_OK)
+        rc = srv_req_store_now(rq, &s, &now, err);
+    if (rc == KB_OK)
+        rc = kb_setting_set_notify_keep_days(s, days, rq->user, now, err);
+    return rc == KB_OK ? h_notify_keep_get(rq, rs, err) : rc;
 }

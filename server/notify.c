@@ -23,6 +23,7 @@
 #include "kb_hash.h"
 #include "kb_log.h"
 #include "kb_notify.h"
+#include "kb_setting.h"
 #include "kb_store.h"
 #include "srv.h"
 
@@ -100,8 +101,20 @@ typedef struct {
     char detail[KB_NOTIFY_DETAIL_MAX + 1];
 } outcome;
 
-static void common_opts(CURL *c, xfer *x, const srv_notify_opts *o, char *errbuf)
+/* A transfer's handle with the options every send shares (timeouts, the shutdown check,
+ * the reply kept), or NULL with out->detail saying why. Ends with xfer_run. */
+static CURL *xfer_open(srv_notifier *n, xfer *x, char *errbuf, outcome *out)
 {
+    memset(x, 0, sizeof *x);
+    x->n = n;
+    kb_buf_init(&x->reply, 0);
+    errbuf[0] = '\0';
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(out->detail, sizeof out->detail, "curl_easy_init failed");
+        return NULL;
+    }
+    const srv_notify_opts *o = &n->o;
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     long total = (long)o->timeout * 1000L;
@@ -113,6 +126,7 @@ static void common_opts(CURL *c, xfer *x, const srv_notify_opts *o, char *errbuf
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    return c;
 }
 
 static void finish(CURL *c, CURLcode cr, const char *errbuf, int http, xfer *x, outcome *out)
@@ -146,6 +160,15 @@ static void finish(CURL *c, CURLcode cr, const char *errbuf, int http, xfer *x, 
         json_decref(j);
     }
     out->ok = 1;
+}
+
+/* Performs the transfer, judges it into out and frees the handle and the reply. */
+static void xfer_run(CURL *c, xfer *x, const char *errbuf, int http, outcome *out)
+{
+    CURLcode cr = curl_easy_perform(c);
+    finish(c, cr, errbuf, http, x, out);
+    curl_easy_cleanup(c);
+    kb_buf_free(&x->reply);
 }
 
 /* The JSON body for a webhook, a WeCom or a DingTalk robot. New string (free()). */
@@ -204,14 +227,11 @@ static char *signed_url(const kb_notify_channel *ch)
 static void send_http(srv_notifier *n, const kb_notify_channel *ch, const kb_notify_msg *m,
                       outcome *out)
 {
-    CURL *c = curl_easy_init();
-    if (!c) {
-        snprintf(out->detail, sizeof out->detail, "curl_easy_init failed");
+    char errbuf[CURL_ERROR_SIZE];
+    xfer x;
+    CURL *c = xfer_open(n, &x, errbuf, out);
+    if (!c)
         return;
-    }
-    char errbuf[CURL_ERROR_SIZE] = "";
-    xfer x = { .n = n };
-    kb_buf_init(&x.reply, 0);
     char *url = signed_url(ch);
     char *body = http_body(ch, m);
     char idh[80], evh[80];
@@ -221,18 +241,14 @@ static void send_http(srv_notifier *n, const kb_notify_channel *ch, const kb_not
     h = curl_slist_append(h, idh);
     h = curl_slist_append(h, evh);
     h = curl_slist_append(h, "Expect:");
-    common_opts(c, &x, &n->o, errbuf);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kedb-notify/1");
-    CURLcode cr = curl_easy_perform(c);
-    finish(c, cr, errbuf, 1, &x, out);
+    xfer_run(c, &x, errbuf, 1, out);
     curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    kb_buf_free(&x.reply);
     free(url);
     free(body);
 }
@@ -252,14 +268,11 @@ static void add_base64_lines(kb_buf *b, const char *s)
 static void send_mail(srv_notifier *n, const kb_notify_channel *ch, const kb_notify_msg *m,
                       outcome *out)
 {
-    CURL *c = curl_easy_init();
-    if (!c) {
-        snprintf(out->detail, sizeof out->detail, "curl_easy_init failed");
+    char errbuf[CURL_ERROR_SIZE];
+    xfer x;
+    CURL *c = xfer_open(n, &x, errbuf, out);
+    if (!c)
         return;
-    }
-    char errbuf[CURL_ERROR_SIZE] = "";
-    xfer x = { .n = n };
-    kb_buf_init(&x.reply, 0);
     /* the message: headers in ASCII (the subject RFC 2047-encoded), the text in base64 */
     kb_buf msg;
     kb_buf_init(&msg, 0);
@@ -295,7 +308,6 @@ static void send_mail(srv_notifier *n, const kb_notify_channel *ch, const kb_not
              ch->port);
     char from[KB_NOTIFY_ADDR_MAX + 3];
     snprintf(from, sizeof from, "<%s>", ch->from);
-    common_opts(c, &x, &n->o, errbuf);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_USE_SSL, ch->starttls == KB_NOTIFY_TLS_REQUIRED ? (long)CURLUSESSL_ALL
@@ -312,11 +324,8 @@ static void send_mail(srv_notifier *n, const kb_notify_channel *ch, const kb_not
     curl_easy_setopt(c, CURLOPT_READDATA, &x);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)msg.len);
-    CURLcode cr = curl_easy_perform(c);
-    finish(c, cr, errbuf, 0, &x, out);
+    xfer_run(c, &x, errbuf, 0, out);
     curl_slist_free_all(rcpt);
-    curl_easy_cleanup(c);
-    kb_buf_free(&x.reply);
     kb_buf_free(&msg);
 }
 
@@ -364,6 +373,23 @@ static void deliver(srv_notifier *n, const kb_notify_msg *m)
                out.detail);
 }
 
+/* Deletes the delivered and failed messages older than the desk's setting (days, on the
+ * desk's clock like their created_at). */
+static void prune(srv_notifier *n, long long now)
+{
+    kb_err err;
+    kb_err_clear(&err);
+    long long days = 0;
+    size_t count = 0;
+    kb_status rc = kb_setting_notify_keep_days(n->s, &days, &err);
+    if (rc == KB_OK)
+        rc = kb_notify_prune(n->s, now - days * 86400, &count, &err);
+    if (rc != KB_OK)
+        kb_log(KB_LOG_WARN, "notify: prune failed: %s", err.msg);
+    else if (count)
+        kb_log(KB_LOG_INFO, "notify: pruned %zu messages older than %lld days", count, days);
+}
+
 static void sweep(srv_notifier *n)
 {
     kb_err err;
@@ -377,6 +403,8 @@ static void sweep(srv_notifier *n)
         kb_log(KB_LOG_WARN, "notify: sweep failed: %s", err.msg);
     else if (count)
         kb_log(KB_LOG_INFO, "notify: sweep found %zu events", count);
+    if (rc == KB_OK)
+        prune(n, now);
 }
 
 static void *run(void *arg)

@@ -274,6 +274,8 @@ def matrix_cases():
         ("GET", "/api/v1/notifications", None, audit_r),
         ("GET", "/api/v1/notification-templates", None, admin_only),
         ("PUT", "/api/v1/notification-templates", {"event": "nope"}, admin_only),
+        ("POST", "/api/v1/notification-templates/preview", {"event": "nope"}, admin_only),
+        ("GET", "/api/v1/notifications?channel=1", None, audit_r),
         ("GET", "/api/v1/me/notifications", None, everyone),
         ("PUT", "/api/v1/me/notifications", {"email": "me@example.com"}, everyone),
         ("GET", "/api/v1/users", None, admin_only),
@@ -286,6 +288,8 @@ def matrix_cases():
         ("GET", "/api/v1/settings/calendar", None, everyone),
         ("PUT", "/api/v1/settings/calendar", {"calendar": "hours mon-fri 09:00-18:00"},
          admin_only),
+        ("GET", "/api/v1/settings/notification-retention", None, admin_only),
+        ("PUT", "/api/v1/settings/notification-retention", {"days": 0}, admin_only),
     ]
     for method, target, body, allowed in rows:
         def run(method=method, target=target, body=body, allowed=allowed):

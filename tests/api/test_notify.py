@@ -9,10 +9,14 @@ for libcurl) records every message. The server runs with short delivery settings
 reaches the webhook once with its Chinese text; retries with backoff, attempts recorded;
 a restart while messages are pending (one send hanging at SIGTERM) delivers each exactly
 once; WeCom/DingTalk shapes and signing; an assignment e-mail over SMTP; 75 % and breach of
-an SLA told to the group lead (webhook and the lead's own e-mail); templates; bad input.
+an SLA told to the group lead (webhook and the lead's own e-mail); templates; bad input;
+times in the desk's zone (2026-03-02 18:30, not UTC); review due and a document request
+waiting, each once, also across a restart; a template's preview; masked robot keys; the
+prune of old delivered and failed rows (never pending ones).
 Prints 'test_notify: N passed, N failed'.
 """
 import base64
+import datetime
 import email
 import email.header
 import hashlib
@@ -33,7 +37,8 @@ from harness import call, check_error, need, ok, set_now  # noqa: E402
 case = api.case
 T0 = 1772438400  # 2026-03-02T08:00:00Z
 SECRET = "SECdingtalk-test-secret"
-USERS = [("eng1", "engineer"), ("lead1", "engineer"), ("eng2", "engineer")]
+USERS = [("eng1", "engineer"), ("lead1", "engineer"), ("eng2", "engineer"),
+         ("appr1", "approver"), ("appr2", "approver")]
 ARGS = ["--notify-interval-ms", "100", "--notify-sweep-ms", "200", "--notify-backoff-ms",
         "300", "--notify-attempts", "3", "--notify-timeout", "5", "--followup-after", "3600"]
 INCIDENT = {"caller_name": "王芳", "caller_phone": "13800138000", "channel": "phone",
@@ -514,10 +519,198 @@ def main(tmp):
     case("SIGTERM while a send hangs stops promptly; after a restart each pending message "
          "arrives exactly once", restart)
 
+    more_cases(srv, st, base)
     srv.stop()
     hook.shutdown()
     smtp.shutdown()
     return 0
+
+
+def hook_events(event, since=0):
+    return [json.loads(r[2]) for r in reqs("/hook")[since:]
+            if json.loads(r[2])["event"] == event]
+
+
+def ke_source(title, extra):
+    return ("---\ntype: known_error\ntitle: %s\n%s---\n## 症状\n%s 无法连接\n\n"
+            "## 临时解决方案\n重启服务\n" % (title, extra, title))
+
+
+def more_cases(srv, st, base):
+    """After the restart case: every channel is off but the webhook (all incident events)
+    and "hang" (assigned; answering now)."""
+    tok = {}
+
+    def local_time():
+        ok(call("PUT", "/api/v1/settings/time-zone", {"time_zone": "Asia/Shanghai"}))
+        ok(call("PATCH", "/api/v1/notification-channels/%d" % st["hook"],
+                {"events": ["assigned", "sla_75", "sla_breach", "review_due",
+                            "docreq_waiting", "test"]}))
+        n0 = len(reqs("/hook"))
+        inc = ok(call("POST", "/api/v1/incidents", dict(INCIDENT, assignee="eng1")), 201)
+        due = datetime.datetime.strptime(inc["sla"]["resolve_due"], "%Y-%m-%dT%H:%M:%SZ")
+        want = (due + datetime.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        j = wait_for(lambda: hook_events("assigned", n0), "the assigned message")[0]
+        need("解决期限：" + want in j["text"], "want %s (Beijing time) in %r" % (want, j["text"]))
+        need("Z" not in j["text"].split("解决期限：")[1], j["text"])
+    case("{due} is the desk's local time (Asia/Shanghai) as 2026-03-02 18:30, not UTC",
+         local_time)
+
+    def review_due():
+        for name in ("eng1", "appr1", "appr2"):
+            tok[name] = token_of(name)
+        ok(call("PATCH", "/api/v1/notification-channels/%d" % st["mail"], {"enabled": True}))
+        ok(call("PUT", "/api/v1/me/notifications", {"email": "eng1@example.com",
+                                                     "events": ["review_due"]},
+                token=tok["eng1"]))
+        ok(call("PUT", "/api/v1/me/notifications", {"email": "appr1@example.com",
+                                                     "events": ["docreq_waiting"]},
+                token=tok["appr1"]))
+        with LOCK:
+            del MAILS[:]
+        n0 = len(reqs("/hook"))
+        st["hook_n0"] = n0
+        ids = []
+        for title, day in (("复审今天", "2026-03-02"), ("复审三天后", "2026-03-05")):
+            j = ok(call("POST", "/api/v1/kb", {"source": ke_source(
+                title, "next_review: %s\nowner: eng1\n" % day), "submit": True},
+                token=tok["eng1"]), 201)
+            ok(call("POST", "/api/v1/reviews/%s/approve" % j["id"], {}, token=tok["appr1"]))
+            ids.append(j["id"])
+        st["reviews"] = ids
+        got = wait_for(lambda: hook_events("review_due", n0), "review due")
+        time.sleep(0.8)  # several sweeps: still once, and not the one due in three days
+        got = hook_events("review_due", n0)
+        need([g["object"] for g in got] == [ids[0]], got)
+        need(got[0]["title"] == "复审到期：" + ids[0] and "2026-03-02" in got[0]["text"] and
+             "复审今天" in got[0]["text"] and "负责人 eng1" in got[0]["text"], got[0])
+        m = wait_for(lambda: MAILS, "the owner's e-mail")
+        need(len(MAILS) == 1 and m[0][1] == ["eng1@example.com"], MAILS)
+    case("review due: the webhook and the item's owner are told once, on the review date",
+         review_due)
+
+    def docreq():
+        with LOCK:
+            del MAILS[:]
+        n0 = len(reqs("/hook"))
+        j = ok(call("POST", "/api/v1/document-requests",
+                    {"kind": "borrow", "doc_no": "YW-SC-001", "reason": "内审抽查",
+                     "due": "2026-03-10"}, token=tok["eng1"]), 201)
+        st["docreq"] = j["id"]
+        got = wait_for(lambda: hook_events("docreq_waiting", n0), "docreq waiting")
+        m = wait_for(lambda: MAILS, "the approver's e-mail")
+        time.sleep(0.6)
+        got = hook_events("docreq_waiting", n0)
+        need(len(got) == 1 and got[0]["object"] == j["id"], got)
+        need(got[0]["title"] == "文档申请待审批：" + j["id"] and "eng1 提交了文档借阅申请" in
+             got[0]["text"] and "YW-SC-001《运维服务管理手册》" in got[0]["text"] and
+             "内审抽查" in got[0]["text"], got[0])
+        need(len(MAILS) == 1 and m[0][1] == ["appr1@example.com"], MAILS)
+        bad = call("POST", "/api/v1/document-requests", {"kind": "borrow", "doc_no": "NO-SUCH-1",
+                                                          "reason": "x", "due": "2026-03-10"},
+                   token=tok["eng1"])
+        need(bad.status in (400, 404, 409), bad)
+        time.sleep(0.4)
+        need(len(hook_events("docreq_waiting", n0)) == 1, "a refused request told")
+    case("a document request waiting for an approver: the webhook and approvers who chose "
+         "it are told once, the requester not", docreq)
+
+    def preview():
+        r = ok(call("POST", "/api/v1/notification-templates/preview",
+                    {"event": "review_due", "title": "复审 {number}",
+                     "body": "{summary} 于 {due} 到期 {{x}}"}))
+        need(r == {"event": "review_due", "title": "复审 KE-1001",
+                   "body": "打印机卡纸 于 2026-12-03 到期 {x}"}, r)
+        for body in [{"event": "nope", "title": "x", "body": "y"},
+                     {"event": "assigned", "title": "x {nope}", "body": "y"},
+                     {"event": "assigned", "title": "x"}, {"title": "x", "body": "y"},
+                     {"event": "assigned", "title": "a\nb", "body": "y"},
+                     {"event": "assigned", "title": "x", "body": "y", "reset": True},
+                     {"event": "assigned", "title": "x", "body": "}"}]:
+            check_error(call("POST", "/api/v1/notification-templates/preview", body), 400,
+                        "invalid")
+        check_error(call("POST", "/api/v1/notification-templates/preview", raw=b"[1"), 400,
+                    "parse_error")
+        ding = ok(call("POST", "/api/v1/notification-channels",
+                       {"kind": "wecom", "name": "masked", "enabled": False,
+                        "url": base + "/wecom?key=SECRET-KEY-1&x=1", "events": ["test"]}), 201)
+        need(ding["url"] == base + "/wecom?key=****&x=****", ding)
+        listed = json.dumps(ok(api.get("/api/v1/notification-channels")))
+        need("SECRET-KEY-1" not in listed, "the robot key is listed")
+        need("SECRET-KEY-1" not in api.get(api.q("/api/v1/audit", limit=100)).text,
+             "the robot key is audited")
+        # a PATCH without url keeps the stored one
+        ok(call("PATCH", "/api/v1/notification-channels/%d" % ding["id"], {"name": "masked2"}))
+        ok(call("DELETE", "/api/v1/notification-channels/%d" % ding["id"]))
+    case("a template's preview with example values; bad previews 400; robot keys masked",
+         preview)
+
+    def bad_routes():
+        for target in ["/api/v1/notifications?channel=0", "/api/v1/notifications?channel=x",
+                       "/api/v1/notifications?channel=1000000001"]:
+            check_error(api.get(target), 400, "invalid")
+        j = ok(api.get(api.q("/api/v1/notifications", channel=st["hook"], limit=200)))
+        need(j["notifications"] and all(r["channel"] == st["hook"]
+                                        for r in j["notifications"]), "channel filter")
+        need(ok(api.get("/api/v1/settings/notification-retention")) == {"days": 90}, "default")
+        for body in [{"days": 0}, {"days": 3651}, {"days": "7"}, {"days": 1.5}, {},
+                     {"days": 7, "x": 1}, {"days": None}]:
+            check_error(call("PUT", "/api/v1/settings/notification-retention", body), 400,
+                        "invalid")
+        check_error(call("PUT", "/api/v1/settings/notification-retention", raw=b"{"), 400,
+                    "parse_error")
+    case("bad input: the channel filter and the retention setting", bad_routes)
+
+    def restart_once():
+        n0 = st["hook_n0"]
+        with LOCK:
+            del MAILS[:]
+        rc = srv.halt()
+        need(rc == 0, "stop rc %r" % rc)
+        srv.check_log()
+        # from here on a failed send waits ten minutes: a pending row stays pending
+        srv.args = list(ARGS) + ["--notify-backoff-ms", "600000"]
+        need(srv.serve(add_users=False, record=False), "restart")
+        time.sleep(1.2)  # several sweeps
+        need([g["object"] for g in hook_events("review_due", n0)] == [st["reviews"][0]],
+             hook_events("review_due", n0))
+        need(len(hook_events("docreq_waiting", n0)) == 1, "docreq told again")
+        need(not MAILS, "an e-mail again after the restart: %r" % MAILS)
+    case("after a restart neither review due nor the request is told again", restart_once)
+
+    def pruning():
+        FAILS["/stuck"] = 10 ** 6
+        c = ok(call("POST", "/api/v1/notification-channels",
+                    {"kind": "webhook", "name": "stuck", "url": base + "/stuck",
+                     "events": ["test"]}), 201)
+        mid = ok(call("POST", "/api/v1/notification-channels/%d/test" % c["id"]), 202)
+        mid = mid["notification"]
+        wait_for(lambda: [r for r in outbox("pending") if r["id"] == mid and r["attempts"] == 1],
+                 "the stuck message tried once")
+        old = outbox()
+        need(any(r["state"] == "delivered" for r in old) and
+             any(r["state"] == "failed" for r in old), "finished rows before the prune")
+        ok(call("PUT", "/api/v1/settings/notification-retention", {"days": 2}))
+        time.sleep(0.5)
+        need(len(outbox()) >= len(old), "pruned before they were old")
+        n0 = len(reqs("/hook"))
+        set_now(T0 + 4 * 86400)  # 2026-03-06: old rows are older than two days
+        wait_for(lambda: not [r for r in outbox() if r["state"] != "pending" and
+                              r["id"] <= max(x["id"] for x in old)], "the prune")
+        left = {r["id"]: r for r in outbox()}
+        need(mid in left and left[mid]["state"] == "pending" and
+             len(left[mid]["history"]) == 1, "the pending row was pruned: %r" % left.get(mid))
+        need(all(r["state"] == "pending" for r in old if r["id"] in left), "finished kept")
+        # the second item's review date (2026-03-05) has come now: told once, the first
+        # one not again (its marks outlive the pruned messages)
+        got = wait_for(lambda: hook_events("review_due", n0), "the second review")
+        time.sleep(0.6)
+        got = hook_events("review_due", n0)
+        need([g["object"] for g in got] == [st["reviews"][1]], got)
+        need("kept 2 days" in api.get(api.q("/api/v1/audit", limit=100)).text,
+             "the setting is audited")
+    case("prune: delivered and failed rows older than the setting go with their attempts, "
+         "a pending row stays; newer rows stay", pruning)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ static size_t count(kb_store *s, const char *state)
 {
     kb_notify_msg **v = NULL;
     size_t n = 0;
-    CHECK_INT_EQ(kb_notify_list(s, state, KB_NOTIFY_MAX_LIMIT, &v, &n, NULL), KB_OK);
+    CHECK_INT_EQ(kb_notify_list(s, state, 0, KB_NOTIFY_MAX_LIMIT, &v, &n, NULL), KB_OK);
     kb_notify_msgs_free(v, n);
     return n;
 }
@@ -146,7 +146,7 @@ static void outbox(kb_store *s)
     kb_notify_msgs_free(v, n);
     CHECK_INT_EQ(count(s, "delivered"), 1);
     CHECK_INT_EQ(count(s, "failed"), 1);
-    CHECK_INT_EQ(kb_notify_list(s, "failed", 10, &v, &n, NULL), KB_OK);
+    CHECK_INT_EQ(kb_notify_list(s, "failed", 0, 10, &v, &n, NULL), KB_OK);
     if (n == 1) {
         CHECK_INT_EQ(v[0]->attempts, 2);
         CHECK_INT_EQ(v[0]->natt, 2);
@@ -173,7 +173,7 @@ static void outbox(kb_store *s)
     CHECK_INT_EQ(found, 1);
     CHECK_INT_EQ(kb_notify_sweep(s, T0 + 17 * 60, 0, &found, NULL), KB_OK);
     CHECK_INT_EQ(found, 0);
-    CHECK_INT_EQ(kb_notify_list(s, "pending", 10, &v, &n, NULL), KB_OK);
+    CHECK_INT_EQ(kb_notify_list(s, "pending", 0, 10, &v, &n, NULL), KB_OK);
     CHECK_INT_EQ(n, 2);
     if (n == 2) {
         CHECK_STR_EQ(v[0]->event, "sla_breach");
@@ -193,13 +193,84 @@ static void outbox(kb_store *s)
     kb_notify_channel_free(grp);
 }
 
+/* A robot's key in a URL's query is shown masked; the rest stays readable. */
+static void masked(void)
+{
+    const char *cases[][2] = {
+        { "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123",
+          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****" },
+        { "https://oapi.dingtalk.com/robot/send?access_token=t1&x=2#frag",
+          "https://oapi.dingtalk.com/robot/send?access_token=****&x=****#****" },
+        { "http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook" },
+        { "http://h/p?flag&k=", "http://h/p?flag&k=****" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *m = kb_notify_url_masked(cases[i][0]);
+        CHECK_STR_EQ(m, cases[i][1]);
+        free(m);
+    }
+}
+
+static long long msg_of(kb_store *s, long long channel, long long at)
+{
+    long long id = 0;
+    CHECK_INT_EQ(kb_notify_enqueue_test(s, channel, at, &id, NULL), KB_OK);
+    return id;
+}
+
+/* The prune deletes delivered and failed rows created before the cutoff, never a pending
+ * one however old, nor newer ones. */
+static void pruning(kb_store *s)
+{
+    kb_notify_channel *c = hook("prune", 1u << KB_NOTIFY_TEST, "");
+    CHECK_INT_EQ(kb_notify_channel_put(s, c, "admin", T0, NULL), KB_OK);
+    long long old_ok = msg_of(s, c->id, T0), old_failed = msg_of(s, c->id, T0 + 1);
+    long long old_pending = msg_of(s, c->id, T0 + 2), old_retry = msg_of(s, c->id, T0 + 3);
+    long long new_ok = msg_of(s, c->id, T0 + 10 * 86400);
+    CHECK_INT_EQ(kb_notify_record(s, old_ok, 1, 1, 200, "", 0, NULL), KB_OK);
+    CHECK_INT_EQ(kb_notify_record(s, old_failed, 1, 0, 500, "boom", 0, NULL), KB_OK);
+    CHECK_INT_EQ(kb_notify_record(s, old_retry, 1, 0, 500, "boom", 99999, NULL), KB_OK);
+    CHECK_INT_EQ(kb_notify_record(s, new_ok, 1, 1, 200, "", 0, NULL), KB_OK);
+    size_t n = 99;
+    CHECK_INT_EQ(kb_notify_prune(s, T0 + 86400, &n, NULL), KB_OK);
+    CHECK_INT_EQ(n, 2);
+    kb_notify_msg **v = NULL;
+    size_t k = 0;
+    CHECK_INT_EQ(kb_notify_list(s, NULL, c->id, 10, &v, &k, NULL), KB_OK);
+    CHECK_INT_EQ(k, 3);
+    if (k == 3) { /* newest first */
+        CHECK(v[0]->id == new_ok && v[0]->natt == 1);
+        CHECK(v[1]->id == old_retry && v[1]->natt == 1);
+        CHECK_STR_EQ(v[1]->state, "pending");
+        CHECK(v[2]->id == old_pending && v[2]->natt == 0);
+    }
+    kb_notify_msgs_free(v, k);
+    /* again: nothing more; everything old but the pending rows */
+    CHECK_INT_EQ(kb_notify_prune(s, T0 + 86400, &n, NULL), KB_OK);
+    CHECK_INT_EQ(n, 0);
+    CHECK_INT_EQ(kb_notify_prune(s, T0 + 100 * 86400, &n, NULL), KB_OK);
+    CHECK_INT_EQ(n, 1);
+    CHECK_INT_EQ(count(s, NULL) >= 2, 1);
+    CHECK_INT_EQ(count(s, "pending"), 2);
+    /* another channel's rows are not listed with channel c */
+    CHECK_INT_EQ(kb_notify_list(s, NULL, c->id + 1000, 10, &v, &k, NULL), KB_OK);
+    CHECK_INT_EQ(k, 0);
+    kb_notify_msgs_free(v, k);
+    kb_notify_channel_free(c);
+}
+
 int main(void)
 {
     templates();
     checks();
+    masked();
     fixture fx;
     if (fixture_open(&fx, "notify") == 0) {
         outbox(fx.s);
+        fixture_close(&fx);
+    }
+    if (fixture_open(&fx, "notify-prune") == 0) {
+        pruning(fx.s);
         fixture_close(&fx);
     }
     return CHECK_DONE("test_notify");
