@@ -9,6 +9,7 @@
 const { chromium } = require('playwright-core');
 const { spawn, execFileSync } = require('child_process');
 const fs = require('fs');
+const http = require('http');
 const os = require('os');
 const path = require('path');
 
@@ -658,6 +659,70 @@ async function main() {
       await shot(eng, 'incident-engineer');
     });
 
+    await test('an admin adds a webhook channel to a local receiver, sends a test and sees it delivered; a user picks their notifications', async () => {
+      const got = [];
+      const recv = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => { body += d; });
+        req.on('end', () => {
+          got.push({ url: req.url, body, id: req.headers['x-kedb-event-id'] });
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end('{}');
+        });
+      });
+      await new Promise((r) => recv.listen(0, '127.0.0.1', r));
+      const hook = 'http://127.0.0.1:' + recv.address().port + '/hook?token=abc123';
+      try {
+        const adm = await session('adm1');
+        await adm.click('nav a[href="#/notify"]');
+        await adm.waitForSelector('#nc-form #nc-ev-assigned');
+        await adm.selectOption('#nc-kind', 'webhook');
+        await adm.fill('#nc-name', '服务台 Webhook');
+        await adm.fill('#nc-url', hook);
+        for (const e of ['assigned', 'sla_75', 'sla_breach']) await adm.uncheck('#nc-ev-' + e);
+        await adm.check('#nc-ev-test');
+        await adm.click('#nc-form button[type=submit]');
+        const row = '#ch-table tr:has-text("服务台 Webhook")';
+        await adm.waitForSelector(row);
+        const target = await adm.textContent(row + ' td.target');
+        need(target.includes('token=****') && !target.includes('abc123'), 'the key is shown: ' + target);
+        await adm.click(row + ' button:has-text("发送测试")');
+        await adm.waitForFunction(() => document.getElementById('status').textContent === '测试消息已送达',
+                                  null, { timeout: 40000 });
+        await adm.waitForSelector('#nd-table tr.msg-delivered[data-event="test"]');
+        need(got.length === 1 && JSON.parse(got[0].body).event === 'test' && got[0].url === '/hook?token=abc123' &&
+             got[0].id && got[0].id.length === 32, 'the receiver got: ' + JSON.stringify(got));
+        /* a template previewed with example values */
+        await adm.selectOption('#nt-event', 'assigned');
+        await adm.fill('#nt-title', '派单 {number}');
+        await adm.click('#nt-form button:has-text("预览")');
+        await adm.waitForSelector('#nt-out:not([hidden])');
+        need((await adm.textContent('#nt-out')).includes('派单 INC-20261203-0001'), 'preview: ' + await adm.textContent('#nt-out'));
+        need(await adm.inputValue('#nk-days') === '90', 'retention not shown');
+        const unlabelled = await adm.$$eval('#view input, #view select, #view textarea', (els) => els
+          .filter((e) => e.offsetParent !== null)
+          .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+          .map((e) => e.id || e.outerHTML.slice(0, 60)));
+        need(unlabelled.length === 0, 'unlabelled: ' + unlabelled.join(', '));
+        await shot(adm, 'notify');
+        /* every user: their address and the events they receive */
+        const u = await session('eng1');
+        await u.click('nav a[href="#/my-notifications"]');
+        await u.waitForSelector('#mn-ev-assigned');
+        need(!(await u.$('#mn-ev-test')), 'test offered to a user');
+        await u.fill('#mn-email', 'eng1@example.com');
+        await u.check('#mn-ev-assigned');
+        await u.check('#mn-ev-review_due');
+        await u.click('#mn-form button[type=submit]');
+        await u.waitForFunction(() => document.getElementById('status').textContent === '通知偏好已保存');
+        const me = await u.evaluate(() => fetch('/api/v1/me/notifications').then((r) => r.json()));
+        need(me.email === 'eng1@example.com' && me.events.join() === 'assigned,review_due', JSON.stringify(me));
+        await shot(u, 'my-notifications');
+      } finally {
+        recv.close();
+      }
+    });
+
     await test('an admin keeps the business calendar: a bad line is named in Chinese, a good one saved', async () => {
       const adm = await session('adm1');
       await adm.click('nav a[href="#/users"]');
@@ -897,7 +962,8 @@ async function main() {
                                   [agent, '#/callers'], [agent, '#/callers/new'],
                                   [agent, '#/service'], [agent, '#/service/new'],
                                   [aud, '#/documents'], [aud, '#/audit'], [aud, '#/requests'],
-                                  [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups']]) {
+                                  [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups'],
+                                  [agent, '#/my-notifications']]) {
         await page.goto(base + '/' + hash);
         await page.waitForSelector('#view *');
         await page.waitForTimeout(300);
