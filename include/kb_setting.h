@@ -8,9 +8,8 @@
 
 /* The desk's settings kept in the database (its setting table): the time zone that counts
  * its days and business hours, the business calendar its SLA clocks run on, and how long
- * finished notifications are kept. Each
- * change is audited (setting.update) in the same transaction. The document numbering rule
- * is in kb_version.h. */
+ * finished notifications are kept. Each change is audited (setting.update) in the same
+ * transaction. The document numbering rule is in kb_version.h. */
 
 /* The desk's time zone as its setting names it: an IANA name ("Asia/Shanghai"), "UTC" when
  * never set, or a fixed offset ("+08:00"): a database from before time zones kept only a

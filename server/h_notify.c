@@ -81,6 +81,18 @@ static const char *const channel_fields[] = { "kind", "name", "url", "secret", "
                                               "starttls", "username", "password", "from",
                                               "to", "events", "group", "enabled", NULL };
 
+/* 1 when v is url as lists show it (masked): a client sending back what it read keeps the
+ * stored URL rather than storing the mask. */
+static int masked_same(const char *url, const char *v)
+{
+    if (!v || !url[0] || strcmp(url, v) == 0)
+        return 0;
+    char *m = kb_notify_url_masked(url);
+    int same = strcmp(m, v) == 0;
+    free(m);
+    return same;
+}
+
 /* Applies the members of o to c (absent members leave c alone). */
 static kb_status channel_from(json_t *o, kb_notify_channel *c, int create, kb_err *err)
 {
@@ -103,7 +115,7 @@ static kb_status channel_from(json_t *o, kb_notify_channel *c, int create, kb_er
         const char *v = NULL;
         rc = srv_json_get_str(o, names[i], &v, err);
         json_t *m = json_object_get(o, names[i]);
-        if (rc == KB_OK && m)
+        if (rc == KB_OK && m && !(slots[i] == &c->url && masked_same(c->url, v)))
             kb_notify_set(slots[i], v); /* null clears */
     }
     if (rc == KB_OK)

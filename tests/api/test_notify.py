@@ -639,8 +639,14 @@ def more_cases(srv, st, base):
         need("SECRET-KEY-1" not in listed, "the robot key is listed")
         need("SECRET-KEY-1" not in api.get(api.q("/api/v1/audit", limit=100)).text,
              "the robot key is audited")
-        # a PATCH without url keeps the stored one
+        # a PATCH without url, or with the masked one read back, keeps the stored one
         ok(call("PATCH", "/api/v1/notification-channels/%d" % ding["id"], {"name": "masked2"}))
+        ok(call("PATCH", "/api/v1/notification-channels/%d" % ding["id"],
+                {"url": ding["url"], "enabled": True}))
+        ok(call("POST", "/api/v1/notification-channels/%d/test" % ding["id"]), 202)
+        wait_for(lambda: [r for r in reqs("/wecom") if "SECRET-KEY-1" in r[0]],
+                 "the test message at the stored URL (the key kept)")
+        ok(call("PATCH", "/api/v1/notification-channels/%d" % ding["id"], {"enabled": False}))
         ok(call("DELETE", "/api/v1/notification-channels/%d" % ding["id"]))
     case("a template's preview with example values; bad previews 400; robot keys masked",
          preview)

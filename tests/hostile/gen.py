@@ -659,6 +659,50 @@ def gen_requests():
                                                                       "surrogatepass"))
 
 
+def gen_notify():
+    """Notification routes (issue 11): the outbox's filters, channel ids, invalid channel
+    bodies (never a valid one: no channel may send anywhere), template previews and the
+    retention setting. Its own random stream, as gen_callers."""
+    rng = random.Random(112)
+    hdr = [("Content-Type", "application/json")]
+    for name in ("state", "channel", "limit"):
+        for v in rng.sample(PARAM_VALUES, 6):
+            add("notify", "GET", "/api/v1/notifications?%s=%s" % (name, v))
+    for i in rng.sample(IDS, 10) + ["1", "1000000001", "0x1", "+1"]:
+        add("notify", "PATCH", "/api/v1/notification-channels/" + i, body=b"{\"events\":[]}",
+            headers=hdr)
+        add("notify", "POST", "/api/v1/notification-channels/" + i + "/test")
+    generic = [b"", b"null", b"[]", b"{}", b"{", b"\"x\"", b"{\"\\u0000\":1}",
+               b"{\"event\":\"\\ud800\"}", b"\xef\xbb\xbf{}",
+               b"{\"events\":" + b"[" * 3000 + b"]" * 3000 + b"}"]
+    targets = (("POST", "/api/v1/notification-channels"),
+               ("POST", "/api/v1/notification-templates/preview"),
+               ("PUT", "/api/v1/notification-templates"),
+               ("PUT", "/api/v1/settings/notification-retention"))
+    for m, p in targets:
+        for b in generic:
+            add("notify", m, p, body=b, headers=hdr)
+        add("notify", m, p, body=b"{\"title\":\"" + b"a" * (1024 * 1024 + 1) + b"\"}",
+            headers=hdr, expect=[413], may_close=True)
+    values = [None, True, 0, -1, 2 ** 63, 1.5, "", " ", "\u0000", "a" * 70000, "{" * 3000,
+              "{number", "}", "{{}}", "{nope}", "x\ny", "打" * 3000, [], {}, ["test"] * 30,
+              "ftp://127.0.0.1/", "javascript:alert(1)", "http://\u202e/", "sla_75"]
+    for name in ("kind", "name", "url", "secret", "host", "port", "from", "to", "group"):
+        for v in rng.sample(values, 6):  # without "events": never a valid channel
+            add("notify", "POST", "/api/v1/notification-channels", headers=hdr,
+                body=json.dumps({"kind": "webhook", name: v}, ensure_ascii=False)
+                .encode("utf-8", "surrogatepass"))
+    for name in ("event", "title", "body"):
+        for v in rng.sample(values, 8):
+            body = {"event": "assigned", "title": "t", "body": "b"}
+            body[name] = v
+            add("notify", "POST", "/api/v1/notification-templates/preview", headers=hdr,
+                body=json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for v in rng.sample(values, 10) + [3651, 0, -2 ** 63, "90"]:
+        add("notify", "PUT", "/api/v1/settings/notification-retention", headers=hdr,
+            body=json.dumps({"days": v}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
 def md_sources():
     fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
     yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
@@ -833,6 +877,7 @@ def main():
     gen_attachments()
     gen_assets()
     gen_requests()
+    gen_notify()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
