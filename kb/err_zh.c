@@ -280,15 +280,9 @@ static const struct {
     { "cannot read '%s': %s", "无法读取“%s”：%s" },
     { "'%s' is not a directory", "“%s”不是目录" },
     /* kb/notify.c */
-    { "unknown event '%.40s' (assigned, escalated, resolved, reopened, followup_due, sla_75, "
-      "sla_breach, test)",
-      "未知事件“%.40s”（可用 assigned、escalated、resolved、reopened、followup_due、sla_75、"
-      "sla_breach、test）" },
+    { "unknown event '%.40s' (%s)", "未知事件“%.40s”（可用 %s）" },
     { "field '%s' is longer than %zu bytes", "%s 超过 %zu 字节" },
-    { "field '%s': unknown placeholder '%.*s}' (known: {number} {summary} {priority} {status} "
-      "{group} {assignee} {lead} {due} {reason} {target})",
-      "%s：未知占位符“%.*s}”（可用 {number} {summary} {priority} {status} {group} {assignee} "
-      "{lead} {due} {reason} {target}）" },
+    { "field '%s': unknown placeholder '%.*s}' (known: %s)", "%s：未知占位符“%.*s}”（可用 %s）" },
     { "field '%s': a lone '}' (write '}}')", "%s：有单独的“}”（请写成“}}”）" },
     { "field 'kind' must be webhook, wecom, dingtalk or email",
       "kind（类型）须为 webhook、wecom、dingtalk 或 email" },
@@ -640,6 +634,8 @@ static const struct {
     { "there are %u notification channels already", "已有 %u 个通知渠道，不能再建" },
     { "field 'title' must be one line", "title（标题）只能写一行" },
     { "no pending notification %lld", "找不到待发送的通知 %lld" },
+    /* kb/store_setting.c */
+    { "field 'days' must be a whole number from 1 to %d", "days（保留天数）须是 1 到 %d 的整数" },
     /* kb/store_report.c */
     { "'%s' must be a date YYYY-MM-DD, not '%.40s'", "%s 须是日期 YYYY-MM-DD，不能是“%.40s”" },
     { "'to' (%s) is before 'from' (%s)", "结束日期（%s）早于开始日期（%s）" },
