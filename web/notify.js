@@ -7,7 +7,9 @@
 (function () {
   var el = K.el, t = K.t;
   var EVENTS = ['assigned', 'escalated', 'resolved', 'reopened', 'followup_due', 'sla_75',
-                'sla_breach', 'review_due', 'docreq_waiting', 'test'];
+                'sla_breach', 'request_assigned', 'request_approval', 'request_approved',
+                'request_rejected', 'request_fulfilled', 'loan_overdue', 'review_due',
+                'docreq_waiting', 'test'];
   var KINDS = ['webhook', 'wecom', 'dingtalk', 'email'];
   var MASK = '••••••';
 

@@ -139,7 +139,7 @@ static long long count_outbox(kb_store *s, const char *event)
     size_t n = 0;
     kb_err err;
     long long k = 0;
-    if (kb_notify_list(s, NULL, 200, &v, &n, &err) == KB_OK)
+    if (kb_notify_list(s, NULL, 0, 200, &v, &n, &err) == KB_OK)
         for (size_t i = 0; i < n; i++)
             k += strcmp(v[i]->event, event) == 0;
     kb_notify_msgs_free(v, n);
