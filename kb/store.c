@@ -474,11 +474,6 @@ static void done(sqlite3_stmt *st)
     }
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
-}
-
 /* --- ranking: BM25F over the text columns, times a bounded per-item boost --- */
 
 /* How much more an item whose title holds all of the query's words scores (its share of
@@ -954,7 +949,7 @@ static kb_status rowid_of(kb_store *s, const char *id, long long *out, kb_err *e
     sqlite3_stmt *st = stmt(s, ST_DOC_ID_BY_ID, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, id);
+    kb_store_bind_text_or_empty(st, 1, id);
     int rc = sqlite3_step(st);
     kb_status r = KB_OK;
     if (rc == SQLITE_ROW)
@@ -997,12 +992,12 @@ static kb_status insert_row(kb_store *s, kb_doc *d, kb_err *err)
                                     d->version, d->updated, d->path,  d->hash };
     int c = 1;
     for (int i = 0; i < DOC_NHEAD; i++)
-        bind_text(st, c++, head[i]);
+        kb_store_bind_text_or_empty(st, c++, head[i]);
     for (size_t i = 0; i < kb_section_count(); i++)
-        bind_text(st, c++, kb_section_text(d, kb_section_at(i)));
-    bind_text(st, c++, d->text);
-    bind_text(st, c++, d->source);
-    bind_text(st, c++, d->html);
+        kb_store_bind_text_or_empty(st, c++, kb_section_text(d, kb_section_at(i)));
+    kb_store_bind_text_or_empty(st, c++, d->text);
+    kb_store_bind_text_or_empty(st, c++, d->source);
+    kb_store_bind_text_or_empty(st, c++, d->html);
     int boost = boost_level(d);
     sqlite3_bind_int(st, c, boost);
     int rc = sqlite3_step(st);
@@ -1019,10 +1014,10 @@ static kb_status insert_row(kb_store *s, kb_doc *d, kb_err *err)
         for (size_t j = 0; j < n; j++) {
             sqlite3_bind_int64(st, 1, d->rowid);
             sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-            bind_text(st, 3, f->key);
+            kb_store_bind_text_or_empty(st, 3, f->key);
             sqlite3_bind_int(st, 4, f->is_list);
             sqlite3_bind_int64(st, 5, f->nvals ? (sqlite3_int64)j : -1);
-            bind_text(st, 6, f->nvals ? f->vals[j] : "");
+            kb_store_bind_text_or_empty(st, 6, f->nvals ? f->vals[j] : "");
             rc = sqlite3_step(st);
             done(st);
             if (rc != SQLITE_DONE)
@@ -1067,7 +1062,7 @@ static kb_status meta_get(kb_store *s, const char *key, long long *out)
     if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return KB_EDB;
-    bind_text(st, 1, key);
+    kb_store_bind_text_or_empty(st, 1, key);
     if (sqlite3_step(st) == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -1080,7 +1075,7 @@ static kb_status meta_set(kb_store *s, const char *key, long long v, kb_err *err
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
                            -1, &st, NULL) != SQLITE_OK)
         return db_err(s, err, "meta");
-    bind_text(st, 1, key);
+    kb_store_bind_text_or_empty(st, 1, key);
     sqlite3_bind_int64(st, 2, v);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -1453,6 +1448,42 @@ kb_status kb_store_step_err(kb_store *s, int r, kb_err *err, const char *what)
     return r == SQLITE_DONE || r == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
 }
 
+void kb_store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+void kb_store_bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+kb_status kb_store_rows(kb_store *s, sqlite3_stmt *st, kb_store_row_fn row, void *ctx,
+                        const char *what, kb_err *err)
+{
+    int r = SQLITE_DONE;
+    kb_status rc = KB_OK;
+    while (rc == KB_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
+        rc = row(st, ctx, err);
+    if (rc == KB_OK)
+        rc = kb_store_step_err(s, r, err, what);
+    kb_store_done(st);
+    return rc;
+}
+
+kb_status kb_store_each_row(kb_store *s, const char *sql, long long id, kb_store_row_fn row,
+                            void *ctx, const char *what, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    return kb_store_rows(s, st, row, ctx, what, err);
+}
+
 void kb_store_text_key(kb_store *s, const char *text, kb_buf *key)
 {
     kb_buf norm;
@@ -1626,7 +1657,7 @@ kb_status kb_store_doc_count(kb_store *s, const char *type, long long *out, kb_e
     if (!st)
         return KB_EDB;
     if (type)
-        bind_text(st, 1, type);
+        kb_store_bind_text_or_empty(st, 1, type);
     kb_status rc = KB_OK;
     if (sqlite3_step(st) == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
@@ -1674,7 +1705,7 @@ kb_status kb_store_synonyms_replace(kb_store *s, char ***groups, size_t n, kb_er
             }
             sqlite3_bind_int64(st, 1, (sqlite3_int64)g);
             sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-            bind_text(st, 3, groups[g][i]);
+            kb_store_bind_text_or_empty(st, 3, groups[g][i]);
             if (sqlite3_step(st) != SQLITE_DONE)
                 rc = db_err(s, err, "synonyms");
             done(st);
@@ -1749,10 +1780,10 @@ kb_status kb_store_fts_scored(kb_store *s, const char *expr, int nscore, const c
     if (!st)
         return KB_EDB;
     doclen_refresh(s);
-    bind_text(st, 1, expr);
+    kb_store_bind_text_or_empty(st, 1, expr);
     sqlite3_bind_int(st, 2, nscore);
     if (idfs)
-        bind_text(st, 3, idfs);
+        kb_store_bind_text_or_empty(st, 3, idfs);
     if (fl)
         sqlite3_bind_pointer(st, 4, (void *)fl, "kb_rank_floor", NULL);
     int rc;
@@ -1770,7 +1801,7 @@ kb_status kb_store_fts_count(kb_store *s, const char *expr, long long *out, kb_e
     sqlite3_stmt *st = stmt(s, ST_FTS_COUNT, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, expr);
+    kb_store_bind_text_or_empty(st, 1, expr);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
@@ -1788,7 +1819,7 @@ kb_status kb_store_term_df(kb_store *s, const char *term, int prefix, long long 
         return KB_EDB;
     kb_buf hi;
     kb_buf_init(&hi, 0);
-    bind_text(st, 1, term);
+    kb_store_bind_text_or_empty(st, 1, term);
     if (prefix) {
         kb_buf_adds(&hi, term);
         kb_buf_add(&hi, "\xf4\x8f\xbf\xbf", 4); /* above any continuation */
@@ -1811,8 +1842,8 @@ kb_status kb_store_terms(kb_store *s, const char *lo, const char *hi, size_t max
     sqlite3_stmt *st = stmt(s, ST_TERM_RANGE, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, lo);
-    bind_text(st, 2, hi);
+    kb_store_bind_text_or_empty(st, 1, lo);
+    kb_store_bind_text_or_empty(st, 2, hi);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -802,6 +802,19 @@ void kb_asset_history_free(kb_asset_history *h)
     free(h);
 }
 
+static kb_status event_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_asset_history *h = ctx;
+    h->events = kb_xrealloc(h->events, (h->nevents + 1) * sizeof *h->events);
+    kb_asset_event *e = &h->events[h->nevents++];
+    e->at = sqlite3_column_int64(st, 0);
+    e->actor = kb_store_text(st, 1);
+    e->action = kb_store_text(st, 2);
+    e->summary = kb_store_text(st, 3);
+    return KB_OK;
+}
+
 static kb_status load_events(kb_store *s, const kb_asset *a, kb_asset_history *h, kb_err *err)
 {
     sqlite3_stmt *st = kb_store_cached(s, sql_events, err);
@@ -809,17 +822,7 @@ static kb_status load_events(kb_store *s, const kb_asset *a, kb_asset_history *h
         return KB_EDB;
     sqlite3_bind_int64(st, 1, a->id);
     sqlite3_bind_int64(st, 2, KB_ASSET_MAX_HISTORY);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        h->events = kb_xrealloc(h->events, (h->nevents + 1) * sizeof *h->events);
-        kb_asset_event *e = &h->events[h->nevents++];
-        e->at = sqlite3_column_int64(st, 0);
-        e->actor = kb_store_text(st, 1);
-        e->action = kb_store_text(st, 2);
-        e->summary = kb_store_text(st, 3);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "asset history");
+    return kb_store_rows(s, st, event_row, h, "asset history", err);
 }
 
 static kb_status load_incidents(kb_store *s, const kb_asset *a, kb_asset_history *h,

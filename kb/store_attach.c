@@ -80,15 +80,10 @@ static const char sql_incident[] = "SELECT 1 FROM incident WHERE number = ?1";
 static const char sql_item[] = "SELECT 1 FROM doc WHERE id = ?1";
 static const char sql_request[] = "SELECT 1 FROM request WHERE number = ?1";
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
-}
-
 static void bind_owner(sqlite3_stmt *st, const char *kind, const char *id)
 {
-    bind_text(st, 1, kind);
-    bind_text(st, 2, id);
+    kb_store_bind_text_or_empty(st, 1, kind);
+    kb_store_bind_text_or_empty(st, 2, id);
 }
 
 static void load(sqlite3_stmt *st, kb_attachment *a)
@@ -138,7 +133,7 @@ static kb_status owner_exists(kb_store *s, const char *kind, const char *id, kb_
     sqlite3_stmt *st = kb_store_cached(s, owners[i].sql, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, id);
+    kb_store_bind_text_or_empty(st, 1, id);
     int r = sqlite3_step(st);
     kb_store_done(st);
     if (r == SQLITE_ROW)
@@ -237,7 +232,7 @@ static kb_status prepare_blob(kb_store *s, const kb_attach_in *in, blob_new *b, 
     sqlite3_stmt *st = kb_store_cached(s, sql_blob_exists, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, b->hash);
+    kb_store_bind_text_or_empty(st, 1, b->hash);
     int r = sqlite3_step(st);
     kb_store_done(st);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -263,10 +258,10 @@ static kb_status insert_blob(kb_store *s, const kb_attach_in *in, const blob_new
     sqlite3_stmt *st = kb_store_cached(s, sql_blob_insert, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, b->hash);
+    kb_store_bind_text_or_empty(st, 1, b->hash);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)in->len);
-    bind_text(st, 3, b->kind.type);
-    bind_text(st, 4, b->kind.charset ? b->kind.charset : "");
+    kb_store_bind_text_or_empty(st, 3, b->kind.type);
+    kb_store_bind_text_or_empty(st, 4, b->kind.charset);
     sqlite3_bind_int64(st, 5, b->kind.width);
     sqlite3_bind_int64(st, 6, b->kind.height);
     sqlite3_bind_int64(st, 7, now);
@@ -366,9 +361,9 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
             rc = KB_EDB;
         } else {
             bind_owner(st, in->owner_kind, in->owner_id);
-            bind_text(st, 3, in->name);
-            bind_text(st, 4, b.hash);
-            bind_text(st, 5, in->actor && *in->actor ? in->actor : "anonymous");
+            kb_store_bind_text_or_empty(st, 3, in->name);
+            kb_store_bind_text_or_empty(st, 4, b.hash);
+            kb_store_bind_text_or_empty(st, 5, in->actor && *in->actor ? in->actor : "anonymous");
             sqlite3_bind_int64(st, 6, now);
             rc = step_done(s, st, "attachment", err);
             aid = sqlite3_last_insert_rowid(kb_store_db(s));
@@ -442,7 +437,7 @@ kb_status kb_attach_read(kb_store *s, const char *kind, const char *id, long lon
             rc = KB_EDB;
     }
     if (rc == KB_OK) {
-        bind_text(st, 1, a->hash);
+        kb_store_bind_text_or_empty(st, 1, a->hash);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
             size_t n = (size_t)sqlite3_column_bytes(st, 0);
@@ -492,7 +487,7 @@ kb_status kb_attach_delete(kb_store *s, const char *kind, const char *id, long l
         rc = st ? KB_OK : KB_EDB;
     }
     if (rc == KB_OK) {
-        bind_text(st, 1, a->hash);
+        kb_store_bind_text_or_empty(st, 1, a->hash);
         rc = step_done(s, st, "delete attachment content", err);
     }
     if (rc == KB_OK)

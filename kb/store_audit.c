@@ -591,17 +591,11 @@ void kb_audit_page_free(kb_audit_page *p)
     free(p);
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
 static void bind_filter(sqlite3_stmt *st, const kb_audit_filter *f)
 {
-    bind_opt(st, 1, f->actor);
-    bind_opt(st, 2, f->action);
-    bind_opt(st, 3, f->object);
+    kb_store_bind_opt(st, 1, f->actor);
+    kb_store_bind_opt(st, 2, f->action);
+    kb_store_bind_opt(st, 3, f->object);
     sqlite3_bind_int64(st, 4, f->from);
     sqlite3_bind_int64(st, 5, f->to);
 }

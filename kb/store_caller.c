@@ -217,18 +217,17 @@ static kb_caller *load_row(sqlite3_stmt *st)
     return c;
 }
 
+static kb_status phone_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    phone_add(ctx, (const char *)sqlite3_column_text(st, 0),
+              (const char *)sqlite3_column_text(st, 1));
+    return KB_OK;
+}
+
 static kb_status load_phones(kb_store *s, kb_caller *c, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_phones, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, c->id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        phone_add(c, (const char *)sqlite3_column_text(st, 0),
-                  (const char *)sqlite3_column_text(st, 1));
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "caller phones");
+    return kb_store_each_row(s, sql_phones, c->id, phone_row, c, "caller phones", err);
 }
 
 kb_status kb_caller_get(kb_store *s, long long id, kb_caller **out, kb_err *err)

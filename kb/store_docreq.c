@@ -141,12 +141,8 @@ kb_status kb_docreq_list_find(kb_store *s, const kb_docreq_filter *f, kb_docreq_
     if (!st)
         return KB_EDB;
     const char *t[] = { f->kind, f->state, f->doc_no, f->overdue_on };
-    for (int i = 0; i < 4; i++) {
-        if (t[i] && *t[i])
-            sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, i + 1);
-    }
+    for (int i = 0; i < 4; i++)
+        kb_store_bind_opt(st, i + 1, t[i]);
     sqlite3_bind_int64(st, 5, f->limit ? (long long)f->limit : 200);
     size_t cap = 0;
     int rc;

@@ -85,11 +85,6 @@ static const char sql_rules_clear[] = "DELETE FROM route_rule";
 static const char sql_rule_insert[] = "INSERT INTO route_rule(ord, category, ci, location, "
                                       "keywords, grp) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-static kb_status step_ok(kb_store *s, int rc, kb_err *err, const char *what)
-{
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
-}
-
 void kb_group_free(kb_group *g)
 {
     if (!g)
@@ -132,23 +127,21 @@ kb_status kb_group_check_user(kb_store *s, const char *what, const char *user, k
     return rc;
 }
 
+static kb_status member_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_group *g = ctx;
+    g->members = kb_xrealloc(g->members, (g->nmembers + 1) * sizeof *g->members);
+    g->disabled = kb_xrealloc(g->disabled, g->nmembers + 1);
+    g->disabled[g->nmembers] = sqlite3_column_int(st, 1) != 0;
+    g->members[g->nmembers++] = kb_store_text(st, 0);
+    return KB_OK;
+}
+
 /* Loads the members of group row id into g. */
 static kb_status load_members(kb_store *s, long long id, kb_group *g, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_members, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        g->members = kb_xrealloc(g->members, (g->nmembers + 1) * sizeof *g->members);
-        g->disabled = kb_xrealloc(g->disabled, g->nmembers + 1);
-        g->disabled[g->nmembers] = sqlite3_column_int(st, 1) != 0;
-        g->members[g->nmembers++] = kb_store_text(st, 0);
-    }
-    kb_status r = step_ok(s, rc, err, "group members");
-    kb_store_done(st);
-    return r;
+    return kb_store_each_row(s, sql_members, id, member_row, g, "group members", err);
 }
 
 static kb_group *group_row(sqlite3_stmt *st, long long *id)
@@ -226,7 +219,7 @@ kb_status kb_group_list(kb_store *s, kb_group ***out, size_t *n, kb_err *err)
         v[k] = group_row(st, &ids[k]);
         k++;
     }
-    r = step_ok(s, rc, err, "groups");
+    r = kb_store_step_err(s, rc, err, "groups");
     kb_store_done(st);
     for (size_t i = 0; r == KB_OK && i < k; i++)
         r = load_members(s, ids[i], v[i], err);
@@ -252,7 +245,7 @@ kb_status kb_group_is_member(kb_store *s, const char *group, const char *user, i
     sqlite3_bind_text(st, 2, user, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     *out = rc == SQLITE_ROW;
-    kb_status r = step_ok(s, rc, err, "group member");
+    kb_status r = kb_store_step_err(s, rc, err, "group member");
     kb_store_done(st);
     return r;
 }
@@ -334,7 +327,7 @@ static kb_status write_members(kb_store *s, long long id, char **v, size_t n, kb
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, id);
-    kb_status r = step_ok(s, sqlite3_step(st), err, "group members");
+    kb_status r = kb_store_step_err(s, sqlite3_step(st), err, "group members");
     kb_store_done(st);
     for (size_t i = 0; r == KB_OK && i < n; i++) {
         st = kb_store_cached(s, sql_member_insert, err);
@@ -342,7 +335,7 @@ static kb_status write_members(kb_store *s, long long id, char **v, size_t n, kb
             return KB_EDB;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, v[i], -1, SQLITE_TRANSIENT);
-        r = step_ok(s, sqlite3_step(st), err, "group member");
+        r = kb_store_step_err(s, sqlite3_step(st), err, "group member");
         kb_store_done(st);
     }
     return r;
@@ -377,7 +370,7 @@ kb_status kb_group_create(kb_store *s, const char *name, const char *const *memb
     if (rc == KB_OK) {
         int r = sqlite3_step(st);
         count = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        rc = step_ok(s, r, err, "groups");
+        rc = kb_store_step_err(s, r, err, "groups");
         kb_store_done(st);
     }
     if (rc == KB_OK && count >= (long long)KB_GROUP_MAX)
@@ -403,7 +396,7 @@ kb_status kb_group_create(kb_store *s, const char *name, const char *const *memb
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, lead ? lead : "", -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 3, now);
-        rc = step_ok(s, sqlite3_step(st), err, "group insert");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "group insert");
         kb_store_done(st);
         id = sqlite3_last_insert_rowid(kb_store_db(s));
     }
@@ -442,7 +435,7 @@ static kb_status rename_refs(kb_store *s, const char *from, const char *to, kb_e
             return KB_EDB;
         sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
-        rc = step_ok(s, sqlite3_step(st), err, "group rename");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "group rename");
         kb_store_done(st);
     }
     return rc;
@@ -498,7 +491,7 @@ kb_status kb_group_update(kb_store *s, const char *name, const kb_group_change *
         sqlite3_bind_text(st, 2, new_name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, lead, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 4, now);
-        rc = step_ok(s, sqlite3_step(st), err, "group update");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "group update");
         kb_store_done(st);
     }
     if (rc == KB_OK)
@@ -613,7 +606,7 @@ kb_status kb_group_rules_set(kb_store *s, const kb_group_rule *v, size_t n, cons
     sqlite3_stmt *st = NULL;
     if (rc == KB_OK) {
         st = kb_store_cached(s, sql_rules_clear, err);
-        rc = st ? step_ok(s, sqlite3_step(st), err, "rules") : KB_EDB;
+        rc = st ? kb_store_step_err(s, sqlite3_step(st), err, "rules") : KB_EDB;
         kb_store_done(st);
     }
     /* the audit entry lists the rules (bounded), as they decide who works what */
@@ -635,7 +628,7 @@ kb_status kb_group_rules_set(kb_store *s, const kb_group_rule *v, size_t n, cons
                                groups[i] };
         for (int k = 0; k < 5; k++)
             sqlite3_bind_text(st, 2 + k, vals[k] ? vals[k] : "", -1, SQLITE_TRANSIENT);
-        rc = step_ok(s, sqlite3_step(st), err, "rule");
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "rule");
         kb_store_done(st);
         if (sum.len < 2000) {
             kb_buf_addf(&sum, "%s", i ? "; " : ": ");
@@ -695,7 +688,7 @@ kb_status kb_group_rules_list(kb_store *s, kb_group_rule **out, size_t *n, kb_er
         free(kw);
         r->group = kb_store_text(st, 4);
     }
-    kb_status r = step_ok(s, rc, err, "rules");
+    kb_status r = kb_store_step_err(s, rc, err, "rules");
     kb_store_done(st);
     if (r != KB_OK) {
         kb_group_rules_free(v, k);

@@ -159,11 +159,6 @@ static const char sql_children[] = "SELECT number FROM incident WHERE parent = ?
 typedef kb_status (*apply_fn)(kb_store *s, kb_incident *inc, const void *arg, long long now,
                               kb_err *err);
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
 static void col_str(sqlite3_stmt *st, int i, char **slot)
 {
     const char *v = (const char *)sqlite3_column_text(st, i);
@@ -204,39 +199,38 @@ static kb_incident *load_row(sqlite3_stmt *st)
     return inc;
 }
 
-static kb_status step_err(kb_store *s, int rc, kb_err *err, const char *what)
+/* The status moves of an incident's timeline, as kb_incident_set_pauses() takes them. */
+struct moves {
+    long long *at;
+    kb_inc_status *to;
+    size_t n;
+};
+
+static kb_status move_row(sqlite3_stmt *st, void *ctx, kb_err *err)
 {
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
+    (void)err;
+    struct moves *m = ctx;
+    kb_inc_status v;
+    if (kb_incident_status_parse((const char *)sqlite3_column_text(st, 1), &v, NULL) != KB_OK)
+        return KB_OK;
+    m->at = kb_xrealloc(m->at, (m->n + 1) * sizeof *m->at);
+    m->to = kb_xrealloc(m->to, (m->n + 1) * sizeof *m->to);
+    m->at[m->n] = sqlite3_column_int64(st, 0);
+    m->to[m->n++] = v;
+    return KB_OK;
 }
 
 kb_status kb_store_incident_pauses(kb_store *s, kb_incident *inc, kb_err *err)
 {
     if (inc->paused_seconds <= 0)
         return KB_OK; /* never off the clock */
-    sqlite3_stmt *st = kb_store_cached(s, sql_moves, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, inc->rowid);
-    long long *at = NULL;
-    kb_inc_status *to = NULL;
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        kb_inc_status v;
-        if (kb_incident_status_parse((const char *)sqlite3_column_text(st, 1), &v, NULL) !=
-            KB_OK)
-            continue;
-        at = kb_xrealloc(at, (n + 1) * sizeof *at);
-        to = kb_xrealloc(to, (n + 1) * sizeof *to);
-        at[n] = sqlite3_column_int64(st, 0);
-        to[n++] = v;
-    }
-    kb_status r = step_err(s, rc, err, "incident timeline");
-    kb_store_done(st);
+    struct moves m = { NULL, NULL, 0 };
+    kb_status r =
+        kb_store_each_row(s, sql_moves, inc->rowid, move_row, &m, "incident timeline", err);
     if (r == KB_OK)
-        kb_incident_set_pauses(inc, at, to, n);
-    free(at);
-    free(to);
+        kb_incident_set_pauses(inc, m.at, m.to, m.n);
+    free(m.at);
+    free(m.to);
     return r;
 }
 
@@ -248,7 +242,7 @@ static kb_status load_by_number(kb_store *s, const char *number, kb_incident **o
     sqlite3_stmt *st = kb_store_cached(s, sql_by_number, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, number);
+    kb_store_bind_text(st, 1, number);
     int rc = sqlite3_step(st);
     kb_status r = KB_OK;
     if (rc == SQLITE_ROW)
@@ -273,58 +267,73 @@ static void add_string(char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = kb_xstrdup(s);
 }
 
+/* An incident being loaded with the row ids of its events, in order. */
+struct timeline {
+    kb_incident *inc;
+    long long *ids;
+};
+
+static kb_status event_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    struct timeline *t = ctx;
+    kb_incident *inc = t->inc;
+    inc->events = kb_xrealloc(inc->events, (inc->nevents + 1) * sizeof *inc->events);
+    t->ids = kb_xrealloc(t->ids, (inc->nevents + 1) * sizeof *t->ids);
+    t->ids[inc->nevents] = sqlite3_column_int64(st, 0);
+    kb_inc_event *e = &inc->events[inc->nevents++];
+    memset(e, 0, sizeof *e);
+    e->at = sqlite3_column_int64(st, 1);
+    char **strs[] = { &e->actor, &e->type, &e->from, &e->to, &e->note, &e->resolved_by };
+    for (int i = 0; i < 6; i++)
+        col_str(st, 2 + i, strs[i]);
+    e->satisfaction = sqlite3_column_int(st, 8);
+    e->confirmed = sqlite3_column_int(st, 9);
+    e->complaint = sqlite3_column_int(st, 10);
+    col_str(st, 11, &e->on_behalf_of);
+    e->minutes = sqlite3_column_int(st, 12);
+    return KB_OK;
+}
+
+static kb_status link_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    struct timeline *t = ctx;
+    kb_incident *inc = t->inc;
+    long long ev = sqlite3_column_int64(st, 0);
+    const char *target = (const char *)sqlite3_column_text(st, 1);
+    if (!target)
+        return KB_OK;
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (t->ids[i] == ev)
+            add_string(&inc->events[i].links, &inc->events[i].nlinks, target);
+    int dup = 0;
+    for (size_t i = 0; i < inc->nlinks && !dup; i++)
+        dup = strcmp(inc->links[i], target) == 0;
+    if (!dup)
+        add_string(&inc->links, &inc->nlinks, target);
+    return KB_OK;
+}
+
 /* Loads the timeline and the links of inc. */
 static kb_status load_timeline(kb_store *s, kb_incident *inc, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_events, err);
-    if (!st)
-        return KB_EDB;
-    long long *ids = NULL;
-    sqlite3_bind_int64(st, 1, inc->rowid);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        inc->events = kb_xrealloc(inc->events, (inc->nevents + 1) * sizeof *inc->events);
-        ids = kb_xrealloc(ids, (inc->nevents + 1) * sizeof *ids);
-        ids[inc->nevents] = sqlite3_column_int64(st, 0);
-        kb_inc_event *e = &inc->events[inc->nevents++];
-        memset(e, 0, sizeof *e);
-        e->at = sqlite3_column_int64(st, 1);
-        char **strs[] = { &e->actor, &e->type, &e->from, &e->to, &e->note, &e->resolved_by };
-        for (int i = 0; i < 6; i++)
-            col_str(st, 2 + i, strs[i]);
-        e->satisfaction = sqlite3_column_int(st, 8);
-        e->confirmed = sqlite3_column_int(st, 9);
-        e->complaint = sqlite3_column_int(st, 10);
-        col_str(st, 11, &e->on_behalf_of);
-        e->minutes = sqlite3_column_int(st, 12);
-    }
-    kb_status r = step_err(s, rc, err, "incident timeline");
-    kb_store_done(st);
-    if (r == KB_OK) {
-        st = kb_store_cached(s, sql_links, err);
-        r = st ? KB_OK : KB_EDB;
-    }
-    if (r == KB_OK) {
-        sqlite3_bind_int64(st, 1, inc->rowid);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            long long ev = sqlite3_column_int64(st, 0);
-            const char *target = (const char *)sqlite3_column_text(st, 1);
-            if (!target)
-                continue;
-            for (size_t i = 0; i < inc->nevents; i++)
-                if (ids[i] == ev)
-                    add_string(&inc->events[i].links, &inc->events[i].nlinks, target);
-            int dup = 0;
-            for (size_t i = 0; i < inc->nlinks && !dup; i++)
-                dup = strcmp(inc->links[i], target) == 0;
-            if (!dup)
-                add_string(&inc->links, &inc->nlinks, target);
-        }
-        r = step_err(s, rc, err, "incident links");
-        kb_store_done(st);
-    }
-    free(ids);
+    struct timeline t = { inc, NULL };
+    kb_status r =
+        kb_store_each_row(s, sql_events, inc->rowid, event_row, &t, "incident timeline", err);
+    if (r == KB_OK)
+        r = kb_store_each_row(s, sql_links, inc->rowid, link_row, &t, "incident links", err);
+    free(t.ids);
     return r;
+}
+
+static kb_status child_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_incident *inc = ctx;
+    const char *v = (const char *)sqlite3_column_text(st, 0);
+    add_string(&inc->children, &inc->nchildren, v ? v : "");
+    return KB_OK;
 }
 
 /* The numbers of the incidents of major incident inc (at most KB_INC_MAX_CHILDREN + 1). */
@@ -333,16 +342,9 @@ static kb_status load_children(kb_store *s, kb_incident *inc, kb_err *err)
     sqlite3_stmt *st = kb_store_cached(s, sql_children, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, inc->number);
+    kb_store_bind_text(st, 1, inc->number);
     sqlite3_bind_int64(st, 2, (long long)KB_INC_MAX_CHILDREN + 1); /* one more tells "full" */
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        add_string(&inc->children, &inc->nchildren, v ? v : "");
-    }
-    kb_status r = step_err(s, rc, err, "incident children");
-    kb_store_done(st);
-    return r;
+    return kb_store_rows(s, st, child_row, inc, "incident children", err);
 }
 
 kb_status kb_incident_get(kb_store *s, const char *number, kb_incident **out, kb_err *err)
@@ -366,11 +368,11 @@ static kb_status write_row(kb_store *s, const kb_incident *inc, kb_err *err)
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, inc->rowid);
-    bind_text(st, 2, kb_incident_status_name(inc->status));
+    kb_store_bind_text(st, 2, kb_incident_status_name(inc->status));
     sqlite3_bind_int(st, 3, inc->priority);
-    bind_text(st, 4, inc->assignee);
-    bind_text(st, 5, inc->resolution);
-    bind_text(st, 6, inc->resolved_by);
+    kb_store_bind_text(st, 4, inc->assignee);
+    kb_store_bind_text(st, 5, inc->resolution);
+    kb_store_bind_text(st, 6, inc->resolved_by);
     const long long times[] = { inc->updated_at, inc->responded_at, inc->resolved_at,
                                 inc->closed_at, inc->pending_since, inc->paused_seconds };
     for (int i = 0; i < 6; i++)
@@ -378,10 +380,10 @@ static kb_status write_row(kb_store *s, const kb_incident *inc, kb_err *err)
     sqlite3_bind_int(st, 13, inc->complaint);
     sqlite3_bind_int(st, 14, inc->satisfaction);
     sqlite3_bind_int(st, 15, inc->reopen_count);
-    bind_text(st, 16, inc->group);
-    bind_text(st, 17, inc->parent);
+    kb_store_bind_text(st, 16, inc->group);
+    kb_store_bind_text(st, 17, inc->parent);
     sqlite3_bind_int64(st, 18, inc->time_spent);
-    kb_status r = step_err(s, sqlite3_step(st), err, "incident update");
+    kb_status r = kb_store_step_err(s, sqlite3_step(st), err, "incident update");
     kb_store_done(st);
     return r;
 }
@@ -404,13 +406,13 @@ static kb_status write_events(kb_store *s, const kb_incident *inc, size_t first,
         sqlite3_bind_int64(st, 2, e->at);
         const char *strs[] = { e->actor, e->type, e->from, e->to, e->note, e->resolved_by };
         for (int k = 0; k < 6; k++)
-            bind_text(st, 3 + k, strs[k]);
+            kb_store_bind_text(st, 3 + k, strs[k]);
         sqlite3_bind_int(st, 9, e->satisfaction);
         sqlite3_bind_int(st, 10, e->confirmed);
         sqlite3_bind_int(st, 11, e->complaint);
-        bind_text(st, 12, e->on_behalf_of);
+        kb_store_bind_text(st, 12, e->on_behalf_of);
         sqlite3_bind_int(st, 13, e->minutes);
-        r = step_err(s, sqlite3_step(st), err, "incident event");
+        r = kb_store_step_err(s, sqlite3_step(st), err, "incident event");
         kb_store_done(st);
         long long ev = sqlite3_last_insert_rowid(kb_store_db(s));
         for (size_t k = 0; k < e->nlinks && r == KB_OK; k++) {
@@ -419,9 +421,9 @@ static kb_status write_events(kb_store *s, const kb_incident *inc, size_t first,
                 return KB_EDB;
             sqlite3_bind_int64(st, 1, inc->rowid);
             sqlite3_bind_int64(st, 2, ev);
-            bind_text(st, 3, e->links[k]);
-            bind_text(st, 4, is_url(e->links[k]) ? "url" : "item");
-            r = step_err(s, sqlite3_step(st), err, "incident link");
+            kb_store_bind_text(st, 3, e->links[k]);
+            kb_store_bind_text(st, 4, is_url(e->links[k]) ? "url" : "item");
+            r = kb_store_step_err(s, sqlite3_step(st), err, "incident link");
             kb_store_done(st);
         }
     }
@@ -435,13 +437,13 @@ static kb_status item_type(kb_store *s, const char *id, char *type, size_t size,
     sqlite3_stmt *st = kb_store_cached(s, sql_item_type, err);
     if (!st)
         return KB_EDB;
-    bind_text(st, 1, id);
+    kb_store_bind_text(st, 1, id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
         snprintf(type, size, "%s", t ? t : "");
     }
-    kb_status r = step_err(s, rc, err, "item");
+    kb_status r = kb_store_step_err(s, rc, err, "item");
     kb_store_done(st);
     return r;
 }
@@ -788,7 +790,7 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             seq = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "incident number");
+        rc = kb_store_step_err(s, r, err, "incident number");
         kb_store_done(st);
     }
     char number[40];
@@ -801,24 +803,24 @@ kb_status kb_incident_create(kb_store *s, const kb_inc_create *in, long long now
             rc = KB_EDB;
     }
     if (rc == KB_OK) {
-        bind_text(st, 1, number);
+        kb_store_bind_text(st, 1, number);
         sqlite3_bind_int64(st, 2, day);
         sqlite3_bind_int64(st, 3, seq);
-        bind_text(st, 4, kb_incident_status_name(inc->status));
+        kb_store_bind_text(st, 4, kb_incident_status_name(inc->status));
         sqlite3_bind_int(st, 5, inc->priority);
         sqlite3_bind_int(st, 6, inc->impact);
         sqlite3_bind_int(st, 7, inc->urgency);
-        bind_text(st, 8, inc->caller_name);
-        bind_text(st, 9, inc->caller_phone);
-        bind_text(st, 10, phone);
+        kb_store_bind_text(st, 8, inc->caller_name);
+        kb_store_bind_text(st, 9, inc->caller_phone);
+        kb_store_bind_text(st, 10, phone);
         const char *strs[] = { inc->department, inc->location, inc->channel, inc->category,
                                inc->ci, inc->summary, inc->description, inc->created_by };
         for (int i = 0; i < 8; i++)
-            bind_text(st, 11 + i, strs[i]);
+            kb_store_bind_text(st, 11 + i, strs[i]);
         sqlite3_bind_int64(st, 19, inc->created_at);
         sqlite3_bind_int64(st, 20, inc->updated_at);
-        bind_text(st, 21, inc->created_on_behalf_of);
-        rc = step_err(s, sqlite3_step(st), err, "incident insert");
+        kb_store_bind_text(st, 21, inc->created_on_behalf_of);
+        rc = kb_store_step_err(s, sqlite3_step(st), err, "incident insert");
         kb_store_done(st);
         inc->rowid = sqlite3_last_insert_rowid(kb_store_db(s));
     }
@@ -1069,22 +1071,22 @@ static size_t page_limit(size_t limit)
 static void bind_filter(sqlite3_stmt *st, const kb_inc_filter *f, const char *statuses,
                         const char *phone, const char *like)
 {
-    bind_text(st, 1, statuses);
+    kb_store_bind_text(st, 1, statuses);
     sqlite3_bind_int(st, 2, f->priority);
     const char *opt[] = { f->assignee, f->category, phone, like };
     for (int i = 0; i < 4; i++)
         if (opt[i] && *opt[i])
-            bind_text(st, 3 + i, opt[i]);
+            kb_store_bind_text(st, 3 + i, opt[i]);
     sqlite3_bind_int64(st, 7, f->from);
     sqlite3_bind_int64(st, 8, f->to);
     sqlite3_bind_int(st, 9, f->complaint);
     const char *more[] = { f->group, f->member_of };
     for (int i = 0; i < 2; i++)
         if (more[i] && *more[i])
-            bind_text(st, 12 + i, more[i]);
+            kb_store_bind_text(st, 12 + i, more[i]);
     sqlite3_bind_int(st, 14, f->unassigned);
     if (f->parent && *f->parent)
-        bind_text(st, 15, f->parent);
+        kb_store_bind_text(st, 15, f->parent);
 }
 
 kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **out,
@@ -1125,7 +1127,7 @@ kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **ou
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
             l->total = sqlite3_column_int64(st, 0);
-        rc = step_err(s, r, err, "incident count");
+        rc = kb_store_step_err(s, r, err, "incident count");
         kb_store_done(st);
     }
     if (rc == KB_OK && l->total > 0) {
@@ -1140,7 +1142,7 @@ kb_status kb_incident_list(kb_store *s, const kb_inc_filter *f, kb_inc_list **ou
         int r;
         while ((r = sqlite3_step(st)) == SQLITE_ROW)
             list_add(l, load_row(st));
-        rc = step_err(s, r, err, "incident list");
+        rc = kb_store_step_err(s, r, err, "incident list");
         kb_store_done(st);
     }
     for (size_t i = 0; rc == KB_OK && i < l->n; i++)
@@ -1195,7 +1197,7 @@ kb_status kb_incident_at_risk(kb_store *s, const kb_incident_sla *sla, long long
         n++;
     }
     if (rc == KB_OK)
-        rc = step_err(s, r, err, "incidents at risk");
+        rc = kb_store_step_err(s, r, err, "incidents at risk");
     kb_store_done(st);
     if (n > 1)
         qsort(items, n, sizeof *items, risk_cmp);
@@ -1231,22 +1233,31 @@ void kb_incident_briefs_free(kb_incident_brief *v, size_t n)
     free(v);
 }
 
+struct briefs {
+    kb_incident_brief **out;
+    size_t *n;
+};
+
+static kb_status brief_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    struct briefs *b = ctx;
+    *b->out = kb_xrealloc(*b->out, (*b->n + 1) * sizeof **b->out);
+    kb_incident_brief *i = &(*b->out)[(*b->n)++];
+    i->number = kb_store_text(st, 0);
+    i->status = kb_store_text(st, 1);
+    i->priority = sqlite3_column_int(st, 2);
+    i->summary = kb_store_text(st, 3);
+    i->caller_name = kb_store_text(st, 4);
+    i->caller_phone = kb_store_text(st, 5);
+    i->created_at = sqlite3_column_int64(st, 6);
+    i->resolved_at = sqlite3_column_int64(st, 7);
+    return KB_OK;
+}
+
 kb_status kb_store_incident_briefs(kb_store *s, sqlite3_stmt *st, kb_incident_brief **out,
                                    size_t *n, kb_err *err)
 {
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-        kb_incident_brief *i = &(*out)[(*n)++];
-        i->number = kb_store_text(st, 0);
-        i->status = kb_store_text(st, 1);
-        i->priority = sqlite3_column_int(st, 2);
-        i->summary = kb_store_text(st, 3);
-        i->caller_name = kb_store_text(st, 4);
-        i->caller_phone = kb_store_text(st, 5);
-        i->created_at = sqlite3_column_int64(st, 6);
-        i->resolved_at = sqlite3_column_int64(st, 7);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "incidents");
+    struct briefs b = { out, n };
+    return kb_store_rows(s, st, brief_row, &b, "incidents", err);
 }

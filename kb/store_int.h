@@ -27,6 +27,25 @@ void kb_store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* KB_OK when sqlite3_step() answered r = SQLITE_ROW or SQLITE_DONE, else kb_store_db_err()
  * naming what. */
 kb_status kb_store_step_err(kb_store *s, int r, kb_err *err, const char *what);
+/* Binds s to parameter i of st, "" when s is NULL. s is not copied: it must stay valid
+ * until st is reset (kb_store_done). */
+void kb_store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *s);
+/* Binds s (copied) to parameter i of st, or SQL NULL when s is NULL or "": an optional
+ * filter written "(?i IS NULL OR col = ?i)". */
+void kb_store_bind_opt(sqlite3_stmt *st, int i, const char *s);
+
+/* Called for each row of kb_store_rows() with the statement on that row and the caller's
+ * ctx; anything other than KB_OK (with err filled) stops the walk. */
+typedef kb_status (*kb_store_row_fn)(sqlite3_stmt *st, void *ctx, kb_err *err);
+/* Steps st (from kb_store_cached(), bound) through all its rows, calling row(st, ctx, err)
+ * for each, and resets it (kb_store_done) in every case. Returns the first status a row
+ * returned other than KB_OK, or KB_EDB naming what when a step fails. */
+kb_status kb_store_rows(kb_store *s, sqlite3_stmt *st, kb_store_row_fn row, void *ctx,
+                        const char *what, kb_err *err);
+/* A record's child rows: kb_store_rows() over the cached statement of sql with id bound to
+ * ?1 (its only parameter). KB_EDB when the statement cannot be prepared. */
+kb_status kb_store_each_row(kb_store *s, const char *sql, long long id, kb_store_row_fn row,
+                            void *ctx, const char *what, kb_err *err);
 /* Fills err with what failed and SQLite's message; returns KB_EDB. */
 kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what);
 /* Starts a write transaction unless one is open (*own says which); ends it, committing

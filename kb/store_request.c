@@ -149,14 +149,6 @@ static const char sql_req_list[] =
     " ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9";
 static const char sql_req_count[] = "SELECT count(*) FROM request" REQ_WHERE;
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s && *s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static kb_status run(kb_store *s, sqlite3_stmt *st, const char *what, kb_err *err)
 {
     kb_status rc = kb_store_step_err(s, sqlite3_step(st), err, what);
@@ -195,40 +187,38 @@ static kb_req_item *read_item(sqlite3_stmt *st)
     return it;
 }
 
+static kb_status field_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_req_item *it = ctx;
+    it->fields = kb_xrealloc(it->fields, (it->nfields + 1) * sizeof *it->fields);
+    kb_req_field *f = &it->fields[it->nfields++];
+    memset(f, 0, sizeof *f);
+    f->key = kb_store_text(st, 0);
+    f->label = kb_store_text(st, 1);
+    char *type = kb_store_text(st, 2);
+    if (kb_request_type_parse("type", type, &f->type, NULL) != KB_OK)
+        f->type = KB_REQ_T_TEXT;
+    free(type);
+    f->required = sqlite3_column_int(st, 3);
+    const char *ch = (const char *)sqlite3_column_text(st, 4);
+    while (ch && *ch) {
+        const char *nl = strchr(ch, '\n');
+        size_t len = nl ? (size_t)(nl - ch) : strlen(ch);
+        f->choices = kb_xrealloc(f->choices, (f->nchoices + 1) * sizeof *f->choices);
+        char *c = kb_xmalloc(len + 1);
+        memcpy(c, ch, len);
+        c[len] = '\0';
+        f->choices[f->nchoices++] = c;
+        ch = nl ? nl + 1 : NULL;
+    }
+    f->max_length = (size_t)sqlite3_column_int64(st, 5);
+    return KB_OK;
+}
+
 static kb_status load_fields(kb_store *s, kb_req_item *it, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_fields_get, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, it->id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        it->fields = kb_xrealloc(it->fields, (it->nfields + 1) * sizeof *it->fields);
-        kb_req_field *f = &it->fields[it->nfields++];
-        memset(f, 0, sizeof *f);
-        f->key = kb_store_text(st, 0);
-        f->label = kb_store_text(st, 1);
-        char *type = kb_store_text(st, 2);
-        if (kb_request_type_parse("type", type, &f->type, NULL) != KB_OK)
-            f->type = KB_REQ_T_TEXT;
-        free(type);
-        f->required = sqlite3_column_int(st, 3);
-        const char *ch = (const char *)sqlite3_column_text(st, 4);
-        while (ch && *ch) {
-            const char *nl = strchr(ch, '\n');
-            size_t len = nl ? (size_t)(nl - ch) : strlen(ch);
-            f->choices = kb_xrealloc(f->choices, (f->nchoices + 1) * sizeof *f->choices);
-            char *c = kb_xmalloc(len + 1);
-            memcpy(c, ch, len);
-            c[len] = '\0';
-            f->choices[f->nchoices++] = c;
-            ch = nl ? nl + 1 : NULL;
-        }
-        f->max_length = (size_t)sqlite3_column_int64(st, 5);
-    }
-    kb_status rc = kb_store_step_err(s, r, err, "request form");
-    kb_store_done(st);
-    return rc;
+    return kb_store_each_row(s, sql_fields_get, it->id, field_row, it, "request form", err);
 }
 
 kb_status kb_req_item_get(kb_store *s, long long id, kb_req_item **out, kb_err *err)
@@ -511,46 +501,43 @@ static kb_request *read_request(sqlite3_stmt *st)
     return r;
 }
 
+static kb_status value_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_request *r = ctx;
+    r->values = kb_xrealloc(r->values, (r->nvalues + 1) * sizeof *r->values);
+    kb_req_value *v = &r->values[r->nvalues++];
+    v->key = kb_store_text(st, 0);
+    v->label = kb_store_text(st, 1);
+    v->type = kb_store_text(st, 2);
+    v->value = kb_store_text(st, 3);
+    return KB_OK;
+}
+
+static kb_status event_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_request *r = ctx;
+    r->events = kb_xrealloc(r->events, (r->nevents + 1) * sizeof *r->events);
+    kb_req_event *e = &r->events[r->nevents++];
+    e->at = sqlite3_column_int64(st, 0);
+    e->actor = kb_store_text(st, 1);
+    e->type = kb_store_text(st, 2);
+    e->from = kb_store_text(st, 3);
+    e->to = kb_store_text(st, 4);
+    e->note = kb_store_text(st, 5);
+    return KB_OK;
+}
+
 static kb_status load_values(kb_store *s, kb_request *r, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_values_get, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, r->rowid);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r->values = kb_xrealloc(r->values, (r->nvalues + 1) * sizeof *r->values);
-        kb_req_value *v = &r->values[r->nvalues++];
-        v->key = kb_store_text(st, 0);
-        v->label = kb_store_text(st, 1);
-        v->type = kb_store_text(st, 2);
-        v->value = kb_store_text(st, 3);
-    }
-    kb_status x = kb_store_step_err(s, rc, err, "request values");
-    kb_store_done(st);
-    return x;
+    return kb_store_each_row(s, sql_values_get, r->rowid, value_row, r, "request values", err);
 }
 
 static kb_status load_events(kb_store *s, kb_request *r, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_events_get, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, r->rowid);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r->events = kb_xrealloc(r->events, (r->nevents + 1) * sizeof *r->events);
-        kb_req_event *e = &r->events[r->nevents++];
-        e->at = sqlite3_column_int64(st, 0);
-        e->actor = kb_store_text(st, 1);
-        e->type = kb_store_text(st, 2);
-        e->from = kb_store_text(st, 3);
-        e->to = kb_store_text(st, 4);
-        e->note = kb_store_text(st, 5);
-    }
-    kb_status x = kb_store_step_err(s, rc, err, "request timeline");
-    kb_store_done(st);
-    return x;
+    return kb_store_each_row(s, sql_events_get, r->rowid, event_row, r, "request timeline",
+                             err);
 }
 
 /* The request row (values always; events when full). */
@@ -956,10 +943,10 @@ static void bind_filter(sqlite3_stmt *st, const kb_req_filter *f, char today[KB_
 {
     sqlite3_bind_int64(st, 1, f->status_mask);
     sqlite3_bind_int64(st, 2, f->item);
-    bind_opt(st, 3, f->group);
-    bind_opt(st, 4, f->assignee);
-    bind_opt(st, 5, f->requested_by);
-    bind_opt(st, 6, f->member_of);
+    kb_store_bind_opt(st, 3, f->group);
+    kb_store_bind_opt(st, 4, f->assignee);
+    kb_store_bind_opt(st, 5, f->requested_by);
+    kb_store_bind_opt(st, 6, f->member_of);
     if (f->loan_overdue) {
         kb_date_of(f->now, today);
         sqlite3_bind_text(st, 7, today, -1, SQLITE_STATIC);

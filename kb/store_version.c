@@ -1085,10 +1085,7 @@ kb_status kb_wf_drafts(kb_store *s, const char *author, kb_version_list *out, kb
     sqlite3_stmt *st = kb_store_cached(s, sql_drafts, err);
     if (!st)
         return KB_EDB;
-    if (author && *author)
-        sqlite3_bind_text(st, 1, author, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 1);
+    kb_store_bind_opt(st, 1, author);
     return read_list(s, st, out, err);
 }
 
@@ -1101,10 +1098,7 @@ kb_status kb_wf_due(kb_store *s, const char *today, const char *owner, kb_versio
     if (!st)
         return KB_EDB;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-    if (owner && *owner)
-        sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 2);
+    kb_store_bind_opt(st, 2, owner);
     return read_list(s, st, out, err);
 }
 
@@ -1117,12 +1111,8 @@ kb_status kb_catalogue_list(kb_store *s, const kb_catalogue_filter *f, kb_versio
     if (!st)
         return KB_EDB;
     const char *t[] = { f->q, f->doc_type, f->status, f->as_of };
-    for (int i = 0; i < 4; i++) {
-        if (t[i] && *t[i])
-            sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, i + 1);
-    }
+    for (int i = 0; i < 4; i++)
+        kb_store_bind_opt(st, i + 1, t[i]);
     sqlite3_bind_int(st, 5, f->all_versions != 0);
     if (f->q && *f->q && f->ids)
         sqlite3_bind_text(st, 7, f->ids, -1, SQLITE_STATIC);
