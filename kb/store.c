@@ -1484,6 +1484,45 @@ kb_status kb_store_each_row(kb_store *s, const char *sql, long long id, kb_store
     return kb_store_rows(s, st, row, ctx, what, err);
 }
 
+kb_status kb_store_list_page(kb_store *s, const kb_store_list *l, const void *filter,
+                             size_t limit, size_t offset, long long *total, void *ctx,
+                             kb_err *err)
+{
+    *total = 0;
+    if (limit == 0)
+        limit = l->def_limit;
+    if (limit > l->max_limit)
+        limit = l->max_limit;
+    int own = 0;
+    kb_status rc = kb_store_read_begin(s, &own, err);
+    if (rc != KB_OK)
+        return rc;
+    sqlite3_stmt *st = kb_store_cached(s, l->count_sql, err);
+    if (!st)
+        rc = KB_EDB;
+    if (rc == KB_OK) {
+        l->bind(st, filter, 0);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            *total = sqlite3_column_int64(st, 0);
+        rc = kb_store_step_err(s, r, err, l->count_what);
+        kb_store_done(st);
+    }
+    if (rc == KB_OK && *total > 0) {
+        st = kb_store_cached(s, l->page_sql, err);
+        if (!st)
+            rc = KB_EDB;
+    }
+    if (rc == KB_OK && *total > 0) {
+        l->bind(st, filter, 1);
+        sqlite3_bind_int64(st, l->limit_param, (sqlite3_int64)limit);
+        sqlite3_bind_int64(st, l->limit_param + 1, (sqlite3_int64)offset);
+        rc = kb_store_rows(s, st, l->row, ctx, l->page_what, err);
+    }
+    kb_store_read_end(s, own);
+    return rc;
+}
+
 void kb_store_text_key(kb_store *s, const char *text, kb_buf *key)
 {
     kb_buf norm;

@@ -703,17 +703,49 @@ void kb_asset_list_free(kb_asset_list *l)
     free(l);
 }
 
-static void bind_search(sqlite3_stmt *st, const kb_asset_filter *f, const char *key)
+/* What a search binds: the filter, the query's key and the query as typed (trimmed). */
+struct search {
+    const kb_asset_filter *f;
+    const char *key;
+    const char *raw;
+};
+
+static void bind_search(sqlite3_stmt *st, const void *arg, int page)
 {
-    if (key && *key)
-        kb_store_bind_text(st, 1, key);
+    const struct search *q = arg;
+    const kb_asset_filter *f = q->f;
+    if (q->key && *q->key)
+        kb_store_bind_text(st, 1, q->key);
     if (f->cls >= 0)
         kb_store_bind_text(st, 2, kb_asset_class_name(f->cls));
     if (f->status >= 0)
         kb_store_bind_text(st, 3, kb_asset_status_name(f->status));
     if (f->caller_id > 0)
         sqlite3_bind_int64(st, 4, f->caller_id);
+    if (page && q->raw && *q->raw)
+        kb_store_bind_text(st, 5, q->raw);
 }
+
+static kb_status search_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_asset_list *l = ctx;
+    l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    l->items[l->n++] = load_row(st);
+    return KB_OK;
+}
+
+static const kb_store_list search_list = {
+    .count_sql = sql_search_count,
+    .page_sql = sql_search,
+    .limit_param = 6,
+    .def_limit = 20,
+    .max_limit = KB_ASSET_MAX_LIMIT,
+    .bind = bind_search,
+    .row = search_row,
+    .count_what = "asset count",
+    .page_what = "asset search",
+};
 
 kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list **out,
                           kb_err *err)
@@ -722,8 +754,6 @@ kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list *
     const char *q = f->q && *f->q ? f->q : NULL;
     if (q && strlen(q) > KB_ASSET_MAX_QUERY)
         return kb_err_set(err, KB_EINVAL, "'q' is longer than %u bytes", KB_ASSET_MAX_QUERY);
-    size_t limit = f->limit == 0 ? 20 : f->limit > KB_ASSET_MAX_LIMIT ? KB_ASSET_MAX_LIMIT
-                                                                      : f->limit;
     kb_buf key, raw;
     kb_buf_init(&key, 0);
     kb_buf_init(&raw, 0);
@@ -734,48 +764,13 @@ kb_status kb_asset_search(kb_store *s, const kb_asset_filter *f, kb_asset_list *
         kb_buf_adds(&raw, trimmed);
         free(trimmed);
     }
-    /* text that normalises to nothing (only spaces) finds nothing rather than everything */
-    int nothing = q && !key.len;
     kb_asset_list *l = kb_xcalloc(1, sizeof *l);
     kb_status rc = KB_OK;
-    int own = 0;
-    if (!nothing)
-        rc = kb_store_read_begin(s, &own, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == KB_OK && !nothing) {
-        st = kb_store_cached(s, sql_search_count, err);
-        if (!st)
-            rc = KB_EDB;
+    /* text that normalises to nothing (only spaces) finds nothing rather than everything */
+    if (!q || key.len) {
+        struct search arg = { f, kb_buf_str(&key), kb_buf_str(&raw) };
+        rc = kb_store_list_page(s, &search_list, &arg, f->limit, f->offset, &l->total, l, err);
     }
-    if (rc == KB_OK && st) {
-        bind_search(st, f, kb_buf_str(&key));
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-            l->total = sqlite3_column_int64(st, 0);
-        rc = kb_store_step_err(s, r, err, "asset count");
-        kb_store_done(st);
-    }
-    if (rc == KB_OK && l->total > 0) {
-        st = kb_store_cached(s, sql_search, err);
-        if (!st)
-            rc = KB_EDB;
-    }
-    if (rc == KB_OK && l->total > 0) {
-        bind_search(st, f, kb_buf_str(&key));
-        if (raw.len)
-            kb_store_bind_text(st, 5, kb_buf_str(&raw));
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)limit);
-        sqlite3_bind_int64(st, 7, (sqlite3_int64)f->offset);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-            l->items[l->n++] = load_row(st);
-        }
-        rc = kb_store_step_err(s, r, err, "asset search");
-        kb_store_done(st);
-    }
-    if (!nothing)
-        kb_store_read_end(s, own);
     kb_buf_free(&key);
     kb_buf_free(&raw);
     if (rc != KB_OK) {

@@ -631,13 +631,47 @@ static void query_pinyin(const char *q, kb_buf *out)
         kb_buf_reset(out);
 }
 
-static void bind_search(sqlite3_stmt *st, const char *key, const char *py, const char *phone)
+/* What a search binds: the query's name key, pinyin and canonical number part. */
+struct search {
+    const char *v[3];
+};
+
+static void bind_search(sqlite3_stmt *st, const void *arg, int page)
 {
-    const char *v[] = { key, py, phone };
+    (void)page;
+    const struct search *q = arg;
     for (int i = 0; i < 3; i++)
-        if (v[i] && *v[i])
-            kb_store_bind_text(st, i + 1, v[i]);
+        if (q->v[i] && *q->v[i])
+            kb_store_bind_text(st, i + 1, q->v[i]);
 }
+
+/* The page being read, and the store to read each caller's phones from. */
+struct found {
+    kb_store *s;
+    kb_caller_list *l;
+};
+
+static kb_status search_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    struct found *fd = ctx;
+    kb_caller_list *l = fd->l;
+    l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    kb_caller *c = load_row(st);
+    l->items[l->n++] = c;
+    return load_phones(fd->s, c, err);
+}
+
+static const kb_store_list search_list = {
+    .count_sql = sql_search_count,
+    .page_sql = sql_search,
+    .limit_param = 4,
+    .def_limit = 20,
+    .max_limit = KB_CALLER_MAX_LIMIT,
+    .bind = bind_search,
+    .row = search_row,
+    .count_what = "caller count",
+    .page_what = "caller search",
+};
 
 kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_list **out,
                            kb_err *err)
@@ -646,8 +680,6 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
     const char *q = f->q && *f->q ? f->q : NULL;
     if (q && strlen(q) > KB_CALLER_MAX_QUERY)
         return kb_err_set(err, KB_EINVAL, "'q' is longer than %u bytes", KB_CALLER_MAX_QUERY);
-    size_t limit = f->limit == 0 ? 20 : f->limit > KB_CALLER_MAX_LIMIT ? KB_CALLER_MAX_LIMIT
-                                                                       : f->limit;
     char phone[KB_PHONE_NORM_MAX] = "";
     kb_buf key, py;
     kb_buf_init(&key, 0);
@@ -656,48 +688,15 @@ kb_status kb_caller_search(kb_store *s, const kb_caller_filter *f, kb_caller_lis
         kb_store_text_key(s, q, &key);
         query_pinyin(q, &py);
     }
-    /* text that normalises to nothing (only spaces) finds nobody rather than everybody */
-    int nothing = q && !phone[0] && !key.len && !py.len;
     kb_caller_list *l = kb_xcalloc(1, sizeof *l);
     kb_status rc = KB_OK;
-    int own = 0;
-    if (!nothing)
-        rc = kb_store_read_begin(s, &own, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == KB_OK && !nothing) {
-        st = kb_store_cached(s, sql_search_count, err);
-        if (!st)
-            rc = KB_EDB;
+    /* text that normalises to nothing (only spaces) finds nobody rather than everybody */
+    if (!q || phone[0] || key.len || py.len) {
+        struct search arg = { { kb_buf_str(&key), kb_buf_str(&py), phone } };
+        struct found fd = { s, l };
+        rc = kb_store_list_page(s, &search_list, &arg, f->limit, f->offset, &l->total, &fd,
+                                err);
     }
-    if (rc == KB_OK && st) {
-        bind_search(st, kb_buf_str(&key), kb_buf_str(&py), phone);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-            l->total = sqlite3_column_int64(st, 0);
-        rc = kb_store_step_err(s, r, err, "caller count");
-        kb_store_done(st);
-    }
-    if (rc == KB_OK && l->total > 0) {
-        st = kb_store_cached(s, sql_search, err);
-        if (!st)
-            rc = KB_EDB;
-    }
-    if (rc == KB_OK && l->total > 0) {
-        bind_search(st, kb_buf_str(&key), kb_buf_str(&py), phone);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)f->offset);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-            l->items[l->n++] = load_row(st);
-        }
-        rc = kb_store_step_err(s, r, err, "caller search");
-        kb_store_done(st);
-    }
-    for (size_t i = 0; rc == KB_OK && i < l->n; i++)
-        rc = load_phones(s, l->items[i], err);
-    if (!nothing)
-        kb_store_read_end(s, own);
     kb_buf_free(&key);
     kb_buf_free(&py);
     if (rc != KB_OK) {

@@ -46,6 +46,27 @@ kb_status kb_store_rows(kb_store *s, sqlite3_stmt *st, kb_store_row_fn row, void
  * ?1 (its only parameter). KB_EDB when the statement cannot be prepared. */
 kb_status kb_store_each_row(kb_store *s, const char *sql, long long id, kb_store_row_fn row,
                             void *ctx, const char *what, kb_err *err);
+
+/* A directory-like list (assets, callers): what a filter finds, counted, and one page of
+ * it. One static table per list. */
+typedef struct {
+    const char *count_sql; /* SELECT count(*) ... with the filter's parameters */
+    const char *page_sql;  /* the rows: the filter's parameters, then LIMIT ?limit_param
+                            * OFFSET ?limit_param + 1 */
+    int limit_param;
+    size_t def_limit;      /* the page's size for a limit of 0 */
+    size_t max_limit;      /* and its largest */
+    /* Binds the filter's parameters to st: page 0 for count_sql, 1 for page_sql. */
+    void (*bind)(sqlite3_stmt *st, const void *filter, int page);
+    kb_store_row_fn row;   /* called for each row of the page */
+    const char *count_what, *page_what; /* name the statements in errors */
+} kb_store_list;
+/* In one read transaction: *total gets the count of l->count_sql; when it is above 0, the
+ * rows of l->page_sql from offset (at most limit of them, limit bounded by l) go to
+ * l->row(st, ctx, err). Errors as kb_store_rows(). */
+kb_status kb_store_list_page(kb_store *s, const kb_store_list *l, const void *filter,
+                             size_t limit, size_t offset, long long *total, void *ctx,
+                             kb_err *err);
 /* Fills err with what failed and SQLite's message; returns KB_EDB. */
 kb_status kb_store_db_err(kb_store *s, kb_err *err, const char *what);
 /* Starts a write transaction unless one is open (*own says which); ends it, committing

@@ -10,7 +10,6 @@
 #include "srv.h"
 
 #define DEFAULT_LIMIT 20u
-#define MAX_OFFSET 1000000u
 #define MAX_CALLER_ID 1000000000000000LL
 
 /* --- records to JSON --- */
@@ -179,11 +178,12 @@ kb_status h_asset_list(srv_req *rq, srv_resp *rs, kb_err *err)
     memset(&f, 0, sizeof f);
     f.cls = -1;
     f.status = -1;
-    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_ASSET_MAX_LIMIT, &f.limit, err);
-    if (rc == KB_OK)
-        rc = srv_req_offset(rq, MAX_OFFSET, &f.offset, err);
-    if (rc == KB_OK)
-        rc = srv_req_text(rq, "q", KB_ASSET_MAX_QUERY, &f.q, err);
+    srv_page pg;
+    kb_status rc =
+        srv_req_page(rq, DEFAULT_LIMIT, KB_ASSET_MAX_LIMIT, KB_ASSET_MAX_QUERY, &pg, err);
+    f.limit = pg.limit;
+    f.offset = pg.offset;
+    f.q = pg.q;
     const char *cls = srv_req_arg(rq, "class"), *status = srv_req_arg(rq, "status");
     if (rc == KB_OK && cls && (f.cls = kb_asset_class_of(cls)) < 0)
         rc = kb_err_set(err, KB_EINVAL, "invalid 'class': '%.40s' is not a known class", cls);
@@ -202,16 +202,11 @@ kb_status h_asset_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_asset_search(s, &f, &l, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "total", json_integer(l->total));
-    json_object_set_new(o, "limit", json_integer((json_int_t)f.limit));
-    json_object_set_new(o, "offset", json_integer((json_int_t)f.offset));
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, asset_json(l->items[i]));
-    json_object_set_new(o, "assets", a);
+    rs->json = srv_page_json(l->total, &pg, "assets", a);
     kb_asset_list_free(l);
-    rs->json = o;
     return KB_OK;
 }
 

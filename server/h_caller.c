@@ -9,7 +9,6 @@
 #include "srv.h"
 
 #define DEFAULT_LIMIT 20u
-#define MAX_OFFSET 1000000u
 #define MAX_ID 1000000000000000u
 
 /* --- records to JSON --- */
@@ -94,13 +93,14 @@ static kb_status path_id(srv_req *rq, long long *out, kb_err *err)
 
 kb_status h_caller_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
+    srv_page pg;
+    kb_status rc =
+        srv_req_page(rq, DEFAULT_LIMIT, KB_CALLER_MAX_LIMIT, KB_CALLER_MAX_QUERY, &pg, err);
     kb_caller_filter f;
     memset(&f, 0, sizeof f);
-    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_CALLER_MAX_LIMIT, &f.limit, err);
-    if (rc == KB_OK)
-        rc = srv_req_offset(rq, MAX_OFFSET, &f.offset, err);
-    if (rc == KB_OK)
-        rc = srv_req_text(rq, "q", KB_CALLER_MAX_QUERY, &f.q, err);
+    f.limit = pg.limit;
+    f.offset = pg.offset;
+    f.q = pg.q;
     kb_store *s = NULL;
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
@@ -109,16 +109,11 @@ kb_status h_caller_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_caller_search(s, &f, &l, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "total", json_integer(l->total));
-    json_object_set_new(o, "limit", json_integer((json_int_t)f.limit));
-    json_object_set_new(o, "offset", json_integer((json_int_t)f.offset));
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, caller_json(l->items[i]));
-    json_object_set_new(o, "callers", a);
+    rs->json = srv_page_json(l->total, &pg, "callers", a);
     kb_caller_list_free(l);
-    rs->json = o;
     return KB_OK;
 }
 

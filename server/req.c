@@ -276,6 +276,28 @@ kb_status srv_req_offset(const srv_req *rq, size_t max, size_t *out, kb_err *err
     return srv_req_uint(rq, "offset", 0, max, 0, out, err);
 }
 
+kb_status srv_req_page(const srv_req *rq, size_t def, size_t max, size_t q_max, srv_page *out,
+                       kb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    kb_status rc = srv_req_limit(rq, def, max, &out->limit, err);
+    if (rc == KB_OK)
+        rc = srv_req_offset(rq, SRV_MAX_OFFSET, &out->offset, err);
+    if (rc == KB_OK && q_max)
+        rc = srv_req_text(rq, "q", q_max, &out->q, err);
+    return rc;
+}
+
+json_t *srv_page_json(long long total, const srv_page *p, const char *name, json_t *items)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer(total));
+    json_object_set_new(o, "limit", json_integer((json_int_t)p->limit));
+    json_object_set_new(o, "offset", json_integer((json_int_t)p->offset));
+    json_object_set_new(o, name, items);
+    return o;
+}
+
 kb_status srv_req_flag(const srv_req *rq, const char *name, int def, int *out, kb_err *err)
 {
     const char *v = srv_req_arg(rq, name);

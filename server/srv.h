@@ -146,6 +146,20 @@ kb_status srv_req_status_mask(const char *v, const char *(*name)(unsigned), unsi
 /* Paging: limit is 1..max (def when absent), offset 0..max (0 when absent). */
 kb_status srv_req_limit(const srv_req *rq, size_t def, size_t max, size_t *out, kb_err *err);
 kb_status srv_req_offset(const srv_req *rq, size_t max, size_t *out, kb_err *err);
+/* A page of a list (assets, callers): limit 1..max (def when absent), offset
+ * 0..SRV_MAX_OFFSET (0 when absent) and q, text of at most q_max bytes (NULL when absent;
+ * not read when q_max is 0). */
+#define SRV_MAX_OFFSET 1000000u
+typedef struct {
+    size_t limit;
+    size_t offset;
+    const char *q; /* borrowed from rq */
+} srv_page;
+kb_status srv_req_page(const srv_req *rq, size_t def, size_t max, size_t q_max, srv_page *out,
+                       kb_err *err);
+/* The answer to a list: {"total", "limit", "offset", name: items}. Takes items; returns a
+ * new reference. */
+json_t *srv_page_json(long long total, const srv_page *p, const char *name, json_t *items);
 /* A flag: 1 or true gives 1, 0 or false gives 0, absent gives def. */
 kb_status srv_req_flag(const srv_req *rq, const char *name, int def, int *out, kb_err *err);
 /* A desk day YYYY-MM-DD (1970 or later): *text (may be NULL) gets the argument, *out (may

@@ -1,5 +1,6 @@
 /* The store files' shared helpers (kb/store_int.h): walking a statement's rows with
- * kb_store_rows / kb_store_each_row, and the binding variants. They are internal to the
+ * kb_store_rows / kb_store_each_row, a list's count and page (kb_store_list_page), and the
+ * binding variants. They are internal to the
  * store files, so this test alone reads the internal header. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,88 @@ static void test_rows(kb_store *s)
     CHECK_INT_EQ((long long)b.n, 0);
 }
 
+/* ?1 the parent, NULL = any; the page's rows also skip values below ?2 when it is bound
+ * (a parameter only the page has, like the assets' ordering by the query as typed). */
+static const char sql_list_count[] = "SELECT count(*) FROM child WHERE (?1 IS NULL OR parent = ?1)";
+static const char sql_list_page[] = "SELECT v FROM child WHERE (?1 IS NULL OR parent = ?1) "
+                                    "ORDER BY (?2 IS NOT NULL AND v = ?2) DESC, v "
+                                    "LIMIT ?3 OFFSET ?4";
+
+typedef struct {
+    long long parent; /* 0 = any */
+    long long first;  /* 0 = none */
+    int binds[2];     /* calls of bind_list for the count and for the page */
+} list_filter;
+
+static void bind_list(sqlite3_stmt *st, const void *arg, int page)
+{
+    list_filter *f = (list_filter *)arg;
+    f->binds[page != 0]++;
+    if (f->parent)
+        sqlite3_bind_int64(st, 1, f->parent);
+    if (page && f->first)
+        sqlite3_bind_int64(st, 2, f->first);
+}
+
+static const kb_store_list child_list = {
+    .count_sql = sql_list_count,
+    .page_sql = sql_list_page,
+    .limit_param = 3,
+    .def_limit = 2,
+    .max_limit = 3,
+    .bind = bind_list,
+    .row = collect,
+    .count_what = "child count",
+    .page_what = "children",
+};
+
+static void test_list_page(kb_store *s)
+{
+    kb_err err;
+    long long total = -1;
+    /* limit 0: the list's default (2) */
+    list_filter f = { 1, 0, { 0, 0 } };
+    seen a = { { 0 }, 0, 0 };
+    CHECK_INT_EQ(kb_store_list_page(s, &child_list, &f, 0, 0, &total, &a, &err), KB_OK);
+    CHECK_INT_EQ(total, 3);
+    CHECK_INT_EQ((long long)a.n, 2);
+    CHECK_INT_EQ(a.v[0], 10);
+    CHECK_INT_EQ(a.v[1], 11);
+    CHECK_INT_EQ(f.binds[0], 1);
+    CHECK_INT_EQ(f.binds[1], 1);
+    /* an offset; and the parameter only the page binds puts 12 first */
+    list_filter g = { 1, 12, { 0, 0 } };
+    seen b = { { 0 }, 0, 0 };
+    CHECK_INT_EQ(kb_store_list_page(s, &child_list, &g, 2, 1, &total, &b, &err), KB_OK);
+    CHECK_INT_EQ(total, 3);
+    CHECK_INT_EQ((long long)b.n, 2);
+    CHECK_INT_EQ(b.v[0], 10);
+    CHECK_INT_EQ(b.v[1], 11);
+    /* a limit above the list's largest is its largest (3); any parent */
+    list_filter all = { 0, 0, { 0, 0 } };
+    seen c = { { 0 }, 0, 0 };
+    CHECK_INT_EQ(kb_store_list_page(s, &child_list, &all, 100, 0, &total, &c, &err), KB_OK);
+    CHECK_INT_EQ(total, 5);
+    CHECK_INT_EQ((long long)c.n, 3);
+    /* nothing found: the page is not read */
+    list_filter none = { 3, 0, { 0, 0 } };
+    seen d = { { 0 }, 0, 0 };
+    CHECK_INT_EQ(kb_store_list_page(s, &child_list, &none, 2, 0, &total, &d, &err), KB_OK);
+    CHECK_INT_EQ(total, 0);
+    CHECK_INT_EQ((long long)d.n, 0);
+    CHECK_INT_EQ(none.binds[1], 0);
+    /* a row that fails: its status, the total counted */
+    seen e = { { 0 }, 0, 1 };
+    list_filter h = { 1, 0, { 0, 0 } };
+    CHECK_INT_EQ(kb_store_list_page(s, &child_list, &h, 2, 0, &total, &e, &err), KB_EINVAL);
+    CHECK_INT_EQ(total, 3);
+    CHECK_STR_EQ(err.msg, "stopped after 1 rows");
+    /* the read transaction ended: a write goes through */
+    CHECK_INT_EQ(kb_store_exec(s, "INSERT INTO child VALUES (5, 50); DELETE FROM child WHERE "
+                                  "parent = 5;", &err),
+                 KB_OK);
+}
+
 /* Binds v with bind, answers whether SQLite saw NULL and the text it saw. */
 static int bound_null(kb_store *s, void (*bind)(sqlite3_stmt *, int, const char *),
                       const char *v, char *text, size_t size)
@@ -144,6 +227,7 @@ int main(void)
     if (rc == KB_OK) {
         test_each_row(fx.s);
         test_rows(fx.s);
+        test_list_page(fx.s);
         test_bind(fx.s);
     }
     fixture_close(&fx);
