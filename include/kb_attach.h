@@ -26,6 +26,7 @@
 #define KB_ATTACH_INCIDENT "incident"
 #define KB_ATTACH_KB "kb"
 #define KB_ATTACH_REQUEST "request" /* service requests */
+#define KB_ATTACH_MAINT "maint_task" /* maintenance tasks (photos of inspections) */
 
 /* Programs, which kedb does not keep (kb_attach_kind.program). */
 typedef enum {

@@ -55,7 +55,8 @@
     X(REQUEST_FULFILLED, "request_fulfilled")                                                \
     X(LOAN_OVERDUE, "loan_overdue")                                                          \
     X(REVIEW_DUE, "review_due")                                                              \
-    X(DOCREQ_WAITING, "docreq_waiting")
+    X(DOCREQ_WAITING, "docreq_waiting")                                                      \
+    X(MAINT_OVERDUE, "maint_overdue")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,
@@ -227,7 +228,9 @@ kb_status kb_notify_docreq(kb_store *s, const char *id, const char *kind, const 
  * requester, once per request and return date), and the current knowledge items and
  * documents whose review date has come (on or before the desk's day of now; review_due
  * once per item and date, to the channels and the item's owner or, without one, its last
- * author). *n (may be NULL) gets the number of events. */
+ * author), and the maintenance tasks due and overdue (kb_maint_sweep: tasks generated,
+ * maint_overdue to the task's group once per task). *n (may be NULL) gets the number of
+ * events. */
 kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, size_t *n,
                           kb_err *err);
 

@@ -37,6 +37,7 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_REQUEST_REJECTED] = "服务请求未获批准：{number}",
     [KB_NOTIFY_REQUEST_FULFILLED] = "服务请求已完成：{number}",
     [KB_NOTIFY_LOAN_OVERDUE] = "借用逾期未还：{number}",
+    [KB_NOTIFY_MAINT_OVERDUE] = "维护任务逾期：{summary}",
 };
 static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_ASSIGNED] = "工单 {number}（{priority}）已分派给 {assignee}（{group}）。\n"
@@ -70,6 +71,8 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
                                     "办理人：{assignee}（{group}）\n说明：{reason}",
     [KB_NOTIFY_LOAN_OVERDUE] = "借用 {number}（{summary}）已过归还日期 {due}，请尽快归还。\n"
                                "经办人：{assignee}（{group}）",
+    [KB_NOTIFY_MAINT_OVERDUE] = "维护任务 #{number}（{summary}）已过到期日 {due}，尚未完成。\n"
+                                "请 {group} 尽快安排巡检。",
 };
 
 const char *kb_notify_event_name(kb_notify_event ev)
@@ -201,14 +204,16 @@ void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
 {
     memset(out, 0, sizeof *out);
     int review = ev == KB_NOTIFY_REVIEW_DUE, docreq = ev == KB_NOTIFY_DOCREQ_WAITING;
-    out->number = review ? "KE-1001" : docreq ? "DR-0001" : "INC-20261203-0001";
-    out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册" : "三楼打印机脱机";
+    int maint = ev == KB_NOTIFY_MAINT_OVERDUE;
+    out->number = review ? "KE-1001" : docreq ? "DR-0001" : maint ? "12" : "INC-20261203-0001";
+    out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册"
+                   : maint ? "打印机月度巡检 · PRN-0001" : "三楼打印机脱机";
     out->priority = "P2";
     out->status = "in_progress";
     out->group = "桌面组";
     out->assignee = "zhangsan";
     out->lead = "lisi";
-    out->due = review ? "2026-12-03" : "2026-12-03 17:50";
+    out->due = review || maint ? "2026-12-03" : "2026-12-03 17:50";
     out->reason = "交换机端口故障";
     out->target = "解决";
     out->owner = "桌面组";

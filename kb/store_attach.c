@@ -79,6 +79,9 @@ static const char sql_texts[] = "SELECT b.text FROM attachment a JOIN blob b ON 
 static const char sql_incident[] = "SELECT 1 FROM incident WHERE number = ?1";
 static const char sql_item[] = "SELECT 1 FROM doc WHERE id = ?1";
 static const char sql_request[] = "SELECT 1 FROM request WHERE number = ?1";
+/* the task's id as its decimal text, exactly ("012" is no task) */
+static const char sql_maint_task[] =
+    "SELECT 1 FROM maint_task WHERE id = CAST(?1 AS INTEGER) AND CAST(id AS TEXT) = ?1";
 
 static void bind_owner(sqlite3_stmt *st, const char *kind, const char *id)
 {
@@ -120,6 +123,7 @@ static const struct {
     { KB_ATTACH_INCIDENT, sql_incident },
     { KB_ATTACH_KB, sql_item },
     { KB_ATTACH_REQUEST, sql_request },
+    { KB_ATTACH_MAINT, sql_maint_task },
 };
 
 /* KB_ENOTFOUND unless the owner exists; KB_EINVAL for an unknown kind. */
@@ -144,6 +148,8 @@ static kb_status owner_exists(kb_store *s, const char *kind, const char *id, kb_
         return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
     if (strcmp(kind, KB_ATTACH_REQUEST) == 0)
         return kb_err_set(err, KB_ENOTFOUND, "no request '%.40s'", id);
+    if (strcmp(kind, KB_ATTACH_MAINT) == 0)
+        return kb_err_set(err, KB_ENOTFOUND, "no maintenance task '%.40s'", id);
     return kb_err_set(err, KB_ENOTFOUND, "no incident '%s'", id);
 }
 

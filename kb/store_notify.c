@@ -15,6 +15,7 @@
 #include "kb_date.h"
 #include "kb_group.h"
 #include "kb_hash.h"
+#include "kb_maint.h"
 #include "kb_setting.h"
 #include "kb_tz.h"
 #include "kb_user.h"
@@ -1112,6 +1113,10 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
         rc = sweep_loans(s, now, &count, err);
     if (rc == KB_OK)
         rc = sweep_reviews(s, now, &count, err);
+    size_t maint = 0;
+    if (rc == KB_OK)
+        rc = kb_maint_sweep(s, now, &maint, err);
+    count += maint;
     if (n)
         *n = count;
     return rc;

@@ -2,7 +2,8 @@
  * /api/v1/requests/{number}/attachments... and /api/v1/kb/{id}/attachments... Whoever may
  * read the owner lists and downloads its attachments; whoever may work it (an incident:
  * agents, admins, engineers on their incidents; a service request: everyone who makes and
- * acts on requests; a knowledge item: engineers and admins) adds and deletes them. The file is
+ * acts on requests; a maintenance task: admins and the engineers of its group while it is
+ * open; a knowledge item: engineers and admins) adds and deletes them. The file is
  * the raw request body (a route with SRV_BODY_RAW), its name the query argument name; the
  * type the client sends is ignored (kb_attach_sniff decides). Downloads always go out as
  * attachments with the sniffed type (http.c adds nosniff and a sandboxing CSP); only
@@ -14,6 +15,7 @@
 #include "kb_attach.h"
 #include "kb_doc.h"
 #include "kb_incident.h"
+#include "kb_maint.h"
 #include "kb_request.h"
 #include "kb_version.h"
 #include "srv.h"
@@ -24,7 +26,8 @@
 typedef struct {
     const char *kind;
     const char *id;
-    const char *base; /* "incidents", "requests" or "kb" */
+    const char *base; /* "incidents", "requests", "maintenance/tasks" or "kb" */
+    char num[24];     /* a maintenance task's id as text */
 } owner;
 
 /* The owner named by the path; KB_ENOTFOUND when the caller may not read it. With write,
@@ -63,6 +66,24 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
         kb_request_free(r);
         return rc;
     }
+    if (strcmp(kind, KB_ATTACH_MAINT) == 0) {
+        o->base = "maintenance/tasks";
+        size_t id = 0;
+        rc = srv_req_path_num(rq, "task", 1000000000000000u, &id, err);
+        snprintf(o->num, sizeof o->num, "%zu", id);
+        o->id = o->num;
+        if (rc == KB_OK)
+            rc = srv_req_store(rq, s, err);
+        /* engineers add and delete the photos of their groups' open tasks */
+        if (rc == KB_OK && write)
+            rc = srv_maint_check_photo(rq, *s, (long long)id, err);
+        else if (rc == KB_OK) {
+            kb_maint_task *t = NULL;
+            rc = kb_maint_task_get(*s, (long long)id, &t, err);
+            kb_maint_task_free(t);
+        }
+        return rc;
+    }
     o->base = "kb";
     rc = srv_req_path_id(rq, "id", &o->id, err);
     if (rc == KB_OK)
@@ -80,9 +101,11 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
 }
 
 /* The owner kind of the route: incidents name theirs ":number", service requests
- * ":request", knowledge items ":id". */
+ * ":request", maintenance tasks ":task", knowledge items ":id". */
 static const char *kind_of(const srv_req *rq)
 {
+    if (srv_req_param(rq, "task"))
+        return KB_ATTACH_MAINT;
     if (srv_req_param(rq, "request"))
         return KB_ATTACH_REQUEST;
     return srv_req_param(rq, "number") ? KB_ATTACH_INCIDENT : KB_ATTACH_KB;

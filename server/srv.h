@@ -272,6 +272,19 @@ kb_status h_asset_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_asset_update(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_asset_scrap(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_asset_scrap_decide(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Maintenance and inspection (h_maint.c). */
+kb_status h_maint_plan_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_plan_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_plan_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_plan_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_generate(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_task_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_task_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_record(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_maint_report(srv_req *rq, srv_resp *rs, kb_err *err);
+/* KB_OK when the caller may add or delete the photos of maintenance task id: an admin, or
+ * an engineer of its group while it is open (KB_EDENIED, KB_ECONFLICT otherwise). */
+kb_status srv_maint_check_photo(srv_req *rq, kb_store *s, long long id, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
