@@ -172,9 +172,21 @@ def matrix_cases():
         r = call("POST", "/api/v1/requests", {"item": STATE["item"], "caller_name": "王芳"})
         need(r.status == 201, "request %r" % r)
         STATE["req"] = r.json["number"]
-    case("an incident, a backup, a group's incident, a caller, an attachment, an asset "
-         "and a group's service request for the matrix", setup)
-    if not {"inc", "caller", "att", "req"} <= set(STATE):
+        r = call("POST", "/api/v1/maintenance/plans", {
+            "name": "matrix", "asset": "MATRIX-1", "every": 1, "unit": "day",
+            "start": "2026-01-01", "group": "matrix", "checklist": [{"label": "x"}]})
+        need(r.status == 201 and r.json["tasks_generated"] > 0, "maintenance plan %r" % r)
+        STATE["plan"] = r.json["id"]
+        r = call("GET", "/api/v1/maintenance/tasks?plan=%d" % STATE["plan"])
+        need(r.status == 200 and r.json["tasks"], "maintenance tasks %r" % r)
+        STATE["task"] = r.json["tasks"][0]["id"]
+        r = api.request("POST", "/api/v1/maintenance/tasks/%d/attachments?name=m.txt" %
+                        STATE["task"], body=b"matrix\n")
+        need(r.status == 201, "task attachment %r" % r)
+        STATE["task_att"] = r.json["id"]
+    case("an incident, a backup, a group's incident, a caller, an attachment, an asset, "
+         "a group's service request and a maintenance plan's task for the matrix", setup)
+    if not {"inc", "caller", "att", "req", "task_att"} <= set(STATE):
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
@@ -191,6 +203,8 @@ def matrix_cases():
     item = "/api/v1/request-items/%d" % STATE["item"]
     req = "/api/v1/requests/" + STATE["req"]
     requesters = {"agent", "engineer", "approver", "admin"}
+    plan = "/api/v1/maintenance/plans/%d" % STATE["plan"]
+    task = "/api/v1/maintenance/tasks/%d" % STATE["task"]
     audit_r = {"auditor", "admin"}
     admin_only = {"admin"}
     rows = [
@@ -249,6 +263,19 @@ def matrix_cases():
         ("PATCH", "/api/v1/assets/MATRIX-1", {"location": "4F"}, assets_w),
         ("POST", "/api/v1/assets/MATRIX-1/scrap", {"reason": "old"}, assets_w),
         ("POST", "/api/v1/assets/MATRIX-1/scrap/reject", {"comment": "no"}, decide),
+        ("GET", "/api/v1/maintenance/plans", None, everyone),
+        ("POST", "/api/v1/maintenance/plans", {"name": "x"}, admin_only),
+        ("GET", plan, None, everyone),
+        ("PATCH", plan, {"name": "matrix"}, admin_only),
+        ("POST", "/api/v1/maintenance/generate", None, assets_w),
+        ("GET", "/api/v1/maintenance/tasks", None, everyone),
+        ("GET", "/api/v1/maintenance/tasks?state=overdue&mine=1", None, everyone),
+        ("GET", task, None, everyone),
+        ("POST", task + "/results", {"results": []}, assets_w),
+        ("GET", "/api/v1/maintenance/report", None, everyone),
+        ("GET", task + "/attachments", None, everyone),
+        ("GET", task + "/attachments/%d" % STATE["task_att"], None, everyone),
+        ("DELETE", task + "/attachments/999", None, assets_w),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),

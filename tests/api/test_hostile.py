@@ -187,8 +187,9 @@ def alive(token):
 
 
 def setup_ids(token):
-    """An incident, a document request, a caller, an asset, a request item and a service
-    request for the {inc}, {dr}, {caller}, {asset}, {item} and {req} targets."""
+    """An incident, a document request, a caller, an asset, a request item, a service
+    request, a maintenance plan and its task for the {inc}, {dr}, {caller}, {asset}, {item},
+    {req}, {plan} and {task} targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -226,6 +227,19 @@ def setup_ids(token):
                     body=json.dumps({"item": 1, "caller_name": "王芳"}).encode())
     need(r.status == 201, "set-up request: %r" % r)
     ids["{req}"] = r.json["number"]
+    r = api.request("POST", "/api/v1/groups", token=token, headers=hdr,
+                    body=json.dumps({"name": "巡检组", "members": [USER]}).encode())
+    need(r.status == 201, "set-up group: %r" % r)
+    r = api.request("POST", "/api/v1/maintenance/plans", token=token, headers=hdr,
+                    body=json.dumps({"name": "巡检", "asset": "HOSTILE-1", "every": 1,
+                                     "unit": "week", "start": "2026-01-01",
+                                     "group": "巡检组", "checklist": [
+                                         {"label": "x", "expected": "y"}]}).encode())
+    need(r.status == 201 and r.json["tasks_generated"] > 0, "set-up plan: %r" % r)
+    ids["{plan}"] = str(r.json["id"])
+    r = api.request("GET", "/api/v1/maintenance/tasks?plan=" + ids["{plan}"], token=token)
+    need(r.status == 200 and r.json["tasks"], "set-up task: %r" % r)
+    ids["{task}"] = str(r.json["tasks"][0]["id"])
     return ids
 
 

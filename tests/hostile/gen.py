@@ -589,6 +589,78 @@ def gen_assets():
         add("assets", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
 
 
+def gen_maint():
+    """Maintenance and inspection (issue 12 section 4), from its own random stream so that
+    the requests generated before stay as they were."""
+    rng = random.Random(124)
+    hdr = [("Content-Type", "application/json")]
+    add("maint", "GET", "/api/v1/maintenance/plans")
+    add("maint", "GET", "/api/v1/maintenance/tasks")
+    add("maint", "GET", "/api/v1/maintenance/report")
+    for name in ("asset",):
+        for v in rng.sample(PARAM_VALUES, 6):
+            add("maint", "GET", "/api/v1/maintenance/plans?%s=%s" % (name, v))
+    for name in ("state", "group", "asset", "plan", "mine", "from", "to", "limit", "offset"):
+        for v in rng.sample(PARAM_VALUES, 5):
+            add("maint", "GET", "/api/v1/maintenance/tasks?%s=%s" % (name, v))
+    for name in ("from", "to"):
+        for v in rng.sample(PARAM_VALUES, 5):
+            add("maint", "GET", "/api/v1/maintenance/report?%s=%s" % (name, v))
+    add("maint", "GET", "/api/v1/maintenance/report?from=1970-01-01&to=9999-12-31")
+    ids = ["{plan}", "{task}", "0", "-1", "01", "1.5", "abc", "99999999999999999999",
+           "%00", "%2e%2e", "a" * 300, pct("巡检")]
+    for i in ids:
+        add("maint", "GET", "/api/v1/maintenance/plans/" + i)
+        add("maint", "PATCH", "/api/v1/maintenance/plans/" + i, body=b"{\"name\":\"x\"}",
+            headers=hdr)
+        add("maint", "GET", "/api/v1/maintenance/tasks/" + i)
+        add("maint", "POST", "/api/v1/maintenance/tasks/" + i + "/results",
+            body=b"{\"results\":[{\"item\":1,\"outcome\":\"ok\"}]}", headers=hdr)
+        add("maint", "GET", "/api/v1/maintenance/tasks/" + i + "/attachments")
+        add("maint", "GET", "/api/v1/maintenance/tasks/" + i + "/attachments/1")
+    generic = [b"", b"null", b"[]", b"{}", b"{", b"\"x\"", b"{\"\\u0000\":1}",
+               b"{\"name\":\"\\ud800\"}", b"{\"checklist\":" + b"[" * 3000 + b"]" * 3000 + b"}",
+               b"{\"results\":[" + b"{}," * 30000 + b"{}]}"]
+    for m, p in (("POST", "/api/v1/maintenance/plans"),
+                 ("PATCH", "/api/v1/maintenance/plans/{plan}"),
+                 ("POST", "/api/v1/maintenance/tasks/{task}/results"),
+                 ("POST", "/api/v1/maintenance/generate")):
+        for b in generic:
+            add("maint", m, p, body=b, headers=hdr)
+    values = [None, True, 0, -1, 2 ** 63, 1.5, "", " ", "\u0000", "a" * 70000, "检" * 5000,
+              [], {}, [None], [1], [""], [{"label": "x"}] * 51, [{"label": ""}],
+              [{"label": "x", "expected": 1}], [{"label": "a\nb"}], "2024-02-30",
+              "2024-02-29", "9999-12-31", "0000-01-01", "printer", "month", "year",
+              "HOSTILE-1", "../x", "<script>alert(1)</script>", "' OR 1=1 --", "\u202e"]
+    base = {"name": "巡检", "class": "printer", "every": 1, "unit": "month",
+            "start": "2026-01-31", "group": "巡检组", "checklist": [{"label": "x"}]}
+    for name in ("name", "asset", "class", "every", "unit", "start", "group", "active",
+                 "checklist"):
+        for v in rng.sample(values, 6):
+            body = dict(base, **{name: v})
+            add("maint", "POST", "/api/v1/maintenance/plans", headers=hdr, body=json.dumps(
+                body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            add("maint", "PATCH", "/api/v1/maintenance/plans/{plan}", headers=hdr,
+                body=json.dumps({name: v}, ensure_ascii=False).encode("utf-8",
+                                                                      "surrogatepass"))
+    results = [None, [], {}, "x", [1], [{}], [{"item": 2 ** 63, "outcome": "ok"}],
+               [{"item": 1, "outcome": "maybe"}], [{"item": 1, "outcome": "ok", "photo": -1}],
+               [{"item": 1, "outcome": "ok", "photo": 2 ** 62}],
+               [{"item": 1, "outcome": "fault", "note": "n" * 3000}],
+               [{"item": 1, "outcome": "ok", "x": 1}],
+               [{"item": 1, "outcome": "ok"}, {"item": 1, "outcome": "ok"}]]
+    for r in results:
+        for prio in (None, "P0", "P9", 3, "p1"):
+            body = {"results": r}
+            if prio is not None:
+                body["priority"] = prio
+            add("maint", "POST", "/api/v1/maintenance/tasks/{task}/results", headers=hdr,
+                body=json.dumps(body).encode())
+    for name in ("x.png", "", "..%2f..%2fx", "a.exe", "%00"):
+        add("maint", "POST", "/api/v1/maintenance/tasks/{task}/attachments?name=" + name,
+            body=b"MZ\x90\x00", headers=[("Content-Type", "application/octet-stream")])
+
+
 def gen_requests():
     """Service requests and their catalogue (issue 11 section 5), from their own random
     stream so that the requests generated before stay as they were."""
@@ -876,6 +948,7 @@ def main():
     gen_callers()
     gen_attachments()
     gen_assets()
+    gen_maint()
     gen_requests()
     gen_notify()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
