@@ -328,6 +328,7 @@
                el('p', { class: 'meta', text: t('caller.stamp', K.time(a.created_at), a.created_by,
                                                  K.time(a.updated_at), a.updated_by) }),
                el('h4', { text: t('asset.incidents', a.incidents.length) }), incidents(a.incidents),
+               K.assetMaintenance ? K.assetMaintenance(a.tag) : null,
                el('h4', { text: t('asset.history') }), historyList(a.history)),
             side)]);
         K.add(side, scrapBox(a, load));

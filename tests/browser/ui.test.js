@@ -956,6 +956,54 @@ async function main() {
       need((await agent.textContent('table.requests')).includes('已完成'), 'the list does not say fulfilled');
     });
 
+    await test('maintenance: an admin sets up a plan for a printer; the engineer records an inspection with a fault that opens an incident linked to the asset', async () => {
+      await eng.evaluate(() => K.api('POST', '/api/v1/assets', {
+        tag: 'PRN-0808', class: 'printer', brand: 'HP', model: 'LaserJet M404dn', user: '周敏',
+        location: '北京总部 5F' }));
+      const adm = await session('adm1');
+      await adm.goto(base + '/#/maintenance/plans');
+      await adm.fill('#mp-name', '打印机月度巡检');
+      await adm.selectOption('#mp-kind', 'asset');
+      await adm.fill('#mp-asset', 'PRN-0808');
+      await adm.selectOption('#mp-unit', 'month');
+      await adm.waitForFunction(() => [...document.querySelectorAll('#mp-group option')].some((o) => o.value === '桌面组'));
+      await adm.selectOption('#mp-group', '桌面组');
+      await adm.fill('#mp-checklist', '硒鼓余量 | > 20%\n进纸通道 | 无卡纸');
+      await adm.click('#mp-form button[type=submit]');
+      await adm.waitForSelector('#mp-list td:has-text("打印机月度巡检")');
+      need(/生成 1 个任务/.test(await adm.textContent('#status')), 'status: ' + await adm.textContent('#status'));
+      await shot(adm, 'maintenance-plans');
+      /* the engineer finds it among their groups' open tasks and records it */
+      await eng.goto(base + '/#/maintenance');
+      await eng.waitForSelector('#mt-tasks a[href="#/assets/PRN-0808"]');
+      await eng.click('#mt-tasks tr:has(a[href="#/assets/PRN-0808"]) a[href^="#/maintenance/tasks/"]');
+      await eng.waitForSelector('#mt-form');
+      await eng.check('#mt-out-2-fault');
+      await eng.fill('#mt-note-2', '搓纸轮磨损，频繁卡纸');
+      await eng.setInputFiles('#mt-photo-2', { name: '进纸通道.png', mimeType: 'image/png', buffer: await eng.screenshot({ clip: { x: 0, y: 0, width: 64, height: 48 } }) });
+      await eng.selectOption('#mt-priority', 'P2');
+      await shot(eng, 'maintenance-task');
+      await eng.click('#mt-submit');
+      await eng.waitForSelector('#mt-results');
+      const said = await eng.textContent('#status');
+      need(/故障工单 INC-/.test(said), 'status: ' + said);
+      const results = await eng.textContent('#mt-results');
+      need(results.includes('故障') && results.includes('搓纸轮磨损') && results.includes('查看照片'), 'results: ' + results);
+      await eng.click('.fields a[href^="#/incidents/INC-"]');
+      await eng.waitForSelector('.fields');
+      const fields = await eng.textContent('.fields');
+      need(fields.includes('PRN-0808') && fields.includes('桌面组'), 'incident: ' + fields);
+      /* the asset's page lists the task with its incident */
+      await eng.goto(base + '/#/assets/PRN-0808');
+      await eng.waitForSelector('#asset-maint a[href^="#/incidents/INC-"]');
+      need((await eng.textContent('#asset-incidents')).includes('巡检发现故障'), 'the asset lists the incident');
+      /* the completion report */
+      await aud.goto(base + '/#/maintenance/report');
+      await aud.waitForSelector('#mr-group td:has-text("桌面组")');
+      await shot(aud, 'maintenance-report');
+      await adm.context().close();
+    });
+
     await test('every form control on the main pages has a label', async () => {
       const unlabelled = [];
       for (const [page, hash] of [[agent, '#/incidents/new'], [agent, '#/incidents'], [eng, '#/edit'],
@@ -963,7 +1011,8 @@ async function main() {
                                   [agent, '#/service'], [agent, '#/service/new'],
                                   [aud, '#/documents'], [aud, '#/audit'], [aud, '#/requests'],
                                   [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups'],
-                                  [agent, '#/my-notifications']]) {
+                                  [agent, '#/my-notifications'], [eng, '#/maintenance'],
+                                  [aud, '#/maintenance/report']]) {
         await page.goto(base + '/' + hash);
         await page.waitForSelector('#view *');
         await page.waitForTimeout(300);
