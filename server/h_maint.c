@@ -493,10 +493,9 @@ static json_t *rates_json(const kb_maint_rate *v, size_t n, const char *key)
 kb_status h_maint_report(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     const char *from = NULL, *to = NULL;
-    long long from_t = 0, to_t = 0;
-    kb_status rc = srv_req_day(rq, "from", &from, &from_t, err);
+    kb_status rc = srv_req_day(rq, "from", &from, NULL, err);
     if (rc == KB_OK)
-        rc = srv_req_day(rq, "to", &to, &to_t, err);
+        rc = srv_req_day(rq, "to", &to, NULL, err);
     long long now = 0;
     kb_store *s = NULL;
     if (rc == KB_OK)
@@ -512,7 +511,8 @@ kb_status h_maint_report(srv_req *rq, srv_resp *rs, kb_err *err)
         snprintf(dfrom, sizeof dfrom, "%s", "1970-01-01");
     if (strcmp(dfrom, dto) > 0)
         return kb_err_set(err, KB_EINVAL, "'from' (%s) is after 'to' (%s)", dfrom, dto);
-    if (from && to && to_t - from_t > (long long)MAX_REPORT_DAYS * 86400)
+    char limit[KB_DATE_LEN];
+    if (kb_maint_add_days(dfrom, MAX_REPORT_DAYS, limit, NULL) == KB_OK && strcmp(dto, limit) > 0)
         return kb_err_set(err, KB_EINVAL, "'from' to 'to' spans more than %d days",
                           MAX_REPORT_DAYS);
     kb_maint_report *r = NULL;
