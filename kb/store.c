@@ -1448,6 +1448,13 @@ kb_status kb_store_step_err(kb_store *s, int r, kb_err *err, const char *what)
     return r == SQLITE_DONE || r == SQLITE_ROW ? KB_OK : kb_store_db_err(s, err, what);
 }
 
+kb_status kb_store_step_done(kb_store *s, sqlite3_stmt *st, const char *what, kb_err *err)
+{
+    int r = sqlite3_step(st);
+    kb_store_done(st);
+    return r == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, what);
+}
+
 void kb_store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *s)
 {
     sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);

@@ -107,13 +107,6 @@ static void load(sqlite3_stmt *st, kb_attachment *a)
     a->created_at = sqlite3_column_int64(st, 13);
 }
 
-static kb_status step_done(kb_store *s, sqlite3_stmt *st, const char *what, kb_err *err)
-{
-    int r = sqlite3_step(st);
-    kb_store_done(st);
-    return r == SQLITE_DONE ? KB_OK : kb_store_db_err(s, err, what);
-}
-
 /* The kinds of owner and the statement that finds one: a new kind is a row here, a
  * message in owner_exists() and its routes. */
 static const struct {
@@ -280,7 +273,7 @@ static kb_status insert_blob(kb_store *s, const kb_attach_in *in, const blob_new
     else
         sqlite3_bind_null(st, 9);
     sqlite3_bind_blob64(st, 10, in->data, in->len, SQLITE_STATIC);
-    return step_done(s, st, "attachment content", err);
+    return kb_store_step_done(s, st, "attachment content", err);
 }
 
 /* Count and bytes the owner may still take. */
@@ -371,7 +364,7 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
             kb_store_bind_text_or_empty(st, 4, b.hash);
             kb_store_bind_text_or_empty(st, 5, in->actor && *in->actor ? in->actor : "anonymous");
             sqlite3_bind_int64(st, 6, now);
-            rc = step_done(s, st, "attachment", err);
+            rc = kb_store_step_done(s, st, "attachment", err);
             aid = sqlite3_last_insert_rowid(kb_store_db(s));
         }
     }
@@ -486,7 +479,7 @@ kb_status kb_attach_delete(kb_store *s, const char *kind, const char *id, long l
     }
     if (rc == KB_OK) {
         sqlite3_bind_int64(st, 1, aid);
-        rc = step_done(s, st, "delete attachment", err);
+        rc = kb_store_step_done(s, st, "delete attachment", err);
     }
     if (rc == KB_OK) {
         st = kb_store_cached(s, sql_blob_gc, err);
@@ -494,7 +487,7 @@ kb_status kb_attach_delete(kb_store *s, const char *kind, const char *id, long l
     }
     if (rc == KB_OK) {
         kb_store_bind_text_or_empty(st, 1, a->hash);
-        rc = step_done(s, st, "delete attachment content", err);
+        rc = kb_store_step_done(s, st, "delete attachment content", err);
     }
     if (rc == KB_OK)
         rc = audit(s, now, actor, "attachment.delete", a, kind, id, err);

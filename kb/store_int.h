@@ -27,6 +27,9 @@ void kb_store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* KB_OK when sqlite3_step() answered r = SQLITE_ROW or SQLITE_DONE, else kb_store_db_err()
  * naming what. */
 kb_status kb_store_step_err(kb_store *s, int r, kb_err *err, const char *what);
+/* Steps st (bound, a write without rows) once and resets it: KB_OK when it is done, else
+ * kb_store_db_err() naming what. */
+kb_status kb_store_step_done(kb_store *s, sqlite3_stmt *st, const char *what, kb_err *err);
 /* Binds s to parameter i of st, "" when s is NULL. s is not copied: it must stay valid
  * until st is reset (kb_store_done). */
 void kb_store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *s);

@@ -164,14 +164,6 @@ static const char *who(const char *actor)
     return actor && *actor ? actor : "anonymous";
 }
 
-/* Runs st (bound) to its end without rows and resets it. */
-static kb_status step_done(kb_store *s, sqlite3_stmt *st, const char *what, kb_err *err)
-{
-    kb_status rc = kb_store_step_err(s, sqlite3_step(st), err, what);
-    kb_store_done(st);
-    return rc;
-}
-
 /* --- plans --- */
 
 static kb_maint_plan *plan_row(sqlite3_stmt *st)
@@ -201,36 +193,48 @@ static kb_maint_plan *plan_row(sqlite3_stmt *st)
     return p;
 }
 
+/* A growing array of records: *v holds *n (kb_store_rows' ctx). */
+typedef struct {
+    void *v;
+    size_t *n;
+} rows_of;
+
+static kb_status item_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    rows_of *r = ctx;
+    kb_maint_item **items = r->v;
+    *items = kb_xrealloc(*items, (*r->n + 1) * sizeof **items);
+    (*items)[*r->n].label = kb_store_text(st, 0);
+    (*items)[*r->n].expected = kb_store_text(st, 1);
+    (*r->n)++;
+    return KB_OK;
+}
+
 /* The checklist of plan id appended to *items (*n of them). */
 static kb_status load_items(kb_store *s, long long id, kb_maint_item **items, size_t *n,
                             kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_items, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *items = kb_xrealloc(*items, (*n + 1) * sizeof **items);
-        (*items)[*n].label = kb_store_text(st, 0);
-        (*items)[*n].expected = kb_store_text(st, 1);
-        (*n)++;
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "maintenance checklist");
+    rows_of r = { items, n };
+    return kb_store_each_row(s, sql_items, id, item_row, &r, "maintenance checklist", err);
+}
+
+static kb_status plan_row_add(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    rows_of *r = ctx;
+    kb_maint_plan ***out = r->v;
+    *out = kb_xrealloc(*out, (*r->n + 1) * sizeof **out);
+    (*out)[(*r->n)++] = plan_row(st);
+    return KB_OK;
 }
 
 /* The plans st (bound, selecting PLAN_COLS) finds, with their checklists. */
 static kb_status load_plans(kb_store *s, sqlite3_stmt *st, kb_maint_plan ***out, size_t *n,
                             kb_err *err)
 {
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = plan_row(st);
-    }
-    kb_store_done(st);
-    kb_status rc = kb_store_step_err(s, r, err, "maintenance plans");
+    rows_of r = { out, n };
+    kb_status rc = kb_store_rows(s, st, plan_row_add, &r, "maintenance plans", err);
     for (size_t i = 0; rc == KB_OK && i < *n; i++)
         rc = load_items(s, (*out)[i]->id, &(*out)[i]->items, &(*out)[i]->nitems, err);
     return rc;
@@ -322,7 +326,7 @@ static kb_status write_items(kb_store *s, long long plan, const kb_maint_item *v
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, plan);
-    kb_status rc = step_done(s, st, "maintenance checklist", err);
+    kb_status rc = kb_store_step_done(s, st, "maintenance checklist", err);
     for (size_t i = 0; rc == KB_OK && i < n; i++) {
         st = kb_store_cached(s, sql_item_insert, err);
         if (!st)
@@ -334,7 +338,7 @@ static kb_status write_items(kb_store *s, long long plan, const kb_maint_item *v
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
         kb_store_bind_text(st, 3, label);
         kb_store_bind_text(st, 4, expected);
-        rc = step_done(s, st, "maintenance checklist", err);
+        rc = kb_store_step_done(s, st, "maintenance checklist", err);
         free(label);
         free(expected);
     }
@@ -418,7 +422,7 @@ kb_status kb_maint_plan_create(kb_store *s, const kb_maint_plan_in *in, long lon
         sqlite3_bind_int(st, 8, in->active == 0 ? 0 : 1);
         kb_store_bind_text(st, 9, who(in->actor));
         sqlite3_bind_int64(st, 10, now);
-        rc = step_done(s, st, "maintenance plan insert", err);
+        rc = kb_store_step_done(s, st, "maintenance plan insert", err);
         free(name);
     }
     long long id = rc == KB_OK ? sqlite3_last_insert_rowid(kb_store_db(s)) : 0;
@@ -494,7 +498,7 @@ kb_status kb_maint_plan_update(kb_store *s, long long id, const kb_maint_plan_in
         sqlite3_bind_int(st, 7, p->active);
         kb_store_bind_text(st, 8, who(in->actor));
         sqlite3_bind_int64(st, 9, now);
-        rc = step_done(s, st, "maintenance plan update", err);
+        rc = kb_store_step_done(s, st, "maintenance plan update", err);
     }
     if (rc == KB_OK && in->set_items)
         rc = write_items(s, id, in->items, in->nitems, err);
@@ -561,7 +565,7 @@ static kb_status generate_one(kb_store *s, const kb_maint_plan *p, long long ass
         kb_store_bind_text(st, 3, due);
         kb_store_bind_text(st, 4, p->group);
         sqlite3_bind_int64(st, 5, now);
-        rc = step_done(s, st, "maintenance task insert", err);
+        rc = kb_store_step_done(s, st, "maintenance task insert", err);
         if (rc == KB_OK && sqlite3_changes(kb_store_db(s)) == 1) {
             (*n)++;
             (*left)--;
@@ -573,6 +577,16 @@ static kb_status generate_one(kb_store *s, const kb_maint_plan *p, long long ass
     return rc;
 }
 
+static kb_status id_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    rows_of *r = ctx;
+    long long **ids = r->v;
+    *ids = kb_xrealloc(*ids, (*r->n + 1) * sizeof **ids);
+    (*ids)[(*r->n)++] = sqlite3_column_int64(st, 0);
+    return KB_OK;
+}
+
 /* The ids of the assets plan p covers now. */
 static kb_status plan_assets(kb_store *s, const kb_maint_plan *p, long long **ids, size_t *n,
                              kb_err *err)
@@ -582,13 +596,8 @@ static kb_status plan_assets(kb_store *s, const kb_maint_plan *p, long long **id
     if (!st)
         return KB_EDB;
     kb_store_bind_text(st, 1, p->asset[0] ? p->asset : kb_asset_class_name(p->cls));
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *ids = kb_xrealloc(*ids, (*n + 1) * sizeof **ids);
-        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "maintenance assets");
+    rows_of r = { ids, n };
+    return kb_store_rows(s, st, id_row, &r, "maintenance assets", err);
 }
 
 kb_status kb_maint_generate(kb_store *s, long long now, size_t *n, kb_err *err)
@@ -648,26 +657,36 @@ static kb_maint_task *task_row(sqlite3_stmt *st)
     return t;
 }
 
+static kb_status result_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_maint_task *t = ctx;
+    t->results = kb_xrealloc(t->results, (t->nresults + 1) * sizeof *t->results);
+    kb_maint_result *x = &t->results[t->nresults++];
+    x->item = sqlite3_column_int(st, 0);
+    x->label = kb_store_text(st, 1);
+    x->expected = kb_store_text(st, 2);
+    const unsigned char *o = sqlite3_column_text(st, 3);
+    x->outcome = o && strcmp((const char *)o, "fault") == 0 ? KB_MAINT_FAULT : KB_MAINT_OK;
+    x->note = kb_store_text(st, 4);
+    x->photo = sqlite3_column_int64(st, 5);
+    return KB_OK;
+}
+
 static kb_status load_results(kb_store *s, kb_maint_task *t, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_results, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, t->id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        t->results = kb_xrealloc(t->results, (t->nresults + 1) * sizeof *t->results);
-        kb_maint_result *x = &t->results[t->nresults++];
-        x->item = sqlite3_column_int(st, 0);
-        x->label = kb_store_text(st, 1);
-        x->expected = kb_store_text(st, 2);
-        const unsigned char *o = sqlite3_column_text(st, 3);
-        x->outcome = o && strcmp((const char *)o, "fault") == 0 ? KB_MAINT_FAULT : KB_MAINT_OK;
-        x->note = kb_store_text(st, 4);
-        x->photo = sqlite3_column_int64(st, 5);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "maintenance results");
+    return kb_store_each_row(s, sql_results, t->id, result_row, t, "maintenance results", err);
+}
+
+/* Appends a task of TASK_COLS to the rows_of of kb_maint_task pointers in ctx. */
+static kb_status task_row_add(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    rows_of *r = ctx;
+    kb_maint_task ***v = r->v;
+    *v = kb_xrealloc(*v, (*r->n + 1) * sizeof **v);
+    (*v)[(*r->n)++] = task_row(st);
+    return KB_OK;
 }
 
 /* Task id without checklist and results, inside the caller's transaction. */
@@ -732,25 +751,19 @@ void kb_maint_tasks_free(kb_maint_tasks *l)
     free(l);
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        kb_store_bind_text(st, i, v);
-}
-
 static void bind_filter(sqlite3_stmt *st, const kb_maint_filter *f)
 {
     if (f->state != KB_MAINT_ANY)
         sqlite3_bind_int(st, 1, f->state == KB_MAINT_OPEN ? 1 : f->state == KB_MAINT_OVERDUE ? 2
                                                                                              : 3);
     kb_store_bind_text(st, 2, f->today ? f->today : "");
-    bind_opt(st, 3, f->group);
-    bind_opt(st, 4, f->member_of);
-    bind_opt(st, 5, f->asset);
+    kb_store_bind_opt(st, 3, f->group);
+    kb_store_bind_opt(st, 4, f->member_of);
+    kb_store_bind_opt(st, 5, f->asset);
     if (f->plan > 0)
         sqlite3_bind_int64(st, 6, f->plan);
-    bind_opt(st, 7, f->from);
-    bind_opt(st, 8, f->to);
+    kb_store_bind_opt(st, 7, f->from);
+    kb_store_bind_opt(st, 8, f->to);
 }
 
 kb_status kb_maint_task_list(kb_store *s, const kb_maint_filter *f, kb_maint_tasks **out,
@@ -787,13 +800,8 @@ kb_status kb_maint_task_list(kb_store *s, const kb_maint_filter *f, kb_maint_tas
         bind_filter(st, f);
         sqlite3_bind_int64(st, 9, (sqlite3_int64)limit);
         sqlite3_bind_int64(st, 10, (sqlite3_int64)f->offset);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-            l->items[l->n++] = task_row(st);
-        }
-        rc = kb_store_step_err(s, r, err, "maintenance tasks");
-        kb_store_done(st);
+        rows_of r = { &l->items, &l->n };
+        rc = kb_store_rows(s, st, task_row_add, &r, "maintenance tasks", err);
     }
     kb_store_read_end(s, own);
     if (rc != KB_OK) {
@@ -972,7 +980,7 @@ static kb_status write_results(kb_store *s, const kb_maint_task *t,
         kb_store_bind_text(st, 5, v[i].outcome == KB_MAINT_FAULT ? "fault" : "ok");
         kb_store_bind_text(st, 6, note);
         sqlite3_bind_int64(st, 7, v[i].photo);
-        rc = step_done(s, st, "maintenance result", err);
+        rc = kb_store_step_done(s, st, "maintenance result", err);
         free(note);
     }
     return rc;
@@ -1021,7 +1029,7 @@ kb_status kb_maint_record(kb_store *s, long long id, const kb_maint_result_in *v
             sqlite3_bind_int64(st, 3, now);
             kb_store_bind_text(st, 4, day);
             kb_store_bind_text(st, 5, number ? number : "");
-            rc = step_done(s, st, "maintenance task", err);
+            rc = kb_store_step_done(s, st, "maintenance task", err);
         }
     }
     if (rc == KB_OK) {
@@ -1059,6 +1067,22 @@ void kb_maint_report_free(kb_maint_report *r)
     free(r);
 }
 
+static kb_status rate_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    rows_of *r = ctx;
+    kb_maint_rate **v = r->v;
+    *v = kb_xrealloc(*v, (*r->n + 1) * sizeof **v);
+    kb_maint_rate *x = &(*v)[(*r->n)++];
+    x->key = kb_store_text(st, 0);
+    x->total = sqlite3_column_int64(st, 1);
+    x->on_time = sqlite3_column_int64(st, 2);
+    x->late = sqlite3_column_int64(st, 3);
+    x->open = sqlite3_column_int64(st, 4);
+    x->overdue = sqlite3_column_int64(st, 5);
+    return KB_OK;
+}
+
 kb_status kb_maint_report_get(kb_store *s, const char *from, const char *to, const char *today,
                               kb_maint_report **out, kb_err *err)
 {
@@ -1078,19 +1102,8 @@ kb_status kb_maint_report_get(kb_store *s, const char *from, const char *to, con
         kb_store_bind_text(st, 1, from);
         kb_store_bind_text(st, 2, to);
         kb_store_bind_text(st, 3, today);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            rep->rows[b] = kb_xrealloc(rep->rows[b], (rep->n[b] + 1) * sizeof *rep->rows[b]);
-            kb_maint_rate *x = &rep->rows[b][rep->n[b]++];
-            x->key = kb_store_text(st, 0);
-            x->total = sqlite3_column_int64(st, 1);
-            x->on_time = sqlite3_column_int64(st, 2);
-            x->late = sqlite3_column_int64(st, 3);
-            x->open = sqlite3_column_int64(st, 4);
-            x->overdue = sqlite3_column_int64(st, 5);
-        }
-        kb_store_done(st);
-        rc = kb_store_step_err(s, r, err, "maintenance report");
+        rows_of r = { &rep->rows[b], &rep->n[b] };
+        rc = kb_store_rows(s, st, rate_row, &r, "maintenance report", err);
     }
     if (reading)
         kb_store_read_end(s, own);
@@ -1118,13 +1131,8 @@ kb_status kb_maint_sweep(kb_store *s, long long now, size_t *n, kb_err *err)
     if (rc == KB_OK) {
         kb_store_bind_text(st, 1, today);
         sqlite3_bind_int64(st, 2, KB_MAINT_MAX_NOTIFY);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            v = kb_xrealloc(v, (nv + 1) * sizeof *v);
-            v[nv++] = task_row(st);
-        }
-        kb_store_done(st);
-        rc = kb_store_step_err(s, r, err, "maintenance overdue");
+        rows_of r = { &v, &nv };
+        rc = kb_store_rows(s, st, task_row_add, &r, "maintenance overdue", err);
     }
     for (size_t i = 0; rc == KB_OK && i < nv; i++) {
         const kb_maint_task *t = v[i];
@@ -1137,7 +1145,7 @@ kb_status kb_maint_sweep(kb_store *s, long long now, size_t *n, kb_err *err)
             rc = KB_EDB;
         if (rc == KB_OK) {
             sqlite3_bind_int64(st, 1, t->id);
-            rc = step_done(s, st, "maintenance overdue", err);
+            rc = kb_store_step_done(s, st, "maintenance overdue", err);
         }
         /* another sweep may have told it first */
         if (rc == KB_OK && sqlite3_changes(kb_store_db(s)) == 1) {
