@@ -751,8 +751,10 @@ void kb_maint_tasks_free(kb_maint_tasks *l)
     free(l);
 }
 
-static void bind_filter(sqlite3_stmt *st, const kb_maint_filter *f)
+static void bind_filter(sqlite3_stmt *st, const void *filter, int page)
 {
+    (void)page;
+    const kb_maint_filter *f = filter;
     if (f->state != KB_MAINT_ANY)
         sqlite3_bind_int(st, 1, f->state == KB_MAINT_OPEN ? 1 : f->state == KB_MAINT_OVERDUE ? 2
                                                                                              : 3);
@@ -766,44 +768,23 @@ static void bind_filter(sqlite3_stmt *st, const kb_maint_filter *f)
     kb_store_bind_opt(st, 8, f->to);
 }
 
+/* The lists of tasks: open and overdue soonest due first, the others newest first. */
+#define TASK_LIST(sql)                                                                         \
+    { .count_sql = sql_task_count, .page_sql = sql, .limit_param = 9, .def_limit = 20,        \
+      .max_limit = KB_MAINT_MAX_LIMIT, .bind = bind_filter, .row = task_row_add,              \
+      .count_what = "maintenance task count", .page_what = "maintenance tasks" }
+static const kb_store_list list_soon = TASK_LIST(sql_task_list_soon);
+static const kb_store_list list_new = TASK_LIST(sql_task_list_new);
+
 kb_status kb_maint_task_list(kb_store *s, const kb_maint_filter *f, kb_maint_tasks **out,
                              kb_err *err)
 {
     *out = NULL;
-    size_t limit = f->limit == 0 ? 20 : f->limit > KB_MAINT_MAX_LIMIT ? KB_MAINT_MAX_LIMIT
-                                                                      : f->limit;
     kb_maint_tasks *l = kb_xcalloc(1, sizeof *l);
-    int own = 0;
-    kb_status rc = kb_store_read_begin(s, &own, err);
-    if (rc != KB_OK) {
-        free(l);
-        return rc;
-    }
-    sqlite3_stmt *st = kb_store_cached(s, sql_task_count, err);
-    if (!st)
-        rc = KB_EDB;
-    if (rc == KB_OK) {
-        bind_filter(st, f);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-            l->total = sqlite3_column_int64(st, 0);
-        rc = kb_store_step_err(s, r, err, "maintenance task count");
-        kb_store_done(st);
-    }
     int soon = f->state == KB_MAINT_OPEN || f->state == KB_MAINT_OVERDUE;
-    if (rc == KB_OK && l->total > 0) {
-        st = kb_store_cached(s, soon ? sql_task_list_soon : sql_task_list_new, err);
-        if (!st)
-            rc = KB_EDB;
-    }
-    if (rc == KB_OK && l->total > 0) {
-        bind_filter(st, f);
-        sqlite3_bind_int64(st, 9, (sqlite3_int64)limit);
-        sqlite3_bind_int64(st, 10, (sqlite3_int64)f->offset);
-        rows_of r = { &l->items, &l->n };
-        rc = kb_store_rows(s, st, task_row_add, &r, "maintenance tasks", err);
-    }
-    kb_store_read_end(s, own);
+    rows_of r = { &l->items, &l->n };
+    kb_status rc = kb_store_list_page(s, soon ? &list_soon : &list_new, f, f->limit, f->offset,
+                                      &l->total, &r, err);
     if (rc != KB_OK) {
         kb_maint_tasks_free(l);
         return rc;

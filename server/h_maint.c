@@ -17,7 +17,6 @@
 #include "srv.h"
 
 #define MAX_ID 1000000000000000u
-#define MAX_OFFSET 1000000u
 #define REPORT_DAYS 180   /* the report's default span, days back from today */
 #define MAX_REPORT_DAYS 3660
 
@@ -301,9 +300,10 @@ kb_status h_maint_task_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     kb_maint_filter f;
     memset(&f, 0, sizeof f);
-    kb_status rc = srv_req_limit(rq, 20, KB_MAINT_MAX_LIMIT, &f.limit, err);
-    if (rc == KB_OK)
-        rc = srv_req_offset(rq, MAX_OFFSET, &f.offset, err);
+    srv_page pg;
+    kb_status rc = srv_req_page(rq, 20, KB_MAINT_MAX_LIMIT, 0, &pg, err);
+    f.limit = pg.limit;
+    f.offset = pg.offset;
     const char *state = srv_req_arg(rq, "state");
     if (rc == KB_OK && state) {
         f.state = -1;
@@ -345,8 +345,7 @@ kb_status h_maint_task_list(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, task_json(l->items[i], today, 0));
-    rs->json = json_pack("{sIsIsIso}", "total", (json_int_t)l->total, "limit",
-                         (json_int_t)f.limit, "offset", (json_int_t)f.offset, "tasks", a);
+    rs->json = srv_page_json(l->total, &pg, "tasks", a);
     kb_maint_tasks_free(l);
     return KB_OK;
 }
