@@ -56,7 +56,8 @@
     X(LOAN_OVERDUE, "loan_overdue")                                                          \
     X(REVIEW_DUE, "review_due")                                                              \
     X(DOCREQ_WAITING, "docreq_waiting")                                                      \
-    X(MAINT_OVERDUE, "maint_overdue")
+    X(MAINT_OVERDUE, "maint_overdue")                                                          \
+    X(PART_LOW, "part_low")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,
@@ -73,11 +74,13 @@ kb_status kb_notify_event_parse(const char *s, kb_notify_event *out, kb_err *err
 /* The placeholders a template may use, X(name): {number} {summary} ... For an item's
  * review, {number} is its id, {summary} its title, {owner} its owner; for a document
  * request, {number} is the request's id, {document} the document's number, {summary} its
- * title, {kind} what is asked (in Chinese) and {requester} who asked. Times ({due}) are
+ * title, {kind} what is asked (in Chinese) and {requester} who asked; for a part low in
+ * stock, {number} is the part number, {summary} its name, {stock} and {minimum} its stock
+ * and minimum level with the unit ("2 个"). Times ({due}) are
  * the desk's local time, "2026-12-03 17:50"; a review's {due} is its date. */
 #define KB_NOTIFY_VARS(X)                                                                    \
     X(number) X(summary) X(priority) X(status) X(group) X(assignee) X(lead) X(due)           \
-    X(reason) X(target) X(owner) X(document) X(kind) X(requester)
+    X(reason) X(target) X(owner) X(document) X(kind) X(requester) X(stock) X(minimum)
 
 /* Values of the placeholders (borrowed; NULL renders as ""). */
 typedef struct {

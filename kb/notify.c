@@ -38,6 +38,7 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_REQUEST_FULFILLED] = "服务请求已完成：{number}",
     [KB_NOTIFY_LOAN_OVERDUE] = "借用逾期未还：{number}",
     [KB_NOTIFY_MAINT_OVERDUE] = "维护任务逾期：{summary}",
+    [KB_NOTIFY_PART_LOW] = "备件库存不足：{number}",
 };
 static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_ASSIGNED] = "工单 {number}（{priority}）已分派给 {assignee}（{group}）。\n"
@@ -73,6 +74,8 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
                                "经办人：{assignee}（{group}）",
     [KB_NOTIFY_MAINT_OVERDUE] = "维护任务 #{number}（{summary}）已过到期日 {due}，尚未完成。\n"
                                 "请 {group} 尽快安排巡检。",
+    [KB_NOTIFY_PART_LOW] = "备件 {number}（{summary}）库存 {stock}，已低于最低库存 {minimum}，"
+                           "请申请补仓。",
 };
 
 const char *kb_notify_event_name(kb_notify_event ev)
@@ -204,10 +207,11 @@ void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
 {
     memset(out, 0, sizeof *out);
     int review = ev == KB_NOTIFY_REVIEW_DUE, docreq = ev == KB_NOTIFY_DOCREQ_WAITING;
-    int maint = ev == KB_NOTIFY_MAINT_OVERDUE;
-    out->number = review ? "KE-1001" : docreq ? "DR-0001" : maint ? "12" : "INC-20261203-0001";
+    int maint = ev == KB_NOTIFY_MAINT_OVERDUE, part = ev == KB_NOTIFY_PART_LOW;
+    out->number = review ? "KE-1001" : docreq ? "DR-0001" : maint ? "12"
+                  : part ? "CF259A" : "INC-20261203-0001";
     out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册"
-                   : maint ? "打印机月度巡检 · PRN-0001" : "三楼打印机脱机";
+                   : maint ? "打印机月度巡检 · PRN-0001" : part ? "HP 59A 黑色硒鼓" : "三楼打印机脱机";
     out->priority = "P2";
     out->status = "in_progress";
     out->group = "桌面组";
@@ -220,6 +224,8 @@ void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
     out->document = "YW-SC-001";
     out->kind = "变更";
     out->requester = "wangwu";
+    out->stock = "2 个";
+    out->minimum = "5 个";
 }
 
 /* --- channels --- */

@@ -152,6 +152,9 @@ kb_status kb_request_migrate(kb_store *s, kb_err *err);
 kb_status kb_notify_migrate_marks(kb_store *s, kb_err *err);
 /* Version 19: maintenance plans, their checklists, tasks and results (kb/store_maint.c). */
 kb_status kb_maint_migrate(kb_store *s, kb_err *err);
+/* Version 20: the spare-parts store: parts, locations, stock, movements and replenishment
+ * requests (kb/store_part.c). */
+kb_status kb_part_migrate(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

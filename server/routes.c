@@ -20,6 +20,9 @@
 /* service requests: everyone but the auditor makes them and acts on them; which action
  * whom (approver, the group's engineers, the requester) is checked in kb_request.h */
 #define MAKE_REQUESTS (KB_ROLE_AGENT | KB_ROLE_ENGINEER | KB_ROLE_APPROVER | KB_ROLE_ADMIN)
+/* spare parts: engineers issue, return, move, scrap and ask for replenishment (a receipt
+ * outside a request is an admin's, h_part.c); admins set up the catalogue and locations */
+#define WORK_PARTS (KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
@@ -124,6 +127,22 @@ static const struct srv_route routes[] = {
       KB_ROLE_ALL },
     { "DELETE", "/api/v1/maintenance/tasks/:task/attachments/:att", h_attach_delete,
       WRITE_ASSETS },
+    /* the literal words before :number (kb_part_number_valid refuses them as numbers) */
+    { "GET", "/api/v1/parts", h_part_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/parts", h_part_create, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/parts/locations", h_part_locations, KB_ROLE_ALL },
+    { "POST", "/api/v1/parts/locations", h_part_location_add, KB_ROLE_ADMIN },
+    { "GET", "/api/v1/parts/movements", h_part_moves, KB_ROLE_ALL },
+    { "GET", "/api/v1/parts/replenishments", h_part_reorder_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/parts/replenishments", h_part_reorder_create, WORK_PARTS },
+    { "GET", "/api/v1/parts/replenishments/:id", h_part_reorder_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/parts/replenishments/:id/receive", h_part_reorder_receive, WORK_PARTS },
+    { "POST", "/api/v1/parts/replenishments/:id/:action", h_part_reorder_decide, DECIDE },
+    { "GET", "/api/v1/parts/consumption", h_part_consumption, KB_ROLE_ALL },
+    { "GET", "/api/v1/parts/consumption.csv", h_part_consumption_csv, KB_ROLE_ALL },
+    { "GET", "/api/v1/parts/:number", h_part_get, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/parts/:number", h_part_update, KB_ROLE_ADMIN },
+    { "POST", "/api/v1/parts/:number/movements", h_part_move, WORK_PARTS },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },
     { "GET", "/api/v1/reports/gaps", h_report_gaps, KB_ROLE_ALL },

@@ -285,6 +285,22 @@ kb_status h_maint_report(srv_req *rq, srv_resp *rs, kb_err *err);
 /* KB_OK when the caller may add or delete the photos of maintenance task id: an admin, or
  * an engineer of its group while it is open (KB_EDENIED, KB_ECONFLICT otherwise). */
 kb_status srv_maint_check_photo(srv_req *rq, kb_store *s, long long id, kb_err *err);
+/* The spare-parts store (h_part.c). */
+kb_status h_part_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_locations(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_location_add(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_move(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_moves(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_reorder_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_reorder_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_reorder_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_reorder_decide(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_reorder_receive(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_consumption(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_part_consumption_csv(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
