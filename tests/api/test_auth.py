@@ -165,6 +165,16 @@ def matrix_cases():
         STATE["att"] = r.json["id"]
         r = call("POST", "/api/v1/assets", {"tag": "MATRIX-1", "class": "printer"})
         need(r.status == 201, "asset %r" % r)
+        r = call("POST", "/api/v1/parts/locations", {"name": "matrix"})
+        need(r.status == 201, "part location %r" % r)
+        r = call("POST", "/api/v1/parts", {"number": "MATRIX-P", "name": "matrix"})
+        need(r.status == 201, "part %r" % r)
+        r = call("POST", "/api/v1/parts/MATRIX-P/movements",
+                 {"kind": "receive", "quantity": 100, "location": "matrix"})
+        need(r.status == 201, "opening stock %r" % r)
+        r = call("POST", "/api/v1/parts/replenishments", {"part": "MATRIX-P", "quantity": 1})
+        need(r.status == 201, "replenishment %r" % r)
+        STATE["reorder"] = r.json["id"]
         r = call("POST", "/api/v1/request-items", {"name": "matrix", "category": "other",
                                                     "sla": "8h", "group": "matrix"})
         need(r.status == 201, "request item %r" % r)
@@ -185,8 +195,9 @@ def matrix_cases():
         need(r.status == 201, "task attachment %r" % r)
         STATE["task_att"] = r.json["id"]
     case("an incident, a backup, a group's incident, a caller, an attachment, an asset, "
-         "a group's service request and a maintenance plan's task for the matrix", setup)
-    if not {"inc", "caller", "att", "req", "task_att"} <= set(STATE):
+         "a part with stock and a replenishment request, a group's service request and a "
+         "maintenance plan's task for the matrix", setup)
+    if not {"inc", "caller", "att", "req", "reorder", "task_att"} <= set(STATE):
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
@@ -200,6 +211,8 @@ def matrix_cases():
     kb_w = {"engineer", "admin"}
     assets_w = {"engineer", "admin"}
     decide = {"approver", "admin"}
+    parts_w = {"engineer", "admin"}
+    reorder = "/api/v1/parts/replenishments/%d" % STATE["reorder"]
     item = "/api/v1/request-items/%d" % STATE["item"]
     req = "/api/v1/requests/" + STATE["req"]
     requesters = {"agent", "engineer", "approver", "admin"}
@@ -276,6 +289,23 @@ def matrix_cases():
         ("GET", task + "/attachments", None, everyone),
         ("GET", task + "/attachments/%d" % STATE["task_att"], None, everyone),
         ("DELETE", task + "/attachments/999", None, assets_w),
+        ("GET", "/api/v1/parts", None, everyone),
+        ("GET", api.q("/api/v1/parts", q="matrix", low=1), None, everyone),
+        ("POST", "/api/v1/parts", {"number": "MATRIX-Q", "name": "x"}, admin_only),
+        ("GET", "/api/v1/parts/MATRIX-P", None, everyone),
+        ("PATCH", "/api/v1/parts/MATRIX-P", {"minimum": 1}, admin_only),
+        ("POST", "/api/v1/parts/MATRIX-P/movements",
+         {"kind": "issue", "quantity": 1, "location": "matrix", "asset": "MATRIX-1"}, parts_w),
+        ("GET", "/api/v1/parts/locations", None, everyone),
+        ("POST", "/api/v1/parts/locations", {"name": "matrix"}, admin_only),
+        ("GET", api.q("/api/v1/parts/movements", asset="MATRIX-1"), None, everyone),
+        ("GET", "/api/v1/parts/replenishments", None, everyone),
+        ("POST", "/api/v1/parts/replenishments", {"part": "MATRIX-P", "quantity": 1}, parts_w),
+        ("GET", reorder, None, everyone),
+        ("POST", reorder + "/reject", {"comment": "no"}, decide),
+        ("POST", reorder + "/receive", {}, parts_w),
+        ("GET", "/api/v1/parts/consumption", None, everyone),
+        ("GET", "/api/v1/parts/consumption.csv", None, everyone),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),

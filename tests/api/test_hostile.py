@@ -187,9 +187,10 @@ def alive(token):
 
 
 def setup_ids(token):
-    """An incident, a document request, a caller, an asset, a request item, a service
-    request, a maintenance plan and its task for the {inc}, {dr}, {caller}, {asset}, {item},
-    {req}, {plan} and {task} targets."""
+    """An incident, a document request, a caller, an asset, a part with stock and a
+    replenishment request, a request item, a service request, a maintenance plan and its task
+    for the {inc}, {dr}, {caller}, {asset}, {part}, {reorder}, {item}, {req}, {plan} and
+    {task} targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -213,6 +214,16 @@ def setup_ids(token):
                                      "location": "北京總部"}).encode())
     need(r.status == 201, "set-up asset: %r" % r)
     ids["{asset}"] = r.json["tag"]
+    for target, body in (("/api/v1/parts/locations", {"name": "总部仓库"}),
+                         ("/api/v1/parts", {"number": "HOSTILE-P", "name": "硒鼓", "minimum": 2}),
+                         ("/api/v1/parts/HOSTILE-P/movements",
+                          {"kind": "receive", "quantity": 50, "location": "总部仓库"}),
+                         ("/api/v1/parts/replenishments", {"part": "HOSTILE-P", "quantity": 5})):
+        r = api.request("POST", target, token=token, headers=hdr,
+                        body=json.dumps(body).encode())
+        need(r.status == 201, "set-up %s: %r" % (target, r))
+    ids["{part}"] = "HOSTILE-P"
+    ids["{reorder}"] = str(r.json["id"])
     r = api.request("POST", "/api/v1/request-items", token=token, headers=hdr,
                     body=json.dumps({"name": "新账号", "category": "account", "sla": "8h",
                                      "approval": True, "fields": [

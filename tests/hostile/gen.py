@@ -659,6 +659,81 @@ def gen_maint():
     for name in ("x.png", "", "..%2f..%2fx", "a.exe", "%00"):
         add("maint", "POST", "/api/v1/maintenance/tasks/{task}/attachments?name=" + name,
             body=b"MZ\x90\x00", headers=[("Content-Type", "application/octet-stream")])
+def gen_parts():
+    """The spare-parts store (issue 12 section 3), from its own random stream so that the
+    requests generated before stay as they were."""
+    rng = random.Random(123)
+    hdr = [("Content-Type", "application/json")]
+    for p in ("/api/v1/parts", "/api/v1/parts/locations", "/api/v1/parts/movements",
+              "/api/v1/parts/replenishments", "/api/v1/parts/consumption",
+              "/api/v1/parts/consumption.csv"):
+        add("parts", "GET", p)
+    for p, names in (("/api/v1/parts", ("q", "low", "limit", "offset")),
+                     ("/api/v1/parts/movements", ("part", "asset", "incident", "limit",
+                                                  "offset")),
+                     ("/api/v1/parts/replenishments", ("state", "part", "limit", "offset")),
+                     ("/api/v1/parts/consumption", ("from", "to", "by")),
+                     ("/api/v1/parts/consumption.csv", ("from", "to", "by"))):
+        for name in names:
+            for v in rng.sample(PARAM_VALUES + ["2026-03", "2026-00", "1969-12", "model"], 5):
+                add("parts", "GET", "%s?%s=%s" % (p, name, v))
+    for i in IDS + ["{part}", "locations", "LOCATIONS", "x" * 41, "-x", "a%20b", "%E7%A1%92",
+                    "a%2Fb", "CF259A%00"]:
+        add("parts", "GET", "/api/v1/parts/" + i)
+        add("parts", "PATCH", "/api/v1/parts/" + i, body=b"{\"notes\":\"x\"}", headers=hdr)
+        add("parts", "POST", "/api/v1/parts/" + i + "/movements", headers=hdr,
+            body=b"{\"kind\":\"scrap\",\"quantity\":1,\"location\":\"x\",\"note\":\"x\"}")
+    for i in ("0", "-1", "x", "99999999999999999999", "{reorder}", "%00", "1.5", "1e3"):
+        add("parts", "GET", "/api/v1/parts/replenishments/" + i)
+        for action in ("approve", "reject", "receive"):
+            add("parts", "POST", "/api/v1/parts/replenishments/%s/%s" % (i, action),
+                body=b"{}", headers=hdr)
+    for action in ("APPROVE", "", "%00", "lend", "x" * 300):
+        add("parts", "POST", "/api/v1/parts/replenishments/{reorder}/" + action, body=b"{}",
+            headers=hdr)
+    generic = [b"", b"null", b"[]", b"{}", b"{", b"\"x\"", b"{\"\\u0000\":1}",
+               b"{\"name\":\"\\ud800\"}", b"\xef\xbb\xbf{}", b"{\"name\":\"a\"}\x00",
+               b"{\"models\":" + b"[" * 3000 + b"]" * 3000 + b"}",
+               b"{\"number\":\"A-1\",\"name\":\"x\",\"models\":[" +
+               b",".join([b"\"x\""] * 5000) + b"]}"]
+    targets = (("POST", "/api/v1/parts"), ("PATCH", "/api/v1/parts/{part}"),
+               ("POST", "/api/v1/parts/locations"), ("POST", "/api/v1/parts/{part}/movements"),
+               ("POST", "/api/v1/parts/replenishments"),
+               ("POST", "/api/v1/parts/replenishments/{reorder}/reject"),
+               ("POST", "/api/v1/parts/replenishments/{reorder}/receive"))
+    for m, p in targets:
+        for b in generic:
+            add("parts", m, p, body=b, headers=hdr)
+        add("parts", m, p, body=b"{\"note\":\"" + b"a" * (1024 * 1024 + 1) + b"\"}",
+            headers=hdr, expect=[413], may_close=True)
+        add("parts", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
+    values = [None, True, 0, -1, 1, 2 ** 63, 1.5, "", " ", "\u0000", "a" * 70000, "打" * 5000,
+              [], {}, [None], [1], [""], ["x"] * 51, ["a", "A"], "1", "issue", "receive",
+              "scrap", "move", "return", "总部仓库", "HOSTILE-1", "{part}", "<script>x</script>",
+              "' OR 1=1 --", "\u202e", "a\nb", 10 ** 7]
+    fields = {
+        "/api/v1/parts": ("number", "name", "unit", "models", "notes", "minimum"),
+        "/api/v1/parts/{part}": ("name", "unit", "models", "notes", "minimum"),
+        "/api/v1/parts/locations": ("name", "note"),
+        "/api/v1/parts/{part}/movements": ("kind", "quantity", "location", "to_location",
+                                           "incident", "asset", "note"),
+        "/api/v1/parts/replenishments": ("part", "quantity", "location", "reason"),
+        "/api/v1/parts/replenishments/{reorder}/receive": ("quantity", "location", "note"),
+    }
+    base = {"/api/v1/parts": {"number": "HP-%d", "name": "x"},
+            "/api/v1/parts/{part}/movements": {"kind": "issue", "quantity": 1,
+                                               "location": "总部仓库", "asset": "HOSTILE-1"},
+            "/api/v1/parts/replenishments": {"part": "HOSTILE-P", "quantity": 1}}
+    for p, names in fields.items():
+        m = "PATCH" if p == "/api/v1/parts/{part}" else "POST"
+        for name in names:
+            for v in rng.sample(values, 7):
+                body = dict(base.get(p, {}))
+                if "number" in body:
+                    body["number"] = body["number"] % rng.randrange(1000)
+                body[name] = v
+                add("parts", m, p, headers=hdr, body=json.dumps(
+                    body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def gen_requests():
@@ -949,6 +1024,7 @@ def main():
     gen_attachments()
     gen_assets()
     gen_maint()
+    gen_parts()
     gen_requests()
     gen_notify()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
