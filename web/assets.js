@@ -1,7 +1,7 @@
 /* Assets: the archive (search as you type by tag, part of a serial, model, user or place, in
  * Simplified or Traditional characters; class and status filters), an asset's page with its
- * fields, history and incidents, the new and edit forms, and scrapping: an engineer asks,
- * an approver who did not ask approves or rejects. */
+ * fields, history, incidents and the parts used (K.partsUsed, parts.js), the new and edit
+ * forms, and scrapping: an engineer asks, an approver who did not ask approves or rejects. */
 'use strict';
 
 (function () {
@@ -329,6 +329,7 @@
                                                  K.time(a.updated_at), a.updated_by) }),
                el('h4', { text: t('asset.incidents', a.incidents.length) }), incidents(a.incidents),
                K.assetMaintenance ? K.assetMaintenance(a.tag) : null,
+               el('h4', { text: t('part.used') }), K.partsUsed(a.tag),
                el('h4', { text: t('asset.history') }), historyList(a.history)),
             side)]);
         K.add(side, scrapBox(a, load));

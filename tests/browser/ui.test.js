@@ -513,6 +513,70 @@ async function main() {
       await agent.waitForSelector('table.grid');
     });
 
+    await test('spare parts: an engineer issues a part to an asset; low stock is listed and replenished through approval', async () => {
+      const adm = await session('adm1');
+      await adm.click('nav a[href="#/parts"]');
+      await adm.fill('#pl-name', '总部仓库');
+      await adm.click('#part-location-form button[type=submit]');
+      await adm.waitForSelector('#part-locations li:has-text("总部仓库")');
+      await adm.fill('#pn-number', 'TN-420');
+      await adm.fill('#pn-name', 'M404 黑色硒鼓');
+      await adm.fill('#pn-unit', '支');
+      await adm.fill('#pn-models', 'LaserJet M404dn');
+      await adm.fill('#pn-minimum', '2');
+      await adm.click('#part-new-form button[type=submit]');
+      await adm.waitForURL(/#\/parts\/TN-420$/);
+      await adm.selectOption('#pm-kind', 'receive');
+      await adm.fill('#pm-qty', '2');
+      await adm.click('#pm-submit');
+      await adm.waitForFunction(() => /库存 2 支/.test(document.getElementById('part-summary').textContent));
+      await adm.context().close();
+      await eng.evaluate(() => K.api('POST', '/api/v1/assets', { tag: 'PRN-0500', class: 'printer',
+                                                                 brand: 'HP', model: 'LaserJet M404dn' }));
+      await eng.goto(base + '/#/parts/TN-420');
+      await eng.waitForSelector('#part-move-form');
+      need(!(await eng.$$eval('#pm-kind option', (o) => o.map((x) => x.value))).includes('receive'),
+           'engineers receive through replenishment only');
+      await eng.selectOption('#pm-kind', 'issue');
+      await eng.fill('#pm-qty', '1');
+      await eng.fill('#pm-asset', 'PRN-0500');
+      await eng.fill('#pm-note', '更换硒鼓');
+      await eng.click('#pm-submit');
+      await eng.waitForFunction(() => /库存 1 支/.test(document.getElementById('part-summary').textContent));
+      need((await eng.textContent('.page-head')).includes('库存不足'), 'the part is flagged low');
+      need((await eng.textContent('table.part-moves')).includes('PRN-0500'), 'the movement names the asset');
+      await eng.goto(base + '/#/parts');
+      await eng.check('#p-low');
+      await eng.waitForSelector('table.parts tr.low a[href="#/parts/TN-420"]');
+      await eng.click('table.parts a[href="#/parts/TN-420"]');
+      await eng.waitForSelector('#part-reorder-form');
+      await eng.fill('#pq-qty', '5');
+      await eng.click('#pq-submit');
+      await eng.waitForSelector('#part-reorders .reorder-pending');
+      need((await eng.textContent('#part-reorders')).includes('您提交的申请') || !(await eng.isVisible('.pr-approve')),
+           'the engineer cannot approve');
+      await appr.goto(base + '/#/parts/replenishments');
+      await appr.waitForSelector('.reorder-pending .pr-approve');
+      await appr.fill('.reorder-pending input', '同意补仓');
+      await appr.click('.reorder-pending .pr-approve');
+      await appr.waitForSelector('.reorder-approved');
+      await eng.goto(base + '/#/parts/replenishments');
+      await eng.waitForSelector('.reorder-approved .pr-receive');
+      await eng.click('.reorder-approved .pr-receive');
+      await eng.waitForSelector('.reorder-received');
+      await eng.goto(base + '/#/parts/TN-420');
+      await eng.waitForFunction(() => /库存 6 支/.test(document.getElementById('part-summary').textContent));
+      need(!(await eng.textContent('.page-head')).includes('库存不足'), 'no longer low');
+      await shot(eng, 'part');
+      await eng.goto(base + '/#/assets/PRN-0500');
+      await eng.waitForSelector('#asset-parts table.part-moves');
+      need((await eng.textContent('#asset-parts')).includes('TN-420'), 'the asset lists the part used');
+      await eng.goto(base + '/#/parts/consumption');
+      await eng.waitForSelector('table.part-use tbody a[href="#/parts/TN-420"]');
+      need(/parts\/consumption\.csv\?/.test(await eng.getAttribute('#pc-csv', 'href')), 'the CSV link');
+      await shot(eng, 'parts-consumption');
+    });
+
     await test('the engineer edits it again and sees the differences between versions', async () => {
       await eng.goto(base + '/#/edit/' + newId);
       await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));
