@@ -67,7 +67,7 @@ TST := build/test
 VG := build/vg
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-relevance run test unit api valgrind bench \
-	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items
+	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items demo-parts
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -151,6 +151,7 @@ run: deps
 	$(MAKE) --no-print-directory index
 	@$(MAKE) --no-print-directory demo-users
 	@$(MAKE) --no-print-directory demo-request-items
+	@$(MAKE) --no-print-directory demo-parts
 	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web \
 		$(if $(wildcard $(SLA)),--sla $(SLA))
 
@@ -173,6 +174,12 @@ REQUEST_ITEMS ?= samples/request-items.txt
 demo-request-items: all
 	@if [ -f $(REQUEST_ITEMS) ]; then \
 		bin/kedb-admin --db $(DB) request-items import $(REQUEST_ITEMS); fi
+
+# The demo desk's spare parts with their locations and opening stock (parts already in the
+# database are kept).
+PARTS ?= samples/parts.csv
+demo-parts: all
+	@if [ -f $(PARTS) ]; then bin/kedb-admin --db $(DB) parts import $(PARTS); fi
 
 test: deps-test
 	$(MAKE) --no-print-directory test-build

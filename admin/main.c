@@ -1,6 +1,7 @@
 /* kedb-admin: administration commands on a kedb database: audit-verify, which checks the
  * audit trail's hash chain, user management (useradd, passwd, disable, enable, list),
- * backup (for cron), restore, the import of the caller directory (callers import), and
+ * backup (for cron), restore, the import of the caller directory (callers import), the
+ * demo desk's service catalogue and spare parts (request-items import, parts import), and
  * sheet dump, which shows a spreadsheet the way the imports read it.
  * New command = one row in `commands` + one function. */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "kb_hash.h"
 #include "kb_csv.h"
 #include "kb_log.h"
+#include "kb_part.h"
 #include "kb_sheet.h"
 #include "kb_request.h"
 #include "kb_store.h"
@@ -67,8 +69,8 @@ static const char usage_text[] =
     "                it: CSV (UTF-8 or GBK), .xlsx or .xls, told from the content; the first\n"
     "                sheet or the one named; dates as yyyy-mm-dd; the first field of each\n"
     "                row is its line (Excel's row number). Needs no --db\n"
-    "  request-items import FILE  add service catalogue items (format: samples/\n"
-    "                request-items.txt); names there already are kept. At most 1 MiB\n"
+    "  request-items import FILE, parts import FILE  add the catalogue items or spare\n"
+    "                parts of samples/request-items.txt, parts.csv; existing ones stay\n"
     "\n"
     "  --db PATH     database file (required but for sheet dump; never created)\n"
     "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
@@ -463,6 +465,79 @@ static int request_items(kb_store *s, char **args)
     return code;
 }
 
+/* parts import FILE: spare parts from a CSV file (samples/parts.csv; the one CSV reader):
+ * number, name, unit, models (separated by ';'), minimum, location, opening stock, after a
+ * header row; '#' starts a comment line. A part whose number is there already is kept; a
+ * new one gets its location (added when new) and its opening stock as a receipt. */
+static int parts(kb_store *s, char **args)
+{
+    if (strcmp(args[0], "import") != 0) {
+        fprintf(stderr, "kedb-admin: unknown parts command '%s' (parts import FILE)\n",
+                args[0]);
+        return 2;
+    }
+    const char *file = args[1];
+    kb_buf data;
+    int code = read_input(file, 1024u * 1024u, &data);
+    kb_csv_reader *r = code == 0 ? kb_csv_reader_new(data.data, data.len, 2000) : NULL;
+    kb_csv_record rec;
+    size_t added = 0, kept = 0;
+    long long now = (long long)time(NULL);
+    while (r && kb_csv_next(r, &rec)) {
+        if (rec.blank || rec.fields[0][0] == '#' || strcmp(rec.fields[0], "number") == 0)
+            continue;
+        kb_err err;
+        if (rec.n != 7) {
+            fprintf(stderr, "kedb-admin: %s:%zu: %zu fields, want 7\n", file, rec.line, rec.n);
+            code = 1;
+            continue;
+        }
+        kb_part *have = NULL;
+        if (kb_part_get(s, rec.fields[0], &have, &err) == KB_OK) {
+            kb_part_free(have);
+            kept++;
+            continue;
+        }
+        const char *models[KB_PART_MAX_MODELS];
+        size_t nmodels = 0;
+        for (char *m = strtok(rec.fields[3], ";"); m && nmodels < KB_PART_MAX_MODELS;
+             m = strtok(NULL, ";"))
+            models[nmodels++] = m;
+        kb_part_in in = { .number = rec.fields[0], .name = rec.fields[1], .unit = rec.fields[2],
+                          .models = models, .nmodels = nmodels, .set_models = 1,
+                          .minimum = atoll(rec.fields[4]), .actor = ACTOR };
+        kb_part_move_in mv = { .kind = KB_PART_MOVE_receive, .qty = atoll(rec.fields[6]),
+                               .location = rec.fields[5], .note = "opening stock",
+                               .actor = ACTOR };
+        kb_status rc = kb_part_create(s, &in, now, NULL, &err);
+        kb_part_location *loc = NULL;
+        size_t nloc = 0;
+        if (rc == KB_OK && mv.qty > 0) {
+            kb_part_location **v = NULL;
+            rc = kb_part_locations(s, &v, &nloc, &err);
+            for (size_t i = 0; rc == KB_OK && i < nloc && !loc; i++)
+                if (strcasecmp(v[i]->name, rec.fields[5]) == 0)
+                    loc = v[i];
+            if (rc == KB_OK && !loc)
+                rc = kb_part_location_add(s, rec.fields[5], NULL, ACTOR, now, NULL, &err);
+            kb_part_locations_free(v, nloc);
+        }
+        if (rc == KB_OK && mv.qty > 0)
+            rc = kb_part_move_make(s, rec.fields[0], &mv, now, NULL, &err);
+        if (rc != KB_OK) {
+            fprintf(stderr, "kedb-admin: %s:%zu: %s\n", file, rec.line, err.msg);
+            code = 1;
+        } else {
+            added++;
+        }
+    }
+    kb_csv_reader_free(r);
+    kb_buf_free(&data);
+    if (code == 0)
+        printf("parts: %zu added, %zu already there\n", added, kept);
+    return code;
+}
+
 static int check(kb_store *s, char **args)
 {
     (void)args;
@@ -495,6 +570,7 @@ static const struct {
     { "callers", callers, 2, 1, "callers import FILE", 0 },
     { "sheet", sheet, 2, -2, "sheet dump FILE [SHEET]", 3 },
     { "request-items", request_items, 2, 1, "request-items import FILE", 0 },
+    { "parts", parts, 2, 1, "parts import FILE", 0 },
 };
 
 int main(int argc, char **argv)
