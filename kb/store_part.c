@@ -253,20 +253,19 @@ static kb_part *load_row(sqlite3_stmt *st)
     return p;
 }
 
+static kb_status stock_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_part *p = ctx;
+    p->at = kb_xrealloc(p->at, (p->nat + 1) * sizeof *p->at);
+    p->at[p->nat].location = kb_store_text(st, 0);
+    p->at[p->nat++].qty = sqlite3_column_int64(st, 1);
+    return KB_OK;
+}
+
 static kb_status load_stock(kb_store *s, kb_part *p, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_stock_at, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, p->id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        p->at = kb_xrealloc(p->at, (p->nat + 1) * sizeof *p->at);
-        p->at[p->nat].location = kb_store_text(st, 0);
-        p->at[p->nat++].qty = sqlite3_column_int64(st, 1);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "part stock");
+    return kb_store_each_row(s, sql_stock_at, p->id, stock_row, p, "part stock", err);
 }
 
 /* Part number without its stock per location; KB_ENOTFOUND when there is none. */
@@ -601,10 +600,29 @@ void kb_part_list_free(kb_part_list *l)
 
 static void bind_search(sqlite3_stmt *st, const kb_part_filter *f, const char *key)
 {
-    if (key && *key)
-        kb_store_bind_text(st, 1, key);
+    kb_store_bind_opt(st, 1, key);
     if (f->low)
         sqlite3_bind_int(st, 2, 1);
+}
+
+static kb_status part_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_part_list *l = ctx;
+    l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    l->items[l->n++] = load_row(st);
+    return KB_OK;
+}
+
+/* The number of rows of st (a bound count(*)) into *n; st is reset. */
+static kb_status count_rows(kb_store *s, sqlite3_stmt *st, long long *n, const char *what,
+                            kb_err *err)
+{
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    kb_store_done(st);
+    return kb_store_step_err(s, r, err, what);
 }
 
 kb_status kb_part_search(kb_store *s, const kb_part_filter *f, kb_part_list **out,
@@ -630,11 +648,7 @@ kb_status kb_part_search(kb_store *s, const kb_part_filter *f, kb_part_list **ou
         rc = st ? KB_OK : KB_EDB;
         if (rc == KB_OK) {
             bind_search(st, f, kb_buf_str(&key));
-            int r = sqlite3_step(st);
-            if (r == SQLITE_ROW)
-                l->total = sqlite3_column_int64(st, 0);
-            rc = kb_store_step_err(s, r, err, "part count");
-            kb_store_done(st);
+            rc = count_rows(s, st, &l->total, "part count", err);
         }
         if (rc == KB_OK && l->total > 0) {
             st = kb_store_cached(s, sql_search, err);
@@ -644,13 +658,7 @@ kb_status kb_part_search(kb_store *s, const kb_part_filter *f, kb_part_list **ou
             bind_search(st, f, kb_buf_str(&key));
             sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
             sqlite3_bind_int64(st, 4, (sqlite3_int64)f->offset);
-            int r;
-            while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-                l->items[l->n++] = load_row(st);
-            }
-            rc = kb_store_step_err(s, r, err, "part search");
-            kb_store_done(st);
+            rc = kb_store_rows(s, st, part_row, l, "part search", err);
         }
         kb_store_read_end(s, own);
     }
@@ -788,6 +796,25 @@ kb_status kb_part_location_add(kb_store *s, const char *name, const char *note,
     return rc;
 }
 
+typedef struct {
+    kb_part_location **v;
+    size_t n;
+} locations;
+
+static kb_status location_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    locations *ls = ctx;
+    kb_part_location *l = kb_xcalloc(1, sizeof *l);
+    l->id = sqlite3_column_int64(st, 0);
+    l->name = kb_store_text(st, 1);
+    l->note = kb_store_text(st, 2);
+    l->created_at = sqlite3_column_int64(st, 3);
+    ls->v = kb_xrealloc(ls->v, (ls->n + 1) * sizeof *ls->v);
+    ls->v[ls->n++] = l;
+    return KB_OK;
+}
+
 kb_status kb_part_locations(kb_store *s, kb_part_location ***out, size_t *n, kb_err *err)
 {
     *out = NULL;
@@ -795,24 +822,15 @@ kb_status kb_part_locations(kb_store *s, kb_part_location ***out, size_t *n, kb_
     sqlite3_stmt *st = kb_store_cached(s, sql_loc_list, err);
     if (!st)
         return KB_EDB;
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        kb_part_location *l = kb_xcalloc(1, sizeof *l);
-        l->id = sqlite3_column_int64(st, 0);
-        l->name = kb_store_text(st, 1);
-        l->note = kb_store_text(st, 2);
-        l->created_at = sqlite3_column_int64(st, 3);
-        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = l;
-    }
-    kb_store_done(st);
-    kb_status rc = kb_store_step_err(s, r, err, "part locations");
+    locations ls = { NULL, 0 };
+    kb_status rc = kb_store_rows(s, st, location_row, &ls, "part locations", err);
     if (rc != KB_OK) {
-        kb_part_locations_free(*out, *n);
-        *out = NULL;
-        *n = 0;
+        kb_part_locations_free(ls.v, ls.n);
+        return rc;
     }
-    return rc;
+    *out = ls.v;
+    *n = ls.n;
+    return KB_OK;
 }
 
 /* --- movements --- */
@@ -1072,12 +1090,39 @@ kb_status kb_part_move_make(kb_store *s, const char *number, const kb_part_move_
 
 static void bind_moves(sqlite3_stmt *st, const kb_part_move_filter *f)
 {
-    if (f->part)
-        kb_store_bind_text(st, 1, f->part);
-    if (f->asset)
-        kb_store_bind_text(st, 2, f->asset);
-    if (f->incident)
-        kb_store_bind_text(st, 3, f->incident);
+    kb_store_bind_opt(st, 1, f->part);
+    kb_store_bind_opt(st, 2, f->asset);
+    kb_store_bind_opt(st, 3, f->incident);
+}
+
+typedef struct {
+    kb_part_move *v;
+    size_t n;
+} moves;
+
+static kb_status move_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    moves *ms = ctx;
+    ms->v = kb_xrealloc(ms->v, (ms->n + 1) * sizeof *ms->v);
+    kb_part_move *m = &ms->v[ms->n++];
+    m->id = sqlite3_column_int64(st, 0);
+    m->part = kb_store_text(st, 1);
+    m->part_name = kb_store_text(st, 2);
+    char *kind = kb_store_text(st, 3);
+    m->kind = kb_part_move_of(kind);
+    free(kind);
+    m->qty = sqlite3_column_int64(st, 4);
+    m->from = kb_store_text(st, 5);
+    m->to = kb_store_text(st, 6);
+    m->incident = kb_store_text(st, 7);
+    m->asset = kb_store_text(st, 8);
+    m->model = kb_store_text(st, 9);
+    m->reorder = sqlite3_column_int64(st, 10);
+    m->note = kb_store_text(st, 11);
+    m->actor = kb_store_text(st, 12);
+    m->at = sqlite3_column_int64(st, 13);
+    return KB_OK;
 }
 
 kb_status kb_part_moves(kb_store *s, const kb_part_move_filter *f, kb_part_move **out,
@@ -1096,12 +1141,9 @@ kb_status kb_part_moves(kb_store *s, const kb_part_move_filter *f, kb_part_move 
     rc = st ? KB_OK : KB_EDB;
     if (rc == KB_OK) {
         bind_moves(st, f);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-            *total = sqlite3_column_int64(st, 0);
-        rc = kb_store_step_err(s, r, err, "part movements");
-        kb_store_done(st);
+        rc = count_rows(s, st, total, "part movements", err);
     }
+    moves ms = { NULL, 0 };
     if (rc == KB_OK && *total > 0) {
         st = kb_store_cached(s, sql_moves, err);
         rc = st ? KB_OK : KB_EDB;
@@ -1110,37 +1152,17 @@ kb_status kb_part_moves(kb_store *s, const kb_part_move_filter *f, kb_part_move 
         bind_moves(st, f);
         sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)f->offset);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-            kb_part_move *m = &(*out)[(*n)++];
-            m->id = sqlite3_column_int64(st, 0);
-            m->part = kb_store_text(st, 1);
-            m->part_name = kb_store_text(st, 2);
-            char *kind = kb_store_text(st, 3);
-            m->kind = kb_part_move_of(kind);
-            free(kind);
-            m->qty = sqlite3_column_int64(st, 4);
-            m->from = kb_store_text(st, 5);
-            m->to = kb_store_text(st, 6);
-            m->incident = kb_store_text(st, 7);
-            m->asset = kb_store_text(st, 8);
-            m->model = kb_store_text(st, 9);
-            m->reorder = sqlite3_column_int64(st, 10);
-            m->note = kb_store_text(st, 11);
-            m->actor = kb_store_text(st, 12);
-            m->at = sqlite3_column_int64(st, 13);
-        }
-        rc = kb_store_step_err(s, r, err, "part movements");
-        kb_store_done(st);
+        rc = kb_store_rows(s, st, move_row, &ms, "part movements", err);
     }
     kb_store_read_end(s, own);
     if (rc != KB_OK) {
-        kb_part_moves_free(*out, *n);
-        *out = NULL;
-        *n = 0;
+        kb_part_moves_free(ms.v, ms.n);
+        *total = 0;
+        return rc;
     }
-    return rc;
+    *out = ms.v;
+    *n = ms.n;
+    return KB_OK;
 }
 
 /* --- replenishment --- */
@@ -1381,6 +1403,26 @@ kb_status kb_part_reorder_receive(kb_store *s, long long id, long long qty,
     return rc;
 }
 
+typedef struct {
+    kb_part_reorder **v;
+    size_t n;
+} reorders;
+
+static kb_status reorder_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    reorders *rs = ctx;
+    rs->v = kb_xrealloc(rs->v, (rs->n + 1) * sizeof *rs->v);
+    rs->v[rs->n++] = load_reorder(st);
+    return KB_OK;
+}
+
+static void bind_reorders(sqlite3_stmt *st, int state, const char *part)
+{
+    kb_store_bind_opt(st, 1, kb_part_reorder_state_name(state));
+    kb_store_bind_opt(st, 2, part);
+}
+
 kb_status kb_part_reorder_list(kb_store *s, int state, const char *part, size_t limit,
                                size_t offset, kb_part_reorder ***out, size_t *n,
                                long long *total, kb_err *err)
@@ -1394,41 +1436,32 @@ kb_status kb_part_reorder_list(kb_store *s, int state, const char *part, size_t 
     kb_status rc = kb_store_read_begin(s, &own, err);
     if (rc != KB_OK)
         return rc;
-    for (int pass = 0; rc == KB_OK && pass < 2; pass++) {
-        sqlite3_stmt *st = kb_store_cached(s, pass ? sql_ro_list : sql_ro_count, err);
-        if (!st) {
-            rc = KB_EDB;
-            break;
-        }
-        if (state >= 0)
-            kb_store_bind_text(st, 1, kb_part_reorder_state_name(state));
-        if (part)
-            kb_store_bind_text(st, 2, part);
-        if (pass) {
-            sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-            sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
-        }
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            if (!pass) {
-                *total = sqlite3_column_int64(st, 0);
-                continue;
-            }
-            *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-            (*out)[(*n)++] = load_reorder(st);
-        }
-        rc = kb_store_step_err(s, r, err, "replenishment requests");
-        kb_store_done(st);
-        if (!*total)
-            break;
+    sqlite3_stmt *st = kb_store_cached(s, sql_ro_count, err);
+    rc = st ? KB_OK : KB_EDB;
+    if (rc == KB_OK) {
+        bind_reorders(st, state, part);
+        rc = count_rows(s, st, total, "replenishment requests", err);
+    }
+    reorders rs = { NULL, 0 };
+    if (rc == KB_OK && *total > 0) {
+        st = kb_store_cached(s, sql_ro_list, err);
+        rc = st ? KB_OK : KB_EDB;
+    }
+    if (rc == KB_OK && *total > 0) {
+        bind_reorders(st, state, part);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
+        rc = kb_store_rows(s, st, reorder_row, &rs, "replenishment requests", err);
     }
     kb_store_read_end(s, own);
     if (rc != KB_OK) {
-        kb_part_reorders_free(*out, *n);
-        *out = NULL;
-        *n = 0;
+        kb_part_reorders_free(rs.v, rs.n);
+        *total = 0;
+        return rc;
     }
-    return rc;
+    *out = rs.v;
+    *n = rs.n;
+    return KB_OK;
 }
 
 /* --- consumption --- */
@@ -1442,6 +1475,28 @@ void kb_part_uses_free(kb_part_use *v, size_t n)
         free(v[i].model);
     }
     free(v);
+}
+
+typedef struct {
+    kb_part_use *v;
+    size_t n;
+} uses;
+
+static kb_status use_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    uses *us = ctx;
+    us->v = kb_xrealloc(us->v, (us->n + 1) * sizeof *us->v);
+    kb_part_use *u = &us->v[us->n++];
+    const char *month = (const char *)sqlite3_column_text(st, 0);
+    snprintf(u->month, sizeof u->month, "%s", month ? month : "");
+    u->part = kb_store_text(st, 1);
+    u->name = kb_store_text(st, 2);
+    u->unit = kb_store_text(st, 3);
+    u->model = kb_store_text(st, 4);
+    u->issued = sqlite3_column_int64(st, 5);
+    u->returned = sqlite3_column_int64(st, 6);
+    return KB_OK;
 }
 
 kb_status kb_part_consumption(kb_store *s, const char *from, const char *to, int by_model,
@@ -1466,25 +1521,13 @@ kb_status kb_part_consumption(kb_store *s, const char *from, const char *to, int
         return KB_EDB;
     kb_store_bind_text(st, 1, from);
     kb_store_bind_text(st, 2, to);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-        kb_part_use *u = &(*out)[(*n)++];
-        const char *month = (const char *)sqlite3_column_text(st, 0);
-        snprintf(u->month, sizeof u->month, "%s", month ? month : "");
-        u->part = kb_store_text(st, 1);
-        u->name = kb_store_text(st, 2);
-        u->unit = kb_store_text(st, 3);
-        u->model = kb_store_text(st, 4);
-        u->issued = sqlite3_column_int64(st, 5);
-        u->returned = sqlite3_column_int64(st, 6);
-    }
-    kb_store_done(st);
-    kb_status rc = kb_store_step_err(s, r, err, "part consumption");
+    uses us = { NULL, 0 };
+    kb_status rc = kb_store_rows(s, st, use_row, &us, "part consumption", err);
     if (rc != KB_OK) {
-        kb_part_uses_free(*out, *n);
-        *out = NULL;
-        *n = 0;
+        kb_part_uses_free(us.v, us.n);
+        return rc;
     }
-    return rc;
+    *out = us.v;
+    *n = us.n;
+    return KB_OK;
 }
