@@ -93,7 +93,8 @@ static const char sql_taken[] = "SELECT number FROM part WHERE number = ?1";
 static const char sql_stock_at[] =
     "SELECT l.name, s.qty FROM part_stock s JOIN part_location l ON l.id = s.location "
     "WHERE s.part = ?1 ORDER BY l.name";
-#define SEARCH_WHERE " WHERE (?1 IS NULL OR instr(p.search_key, ?1) > 0) AND (?2 IS NULL OR " LOW ")"
+#define SEARCH_WHERE                                                                           \
+    " WHERE (?1 IS NULL OR instr(p.search_key, ?1) > 0) AND (?2 IS NULL OR " LOW ")"
 static const char sql_search[] =
     "SELECT " COLS " FROM part p" SEARCH_WHERE " ORDER BY " LOW " DESC, p.number "
     "LIMIT ?3 OFFSET ?4";
@@ -598,10 +599,18 @@ void kb_part_list_free(kb_part_list *l)
     free(l);
 }
 
-static void bind_search(sqlite3_stmt *st, const kb_part_filter *f, const char *key)
+/* What a search binds: the filter and the query's key. */
+struct search {
+    const kb_part_filter *f;
+    const char *key;
+};
+
+static void bind_search(sqlite3_stmt *st, const void *arg, int page)
 {
-    kb_store_bind_opt(st, 1, key);
-    if (f->low)
+    (void)page;
+    const struct search *q = arg;
+    kb_store_bind_opt(st, 1, q->key);
+    if (q->f->low)
         sqlite3_bind_int(st, 2, 1);
 }
 
@@ -614,16 +623,17 @@ static kb_status part_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     return KB_OK;
 }
 
-/* The number of rows of st (a bound count(*)) into *n; st is reset. */
-static kb_status count_rows(kb_store *s, sqlite3_stmt *st, long long *n, const char *what,
-                            kb_err *err)
-{
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, what);
-}
+static const kb_store_list search_list = {
+    .count_sql = sql_count,
+    .page_sql = sql_search,
+    .limit_param = 3,
+    .def_limit = 20,
+    .max_limit = KB_PART_MAX_LIMIT,
+    .bind = bind_search,
+    .row = part_row,
+    .count_what = "part count",
+    .page_what = "part search",
+};
 
 kb_status kb_part_search(kb_store *s, const kb_part_filter *f, kb_part_list **out,
                          kb_err *err)
@@ -632,35 +642,16 @@ kb_status kb_part_search(kb_store *s, const kb_part_filter *f, kb_part_list **ou
     const char *q = f->q && *f->q ? f->q : NULL;
     if (q && strlen(q) > KB_PART_MAX_QUERY)
         return kb_err_set(err, KB_EINVAL, "'q' is longer than %u bytes", KB_PART_MAX_QUERY);
-    size_t limit = f->limit == 0 ? 20 : f->limit > KB_PART_MAX_LIMIT ? KB_PART_MAX_LIMIT
-                                                                     : f->limit;
     kb_buf key;
     kb_buf_init(&key, 0);
     if (q)
         kb_store_text_key(s, q, &key);
-    int nothing = q && !key.len; /* only spaces: nothing rather than everything */
     kb_part_list *l = kb_xcalloc(1, sizeof *l);
-    int own = 0;
-    kb_status rc = nothing ? KB_OK : kb_store_read_begin(s, &own, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == KB_OK && !nothing) {
-        st = kb_store_cached(s, sql_count, err);
-        rc = st ? KB_OK : KB_EDB;
-        if (rc == KB_OK) {
-            bind_search(st, f, kb_buf_str(&key));
-            rc = count_rows(s, st, &l->total, "part count", err);
-        }
-        if (rc == KB_OK && l->total > 0) {
-            st = kb_store_cached(s, sql_search, err);
-            rc = st ? KB_OK : KB_EDB;
-        }
-        if (rc == KB_OK && l->total > 0) {
-            bind_search(st, f, kb_buf_str(&key));
-            sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-            sqlite3_bind_int64(st, 4, (sqlite3_int64)f->offset);
-            rc = kb_store_rows(s, st, part_row, l, "part search", err);
-        }
-        kb_store_read_end(s, own);
+    kb_status rc = KB_OK;
+    /* text that normalises to nothing (only spaces) finds nothing rather than everything */
+    if (!q || key.len) {
+        struct search arg = { f, kb_buf_str(&key) };
+        rc = kb_store_list_page(s, &search_list, &arg, f->limit, f->offset, &l->total, l, err);
     }
     kb_buf_free(&key);
     if (rc != KB_OK) {
@@ -1088,8 +1079,10 @@ kb_status kb_part_move_make(kb_store *s, const char *number, const kb_part_move_
     return rc;
 }
 
-static void bind_moves(sqlite3_stmt *st, const kb_part_move_filter *f)
+static void bind_moves(sqlite3_stmt *st, const void *arg, int page)
 {
+    (void)page;
+    const kb_part_move_filter *f = arg;
     kb_store_bind_opt(st, 1, f->part);
     kb_store_bind_opt(st, 2, f->asset);
     kb_store_bind_opt(st, 3, f->incident);
@@ -1125,36 +1118,25 @@ static kb_status move_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     return KB_OK;
 }
 
+static const kb_store_list moves_list = {
+    .count_sql = sql_moves_count,
+    .page_sql = sql_moves,
+    .limit_param = 4,
+    .def_limit = 20,
+    .max_limit = KB_PART_MAX_LIMIT,
+    .bind = bind_moves,
+    .row = move_row,
+    .count_what = "part movements",
+    .page_what = "part movements",
+};
+
 kb_status kb_part_moves(kb_store *s, const kb_part_move_filter *f, kb_part_move **out,
                         size_t *n, long long *total, kb_err *err)
 {
     *out = NULL;
     *n = 0;
-    *total = 0;
-    size_t limit = f->limit == 0 ? 20 : f->limit > KB_PART_MAX_LIMIT ? KB_PART_MAX_LIMIT
-                                                                     : f->limit;
-    int own = 0;
-    kb_status rc = kb_store_read_begin(s, &own, err);
-    if (rc != KB_OK)
-        return rc;
-    sqlite3_stmt *st = kb_store_cached(s, sql_moves_count, err);
-    rc = st ? KB_OK : KB_EDB;
-    if (rc == KB_OK) {
-        bind_moves(st, f);
-        rc = count_rows(s, st, total, "part movements", err);
-    }
     moves ms = { NULL, 0 };
-    if (rc == KB_OK && *total > 0) {
-        st = kb_store_cached(s, sql_moves, err);
-        rc = st ? KB_OK : KB_EDB;
-    }
-    if (rc == KB_OK && *total > 0) {
-        bind_moves(st, f);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)f->offset);
-        rc = kb_store_rows(s, st, move_row, &ms, "part movements", err);
-    }
-    kb_store_read_end(s, own);
+    kb_status rc = kb_store_list_page(s, &moves_list, f, f->limit, f->offset, total, &ms, err);
     if (rc != KB_OK) {
         kb_part_moves_free(ms.v, ms.n);
         *total = 0;
@@ -1234,18 +1216,27 @@ static kb_status check_note(const char *field, const char *v, int required, kb_e
     return v ? kb_text_check_field(field, v, KB_PART_MAX_NOTE, 1, err) : KB_OK;
 }
 
+/* A request's or receipt's input: qty min_qty..KB_PART_MAX_QTY, a location (may be NULL)
+ * and a note (field, optional). */
+static kb_status check_order(long long qty, long long min_qty, const char *location,
+                             const char *field, const char *note, kb_err *err)
+{
+    if (qty < min_qty || qty > KB_PART_MAX_QTY)
+        return kb_err_set(err, KB_EINVAL, "field 'quantity' must be a whole number from 1 to "
+                          "%lld", KB_PART_MAX_QTY);
+    kb_status rc = check_note(field, note, 0, err);
+    if (rc == KB_OK && location)
+        rc = kb_text_check_field("location", location, KB_PART_MAX_LOCATION, 0, err);
+    return rc;
+}
+
 kb_status kb_part_reorder_create(kb_store *s, const char *number, long long qty,
                                  const char *location, const char *reason, const char *actor,
                                  long long now, kb_part_reorder **out, kb_err *err)
 {
     if (out)
         *out = NULL;
-    if (qty < 1 || qty > KB_PART_MAX_QTY)
-        return kb_err_set(err, KB_EINVAL, "field 'quantity' must be a whole number from 1 to "
-                          "%lld", KB_PART_MAX_QTY);
-    kb_status rc = check_note("reason", reason, 0, err);
-    if (rc == KB_OK && location)
-        rc = kb_text_check_field("location", location, KB_PART_MAX_LOCATION, 0, err);
+    kb_status rc = check_order(qty, 1, location, "reason", reason, err);
     if (rc != KB_OK)
         return rc;
     int own;
@@ -1350,12 +1341,7 @@ kb_status kb_part_reorder_receive(kb_store *s, long long id, long long qty,
 {
     if (out)
         *out = NULL;
-    if (qty < 0 || qty > KB_PART_MAX_QTY)
-        return kb_err_set(err, KB_EINVAL, "field 'quantity' must be a whole number from 1 to "
-                          "%lld", KB_PART_MAX_QTY);
-    kb_status rc = check_note("note", note, 0, err);
-    if (rc == KB_OK && location)
-        rc = kb_text_check_field("location", location, KB_PART_MAX_LOCATION, 0, err);
+    kb_status rc = check_order(qty, 0, location, "note", note, err); /* 0: the quantity asked */
     if (rc != KB_OK)
         return rc;
     int own;
@@ -1417,11 +1403,30 @@ static kb_status reorder_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     return KB_OK;
 }
 
-static void bind_reorders(sqlite3_stmt *st, int state, const char *part)
+struct reorder_filter {
+    int state;
+    const char *part;
+};
+
+static void bind_reorders(sqlite3_stmt *st, const void *arg, int page)
 {
-    kb_store_bind_opt(st, 1, kb_part_reorder_state_name(state));
-    kb_store_bind_opt(st, 2, part);
+    (void)page;
+    const struct reorder_filter *f = arg;
+    kb_store_bind_opt(st, 1, kb_part_reorder_state_name(f->state));
+    kb_store_bind_opt(st, 2, f->part);
 }
+
+static const kb_store_list reorders_list = {
+    .count_sql = sql_ro_count,
+    .page_sql = sql_ro_list,
+    .limit_param = 3,
+    .def_limit = 20,
+    .max_limit = KB_PART_MAX_LIMIT,
+    .bind = bind_reorders,
+    .row = reorder_row,
+    .count_what = "replenishment requests",
+    .page_what = "replenishment requests",
+};
 
 kb_status kb_part_reorder_list(kb_store *s, int state, const char *part, size_t limit,
                                size_t offset, kb_part_reorder ***out, size_t *n,
@@ -1429,31 +1434,9 @@ kb_status kb_part_reorder_list(kb_store *s, int state, const char *part, size_t 
 {
     *out = NULL;
     *n = 0;
-    *total = 0;
-    if (limit == 0 || limit > KB_PART_MAX_LIMIT)
-        limit = limit ? KB_PART_MAX_LIMIT : 20;
-    int own = 0;
-    kb_status rc = kb_store_read_begin(s, &own, err);
-    if (rc != KB_OK)
-        return rc;
-    sqlite3_stmt *st = kb_store_cached(s, sql_ro_count, err);
-    rc = st ? KB_OK : KB_EDB;
-    if (rc == KB_OK) {
-        bind_reorders(st, state, part);
-        rc = count_rows(s, st, total, "replenishment requests", err);
-    }
+    struct reorder_filter f = { state, part };
     reorders rs = { NULL, 0 };
-    if (rc == KB_OK && *total > 0) {
-        st = kb_store_cached(s, sql_ro_list, err);
-        rc = st ? KB_OK : KB_EDB;
-    }
-    if (rc == KB_OK && *total > 0) {
-        bind_reorders(st, state, part);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
-        rc = kb_store_rows(s, st, reorder_row, &rs, "replenishment requests", err);
-    }
-    kb_store_read_end(s, own);
+    kb_status rc = kb_store_list_page(s, &reorders_list, &f, limit, offset, total, &rs, err);
     if (rc != KB_OK) {
         kb_part_reorders_free(rs.v, rs.n);
         *total = 0;

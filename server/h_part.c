@@ -13,7 +13,6 @@
 #include "srv.h"
 
 #define DEFAULT_LIMIT 20u
-#define MAX_OFFSET 1000000u
 #define MAX_REORDER_ID 1000000000000u
 #define DETAIL_MOVES 50u    /* newest movements with a part */
 #define DETAIL_REORDERS 20u /* newest replenishment requests with a part */
@@ -156,11 +155,11 @@ kb_status h_part_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     kb_part_filter f;
     memset(&f, 0, sizeof f);
-    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_PART_MAX_LIMIT, &f.limit, err);
-    if (rc == KB_OK)
-        rc = srv_req_offset(rq, MAX_OFFSET, &f.offset, err);
-    if (rc == KB_OK)
-        rc = srv_req_text(rq, "q", KB_PART_MAX_QUERY, &f.q, err);
+    srv_page pg;
+    kb_status rc = srv_req_page(rq, DEFAULT_LIMIT, KB_PART_MAX_LIMIT, KB_PART_MAX_QUERY, &pg, err);
+    f.limit = pg.limit;
+    f.offset = pg.offset;
+    f.q = pg.q;
     if (rc == KB_OK)
         rc = srv_req_flag(rq, "low", 0, &f.low, err);
     kb_store *s = NULL;
@@ -171,16 +170,11 @@ kb_status h_part_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_part_search(s, &f, &l, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "total", json_integer(l->total));
-    json_object_set_new(o, "limit", json_integer((json_int_t)f.limit));
-    json_object_set_new(o, "offset", json_integer((json_int_t)f.offset));
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, part_json(l->items[i], 0));
-    json_object_set_new(o, "parts", a);
+    rs->json = srv_page_json(l->total, &pg, "parts", a);
     kb_part_list_free(l);
-    rs->json = o;
     return KB_OK;
 }
 
@@ -365,9 +359,10 @@ kb_status h_part_moves(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     kb_part_move_filter f;
     memset(&f, 0, sizeof f);
-    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_PART_MAX_LIMIT, &f.limit, err);
-    if (rc == KB_OK)
-        rc = srv_req_offset(rq, MAX_OFFSET, &f.offset, err);
+    srv_page pg;
+    kb_status rc = srv_req_page(rq, DEFAULT_LIMIT, KB_PART_MAX_LIMIT, 0, &pg, err);
+    f.limit = pg.limit;
+    f.offset = pg.offset;
     if (rc == KB_OK)
         rc = srv_req_text(rq, "part", MAX_REF, &f.part, err);
     if (rc == KB_OK)
@@ -384,13 +379,8 @@ kb_status h_part_moves(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_part_moves(s, &f, &v, &n, &total, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "total", json_integer(total));
-    json_object_set_new(o, "limit", json_integer((json_int_t)f.limit));
-    json_object_set_new(o, "offset", json_integer((json_int_t)f.offset));
-    json_object_set_new(o, "movements", moves_json(v, n));
+    rs->json = srv_page_json(total, &pg, "movements", moves_json(v, n));
     kb_part_moves_free(v, n);
-    rs->json = o;
     return KB_OK;
 }
 
@@ -414,12 +404,10 @@ static kb_status reply_reorder(srv_resp *rs, kb_part_reorder *r, unsigned status
 
 kb_status h_part_reorder_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    size_t limit = 0, offset = 0;
     const char *part = NULL;
     int state = -1;
-    kb_status rc = srv_req_limit(rq, DEFAULT_LIMIT, KB_PART_MAX_LIMIT, &limit, err);
-    if (rc == KB_OK)
-        rc = srv_req_offset(rq, MAX_OFFSET, &offset, err);
+    srv_page pg;
+    kb_status rc = srv_req_page(rq, DEFAULT_LIMIT, KB_PART_MAX_LIMIT, 0, &pg, err);
     if (rc == KB_OK)
         rc = srv_req_text(rq, "part", MAX_REF, &part, err);
     const char *st = srv_req_arg(rq, "state");
@@ -433,16 +421,11 @@ kb_status h_part_reorder_list(srv_req *rq, srv_resp *rs, kb_err *err)
     size_t n = 0;
     long long total = 0;
     if (rc == KB_OK)
-        rc = kb_part_reorder_list(s, state, part, limit, offset, &v, &n, &total, err);
+        rc = kb_part_reorder_list(s, state, part, pg.limit, pg.offset, &v, &n, &total, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = json_object();
-    json_object_set_new(o, "total", json_integer(total));
-    json_object_set_new(o, "limit", json_integer((json_int_t)limit));
-    json_object_set_new(o, "offset", json_integer((json_int_t)offset));
-    json_object_set_new(o, "replenishments", reorders_json(v, n));
+    rs->json = srv_page_json(total, &pg, "replenishments", reorders_json(v, n));
     kb_part_reorders_free(v, n);
-    rs->json = o;
     return KB_OK;
 }
 
