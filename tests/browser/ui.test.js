@@ -529,7 +529,7 @@ async function main() {
       await adm.selectOption('#pm-kind', 'receive');
       await adm.fill('#pm-qty', '2');
       await adm.click('#pm-submit');
-      await adm.waitForFunction(() => /库存 2 支/.test(document.getElementById('part-summary').textContent));
+      await adm.waitForFunction(() => /库存 2 支/.test((document.getElementById('part-summary') || {}).textContent));
       await adm.context().close();
       await eng.evaluate(() => K.api('POST', '/api/v1/assets', { tag: 'PRN-0500', class: 'printer',
                                                                  brand: 'HP', model: 'LaserJet M404dn' }));
@@ -542,7 +542,7 @@ async function main() {
       await eng.fill('#pm-asset', 'PRN-0500');
       await eng.fill('#pm-note', '更换硒鼓');
       await eng.click('#pm-submit');
-      await eng.waitForFunction(() => /库存 1 支/.test(document.getElementById('part-summary').textContent));
+      await eng.waitForFunction(() => /库存 1 支/.test((document.getElementById('part-summary') || {}).textContent));
       need((await eng.textContent('.page-head')).includes('库存不足'), 'the part is flagged low');
       need((await eng.textContent('table.part-moves')).includes('PRN-0500'), 'the movement names the asset');
       await eng.goto(base + '/#/parts');
@@ -565,7 +565,7 @@ async function main() {
       await eng.click('.reorder-approved .pr-receive');
       await eng.waitForSelector('.reorder-received');
       await eng.goto(base + '/#/parts/TN-420');
-      await eng.waitForFunction(() => /库存 6 支/.test(document.getElementById('part-summary').textContent));
+      await eng.waitForFunction(() => /库存 6 支/.test((document.getElementById('part-summary') || {}).textContent));
       need(!(await eng.textContent('.page-head')).includes('库存不足'), 'no longer low');
       await shot(eng, 'part');
       await eng.goto(base + '/#/assets/PRN-0500');
