@@ -626,7 +626,6 @@ static const struct {
       "已有 %u 个库位，已达上限" },
     { "not enough stock: '%s' holds %lld %s of part '%s', %lld asked",
       "库存不足：“%s”只有 %lld %s 备件“%s”，申请数量为 %lld" },
-    { "field 'asset': there is no asset '%.60s'", "字段“asset”：没有资产“%.60s”" },
     { "asset '%s' is scrapped: parts are not issued to it", "资产“%s”已报废：不能向其发放备件" },
     { "field 'incident': there is no incident '%.60s'", "字段“incident”：没有工单“%.60s”" },
     { "field 'kind' must be receive, issue, return, move or scrap",
@@ -652,7 +651,6 @@ static const struct {
       "补仓申请 %lld 的状态为 %s：只有已批准的申请才能入库" },
     { "'from' must be a month YYYY-MM, not '%.20s'", "“from”须为 YYYY-MM 格式的月份，而不是“%.20s”" },
     { "'to' must be a month YYYY-MM, not '%.20s'", "“to”须为 YYYY-MM 格式的月份，而不是“%.20s”" },
-    { "'from' (%s) is after 'to' (%s)", "“from”（%s）晚于“to”（%s）" },
     { "the report spans %d months; at most %d", "报表跨 %d 个月，最多 %d 个月" },
     /* server/h_part.c */
     { "field 'kind' is required: receive, issue, return, move or scrap",
