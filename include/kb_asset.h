@@ -195,4 +195,72 @@ kb_status kb_asset_history_get(kb_store *s, const kb_asset *a, kb_asset_history 
                                kb_err *err);
 void kb_asset_history_free(kb_asset_history *h);
 
+/* --- repeated faults and the asset report (kb/store_asset_report.c) --- */
+
+/* A model is a problem candidate when its assets had at least KB_ASSET_FAULT_MIN
+ * incidents (whose ci names one of them, as above) created in the last
+ * KB_ASSET_FAULT_DAYS days: the same fault coming back on one model is worth a problem
+ * record. */
+#define KB_ASSET_FAULT_DAYS 90
+#define KB_ASSET_FAULT_MIN 3
+#define KB_ASSET_WARRANTY_DAYS 90   /* warranties listed as ending soon */
+#define KB_ASSET_REPORT_ROWS 100u   /* rows per list of the report (the rest counted) */
+
+typedef struct {
+    long long incidents;      /* created since the window's start */
+    long long assets;         /* of the model's assets, those with one or more of them */
+    int candidate;            /* incidents >= KB_ASSET_FAULT_MIN */
+} kb_asset_faults;
+
+/* The incidents on assets of model (ASCII case ignored; "" has none) created at or after
+ * since. */
+kb_status kb_asset_model_faults(kb_store *s, const char *model, long long since,
+                                kb_asset_faults *out, kb_err *err);
+
+typedef struct {
+    char *name;
+    long long count;
+} kb_asset_count;
+
+/* An asset in a list of the report. */
+typedef struct {
+    char *tag, *brand, *model, *department, *user, *warranty_end;
+    int cls;                  /* kb_asset_class */
+} kb_asset_brief;
+
+typedef struct {
+    char *model, *brand;      /* brand: one of the model's (the greatest by byte order) */
+    long long incidents;      /* created in the report's period */
+    long long assets;         /* assets of the model with one or more of them */
+    long long recent;         /* created in the last KB_ASSET_FAULT_DAYS days */
+    int candidate;            /* recent >= KB_ASSET_FAULT_MIN */
+} kb_asset_model_row;
+
+/* The asset report. Lists are cut at KB_ASSET_REPORT_ROWS; the n* fields count what was
+ * listed, the total* fields everything. A record: free with kb_asset_report_free(). */
+typedef struct {
+    long long assets;                         /* every asset, scrapped too */
+    long long by_status[KB_ASSET_NSTATUSES];
+    long long by_class[KB_ASSET_NCLASSES];    /* assets not scrapped */
+    kb_asset_count *departments;              /* assets not scrapped, most first ("" is
+                                                 without a department) */
+    size_t ndepartments;
+    long long total_departments;
+    kb_asset_brief *warranty;                 /* not scrapped, warranty ending from today
+                                                 to KB_ASSET_WARRANTY_DAYS days on, soonest
+                                                 first */
+    size_t nwarranty;
+    long long total_warranty;
+    kb_asset_model_row *models;               /* models with incidents in [from, to), most
+                                                 first */
+    size_t nmodels;
+    long long total_models;
+} kb_asset_report;
+
+/* The report at now, with incidents per model created in [from, to) (from < to), in one
+ * read transaction unless the caller has one open. */
+kb_status kb_asset_report_get(kb_store *s, long long from, long long to, long long now,
+                              kb_asset_report **out, kb_err *err);
+void kb_asset_report_free(kb_asset_report *r);
+
 #endif

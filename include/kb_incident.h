@@ -278,6 +278,7 @@ typedef struct {
     const char *group;       /* "" removes the group */
     const char *reason;      /* why the group changes: required when it had one */
     const char *parent;      /* the major incident; "" unlinks */
+    const char *ci;          /* the configuration item (an asset's tag); "" clears it */
     int priority;            /* 1..4, 0 = unchanged */
     int set_status;
     kb_inc_status status;    /* when set_status */

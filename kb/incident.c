@@ -764,6 +764,8 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
         rc = check_text("reason", u->reason, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
     if (rc == KB_OK && u->parent)
         rc = check_text("parent", u->parent, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
+    if (rc == KB_OK && u->ci)
+        rc = check_text("ci", u->ci, KB_INC_MAX_SHORT, OPTIONAL, ONE_LINE, err);
     if (rc == KB_OK)
         rc = check_text("note", u->note, KB_INC_MAX_TEXT, OPTIONAL, MULTI_LINE, err);
     if (rc != KB_OK)
@@ -780,9 +782,10 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
     if (u->set_status && (unsigned)u->status >= KB_INC_NSTATUS)
         return kb_err_set(err, KB_EINVAL, "unknown status");
     const char *note = u->note && *u->note ? u->note : NULL;
-    if (!u->assignee && !u->group && !u->parent && !u->priority && !u->set_status && !note)
+    if (!u->assignee && !u->group && !u->parent && !u->ci && !u->priority && !u->set_status &&
+        !note)
         return kb_err_set(err, KB_EINVAL, "nothing to change: give assignee, group, parent, "
-                          "priority, status or note");
+                          "ci, priority, status or note");
 
     int new_group = u->group && strcmp(u->group, inc->group) != 0;
     if (new_group && inc->group[0] && !(u->reason && *u->reason))
@@ -794,6 +797,7 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
         assignee = "";
     int new_assignee = assignee && strcmp(assignee, inc->assignee) != 0;
     int new_parent = u->parent && strcmp(u->parent, inc->parent) != 0;
+    int new_ci = u->ci && strcmp(u->ci, inc->ci) != 0;
     int new_priority = u->priority && u->priority != inc->priority;
     kb_inc_status to = inc->status;
     if (u->set_status)
@@ -814,10 +818,11 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
             return kb_err_set(err, KB_EINVAL, "status 'assigned' needs an assignee or a group");
     }
     if (!kb_incident_status_open(inc->status) &&
-        (new_assignee || new_priority || new_group || new_parent)) {
+        (new_assignee || new_priority || new_group || new_parent || new_ci)) {
         const char *what = new_assignee ? "assignee"
                          : new_group    ? "group"
                          : new_parent   ? "parent"
+                         : new_ci       ? "ci"
                                         : "priority";
         if (inc->status == KB_INC_CLOSED)
             return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: reopen it "
@@ -825,7 +830,8 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
         return kb_err_set(err, KB_EEXIST, "cannot change the %s of a %s incident: follow it up "
                           "or reopen it first", what, cur);
     }
-    if (!new_assignee && !new_priority && !new_status && !new_group && !new_parent && !note)
+    if (!new_assignee && !new_priority && !new_status && !new_group && !new_parent && !new_ci &&
+        !note)
         return KB_OK; /* already so: nothing to record */
     {
         const char *who = assignee ? assignee : inc->assignee;
@@ -847,6 +853,10 @@ kb_status kb_incident_apply_update(kb_incident *inc, const kb_inc_update *u, lon
     if (new_parent) {
         add_event(inc, now, u->actor, u->on_behalf_of, "parent", inc->parent, u->parent, "");
         set_str(&inc->parent, u->parent);
+    }
+    if (new_ci) {
+        add_event(inc, now, u->actor, u->on_behalf_of, "ci", inc->ci, u->ci, "");
+        set_str(&inc->ci, u->ci);
     }
     if (new_priority) {
         char from[4];

@@ -130,7 +130,7 @@ static const char sql_update[] =
     "UPDATE incident SET status = ?2, priority = ?3, assignee = ?4, resolution = ?5, "
     "resolved_by = ?6, updated_at = ?7, responded_at = ?8, resolved_at = ?9, closed_at = ?10, "
     "pending_since = ?11, paused_seconds = ?12, complaint = ?13, satisfaction = ?14, "
-    "reopen_count = ?15, grp = ?16, parent = ?17, time_spent = ?18 WHERE id = ?1";
+    "reopen_count = ?15, grp = ?16, parent = ?17, time_spent = ?18, ci = ?19 WHERE id = ?1";
 static const char sql_event_insert[] =
     "INSERT INTO incident_event(incident, at, actor, type, from_value, to_value, note, "
     "resolved_by, satisfaction, confirmed, complaint, on_behalf_of, minutes) "
@@ -383,6 +383,7 @@ static kb_status write_row(kb_store *s, const kb_incident *inc, kb_err *err)
     kb_store_bind_text(st, 16, inc->group);
     kb_store_bind_text(st, 17, inc->parent);
     sqlite3_bind_int64(st, 18, inc->time_spent);
+    kb_store_bind_text(st, 19, inc->ci);
     kb_status r = kb_store_step_err(s, sqlite3_step(st), err, "incident update");
     kb_store_done(st);
     return r;
@@ -535,6 +536,7 @@ typedef struct {
     char *assignee;
     char *group;
     char *parent;
+    char *ci;
     char *resolved_by;
 } audit_before;
 
@@ -561,6 +563,7 @@ static kb_status audit_change(kb_store *s, const char *action, const audit_befor
     audit_pair(&b, "assignee", was->assignee, inc->assignee);
     audit_pair(&b, "group", was->group, inc->group);
     audit_pair(&b, "parent", was->parent, inc->parent);
+    audit_pair(&b, "ci", was->ci, inc->ci);
     audit_pair(&b, "priority", from, to);
     audit_pair(&b, "resolved_by", was->resolved_by, inc->resolved_by);
     for (size_t i = 0; i < inc->nevents; i++) {
@@ -607,7 +610,7 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
     kb_incident *full = NULL;
     char *before_ke = NULL;
     int was_closed = 0;
-    audit_before was = { KB_INC_NEW, 0, NULL, NULL, NULL, NULL };
+    audit_before was = { KB_INC_NEW, 0, NULL, NULL, NULL, NULL, NULL };
     rc = load_by_number(s, number, &inc, err);
     if (rc == KB_OK) {
         const char *k = counted_for(inc);
@@ -618,6 +621,7 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
         was.assignee = kb_xstrdup(inc->assignee);
         was.group = kb_xstrdup(inc->group);
         was.parent = kb_xstrdup(inc->parent);
+        was.ci = kb_xstrdup(inc->ci);
         was.resolved_by = kb_xstrdup(inc->resolved_by);
         rc = fn(s, inc, arg, now, err);
     }
@@ -636,6 +640,7 @@ static kb_status change(kb_store *s, const char *number, apply_fn fn, const void
     free(was.assignee);
     free(was.group);
     free(was.parent);
+    free(was.ci);
     free(was.resolved_by);
     if (rc == KB_OK && out)
         rc = kb_incident_get(s, number, &full, err);

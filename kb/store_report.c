@@ -402,8 +402,8 @@ kb_status kb_report_summary_get(kb_store *s, const kb_incident_sla *sla, long lo
     if (from >= to)
         return kb_err_set(err, KB_EINVAL, "empty report period");
     /* One read transaction: every number comes from the same snapshot of the database. */
-    int own = sqlite3_get_autocommit(kb_store_db(s));
-    kb_status rc = own ? kb_store_exec(s, "BEGIN", err) : KB_OK;
+    int own;
+    kb_status rc = kb_store_read_begin(s, &own, err);
     if (rc != KB_OK)
         return rc;
     kb_report_summary *r = kb_xcalloc(1, sizeof *r);
@@ -427,10 +427,7 @@ kb_status kb_report_summary_get(kb_store *s, const kb_incident_sla *sla, long lo
         r->aging[i] = aging[1 + i];
     if (rc == KB_OK)
         rc = kb_request_report(s, sla, from, to, now, &r->requests, err);
-    if (own && rc == KB_OK)
-        rc = kb_store_exec(s, "COMMIT", err);
-    else if (own)
-        kb_store_exec(s, "ROLLBACK", NULL);
+    kb_store_read_end(s, own);
     if (rc != KB_OK) {
         kb_report_summary_free(r);
         return rc;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "kb_asset.h"
+#include "kb_date.h"
+#include "kb_report.h"
 #include "kb_user.h"
 #include "srv.h"
 
@@ -48,6 +50,19 @@ static json_t *asset_json(const kb_asset *a)
     json_object_set_new(o, "created_at", srv_json_time(a->created_at));
     json_object_set_new(o, "updated_by", srv_json_str(a->updated_by));
     json_object_set_new(o, "updated_at", srv_json_time(a->updated_at));
+    return o;
+}
+
+/* The repeated faults of the asset's model: {days, incidents, assets, min,
+ * problem_candidate}. */
+static json_t *faults_json(const kb_asset_faults *f)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "days", json_integer(KB_ASSET_FAULT_DAYS));
+    json_object_set_new(o, "incidents", json_integer(f->incidents));
+    json_object_set_new(o, "assets", json_integer(f->assets));
+    json_object_set_new(o, "min", json_integer(KB_ASSET_FAULT_MIN));
+    json_object_set_new(o, "problem_candidate", json_boolean(f->candidate));
     return o;
 }
 
@@ -220,16 +235,22 @@ static const char *path_tag(srv_req *rq)
 kb_status h_asset_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     kb_store *s = NULL;
-    kb_status rc = srv_req_store(rq, &s, err);
+    long long now = 0;
+    kb_status rc = srv_req_store_now(rq, &s, &now, err);
     kb_asset *a = NULL;
     if (rc == KB_OK)
         rc = kb_asset_get(s, path_tag(rq), &a, err);
     kb_asset_history *h = NULL;
     if (rc == KB_OK)
         rc = kb_asset_history_get(s, a, &h, err);
+    kb_asset_faults f;
+    if (rc == KB_OK)
+        rc = kb_asset_model_faults(s, a->model, kb_date_add_days(now, -KB_ASSET_FAULT_DAYS), &f,
+                                   err);
     if (rc == KB_OK) {
         json_t *o = asset_json(a);
         history_json(o, h);
+        json_object_set_new(o, "model_faults", faults_json(&f));
         rs->json = o;
     }
     kb_asset_history_free(h);
@@ -321,5 +342,90 @@ kb_status h_asset_scrap_decide(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     rs->json = asset_json(a);
     kb_asset_free(a);
+    return KB_OK;
+}
+
+/* --- the report --- */
+
+static json_t *report_json(const kb_asset_report *r, long long from, long long to)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "from", srv_json_time(from));
+    json_object_set_new(o, "to", srv_json_time(to));
+    json_object_set_new(o, "assets", json_integer(r->assets));
+    json_t *st = json_object();
+    for (int i = 0; i < KB_ASSET_NSTATUSES; i++)
+        json_object_set_new(st, kb_asset_status_name(i), json_integer(r->by_status[i]));
+    json_object_set_new(o, "by_status", st);
+    json_t *cl = json_object();
+    for (int i = 0; i < KB_ASSET_NCLASSES; i++)
+        json_object_set_new(cl, kb_asset_class_name(i), json_integer(r->by_class[i]));
+    json_object_set_new(o, "by_class", cl);
+    json_t *dep = json_array();
+    for (size_t i = 0; i < r->ndepartments; i++)
+        json_array_append_new(dep, json_pack("{s:o, s:I}", "department",
+                                             srv_json_str(r->departments[i].name), "count",
+                                             (json_int_t)r->departments[i].count));
+    json_object_set_new(o, "by_department", dep);
+    json_object_set_new(o, "total_departments", json_integer(r->total_departments));
+    json_t *w = json_array();
+    for (size_t i = 0; i < r->nwarranty; i++) {
+        const kb_asset_brief *b = &r->warranty[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "tag", srv_json_str(b->tag));
+        json_object_set_new(e, "class", srv_json_str(kb_asset_class_name(b->cls)));
+        json_object_set_new(e, "brand", srv_json_str(b->brand));
+        json_object_set_new(e, "model", srv_json_str(b->model));
+        json_object_set_new(e, "department", srv_json_str(b->department));
+        json_object_set_new(e, "user", srv_json_str(b->user));
+        json_object_set_new(e, "warranty_end", srv_json_str(b->warranty_end));
+        json_array_append_new(w, e);
+    }
+    json_object_set_new(o, "warranty_expiring", w);
+    json_object_set_new(o, "warranty_days", json_integer(KB_ASSET_WARRANTY_DAYS));
+    json_object_set_new(o, "total_warranty_expiring", json_integer(r->total_warranty));
+    json_t *m = json_array();
+    for (size_t i = 0; i < r->nmodels; i++) {
+        const kb_asset_model_row *x = &r->models[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "model", srv_json_str(x->model));
+        json_object_set_new(e, "brand", srv_json_str(x->brand));
+        json_object_set_new(e, "incidents", json_integer(x->incidents));
+        json_object_set_new(e, "assets", json_integer(x->assets));
+        json_object_set_new(e, "recent", json_integer(x->recent));
+        json_object_set_new(e, "problem_candidate", json_boolean(x->candidate));
+        json_array_append_new(m, e);
+    }
+    json_object_set_new(o, "incidents_per_model", m);
+    json_object_set_new(o, "total_models", json_integer(r->total_models));
+    json_object_set_new(o, "fault_days", json_integer(KB_ASSET_FAULT_DAYS));
+    json_object_set_new(o, "fault_min", json_integer(KB_ASSET_FAULT_MIN));
+    return o;
+}
+
+/* GET /api/v1/reports/assets?from=&to=: the archive by status, class and department,
+ * warranties ending within KB_ASSET_WARRANTY_DAYS days, and incidents per model in the
+ * period (the days from and to, both included, as the summary report takes them; neither
+ * given: the last KB_ASSET_FAULT_DAYS days) with each model's problem-candidate flag. */
+kb_status h_asset_report(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    long long now = 0, from = 0, to = 0;
+    kb_store *s = NULL;
+    kb_status rc = srv_req_store_now(rq, &s, &now, err);
+    const char *from_day = srv_req_arg(rq, "from"), *to_day = srv_req_arg(rq, "to");
+    char first[KB_DATE_LEN];
+    if (rc == KB_OK && !from_day && !to_day) {
+        kb_date_of(kb_date_add_days(now, 1 - KB_ASSET_FAULT_DAYS), first);
+        from_day = first;
+    }
+    if (rc == KB_OK)
+        rc = kb_report_range(from_day, to_day, now, &from, &to, err);
+    kb_asset_report *r = NULL;
+    if (rc == KB_OK)
+        rc = kb_asset_report_get(s, from, to, now, &r, err);
+    if (rc != KB_OK)
+        return rc;
+    rs->json = report_json(r, from, to);
+    kb_asset_report_free(r);
     return KB_OK;
 }

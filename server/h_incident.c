@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kb_alloc.h"
+#include "kb_asset.h"
 #include "kb_audit.h"
 #include "kb_csv.h"
 #include "kb_date.h"
@@ -185,13 +186,43 @@ static kb_status path_number(srv_req *rq, const char **out, kb_err *err)
     return KB_OK;
 }
 
-/* Sends the incident (consumed) with its timeline. */
+/* The asset the incident's ci names (its tag, white space at the ends and ASCII case
+ * ignored like the asset page's list of incidents), or null: a ci that is no tag, or a
+ * lookup that fails, leaves the incident as it is. */
+static json_t *asset_of(srv_req *rq, const char *ci)
+{
+    size_t a = strspn(ci, " \t"), b = strlen(ci);
+    while (b > a && (ci[b - 1] == ' ' || ci[b - 1] == '\t'))
+        b--;
+    char tag[KB_ASSET_MAX_TAG + 1];
+    if (b == a || b - a > KB_ASSET_MAX_TAG)
+        return json_null();
+    memcpy(tag, ci + a, b - a);
+    tag[b - a] = '\0';
+    kb_store *s = NULL;
+    kb_asset *as = NULL;
+    kb_err e;
+    if (srv_req_store(rq, &s, &e) != KB_OK || kb_asset_get(s, tag, &as, &e) != KB_OK)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "tag", srv_json_str(as->tag));
+    json_object_set_new(o, "class", srv_json_str(kb_asset_class_name(as->cls)));
+    json_object_set_new(o, "brand", srv_json_str(as->brand));
+    json_object_set_new(o, "model", srv_json_str(as->model));
+    json_object_set_new(o, "status", srv_json_str(kb_asset_status_name(as->status)));
+    json_object_set_new(o, "user", srv_json_str(as->user));
+    kb_asset_free(as);
+    return o;
+}
+
+/* Sends the incident (consumed) with its timeline and the asset its ci names. */
 static kb_status reply_incident(srv_req *rq, srv_resp *rs, kb_incident *inc, long long now,
                                 unsigned status)
 {
     srv_sla sla;
     srv_req_sla(rq, &sla);
     rs->json = incident_json(inc, &sla.sla, now, 1);
+    json_object_set_new(rs->json, "asset", asset_of(rq, inc->ci));
     srv_sla_free(&sla);
     rs->status = status;
     kb_incident_free(inc);
@@ -282,9 +313,9 @@ kb_status h_incident_get(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "assignee", "group", "reason", "parent", "priority",
-                                           "status", "note", "minutes", "on_behalf_of",
-                                           "actor", NULL };
+    static const char *const allowed[] = { "assignee", "group", "reason", "parent", "ci",
+                                           "priority", "status", "note", "minutes",
+                                           "on_behalf_of", "actor", NULL };
     const char *number = NULL;
     json_t *o;
     long long now = 0;
@@ -301,7 +332,7 @@ kb_status h_incident_update(srv_req *rq, srv_resp *rs, kb_err *err)
         const char *name;
         const char **slot;
     } strs[] = { { "assignee", &u.assignee }, { "group", &u.group }, { "reason", &u.reason },
-                 { "parent", &u.parent } };
+                 { "parent", &u.parent }, { "ci", &u.ci } };
     for (size_t i = 0; rc == KB_OK && i < sizeof strs / sizeof strs[0]; i++)
         rc = srv_json_get_str(o, strs[i].name, strs[i].slot, err);
     if (rc == KB_OK)

@@ -149,6 +149,7 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/reports/summary", h_report_summary, KB_ROLE_ALL },
     { "GET", "/api/v1/reports/summary.csv", h_report_summary_csv, KB_ROLE_ALL },
     { "GET", "/api/v1/reports/problems", h_report_problems, KB_ROLE_ALL },
+    { "GET", "/api/v1/reports/assets", h_asset_report, KB_ROLE_ALL },
     { "POST", "/api/v1/backups", h_backup_create, KB_ROLE_ADMIN },
     { "GET", "/api/v1/backups", h_backup_list, AUDIT_READ },
     { "POST", "/api/v1/backups/prune", h_backup_prune, KB_ROLE_ADMIN },

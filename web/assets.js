@@ -115,8 +115,10 @@
       }))), tbody);
     K.add(view, [
       el('div', { class: 'page-head' }, el('h2', { text: t('nav.assets') }),
-         K.has.apply(null, WRITERS) ? el('a', { class: 'button', href: '#/assets/new',
-                                               text: t('asset.new') }) : null),
+         el('div', { class: 'actions' },
+           el('a', { class: 'button', href: '#/assets/report', id: 'asset-report-link', text: t('asset.report') }),
+           K.has.apply(null, WRITERS) ? el('a', { class: 'button', href: '#/assets/new',
+                                                 text: t('asset.new') }) : null)),
       form, count, el('div', { class: 'scroll' }, table), pager]);
     q.focus();
     var offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
@@ -267,6 +269,14 @@
     return ul;
   }
 
+  /* The model's repeated faults, when they make it a problem candidate. */
+  function faultsNote(a) {
+    var f = a.model_faults;
+    if (!f || !f.problem_candidate) return null;
+    return el('p', { class: 'hint warn', id: 'asset-faults', role: 'note',
+                     text: t('asset.faults', a.model, f.days, f.incidents, f.assets) });
+  }
+
   /* The scrap box: ask (engineers, admins), or decide on a pending request (approvers and
    * admins who did not ask). */
   function scrapBox(a, reload) {
@@ -315,6 +325,88 @@
     return box;
   }
 
+  /* --- the report: the archive by status, class and department, warranties ending soon,
+   * incidents per model --- */
+
+  function countTable(id, head, rows) {
+    var tb = el('tbody');
+    rows.forEach(function (r) {
+      tb.appendChild(el('tr', {}, el('td', { text: r[0] }), el('td', { class: 'num', text: String(r[1]) })));
+    });
+    if (!rows.length) tb.appendChild(el('tr', {}, el('td', { colspan: '2', class: 'empty', text: t('none') })));
+    return el('table', { class: 'grid', id: id },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t(head) }),
+                                   el('th', { scope: 'col', text: t('asset.report.count') }))), tb);
+  }
+
+  function more(shown, total) {
+    return total > shown ? el('p', { class: 'meta', text: t('asset.report.more', total - shown) }) : null;
+  }
+
+  K.route('asset-report', /^\/assets\/report$/, null, function (view, args, params) {
+    var from = el('input', { type: 'date', id: 'ar-from', value: params.get('from') || '' });
+    var to = el('input', { type: 'date', id: 'ar-to', value: params.get('to') || '' });
+    var body = el('div', { id: 'asset-report' });
+    var form = el('form', { class: 'filters' }, K.field('db.from', from), K.field('db.to', to),
+      el('button', { type: 'submit', text: t('db.show') }));
+    K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('asset.report') })), form, body]);
+    function load() {
+      var p = new URLSearchParams();
+      if (from.value) p.set('from', from.value);
+      if (to.value) p.set('to', to.value);
+      K.api('GET', '/api/v1/reports/assets' + (p.toString() ? '?' + p : '')).then(function (r) {
+        K.clear(body);
+        if (!from.value) from.value = r.from.slice(0, 10);
+        var models = el('tbody');
+        r.incidents_per_model.forEach(function (m) {
+          models.appendChild(el('tr', { class: m.problem_candidate ? 'candidate' : '' },
+            el('td', { text: [m.brand, m.model].filter(Boolean).join(' ') }),
+            el('td', { class: 'num', text: String(m.incidents) }), el('td', { class: 'num', text: String(m.assets) }),
+            el('td', { class: 'num', text: String(m.recent) }),
+            el('td', {}, m.problem_candidate ? el('strong', { class: 'hint warn', text: t('asset.report.candidate') }) : null)));
+        });
+        if (!r.incidents_per_model.length) models.appendChild(el('tr', {}, el('td', { colspan: '5', class: 'empty', text: t('none') })));
+        var warranty = el('tbody');
+        r.warranty_expiring.forEach(function (a) {
+          warranty.appendChild(el('tr', {},
+            el('td', {}, el('a', { href: '#/assets/' + encodeURIComponent(a.tag), text: a.tag })),
+            el('td', { text: [K.label('acls', a['class']), a.brand, a.model].filter(Boolean).join(' ') }),
+            el('td', { text: a.department }), el('td', { text: a.user }), el('td', { text: a.warranty_end })));
+        });
+        if (!r.warranty_expiring.length) warranty.appendChild(el('tr', {}, el('td', { colspan: '5', class: 'empty', text: t('none') })));
+        K.add(body, [
+          el('p', { class: 'meta', text: t('asset.report.total', r.assets) }),
+          el('div', { class: 'cols' },
+            countTable('ar-status', 'asset.report.by_status', STATUSES.map(function (s) { return [K.label('ast', s), r.by_status[s]]; })),
+            countTable('ar-class', 'asset.report.by_class', CLASSES.filter(function (c) { return r.by_class[c]; })
+              .map(function (c) { return [K.label('acls', c), r.by_class[c]]; })),
+            el('div', {}, countTable('ar-dept', 'asset.report.by_department', r.by_department.map(function (d) {
+              return [d.department || t('asset.report.none_dept'), d.count]; })),
+              more(r.by_department.length, r.total_departments))),
+          el('h3', { text: t('asset.report.models') }),
+          el('table', { class: 'grid', id: 'ar-models' }, el('thead', {}, el('tr', {},
+            ['asset.model', 'asset.report.incidents', 'asset.report.assets'].map(function (k) { return el('th', { scope: 'col', text: t(k) }); })
+              .concat([el('th', { scope: 'col', text: t('asset.report.recent', r.fault_days) }),
+                       el('th', { scope: 'col', text: t('asset.report.candidate') })]))), models),
+          more(r.incidents_per_model.length, r.total_models),
+          el('h3', { text: t('asset.report.warranty', r.warranty_days, r.total_warranty_expiring) }),
+          el('table', { class: 'grid', id: 'ar-warranty' }, el('thead', {}, el('tr', {},
+            ['asset.tag', 'asset.model', 'asset.department', 'asset.user', 'asset.warranty_end'].map(function (k) {
+              return el('th', { scope: 'col', text: t(k) }); }))), warranty),
+          more(r.warranty_expiring.length, r.total_warranty_expiring)]);
+      }, function (err) { K.status(err.message, true); });
+    }
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var p = new URLSearchParams();
+      if (from.value) p.set('from', from.value);
+      if (to.value) p.set('to', to.value);
+      history.replaceState(null, '', '#/assets/report' + (p.toString() ? '?' + p : ''));
+      load();
+    });
+    load();
+  });
+
   K.route('asset', /^\/assets\/([^/?]+)$/, null, function (view, args) {
     function load() {
       K.api('GET', path(args[0])).then(function (a) {
@@ -327,6 +419,7 @@
             el('div', {}, details(a),
                el('p', { class: 'meta', text: t('caller.stamp', K.time(a.created_at), a.created_by,
                                                  K.time(a.updated_at), a.updated_by) }),
+               faultsNote(a),
                el('h4', { text: t('asset.incidents', a.incidents.length) }), incidents(a.incidents),
                K.assetMaintenance ? K.assetMaintenance(a.tag) : null,
                el('h4', { text: t('part.used') }), K.partsUsed(a.tag),

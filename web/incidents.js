@@ -373,7 +373,12 @@
         dl.appendChild(el('dt', { text: t(p[0]) }));
         var dd = el('dd');
         if (p[0] === 'inc.resolved_by') dd.appendChild(el('a', { href: '#/kb/' + encodeURIComponent(p[1]), text: p[1] }));
-        else if (p[0] === 'inc.parent' || p[0] === 'inc.children') {
+        else if (p[0] === 'inc.ci' && inc.asset) {
+          var a = inc.asset;
+          K.add(dd, [el('a', { id: 'inc-asset', href: '#/assets/' + encodeURIComponent(a.tag), text: p[1] }), ' ',
+                     el('span', { class: 'meta', text: [K.label('acls', a['class']), a.brand, a.model, a.user].filter(Boolean).join(' · ') }), ' ',
+                     K.badge('ast', a.status)]);
+        } else if (p[0] === 'inc.parent' || p[0] === 'inc.children') {
           p[1].split(' ').forEach(function (n) {
             dd.appendChild(el('a', { href: '#/incidents/' + n, text: n }));
             dd.appendChild(document.createTextNode(' '));
@@ -415,6 +420,8 @@
         var note = el('input', { id: 'a-note' });
         var minutes = el('input', { id: 'a-minutes', type: 'number', min: '1', max: '1440', size: '5' });
         var parent = el('input', { id: 'a-parent', value: inc.parent || '', placeholder: 'INC-20260302-0001' });
+        var ci = el('input', { id: 'a-ci', value: inc.ci || '', maxlength: '200', autocomplete: 'off' });
+        var ciLookup = K.assetLookup(ci);
         fill();
         actions.appendChild(el('form', { class: 'card', on: { submit: function (ev) {
           ev.preventDefault();
@@ -424,10 +431,12 @@
           if (st.value !== inc.status) b.status = st.value;
           if (minutes.value) b.minutes = Number(minutes.value);
           if (parent.value.trim() !== (inc.parent || '')) b.parent = parent.value.trim();
+          if (ci.value.trim() !== (inc.ci || '')) b.ci = ci.value.trim();
           act('', b, 'PATCH');
         } } }, el('h3', { text: t('inc.update') }), K.field('inc.group', grp), reasonField,
           K.field('inc.assignee', assignee), K.field('inc.status', st),
           K.field('inc.note', note), K.field('inc.minutes.label', minutes),
+          K.field('inc.ci', ci), ciLookup,
           can ? K.field('inc.parent', parent, t('inc.parent.hint')) : null,
           el('button', { type: 'submit', text: t('save') })));
         var res = el('textarea', { id: 'r-resolution', rows: '3' });

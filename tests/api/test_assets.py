@@ -108,7 +108,7 @@ def crud_cases():
         for tag in ("PRN-0001", "prn-0001"):
             j = ok(call("GET", apath(tag), token=as_user("agent1")))
             need(j["tag"] == "PRN-0001", j["tag"])
-            need(set(j) == ASSET_KEYS | {"history", "incidents"}, sorted(j))
+            need(set(j) == ASSET_KEYS | {"history", "incidents", "model_faults"}, sorted(j))
             need(len(j["history"]) == 1, j["history"])
             h = j["history"][0]
             need(h["action"] == "create" and h["actor"] == "eng1" and
@@ -337,6 +337,104 @@ def incident_cases():
         need(tags(None, caller_id=cid) == [], "unlinked")
     case("an asset's user may be a caller of the directory (caller_id)", caller_link)
 
+    def ci_change():
+        set_now(T0 + 700)
+        num = ok(call("POST", "/api/v1/incidents", {
+            "caller_name": "张伟", "caller_phone": "13800138000", "channel": "phone",
+            "category": "printer", "priority": "P3", "summary": "打印机不进纸",
+            "ci": "旁边那台打印机"}), 201)["number"]
+        pth = "/api/v1/incidents/" + num
+        need(ok(call("GET", pth))["asset"] is None, "a ci that names no asset")
+        j = ok(call("PATCH", pth, {"ci": " prn-0001 "}, token=as_user("agent1")))
+        need(j["ci"] == " prn-0001 ", j["ci"])
+        need(j["asset"] and j["asset"]["tag"] == "PRN-0001" and
+             j["asset"]["model"] == "LaserJet M404dn" and j["asset"]["class"] == "printer", j)
+        ev = [e for e in j["timeline"] if e["type"] == "ci"]
+        need(len(ev) == 1 and ev[0]["from"] == "旁边那台打印机" and ev[0]["to"] == " prn-0001 " and
+             ev[0]["by"] == "agent1", ev)
+        tr = ok(call("GET", "/api/v1/audit?" + urllib.parse.urlencode(
+            {"object": "incident:" + num, "action": "incident.update"})))
+        need(any("ci 旁边那台打印机→ prn-0001 " in e["summary"] for e in tr["entries"]), tr)
+        j = ok(call("GET", apath("PRN-0001")))
+        need(num in [i["number"] for i in j["incidents"]], "linked after the change")
+        # the same value again changes nothing; "" clears it
+        j = ok(call("PATCH", pth, {"ci": " prn-0001 "}))
+        need(len([e for e in j["timeline"] if e["type"] == "ci"]) == 1, "no second event")
+        j = ok(call("PATCH", pth, {"ci": ""}))
+        need(j["ci"] == "" and j["asset"] is None, j)
+        for body in ({"ci": "a\nb"}, {"ci": "x" * 300}, {"ci": 5}):
+            e = check_error(call("PATCH", pth, body), 400, "invalid")
+            need("ci" in e["message"], e)
+        ok(call("POST", pth + "/resolve", {"resolution": "换了搓纸轮"}))
+        e = check_error(call("PATCH", pth, {"ci": "PRN-0001"}), 409, "exists")
+        need("ci" in e["message"], e)
+    case("an incident's ci is changed (event, audit), the asset it names comes with it",
+         ci_change)
+
+
+def fault_cases():
+    def candidate():
+        # three printers of one model; the third incident on them makes it a candidate
+        for tag in ("PRN-0101", "PRN-0102"):
+            ok(call("POST", "/api/v1/assets", {"tag": tag, "class": "printer", "brand": "Brother",
+                                               "model": "HL-2260D", "department": "行政部"},
+                    token=as_user("eng1")), 201)
+        base = {"caller_name": "王芳", "caller_phone": "13800138001", "channel": "phone",
+                "category": "printer", "priority": "P4"}
+        for i, tag in enumerate(("PRN-0101", "PRN-0101")):
+            set_now(T0 + 3000 + i)
+            ok(call("POST", "/api/v1/incidents", dict(base, ci=tag, summary="卡纸 %d" % i)), 201)
+        f = ok(call("GET", apath("PRN-0102")))["model_faults"]
+        need(f == {"days": 90, "incidents": 2, "assets": 1, "min": 3,
+                   "problem_candidate": False}, f)
+        ok(call("POST", "/api/v1/incidents", dict(base, ci="prn-0102", summary="卡纸又来了")), 201)
+        f = ok(call("GET", apath("PRN-0101")))["model_faults"]
+        need(f["incidents"] == 3 and f["assets"] == 2 and f["problem_candidate"], f)
+        r = ok(call("GET", "/api/v1/reports/assets", token=as_user("aud1")))
+        m = [x for x in r["incidents_per_model"] if x["model"] == "HL-2260D"]
+        need(len(m) == 1 and m[0]["incidents"] == 3 and m[0]["assets"] == 2 and
+             m[0]["recent"] == 3 and m[0]["problem_candidate"] and m[0]["brand"] == "Brother", m)
+        need(r["incidents_per_model"][0]["incidents"] >= 3, "most first")
+    case("a model with repeated faults is flagged as a problem candidate", candidate)
+
+    def report():
+        set_now(T0 + 3200)
+        all_ = search(None, limit=100)
+        r = ok(call("GET", "/api/v1/reports/assets"))
+        need(r["assets"] == all_["total"] == sum(r["by_status"].values()), (r["assets"], all_["total"]))
+        live = [a for a in all_["assets"] if a["status"] != "scrapped"]
+        for cls in r["by_class"]:
+            need(r["by_class"][cls] == len([a for a in live if a["class"] == cls]), cls)
+        depts = {}
+        for a in live:
+            depts[a["department"]] = depts.get(a["department"], 0) + 1
+        need({d["department"]: d["count"] for d in r["by_department"]} == depts, r["by_department"])
+        counts = [d["count"] for d in r["by_department"]]
+        need(counts == sorted(counts, reverse=True), "most first")
+        # warranties ending within 90 days of the fake day 2026-03-02
+        ok(call("POST", "/api/v1/assets", {"tag": "MON-0900", "class": "monitor",
+                                           "warranty_end": "2026-05-20"}, token=as_user("eng1")), 201)
+        ok(call("POST", "/api/v1/assets", {"tag": "MON-0901", "class": "monitor",
+                                           "warranty_end": "2026-06-30"}, token=as_user("eng1")), 201)
+        ok(call("POST", "/api/v1/assets", {"tag": "MON-0902", "class": "monitor",
+                                           "warranty_end": "2026-03-01"}, token=as_user("eng1")), 201)
+        r = ok(call("GET", "/api/v1/reports/assets"))
+        w = [a["tag"] for a in r["warranty_expiring"]]
+        need("MON-0900" in w and "MON-0901" not in w and "MON-0902" not in w, w)
+        need(r["total_warranty_expiring"] == len(w) and r["warranty_days"] == 90, r)
+        ends = [a["warranty_end"] for a in r["warranty_expiring"]]
+        need(ends == sorted(ends), "soonest first")
+        # a period before any incident lists no model
+        r = ok(call("GET", "/api/v1/reports/assets?from=2025-01-01&to=2025-01-31"))
+        need(r["incidents_per_model"] == [] and r["total_models"] == 0, r["incidents_per_model"])
+        for q, msg in (("from=2026-13-01", "from"), ("to=yesterday", "to"),
+                       ("from=2026-03-02&to=2026-03-01", "to"),
+                       ("from=2020-01-01&to=2026-01-01", "366")):
+            e = check_error(call("GET", "/api/v1/reports/assets?" + q), 400, "invalid")
+            need(msg in e["message"], e)
+    case("the asset report counts by status, class and department, lists warranties "
+         "ending soon and incidents per model", report)
+
 
 def scrap_cases():
     pth = apath("PC-0002") + "/scrap"
@@ -412,6 +510,7 @@ def main(tmp):
         bad_input_cases()
         search_cases()
         incident_cases()
+        fault_cases()
         scrap_cases()
     srv.stop()
 

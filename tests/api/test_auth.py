@@ -310,6 +310,7 @@ def matrix_cases():
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),
         ("GET", "/api/v1/reports/problems", None, everyone),
+        ("GET", "/api/v1/reports/assets", None, everyone),
         ("GET", "/api/v1/audit", None, audit_r),
         ("GET", "/api/v1/audit.csv", None, audit_r),
         ("GET", "/api/v1/audit/verify", None, audit_r),

@@ -577,6 +577,36 @@ async function main() {
       await shot(eng, 'parts-consumption');
     });
 
+    await test('an incident links to its asset; the CI is corrected on the incident page; a model with repeated faults is flagged and reported', async () => {
+      const nums = await agent.evaluate(() => Promise.all(['卡纸', '又卡纸', '还是卡纸'].map((s, i) =>
+        K.api('POST', '/api/v1/incidents', { caller_name: '陈静', caller_phone: '13800138000', channel: 'phone',
+          category: 'desktop', priority: 'P4', summary: 'ThinkPad 键盘' + s, ci: i ? 'NB-0707' : '陈静的笔记本', assignee: 'eng1' })
+          .then((j) => j.number))));
+      await agent.goto(base + '/#/incidents/' + nums[0]);
+      await agent.waitForSelector('#a-ci');
+      need(!(await agent.isVisible('#inc-asset')), 'a ci that is no tag has no asset link');
+      await agent.fill('#a-ci', 'NB-07');
+      await agent.waitForSelector('#ci-assets:not([hidden]) button');
+      await agent.click('#ci-assets button');
+      need(await agent.inputValue('#a-ci') === 'NB-0707', 'picked from the lookup');
+      await agent.click('form:has(#a-ci) button[type=submit]');
+      await agent.waitForSelector('#inc-asset');
+      need((await agent.textContent('dl.fields')).includes('ThinkPad T14'), 'the asset\'s model beside the ci');
+      need((await agent.textContent('ol.timeline')).includes('配置项'), 'the change is in the timeline');
+      await agent.click('#inc-asset');
+      await agent.waitForURL(/#\/assets\/NB-0707$/);
+      await agent.waitForSelector('#asset-faults');
+      need((await agent.textContent('#asset-faults')).includes('3'), 'three incidents: ' + await agent.textContent('#asset-faults'));
+      need((await agent.textContent('#asset-incidents')).includes(nums[0]), 'the corrected incident is listed');
+      await agent.goto(base + '/#/assets');
+      await agent.click('#asset-report-link');
+      await agent.waitForSelector('#ar-models tbody tr');
+      const row = await agent.textContent('#ar-models tbody');
+      need(row.includes('ThinkPad T14') && row.includes('问题候选'), 'incidents per model: ' + row);
+      need((await agent.textContent('#ar-class')).includes('笔记本电脑'), 'assets by class');
+      await shot(agent, 'asset-report');
+    });
+
     await test('the engineer edits it again and sees the differences between versions', async () => {
       await eng.goto(base + '/#/edit/' + newId);
       await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));

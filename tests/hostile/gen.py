@@ -587,6 +587,16 @@ def gen_assets():
                 add("assets", m, p, headers=hdr, body=json.dumps(
                     body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         add("assets", m, p, body=json.dumps({"unknown": 1}).encode(), headers=hdr)
+    # the asset report and the incident's ci (its own stream again)
+    rng = random.Random(1212)
+    add("assets", "GET", "/api/v1/reports/assets")
+    for name in ("from", "to"):
+        for v in rng.sample(PARAM_VALUES, 8):
+            add("assets", "GET", "/api/v1/reports/assets?%s=%s" % (name, v))
+    add("assets", "GET", "/api/v1/reports/assets?from=2030-01-01&to=2020-01-01")
+    for v in rng.sample(values, 12):
+        add("assets", "PATCH", "/api/v1/incidents/{inc}", headers=hdr, body=json.dumps(
+            {"ci": v}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def gen_maint():

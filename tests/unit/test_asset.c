@@ -10,6 +10,7 @@
 #include "fixture.h"
 #include "kb_asset.h"
 #include "kb_buf.h"
+#include "kb_incident.h"
 #include "kb_store.h"
 
 #define T0 1767225600LL /* 2026-01-01T00:00:00Z */
@@ -299,6 +300,64 @@ static void test_store(kb_store *s)
     CHECK(last && strncmp(last, "restore|admin1|status scrapped→spare", 38) == 0);
 }
 
+/* One incident on ci at time at. */
+static void incident_on(kb_store *s, const char *ci, long long at)
+{
+    kb_inc_create in;
+    memset(&in, 0, sizeof in);
+    in.caller_name = "张伟";
+    in.channel = "phone";
+    in.category = "printer";
+    in.summary = "卡纸";
+    in.ci = ci;
+    in.priority = 4;
+    kb_err err;
+    kb_incident *inc = NULL;
+    CHECK_INT_EQ(kb_incident_create(s, &in, at, &inc, &err), KB_OK);
+    kb_incident_free(inc);
+}
+
+/* Repeated faults per model: incidents since a time on every asset of the model, a
+ * candidate from KB_ASSET_FAULT_MIN on; the report's counts. */
+static void test_faults(kb_store *s)
+{
+    kb_err err;
+    const char *tags[] = { "PRN-0201", "PRN-0202", "PRN-0203" };
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT_EQ(create(s, tags[i], KB_ASSET_CLASS_printer, "", "", &err), KB_OK);
+        kb_asset_in in = blank_in();
+        in.model = i < 2 ? "LaserJet M404" : "LaserJet M405";
+        in.actor = "eng1";
+        CHECK_INT_EQ(kb_asset_update(s, tags[i], &in, T0, NULL, NULL, &err), KB_OK);
+    }
+    long long day = 86400;
+    incident_on(s, "PRN-0201", T0 + 10 * day);
+    incident_on(s, " prn-0202 ", T0 + 50 * day);
+    incident_on(s, "PRN-0203", T0 + 60 * day);  /* another model */
+    incident_on(s, "PRN-0201", T0 + 101 * day);
+    kb_asset_faults f;
+    CHECK_INT_EQ(kb_asset_model_faults(s, "laserjet m404", T0, &f, &err), KB_OK);
+    CHECK(f.incidents == 3 && f.assets == 2 && f.candidate);
+    /* 90 days back from day 105: the first incident has left the window */
+    CHECK_INT_EQ(kb_asset_model_faults(s, "LaserJet M404", T0 + 15 * day, &f, &err), KB_OK);
+    CHECK(f.incidents == 2 && f.assets == 2 && !f.candidate);
+    CHECK_INT_EQ(kb_asset_model_faults(s, "", T0, &f, &err), KB_OK);
+    CHECK(f.incidents == 0 && !f.candidate);
+
+    kb_asset_report *r = NULL;
+    CHECK_INT_EQ(kb_asset_report_get(s, T0, T0 + 200 * day, T0 + 105 * day, &r, &err), KB_OK);
+    CHECK(r && r->nmodels == 2 && r->total_models == 2);
+    if (r && r->nmodels == 2) {
+        CHECK(strcmp(r->models[0].model, "LaserJet M404") == 0 && r->models[0].incidents == 3 &&
+              r->models[0].assets == 2 && r->models[0].recent == 2 && !r->models[0].candidate);
+        CHECK(strcmp(r->models[1].model, "LaserJet M405") == 0 && r->models[1].incidents == 1);
+    }
+    CHECK(r && r->by_class[KB_ASSET_CLASS_printer] >= 3);
+    kb_asset_report_free(r);
+    CHECK_INT_EQ(kb_asset_report_get(s, T0, T0, T0, &r, &err), KB_EINVAL);
+    CHECK(r == NULL);
+}
+
 int main(void)
 {
     test_names();
@@ -307,6 +366,7 @@ int main(void)
     if (fixture_open(&fx, "asset") != 0)
         return CHECK_DONE("test_asset");
     test_store(fx.s);
+    test_faults(fx.s);
     fixture_close(&fx);
     return CHECK_DONE("test_asset");
 }
