@@ -42,8 +42,9 @@ INCIDENT_KEYS = {"number", "status", "priority", "impact", "urgency", "caller_na
                  "summary", "description", "assignee", "resolution", "resolved_by", "links",
                  "created_by", "created_on_behalf_of", "created_at", "updated_at",
                  "responded_at", "resolved_at", "closed_at", "complaint", "satisfaction", "reopen_count", "sla", "timeline",
-                 "group", "parent", "time_spent_minutes", "children"}
-LIST_KEYS = INCIDENT_KEYS - {"description", "resolution", "links", "timeline", "children"}
+                 "group", "parent", "time_spent_minutes", "children", "asset"}
+LIST_KEYS = INCIDENT_KEYS - {"description", "resolution", "links", "timeline", "children",
+                             "asset"}
 SLA_KEYS = {"response_target_seconds", "resolve_target_seconds", "response_due", "resolve_due",
             "response_remaining_seconds", "resolve_remaining_seconds", "response_breached",
             "resolve_breached", "paused", "paused_seconds", "hours"}
