@@ -79,7 +79,9 @@ static kb_status write_day(long long y, int m, int d, char out[KB_DATE_LEN], kb_
 {
     if (y < 1 || y > 9999)
         return kb_err_set(err, KB_EINVAL, "the date would leave the years 0001 to 9999");
-    snprintf(out, KB_DATE_LEN, "%04lld-%02d-%02d", y, m, d);
+    /* the ranges checked keep it within KB_DATE_LEN (m 1..12 and d 1..31 from the
+     * schedule's arithmetic) */
+    snprintf(out, KB_DATE_LEN, "%04d-%02d-%02d", (int)y, m % 100, d % 100);
     return KB_OK;
 }
 

@@ -90,22 +90,62 @@ static int class_of(const char *name)
     return kb_asset_class_of(name ? name : "");
 }
 
+/* Each list keeps its first KB_ASSET_REPORT_ROWS rows and counts them all. */
+static kb_status department_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_asset_report *r = ctx;
+    if (r->ndepartments < KB_ASSET_REPORT_ROWS) {
+        kb_asset_count *c = &r->departments[r->ndepartments++];
+        c->name = kb_store_text(st, 0);
+        c->count = sqlite3_column_int64(st, 1);
+    }
+    r->total_departments++;
+    return KB_OK;
+}
+
+static kb_status warranty_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_asset_report *r = ctx;
+    if (r->nwarranty < KB_ASSET_REPORT_ROWS) {
+        kb_asset_brief *b = &r->warranty[r->nwarranty++];
+        b->tag = kb_store_text(st, 0);
+        b->brand = kb_store_text(st, 1);
+        b->model = kb_store_text(st, 2);
+        b->department = kb_store_text(st, 3);
+        b->user = kb_store_text(st, 4);
+        b->warranty_end = kb_store_text(st, 5);
+        b->cls = class_of((const char *)sqlite3_column_text(st, 6));
+    }
+    r->total_warranty++;
+    return KB_OK;
+}
+
+static kb_status model_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_asset_report *r = ctx;
+    if (r->nmodels < KB_ASSET_REPORT_ROWS) {
+        kb_asset_model_row *m = &r->models[r->nmodels++];
+        m->model = kb_store_text(st, 0);
+        m->brand = kb_store_text(st, 1);
+        m->incidents = sqlite3_column_int64(st, 2);
+        m->assets = sqlite3_column_int64(st, 3);
+        m->recent = sqlite3_column_int64(st, 4);
+        m->candidate = m->recent >= KB_ASSET_FAULT_MIN;
+    }
+    r->total_models++;
+    return KB_OK;
+}
+
 static kb_status departments(kb_store *s, kb_asset_report *r, kb_err *err)
 {
     sqlite3_stmt *st = kb_store_cached(s, sql_departments, err);
     if (!st)
         return KB_EDB;
     r->departments = kb_xcalloc(KB_ASSET_REPORT_ROWS, sizeof *r->departments);
-    int q;
-    while ((q = sqlite3_step(st)) == SQLITE_ROW) {
-        if (r->ndepartments < KB_ASSET_REPORT_ROWS) {
-            kb_asset_count *c = &r->departments[r->ndepartments++];
-            c->name = kb_store_text(st, 0);
-            c->count = sqlite3_column_int64(st, 1);
-        }
-        r->total_departments++;
-    }
-    return done(s, st, q, err, "asset report");
+    return kb_store_rows(s, st, department_row, r, "asset report", err);
 }
 
 static kb_status warranty(kb_store *s, kb_asset_report *r, long long now, kb_err *err)
@@ -119,21 +159,7 @@ static kb_status warranty(kb_store *s, kb_asset_report *r, long long now, kb_err
     kb_store_bind_text(st, 1, today);
     kb_store_bind_text(st, 2, last);
     r->warranty = kb_xcalloc(KB_ASSET_REPORT_ROWS, sizeof *r->warranty);
-    int q;
-    while ((q = sqlite3_step(st)) == SQLITE_ROW) {
-        if (r->nwarranty < KB_ASSET_REPORT_ROWS) {
-            kb_asset_brief *b = &r->warranty[r->nwarranty++];
-            b->tag = kb_store_text(st, 0);
-            b->brand = kb_store_text(st, 1);
-            b->model = kb_store_text(st, 2);
-            b->department = kb_store_text(st, 3);
-            b->user = kb_store_text(st, 4);
-            b->warranty_end = kb_store_text(st, 5);
-            b->cls = class_of((const char *)sqlite3_column_text(st, 6));
-        }
-        r->total_warranty++;
-    }
-    return done(s, st, q, err, "asset report");
+    return kb_store_rows(s, st, warranty_row, r, "asset report", err);
 }
 
 static kb_status models(kb_store *s, kb_asset_report *r, long long from, long long to,
@@ -146,20 +172,7 @@ static kb_status models(kb_store *s, kb_asset_report *r, long long from, long lo
     sqlite3_bind_int64(st, 2, to);
     sqlite3_bind_int64(st, 3, kb_date_add_days(now, -KB_ASSET_FAULT_DAYS));
     r->models = kb_xcalloc(KB_ASSET_REPORT_ROWS, sizeof *r->models);
-    int q;
-    while ((q = sqlite3_step(st)) == SQLITE_ROW) {
-        if (r->nmodels < KB_ASSET_REPORT_ROWS) {
-            kb_asset_model_row *m = &r->models[r->nmodels++];
-            m->model = kb_store_text(st, 0);
-            m->brand = kb_store_text(st, 1);
-            m->incidents = sqlite3_column_int64(st, 2);
-            m->assets = sqlite3_column_int64(st, 3);
-            m->recent = sqlite3_column_int64(st, 4);
-            m->candidate = m->recent >= KB_ASSET_FAULT_MIN;
-        }
-        r->total_models++;
-    }
-    return done(s, st, q, err, "asset report");
+    return kb_store_rows(s, st, model_row, r, "asset report", err);
 }
 
 kb_status kb_asset_report_get(kb_store *s, long long from, long long to, long long now,
