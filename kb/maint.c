@@ -81,7 +81,8 @@ static kb_status write_day(long long y, int m, int d, char out[KB_DATE_LEN], kb_
         return kb_err_set(err, KB_EINVAL, "the date would leave the years 0001 to 9999");
     /* the ranges checked keep it within KB_DATE_LEN (m 1..12 and d 1..31 from the
      * schedule's arithmetic) */
-    snprintf(out, KB_DATE_LEN, "%04d-%02d-%02d", (int)y, m % 100, d % 100);
+    snprintf(out, KB_DATE_LEN, "%04u-%02u-%02u", (unsigned)y, (unsigned)m % 100u,
+             (unsigned)d % 100u);
     return KB_OK;
 }
 
