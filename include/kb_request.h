@@ -324,6 +324,13 @@ kb_status kb_request_update(kb_store *s, const char *number, const char *assigne
                             const kb_req_act *act, long long now, kb_request **out,
                             kb_err *err);
 
+/* Who may add and delete r's attachments: KB_OK for its requester (a signed form, a
+ * screenshot), an agent or admin, and an engineer it is assigned to or who is a member of
+ * its group (the people of kb_request_update); KB_EDENIED for everyone else, KB_EDB when
+ * the group cannot be read. Reading them is everyone's, as reading r. */
+kb_status kb_request_check_files(kb_store *s, const kb_request *r, const kb_req_act *act,
+                                 kb_err *err);
+
 /* List filters (borrowed; NULL or 0 = any). */
 typedef struct {
     unsigned status_mask;     /* bit (1u << status) per wanted status */

@@ -778,6 +778,36 @@ static kb_status member_of(kb_store *s, const kb_request *r, const kb_req_act *a
     return kb_group_is_member(s, r->group, act->actor, out, err);
 }
 
+/* KB_EDENIED unless act's actor works r: an agent or admin, or an engineer it is assigned
+ * to or who is a member of its group. */
+static kb_status check_worker(kb_store *s, const kb_request *r, const kb_req_act *act,
+                              kb_err *err)
+{
+    if (act->roles & (KB_ROLE_AGENT | KB_ROLE_ADMIN))
+        return KB_OK;
+    int member = 0;
+    kb_status rc = member_of(s, r, act, &member, err);
+    if (rc != KB_OK)
+        return rc;
+    int mine = r->assignee[0] && act->actor && strcmp(r->assignee, act->actor) == 0;
+    if (!(act->roles & KB_ROLE_ENGINEER) || (!mine && !member))
+        return kb_err_set(err, KB_EDENIED, "%s is assigned neither to you nor to one of "
+                          "your groups", r->number);
+    return KB_OK;
+}
+
+kb_status kb_request_check_files(kb_store *s, const kb_request *r, const kb_req_act *act,
+                                 kb_err *err)
+{
+    if (act->actor && strcasecmp(act->actor, r->requested_by) == 0)
+        return KB_OK;
+    kb_status rc = check_worker(s, r, act, err);
+    if (rc == KB_EDENIED)
+        rc = kb_err_set(err, KB_EDENIED, "%s is neither yours nor assigned to you or one of "
+                        "your groups: its files stay as they are", r->number);
+    return rc;
+}
+
 kb_status kb_request_act(kb_store *s, const char *number, kb_req_action a,
                          const kb_req_act *act, long long now, kb_request **out, kb_err *err)
 {
@@ -881,16 +911,9 @@ kb_status kb_request_update(kb_store *s, const char *number, const char *assigne
         return rc;
     kb_request *r = NULL;
     rc = load(s, number, 0, &r, err);
-    int member = 0;
-    if (rc == KB_OK)
-        rc = member_of(s, r, act, &member, err);
     /* the same people as fulfilment; a note is allowed in any status */
-    if (rc == KB_OK && !(act->roles & (KB_ROLE_AGENT | KB_ROLE_ADMIN))) {
-        int mine = r->assignee[0] && act->actor && strcmp(r->assignee, act->actor) == 0;
-        if (!(act->roles & KB_ROLE_ENGINEER) || (!mine && !member))
-            rc = kb_err_set(err, KB_EDENIED, "%s is assigned neither to you nor to one of "
-                            "your groups", r->number);
-    }
+    if (rc == KB_OK)
+        rc = check_worker(s, r, act, err);
     const char *actor = who(act->actor);
     if (rc == KB_OK && assignee && strcmp(assignee, r->assignee) != 0) {
         if (!kb_request_status_open(r->status))

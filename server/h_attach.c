@@ -1,9 +1,10 @@
 /* Attachments over HTTP: /api/v1/incidents/{number}/attachments...,
  * /api/v1/requests/{number}/attachments... and /api/v1/kb/{id}/attachments... Whoever may
  * read the owner lists and downloads its attachments; whoever may work it (an incident:
- * agents, admins, engineers on their incidents; a service request: everyone who makes and
- * acts on requests; a maintenance task: admins and the engineers of its group while it is
- * open; a knowledge item: engineers and admins) adds and deletes them. The file is
+ * agents, admins, engineers on their incidents; a service request: agents, admins, its
+ * requester and engineers on their requests; a maintenance task: admins and the engineers
+ * of its group while it is open; a knowledge item: engineers and admins) adds and deletes
+ * them. The file is
  * the raw request body (a route with SRV_BODY_RAW), its name the query argument name; the
  * type the client sends is ignored (kb_attach_sniff decides). Downloads always go out as
  * attachments with the sniffed type (http.c adds nosniff and a sandboxing CSP); only
@@ -63,6 +64,10 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
         kb_request *r = NULL;
         if (rc == KB_OK)
             rc = kb_request_get(*s, o->id, &r, err);
+        /* its requester and those who work it (as PATCH), not every role that makes requests */
+        kb_req_act act = { rq->user, rq->roles, NULL };
+        if (rc == KB_OK && write)
+            rc = kb_request_check_files(*s, r, &act, err);
         kb_request_free(r);
         return rc;
     }

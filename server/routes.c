@@ -88,7 +88,8 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/request-items", h_req_item_create, KB_ROLE_ADMIN },
     { "GET", "/api/v1/request-items/:id", h_req_item_get, KB_ROLE_ALL },
     { "PATCH", "/api/v1/request-items/:id", h_req_item_update, KB_ROLE_ADMIN },
-    /* attachments: read as the request, added and deleted by those who act on requests */
+    /* attachments: read as the request; added and deleted by its requester and those who
+     * work it (kb_request_check_files) */
     { "GET", "/api/v1/requests/:request/attachments", h_attach_list, KB_ROLE_ALL },
     { "POST", "/api/v1/requests/:request/attachments", h_attach_add, MAKE_REQUESTS },
     { "GET", "/api/v1/requests/:request/attachments/:att", h_attach_get, KB_ROLE_ALL },

@@ -221,12 +221,11 @@
         el('button', { type: 'submit', class: cls || '', id: 'rq-' + path, text: t(buttonKey) }));
     }
     function render(r) {
-      /* files: everyone who makes and acts on requests adds them (the form, a screenshot) */
-      if (att) att.leave();
-      att = K.attachments('/api/v1/requests/' + encodeURIComponent(number),
-                          K.has('agent', 'engineer', 'approver', 'admin'));
       var me = K.me ? K.me.username : '';
       var mine = me && me.toLowerCase() === r.requested_by.toLowerCase();
+      /* files: the requester (the form, a screenshot) and those who work it add them */
+      if (att) att.leave();
+      att = K.attachments('/api/v1/requests/' + encodeURIComponent(number), !!mine || mayWork(r));
       var dl = el('dl', { class: 'fields' });
       [['rq.item', r.item_name], ['rq.for', r.caller_name], ['inc.phone', r.caller_phone],
        ['inc.department', r.department], ['rq.group', r.group], ['rq.assignee', r.assignee],

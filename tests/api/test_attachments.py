@@ -447,6 +447,23 @@ def request_cases():
         need(call("GET", base, token=tok).status == 200, "the auditor reads")
         check_error(upload(base, "a.txt", b"x\n", token=tok), 403, "forbidden")
         check_error(call("DELETE", j["url"], token=tok), 403, "forbidden")
+        # another's request: an approver or an engineer outside its group reads its files
+        # but neither adds nor removes them; the requester and its assignee do
+        appr = api.login("approver1", PASSWORD).json["token"]
+        eng = api.login("engineer1", PASSWORD).json["token"]
+        for t in (appr, eng):
+            need(api.get(j["url"], token=t).status == 200, "reads another's request's file")
+            check_error(upload(base, "b.txt", b"x\n", token=t), 403, "denied")
+            check_error(call("DELETE", j["url"], token=t), 403, "denied")
+        need(ok(call("GET", base))["count"] == 1, "the file is still there")
+        own = ok(call("POST", "/api/v1/requests", {"item": item, "caller_name": "李雷"},
+                      token=appr), 201)["number"]
+        mine = ok(upload("/api/v1/requests/%s/attachments" % own, "签字表.txt", b"x\n",
+                         token=appr), 201)
+        ok(call("DELETE", mine["url"], token=appr))
+        ok(call("PATCH", "/api/v1/requests/" + number, {"assignee": "engineer1"}))
+        ok(call("DELETE", ok(upload(base, "e.txt", b"x\n", token=eng), 201)["url"],
+                token=eng))
         check_error(upload("/api/v1/requests/REQ-20990101-0001/attachments", "a.txt",
                            b"x\n"), 404, "not_found")
         check_error(upload("/api/v1/requests/INC-20260101-0001/attachments", "a.txt",

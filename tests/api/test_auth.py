@@ -259,8 +259,11 @@ def matrix_cases():
         ("GET", req, None, everyone),
         ("PATCH", req, {"note": "checked"}, work),  # an engineer of the request's group
         ("GET", req + "/attachments", None, everyone),
-        ("POST", req + "/attachments?name=m.txt", {"note": "a file"}, requesters),
-        ("DELETE", req + "/attachments/999", None, requesters),
+        ("GET", req + "/attachments/999", None, everyone),
+        ("GET", req + "/attachments/999/thumbnail", None, everyone),
+        # the requester (tester) and those who work it; an approver who did not make it: 403
+        ("POST", req + "/attachments?name=m.txt", {"note": "a file"}, work),
+        ("DELETE", req + "/attachments/999", None, work),
         # which action whom is the request's own rule (test_requests.py); the route lets
         # every role but the auditor in, and an unknown action is 400 for them
         ("POST", req + "/nope", {}, requesters),
@@ -363,6 +366,10 @@ def matrix_cases():
                 elif role == "engineer" and target in (inc, inc + "/resolve", att_one,
                                                        att + "?name=m.txt"):
                     # the route lets engineers in; this incident is not their group's
+                    need(r.status == 403 and err_code(r) == "denied",
+                         "%s: %d %r, want 403 denied" % (role, r.status, r.body[:200]))
+                elif role == "approver" and target.startswith(req + "/attachments"):
+                    # the route lets approvers in for their own requests; this is not one
                     need(r.status == 403 and err_code(r) == "denied",
                          "%s: %d %r, want 403 denied" % (role, r.status, r.body[:200]))
                 else:
