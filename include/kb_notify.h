@@ -31,6 +31,8 @@
 #define KB_NOTIFY_MAX_CHANNELS 100u
 #define KB_NOTIFY_TITLE_MAX 200u    /* bytes of a template's title */
 #define KB_NOTIFY_BODY_MAX 2000u    /* bytes of a template's body */
+#define KB_NOTIFY_TITLE_TEXT_MAX 1000u  /* bytes of a rendered title (placeholders filled) */
+#define KB_NOTIFY_BODY_TEXT_MAX 32768u  /* bytes of a rendered body */
 #define KB_NOTIFY_DETAIL_MAX 300u   /* bytes kept of an attempt's error text */
 #define KB_NOTIFY_MAX_LIMIT 200u    /* outbox rows per list */
 #define KB_NOTIFY_UID_HEX 33        /* 32 hex digits and the NUL */
@@ -98,8 +100,10 @@ kb_status kb_notify_template_check(const char *what, const char *tpl, size_t max
 /* Checks a template's title (one line, at most KB_NOTIFY_TITLE_MAX bytes) and body (at
  * most KB_NOTIFY_BODY_MAX) as kb_notify_template_check does; NULL is KB_EINVAL. */
 kb_status kb_notify_template_valid(const char *title, const char *body, kb_err *err);
-/* Renders a checked template with vars into a new string (free()). */
-char *kb_notify_render(const char *tpl, const kb_notify_vars *vars);
+/* Renders a checked template with vars into a new string (free()) of at most max bytes: a
+ * longer text (a template that repeats {reason}, a 20,000-byte reason) is cut at a character
+ * boundary and ends in "…", so that one event never writes megabytes per channel. */
+char *kb_notify_render(const char *tpl, const kb_notify_vars *vars, size_t max);
 /* Example values of every placeholder for ev (a template's preview). Static strings. */
 void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out);
 

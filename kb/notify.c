@@ -1,5 +1,6 @@
 /* Notification rules: events, default templates, placeholders, channel checks (pure; the
  * SQL is in kb/store_notify.c). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,11 +180,13 @@ kb_status kb_notify_template_valid(const char *title, const char *body, kb_err *
     return rc;
 }
 
-char *kb_notify_render(const char *tpl, const kb_notify_vars *vars)
+char *kb_notify_render(const char *tpl, const kb_notify_vars *vars, size_t max)
 {
+    static const char more[] = "…";
+    assert(max >= sizeof more);
     kb_buf b;
     kb_buf_init(&b, 0);
-    for (const char *p = tpl; *p;) {
+    for (const char *p = tpl; *p && b.len <= max;) {
         size_t n;
         int i;
         if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
@@ -196,6 +199,14 @@ char *kb_notify_render(const char *tpl, const kb_notify_vars *vars)
             kb_buf_add(&b, p, 1);
             p++;
         }
+    }
+    if (b.len > max) {
+        size_t cut = max - (sizeof more - 1);
+        while (cut > 0 && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
+            cut--; /* not inside a UTF-8 sequence */
+        b.len = cut;
+        b.data[cut] = '\0';
+        kb_buf_adds(&b, more);
     }
     size_t len;
     char *out = kb_buf_detach(&b, &len);

@@ -656,8 +656,8 @@ static kb_status enqueue_to(kb_store *s, kb_notify_event ev, const char *object,
             free(email);
         }
     }
-    char *title = kb_notify_render(tt ? tt : "", vars);
-    char *body = kb_notify_render(tb ? tb : "", vars);
+    char *title = kb_notify_render(tt ? tt : "", vars, KB_NOTIFY_TITLE_TEXT_MAX);
+    char *body = kb_notify_render(tb ? tb : "", vars, KB_NOTIFY_BODY_TEXT_MAX);
     free(tt);
     free(tb);
     /* the channels subscribed to ev, and the first e-mail channel for people's addresses */
@@ -722,8 +722,8 @@ kb_status kb_notify_enqueue_test(kb_store *s, long long channel, long long now,
         rc = kb_notify_template_get(s, KB_NOTIFY_TEST, &tt, &tb, &custom, err);
     kb_notify_vars vars;
     memset(&vars, 0, sizeof vars);
-    char *title = tt ? kb_notify_render(tt, &vars) : NULL;
-    char *body = tb ? kb_notify_render(tb, &vars) : NULL;
+    char *title = tt ? kb_notify_render(tt, &vars, KB_NOTIFY_TITLE_TEXT_MAX) : NULL;
+    char *body = tb ? kb_notify_render(tb, &vars, KB_NOTIFY_BODY_TEXT_MAX) : NULL;
     if (rc == KB_OK)
         rc = insert_msg(s, channel, KB_NOTIFY_TEST, "test", "", title, body, now, err);
     if (rc == KB_OK && out_id)

@@ -400,7 +400,8 @@ kb_status h_notify_template_preview(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc == KB_OK) {
         kb_notify_vars vars;
         kb_notify_sample_vars(ev, &vars);
-        char *t = kb_notify_render(title, &vars), *b = kb_notify_render(body, &vars);
+        char *t = kb_notify_render(title, &vars, KB_NOTIFY_TITLE_TEXT_MAX);
+        char *b = kb_notify_render(body, &vars, KB_NOTIFY_BODY_TEXT_MAX);
         rs->json = json_object();
         json_object_set_new(rs->json, "event", json_string(kb_notify_event_name(ev)));
         json_object_set_new(rs->json, "title", srv_json_str(t));

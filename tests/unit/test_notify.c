@@ -19,9 +19,32 @@ static void templates(void)
     v.number = "INC-1";
     v.assignee = "eng.a";
     CHECK_INT_EQ(kb_notify_template_check("body", "{number} {{x}} {assignee}", 100, NULL), KB_OK);
-    char *s = kb_notify_render("{number} {{x}} {assignee}{lead}", &v);
+    char *s = kb_notify_render("{number} {{x}} {assignee}{lead}", &v, 100);
     CHECK_STR_EQ(s, "INC-1 {x} eng.a");
     free(s);
+    /* a long value, repeated, is cut at a character boundary: never megabytes per message */
+    char *reason = malloc(19999);
+    for (size_t i = 0; i < 19998; i += 3)
+        memcpy(reason + i, "打", 3);
+    reason[19998] = '\0';
+    v.reason = reason;
+    char tpl[KB_NOTIFY_BODY_MAX + 1];
+    size_t tlen = 0;
+    for (; tlen + 8 <= KB_NOTIFY_BODY_MAX; tlen += 8)
+        memcpy(tpl + tlen, "{reason}", 8);
+    tpl[tlen] = '\0';
+    CHECK_INT_EQ(kb_notify_template_check("body", tpl, KB_NOTIFY_BODY_MAX, NULL), KB_OK);
+    s = kb_notify_render(tpl, &v, KB_NOTIFY_BODY_TEXT_MAX);
+    size_t len = strlen(s);
+    CHECK(len <= KB_NOTIFY_BODY_TEXT_MAX && len > KB_NOTIFY_BODY_TEXT_MAX - 6);
+    CHECK(len >= 3 && strcmp(s + len - 3, "…") == 0);
+    CHECK((len - 3) % 3 == 0); /* whole characters of 打 before the mark */
+    free(s);
+    s = kb_notify_render("{reason}", &v, 10);
+    CHECK_STR_EQ(s, "打打…");
+    free(s);
+    v.reason = NULL;
+    free(reason);
     kb_err err;
     CHECK_INT_EQ(kb_notify_template_check("body", "{nope}", 100, &err), KB_EINVAL);
     CHECK(strstr(err.msg, "{nope}") != NULL);
