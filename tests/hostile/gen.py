@@ -860,6 +860,111 @@ def gen_notify():
             body=json.dumps({"days": v}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
+def gen_request_attachments():
+    """A service request's attachments (issue 11): ids, request numbers, file names, raw
+    bodies and content types, as gen_attachments does for incidents; its own random
+    stream."""
+    rng = random.Random(116)
+    base = "/api/v1/requests/{req}/attachments"
+    add("request-attachments", "GET", base)
+    for i in rng.sample(IDS, 10) + ["1", "0", "-1", "1e3", "18446744073709551616", "%31"]:
+        add("request-attachments", "GET", base + "/" + i)
+        add("request-attachments", "GET", base + "/" + i + "/thumbnail")
+        add("request-attachments", "DELETE", base + "/" + i)
+    for n in rng.sample(IDS, 8) + ["REQ-20260101-0001", "REQ-2026-1", "req-20260101-0001",
+                                   "REQ-20260101-" + "9" * 20, "{inc}", "REQ-20260101-0001%00"]:
+        add("request-attachments", "GET", "/api/v1/requests/%s/attachments" % n)
+        add("request-attachments", "POST", "/api/v1/requests/%s/attachments?name=a.txt" % n,
+            body=b"x")
+        add("request-attachments", "DELETE", "/api/v1/requests/%s/attachments/1" % n)
+    names = [pct(t) for t in rng.sample(TEXT, 30)] + [
+        "", "%00", "%FF", "a%0D%0AContent-Type:%20text/html.txt", "a%22%3B%20x%3D.txt",
+        "..%2F..%2Fetc%2Fpasswd", "a" * 300, "x.exe", "x.txt&name=y.exe",
+        "%E2%80%AEgpj.exe", "a.txt.", "a.HTA", pct("申请表 (签字).pdf"), "name=a.txt"]
+    for n in names:
+        add("request-attachments", "POST", base + "?name=" + n, body=b"form\n")
+    add("request-attachments", "POST", base, body=b"no name")
+    add("request-attachments", "POST", base + "?name=a.txt&name=b.txt", body=b"two names")
+    bodies = [b"", b"MZ" + b"\0" * 58 + b"\x40\0\0\0PE\0\0", b"\x7fELF" + b"\0" * 60,
+              b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x4e\x20\0\0\x4e\x20\x01\0\0\0\0",
+              b"\xff\xd8\xff\xc2\0\x0b\x08\x3f\xff\x3f\xff\x01\x01\x11\0" +
+              b"\xff\xda\0\x08\x01\x01\0\0\0\0" * 2000,
+              b"GIF89a\x01\0\x01\0\0\0\0" + b"\x2c\0\0\0\0\xff\x7f\xff\x7f\0\2\1\0\0" * 200,
+              b"PK\3\4" + b"\0" * 22 + b"\xff\xff\0\0" + b"word/",
+              b"\xff\xfe" + "申请".encode("utf-16-le"), b"\xb4\xf2\xd3\xa1\xbb\xfa\n",
+              b"<svg onload=alert(1)>", bytes(rng.randrange(256) for _ in range(300))]
+    for i, b in enumerate(bodies):
+        add("request-attachments", "POST", base + "?name=r%d.png" % i, body=b)
+    for ctype in ("multipart/form-data; boundary=x", "text/html", "image/svg+xml",
+                  "application/json"):
+        add("request-attachments", "POST", base + "?name=t.txt", body=b"typed",
+            headers=[("Content-Type", ctype)])
+    add("request-attachments", "POST", base + "?name=chunked.txt", body=b"3\r\nabc\r\n0\r\n\r\n",
+        headers=[("Transfer-Encoding", "chunked")])
+    add("request-attachments", "POST", base + "?name=big.bin",
+        headers=[("Content-Length", str(11 * 1024 * 1024))], expect=[413], may_close=True)
+    add("request-attachments", "POST", base + "?name=big.bin", auth="none",
+        headers=[("Content-Length", str(11 * 1024 * 1024))], expect=[401, 413], may_close=True)
+    add("request-attachments", "POST", base + "?name=a.txt", auth="none", body=b"x",
+        expect=[401])
+    add("request-attachments", "DELETE", base + "/1", auth="none", expect=[401])
+    add("request-attachments", "PUT", base, body=b"x", expect=[405])
+    add("request-attachments", "PATCH", base + "/1", body=b"{}", expect=[405],
+        headers=[("Content-Type", "application/json")])
+
+
+def gen_notify_routes():
+    """The notification routes gen_notify leaves out: the channel list and deletes, each
+    user's own choices (e-mail addresses built to inject SMTP headers or commands), template
+    saves (CRLF, a title of placeholders, braces), channel changes with hostile SMTP and URL
+    settings on ids that do not exist. Never a valid channel. Its own random stream."""
+    rng = random.Random(117)
+    hdr = [("Content-Type", "application/json")]
+    add("notify-routes", "GET", "/api/v1/notification-channels")
+    add("notify-routes", "GET", "/api/v1/notification-templates")
+    add("notify-routes", "GET", "/api/v1/me/notifications")
+    for i in rng.sample(IDS, 8) + ["1", "0", "1000000001", "-1"]:
+        add("notify-routes", "DELETE", "/api/v1/notification-channels/" + i)
+    mails = ["a@b\r\nBcc: x@evil.example", "a@b>\r\nRCPT TO:<x@evil.example", "<a@b>",
+             "a@b, c@d", "a@b;c@d", "\"a b\"@c", "a@@b", "@b", "a@", "a" * 300 + "@b",
+             "a@b\u0000", "a@b\u202e", "打印@例子.中国", "a b@c", "a@b\n.", None, "", 1, [],
+             {"x": 1}, "a@b"]
+    for m in mails:
+        for events in (None, ["assigned"], ["test"], ["nope"], ["sla_75"] * 30, "sla_75", [1]):
+            if rng.random() < 0.35:
+                add("notify-routes", "PUT", "/api/v1/me/notifications", headers=hdr,
+                    body=json.dumps({"email": m, "events": events}, ensure_ascii=False)
+                    .encode("utf-8", "surrogatepass"))
+    add("notify-routes", "PUT", "/api/v1/me/notifications", headers=hdr,
+        body=b"{\"email\":null,\"events\":[],\"extra\":1}")
+    titles = ["x\r\nBcc: y@evil.example", "x\ry", "{reason}" * 25, "{{" * 100, "}" * 10,
+              "{number" + "}" * 5, "=?UTF-8?B?PHNjcmlwdD4=?=", "\u0000", "打" * 67, "a" * 201]
+    for t in titles:
+        for b in ("{reason}" * 250, "b\r\n.\r\nMAIL FROM:<x@evil.example>", "\u0000", "ok"):
+            if rng.random() < 0.5:
+                add("notify-routes", "PUT", "/api/v1/notification-templates", headers=hdr,
+                    body=json.dumps({"event": rng.choice(["assigned", "request_rejected",
+                                                          "test", "nope"]),
+                                     "title": t, "body": b}, ensure_ascii=False)
+                    .encode("utf-8", "surrogatepass"))
+    add("notify-routes", "PUT", "/api/v1/notification-templates", headers=hdr,
+        body=b"{\"event\":\"assigned\",\"reset\":true,\"title\":\"x\"}")
+    add("notify-routes", "PUT", "/api/v1/notification-templates", headers=hdr,
+        body=b"{\"event\":\"assigned\",\"reset\":true}")
+    settings = [("host", "smtp.example.com\r\nEHLO x"), ("host", "a/b"), ("host", "[::1]"),
+                ("host", "u@h"), ("port", 0), ("port", 70000), ("port", "25"),
+                ("starttls", "maybe"), ("from", "a@b\r\nBcc: c@d"), ("to", ["a@b"] * 21),
+                ("to", "a@b"), ("url", "http://127.0.0.1:1/\r\nX: y"),
+                ("url", "gopher://127.0.0.1/"), ("url", "http://user@127.0.0.1/"),
+                ("url", "http://" + "a" * 1000), ("secret", "s" * 201), ("kind", "email"),
+                ("events", ["test"] * 21), ("group", "\u0000"), ("enabled", "yes")]
+    for name, v in settings:
+        for i in ("1", "999"):
+            add("notify-routes", "PATCH", "/api/v1/notification-channels/" + i, headers=hdr,
+                body=json.dumps({name: v}, ensure_ascii=False).encode("utf-8",
+                                                                      "surrogatepass"))
+
+
 def md_sources():
     fm = "---\nid: KE-1005\ntype: known_error\ntitle: hostile\nstatus: draft\n---\n"
     yield fm + "## Symptom\n" + "> " * 2000 + "x\n"
@@ -1037,6 +1142,8 @@ def main():
     gen_parts()
     gen_requests()
     gen_notify()
+    gen_request_attachments()
+    gen_notify_routes()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
