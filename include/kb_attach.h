@@ -48,6 +48,8 @@ typedef struct {
     unsigned width;      /* images: the size the header declares (0 unknown) */
     unsigned height;
     unsigned long long pixels; /* images: pixels decoded in all (every frame of a GIF) */
+    unsigned scans;      /* JPEG: its scans (a progressive image decodes every pixel once
+                            per scan; a baseline one has 1), counted from the markers; else 0 */
 } kb_attach_kind;
 
 /* Decides what p[0..len) is from its bytes alone (magic numbers; text when it is UTF-8,

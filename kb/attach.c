@@ -2,6 +2,7 @@
  * text of text files. See include/kb_attach.h. */
 #include "kb_attach.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,22 @@ static void jpeg_size(const unsigned char *p, size_t len, kb_attach_kind *k)
         }
         i += seg;
     }
+}
+
+/* Start-of-scan markers (FF DA) in p[0..len): 0xFF in entropy-coded data is followed by 00
+ * or a restart marker, so each one is a scan (one inside an APP segment counts too: an
+ * upper bound). */
+static unsigned jpeg_scans(const unsigned char *p, size_t len)
+{
+    unsigned n = 0;
+    for (const unsigned char *q = p; (q = memchr(q, 0xff, len - (size_t)(q - p))) != NULL;) {
+        if ((size_t)(q - p) + 1 >= len)
+            break;
+        if (q[1] == 0xda && n < UINT_MAX)
+            n++;
+        q++;
+    }
+    return n;
 }
 
 /* The logical screen, widened to every frame's extent, and the number of frames. */
@@ -240,6 +257,7 @@ void kb_attach_sniff(const void *data, size_t len, kb_attach_kind *k)
     } else if (starts(p, len, "\xff\xd8\xff", 3)) {
         k->type = "image/jpeg";
         jpeg_size(p, len, k);
+        k->scans = jpeg_scans(p, len);
     } else if (starts(p, len, "GIF87a", 6) || starts(p, len, "GIF89a", 6)) {
         k->type = "image/gif";
         gif_size(p, len, k);

@@ -244,7 +244,7 @@ static kb_status prepare_blob(kb_store *s, const kb_attach_in *in, blob_new *b, 
         return rc;
     if (strncmp(b->kind.type, "image/", 6) == 0 &&
         kb_thumb_png(in->data, in->len, b->kind.type, b->kind.width, b->kind.height,
-                     b->kind.pixels, &b->thumb, &b->thumb_len, NULL) != KB_OK) {
+                     b->kind.pixels, b->kind.scans, &b->thumb, &b->thumb_len, NULL) != KB_OK) {
         b->thumb = NULL; /* no thumbnail: too large or does not decode; the file is kept */
         b->thumb_len = 0;
     }

@@ -37,8 +37,8 @@ static const char *loader_name(const char *type)
 }
 
 kb_status kb_thumb_png(const void *p, size_t len, const char *type, unsigned width,
-                       unsigned height, unsigned long long pixels, void **out, size_t *out_len,
-                       kb_err *err)
+                       unsigned height, unsigned long long pixels, unsigned scans, void **out,
+                       size_t *out_len, kb_err *err)
 {
     *out = NULL;
     *out_len = 0;
@@ -50,6 +50,11 @@ kb_status kb_thumb_png(const void *p, size_t len, const char *type, unsigned wid
         return kb_err_set(err, KB_ETOOBIG, "the image is %ux%u (%llu pixels to decode); "
                           "thumbnails are made up to %ux%u and %llu pixels", width, height,
                           pixels, KB_THUMB_MAX_SIDE, KB_THUMB_MAX_SIDE, KB_THUMB_MAX_PIXELS);
+    if (scans > KB_THUMB_MAX_SCANS ||
+        (unsigned long long)scans * width * height > KB_THUMB_MAX_SCAN_PIXELS)
+        return kb_err_set(err, KB_ETOOBIG, "the image has %u scans of %ux%u pixels; thumbnails "
+                          "are made up to %u scans and %llu pixels in all of them", scans, width,
+                          height, KB_THUMB_MAX_SCANS, KB_THUMB_MAX_SCAN_PIXELS);
     kb_status rc = KB_OK;
     GError *gerr = NULL;
     int too_big = 0;

@@ -6,8 +6,8 @@ Starts $KEDB_BIN/kedb-server over tests/data (harness.Served) and drives
 download round trip with a Chinese file name (nosniff, Content-Disposition with RFC 5987
 filename*, a sandboxing CSP), the type taken from the content (a PNG sent as text/plain is
 image/png, an HTML file is text/plain and never inline), thumbnails (PNG, at most 240 px,
-inline) and a decompression bomb that gets none, content stored once by hash and removed
-with its last attachment, limits (413 before the body is read, for a declared and for a
+inline) and decompression bombs that get none (pixels, or a JPEG's scans), content stored
+once by hash and removed with its last attachment, limits (413 before the body is read, for a declared and for a
 chunked body; 409 past 20 files), refused names and programs, unknown ids, who may do what,
 the audit trail, and search: the incident list finds an incident by a word only in its
 attached log (UTF-8, GB18030), the knowledge search finds an item by a word only in its
@@ -65,6 +65,29 @@ def png_bomb():
     ihdr = struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) +
             chunk(b"IEND", b""))
+
+
+def progressive_jpeg(width, height, scans):
+    """A grey progressive JPEG: a DC scan, then scans-1 AC scans that each cover the whole
+    image in a few bytes (end-of-band runs of 32767 blocks): a decoder goes over every pixel
+    once per scan."""
+    def seg(marker, body):
+        return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+
+    def packed(bits):
+        bits += "1" * (-len(bits) % 8)
+        data = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        return data.replace(b"\xff", b"\xff\x00")
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    out = b"\xff\xd8" + seg(0xdb, b"\x00" + b"\x01" * 64)
+    out += seg(0xc2, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+    out += seg(0xc4, b"\x00\x01" + b"\x00" * 15 + b"\x00")  # DC: one code, difference 0
+    out += seg(0xc4, b"\x10\x01" + b"\x00" * 15 + b"\xe0")  # AC: one code, EOB run
+    out += seg(0xda, b"\x01\x01\x00\x00\x00\x00") + packed("0" * blocks)
+    ac = packed(("0" + "1" * 14) * ((blocks + 32766) // 32767))
+    for _ in range(scans - 1):
+        out += seg(0xda, b"\x01\x01\x00\x01\x3f\x00") + ac
+    return out + b"\xff\xd9"
 
 
 def png_size(data):
@@ -276,6 +299,22 @@ def store_cases(db):
         need(j["thumbnail_url"] is None, "a broken image has no thumbnail: %r" % j)
         ok(call("DELETE", j["url"]))
     case("a decompression-bomb PNG is kept without a thumbnail, never decoded", bomb)
+
+    def scan_bomb():
+        j = ok(upload(inc_path(STATE["other"]), "progressive.jpg", progressive_jpeg(64, 48, 6)),
+               201)
+        need(j["type"] == "image/jpeg" and j["thumbnail_url"], "a small progressive JPEG %r" % j)
+        need(api.get(j["thumbnail_url"]).body.startswith(b"\x89PNG"), "its thumbnail")
+        ok(call("DELETE", j["url"]))
+        data = progressive_jpeg(8000, 4000, 300)  # 70 KB: 300 passes over 32 million pixels
+        t0 = time.time()
+        j = ok(upload(inc_path(STATE["other"]), "scans.jpg", data), 201)
+        need(j["type"] == "image/jpeg" and j["width"] == 8000 and j["thumbnail_url"] is None,
+             "%r" % j)
+        need(time.time() - t0 < 5 * api.SLOW, "slow (%.1f s): decoded?" % (time.time() - t0))
+        ok(call("DELETE", j["url"]))
+    case("a JPEG of hundreds of scans over a large image is kept without a thumbnail, not "
+         "decoded for minutes", scan_bomb)
 
     def audit():
         j = ok(call("GET", api.q("/api/v1/audit", object="incident:" + STATE["inc"])))

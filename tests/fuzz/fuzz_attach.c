@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strncmp(k.type, "image/", 6) == 0) {
         void *png = NULL;
         size_t png_len = 0;
-        kb_status rc = kb_thumb_png(data, size, k.type, k.width, k.height, k.pixels, &png,
+        kb_status rc = kb_thumb_png(data, size, k.type, k.width, k.height, k.pixels, k.scans, &png,
                                     &png_len, NULL);
         if (rc == KB_OK && (png_len < 8 || memcmp(png, "\x89PNG", 4) != 0))
             abort();

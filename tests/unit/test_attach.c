@@ -147,6 +147,16 @@ static void test_sniff(void)
     CHECK_STR_EQ(k.type, "image/jpeg");
     CHECK_INT_EQ(k.width, 800);
     CHECK_INT_EQ(k.height, 600);
+    CHECK_INT_EQ(k.scans, 0);
+    /* its scans are counted by their markers; a stuffed FF 00 is none */
+    unsigned char scans[sizeof jpeg + 3 * 6 + 2];
+    memcpy(scans, jpeg, sizeof jpeg);
+    for (size_t i = 0; i < 3; i++)
+        memcpy(scans + sizeof jpeg + 6 * i, "\xff\xda\x00\x08\xff\x00", 6);
+    memcpy(scans + sizeof scans - 2, "\xff\xd9", 2);
+    kb_attach_sniff(scans, sizeof scans, &k);
+    CHECK_INT_EQ(k.scans, 3);
+    CHECK_INT_EQ(k.width, 800);
 
     /* a GIF whose second frame reaches past the screen: the decoder sizes for it */
     static const unsigned char gif[] = {
@@ -262,7 +272,8 @@ static void test_thumb(void)
     make_png(&png, 300, 100, 0, 0);
     void *out = NULL;
     size_t len = 0;
-    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 300, 100, 30000, &out, &len, &err),
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 300, 100, 30000, 0, &out, &len,
+                              &err),
                  KB_OK);
     CHECK(len > 24 && memcmp(out, "\x89PNG", 4) == 0);
     if (len > 24) {
@@ -271,28 +282,36 @@ static void test_thumb(void)
     }
     free(out);
     /* bounds from the header: nothing is decoded */
-    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 20000, 20000, 400000000ull, &out,
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 20000, 20000, 400000000ull, 0, &out,
                               &len, &err),
                  KB_ETOOBIG);
     CHECK(out == NULL);
-    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 20000, 1, 20000, &out, &len, &err),
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 20000, 1, 20000, 0, &out, &len,
+                              &err),
                  KB_ETOOBIG);
-    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/svg+xml", 1, 1, 1, &out, &len, &err),
+    /* a JPEG of many scans: each one decodes the whole image again */
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/jpeg", 8000, 4000, 32000000ull, 20, &out,
+                              &len, &err),
+                 KB_ETOOBIG);
+    CHECK(strstr(err.msg, "20 scans") != NULL);
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/jpeg", 10, 10, 100, 65, &out, &len, &err),
+                 KB_ETOOBIG);
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/svg+xml", 1, 1, 1, 0, &out, &len, &err),
                  KB_EINVAL);
-    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/webp", 1, 1, 1, &out, &len, &err),
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/webp", 1, 1, 1, 0, &out, &len, &err),
                  KB_EINVAL);
     kb_buf_free(&png);
     /* a caller that trusted a wrong size: the loader's own check stops it */
     make_png(&png, 4, 4, 30000, 30000);
-    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 4, 4, 16, &out, &len, &err),
+    CHECK_INT_EQ(kb_thumb_png(png.data, png.len, "image/png", 4, 4, 16, 0, &out, &len, &err),
                  KB_ETOOBIG);
     CHECK(out == NULL);
     kb_buf_free(&png);
-    CHECK_INT_EQ(kb_thumb_png("\x89PNG\r\n\x1a\nnot really", 18, "image/png", 4, 4, 16, &out,
+    CHECK_INT_EQ(kb_thumb_png("\x89PNG\r\n\x1a\nnot really", 18, "image/png", 4, 4, 16, 0, &out,
                               &len, &err),
                  KB_EPARSE);
-    CHECK_INT_EQ(kb_thumb_png("\xff\xd8\xff\xe0garbage", 11, "image/jpeg", 4, 4, 16, &out, &len,
-                              &err),
+    CHECK_INT_EQ(kb_thumb_png("\xff\xd8\xff\xe0garbage", 11, "image/jpeg", 4, 4, 16, 1, &out,
+                              &len, &err),
                  KB_EPARSE);
 }
 
