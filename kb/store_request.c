@@ -628,6 +628,50 @@ static kb_status check_text(const char *field, const char *v, size_t max, int mu
     return v ? kb_text_check_field(field, v, max, multi, err) : KB_OK;
 }
 
+/* The item of a new request (active), its form values (user fields name enabled users)
+ * and its return date (a loan's, from today to KB_REQ_MAX_LOAN_DAYS ahead): *it
+ * (kb_req_item_free) and *vals (kb_request_values_free, it->nfields of them) are set as far
+ * as they were read, also on failure. */
+static kb_status check_new(kb_store *s, const kb_req_create *in, long long now,
+                           kb_req_item **it_out, kb_req_value **vals_out, kb_err *err)
+{
+    kb_req_item *it = NULL;
+    kb_status rc = in->item > 0 ? kb_req_item_get(s, in->item, &it, err)
+                                : kb_err_set(err, KB_ENOTFOUND, "no request item %lld", in->item);
+    *it_out = it;
+    if (rc == KB_ENOTFOUND)
+        rc = kb_err_set(err, KB_EINVAL, "field 'item': no request item %lld", in->item);
+    if (rc == KB_OK && !it->active)
+        rc = kb_err_set(err, KB_EINVAL, "field 'item': '%s' is no longer offered", it->name);
+    kb_req_value *vals = NULL;
+    size_t nvals = it ? it->nfields : 0;
+    if (rc == KB_OK)
+        rc = kb_request_check_values(it, in->values, in->nvalues, &vals, err);
+    *vals_out = vals;
+    for (size_t i = 0; rc == KB_OK && i < nvals; i++)
+        if (strcmp(vals[i].type, "user") == 0 && vals[i].value[0]) {
+            char what[KB_REQ_MAX_KEY + 16];
+            snprintf(what, sizeof what, "fields.%s", vals[i].key);
+            rc = kb_group_check_user(s, what, vals[i].value, err);
+        }
+    const char *ret = in->return_date && *in->return_date ? in->return_date : NULL;
+    if (rc == KB_OK && it->loan && !ret)
+        rc = kb_err_set(err, KB_EINVAL, "field 'return_date' is required: '%s' is a loan",
+                        it->name);
+    if (rc == KB_OK && !it->loan && ret)
+        rc = kb_err_set(err, KB_EINVAL, "field 'return_date': '%s' is not a loan", it->name);
+    long long day = 0;
+    if (rc == KB_OK && ret && kb_date_parse(ret, &day, NULL) != KB_OK)
+        rc = kb_err_set(err, KB_EINVAL, "field 'return_date' must be a date YYYY-MM-DD, not "
+                        "'%.40s'", ret);
+    if (rc == KB_OK && ret &&
+        (day < kb_date_day_start(now) ||
+         day > kb_date_add_days(kb_date_day_start(now), KB_REQ_MAX_LOAN_DAYS)))
+        rc = kb_err_set(err, KB_EINVAL, "field 'return_date' must be from today to %d days "
+                        "ahead, not '%s'", KB_REQ_MAX_LOAN_DAYS, ret);
+    return rc;
+}
+
 kb_status kb_request_create(kb_store *s, const kb_req_create *in, long long now,
                             kb_request **out, kb_err *err)
 {
@@ -647,38 +691,10 @@ kb_status kb_request_create(kb_store *s, const kb_req_create *in, long long now,
     if (rc != KB_OK)
         return rc;
     kb_req_item *it = NULL;
-    rc = in->item > 0 ? kb_req_item_get(s, in->item, &it, err)
-                      : kb_err_set(err, KB_ENOTFOUND, "no request item %lld", in->item);
-    if (rc == KB_ENOTFOUND)
-        rc = kb_err_set(err, KB_EINVAL, "field 'item': no request item %lld", in->item);
-    if (rc == KB_OK && !it->active)
-        rc = kb_err_set(err, KB_EINVAL, "field 'item': '%s' is no longer offered", it->name);
     kb_req_value *vals = NULL;
+    rc = check_new(s, in, now, &it, &vals, err);
     size_t nvals = it ? it->nfields : 0;
-    if (rc == KB_OK)
-        rc = kb_request_check_values(it, in->values, in->nvalues, &vals, err);
-    for (size_t i = 0; rc == KB_OK && i < nvals; i++)
-        if (strcmp(vals[i].type, "user") == 0 && vals[i].value[0]) {
-            char what[KB_REQ_MAX_KEY + 16];
-            snprintf(what, sizeof what, "fields.%s", vals[i].key);
-            rc = kb_group_check_user(s, what, vals[i].value, err);
-        }
-    /* a loan has a return date, from today to KB_REQ_MAX_LOAN_DAYS ahead */
     const char *ret = in->return_date && *in->return_date ? in->return_date : NULL;
-    if (rc == KB_OK && it->loan && !ret)
-        rc = kb_err_set(err, KB_EINVAL, "field 'return_date' is required: '%s' is a loan",
-                        it->name);
-    if (rc == KB_OK && !it->loan && ret)
-        rc = kb_err_set(err, KB_EINVAL, "field 'return_date': '%s' is not a loan", it->name);
-    long long day = 0;
-    if (rc == KB_OK && ret && kb_date_parse(ret, &day, NULL) != KB_OK)
-        rc = kb_err_set(err, KB_EINVAL, "field 'return_date' must be a date YYYY-MM-DD, not "
-                        "'%.40s'", ret);
-    if (rc == KB_OK && ret &&
-        (day < kb_date_day_start(now) ||
-         day > kb_date_add_days(kb_date_day_start(now), KB_REQ_MAX_LOAN_DAYS)))
-        rc = kb_err_set(err, KB_EINVAL, "field 'return_date' must be from today to %d days "
-                        "ahead, not '%s'", KB_REQ_MAX_LOAN_DAYS, ret);
     long long dayno = kb_incident_day(now);
     long long seq = 0;
     sqlite3_stmt *st = NULL;
