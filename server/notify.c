@@ -276,7 +276,7 @@ static void send_mail(srv_notifier *n, const kb_notify_channel *ch, const kb_not
     /* the message: headers in ASCII (the subject RFC 2047-encoded), the text in base64 */
     kb_buf msg;
     kb_buf_init(&msg, 0);
-    time_t now = time(NULL);
+    time_t now = (time_t)(real_ms() / 1000); /* the delivery's clock, as the attempts' */
     struct tm tm;
     gmtime_r(&now, &tm);
     char date[64];
