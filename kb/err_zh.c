@@ -50,6 +50,9 @@ static const struct {
       "pixels",
       "图片为 %ux%u（需解码 %llu 像素）；只为不超过 %ux%u、%llu 像素的图片生成缩略图" },
     { "the image is larger than thumbnails are made of", "图片太大，不生成缩略图" },
+    { "the image has %u scans of %ux%u pixels; thumbnails are made up to %u scans and %llu "
+      "pixels in all of them",
+      "图片有 %u 次扫描，每次 %ux%u 像素；只为不超过 %u 次扫描、合计 %llu 像素的图片生成缩略图" },
     { "the %s image does not decode: %s", "%s 图片无法解码：%s" },
     /* kb/calendar.c */
     { "'%.*s' is not a span of working time; write it as 09:00-18:00 (times 00:00 to 24:00, "
@@ -437,6 +440,9 @@ static const struct {
     { "only the requester or the service desk cancels %s", "只有申请人或服务台能取消 %s" },
     { "%s is assigned neither to you nor to one of your groups",
       "%s 既没有分派给您，也不属于您所在的组" },
+    { "%s is neither yours nor assigned to you or one of your groups: its files stay as they "
+      "are",
+      "%s 不是您提交的，也没有分派给您或您所在的组：不能增删它的附件" },
     { "field 'note' is required: why the request is %s", "请填写 note：说明请求为何%s" },
     { "a field is 'key | label | type', then optional 'required', 'max=N', 'choices=a,b'",
       "字段格式为“键 | 标签 | 类型”，之后可选“required”、“max=N”、“choices=甲,乙”" },
