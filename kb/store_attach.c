@@ -342,8 +342,6 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
     long long rowid = 0;
     if (rc == KB_OK)
         rc = kb_store_write_begin(s, &own, err);
-    else
-        goto out;
     if (rc != KB_OK)
         goto out;
     rc = owner_exists(s, in->owner_kind, in->owner_id, err);
