@@ -67,7 +67,7 @@ TST := build/test
 VG := build/vg
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-relevance run test unit api valgrind bench \
-	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items demo-parts
+	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items demo-parts demo-assets
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -152,6 +152,7 @@ run: deps
 	@$(MAKE) --no-print-directory demo-users
 	@$(MAKE) --no-print-directory demo-request-items
 	@$(MAKE) --no-print-directory demo-parts
+	@$(MAKE) --no-print-directory demo-assets
 	bin/kedb-server --db $(DB) --host $(HOST) --port $(PORT) --web web \
 		$(if $(wildcard $(SLA)),--sla $(SLA))
 
@@ -180,6 +181,13 @@ demo-request-items: all
 PARTS ?= samples/parts.csv
 demo-parts: all
 	@if [ -f $(PARTS) ]; then bin/kedb-admin --db $(DB) parts import $(PARTS); fi
+
+# The demo desk's asset archive (tools/gen_census.py): importing it again changes nothing.
+# samples/assets/census-2026q4.csv (GBK) and .xlsx are a census to upload on the 资产盘点 page.
+ASSET_ARCHIVE ?= samples/assets/archive.csv
+demo-assets: all
+	@if [ -f $(ASSET_ARCHIVE) ]; then \
+		bin/kedb-admin --db $(DB) assets import $(ASSET_ARCHIVE) | tail -n 1; fi
 
 test: deps-test
 	$(MAKE) --no-print-directory test-build

@@ -1,8 +1,9 @@
 /* kedb-admin: administration commands on a kedb database: audit-verify, which checks the
  * audit trail's hash chain, user management (useradd, passwd, disable, enable, list),
  * backup (for cron), restore, the import of the caller directory (callers import), the
- * demo desk's service catalogue and spare parts (request-items import, parts import), and
- * sheet dump, which shows a spreadsheet the way the imports read it.
+ * demo desk's service catalogue and spare parts (request-items import, parts import), the
+ * asset archive from a census file (assets import, kb_census.h), and sheet dump, which
+ * shows a spreadsheet the way the imports read it.
  * New command = one row in `commands` + one function. */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "kb_audit.h"
 #include "kb_caller.h"
+#include "kb_census.h"
 #include "kb_backup.h"
 #include "kb_buf.h"
 #include "kb_err.h"
@@ -71,6 +73,7 @@ static const char usage_text[] =
     "                row is its line (Excel's row number). Needs no --db\n"
     "  request-items import FILE, parts import FILE  add the catalogue items or spare\n"
     "                parts of samples/request-items.txt, parts.csv; existing ones stay\n"
+    "  assets import FILE  assets from a census file (below)\n"
     "\n"
     "  --db PATH     database file (required but for sheet dump; never created)\n"
     "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
@@ -85,11 +88,29 @@ static const char usage_text[] =
     "are imported) or the file refused, 2 usage error. Of sheet dump: 0 every row read, 1\n"
     "the file unreadable or broken (rows before the break are printed), 2 usage error.\n"
     "User changes are recorded in the audit trail with the actor 'kedb-admin'.\n";
+/* the rest of the help (one string literal stays under the 4095 bytes C guarantees) */
+static const char usage_assets[] =
+    "\n"
+    "assets import FILE reads a census file (docs/FORMAT.md: CSV in UTF-8 or GBK, .xlsx,\n"
+    ".xls) into the asset archive. Options:\n"
+    "  --census NAME  the census campaign the import belongs to (started when new)\n"
+    "  --map FIELD=HEADER  the column HEADER fills FIELD (tag, serial, class, brand, model,\n"
+    "                user, department, location, supplier, purchase_date, warranty_end,\n"
+    "                status, cpu, memory, disk, os, notes); FIELD= leaves it out. Repeatable\n"
+    "  --sheet NAME  the sheet of an .xlsx or .xls (default the first)\n"
+    "  --charset CS  the character set of a CSV (default UTF-8 or GBK, found out)\n"
+    "  --dry-run     show what would change and change nothing\n"
+    "Rows match assets by tag, else serial; importing the same file again changes nothing.\n"
+    "Exit status: 0 every row imported, 1 a bad row (printed with its line; the rest are\n"
+    "imported) or the file refused, 2 usage error.\n";
 
 /* --db, and where backups go: --backup-dir, else "<db path>.backups" (kedb-server's
  * default). */
 static const char *db_path;
 static const char *backup_dir;
+/* the options of assets import */
+static kb_census_options census_opt;
+static const char *census_name;
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -357,6 +378,78 @@ static int callers(kb_store *s, char **args)
     return code;
 }
 
+/* assets import FILE: assets from a census file, in a campaign with --census. */
+static int assets(kb_store *s, char **args)
+{
+    if (strcmp(args[0], "import") != 0) {
+        fprintf(stderr, "kedb-admin: unknown assets command '%s' (assets import FILE)\n",
+                args[0]);
+        return 2;
+    }
+    const char *file = args[1];
+    kb_buf data;
+    int code = read_input(file, KB_CENSUS_MAX_BYTES, &data);
+    kb_err err;
+    long long now = (long long)time(NULL);
+    kb_census *c = NULL;
+    if (code == 0 && census_name) {
+        kb_status rc = kb_census_find(s, census_name, &c, &err);
+        if (rc == KB_ENOTFOUND && census_opt.dry_run) {
+            printf("census campaign '%s' would be started\n", census_name);
+            rc = KB_OK;
+        } else if (rc == KB_ENOTFOUND) {
+            rc = kb_census_create(s, census_name, ACTOR, now, &c, &err);
+            if (rc == KB_OK)
+                printf("started census campaign %lld '%s'\n", c->id, c->name);
+        }
+        if (rc != KB_OK) {
+            fprintf(stderr, "kedb-admin: census '%s': %s\n", census_name, err.msg);
+            code = 1;
+        }
+    }
+    kb_census_options opt = census_opt;
+    opt.census = c ? c->id : 0;
+    opt.file_name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    opt.actor = ACTOR;
+    opt.admin = 1;
+    kb_census_free(c);
+    kb_census_result *r = NULL;
+    if (code == 0 && kb_census_import(s, kb_buf_str(&data), data.len, &opt, now, &r, &err) !=
+                         KB_OK) {
+        fprintf(stderr, "kedb-admin: %s: %s\n", file, err.msg);
+        code = 1;
+    }
+    kb_buf_free(&data);
+    if (code != 0)
+        return code;
+    printf("read %s (%s%s%s%s), header on line %zu; columns:", r->format, r->charset,
+           *r->sheet ? ", sheet '" : "", r->sheet, *r->sheet ? "'" : "", r->header_line);
+    for (size_t i = 0; i < r->ncolumns; i++) {
+        const char *f = kb_census_field_name(r->columns[i].field);
+        printf("%s %s=%s", i ? "," : "", r->columns[i].header, f ? f : "-");
+    }
+    printf("\n");
+    for (size_t i = 0; i < r->nchanges && opt.dry_run; i++) {
+        const kb_census_change *ch = &r->changes[i];
+        printf("line %zu: %s %s", ch->line, ch->created ? "create" : "update", ch->tag);
+        for (size_t k = 0; k < ch->ndeltas; k++)
+            printf("%s %s %s→%s", k ? ";" : ":", kb_census_field_name(ch->deltas[k].field),
+                   *ch->deltas[k].from ? ch->deltas[k].from : "(none)",
+                   *ch->deltas[k].to ? ch->deltas[k].to : "(none)");
+        printf("\n");
+    }
+    for (size_t i = 0; i < r->nproblems; i++)
+        fprintf(stderr, "%s:%s\n", file, r->problems[i].msg + strlen("line "));
+    if (r->bad > r->nproblems)
+        fprintf(stderr, "%s: %zu more bad rows\n", file, r->bad - r->nproblems);
+    printf("%s %zu rows: %zu created, %zu updated, %zu unchanged, %zu bad\n",
+           opt.dry_run ? "dry run, nothing changed; would import" : "imported", r->rows,
+           r->created, r->updated, r->unchanged, r->bad);
+    code = r->bad ? 1 : 0;
+    kb_census_result_free(r);
+    return code;
+}
+
 /* sheet dump FILE [SHEET]: the rows of a spreadsheet as CSV on standard output. */
 static int sheet(kb_store *s, char **args)
 {
@@ -571,6 +664,7 @@ static const struct {
     { "sheet", sheet, 2, -2, "sheet dump FILE [SHEET]", 3 },
     { "request-items", request_items, 2, 1, "request-items import FILE", 0 },
     { "parts", parts, 2, 1, "parts import FILE", 0 },
+    { "assets", assets, 2, 1, "assets import FILE", 0 },
 };
 
 int main(int argc, char **argv)
@@ -583,6 +677,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage_text, stdout);
+            fputs(usage_assets, stdout);
             return 0;
         } else if (strcmp(a, "--db") == 0) {
             if (i + 1 >= argc)
@@ -596,6 +691,32 @@ int main(int argc, char **argv)
             backup_dir = argv[++i];
             if (!*backup_dir)
                 return usage_error("empty --backup-dir", NULL);
+        } else if (strcmp(a, "--census") == 0 || strcmp(a, "--map") == 0 ||
+                   strcmp(a, "--sheet") == 0 || strcmp(a, "--charset") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("missing value after", a);
+            const char *v = argv[++i];
+            if (strcmp(a, "--census") == 0) {
+                census_name = v;
+            } else if (strcmp(a, "--sheet") == 0) {
+                census_opt.sheet = v;
+            } else if (strcmp(a, "--charset") == 0) {
+                census_opt.charset = v;
+            } else {
+                const char *eq = strchr(v, '=');
+                char field[32];
+                size_t n = eq ? (size_t)(eq - v) : 0;
+                if (n && n < sizeof field) {
+                    memcpy(field, v, n);
+                    field[n] = '\0';
+                }
+                int f = n && n < sizeof field ? kb_census_field_of(field) : -1;
+                if (f < 0)
+                    return usage_error("--map takes FIELD=HEADER with a known FIELD, not", v);
+                census_opt.map[f] = eq + 1;
+            }
+        } else if (strcmp(a, "--dry-run") == 0) {
+            census_opt.dry_run = 1;
         } else if (a[0] == '-') {
             return usage_error("unknown option", a);
         } else if (cmd) {

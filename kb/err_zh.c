@@ -54,6 +54,58 @@ static const struct {
       "pixels in all of them",
       "图片有 %u 次扫描，每次 %ux%u 像素；只为不超过 %u 次扫描、合计 %llu 像素的图片生成缩略图" },
     { "the %s image does not decode: %s", "%s 图片无法解码：%s" },
+    /* kb/store_census.c, server/h_census.c: the census */
+    { "no census campaign %s", "没有盘点 %s" },
+    { "field 'name' is required: name the census, e.g. '2026 Q4 盘点'",
+      "字段 'name' 必填：请为盘点命名，例如“2026 Q4 盘点”" },
+    { "a census campaign is named '%s' already", "已有名为“%s”的盘点" },
+    { "column '%.60s': the cell is longer than %u bytes", "“%.60s”列：单元格超过 %u 字节" },
+    { "column '%.60s': '%.40s' is not a class (desktop, laptop, printer, monitor, "
+      "network_device, phone, server, peripheral, software_licence, other; 台式机, 笔记本, "
+      "打印机 ...)",
+      "“%.60s”列：“%.40s”不是资产类别（台式机、笔记本、打印机、显示器、网络设备、电话、服务器、"
+      "外设、软件许可、其他，或英文 desktop、laptop、printer ……）" },
+    { "column '%.60s': '%.40s' is not a status (in_use, spare, in_repair, lent; 在用, 备用, "
+      "维修, 借出)",
+      "“%.60s”列：“%.40s”不是状态（在用、备用、维修、借出，或 in_use、spare、in_repair、lent）" },
+    { "column '%.60s': an import cannot scrap an asset: ask for scrapping on the asset's page "
+      "and let an approver decide",
+      "“%.60s”列：导入不能报废资产：请在资产页面申请报废，由审批人决定" },
+    { "column '%.60s': '%.40s' is not a day (2026-03-15, 2026/3/15 or 2026年3月15日)",
+      "“%.60s”列：“%.40s”不是日期（2026-03-15、2026/3/15 或 2026年3月15日）" },
+    { "'%.60s' is not an asset tag: 1 to %u letters, digits, '-', '_' or '.', beginning with a "
+      "letter or digit",
+      "“%.60s”不是资产编号：须为 1 到 %u 个字母、数字、“-”、“_”或“.”，以字母或数字开头" },
+    { "the row has no tag and no serial number", "这一行既没有资产编号也没有序列号" },
+    { "the serial number '%.60s' belongs to asset '%s', not '%s'",
+      "序列号“%.60s”属于资产“%s”，不是“%s”" },
+    { "no asset has the serial number '%.60s' (a new asset needs a tag)",
+      "没有序列号为“%.60s”的资产（新资产须有资产编号）" },
+    { "several assets have the serial number '%.60s': give the tag",
+      "有多项资产的序列号是“%.60s”：请填写资产编号" },
+    { "a cell is longer than %u bytes", "有单元格超过 %u 字节" },
+    { "asset '%s' is on line %zu already", "资产“%s”已在第 %zu 行出现" },
+    { "asset '%s' is not in the archive and a new asset needs a class",
+      "档案中没有资产“%s”，登记新资产须填写类别" },
+    { "the header row has more than %u columns (%zu)", "表头超过 %u 列（%zu）" },
+    { "the header row (line %zu) has no column '%.60s' for field '%s'",
+      "表头（第 %zu 行）没有“%.60s”列，无法对应字段 '%s'" },
+    { "columns %d and %zu both fill field '%s' ('%.60s' and '%.60s'): map the field to one of "
+      "them",
+      "第 %d 列和第 %zu 列都对应字段 '%s'（“%.60s”和“%.60s”）：请指定其中一列" },
+    { "no header row in the first %u rows names a tag or serial column and another one "
+      "(资产编号/tag, 序列号/serial, 类别/class, 使用人/user, 部门/department ...)",
+      "前 %u 行中找不到表头：表头须有资产编号或序列号列，以及至少一个其他已知列（资产编号/tag、"
+      "序列号/serial、类别/class、使用人/user、部门/department ……）" },
+    { "the file is larger than %u bytes (%zu)", "文件超过 %u 字节（%zu）" },
+    { "the header mapped to field '%s' is longer than %u bytes",
+      "对应字段 '%s' 的列名超过 %u 字节" },
+    { "invalid '%.40s': map.FIELD names a field: tag, serial, class, brand, model, user, "
+      "department, location, supplier, purchase_date, warranty_end, status, cpu, memory, disk, "
+      "os or notes",
+      "'%.40s' 无效：map.字段 须为已知字段：tag、serial、class、brand、model、user、department、"
+      "location、supplier、purchase_date、warranty_end、status、cpu、memory、disk、os 或 notes" },
+    { "invalid '%.40s': given twice", "'%.40s' 无效：重复给出" },
     /* kb/calendar.c */
     { "'%.*s' is not a span of working time; write it as 09:00-18:00 (times 00:00 to 24:00, "
       "several separated by commas)",

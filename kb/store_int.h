@@ -155,6 +155,9 @@ kb_status kb_maint_migrate(kb_store *s, kb_err *err);
 /* Version 20: the spare-parts store: parts, locations, stock, movements and replenishment
  * requests (kb/store_part.c). */
 kb_status kb_part_migrate(kb_store *s, kb_err *err);
+/* Version 21: census campaigns, their imports and sightings, and assets by serial
+ * (kb/store_census.c). */
+kb_status kb_census_migrate(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

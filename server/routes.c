@@ -144,6 +144,11 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/parts/:number", h_part_get, KB_ROLE_ALL },
     { "PATCH", "/api/v1/parts/:number", h_part_update, KB_ROLE_ADMIN },
     { "POST", "/api/v1/parts/:number/movements", h_part_move, WORK_PARTS },
+    /* census campaigns: engineers and admins import, everyone reads the reports */
+    { "GET", "/api/v1/censuses", h_census_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/censuses", h_census_create, WRITE_ASSETS },
+    { "GET", "/api/v1/censuses/:id", h_census_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/censuses/:id/import", h_census_import, WRITE_ASSETS },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },
     { "GET", "/api/v1/reports/gaps", h_report_gaps, KB_ROLE_ALL },
@@ -184,7 +189,7 @@ static const struct srv_route routes[] = {
 };
 
 /* The handlers whose body is a file (SRV_BODY_RAW), not JSON. */
-static const srv_handler raw_body[] = { h_attach_add };
+static const srv_handler raw_body[] = { h_attach_add, h_census_import };
 
 static unsigned body_kind(srv_handler h)
 {

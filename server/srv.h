@@ -302,6 +302,11 @@ kb_status h_part_reorder_receive(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_part_consumption(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_part_consumption_csv(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_asset_report(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Census campaigns and imports (h_census.c). */
+kb_status h_census_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_census_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_census_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_census_import(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
