@@ -214,6 +214,17 @@ def mapping_cases():
         check_error(upload(j["id"], blob, **{"map.colour": "设备"}), 400, "invalid")
     case("an explicit mapping overrides the headers; rows match by serial", mapped)
 
+    def xls():
+        ok(call("POST", "/api/v1/assets", {"tag": "A-001", "class": "server"}), 201)
+        with open(os.path.join(api.DATA, "sheets", "basic.xls"), "rb") as f:
+            blob = f.read()
+        j = ok(upload(STATE["id"], blob, name="basic.xls"))
+        need(j["format"] == "xls" and j["sheet"] == "资产" and j["updated"] == 1 and
+             j["bad"] == 2 and [p["line"] for p in j["problems"]] == [3, 5], j)
+        a = ok(call("GET", "/api/v1/assets/A-001"))
+        need(a["serial"] == "SN-9001" and a["purchase_date"] == "2024-01-01", a)
+    case("an old .xls (freexl): a matched row updates, bad rows by Excel's row number", xls)
+
 
 def bad_input_cases():
     cid = STATE.get("id")
