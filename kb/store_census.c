@@ -346,7 +346,7 @@ static void note_change(importer *im, size_t line, const kb_asset *old, const kb
     c->created = old == NULL;
     for (int f = 0; f < KB_CENSUS_NFIELDS; f++) {
         const char *from = old ? value_of(old, f) : "", *to = value_of(a, f);
-        if (strcmp(from, to) == 0 || (f == KB_CENSUS_F_tag && old))
+        if (strcmp(from, to) == 0 || f == KB_CENSUS_F_tag) /* the change names its tag */
             continue;
         c->deltas = kb_xrealloc(c->deltas, (c->ndeltas + 1) * sizeof *c->deltas);
         c->deltas[c->ndeltas].field = f;

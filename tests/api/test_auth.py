@@ -175,6 +175,9 @@ def matrix_cases():
         r = call("POST", "/api/v1/parts/replenishments", {"part": "MATRIX-P", "quantity": 1})
         need(r.status == 201, "replenishment %r" % r)
         STATE["reorder"] = r.json["id"]
+        r = call("POST", "/api/v1/censuses", {"name": "matrix"})
+        need(r.status == 201, "census %r" % r)
+        STATE["census"] = r.json["id"]
         r = call("POST", "/api/v1/request-items", {"name": "matrix", "category": "other",
                                                     "sla": "8h", "group": "matrix"})
         need(r.status == 201, "request item %r" % r)
@@ -195,9 +198,9 @@ def matrix_cases():
         need(r.status == 201, "task attachment %r" % r)
         STATE["task_att"] = r.json["id"]
     case("an incident, a backup, a group's incident, a caller, an attachment, an asset, "
-         "a part with stock and a replenishment request, a group's service request and a "
-         "maintenance plan's task for the matrix", setup)
-    if not {"inc", "caller", "att", "req", "reorder", "task_att"} <= set(STATE):
+         "a part with stock and a replenishment request, a census, a group's service request "
+         "and a maintenance plan's task for the matrix", setup)
+    if not {"inc", "caller", "att", "req", "reorder", "task_att", "census"} <= set(STATE):
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
@@ -309,6 +312,11 @@ def matrix_cases():
         ("POST", reorder + "/receive", {}, parts_w),
         ("GET", "/api/v1/parts/consumption", None, everyone),
         ("GET", "/api/v1/parts/consumption.csv", None, everyone),
+        ("GET", "/api/v1/censuses", None, everyone),
+        ("POST", "/api/v1/censuses", {"name": "matrix"}, assets_w),
+        ("GET", "/api/v1/censuses/%d" % STATE["census"], None, everyone),
+        ("POST", "/api/v1/censuses/%d/import?dry_run=1" % STATE["census"], {"tag": "x"},
+         assets_w),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),

@@ -188,9 +188,9 @@ def alive(token):
 
 def setup_ids(token):
     """An incident, a document request, a caller, an asset, a part with stock and a
-    replenishment request, a request item, a service request, a maintenance plan and its task
-    for the {inc}, {dr}, {caller}, {asset}, {part}, {reorder}, {item}, {req}, {plan} and
-    {task} targets."""
+    replenishment request, a request item, a service request, a maintenance plan and its
+    task, and a census campaign for the {inc}, {dr}, {caller}, {asset}, {part}, {reorder},
+    {item}, {req}, {plan}, {task} and {census} targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -251,6 +251,10 @@ def setup_ids(token):
     r = api.request("GET", "/api/v1/maintenance/tasks?plan=" + ids["{plan}"], token=token)
     need(r.status == 200 and r.json["tasks"], "set-up task: %r" % r)
     ids["{task}"] = str(r.json["tasks"][0]["id"])
+    r = api.request("POST", "/api/v1/censuses", token=token, headers=hdr,
+                    body=json.dumps({"name": "敌意盘点"}).encode())
+    need(r.status == 201, "set-up census: %r" % r)
+    ids["{census}"] = str(r.json["id"])
     return ids
 
 

@@ -607,6 +607,49 @@ async function main() {
       await shot(agent, 'asset-report');
     });
 
+    await test('census: an engineer uploads a GBK census, previews, remaps a column and applies; an agent reads the report', async () => {
+      await eng.evaluate(() => Promise.all([
+        K.api('POST', '/api/v1/assets', { tag: 'CS-0001', class: 'desktop', department: '财务部', location: '3F' }),
+        K.api('POST', '/api/v1/assets', { tag: 'CS-0002', class: 'desktop', department: '财务部', location: '3F' }),
+        K.api('POST', '/api/v1/assets', { tag: 'CS-0003', class: 'printer', department: '人事部', location: '5F' })]));
+      await eng.click('nav a[href="#/census"]');
+      await eng.fill('#cs-name', '2026 Q4 盘点');
+      await eng.click('#cs-new button[type=submit]');
+      await eng.waitForURL(/#\/census\/\d+$/);
+      await eng.waitForSelector('#cs-totals');
+      /* GBK, a title row, a column the defaults do not know (放置处) */
+      const csv = '2026年第四季度资产盘点表\r\n资产编号,类别,部门,放置处\r\n' +
+        'CS-0001,台式机,财务部,3F\r\nCS-0002,台式机,行政部,4F\r\nCS-0009,笔记本,行政部,4F\r\nCS-0001,台式机,财务部,3F\r\n';
+      const gbk = execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GBK'], { input: csv });
+      await eng.setInputFiles('#cs-file', { name: '盘点.csv', mimeType: 'text/csv', buffer: gbk });
+      await eng.click('#cs-preview');
+      await eng.waitForSelector('#cs-summary');
+      need((await eng.textContent('#cs-summary')).includes('GB18030'), 'read as GBK: ' + await eng.textContent('#cs-summary'));
+      need((await eng.textContent('#cs-problems')).includes('第 6 行'), 'the bad row by its line');
+      need(!(await eng.textContent('#cs-changes')).includes('4F'), 'the unknown column is not imported yet');
+      await eng.selectOption('#cs-columns select[data-header="放置处"]', 'location');
+      await eng.click('#cs-repreview');
+      await eng.waitForFunction(() => document.getElementById('cs-changes').textContent.includes('4F'));
+      await shot(eng, 'census-preview');
+      await eng.click('#cs-apply');
+      await eng.waitForFunction(() => document.getElementById('cs-totals') &&
+        document.getElementById('cs-totals').textContent.includes('新发现 1'));
+      need((await eng.textContent('#cs-moved')).includes('CS-0002'), 'moved');
+      need((await eng.textContent('#cs-missing')).includes('CS-0003'), 'missing');
+      need((await eng.textContent('#cs-imports')).includes('盘点.csv'), 'the import is logged');
+      const url = eng.url();
+      await agent.goto(url);
+      await agent.waitForSelector('#cs-found');
+      need(!(await agent.isVisible('#cs-import')), 'agents do not import');
+      need((await agent.textContent('#cs-totals')).includes('有变动 1'), 'the agent reads the report');
+      await agent.selectOption('#cs-dept', '人事部');
+      await agent.waitForFunction(() => !document.getElementById('cs-found').textContent.includes('CS-0001'));
+      need((await agent.textContent('#cs-missing')).includes('CS-0003'), 'the department filter');
+      await shot(agent, 'census');
+      const asset = await eng.evaluate(() => K.api('GET', '/api/v1/assets/CS-0002'));
+      need(asset.location === '4F' && asset.department === '行政部', 'the archive follows the census');
+    });
+
     await test('the engineer edits it again and sees the differences between versions', async () => {
       await eng.goto(base + '/#/edit/' + newId);
       await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));

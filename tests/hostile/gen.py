@@ -744,6 +744,49 @@ def gen_parts():
                 body[name] = v
                 add("parts", m, p, headers=hdr, body=json.dumps(
                     body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+def gen_census():
+    """Census campaigns and imports (issue 12): campaign ids, names, report filters, raw
+    spreadsheet bodies and the import's query arguments; from their own random stream so
+    that the requests generated before stay as they were."""
+    rng = random.Random(1212)
+    hdr = [("Content-Type", "application/json")]
+    imp = "/api/v1/censuses/{census}/import"
+    add("census", "GET", "/api/v1/censuses")
+    for i in rng.sample(IDS, 12) + ["{census}", "1", "0", "-1", "1e3", "1.5"]:
+        add("census", "GET", "/api/v1/censuses/" + i)
+        add("census", "POST", "/api/v1/censuses/" + i + "/import?dry_run=1",
+            body="资产编号,类别\nH-1,台式机\n".encode())
+    for v in rng.sample(PARAM_VALUES, 6) + ["x" * 201, pct("财务部")]:
+        add("census", "GET", "/api/v1/censuses/{census}?department=" + v)
+    for body in [b"", b"null", b"{}", b"[]", b"{\"name\":null}", b"{\"name\":1}",
+                 b"{\"name\":\"\"}", b"{\"name\":\"a\\nb\"}", b"{\"name\":\"\\u0000\"}",
+                 b"{\"name\":\"" + b"x" * 101 + b"\"}", b"{\"name\":\"x\",\"y\":1}"]:
+        add("census", "POST", "/api/v1/censuses", body=body, headers=hdr)
+    for t in rng.sample(TEXT, 10):
+        add("census", "POST", "/api/v1/censuses", headers=hdr, body=json.dumps(
+            {"name": t}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    header = "资产编号,类别,序列号,部门,购置日期\n".encode()
+    bodies = [b"", b"\xef\xbb\xbf", b"a", header, header + b"\xff\xfe\x00\n",
+              header + "H-1,飞船,,,\n".encode(), header + b"H-2,desktop,,,2026-02-30\n",
+              header + b",,,,\n" * 50, header + b"'; DROP TABLE asset; --,desktop,,,\n",
+              header + b"=cmd|' /C calc'!A0,desktop,,,\n", header + b"\"unclosed,desktop\n",
+              header + b"H-3," + b"x" * 5000 + b",,,\n", "资产编号\n".encode() * 3,
+              b"PK\x03\x04" + b"\xff" * 60, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500,
+              ",".join(["资产编号", "类别"] + ["c"] * 300).encode() + b"\n",
+              "\n".join(["资产编号,类别"] + ["H-%d,desktop" % i for i in range(300)]).encode(),
+              "资产编号,类别\nH-9,台式机\n".encode("gbk"),
+              bytes(rng.randrange(256) for _ in range(400))]
+    for b in bodies:
+        add("census", "POST", imp + "?dry_run=1", body=b)
+    for q in ["dry_run=maybe", "dry_run=", "charset=no-such", "charset=%00", "sheet=%FF",
+              "sheet=" + "x" * 300, "name=%01", "name=" + "a" * 300, "map.tag=",
+              "map.colour=x", "map.tag=a&map.tag=b", "map.=x", "map.tag=" + "x" * 2100,
+              "map.tag=%E7%BC%96%E5%8F%B7&map.class=x", pct("map.类别") + "=x"]:
+        add("census", "POST", imp + "?dry_run=1&" + q, body="资产编号,类别\nH-1,台式机\n".encode())
+    add("census", "POST", imp + "?dry_run=1",
+        headers=[("Content-Length", str(11 * 1024 * 1024))], expect=[413], may_close=True)
+    add("census", "POST", imp, auth="none", body=b"x", expect=[401])
+    add("census", "PUT", imp, body=b"x", expect=[405])
 
 
 def gen_requests():
@@ -1144,6 +1187,7 @@ def main():
     gen_notify()
     gen_request_attachments()
     gen_notify_routes()
+    gen_census()
     for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for e in entries:
