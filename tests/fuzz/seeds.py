@@ -197,6 +197,18 @@ def main():
     for s in c_strings(["tests/unit/test_sheet.c"]):
         if b"," in s and b"\n" in s:
             write(out, "sheet", b"\x00" + s)
+    # census files: 20 rows of the demo census (tools/gen_census.py: GBK CSV with a title,
+    # .xlsx) under the four option bytes that matter most, and the unit test's CSV texts
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import gen_census
+    rows = gen_census.census(gen_census.archive())[0][:20]
+    for blob in (gen_census.csv_bytes(rows, "gbk", gen_census.TITLE),
+                 gen_census.xlsx_bytes(rows, title=gen_census.TITLE)):
+        for opt in (0, 1, 3, 7):
+            write(out, "census", bytes([opt]) + blob)
+    for s in c_strings(["tests/unit/test_census.c"]):
+        if b"," in s and b"\n" in s:
+            write(out, "census", b"\x03" + s)
     # the service catalogue file: the demo catalogue and the unit tests' texts
     with open(os.path.join(ROOT, "samples", "request-items.txt"), "rb") as f:
         write(out, "request_items", f.read())
