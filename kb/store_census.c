@@ -238,6 +238,20 @@ kb_status kb_census_create(kb_store *s, const char *name, const char *actor, lon
     return rc;
 }
 
+typedef struct {
+    kb_census **items;
+    size_t n;
+} census_vec;
+
+static kb_status census_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    census_vec *v = ctx;
+    v->items = kb_xrealloc(v->items, (v->n + 1) * sizeof *v->items);
+    v->items[v->n++] = load_census(st);
+    return KB_OK;
+}
+
 kb_status kb_census_list(kb_store *s, kb_census ***out, size_t *n, kb_err *err)
 {
     *out = NULL;
@@ -246,13 +260,10 @@ kb_status kb_census_list(kb_store *s, kb_census ***out, size_t *n, kb_err *err)
     if (!st)
         return KB_EDB;
     sqlite3_bind_int64(st, 1, KB_CENSUS_MAX_CAMPAIGNS);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = kb_xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = load_census(st);
-    }
-    kb_store_done(st);
-    kb_status rc = kb_store_step_err(s, r, err, "census list");
+    census_vec v = { NULL, 0 };
+    kb_status rc = kb_store_rows(s, st, census_row, &v, "census list", err);
+    *out = v.items;
+    *n = v.n;
     if (rc != KB_OK) {
         kb_census_list_free(*out, *n);
         *out = NULL;
@@ -384,6 +395,21 @@ static kb_status row_add(kb_store *s, long long id, size_t line, kb_err *err)
     return rc;
 }
 
+typedef struct {
+    size_t *n;
+    char **tag;
+} serial_hits;
+
+static kb_status serial_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    serial_hits *h = ctx;
+    if (!*h->tag)
+        *h->tag = kb_store_text(st, 1);
+    (*h->n)++;
+    return KB_OK;
+}
+
 /* The assets with serial: *n is 0, 1 or 2 (two or more), *tag (free it) the first's. */
 static kb_status by_serial(kb_store *s, const char *serial, size_t *n, char **tag,
                            kb_err *err)
@@ -394,14 +420,8 @@ static kb_status by_serial(kb_store *s, const char *serial, size_t *n, char **ta
     if (!st)
         return KB_EDB;
     kb_store_bind_text(st, 1, serial);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!*tag)
-            *tag = kb_store_text(st, 1);
-        (*n)++;
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "asset by serial");
+    serial_hits h = { n, tag };
+    return kb_store_rows(s, st, serial_row, &h, "asset by serial", err);
 }
 
 static kb_status asset_id(kb_store *s, const char *tag, long long *id, kb_err *err)
@@ -972,30 +992,40 @@ void kb_census_report_free(kb_census_report *r)
     free(r);
 }
 
+typedef struct {
+    kb_census_item **items;
+    size_t *n;
+} item_vec;
+
+/* Appends the row (the columns of sql_found) to the items. */
+static kb_status item_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    item_vec *v = ctx;
+    *v->items = kb_xrealloc(*v->items, (*v->n + 1) * sizeof **v->items);
+    kb_census_item *it = &(*v->items)[(*v->n)++];
+    it->tag = kb_store_text(st, 0);
+    it->cls = kb_store_text(st, 1);
+    it->model = kb_store_text(st, 2);
+    it->department = kb_store_text(st, 3);
+    it->location = kb_store_text(st, 4);
+    it->user = kb_store_text(st, 5);
+    it->was_department = kb_store_text(st, 6);
+    it->was_location = kb_store_text(st, 7);
+    it->was_user = kb_store_text(st, 8);
+    it->is_new = sqlite3_column_int(st, 9);
+    it->line = (size_t)sqlite3_column_int64(st, 10);
+    it->seen_at = sqlite3_column_int64(st, 11);
+    it->seen_by = kb_store_text(st, 12);
+    return KB_OK;
+}
+
 /* Steps st (bound) to its end, appending an item per row to *v. */
 static kb_status load_items(kb_store *s, sqlite3_stmt *st, kb_census_item **v, size_t *n,
                             kb_err *err)
 {
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        *v = kb_xrealloc(*v, (*n + 1) * sizeof **v);
-        kb_census_item *it = &(*v)[(*n)++];
-        it->tag = kb_store_text(st, 0);
-        it->cls = kb_store_text(st, 1);
-        it->model = kb_store_text(st, 2);
-        it->department = kb_store_text(st, 3);
-        it->location = kb_store_text(st, 4);
-        it->user = kb_store_text(st, 5);
-        it->was_department = kb_store_text(st, 6);
-        it->was_location = kb_store_text(st, 7);
-        it->was_user = kb_store_text(st, 8);
-        it->is_new = sqlite3_column_int(st, 9);
-        it->line = (size_t)sqlite3_column_int64(st, 10);
-        it->seen_at = sqlite3_column_int64(st, 11);
-        it->seen_by = kb_store_text(st, 12);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, r, err, "census report");
+    item_vec iv = { v, n };
+    return kb_store_rows(s, st, item_row, &iv, "census report", err);
 }
 
 /* The department named dept in r's summary, added in order when missing. */
@@ -1014,36 +1044,40 @@ static kb_census_dept *dept_of(kb_census_report *r, const char *dept)
     return &r->depts[i];
 }
 
+static kb_status found_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_census_report *r = ctx;
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    kb_census_dept *d = dept_of(r, name ? name : "");
+    d->found = (size_t)sqlite3_column_int64(st, 1);
+    d->moved = (size_t)sqlite3_column_int64(st, 2);
+    d->added = (size_t)sqlite3_column_int64(st, 3);
+    r->found += d->found;
+    r->moved += d->moved;
+    r->added += d->added;
+    return KB_OK;
+}
+
+static kb_status missing_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_census_report *r = ctx;
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    kb_census_dept *d = dept_of(r, name ? name : "");
+    d->missing = (size_t)sqlite3_column_int64(st, 1);
+    r->missing += d->missing;
+    return KB_OK;
+}
+
 static kb_status load_summary(kb_store *s, kb_census_report *r, kb_err *err)
 {
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *st = kb_store_cached(s, k ? sql_missing_depts : sql_found_depts, err);
-        if (!st)
-            return KB_EDB;
-        sqlite3_bind_int64(st, 1, r->census->id);
-        int q;
-        while ((q = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *name = (const char *)sqlite3_column_text(st, 0);
-            kb_census_dept *d = dept_of(r, name ? name : "");
-            size_t n = (size_t)sqlite3_column_int64(st, 1);
-            if (k) {
-                d->missing = n;
-                r->missing += n;
-                continue;
-            }
-            d->found = n;
-            d->moved = (size_t)sqlite3_column_int64(st, 2);
-            d->added = (size_t)sqlite3_column_int64(st, 3);
-            r->found += n;
-            r->moved += d->moved;
-            r->added += d->added;
-        }
-        kb_store_done(st);
-        kb_status rc = kb_store_step_err(s, q, err, "census summary");
-        if (rc != KB_OK)
-            return rc;
-    }
-    return KB_OK;
+    kb_status rc = kb_store_each_row(s, sql_found_depts, r->census->id, found_row, r,
+                                     "census summary", err);
+    if (rc == KB_OK)
+        rc = kb_store_each_row(s, sql_missing_depts, r->census->id, missing_row, r,
+                               "census summary", err);
+    return rc;
 }
 
 static kb_status load_lists(kb_store *s, kb_census_report *r, const char *department,
@@ -1055,8 +1089,7 @@ static kb_status load_lists(kb_store *s, kb_census_report *r, const char *depart
         if (!st)
             return KB_EDB;
         sqlite3_bind_int64(st, 1, r->census->id);
-        if (department)
-            kb_store_bind_text(st, 2, department);
+        kb_store_bind_opt(st, 2, department);
         sqlite3_bind_int(st, 3, moved);
         sqlite3_bind_int64(st, 4, KB_CENSUS_MAX_LIST);
         rc = moved ? load_items(s, st, &r->moved_items, &r->nmoved, err)
@@ -1067,35 +1100,34 @@ static kb_status load_lists(kb_store *s, kb_census_report *r, const char *depart
         rc = KB_EDB;
     if (rc == KB_OK) {
         sqlite3_bind_int64(st, 1, r->census->id);
-        if (department)
-            kb_store_bind_text(st, 2, department);
+        kb_store_bind_opt(st, 2, department);
         sqlite3_bind_int64(st, 3, KB_CENSUS_MAX_LIST);
         rc = load_items(s, st, &r->missing_items, &r->nmissing, err);
     }
     return rc;
 }
 
+static kb_status import_row_of(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_census_report *r = ctx;
+    r->imports = kb_xrealloc(r->imports, (r->nimports + 1) * sizeof *r->imports);
+    kb_census_import_log *l = &r->imports[r->nimports++];
+    l->at = sqlite3_column_int64(st, 0);
+    l->actor = kb_store_text(st, 1);
+    l->file_name = kb_store_text(st, 2);
+    l->format = kb_store_text(st, 3);
+    l->sha256 = kb_store_text(st, 4);
+    size_t *counts[] = { &l->rows, &l->created, &l->updated, &l->unchanged, &l->bad };
+    for (int i = 0; i < 5; i++)
+        *counts[i] = (size_t)sqlite3_column_int64(st, 5 + i);
+    return KB_OK;
+}
+
 static kb_status load_imports(kb_store *s, kb_census_report *r, kb_err *err)
 {
-    sqlite3_stmt *st = kb_store_cached(s, sql_imports, err);
-    if (!st)
-        return KB_EDB;
-    sqlite3_bind_int64(st, 1, r->census->id);
-    int q;
-    while ((q = sqlite3_step(st)) == SQLITE_ROW) {
-        r->imports = kb_xrealloc(r->imports, (r->nimports + 1) * sizeof *r->imports);
-        kb_census_import_log *l = &r->imports[r->nimports++];
-        l->at = sqlite3_column_int64(st, 0);
-        l->actor = kb_store_text(st, 1);
-        l->file_name = kb_store_text(st, 2);
-        l->format = kb_store_text(st, 3);
-        l->sha256 = kb_store_text(st, 4);
-        size_t *counts[] = { &l->rows, &l->created, &l->updated, &l->unchanged, &l->bad };
-        for (int i = 0; i < 5; i++)
-            *counts[i] = (size_t)sqlite3_column_int64(st, 5 + i);
-    }
-    kb_store_done(st);
-    return kb_store_step_err(s, q, err, "census imports");
+    return kb_store_each_row(s, sql_imports, r->census->id, import_row_of, r, "census imports",
+                             err);
 }
 
 kb_status kb_census_report_get(kb_store *s, long long id, const char *department,
