@@ -43,7 +43,8 @@
 #define KB_CENSUS_MAX_FILE_NAME 255u     /* bytes of the file name recorded */
 #define KB_CENSUS_MAX_PROBLEMS 200u      /* bad rows described in a result */
 #define KB_CENSUS_MAX_CHANGES 1000u      /* changed rows described in a result */
-#define KB_CENSUS_MAX_LIST 2000u         /* assets in each list of a report */
+#define KB_CENSUS_DEF_LIMIT 50u          /* assets in a page of a campaign's list */
+#define KB_CENSUS_MAX_LIMIT 500u         /* and the most */
 #define KB_CENSUS_MAX_CAMPAIGNS 200u     /* campaigns listed, newest first */
 
 /* The fields a column fills, one row each: X(name). tag and serial match rows to assets;
@@ -200,27 +201,43 @@ typedef struct {
     size_t rows, created, updated, unchanged, bad;
 } kb_census_import_log;
 
-/* A campaign's report. The lists hold, ordered by department and tag, the assets of the
- * department asked for (or all), the first KB_CENSUS_MAX_LIST each: found (seen by the
- * campaign, by the department seen), missing (not scrapped, not seen, by the archive's
- * department), moved (seen with another department, location or user than the archive
- * had). */
+/* A campaign's report: the summary per department and the imports. */
 typedef struct {
     kb_census *census;
     kb_census_dept *depts;   /* every department with an asset found or missing, by name */
     size_t ndepts;
     size_t found, missing, moved, added; /* over all departments */
-    kb_census_item *found_items, *missing_items, *moved_items;
-    size_t nfound, nmissing, nmoved;
     kb_census_import_log *imports; /* oldest first */
     size_t nimports;
 } kb_census_report;
 
-/* The report of campaign id; department NULL lists every department's assets, else only
- * that department's (the summary always covers all). KB_ENOTFOUND for no such campaign.
- * Free with kb_census_report_free(). */
-kb_status kb_census_report_get(kb_store *s, long long id, const char *department,
-                               kb_census_report **out, kb_err *err);
+/* The report of campaign id; KB_ENOTFOUND for no such campaign. Free with
+ * kb_census_report_free(). */
+kb_status kb_census_report_get(kb_store *s, long long id, kb_census_report **out, kb_err *err);
 void kb_census_report_free(kb_census_report *r);
+
+/* The lists of a campaign, X(name): found (seen by the campaign, by the department seen),
+ * missing (not scrapped, never seen, by the archive's department), moved (seen with another
+ * department, location or user than the archive had when the campaign first saw it). */
+#define KB_CENSUS_LISTS(X) X(found) X(missing) X(moved)
+#define KB_CENSUS_X_LIST(name) KB_CENSUS_LIST_##name,
+typedef enum { KB_CENSUS_LISTS(KB_CENSUS_X_LIST) KB_CENSUS_NLISTS } kb_census_list_kind;
+/* "found", "missing", "moved"; NULL out of range. The list named name, or -1. */
+const char *kb_census_list_name(int which);
+int kb_census_list_of(const char *name);
+
+/* One page of a list: the assets ordered by department and tag. */
+typedef struct {
+    kb_census_item *items;
+    size_t n;
+    long long total;         /* over all pages */
+} kb_census_items;
+
+/* Page offset/limit (0: KB_CENSUS_DEF_LIMIT; at most KB_CENSUS_MAX_LIMIT) of list which of
+ * campaign id, only department's assets unless department is NULL or "". KB_ENOTFOUND for
+ * no such campaign. Free with kb_census_items_free(). */
+kb_status kb_census_assets(kb_store *s, long long id, int which, const char *department,
+                           size_t limit, size_t offset, kb_census_items **out, kb_err *err);
+void kb_census_items_free(kb_census_items *l);
 
 #endif

@@ -15,6 +15,20 @@
 
 #define X_NAME(name) #name,
 static const char *const field_names[] = { KB_CENSUS_FIELDS(X_NAME) };
+static const char *const list_names[] = { KB_CENSUS_LISTS(X_NAME) };
+
+const char *kb_census_list_name(int which)
+{
+    return which >= 0 && which < KB_CENSUS_NLISTS ? list_names[which] : NULL;
+}
+
+int kb_census_list_of(const char *name)
+{
+    for (int i = 0; name && i < KB_CENSUS_NLISTS; i++)
+        if (strcmp(list_names[i], name) == 0)
+            return i;
+    return -1;
+}
 
 const char *kb_census_field_name(int f)
 {

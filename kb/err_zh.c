@@ -106,6 +106,8 @@ static const struct {
       "'%.40s' 无效：map.字段 须为已知字段：tag、serial、class、brand、model、user、department、"
       "location、supplier、purchase_date、warranty_end、status、cpu、memory、disk、os 或 notes" },
     { "invalid '%.40s': given twice", "'%.40s' 无效：重复给出" },
+    { "invalid 'list': '%.40s'; use found, missing or moved",
+      "'list' 无效：“%.40s”；请用 found、missing 或 moved" },
     /* kb/calendar.c */
     { "'%.*s' is not a span of working time; write it as 09:00-18:00 (times 00:00 to 24:00, "
       "several separated by commas)",

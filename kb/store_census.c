@@ -4,6 +4,7 @@
  * See include/kb_census.h. */
 #include "kb_census.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,16 +97,21 @@ static const char sql_found_depts[] =
 static const char sql_missing_depts[] =
     "SELECT department, count(*) FROM asset a" MISSING_WHERE
     " GROUP BY department ORDER BY department";
-/* the columns load_item reads */
+/* the lists: ?1 the campaign, ?2 the department (NULL any), ?3 only the moved (found and
+ * moved); the rows in the columns item_row reads */
+#define SEEN_WHERE                                                                             \
+    " WHERE v.census = ?1 AND (?2 IS NULL OR v.department = ?2) AND (?3 = 0 OR v.moved = 1)"
+static const char sql_found_count[] = "SELECT count(*) FROM census_seen v" SEEN_WHERE;
 static const char sql_found[] =
     "SELECT a.tag, a.class, a.model, v.department, v.location, v.user, v.was_department, "
     "v.was_location, v.was_user, v.is_new, v.line, v.seen_at, v.seen_by FROM census_seen v "
-    "JOIN asset a ON a.id = v.asset WHERE v.census = ?1 AND (?2 IS NULL OR v.department = ?2) "
-    "AND (?3 = 0 OR v.moved = 1) ORDER BY v.department, a.tag LIMIT ?4";
+    "JOIN asset a ON a.id = v.asset" SEEN_WHERE " ORDER BY v.department, a.tag "
+    "LIMIT ?4 OFFSET ?5";
+#define MISSING_DEPT MISSING_WHERE " AND (?2 IS NULL OR a.department = ?2)"
+static const char sql_missing_count[] = "SELECT count(*) FROM asset a" MISSING_DEPT;
 static const char sql_missing[] =
     "SELECT a.tag, a.class, a.model, a.department, a.location, a.user, '', '', '', 0, 0, 0, "
-    "'' FROM asset a" MISSING_WHERE " AND (?2 IS NULL OR a.department = ?2) "
-    "ORDER BY a.department, a.tag LIMIT ?3";
+    "'' FROM asset a" MISSING_DEPT " ORDER BY a.department, a.tag LIMIT ?3 OFFSET ?4";
 static const char sql_imports[] =
     "SELECT at, actor, file_name, format, sha256, rows, created, updated, unchanged, bad "
     "FROM census_import WHERE census = ?1 ORDER BY id";
@@ -974,13 +980,6 @@ void kb_census_report_free(kb_census_report *r)
     for (size_t i = 0; i < r->ndepts; i++)
         free(r->depts[i].department);
     free(r->depts);
-    kb_census_item *lists[] = { r->found_items, r->missing_items, r->moved_items };
-    size_t ns[] = { r->nfound, r->nmissing, r->nmoved };
-    for (int k = 0; k < 3; k++) {
-        for (size_t i = 0; i < ns[k]; i++)
-            item_free(&lists[k][i]);
-        free(lists[k]);
-    }
     for (size_t i = 0; i < r->nimports; i++) {
         kb_census_import_log *l = &r->imports[i];
         free(l->actor);
@@ -992,18 +991,23 @@ void kb_census_report_free(kb_census_report *r)
     free(r);
 }
 
-typedef struct {
-    kb_census_item **items;
-    size_t *n;
-} item_vec;
+void kb_census_items_free(kb_census_items *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        item_free(&l->items[i]);
+    free(l->items);
+    free(l);
+}
 
-/* Appends the row (the columns of sql_found) to the items. */
+/* Appends the row (the columns of sql_found) to the page (a kb_census_items). */
 static kb_status item_row(sqlite3_stmt *st, void *ctx, kb_err *err)
 {
     (void)err;
-    item_vec *v = ctx;
-    *v->items = kb_xrealloc(*v->items, (*v->n + 1) * sizeof **v->items);
-    kb_census_item *it = &(*v->items)[(*v->n)++];
+    kb_census_items *l = ctx;
+    l->items = kb_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    kb_census_item *it = &l->items[l->n++];
     it->tag = kb_store_text(st, 0);
     it->cls = kb_store_text(st, 1);
     it->model = kb_store_text(st, 2);
@@ -1020,12 +1024,73 @@ static kb_status item_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     return KB_OK;
 }
 
-/* Steps st (bound) to its end, appending an item per row to *v. */
-static kb_status load_items(kb_store *s, sqlite3_stmt *st, kb_census_item **v, size_t *n,
-                            kb_err *err)
+typedef struct {
+    long long census;
+    const char *department;
+    int moved;
+} list_filter;
+
+static void bind_seen(sqlite3_stmt *st, const void *filter, int page)
 {
-    item_vec iv = { v, n };
-    return kb_store_rows(s, st, item_row, &iv, "census report", err);
+    (void)page;
+    const list_filter *f = filter;
+    sqlite3_bind_int64(st, 1, f->census);
+    kb_store_bind_opt(st, 2, f->department);
+    sqlite3_bind_int(st, 3, f->moved);
+}
+
+static void bind_missing(sqlite3_stmt *st, const void *filter, int page)
+{
+    (void)page;
+    const list_filter *f = filter;
+    sqlite3_bind_int64(st, 1, f->census);
+    kb_store_bind_opt(st, 2, f->department);
+}
+
+static const kb_store_list seen_list = {
+    .count_sql = sql_found_count,
+    .page_sql = sql_found,
+    .limit_param = 4,
+    .def_limit = KB_CENSUS_DEF_LIMIT,
+    .max_limit = KB_CENSUS_MAX_LIMIT,
+    .bind = bind_seen,
+    .row = item_row,
+    .count_what = "census count",
+    .page_what = "census list",
+};
+
+static const kb_store_list missing_list = {
+    .count_sql = sql_missing_count,
+    .page_sql = sql_missing,
+    .limit_param = 3,
+    .def_limit = KB_CENSUS_DEF_LIMIT,
+    .max_limit = KB_CENSUS_MAX_LIMIT,
+    .bind = bind_missing,
+    .row = item_row,
+    .count_what = "census missing count",
+    .page_what = "census missing",
+};
+
+kb_status kb_census_assets(kb_store *s, long long id, int which, const char *department,
+                           size_t limit, size_t offset, kb_census_items **out, kb_err *err)
+{
+    *out = NULL;
+    assert(which >= 0 && which < KB_CENSUS_NLISTS);
+    kb_census *c = NULL;
+    kb_status rc = kb_census_get(s, id, &c, err);
+    kb_census_free(c);
+    if (rc != KB_OK)
+        return rc;
+    list_filter f = { id, department, which == KB_CENSUS_LIST_moved };
+    kb_census_items *l = kb_xcalloc(1, sizeof *l);
+    rc = kb_store_list_page(s, which == KB_CENSUS_LIST_missing ? &missing_list : &seen_list,
+                            &f, limit, offset, &l->total, l, err);
+    if (rc != KB_OK) {
+        kb_census_items_free(l);
+        return rc;
+    }
+    *out = l;
+    return KB_OK;
 }
 
 /* The department named dept in r's summary, added in order when missing. */
@@ -1080,33 +1145,6 @@ static kb_status load_summary(kb_store *s, kb_census_report *r, kb_err *err)
     return rc;
 }
 
-static kb_status load_lists(kb_store *s, kb_census_report *r, const char *department,
-                            kb_err *err)
-{
-    kb_status rc = KB_OK;
-    for (int moved = 0; rc == KB_OK && moved < 2; moved++) {
-        sqlite3_stmt *st = kb_store_cached(s, sql_found, err);
-        if (!st)
-            return KB_EDB;
-        sqlite3_bind_int64(st, 1, r->census->id);
-        kb_store_bind_opt(st, 2, department);
-        sqlite3_bind_int(st, 3, moved);
-        sqlite3_bind_int64(st, 4, KB_CENSUS_MAX_LIST);
-        rc = moved ? load_items(s, st, &r->moved_items, &r->nmoved, err)
-                   : load_items(s, st, &r->found_items, &r->nfound, err);
-    }
-    sqlite3_stmt *st = rc == KB_OK ? kb_store_cached(s, sql_missing, err) : NULL;
-    if (rc == KB_OK && !st)
-        rc = KB_EDB;
-    if (rc == KB_OK) {
-        sqlite3_bind_int64(st, 1, r->census->id);
-        kb_store_bind_opt(st, 2, department);
-        sqlite3_bind_int64(st, 3, KB_CENSUS_MAX_LIST);
-        rc = load_items(s, st, &r->missing_items, &r->nmissing, err);
-    }
-    return rc;
-}
-
 static kb_status import_row_of(sqlite3_stmt *st, void *ctx, kb_err *err)
 {
     (void)err;
@@ -1130,8 +1168,8 @@ static kb_status load_imports(kb_store *s, kb_census_report *r, kb_err *err)
                              err);
 }
 
-kb_status kb_census_report_get(kb_store *s, long long id, const char *department,
-                               kb_census_report **out, kb_err *err)
+kb_status kb_census_report_get(kb_store *s, long long id, kb_census_report **out,
+                               kb_err *err)
 {
     *out = NULL;
     kb_census_report *r = kb_xcalloc(1, sizeof *r);
@@ -1141,8 +1179,6 @@ kb_status kb_census_report_get(kb_store *s, long long id, const char *department
         rc = kb_census_get(s, id, &r->census, err);
         if (rc == KB_OK)
             rc = load_summary(s, r, err);
-        if (rc == KB_OK)
-            rc = load_lists(s, r, department, err);
         if (rc == KB_OK)
             rc = load_imports(s, r, err);
         kb_store_read_end(s, own);

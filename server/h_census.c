@@ -1,5 +1,6 @@
 /* The census endpoints: /api/v1/censuses (list, start a campaign), /api/v1/censuses/{id}
- * (its report: per department what was found, is missing and moved) and
+ * (its report: per department what was found, is missing and moved),
+ * /api/v1/censuses/{id}/assets (a page of one of those lists) and
  * /api/v1/censuses/{id}/import (a spreadsheet as the raw request body, a route with
  * SRV_BODY_RAW; dry_run=1 shows what would change). Rules and SQL: kb_census.h. */
 #include <stdlib.h>
@@ -110,16 +111,13 @@ static json_t *items_json(const kb_census_item *v, size_t n, int seen)
 kb_status h_census_get(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     long long id = 0;
-    const char *dept = NULL;
     kb_status rc = path_census(rq, &id, err);
-    if (rc == KB_OK)
-        rc = srv_req_text(rq, "department", KB_ASSET_MAX_TEXT, &dept, err);
     kb_store *s = NULL;
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     kb_census_report *r = NULL;
     if (rc == KB_OK)
-        rc = kb_census_report_get(s, id, dept, &r, err);
+        rc = kb_census_report_get(s, id, &r, err);
     if (rc != KB_OK)
         return rc;
     json_t *o = census_json(r->census);
@@ -139,11 +137,6 @@ kb_status h_census_get(srv_req *rq, srv_resp *rs, kb_err *err)
                                                (json_int_t)d->added));
     }
     json_object_set_new(o, "departments", depts);
-    json_object_set_new(o, "department", dept ? srv_json_str(dept) : json_null());
-    json_object_set_new(o, "found", items_json(r->found_items, r->nfound, 1));
-    json_object_set_new(o, "missing", items_json(r->missing_items, r->nmissing, 0));
-    json_object_set_new(o, "moved", items_json(r->moved_items, r->nmoved, 1));
-    json_object_set_new(o, "list_limit", json_integer(KB_CENSUS_MAX_LIST));
     json_t *imports = json_array();
     for (size_t i = 0; i < r->nimports; i++) {
         const kb_census_import_log *l = &r->imports[i];
@@ -157,6 +150,37 @@ kb_status h_census_get(srv_req *rq, srv_resp *rs, kb_err *err)
     }
     json_object_set_new(o, "imports", imports);
     kb_census_report_free(r);
+    rs->json = o;
+    return KB_OK;
+}
+
+kb_status h_census_assets(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    long long id = 0;
+    kb_status rc = path_census(rq, &id, err);
+    srv_page pg;
+    if (rc == KB_OK)
+        rc = srv_req_page(rq, KB_CENSUS_DEF_LIMIT, KB_CENSUS_MAX_LIMIT, 0, &pg, err);
+    const char *dept = NULL, *list = srv_req_arg(rq, "list");
+    if (rc == KB_OK)
+        rc = srv_req_text(rq, "department", KB_ASSET_MAX_TEXT, &dept, err);
+    int which = list ? kb_census_list_of(list) : -1;
+    if (rc == KB_OK && which < 0)
+        rc = kb_err_set(err, KB_EINVAL, "invalid 'list': '%.40s'; use found, missing or moved",
+                        list ? list : "");
+    kb_store *s = NULL;
+    if (rc == KB_OK)
+        rc = srv_req_store(rq, &s, err);
+    kb_census_items *l = NULL;
+    if (rc == KB_OK)
+        rc = kb_census_assets(s, id, which, dept, pg.limit, pg.offset, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    json_t *a = items_json(l->items, l->n, which != KB_CENSUS_LIST_missing);
+    json_t *o = srv_page_json(l->total, &pg, "assets", a);
+    json_object_set_new(o, "list", json_string(kb_census_list_name(which)));
+    json_object_set_new(o, "department", dept ? srv_json_str(dept) : json_null());
+    kb_census_items_free(l);
     rs->json = o;
     return KB_OK;
 }

@@ -148,6 +148,7 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/censuses", h_census_list, KB_ROLE_ALL },
     { "POST", "/api/v1/censuses", h_census_create, WRITE_ASSETS },
     { "GET", "/api/v1/censuses/:id", h_census_get, KB_ROLE_ALL },
+    { "GET", "/api/v1/censuses/:id/assets", h_census_assets, KB_ROLE_ALL },
     { "POST", "/api/v1/censuses/:id/import", h_census_import, WRITE_ASSETS },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },

@@ -306,6 +306,7 @@ kb_status h_asset_report(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_census_assets(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_import(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -13,6 +13,7 @@
                 'os', 'notes'];
   var SPECS = ['cpu', 'memory', 'disk', 'os'];
   var SHOWN = 200; /* changes and problems listed on the page */
+  var PAGE = 50;    /* assets in a page of a campaign's list */
 
   function fieldLabel(f) {
     return t(SPECS.indexOf(f) >= 0 ? 'asset.spec.' + f : 'asset.' + f);
@@ -136,6 +137,26 @@
     return [x.department, x.location, x.user].filter(Boolean).join(' · ') || '—';
   }
 
+  /* One of a campaign's lists (found, missing, moved) of department dept ('' all), a page
+   * at a time: a heading with the total, the table (id) and previous/next. */
+  function pagedList(id, which, dept, tableId, title, heads, row) {
+    var box = el('section', { class: 'census-list' });
+    var offset = 0;
+    function load() {
+      var p = new URLSearchParams({ list: which, limit: String(PAGE), offset: String(offset) });
+      if (dept) p.set('department', dept);
+      K.api('GET', '/api/v1/censuses/' + id + '/assets?' + p).then(function (j) {
+        K.clear(box);
+        var pager = el('p', { class: 'form-actions' });
+        if (offset > 0) pager.appendChild(K.button('prev', function () { offset = Math.max(0, offset - PAGE); load(); }));
+        if (offset + j.assets.length < j.total) pager.appendChild(K.button('next', function () { offset += PAGE; load(); }));
+        K.add(box, [el('h3', { text: t(title, j.total) }), grid(tableId, heads, j.assets.map(row)), pager]);
+      }, function (err) { K.status(err.message, true); });
+    }
+    load();
+    return box;
+  }
+
   K.route('census-one', /^\/census\/(\d+)$/, null, function (view, args, params) {
     var report = el('div', { id: 'cs-report' });
     var dept = params.get('department') || '';
@@ -155,6 +176,25 @@
           load();
         });
         var totals = r.totals;
+        var lists = {
+          moved: pagedList(args[0], 'moved', dept, 'cs-moved', 'census.moved.list',
+            ['asset.tag', 'census.was', 'census.now', 'census.line'], function (m) {
+              return el('tr', {}, el('td', {}, assetLink(m.tag)), el('td', { text: place(m.was) }),
+                el('td', { text: place(m) }), el('td', { text: String(m.line) }));
+            }),
+          missing: pagedList(args[0], 'missing', dept, 'cs-missing', 'census.missing.list',
+            ['asset.tag', 'asset.class', 'asset.model', 'census.place'], function (m) {
+              return el('tr', {}, el('td', {}, assetLink(m.tag)), el('td', {}, K.badge('acls', m['class'])),
+                el('td', { text: m.model }), el('td', { text: place(m) }));
+            }),
+          found: pagedList(args[0], 'found', dept, 'cs-found', 'census.found.list',
+            ['asset.tag', 'asset.class', 'census.place', 'census.line'], function (m) {
+              return el('tr', {}, el('td', {}, assetLink(m.tag), m['new'] ? ' ' : null,
+                  m['new'] ? el('span', { class: 'badge cs-new', text: t('census.new') }) : null),
+                el('td', {}, K.badge('acls', m['class'])), el('td', { text: place(m) }),
+                el('td', { text: String(m.line) }));
+            })
+        };
         K.add(report, [
           el('p', { id: 'cs-totals', class: 'totals' },
             el('span', { class: 'badge cs-found', text: t('census.found.n', totals.found) }), ' ',
@@ -169,23 +209,7 @@
                 el('td', { text: String(d.moved) }), el('td', { text: String(d['new']) }));
             })),
           el('div', { class: 'filters' }, K.field('census.dept', sel)),
-          el('h3', { text: t('census.moved.list', r.moved.length) }),
-          grid('cs-moved', ['asset.tag', 'census.was', 'census.now', 'census.line'], r.moved.map(function (m) {
-            return el('tr', {}, el('td', {}, assetLink(m.tag)), el('td', { text: place(m.was) }),
-              el('td', { text: place(m) }), el('td', { text: String(m.line) }));
-          })),
-          el('h3', { text: t('census.missing.list', r.missing.length) }),
-          grid('cs-missing', ['asset.tag', 'asset.class', 'asset.model', 'census.place'], r.missing.map(function (m) {
-            return el('tr', {}, el('td', {}, assetLink(m.tag)), el('td', {}, K.badge('acls', m['class'])),
-              el('td', { text: m.model }), el('td', { text: place(m) }));
-          })),
-          el('h3', { text: t('census.found.list', r.found.length) }),
-          grid('cs-found', ['asset.tag', 'asset.class', 'census.place', 'census.line'], r.found.map(function (m) {
-            return el('tr', {}, el('td', {}, assetLink(m.tag), m['new'] ? ' ' : null,
-                m['new'] ? el('span', { class: 'badge cs-new', text: t('census.new') }) : null),
-              el('td', {}, K.badge('acls', m['class'])), el('td', { text: place(m) }),
-              el('td', { text: String(m.line) }));
-          })),
+          lists.moved, lists.missing, lists.found,
           el('h3', { text: t('census.imports') }),
           el('ul', { id: 'cs-imports' }, r.imports.map(function (i) {
             return el('li', { text: t('census.import.line', K.time(i.at), i.actor, i.file_name, i.rows,

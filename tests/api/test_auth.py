@@ -315,6 +315,7 @@ def matrix_cases():
         ("GET", "/api/v1/censuses", None, everyone),
         ("POST", "/api/v1/censuses", {"name": "matrix"}, assets_w),
         ("GET", "/api/v1/censuses/%d" % STATE["census"], None, everyone),
+        ("GET", "/api/v1/censuses/%d/assets?list=missing" % STATE["census"], None, everyone),
         ("POST", "/api/v1/censuses/%d/import?dry_run=1" % STATE["census"], {"tag": "x"},
          assets_w),
         ("GET", "/api/v1/reports/gaps", None, everyone),

@@ -162,30 +162,45 @@ def import_cases():
 def report_cases():
     cid = STATE.get("id")
 
+    def listed(which, token=api.DEFAULT, **params):
+        j = ok(call("GET", api.q("/api/v1/censuses/%d/assets" % cid, list=which, **params),
+                    token=token))
+        need(set(j) == {"total", "limit", "offset", "assets", "list", "department"}, sorted(j))
+        return j
+
     def report():
         r = ok(call("GET", "/api/v1/censuses/%d" % cid, token=TOK["aud1"]))
         need(r["totals"] == {"found": EXPECTED["found"], "missing": EXPECTED["missing"],
                              "moved": EXPECTED["moved"], "new": EXPECTED["new"]}, r["totals"])
-        need(len(r["found"]) == EXPECTED["found"] and len(r["missing"]) == 34 and
-             len(r["moved"]) == 18, (len(r["found"]), len(r["missing"]), len(r["moved"])))
         depts = {d["department"]: d for d in r["departments"]}
         need(set(depts) == set(gen.DEPTS), sorted(depts))
         need(sum(d["missing"] for d in depts.values()) == 34 and
              sum(d["found"] for d in depts.values()) == EXPECTED["found"], depts)
+        found = listed("found", limit=500, token=TOK["aud1"])
+        missing = listed("missing", limit=500)
+        moved = listed("moved", limit=500)
+        need((found["total"], len(found["assets"]), missing["total"], len(missing["assets"]),
+              moved["total"], len(moved["assets"])) ==
+             (EXPECTED["found"], EXPECTED["found"], 34, 34, 18, 18),
+             (found["total"], missing["total"], moved["total"]))
         tags = {row["资产编号"] for row in CENSUS}
-        need(all(m["tag"] not in tags for m in r["missing"]), "a seen asset is missing")
-        mv = r["moved"][0]
+        need(all(m["tag"] not in tags for m in missing["assets"]), "a seen asset is missing")
+        mv = moved["assets"][0]
         need(set(mv) >= {"tag", "department", "location", "user", "was", "line"} and
              (mv["was"]["department"], mv["was"]["location"], mv["was"]["user"]) !=
              (mv["department"], mv["location"], mv["user"]), mv)
-        need(all(f["new"] is False for f in r["moved"]), "a new asset is listed as moved")
+        need(all(f["new"] is False for f in moved["assets"]), "a new asset is listed as moved")
+        # pages: the default of 50, then the rest in order
+        first = listed("found")
+        need(first["limit"] == 50 and len(first["assets"]) == 50, first["limit"])
+        rest = listed("found", offset=50, limit=500)
+        need([a["tag"] for a in first["assets"] + rest["assets"]] ==
+             [a["tag"] for a in found["assets"]], "pages in order")
         d = gen.DEPTS[0]
-        one = ok(call("GET", api.q("/api/v1/censuses/%d" % cid, department=d),
-                      token=TOK["agent1"]))
-        need(one["department"] == d and one["found"] and
-             all(x["department"] == d for x in one["found"] + one["missing"] + one["moved"]),
-             one["department"])
-        need(one["totals"] == r["totals"], "the totals cover every department")
+        for which in ("found", "missing", "moved"):
+            one = listed(which, token=TOK["agent1"], department=d, limit=500)
+            need(one["department"] == d and one["total"] == depts[d][which] and
+                 all(x["department"] == d for x in one["assets"]), (which, one["total"]))
     case("the report: found, missing and moved per department, filtered by one", report)
 
 
@@ -256,8 +271,13 @@ def bad_input_cases():
         need(r.status == 413, r)
         rows = "资产编号,类别\n" + "".join("R-%d,desktop\n" % i for i in range(20001))
         check_error(upload(cid, rows.encode(), dry_run=1), 413, "too_big")
-        check_error(call("GET", api.q("/api/v1/censuses/%d" % cid, department="x" * 201)),
-                    400, "invalid")
+        lst = "/api/v1/censuses/%d/assets" % cid
+        for params in ({}, {"list": "all"}, {"list": "found", "department": "x" * 201},
+                       {"list": "found", "limit": "0"}, {"list": "found", "limit": "501"},
+                       {"list": "moved", "offset": "-1"}, {"list": "missing", "offset": "x"}):
+            check_error(call("GET", api.q(lst, **params)), 400, "invalid")
+        check_error(call("GET", "/api/v1/censuses/999/assets?list=found"), 404, "not_found")
+        check_error(call("GET", "/api/v1/censuses/0/assets?list=found"), 400, "invalid")
     case("bad input: empty, no header, broken files, unknown ids, flags, limits", bad)
 
     def roles():
@@ -267,6 +287,7 @@ def bad_input_cases():
             check_error(call("POST", "/api/v1/censuses", {"name": "x"}, token=TOK[who]), 403,
                         "forbidden")
             ok(call("GET", "/api/v1/censuses/%d" % cid, token=TOK[who]))
+            ok(call("GET", "/api/v1/censuses/%d/assets?list=missing" % cid, token=TOK[who]))
         check_error(upload(cid, blob, token=None), 401, "unauthorized")
     case("roles: engineers and admins import, everyone else reads reports", roles)
 

@@ -634,17 +634,22 @@ async function main() {
       await eng.click('#cs-apply');
       await eng.waitForFunction(() => document.getElementById('cs-totals') &&
         document.getElementById('cs-totals').textContent.includes('新发现 1'));
-      need((await eng.textContent('#cs-moved')).includes('CS-0002'), 'moved');
-      need((await eng.textContent('#cs-missing')).includes('CS-0003'), 'missing');
+      /* the lists arrive after the totals: [id, text, whether it is there] */
+      const shows = (checks) => checks.every(([id, text, want]) => {
+        const e = document.getElementById(id);
+        return !!e && e.textContent.includes(text) === want;
+      });
+      await eng.waitForFunction(shows, [['cs-moved', 'CS-0002', true], ['cs-missing', 'CS-0003', true]]);
       need((await eng.textContent('#cs-imports')).includes('盘点.csv'), 'the import is logged');
       const url = eng.url();
       await agent.goto(url);
       await agent.waitForSelector('#cs-found');
+      await agent.waitForSelector('#cs-totals');
       need(!(await agent.isVisible('#cs-import')), 'agents do not import');
       need((await agent.textContent('#cs-totals')).includes('有变动 1'), 'the agent reads the report');
       await agent.selectOption('#cs-dept', '人事部');
-      await agent.waitForFunction(() => !document.getElementById('cs-found').textContent.includes('CS-0001'));
-      need((await agent.textContent('#cs-missing')).includes('CS-0003'), 'the department filter');
+      await agent.waitForFunction(shows, [['cs-missing', 'CS-0003', true], ['cs-found', 'CS-0001', false],
+        ['cs-missing', 'CS-0001', false]]);
       await shot(agent, 'census');
       const asset = await eng.evaluate(() => K.api('GET', '/api/v1/assets/CS-0002'));
       need(asset.location === '4F' && asset.department === '行政部', 'the archive follows the census');

@@ -757,7 +757,15 @@ def gen_census():
         add("census", "POST", "/api/v1/censuses/" + i + "/import?dry_run=1",
             body="资产编号,类别\nH-1,台式机\n".encode())
     for v in rng.sample(PARAM_VALUES, 6) + ["x" * 201, pct("财务部")]:
-        add("census", "GET", "/api/v1/censuses/{census}?department=" + v)
+        add("census", "GET", "/api/v1/censuses/{census}/assets?list=found&department=" + v)
+    for name, values in (("list", ["found", "missing", "moved", "", "all", "FOUND", "%00",
+                                   "found&list=moved"]),
+                         ("limit", rng.sample(PARAM_VALUES, 5) + ["500", "501"]),
+                         ("offset", rng.sample(PARAM_VALUES, 5))):
+        for v in values:
+            q = "list=missing&" if name != "list" else ""
+            add("census", "GET", "/api/v1/censuses/{census}/assets?%s%s=%s" % (q, name, v))
+    add("census", "GET", "/api/v1/censuses/999/assets?list=found")
     for body in [b"", b"null", b"{}", b"[]", b"{\"name\":null}", b"{\"name\":1}",
                  b"{\"name\":\"\"}", b"{\"name\":\"a\\nb\"}", b"{\"name\":\"\\u0000\"}",
                  b"{\"name\":\"" + b"x" * 101 + b"\"}", b"{\"name\":\"x\",\"y\":1}"]:

@@ -205,29 +205,46 @@ static void test_import(kb_store *s)
     CHECK_INT_EQ(history_len(s, "PC-0001"), 2);
 
     kb_census_report *rep = NULL;
-    CHECK_INT_EQ(kb_census_report_get(s, id, NULL, &rep, NULL), KB_OK);
+    CHECK_INT_EQ(kb_census_report_get(s, id, &rep, NULL), KB_OK);
     if (rep) {
         CHECK(rep->found == 4 && rep->missing == 1 && rep->moved == 2 && rep->added == 1);
-        CHECK(rep->nmissing == 1 && strcmp(rep->missing_items[0].tag, "NB-0001") == 0);
-        CHECK_INT_EQ(rep->nmoved, 2);
-        for (size_t i = 0; i < rep->nmoved; i++) {
-            const kb_census_item *m = &rep->moved_items[i];
-            if (strcmp(m->tag, "PRN-0001") == 0)
-                CHECK(strcmp(m->was_department, "人事部") == 0 &&
-                      strcmp(m->department, "行政部") == 0);
-            else
-                CHECK(strcmp(m->tag, "PC-0001") == 0 && strcmp(m->was_user, "张伟") == 0 &&
-                      strcmp(m->user, "赵敏") == 0);
-        }
         CHECK_INT_EQ(rep->ndepts, 3); /* 人事部 (missing), 行政部, 财务部 */
         CHECK_INT_EQ(rep->nimports, 1);
     }
     kb_census_report_free(rep);
-    CHECK_INT_EQ(kb_census_report_get(s, id, "行政部", &rep, NULL), KB_OK);
-    if (rep)
-        CHECK(rep->nfound == 2 && rep->nmissing == 0 && rep->found == 4);
-    kb_census_report_free(rep);
-    CHECK_INT_EQ(kb_census_report_get(s, id + 1, NULL, &rep, NULL), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_census_report_get(s, id + 1, &rep, NULL), KB_ENOTFOUND);
+    kb_census_items *l = NULL;
+    CHECK_INT_EQ(kb_census_assets(s, id, KB_CENSUS_LIST_missing, NULL, 0, 0, &l, NULL), KB_OK);
+    CHECK(l && l->total == 1 && l->n == 1 && strcmp(l->items[0].tag, "NB-0001") == 0);
+    kb_census_items_free(l);
+    CHECK_INT_EQ(kb_census_assets(s, id, KB_CENSUS_LIST_moved, NULL, 0, 0, &l, NULL), KB_OK);
+    CHECK(l && l->total == 2 && l->n == 2);
+    for (size_t i = 0; l && i < l->n; i++) {
+        const kb_census_item *m = &l->items[i];
+        if (strcmp(m->tag, "PRN-0001") == 0)
+            CHECK(strcmp(m->was_department, "人事部") == 0 &&
+                  strcmp(m->department, "行政部") == 0);
+        else
+            CHECK(strcmp(m->tag, "PC-0001") == 0 && strcmp(m->was_user, "张伟") == 0 &&
+                  strcmp(m->user, "赵敏") == 0);
+    }
+    kb_census_items_free(l);
+    /* one department; pages */
+    CHECK_INT_EQ(kb_census_assets(s, id, KB_CENSUS_LIST_found, "行政部", 0, 0, &l, NULL), KB_OK);
+    CHECK(l && l->total == 2 && l->n == 2);
+    kb_census_items_free(l);
+    CHECK_INT_EQ(kb_census_assets(s, id, KB_CENSUS_LIST_found, "", 3, 2, &l, NULL), KB_OK);
+    CHECK(l && l->total == 4 && l->n == 2);
+    kb_census_items_free(l);
+    CHECK_INT_EQ(kb_census_assets(s, id, KB_CENSUS_LIST_missing, "行政部", 0, 0, &l, NULL),
+                 KB_OK);
+    CHECK(l && l->total == 0 && l->n == 0);
+    kb_census_items_free(l);
+    CHECK_INT_EQ(kb_census_assets(s, id + 1, KB_CENSUS_LIST_found, NULL, 0, 0, &l, NULL),
+                 KB_ENOTFOUND);
+    CHECK(l == NULL);
+    CHECK_INT_EQ(kb_census_list_of("moved"), KB_CENSUS_LIST_moved);
+    CHECK_INT_EQ(kb_census_list_of("all"), -1);
 
     /* an explicit mapping; whole-file errors */
     const char *map[KB_CENSUS_NFIELDS] = { NULL };
