@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Generates the hostile corpus (run once; its output is checked in next to it):
+"""Generates the hostile corpus:
 
-  requests.jsonl   requests tests/api/test_hostile.py replays against the real server
+  requests.jsonl   requests tests/api/test_hostile.py replays against the real server; not
+                   checked in (over 1 MiB): the replay generates it into its own temporary
+                   directory each run (gen.py --requests PATH writes only that file)
   pending.jsonl    requests whose fix another change is bringing; the replay skips them
                    (with a count) until they are moved into requests.jsonl
   files/index/     knowledge files for kedb-index
@@ -18,11 +20,13 @@ open until its connection timeout (checked in parallel: closed or answered withi
 (505 for an unsupported HTTP version). deny: text the answer must not contain. may_close: the
 server may close the connection without an answer (malformed HTTP).
 
-The corpus is deterministic (fixed seed); regenerate with: python3 tests/hostile/gen.py"""
+The corpus is deterministic (fixed seeds, no hash-order dependence); regenerate the
+checked-in parts (pending.jsonl, files/) with: python3 tests/hostile/gen.py"""
 import json
 import os
 import random
 import shutil
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = random.Random(9)
@@ -1174,7 +1178,12 @@ def write_files():
             f.write(data)
 
 
-def main():
+def main(argv):
+    only = None
+    if len(argv) == 3 and argv[1] == "--requests":
+        only = argv[2]
+    elif len(argv) != 1:
+        sys.exit("usage: gen.py [--requests PATH]")
     gen_search()
     gen_lists()
     gen_ids()
@@ -1196,13 +1205,16 @@ def main():
     gen_request_attachments()
     gen_notify_routes()
     gen_census()
-    for name, entries in (("requests.jsonl", OUT), ("pending.jsonl", PENDING)):
-        with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
+    outputs = [(only, OUT)] if only else [(os.path.join(HERE, "requests.jsonl"), OUT),
+                                          (os.path.join(HERE, "pending.jsonl"), PENDING)]
+    for path, entries in outputs:
+        with open(path, "w", encoding="utf-8") as f:
             for e in entries:
                 f.write(json.dumps(e, ensure_ascii=False) + "\n")
-    write_files()
+    if not only:
+        write_files()
     print("%d requests, %d pending" % (len(OUT), len(PENDING)))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv)
