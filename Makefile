@@ -30,7 +30,8 @@ DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjans
 	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libstemmer-dev libsodium-dev tzdata libcurl4-openssl-dev libgdk-pixbuf-2.0-dev \
 	libzip-dev libxml2-dev libfreexl-dev
-DEB_TEST := python3 curl valgrind
+# prometheus: its promtool checks the /metrics text (tests/api/test_metrics.py)
+DEB_TEST := python3 curl valgrind prometheus
 # browser tests: Debian's Chromium and CJK fonts (readable screenshots); Node.js and npm
 # only when the machine has none (another packaging of Node.js may be installed)
 DEB_BROWSER := chromium fonts-noto-cjk

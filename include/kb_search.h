@@ -74,6 +74,9 @@ long long kb_search_ndocs(kb_store *s);
  * keeps its most recent 512 results and drops them whenever the database changes;
  * benchmarks of search itself turn it off. */
 void kb_search_cache_enable(int on);
+/* Look-ups of the result cache since the process started: answered from it (hits) and not
+ * (misses); none are counted while it is off. */
+void kb_search_cache_stats(unsigned long long *hits, unsigned long long *misses);
 
 /* Completions for search-as-you-type: titles that contain the text and index terms that
  * extend its last word. *out is an array of *n strings; free with kb_search_strings_free(). */

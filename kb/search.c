@@ -53,6 +53,15 @@ static atomic_int cache_on = 1;
 
 long long kb_search_ndocs(kb_store *s);
 
+/* result-cache look-ups since start, for /metrics */
+static atomic_ullong cache_hits, cache_misses;
+
+void kb_search_cache_stats(unsigned long long *hits, unsigned long long *misses)
+{
+    *hits = atomic_load(&cache_hits);
+    *misses = atomic_load(&cache_misses);
+}
+
 void kb_search_cache_enable(int on)
 {
     atomic_store(&cache_on, on ? 1 : 0);
@@ -201,9 +210,11 @@ static const kb_search_result *result_find(cache *c, const char *key)
     for (size_t i = 0; i < RESULT_SLOTS; i++) {
         if (c->results[i].key && strcmp(c->results[i].key, key) == 0) {
             c->results[i].used = ++c->tick;
+            atomic_fetch_add(&cache_hits, 1);
             return c->results[i].res;
         }
     }
+    atomic_fetch_add(&cache_misses, 1);
     return NULL;
 }
 

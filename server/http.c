@@ -2,6 +2,7 @@
  * with a cap, target parsing, routing, status mapping, error bodies, headers and the access
  * log line. Handlers (h_*.c) only fill a srv_resp. */
 #include "http.h"
+#include "metrics.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -83,6 +84,7 @@ typedef struct {
     char filename[SRV_MAX_FILENAME + 1]; /* a download's name (srv_resp.filename), "" none */
     int show_inline;       /* srv_resp.show_inline */
     char client[64];       /* the client's address (see client_address()), "" unknown */
+    const char *route;     /* the matched route's pattern (static), NULL when none */
 } conn_state;
 
 /* --- status mapping: the one table --- */
@@ -539,6 +541,69 @@ static void address_text(const struct in6_addr *a, char *out, size_t size)
         inet_ntop(AF_INET6, a, out, (socklen_t)size);
 }
 
+kb_status srv_netlist_add(srv_netlist *l, const char *list, kb_err *err)
+{
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        const char *s = p;
+        size_t n = len;
+        while (n > 0 && (*s == ' ' || *s == '\t')) {
+            s++;
+            n--;
+        }
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        const char *slash = memchr(s, '/', n);
+        size_t alen = slash ? (size_t)(slash - s) : n;
+        struct in6_addr a;
+        unsigned bits = 128;
+        int bad = parse_address(s, alen, &a) != 0;
+        int v4 = !bad && IN6_IS_ADDR_V4MAPPED(&a) && memchr(s, ':', alen) == NULL;
+        if (!bad && slash) {
+            size_t dlen = n - alen - 1;
+            unsigned v = 0;
+            bad = dlen == 0 || dlen > 3;
+            for (size_t i = 0; !bad && i < dlen; i++) {
+                bad = slash[1 + i] < '0' || slash[1 + i] > '9';
+                v = v * 10 + (unsigned)(slash[1 + i] - '0');
+            }
+            bad = bad || v > (v4 ? 32u : 128u);
+            bits = v4 ? v + 96 : v;
+        }
+        if (bad)
+            return kb_err_set(err, KB_EINVAL, "'%.*s' is not an IPv4 or IPv6 address or "
+                              "network (address/prefix)", (int)(n < 64 ? n : 64), s);
+        if (l->n == SRV_NETLIST_MAX)
+            return kb_err_set(err, KB_EINVAL, "more than %u addresses or networks",
+                              SRV_NETLIST_MAX);
+        l->addr[l->n] = a;
+        l->bits[l->n++] = (unsigned char)bits;
+        if (p[len] == '\0')
+            return KB_OK;
+        p += len + 1;
+    }
+}
+
+int srv_netlist_has(const srv_netlist *l, const char *address)
+{
+    struct in6_addr a;
+    if (!address || parse_address(address, strlen(address), &a) != 0)
+        return 0;
+    for (size_t i = 0; i < l->n; i++) {
+        unsigned bits = l->bits[i], k = 0;
+        for (; k + 8 <= bits && a.s6_addr[k / 8] == l->addr[i].s6_addr[k / 8]; k += 8)
+            ;
+        if (k + 8 <= bits)
+            continue;
+        unsigned rest = bits - k;
+        unsigned char mask = (unsigned char)(0xff00u >> rest);
+        if (rest == 0 || ((a.s6_addr[k / 8] ^ l->addr[i].s6_addr[k / 8]) & mask) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 kb_status srv_http_add_proxies(srv_http_opts *o, const char *list, kb_err *err)
 {
     const char *p = list;
@@ -670,6 +735,7 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
     rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
     rq.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 
     srv_resp rs;
     memset(&rs, 0, sizeof rs);
@@ -693,6 +759,7 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
 
     srv_match m;
     srv_route_match(&rq, method, target, path_len, &m);
+    st->route = m.pattern;
     if (!m.handler) {
         if (m.status == 405)
             kb_err_set(&err, KB_EINVAL, "method %.16s is not allowed here; allowed: %s", method,
@@ -848,6 +915,7 @@ static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_s
     rq.method = method;
     srv_match m;
     srv_route_match(&rq, method, st->target, path_len, &m);
+    st->route = m.pattern;
     enum MHD_Result ok = MHD_YES;
     if (m.handler && m.body == SRV_BODY_RAW) {
         st->limit = h->app->max_upload ? h->app->max_upload : SRV_MAX_BODY;
@@ -952,6 +1020,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - st->t0.tv_sec) * 1e3 +
                 (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e6;
+    srv_metrics_observe(h->app->metrics, st->method[0] ? st->method : NULL, st->route,
+                        st->status, ms / 1e3);
     if (kb_log_enabled(KB_LOG_INFO)) {
         kb_buf line;
         kb_buf_init(&line, 0);

@@ -11,8 +11,11 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "metrics.h"
+#include "kb_alloc.h"
 #include "kb_attach.h"
 #include "kb_buf.h"
+#include "kb_hash.h"
 #include "kb_incident.h"
 #include "kb_log.h"
 #include "kb_notify.h"
@@ -29,6 +32,8 @@
 #define MAX_THREADS 256u
 #define MAX_CONNECTIONS 65536u
 #define MAX_UPLOAD (1024u * 1024u * 1024u)
+#define DEFAULT_MIN_FREE_MB 100u /* /readyz: MiB free next to the database */
+#define MAX_MIN_FREE_MB (1024u * 1024u * 1024u)
 
 static void usage(FILE *f)
 {
@@ -39,7 +44,8 @@ static void usage(FILE *f)
             "       [--body-timeout S] [--max-connections N] [--max-connections-per-ip N]\n"
             "       [--notify-interval-ms N] [--notify-sweep-ms N] [--notify-backoff-ms N]\n"
             "       [--notify-attempts N] [--notify-timeout S] [--followup-after S]\n"
-            "       [--max-upload BYTES] [-v]\n"
+            "       [--max-upload BYTES] [--metrics-allow NETS]... [--metrics-token-file FILE]\n"
+            "       [--min-free-disk MIB] [-v]\n"
             "Serves the kedb search API and the search page.\n"
             "  --db PATH      knowledge-base database made by kedb-index (required)\n"
             "  --host ADDR    address to listen on (default 127.0.0.1)\n"
@@ -79,6 +85,13 @@ static void usage(FILE *f)
             "  --max-upload BYTES  largest attachment (default 10485760, 10 MiB; at most\n"
             "                 1 GiB); larger uploads get 413 before they are read\n"
             "  --notify-timeout S  seconds one send may take (connect: at most 10; default 30)\n"
+            "  --metrics-allow NETS  addresses or networks (10.0.0.0/8, ::1; repeat or\n"
+            "                 separate by commas, up to 32) that may read GET /metrics\n"
+            "                 (default 127.0.0.0/8 and ::1)\n"
+            "  --metrics-token-file FILE  a token (16-256 characters) that opens /metrics\n"
+            "                 from anywhere as 'Authorization: Bearer TOKEN'\n"
+            "  --min-free-disk MIB  /readyz says not ready when less is free next to the\n"
+            "                 database (default 100)\n"
             "  --followup-after S  seconds after a resolution until 'followup_due' is sent\n"
             "                 (default 259200, 3 days; 0 = never)\n"
             "  -v, --verbose  debug logging\n"
@@ -94,6 +107,53 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
+/* Reads the file of option opt (at most max bytes) into *out (kb_buf_free it). Returns 0,
+ * or -1 after saying why on stderr (*out then holds nothing). */
+static int read_small(const char *path, const char *opt, size_t max, kb_buf *out)
+{
+    kb_buf_init(out, max);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "kedb-server: cannot read %s file '%s'\n", opt, path);
+        return -1;
+    }
+    char chunk[4096];
+    size_t n;
+    kb_status rc = KB_OK;
+    while (rc == KB_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = kb_buf_add(out, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (!bad && rc == KB_OK)
+        return 0;
+    fprintf(stderr, "kedb-server: cannot read %s file '%s'%s\n", opt, path,
+            rc != KB_OK ? ": too large" : "");
+    kb_buf_free(out);
+    return -1;
+}
+
+/* The metrics token from its file: one line of 16 to 256 printable ASCII bytes (a
+ * trailing newline is fine). Returns a new string, or NULL after saying why. */
+static char *load_token(const char *path)
+{
+    kb_buf b;
+    if (read_small(path, "--metrics-token-file", 4096, &b) != 0)
+        return NULL;
+    size_t n = b.len;
+    while (n > 0 && (b.data[n - 1] == '\n' || b.data[n - 1] == '\r'))
+        n--;
+    int ok = n >= 16 && n <= 256;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = b.data[i] > 0x20 && b.data[i] < 0x7f;
+    char *tok = ok ? kb_xstrndup(b.data, n) : NULL;
+    if (!ok)
+        fprintf(stderr, "kedb-server: --metrics-token-file '%s' must hold one token of 16 to "
+                "256 printable characters without spaces\n", path);
+    kb_hash_wipe(b.data, b.len);
+    kb_buf_free(&b);
+    return tok;
+}
+
 /* Reads the SLA file at path into *out (the defaults without a path). On failure prints
  * why and returns -1. */
 static int load_sla(const char *path, kb_incident_sla *out)
@@ -101,28 +161,14 @@ static int load_sla(const char *path, kb_incident_sla *out)
     kb_incident_sla_default(out);
     if (!path)
         return 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "kedb-server: cannot read --sla file '%s'\n", path);
-        return -1;
-    }
     kb_buf b;
-    kb_buf_init(&b, 64u * 1024u);
-    char chunk[4096];
-    size_t n;
-    kb_status rc = KB_OK;
-    while (rc == KB_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = kb_buf_add(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
+    if (read_small(path, "--sla", 64u * 1024u, &b) != 0)
+        return -1;
     kb_err err;
     kb_err_clear(&err);
     size_t line = 0;
     int ok = 0;
-    if (bad || rc != KB_OK)
-        fprintf(stderr, "kedb-server: cannot read --sla file '%s'%s\n", path,
-                rc != KB_OK ? ": larger than 64 KiB" : "");
-    else if (kb_incident_sla_parse(b.data, b.len, out, &line, &err) != KB_OK)
+    if (kb_incident_sla_parse(b.data, b.len, out, &line, &err) != KB_OK)
         fprintf(stderr, "kedb-server: --sla file '%s' line %zu: %s\n", path, line, err.msg);
     else
         ok = 1;
@@ -170,6 +216,9 @@ int main(int argc, char **argv)
         { "max-upload", required_argument, NULL, 'U' },
         { "notify-timeout", required_argument, NULL, 'O' },
         { "followup-after", required_argument, NULL, 'F' },
+        { "metrics-allow", required_argument, NULL, 'm' },
+        { "metrics-token-file", required_argument, NULL, 'k' },
+        { "min-free-disk", required_argument, NULL, 'D' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -190,6 +239,10 @@ int main(int argc, char **argv)
     unsigned login_hashes = 0;
     unsigned login_rate = DEFAULT_LOGIN_RATE;
     unsigned max_upload = KB_ATTACH_MAX_BYTES;
+    srv_netlist metrics_allow;
+    memset(&metrics_allow, 0, sizeof metrics_allow);
+    const char *token_file = NULL;
+    unsigned min_free_mb = DEFAULT_MIN_FREE_MB;
     srv_notify_opts nopts = { .db_path = db, .interval_ms = SRV_NOTIFY_INTERVAL_MS,
                               .sweep_ms = SRV_NOTIFY_SWEEP_MS,
                               .backoff_ms = SRV_NOTIFY_BACKOFF_MS,
@@ -210,6 +263,20 @@ int main(int argc, char **argv)
         case 'b': backup_dir = optarg; break;
         case 'S': secure_cookie = 1; break;
         case 'h': usage(stdout); return 0;
+        case 'k': token_file = optarg; break;
+        case 'm':
+            if (srv_netlist_add(&metrics_allow, optarg, &perr) != KB_OK) {
+                fprintf(stderr, "kedb-server: invalid --metrics-allow: %s\n", perr.msg);
+                return 2;
+            }
+            break;
+        case 'D':
+            if (parse_uint(optarg, MAX_MIN_FREE_MB, &min_free_mb) != 0) {
+                fprintf(stderr, "kedb-server: invalid --min-free-disk '%s' (0-%u MiB)\n",
+                        optarg, MAX_MIN_FREE_MB);
+                return 2;
+            }
+            break;
         case 'p':
             if (parse_uint(optarg, 65535, &hopts.port) != 0) {
                 fprintf(stderr, "kedb-server: invalid --port '%s' (0-65535)\n", optarg);
@@ -366,6 +433,14 @@ int main(int argc, char **argv)
     app.sla = sla;
     app.secure_cookie = secure_cookie;
     app.max_upload = max_upload;
+    if (token_file && !(app.metrics_token = load_token(token_file)))
+        return 2;
+    app.metrics = srv_metrics_new();
+    if (metrics_allow.n == 0)
+        srv_netlist_add(&metrics_allow, "127.0.0.0/8,::1", &err);
+    app.metrics_allow = metrics_allow;
+    app.min_free_disk = (unsigned long long)min_free_mb << 20;
+    app.notify_interval_ms = nopts.interval_ms;
     if (!login_hashes)
         login_hashes = hopts.threads / 2 ? hopts.threads / 2 : 1;
     app.throttle = srv_throttle_new(login_hashes, login_rate);
@@ -414,6 +489,10 @@ out:
     srv_notify_stop(notifier);
     srv_pool_free(app.pool);
     srv_throttle_free(app.throttle);
+    srv_metrics_free(app.metrics);
+    if (app.metrics_token)
+        kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));
+    free(app.metrics_token);
     free(app.web_real);
     kb_buf_free(&backups);
     if (status == 0)

@@ -26,6 +26,10 @@
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
+    /* open routes: /readyz answers only why it is not ready; /metrics checks the client's
+     * address or its own token (h_health.c) */
+    { "GET", "/readyz", h_readyz, 0 },
+    { "GET", "/metrics", h_metrics, 0 },
     { "POST", "/api/v1/auth/login", h_auth_login, 0 },
     { "POST", "/api/v1/auth/logout", h_auth_logout, KB_ROLE_ALL },
     { "GET", "/api/v1/auth/me", h_auth_me, KB_ROLE_ALL },
@@ -292,6 +296,7 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
             clear_params(rq);
             break;
         }
+        out->pattern = r->pattern;
         if (strcmp(r->method, m) == 0) {
             out->handler = r->handler;
             out->roles = r->roles;

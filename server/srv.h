@@ -2,6 +2,7 @@
 #define SRV_H
 /* Server-internal types shared by the HTTP layer (http.c), the route table (routes.c) and
  * the handlers (h_*.c). Handlers see only this header: they never call MHD_*. */
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -22,6 +23,21 @@
 #define SRV_MAX_FILENAME 255u         /* bytes of a download's name */
 
 typedef struct srv_pool srv_pool;
+typedef struct srv_metrics srv_metrics; /* request counters (metrics.h) */
+
+/* Addresses and networks (IPv4 held as ::ffff:a.b.c.d, prefixes counted on that form). */
+#define SRV_NETLIST_MAX 32u
+typedef struct {
+    struct in6_addr addr[SRV_NETLIST_MAX];
+    unsigned char bits[SRV_NETLIST_MAX];
+    size_t n;
+} srv_netlist;
+/* Adds a comma-separated list of addresses and networks ("127.0.0.1", "10.0.0.0/8",
+ * "::1", "fd00::/8") to l. KB_EINVAL names an entry that is neither, or one past
+ * SRV_NETLIST_MAX. */
+kb_status srv_netlist_add(srv_netlist *l, const char *list, kb_err *err);
+/* True when address (text, as srv_req.client) is in one of l's networks. */
+int srv_netlist_has(const srv_netlist *l, const char *address);
 typedef struct srv_throttle srv_throttle; /* login throttling (throttle.h) */
 
 /* Process-wide configuration and shared state; read-only while the daemon runs. */
@@ -35,6 +51,14 @@ typedef struct {
     int secure_cookie;      /* --secure-cookie: served over HTTPS by a proxy */
     srv_throttle *throttle; /* password hashes at once, failed logins per address */
     size_t max_upload;      /* largest raw body (an attachment) in bytes (--max-upload) */
+    srv_metrics *metrics;   /* request counters for GET /metrics */
+    srv_netlist metrics_allow; /* who may read /metrics without the token (--metrics-allow,
+                              default loopback) */
+    char *metrics_token;    /* a bearer token that also opens /metrics (--metrics-token-file),
+                              NULL when none */
+    unsigned long long min_free_disk; /* /readyz: bytes free next to the database */
+    unsigned notify_interval_ms; /* the outbox poll: a due notification older than
+                              SRV_STUCK_POLLS polls (at least 10 minutes) is stuck */
 } srv_app;
 
 /* One name/value pair (query argument or path parameter), both NUL-terminated and valid
@@ -66,6 +90,8 @@ typedef struct {
     const char *origin;    /* the Origin header, NULL when absent */
     const char *content_type; /* the Content-Type header, NULL when absent */
     const char *host;      /* the Host header, NULL when absent */
+    const char *authorization; /* the Authorization header, NULL when absent (open routes
+                              that take their own token: /metrics) */
 } srv_req;
 
 /* What a handler produces. Exactly one of json or body is used: json (owned, one
@@ -113,6 +139,8 @@ typedef struct {
     unsigned roles;        /* the route's roles (0: open) */
     unsigned body;         /* the route's body kind (SRV_BODY_RAW) */
     unsigned status;       /* 0 when handler is set; else 404, 405 or 400 */
+    const char *pattern;   /* the route that answers (a handler, or the 405's path), else
+                              NULL */
     char allow[64];        /* for 405: the methods the path accepts ("GET, HEAD") */
     kb_err why;            /* the error for 400 */
 } srv_match;
@@ -239,6 +267,8 @@ kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_sections(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_healthz(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_readyz(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_metrics(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Incidents (h_incident.c). */
 kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err);

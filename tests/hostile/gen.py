@@ -271,7 +271,9 @@ def gen_paths():
         "/API/V1/SEARCH", "/api/v1/Search", "/api/v1/search%2F", "/api/v1/%73earch",
         "/api/v1/kb/", "/api/v1/kb//versions", "/api/v1/kb/KE-1001/versions/1/x",
         "/api/v1/audit/verify/", "/api/v1/users/", "/api/v1/backups/x/verify/y",
-        "/healthz/", "/healthz?x", "/healthz%00", "*", "", "x", "http://example.com/",
+        "/healthz/", "/healthz?x", "/healthz%00", "/readyz", "/readyz/", "/readyz?x=%00",
+        "/metrics", "/metrics/", "/metrics?name[]=x", "/metrics%00", "/METRICS",
+        "*", "", "x", "http://example.com/",
         "http://127.0.0.1/api/v1/search?q=x", "//example.com/x", "/favicon.ico",
         "/web/index.html", "/tests/data/synonyms.txt", "/api/v1/../../etc/passwd",
         "/api/v1/search/..%2F..%2F..%2Fetc%2Fpasswd", "/%u002e%u002e/etc/passwd",
@@ -290,7 +292,7 @@ def gen_methods():
     for m in ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "FOO",
               "get", "Get", "G\x01T", "HEAD", "PROPFIND", "M" * 100]:
         for p in ["/api/v1/search?q=x", "/api/v1/kb/KE-1001", "/api/v1/users",
-                  "/index.html", "/healthz", "/api/v1/audit"]:
+                  "/index.html", "/healthz", "/api/v1/audit", "/metrics", "/readyz"]:
             add("methods", m, p, may_close=m in ("CONNECT", "G\x01T", "M" * 100) or
                 not m.isalpha())
 
@@ -327,6 +329,9 @@ def gen_headers():
     add("headers", "GET", h, headers=[("Authorization", "Bearer x"), ("Authorization",
                                                                       "Bearer y")],
         auth="none")
+    # /metrics takes its own bearer token: hostile ones, and ones that look like sessions
+    for hs in cases[:12]:
+        add("headers", "GET", "/metrics", headers=hs, auth="none")
     for v in ["HTTP/1.0", "HTTP/0.9", "HTTP/2.0", "HTTP/1.2", "HTTP/9.9", "HTTPS/1.1",
               "http/1.1", "HTTP/1.1 x", "", "HTTP/1.01", "HTTP/01.1"]:
         add("versions", "GET", h, version=v, may_close=True, allow=[505])
