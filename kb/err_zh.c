@@ -1060,6 +1060,13 @@ static const struct {
     { "the query string has more than %u parameters", "查询参数超过 %u 个" },
     { "'%.*s' is not an IPv4 or IPv6 address", "“%.*s”不是 IPv4 或 IPv6 地址" },
     { "more than %u trusted proxies", "受信任的代理超过 %u 个" },
+    { "'%.*s' is not an IPv4 or IPv6 address or network (address/prefix)",
+      "“%.*s”不是 IPv4 或 IPv6 地址或网段（地址/前缀长度）" },
+    { "more than %u addresses or networks", "地址或网段超过 %u 个" },
+    /* server/h_health.c */
+    { "/metrics is open to the addresses in --metrics-allow or with the metrics token "
+      "(Authorization: Bearer)",
+      "只有 --metrics-allow 中的地址或持有指标令牌（Authorization: Bearer）才能读取 /metrics" },
     { "cannot resolve host '%s': %s", "无法解析主机“%s”：%s" },
     /* server/req.c */
     { "the request body is empty; send a JSON object", "请求内容为空，请发送 JSON 对象" },
