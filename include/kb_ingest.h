@@ -19,6 +19,31 @@
 kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc **out,
                           size_t *line, kb_err *err);
 
+/* Front-matter keys (kb/ingest_keys.c). The keys kedb reads are one table there; other
+ * keys are kept and shown with the item. Common other spellings are accepted for a key
+ * (`location` for storage_location, `retention` for retention_period, `published` for
+ * publish_date, `文件编号` for doc_no ...; docs/FORMAT.md lists them). */
+
+/* 1 when key is a front-matter key kedb reads (not an other spelling). */
+int kb_ingest_key_known(const char *key);
+/* The key an accepted other spelling stands for (ASCII case ignored), or NULL. The
+ * document keys' spellings count only for documents (is_document). */
+const char *kb_ingest_key_alias(const char *key, int is_document);
+/* The known key nearest to key by edit distance (characters; ASCII case ignored; a swap of
+ * two neighbours counts one), also through the other spellings, when it is near enough to be
+ * a misspelling: at most 2 edits and at most a third of the longer name (an other spelling
+ * gives its key). NULL otherwise, and for known keys. Returned strings are static. */
+const char *kb_ingest_key_nearest(const char *key);
+/* Renames, in d (parsed, before its record is checked), the fields written with an accepted
+ * other spelling to their key, unless d also has that key. kb_ingest_parse calls it. */
+void kb_ingest_key_aliases(kb_doc *d);
+/* Reports what the author of a parsed item d may want to fix, without refusing it: keys
+ * that look misspelt (with the nearest known key), other spellings given beside their key,
+ * a document whose id and doc_no differ (doc_no is its number), a retention period that
+ * cannot be read. fn gets ctx, d->path, the line (0 when unknown) and the message. */
+typedef void (*kb_ingest_warn_fn)(void *ctx, const char *path, size_t line, const char *msg);
+void kb_ingest_warnings(const kb_doc *d, kb_ingest_warn_fn fn, void *ctx);
+
 /* A knowledge item described by plain values, for kb_ingest_compose(). */
 typedef struct {
     const char *key;
@@ -110,6 +135,9 @@ typedef struct {
      * after the current file: what was done so far is committed, removals and synonyms are
      * skipped, and KB_EIO ("interrupted") is returned. */
     const volatile sig_atomic_t *stop;
+    /* When not NULL, called with kb_ingest_warnings() for each file read anew (its path,
+     * line, message); warnings neither fail the file nor count in the stats. */
+    kb_ingest_warn_fn on_warn;
 } kb_ingest_opts;
 
 /* Indexes every *.md file below the given directories into s. Incremental: files whose

@@ -22,6 +22,8 @@ static const char usage_text[] =
     "Indexes every *.md knowledge file below the given directories into the database at\n"
     "PATH (created when missing). Only changed files are re-read; items whose files are\n"
     "gone are removed. A synonyms.txt in a given directory replaces the synonym groups.\n"
+    "Files read anew are also checked for what looks wrong but is kept (a misspelt\n"
+    "front-matter key, a retention period that cannot be read): 'path:line: warning: ...'.\n"
     "\n"
     "  --db PATH     database file (required)\n"
     "  -v            more log output (repeat for debug output)\n"
@@ -61,6 +63,16 @@ static void idx_on_fail(void *ctx, const char *path, size_t line, const char *re
         fprintf(stderr, "%s:%zu: %s\n", path, line, reason);
     else
         fprintf(stderr, "%s: %s\n", path, reason);
+}
+
+static void idx_on_warn(void *ctx, const char *path, size_t line, const char *msg)
+{
+    idx_ui *ui = ctx;
+    idx_clear_progress(ui);
+    if (line)
+        fprintf(stderr, "%s:%zu: warning: %s\n", path, line, msg);
+    else
+        fprintf(stderr, "%s: warning: %s\n", path, msg);
 }
 
 static void idx_on_progress(void *ctx, size_t done, size_t total)
@@ -174,7 +186,7 @@ int main(int argc, char **argv)
     idx_ui ui;
     memset(&ui, 0, sizeof ui);
     ui.tty = !quiet && isatty(STDERR_FILENO);
-    kb_ingest_opts opts = { idx_on_fail, idx_on_progress, &ui, &stop_signal };
+    kb_ingest_opts opts = { idx_on_fail, idx_on_progress, &ui, &stop_signal, idx_on_warn };
     kb_ingest_stats st;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

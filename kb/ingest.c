@@ -3,6 +3,7 @@
 #include "kb_ingest.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1015,8 +1016,15 @@ static kb_status check_record(kb_doc *d, const size_t *lines, size_t *line, kb_e
             return rc;
     }
 
+    /* a document's number is doc_no when it has one (kb_ingest_warnings says when an id
+     * beside it differs) */
     const char *id_key = "id";
-    if ((!id || !*id) && doc_no && *doc_no && type && strcmp(type, KB_TYPE_DOCUMENT) == 0) {
+    char tb[16];
+    snprintf(tb, sizeof tb, "%s", type ? type : "");
+    const char *tt = tb;
+    size_t tlen = strlen(tb);
+    trim(&tt, &tlen);
+    if (doc_no && *doc_no && tlen == 8 && memcmp(tt, KB_TYPE_DOCUMENT, 8) == 0) {
         id = doc_no;
         id_key = "doc_no";
     }
@@ -1130,6 +1138,7 @@ kb_status kb_ingest_parse(const char *path, const char *data, size_t len, kb_doc
     rc = parse_yaml(data + fm.yaml_off, fm.yaml_len, fm.yaml_line, d, &lines, line, err);
     if (rc != KB_OK)
         goto out;
+    kb_ingest_key_aliases(d);
     rc = check_record(d, lines, line, err);
     if (rc != KB_OK)
         goto out;

@@ -817,6 +817,8 @@ static kb_status do_file(run *r, size_t i, kb_buf *data, kb_buf *scratch, kb_err
             strmap_put(&r->claims, o->id, i);
         return KB_OK;
     }
+    if (r->opts && r->opts->on_warn)
+        kb_ingest_warnings(d, r->opts->on_warn, r->opts->ctx);
     kb_err e;
     const char *other = NULL;
     int takes_over = 0;

@@ -852,7 +852,7 @@ typedef struct {
 static kb_status do_run(run_fx *fx)
 {
     const char *dirs[] = { fx->dir };
-    kb_ingest_opts opts = { on_fail, on_progress, &fx->log, NULL };
+    kb_ingest_opts opts = { on_fail, on_progress, &fx->log, NULL, NULL };
     kb_err err;
     memset(&fx->log, 0, sizeof fx->log);
     kb_status rc = kb_ingest_run(fx->s, dirs, 1, &opts, &fx->st, &err);
@@ -1085,7 +1085,7 @@ static void test_run(void)
     {
         volatile sig_atomic_t stop = 1;
         const char *dirs[] = { kb };
-        kb_ingest_opts opts = { NULL, NULL, NULL, &stop };
+        kb_ingest_opts opts = { NULL, NULL, NULL, &stop, NULL };
         write_file(kb, "new.md", "---\nid: NEW\ntype: article\ntitle: n\n---\n");
         CHECK_INT_EQ(kb_ingest_run(fx.s, dirs, 1, &opts, &fx.st, &err), KB_EIO);
         stored_item(fx.s, "NEW", path, title, sizeof path);
@@ -1169,12 +1169,127 @@ static void test_run_many(void)
     fixture_close(&tmp);
 }
 
+/* ---------------------------------------------------------------- front-matter keys */
+
+typedef struct {
+    char text[2048];
+    size_t n;
+} warn_log;
+
+static void on_warn(void *ctx, const char *path, size_t line, const char *msg)
+{
+    warn_log *w = ctx;
+    size_t used = strlen(w->text);
+    snprintf(w->text + used, sizeof w->text - used, "%s:%zu: %s\n", path, line, msg);
+    w->n++;
+}
+
+static void test_front_matter_keys(void)
+{
+    /* the nearest known key to a misspelt one */
+    const char *near[][2] = {
+        { "storage_locaton", "storage_location" }, { "storage_locaiton", "storage_location" },
+        { "retention_perod", "retention_period" }, { "publish_data", "publish_date" },
+        { "Title", "title" },                      { "tittle", "title" },
+        { "tag", "tags" },                         { "doc-no", "doc_no" },
+        { "next_reveiw", "next_review" },          { "ownr", "owner" },
+        { "retenton", "retention_period" },        { "locaton", "storage_location" },
+        { "symptoms", "symptom" },                 { "保存期", "retention_period" },
+        { "title", NULL },                         { "storage_location", NULL },
+        { "report_period", NULL },                 { "affected_users", NULL },
+        { "x", NULL },                             { "zz", NULL },
+        { "abcdefghij", NULL },
+    };
+    for (size_t i = 0; i < sizeof near / sizeof near[0]; i++) {
+        const char *got = kb_ingest_key_nearest(near[i][0]);
+        if (!near[i][1]) {
+            if (got)
+                fprintf(stderr, "'%s' -> '%s'\n", near[i][0], got);
+            CHECK(got == NULL);
+        } else {
+            CHECK_STR_EQ(got ? got : "(none)", near[i][1]);
+        }
+    }
+    char longkey[300];
+    memset(longkey, 'a', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    CHECK(kb_ingest_key_nearest(longkey) == NULL);
+    CHECK(kb_ingest_key_known("retention_period"));
+    CHECK(kb_ingest_key_known("symptom"));
+    CHECK(!kb_ingest_key_known("retention"));
+    CHECK_STR_EQ(kb_ingest_key_alias("Location", 1), "storage_location");
+    CHECK(kb_ingest_key_alias("location", 0) == NULL);
+    CHECK_STR_EQ(kb_ingest_key_alias("tag", 0), "tags");
+    CHECK_STR_EQ(kb_ingest_key_alias("保存期限", 1), "retention_period");
+
+    /* other spellings; doc_no beside id is the number */
+    static const char doc[] =
+        "---\nid: doc-42\ndoc_no: YW-SC-009\ntype: document\ntitle: 运维手册\n"
+        "location: 档案室 B-2\nretention: 长期（作废后保留 3 年）\npublished: 2026-01-05\n"
+        "storage_locaton: x\nreport_period: 2026-11\n---\n正文\n";
+    kb_doc *d = NULL;
+    CHECK_INT_EQ(parse(doc, &d, NULL, NULL), KB_OK);
+    if (d) {
+        CHECK_STR_EQ(d->id, "YW-SC-009");
+        CHECK_STR_EQ(field_val(d, "storage_location", 0), "档案室 B-2");
+        CHECK_STR_EQ(field_val(d, "retention_period", 0), "长期（作废后保留 3 年）");
+        CHECK_STR_EQ(field_val(d, "publish_date", 0), "2026-01-05");
+        CHECK(kb_doc_field(d, "location") == NULL);
+        warn_log w;
+        memset(&w, 0, sizeof w);
+        kb_ingest_warnings(d, on_warn, &w);
+        CHECK_INT_EQ(w.n, 2);
+        CHECK(contains(w.text, "kb/test.md:9: unknown front-matter key 'storage_locaton' (did "
+                               "you mean 'storage_location'?)"));
+        CHECK(contains(w.text, "kb/test.md:2: 'id' (doc-42) and 'doc_no' (YW-SC-009) differ"));
+        CHECK(!contains(w.text, "report_period"));
+    }
+    kb_doc_free(d);
+    /* the key itself wins over another spelling, which stays an extra field */
+    d = NULL;
+    CHECK_INT_EQ(parse("---\nid: YW-SC-001\ntype: document\ntitle: t\nlocation: a\n"
+                       "storage_location: b\nretention_period: 见附件\n---\n",
+                       &d, NULL, NULL), KB_OK);
+    if (d) {
+        CHECK_STR_EQ(field_val(d, "storage_location", 0), "b");
+        CHECK_STR_EQ(field_val(d, "location", 0), "a");
+        warn_log w;
+        memset(&w, 0, sizeof w);
+        kb_ingest_warnings(d, on_warn, &w);
+        CHECK_INT_EQ(w.n, 2);
+        CHECK(contains(w.text, ":5: 'location' is another spelling of 'storage_location'"));
+        CHECK(contains(w.text, ":7: retention_period cannot be read"));
+    }
+    kb_doc_free(d);
+    /* a ticket's location is its own field; a document spelling is not taken */
+    d = NULL;
+    CHECK_INT_EQ(parse("---\nid: T-1\ntype: ticket\ntitle: t\nlocation: 3楼\ntag: [a]\n---\n",
+                       &d, NULL, NULL), KB_OK);
+    if (d) {
+        CHECK_STR_EQ(field_val(d, "location", 0), "3楼");
+        CHECK_STR_EQ(field_val(d, "tags", 0), "a");
+        warn_log w;
+        memset(&w, 0, sizeof w);
+        kb_ingest_warnings(d, on_warn, &w);
+        CHECK_INT_EQ(w.n, 0);
+    }
+    kb_doc_free(d);
+    /* doc_no alone, or through its other spelling */
+    d = NULL;
+    CHECK_INT_EQ(parse("---\n文件编号: YW-SC-002\ntype: document\ntitle: t\n---\n", &d, NULL,
+                       NULL), KB_OK);
+    if (d)
+        CHECK_STR_EQ(d->id, "YW-SC-002");
+    kb_doc_free(d);
+}
+
 int main(void)
 {
     test_known_error_zh();
     test_known_error_en();
     test_known_error_traditional();
     test_article_document_ticket();
+    test_front_matter_keys();
     test_bad_inputs();
     test_html();
     test_md_limits();
