@@ -20,7 +20,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 21
+#define SCHEMA_VERSION 22
 #define INDEX_LAYOUT 1
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
@@ -1177,6 +1177,7 @@ static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     kb_user_migrate_names, schema_11, kb_group_migrate, kb_notify_migrate,
     kb_caller_migrate, kb_attach_migrate, kb_asset_migrate, kb_request_migrate,
     kb_notify_migrate_marks, kb_maint_migrate, kb_part_migrate, kb_census_migrate,
+    kb_doccheck_migrate,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)
@@ -1289,6 +1290,8 @@ kb_status kb_store_open(const char *path, int flags, kb_store **out, kb_err *err
     rc = kb_tokenize_register(s->db, &s->hook, err);
     if (rc == KB_OK)
         rc = register_rank(s, err);
+    if (rc == KB_OK)
+        rc = kb_doccheck_register(s, err);
     if (rc == KB_OK)
         rc = exec(s,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous="

@@ -158,6 +158,12 @@ kb_status kb_part_migrate(kb_store *s, kb_err *err);
 /* Version 21: census campaigns, their imports and sightings, and assets by serial
  * (kb/store_census.c). */
 kb_status kb_census_migrate(kb_store *s, kb_err *err);
+/* Version 22: validity check rounds and their results, the register of controlled paper
+ * copies (kb/store_doccheck.c). */
+kb_status kb_doccheck_migrate(kb_store *s, kb_err *err);
+/* Registers kedb_retention_until() (kb/store_doccheck.c) on the store's connection: the
+ * day a document version's retention period ends (kb_retention_expiry). */
+kb_status kb_doccheck_register(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

@@ -72,11 +72,22 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc == KB_OK)
         rc = kb_catalogue_list(s, &f, &l, err);
     free(ids);
-    if (rc != KB_OK)
+    long long now = 0;
+    if (rc == KB_OK)
+        rc = srv_now(&now, err);
+    if (rc != KB_OK) {
+        kb_version_list_free(&l);
         return rc;
+    }
+    char today[KB_DATE_LEN];
+    kb_date_of(now, today);
+    json_t *docs = srv_version_list_json(&l);
+    for (size_t i = 0; i < l.n; i++)
+        srv_doc_flags(json_array_get(docs, i), &l.v[i], today);
     json_t *o = json_object();
     json_object_set_new(o, "total", json_integer((json_int_t)l.n));
-    json_object_set_new(o, "documents", srv_version_list_json(&l));
+    json_object_set_new(o, "today", json_string(today));
+    json_object_set_new(o, "documents", docs);
     kb_version_list_free(&l);
     rs->json = o;
     return KB_OK;
@@ -152,6 +163,12 @@ kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     json_t *o = srv_version_json(full);
     json_object_set_new(o, "source", srv_json_str(full->source));
+    long long now = 0;
+    if (srv_now(&now, NULL) == KB_OK) {
+        char today[KB_DATE_LEN];
+        kb_date_of(now, today);
+        srv_doc_flags(o, full, today);
+    }
     if (as_of)
         json_object_set_new(o, "as_of", json_string(as_of));
     kb_version_free(full);

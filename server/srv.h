@@ -402,6 +402,22 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err);
+/* h_doccheck.c: retention, validity check rounds and controlled paper copies */
+kb_status h_doc_retention(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccheck_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccheck_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccheck_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccheck_record(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccheck_close(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccopy_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccopy_issue(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccopy_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_doccopy_recall(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Adds to o (a document version's JSON) what the catalogue flags on day today: "retention"
+ * (kb_retention_state_name), "retention_until" (the day it ends, or null),
+ * "retention_ended" (that day has come) and "review_overdue" (published and its next review
+ * day is past). */
+void srv_doc_flags(json_t *o, const kb_version *v, const char *today);
 /* h_settings.c: the document numbering rule, the desk's time zone (and its older form,
  * the UTC offset) and the business calendar */
 kb_status h_rule_get(srv_req *rq, srv_resp *rs, kb_err *err);
