@@ -23,6 +23,12 @@
 
   /* --- the catalogue --- */
 
+  /* What the catalogue flags on a document: its review is overdue, its retention ended. */
+  function flags(d) {
+    return [d.review_overdue ? el('span', { class: 'badge warn flag-review', title: d.next_review || '', text: t('doc.flag.review') }) : null,
+            d.retention_ended ? el('span', { class: 'badge warn flag-retention', title: d.retention_until || '', text: t('doc.flag.retention') }) : null];
+  }
+
   K.route('documents', /^\/documents$/, null, function (view, args, params) {
     var q = el('input', { id: 'd-q', type: 'search', value: params.get('q') || '' });
     var type = el('select', { id: 'd-type' }, el('option', { value: '', text: t('all') }),
@@ -44,7 +50,8 @@
     });
     var out = el('div');
     K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('nav.documents') }),
-                    el('a', { href: '#/requests', text: t('nav.requests') })), form, out]);
+                    el('span', {}, el('a', { href: '#/requests', text: t('nav.requests') }), ' · ',
+                       el('a', { href: '#/doc-control', text: t('nav.doccontrol') }))), form, out]);
     var url = '/api/v1/documents' + qs({ q: params.get('q'), doc_type: params.get('doc_type'),
       status: params.get('status'), as_of: params.get('as_of'), all_versions: params.get('all_versions') });
     K.api('GET', url).then(function (j) {
@@ -57,7 +64,7 @@
             el('td', { text: d.name }), el('td', { text: K.label('doctype', d.doc_type) }),
             el('td', { text: d.version }), el('td', { text: d.publish_date || d.effective_from }),
             el('td', { text: d.storage_location }), el('td', { text: d.retention_period }),
-            el('td', {}, K.badge('state', d.status)), el('td', { text: d.owner }));
+            el('td', {}, K.badge('state', d.status), flags(d)), el('td', { text: d.owner }));
         })));
     }, function (err) { K.status(err.message, true); });
   }, '#/documents');
@@ -81,7 +88,7 @@
       var dl = el('dl', { class: 'fields' });
       [['doc.no', d.doc_no], ['doc.name', d.name], ['doc.type', K.label('doctype', d.doc_type)],
        ['version', d.version], ['doc.published', d.publish_date], ['doc.location', d.storage_location],
-       ['doc.retention', d.retention_period], ['doc.owner', d.owner], ['doc.description', d.description],
+       ['doc.retention', d.retention_period], ['dc.until', d.retention_until], ['doc.owner', d.owner], ['doc.description', d.description],
        ['ver.current', d.effective_from + ' → ' + (d.effective_to || t('now'))],
        ['ver.decided', d.decided_by ? d.decided_by + ' · ' + K.time(d.decided_at) : '']].forEach(function (p) {
         if (!p[1]) return;
@@ -89,7 +96,7 @@
         dl.appendChild(el('dd', { text: p[1] }));
       });
       K.add(head, [el('div', { class: 'page-head' }, el('h2', { text: d.doc_no + ' ' + d.name }),
-                      el('span', { class: 'badges' }, K.badge('state', d.status),
+                      el('span', { class: 'badges' }, K.badge('state', d.status), flags(d),
                          params.get('as_of') ? el('span', { class: 'badge', text: t('doc.asof.badge', params.get('as_of')) }) : null)),
                    dl, requestForm(d)]);
       return K.api('GET', base + '/' + d.n).then(function (v) { body.innerHTML = v.html || ''; }); /* sanitised by the server */

@@ -213,6 +213,7 @@ def matrix_cases():
     att_one = att + "/%d" % STATE["att"]
     kb_w = {"engineer", "admin"}
     assets_w = {"engineer", "admin"}
+    docs_w = {"agent", "engineer", "approver", "admin"}  # who files document requests
     decide = {"approver", "admin"}
     parts_w = {"engineer", "admin"}
     reorder = "/api/v1/parts/replenishments/%d" % STATE["reorder"]
@@ -312,6 +313,18 @@ def matrix_cases():
         ("POST", reorder + "/receive", {}, parts_w),
         ("GET", "/api/v1/parts/consumption", None, everyone),
         ("GET", "/api/v1/parts/consumption.csv", None, everyone),
+        ("GET", "/api/v1/document-retention", None, everyone),
+        ("GET", "/api/v1/document-checks", None, everyone),
+        ("POST", "/api/v1/document-checks", {"title": "matrix", "documents": ["NO-SUCH-1"]},
+         docs_w),
+        ("GET", "/api/v1/document-checks/999", None, everyone),
+        ("POST", "/api/v1/document-checks/999/results",
+         {"results": [{"doc_no": "YW-SC-001", "result": "valid"}]}, docs_w),
+        ("POST", "/api/v1/document-checks/999/close", None, docs_w),
+        ("GET", "/api/v1/document-copies", None, everyone),
+        ("POST", "/api/v1/document-copies", {"doc_no": "NO-SUCH-1", "holder": "x"}, docs_w),
+        ("GET", "/api/v1/document-copies/999", None, everyone),
+        ("POST", "/api/v1/document-copies/999/recall", None, docs_w),
         ("GET", "/api/v1/censuses", None, everyone),
         ("POST", "/api/v1/censuses", {"name": "matrix"}, assets_w),
         ("GET", "/api/v1/censuses/%d" % STATE["census"], None, everyone),

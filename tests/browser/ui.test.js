@@ -655,6 +655,45 @@ async function main() {
       need(asset.location === '4F' && asset.department === '行政部', 'the archive follows the census');
     });
 
+    await test('document control: a validity check round is recorded and closed; a paper copy is issued and recalled', async () => {
+      await eng.goto(base + '/#/doc-control?tab=checks');
+      await eng.waitForSelector('#dc-round-form');
+      await eng.fill('#dc-title', '2026年第四季度在用文件检查');
+      await eng.fill('#dc-docs', 'YW-SC-001');
+      await eng.click('#dc-round-form button[type=submit]');
+      await eng.waitForURL(/#\/doc-control\/checks\/\d+$/);
+      await eng.waitForSelector('#dc-items');
+      need((await eng.textContent('#dc-items')).includes('运维服务管理手册'), 'the document in the round');
+      await eng.selectOption('#dc-res-YW-SC-001', 'invalid_version');
+      await eng.fill('#dc-found-YW-SC-001', '1.0');
+      await eng.fill('#dc-note-YW-SC-001', '前台使用旧版，已更换');
+      await eng.click('button:has-text("保存结果")');
+      await eng.waitForFunction(() => /无效版本 1/.test(document.getElementById('view').textContent));
+      await eng.fill('#dc-summary', '一份旧版已更换');
+      await eng.click('#dc-close button[type=submit]');
+      await eng.waitForFunction(() => /已结束/.test(document.getElementById('view').textContent) &&
+        !document.getElementById('dc-close'));
+      need((await eng.textContent('#dc-items')).includes('发现无效版本'), 'the result in Chinese');
+      await shot(eng, 'doc-check-round');
+      await eng.goto(base + '/#/doc-control?tab=copies');
+      await eng.waitForSelector('#cp-form');
+      await eng.fill('#cp-doc', 'YW-SC-001');
+      await eng.fill('#cp-holder', '质量部');
+      await eng.fill('#cp-where', '文件柜 A-3');
+      await eng.click('#cp-form button[type=submit]');
+      await eng.waitForFunction(() => document.getElementById('dc-copies') &&
+        document.getElementById('dc-copies').textContent.includes('质量部'));
+      need((await eng.textContent('#dc-copies')).includes('在用'), 'the copy is out');
+      await eng.click('#dc-copies button:has-text("登记收回")');
+      await eng.waitForFunction(() => /已收回/.test(document.getElementById('dc-copies').textContent));
+      await shot(eng, 'doc-copies');
+      await agent.goto(base + '/#/doc-control');
+      await agent.waitForSelector('#dc-retention');
+      need(/个版本已过保存期限/.test(await agent.textContent('#dc-box')), 'the retention list says how many');
+      const audit = await eng.evaluate(() => K.api('GET', '/api/v1/document-copies?doc_no=YW-SC-001'));
+      need(audit.total === 1 && audit.copies[0].recalled_by === 'eng1', 'the recall is recorded');
+    });
+
     await test('the engineer edits it again and sees the differences between versions', async () => {
       await eng.goto(base + '/#/edit/' + newId);
       await eng.waitForFunction(() => document.getElementById('ed-source').value.includes('Quokkaphone'));

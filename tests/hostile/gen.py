@@ -806,6 +806,70 @@ def gen_census():
     add("census", "PUT", imp, body=b"x", expect=[405])
 
 
+def gen_doccheck():
+    """Retention lists, validity check rounds and controlled paper copies (issue 13 section
+    3): ids, list and paging arguments, days, hostile bodies and texts; from their own random
+    stream so that the requests generated before stay as they were."""
+    rng = random.Random(1303)
+    hdr = [("Content-Type", "application/json")]
+    for q in ["", "list=expired", "list=unparsed", "list=", "list=all", "list=%00",
+              "list=expired&list=unparsed", "as_of=2026-02-30", "as_of=1969-12-31",
+              "as_of=9999-12-31", "as_of=%FF", "doc_no=" + "x" * 201, "doc_no=%00",
+              "doc_no=" + pct("运维手册")] + ["limit=" + v for v in rng.sample(PARAM_VALUES, 5)] \
+            + ["offset=" + v for v in rng.sample(PARAM_VALUES, 5)]:
+        add("doccheck", "GET", "/api/v1/document-retention?" + q)
+    for base in ("/api/v1/document-checks", "/api/v1/document-copies"):
+        for v in rng.sample(PARAM_VALUES, 6) + ["open", "closed", "1", "true"]:
+            add("doccheck", "GET", base + "?state=%s&to_recall=%s&out=%s&limit=%s" % (
+                v, v, v, v))
+        for i in rng.sample(IDS, 10) + ["1", "0", "-1", "1e3", "1.5", "99999999999999999999"]:
+            add("doccheck", "GET", base + "/" + i)
+            tail = "/results" if base.endswith("checks") else "/recall"
+            add("doccheck", "POST", base + "/" + i + tail, headers=hdr,
+                body=b'{"results":[{"doc_no":"YW-SC-001","result":"valid"}]}'
+                if tail == "/results" else b"{}")
+            if tail == "/results":
+                add("doccheck", "POST", base + "/" + i + "/close", headers=hdr, body=b"{}")
+    checks = [b"", b"null", b"{}", b"[]", b'{"title":null}', b'{"title":1}', b'{"title":""}',
+              b'{"title":"a\nb"}', b'{"title":"\u0000"}', b'{"title":"' + b"x" * 201 + b'"}',
+              b'{"title":"t","documents":"YW-SC-001"}', b'{"title":"t","documents":[1]}',
+              b'{"title":"t","documents":[""]}', b'{"title":"t","documents":[null]}',
+              b'{"title":"t","documents":["../../etc/passwd"]}', b'{"title":"t","x":1}',
+              b'{"title":"t","documents":[' + b'"YW-SC-001",' * 2000 + b'"YW-SC-001"]}']
+    for b in checks:
+        add("doccheck", "POST", "/api/v1/document-checks", headers=hdr, body=b)
+    results = [b'{"results":[]}', b'{"results":{}}', b'{"results":[1]}', b'{"results":[[]]}',
+               b'{"results":[{"doc_no":"YW-SC-001"}]}',
+               b'{"results":[{"doc_no":"YW-SC-001","result":"VALID"}]}',
+               b'{"results":[{"doc_no":"YW-SC-001","result":"invalid_version"}]}',
+               b'{"results":[{"doc_no":"YW-SC-001","result":"valid","x":1}]}',
+               b'{"results":[{"doc_no":1,"result":"valid"}]}',
+               b'{"results":[{"doc_no":"YW-SC-001","result":"valid","note":"' + b"n" * 2001
+               + b'"}]}',
+               b'{"results":[' + b'{"doc_no":"YW-SC-001","result":"valid"},' * 2000
+               + b'{"doc_no":"YW-SC-001","result":"valid"}]}']
+    for b in results:
+        add("doccheck", "POST", "/api/v1/document-checks/1/results", headers=hdr, body=b)
+    copies = [b"", b"{}", b'{"doc_no":"YW-SC-001"}', b'{"holder":"x"}',
+              b'{"doc_no":"YW-SC-001","holder":"\u0000"}',
+              b'{"doc_no":"YW-SC-001","holder":"' + b"h" * 201 + b'"}',
+              b'{"doc_no":"YW-SC-001","holder":"x","copy_no":"a\nb"}',
+              b'{"doc_no":"YW-SC-001","holder":"x","version":2}',
+              b'{"doc_no":"NO-SUCH-1","holder":"x"}', b'{"doc_no":["YW-SC-001"],"holder":"x"}']
+    for b in copies:
+        add("doccheck", "POST", "/api/v1/document-copies", headers=hdr, body=b)
+    for t in rng.sample(TEXT, 8):
+        add("doccheck", "POST", "/api/v1/document-checks", headers=hdr, body=json.dumps(
+            {"title": t, "scope": t, "documents": ["YW-SC-001"]},
+            ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        add("doccheck", "POST", "/api/v1/document-copies", headers=hdr, body=json.dumps(
+            {"doc_no": "YW-SC-001", "holder": t, "location": t, "copy_no": t[:100]},
+            ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    add("doccheck", "POST", "/api/v1/document-checks", auth="none", headers=hdr,
+        body=b'{"title":"t"}', expect=[401])
+    add("doccheck", "DELETE", "/api/v1/document-copies/1", expect=[405])
+
+
 def gen_requests():
     """Service requests and their catalogue (issue 11 section 5), from their own random
     stream so that the requests generated before stay as they were."""
@@ -1144,6 +1208,17 @@ def write_files():
         "dup-id-b.md": "---\nid: KE-H93\ntype: article\ntitle: b\n---\n",
         "bad-id.md": "---\nid: ../../etc/passwd\ntype: article\ntitle: x\n---\n",
         "no-close.md": "---\nid: KE-H94\ntype: article\ntitle: x\n",
+        # documents as people write them: other spellings, misspellings, retention periods
+        # that cannot be read, doc_no beside id
+        "doc-spellings.md": "---\nid: doc-h1\ndoc_no: YW-HX-001\ntype: document\ntitle: x\n"
+                            "location: a\nstorage_location: b\nretention: 2030年\n"
+                            "published: 2026-02-30\nstorage_locaton: c\nTITLE: d\n---\nx\n",
+        "doc-retention.md": "---\nid: YW-HX-002\ntype: document\ntitle: x\nretention_period: "
+                            + "9" * 300 + "年半\u3000作废后发布后\n---\nx\n",
+        "doc-retention-list.md": "---\nid: YW-HX-003\ntype: document\ntitle: x\n"
+                                 "retention_period: [3年, 5年]\n---\nx\n",
+        "doc-no-empty.md": "---\nid: YW-HX-004\ndoc_no: ''\ntype: document\ntitle: x\n"
+                           "retention_period: 一百零五个月\ndoc_number: YW-HX-005\n---\nx\n",
     }
     for name, src in extra.items():
         with open(os.path.join(d, "index", name), "w", encoding="utf-8") as f:
@@ -1210,6 +1285,7 @@ def main(argv):
     gen_request_attachments()
     gen_notify_routes()
     gen_census()
+    gen_doccheck()
     outputs = [(only, OUT)] if only else [(os.path.join(HERE, "requests.jsonl"), OUT),
                                           (os.path.join(HERE, "pending.jsonl"), PENDING)]
     for path, entries in outputs:
