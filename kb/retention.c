@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kb_text.h"
+#include "kb_tz.h"
 
 #define MAX_TEXT 200u   /* bytes of text read; longer is refused */
 #define MAX_YEARS 999   /* the longest period, in years */
@@ -22,30 +23,6 @@ static int month_days(long long y, int m)
 {
     static const int n[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     return m == 2 && leap(y) ? 29 : n[m - 1];
-}
-
-/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-static long long days_from_civil(long long y, int m, int d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long long z, long long *y, int *m, int *d)
-{
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
 }
 
 static void write_day(long long y, int m, int d, char out[KB_DATE_LEN])
@@ -69,13 +46,14 @@ int kb_retention_add(const char *day, int years, int months, long long days,
     }
     if (d > month_days(y, m))
         d = month_days(y, m);
-    long long z = days_from_civil(y, m, d) + days;
-    if (z > days_from_civil(9999, 12, 31)) {
+    long long z = kb_tz_days_from_civil(y, (unsigned)m, (unsigned)d) + days;
+    if (z > kb_tz_days_from_civil(9999, 12, 31)) {
         write_day(9999, 12, 31, out);
         return 0;
     }
-    civil_from_days(z, &y, &m, &d);
-    write_day(y, m, d, out);
+    unsigned um, ud;
+    kb_tz_civil_from_days(z, &y, &um, &ud);
+    write_day(y, (int)um, (int)ud, out);
     return 1;
 }
 

@@ -668,10 +668,10 @@ async function main() {
       await eng.fill('#dc-found-YW-SC-001', '1.0');
       await eng.fill('#dc-note-YW-SC-001', '前台使用旧版，已更换');
       await eng.click('button:has-text("保存结果")');
-      await eng.waitForFunction(() => /无效版本 1/.test(document.getElementById('view').textContent));
+      await eng.waitForFunction(() => /无效版本 1/.test((document.getElementById('view') || {}).textContent));
       await eng.fill('#dc-summary', '一份旧版已更换');
       await eng.click('#dc-close button[type=submit]');
-      await eng.waitForFunction(() => /已结束/.test(document.getElementById('view').textContent) &&
+      await eng.waitForFunction(() => /已结束/.test((document.getElementById('view') || {}).textContent) &&
         !document.getElementById('dc-close'));
       need((await eng.textContent('#dc-items')).includes('发现无效版本'), 'the result in Chinese');
       await shot(eng, 'doc-check-round');
@@ -685,7 +685,7 @@ async function main() {
         document.getElementById('dc-copies').textContent.includes('质量部'));
       need((await eng.textContent('#dc-copies')).includes('在用'), 'the copy is out');
       await eng.click('#dc-copies button:has-text("登记收回")');
-      await eng.waitForFunction(() => /已收回/.test(document.getElementById('dc-copies').textContent));
+      await eng.waitForFunction(() => /已收回/.test((document.getElementById('dc-copies') || {}).textContent));
       await shot(eng, 'doc-copies');
       await agent.goto(base + '/#/doc-control');
       await agent.waitForSelector('#dc-retention');
