@@ -11,7 +11,8 @@
  *
  * - Retention: the document versions whose retention period (kb_retention.h) has ended, and
  *   the current ones whose period cannot be read. Their destruction is a document request
- *   of kind destroy (kb_docreq.h); the list names the latest one per document.
+ *   of kind destroy (kb_docreq.h); the list names the latest one per document and leaves
+ *   out documents whose destruction is recorded (a version in state destroyed).
  * - Validity checks (检查在用文件的有效性): check rounds, each a list of documents with the
  *   result a checker found for each (valid, invalid_version: an invalid version was in use,
  *   missing), open until closed.

@@ -82,10 +82,13 @@ kb_status kb_doccheck_register(kb_store *s, kb_err *err)
     "ORDER BY r.seq DESC LIMIT 1), ''), "                                                      \
     "coalesce((SELECT r.state FROM doc_request r WHERE r.doc_no = v.id AND r.kind = 'destroy' " \
     "ORDER BY r.seq DESC LIMIT 1), '')"
-/* versions that were ever current, with a retention period; ?1 one document */
+/* versions that were ever current, with a retention period, of documents not destroyed
+ * (a destroy request marks the last current version destroyed); ?1 one document */
 #define RET_FROM                                                                               \
     " FROM item_version v WHERE v.type = 'document' AND v.effective_from <> ''"               \
-    " AND v.retention_period <> '' AND (?1 IS NULL OR v.id = ?1)"
+    " AND v.retention_period <> '' AND (?1 IS NULL OR v.id = ?1)"                             \
+    " AND NOT EXISTS (SELECT 1 FROM item_version x WHERE x.id = v.id"                         \
+    "  AND x.state = 'destroyed')"
 #define EXPIRED " AND " UNTIL " BETWEEN '0000' AND ?2"
 #define UNPARSED " AND v.state = 'published' AND ?2 IS NOT NULL AND " UNTIL " IS NULL"
 

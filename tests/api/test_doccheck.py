@@ -12,6 +12,7 @@ Every step is in the audit trail; every route gets bad input. Ends with
 "test_doccheck: N passed, N failed".
 """
 import os
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -261,6 +262,19 @@ def round_cases():
     case("every change is in the audit trail, whose chain holds", audited)
 
 
+def destroyed_cases(db):
+    def leaves():
+        # what a destroy request's approval records (kb/store_docreq.c): the last current
+        # version becomes destroyed; written here directly, as the request kind may not exist
+        con = sqlite3.connect(db, timeout=30)
+        with con:
+            con.execute("UPDATE item_version SET state = 'destroyed' WHERE id = 'YW-SC-009'")
+        con.close()
+        j = ok(call(None, "GET", "/api/v1/document-retention"))
+        need([v["doc_no"] for v in j["versions"]] == ["YW-SC-001"] and j["total"] == 1, j)
+    case("retention: a destroyed document leaves the list", leaves)
+
+
 def bad_input_cases():
     rid = STATE.get("round", 1)
     cid = STATE.get("c3", 1)
@@ -384,6 +398,7 @@ def main(tmp):
     supersede(srv, data)
     recall_cases()
     round_cases()
+    destroyed_cases(srv.db)
     bad_input_cases()
     srv.stop()
 
