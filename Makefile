@@ -36,6 +36,8 @@ DEB_TEST := python3 curl valgrind prometheus
 # only when the machine has none (another packaging of Node.js may be installed)
 DEB_BROWSER := chromium fonts-noto-cjk
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
+# the OpenAPI 3.1 validator of tests/openapi (docs/openapi.yaml)
+OPENAPI_MODULES := tests/openapi/node_modules/.package-lock.json
 DEB_BENCH := wrk python3
 # make relevance: Debian's documentation in English and Chinese (the corpus), jieba (cuts the
 # Chinese titles into words for the queries) and opencc (Traditional queries)
@@ -78,11 +80,14 @@ deps:
 deps-test: deps
 	@./tools/deps.sh $(DEB_TEST) $(DEB_BROWSER)
 	@command -v node >/dev/null && command -v npm >/dev/null || ./tools/deps.sh nodejs npm
-	@$(MAKE) --no-print-directory $(BROWSER_MODULES)
+	@$(MAKE) --no-print-directory $(BROWSER_MODULES) $(OPENAPI_MODULES)
 
 # playwright-core, at the version package-lock.json pins, from the npm registry
 $(BROWSER_MODULES): tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+# @seriousme/openapi-schema-validator, at the version package-lock.json pins
+$(OPENAPI_MODULES): tests/openapi/package.json tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error
 deps-bench: deps
 	@./tools/deps.sh $(DEB_BENCH)
 deps-fuzz: deps
@@ -105,7 +110,7 @@ $(1)/libkb.a: $(patsubst %.c,$(1)/%.o,$(KB_SRC)) $(1)/gen/opencc_data.o $(1)/gen
 	rm -f $$@ && ar rcs $$@ $$^
 $(1)/bin/kedb-index: $(patsubst %.c,$(1)/%.o,$(INDEXER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
-$(1)/bin/kedb-server: $(patsubst %.c,$(1)/%.o,$(SERVER_SRC)) $(1)/libkb.a
+$(1)/bin/kedb-server: $(patsubst %.c,$(1)/%.o,$(SERVER_SRC)) $(1)/gen/openapi_data.o $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
 $(1)/bin/kedb-import: $(patsubst %.c,$(1)/%.o,$(IMPORTER_SRC)) $(1)/libkb.a
 	$$(CC) $(2) -pthread -o $$@ $$^ $$(PKG_LIBS)
@@ -123,6 +128,11 @@ $(eval $(call flavour,$(VG),-O0 -g))
 $(GEN)/opencc_data.c: tools/gen_opencc.sh
 	@mkdir -p $(GEN)
 	tools/gen_opencc.sh $@
+
+# docs/openapi.yaml inside kedb-server (GET /api/v1/openapi.yaml), the same wherever it runs.
+$(GEN)/openapi_data.c: docs/openapi.yaml tools/gen_embed.sh
+	@mkdir -p $(GEN)
+	tools/gen_embed.sh kb_openapi_yaml docs/openapi.yaml $@
 
 # Pinyin of the CJK Unified Ideographs, from ICU's Han-Latin transliterator (kb/pinyin.c).
 $(GEN)/gen_pinyin: tools/gen_pinyin.c
@@ -228,7 +238,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ)/bin/fuzz_%,$(FUZZ_SRC))
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ)/%.o,$(KB_SRC) $(filter-out server/main.c server/http.c,\
-	$(SERVER_SRC)) tests/fuzz/fixture.c) $(FUZZ)/gen/opencc_data.o $(FUZZ)/gen/pinyin_data.o
+	$(SERVER_SRC)) tests/fuzz/fixture.c) $(FUZZ)/gen/opencc_data.o $(FUZZ)/gen/pinyin_data.o \
+	$(FUZZ)/gen/openapi_data.o
 
 $(FUZZ)/gen/%.o: $(GEN)/%.c
 	@mkdir -p $(dir $@)

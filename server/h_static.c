@@ -1,4 +1,4 @@
-/* GET / and the files of the web directory (--web). */
+/* GET / and the files of the web directory (--web); GET /api/v1/openapi.yaml. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -102,5 +102,20 @@ kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err)
     rs->body = data;
     rs->body_len = size;
     free(real);
+    return KB_OK;
+}
+
+/* Integrators fetch the description of the API the server they talk to runs, installed or
+ * in the build tree: the file is compiled in. */
+
+kb_status h_openapi(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    (void)rq;
+    (void)err;
+    char *data = kb_xmalloc(kb_openapi_yaml_len + 1);
+    memcpy(data, kb_openapi_yaml, kb_openapi_yaml_len + 1);
+    rs->content_type = "application/yaml; charset=utf-8";
+    rs->body = data;
+    rs->body_len = kb_openapi_yaml_len;
     return KB_OK;
 }

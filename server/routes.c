@@ -30,6 +30,8 @@ static const struct srv_route routes[] = {
      * address or its own token (h_health.c) */
     { "GET", "/readyz", h_readyz, 0 },
     { "GET", "/metrics", h_metrics, 0 },
+    /* the API description (docs/openapi.yaml), open like the page that uses the API */
+    { "GET", "/api/v1/openapi.yaml", h_openapi, 0 },
     { "POST", "/api/v1/auth/login", h_auth_login, 0 },
     { "POST", "/api/v1/auth/logout", h_auth_logout, KB_ROLE_ALL },
     { "GET", "/api/v1/auth/me", h_auth_me, KB_ROLE_ALL },

@@ -270,6 +270,11 @@ kb_status h_healthz(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_readyz(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_metrics(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_static(srv_req *rq, srv_resp *rs, kb_err *err);
+/* GET /api/v1/openapi.yaml: docs/openapi.yaml as built into the server (h_static.c), whose
+ * bytes (NUL-terminated, len without the NUL) tools/gen_embed.sh generates. */
+extern const unsigned char kb_openapi_yaml[];
+extern const size_t kb_openapi_yaml_len;
+kb_status h_openapi(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Incidents (h_incident.c). */
 kb_status h_incident_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_incident_list(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every unit test program, the source checks and the API tests against the binaries in
-# $1, then prints the total as the last line: "N passed, N failed".
+# Runs every unit test program, the source checks, the API tests, the OpenAPI check and the
+# browser tests against the binaries in $1, then prints the total as the last line:
+# "N passed, N failed".
 # KEDB_VALGRIND=1 runs unit tests and the API server under valgrind.
 set -u
 bindir=$1
@@ -49,6 +50,8 @@ for t in tests/api/test_*.py; do
     [ -f "$t" ] || continue
     run "$(basename "$t" .py)" "" env KEDB_BIN="$bindir" python3 "$t"
 done
+# docs/openapi.yaml describes every route of server/routes.c and is valid OpenAPI 3.1.
+run test_openapi "" node tests/openapi/openapi.test.js
 # The web UI in headless Chromium (not under valgrind: the browser tests drive the page,
 # the API tests above already run the server under valgrind).
 if [ "${KEDB_VALGRIND:-0}" != 1 ]; then

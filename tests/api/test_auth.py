@@ -430,6 +430,20 @@ def credential_cases():
         need(call("GET", "/api/v1/nope", token=None).status == 404, "unknown route 404")
     case("/healthz, /readyz, /metrics (from loopback) and static files stay open", open_routes)
 
+    def openapi():
+        # open, and byte for byte docs/openapi.yaml (built into the server)
+        with open(os.path.join(api.ROOT, "docs", "openapi.yaml"), "rb") as f:
+            want = f.read()
+        r = call("GET", "/api/v1/openapi.yaml", token=None)
+        need(r.status == 200, "status %r" % r)
+        need(r.headers.get("content-type", "").startswith("application/yaml"),
+             "content type %r" % r.headers.get("content-type"))
+        need(r.body == want, "the answer (%d bytes) is not docs/openapi.yaml (%d bytes): "
+             "rebuild kedb-server" % (len(r.body), len(want)))
+        need(call("HEAD", "/api/v1/openapi.yaml", token=None).status == 200, "HEAD")
+        need(call("POST", "/api/v1/openapi.yaml", {}, token=None).status == 405, "POST: 405")
+    case("GET /api/v1/openapi.yaml is open and answers docs/openapi.yaml", openapi)
+
     def bad_tokens():
         for hdr in ["Bearer " + "0" * 64, "Bearer abc", "Basic dGVzdGVyOng=", "Bearer ",
                     "Bearer " + TOKENS["admin"].upper(), "Bearer " + TOKENS["admin"] + "0"]:

@@ -273,6 +273,9 @@ def gen_paths():
         "/api/v1/audit/verify/", "/api/v1/users/", "/api/v1/backups/x/verify/y",
         "/healthz/", "/healthz?x", "/healthz%00", "/readyz", "/readyz/", "/readyz?x=%00",
         "/metrics", "/metrics/", "/metrics?name[]=x", "/metrics%00", "/METRICS",
+        "/api/v1/openapi.yaml", "/api/v1/openapi.yaml/", "/api/v1/openapi.yaml?x=%00",
+        "/api/v1/openapi.yaml%00", "/api/v1/openapi%2Eyaml", "/api/v1/OPENAPI.YAML",
+        "/api/v1/openapi.yaml/../../etc/passwd", "/api/v1/openapi.json", "/openapi.yaml",
         "*", "", "x", "http://example.com/",
         "http://127.0.0.1/api/v1/search?q=x", "//example.com/x", "/favicon.ico",
         "/web/index.html", "/tests/data/synonyms.txt", "/api/v1/../../etc/passwd",
@@ -292,7 +295,8 @@ def gen_methods():
     for m in ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "FOO",
               "get", "Get", "G\x01T", "HEAD", "PROPFIND", "M" * 100]:
         for p in ["/api/v1/search?q=x", "/api/v1/kb/KE-1001", "/api/v1/users",
-                  "/index.html", "/healthz", "/api/v1/audit", "/metrics", "/readyz"]:
+                  "/index.html", "/healthz", "/api/v1/audit", "/metrics", "/readyz",
+                  "/api/v1/openapi.yaml"]:
             add("methods", m, p, may_close=m in ("CONNECT", "G\x01T", "M" * 100) or
                 not m.isalpha())
 
