@@ -29,6 +29,10 @@ void kb_buf_reset(kb_buf *b);
 /* Returns the contents (caller frees with free(); never NULL) and empties b. len_out may be
  * NULL. */
 char *kb_buf_detach(kb_buf *b, size_t *len_out);
+/* Replaces b's contents with the whole file at path (at most b's limit). KB_ENOTFOUND when
+ * it does not exist, KB_ETOOBIG past the limit, KB_EIO when it cannot be read (a
+ * directory too); b is then empty. */
+kb_status kb_buf_read_file(kb_buf *b, const char *path, kb_err *err);
 /* Releases the memory; b is empty and usable again. Safe after detach. */
 void kb_buf_free(kb_buf *b);
 /* Returns the contents, "" when empty; valid until the next change to b. */

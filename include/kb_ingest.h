@@ -112,6 +112,10 @@ kb_status kb_ingest_render_verbatim(const char *text, size_t len, char **out, kb
 kb_status kb_ingest_synonyms_parse(const char *data, size_t len, char ****groups, size_t *n,
                                    kb_err *err);
 void kb_ingest_synonyms_free(char ***groups, size_t n);
+/* Parses a synonyms file data[0..len) and makes its groups the store's (all others go),
+ * unless the store holds exactly these already; *changed says whether it wrote. */
+kb_status kb_ingest_synonyms_load(kb_store *s, const char *data, size_t len, int *changed,
+                                  kb_err *err);
 
 /* What one indexing run did. */
 typedef struct {

@@ -194,8 +194,8 @@ kb_status kb_notify_addr_check(const char *what, const char *addr, kb_err *err);
 
 /* --- the outbox --- */
 
-/* Process-wide settings for the events (set once before threads start): the SLA targets
- * for {due} and the sweep. Without a call the defaults are used. */
+/* Process-wide settings for the events: the SLA targets for {due} and the sweep. Set at
+ * start and again on a reload; thread-safe. Without a call the defaults are used. */
 void kb_notify_configure(const kb_incident_sla *sla);
 
 /* Writes the messages of ev about object (an incident number) for every enabled channel

@@ -1,5 +1,6 @@
 #include "kb_buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,4 +130,29 @@ void kb_buf_free(kb_buf *b)
 const char *kb_buf_str(const kb_buf *b)
 {
     return b->data ? b->data : "";
+}
+
+kb_status kb_buf_read_file(kb_buf *b, const char *path, kb_err *err)
+{
+    kb_buf_reset(b);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return kb_err_set(err, KB_ENOTFOUND, "file '%s' does not exist", path);
+        return kb_err_set(err, KB_EIO, "cannot read '%s': %s", path, strerror(errno));
+    }
+    char chunk[4096];
+    size_t n;
+    kb_status rc = KB_OK;
+    while (rc == KB_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = kb_buf_add(b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) /* a directory, a read error */
+        rc = kb_err_set(err, KB_EIO, "cannot read '%s'", path);
+    else if (rc != KB_OK)
+        rc = kb_err_set(err, KB_ETOOBIG, "file '%s' is larger than %zu bytes", path, b->limit);
+    if (rc != KB_OK)
+        kb_buf_reset(b);
+    return rc;
 }

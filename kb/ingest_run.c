@@ -877,10 +877,10 @@ static int syn_cmp_fn(void *ctx, long long group, const char *term)
 }
 
 /* True when the store already holds exactly these groups. */
-static kb_status synonyms_same(run *r, char ***groups, size_t n, int *same, kb_err *err)
+static kb_status synonyms_same(kb_store *s, char ***groups, size_t n, int *same, kb_err *err)
 {
     syn_cmp c = { groups, n, 0, 0, 0, 1 };
-    kb_status rc = kb_store_synonyms(r->s, syn_cmp_fn, &c, err);
+    kb_status rc = kb_store_synonyms(s, syn_cmp_fn, &c, err);
     if (rc != KB_OK)
         return rc;
     if (c.same) {
@@ -925,11 +925,29 @@ static kb_status do_synonyms(run *r, kb_buf *data, kb_err *err)
     }
     if (found_any) {
         int same = 0;
-        rc = synonyms_same(r, all, nall, &same, err);
+        rc = synonyms_same(r->s, all, nall, &same, err);
         if (rc == KB_OK && !same)
             rc = kb_store_synonyms_replace(r->s, all, nall, err);
     }
     kb_ingest_synonyms_free(all, nall);
+    return rc;
+}
+
+kb_status kb_ingest_synonyms_load(kb_store *s, const char *data, size_t len, int *changed,
+                                  kb_err *err)
+{
+    *changed = 0;
+    char ***groups = NULL;
+    size_t n = 0;
+    kb_status rc = kb_ingest_synonyms_parse(data, len, &groups, &n, err);
+    int same = 0;
+    if (rc == KB_OK)
+        rc = synonyms_same(s, groups, n, &same, err);
+    if (rc == KB_OK && !same) {
+        rc = kb_store_synonyms_replace(s, groups, n, err);
+        *changed = rc == KB_OK;
+    }
+    kb_ingest_synonyms_free(groups, n);
     return rc;
 }
 

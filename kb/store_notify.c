@@ -3,6 +3,7 @@
  * document requests and reviews, and the marks of the sweep. See include/kb_notify.h. */
 #include "kb_notify.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,22 +168,30 @@ static const char sql_mark_has[] = "SELECT 1 FROM notify_mark WHERE object = ?1 
 static const char sql_mark_add[] =
     "INSERT OR IGNORE INTO notify_mark(object, what) VALUES (?1, ?2)";
 
+/* Set by the server at start and again on a reload (SIGHUP) while the delivery thread
+ * reads it: guarded by config_mu. */
+static pthread_mutex_t config_mu = PTHREAD_MUTEX_INITIALIZER;
 static kb_incident_sla config_sla;
 static int config_set;
 
 void kb_notify_configure(const kb_incident_sla *sla)
 {
+    pthread_mutex_lock(&config_mu);
     config_sla = *sla;
     config_set = 1;
+    pthread_mutex_unlock(&config_mu);
 }
 
-static const kb_incident_sla *sla_config(void)
+static kb_incident_sla sla_config(void)
 {
+    pthread_mutex_lock(&config_mu);
     if (!config_set) {
         kb_incident_sla_default(&config_sla);
         config_set = 1;
     }
-    return &config_sla;
+    kb_incident_sla out = config_sla;
+    pthread_mutex_unlock(&config_mu);
+    return out;
 }
 
 /* The SLA targets with the desk's business calendar and time zone, as the incident pages
@@ -198,7 +207,7 @@ typedef struct {
 static void desk_sla_load(kb_store *s, desk_sla *d, int always)
 {
     memset(d, 0, sizeof *d);
-    d->sla = *sla_config();
+    d->sla = sla_config();
     int business = always;
     for (int i = 0; i < 4; i++)
         business |= d->sla.business[i];
@@ -947,7 +956,7 @@ kb_status kb_notify_request(kb_store *s, const kb_request *r, const char *approv
 static kb_status sweep_loans(kb_store *s, long long now, size_t *n, kb_err *err)
 {
     kb_status rc = KB_OK;
-    kb_incident_sla sla = *sla_config(); /* {due} is the return date: no calendar needed */
+    kb_incident_sla sla = sla_config(); /* {due} is the return date: no calendar needed */
     for (size_t offset = 0; rc == KB_OK;) {
         kb_req_filter f;
         memset(&f, 0, sizeof f);

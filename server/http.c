@@ -16,10 +16,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "kb_alloc.h"
+#include "kb_hash.h"
 #include "kb_log.h"
 #include "pool.h"
 
@@ -27,7 +29,8 @@
 #define CONNECTION_TIMEOUT 30u           /* seconds of inactivity */
 #define IDLE_SLACK 0.05                  /* seconds: data this soon after a reply is its request's */
 #define MAX_DISCARD ((size_t)16 * 1024 * 1024) /* body bytes skipped before hanging up */
-#define LOG_CUT 200u                     /* bytes of path and of query in the access log */
+#define LOG_CUT 200u                     /* bytes of the path in the access log */
+#define REQUEST_ID_MAX 64u               /* bytes of an X-Request-Id taken as it is */
 
 #define JSON_TYPE "application/json; charset=utf-8"
 
@@ -84,7 +87,9 @@ typedef struct {
     char filename[SRV_MAX_FILENAME + 1]; /* a download's name (srv_resp.filename), "" none */
     int show_inline;       /* srv_resp.show_inline */
     char client[64];       /* the client's address (see client_address()), "" unknown */
-    const char *route;     /* the matched route's pattern (static), NULL when none */
+    char request_id[REQUEST_ID_MAX + 1]; /* X-Request-Id: the client's when sane, else ours */
+    char user[KB_USER_NAME_MAX + 1]; /* the authenticated user, "" none */
+    const char *route;     /* the matched route's pattern (static), NULL none */
 } conn_state;
 
 /* --- status mapping: the one table --- */
@@ -381,6 +386,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, conn_state *st, unsigned 
     }
     if (allow && *allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (st->request_id[0])
+        MHD_add_response_header(r, "X-Request-Id", st->request_id);
     if (st->set_cookie)
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, st->set_cookie);
     if (st->challenge)
@@ -714,6 +721,8 @@ static unsigned authorize(srv_app *app, struct MHD_Connection *c, conn_state *st
         st->challenge = denied == 401;
         *ok = reply_error(c, st, denied, code, &err, NULL);
     }
+    if (rq->user[0])
+        snprintf(st->user, sizeof st->user, "%s", rq->user);
     return denied;
 }
 
@@ -806,8 +815,8 @@ static enum MHD_Result dispatch(srv_app *app, struct MHD_Connection *c, conn_sta
         free(rs.body);
         unsigned status = http_status(rc);
         if (status >= 500) {
-            kb_log(KB_LOG_ERROR, "%s %.*s: %s: %s", method, (int)srv_utf8_cut(path, dlen, LOG_CUT),
-                   path, kb_status_name(rc), err.msg);
+            kb_log(KB_LOG_ERROR, "%s %s: %s: %s", method, m.pattern, kb_status_name(rc),
+                   err.msg);
             short_reason(rc, &err);
         }
         err.code = rc;
@@ -931,18 +940,39 @@ static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_s
     return ok;
 }
 
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+/* The request's id into st->request_id: the client's X-Request-Id when it is 1 to
+ * REQUEST_ID_MAX letters, digits, '-', '_', '.' or ':' (a proxy's or a caller's id, so a
+ * request can be followed through both logs), else 24 random hex digits. */
+static void take_request_id(struct MHD_Connection *c, conn_state *st)
 {
-    srv_http *h = cls;
-    (void)version;
-    conn_state *st = *con_cls;
-    if (!st) {
-        st = state_new(h, url ? url : "");
-        *con_cls = st;
+    const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    size_t len = id ? strlen(id) : 0;
+    int sane = len > 0 && len <= REQUEST_ID_MAX;
+    for (size_t i = 0; sane && i < len; i++) {
+        unsigned char ch = (unsigned char)id[i];
+        sane = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+               (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == ':';
     }
+    if (sane) {
+        memcpy(st->request_id, id, len + 1);
+        return;
+    }
+    unsigned char raw[12];
+    if (kb_hash_random(raw, sizeof raw, NULL) != KB_OK) {
+        /* no randomness: the clock still tells requests apart */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(st->request_id, sizeof st->request_id, "t%lld%09ld", (long long)ts.tv_sec,
+                 ts.tv_nsec);
+        return;
+    }
+    kb_hash_hex(raw, sizeof raw, st->request_id);
+}
+
+static enum MHD_Result access_request(srv_http *h, struct MHD_Connection *c, conn_state *st,
+                                      const char *method, const char *upload_data,
+                                      size_t *upload_data_size)
+{
     if (!st->started) {
         st->started = 1;
         snprintf(st->method, sizeof st->method, "%s", method);
@@ -991,19 +1021,117 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     return dispatch(h->app, c, st, st->method);
 }
 
-/* Appends s[0..len) cut to max bytes, with bytes outside printable ASCII as %XX. */
-static void log_part(kb_buf *b, const char *s, size_t len, size_t max)
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    srv_http *h = cls;
+    (void)version;
+    conn_state *st = *con_cls;
+    if (!st) {
+        st = state_new(h, url ? url : "");
+        *con_cls = st;
+    }
+    if (!st->request_id[0])
+        take_request_id(c, st);
+    /* every line logged while this thread works on the request carries its id */
+    kb_log_set_request(st->request_id);
+    enum MHD_Result ok = access_request(h, c, st, method, upload_data, upload_data_size);
+    kb_log_set_request(NULL);
+    return ok;
+}
+
+static int is_alnum(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* Appends the path s[0..len) cut to max bytes as it may stand in a log: bytes outside
+ * printable ASCII as %XX, and as '*' every run of 7 or more digits (a phone number, an id
+ * card, an account) and every run of 16 or more letters and digits with a digit in it (a
+ * token, a key): callers' numbers and secrets never reach the log, whatever a client puts
+ * in a URL. */
+static void log_path(kb_buf *b, const char *s, size_t len, size_t max)
 {
     size_t n = len < max ? len : max;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i < n) {
+        size_t run = 0;
+        size_t digits = 0;
+        while (i + run < len && is_alnum(s[i + run])) {
+            digits += s[i + run] >= '0' && s[i + run] <= '9';
+            run++;
+        }
+        if ((digits >= 7 && digits == run) || (run >= 16 && digits > 0)) {
+            kb_buf_addc(b, '*');
+            i += run;
+            continue;
+        }
+        if (run > 0) {
+            kb_buf_add(b, s + i, i + run <= n ? run : n - i);
+            i += run;
+            continue;
+        }
         unsigned char ch = (unsigned char)s[i];
-        if (ch <= 0x20 || ch >= 0x7f || ch == '"')
+        if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '%' || ch == '\\')
             kb_buf_addf(b, "%%%02X", ch);
         else
             kb_buf_addc(b, (char)ch);
+        i++;
     }
     if (len > max)
         kb_buf_adds(b, "...");
+}
+
+/* How many parameters the query q[0..len) has: their names and values are never logged (a
+ * search for a caller's number, a token someone put in a link). */
+static size_t query_params(const char *q, size_t len)
+{
+    size_t n = 0;
+    size_t i = 0;
+    while (i < len) {
+        const char *amp = memchr(q + i, '&', len - i);
+        size_t end = amp ? (size_t)(amp - q) : len;
+        n += end > i;
+        i = end + 1;
+    }
+    return n;
+}
+
+/* The access line: one per request, after its answer went out (or the client left). */
+static void log_access(conn_state *st, double ms, int aborted)
+{
+    kb_buf path;
+    kb_buf_init(&path, 0);
+    const char *q = memchr(st->target, '?', st->target_len);
+    size_t path_len = q ? (size_t)(q - st->target) : st->target_len;
+    log_path(&path, st->target, path_len, LOG_CUT);
+    char params[32];
+    snprintf(params, sizeof params, "%zu", q ? query_params(q + 1, st->target_len - path_len - 1)
+                                             : (size_t)0);
+    char status[16];
+    char bytes[32];
+    char dur[32];
+    snprintf(status, sizeof status, "%u", st->status);
+    snprintf(bytes, sizeof bytes, "%zu", st->bytes);
+    snprintf(dur, sizeof dur, "%.1f", ms);
+    const kb_log_field f[] = {
+        { "method", st->method[0] ? st->method : "-", 0 },
+        { "route", st->route ? st->route : "-", 0 },
+        { "path", kb_buf_str(&path), 0 },
+        { "params", params, 1 },
+        { "status", st->status ? status : "0", 1 },
+        { "bytes", bytes, 1 },
+        { "duration_ms", dur, 1 },
+        { "user", st->user[0] ? st->user : "-", 0 },
+        { "client", st->client[0] ? st->client : "-", 0 },
+        { "aborted", aborted ? "true" : NULL, 1 },
+    };
+    kb_log_set_request(st->request_id);
+    kb_log_fields(KB_LOG_INFO, "access", f, sizeof f / sizeof f[0]);
+    kb_log_set_request(NULL);
+    kb_buf_free(&path);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -1022,27 +1150,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                 (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e6;
     srv_metrics_observe(h->app->metrics, st->method[0] ? st->method : NULL, st->route,
                         st->status, ms / 1e3);
-    if (kb_log_enabled(KB_LOG_INFO)) {
-        kb_buf line;
-        kb_buf_init(&line, 0);
-        const char *q = memchr(st->target, '?', st->target_len);
-        size_t path_len = q ? (size_t)(q - st->target) : st->target_len;
-        log_part(&line, st->target, path_len, LOG_CUT);
-        if (q) {
-            kb_buf_addc(&line, '?');
-            log_part(&line, q + 1, st->target_len - path_len - 1, LOG_CUT);
-        }
-        char status[16];
-        if (st->status)
-            snprintf(status, sizeof status, "%u", st->status);
-        else
-            snprintf(status, sizeof status, "-");
-        kb_log(KB_LOG_INFO, "access method=%s path=%s status=%s bytes=%zu ms=%.1f client=%s%s",
-               st->method[0] ? st->method : "-", kb_buf_str(&line), status, st->bytes, ms,
-               st->client[0] ? st->client : "-",
-               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
-        kb_buf_free(&line);
-    }
+    if (kb_log_enabled(KB_LOG_INFO))
+        log_access(st, ms, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     state_free(st);
 }
 
@@ -1077,7 +1186,9 @@ kb_status srv_http_start(srv_app *app, const srv_http_opts *opts, srv_http **out
                           gai_strerror(gai));
     struct sockaddr_storage addr;
     memset(&addr, 0, sizeof addr);
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    /* MHD_USE_ITC: srv_http_drain() quiesces the daemon (stops listening) */
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                         MHD_USE_ITC;
     if (ai->ai_family == AF_INET6) {
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
         memcpy(a6, ai->ai_addr, sizeof *a6);
@@ -1141,6 +1252,27 @@ kb_status srv_http_start(srv_app *app, const srv_http_opts *opts, srv_http **out
 unsigned srv_http_port(const srv_http *h)
 {
     return h->port;
+}
+
+size_t srv_http_drain(srv_http *h, unsigned timeout_ms)
+{
+    if (!h)
+        return 0;
+    MHD_socket fd = MHD_quiesce_daemon(h->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd); /* new connections are refused from here on */
+    double until = mono_now() + (double)timeout_ms / 1e3;
+    for (;;) {
+        size_t busy = 0;
+        pthread_mutex_lock(&h->mu);
+        for (watch *w = h->watches; w; w = w->next)
+            busy += !w->timed_out && (w->phase == PH_BODY || w->phase == PH_REPLY);
+        pthread_mutex_unlock(&h->mu);
+        if (busy == 0 || mono_now() >= until)
+            return busy;
+        struct timespec pause = { 0, 20 * 1000000L };
+        nanosleep(&pause, NULL);
+    }
 }
 
 void srv_http_stop(srv_http *h)

@@ -42,6 +42,10 @@ kb_status srv_http_start(srv_app *app, const srv_http_opts *opts, srv_http **out
                          kb_err *err);
 /* The port actually bound (useful with port 0). */
 unsigned srv_http_port(const srv_http *h);
+/* Stops listening (new connections are refused) and waits up to timeout_ms for the
+ * requests in progress (being received, handled or answered) to finish; idle keep-alive
+ * connections do not count. Returns how many were still busy. h may be NULL. */
+size_t srv_http_drain(srv_http *h, unsigned timeout_ms);
 /* Stops accepting, finishes or drops open connections, joins the threads and frees h.
  * h may be NULL. */
 void srv_http_stop(srv_http *h);

@@ -1,6 +1,7 @@
 /* Request accessors used by the handlers: the one place that reads query arguments, path
  * parameters and the JSON body, so every handler answers bad input in the same words. */
 #include <assert.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,10 +61,28 @@ kb_status srv_req_body_str(const srv_req *rq, const char *name, json_t **in, con
     return rc == KB_OK ? srv_json_get_str(*in, name, out, err) : rc;
 }
 
+/* Guards srv_app.sla, which a reload replaces while requests read it (one app per
+ * process). */
+static pthread_mutex_t sla_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void srv_app_sla(const srv_app *app, kb_incident_sla *out)
+{
+    pthread_mutex_lock(&sla_mu);
+    *out = app->sla;
+    pthread_mutex_unlock(&sla_mu);
+}
+
+void srv_app_set_sla(srv_app *app, const kb_incident_sla *sla)
+{
+    pthread_mutex_lock(&sla_mu);
+    app->sla = *sla;
+    pthread_mutex_unlock(&sla_mu);
+}
+
 static void load_sla(srv_req *rq, int always, srv_sla *out)
 {
     memset(out, 0, sizeof *out);
-    out->sla = rq->app->sla;
+    srv_app_sla(rq->app, &out->sla);
     int business = always;
     for (int i = 0; i < 4; i++)
         business |= out->sla.business[i];
@@ -76,8 +95,7 @@ static void load_sla(srv_req *rq, int always, srv_sla *out)
     if (rc == KB_OK)
         rc = kb_setting_calendar_load(s, &out->calendar, &err);
     if (rc != KB_OK)
-        kb_log(KB_LOG_WARN, "business hours run 7x24 for %s %s: %s", rq->method, rq->path,
-               err.msg);
+        kb_log(KB_LOG_WARN, "business hours run 7x24 for this request: %s", err.msg);
     out->sla.calendar = out->calendar;
     out->sla.zone = out->zone;
 }

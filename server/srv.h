@@ -46,7 +46,9 @@ typedef struct {
     const char *web_dir;   /* as given on the command line */
     char *web_real;        /* realpath of web_dir, NULL when it does not exist */
     srv_pool *pool;        /* kb_store handles, one per concurrent request */
-    kb_incident_sla sla;   /* incident SLA targets (--sla FILE, else the defaults) */
+    kb_incident_sla sla;   /* incident SLA targets (--sla FILE, else the defaults); replaced
+                              by a reload: read and write it with srv_app_sla() and
+                              srv_app_set_sla() only */
     const char *backup_dir; /* where backups go (--backup-dir, else "<db path>.backups") */
     int secure_cookie;      /* --secure-cookie: served over HTTPS by a proxy */
     srv_throttle *throttle; /* password hashes at once, failed logins per address */
@@ -244,6 +246,9 @@ void srv_req_sla(srv_req *rq, srv_sla *out);
  * service requests, whose items may count business hours. */
 void srv_req_desk_sla(srv_req *rq, srv_sla *out);
 void srv_sla_free(srv_sla *x);
+/* A copy of app's SLA targets / replaces them (a reload, while requests run). */
+void srv_app_sla(const srv_app *app, kb_incident_sla *out);
+void srv_app_set_sla(srv_app *app, const kb_incident_sla *sla);
 /* What a write needs: the store (srv_req_store) and the server's clock (srv_now). */
 kb_status srv_req_store_now(srv_req *rq, kb_store **s, long long *now, kb_err *err);
 /* A JSON body whose only member is the string name: *in is the body (the caller

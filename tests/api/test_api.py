@@ -837,12 +837,13 @@ def main(tmp):
 
     def access_log():
         log = srv.log()
-        need(re.search(r"access method=GET path=/healthz status=200 bytes=\d+ ms=", log),
+        need(re.search(r"msg=access request_id=[0-9a-f]{24} method=GET route=/healthz "
+                       r"path=/healthz params=0 status=200 bytes=\d+ duration_ms=", log),
              "no access line for /healthz")
-        need(re.search(r"method=POST path=/api/v1/search status=413", log),
+        need(re.search(r"method=POST route=\S+ path=/api/v1/search params=\d+ status=413", log),
              "no access line for the 413")
-        lines = [l for l in log.splitlines() if " access " in l]
-        need(all(len(l) < 700 for l in lines), "access line longer than 700 bytes")
+        lines = [l for l in log.splitlines() if " msg=access " in l]
+        need(lines and all(len(l) < 700 for l in lines), "access line longer than 700 bytes")
     case("access log lines", access_log, needs_server=False)
     srv.stop()
 
