@@ -133,6 +133,22 @@ static void short_reason(kb_status code, kb_err *out)
 
 /* --- state --- */
 
+/* A new request id into st->request_id: 24 random hex digits (the clock's nanoseconds
+ * when there is no randomness). Every request has one from its first byte on, so even the
+ * access line of a request cut off before its headers carries one. */
+static void new_request_id(conn_state *st)
+{
+    unsigned char raw[12];
+    if (kb_hash_random(raw, sizeof raw, NULL) != KB_OK) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(st->request_id, sizeof st->request_id, "t%lld%09ld", (long long)ts.tv_sec,
+                 ts.tv_nsec);
+        return;
+    }
+    kb_hash_hex(raw, sizeof raw, st->request_id);
+}
+
 static conn_state *state_new(srv_http *h, const char *target)
 {
     conn_state *st = kb_xcalloc(1, sizeof *st);
@@ -140,6 +156,7 @@ static conn_state *state_new(srv_http *h, const char *target)
     st->target_len = strlen(target);
     st->target = kb_xstrndup(target, st->target_len);
     clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    new_request_id(st);
     st->limit = SRV_MAX_BODY;
     kb_buf_init(&st->body, st->limit);
     return st;
@@ -940,9 +957,9 @@ static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_s
     return ok;
 }
 
-/* The request's id into st->request_id: the client's X-Request-Id when it is 1 to
- * REQUEST_ID_MAX letters, digits, '-', '_', '.' or ':' (a proxy's or a caller's id, so a
- * request can be followed through both logs), else 24 random hex digits. */
+/* The client's X-Request-Id replaces ours when it is 1 to REQUEST_ID_MAX letters, digits,
+ * '-', '_', '.' or ':' (a proxy's or a caller's id, so a request can be followed through
+ * both logs); anything else is ignored. */
 static void take_request_id(struct MHD_Connection *c, conn_state *st)
 {
     const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
@@ -953,20 +970,8 @@ static void take_request_id(struct MHD_Connection *c, conn_state *st)
         sane = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == ':';
     }
-    if (sane) {
+    if (sane)
         memcpy(st->request_id, id, len + 1);
-        return;
-    }
-    unsigned char raw[12];
-    if (kb_hash_random(raw, sizeof raw, NULL) != KB_OK) {
-        /* no randomness: the clock still tells requests apart */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        snprintf(st->request_id, sizeof st->request_id, "t%lld%09ld", (long long)ts.tv_sec,
-                 ts.tv_nsec);
-        return;
-    }
-    kb_hash_hex(raw, sizeof raw, st->request_id);
 }
 
 static enum MHD_Result access_request(srv_http *h, struct MHD_Connection *c, conn_state *st,
@@ -1033,7 +1038,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         st = state_new(h, url ? url : "");
         *con_cls = st;
     }
-    if (!st->request_id[0])
+    if (!st->started)
         take_request_id(c, st);
     /* every line logged while this thread works on the request carries its id */
     kb_log_set_request(st->request_id);

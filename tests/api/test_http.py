@@ -421,7 +421,8 @@ def slow_cases(srv):
 
     def logged():
         log = srv.log()
-        need(re.search(r"access method=- path=/healthz\S* status=408 .*aborted=1", log),
+        need(re.search(r"msg=access request_id=[0-9a-f]{24} method=- route=- path=/healthz "
+                       r"params=\d+ status=408 .*aborted=true", log),
              "no access line with status=408")
         need("request header not complete within %d s" % DEADLINE in log, "no warning line")
         need("request body not complete within %d s" % DEADLINE in log, "no body warning")
@@ -472,7 +473,8 @@ def proxy_cases(srv):
 
     def probe(name, source, forwarded):
         target = "/healthz?probe=" + name
-        head = "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" % target
+        head = ("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Request-Id: probe-%s\r\n"
+                % (target, name))
         for v in forwarded:
             head += "X-Forwarded-For: %s\r\n" % v
         s = socket.create_connection((HOST, harness.PORT), timeout=5 * SLOW,
@@ -488,13 +490,14 @@ def proxy_cases(srv):
         finally:
             s.close()
         need(got.startswith(b"HTTP/1.1 200"), "%s: %r" % (name, got[:100]))
-        seen[name] = target
+        seen[name] = name
 
     def client_of(name):
         # the access line is written when the request completes, just after the answer
         for _ in range(20):
-            m = re.search(r"path=%s status=\S+ bytes=\d+ ms=\S+ client=(\S+)" %
-                          re.escape(seen[name]), srv.log())
+            m = re.search(r"request_id=probe-%s method=GET route=/healthz path=/healthz "
+                          r"params=1 status=200 .* client=(\S+)$" % re.escape(seen[name]),
+                          srv.log(), re.M)
             if m:
                 return m.group(1)
             time.sleep(0.1)
