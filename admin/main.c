@@ -53,6 +53,9 @@ static const char usage_text[] =
     "  backup        make an online backup now (others may keep reading and writing) into\n"
     "                the backup directory and record it in the backup log, where\n"
     "                kedb-server's /api/v1/backups lists, verifies and prunes it\n"
+    "  prune [KEEP_LAST [KEEP_DAYS]]  delete the files of old backups: keeps the newest\n"
+    "                KEEP_LAST (default 7) and every one of the last KEEP_DAYS days\n"
+    "                (default 14; 0: only the newest KEEP_LAST), as POST /api/v1/backups/prune\n"
     "  restore BACKUP  put a backup in place of the database: BACKUP is a file name in the\n"
     "                backup directory, or a path with a '/'. Refused while any program has\n"
     "                the database open (stop kedb-server first) and when the backup fails\n"
@@ -73,7 +76,9 @@ static const char usage_text[] =
     "                row is its line (Excel's row number). Needs no --db\n"
     "  request-items import FILE, parts import FILE  add the catalogue items or spare\n"
     "                parts of samples/request-items.txt, parts.csv; existing ones stay\n"
-    "  assets import FILE  assets from a census file (below)\n"
+    "  assets import FILE  assets from a census file (below)\n";
+/* options and exit statuses (one string literal stays under the 4095 bytes C guarantees) */
+static const char usage_options[] =
     "\n"
     "  --db PATH     database file (required but for sheet dump; never created)\n"
     "  --backup-dir DIR  where backup writes (default '<db path>.backups', as kedb-server;\n"
@@ -83,7 +88,7 @@ static const char usage_text[] =
     "Exit status of audit-verify: 0 the audit trail is intact, 1 it is broken (the first\n"
     "bad entry is named), 2 usage error or the database cannot be read. Of check: 0 the\n"
     "database is sound, 1 a problem was found (printed), 2 usage error or unreadable. Of\n"
-    "the user, backup and restore commands: 0 done, 1 failed or refused (the reason is\n"
+    "the user, backup, prune and restore commands: 0 done, 1 failed or refused (the reason is\n"
     "printed), 2 usage error. Of callers import: 0 every row imported, 1 a bad row (the rest\n"
     "are imported) or the file refused, 2 usage error. Of sheet dump: 0 every row read, 1\n"
     "the file unreadable or broken (rows before the break are printed), 2 usage error.\n"
@@ -108,6 +113,9 @@ static const char usage_assets[] =
  * default). */
 static const char *db_path;
 static const char *backup_dir;
+/* what prune keeps without arguments (the nightly timer's run) */
+#define PRUNE_KEEP_LAST 7
+#define PRUNE_KEEP_DAYS 14
 /* the options of assets import */
 static kb_census_options census_opt;
 static const char *census_name;
@@ -284,6 +292,47 @@ static int backup(kb_store *s, char **args)
         return fail(&err);
     printf("backup %lld: %s/%s, %lld bytes, %lld items, sha256 %s\n", b.id, backup_dir, b.file,
            b.size, b.docs, b.sha256);
+    return 0;
+}
+
+/* A whole number min..max from text a (NULL: def) into *out; 0, else -1 with a message. */
+static int number_arg(const char *what, const char *a, long long min, long long max,
+                      long long def, long long *out)
+{
+    *out = def;
+    if (!a)
+        return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(a, &end, 10);
+    if (!*a || *end || errno || v < min || v > max) {
+        fprintf(stderr, "kedb-admin: %s must be a whole number from %lld to %lld, not '%s'\n",
+                what, min, max, a);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int prune(kb_store *s, char **args)
+{
+    long long keep_last, keep_days;
+    if (number_arg("KEEP_LAST", args[0], 1, 100000, PRUNE_KEEP_LAST, &keep_last) != 0 ||
+        number_arg("KEEP_DAYS", args[1], 0, KB_BACKUP_MAX_DAYS, PRUNE_KEEP_DAYS, &keep_days) != 0)
+        return 2;
+    kb_backup *pruned = NULL;
+    size_t n = 0;
+    kb_err err;
+    long long now = (long long)time(NULL);
+    kb_status rc = kb_backup_prune(s, backup_dir, keep_last, keep_days, ACTOR, now, &pruned, &n,
+                                   &err);
+    for (size_t i = 0; i < n; i++)
+        printf("pruned backup %lld: %s/%s\n", pruned[i].id, backup_dir, pruned[i].file);
+    free(pruned);
+    if (rc != KB_OK)
+        return fail(&err);
+    printf("%zu backups pruned (kept the newest %lld and those of the last %lld days)\n", n,
+           keep_last, keep_days);
     return 0;
 }
 
@@ -660,6 +709,7 @@ static const struct {
     { "list", list, 0, 1, "list", 0 },
     { "backup", backup, 0, 1, "backup", 0 },
     { "restore", restore, 1, -1, "restore BACKUP", 0 },
+    { "prune", prune, 0, 1, "prune [KEEP_LAST [KEEP_DAYS]]", 2 },
     { "callers", callers, 2, 1, "callers import FILE", 0 },
     { "sheet", sheet, 2, -2, "sheet dump FILE [SHEET]", 3 },
     { "request-items", request_items, 2, 1, "request-items import FILE", 0 },
@@ -677,6 +727,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage_text, stdout);
+            fputs(usage_options, stdout);
             fputs(usage_assets, stdout);
             return 0;
         } else if (strcmp(a, "--db") == 0) {

@@ -466,6 +466,37 @@ def admin_cases(db):
         need(listing() == before, "a refused backup was logged")
     case("kedb-admin backup refuses a directory it cannot make and bad arguments", refused)
 
+    def pruned():
+        kept = [x for x in listing() if x["status"] == "ok"]
+        need(len(kept) >= 2, "fewer than 2 backups to prune: %r" % kept)
+        r = subprocess.run([admin, "--db", db, "--backup-dir", BACKUP_DIR, "prune", "1", "0"],
+                           capture_output=True, timeout=60 * api.SLOW)
+        out = r.stdout.decode()
+        need(r.returncode == 0, "exit %d: %r" % (r.returncode, r.stderr))
+        need(out.endswith("%d backups pruned (kept the newest 1 and those of the last 0 days)\n"
+                          % (len(kept) - 1)), "output %r" % out)
+        after = [x for x in listing() if x["status"] == "ok"]
+        need(len(after) == 1 and after[0]["id"] == max(x["id"] for x in kept), "kept %r" % after)
+        need(os.path.isfile(os.path.join(BACKUP_DIR, after[0]["file"])), "the newest is gone")
+        for x in kept:
+            if x["id"] != after[0]["id"]:
+                need(not os.path.exists(os.path.join(BACKUP_DIR, x["file"])), x["file"])
+                need(("pruned backup %d: " % x["id"]) in out, "not named: %r" % out)
+        # defaults (the nightly timer's run): nothing more to prune
+        r = subprocess.run([admin, "--db", db, "--backup-dir", BACKUP_DIR, "prune"],
+                           capture_output=True, timeout=60 * api.SLOW)
+        need(r.returncode == 0 and r.stdout.startswith(b"0 backups pruned (kept the newest 7 "
+                                                        b"and those of the last 14 days)"),
+             "defaults: %r %r" % (r.stdout, r.stderr))
+        for args, want in ((["0"], b"KEEP_LAST must be a whole number from 1 to 100000, not '0'"),
+                           (["1", "36501"], b"KEEP_DAYS must be a whole number from 0 to 36500"),
+                           (["x"], b"not 'x'"), (["1", "2", "3"], b"prune takes 0 arguments")):
+            r = subprocess.run([admin, "--db", db, "prune"] + args, capture_output=True,
+                               timeout=30 * api.SLOW)
+            need(r.returncode == 2 and want in r.stderr, "%r: exit %d %r" %
+                 (args, r.returncode, r.stderr))
+    case("kedb-admin prune: keeps the newest and the recent ones, bad arguments", pruned)
+
 
 def default_dir_cases(tmp, db):
     server = os.path.join(BIN, "kedb-server")
@@ -518,10 +549,11 @@ def main(tmp):
 
     def backups_logged():
         log = srv.log()
-        need(re.search(r"ERROR .*backups: io_error: backup directory '.*' is not a "
-                       r"directory", log), "no log line for the failed backup")
-        need(re.search(r"INFO backup made id=1 file=kedb-20260310-081500-000\.db", log),
-             "no log line for the first backup")
+        need(re.search(r"level=error msg=\"POST /api/v1/backups: io_error: backup directory "
+                       r"'.*' is not a directory\" request_id=", log),
+             "no log line for the failed backup")
+        need(re.search(r"level=info msg=\"backup made id=1 file=kedb-20260310-081500-000\.db",
+                       log), "no log line for the first backup")
     case("server stderr logs the backups", backups_logged, needs_server=False)
     default_dir_cases(tmp, db)
 
