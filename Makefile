@@ -9,6 +9,10 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (default 60) each (docs/RELIABILITY.md)
 #   make crash      100 SIGKILL trials under writes (CRASH_TRIALS), kedb-index killed too
 #   make soak       SOAK_SECONDS (default 1800) of mixed load at a fixed rate, p99 and RSS
+#   make install    binaries, web UI, default config, samples, man pages, systemd units into
+#                   DESTDIR PREFIX (/usr) SYSCONFDIR (/etc) UNITDIR (/lib/systemd/system)
+#   make deb        a Debian package with debhelper into build/deb (installs the packaging
+#                   tools first); make test-deb builds it and checks it (docs/OPERATIONS.md)
 
 SHELL := /bin/bash
 CC ?= cc
@@ -44,6 +48,8 @@ DEB_BENCH := wrk python3
 DEB_RELEVANCE := python3 python3-jieba opencc debian-reference-en debian-reference-zh-cn \
 	debian-faq debian-faq-zh-cn maint-guide maint-guide-zh-cn
 RELEVANCE_HAYSTACK ?= 20000
+# make deb: Debian's packaging tools (dpkg-buildpackage, debhelper, lintian for test-deb)
+DEB_PACKAGING := debhelper devscripts fakeroot dpkg-dev lintian
 # clang's libFuzzer: libclang-rt-dev is Debian 12's package of libclang_rt.fuzzer for the
 # default clang (it depends on libclang-rt-14-dev)
 DEB_FUZZ := clang libclang-rt-dev python3
@@ -70,7 +76,8 @@ TST := build/test
 VG := build/vg
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-relevance run test unit api valgrind bench \
-	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items demo-parts demo-assets
+	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items demo-parts demo-assets \
+	install deb test-deb deps-deb
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -94,6 +101,8 @@ deps-fuzz: deps
 	@./tools/deps.sh $(DEB_FUZZ)
 deps-relevance: deps
 	@./tools/deps.sh $(DEB_RELEVANCE)
+deps-deb: deps
+	@./tools/deps.sh $(DEB_PACKAGING)
 deps-check:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root)"; exit 1; }
 
@@ -271,6 +280,58 @@ SOAK_SECONDS ?= 1800
 soak: deps-bench
 	$(MAKE) --no-print-directory all
 	SOAK_SECONDS=$(SOAK_SECONDS) nice -n 19 python3 tests/reliability/soak.py --bin bin
+
+# Installation (docs/OPERATIONS.md): the Debian layout by default. The systemd units, the
+# helper they run and the default configuration name the installed paths.
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+BINDIR := $(PREFIX)/bin
+SHAREDIR := $(PREFIX)/share/kedb
+LIBEXECDIR := $(PREFIX)/lib/kedb
+MANDIR := $(PREFIX)/share/man
+DOCDIR := $(PREFIX)/share/doc/kedb
+# sed script turning the Debian paths in dist/ into the configured ones
+INSTALL_PATHS := -e 's|/usr/bin/|$(BINDIR)/|g' -e 's|/usr/lib/kedb/|$(LIBEXECDIR)/|g' \
+	-e 's|/usr/share/kedb/|$(SHAREDIR)/|g' -e 's|/etc/kedb/|$(SYSCONFDIR)/kedb/|g'
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/web $(DESTDIR)$(SHAREDIR)/samples \
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)/kedb $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -m 0755 bin/kedb-server bin/kedb-index bin/kedb-import bin/kedb-admin \
+		$(DESTDIR)$(BINDIR)/
+	cp -R --no-preserve=mode,ownership web/. $(DESTDIR)$(SHAREDIR)/web/
+	cp -R --no-preserve=mode,ownership samples/. $(DESTDIR)$(SHAREDIR)/samples/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(SHAREDIR)
+	sed $(INSTALL_PATHS) dist/kedb-helper > $(DESTDIR)$(LIBEXECDIR)/kedb-helper
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kedb-helper
+	for u in dist/systemd/*; do \
+		sed $(INSTALL_PATHS) $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; done
+	@# an existing configuration is never overwritten: the new default goes beside it
+	@conf=$(DESTDIR)$(SYSCONFDIR)/kedb/kedb.conf; \
+	if [ -e $$conf ]; then conf=$$conf.dist; echo "keeping $(DESTDIR)$(SYSCONFDIR)/kedb/kedb.conf; the default is $$conf"; fi; \
+	sed $(INSTALL_PATHS) dist/kedb.conf > $$conf && chmod 0644 $$conf
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 README.md docs/OPERATIONS.md $(DESTDIR)$(DOCDIR)/
+
+# The Debian package (debian/): dpkg-buildpackage writes next to the source tree, so the
+# results are moved into build/deb.
+DEB_OUT := build/deb
+deb: deps-deb
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)
+	dpkg-buildpackage -us -uc -b
+	v=$$(dpkg-parsechangelog -S Version); a=$$(dpkg-architecture -qDEB_HOST_ARCH); \
+	mv ../kedb_$${v}_$$a.deb ../kedb_$${v}_$$a.buildinfo ../kedb_$${v}_$$a.changes $(DEB_OUT)/ && \
+	mv ../kedb-dbgsym_$${v}_$$a.deb $(DEB_OUT)/ 2>/dev/null; ls -l $(DEB_OUT)
+
+# Builds the package and checks it without installing it on this machine: its contents,
+# its dependencies, lintian, the units (systemd-analyze verify) and the unpacked server
+# answering from the installed layout (tests/ops/deb.sh).
+test-deb: deb
+	tests/ops/deb.sh $(DEB_OUT)
 
 clean:
 	rm -rf build bin

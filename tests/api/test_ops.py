@@ -147,8 +147,8 @@ def log_cases(srv):
     def client_ids():
         r = api.get("/healthz", headers={"X-Request-Id": "lb-7f3a.9:z_1"})
         need(r.headers.get("x-request-id") == "lb-7f3a.9:z_1", r.headers)
-        r = ok_get_404 = api.get("/no/such/route", headers={"X-Request-Id": "abc-404"})
-        need(ok_get_404.status == 404 and r.headers.get("x-request-id") == "abc-404", r)
+        r = api.get("/no/such/route", headers={"X-Request-Id": "abc-404"})
+        need(r.status == 404 and r.headers.get("x-request-id") == "abc-404", r)
         time.sleep(0.2)
         a = [l for l in access_lines(srv) if l.get("request_id") == "abc-404"]
         need(a and a[0]["route"] == "/*path" and a[0]["status"] == 404, a)
@@ -297,7 +297,8 @@ def reload_cases(srv, conf, conf_text, syn, cal, sock):
         need("reloaded from" in log, "no reload logged")
         need(re.search(r"^time=\S+ level=info msg=access request_id=[0-9a-f]{24} method=GET "
                        r"route=/api/v1/settings/calendar path=/api/v1/settings/calendar "
-                       r"params=0 status=200 bytes=\d+ duration_ms=[\d.]+ user=tester client=127\.0\.0\.1$",
+                       r"params=0 status=200 bytes=\d+ duration_ms=[\d.]+ user=tester "
+                       r"client=127\.0\.0\.1$",
                        log, re.M), "no logfmt access line after the reload:\n" + log[-600:])
     case("SIGHUP: synonyms, calendar and log format read again; connections survive", reload)
 
@@ -326,7 +327,6 @@ def reload_cases(srv, conf, conf_text, syn, cal, sock):
         need(r.status == 200, "the request in flight at SIGTERM: %r" % r)
         rc = srv.proc.wait(timeout=api.STOP_TIMEOUT)
         need(rc == 0, "exit status %d" % rc)
-        need(re.search(r"connect", "connect"), "")
         try:
             socket.create_connection((api.HOST, api.PORT), timeout=1).close()
             raise api.Fail("still accepting connections after the stop")
