@@ -44,7 +44,8 @@ def run_server(*args):
 def check_config_cases(tmp, db):
     good = os.path.join(tmp, "good.conf")
     write(good, "# a comment\n\ndb = %s\nport = 0\nlog_format = json\n"
-          "trusted_proxy = 10.0.0.1\ntrusted_proxy = ::1\nsecure_cookie = yes\n" % db)
+          "trusted_proxy = 10.0.0.1\ntrusted_proxy = ::1\nsecure_cookie = yes\n"
+          "metrics_allow = 10.0.0.0/8\nmetrics_allow = ::1\nmin_free_disk = 0\n" % db)
 
     def good_file():
         r = run_server("--config", good, "--check-config")
@@ -79,6 +80,11 @@ def check_config_cases(tmp, db):
         "line 2: trusted_proxy: 'example.com' is not an IPv4 or IPv6 address")
     bad("duplicate.conf", "db = %s\nport = 1\nport = 2\n" % db,
         "'%(path)s' line 3: key 'port' is already set on line 2")
+    bad("bad-net.conf", "db = %s\nmetrics_allow = 10.0.0.0/33\n" % db,
+        "line 2: metrics_allow: '10.0.0.0/33' is not an IPv4 or IPv6 address or network")
+    write(db + ".tok", "short\n")
+    bad("short-token.conf", "db = %s\nmetrics_token_file = %s\n" % (db, db + ".tok"),
+        "--metrics-token-file '%s' must hold one token" % (db + ".tok"))
     bad("no-equals.conf", "db = %s\nthreads 4\n" % db, "line 2: expected 'key = value'")
     bad("long-line.conf", "db = %s\nweb = %s\n" % (db, "w" * 5000),
         "line 2: the line is longer than 4096 bytes")
