@@ -953,8 +953,9 @@ def main(tmp):
     srv.stop()
 
     def access_line():
-        need(re.search(r"access method=PATCH path=/api/v1/incidents/INC-\d{8}-\d{4} "
-                       r"status=409", srv.log()), "no access line for a 409")
+        need(re.search(r"msg=access request_id=\S+ method=PATCH route=/api/v1/incidents/:number "
+                       r"path=/api/v1/incidents/INC-\d{8}-\d{4} params=0 status=409",
+                       srv.log()), "no access line for a 409")
     api.case("server stderr has the access line of a 409", access_line, needs_server=False)
     old_rows_case(tmp)
 

@@ -525,8 +525,9 @@ def main(tmp):
     srv.stop()
 
     def access_line():
-        need(re.search(r"access method=GET path=/api/v1/reports/summary\.csv\?\S* "
-                       r"status=200", srv.log()), "no access line for the CSV")
+        need(re.search(r"msg=access request_id=\S+ method=GET route=/api/v1/reports/summary\.csv "
+                       r"path=/api/v1/reports/summary\.csv params=\d+ status=200", srv.log()),
+             "no access line for the CSV")
     case("server stderr has the access line of the CSV export", access_line,
          needs_server=False)
 
