@@ -1053,8 +1053,8 @@ static int is_alnum(char ch)
 }
 
 /* Appends the path s[0..len) cut to max bytes as it may stand in a log: bytes outside
- * printable ASCII as %XX, and as '*' every run of 7 or more digits (a phone number, an id
- * card, an account) and every run of 16 or more letters and digits with a digit in it (a
+ * printable ASCII as %XX, and as '*' every run of 9 or more digits (a mobile number, an id
+ * card, an account; 8 digits stay: the dates in ticket numbers) and every run of 16 or more letters and digits with a digit in it (a
  * token, a key): callers' numbers and secrets never reach the log, whatever a client puts
  * in a URL. */
 static void log_path(kb_buf *b, const char *s, size_t len, size_t max)
@@ -1068,7 +1068,7 @@ static void log_path(kb_buf *b, const char *s, size_t len, size_t max)
             digits += s[i + run] >= '0' && s[i + run] <= '9';
             run++;
         }
-        if ((digits >= 7 && digits == run) || (run >= 16 && digits > 0)) {
+        if ((digits >= 9 && digits == run) || (run >= 16 && digits > 0)) {
             kb_buf_addc(b, '*');
             i += run;
             continue;
