@@ -29,11 +29,14 @@ PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n libcmark-gfm libs
 # fresh Debian 12 container may lack it. libcurl: notifications over HTTP(S) and SMTP.
 # gdk-pixbuf: thumbnails of attached images (kb/thumb.c; its PNG and JPEG loaders are built
 # in, GIF comes with libgdk-pixbuf2.0-bin's loaders).
-# libzip, libxml2, freexl: spreadsheets (kb/sheet.c: .xlsx and the old .xls).
+# libzip, libxml2, freexl: spreadsheets (kb/sheet.c: .xlsx and the old .xls) and the text
+# of attached Office files (kb/ooxml.c, kb/extract.c).
+# poppler-utils: pdftotext, run as a separate program for the text of attached PDFs (poppler
+# is GPL: never linked); without it PDFs are kept but not searchable.
 DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev \
 	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libstemmer-dev libsodium-dev tzdata libcurl4-openssl-dev libgdk-pixbuf-2.0-dev \
-	libzip-dev libxml2-dev libfreexl-dev
+	libzip-dev libxml2-dev libfreexl-dev poppler-utils
 # prometheus: its promtool checks the /metrics text (tests/api/test_metrics.py)
 DEB_TEST := python3 curl valgrind prometheus
 # browser tests: Debian's Chromium and CJK fonts (readable screenshots); Node.js and npm

@@ -12,7 +12,12 @@
  * with the last of them. What a file is comes from its first bytes (kb_attach_sniff), never
  * from the name or the type the client gave. Text files (logs) are searchable with their
  * item: an incident's list filter reads them, a knowledge item's full-text index holds
- * them. Rules, sniffing and names in kb/attach.c; SQL in kb/store_attach.c; thumbnails in
+ * them. So are PDFs and Office files (kb/extract.c: Word, Excel, PowerPoint; PDF through
+ * pdftotext): a file whose text cannot be read is kept without it, with a warning.
+ * A knowledge item's file may belong to one of its versions: the controlled copy of a
+ * document version (version 2, "B/1"), added while that version is a draft, rejected or
+ * published, and kept for good once the version is published (it cannot be deleted then).
+ * Rules, sniffing and names in kb/attach.c; SQL in kb/store_attach.c; thumbnails in
  * kb/thumb.c. */
 
 #define KB_ATTACH_MAX_NAME 255u                    /* bytes of a file name */
@@ -63,9 +68,12 @@ void kb_attach_sniff(const void *p, size_t len, kb_attach_kind *out);
  * .cmd .ps1 .vbs .js .msi .lnk .hta .scr ...). KB_EINVAL says what is wrong. */
 kb_status kb_attach_check_name(const char *name, kb_err *err);
 
-/* The searchable text of a text file (k from kb_attach_sniff): its first
- * KB_ATTACH_MAX_TEXT bytes as UTF-8, cut at a character boundary; *out NULL (and *len 0)
- * for any other type. *out is freed with free(). KB_EPARSE when the text does not decode. */
+/* The searchable text of a file (k from kb_attach_sniff): a text file's, a PDF's, an Office
+ * file's (.docx .xlsx .pptx, the old .xls); at most KB_ATTACH_MAX_TEXT bytes of UTF-8, cut at
+ * a character boundary; *out NULL (and *len 0) for any other type or a file without text.
+ * *out is freed with free(). On failure (KB_EPARSE: the text does not decode or the file is
+ * broken, KB_ETOOBIG: past a bound of kb_extract.h, KB_EIO: pdftotext cannot run) err says
+ * why and *out is NULL. */
 kb_status kb_attach_text(const void *p, size_t len, const kb_attach_kind *k, char **out,
                          size_t *out_len, kb_err *err);
 
@@ -83,8 +91,12 @@ typedef struct {
     unsigned height;
     int has_thumb;       /* a thumbnail exists (kb_attach_read with thumb) */
     int has_text;        /* the content is searchable text */
+    long long version;   /* knowledge items: the version (1, 2, ...) the file is the
+                            controlled copy of; 0 for a file of the item as a whole */
     char *created_by;
     long long created_at; /* epoch seconds */
+    char *warning;       /* kb_attach_add only: why the file's text was not read (a PDF
+                            without pdftotext, a broken Office file), else NULL */
 } kb_attachment;
 
 typedef struct {
@@ -105,15 +117,18 @@ typedef struct {
     size_t len;
     size_t max_bytes;      /* the largest file accepted (0: KB_ATTACH_MAX_BYTES) */
     const char *actor;     /* who adds it */
+    long long version;     /* KB_ATTACH_KB: the version it is the copy of; 0 = none */
 } kb_attach_in;
 
 /* Adds an attachment at time now: checks the name and the content (KB_EINVAL for a refused
  * type or an empty file, KB_ETOOBIG past max_bytes or past KB_ATTACH_MAX_TOTAL for the
  * owner, KB_ECONFLICT past KB_ATTACH_MAX_COUNT), KB_ENOTFOUND when the owner does not
- * exist. A new blob gets its text and thumbnail (kb_thumb) before the write transaction;
- * the attachment, the blob's reference and the audit entry commit together, and a
- * knowledge item is indexed again with the file's text. *out (may be NULL) gets the record
- * (kb_attachment_free). */
+ * exist or has no such version, KB_EINVAL for a version of an owner that is no knowledge
+ * item, KB_ECONFLICT for a version that is not a draft, rejected or published. A new blob
+ * gets its text (a failure leaves it without text: (*out)->warning) and thumbnail
+ * (kb_thumb) before the write transaction; the attachment, the blob's reference and the
+ * audit entry commit together, and a knowledge item is indexed again with the file's text.
+ * *out (may be NULL) gets the record (kb_attachment_free). */
 kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_attachment **out,
                         kb_err *err);
 /* The owner's attachments in the order added; *out freed with kb_attachment_list_free. */
@@ -127,7 +142,8 @@ kb_status kb_attach_read(kb_store *s, const char *owner_kind, const char *owner_
                          size_t *len, kb_err *err);
 /* Deletes attachment id of the owner, recorded in the audit trail as actor's; the blob goes
  * with its last attachment, and a knowledge item is indexed again. KB_ENOTFOUND when the
- * owner has no such attachment. */
+ * owner has no such attachment, KB_ECONFLICT when it is the copy of a version that is no
+ * longer a draft or rejected (published copies are kept). */
 kb_status kb_attach_delete(kb_store *s, const char *owner_kind, const char *owner_id,
                            long long id, const char *actor, long long now, kb_err *err);
 

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "kb_err.h"
+#include "kb_ooxml.h"
 
 /* Spreadsheets given as bytes, read as rows of UTF-8 strings whatever the format: CSV (any
  * text kb_csv_decode reads: UTF-8 with or without a byte order mark, GBK/GB18030 found out
@@ -32,10 +33,10 @@
 /* .xlsx: the uncompressed bytes of the small parts (workbook, relationships, styles) */
 #define KB_SHEET_MAX_META (4u << 20)
 /* .xlsx: entries in the zip, shared strings, cell styles; XML element depth */
-#define KB_SHEET_MAX_ENTRIES 10000u
+#define KB_SHEET_MAX_ENTRIES KB_OOXML_MAX_ENTRIES
 #define KB_SHEET_MAX_STRINGS 1000000u
 #define KB_SHEET_MAX_STYLES 65536u
-#define KB_SHEET_MAX_DEPTH 64
+#define KB_SHEET_MAX_DEPTH KB_OOXML_MAX_DEPTH
 /* .xls: the file (freexl loads a whole sheet at once); the sheet's text read is bounded by
  * max_part (KB_SHEET_MAX_PART) */
 #define KB_SHEET_MAX_XLS_BYTES (16u << 20)

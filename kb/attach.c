@@ -11,6 +11,7 @@
 #include "kb_alloc.h"
 #include "kb_buf.h"
 #include "kb_csv.h"
+#include "kb_extract.h"
 #include "kb_text.h"
 
 static unsigned be16(const unsigned char *p)
@@ -331,11 +332,20 @@ kb_status kb_attach_check_name(const char *name, kb_err *err)
 
 /* --- searchable text --- */
 
+/* what the Office Open XML types start with */
+#define OOXML_TYPE "application/vnd.openxmlformats-officedocument."
+
 kb_status kb_attach_text(const void *data, size_t len, const kb_attach_kind *k, char **out,
                          size_t *out_len, kb_err *err)
 {
     *out = NULL;
     *out_len = 0;
+    if (strcmp(k->type, "application/pdf") == 0)
+        return kb_extract_pdf(data, len, KB_ATTACH_MAX_TEXT, out, out_len, err);
+    if (strncmp(k->type, OOXML_TYPE, strlen(OOXML_TYPE)) == 0)
+        return kb_extract_office(data, len, KB_ATTACH_MAX_TEXT, out, out_len, err);
+    if (strcmp(k->type, "application/vnd.ms-office") == 0)
+        return kb_extract_xls(data, len, KB_ATTACH_MAX_TEXT, out, out_len, err);
     if (!k->charset || strcmp(k->type, "text/plain") != 0)
         return KB_OK;
     const unsigned char *p = data;
@@ -372,7 +382,7 @@ kb_status kb_attach_text(const void *data, size_t len, const kb_attach_kind *k, 
 static void clear(kb_attachment *a)
 {
     char *owned[] = { a->owner_kind, a->owner_id, a->name, a->type, a->charset, a->hash,
-                      a->created_by };
+                      a->created_by, a->warning };
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
 }

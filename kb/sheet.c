@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +15,11 @@
 #include <unistd.h>
 
 #include <freexl.h>
-#include <libxml/parser.h>
-#include <libxml/xmlreader.h>
-#include <zip.h>
 
 #include "kb_alloc.h"
 #include "kb_buf.h"
 #include "kb_csv.h"
+#include "kb_ooxml.h"
 #include "kb_sheet.h"
 #include "kb_text.h"
 #include "kb_tz.h"
@@ -41,21 +38,6 @@ typedef struct {
     int too_long;
 } rowbuf;
 
-/* One XML part of an .xlsx, streamed out of the zip. */
-typedef struct {
-    const char *name;
-    zip_file_t *zf;
-    xmlTextReaderPtr rd;
-    size_t read, limit;
-    int over;         /* inflated past limit */
-    int zerr;         /* zip_fread failed */
-    int dtd;          /* a DTD, or text not in UTF-8/ASCII, seen in the raw bytes */
-    char tail[8];     /* the last bytes of the previous chunk, for the scan */
-    size_t ntail;
-    char zmsg[120];
-    char xmsg[160];   /* libxml2's first error */
-} part;
-
 struct kb_sheet {
     kb_sheet_format format;
     const char *charset;
@@ -70,8 +52,8 @@ struct kb_sheet {
     kb_buf text;
     kb_csv_reader *csv;
     /* .xlsx */
-    zip_t *za;
-    part sh;
+    kb_ooxml *zip;
+    kb_ooxml_part *sh;
     char *sheet_path;
     int date1904;
     kb_buf sst;           /* shared strings, each with its NUL */
@@ -337,203 +319,7 @@ static kb_status csv_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
     return KB_OK;
 }
 
-/* --- .xlsx: parts --- */
-
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-static void xml_init(void)
-{
-    xmlInitParser();
-}
-
-static int part_read(void *ctx, char *buf, int len)
-{
-    part *p = ctx;
-    if (p->over || p->zerr || p->dtd)
-        return -1;
-    zip_int64_t n = zip_fread(p->zf, buf, (zip_uint64_t)len);
-    if (n < 0) {
-        p->zerr = 1;
-        snprintf(p->zmsg, sizeof p->zmsg, "%s", zip_file_strerror(p->zf));
-        return -1;
-    }
-    if (p->read == 0 && n >= 2 &&
-        ((buf[0] == '\xfe' && buf[1] == '\xff') || (buf[0] == '\xff' && buf[1] == '\xfe') ||
-         buf[0] == '\0' || buf[1] == '\0')) {
-        p->dtd = 1; /* UTF-16 or UTF-32: Excel writes UTF-8, and the scan below reads bytes */
-        return -1;
-    }
-    p->read += (size_t)n;
-    if (p->read > p->limit) {
-        p->over = 1;
-        return -1;
-    }
-    /* no part of a spreadsheet has a DTD; refused before libxml2 sees one, so that no
-     * entity is ever declared (billion laughs). The bytes around the chunk's start are
-     * looked at with the end of the chunk before. */
-    static const char *const bad[] = { "<!DOCTYPE", "<!ENTITY" };
-    char edge[16];
-    size_t head = (size_t)(n < 8 ? n : 8);
-    memcpy(edge, p->tail, p->ntail);
-    memcpy(edge + p->ntail, buf, head);
-    for (size_t k = 0; k < 2; k++)
-        if (memmem(buf, (size_t)n, bad[k], strlen(bad[k])) ||
-            memmem(edge, p->ntail + head, bad[k], strlen(bad[k]))) {
-            p->dtd = 1;
-            return -1;
-        }
-    if (n >= 8) {
-        memcpy(p->tail, buf + n - 8, 8);
-        p->ntail = 8;
-    } else {
-        memcpy(edge, p->tail, p->ntail);
-        size_t all = p->ntail + (size_t)n;
-        size_t from = all > 8 ? all - 8 : 0;
-        memcpy(edge + p->ntail, buf, (size_t)n);
-        memcpy(p->tail, edge + from, all - from);
-        p->ntail = all - from;
-    }
-    return (int)n;
-}
-
-static int part_close(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void part_error(void *arg, const char *msg, xmlParserSeverities sev,
-                       xmlTextReaderLocatorPtr loc)
-{
-    part *p = arg;
-    if (p->xmsg[0] || sev == XML_PARSER_SEVERITY_WARNING ||
-        sev == XML_PARSER_SEVERITY_VALIDITY_WARNING)
-        return;
-    int line = xmlTextReaderLocatorLineNumber(loc);
-    size_t n = strcspn(msg, "\n");
-    snprintf(p->xmsg, sizeof p->xmsg, "line %d: %.*s", line, (int)(n > 120 ? 120 : n), msg);
-}
-
-static void part_free(part *p)
-{
-    if (p->rd)
-        xmlFreeTextReader(p->rd);
-    if (p->zf)
-        zip_fclose(p->zf);
-    memset(p, 0, sizeof *p);
-}
-
-/* Opens the zip entry name as an XML stream of at most limit bytes. KB_ENOTFOUND when the
- * zip has no such entry (err untouched). */
-static kb_status part_open(kb_sheet *sh, part *p, const char *name, size_t limit, kb_err *err)
-{
-    memset(p, 0, sizeof *p);
-    p->name = name;
-    p->limit = limit;
-    zip_int64_t idx = zip_name_locate(sh->za, name, 0);
-    if (idx < 0)
-        return KB_ENOTFOUND;
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(sh->za, (zip_uint64_t)idx, 0, &st) != 0)
-        return kb_err_set(err, KB_EPARSE, "xlsx: %s: %s", name, zip_strerror(sh->za));
-    if ((st.valid & ZIP_STAT_SIZE) && st.size > limit)
-        return kb_err_set(err, KB_ETOOBIG, "xlsx: %s: %llu bytes uncompressed, more than %zu",
-                          name, (unsigned long long)st.size, limit);
-    p->zf = zip_fopen_index(sh->za, (zip_uint64_t)idx, 0);
-    if (!p->zf)
-        return kb_err_set(err, KB_EPARSE, "xlsx: %s: %s", name, zip_strerror(sh->za));
-    p->rd = xmlReaderForIO(part_read, part_close, p, name, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!p->rd) {
-        part_free(p);
-        return kb_err_set(err, KB_ENOMEM, "xlsx: %s: cannot start the XML reader", name);
-    }
-    xmlTextReaderSetErrorHandler(p->rd, part_error, p);
-    return KB_OK;
-}
-
-/* The error of a part whose reader returned -1 (or gave a node that is not allowed). */
-static kb_status part_fail(const part *p, kb_err *err)
-{
-    if (p->over)
-        return kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %zu bytes uncompressed",
-                          p->name, p->limit);
-    if (p->zerr)
-        return kb_err_set(err, KB_EPARSE, "xlsx: %s: %s", p->name, p->zmsg);
-    if (p->dtd)
-        return kb_err_set(err, KB_EPARSE, "xlsx: %s: a DTD or entity declaration, or text "
-                          "not in UTF-8, is not allowed", p->name);
-    return kb_err_set(err, KB_EPARSE, "xlsx: %s: broken XML: %s", p->name,
-                      p->xmsg[0] ? p->xmsg : "unexpected end");
-}
-
-/* Reads the next node; 1, 0 at the end, or -1 with err set. A DTD, an entity reference or
- * nesting deeper than KB_SHEET_MAX_DEPTH is refused: no spreadsheet has them, and entity
- * expansion is the way to a billion laughs. */
-static int part_step(part *p, kb_err *err)
-{
-    int r = xmlTextReaderRead(p->rd);
-    if (r < 0) {
-        part_fail(p, err);
-        return -1;
-    }
-    if (r == 0) {
-        if (p->over || p->zerr || p->dtd || p->xmsg[0]) {
-            part_fail(p, err);
-            return -1;
-        }
-        return 0;
-    }
-    int type = xmlTextReaderNodeType(p->rd);
-    if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
-        type == XML_READER_TYPE_ENTITY) {
-        kb_err_set(err, KB_EPARSE, "xlsx: %s: a DTD or entity is not allowed", p->name);
-        return -1;
-    }
-    if (xmlTextReaderDepth(p->rd) > KB_SHEET_MAX_DEPTH) {
-        kb_err_set(err, KB_EPARSE, "xlsx: %s: XML nested deeper than %d", p->name,
-                   KB_SHEET_MAX_DEPTH);
-        return -1;
-    }
-    return 1;
-}
-
-static int is_start(const part *p, const char *local)
-{
-    return xmlTextReaderNodeType(p->rd) == XML_READER_TYPE_ELEMENT &&
-           strcmp((const char *)xmlTextReaderConstLocalName(p->rd), local) == 0;
-}
-
-static int is_end(const part *p, const char *local)
-{
-    return xmlTextReaderNodeType(p->rd) == XML_READER_TYPE_END_ELEMENT &&
-           strcmp((const char *)xmlTextReaderConstLocalName(p->rd), local) == 0;
-}
-
-static int is_text(const part *p)
-{
-    int t = xmlTextReaderNodeType(p->rd);
-    return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
-           t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
-}
-
-/* The attribute of the current element whose local name is local (any prefix), as a new
- * string (xmlFree), or NULL. */
-static char *attr(const part *p, const char *local)
-{
-    char *v = NULL;
-    if (xmlTextReaderMoveToFirstAttribute(p->rd) != 1)
-        return NULL;
-    do {
-        if (strcmp((const char *)xmlTextReaderConstLocalName(p->rd), local) == 0) {
-            v = (char *)xmlTextReaderValue(p->rd);
-            break;
-        }
-    } while (xmlTextReaderMoveToNextAttribute(p->rd) == 1);
-    xmlTextReaderMoveToElement(p->rd);
-    return v;
-}
+/* --- .xlsx: parts (kb/ooxml.c) --- */
 
 static int truthy(const char *v)
 {
@@ -560,30 +346,30 @@ static long number_of(const char *v, long max)
  * *rid (xmlFree) and its name into sh->name; reads the date system. */
 static kb_status read_workbook(kb_sheet *sh, const char *want, char **rid, kb_err *err)
 {
-    part p;
-    kb_status rc = part_open(sh, &p, "xl/workbook.xml", KB_SHEET_MAX_META, err);
+    kb_ooxml_part *p = NULL;
+    kb_status rc = kb_ooxml_part_open(sh->zip, "xl/workbook.xml", KB_SHEET_MAX_META, &p, err);
     if (rc == KB_ENOTFOUND)
         return kb_err_set(err, KB_EPARSE, "xlsx: no xl/workbook.xml");
     if (rc != KB_OK)
         return rc;
     int r;
     size_t nsheets = 0;
-    while ((r = part_step(&p, err)) == 1) {
-        if (is_start(&p, "workbookPr")) {
-            char *v = attr(&p, "date1904");
+    while ((r = kb_ooxml_next(p, err)) == 1) {
+        if (kb_ooxml_is_start(p, "workbookPr")) {
+            char *v = kb_ooxml_attr(p, "date1904");
             sh->date1904 = truthy(v);
-            xmlFree(v);
-        } else if (is_start(&p, "sheet") && !*rid) {
+            free(v);
+        } else if (kb_ooxml_is_start(p, "sheet") && !*rid) {
             nsheets++;
-            char *name = attr(&p, "name");
+            char *name = kb_ooxml_attr(p, "name");
             if (!want || (name && strcmp(name, want) == 0)) {
-                *rid = attr(&p, "id");
+                *rid = kb_ooxml_attr(p, "id");
                 sh->name = kb_xstrdup(name ? name : "");
             }
-            xmlFree(name);
+            free(name);
         }
     }
-    part_free(&p);
+    kb_ooxml_part_free(p);
     if (r < 0)
         return KB_EPARSE;
     if (!*rid) {
@@ -598,19 +384,19 @@ static kb_status read_workbook(kb_sheet *sh, const char *want, char **rid, kb_er
 /* The part of relationship rid, from xl/_rels/workbook.xml.rels, into sh->sheet_path. */
 static kb_status read_rels(kb_sheet *sh, const char *rid, kb_err *err)
 {
-    part p;
+    kb_ooxml_part *p = NULL;
     const char *name = "xl/_rels/workbook.xml.rels";
-    kb_status rc = part_open(sh, &p, name, KB_SHEET_MAX_META, err);
+    kb_status rc = kb_ooxml_part_open(sh->zip, name, KB_SHEET_MAX_META, &p, err);
     if (rc == KB_ENOTFOUND)
         return kb_err_set(err, KB_EPARSE, "xlsx: no %s", name);
     if (rc != KB_OK)
         return rc;
     int r = 1;
-    while (!sh->sheet_path && (r = part_step(&p, err)) == 1) {
-        if (!is_start(&p, "Relationship"))
+    while (!sh->sheet_path && (r = kb_ooxml_next(p, err)) == 1) {
+        if (!kb_ooxml_is_start(p, "Relationship"))
             continue;
-        char *id = attr(&p, "Id");
-        char *target = attr(&p, "Target");
+        char *id = kb_ooxml_attr(p, "Id");
+        char *target = kb_ooxml_attr(p, "Target");
         if (id && target && strcmp(id, rid) == 0 && strlen(target) < 256) {
             kb_buf b;
             kb_buf_init(&b, 0);
@@ -620,10 +406,10 @@ static kb_status read_rels(kb_sheet *sh, const char *rid, kb_err *err)
                 kb_buf_addf(&b, "xl/%s", target);
             sh->sheet_path = kb_buf_detach(&b, NULL);
         }
-        xmlFree(id);
-        xmlFree(target);
+        free(id);
+        free(target);
     }
-    part_free(&p);
+    kb_ooxml_part_free(p);
     if (!sh->sheet_path && r < 0)
         return KB_EPARSE;
     if (!sh->sheet_path)
@@ -635,8 +421,8 @@ static kb_status read_rels(kb_sheet *sh, const char *rid, kb_err *err)
 /* Which cell styles show dates: xl/styles.xml's custom formats and cellXfs (optional). */
 static kb_status read_styles(kb_sheet *sh, kb_err *err)
 {
-    part p;
-    kb_status rc = part_open(sh, &p, "xl/styles.xml", KB_SHEET_MAX_META, err);
+    kb_ooxml_part *p = NULL;
+    kb_status rc = kb_ooxml_part_open(sh->zip, "xl/styles.xml", KB_SHEET_MAX_META, &p, err);
     if (rc == KB_ENOTFOUND)
         return KB_OK;
     if (rc != KB_OK)
@@ -645,16 +431,16 @@ static kb_status read_styles(kb_sheet *sh, kb_err *err)
     unsigned char *fmt_kinds = NULL;
     size_t nfmt = 0, cap = 0, xfcap = 0;
     int in_xfs = 0, r;
-    while ((r = part_step(&p, err)) == 1) {
-        if (is_start(&p, "numFmt")) {
+    while ((r = kb_ooxml_next(p, err)) == 1) {
+        if (kb_ooxml_is_start(p, "numFmt")) {
             if (nfmt >= KB_SHEET_MAX_STYLES) {
                 r = -1;
                 kb_err_set(err, KB_ETOOBIG, "xlsx: xl/styles.xml: more than %u number formats",
                            KB_SHEET_MAX_STYLES);
                 break;
             }
-            char *id = attr(&p, "numFmtId");
-            char *code = attr(&p, "formatCode");
+            char *id = kb_ooxml_attr(p, "numFmtId");
+            char *code = kb_ooxml_attr(p, "formatCode");
             if (nfmt == cap) {
                 cap = cap ? 2 * cap : 16;
                 fmt_ids = kb_xrealloc(fmt_ids, cap * sizeof *fmt_ids);
@@ -662,22 +448,22 @@ static kb_status read_styles(kb_sheet *sh, kb_err *err)
             }
             fmt_ids[nfmt] = number_of(id, 1000000);
             fmt_kinds[nfmt++] = (unsigned char)(code ? format_kind(code) : DK_NONE);
-            xmlFree(id);
-            xmlFree(code);
-        } else if (is_start(&p, "cellXfs") && !xmlTextReaderIsEmptyElement(p.rd)) {
+            free(id);
+            free(code);
+        } else if (kb_ooxml_is_start(p, "cellXfs") && !kb_ooxml_is_empty(p)) {
             in_xfs = 1;
-        } else if (is_end(&p, "cellXfs")) {
+        } else if (kb_ooxml_is_end(p, "cellXfs")) {
             in_xfs = 0;
-        } else if (in_xfs && is_start(&p, "xf")) {
+        } else if (in_xfs && kb_ooxml_is_start(p, "xf")) {
             if (sh->nxf >= KB_SHEET_MAX_STYLES) {
                 r = -1;
                 kb_err_set(err, KB_ETOOBIG, "xlsx: xl/styles.xml: more than %u cell styles",
                            KB_SHEET_MAX_STYLES);
                 break;
             }
-            char *v = attr(&p, "numFmtId");
+            char *v = kb_ooxml_attr(p, "numFmtId");
             long id = number_of(v, 1000000);
-            xmlFree(v);
+            free(v);
             enum datekind k = builtin_kind(id);
             for (size_t i = 0; i < nfmt; i++)
                 if (fmt_ids[i] == id)
@@ -691,7 +477,7 @@ static kb_status read_styles(kb_sheet *sh, kb_err *err)
     }
     free(fmt_ids);
     free(fmt_kinds);
-    part_free(&p);
+    kb_ooxml_part_free(p);
     return r < 0 ? err->code : KB_OK;
 }
 
@@ -699,9 +485,9 @@ static kb_status read_styles(kb_sheet *sh, kb_err *err)
  * out). */
 static kb_status read_strings(kb_sheet *sh, kb_err *err)
 {
-    part p;
+    kb_ooxml_part *p = NULL;
     const char *name = "xl/sharedStrings.xml";
-    kb_status rc = part_open(sh, &p, name, sh->max_part, err);
+    kb_status rc = kb_ooxml_part_open(sh->zip, name, sh->max_part, &p, err);
     if (rc == KB_ENOTFOUND)
         return KB_OK;
     if (rc != KB_OK)
@@ -710,30 +496,30 @@ static kb_status read_strings(kb_sheet *sh, kb_err *err)
     kb_buf cur;
     kb_buf_init(&cur, 0);
     int in_si = 0, in_t = 0, in_rph = 0, r;
-    while ((r = part_step(&p, err)) == 1) {
-        if (is_start(&p, "si")) {
+    while ((r = kb_ooxml_next(p, err)) == 1) {
+        if (kb_ooxml_is_start(p, "si")) {
             in_si = 1;
             kb_buf_reset(&cur);
-            if (!xmlTextReaderIsEmptyElement(p.rd))
+            if (!kb_ooxml_is_empty(p))
                 continue;
-        } else if (in_si && is_start(&p, "rPh")) {
-            in_rph = !xmlTextReaderIsEmptyElement(p.rd);
+        } else if (in_si && kb_ooxml_is_start(p, "rPh")) {
+            in_rph = !kb_ooxml_is_empty(p);
             continue;
-        } else if (is_end(&p, "rPh")) {
+        } else if (kb_ooxml_is_end(p, "rPh")) {
             in_rph = 0;
             continue;
-        } else if (in_si && is_start(&p, "t")) {
-            in_t = !xmlTextReaderIsEmptyElement(p.rd);
+        } else if (in_si && kb_ooxml_is_start(p, "t")) {
+            in_t = !kb_ooxml_is_empty(p);
             continue;
-        } else if (is_end(&p, "t")) {
+        } else if (kb_ooxml_is_end(p, "t")) {
             in_t = 0;
             continue;
-        } else if (in_t && !in_rph && is_text(&p)) {
-            const char *v = (const char *)xmlTextReaderConstValue(p.rd);
+        } else if (in_t && !in_rph && kb_ooxml_is_text(p)) {
+            const char *v = kb_ooxml_value(p);
             if (v)
                 add_capped(&cur, v);
             continue;
-        } else if (!is_end(&p, "si")) {
+        } else if (!kb_ooxml_is_end(p, "si")) {
             continue;
         }
         /* the end of an <si> */
@@ -753,47 +539,31 @@ static kb_status read_strings(kb_sheet *sh, kb_err *err)
         kb_buf_addc(&sh->sst, '\0');
     }
     kb_buf_free(&cur);
-    part_free(&p);
+    kb_ooxml_part_free(p);
     return r < 0 ? err->code : KB_OK;
 }
 
 static kb_status xlsx_open(kb_sheet *sh, const char *data, size_t len, const char *want,
                            kb_err *err)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
-    if (src)
-        sh->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
-    if (!sh->za) {
-        kb_status rc = kb_err_set(err, KB_EPARSE, "xlsx: not a readable zip archive: %s",
-                                  zip_error_strerror(&ze));
-        if (src)
-            zip_source_free(src);
-        zip_error_fini(&ze);
+    kb_status rc = kb_ooxml_open(data, len, "xlsx", NULL, &sh->zip, err);
+    if (rc != KB_OK)
         return rc;
-    }
-    zip_error_fini(&ze);
-    zip_int64_t n = zip_get_num_entries(sh->za, 0);
-    if (n < 0 || n > (zip_int64_t)KB_SHEET_MAX_ENTRIES)
-        return kb_err_set(err, KB_ETOOBIG, "xlsx: more than %u entries in the zip archive",
-                          KB_SHEET_MAX_ENTRIES);
-    if (zip_name_locate(sh->za, "[Content_Types].xml", 0) < 0 ||
-        zip_name_locate(sh->za, "xl/workbook.xml", 0) < 0)
+    if (!kb_ooxml_has(sh->zip, "[Content_Types].xml") || !kb_ooxml_has(sh->zip, "xl/workbook.xml"))
         return kb_err_set(err, KB_EPARSE, "a zip archive but no Excel workbook (no "
                           "[Content_Types].xml and xl/workbook.xml): save it as .xlsx or .csv");
     char *rid = NULL;
-    kb_status rc = read_workbook(sh, want, &rid, err);
+    rc = read_workbook(sh, want, &rid, err);
     if (rc == KB_OK)
         rc = read_rels(sh, rid, err);
-    xmlFree(rid);
+    free(rid);
     if (rc == KB_OK)
         rc = read_styles(sh, err);
     if (rc == KB_OK)
         rc = read_strings(sh, err);
     if (rc != KB_OK)
         return rc;
-    rc = part_open(sh, &sh->sh, sh->sheet_path, sh->max_part, err);
+    rc = kb_ooxml_part_open(sh->zip, sh->sheet_path, sh->max_part, &sh->sh, err);
     if (rc == KB_ENOTFOUND)
         return kb_err_set(err, KB_EPARSE, "xlsx: no %.200s for sheet '%.100s'", sh->sheet_path,
                           sh->name);
@@ -868,7 +638,7 @@ static kb_status cell_value(kb_sheet *sh, const char *t, long s, const kb_buf *v
 
 static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
 {
-    part *p = &sh->sh;
+    kb_ooxml_part *p = sh->sh;
     kb_buf v, is, val;
     kb_buf_init(&v, 0);
     kb_buf_init(&is, 0);
@@ -880,16 +650,16 @@ static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
     long style = -1;
     char ref[24] = "";
     int in_c = 0, in_v = 0, in_is = 0, in_t = 0, in_rph = 0, r;
-    while ((r = part_step(p, err)) == 1) {
-        if (is_start(p, "row")) {
+    while ((r = kb_ooxml_next(p, err)) == 1) {
+        if (kb_ooxml_is_start(p, "row")) {
             if (++sh->rows > sh->max_rows) {
                 rc = kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %zu rows", sh->sheet_path,
                                 sh->max_rows);
                 break;
             }
-            char *a = attr(p, "r");
+            char *a = kb_ooxml_attr(p, "r");
             rownum = a ? number_of(a, EXCEL_ROWS) : sh->prev_row + 1;
-            xmlFree(a);
+            free(a);
             if (rownum < 1 || rownum > (long)EXCEL_ROWS) {
                 rc = kb_err_set(err, KB_EPARSE, "xlsx: %s: a row without a valid number "
                                 "after row %ld", sh->sheet_path, sh->prev_row);
@@ -898,19 +668,19 @@ static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
             sh->prev_row = rownum;
             row_reset(sh);
             col = -1;
-            if (xmlTextReaderIsEmptyElement(p->rd))
+            if (kb_ooxml_is_empty(p))
                 rownum = -1;
-        } else if (rownum > 0 && is_start(p, "c")) {
+        } else if (rownum > 0 && kb_ooxml_is_start(p, "c")) {
             if (++sh->cells > KB_SHEET_MAX_CELLS) {
                 rc = kb_err_set(err, KB_ETOOBIG, "xlsx: %s: more than %u cells",
                                 sh->sheet_path, KB_SHEET_MAX_CELLS);
                 break;
             }
-            char *a = attr(p, "r");
+            char *a = kb_ooxml_attr(p, "r");
             long crow = rownum;
             long c = a ? cell_col(a, &crow) : col + 1;
             snprintf(ref, sizeof ref, "%.20s", a ? a : "");
-            xmlFree(a);
+            free(a);
             if (c < 0 || c <= col || crow != rownum) {
                 rc = kb_err_set(err, KB_EPARSE, "xlsx: %s: row %ld: bad or unordered cell "
                                 "reference '%s'", sh->sheet_path, rownum, ref);
@@ -924,35 +694,35 @@ static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
             if (!ref[0])
                 snprintf(ref, sizeof ref, "column %ld", c + 1);
             col = c;
-            xmlFree(t);
-            t = attr(p, "t");
-            char *s = attr(p, "s");
+            free(t);
+            t = kb_ooxml_attr(p, "t");
+            char *s = kb_ooxml_attr(p, "s");
             style = s ? number_of(s, (long)KB_SHEET_MAX_STYLES) : -1;
-            xmlFree(s);
+            free(s);
             kb_buf_reset(&v);
             kb_buf_reset(&is);
-            in_c = !xmlTextReaderIsEmptyElement(p->rd);
-        } else if (in_c && is_start(p, "v")) {
-            in_v = !xmlTextReaderIsEmptyElement(p->rd);
-        } else if (is_end(p, "v")) {
+            in_c = !kb_ooxml_is_empty(p);
+        } else if (in_c && kb_ooxml_is_start(p, "v")) {
+            in_v = !kb_ooxml_is_empty(p);
+        } else if (kb_ooxml_is_end(p, "v")) {
             in_v = 0;
-        } else if (in_c && is_start(p, "is")) {
-            in_is = !xmlTextReaderIsEmptyElement(p->rd);
-        } else if (is_end(p, "is")) {
+        } else if (in_c && kb_ooxml_is_start(p, "is")) {
+            in_is = !kb_ooxml_is_empty(p);
+        } else if (kb_ooxml_is_end(p, "is")) {
             in_is = 0;
-        } else if (in_is && is_start(p, "rPh")) {
-            in_rph = !xmlTextReaderIsEmptyElement(p->rd);
-        } else if (is_end(p, "rPh")) {
+        } else if (in_is && kb_ooxml_is_start(p, "rPh")) {
+            in_rph = !kb_ooxml_is_empty(p);
+        } else if (kb_ooxml_is_end(p, "rPh")) {
             in_rph = 0;
-        } else if (in_is && is_start(p, "t")) {
-            in_t = !xmlTextReaderIsEmptyElement(p->rd);
-        } else if (is_end(p, "t")) {
+        } else if (in_is && kb_ooxml_is_start(p, "t")) {
+            in_t = !kb_ooxml_is_empty(p);
+        } else if (kb_ooxml_is_end(p, "t")) {
             in_t = 0;
-        } else if ((in_v || (in_t && !in_rph)) && is_text(p)) {
-            const char *x = (const char *)xmlTextReaderConstValue(p->rd);
+        } else if ((in_v || (in_t && !in_rph)) && kb_ooxml_is_text(p)) {
+            const char *x = kb_ooxml_value(p);
             if (x)
                 add_capped(in_v ? &v : &is, x);
-        } else if (in_c && is_end(p, "c")) {
+        } else if (in_c && kb_ooxml_is_end(p, "c")) {
             in_c = in_v = in_is = in_t = in_rph = 0;
             rc = cell_value(sh, t, style, &v, &is, ref, &val, err);
             if (rc != KB_OK)
@@ -961,11 +731,11 @@ static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
                 row_pad(sh, (size_t)col);
                 row_add(sh, kb_buf_str(&val), val.len);
             }
-        } else if (rownum > 0 && is_end(p, "row")) {
+        } else if (rownum > 0 && kb_ooxml_is_end(p, "row")) {
             if (row_finish(sh, out, (size_t)rownum, &rc, err) || rc != KB_OK)
                 break;
             rownum = -1;
-        } else if (is_end(p, "sheetData")) {
+        } else if (kb_ooxml_is_end(p, "sheetData")) {
             r = 0;
             break;
         }
@@ -974,7 +744,7 @@ static kb_status xlsx_next(kb_sheet *sh, kb_sheet_row *out, kb_err *err)
         rc = err->code;
     else if (r == 0 && rc == KB_OK)
         sh->done = 1;
-    xmlFree(t);
+    free(t);
     kb_buf_free(&v);
     kb_buf_free(&is);
     kb_buf_free(&val);
@@ -1650,7 +1420,6 @@ kb_status kb_sheet_open(const char *data, size_t len, const kb_sheet_options *op
     kb_status rc;
     if (is_zip(data, len)) {
         sh->format = KB_SHEET_XLSX;
-        pthread_once(&xml_once, xml_init);
         rc = xlsx_open(sh, data, len, opt->sheet, err);
     } else if (is_ole(data, len)) {
         sh->format = KB_SHEET_XLS;
@@ -1729,9 +1498,8 @@ void kb_sheet_free(kb_sheet *sh)
         return;
     kb_csv_reader_free(sh->csv);
     kb_buf_free(&sh->text);
-    part_free(&sh->sh);
-    if (sh->za)
-        zip_discard(sh->za);
+    kb_ooxml_part_free(sh->sh);
+    kb_ooxml_free(sh->zip);
     kb_buf_free(&sh->xls_out);
     kb_buf_free(&sh->sst);
     free(sh->sst_offs);

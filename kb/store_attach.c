@@ -11,6 +11,7 @@
 #include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_hash.h"
+#include "kb_log.h"
 #include "kb_thumb.h"
 #include "store_int.h"
 
@@ -48,10 +49,21 @@ kb_status kb_attach_migrate(kb_store *s, kb_err *err)
     return kb_store_exec(s, schema_v15, err);
 }
 
+/* Version 23: a knowledge item's file may be the controlled copy of one of its versions
+ * (item_version.n; NULL for a file of the item as a whole). */
+kb_status kb_attach_migrate_version(kb_store *s, kb_err *err)
+{
+    kb_status rc = kb_store_add_column(s, "attachment", "version", "INTEGER", err);
+    return rc == KB_OK ? kb_store_exec(s, "CREATE INDEX IF NOT EXISTS attachment_by_version "
+                                          "ON attachment(owner_kind, owner_id, version);", err)
+                       : rc;
+}
+
 #define ATT_COLS                                                                               \
     "a.id, a.owner_kind, a.owner_id, a.name, b.type, b.charset, a.hash, b.size, b.width, "     \
-    "b.height, b.thumb IS NOT NULL, b.text IS NOT NULL, a.created_by, a.created_at"
-#define ATT_NCOLS 14
+    "b.height, b.thumb IS NOT NULL, b.text IS NOT NULL, a.created_by, a.created_at, "           \
+    "coalesce(a.version, 0)"
+#define ATT_NCOLS 15
 
 static const char sql_list[] = "SELECT " ATT_COLS " FROM attachment a JOIN blob b ON "
                                "b.hash = a.hash WHERE a.owner_kind = ?1 AND a.owner_id = ?2 "
@@ -69,7 +81,11 @@ static const char sql_blob_insert[] =
     "INSERT OR IGNORE INTO blob(hash, size, type, charset, width, height, created_at, thumb, "
     "text, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_insert[] = "INSERT INTO attachment(owner_kind, owner_id, name, hash, "
-                                 "created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+                                 "created_by, created_at, version) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/* the state of a knowledge item's version */
+static const char sql_version_state[] =
+    "SELECT state FROM item_version WHERE id = ?1 AND n = ?2";
 static const char sql_delete[] = "DELETE FROM attachment WHERE id = ?1";
 static const char sql_blob_gc[] = "DELETE FROM blob WHERE hash = ?1 AND NOT EXISTS "
                                   "(SELECT 1 FROM attachment WHERE hash = ?1)";
@@ -77,7 +93,9 @@ static const char sql_texts[] = "SELECT b.text FROM attachment a JOIN blob b ON 
                                 "WHERE a.owner_kind = ?1 AND a.owner_id = ?2 AND b.text IS NOT "
                                 "NULL ORDER BY a.id";
 static const char sql_incident[] = "SELECT 1 FROM incident WHERE number = ?1";
-static const char sql_item[] = "SELECT 1 FROM doc WHERE id = ?1";
+/* a knowledge item: searchable, or only versions so far (a new document's draft) */
+static const char sql_item[] = "SELECT 1 FROM doc WHERE id = ?1 "
+                               "UNION ALL SELECT 1 FROM item_version WHERE id = ?1 LIMIT 1";
 static const char sql_request[] = "SELECT 1 FROM request WHERE number = ?1";
 /* the task's id as its decimal text, exactly ("012" is no task) */
 static const char sql_maint_task[] =
@@ -105,6 +123,7 @@ static void load(sqlite3_stmt *st, kb_attachment *a)
     a->has_text = sqlite3_column_int(st, 11);
     a->created_by = kb_store_text(st, 12);
     a->created_at = sqlite3_column_int64(st, 13);
+    a->version = sqlite3_column_int64(st, 14);
 }
 
 /* The kinds of owner and the statement that finds one: a new kind is a row here, a
@@ -185,6 +204,8 @@ static kb_status audit(kb_store *s, long long now, const char *actor, const char
     kb_buf_init(&text, 0);
     kb_buf_addf(&text, "attachment %lld '%s' (%s, %lld bytes, sha256 %s)", a->id, a->name,
                 a->type, a->size, a->hash);
+    if (a->version)
+        kb_buf_addf(&text, " of version %lld", a->version);
     kb_status rc = kb_audit_append(s, now, actor, action, object, kb_buf_str(&text), err);
     kb_buf_free(&text);
     return rc;
@@ -212,6 +233,55 @@ static kb_status get_one(kb_store *s, const char *kind, const char *id, long lon
     return kb_err_set(err, KB_ENOTFOUND, "no attachment %lld on %s '%.64s'", aid, kind, id);
 }
 
+/* The state of version n of knowledge item id into state; KB_ENOTFOUND (err untouched)
+ * when there is none. */
+static kb_status version_state(kb_store *s, const char *id, long long n, char state[24],
+                               kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_version_state, err);
+    if (!st)
+        return KB_EDB;
+    kb_store_bind_text_or_empty(st, 1, id);
+    sqlite3_bind_int64(st, 2, n);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        snprintf(state, 24, "%s", (const char *)sqlite3_column_text(st, 0));
+    kb_store_done(st);
+    if (r == SQLITE_ROW)
+        return KB_OK;
+    return r == SQLITE_DONE ? KB_ENOTFOUND : kb_store_db_err(s, err, "version");
+}
+
+static int state_in(const char *state, const char *const *states)
+{
+    for (size_t i = 0; states[i]; i++)
+        if (strcmp(state, states[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Files are added to a version while it is worked on or current, and deleted only while
+ * it is worked on: the copy of a version that was published stays as it was. */
+static const char *const add_states[] = { "draft", "rejected", "published", NULL };
+static const char *const delete_states[] = { "draft", "rejected", NULL };
+
+/* KB_OK when the new file may be the copy of its version. */
+static kb_status check_version(kb_store *s, const kb_attach_in *in, kb_err *err)
+{
+    if (!in->version)
+        return KB_OK;
+    char state[24];
+    kb_status rc = version_state(s, in->owner_id, in->version, state, err);
+    if (rc == KB_ENOTFOUND)
+        return kb_err_set(err, KB_ENOTFOUND, "'%.64s' has no version %lld", in->owner_id,
+                          in->version);
+    if (rc == KB_OK && !state_in(state, add_states))
+        rc = kb_err_set(err, KB_ECONFLICT, "version %lld of '%.64s' is %s: files are added "
+                        "to a draft, a rejected or the published version", in->version,
+                        in->owner_id, state);
+    return rc;
+}
+
 /* The text and thumbnail of a blob not stored yet (made outside the write transaction). */
 typedef struct {
     kb_attach_kind kind;
@@ -219,6 +289,7 @@ typedef struct {
     int exists;
     char *text;
     size_t text_len;
+    char warning[256]; /* why there is no text; "" */
     void *thumb;
     size_t thumb_len;
 } blob_new;
@@ -239,9 +310,18 @@ static kb_status prepare_blob(kb_store *s, const kb_attach_in *in, blob_new *b, 
     b->exists = r == SQLITE_ROW;
     if (b->exists)
         return KB_OK;
-    kb_status rc = kb_attach_text(in->data, in->len, &b->kind, &b->text, &b->text_len, err);
-    if (rc != KB_OK)
-        return rc;
+    /* a file whose text cannot be read is kept without it */
+    kb_err why;
+    kb_err_clear(&why);
+    if (kb_attach_text(in->data, in->len, &b->kind, &b->text, &b->text_len, &why) != KB_OK) {
+        snprintf(b->warning, sizeof b->warning, "%s", why.msg);
+        kb_log(KB_LOG_WARN, "attachment kept without its text: %s owner=%s:%.64s name=%.100s",
+               why.msg, in->owner_kind, in->owner_id, in->name);
+    }
+    if (b->text && b->text_len == 0) {
+        free(b->text); /* nothing to search */
+        b->text = NULL;
+    }
     if (strncmp(b->kind.type, "image/", 6) == 0 &&
         kb_thumb_png(in->data, in->len, b->kind.type, b->kind.width, b->kind.height,
                      b->kind.pixels, b->kind.scans, &b->thumb, &b->thumb_len, NULL) != KB_OK) {
@@ -332,6 +412,9 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
         return rc;
     if (in->len == 0)
         return kb_err_set(err, KB_EINVAL, "the file is empty");
+    if (in->version && strcmp(in->owner_kind, KB_ATTACH_KB) != 0)
+        return kb_err_set(err, KB_EINVAL, "only knowledge items have versions: a file of %s "
+                          "'%.64s' belongs to none", in->owner_kind, in->owner_id);
     if (in->len > max)
         return kb_err_set(err, KB_ETOOBIG, "the file is larger than %zu bytes", max);
     blob_new b;
@@ -345,6 +428,8 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
     if (rc != KB_OK)
         goto out;
     rc = owner_exists(s, in->owner_kind, in->owner_id, err);
+    if (rc == KB_OK)
+        rc = check_version(s, in, err);
     if (rc == KB_OK)
         rc = check_room(s, in, err);
     if (rc == KB_OK)
@@ -362,6 +447,10 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
             kb_store_bind_text_or_empty(st, 4, b.hash);
             kb_store_bind_text_or_empty(st, 5, in->actor && *in->actor ? in->actor : "anonymous");
             sqlite3_bind_int64(st, 6, now);
+            if (in->version)
+                sqlite3_bind_int64(st, 7, in->version);
+            else
+                sqlite3_bind_null(st, 7);
             rc = kb_store_step_done(s, st, "attachment", err);
             aid = sqlite3_last_insert_rowid(kb_store_db(s));
         }
@@ -374,6 +463,8 @@ kb_status kb_attach_add(kb_store *s, const kb_attach_in *in, long long now, kb_a
     if (rc == KB_OK)
         rc = reindex(s, rowid, err);
     rc = kb_store_write_end(s, own, rc, err);
+    if (rc == KB_OK && b.warning[0])
+        a->warning = kb_xstrdup(b.warning);
     if (rc == KB_OK && out)
         *out = a;
     else
@@ -468,6 +559,14 @@ kb_status kb_attach_delete(kb_store *s, const char *kind, const char *id, long l
     kb_attachment *a = NULL;
     long long rowid = 0;
     rc = get_one(s, kind, id, aid, &a, err);
+    char state[24];
+    kb_status vs = rc == KB_OK && a->version ? version_state(s, id, a->version, state, err)
+                                             : KB_ENOTFOUND;
+    if (vs == KB_OK && !state_in(state, delete_states))
+        rc = kb_err_set(err, KB_ECONFLICT, "attachment %lld is the controlled copy of version "
+                        "%lld of '%.64s', which is %s: it is kept", aid, a->version, id, state);
+    else if (vs != KB_OK && vs != KB_ENOTFOUND)
+        rc = vs;
     if (rc == KB_OK)
         rc = unindex(s, kind, id, &rowid, err);
     sqlite3_stmt *st = NULL;

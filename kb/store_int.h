@@ -126,6 +126,9 @@ kb_status kb_notify_migrate(kb_store *s, kb_err *err);
 kb_status kb_caller_migrate(kb_store *s, kb_err *err);
 /* Version 15: attachments and their content (kb/store_attach.c). */
 kb_status kb_attach_migrate(kb_store *s, kb_err *err);
+/* Version 23: attachment.version, the document version a file is the copy of
+ * (kb/store_attach.c). */
+kb_status kb_attach_migrate_version(kb_store *s, kb_err *err);
 /* Appends to out, a line break before each, the searchable texts of the attachments of
  * owner kind/id in the order added (kb/store_attach.c): what a knowledge item's index
  * holds besides the item itself. */

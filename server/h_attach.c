@@ -22,6 +22,7 @@
 #include "srv.h"
 
 #define MAX_ATTACHMENT_ID 1000000000000000ull
+#define MAX_VERSION 1000000000u
 
 /* The owner of the request's attachments: kind, its id and where its routes live. */
 typedef struct {
@@ -29,13 +30,27 @@ typedef struct {
     const char *id;
     const char *base; /* "incidents", "requests", "maintenance/tasks" or "kb" */
     char num[24];     /* a maintenance task's id as text */
+    kb_version_list versions; /* a knowledge item's versions the caller may read */
 } owner;
+
+/* Whether the caller may see a file that is the copy of version n (0: of no version):
+ * the copies of work in progress are read as the version is (srv_versions_readable). */
+static int version_readable(const owner *o, long long n)
+{
+    if (n == 0)
+        return 1;
+    for (size_t i = 0; i < o->versions.n; i++)
+        if (o->versions.v[i].n == n)
+            return 1;
+    return 0;
+}
 
 /* The owner named by the path; KB_ENOTFOUND when the caller may not read it. With write,
  * also KB_EDENIED when the caller may not work it. */
 static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, kb_store **s,
                            kb_err *err)
 {
+    memset(o, 0, sizeof *o);
     o->kind = kind;
     kb_status rc;
     if (strcmp(kind, KB_ATTACH_INCIDENT) == 0) {
@@ -94,12 +109,26 @@ static kb_status get_owner(srv_req *rq, const char *kind, int write, owner *o, k
     if (rc == KB_OK)
         rc = srv_req_store(rq, s, err);
     kb_doc *d = NULL;
-    if (rc == KB_OK)
+    int searchable = 0;
+    if (rc == KB_OK) {
         rc = kb_store_doc_get(*s, o->id, &d, err);
+        searchable = rc == KB_OK;
+    }
     /* work in progress does not exist for those who may not read it (h_kb.c) */
     if (rc == KB_OK && kb_version_status_wip(d->status) && !srv_reads_wip(rq))
         rc = KB_ENOTFOUND;
     kb_doc_free(d);
+    /* its versions the caller may read (tickets have none); a new document's draft has
+     * versions only, and is found by those who may read it */
+    if (rc == KB_OK || (rc == KB_ENOTFOUND && !searchable && *s)) {
+        kb_status vr = kb_version_list_of(*s, o->id, &o->versions, err);
+        if (vr == KB_OK)
+            srv_versions_readable(rq, &o->versions);
+        else if (vr != KB_ENOTFOUND)
+            return vr;
+        if (rc == KB_ENOTFOUND && o->versions.n > 0)
+            rc = KB_OK;
+    }
     if (rc == KB_ENOTFOUND)
         return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", o->id);
     return rc;
@@ -130,6 +159,9 @@ static json_t *attachment_json(const owner *o, const kb_attachment *a)
     json_object_set_new(j, "width", a->width ? json_integer(a->width) : json_null());
     json_object_set_new(j, "height", a->height ? json_integer(a->height) : json_null());
     json_object_set_new(j, "searchable", json_boolean(a->has_text));
+    json_object_set_new(j, "version", a->version ? json_integer(a->version) : json_null());
+    if (a->warning)
+        json_object_set_new(j, "warning", srv_json_str(a->warning));
     json_object_set_new(j, "created_by", srv_json_str(a->created_by));
     json_object_set_new(j, "created_at", srv_json_time(a->created_at));
     json_object_set_new(j, "url", srv_json_str(url));
@@ -146,16 +178,27 @@ static json_t *attachment_json(const owner *o, const kb_attachment *a)
 static kb_status attach_list(srv_req *rq, srv_resp *rs, const char *kind, kb_err *err)
 {
     owner o;
+    memset(&o, 0, sizeof o);
     kb_store *s = NULL;
-    kb_status rc = get_owner(rq, kind, 0, &o, &s, err);
+    size_t version = 0;
+    kb_status rc = srv_req_uint(rq, "version", 1, MAX_VERSION, 0, &version, err);
+    if (rc == KB_OK)
+        rc = get_owner(rq, kind, 0, &o, &s, err);
     kb_attachment_list *l = NULL;
     if (rc == KB_OK)
         rc = kb_attach_list(s, o.kind, o.id, &l, err);
-    if (rc != KB_OK)
+    if (rc != KB_OK) {
+        kb_version_list_free(&o.versions);
         return rc;
+    }
+    /* count and bytes stay the owner's (its limits); the list shows what the caller may
+     * read, of one version when asked */
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, attachment_json(&o, &l->items[i]));
+        if (version_readable(&o, l->items[i].version) &&
+            (!version || l->items[i].version == (long long)version))
+            json_array_append_new(a, attachment_json(&o, &l->items[i]));
+    kb_version_list_free(&o.versions);
     rs->json = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "attachments", a, "count",
                          (json_int_t)l->n, "total_bytes", (json_int_t)l->total, "max_count",
                          (json_int_t)KB_ATTACH_MAX_COUNT, "max_total_bytes",
@@ -168,24 +211,34 @@ static kb_status attach_list(srv_req *rq, srv_resp *rs, const char *kind, kb_err
 static kb_status attach_add(srv_req *rq, srv_resp *rs, const char *kind, kb_err *err)
 {
     const char *name = NULL;
+    size_t version = 0;
     kb_status rc = srv_req_text(rq, "name", KB_ATTACH_MAX_NAME, &name, err);
     if (rc == KB_OK && !name)
         rc = kb_err_set(err, KB_EINVAL, "give the file's name as the query argument 'name' "
                         "and the file as the request body");
+    if (rc == KB_OK)
+        rc = srv_req_uint(rq, "version", 1, MAX_VERSION, 0, &version, err);
     owner o;
+    memset(&o, 0, sizeof o);
     kb_store *s = NULL;
     long long now = 0;
     if (rc == KB_OK)
         rc = get_owner(rq, kind, 1, &o, &s, err);
+    if (rc == KB_OK && version && strcmp(o.kind, KB_ATTACH_KB) == 0 &&
+        !version_readable(&o, (long long)version))
+        rc = kb_err_set(err, KB_ENOTFOUND, "'%.64s' has no version %lld", o.id,
+                        (long long)version);
     if (rc == KB_OK)
         rc = srv_now(&now, err);
     kb_attachment *a = NULL;
     if (rc == KB_OK) {
         kb_attach_in in = { .owner_kind = o.kind, .owner_id = o.id, .name = name,
                             .data = rq->body.data, .len = rq->body.len,
-                            .max_bytes = rq->app->max_upload, .actor = rq->user };
+                            .max_bytes = rq->app->max_upload, .actor = rq->user,
+                            .version = (long long)version };
         rc = kb_attach_add(s, &in, now, &a, err);
     }
+    kb_version_list_free(&o.versions);
     if (rc != KB_OK)
         return rc;
     rs->json = attachment_json(&o, a);
@@ -221,6 +274,7 @@ static kb_status attach_get(srv_req *rq, srv_resp *rs, const char *kind, int thu
                             kb_err *err)
 {
     owner o;
+    memset(&o, 0, sizeof o);
     kb_store *s = NULL;
     size_t aid = 0;
     kb_status rc = srv_req_path_num(rq, "att", MAX_ATTACHMENT_ID, &aid, err);
@@ -231,6 +285,13 @@ static kb_status attach_get(srv_req *rq, srv_resp *rs, const char *kind, int thu
     size_t len = 0;
     if (rc == KB_OK)
         rc = kb_attach_read(s, o.kind, o.id, (long long)aid, thumb, &a, &data, &len, err);
+    if (rc == KB_OK && !version_readable(&o, a->version)) {
+        kb_attachment_free(a);
+        free(data);
+        rc = kb_err_set(err, KB_ENOTFOUND, "no attachment %lld on %s '%.64s'", (long long)aid,
+                        o.kind, o.id);
+    }
+    kb_version_list_free(&o.versions);
     if (rc != KB_OK)
         return rc;
     rs->body = data;
@@ -250,12 +311,14 @@ static kb_status attach_get(srv_req *rq, srv_resp *rs, const char *kind, int thu
 static kb_status attach_delete(srv_req *rq, srv_resp *rs, const char *kind, kb_err *err)
 {
     owner o;
+    memset(&o, 0, sizeof o);
     kb_store *s = NULL;
     size_t aid = 0;
     long long now = 0;
     kb_status rc = srv_req_path_num(rq, "att", MAX_ATTACHMENT_ID, &aid, err);
     if (rc == KB_OK)
         rc = get_owner(rq, kind, 1, &o, &s, err);
+    kb_version_list_free(&o.versions);
     if (rc == KB_OK)
         rc = srv_now(&now, err);
     if (rc == KB_OK)
@@ -289,4 +352,28 @@ kb_status h_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err)
 kb_status h_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err)
 {
     return attach_delete(rq, rs, kind_of(rq), err);
+}
+
+kb_status srv_attach_version_files(kb_store *s, const char *id, json_t *versions, kb_err *err)
+{
+    kb_attachment_list *l = NULL;
+    kb_status rc = kb_attach_list(s, KB_ATTACH_KB, id, &l, err);
+    if (rc != KB_OK)
+        return rc;
+    owner o;
+    memset(&o, 0, sizeof o);
+    o.kind = KB_ATTACH_KB;
+    o.id = id;
+    o.base = "kb";
+    for (size_t v = 0; v < json_array_size(versions); v++) {
+        json_t *version = json_array_get(versions, v);
+        json_int_t n = json_integer_value(json_object_get(version, "n"));
+        json_t *a = json_array();
+        for (size_t i = 0; i < l->n; i++)
+            if (l->items[i].version == (long long)n)
+                json_array_append_new(a, attachment_json(&o, &l->items[i]));
+        json_object_set_new(version, "files", a);
+    }
+    kb_attachment_list_free(l);
+    return KB_OK;
 }

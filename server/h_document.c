@@ -172,8 +172,15 @@ kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
     if (as_of)
         json_object_set_new(o, "as_of", json_string(as_of));
     kb_version_free(full);
-    rs->json = o;
-    return KB_OK;
+    /* the version's controlled copies */
+    json_t *one = json_pack("[O]", o);
+    rc = srv_attach_version_files(s, doc_no, one, err);
+    json_decref(one);
+    if (rc == KB_OK)
+        rs->json = o;
+    else
+        json_decref(o);
+    return rc;
 }
 
 kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err)
@@ -189,7 +196,7 @@ kb_status h_document_versions(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc != KB_OK)
         return rc;
     srv_reply_versions(rs, "doc_no", doc_no, &l);
-    return KB_OK;
+    return srv_attach_version_files(s, doc_no, json_object_get(rs->json, "versions"), err);
 }
 
 /* --- requests --- */

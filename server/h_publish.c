@@ -245,7 +245,7 @@ kb_status h_kb_versions(srv_req *rq, srv_resp *rs, kb_err *err)
         return kb_err_set(err, KB_ENOTFOUND, "no knowledge item with id '%s'", id);
     }
     srv_reply_versions(rs, "id", id, &l);
-    return KB_OK;
+    return srv_attach_version_files(s, id, json_object_get(rs->json, "versions"), err);
 }
 
 void srv_reply_versions(srv_resp *rs, const char *key, const char *id, kb_version_list *l)

@@ -267,6 +267,10 @@ kb_status h_attach_add(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_attach_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_attach_thumb(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_attach_delete(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Sets "files" of each version in the array versions (JSON objects with their "n") to the
+ * attachments of knowledge item id that are the copy of that version (as the attachment
+ * routes show them: name, type, size, sha256, url). */
+kb_status srv_attach_version_files(kb_store *s, const char *id, json_t *versions, kb_err *err);
 kb_status h_search(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_complete(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_kb_get(srv_req *rq, srv_resp *rs, kb_err *err);

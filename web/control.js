@@ -75,6 +75,7 @@
     var head = el('div');
     var body = el('div', { class: 'doc' });
     var hist = el('div');
+    var files = el('section', { id: 'doc-files', class: 'attachments', 'aria-label': t('dfile.title') });
     var out = el('div', { id: 'version-view' });
     var form = el('form', { class: 'filters' }, K.field('doc.asof', asOf),
                   el('button', { type: 'submit', text: t('doc.asof.show') }));
@@ -82,7 +83,7 @@
       ev.preventDefault();
       K.go('#/documents/' + encodeURIComponent(no) + qs({ as_of: asOf.value }));
     });
-    K.add(view, [head, form, body, el('h3', { text: t('history') }), hist, out]);
+    K.add(view, [head, form, body, files, el('h3', { text: t('history') }), hist, out]);
     var base = '/api/v1/kb/' + encodeURIComponent(no) + '/versions';
     K.api('GET', '/api/v1/documents/' + encodeURIComponent(no) + qs({ as_of: params.get('as_of') })).then(function (d) {
       var dl = el('dl', { class: 'fields' });
@@ -106,6 +107,11 @@
       K.add(head, [el('h2', { text: no }), el('p', { class: 'empty', text: err.message }),
                    params.get('as_of') ? el('p', {}, el('a', { href: '#/documents/' + encodeURIComponent(no), text: t('ver.current.link') })) : null]);
     });
+    function loadFiles() {
+      K.api('GET', base).then(function (j) { fileSection(files, no, j.versions, loadFiles); },
+                              function (err) { K.status(err.message, true); });
+    }
+    loadFiles();
     K.api('GET', base).then(function (j) {
       hist.appendChild(K.versionTable(j.versions, function (n) {
         K.api('GET', base + '/' + n).then(function (v) {
@@ -115,6 +121,53 @@
       }));
     }, function (err) { K.status(err.message, true); });
   });
+
+  /* The controlled copies of the document's versions (PDF, Word, Excel, scans): per version
+   * its files with size, SHA-256 and download; engineers and admins upload the file of a
+   * draft, rejected or published version (the server keeps published copies for good). */
+  function fileSection(box, no, versions, reload) {
+    K.clear(box);
+    box.appendChild(el('h3', { text: t('dfile.title') }));
+    var rows = [];
+    versions.slice().reverse().forEach(function (v) {
+      (v.files || []).forEach(function (f) {
+        rows.push(el('tr', { 'data-version': String(v.n) },
+          el('td', { text: v.n + (v.version ? ' (' + v.version + ')' : '') }),
+          el('td', {}, el('a', { href: f.url, download: f.name, class: 'dfile-name', text: f.name })),
+          el('td', { text: K.fileSize(f.size) + (f.searchable ? ' · ' + t('att.searchable') : '') }),
+          el('td', {}, el('code', { class: 'sha256', text: f.sha256 })),
+          el('td', { text: f.created_by + ' · ' + K.time(f.created_at) })));
+      });
+    });
+    if (rows.length) {
+      box.appendChild(el('table', { class: 'grid' },
+        el('thead', {}, el('tr', {}, ['version', 'dfile.name', 'dfile.size', 'dfile.sha256', 'dfile.by'].map(function (k) {
+          return el('th', { text: t(k) });
+        }))), el('tbody', {}, rows)));
+    } else {
+      box.appendChild(el('p', { class: 'empty', text: t('dfile.none') }));
+    }
+    var open = versions.filter(function (v) { return ['draft', 'rejected', 'published'].indexOf(v.state) >= 0; });
+    if (!K.has('engineer', 'admin') || !open.length) return;
+    var pick = el('select', { id: 'dfile-version' }, open.slice().reverse().map(function (v) {
+      return el('option', { value: String(v.n), text: v.n + (v.version ? ' (' + v.version + ')' : '') + ' · ' + K.label('state', v.state) });
+    }));
+    var input = el('input', { type: 'file', id: 'dfile-input' });
+    var form = el('form', { class: 'filters' }, K.field('dfile.for', pick), K.field('dfile.file', input),
+                  el('button', { type: 'submit', class: 'primary', text: t('dfile.upload') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var f = input.files[0];
+      if (!f) return;
+      var url = '/api/v1/kb/' + encodeURIComponent(no) + '/attachments?name=' + encodeURIComponent(f.name) +
+        '&version=' + encodeURIComponent(pick.value);
+      K.upload(url, f).then(function (a) {
+        K.status(a.warning ? t('dfile.notext', f.name, a.warning) : t('att.uploaded', f.name), !!a.warning);
+        reload();
+      }, function (err) { K.status(t('att.failed', f.name, err.message), true); });
+    });
+    box.appendChild(form);
+  }
 
   /* A request on the document shown: borrow for everyone who may file requests; change and
    * scrap for documents written through kedb. */

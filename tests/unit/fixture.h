@@ -10,6 +10,7 @@
  *     fixture_close(&fx);                        (frees fx.s, removes the directory)
  *
  * fixture_open_dir() makes only the directory, for tests with several databases in it.
+ * fixture_zip() makes a zip archive in memory (Office files, zip bombs).
  * fixture_doc() and fixture_put() add an item:
  *
  *     kb_doc *d = fixture_doc("KE-1", "known_error", "published", "打印机卡纸");
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zip.h>
 
 #include "kb_doc.h"
 #include "kb_store.h"
@@ -88,6 +90,40 @@ static inline int fixture_copy(const char *from, const char *to)
     if (out && fclose(out) != 0)
         ok = 0;
     return ok ? 0 : -1;
+}
+
+/* One entry of fixture_zip(): its name and bytes (len 0: strlen(data)). */
+typedef struct {
+    const char *name;
+    const char *data;
+    size_t len;
+} fixture_entry;
+
+/* A zip archive of the entries, made in memory with libzip (deflated); the caller frees it. */
+static inline char *fixture_zip(const fixture_entry *e, size_t n, size_t *len)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_keep(src);
+    zip_t *za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+    CHECK(za != NULL);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = e[i].len ? e[i].len : strlen(e[i].data);
+        zip_source_t *s = zip_source_buffer(za, e[i].data, l, 0);
+        CHECK(zip_file_add(za, e[i].name, s, ZIP_FL_ENC_UTF_8) >= 0);
+    }
+    CHECK_INT_EQ(zip_close(za), 0);
+    CHECK_INT_EQ(zip_source_open(src), 0);
+    zip_source_seek(src, 0, SEEK_END);
+    *len = (size_t)zip_source_tell(src);
+    zip_source_seek(src, 0, SEEK_SET);
+    char *out = malloc(*len + 1);
+    CHECK_INT_EQ(zip_source_read(src, out, *len), (long long)*len);
+    zip_source_close(src);
+    zip_source_free(src);
+    zip_error_fini(&ze);
+    return out;
 }
 
 /* A new item with its id, type, status and title set; the rest is empty. */

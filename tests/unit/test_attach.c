@@ -16,6 +16,7 @@
 #include "kb_incident.h"
 #include "kb_store.h"
 #include "kb_thumb.h"
+#include "kb_version.h"
 
 #define T0 1767225600LL /* 2026-01-01T00:00:00Z */
 
@@ -258,8 +259,13 @@ static void test_text(void)
     CHECK_INT_EQ(kb_attach_text(gbk, sizeof gbk - 1, &k, &t, &n, &err), KB_OK);
     CHECK_STR_EQ(t, "打印机 ok");
     free(t);
+    /* a PDF's text comes from pdftotext (tests/unit/test_extract.c): a broken one has none */
     kb_attach_sniff("%PDF-1.4", 8, &k);
-    CHECK_INT_EQ(kb_attach_text("%PDF-1.4", 8, &k, &t, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_attach_text("%PDF-1.4", 8, &k, &t, &n, &err), KB_EPARSE);
+    CHECK(t == NULL && n == 0);
+    const char png_head[] = "\x89PNG\r\n\x1a\n";
+    kb_attach_sniff(png_head, 8, &k);
+    CHECK_INT_EQ(kb_attach_text(png_head, 8, &k, &t, &n, &err), KB_OK);
     CHECK(t == NULL && n == 0);
 }
 
@@ -455,6 +461,62 @@ static void test_store(kb_store *s)
     kb_buf_free(&png);
 }
 
+/* A document's files as the controlled copies of its versions: added to a draft, refused
+ * for a version that is not there or in review, kept once published; a broken PDF is
+ * kept without text and says why. */
+static void test_versions(kb_store *s)
+{
+    kb_err err;
+    const char *src = "---\nid: YW-WJ-101\ntype: document\ntitle: 备份规程\nversion: B/1\n"
+                      "---\n# 备份规程\n\n第一版。\n";
+    char *id = NULL;
+    long long n = 0;
+    CHECK_INT_EQ(kb_wf_save(s, src, strlen(src), NULL, NULL, "eng", T0, &id, &n, NULL, &err),
+                 KB_OK);
+    free(id);
+    CHECK_INT_EQ(n, 1);
+    const char *log = "copy of B/1 ZQXCOPY1\n";
+    kb_attach_in in = { .owner_kind = KB_ATTACH_KB, .owner_id = "YW-WJ-101", .name = "b1.txt",
+                        .data = log, .len = strlen(log), .actor = "eng", .version = 1 };
+    kb_attachment *a = NULL;
+    CHECK_INT_EQ(kb_attach_add(s, &in, T0, &a, &err), KB_OK);
+    CHECK(a && a->version == 1 && a->warning == NULL);
+    long long copy = a ? a->id : 0;
+    kb_attachment_free(a);
+    CHECK_INT_EQ(fts_count(s, "\"zqxcopy1\""), 0); /* a draft: not searchable yet */
+    in.version = 7;
+    CHECK_INT_EQ(kb_attach_add(s, &in, T0, NULL, &err), KB_ENOTFOUND);
+    in.version = 1;
+    in.owner_kind = KB_ATTACH_INCIDENT;
+    CHECK_INT_EQ(kb_attach_add(s, &in, T0, NULL, &err), KB_EINVAL);
+    in.owner_kind = KB_ATTACH_KB;
+    /* a broken PDF: kept, no text, a warning */
+    in.name = "scan.pdf";
+    in.data = "%PDF-1.4 broken";
+    in.len = 15;
+    CHECK_INT_EQ(kb_attach_add(s, &in, T0, &a, &err), KB_OK);
+    CHECK(a && !a->has_text && a->warning && strstr(a->warning, "pdf:"));
+    long long pdf = a ? a->id : 0;
+    kb_attachment_free(a);
+    CHECK_INT_EQ(kb_attach_delete(s, KB_ATTACH_KB, "YW-WJ-101", pdf, "eng", T0, &err), KB_OK);
+    /* in review: no new files; published: kept */
+    CHECK_INT_EQ(kb_wf_submit(s, "YW-WJ-101", "eng", T0, &err), KB_OK);
+    in.name = "late.txt";
+    in.data = log;
+    in.len = strlen(log);
+    CHECK_INT_EQ(kb_attach_add(s, &in, T0, NULL, &err), KB_ECONFLICT);
+    CHECK_INT_EQ(kb_wf_decide(s, "YW-WJ-101", 1, NULL, "appr", T0, &err), KB_OK);
+    CHECK_INT_EQ(fts_count(s, "\"zqxcopy1\""), 1); /* published with its file's text */
+    CHECK_INT_EQ(kb_attach_delete(s, KB_ATTACH_KB, "YW-WJ-101", copy, "eng", T0, &err),
+                 KB_ECONFLICT);
+    CHECK(strstr(err.msg, "controlled copy of version 1") != NULL);
+    kb_attachment_list *l = NULL;
+    CHECK_INT_EQ(kb_attach_list(s, KB_ATTACH_KB, "YW-WJ-101", &l, &err), KB_OK);
+    CHECK(l && l->n == 1 && l->items[0].version == 1);
+    kb_attachment_list_free(l);
+    CHECK_INT_EQ(kb_store_check(s, &err), KB_OK);
+}
+
 int main(void)
 {
     test_sniff();
@@ -465,6 +527,7 @@ int main(void)
     if (fixture_open(&fx, "attach") != 0)
         return CHECK_DONE("test_attach");
     test_store(fx.s);
+    test_versions(fx.s);
     fixture_close(&fx);
     return CHECK_DONE("test_attach");
 }

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zip.h>
 
 #include "check.h"
 #include "fixture.h"
@@ -16,39 +15,6 @@
 
 #define XLSX_NS "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" " \
                 "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
-
-typedef struct {
-    const char *name;
-    const char *data;
-    size_t len; /* 0: strlen(data) */
-} entry;
-
-/* A zip archive of the entries, made in memory (caller frees). */
-static char *make_zip(const entry *e, size_t n, size_t *len)
-{
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_source_keep(src);
-    zip_t *za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
-    CHECK(za != NULL);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = e[i].len ? e[i].len : strlen(e[i].data);
-        zip_source_t *s = zip_source_buffer(za, e[i].data, l, 0);
-        CHECK(zip_file_add(za, e[i].name, s, ZIP_FL_ENC_UTF_8) >= 0);
-    }
-    CHECK_INT_EQ(zip_close(za), 0);
-    CHECK_INT_EQ(zip_source_open(src), 0);
-    zip_source_seek(src, 0, SEEK_END);
-    *len = (size_t)zip_source_tell(src);
-    zip_source_seek(src, 0, SEEK_SET);
-    char *out = malloc(*len + 1);
-    CHECK_INT_EQ(zip_source_read(src, out, *len), (long long)*len);
-    zip_source_close(src);
-    zip_source_free(src);
-    zip_error_fini(&ze);
-    return out;
-}
 
 /* An .xlsx with one sheet (sheet1.xml's sheetData content), optional shared strings and
  * styles; date1904 sets the 1904 date system. */
@@ -65,7 +31,7 @@ static char *make_xlsx(const char *rows, const char *sst, const char *styles, in
                 date1904 ? " date1904=\"1\"" : "");
     kb_buf_addf(&sheet, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<worksheet " XLSX_NS
                 "><sheetData>%s</sheetData></worksheet>", rows);
-    entry e[7] = {
+    fixture_entry e[7] = {
         { "[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas."
           "openxmlformats.org/package/2006/content-types\"/>", 0 },
         { "xl/workbook.xml", kb_buf_str(&wb), 0 },
@@ -86,7 +52,7 @@ static char *make_xlsx(const char *rows, const char *sst, const char *styles, in
         e[n] = e[6];
         n++;
     }
-    char *z = make_zip(e, n, len);
+    char *z = fixture_zip(e, n, len);
     kb_buf_free(&wb);
     kb_buf_free(&sheet);
     return z;
@@ -314,7 +280,7 @@ static void bomb_cases(void)
     memset(xml, 'a', n);
     memcpy(xml, head, strlen(head));
     xml[n] = '\0';
-    entry e[] = {
+    fixture_entry e[] = {
         { "[Content_Types].xml", "<Types/>", 0 },
         { "xl/workbook.xml", "<workbook xmlns:r=\"r\"><sheets><sheet name=\"S\" r:id=\"rId1\"/>"
           "</sheets></workbook>", 0 },
@@ -323,7 +289,7 @@ static void bomb_cases(void)
         { "xl/worksheets/sheet1.xml", xml, n },
     };
     size_t len;
-    char *z = make_zip(e, 4, &len);
+    char *z = fixture_zip(e, 4, &len);
     CHECK(len < 64 * 1024);
     kb_sheet_options opt = { NULL, NULL, 0, 1u << 20 };
     CHECK(fails_with(z, len, &opt, "too_big",
@@ -387,19 +353,19 @@ static void xml_cases(void)
     const char *parts[] = { "a DTD or entity declaration", "a DTD or entity declaration",
                             "XML nested deeper than 64" };
     for (size_t i = 0; i < 3; i++) {
-        entry e[] = {
+        fixture_entry e[] = {
             { "[Content_Types].xml", "<Types/>", 0 },
             { "xl/workbook.xml", workbook, 0 },
             { "xl/_rels/workbook.xml.rels", rels, 0 },
             { "xl/worksheets/sheet1.xml", sheets[i], 0 },
         };
         size_t len;
-        char *z = make_zip(e, 4, &len);
+        char *z = fixture_zip(e, 4, &len);
         CHECK(fails_with(z, len, NULL, "parse_error", parts[i]));
         free(z);
     }
     /* the shared strings too */
-    entry e[] = {
+    fixture_entry e[] = {
         { "[Content_Types].xml", "<Types/>", 0 },
         { "xl/workbook.xml", workbook, 0 },
         { "xl/_rels/workbook.xml.rels", rels, 0 },
@@ -407,7 +373,7 @@ static void xml_cases(void)
         { "xl/sharedStrings.xml", lol, 0 },
     };
     size_t len;
-    char *z = make_zip(e, 5, &len);
+    char *z = fixture_zip(e, 5, &len);
     CHECK(fails_with(z, len, NULL, "parse_error", "xl/sharedStrings.xml: a DTD"));
     free(z);
     kb_buf_free(&deep);
@@ -506,9 +472,9 @@ static void other_cases(void)
     kb_err err;
     CHECK_INT_EQ(kb_sheet_open(bin, sizeof bin - 1, NULL, &sh, &err), KB_EPARSE);
     CHECK_STR_EQ(err.msg_zh, "CSV：内容含有 NUL 字节（第 7 字节）：不是文本文件");
-    entry e[] = { { "[Content_Types].xml", "<Types/>", 0 }, { "word/document.xml", "<w/>", 0 } };
+    fixture_entry e[] = { { "[Content_Types].xml", "<Types/>", 0 }, { "word/document.xml", "<w/>", 0 } };
     size_t len;
-    char *z = make_zip(e, 2, &len);
+    char *z = fixture_zip(e, 2, &len);
     CHECK(fails_with(z, len, NULL, "parse_error", "a zip archive but no Excel workbook"));
     free(z);
     CHECK(fails_with("PK\x03\x04", 4, NULL, "parse_error", "xlsx: not a readable zip"));
