@@ -65,6 +65,38 @@ function password(name) {
   return 'Harbor-Lamp-' + String(sum).padStart(4, '0');
 }
 
+/* A one-page PDF showing text in a Type0 font whose CIDs map to Unicode through a
+ * ToUnicode CMap, as Chinese PDFs are written (pdftotext reads the characters back). */
+function makePdf(text) {
+  const chars = [...new Set([...text])];
+  const hex = (n) => n.toString(16).toUpperCase().padStart(4, '0');
+  const cids = [...text].map((c) => hex(chars.indexOf(c) + 1)).join('');
+  const content = 'BT /F1 24 Tf 72 700 Td <' + cids + '> Tj ET';
+  const cmap = '/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n' +
+    '/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n' +
+    '/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\n' +
+    'endcodespacerange\n' + chars.length + ' beginbfchar\n' +
+    chars.map((c, i) => '<' + hex(i + 1) + '> <' + hex(c.codePointAt(0)) + '>\n').join('') +
+    'endbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n';
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type0 /BaseFont /KedbSong /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>',
+    '<< /Length ' + content.length + ' >>\nstream\n' + content + '\nendstream',
+    '<< /Type /Font /Subtype /CIDFontType2 /BaseFont /KedbSong /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R /DW 1000 >>',
+    '<< /Length ' + cmap.length + ' >>\nstream\n' + cmap + '\nendstream',
+    '<< /Type /FontDescriptor /FontName /KedbSong /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>'
+  ];
+  let out = '%PDF-1.4\n';
+  const offs = objs.map((o, i) => { const at = out.length; out += (i + 1) + ' 0 obj\n' + o + '\nendobj\n'; return at; });
+  const xref = out.length;
+  out += 'xref\n0 ' + (objs.length + 1) + '\n0000000000 65535 f \n' +
+    offs.map((o) => String(o).padStart(10, '0') + ' 00000 n \n').join('') +
+    'trailer\n<< /Size ' + (objs.length + 1) + ' /Root 1 0 R >>\nstartxref\n' + xref + '\n%%EOF\n';
+  return Buffer.from(out, 'latin1');
+}
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedb-ui-'));
   const db = path.join(tmp, 'kedb.db');
@@ -731,6 +763,31 @@ async function main() {
       await aud.click('button:has-text("查看该日版本")');
       await aud.waitForFunction(() => document.getElementById('status').classList.contains('error'));
       await shot(aud, 'document');
+    });
+
+    await test('an engineer uploads a document version\'s controlled copy (PDF); the catalogue finds words inside it and the auditor sees its SHA-256', async () => {
+      const pdf = makePdf('鹈鹕巡检规程');
+      const sha = require('crypto').createHash('sha256').update(pdf).digest('hex');
+      await eng.goto(base + '/#/documents/YW-SC-001');
+      await eng.waitForSelector('#doc-files h3');
+      await eng.waitForSelector('#dfile-version');
+      await eng.setInputFiles('#dfile-input', { name: '运维手册.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await eng.click('button:has-text("上传受控文件")');
+      await eng.waitForSelector('#doc-files a.dfile-name');
+      need((await eng.textContent('#doc-files')).includes(sha), 'the SHA-256 is not shown');
+      await aud.goto(base + '/#/documents?q=' + encodeURIComponent('鹈鹕巡检'));
+      await aud.waitForFunction(() => [...document.querySelectorAll('table.grid tbody a')].some((a) => a.textContent === 'YW-SC-001'));
+      await aud.click('table.grid tbody a:has-text("YW-SC-001")');
+      await aud.waitForSelector('#doc-files a.dfile-name');
+      need((await aud.textContent('#doc-files code.sha256')) === sha, 'the auditor sees another hash');
+      need(!(await aud.isVisible('#dfile-input')), 'an auditor may not upload');
+      const href = await aud.getAttribute('#doc-files a.dfile-name', 'href');
+      const body = await aud.evaluate(async (u) => {
+        const r = await fetch(u);
+        return Array.from(new Uint8Array(await r.arrayBuffer()));
+      }, href);
+      need(Buffer.from(body).equals(pdf), 'the download is not the file uploaded');
+      await shot(aud, 'document-files');
     });
 
     await test('the auditor filters and verifies the audit log and sees backups', async () => {

@@ -120,6 +120,40 @@ def small_xlsx():
     return buf.getvalue()
 
 
+def stored_zip(parts):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def small_docx():
+    """A .docx with paragraphs, a table and a header (stored)."""
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    return stored_zip({
+        "[Content_Types].xml": "<Types/>",
+        "word/document.xml": "<w:document %s><w:body><w:p><w:r><w:t>打印机卡纸</w:t></w:r>"
+                             "<w:r><w:tab/><w:t>处理</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p>"
+                             "<w:r><w:t>服务器</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+                             "</w:body></w:document>" % ns,
+        "word/header1.xml": "<w:hdr %s><w:p><w:r><w:t>受控</w:t></w:r></w:p></w:hdr>" % ns,
+    })
+
+
+def small_pptx():
+    """A .pptx with one slide and its notes (stored)."""
+    ns = 'xmlns:p="urn:p" xmlns:a="urn:a"'
+    return stored_zip({
+        "[Content_Types].xml": "<Types/>",
+        "ppt/presentation.xml": "<p:presentation %s/>" % ns,
+        "ppt/slides/slide1.xml": "<p:sld %s><a:p><a:r><a:t>服务报告</a:t></a:r></a:p>"
+                                 "</p:sld>" % ns,
+        "ppt/notesSlides/notesSlide1.xml": "<p:notes %s><a:p><a:r><a:t>备注</a:t></a:r>"
+                                           "</a:p></p:notes>" % ns,
+    })
+
+
 def write(out, target, data):
     d = os.path.join(out, target)
     os.makedirs(d, exist_ok=True)
@@ -197,6 +231,11 @@ def main():
     for s in c_strings(["tests/unit/test_sheet.c"]):
         if b"," in s and b"\n" in s:
             write(out, "sheet", b"\x00" + s)
+    # the text of Office files: the small .xlsx, a .docx and a .pptx made here (stored,
+    # uncompressed), under both text bounds
+    for blob in (small_xlsx(), small_docx(), small_pptx()):
+        write(out, "extract", b"\x00" + blob)
+        write(out, "extract", b"\x01" + blob)
     # census files: 20 rows of the demo census (tools/gen_census.py: GBK CSV with a title,
     # .xlsx) under the four option bytes that matter most, and the unit test's CSV texts
     sys.path.insert(0, os.path.join(ROOT, "tools"))

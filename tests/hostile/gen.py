@@ -22,11 +22,13 @@ server may close the connection without an answer (malformed HTTP).
 
 The corpus is deterministic (fixed seeds, no hash-order dependence); regenerate the
 checked-in parts (pending.jsonl, files/) with: python3 tests/hostile/gen.py"""
+import io
 import json
 import os
 import random
 import shutil
 import sys
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = random.Random(9)
@@ -546,6 +548,55 @@ def gen_attachments():
         headers=[("Content-Length", str(11 * 1024 * 1024))], expect=[401, 413], may_close=True)
     add("attachments", "POST", inc + "?name=a.txt", auth="none", body=b"x", expect=[401])
     add("attachments", "PUT", inc, body=b"x", expect=[405])
+
+
+def office_zip(parts):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            zi = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            z.writestr(zi, data, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def gen_docfiles():
+    """Controlled copies of document versions (issue 13 §3): ?version= on a knowledge item's
+    attachments, and Office files and PDFs whose text is read (zip bombs, DTDs, deep
+    nesting, broken XML and PDFs): kept without text, never a 500."""
+    rng = random.Random(13)
+    base = "/api/v1/kb/YW-SC-001/attachments"
+    for v in ["1", "2", "0", "-1", "99", "1e3", "0x1", "%00", "", "18446744073709551616",
+              pct("一")] + rng.sample(PARAM_VALUES, 6):
+        add("docfiles", "GET", base + "?version=" + v)
+        add("docfiles", "POST", base + "?name=v.txt&version=" + v, body=b"copy\n")
+    add("docfiles", "POST", "/api/v1/incidents/{inc}/attachments?name=a.txt&version=1",
+        body=b"x")
+    add("docfiles", "GET", "/api/v1/documents/YW-SC-001/versions")
+    add("docfiles", "GET", "/api/v1/documents/YW-SC-001")
+    ct = ("[Content_Types].xml", "<Types/>")
+    deep = "<w:p>" * 500 + "</w:p>" * 500
+    bodies = [
+        office_zip([ct, ("word/document.xml", "<w:document>" + " " * (4 << 20) + "</w:document>")]),
+        office_zip([ct, ("word/document.xml", '<!DOCTYPE d [<!ENTITY a "aa">]><d>&a;&a;</d>')]),
+        office_zip([ct, ("word/document.xml", '<!DOCTYPE d SYSTEM "file:///etc/passwd"><d/>')]),
+        office_zip([ct, ("word/document.xml", "<w:document><w:body>%s</w:body></w:document>"
+                         % deep)]),
+        office_zip([ct, ("word/document.xml", "<w:document><w:body><w:p>")]),
+        office_zip([ct, ("xl/workbook.xml", "<workbook/>"),
+                    ("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 5000 + "</sst>")]),
+        office_zip([ct, ("ppt/presentation.xml", "<p/>")] +
+                   [("ppt/slides/slide%d.xml" % i, "<a:t>幻灯片</a:t>") for i in range(50)]),
+        office_zip([ct, ("word/document.xml", "\xef\xbb\xbf<w:t>\x00</w:t>".encode(
+            "latin-1").decode("latin-1"))]),
+        b"PK\3\4" + bytes(rng.randrange(256) for _ in range(400)),
+        b"%PDF-1.4\n%broken\n", b"%PDF-", b"%PDF-1.7\n" + b"(" * 20000,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 1 0 R >> endobj\ntrailer << /Root 1 0 R >>\n",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+    ]
+    for i, b in enumerate(bodies):
+        for target in ("/api/v1/kb/KE-1003/attachments?name=d%d.docx" % i,
+                       base + "?name=d%d.pdf&version=1" % i):
+            add("docfiles", "POST", target, body=b)
 
 
 def gen_assets():
@@ -1290,6 +1341,7 @@ def main(argv):
     gen_notify_routes()
     gen_census()
     gen_doccheck()
+    gen_docfiles()
     outputs = [(only, OUT)] if only else [(os.path.join(HERE, "requests.jsonl"), OUT),
                                           (os.path.join(HERE, "pending.jsonl"), PENDING)]
     for path, entries in outputs:
