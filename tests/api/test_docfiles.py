@@ -11,7 +11,7 @@ own; the copy of a published version cannot be deleted, a draft's can (and its w
 the index); files of work in progress are hidden from those who may not read it. Bad
 input: unknown and malformed versions, a version of an incident, a superseded version, a
 broken Word file, a zip bomb and a broken PDF (kept without text, with a warning, never
-a 500), and a server whose pdftotext is missing. Ends with "test_docfiles: N passed, N
+a 500), and a server without pdftotext on its PATH. Ends with "test_docfiles: N passed, N
 failed".
 """
 import hashlib
@@ -287,10 +287,9 @@ def main(tmp):
     bad_input_cases()
     srv.stop()
 
-    # the same database under a server whose pdftotext is missing
+    # the same database under a server without pdftotext on its PATH
     TOKENS.clear()
-    srv2 = api.Served(tmp, db=srv.db, log="server2.stderr",
-                      args=["--pdftotext", os.path.join(tmp, "no-such-pdftotext")])
+    srv2 = api.Served(tmp, db=srv.db, log="server2.stderr", env={"PATH": tmp})
     srv2.serve(add_users=False)
 
     def missing():
