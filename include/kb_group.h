@@ -55,7 +55,8 @@ typedef struct {
 } kb_group_change;
 
 /* Applies ch to group `name` (KB_ENOTFOUND when there is none). A new name is also given
- * to the incidents of the group and to the routing rules that name it. An empty change is
+ * to the incidents of the group, the routing rules and the document approval chains (and
+ * the steps of document requests) that name it. An empty change is
  * KB_EINVAL. */
 kb_status kb_group_update(kb_store *s, const char *name, const kb_group_change *ch,
                           const char *actor, long long now, kb_group **out, kb_err *err);

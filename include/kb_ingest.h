@@ -140,7 +140,8 @@ typedef struct {
      * skipped, and KB_EIO ("interrupted") is returned. */
     const volatile sig_atomic_t *stop;
     /* When not NULL, called with kb_ingest_warnings() for each file read anew (its path,
-     * line, message); warnings neither fail the file nor count in the stats. */
+     * line, message), and for a document whose doc_type names no class (kb_docclass.h);
+     * warnings neither fail the file nor count in the stats. */
     kb_ingest_warn_fn on_warn;
 } kb_ingest_opts;
 

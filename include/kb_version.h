@@ -24,6 +24,8 @@
  *   retired    a known error retired (with a pointer to the permanent fix); still current
  *              for reading, hidden from search
  *   scrapped   a document scrapped through a scrap request: out of the catalogue, kept
+ *   destroyed  a document destroyed after its retention (destroy request): the last
+ *              version that was current; out of the catalogue, the record kept
  *   removed    its file was deleted from the knowledge directory
  * Files are reviewed where they are kept (e.g. in git), so a file's version takes the
  * status its front matter gives (published, draft, retired, ...).
@@ -116,7 +118,8 @@ kb_status kb_version_get(kb_store *s, const char *id, long long n, kb_version **
  * expect_id is set the source must keep that id, and the item must exist and not be kept
  * in a file (KB_EEXIST). An item waiting for review cannot be saved (KB_EEXIST); earlier
  * drafts become withdrawn. Documents must have an id that follows
- * the coding rule (kb_version_set_rule). Tickets are refused. On success *out_id (free())
+ * the coding rule (kb_version_set_rule) and a doc_type in the class list, and the id must
+ * begin with the class's prefix (kb_docclass_check). Tickets are refused. On success *out_id (free())
  * and *out_n name the new version; *line is the 1-based line of a parse error. */
 kb_status kb_wf_save(kb_store *s, const char *source, size_t len, const char *expect_id,
                      const char *comment, const char *actor, long long at, char **out_id,
@@ -170,6 +173,7 @@ typedef struct {
     const char *ids;      /* also these numbers: a JSON array of strings (full-text hits
                              found by the caller), or NULL */
     const char *doc_type; /* exact */
+    const char *doc_class; /* a class code: documents whose doc_type is in it (kb_docclass.h) */
     const char *status;   /* version state; NULL = the current catalogue */
     const char *as_of;    /* YYYY-MM-DD: the versions current on that day */
     int all_versions;     /* every version, not only current ones */

@@ -17,6 +17,7 @@
 #include "kb_audit.h"
 #include "kb_version.h"
 #include "kb_buf.h"
+#include "kb_docclass.h"
 #include "kb_hash.h"
 
 #define BATCH_OPS 2000u
@@ -179,6 +180,7 @@ struct run {
     int in_tx;    /* the ops are applied in an open transaction, not yet committed */
     long long now; /* the batch's time */
     prefetch *pf;
+    kb_docclass_list classes; /* what a document's doc_type may name */
 };
 
 static void report(run *r, const char *path, size_t line, const char *reason)
@@ -186,6 +188,35 @@ static void report(run *r, const char *path, size_t line, const char *reason)
     r->st->failed++;
     if (r->opts && r->opts->on_fail)
         r->opts->on_fail(r->opts->ctx, path, line, reason);
+}
+
+/* A file taken as it is, with something its author should fix. */
+static void warn(run *r, const char *path, const char *reason)
+{
+    if (r->opts && r->opts->on_warn)
+        r->opts->on_warn(r->opts->ctx, path, 0, reason);
+}
+
+/* A document whose doc_type names no class or sub-type (kb_docclass.h). */
+static void check_class(run *r, const char *path, const kb_doc *d)
+{
+    if (strcmp(d->type, KB_TYPE_DOCUMENT) != 0)
+        return;
+    const kb_field *f = kb_doc_field(d, "doc_type");
+    const char *t = f && f->nvals ? f->vals[0] : "";
+    if (kb_docclass_of(&r->classes, t))
+        return;
+    kb_buf b;
+    kb_buf_init(&b, 0);
+    if (*t)
+        kb_buf_addf(&b, "doc_type '%.64s' is not a document class or sub-type (", t);
+    else
+        kb_buf_adds(&b, "the document has no doc_type (");
+    for (size_t i = 0; i < r->classes.n; i++)
+        kb_buf_addf(&b, "%s%s", i ? ", " : "", r->classes.v[i].code);
+    kb_buf_adds(&b, " or their sub-types); indexed as it is");
+    warn(r, path, kb_buf_str(&b));
+    kb_buf_free(&b);
 }
 
 /* ---------------------------------------------------------------- paths and the walk */
@@ -834,6 +865,7 @@ static kb_status do_file(run *r, size_t i, kb_buf *data, kb_buf *scratch, kb_err
         return KB_OK;
     }
     strmap_put(&r->claims, d->id, i);
+    check_class(r, path, d);
     /* The item this file held under another id goes, unless another file has taken it. */
     const char *del = NULL;
     if (o && strcmp(o->id, d->id) != 0) {
@@ -956,6 +988,7 @@ kb_status kb_ingest_synonyms_load(kb_store *s, const char *data, size_t len, int
 static void run_free(run *r)
 {
     prefetch_stop(r);
+    kb_docclass_list_free(&r->classes);
     if (r->in_tx)
         kb_store_rollback(r->s); /* the run failed: its open batch is not committed */
     for (size_t i = 0; i < r->ndirs; i++)
@@ -1047,6 +1080,8 @@ kb_status kb_ingest_run(kb_store *s, const char *const *dirs, size_t ndirs,
     r.nfiles = w;
 
     rc = kb_store_files(s, collect_old, &r, err);
+    if (rc == KB_OK)
+        rc = kb_docclass_list_all(s, &r.classes, err);
     if (rc != KB_OK)
         goto out;
     if (r.nold)

@@ -81,6 +81,9 @@ static const char sql_rename_req_items[] = "UPDATE request_item SET grp = ?2 WHE
 static const char sql_rename_requests[] = "UPDATE request SET grp = ?2 WHERE grp = ?1";
 static const char sql_rename_maint_plans[] = "UPDATE maint_plan SET grp = ?2 WHERE grp = ?1";
 static const char sql_rename_maint_tasks[] = "UPDATE maint_task SET grp = ?2 WHERE grp = ?1";
+static const char sql_rename_doc_chains[] = "UPDATE doc_chain SET grp = ?2 WHERE grp = ?1";
+static const char sql_rename_doc_steps[] =
+    "UPDATE doc_request_step SET grp = ?2 WHERE grp = ?1";
 static const char sql_rules[] =
     "SELECT category, ci, location, keywords, grp FROM route_rule ORDER BY ord";
 static const char sql_rules_clear[] = "DELETE FROM route_rule";
@@ -430,7 +433,8 @@ static kb_status rename_refs(kb_store *s, const char *from, const char *to, kb_e
 {
     const char *const sqls[] = { sql_rename_incidents, sql_rename_rules, sql_rename_req_items,
                                  sql_rename_requests, sql_rename_maint_plans,
-                                 sql_rename_maint_tasks };
+                                 sql_rename_maint_tasks, sql_rename_doc_chains,
+                                 sql_rename_doc_steps };
     kb_status rc = KB_OK;
     for (size_t i = 0; rc == KB_OK && i < sizeof sqls / sizeof sqls[0]; i++) {
         sqlite3_stmt *st = kb_store_cached(s, sqls[i], err);

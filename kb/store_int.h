@@ -167,6 +167,9 @@ kb_status kb_doccheck_migrate(kb_store *s, kb_err *err);
 /* Registers kedb_retention_until() (kb/store_doccheck.c) on the store's connection: the
  * day a document version's retention period ends (kb_retention_expiry). */
 kb_status kb_doccheck_register(kb_store *s, kb_err *err);
+/* Version 24: document classes, sub-types, prefixes and approval chains; the steps,
+ * execution and confirmation of document requests (kb/store_docclass.c). */
+kb_status kb_docclass_migrate(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,
@@ -187,6 +190,10 @@ kb_status kb_version_propose(kb_store *s, const kb_doc *d, const char *req, cons
  * pending versions. */
 kb_status kb_version_end(kb_store *s, const char *id, const char *state, long long at,
                          kb_err *err);
+/* Records the destruction of document id on day at: its last version that was ever current
+ * becomes "destroyed" (ending on that day when it was still current); pending versions are
+ * withdrawn. Freeze first (kb_version_freeze). */
+kb_status kb_version_destroy(kb_store *s, const char *id, long long at, kb_err *err);
 /* Applies the database's settings that the process shares (the desk's time zone, or the
  * UTC offset of a database from before time zones; kb/store_setting.c); quietly keeps the
  * process's zone when the database has none, and logs a warning when its zone cannot be

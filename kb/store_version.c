@@ -12,6 +12,7 @@
 #include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_date.h"
+#include "kb_docclass.h"
 #include "kb_ingest.h"
 #include "store_int.h"
 
@@ -125,6 +126,11 @@ static const char sql_end_current[] =
 static const char sql_withdraw[] =
     "UPDATE item_version SET state = 'withdrawn' "
     "WHERE id = ?1 AND state IN ('draft', 'in_review', 'requested')";
+static const char sql_destroy[] =
+    "UPDATE item_version SET state = 'destroyed',"
+    " effective_to = CASE WHEN effective_to = '' THEN ?2 ELSE effective_to END "
+    "WHERE id = ?1 AND n = (SELECT max(n) FROM item_version WHERE id = ?1"
+    " AND effective_from <> '')";
 static const char sql_submit[] =
     "UPDATE item_version SET state = 'in_review', submitted_by = ?3, submitted_at = ?4 "
     "WHERE id = ?1 AND n = ?2";
@@ -163,6 +169,9 @@ static const char sql_catalogue[] =
     "      OR instr(lower(description), lower(?1))"
     "      OR (?7 IS NOT NULL AND id IN (SELECT value FROM json_each(?7))))"
     " AND (?2 IS NULL OR doc_type = ?2)"
+    " AND (?10 IS NULL OR lower(doc_type) = ?10"
+    "      OR lower(doc_type) IN (SELECT lower(name) FROM doc_subtype WHERE class = ?10)"
+    "      OR doc_type = ?11)"
     " AND (CASE WHEN ?4 IS NOT NULL THEN effective_from <> '' AND effective_from <= ?4"
     "        AND (effective_to = '' OR effective_to > ?4)"
     "       WHEN ?3 IS NOT NULL THEN state = ?3"
@@ -813,6 +822,9 @@ kb_status kb_wf_save(kb_store *s, const char *source, size_t len, const char *ex
     if (strcmp(d->type, KB_TYPE_DOCUMENT) == 0 &&
         (rc = kb_version_check_number(s, d->id, err)) != KB_OK)
         goto out;
+    if (strcmp(d->type, KB_TYPE_DOCUMENT) == 0 &&
+        (rc = kb_docclass_check(s, field(d, "doc_type"), d->id, NULL, err)) != KB_OK)
+        goto out;
     rc = read_one(s, sql_latest, d->id, 0, NULL, &last, err);
     if (rc == KB_ENOTFOUND) {
         rc = KB_OK;
@@ -1058,6 +1070,17 @@ kb_status kb_version_end(kb_store *s, const char *id, const char *state, long lo
     return rc;
 }
 
+kb_status kb_version_destroy(kb_store *s, const char *id, long long at, kb_err *err)
+{
+    char today[KB_DATE_LEN];
+    kb_date_of(at, today);
+    const char *t[] = { today };
+    kb_status rc = update(s, sql_destroy, id, 0, t, 1, err);
+    if (rc == KB_OK)
+        rc = update(s, sql_withdraw, id, 0, NULL, 0, err);
+    return rc;
+}
+
 kb_status kb_wf_preview(kb_store *s, const char *source, size_t len, kb_doc **out,
                         size_t *line, kb_err *err)
 {
@@ -1121,5 +1144,8 @@ kb_status kb_catalogue_list(kb_store *s, const kb_catalogue_filter *f, kb_versio
     sqlite3_bind_int64(st, 6, f->limit ? (long long)f->limit : 1000);
     sqlite3_bind_int(st, 8, f->hide_wip != 0);
     sqlite3_bind_text(st, 9, f->author ? f->author : "", -1, SQLITE_STATIC);
+    const kb_docclass_def *c = kb_docclass_def_of(f->doc_class);
+    kb_store_bind_opt(st, 10, c ? c->code : f->doc_class);
+    kb_store_bind_opt(st, 11, c ? c->name : NULL);
     return read_list(s, st, out, err);
 }

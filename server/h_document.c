@@ -1,9 +1,11 @@
-/* The document catalogue and document requests: /api/v1/documents...,
- * /api/v1/document-requests... (the numbering rule is in h_settings.c). */
+/* The document catalogue, its classes and document requests: /api/v1/documents...,
+ * /api/v1/document-classes..., /api/v1/document-requests... (the numbering rule is in
+ * h_settings.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kb_date.h"
+#include "kb_docclass.h"
 #include "kb_docreq.h"
 #include "kb_search.h"
 #include "kb_store.h"
@@ -27,7 +29,19 @@ static kb_status check_states(const char *v, const char *const *ok, const char *
 
 static const char *const version_states[] = { "draft", "in_review", "requested", "rejected",
                                               "published", "superseded", "withdrawn",
-                                              "retired", "scrapped", "removed", NULL };
+                                              "retired", "scrapped", "destroyed", "removed",
+                                              NULL };
+
+static const char *const class_codes[] = { "ops", "project", "quality", "report", "other",
+                                           NULL };
+
+/* Adds the class of o's doc_type (class, class_name; "" when it names none) to o. */
+static void add_class(json_t *o, const kb_docclass_list *l)
+{
+    const kb_docclass *c = kb_docclass_of(l, json_string_value(json_object_get(o, "doc_type")));
+    json_object_set_new(o, "class", json_string(c ? c->code : ""));
+    json_object_set_new(o, "class_name", json_string(c ? c->name : ""));
+}
 
 kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
@@ -39,6 +53,10 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = srv_req_text(rq, "status", MAX_Q_BYTES, &f.status, err);
     if (rc == KB_OK)
         rc = check_states(f.status, version_states, "status", err);
+    if (rc == KB_OK)
+        rc = srv_req_text(rq, "class", MAX_Q_BYTES, &f.doc_class, err);
+    if (rc == KB_OK)
+        rc = check_states(f.doc_class, class_codes, "class", err);
     if (rc == KB_OK)
         rc = srv_req_day(rq, "as_of", &f.as_of, NULL, err);
     if (rc == KB_OK)
@@ -69,26 +87,34 @@ kb_status h_document_list(srv_req *rq, srv_resp *rs, kb_err *err)
         kb_search_result_free(sr);
     }
     kb_version_list l = { 0 };
+    kb_docclass_list classes;
+    memset(&classes, 0, sizeof classes);
     if (rc == KB_OK)
         rc = kb_catalogue_list(s, &f, &l, err);
+    if (rc == KB_OK)
+        rc = kb_docclass_list_all(s, &classes, err);
     free(ids);
     long long now = 0;
     if (rc == KB_OK)
         rc = srv_now(&now, err);
     if (rc != KB_OK) {
         kb_version_list_free(&l);
+        kb_docclass_list_free(&classes);
         return rc;
     }
     char today[KB_DATE_LEN];
     kb_date_of(now, today);
-    json_t *docs = srv_version_list_json(&l);
-    for (size_t i = 0; i < l.n; i++)
-        srv_doc_flags(json_array_get(docs, i), &l.v[i], today);
     json_t *o = json_object();
+    json_t *docs = srv_version_list_json(&l);
+    for (size_t i = 0; i < l.n; i++) {
+        srv_doc_flags(json_array_get(docs, i), &l.v[i], today);
+        add_class(json_array_get(docs, i), &classes);
+    }
     json_object_set_new(o, "total", json_integer((json_int_t)l.n));
     json_object_set_new(o, "today", json_string(today));
     json_object_set_new(o, "documents", docs);
     kb_version_list_free(&l);
+    kb_docclass_list_free(&classes);
     rs->json = o;
     return KB_OK;
 }
@@ -161,7 +187,16 @@ kb_status h_document_get(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_version_list_free(&l);
     if (rc != KB_OK)
         return rc;
+    kb_docclass_list classes;
+    rc = kb_docclass_list_all(s, &classes, err);
+    if (rc != KB_OK) {
+        kb_docclass_list_free(&classes);
+        kb_version_free(full);
+        return rc;
+    }
     json_t *o = srv_version_json(full);
+    add_class(o, &classes);
+    kb_docclass_list_free(&classes);
     json_object_set_new(o, "source", srv_json_str(full->source));
     long long now = 0;
     if (srv_now(&now, NULL) == KB_OK) {
@@ -215,8 +250,38 @@ static json_t *docreq_json(const kb_docreq *r)
     json_object_set_new(o, "decided_by", srv_json_str(r->decided_by));
     json_object_set_new(o, "decided_at", srv_json_time(r->decided_at));
     json_object_set_new(o, "decision", srv_json_str(r->decision));
+    json_object_set_new(o, "flow", srv_json_str(r->flow));
+    json_object_set_new(o, "class", srv_json_str(r->doc_class));
+    const kb_docclass_def *c = kb_docclass_def_of(r->doc_class);
+    json_object_set_new(o, "class_name", json_string(c ? c->name : ""));
+    json_t *steps = json_array();
+    json_int_t current = 0;
+    for (size_t i = 0; i < r->nsteps; i++) {
+        const kb_docreq_step *p = &r->steps[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "step", json_integer(p->step));
+        json_object_set_new(j, "group", srv_json_str(p->group));
+        json_object_set_new(j, "state", srv_json_str(p->state));
+        json_object_set_new(j, "decided_by", srv_json_str(p->decided_by));
+        json_object_set_new(j, "decided_at", srv_json_time(p->decided_at));
+        json_object_set_new(j, "comment", srv_json_str(p->comment));
+        json_array_append_new(steps, j);
+        if (!current && strcmp(p->state, "pending") == 0 && strcmp(r->state, "pending") == 0)
+            current = p->step;
+    }
+    json_object_set_new(o, "steps", steps);
+    /* the step waiting for a decision, 0 when none */
+    json_object_set_new(o, "current_step", json_integer(current));
     if (strcmp(r->kind, "change") == 0)
         json_object_set_new(o, "version", json_integer(r->version));
+    if (strcmp(r->kind, "borrow") != 0) {
+        json_object_set_new(o, "executed_by", srv_json_str(r->executed_by));
+        json_object_set_new(o, "executed_at", srv_json_time(r->executed_at));
+        json_object_set_new(o, "execution", srv_json_str(r->execution));
+        json_object_set_new(o, "confirmed_by", srv_json_str(r->confirmed_by));
+        json_object_set_new(o, "confirmed_at", srv_json_time(r->confirmed_at));
+        json_object_set_new(o, "confirmation", srv_json_str(r->confirmation));
+    }
     if (strcmp(r->kind, "borrow") == 0) {
         json_object_set_new(o, "borrower", srv_json_str(r->borrower));
         json_object_set_new(o, "due", srv_json_str(r->due));
@@ -280,14 +345,13 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const kinds[] = { "change", "scrap", "borrow", NULL };
-    static const char *const states[] = { "pending", "approved", "rejected", "lent",
-                                          "returned", NULL };
+    static const char *const states[] = { "pending", "approved", "rejected", "executed",
+                                          "confirmed", "lent", "returned", NULL };
     kb_docreq_filter f = { 0 };
     int overdue = 0;
     kb_status rc = srv_req_text(rq, "kind", MAX_Q_BYTES, &f.kind, err);
     if (rc == KB_OK)
-        rc = check_states(f.kind, kinds, "kind", err);
+        rc = check_states(f.kind, kb_docreq_kinds, "kind", err);
     if (rc == KB_OK)
         rc = srv_req_text(rq, "state", MAX_Q_BYTES, &f.state, err);
     if (rc == KB_OK)
@@ -340,24 +404,146 @@ kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err)
 
 kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    static const char *const allowed[] = { "comment", NULL };
-    const char *id, *action = srv_req_param(rq, "action"), *comment = NULL;
+    static const char *const allowed[] = { "comment", "source", NULL };
+    static const char *const actions[] = { "approve", "reject", "execute", "confirm", "lend",
+                                           "return", NULL };
+    const char *id, *action = srv_req_param(rq, "action");
+    kb_docreq_action a = { .action = action, .roles = rq->roles };
     kb_status rc = srv_req_path_id(rq, "id", &id, err);
-    static const char *const actions[] = { "approve", "reject", "lend", "return", NULL };
     if (rc == KB_OK && check_states(action, actions, "action", err) != KB_OK)
         return kb_err_set(err, KB_ENOTFOUND, "unknown action '%.40s': use approve, reject, "
-                          "lend or return", action ? action : "");
+                          "execute, confirm, lend or return", action ? action : "");
     json_t *in = NULL;
     if (rc == KB_OK)
         rc = srv_req_body(rq, 1, allowed, &in, err);
     if (rc == KB_OK)
-        rc = srv_json_get_str(in, "comment", &comment, err);
+        rc = srv_json_get_str(in, "comment", &a.comment, err);
+    if (rc == KB_OK)
+        rc = srv_json_get_str(in, "source", &a.source, err);
+    if (rc == KB_OK && a.source) {
+        a.source_len = strlen(a.source);
+        if (a.source_len > KB_MAX_DOC_BYTES)
+            rc = kb_err_set(err, KB_ETOOBIG, "the source is more than %u bytes",
+                            KB_MAX_DOC_BYTES);
+    }
+    kb_store *s;
+    long long now;
+    if (rc == KB_OK)
+        rc = srv_req_store_now(rq, &s, &now, err);
+    size_t line = 0;
+    if (rc == KB_OK)
+        rc = kb_docreq_act(s, id, &a, rq->user, now, &line, err);
+    if ((rc == KB_EPARSE || rc == KB_ETOOBIG) && line > 0)
+        kb_err_prefix(err, rc, "source line %zu", line);
+    json_decref(in);
+    return rc == KB_OK ? reply_request(s, id, rs, err) : rc;
+}
+
+/* --- classes --- */
+
+static json_t *class_json(const kb_docclass *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(c->code));
+    json_object_set_new(o, "name", json_string(c->name));
+    json_object_set_new(o, "name_en", json_string(c->name_en));
+    json_object_set_new(o, "prefix", srv_json_str(c->prefix));
+    json_t *subs = json_array();
+    for (size_t i = 0; i < c->nsub_types; i++)
+        json_array_append_new(subs, srv_json_str(c->sub_types[i]));
+    json_object_set_new(o, "sub_types", subs);
+    json_t *chains = json_object();
+    for (int k = 0; k < KB_DOCREQ_NKINDS; k++) {
+        json_t *g = json_array();
+        for (size_t i = 0; i < c->nchain[k]; i++)
+            json_array_append_new(g, srv_json_str(c->chain[k][i]));
+        json_object_set_new(chains, kb_docreq_kinds[k], g);
+    }
+    json_object_set_new(o, "chains", chains);
+    return o;
+}
+
+static kb_status reply_classes(kb_store *s, const char *code, srv_resp *rs, kb_err *err)
+{
+    kb_docclass_list l;
+    kb_status rc = kb_docclass_list_all(s, &l, err);
+    if (rc == KB_OK && !code) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < l.n; i++)
+            json_array_append_new(a, class_json(&l.v[i]));
+        rs->json = json_object();
+        json_object_set_new(rs->json, "classes", a);
+    }
+    for (size_t i = 0; rc == KB_OK && code && i < l.n; i++)
+        if (strcmp(l.v[i].code, code) == 0)
+            rs->json = class_json(&l.v[i]);
+    kb_docclass_list_free(&l);
+    return rc;
+}
+
+kb_status h_docclass_list(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    kb_store *s;
+    kb_status rc = srv_req_store(rq, &s, err);
+    return rc == KB_OK ? reply_classes(s, NULL, rs, err) : rc;
+}
+
+kb_status h_docclass_update(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    static const char *const allowed[] = { "prefix", "sub_types", "chains", NULL };
+    const char *code;
+    kb_status rc = srv_req_path_id(rq, "code", &code, err);
+    if (rc == KB_OK && !kb_docclass_def_of(code))
+        return kb_err_set(err, KB_ENOTFOUND, "no document class '%.40s': use ops, project, "
+                          "quality, report or other", code);
+    json_t *in = NULL;
+    if (rc == KB_OK)
+        rc = srv_req_body(rq, 0, allowed, &in, err);
+    kb_docclass_change ch;
+    memset(&ch, 0, sizeof ch);
+    const char **subs = NULL;
+    const char **chain[KB_DOCREQ_NKINDS] = { 0 };
+    if (rc == KB_OK)
+        rc = srv_json_get_str(in, "prefix", &ch.prefix, err);
+    if (rc == KB_OK && json_object_get(in, "sub_types")) {
+        ch.set_sub_types = 1;
+        rc = srv_json_get_strs(in, "sub_types", KB_DOCCLASS_MAX_SUBTYPES + 1, &subs,
+                               &ch.nsub_types, err);
+        ch.sub_types = subs;
+    }
+    json_t *chains = in ? json_object_get(in, "chains") : NULL;
+    if (rc == KB_OK && chains && !json_is_object(chains))
+        rc = kb_err_set(err, KB_EINVAL, "field 'chains' must be an object: kind -> groups in "
+                        "order, e.g. {\"change\": [\"运维部\", \"信息中心\"]}");
+    const char *key;
+    json_t *val;
+    if (rc == KB_OK && chains) {
+        json_object_foreach(chains, key, val) {
+            int k = kb_docreq_kind_index(key);
+            if (k < 0) {
+                rc = kb_err_set(err, KB_EINVAL, "'chains': unknown kind '%.40s': use change, "
+                                "scrap, borrow or destroy", key);
+                break;
+            }
+            ch.set_chain[k] = 1;
+            rc = srv_json_get_strs(chains, key, KB_DOCCLASS_MAX_STEPS + 1, &chain[k],
+                                   &ch.nchain[k], err);
+            ch.chain[k] = chain[k];
+            if (rc != KB_OK)
+                break;
+        }
+    }
     kb_store *s;
     long long now;
     if (rc == KB_OK)
         rc = srv_req_store_now(rq, &s, &now, err);
     if (rc == KB_OK)
-        rc = kb_docreq_act(s, id, action, comment, rq->user, now, err);
+        rc = kb_docclass_update(s, code, &ch, rq->user, now, err);
+    if (rc == KB_OK)
+        rc = reply_classes(s, code, rs, err);
+    free(subs);
+    for (int k = 0; k < KB_DOCREQ_NKINDS; k++)
+        free(chain[k]);
     json_decref(in);
-    return rc == KB_OK ? reply_request(s, id, rs, err) : rc;
+    return rc;
 }

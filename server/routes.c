@@ -64,7 +64,11 @@ static const struct srv_route routes[] = {
     { "GET", "/api/v1/document-requests", h_docreq_list, KB_ROLE_ALL },
     { "POST", "/api/v1/document-requests", h_docreq_create, REQUEST_DOCS },
     { "GET", "/api/v1/document-requests/:id", h_docreq_get, KB_ROLE_ALL },
-    { "POST", "/api/v1/document-requests/:id/:action", h_docreq_act, DECIDE },
+    /* who may take which step (a chain step's group, an approver without a chain, an
+     * engineer executing, another chain member confirming) is checked in kb_docreq.h */
+    { "POST", "/api/v1/document-requests/:id/:action", h_docreq_act, REQUEST_DOCS },
+    { "GET", "/api/v1/document-classes", h_docclass_list, KB_ROLE_ALL },
+    { "PUT", "/api/v1/document-classes/:code", h_docclass_update, KB_ROLE_ADMIN },
     { "GET", "/api/v1/document-retention", h_doc_retention, KB_ROLE_ALL },
     { "GET", "/api/v1/document-checks", h_doccheck_list, KB_ROLE_ALL },
     { "POST", "/api/v1/document-checks", h_doccheck_create, REQUEST_DOCS },

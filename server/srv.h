@@ -416,6 +416,8 @@ kb_status h_docreq_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_docreq_act(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_docclass_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_docclass_update(srv_req *rq, srv_resp *rs, kb_err *err);
 /* h_doccheck.c: retention, validity check rounds and controlled paper copies */
 kb_status h_doc_retention(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_doccheck_list(srv_req *rq, srv_resp *rs, kb_err *err);

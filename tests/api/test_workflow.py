@@ -110,8 +110,6 @@ def role_cases():
         ("agent cannot see the review queue", "agent1", "GET", "/api/v1/reviews", None, 403),
         ("auditor cannot file document requests", "aud1", "POST", "/api/v1/document-requests",
          {"kind": "borrow", "doc_no": "YW-SC-001", "reason": "x", "due": "2026-12-31"}, 403),
-        ("engineer cannot decide document requests", "eng1", "POST",
-         "/api/v1/document-requests/DR-0001/approve", {}, 403),
         ("agent cannot retire", "agent1", "POST", "/api/v1/kb/KE-1001/retire",
          {"fixed_by": "CHG-1"}, 403),
         ("only admins set the numbering rule", "appr1", "PUT",
@@ -594,6 +592,10 @@ def document_cases():
                          {"kind": "scrap", "doc_no": doc, "reason": "x"}), 409, "exists")
         d = ok(call("aud1", "GET", "/api/v1/documents/" + doc))
         need(d["version"] == "A/1", "the catalogue changed before approval: %r" % d)
+        # no approval chain: only approvers decide (engineers may file and execute)
+        check_error(call("eng2", "POST", "/api/v1/document-requests/%s/approve" %
+                         STATE["change"]), 403, "denied")
+        need(j["flow"] == "single" and j["steps"] == [] and j["class"] == "ops", j)
         check_error(call("appr1", "POST", "/api/v1/reviews/%s/approve" % doc), 404,
                     "not_found")
         set_now(t(2026, 5, 12))
