@@ -1,12 +1,20 @@
 /* Document control and the auditor's pages: the document catalogue (current versions,
- * history, "current on date"), change/scrap/borrow requests, the audit log with filters
- * and export, and backups. */
+ * history, "current on date", classes), the document classes with their approval chains,
+ * change/scrap/borrow/destroy requests and their steps, the audit log with filters and
+ * export, and backups. */
 'use strict';
 
 (function () {
   var el = K.el, t = K.t;
-  var DOC_TYPES = ['operations manual', 'procedure', 'form', 'project document',
-                   'quality document', 'service report', 'other'];
+  var KINDS = ['change', 'scrap', 'borrow', 'destroy'];
+  var REQ_STATES = ['pending', 'approved', 'rejected', 'executed', 'confirmed', 'lent', 'returned'];
+  /* the document classes as kept (GET /api/v1/document-classes), loaded once per page */
+  var classes = null;
+  function loadClasses() {
+    if (!classes) classes = K.api('GET', '/api/v1/document-classes').then(function (j) { return j.classes; },
+      function (err) { classes = null; throw err; });
+    return classes;
+  }
 
   function qs(obj) {
     var p = new URLSearchParams();
@@ -31,37 +39,46 @@
 
   K.route('documents', /^\/documents$/, null, function (view, args, params) {
     var q = el('input', { id: 'd-q', type: 'search', value: params.get('q') || '' });
-    var type = el('select', { id: 'd-type' }, el('option', { value: '', text: t('all') }),
-      DOC_TYPES.map(function (v) { return el('option', { value: v, text: K.label('doctype', v), selected: params.get('doc_type') === v }); }));
+    var cls = el('select', { id: 'd-class' }, el('option', { value: '', text: t('all') }));
+    var type = el('select', { id: 'd-type' }, el('option', { value: '', text: t('all') }));
+    loadClasses().then(function (list) {
+      list.forEach(function (c) {
+        cls.appendChild(el('option', { value: c.code, text: c.name, selected: params.get('class') === c.code }));
+        c.sub_types.forEach(function (v) {
+          type.appendChild(el('option', { value: v, text: K.label('doctype', v), selected: params.get('doc_type') === v }));
+        });
+      });
+    }, function (err) { K.status(err.message, true); });
     var asOf = el('input', { id: 'd-asof', type: 'date', value: params.get('as_of') || '' });
     var all = el('input', { id: 'd-all', type: 'checkbox', checked: params.get('all_versions') === '1' });
     var status = el('select', { id: 'd-status' }, el('option', { value: '', text: t('doc.current') }),
-      ['superseded', 'scrapped', 'removed', 'draft', 'in_review', 'rejected'].map(function (v) {
+      ['superseded', 'scrapped', 'destroyed', 'removed', 'draft', 'in_review', 'rejected'].map(function (v) {
         return el('option', { value: v, text: K.label('state', v), selected: params.get('status') === v });
       }));
     var form = el('form', { class: 'filters', role: 'search' },
-      K.field('doc.q', q), K.field('doc.type', type), K.field('doc.status', status), K.field('doc.asof', asOf),
+      K.field('doc.q', q), K.field('doc.class', cls), K.field('doc.type', type), K.field('doc.status', status), K.field('doc.asof', asOf),
       el('div', { class: 'check' }, all, el('label', { for: 'd-all', text: t('doc.all') })),
       el('button', { type: 'submit', text: t('find') }));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
-      K.go('#/documents' + qs({ q: q.value.trim(), doc_type: type.value, status: status.value,
+      K.go('#/documents' + qs({ q: q.value.trim(), 'class': cls.value, doc_type: type.value, status: status.value,
                                 as_of: asOf.value, all_versions: all.checked ? '1' : '' }));
     });
     var out = el('div');
     K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('nav.documents') }),
                     el('span', {}, el('a', { href: '#/requests', text: t('nav.requests') }), ' · ',
-                       el('a', { href: '#/doc-control', text: t('nav.doccontrol') }))), form, out]);
-    var url = '/api/v1/documents' + qs({ q: params.get('q'), doc_type: params.get('doc_type'),
+                       el('a', { href: '#/doc-control', text: t('nav.doccontrol') }), ' · ',
+                       el('a', { href: '#/document-classes', text: t('dc.title') }))), form, out]);
+    var url = '/api/v1/documents' + qs({ q: params.get('q'), 'class': params.get('class'), doc_type: params.get('doc_type'),
       status: params.get('status'), as_of: params.get('as_of'), all_versions: params.get('all_versions') });
     K.api('GET', url).then(function (j) {
       out.appendChild(el('p', { class: 'meta', text: params.get('as_of') ? t('doc.count.asof', j.total, params.get('as_of')) : t('doc.count', j.total) }));
-      out.appendChild(grid(['doc.no', 'doc.name', 'doc.type', 'version', 'doc.published', 'doc.location',
+      out.appendChild(grid(['doc.no', 'doc.name', 'doc.class', 'doc.type', 'version', 'doc.published', 'doc.location',
                             'doc.retention', 'doc.status', 'doc.owner'],
         j.documents.map(function (d) {
           return el('tr', {},
             el('td', {}, el('a', { href: '#/documents/' + encodeURIComponent(d.doc_no), text: d.doc_no })),
-            el('td', { text: d.name }), el('td', { text: K.label('doctype', d.doc_type) }),
+            el('td', { text: d.name }), el('td', { text: d.class_name }), el('td', { text: K.label('doctype', d.doc_type) }),
             el('td', { text: d.version }), el('td', { text: d.publish_date || d.effective_from }),
             el('td', { text: d.storage_location }), el('td', { text: d.retention_period }),
             el('td', {}, K.badge('state', d.status), flags(d)), el('td', { text: d.owner }));
@@ -87,7 +104,7 @@
     var base = '/api/v1/kb/' + encodeURIComponent(no) + '/versions';
     K.api('GET', '/api/v1/documents/' + encodeURIComponent(no) + qs({ as_of: params.get('as_of') })).then(function (d) {
       var dl = el('dl', { class: 'fields' });
-      [['doc.no', d.doc_no], ['doc.name', d.name], ['doc.type', K.label('doctype', d.doc_type)],
+      [['doc.no', d.doc_no], ['doc.name', d.name], ['doc.class', d.class_name], ['doc.type', K.label('doctype', d.doc_type)],
        ['version', d.version], ['doc.published', d.publish_date], ['doc.location', d.storage_location],
        ['doc.retention', d.retention_period], ['dc.until', d.retention_until], ['doc.owner', d.owner], ['doc.description', d.description],
        ['ver.current', d.effective_from + ' → ' + (d.effective_to || t('now'))],
@@ -207,9 +224,9 @@
 
   K.route('requests', /^\/requests$/, null, function (view, args, params) {
     var kind = el('select', { id: 'q-kind' }, el('option', { value: '', text: t('all') }),
-      ['change', 'scrap', 'borrow'].map(function (k) { return el('option', { value: k, text: K.label('req', k), selected: params.get('kind') === k }); }));
+      KINDS.map(function (k) { return el('option', { value: k, text: K.label('req', k), selected: params.get('kind') === k }); }));
     var state = el('select', { id: 'q-state' }, el('option', { value: '', text: t('all') }),
-      ['pending', 'approved', 'rejected', 'lent', 'returned'].map(function (k) { return el('option', { value: k, text: K.label('reqstate', k), selected: params.get('state') === k }); }));
+      REQ_STATES.map(function (k) { return el('option', { value: k, text: K.label('reqstate', k), selected: params.get('state') === k }); }));
     var overdue = el('input', { type: 'checkbox', id: 'q-overdue', checked: params.get('overdue') === '1' });
     var form = el('form', { class: 'filters' }, K.field('req.kind', kind), K.field('req.state', state),
       el('div', { class: 'check' }, overdue, el('label', { for: 'q-overdue', text: t('req.overdue') })),
@@ -225,16 +242,170 @@
         out.appendChild(grid(['req.id', 'req.kind', 'doc.no', 'req.reason', 'req.state', 'req.requested', 'req.decided', 'req.due.label'],
           j.requests.map(function (r) {
             return el('tr', { class: r.overdue ? 'overdue' : '' },
-              el('td', { text: r.id }), el('td', { text: K.label('req', r.kind) }),
+              el('td', {}, el('a', { href: '#/requests/' + encodeURIComponent(r.id), text: r.id })),
+              el('td', { text: K.label('req', r.kind) }),
               el('td', {}, el('a', { href: '#/documents/' + encodeURIComponent(r.doc_no), text: r.doc_no + ' ' + r.title })),
               el('td', { text: r.reason }),
-              el('td', {}, K.badge('reqstate', r.state), r.overdue ? K.badge('reqstate', 'overdue') : null),
+              el('td', {}, K.badge('reqstate', r.state), r.overdue ? K.badge('reqstate', 'overdue') : null,
+                 r.current_step ? el('span', { class: 'meta', text: ' ' + t('req.step.waiting', r.current_step, r.steps[r.current_step - 1].group) }) : null),
               el('td', { text: r.requested_by + ' · ' + K.time(r.requested_at) }),
               el('td', { text: r.decided_by ? r.decided_by + ' · ' + K.time(r.decided_at) + (r.decision ? ' — ' + r.decision : '') : '' }),
               el('td', { text: r.due ? r.due + (r.returned_at ? ' · ' + t('req.returned', K.time(r.returned_at)) : '') : '' }));
           })));
       }, function (err) { K.status(err.message, true); });
   }, '#/requests');
+
+  /* A new request on a document named in the link (#/requests/new?kind=destroy&doc_no=X):
+   * the way from the list of documents past retention to their destruction. */
+  K.route('request-new', /^\/requests\/new$/, ['agent', 'engineer', 'approver', 'admin'], function (view, args, params) {
+    var kind = el('select', { id: 'rn-kind' }, KINDS.map(function (k) {
+      return el('option', { value: k, text: K.label('req', k), selected: (params.get('kind') || 'destroy') === k });
+    }));
+    var no = el('input', { id: 'rn-doc', required: true, value: params.get('doc_no') || '' });
+    var reason = el('input', { id: 'rn-reason', required: true, value: params.get('reason') || '' });
+    var due = el('input', { id: 'rn-due', type: 'date' });
+    var form = el('form', { class: 'card' }, el('h3', { text: t('req.new') }),
+      el('div', { class: 'cols' }, K.field('req.kind', kind), K.field('doc.no', no), K.field('req.reason', reason),
+         K.field('req.due.label', due)),
+      el('button', { type: 'submit', class: 'primary', text: t('req.file') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = { kind: kind.value, doc_no: no.value.trim(), reason: reason.value.trim() };
+      if (kind.value === 'borrow') body.due = due.value;
+      K.api('POST', '/api/v1/document-requests', body).then(function (r) {
+        K.status(t('req.filed', r.id));
+        K.go('#/requests/' + encodeURIComponent(r.id));
+      }, function (err) { K.status(err.message, true); });
+    });
+    K.add(view, [el('h2', { text: t('nav.requests') }), form]);
+  });
+
+  /* One request: its chain's steps, its execution and confirmation, and the step the user
+   * may take next (the server says no when it is not theirs). */
+  K.route('request', /^\/requests\/([^/]+)$/, null, function (view, args) {
+    var url = '/api/v1/document-requests/' + encodeURIComponent(args[0]);
+    K.api('GET', url).then(function (r) {
+      var dl = el('dl', { class: 'fields' });
+      [['req.kind', K.label('req', r.kind)], ['doc.no', r.doc_no + ' ' + r.title], ['doc.class', r.class_name],
+       ['req.reason', r.reason], ['req.requested', r.requested_by + ' · ' + K.time(r.requested_at)],
+       ['req.flow', t('req.flow.' + r.flow)],
+       ['req.decided', r.decided_by ? r.decided_by + ' · ' + K.time(r.decided_at) + (r.decision ? ' — ' + r.decision : '') : ''],
+       ['req.version', r.version ? String(r.version) : ''],
+       ['req.executed', r.executed_by ? r.executed_by + ' · ' + K.time(r.executed_at) + ' — ' + r.execution : ''],
+       ['req.confirmed', r.confirmed_by ? r.confirmed_by + ' · ' + K.time(r.confirmed_at) + (r.confirmation ? ' — ' + r.confirmation : '') : '']
+      ].forEach(function (p) {
+        if (!p[1]) return;
+        dl.appendChild(el('dt', { text: t(p[0]) }));
+        dl.appendChild(el('dd', { text: p[1] }));
+      });
+      var steps = r.steps.length ? grid(['req.step', 'req.group', 'req.state', 'req.decided'], r.steps.map(function (p) {
+        return el('tr', { class: p.step === r.current_step ? 'current' : '' },
+          el('td', { text: String(p.step) }), el('td', { text: p.group }), el('td', {}, K.badge('reqstate', p.state)),
+          el('td', { text: p.decided_by ? p.decided_by + ' · ' + K.time(p.decided_at) + (p.comment ? ' — ' + p.comment : '') : '' }));
+      })) : el('p', { class: 'meta', text: t('req.single') });
+      K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: r.id + ' · ' + K.label('req', r.kind) + ' · ' + r.doc_no }),
+                      K.badge('reqstate', r.state)), dl, el('h3', { text: t('req.steps') }), steps, actions(r, url)]);
+    }, function (err) { K.status(err.message, true); });
+  });
+
+  function act(url, step, body) {
+    K.api('POST', url + '/' + step, body).then(function () { K.status(t('done')); K.render(); },
+                                               function (err) { K.status(err.message, true); });
+  }
+
+  function actions(r, url) {
+    if (!K.has('agent', 'engineer', 'approver', 'admin')) return null;
+    var comment = el('textarea', { id: 'dr-comment', rows: '2' });
+    var chain = r.flow === 'chain';
+    if (r.state === 'pending') {
+      return el('form', { class: 'card decide' },
+        el('h3', { text: chain ? t('req.step.waiting', r.current_step, r.steps[r.current_step - 1].group) : t('req.decide') }),
+        K.field('rev.comment', comment),
+        el('button', { type: 'button', id: 'dr-approve', class: 'primary', text: t('rev.approve'),
+                       on: { click: function () { act(url, 'approve', { comment: comment.value }); } } }),
+        el('button', { type: 'button', id: 'dr-reject', text: t('rev.reject'),
+                       on: { click: function () { act(url, 'reject', { comment: comment.value }); } } }));
+    }
+    if (r.state === 'approved' && (r.kind === 'destroy' || (chain && r.kind !== 'borrow'))) {
+      var source = el('textarea', { id: 'dr-source', rows: '10', class: 'editor' });
+      var proposed = '';
+      if (r.kind === 'change') {
+        K.api('GET', '/api/v1/kb/' + encodeURIComponent(r.doc_no) + '/versions/' + r.version)
+          .then(function (v) { proposed = v.source || ''; if (!source.value) source.value = proposed; }, function () {});
+      }
+      var note = el('textarea', { id: 'dr-note', rows: '2', required: true });
+      return el('form', { class: 'card' }, el('h3', { text: t('req.execute.title') }),
+        K.field('req.execution', note, t('req.execution.hint')),
+        r.kind === 'change' ? K.field('req.source.done', source) : null,
+        el('button', { type: 'button', id: 'dr-execute', class: 'primary', text: t('req.execute'),
+                       on: { click: function () {
+                         var body = { comment: note.value.trim() };
+                         /* the content as carried out, when it differs from the proposal */
+                         if (r.kind === 'change' && source.value && source.value !== proposed) body.source = source.value;
+                         act(url, 'execute', body);
+                       } } }));
+    }
+    if (r.state === 'executed' && r.kind !== 'destroy') {
+      return el('form', { class: 'card' }, el('h3', { text: t('req.confirm.title') }), K.field('rev.comment', comment),
+        el('button', { type: 'button', id: 'dr-confirm', class: 'primary', text: t('req.confirm'),
+                       on: { click: function () { act(url, 'confirm', { comment: comment.value }); } } }));
+    }
+    if (r.kind === 'borrow' && (r.state === 'approved' || r.state === 'lent')) {
+      var step = r.state === 'approved' ? 'lend' : 'return';
+      return K.button('req.' + step, function () { act(url, step); }, 'primary');
+    }
+    return null;
+  }
+
+  /* --- document classes, their sub-types, numbering prefixes and approval chains --- */
+
+  K.route('document-classes', /^\/document-classes$/, null, function (view) {
+    var out = el('div');
+    var admin = K.has('admin');
+    K.add(view, [el('h2', { text: t('dc.title') }), el('p', { class: 'hint', text: t('dc.hint') }), out]);
+    var groups = el('datalist', { id: 'dc-groups' });
+    if (admin) {
+      K.api('GET', '/api/v1/groups').then(function (j) {
+        j.groups.forEach(function (g) { groups.appendChild(el('option', { value: g.name })); });
+      }, function () {});
+    }
+    loadClasses().then(function (list) {
+      out.appendChild(groups);
+      out.appendChild(grid(['dc.name', 'dc.code', 'dc.subtypes', 'dc.prefix'].concat(KINDS.map(function (k) { return 'dc.chain.' + k; })),
+        list.map(function (c) {
+          return el('tr', {}, el('td', { text: c.name }), el('td', { class: 'mono', text: c.code }),
+            el('td', { text: c.sub_types.map(function (v) { return K.label('doctype', v); }).join('、') }),
+            el('td', { class: 'mono', text: c.prefix || '—' }),
+            KINDS.map(function (k) { return el('td', { text: c.chains[k].length ? c.chains[k].join(' → ') : t('dc.single') }); }));
+        })));
+      if (!admin) return;
+      list.forEach(function (c) {
+        var prefix = el('input', { id: 'dc-prefix-' + c.code, value: c.prefix, size: '10' });
+        var subs = el('input', { id: 'dc-subs-' + c.code, value: c.sub_types.join(', '), size: '40' });
+        var chains = {};
+        KINDS.forEach(function (k) {
+          chains[k] = el('input', { id: 'dc-chain-' + c.code + '-' + k, value: c.chains[k].join(', '), list: 'dc-groups',
+                                    placeholder: t('dc.chain.placeholder') });
+        });
+        var split = function (v) { return v.split(/[,，、\n]/).map(function (x) { return x.trim(); }).filter(Boolean); };
+        var form = el('form', { class: 'card', id: 'dc-form-' + c.code }, el('h3', { text: c.name + ' (' + c.code + ')' }),
+          el('div', { class: 'cols' }, K.field('dc.prefix', prefix, t('dc.prefix.hint')), K.field('dc.subtypes', subs, t('dc.subtypes.hint'))),
+          el('div', { class: 'cols' }, KINDS.map(function (k) { return K.field('dc.chain.' + k, chains[k]); })),
+          el('button', { type: 'submit', id: 'dc-save-' + c.code, class: 'primary', text: t('save') }));
+        form.addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          var body = { prefix: prefix.value.trim(), sub_types: split(subs.value), chains: {} };
+          KINDS.forEach(function (k) { body.chains[k] = split(chains[k].value); });
+          K.api('PUT', '/api/v1/document-classes/' + c.code, body).then(function () {
+            classes = null;
+            K.status(t('done'));
+            K.render();
+          }, function (err) { K.status(err.message, true); });
+        });
+        out.appendChild(form);
+      });
+    }, function (err) { K.status(err.message, true); });
+  });
 
   /* --- the audit log --- */
 

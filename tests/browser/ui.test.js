@@ -1194,6 +1194,60 @@ async function main() {
       need((await agent.textContent('table.requests')).includes('已完成'), 'the list does not say fulfilled');
     });
 
+    await test('document control: an admin sets a two-step chain; a change passes both groups, is executed and confirmed', async () => {
+      const adm = await session('adm1');
+      const doc = 'YW-CX-301';
+      const src = (v) => '---\nid: ' + doc + '\ntype: document\ntitle: 备份管理程序\nversion: "' + v +
+        '"\ndoc_type: procedure\n---\n# 备份管理程序\n\n第 ' + v + ' 版。\n';
+      await adm.evaluate(async (a) => {
+        await K.api('POST', '/api/v1/groups', { name: '运维部', members: ['eng1'] });
+        await K.api('POST', '/api/v1/groups', { name: '信息中心', members: ['appr1'] });
+        await K.api('POST', '/api/v1/kb', { source: a, submit: true });
+      }, src('A/1'));
+      await appr.evaluate((d) => K.api('POST', '/api/v1/reviews/' + d + '/approve', {}), doc);
+      /* the chain on the classes page */
+      await adm.goto(base + '/#/document-classes');
+      await adm.fill('#dc-chain-ops-change', '运维部，信息中心');
+      await adm.click('#dc-save-ops');
+      await adm.waitForFunction(() => { const b = document.querySelector('table.grid tbody'); return b && b.textContent.includes('运维部 → 信息中心'); });
+      await shot(adm, 'document-classes');
+      const r = await adm.evaluate((a) => K.api('POST', '/api/v1/document-requests',
+        { kind: 'change', doc_no: a[0], reason: '增加异地备份', source: a[1] }), [doc, src('A/2')]);
+      const url = base + '/#/requests/' + r.id;
+      const open = async (page) => { await page.goto(base + '/#/requests'); await page.goto(url); };
+      const state = (page, text) => page.waitForFunction((x) => { const b = document.querySelector('.page-head .badge'); return b && b.textContent.includes(x); }, text);
+      /* step 1: 运维部 */
+      await open(eng);
+      await eng.waitForSelector('#dr-approve');
+      need((await eng.textContent('form.decide h3')).includes('运维部'), 'step 1 is not 运维部\'s');
+      await eng.fill('#dr-comment', '运维部同意');
+      await eng.click('#dr-approve');
+      await eng.waitForFunction(() => { const h = document.querySelector('form.decide h3'); return h && h.textContent.includes('信息中心'); });
+      /* step 2: 信息中心 */
+      await open(appr);
+      await appr.waitForSelector('#dr-approve');
+      await appr.click('#dr-approve');
+      await state(appr, '已批准');
+      /* executed by the engineer, confirmed by the other group */
+      await open(eng);
+      await eng.fill('#dr-note', '按审批内容发布第 A/2 版');
+      await eng.click('#dr-execute');
+      await state(eng, '已执行');
+      need((await eng.textContent('.fields')).includes('按审批内容发布'), 'execution not shown');
+      need((await eng.evaluate((u) => K.api('GET', u), '/api/v1/document-requests/' + r.id)).version === 2,
+           'an unchanged proposal was saved again');
+      await open(appr);
+      await appr.click('#dr-confirm');
+      await state(appr, '已确认');
+      const steps = await appr.textContent('table.grid tbody');
+      need(steps.includes('eng1') && steps.includes('appr1'), 'steps: ' + steps);
+      await shot(appr, 'document-request');
+      await appr.goto(base + '/#/documents/' + doc);
+      await appr.waitForSelector('.fields');
+      const fields = await appr.textContent('.fields');
+      need(fields.includes('A/2') && fields.includes('运维体系文档'), 'catalogue: ' + fields);
+    });
+
     await test('maintenance: an admin sets up a plan for a printer; the engineer records an inspection with a fault that opens an incident linked to the asset', async () => {
       await eng.evaluate(() => K.api('POST', '/api/v1/assets', {
         tag: 'PRN-0808', class: 'printer', brand: 'HP', model: 'LaserJet M404dn', user: '周敏',
