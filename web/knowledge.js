@@ -263,7 +263,9 @@
       if (!open.length) reqs.appendChild(el('p', { class: 'empty', text: t('rev.none') }));
       open.forEach(function (r) {
         var card = el('article', { class: 'card review' },
-          el('div', { class: 'hit-head' }, el('strong', { text: r.id + ' · ' + K.label('req', r.kind) + ' · ' + r.doc_no + ' ' + r.title }),
+          el('div', { class: 'hit-head' }, el('strong', {}, el('a', { href: '#/requests/' + encodeURIComponent(r.id), text: r.id }),
+                                                            ' · ' + K.label('req', r.kind) + ' · ' + r.doc_no + ' ' + r.title,
+                                                            r.current_step ? ' · ' + t('req.step.waiting', r.current_step, r.steps[r.current_step - 1].group) : ''),
              el('span', { class: 'badges' }, K.badge('reqstate', r.state), r.overdue ? K.badge('reqstate', 'overdue') : null)),
           el('p', { class: 'meta', text: t('req.by', r.requested_by, K.time(r.requested_at)) + ' — ' + r.reason +
                     (r.due ? ' · ' + t('req.due', r.due) : '') }));
