@@ -68,7 +68,7 @@
     K.add(view, [el('div', { class: 'page-head' }, el('h2', { text: t('nav.documents') }),
                     el('span', {}, el('a', { href: '#/requests', text: t('nav.requests') }), ' · ',
                        el('a', { href: '#/doc-control', text: t('nav.doccontrol') }), ' · ',
-                       el('a', { href: '#/document-classes', text: t('dc.title') }))), form, out]);
+                       el('a', { href: '#/document-classes', text: t('cls.title') }))), form, out]);
     var url = '/api/v1/documents' + qs({ q: params.get('q'), 'class': params.get('class'), doc_type: params.get('doc_type'),
       status: params.get('status'), as_of: params.get('as_of'), all_versions: params.get('all_versions') });
     K.api('GET', url).then(function (j) {
@@ -362,7 +362,7 @@
   K.route('document-classes', /^\/document-classes$/, null, function (view) {
     var out = el('div');
     var admin = K.has('admin');
-    K.add(view, [el('h2', { text: t('dc.title') }), el('p', { class: 'hint', text: t('dc.hint') }), out]);
+    K.add(view, [el('h2', { text: t('cls.title') }), el('p', { class: 'hint', text: t('cls.hint') }), out]);
     var groups = el('datalist', { id: 'dc-groups' });
     if (admin) {
       K.api('GET', '/api/v1/groups').then(function (j) {
@@ -371,12 +371,12 @@
     }
     loadClasses().then(function (list) {
       out.appendChild(groups);
-      out.appendChild(grid(['dc.name', 'dc.code', 'dc.subtypes', 'dc.prefix'].concat(KINDS.map(function (k) { return 'dc.chain.' + k; })),
+      out.appendChild(grid(['cls.name', 'cls.code', 'cls.subtypes', 'cls.prefix'].concat(KINDS.map(function (k) { return 'cls.chain.' + k; })),
         list.map(function (c) {
           return el('tr', {}, el('td', { text: c.name }), el('td', { class: 'mono', text: c.code }),
             el('td', { text: c.sub_types.map(function (v) { return K.label('doctype', v); }).join('、') }),
             el('td', { class: 'mono', text: c.prefix || '—' }),
-            KINDS.map(function (k) { return el('td', { text: c.chains[k].length ? c.chains[k].join(' → ') : t('dc.single') }); }));
+            KINDS.map(function (k) { return el('td', { text: c.chains[k].length ? c.chains[k].join(' → ') : t('cls.single') }); }));
         })));
       if (!admin) return;
       list.forEach(function (c) {
@@ -385,12 +385,12 @@
         var chains = {};
         KINDS.forEach(function (k) {
           chains[k] = el('input', { id: 'dc-chain-' + c.code + '-' + k, value: c.chains[k].join(', '), list: 'dc-groups',
-                                    placeholder: t('dc.chain.placeholder') });
+                                    placeholder: t('cls.chain.placeholder') });
         });
         var split = function (v) { return v.split(/[,，、\n]/).map(function (x) { return x.trim(); }).filter(Boolean); };
         var form = el('form', { class: 'card', id: 'dc-form-' + c.code }, el('h3', { text: c.name + ' (' + c.code + ')' }),
-          el('div', { class: 'cols' }, K.field('dc.prefix', prefix, t('dc.prefix.hint')), K.field('dc.subtypes', subs, t('dc.subtypes.hint'))),
-          el('div', { class: 'cols' }, KINDS.map(function (k) { return K.field('dc.chain.' + k, chains[k]); })),
+          el('div', { class: 'cols' }, K.field('cls.prefix', prefix, t('cls.prefix.hint')), K.field('cls.subtypes', subs, t('cls.subtypes.hint'))),
+          el('div', { class: 'cols' }, KINDS.map(function (k) { return K.field('cls.chain.' + k, chains[k]); })),
           el('button', { type: 'submit', id: 'dc-save-' + c.code, class: 'primary', text: t('save') }));
         form.addEventListener('submit', function (ev) {
           ev.preventDefault();
