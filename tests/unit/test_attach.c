@@ -468,7 +468,7 @@ static void test_versions(kb_store *s)
 {
     kb_err err;
     const char *src = "---\nid: YW-WJ-101\ntype: document\ntitle: 备份规程\nversion: B/1\n"
-                      "---\n# 备份规程\n\n第一版。\n";
+                      "doc_type: procedure\n---\n# 备份规程\n\n第一版。\n";
     char *id = NULL;
     long long n = 0;
     CHECK_INT_EQ(kb_wf_save(s, src, strlen(src), NULL, NULL, "eng", T0, &id, &n, NULL, &err),
