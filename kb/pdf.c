@@ -368,7 +368,7 @@ static void do_title(layout *L, const block *k)
     y += layout_h(l) + 60;
     g_object_unref(l);
     if (L->cr) {
-        set_rgb(L->cr, 0x2f6fb0);
+        set_rgb(L->cr, 0x1f3f66);
         cairo_rectangle(L->cr, KB_PDF_MARGIN_X + CONTENT_W / 4, y - 36, CONTENT_W / 2, 3);
         cairo_fill(L->cr);
         set_rgb(L->cr, 0x000000);

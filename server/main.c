@@ -26,6 +26,7 @@
 #include "kb_setting.h"
 #include "metrics.h"
 #include "notify.h"
+#include "kb_pdf.h"
 #include "pool.h"
 #include "srv.h"
 #include "throttle.h"
@@ -317,6 +318,7 @@ out:
     if (app.metrics_token)
         kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));
     free(app.metrics_token);
+    kb_pdf_release_static(); /* the service report's font caches (no request runs now) */
     free(app.web_real);
     kb_buf_free(&backups);
     if (status == 0)

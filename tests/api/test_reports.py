@@ -32,7 +32,7 @@ DAY = 86400
 SLA_TEXT = "P1 response=20m resolve=5h\n"
 KE_TITLE = "HP LaserJet M404 打印机卡纸（paper jam 13.A2.D4）"
 
-SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_day",
+SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_channel", "by_day",
                 "by_priority", "sla", "mean_time_to_respond_seconds", "mean_time_to_respond",
                 "mean_time_to_resolve_seconds", "mean_time_to_resolve", "satisfaction",
                 "top_known_errors", "reopened", "complaints", "aging", "requests"}
@@ -41,8 +41,8 @@ REQ_STATUSES = ["submitted", "awaiting_approval", "approved", "rejected", "in_fu
 REQUEST_KEYS = {"total", "by_status", "by_item", "fulfilled", "fulfil_met",
                 "fulfil_met_percent", "mean_time_to_fulfil_seconds", "awaiting_approval",
                 "open", "loans_out", "loans_overdue"}
-SLA_KEYS = {"responded", "response_met", "response_met_percent", "resolved", "resolve_met",
-            "resolve_met_percent"}
+SLA_KEYS = {"by_priority", "responded", "response_met", "response_met_percent", "resolved",
+            "resolve_met", "resolve_met_percent"}
 AGING_KEYS = ["open", "under_1_day", "from_1_to_3_days", "from_3_to_7_days", "over_7_days"]
 STATUSES = ["new", "assigned", "in_progress", "pending", "resolved", "closed"]
 
