@@ -1058,8 +1058,8 @@ static kb_status sweep_reviews(kb_store *s, long long now, size_t *n, kb_err *er
     return rc;
 }
 
-/* report_due once per due date of the service-report schedule whose period has not been
- * filed by the desk day of now. */
+/* report_due once per due date of the service-report schedule that has come (the desk
+ * day of now or before) while its period is not filed. */
 static kb_status sweep_report_due(kb_store *s, long long now, size_t *n, kb_err *err)
 {
     kb_svc_schedule sc;
@@ -1070,6 +1070,8 @@ static kb_status sweep_report_due(kb_store *s, long long now, size_t *n, kb_err 
     kb_date_of(now, today);
     kb_svc_period cur, next;
     kb_svc_schedule_periods(&sc, today, &cur, &next);
+    if (strcmp(cur.due, today) > 0)
+        return KB_OK; /* not due yet (days compare as text) */
     int found = 0;
     kb_svcreport_filed filed;
     rc = kb_svcreport_find(s, cur.from, cur.to, &found, &filed, err);

@@ -147,11 +147,13 @@ static void test_store(void)
     CHECK_INT_EQ(kb_svcreport_pdf(r, "YW-BG-001", &pdf, &len, &err), KB_OK);
     CHECK(pdf && len > 1000 && memcmp(pdf, "%PDF-", 5) == 0);
 
-    /* due and told once; filing stops it */
+    /* due on the 5th: nothing before, told once from then on */
     size_t n = 0;
     CHECK_INT_EQ(kb_notify_sweep(s, NOW, 0, &n, &err), KB_OK);
+    CHECK_INT_EQ(n, 0);
+    CHECK_INT_EQ(kb_notify_sweep(s, NOW + 2 * 86400, 0, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 1);
-    CHECK_INT_EQ(kb_notify_sweep(s, NOW + 600, 0, &n, &err), KB_OK);
+    CHECK_INT_EQ(kb_notify_sweep(s, NOW + 3 * 86400, 0, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 0);
 
     /* filed twice: one document, two versions */
@@ -183,7 +185,7 @@ static void test_store(void)
     free(pdf);
     kb_svcreport_free(r);
 
-    /* January: December is due on the 5th, told once more (a channel hears it) */
+    /* January: December is due on the 5th, told once more (no channel hears it) */
     CHECK_INT_EQ(kb_notify_sweep(s, 1799546400LL, 0, &n, &err), KB_OK);
     CHECK_INT_EQ(n, 1);
     CHECK_INT_EQ(count_outbox(s, "report_due"), 0); /* no channel subscribed */
