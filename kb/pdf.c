@@ -1,8 +1,8 @@
 /* The PDF layout helper (kb_pdf.h): blocks kept as copies, laid out twice per render (the
  * first pass counts the pages for the footers, the second draws), with pango for text and
  * cairo for pages and charts. Layout does not depend on the surface: the pango context
- * has its own font map at 72 dpi with unhinted metrics, so both passes break lines and
- * pages at the same places. */
+ * is on kedb's own font map at 72 dpi with unhinted metrics, so both passes break lines
+ * and pages at the same places. */
 #include "kb_pdf.h"
 
 #include <cairo-pdf.h>
@@ -586,6 +586,59 @@ static size_t run(layout *L)
     return L->page;
 }
 
+/* One font map for the process (pango's font maps are not to be shared between threads at
+ * once): renders take turns under the lock, which also bounds the CPU that PDFs take, and
+ * the fonts loaded once stay loaded (the first load of the CJK fonts takes seconds). */
+static pthread_mutex_t fm_lock = PTHREAD_MUTEX_INITIALIZER;
+static PangoFontMap *fm_shared;
+
+/* The shared font map; call with fm_lock held. */
+static PangoFontMap *font_map(void)
+{
+    if (!fm_shared) {
+        fm_shared = pango_cairo_font_map_new();
+        pango_cairo_font_map_set_resolution(PANGO_CAIRO_FONT_MAP(fm_shared), 72.0);
+    }
+    return fm_shared;
+}
+
+/* A layout context on the shared font map with the fonts described; fm_lock held. */
+static void context_open(layout *L)
+{
+    L->ctx = pango_font_map_create_context(font_map());
+    pango_context_set_language(L->ctx, pango_language_from_string("zh-cn"));
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(L->ctx, fo);
+    cairo_font_options_destroy(fo);
+    for (int f = 0; f < F__COUNT; f++)
+        L->fonts[f] = pango_font_description_from_string(font_spec[f]);
+}
+
+static void context_close(layout *L)
+{
+    for (int f = 0; f < F__COUNT; f++)
+        pango_font_description_free(L->fonts[f]);
+    g_object_unref(L->ctx);
+    L->ctx = NULL;
+}
+
+void kb_pdf_warm(void)
+{
+    pthread_mutex_lock(&fm_lock);
+    layout L;
+    memset(&L, 0, sizeof L);
+    context_open(&L);
+    for (int f = 0; f < F__COUNT; f++) {
+        PangoLayout *l = text_layout(&L, (enum font)f, "服务报告 SLA 0123", 0, PANGO_ALIGN_LEFT);
+        layout_w(l); /* shapes it: the fonts are found and loaded */
+        g_object_unref(l);
+    }
+    context_close(&L);
+    pthread_mutex_unlock(&fm_lock);
+}
+
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
 {
     kb_buf *b = closure;
@@ -599,17 +652,8 @@ kb_status kb_pdf_render(kb_pdf *p, char **out, size_t *len, size_t *pages, kb_er
     layout L;
     memset(&L, 0, sizeof L);
     L.p = p;
-    PangoFontMap *fm = pango_cairo_font_map_new();
-    pango_cairo_font_map_set_resolution(PANGO_CAIRO_FONT_MAP(fm), 72.0);
-    L.ctx = pango_font_map_create_context(fm);
-    pango_context_set_language(L.ctx, pango_language_from_string("zh-cn"));
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    pango_cairo_context_set_font_options(L.ctx, fo);
-    cairo_font_options_destroy(fo);
-    for (int f = 0; f < F__COUNT; f++)
-        L.fonts[f] = pango_font_description_from_string(font_spec[f]);
+    pthread_mutex_lock(&fm_lock);
+    context_open(&L);
 
     kb_status rc = KB_OK;
     L.total = run(&L);
@@ -639,10 +683,8 @@ kb_status kb_pdf_render(kb_pdf *p, char **out, size_t *len, size_t *pages, kb_er
             rc = kb_err_set(err, KB_EINTERNAL, "pages laid out twice differ (%zu, %zu)",
                             L.total, drawn);
     }
-    for (int f = 0; f < F__COUNT; f++)
-        pango_font_description_free(L.fonts[f]);
-    g_object_unref(L.ctx);
-    g_object_unref(fm);
+    context_close(&L);
+    pthread_mutex_unlock(&fm_lock);
     if (rc == KB_OK) {
         *out = kb_buf_detach(&b, len);
         if (pages)
@@ -654,6 +696,11 @@ kb_status kb_pdf_render(kb_pdf *p, char **out, size_t *len, size_t *pages, kb_er
 
 void kb_pdf_release_static(void)
 {
+    pthread_mutex_lock(&fm_lock);
+    if (fm_shared)
+        g_object_unref(fm_shared);
+    fm_shared = NULL;
     cairo_debug_reset_static_data();
     FcFini();
+    pthread_mutex_unlock(&fm_lock);
 }

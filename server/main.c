@@ -176,6 +176,13 @@ static kb_status migrate_db(const char *path, kb_err *err)
     return rc;
 }
 
+static void *warm_fonts(void *arg)
+{
+    (void)arg;
+    kb_pdf_warm();
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     srv_config cfg;
@@ -263,6 +270,10 @@ int main(int argc, char **argv)
 
     srv_http *http = NULL;
     srv_notifier *notifier = NULL;
+    /* the service report's fonts load meanwhile (seconds on a cold machine), not in the
+     * first PDF request */
+    pthread_t warm;
+    int warming = pthread_create(&warm, NULL, warm_fonts, NULL) == 0;
     if (migrate_db(db, &err) != KB_OK ||
         srv_pool_new(db, hopts.threads, &app.pool, &err) != KB_OK) {
         kb_log(KB_LOG_ERROR, "cannot open database '%s': %s", db, err.msg);
@@ -318,6 +329,8 @@ out:
     if (app.metrics_token)
         kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));
     free(app.metrics_token);
+    if (warming)
+        pthread_join(warm, NULL);
     kb_pdf_release_static(); /* the service report's font caches (no request runs now) */
     free(app.web_real);
     kb_buf_free(&backups);
