@@ -59,8 +59,7 @@
     X(REVIEW_DUE, "review_due")                                                              \
     X(DOCREQ_WAITING, "docreq_waiting")                                                      \
     X(MAINT_OVERDUE, "maint_overdue")                                                          \
-    X(PART_LOW, "part_low")                                                                  \
-    X(REPORT_DUE, "report_due")
+    X(PART_LOW, "part_low")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,

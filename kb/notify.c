@@ -40,7 +40,6 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_LOAN_OVERDUE] = "借用逾期未还：{number}",
     [KB_NOTIFY_MAINT_OVERDUE] = "维护任务逾期：{summary}",
     [KB_NOTIFY_PART_LOW] = "备件库存不足：{number}",
-    [KB_NOTIFY_REPORT_DUE] = "服务报告待提交：{number}",
 };
 static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_ASSIGNED] = "工单 {number}（{priority}）已分派给 {assignee}（{group}）。\n"
@@ -78,8 +77,6 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
                                 "请 {group} 尽快安排巡检。",
     [KB_NOTIFY_PART_LOW] = "备件 {number}（{summary}）库存 {stock}，已低于最低库存 {minimum}，"
                            "请申请补仓。",
-    [KB_NOTIFY_REPORT_DUE] = "{summary} 应于 {due} 提交，尚未归档。\n"
-                             "请在“服务报告”页面生成并归档。",
 };
 
 const char *kb_notify_event_name(kb_notify_event ev)
@@ -222,18 +219,16 @@ void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
     memset(out, 0, sizeof *out);
     int review = ev == KB_NOTIFY_REVIEW_DUE, docreq = ev == KB_NOTIFY_DOCREQ_WAITING;
     int maint = ev == KB_NOTIFY_MAINT_OVERDUE, part = ev == KB_NOTIFY_PART_LOW;
-    int report = ev == KB_NOTIFY_REPORT_DUE;
     out->number = review ? "KE-1001" : docreq ? "DR-0001" : maint ? "12"
-                  : part ? "CF259A" : report ? "2026-11-01..2026-11-30" : "INC-20261203-0001";
+                  : part ? "CF259A" : "INC-20261203-0001";
     out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册"
-                   : maint ? "打印机月度巡检 · PRN-0001" : part ? "HP 59A 黑色硒鼓"
-                   : report ? "IT 服务报告（2026-11-01 至 2026-11-30）" : "三楼打印机脱机";
+                   : maint ? "打印机月度巡检 · PRN-0001" : part ? "HP 59A 黑色硒鼓" : "三楼打印机脱机";
     out->priority = "P2";
     out->status = "in_progress";
     out->group = "桌面组";
     out->assignee = "zhangsan";
     out->lead = "lisi";
-    out->due = review || maint || report ? "2026-12-03" : "2026-12-03 17:50";
+    out->due = review || maint ? "2026-12-03" : "2026-12-03 17:50";
     out->reason = "交换机端口故障";
     out->target = "解决";
     out->owner = "桌面组";

@@ -115,7 +115,7 @@ static json_t *requests_json(const kb_req_report *q)
     return o;
 }
 
-json_t *srv_report_summary_json(const kb_report_summary *r)
+static json_t *summary_json(const kb_report_summary *r)
 {
     char day[32];
     json_t *o = json_object();
@@ -136,10 +136,6 @@ json_t *srv_report_summary_json(const kb_report_summary *r)
     for (size_t i = 0; i < r->ncategories; i++)
         json_object_set_new(g, r->categories[i].name, json_integer(r->categories[i].count));
     json_object_set_new(o, "by_category", g);
-    g = json_object();
-    for (size_t i = 0; i < r->nchannels; i++)
-        json_object_set_new(g, r->channels[i].name, json_integer(r->channels[i].count));
-    json_object_set_new(o, "by_channel", g);
     /* every day of the period, in order, 0 for days without incidents (for charts) */
     g = json_object();
     size_t next = 0;
@@ -170,22 +166,6 @@ json_t *srv_report_summary_json(const kb_report_summary *r)
     json_object_set_new(g, "resolve_met_percent",
                         r->resolved ? json_real(percent(r->resolve_met, r->resolved))
                                     : json_null());
-    json_t *bp = json_object();
-    for (int i = 0; i < 4; i++) {
-        char p[4] = { 'P', (char)('1' + i), '\0', '\0' };
-        long long rsp = r->sla_by_priority[i].responded;
-        long long rspm = r->sla_by_priority[i].response_met;
-        long long res = r->sla_by_priority[i].resolved;
-        long long resm = r->sla_by_priority[i].resolve_met;
-        json_object_set_new(bp, p, json_pack("{s:I,s:I,s:o,s:I,s:I,s:o}", "responded",
-                                             (json_int_t)rsp, "response_met", (json_int_t)rspm,
-                                             "response_met_percent",
-                                             rsp ? json_real(percent(rspm, rsp)) : json_null(),
-                                             "resolved", (json_int_t)res, "resolve_met",
-                                             (json_int_t)resm, "resolve_met_percent",
-                                             res ? json_real(percent(resm, res)) : json_null()));
-    }
-    json_object_set_new(g, "by_priority", bp);
     json_object_set_new(o, "sla", g);
     json_object_set_new(o, "mean_time_to_respond_seconds",
                         mean_seconds_json(r->mean_respond_seconds, r->responded));
@@ -240,7 +220,7 @@ kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err)
     kb_status rc = load_summary(rq, &r, err);
     if (rc != KB_OK)
         return rc;
-    rs->json = srv_report_summary_json(r);
+    rs->json = summary_json(r);
     kb_report_summary_free(r);
     return KB_OK;
 }

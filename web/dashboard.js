@@ -1,5 +1,4 @@
-/* The dashboard: the summary report as SVG charts drawn here (no chart library, no CDN).
- * The chart helpers are K.charts for the other report pages (svcreport.js). */
+/* The dashboard: the summary report as SVG charts drawn here (no chart library, no CDN). */
 'use strict';
 
 (function () {
@@ -59,8 +58,6 @@
     return el('section', { class: 'card chart-card' }, el('h3', { text: title }), chart,
               note ? el('p', { class: 'meta', text: note }) : null);
   }
-
-  K.charts = { columns: columns, rows: rows, panel: panel };
 
   K.route('dashboard', /^\/dashboard$/, null, function (view, args, params) {
     var from = el('input', { id: 'db-from', type: 'date', value: params.get('from') || '' });
