@@ -59,7 +59,9 @@
     X(REVIEW_DUE, "review_due")                                                              \
     X(DOCREQ_WAITING, "docreq_waiting")                                                      \
     X(MAINT_OVERDUE, "maint_overdue")                                                          \
-    X(PART_LOW, "part_low")
+    X(PART_LOW, "part_low")                                                                  \
+    X(COMPLAINT_NEW, "complaint_new")                                                        \
+    X(COMPLAINT_OVERDUE, "complaint_overdue")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,

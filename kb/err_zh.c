@@ -1220,6 +1220,18 @@ static const struct {
     { "file '%s' does not exist", "文件“%s”不存在" },
     { "file '%s' is larger than %zu bytes", "文件“%s”超过 %zu 字节" },
     { "'%s' line %zu", "“%s”第 %zu 行" },
+    /* kb/store_complaint.c */
+    { "no complaint %lld", "没有投诉 %lld" },
+    { "field 'summary' is required", "请填写 summary（摘要）" },
+    { "field 'owner_group': no group '%.100s'", "owner_group（负责组）：没有支持组“%.100s”" },
+    { "field 'incident': no incident '%.60s'", "incident（事件）：没有事件“%.60s”" },
+    { "complaint %lld is closed", "投诉 %lld 已关闭，不能再修改" },
+    { "complaint %lld has no reply yet: reply to the complainant before closing it",
+      "投诉 %lld 尚未答复：请先答复投诉人再关闭" },
+    { "field 'reply_hours' must be a whole number from 1 to %d",
+      "reply_hours（答复时限）须是 1 到 %d 的整数" },
+    { "field 'close_hours' must be a whole number from reply_hours to %d",
+      "close_hours（关闭时限）须是 reply_hours 到 %d 的整数" },
     /* the short reasons of 5xx answers (server/http.c, server/h_auth.c) */
     { "database error", "数据库出错，请稍后再试或联系管理员" },
     { "i/o error", "读写文件出错，请联系管理员" },

@@ -40,6 +40,8 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_LOAN_OVERDUE] = "借用逾期未还：{number}",
     [KB_NOTIFY_MAINT_OVERDUE] = "维护任务逾期：{summary}",
     [KB_NOTIFY_PART_LOW] = "备件库存不足：{number}",
+    [KB_NOTIFY_COMPLAINT_NEW] = "新投诉 #{number}：{summary}",
+    [KB_NOTIFY_COMPLAINT_OVERDUE] = "投诉逾期 #{number}：{summary}",
 };
 static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_ASSIGNED] = "工单 {number}（{priority}）已分派给 {assignee}（{group}）。\n"
@@ -77,6 +79,10 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
                                 "请 {group} 尽快安排巡检。",
     [KB_NOTIFY_PART_LOW] = "备件 {number}（{summary}）库存 {stock}，已低于最低库存 {minimum}，"
                            "请申请补仓。",
+    [KB_NOTIFY_COMPLAINT_NEW] = "客户 {requester} 投诉 #{number}：{summary}\n事件：{target}\n"
+                                "负责：{owner}（{group}），答复期限 {due}。",
+    [KB_NOTIFY_COMPLAINT_OVERDUE] = "投诉 #{number}（{summary}）已过期限 {due}，状态 {status}，"
+                                    "负责：{owner}（{group}）。",
 };
 
 const char *kb_notify_event_name(kb_notify_event ev)
@@ -219,10 +225,12 @@ void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
     memset(out, 0, sizeof *out);
     int review = ev == KB_NOTIFY_REVIEW_DUE, docreq = ev == KB_NOTIFY_DOCREQ_WAITING;
     int maint = ev == KB_NOTIFY_MAINT_OVERDUE, part = ev == KB_NOTIFY_PART_LOW;
+    int complaint = ev == KB_NOTIFY_COMPLAINT_NEW || ev == KB_NOTIFY_COMPLAINT_OVERDUE;
     out->number = review ? "KE-1001" : docreq ? "DR-0001" : maint ? "12"
-                  : part ? "CF259A" : "INC-20261203-0001";
+                  : part ? "CF259A" : complaint ? "7" : "INC-20261203-0001";
     out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册"
-                   : maint ? "打印机月度巡检 · PRN-0001" : part ? "HP 59A 黑色硒鼓" : "三楼打印机脱机";
+                   : maint ? "打印机月度巡检 · PRN-0001" : part ? "HP 59A 黑色硒鼓"
+                   : complaint ? "维修人员两天未到场" : "三楼打印机脱机";
     out->priority = "P2";
     out->status = "in_progress";
     out->group = "桌面组";

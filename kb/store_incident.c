@@ -7,6 +7,7 @@
 
 #include "kb_alloc.h"
 #include "kb_audit.h"
+#include "kb_complaint.h"
 #include "kb_buf.h"
 #include "kb_doc.h"
 #include "kb_group.h"
@@ -973,11 +974,16 @@ kb_status kb_incident_resolve(kb_store *s, const char *number, const kb_inc_reso
     return rc;
 }
 
+/* A follow-up with the complaint flag raises a complaint record in the same transaction
+ * (kb_complaint_from_followup: once while the incident has one not closed). */
 static kb_status do_followup(kb_store *s, kb_incident *inc, const void *arg, long long now,
                              kb_err *err)
 {
-    (void)s;
-    return kb_incident_apply_followup(inc, arg, now, err);
+    const kb_inc_followup *f = arg;
+    kb_status rc = kb_incident_apply_followup(inc, f, now, err);
+    if (rc == KB_OK && f->complaint)
+        rc = kb_complaint_from_followup(s, inc, f->comment, f->actor, now, NULL, err);
+    return rc;
 }
 
 kb_status kb_incident_followup(kb_store *s, const char *number, const kb_inc_followup *f,

@@ -170,6 +170,8 @@ kb_status kb_doccheck_register(kb_store *s, kb_err *err);
 /* Version 24: document classes, sub-types, prefixes and approval chains; the steps,
  * execution and confirmation of document requests (kb/store_docclass.c). */
 kb_status kb_docclass_migrate(kb_store *s, kb_err *err);
+/* Version 25: complaints (kb/store_complaint.c). */
+kb_status kb_complaint_migrate(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

@@ -13,6 +13,7 @@
 #include "kb_audit.h"
 #include "kb_buf.h"
 #include "kb_calendar.h"
+#include "kb_complaint.h"
 #include "kb_date.h"
 #include "kb_group.h"
 #include "kb_hash.h"
@@ -1126,6 +1127,10 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
     if (rc == KB_OK)
         rc = kb_maint_sweep(s, now, &maint, err);
     count += maint;
+    size_t complaints = 0;
+    if (rc == KB_OK)
+        rc = kb_complaint_sweep(s, now, &complaints, err);
+    count += complaints;
     if (n)
         *n = count;
     return rc;

@@ -221,8 +221,16 @@ kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc != KB_OK)
         return rc;
     rs->json = summary_json(r);
+    /* the complaint records of the period (kb_complaint.h) beside the flagged incidents */
+    kb_complaint_counts c;
+    kb_store *s = NULL;
+    rc = srv_req_store(rq, &s, err);
+    if (rc == KB_OK)
+        rc = kb_complaint_counts_get(s, r->from, r->to, r->now, &c, err);
+    if (rc == KB_OK)
+        json_object_set_new(rs->json, "complaint_records", srv_complaint_counts_json(&c));
     kb_report_summary_free(r);
-    return KB_OK;
+    return rc;
 }
 
 /* --- CSV --- */

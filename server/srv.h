@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "kb_buf.h"
+#include "kb_complaint.h"
 #include "kb_err.h"
 #include "kb_incident.h"
 #include "kb_store.h"
@@ -352,6 +353,19 @@ kb_status h_census_create(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_assets(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_census_import(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Complaints (h_complaint.c). */
+kb_status h_complaint_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_update(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_reply(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_close(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_counts(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_due_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_complaint_due_set(srv_req *rq, srv_resp *rs, kb_err *err);
+/* A period's complaint figures (kb_complaint_counts) as JSON: the summary report's
+ * "complaint_records" and GET /api/v1/complaints/counts. A new reference. */
+json_t *srv_complaint_counts_json(const kb_complaint_counts *c);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);

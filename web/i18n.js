@@ -395,7 +395,26 @@ window.KEDB_I18N = {
     'db.sat.avg': '平均满意度', 'db.complaints': '投诉', 'db.per.day': '每日事件数',
     'db.by.category': '按类别', 'db.sla': 'SLA 达标率', 'db.sla.response': '响应 {0}/{1}',
     'db.sla.resolve': '解决 {0}/{1}', 'db.sat': '满意度分布', 'db.sat.note': '共 {0} 次评分',
-    'db.top': '最常用的已知错误'
+    'db.top': '最常用的已知错误',
+    /* quality records: complaints */
+    'nav.complaints': '投诉', 'cp.intro': '客户投诉：由回访中的投诉自动登记或在此直接登记；指定负责人，调查，答复投诉人，写明原因和措施后关闭。超过答复或关闭期限的标为逾期。',
+    'cp.new': '登记投诉', 'cp.raise': '登记', 'cp.raised': '已登记投诉 #{0}', 'cp.saved': '已保存',
+    'cp.id': '编号', 'cp.summary': '投诉内容（一句话）', 'cp.detail': '详细情况', 'cp.caller': '投诉人',
+    'cp.phone': '电话', 'cp.department': '部门', 'cp.channel': '投诉渠道', 'cp.state': '状态',
+    'cp.owner': '负责人', 'cp.owner_group': '负责组', 'cp.reply_due': '答复期限', 'cp.close_due': '关闭期限',
+    'cp.created': '登记', 'cp.source': '来源', 'cp.from.followup': '回访', 'cp.from.direct': '直接登记',
+    'cp.incident': '相关事件', 'cp.incident.hint': '事件号（可不填）；填写后投诉人信息取自该事件',
+    'cp.total': '共 {0} 条投诉', 'cp.none': '没有投诉', 'cp.overdue': '逾期', 'cp.overdue.only': '只看逾期',
+    'cp.q': '搜索', 'cp.filter': '查询', 'cp.state.any': '全部状态', 'cp.state.unfinished': '未关闭（全部进行中）',
+    'cp.of.incident': '事件的投诉：', 'cp.page': '第 {0}–{1} 条，共 {2} 条',
+    'cp.investigate': '调查', 'cp.investigation': '调查记录', 'cp.reply': '答复投诉人',
+    'cp.reply.text': '答复内容', 'cp.reply.channel': '答复方式', 'cp.reply.send': '记录答复',
+    'cp.replied.by': '{0} 于 {1} 通过 {2} 答复', 'cp.closure': '关闭', 'cp.close': '关闭投诉',
+    'cp.cause': '原因', 'cp.action': '采取的措施', 'cp.closed.by': '{0} 于 {1} 关闭',
+    'cp.link': '查看投诉',
+    'cps.open': '新登记', 'cps.investigating': '调查中', 'cps.replied': '已答复', 'cps.closed': '已关闭',
+    'cpch.followup': '回访', 'cpch.phone': '电话', 'cpch.email': '邮件', 'cpch.visit': '上门', 'cpch.letter': '书面', 'cpch.im': '即时消息',
+    'nev.complaint_new': '新投诉', 'nev.complaint_overdue': '投诉逾期'
   },
   en: {
     brand: 'Known error database', skip: 'Skip to main content', logout: 'Log out',
@@ -793,6 +812,25 @@ window.KEDB_I18N = {
     'db.sat.avg': 'average satisfaction', 'db.complaints': 'complaints', 'db.per.day': 'Incidents per day',
     'db.by.category': 'By category', 'db.sla': 'SLA compliance', 'db.sla.response': 'Response {0}/{1}',
     'db.sla.resolve': 'Resolution {0}/{1}', 'db.sat': 'Satisfaction', 'db.sat.note': '{0} ratings',
-    'db.top': 'Most used known errors'
+    'db.top': 'Most used known errors',
+    /* quality records: complaints */
+    'nav.complaints': 'Complaints', 'cp.intro': 'Complaints: raised by a follow-up that records one, or here; give them an owner, investigate, answer the complainant, and close them with the cause and the action taken. Past the reply or closure due time they are overdue.',
+    'cp.new': 'Raise a complaint', 'cp.raise': 'Raise', 'cp.raised': 'Complaint #{0} raised', 'cp.saved': 'Saved',
+    'cp.id': 'No.', 'cp.summary': 'Complaint (one line)', 'cp.detail': 'Details', 'cp.caller': 'Complainant',
+    'cp.phone': 'Phone', 'cp.department': 'Department', 'cp.channel': 'Received via', 'cp.state': 'State',
+    'cp.owner': 'Owner', 'cp.owner_group': 'Owner group', 'cp.reply_due': 'Reply due', 'cp.close_due': 'Closure due',
+    'cp.created': 'Raised', 'cp.source': 'Source', 'cp.from.followup': 'follow-up', 'cp.from.direct': 'raised directly',
+    'cp.incident': 'Incident', 'cp.incident.hint': 'Incident number (optional); the complainant is taken from it',
+    'cp.total': '{0} complaints', 'cp.none': 'No complaints', 'cp.overdue': 'Overdue', 'cp.overdue.only': 'Only overdue',
+    'cp.q': 'Search', 'cp.filter': 'Find', 'cp.state.any': 'Any state', 'cp.state.unfinished': 'Not closed',
+    'cp.of.incident': 'Complaints about', 'cp.page': '{0}–{1} of {2}',
+    'cp.investigate': 'Investigate', 'cp.investigation': 'Investigation', 'cp.reply': 'Reply to the complainant',
+    'cp.reply.text': 'Reply', 'cp.reply.channel': 'Replied via', 'cp.reply.send': 'Record the reply',
+    'cp.replied.by': 'Replied by {0} at {1} via {2}', 'cp.closure': 'Closure', 'cp.close': 'Close the complaint',
+    'cp.cause': 'Cause', 'cp.action': 'Action taken', 'cp.closed.by': 'Closed by {0} at {1}',
+    'cp.link': 'Complaints',
+    'cps.open': 'Raised', 'cps.investigating': 'Investigating', 'cps.replied': 'Replied', 'cps.closed': 'Closed',
+    'cpch.followup': 'Follow-up', 'cpch.phone': 'Phone', 'cpch.email': 'E-mail', 'cpch.visit': 'Visit', 'cpch.letter': 'Letter', 'cpch.im': 'Chat',
+    'nev.complaint_new': 'New complaint', 'nev.complaint_overdue': 'Complaint overdue'
   }
 };

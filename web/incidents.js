@@ -485,7 +485,8 @@
       K.add(view, [
         el('div', { class: 'page-head' },
           el('h2', {}, el('span', { class: 'mono', text: inc.number }), ' ', inc.summary),
-          el('span', { class: 'badges' }, K.badge('prio', inc.priority), K.badge('ist', inc.status), slaCell(inc))),
+          el('span', { class: 'badges' }, K.badge('prio', inc.priority), K.badge('ist', inc.status), slaCell(inc),
+            inc.complaint ? el('a', { href: '#/complaints?incident=' + encodeURIComponent(inc.number), id: 'inc-complaints', class: 'badge overdue', text: t('cp.link') }) : null)),
         inc.description ? el('p', { class: 'description', text: inc.description }) : null,
         el('div', { class: 'split' },
           el('div', {}, dl, att.box, el('h3', { text: t('inc.timeline') }), timeline), actions)]);

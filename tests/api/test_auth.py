@@ -197,10 +197,14 @@ def matrix_cases():
                         STATE["task"], body=b"matrix\n")
         need(r.status == 201, "task attachment %r" % r)
         STATE["task_att"] = r.json["id"]
+        r = call("POST", "/api/v1/complaints", {"summary": "matrix"})
+        need(r.status == 201, "complaint %r" % r)
+        STATE["complaint"] = r.json["id"]
     case("an incident, a backup, a group's incident, a caller, an attachment, an asset, "
          "a part with stock and a replenishment request, a census, a group's service request "
          "and a maintenance plan's task for the matrix", setup)
-    if not {"inc", "caller", "att", "req", "reorder", "task_att", "census"} <= set(STATE):
+    if not {"inc", "caller", "att", "req", "reorder", "task_att", "census",
+            "complaint"} <= set(STATE):
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
@@ -335,6 +339,18 @@ def matrix_cases():
         ("GET", "/api/v1/censuses/%d/assets?list=missing" % STATE["census"], None, everyone),
         ("POST", "/api/v1/censuses/%d/import?dry_run=1" % STATE["census"], {"tag": "x"},
          assets_w),
+        ("GET", "/api/v1/complaints", None, everyone),
+        ("POST", "/api/v1/complaints", {"summary": "matrix"}, work),
+        ("GET", "/api/v1/complaints/counts", None, everyone),
+        ("GET", "/api/v1/complaints/%d" % STATE["complaint"], None, everyone),
+        ("PATCH", "/api/v1/complaints/%d" % STATE["complaint"], {"investigation": "x"}, work),
+        ("POST", "/api/v1/complaints/%d/reply" % STATE["complaint"],
+         {"reply": "x", "channel": "phone"}, work),
+        ("POST", "/api/v1/complaints/%d/close" % STATE["complaint"],
+         {"cause": "x", "action": "y"}, work),
+        ("GET", "/api/v1/settings/complaint-due", None, everyone),
+        ("PUT", "/api/v1/settings/complaint-due", {"reply_hours": 8, "close_hours": 40},
+         admin_only),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),

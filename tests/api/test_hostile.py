@@ -190,7 +190,7 @@ def setup_ids(token):
     """An incident, a document request, a caller, an asset, a part with stock and a
     replenishment request, a request item, a service request, a maintenance plan and its
     task, and a census campaign for the {inc}, {dr}, {caller}, {asset}, {part}, {reorder},
-    {item}, {req}, {plan}, {task} and {census} targets."""
+    {item}, {req}, {plan}, {task}, {census} and {complaint} targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -255,6 +255,10 @@ def setup_ids(token):
                     body=json.dumps({"name": "敌意盘点"}).encode())
     need(r.status == 201, "set-up census: %r" % r)
     ids["{census}"] = str(r.json["id"])
+    r = api.request("POST", "/api/v1/complaints", token=token, headers=hdr,
+                    body=json.dumps({"summary": "敌意投诉"}).encode())
+    need(r.status == 201, "set-up complaint: %r" % r)
+    ids["{complaint}"] = str(r.json["id"])
     return ids
 
 

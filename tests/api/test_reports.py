@@ -35,7 +35,8 @@ KE_TITLE = "HP LaserJet M404 打印机卡纸（paper jam 13.A2.D4）"
 SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_day",
                 "by_priority", "sla", "mean_time_to_respond_seconds", "mean_time_to_respond",
                 "mean_time_to_resolve_seconds", "mean_time_to_resolve", "satisfaction",
-                "top_known_errors", "reopened", "complaints", "aging", "requests"}
+                "top_known_errors", "reopened", "complaints", "aging", "requests",
+                "complaint_records"}
 REQ_STATUSES = ["submitted", "awaiting_approval", "approved", "rejected", "in_fulfilment",
                 "fulfilled", "closed", "cancelled"]
 REQUEST_KEYS = {"total", "by_status", "by_item", "fulfilled", "fulfil_met",
@@ -227,6 +228,9 @@ def summary_cases():
         }
         for k, v in want.items():
             need(j[k] == v, "%s: %r, want %r" % (k, j[k], v))
+        cr = j["complaint_records"]  # E's follow-up raised one complaint record
+        need(cr["raised"] == 1 and cr["from_followup"] == 1 and cr["closed"] == 0 and
+             cr["open_now"] == 1, "complaint_records %r" % cr)
         need(list(j["by_category"]) == ["printer", "network", "account", "desktop"],
              "categories not most first: %r" % list(j["by_category"]))
     case("summary: every value of a week of incidents", week)

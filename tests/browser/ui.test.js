@@ -222,7 +222,10 @@ async function main() {
       await agent.click('label[for="sat-5"]');
       await agent.selectOption('#fu-confirmed', '1');
       await agent.click('form.card:has(#fu-confirmed) button[type=submit]');
-      await agent.waitForFunction(() => document.querySelector('.page-head .badges').textContent.includes('已关闭'));
+      await agent.waitForFunction(() => {
+        const b = document.querySelector('.page-head .badges');
+        return !!b && b.textContent.includes('已关闭') && !document.getElementById('cp-reply');
+      });
       need((await agent.textContent('.fields')).includes('5/5'), 'no satisfaction shown');
       await shot(agent, 'incident-closed');
     });
@@ -1296,6 +1299,41 @@ async function main() {
       await adm.context().close();
     });
 
+    await test('complaints: a follow-up with the complaint flag raises one; the agent answers the complainant and closes it', async () => {
+      const inc = await agent.evaluate(() => K.api('POST', '/api/v1/incidents', {
+        caller_name: '赵敏', caller_phone: '139-0000 1111', department: '行政部', channel: 'phone',
+        category: 'printer', priority: 'P3', summary: '复印机卡纸（投诉）' }));
+      await agent.evaluate((n) => K.api('POST', '/api/v1/incidents/' + n + '/resolve', { resolution: '清理了搓纸轮' }), inc.number);
+      await agent.goto(base + '/#/incidents/' + inc.number);
+      await agent.waitForSelector('#fu-complaint');
+      await agent.check('#fu-complaint');
+      await agent.fill('#fu-comment', '工程师迟到两小时');
+      await agent.click('form:has(#fu-complaint) button[type=submit]');
+      await agent.waitForSelector('#inc-complaints');
+      await agent.click('#inc-complaints');
+      await agent.waitForSelector('#cp-table a[href^="#/complaints/"]');
+      const row = await agent.textContent('#cp-table tbody');
+      need(row.includes('工程师迟到两小时') && row.includes('赵敏') && row.includes('新登记'), 'the complaint: ' + row);
+      await agent.click('#cp-table a[href^="#/complaints/"]');
+      await agent.waitForSelector('#cp-reply');
+      need((await agent.textContent('#cp-facts')).includes(inc.number), 'the incident is named');
+      await agent.fill('#cpw-reply', '已致电赵女士道歉，并调整排班');
+      await agent.selectOption('#cpw-channel', 'phone');
+      await agent.click('#cp-reply button[type=submit]');
+      await agent.waitForSelector('#cp-close');
+      need((await agent.textContent('#cp-record')).includes('已致电赵女士道歉'), 'the reply is recorded');
+      await agent.fill('#cpw-cause', '排班冲突，工程师同时接了两单');
+      await agent.fill('#cpw-action', '高峰时段增加一名值班工程师');
+      await agent.click('#cp-close button[type=submit]');
+      await agent.waitForFunction(() => {
+        const b = document.querySelector('.page-head .badges');
+        return !!b && b.textContent.includes('已关闭') && !document.getElementById('cp-reply');
+      });
+      need(!(await agent.isVisible('#cp-reply')), 'a closed complaint takes no reply');
+      need((await agent.textContent('#cp-record')).includes('高峰时段增加一名值班工程师'), 'the action is shown');
+      await shot(agent, 'complaint');
+    });
+
     await test('every form control on the main pages has a label', async () => {
       const unlabelled = [];
       for (const [page, hash] of [[agent, '#/incidents/new'], [agent, '#/incidents'], [eng, '#/edit'],
@@ -1304,7 +1342,8 @@ async function main() {
                                   [aud, '#/documents'], [aud, '#/audit'], [aud, '#/requests'],
                                   [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups'],
                                   [agent, '#/my-notifications'], [eng, '#/maintenance'],
-                                  [aud, '#/maintenance/report']]) {
+                                  [aud, '#/maintenance/report'], [agent, '#/complaints'],
+                                  [agent, '#/complaints/new']]) {
         await page.goto(base + '/' + hash);
         await page.waitForSelector('#view *');
         await page.waitForTimeout(300);

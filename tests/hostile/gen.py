@@ -931,6 +931,61 @@ def gen_doccheck():
     add("doccheck", "DELETE", "/api/v1/document-copies/1", expect=[405])
 
 
+def gen_complaints():
+    """Complaints (issue 13 section 1): ids, bodies of raise/change/reply/close, list
+    filters and the due-time settings; from their own random stream so that the requests
+    generated before stay as they were."""
+    rng = random.Random(1313)
+    hdr = [("Content-Type", "application/json")]
+    one = "/api/v1/complaints/{complaint}"
+    add("complaint", "GET", "/api/v1/complaints")
+    for i in rng.sample(IDS, 10) + ["{complaint}", "0", "-1", "1e3", "1.5", "99999999999999"]:
+        add("complaint", "GET", "/api/v1/complaints/" + i)
+        add("complaint", "POST", "/api/v1/complaints/" + i + "/reply", headers=hdr,
+            body=b'{"reply":"x","channel":"phone"}')
+    for name, values in (("state", ["open", "closed", "open,replied", "", "lost", "%00",
+                                    "OPEN", "open,,closed"]),
+                         ("overdue", ["1", "0", "maybe", "%00"]),
+                         ("from", ["2026-03-01", "2026-13-01", "x", "1969-12-31"]),
+                         ("to", ["2026-03-01", "2026-02-30", "%FF"]),
+                         ("q", rng.sample(PARAM_VALUES, 4) + ["x" * 201]),
+                         ("owner", rng.sample(PARAM_VALUES, 3) + ["x" * 201]),
+                         ("limit", rng.sample(PARAM_VALUES, 4) + ["200", "201"]),
+                         ("offset", rng.sample(PARAM_VALUES, 4))):
+        for v in values:
+            add("complaint", "GET", "/api/v1/complaints?%s=%s" % (name, v))
+    add("complaint", "GET", "/api/v1/complaints?from=2026-03-05&to=2026-03-01")
+    for q in ["", "from=2026-03-01&to=2026-03-31", "from=x", "to=2026-02-30"]:
+        add("complaint", "GET", "/api/v1/complaints/counts?" + q)
+    bodies = [b"", b"null", b"{}", b"[]", b'{"summary":null}', b'{"summary":1}',
+              b'{"summary":""}', b'{"summary":"a\\nb"}', b'{"summary":"\\u0000"}',
+              b'{"summary":"' + b"x" * 201 + b'"}', b'{"summary":"x","y":1}',
+              b'{"summary":"x","incident":"INC-19990101-0001"}',
+              b'{"summary":"x","owner":"ghost"}', b'{"summary":"x","owner_group":"ghost"}',
+              b'{"summary":"x","detail":"' + b"y" * 8001 + b'"}', b'{"summary":["x"]}']
+    for b in bodies:
+        add("complaint", "POST", "/api/v1/complaints", body=b, headers=hdr)
+    for t in rng.sample(TEXT, 8):
+        add("complaint", "POST", "/api/v1/complaints", headers=hdr, body=json.dumps(
+            {"summary": t[:200], "detail": t}, ensure_ascii=False).encode(
+                "utf-8", "surrogatepass"))
+    for b in [b"{}", b'{"owner":1}', b'{"owner":"ghost"}', b'{"investigation":"' + b"z" * 8001
+              + b'"}', b'{"state":"closed"}', b"[1]"]:
+        add("complaint", "PATCH", one, body=b, headers=hdr)
+    for b in [b"{}", b'{"reply":""}', b'{"reply":"x","channel":""}', b'{"reply":1}',
+              b'{"reply":"x","channel":"a\\nb"}']:
+        add("complaint", "POST", one + "/reply", body=b, headers=hdr)
+    for b in [b"{}", b'{"cause":"x"}', b'{"cause":"x","action":2}']:
+        add("complaint", "POST", one + "/close", body=b, headers=hdr)
+    for b in [b"{}", b'{"reply_hours":0,"close_hours":1}', b'{"reply_hours":9,"close_hours":8}',
+              b'{"reply_hours":"8","close_hours":9}', b'{"reply_hours":1e9,"close_hours":1e9}',
+              b'{"reply_hours":-1,"close_hours":-1}']:
+        add("complaint", "PUT", "/api/v1/settings/complaint-due", body=b, headers=hdr)
+    add("complaint", "POST", "/api/v1/complaints", auth="none", body=b'{"summary":"x"}',
+        headers=hdr, expect=[401])
+    add("complaint", "DELETE", one, expect=[405])
+
+
 def gen_requests():
     """Service requests and their catalogue (issue 11 section 5), from their own random
     stream so that the requests generated before stay as they were."""
@@ -1348,6 +1403,7 @@ def main(argv):
     gen_census()
     gen_doccheck()
     gen_docfiles()
+    gen_complaints()
     outputs = [(only, OUT)] if only else [(os.path.join(HERE, "requests.jsonl"), OUT),
                                           (os.path.join(HERE, "pending.jsonl"), PENDING)]
     for path, entries in outputs:
