@@ -172,6 +172,11 @@ kb_status kb_doccheck_register(kb_store *s, kb_err *err);
 kb_status kb_docclass_migrate(kb_store *s, kb_err *err);
 /* Version 25: complaints (kb/store_complaint.c). */
 kb_status kb_complaint_migrate(kb_store *s, kb_err *err);
+/* Version 26: satisfaction surveys (kb/store_survey.c), review meetings and improvement
+ * actions (kb/store_meeting.c); kb_quality_migrate (kb/store_meeting.c) runs both. */
+kb_status kb_quality_migrate(kb_store *s, kb_err *err);
+kb_status kb_survey_migrate(kb_store *s, kb_err *err);
+kb_status kb_meeting_migrate(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

@@ -48,7 +48,8 @@ static double two_decimals(double v)
 }
 
 /* Reads from/to and computes the summary for the request. */
-static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
+static kb_status load_summary_days(srv_req *rq, const char *from_day, const char *to_day,
+                                   kb_report_summary **out, kb_err *err)
 {
     *out = NULL;
     long long now;
@@ -57,7 +58,7 @@ static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
     kb_store *s;
     kb_status rc = srv_now(&now, err);
     if (rc == KB_OK)
-        rc = kb_report_range(srv_req_arg(rq, "from"), srv_req_arg(rq, "to"), now, &from, &to, err);
+        rc = kb_report_range(from_day, to_day, now, &from, &to, err);
     if (rc == KB_OK)
         rc = srv_req_store(rq, &s, err);
     if (rc == KB_OK) {
@@ -67,6 +68,11 @@ static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
         srv_sla_free(&sla);
     }
     return rc;
+}
+
+static kb_status load_summary(srv_req *rq, kb_report_summary **out, kb_err *err)
+{
+    return load_summary_days(rq, srv_req_arg(rq, "from"), srv_req_arg(rq, "to"), out, err);
 }
 
 /* --- JSON --- */
@@ -213,14 +219,15 @@ static json_t *summary_json(const kb_report_summary *r)
     return o;
 }
 
-/* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD */
-kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err)
+kb_status srv_report_summary_json(srv_req *rq, const char *from_day, const char *to_day,
+                                  json_t **out, kb_err *err)
 {
+    *out = NULL;
     kb_report_summary *r = NULL;
-    kb_status rc = load_summary(rq, &r, err);
+    kb_status rc = load_summary_days(rq, from_day, to_day, &r, err);
     if (rc != KB_OK)
         return rc;
-    rs->json = summary_json(r);
+    json_t *o = summary_json(r);
     /* the complaint records of the period (kb_complaint.h) beside the flagged incidents */
     kb_complaint_counts c;
     kb_store *s = NULL;
@@ -228,9 +235,21 @@ kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err)
     if (rc == KB_OK)
         rc = kb_complaint_counts_get(s, r->from, r->to, r->now, &c, err);
     if (rc == KB_OK)
-        json_object_set_new(rs->json, "complaint_records", srv_complaint_counts_json(&c));
+        json_object_set_new(o, "complaint_records", srv_complaint_counts_json(&c));
     kb_report_summary_free(r);
-    return rc;
+    if (rc != KB_OK) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return KB_OK;
+}
+
+/* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD */
+kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    return srv_report_summary_json(rq, srv_req_arg(rq, "from"), srv_req_arg(rq, "to"),
+                                   &rs->json, err);
 }
 
 /* --- CSV --- */

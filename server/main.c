@@ -245,6 +245,7 @@ int main(int argc, char **argv)
     if (!login_hashes)
         login_hashes = hopts.threads / 2 ? hopts.threads / 2 : 1;
     app.throttle = srv_throttle_new(login_hashes, cfg.login_rate);
+    app.links = srv_throttle_new(1, 20); /* 20 unknown survey links a minute per address */
     kb_buf backups;
     kb_buf_init(&backups, 0);
     const char *backup_dir = cfg.backup_dir;
@@ -313,6 +314,7 @@ out:
     srv_notify_stop(notifier);
     srv_pool_free(app.pool);
     srv_throttle_free(app.throttle);
+    srv_throttle_free(app.links);
     srv_metrics_free(app.metrics);
     if (app.metrics_token)
         kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));

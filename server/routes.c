@@ -23,6 +23,8 @@
 /* spare parts: engineers issue, return, move, scrap and ask for replenishment (a receipt
  * outside a request is an admin's, h_part.c); admins set up the catalogue and locations */
 #define WORK_PARTS (KB_ROLE_ENGINEER | KB_ROLE_ADMIN)
+/* satisfaction surveys: the desk's agents and admins run them */
+#define RUN_SURVEYS (KB_ROLE_AGENT | KB_ROLE_ADMIN)
 
 static const struct srv_route routes[] = {
     { "GET", "/healthz", h_healthz, 0 },
@@ -179,6 +181,24 @@ static const struct srv_route routes[] = {
     { "POST", "/api/v1/complaints/:id/reply", h_complaint_reply, WORK_INCIDENTS },
     { "POST", "/api/v1/complaints/:id/close", h_complaint_close, WORK_INCIDENTS },
     { "GET", "/api/v1/settings/complaint-due", h_complaint_due_get, KB_ROLE_ALL },
+    /* surveys: agents and admins run them, everyone reads the results; the public pair is
+     * open (the one-time token is the credential, h_survey.c) */
+    { "GET", "/api/v1/surveys", h_survey_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/surveys", h_survey_create, RUN_SURVEYS },
+    { "GET", "/api/v1/surveys/:id", h_survey_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/surveys/:id/close", h_survey_close, RUN_SURVEYS },
+    { "GET", "/api/v1/surveys/:id/recipients", h_survey_recipients, RUN_SURVEYS },
+    { "POST", "/api/v1/surveys/:id/recipients", h_survey_add_recipients, RUN_SURVEYS },
+    { "GET", "/api/v1/surveys/:id/results", h_survey_results, KB_ROLE_ALL },
+    { "GET", "/api/v1/public/survey/:token", h_public_survey_get, 0 },
+    { "POST", "/api/v1/public/survey/:token", h_public_survey_answer, 0 },
+    /* review meetings and their actions: the desk records, everyone reads */
+    { "GET", "/api/v1/meetings", h_meeting_list, KB_ROLE_ALL },
+    { "POST", "/api/v1/meetings", h_meeting_create, WORK_INCIDENTS },
+    { "GET", "/api/v1/meetings/:id", h_meeting_get, KB_ROLE_ALL },
+    { "POST", "/api/v1/meetings/:id/actions", h_meeting_action_add, WORK_INCIDENTS },
+    { "GET", "/api/v1/improvement-actions", h_qaction_list, KB_ROLE_ALL },
+    { "PATCH", "/api/v1/improvement-actions/:id", h_qaction_update, WORK_INCIDENTS },
     { "PUT", "/api/v1/settings/complaint-due", h_complaint_due_set, KB_ROLE_ADMIN },
     { "POST", "/api/v1/suggest", h_suggest, KB_ROLE_ALL },
     { "POST", "/api/v1/suggest/feedback", h_suggest_feedback, KB_ROLE_ALL },

@@ -54,6 +54,7 @@ typedef struct {
     int secure_cookie;      /* --secure-cookie: served over HTTPS by a proxy */
     srv_throttle *throttle; /* password hashes at once, failed logins per address */
     size_t max_upload;      /* largest raw body (an attachment) in bytes (--max-upload) */
+    srv_throttle *links;    /* unknown survey links per address (h_survey.c); NULL: none */
     srv_metrics *metrics;   /* request counters for GET /metrics */
     srv_netlist metrics_allow; /* who may read /metrics without the token (--metrics-allow,
                               default loopback) */
@@ -366,6 +367,28 @@ kb_status h_complaint_due_set(srv_req *rq, srv_resp *rs, kb_err *err);
 /* A period's complaint figures (kb_complaint_counts) as JSON: the summary report's
  * "complaint_records" and GET /api/v1/complaints/counts. A new reference. */
 json_t *srv_complaint_counts_json(const kb_complaint_counts *c);
+/* The summary report of the days from_day..to_day (both included; NULL as in
+ * GET /api/v1/reports/summary) with its complaint_records, as that route answers it:
+ * *out a new reference (h_report.c). */
+kb_status srv_report_summary_json(srv_req *rq, const char *from_day, const char *to_day,
+                                  json_t **out, kb_err *err);
+/* Surveys (h_survey.c); the public pair takes the token as its only credential. */
+kb_status h_survey_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_survey_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_survey_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_survey_close(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_survey_recipients(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_survey_add_recipients(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_survey_results(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_public_survey_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_public_survey_answer(srv_req *rq, srv_resp *rs, kb_err *err);
+/* Review meetings and improvement actions (h_meeting.c). */
+kb_status h_meeting_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_meeting_create(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_meeting_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_meeting_action_add(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_qaction_list(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_qaction_update(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -200,11 +200,23 @@ def matrix_cases():
         r = call("POST", "/api/v1/complaints", {"summary": "matrix"})
         need(r.status == 201, "complaint %r" % r)
         STATE["complaint"] = r.json["id"]
+        r = call("POST", "/api/v1/surveys", {
+            "name": "matrix", "period_from": "2026-03-01", "period_to": "2026-03-31",
+            "questions": [{"text": "q"}]})
+        need(r.status == 201, "survey %r" % r)
+        STATE["survey"] = r.json["id"]
+        r = call("POST", "/api/v1/meetings", {
+            "day": "2026-03-06", "title": "matrix", "period_from": "2026-03-01",
+            "period_to": "2026-03-06", "actions": [{"title": "x", "owner": "y",
+                                                    "due": "2026-03-10"}]})
+        need(r.status == 201, "meeting %r" % r)
+        STATE["meeting"] = r.json["id"]
+        STATE["qaction"] = r.json["actions"][0]["id"]
     case("an incident, a backup, a group's incident, a caller, an attachment, an asset, "
          "a part with stock and a replenishment request, a census, a group's service request "
          "and a maintenance plan's task for the matrix", setup)
     if not {"inc", "caller", "att", "req", "reorder", "task_att", "census",
-            "complaint"} <= set(STATE):
+            "complaint", "survey", "meeting"} <= set(STATE):
         return
     inc = "/api/v1/incidents/" + urllib.parse.quote(STATE["inc"])
     worked = "/api/v1/incidents/" + urllib.parse.quote(STATE["worked"])
@@ -228,6 +240,7 @@ def matrix_cases():
     task = "/api/v1/maintenance/tasks/%d" % STATE["task"]
     audit_r = {"auditor", "admin"}
     admin_only = {"admin"}
+    surveys_w = {"agent", "admin"}
     rows = [
         ("GET", api.q("/api/v1/search", q="打印机"), None, everyone),
         ("GET", api.q("/api/v1/complete", q="打"), None, everyone),
@@ -351,6 +364,20 @@ def matrix_cases():
         ("GET", "/api/v1/settings/complaint-due", None, everyone),
         ("PUT", "/api/v1/settings/complaint-due", {"reply_hours": 8, "close_hours": 40},
          admin_only),
+        ("GET", "/api/v1/surveys", None, everyone),
+        ("POST", "/api/v1/surveys", {"name": "x"}, surveys_w),
+        ("GET", "/api/v1/surveys/%d" % STATE["survey"], None, everyone),
+        ("GET", "/api/v1/surveys/%d/recipients" % STATE["survey"], None, surveys_w),
+        ("POST", "/api/v1/surveys/%d/recipients" % STATE["survey"], {"recipients": []},
+         surveys_w),
+        ("GET", "/api/v1/surveys/%d/results" % STATE["survey"], None, everyone),
+        ("POST", "/api/v1/surveys/%d/close" % STATE["survey"], None, surveys_w),
+        ("GET", "/api/v1/meetings", None, everyone),
+        ("POST", "/api/v1/meetings", {"day": "x"}, work),
+        ("GET", "/api/v1/meetings/%d" % STATE["meeting"], None, everyone),
+        ("POST", "/api/v1/meetings/%d/actions" % STATE["meeting"], {"title": "x"}, work),
+        ("GET", "/api/v1/improvement-actions", None, everyone),
+        ("PATCH", "/api/v1/improvement-actions/%d" % STATE["qaction"], {"note": "x"}, work),
         ("GET", "/api/v1/reports/gaps", None, everyone),
         ("GET", "/api/v1/reports/summary", None, everyone),
         ("GET", "/api/v1/reports/summary.csv", None, everyone),
@@ -477,6 +504,17 @@ def credential_cases():
         need(call("HEAD", "/api/v1/openapi.yaml", token=None).status == 200, "HEAD")
         need(call("POST", "/api/v1/openapi.yaml", {}, token=None).status == 405, "POST: 405")
     case("GET /api/v1/openapi.yaml is open and answers docs/openapi.yaml", openapi)
+
+    def public_survey():
+        # open routes: no login needed, and a session changes nothing (the token decides)
+        for method, body in (("GET", None), ("POST", {"answers": [5]})):
+            r = call(method, "/api/v1/public/survey/" + "ab" * 32, body, token=None)
+            need(r.status == 404 and err_code(r) == "not_found", "%s: %r" % (method, r))
+            for role in ROLES:
+                r = call(method, "/api/v1/public/survey/" + "cd" * 32, body, token=TOKENS[role])
+                need(r.status == 404, "%s %s: %r" % (role, method, r))
+        need(call("GET", "/survey.html", token=None).status == 200, "the public page")
+    case("the public survey routes are reachable without a login", public_survey)
 
     def bad_tokens():
         for hdr in ["Bearer " + "0" * 64, "Bearer abc", "Basic dGVzdGVyOng=", "Bearer ",

@@ -190,7 +190,8 @@ def setup_ids(token):
     """An incident, a document request, a caller, an asset, a part with stock and a
     replenishment request, a request item, a service request, a maintenance plan and its
     task, and a census campaign for the {inc}, {dr}, {caller}, {asset}, {part}, {reorder},
-    {item}, {req}, {plan}, {task}, {census} and {complaint} targets."""
+    {item}, {req}, {plan}, {task}, {census}, {complaint}, {survey} and {survey_token}
+    targets."""
     ids = {}
     hdr = {"Content-Type": "application/json"}
     r = api.request("POST", "/api/v1/incidents", token=token, headers=hdr, body=json.dumps(
@@ -259,6 +260,16 @@ def setup_ids(token):
                     body=json.dumps({"summary": "敌意投诉"}).encode())
     need(r.status == 201, "set-up complaint: %r" % r)
     ids["{complaint}"] = str(r.json["id"])
+    r = api.request("POST", "/api/v1/surveys", token=token, headers=hdr,
+                    body=json.dumps({"name": "敌意调查", "period_from": "2026-03-01",
+                                     "period_to": "2026-03-31",
+                                     "questions": [{"text": "q"}]}).encode())
+    need(r.status == 201, "set-up survey: %r" % r)
+    ids["{survey}"] = str(r.json["id"])
+    r = api.request("POST", "/api/v1/surveys/%s/recipients" % ids["{survey}"], token=token,
+                    headers=hdr, body=json.dumps({"recipients": [{"name": "x"}]}).encode())
+    need(r.status == 201, "set-up survey link: %r" % r)
+    ids["{survey_token}"] = r.json["links"][0]["token"]
     return ids
 
 

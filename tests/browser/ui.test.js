@@ -1334,6 +1334,48 @@ async function main() {
       await shot(agent, 'complaint');
     });
 
+    await test('surveys: an agent makes a survey and its links; a recipient answers once through the link in a fresh browser without login', async () => {
+      await agent.goto(base + '/#/surveys');
+      await agent.fill('#svn-name', '三月满意度调查');
+      await agent.fill('#svn-dept', '财务部');
+      await agent.fill('#svn-from', '2026-03-01');
+      await agent.fill('#svn-to', '2026-03-31');
+      await agent.fill('#svn-questions', '服务态度\n文字：其他意见');
+      await agent.click('#sv-new button[type=submit]');
+      await agent.waitForSelector('#sv-recipients');
+      await agent.fill('#svr-people', '王芳, 财务部\n李雷, 人事部');
+      await agent.click('#sv-recipients button[type=submit]');
+      await agent.waitForSelector('#sv-links a.sv-link');
+      const url = await agent.getAttribute('#sv-links a.sv-link', 'href');
+      need(/\/survey\.html#[0-9a-f]{64}$/.test(url), 'the link: ' + url);
+      const ctx = await browser.newContext({ locale: 'zh-CN' });
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(TIMEOUT);
+      p.on('pageerror', (e) => external.push('page error: ' + e.message));
+      p.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+      await p.goto(url);
+      await p.waitForSelector('#sv-form');
+      need((await p.textContent('h1')) === '三月满意度调查', 'the survey by its link');
+      await p.click('label[for="sv-q0-4"]');
+      await p.fill('#sv-q1', '接线员很耐心');
+      await shot(p, 'survey-public');
+      await p.click('#sv-submit');
+      await p.waitForFunction(() => document.getElementById('sv-status').textContent.includes('感谢'));
+      await p.reload();
+      await p.waitForFunction(() => document.getElementById('sv-status').textContent.includes('已提交过'));
+      need(!(await p.$('#sv-form')), 'a second answer offered');
+      need((await ctx.cookies()).length === 0, 'the link made a cookie');
+      const me = await p.evaluate(() => fetch('/api/v1/auth/me').then((r) => r.status));
+      need(me === 401, 'the link gave a session: ' + me);
+      await ctx.close();
+      await agent.goto(base + '/#/surveys');
+      await agent.click('#sv-table a:has-text("三月满意度调查")');
+      await agent.waitForSelector('#sv-results');
+      const res = await agent.textContent('#sv-results');
+      need(res.includes('平均 4.00') && res.includes('接线员很耐心'), 'results: ' + res);
+      await shot(agent, 'survey-results');
+    });
+
     await test('every form control on the main pages has a label', async () => {
       const unlabelled = [];
       for (const [page, hash] of [[agent, '#/incidents/new'], [agent, '#/incidents'], [eng, '#/edit'],
@@ -1343,7 +1385,8 @@ async function main() {
                                   [aud, '#/dashboard'], [appr, '#/reviews'], [aud, '#/backups'],
                                   [agent, '#/my-notifications'], [eng, '#/maintenance'],
                                   [aud, '#/maintenance/report'], [agent, '#/complaints'],
-                                  [agent, '#/complaints/new']]) {
+                                  [agent, '#/complaints/new'], [agent, '#/surveys'],
+                                  [agent, '#/meetings'], [aud, '#/improvement-actions']]) {
         await page.goto(base + '/' + hash);
         await page.waitForSelector('#view *');
         await page.waitForTimeout(300);

@@ -986,6 +986,57 @@ def gen_complaints():
     add("complaint", "DELETE", one, expect=[405])
 
 
+def gen_quality():
+    """Surveys, their public one-time links, review meetings and improvement actions (issue
+    13 section 1); from their own random stream."""
+    rng = random.Random(1314)
+    hdr = [("Content-Type", "application/json")]
+    pub = "/api/v1/public/survey/"
+    add("quality", "GET", "/api/v1/surveys")
+    for i in rng.sample(IDS, 6) + ["{survey}", "0", "-1", "1e3", "99999999999999"]:
+        add("quality", "GET", "/api/v1/surveys/" + i + "/results")
+        add("quality", "GET", "/api/v1/meetings/" + i)
+        add("quality", "PATCH", "/api/v1/improvement-actions/" + i, headers=hdr,
+            body=b'{"state":"done"}')
+    for t in ["", "x", "0" * 64, "0" * 63, "0" * 65, "A" * 64, "%00" * 22, "..%2F" * 13,
+              "g" * 64, "0" * 5000, pct("调查") * 8]:
+        add("quality", "GET", pub + t, auth="none")
+        add("quality", "POST", pub + t, auth="none", headers=hdr, body=b'{"answers":[5]}')
+    for b in [b"", b"null", b"[]", b"{}", b'{"answers":null}', b'{"answers":{}}',
+              b'{"answers":[' + b"5," * 30 + b'5]}', b'{"answers":["' + b"x" * 5000 + b'"]}',
+              b'{"answers":[1.5]}', b'{"answers":[true]}', b'{"answers":[[1]]}',
+              b'{"answers":[0]}', b'{"answers":[6]}', b'{"x":1}']:
+        add("quality", "POST", pub + "{survey_token}", auth="none", headers=hdr, body=b)
+    add("quality", "GET", pub + "{survey_token}", auth="none")
+    survey = {"name": "x", "period_from": "2026-03-01", "period_to": "2026-03-31",
+              "questions": [{"text": "q"}]}
+    for change in [{"questions": []}, {"questions": "q"}, {"questions": [{"text": "q"}] * 21},
+                   {"questions": [{"text": "q", "kind": "x"}]}, {"questions": [1]},
+                   {"questions": [{"text": "x" * 501}]}, {"period_from": "2026-02-30"},
+                   {"period_to": "2026-01-01"}, {"name": None}, {"name": "x" * 201},
+                   {"intro": "x" * 2001}, {"z": 1}]:
+        add("quality", "POST", "/api/v1/surveys", headers=hdr,
+            body=json.dumps(dict(survey, **change)).encode())
+    for b in [b"{}", b'{"recipients":[]}', b'{"recipients":[{}]}', b'{"recipients":["x"]}',
+              b'{"recipients":[{"name":"x"}],"days":0}', b'{"recipients":[{"name":"x"}],'
+              b'"days":1e9}', b'{"recipients":[{"name":"x","y":1}]}']:
+        add("quality", "POST", "/api/v1/surveys/{survey}/recipients", headers=hdr, body=b)
+    meeting = {"day": "2026-03-06", "title": "x", "period_from": "2026-03-01",
+               "period_to": "2026-03-06"}
+    for change in [{"day": "x"}, {"title": ""}, {"attendees": "x"}, {"attendees": [1]},
+                   {"links": ["INC-19990101-0001"]}, {"links": ["complaint:-1"]},
+                   {"actions": [{}]}, {"actions": [{"title": "x", "owner": "y", "due": "z"}]},
+                   {"actions": "x"}, {"causes": "x" * 8001}, {"period_to": "2026-02-01"},
+                   {"figures": {}}]:
+        add("quality", "POST", "/api/v1/meetings", headers=hdr,
+            body=json.dumps(dict(meeting, **change)).encode())
+    for q in ["state=lost", "state=open,,done", "overdue=x", "owner=" + "x" * 101, "limit=0",
+              "limit=201", "offset=-1"]:
+        add("quality", "GET", "/api/v1/improvement-actions?" + q)
+    add("quality", "POST", "/api/v1/surveys", auth="none", headers=hdr, body=b"{}",
+        expect=[401])
+
+
 def gen_requests():
     """Service requests and their catalogue (issue 11 section 5), from their own random
     stream so that the requests generated before stay as they were."""
@@ -1404,6 +1455,7 @@ def main(argv):
     gen_doccheck()
     gen_docfiles()
     gen_complaints()
+    gen_quality()
     outputs = [(only, OUT)] if only else [(os.path.join(HERE, "requests.jsonl"), OUT),
                                           (os.path.join(HERE, "pending.jsonl"), PENDING)]
     for path, entries in outputs:
