@@ -24,7 +24,7 @@ SLA ?= samples/sla.conf
 BENCH_DOCS ?= 100000
 
 PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n libcmark-gfm libsodium libcurl \
-	gdk-pixbuf-2.0 libzip libxml-2.0 freexl
+	gdk-pixbuf-2.0 libzip libxml-2.0 freexl pangocairo cairo pango fontconfig
 # tzdata: the zone database (/usr/share/zoneinfo) the desk's time zone is read from; a
 # fresh Debian 12 container may lack it. libcurl: notifications over HTTP(S) and SMTP.
 # gdk-pixbuf: thumbnails of attached images (kb/thumb.c; its PNG and JPEG loaders are built
@@ -33,12 +33,16 @@ PKGS := sqlite3 libmicrohttpd jansson yaml-0.1 icu-uc icu-i18n libcmark-gfm libs
 # of attached Office files (kb/ooxml.c, kb/extract.c).
 # poppler-utils: pdftotext, run as a separate program for the text of attached PDFs (poppler
 # is GPL: never linked); without it PDFs are kept but not searchable.
+# cairo, pango: the service report's PDF (kb/pdf.c, kb/svcreport.c), typeset in Debian's
+# CJK fonts (fonts-noto-cjk, "Noto Sans CJK SC"), which the server needs at run time.
 DEB_BUILD := build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev \
 	libyaml-dev libicu-dev opencc libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libstemmer-dev libsodium-dev tzdata libcurl4-openssl-dev libgdk-pixbuf-2.0-dev \
-	libzip-dev libxml2-dev libfreexl-dev poppler-utils
+	libzip-dev libxml2-dev libfreexl-dev poppler-utils libcairo2-dev libpango1.0-dev \
+	fonts-noto-cjk
 # prometheus: its promtool checks the /metrics text (tests/api/test_metrics.py)
-DEB_TEST := python3 curl valgrind prometheus
+# poppler-utils: pdftoppm and pdftotext (GPL programs, run only by the tests) check the PDF
+DEB_TEST := python3 curl valgrind prometheus poppler-utils
 # browser tests: Debian's Chromium and CJK fonts (readable screenshots); Node.js and npm
 # only when the machine has none (another packaging of Node.js may be installed)
 DEB_BROWSER := chromium fonts-noto-cjk

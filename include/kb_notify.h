@@ -61,7 +61,8 @@
     X(MAINT_OVERDUE, "maint_overdue")                                                          \
     X(PART_LOW, "part_low")                                                                  \
     X(COMPLAINT_NEW, "complaint_new")                                                        \
-    X(COMPLAINT_OVERDUE, "complaint_overdue")
+    X(COMPLAINT_OVERDUE, "complaint_overdue")                                                \
+    X(REPORT_DUE, "report_due")
 
 typedef enum {
 #define KB_NOTIFY_ENUM_(e, name) KB_NOTIFY_##e,

@@ -57,6 +57,9 @@ typedef struct {
     long long by_priority[4];                 /* index 0 = P1 */
     kb_report_count *categories;              /* most first, then by name */
     size_t ncategories;
+    kb_report_count *channels;                /* by channel (phone, e-mail ...), most
+                                                 first, then by name */
+    size_t nchannels;
     kb_report_count *days;                    /* incidents created per UTC day (name
                                                  YYYY-MM-DD), days without any left out */
     size_t ndays;
@@ -67,6 +70,9 @@ typedef struct {
     long long response_met;
     long long resolved;
     long long resolve_met;
+    struct {                                  /* the same per priority (index 0 = P1) */
+        long long responded, response_met, resolved, resolve_met;
+    } sla_by_priority[4];
     /* Means over the same sets, rounded to whole seconds (0 when the set is empty):
      * created -> responded_at, created -> resolved_at (the latest resolution, wall clock:
      * time pending is included). */

@@ -5,6 +5,7 @@
 #include "kb_calendar.h"
 #include "kb_err.h"
 #include "kb_store.h"
+#include "kb_svcreport.h"
 
 /* The desk's settings kept in the database (its setting table): the time zone that counts
  * its days and business hours, the business calendar its SLA clocks run on, and how long
@@ -43,5 +44,12 @@ kb_status kb_setting_notify_keep_days(kb_store *s, long long *out, kb_err *err);
  * at. */
 kb_status kb_setting_set_notify_keep_days(kb_store *s, long long days, const char *actor,
                                           long long at, kb_err *err);
+
+/* When service reports are due (kb_svcreport.h): KB_SVC_SCHEDULE_DEFAULT (monthly on day 5)
+ * while never set or when the stored text no longer reads. */
+kb_status kb_setting_report_schedule(kb_store *s, kb_svc_schedule *out, kb_err *err);
+/* Sets it (kb_svc_schedule_check's refusals), audited by actor at time at. */
+kb_status kb_setting_set_report_schedule(kb_store *s, const kb_svc_schedule *sc,
+                                         const char *actor, long long at, kb_err *err);
 
 #endif

@@ -156,6 +156,12 @@ kb_status kb_wf_due(kb_store *s, const char *today, const char *owner, kb_versio
 
 /* --- the document catalogue --- */
 
+/* The next free number with prefix ("KE-", "YW-BG-"): one more than the highest number in
+ * use by any version or item, written with at least digits digits ("YW-BG-004"). *out
+ * freed with free(). KB_EINVAL for a prefix over 20 bytes. */
+kb_status kb_version_next_number(kb_store *s, const char *prefix, int digits, char **out,
+                                 kb_err *err);
+
 /* The document numbering rule: a POSIX extended regular expression that a whole document
  * number must match (default KB_DOC_RULE_DEFAULT: department, type code, sequence, e.g.
  * YW-SC-001). Stored in the database with an audit entry (setting.update) by actor at time

@@ -13,6 +13,33 @@ static const struct {
     const char *en;
     const char *zh;
 } catalogue[] = {
+    /* kb/pdf.c, kb/svcreport.c, server/h_svcreport.c: the service report */
+    { "a document has at most %u blocks", "一份文档最多 %u 个内容块" },
+    { "a title page has at most 20 lines", "封面最多 20 行" },
+    { "a table has 1 to %u columns, not %zu", "表格须有 1 到 %u 列，而不是 %zu 列" },
+    { "a table has at most %u rows, not %zu", "表格最多 %u 行，而不是 %zu 行" },
+    { "column %zu has no width", "第 %zu 列没有宽度" },
+    { "a chart has 1 to %u bars, not %zu", "图表须有 1 到 %u 个条目，而不是 %zu 个" },
+    { "a chart has 1 to %u series, not %zu", "图表须有 1 到 %u 个系列，而不是 %zu 个" },
+    { "a chart's values have 0 to 3 decimals", "图表数值保留 0 到 3 位小数" },
+    { "a chart's maximum must be a number >= 0", "图表最大值须为不小于 0 的数" },
+    { "chart value %zu must be a number >= 0", "图表第 %zu 个数值须为不小于 0 的数" },
+    { "the document would have more than %zu pages", "文档将超过 %zu 页" },
+    { "the document is larger than %u bytes", "文档超过 %u 字节" },
+    { "numbering prefix '%.20s' is too long", "编号前缀“%.20s”太长" },
+    { "'every' must be off, monthly or weekly, not '%.40s'",
+      "'every' 须为 off、monthly 或 weekly，而不是“%.40s”" },
+    { "'every' must be off, monthly or weekly", "'every' 须为 off、monthly 或 weekly" },
+    { "'day' of a monthly report must be from 1 to 28", "月报的 'day' 须为 1 到 28" },
+    { "'day' of a weekly report must be from 1 (Monday) to 7 (Sunday)",
+      "周报的 'day' 须为 1（星期一）到 7（星期日）" },
+    { "give both 'from' and 'to' (YYYY-MM-DD), or neither for the last month",
+      "须同时给出 'from' 和 'to'（YYYY-MM-DD），或都不给（即上个月）" },
+    { "'format' must be json, pdf or markdown, not '%.40s'",
+      "'format' 须为 json、pdf 或 markdown，而不是“%.40s”" },
+    { "'%s' must be a date YYYY-MM-DD", "'%s' 须为日期 YYYY-MM-DD" },
+    { "'day' must be a whole number (a day of the month 1-28, or of the week 1-7)",
+      "'day' 须为整数（每月的第 1–28 日，或每周的第 1–7 天）" },
     /* kb/attach.c, kb/store_attach.c, kb/thumb.c */
     { "the file needs a name", "文件需要名称" },
     { "the file name is longer than %u bytes (%zu)", "文件名超过 %u 字节（%zu）" },

@@ -42,6 +42,7 @@ static const char *const default_titles[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_PART_LOW] = "备件库存不足：{number}",
     [KB_NOTIFY_COMPLAINT_NEW] = "新投诉 #{number}：{summary}",
     [KB_NOTIFY_COMPLAINT_OVERDUE] = "投诉逾期 #{number}：{summary}",
+    [KB_NOTIFY_REPORT_DUE] = "服务报告待提交：{number}",
 };
 static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
     [KB_NOTIFY_ASSIGNED] = "工单 {number}（{priority}）已分派给 {assignee}（{group}）。\n"
@@ -83,6 +84,8 @@ static const char *const default_bodies[KB_NOTIFY_NEVENTS] = {
                                 "负责：{owner}（{group}），答复期限 {due}。",
     [KB_NOTIFY_COMPLAINT_OVERDUE] = "投诉 #{number}（{summary}）已过期限 {due}，状态 {status}，"
                                     "负责：{owner}（{group}）。",
+    [KB_NOTIFY_REPORT_DUE] = "{summary} 应于 {due} 提交，尚未归档。\n"
+                             "请在“服务报告”页面生成并归档。",
 };
 
 const char *kb_notify_event_name(kb_notify_event ev)
@@ -226,17 +229,20 @@ void kb_notify_sample_vars(kb_notify_event ev, kb_notify_vars *out)
     int review = ev == KB_NOTIFY_REVIEW_DUE, docreq = ev == KB_NOTIFY_DOCREQ_WAITING;
     int maint = ev == KB_NOTIFY_MAINT_OVERDUE, part = ev == KB_NOTIFY_PART_LOW;
     int complaint = ev == KB_NOTIFY_COMPLAINT_NEW || ev == KB_NOTIFY_COMPLAINT_OVERDUE;
+    int report = ev == KB_NOTIFY_REPORT_DUE;
     out->number = review ? "KE-1001" : docreq ? "DR-0001" : maint ? "12"
-                  : part ? "CF259A" : complaint ? "7" : "INC-20261203-0001";
+                  : part ? "CF259A" : complaint ? "7"
+                  : report ? "2026-11-01..2026-11-30" : "INC-20261203-0001";
     out->summary = review ? "打印机卡纸" : docreq ? "运维服务管理手册"
                    : maint ? "打印机月度巡检 · PRN-0001" : part ? "HP 59A 黑色硒鼓"
-                   : complaint ? "维修人员两天未到场" : "三楼打印机脱机";
+                   : complaint ? "维修人员两天未到场"
+                   : report ? "IT 服务报告（2026-11-01 至 2026-11-30）" : "三楼打印机脱机";
     out->priority = "P2";
     out->status = "in_progress";
     out->group = "桌面组";
     out->assignee = "zhangsan";
     out->lead = "lisi";
-    out->due = review || maint ? "2026-12-03" : "2026-12-03 17:50";
+    out->due = review || maint || report ? "2026-12-03" : "2026-12-03 17:50";
     out->reason = "交换机端口故障";
     out->target = "解决";
     out->owner = "桌面组";

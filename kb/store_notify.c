@@ -1059,6 +1059,45 @@ static kb_status sweep_reviews(kb_store *s, long long now, size_t *n, kb_err *er
     return rc;
 }
 
+/* report_due once per due date of the service-report schedule that has come (the desk
+ * day of now or before) while its period is not filed. */
+static kb_status sweep_report_due(kb_store *s, long long now, size_t *n, kb_err *err)
+{
+    kb_svc_schedule sc;
+    kb_status rc = kb_setting_report_schedule(s, &sc, err);
+    if (rc != KB_OK || sc.every == KB_SVC_OFF)
+        return rc;
+    char today[KB_DATE_LEN];
+    kb_date_of(now, today);
+    kb_svc_period cur, next;
+    kb_svc_schedule_periods(&sc, today, &cur, &next);
+    if (strcmp(cur.due, today) > 0)
+        return KB_OK; /* not due yet (days compare as text) */
+    int found = 0;
+    kb_svcreport_filed filed;
+    rc = kb_svcreport_find(s, cur.from, cur.to, &found, &filed, err);
+    if (rc != KB_OK || found)
+        return rc;
+    char what[32], period[2 * KB_DATE_LEN + 4], summary[96];
+    snprintf(what, sizeof what, "due:%s", cur.due);
+    snprintf(period, sizeof period, "%s..%s", cur.from, cur.to);
+    snprintf(summary, sizeof summary, "IT 服务报告（%s 至 %s）", cur.from, cur.to);
+    int own = 0, has = 1, added = 0;
+    rc = mark_once(s, "service_report", what, &has, &own, &added, err);
+    if (has)
+        return rc; /* told before (or rc says why not) */
+    kb_notify_vars vars;
+    memset(&vars, 0, sizeof vars);
+    vars.number = period;
+    vars.summary = summary;
+    vars.due = cur.due;
+    if (rc == KB_OK && added)
+        rc = kb_notify_enqueue(s, KB_NOTIFY_REPORT_DUE, period, NULL, NULL, &vars, now, err);
+    if (rc == KB_OK && added)
+        (*n)++;
+    return kb_store_write_end(s, own, rc, err);
+}
+
 kb_status kb_notify_docreq(kb_store *s, const char *id, const char *kind, const char *doc_no,
                            const char *title, const char *reason, const char *requester,
                            long long now, kb_err *err)
@@ -1123,6 +1162,8 @@ kb_status kb_notify_sweep(kb_store *s, long long now, long long followup_after, 
         rc = sweep_loans(s, now, &count, err);
     if (rc == KB_OK)
         rc = sweep_reviews(s, now, &count, err);
+    if (rc == KB_OK)
+        rc = sweep_report_due(s, now, &count, err);
     size_t maint = 0;
     if (rc == KB_OK)
         rc = kb_maint_sweep(s, now, &maint, err);

@@ -22,6 +22,9 @@ static const char sql_scan[] =
 static const char sql_categories[] =
     "SELECT category, count(*) AS n FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
     "GROUP BY category ORDER BY n DESC, category";
+static const char sql_channels[] =
+    "SELECT channel, count(*) AS n FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
+    "GROUP BY channel ORDER BY n DESC, channel";
 /* grouped into desk days in C: a zone's offset may change within the period */
 static const char sql_days[] =
     "SELECT created_at FROM incident WHERE created_at >= ?1 AND created_at < ?2 "
@@ -236,19 +239,28 @@ static kb_status scan(kb_store *s, const kb_incident_sla *sla, kb_report_summary
         r_pauses = kb_store_incident_pauses(s, &inc, err);
         r->total++;
         r->by_status[status]++;
-        if (inc.priority >= 1 && inc.priority <= 4)
-            r->by_priority[inc.priority - 1]++;
+        int pri = inc.priority >= 1 && inc.priority <= 4 ? inc.priority - 1 : -1;
+        if (pri >= 0)
+            r->by_priority[pri]++;
         kb_inc_sla_state sl;
         kb_incident_sla_state(&inc, sla, r->now, &sl);
         if (inc.responded_at) {
             r->responded++;
             r->response_met += !sl.response_breached;
             respond_sum += inc.responded_at - inc.created_at;
+            if (pri >= 0) {
+                r->sla_by_priority[pri].responded++;
+                r->sla_by_priority[pri].response_met += !sl.response_breached;
+            }
         }
         if (inc.resolved_at && (status == KB_INC_RESOLVED || status == KB_INC_CLOSED)) {
             r->resolved++;
             r->resolve_met += !sl.resolve_breached;
             resolve_sum += inc.resolved_at - inc.created_at;
+            if (pri >= 0) {
+                r->sla_by_priority[pri].resolved++;
+                r->sla_by_priority[pri].resolve_met += !sl.resolve_breached;
+            }
         }
         r->reopened += sqlite3_column_int(st, 7) > 0;
         r->complaints += sqlite3_column_int(st, 8) != 0;
@@ -311,6 +323,8 @@ static kb_status days(kb_store *s, kb_report_summary *r, kb_err *err)
 static kb_status categories(kb_store *s, kb_report_summary *r, kb_err *err)
 {
     kb_status rc = counts(s, r, sql_categories, &r->categories, &r->ncategories, err);
+    if (rc == KB_OK)
+        rc = counts(s, r, sql_channels, &r->channels, &r->nchannels, err);
     return rc == KB_OK ? days(s, r, err) : rc;
 }
 
@@ -382,6 +396,9 @@ void kb_report_summary_free(kb_report_summary *r)
     for (size_t i = 0; i < r->ncategories; i++)
         free(r->categories[i].name);
     free(r->categories);
+    for (size_t i = 0; i < r->nchannels; i++)
+        free(r->channels[i].name);
+    free(r->channels);
     for (size_t i = 0; i < r->ndays; i++)
         free(r->days[i].name);
     free(r->days);

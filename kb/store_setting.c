@@ -14,12 +14,14 @@
 #include "kb_date.h"
 #include "kb_log.h"
 #include "kb_notify.h"
+#include "kb_svcreport.h"
 #include "store_int.h"
 
 #define KEY_ZONE "time_zone"
 #define KEY_OFFSET "utc_offset" /* databases from before time zones: seconds east of UTC */
 #define KEY_CALENDAR "calendar"
 #define KEY_NOTIFY_KEEP "notify_keep_days"
+#define KEY_REPORT_SCHEDULE "report_schedule" /* "monthly:5", "weekly:1", "off" */
 
 static const char sql_get[] = "SELECT value FROM setting WHERE key = ?1";
 static const char sql_put[] = "INSERT OR REPLACE INTO setting(key, value) VALUES (?1, ?2)";
@@ -265,4 +267,49 @@ kb_status kb_setting_set_notify_keep_days(kb_store *s, long long days, const cha
     snprintf(text, sizeof text, "%lld", days);
     snprintf(sum, sizeof sum, "delivered and failed notifications kept %lld days", days);
     return put_audited(s, KEY_NOTIFY_KEEP, text, strlen(text), NULL, sum, actor, at, err);
+}
+
+/* --- when service reports are due --- */
+
+kb_status kb_setting_report_schedule(kb_store *s, kb_svc_schedule *out, kb_err *err)
+{
+    const kb_svc_schedule def = KB_SVC_SCHEDULE_DEFAULT;
+    *out = def;
+    char *v = NULL;
+    kb_status rc = get_value(s, KEY_REPORT_SCHEDULE, &v, err);
+    if (rc == KB_OK && v) {
+        char every[16] = "";
+        int day = 0;
+        kb_svc_schedule sc = def;
+        if (strcmp(v, "off") == 0) {
+            sc.every = KB_SVC_OFF;
+            sc.day = 0;
+            *out = sc;
+        } else if (sscanf(v, "%15[a-z]:%d", every, &day) == 2 &&
+                   kb_svc_every_parse(every, &sc.every, NULL) == KB_OK) {
+            sc.day = day;
+            if (sc.every != KB_SVC_OFF && kb_svc_schedule_check(&sc, NULL) == KB_OK)
+                *out = sc; /* anything else (edited by hand): the default */
+        }
+    }
+    free(v);
+    return rc;
+}
+
+kb_status kb_setting_set_report_schedule(kb_store *s, const kb_svc_schedule *sc,
+                                         const char *actor, long long at, kb_err *err)
+{
+    kb_status rc = kb_svc_schedule_check(sc, err);
+    if (rc != KB_OK)
+        return rc;
+    char text[32], sum[80];
+    if (sc->every == KB_SVC_OFF) {
+        snprintf(text, sizeof text, "off");
+        snprintf(sum, sizeof sum, "service reports not scheduled");
+    } else {
+        snprintf(text, sizeof text, "%s:%d", kb_svc_every_name(sc->every), sc->day);
+        snprintf(sum, sizeof sum, "service reports due %s on day %d",
+                 kb_svc_every_name(sc->every), sc->day);
+    }
+    return put_audited(s, KEY_REPORT_SCHEDULE, text, strlen(text), NULL, sum, actor, at, err);
 }

@@ -683,11 +683,13 @@ kb_status kb_version_check_number(kb_store *s, const char *doc_no, kb_err *err)
 
 /* ---------------------------------------------------------------- workflow */
 
-/* The next free id with prefix ("KE-"): one more than the highest number in use. */
-static kb_status next_id(kb_store *s, const char *prefix, char **out, kb_err *err)
+kb_status kb_version_next_number(kb_store *s, const char *prefix, int digits, char **out,
+                                 kb_err *err)
 {
+    *out = NULL;
     char glob[32];
-    snprintf(glob, sizeof glob, "%s[0-9]*", prefix);
+    if (snprintf(glob, sizeof glob, "%s[0-9]*", prefix) >= (int)sizeof glob)
+        return kb_err_set(err, KB_EINVAL, "numbering prefix '%.20s' is too long", prefix);
     sqlite3_stmt *st = kb_store_cached(s, sql_ids_like, err);
     if (!st)
         return KB_EDB;
@@ -707,7 +709,7 @@ static kb_status next_id(kb_store *s, const char *prefix, char **out, kb_err *er
         return kb_store_db_err(s, err, "next id");
     kb_buf b;
     kb_buf_init(&b, 0);
-    kb_buf_addf(&b, "%s%04lld", prefix, max + 1);
+    kb_buf_addf(&b, "%s%0*lld", prefix, digits, max + 1);
     *out = kb_buf_detach(&b, NULL);
     return KB_OK;
 }
@@ -744,7 +746,7 @@ static kb_status parse_api(kb_store *s, const char *src, size_t len, int may_nam
             if (!prefix) {
                 rc = kb_err_set(&e, KB_EINVAL, "a %s needs an 'id' (its document number)",
                                 probe->type);
-            } else if ((rc = next_id(s, prefix, &id, &e)) == KB_OK) {
+            } else if ((rc = kb_version_next_number(s, prefix, 4, &id, &e)) == KB_OK) {
                 kb_buf_reset(&b);
                 kb_ingest_set_field(src, len, "id", id, &b, NULL);
                 rc = kb_ingest_parse("api", kb_buf_str(&b), b.len, out, &l, &e);

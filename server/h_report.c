@@ -121,7 +121,7 @@ static json_t *requests_json(const kb_req_report *q)
     return o;
 }
 
-static json_t *summary_json(const kb_report_summary *r)
+json_t *srv_report_summary_obj(const kb_report_summary *r)
 {
     char day[32];
     json_t *o = json_object();
@@ -142,6 +142,10 @@ static json_t *summary_json(const kb_report_summary *r)
     for (size_t i = 0; i < r->ncategories; i++)
         json_object_set_new(g, r->categories[i].name, json_integer(r->categories[i].count));
     json_object_set_new(o, "by_category", g);
+    g = json_object();
+    for (size_t i = 0; i < r->nchannels; i++)
+        json_object_set_new(g, r->channels[i].name, json_integer(r->channels[i].count));
+    json_object_set_new(o, "by_channel", g);
     /* every day of the period, in order, 0 for days without incidents (for charts) */
     g = json_object();
     size_t next = 0;
@@ -172,6 +176,22 @@ static json_t *summary_json(const kb_report_summary *r)
     json_object_set_new(g, "resolve_met_percent",
                         r->resolved ? json_real(percent(r->resolve_met, r->resolved))
                                     : json_null());
+    json_t *bp = json_object();
+    for (int i = 0; i < 4; i++) {
+        char p[4] = { 'P', (char)('1' + i), '\0', '\0' };
+        long long rsp = r->sla_by_priority[i].responded;
+        long long rspm = r->sla_by_priority[i].response_met;
+        long long res = r->sla_by_priority[i].resolved;
+        long long resm = r->sla_by_priority[i].resolve_met;
+        json_object_set_new(bp, p, json_pack("{s:I,s:I,s:o,s:I,s:I,s:o}", "responded",
+                                             (json_int_t)rsp, "response_met", (json_int_t)rspm,
+                                             "response_met_percent",
+                                             rsp ? json_real(percent(rspm, rsp)) : json_null(),
+                                             "resolved", (json_int_t)res, "resolve_met",
+                                             (json_int_t)resm, "resolve_met_percent",
+                                             res ? json_real(percent(resm, res)) : json_null()));
+    }
+    json_object_set_new(g, "by_priority", bp);
     json_object_set_new(o, "sla", g);
     json_object_set_new(o, "mean_time_to_respond_seconds",
                         mean_seconds_json(r->mean_respond_seconds, r->responded));
@@ -227,7 +247,7 @@ kb_status srv_report_summary_json(srv_req *rq, const char *from_day, const char 
     kb_status rc = load_summary_days(rq, from_day, to_day, &r, err);
     if (rc != KB_OK)
         return rc;
-    json_t *o = summary_json(r);
+    json_t *o = srv_report_summary_obj(r);
     /* the complaint records of the period (kb_complaint.h) beside the flagged incidents */
     kb_complaint_counts c;
     kb_store *s = NULL;

@@ -26,6 +26,7 @@
 #include "kb_setting.h"
 #include "metrics.h"
 #include "notify.h"
+#include "kb_pdf.h"
 #include "pool.h"
 #include "srv.h"
 #include "throttle.h"
@@ -175,6 +176,13 @@ static kb_status migrate_db(const char *path, kb_err *err)
     return rc;
 }
 
+static void *warm_fonts(void *arg)
+{
+    (void)arg;
+    kb_pdf_warm();
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     srv_config cfg;
@@ -263,6 +271,8 @@ int main(int argc, char **argv)
 
     srv_http *http = NULL;
     srv_notifier *notifier = NULL;
+    pthread_t warm;
+    int warming = 0;
     if (migrate_db(db, &err) != KB_OK ||
         srv_pool_new(db, hopts.threads, &app.pool, &err) != KB_OK) {
         kb_log(KB_LOG_ERROR, "cannot open database '%s': %s", db, err.msg);
@@ -283,6 +293,9 @@ int main(int argc, char **argv)
     printf("listening on http://%s%s%s:%u\n", open_br, hopts.host, close_br,
            srv_http_port(http));
     fflush(stdout);
+    /* the service report's fonts load now (seconds on a cold machine), not in the first PDF
+     * request; only a server that started touches them (and releases them at exit) */
+    warming = pthread_create(&warm, NULL, warm_fonts, NULL) == 0;
     kb_log(KB_LOG_INFO, "kedb-server started db=%s threads=%u web=%s", db, hopts.threads,
            app.web_real ? app.web_real : "-");
     sd_notify_state("READY=1\nSTATUS=serving");
@@ -319,6 +332,10 @@ out:
     if (app.metrics_token)
         kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));
     free(app.metrics_token);
+    if (warming) {
+        pthread_join(warm, NULL);
+        kb_pdf_release_static(); /* the report's font caches (no request runs now) */
+    }
     free(app.web_real);
     kb_buf_free(&backups);
     if (status == 0)

@@ -11,6 +11,7 @@
 #include "kb_complaint.h"
 #include "kb_err.h"
 #include "kb_incident.h"
+#include "kb_report.h"
 #include "kb_store.h"
 #include "kb_version.h"
 #include "kb_user.h"
@@ -395,6 +396,15 @@ kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Reports (h_report.c). */
 kb_status h_report_summary(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_summary_csv(srv_req *rq, srv_resp *rs, kb_err *err);
+/* The summary report as JSON (h_report.c) without its complaint records: also the
+ * service report's "summary". A new reference. */
+json_t *srv_report_summary_obj(const kb_report_summary *r);
+/* The service report (h_svcreport.c). */
+kb_status h_svcreport_get(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_svcreport_pdf(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_svcreport_file(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_svcreport_schedule(srv_req *rq, srv_resp *rs, kb_err *err);
+kb_status h_svcreport_schedule_set(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_problems(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Backups (h_backup.c). */
 kb_status h_backup_create(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -8,6 +8,8 @@ bindir=$1
 export LC_ALL=C
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# cairo's own loss in PDF font subsetting (tests/lsan.supp, tests/valgrind.supp)
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 pass=0
 fail=0
 add_counts() { # reads "...: N passed, N failed" lines from a log file
@@ -21,7 +23,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 vg=()
 if [ "${KEDB_VALGRIND:-0}" = 1 ]; then
-    vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=97)
+    vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=97
+        --suppressions="$PWD/tests/valgrind.supp")
 fi
 # run NAME WHY CMD...: runs CMD with its output in $out/NAME.log, shows it and adds its
 # counts; an exit status other than 0 without a failed count is one more failure (WHY).

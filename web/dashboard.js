@@ -1,4 +1,5 @@
-/* The dashboard: the summary report as SVG charts drawn here (no chart library, no CDN). */
+/* The dashboard: the summary report as SVG charts drawn here (no chart library, no CDN).
+ * The chart helpers are K.charts for the other report pages (svcreport.js). */
 'use strict';
 
 (function () {
@@ -58,6 +59,8 @@
     return el('section', { class: 'card chart-card' }, el('h3', { text: title }), chart,
               note ? el('p', { class: 'meta', text: note }) : null);
   }
+
+  K.charts = { columns: columns, rows: rows, panel: panel };
 
   K.route('dashboard', /^\/dashboard$/, null, function (view, args, params) {
     var from = el('input', { id: 'db-from', type: 'date', value: params.get('from') || '' });

@@ -9,7 +9,8 @@
   var EVENTS = ['assigned', 'escalated', 'resolved', 'reopened', 'followup_due', 'sla_75',
                 'sla_breach', 'request_assigned', 'request_approval', 'request_approved',
                 'request_rejected', 'request_fulfilled', 'loan_overdue', 'review_due',
-                'docreq_waiting', 'maint_overdue', 'part_low', 'complaint_new', 'complaint_overdue', 'test'];
+                'docreq_waiting', 'maint_overdue', 'part_low', 'complaint_new', 'complaint_overdue',
+                'report_due', 'test'];
   var KINDS = ['webhook', 'wecom', 'dingtalk', 'email'];
   var MASK = '••••••';
 

@@ -44,7 +44,10 @@ STOP_TIMEOUT = 60 if VALGRIND else 10
 # also catches a "possibly lost" block, which --error-exitcode does not count)
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "==    at 0x")
 VALGRIND_CMD = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                "--error-exitcode=97"]
+                "--error-exitcode=97",
+                "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp")]
+# cairo's own loss in PDF font subsetting (tests/lsan.supp), also when a test runs alone
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
 
 
 def under_valgrind(cmd):

@@ -32,7 +32,7 @@ DAY = 86400
 SLA_TEXT = "P1 response=20m resolve=5h\n"
 KE_TITLE = "HP LaserJet M404 打印机卡纸（paper jam 13.A2.D4）"
 
-SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_day",
+SUMMARY_KEYS = {"from", "to", "days", "now", "total", "by_status", "by_category", "by_channel", "by_day",
                 "by_priority", "sla", "mean_time_to_respond_seconds", "mean_time_to_respond",
                 "mean_time_to_resolve_seconds", "mean_time_to_resolve", "satisfaction",
                 "top_known_errors", "reopened", "complaints", "aging", "requests",
@@ -42,8 +42,8 @@ REQ_STATUSES = ["submitted", "awaiting_approval", "approved", "rejected", "in_fu
 REQUEST_KEYS = {"total", "by_status", "by_item", "fulfilled", "fulfil_met",
                 "fulfil_met_percent", "mean_time_to_fulfil_seconds", "awaiting_approval",
                 "open", "loans_out", "loans_overdue"}
-SLA_KEYS = {"responded", "response_met", "response_met_percent", "resolved", "resolve_met",
-            "resolve_met_percent"}
+SLA_KEYS = {"by_priority", "responded", "response_met", "response_met_percent", "resolved",
+            "resolve_met", "resolve_met_percent"}
 AGING_KEYS = ["open", "under_1_day", "from_1_to_3_days", "from_3_to_7_days", "over_7_days"]
 STATUSES = ["new", "assigned", "in_progress", "pending", "resolved", "closed"]
 
@@ -213,7 +213,17 @@ def summary_cases():
             "by_priority": {"P1": 2, "P2": 2, "P3": 2, "P4": 1},
             # responded A B C E F G, late only G; resolved now A B C E, none late
             "sla": {"responded": 6, "response_met": 5, "response_met_percent": 83.3,
-                    "resolved": 4, "resolve_met": 4, "resolve_met_percent": 100.0},
+                    "resolved": 4, "resolve_met": 4, "resolve_met_percent": 100.0,
+                    # the same per priority: G, the late answer, is a P1
+                    "by_priority": {
+                        "P1": {"responded": 2, "response_met": 1, "response_met_percent": 50.0,
+                               "resolved": 1, "resolve_met": 1, "resolve_met_percent": 100.0},
+                        "P2": {"responded": 2, "response_met": 2, "response_met_percent": 100.0,
+                               "resolved": 2, "resolve_met": 2, "resolve_met_percent": 100.0},
+                        "P3": {"responded": 2, "response_met": 2, "response_met_percent": 100.0,
+                               "resolved": 1, "resolve_met": 1, "resolve_met_percent": 100.0},
+                        "P4": {"responded": 0, "response_met": 0, "response_met_percent": None,
+                               "resolved": 0, "resolve_met": 0, "resolve_met_percent": None}}},
             # (10 m + 20 m + 1 h + 5 m + 1 h + 30 m) / 6; (2 h + 5 h + 5 h + 1 h) / 4
             "mean_time_to_respond_seconds": 1850, "mean_time_to_respond": "30m 50s",
             "mean_time_to_resolve_seconds": 11700, "mean_time_to_resolve": "3h 15m",
@@ -266,8 +276,9 @@ def summary_cases():
         check_shape(j)
         need(j["total"] == 0 and j["by_category"] == {}, "empty period: %r" % j)
         need(all(v == 0 for v in j["by_status"].values()), "statuses %r" % j["by_status"])
-        need(j["sla"] == {"responded": 0, "response_met": 0, "response_met_percent": None,
-                          "resolved": 0, "resolve_met": 0, "resolve_met_percent": None},
+        none = {"responded": 0, "response_met": 0, "response_met_percent": None,
+                "resolved": 0, "resolve_met": 0, "resolve_met_percent": None}
+        need(j["sla"] == dict(none, by_priority={p: none for p in ("P1", "P2", "P3", "P4")}),
              "sla %r" % j["sla"])
         for k in ("mean_time_to_respond_seconds", "mean_time_to_respond",
                   "mean_time_to_resolve_seconds", "mean_time_to_resolve"):

@@ -1425,6 +1425,46 @@ def write_files():
             f.write(data)
 
 
+def gen_svcreport():
+    """The service report (issue 13 section 2): periods and formats in the query, filing
+    bodies, schedule settings. At most two PDFs are rendered (the default month and one
+    good period); everything else is refused before any work. Its own random stream."""
+    rng = random.Random(1313)
+    hdr = [("Content-Type", "application/json")]
+    add("svcreport", "GET", "/api/v1/reports/service")
+    add("svcreport", "GET", "/api/v1/reports/service.pdf")
+    add("svcreport", "GET", "/api/v1/reports/service/schedule")
+    add("svcreport", "GET", "/api/v1/reports/service?from=2026-11-01&to=2026-11-30&format=pdf")
+    days = ["2026-11-01", "2026-11-30", "2024-01-01", "2030-12-31", "2026-02-30", "1969-12-31",
+            "0000-01-01", "99999-01-01", "2026-1-1", "2026-11-01T00:00:00Z"]
+    for route in ("/api/v1/reports/service", "/api/v1/reports/service.pdf"):
+        for v in rng.sample(PARAM_VALUES, 6):
+            add("svcreport", "GET", "%s?from=%s&to=%s" % (route, v, v))
+        for a, b in (("2026-11-30", "2026-11-01"), ("2024-01-01", "2026-11-30"),
+                     ("2026-11-01", ""), ("", "2026-11-30"), ("2026-02-30", "2026-03-01")):
+            add("svcreport", "GET", "%s?from=%s&to=%s" % (route, a, b))
+    for v in ("xml", "PDF", "%00", "pdf%00", "json,pdf", "a" * 300, "markdown\r\nX: y"):
+        add("svcreport", "GET", "/api/v1/reports/service?format=" + pct(v))
+    bodies = [{}, {"from": "2026-11-30", "to": "2026-11-01"}, {"from": 1, "to": 2},
+              {"from": None, "to": None}, {"from": "2026-11-01"}, {"x": 1},
+              {"from": "2026-11-01'--", "to": "2026-11-30"}, {"from": ["2026-11-01"]},
+              {"from": rng.choice(days), "to": rng.choice(days)}]
+    for b in bodies:
+        add("svcreport", "POST", "/api/v1/reports/service/file", headers=hdr,
+            body=json.dumps(b).encode())
+    add("svcreport", "POST", "/api/v1/reports/service/file", headers=hdr, body=b"[1]")
+    add("svcreport", "POST", "/api/v1/reports/service/file", headers=hdr, body=b"{\"from\":")
+    for b in ({"every": "monthly", "day": 29}, {"every": "weekly", "day": 0},
+              {"every": "daily", "day": 1}, {"every": "monthly", "day": "5"},
+              {"every": "monthly", "day": 2 ** 63}, {"every": "monthly", "day": -1},
+              {"every": "monthly", "day": 1.5}, {"every": None}, {"every": "off", "x": 1},
+              {"every": "\u0000monthly", "day": 5}, {"every": ["weekly"], "day": 1}):
+        add("svcreport", "PUT", "/api/v1/settings/report-schedule", headers=hdr,
+            body=json.dumps(b, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for m in ("DELETE", "PATCH", "POST"):
+        add("svcreport", m, "/api/v1/reports/service.pdf")
+
+
 def main(argv):
     only = None
     if len(argv) == 3 and argv[1] == "--requests":
@@ -1456,6 +1496,7 @@ def main(argv):
     gen_docfiles()
     gen_complaints()
     gen_quality()
+    gen_svcreport()
     outputs = [(only, OUT)] if only else [(os.path.join(HERE, "requests.jsonl"), OUT),
                                           (os.path.join(HERE, "pending.jsonl"), PENDING)]
     for path, entries in outputs:

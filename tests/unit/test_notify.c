@@ -9,6 +9,7 @@
 #include "kb_group.h"
 #include "kb_incident.h"
 #include "kb_notify.h"
+#include "kb_setting.h"
 
 #define T0 1772438400LL /* 2026-03-02T08:00:00Z */
 
@@ -185,6 +186,9 @@ static void outbox(kb_store *s)
     in.assignee = NULL;
     CHECK_INT_EQ(kb_incident_create(s, &in, T0, NULL, NULL), KB_OK);
     CHECK_INT_EQ(count(s, "pending"), 0);
+    /* the counts below are the SLA's: no service report is due (test_svcreport) */
+    kb_svc_schedule off = { KB_SVC_OFF, 0 };
+    CHECK_INT_EQ(kb_setting_set_report_schedule(s, &off, "admin", T0, NULL), KB_OK);
     size_t found = 0;
     CHECK_INT_EQ(kb_notify_sweep(s, T0 + 10 * 60, 0, &found, NULL), KB_OK);
     CHECK_INT_EQ(found, 0);
