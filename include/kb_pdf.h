@@ -90,13 +90,10 @@ kb_status kb_pdf_bars(kb_pdf *p, const kb_pdf_chart *c, kb_err *err);
  * KB_PDF_MAX_BYTES; KB_EINTERNAL when cairo fails. p stays usable (render again). */
 kb_status kb_pdf_render(kb_pdf *p, char **out, size_t *len, size_t *pages, kb_err *err);
 
-/* Renders take turns (one lock) on one font map kept for the process. kb_pdf_warm finds
- * and loads the fonts ahead of the first render (seconds for the CJK fonts on a cold
- * machine): a server calls it at start. */
+/* Renders take turns (one lock) on one font map kept for the life of the process: it and
+ * fontconfig's caches are never torn down (FcFini aborts while pango holds patterns).
+ * kb_pdf_warm finds and loads the fonts ahead of the first render (seconds for the CJK
+ * fonts on a cold machine): a server calls it at start. */
 void kb_pdf_warm(void);
-/* Releases the font map and the caches cairo and fontconfig keep for the whole process
- * (fonts, glyphs), so that leak checkers see nothing left at exit. Call once before
- * exiting, when no other thread renders; a later kb_pdf_render would fill them again. */
-void kb_pdf_release_static(void);
 
 #endif

@@ -8,7 +8,6 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <math.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -692,15 +691,4 @@ kb_status kb_pdf_render(kb_pdf *p, char **out, size_t *len, size_t *pages, kb_er
     }
     kb_buf_free(&b);
     return rc;
-}
-
-void kb_pdf_release_static(void)
-{
-    pthread_mutex_lock(&fm_lock);
-    if (fm_shared)
-        g_object_unref(fm_shared);
-    fm_shared = NULL;
-    cairo_debug_reset_static_data();
-    FcFini();
-    pthread_mutex_unlock(&fm_lock);
 }

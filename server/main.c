@@ -332,10 +332,8 @@ out:
     if (app.metrics_token)
         kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));
     free(app.metrics_token);
-    if (warming) {
+    if (warming)
         pthread_join(warm, NULL);
-        kb_pdf_release_static(); /* the report's font caches (no request runs now) */
-    }
     free(app.web_real);
     kb_buf_free(&backups);
     if (status == 0)

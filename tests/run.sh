@@ -8,7 +8,8 @@ bindir=$1
 export LC_ALL=C
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# cairo's own loss in PDF font subsetting (tests/lsan.supp, tests/valgrind.supp)
+# cairo's own loss in PDF font subsetting and fontconfig's process caches (tests/lsan.supp,
+# tests/valgrind.supp)
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 pass=0
 fail=0

@@ -46,7 +46,8 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer",
 VALGRIND_CMD = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
                 "--error-exitcode=97",
                 "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp")]
-# cairo's own loss in PDF font subsetting (tests/lsan.supp), also when a test runs alone
+# cairo's loss in PDF font subsetting and fontconfig's process caches (tests/lsan.supp), also
+# when a test runs alone
 os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
 
 

@@ -189,6 +189,5 @@ int main(void)
     test_pages();
     test_charts();
     test_tables_and_text();
-    kb_pdf_release_static();
     return CHECK_DONE("test_pdf");
 }

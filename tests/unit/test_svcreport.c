@@ -197,6 +197,5 @@ int main(void)
     test_schedule();
     test_range();
     test_store();
-    kb_pdf_release_static();
     return CHECK_DONE("test_svcreport");
 }
