@@ -334,14 +334,16 @@ struct kb_store {
     termmap pending;
     dlcache *dl;
     long long dl_gen; /* generation at the last refresh */
-    /* statements of the other store files, keyed by the address of their SQL */
-    struct {
+    /* statements of the other store files, keyed by the address of their SQL: an open
+     * addressing table of ncap slots (a power of two, at most half full), grown as the
+     * store files add statements (there is no fixed number of them) */
+    struct cached_stmt {
         const char *sql;
         sqlite3_stmt *st;
-    } extra[256];
+    } *extra;
+    size_t nextra, ncap;
     char user[201];          /* the session user (kb_store_set_user) */
     int audited;             /* the open transaction appended audit entries */
-    size_t nextra;
 };
 
 static sqlite3_stmt *stmt(kb_store *s, enum stmt id, kb_err *err);
@@ -1344,8 +1346,10 @@ void kb_store_free(kb_store *s)
         s->aux_free(s->aux);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
-    for (size_t i = 0; i < s->nextra; i++)
-        sqlite3_finalize(s->extra[i].st);
+    for (size_t i = 0; i < s->ncap; i++)
+        if (s->extra[i].sql)
+            sqlite3_finalize(s->extra[i].st);
+    free(s->extra);
     sqlite3_close(s->db);
     kb_tokenizer_free(s->tok);
     for (int c = 0; c < NCOLS; c++)
@@ -1368,23 +1372,41 @@ kb_status kb_store_exec(kb_store *s, const char *sql, kb_err *err)
     return exec(s, sql, err);
 }
 
+/* The slot of sql in a table of cap slots (a power of two): its own or the empty one
+ * where it goes. */
+static struct cached_stmt *cached_slot(struct cached_stmt *t, size_t cap, const char *sql)
+{
+    size_t i = (size_t)(((uintptr_t)sql >> 3) * UINT64_C(0x9e3779b97f4a7c15) >> 17) & (cap - 1);
+    while (t[i].sql && t[i].sql != sql)
+        i = (i + 1) & (cap - 1);
+    return &t[i];
+}
+
 sqlite3_stmt *kb_store_cached(kb_store *s, const char *sql, kb_err *err)
 {
-    for (size_t i = 0; i < s->nextra; i++)
-        if (s->extra[i].sql == sql)
-            return s->extra[i].st;
+    if (s->ncap) {
+        struct cached_stmt *c = cached_slot(s->extra, s->ncap, sql);
+        if (c->sql)
+            return c->st;
+    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         db_err(s, err, "prepare");
         return NULL;
     }
-    if (s->nextra == sizeof s->extra / sizeof s->extra[0]) {
-        sqlite3_finalize(st);
-        kb_err_set(err, KB_EINTERNAL, "too many cached statements");
-        return NULL;
+    if (2 * (s->nextra + 1) > s->ncap) {
+        size_t cap = s->ncap ? 2 * s->ncap : 256;
+        struct cached_stmt *t = kb_xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < s->ncap; i++)
+            if (s->extra[i].sql)
+                *cached_slot(t, cap, s->extra[i].sql) = s->extra[i];
+        free(s->extra);
+        s->extra = t;
+        s->ncap = cap;
     }
-    s->extra[s->nextra].sql = sql;
-    s->extra[s->nextra].st = st;
+    struct cached_stmt *c = cached_slot(s->extra, s->ncap, sql);
+    c->sql = sql;
+    c->st = st;
     s->nextra++;
     return st;
 }

@@ -212,6 +212,34 @@ static void test_bind(kb_store *s)
     CHECK_STR_EQ(t, "x");
 }
 
+/* Statements are cached per SQL text address, with no fixed limit on how many: a store
+ * that has run every route's statements (over 256 of them) still prepares new ones, and
+ * each text keeps its own statement. */
+static void test_cached_many(kb_store *s)
+{
+    enum { N = 1000 };
+    static char sql[N][48];
+    static sqlite3_stmt *first[N];
+    kb_err err;
+    int ok = 1;
+    for (int i = 0; i < N; i++) {
+        snprintf(sql[i], sizeof sql[i], "SELECT %d + ?1", i);
+        first[i] = kb_store_cached(s, sql[i], &err);
+        ok &= first[i] != NULL;
+    }
+    CHECK(ok);
+    for (int i = N - 1; i >= 0 && ok; i--) {
+        sqlite3_stmt *st = kb_store_cached(s, sql[i], &err);
+        ok &= st == first[i];
+        if (st && i % 97 == 0) {
+            sqlite3_bind_int(st, 1, 1);
+            ok &= sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == i + 1;
+            kb_store_done(st);
+        }
+    }
+    CHECK(ok);
+}
+
 int main(void)
 {
     fixture fx;
@@ -229,6 +257,7 @@ int main(void)
         test_rows(fx.s);
         test_list_page(fx.s);
         test_bind(fx.s);
+        test_cached_many(fx.s);
     }
     fixture_close(&fx);
     return CHECK_DONE("test_store");
