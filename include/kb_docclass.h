@@ -69,8 +69,9 @@ void kb_docclass_list_free(kb_docclass_list *l);
 const kb_docclass *kb_docclass_of(const kb_docclass_list *l, const char *doc_type);
 
 /* The check of an API write of document doc_no with doc_type: KB_EINVAL when doc_type is
- * empty or names no class or sub-type, or when doc_no lacks its class's prefix. *code
- * (may be NULL) gets the class's code (static). */
+ * empty or names no class or sub-type, or when doc_no lacks its class's prefix (doc_no
+ * NULL: not checked, for a document already in the catalogue, which keeps its number when
+ * its class is given a prefix later). *code (may be NULL) gets the class's code (static). */
 kb_status kb_docclass_check(kb_store *s, const char *doc_type, const char *doc_no,
                             const char **code, kb_err *err);
 

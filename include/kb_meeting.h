@@ -133,13 +133,15 @@ kb_status kb_qaction_update(kb_store *s, long long id, const kb_qaction_change *
 kb_status kb_qaction_get(kb_store *s, long long id, kb_qaction *out, kb_err *err);
 
 /* A list of actions across meetings (for the page and service reports): states bits
- * 1u << kb_qaction_state (0 any); owner exact; overdue: only those overdue at today.
- * Oldest due first. */
+ * 1u << kb_qaction_state (0 any); owner exact; overdue: only those overdue at today;
+ * live_from < live_to: only those live in [live_from, live_to) (agreed before live_to and
+ * not finished before live_from; both 0 for any). Oldest due first. */
 typedef struct {
     unsigned states;
     const char *owner;
     int overdue;
     const char *today;      /* YYYY-MM-DD, required with overdue */
+    long long live_from, live_to;
     size_t limit, offset;
 } kb_qaction_filter;
 kb_status kb_qaction_list(kb_store *s, const kb_qaction_filter *f, kb_qaction **out, size_t *n,

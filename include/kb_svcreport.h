@@ -4,25 +4,30 @@
 
 #include "kb_asset.h"
 #include "kb_buf.h"
+#include "kb_complaint.h"
 #include "kb_date.h"
 #include "kb_err.h"
 #include "kb_incident.h"
 #include "kb_maint.h"
+#include "kb_meeting.h"
 #include "kb_report.h"
 #include "kb_store.h"
 #include "kb_usage.h"
 
 /* The service report (服务报告) the provider hands in for a period: the period's summary
  * (kb_report_summary: volumes by category, priority and channel, SLA attainment overall
- * and per priority, satisfaction, top known errors, complaints), the knowledge gaps, and
- * the asset and maintenance figures when the desk keeps them. Rendered as Markdown (the
+ * and per priority, satisfaction, top known errors, complaints), the knowledge gaps, the
+ * complaint records and the improvement actions agreed at review meetings, and the asset
+ * and maintenance figures when the desk keeps them. Rendered as Markdown (the
  * filed document's searchable text) and as an A4 PDF with charts (kb_pdf.h); filed into
  * the document catalogue as a controlled document of doc_type "service report" with the
  * PDF attached; a schedule (monthly on day N, or weekly) says when the next one is due.
  * Data in kb/svcreport.c (no SQL) and kb/store_svcreport.c (the filed reports). */
 
 #define KB_SVCREPORT_DOC_TYPE "service report"
-#define KB_SVCREPORT_PREFIX "YW-BG-"   /* document numbers, as the samples' YW-BG-001 */
+#define KB_SVCREPORT_PREFIX "YW-BG-"   /* document numbers when the class of doc_type
+                                          "service report" has no prefix (kb_docclass.h),
+                                          as the samples' YW-BG-001 */
 #define KB_SVCREPORT_DIGITS 3
 #define KB_SVCREPORT_GAPS 10            /* knowledge gaps listed */
 #define KB_SVCREPORT_ROWS 30            /* rows of any other list in the report */
@@ -49,6 +54,17 @@ typedef struct {
     kb_gap *gaps;                        /* searches that found nothing, last seen in or
                                             after the period, most frequent first */
     size_t ngaps;
+    kb_complaint_counts complaints;      /* complaint records of the period */
+    kb_complaint_list *complaint_list;   /* raised in the period, newest first, at most
+                                            KB_SVCREPORT_ROWS (->total: all of them) */
+    kb_qaction *actions;                 /* improvement actions live in the period (agreed
+                                            before its end, not finished before its
+                                            start), oldest due first, at most
+                                            KB_SVCREPORT_ROWS */
+    size_t nactions;
+    long long actions_total;             /* all of those */
+    long long actions_open;              /* of those, not finished at now */
+    long long actions_overdue;           /* of those, overdue at now */
     kb_asset_report *assets;             /* NULL when the desk keeps no assets */
     kb_svcreport_maint maint;            /* all 0 when no task was due */
 } kb_svcreport;
@@ -80,7 +96,8 @@ typedef struct {
 } kb_svcreport_filed;
 
 /* Files r into the catalogue by actor at now: a version of the document of r's period (a
- * new one numbered KB_SVCREPORT_PREFIX + the next free number the first time; a new
+ * new one numbered with the prefix of its class (kb_docclass.h; KB_SVCREPORT_PREFIX when the
+ * class has none) + the next free number the first time; a new
  * version of the same document afterwards) whose text is the Markdown report with front
  * matter (doc_type KB_SVCREPORT_DOC_TYPE, report_period), saved and published at once
  * (the figures are the desk's own record, nothing to review; the version before becomes

@@ -386,7 +386,9 @@ static kb_status parse_change(kb_store *s, const char *doc_no, const char *src, 
         rc = kb_err_set(err, KB_EINVAL, "the source must stay a document");
     if (rc == KB_OK) {
         const kb_field *f = kb_doc_field(*d, "doc_type");
-        rc = kb_docclass_check(s, f && f->nvals ? f->vals[0] : NULL, doc_no, NULL, err);
+        /* the document is in the catalogue: it keeps its number (the prefix is for new
+         * ones) */
+        rc = kb_docclass_check(s, f && f->nvals ? f->vals[0] : NULL, NULL, NULL, err);
     }
     return rc;
 }

@@ -74,7 +74,8 @@ static const char sql_carried[] =
     "(a.state < 2 OR a.finished_at >= ?2) ORDER BY a.due, a.id LIMIT 500";
 #define QWHERE                                                                                 \
     " WHERE (?1 = 0 OR (?1 >> a.state) & 1) AND (?2 IS NULL OR a.owner = ?2) AND "           \
-    "(?3 = 0 OR (a.state < 2 AND a.due < ?4))"
+    "(?3 = 0 OR (a.state < 2 AND a.due < ?4)) AND "                                        \
+    "(?7 = 0 OR (a.created_at < ?8 AND (a.finished_at = 0 OR a.finished_at >= ?7)))"
 static const char sql_qcount[] =
     "SELECT count(*) FROM qaction a JOIN meeting m ON m.id = a.meeting" QWHERE;
 static const char sql_qpage[] =
@@ -671,6 +672,8 @@ static void bind_qfilter(sqlite3_stmt *st, const void *arg, int page)
     kb_store_bind_opt(st, 2, f->owner);
     sqlite3_bind_int(st, 3, f->overdue ? 1 : 0);
     kb_store_bind_text_or_empty(st, 4, f->today);
+    sqlite3_bind_int64(st, 7, f->live_to > f->live_from ? f->live_from : 0);
+    sqlite3_bind_int64(st, 8, f->live_to);
 }
 
 static const kb_store_list qaction_list = {

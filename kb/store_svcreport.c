@@ -10,6 +10,7 @@
 #include "kb_alloc.h"
 #include "kb_attach.h"
 #include "kb_audit.h"
+#include "kb_docclass.h"
 #include "kb_version.h"
 #include "store_int.h"
 
@@ -99,6 +100,19 @@ static void source_of(const kb_svcreport *r, const char *doc_no, const char *act
     kb_buf_free(&title);
 }
 
+/* The numbering prefix of the class that holds service reports (kb_docclass.h), or
+ * KB_SVCREPORT_PREFIX when that class has none. */
+static kb_status number_prefix(kb_store *s, char out[KB_DOCCLASS_PREFIX_MAX + 1], kb_err *err)
+{
+    kb_docclass_list l;
+    kb_status rc = kb_docclass_list_all(s, &l, err);
+    const kb_docclass *c = rc == KB_OK ? kb_docclass_of(&l, KB_SVCREPORT_DOC_TYPE) : NULL;
+    snprintf(out, KB_DOCCLASS_PREFIX_MAX + 1, "%s",
+             c && c->prefix[0] ? c->prefix : KB_SVCREPORT_PREFIX);
+    kb_docclass_list_free(&l);
+    return rc;
+}
+
 kb_status kb_svcreport_file(kb_store *s, const kb_svcreport *r, const void *pdf, size_t len,
                             const char *actor, long long now, kb_svcreport_filed *out,
                             kb_err *err)
@@ -118,8 +132,11 @@ kb_status kb_svcreport_file(kb_store *s, const kb_svcreport *r, const void *pdf,
     rc = kb_svcreport_find(s, r->from_day, r->to_day, &found, &was, err);
     if (rc == KB_OK && found)
         doc_no = kb_xstrdup(was.doc_no);
-    else if (rc == KB_OK)
-        rc = kb_version_next_number(s, KB_SVCREPORT_PREFIX, KB_SVCREPORT_DIGITS, &doc_no, err);
+    char prefix[KB_DOCCLASS_PREFIX_MAX + 1];
+    if (rc == KB_OK && !found)
+        rc = number_prefix(s, prefix, err);
+    if (rc == KB_OK && !found)
+        rc = kb_version_next_number(s, prefix, KB_SVCREPORT_DIGITS, &doc_no, err);
     if (rc == KB_OK) {
         source_of(r, doc_no, actor, &src);
         char comment[96];

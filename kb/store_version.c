@@ -824,14 +824,15 @@ kb_status kb_wf_save(kb_store *s, const char *source, size_t len, const char *ex
     if (strcmp(d->type, KB_TYPE_DOCUMENT) == 0 &&
         (rc = kb_version_check_number(s, d->id, err)) != KB_OK)
         goto out;
-    if (strcmp(d->type, KB_TYPE_DOCUMENT) == 0 &&
-        (rc = kb_docclass_check(s, field(d, "doc_type"), d->id, NULL, err)) != KB_OK)
-        goto out;
     rc = read_one(s, sql_latest, d->id, 0, NULL, &last, err);
     if (rc == KB_ENOTFOUND) {
         rc = KB_OK;
         kb_err_clear(err);
     }
+    /* the class's numbering prefix applies to new documents: one in the catalogue keeps
+     * the number it has when its class is given a prefix later */
+    if (rc == KB_OK && strcmp(d->type, KB_TYPE_DOCUMENT) == 0)
+        rc = kb_docclass_check(s, field(d, "doc_type"), last ? NULL : d->id, NULL, err);
     if (rc != KB_OK)
         goto out;
     if (!expect_id && (last || doc_exists(s, d->id))) {

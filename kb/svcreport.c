@@ -154,12 +154,43 @@ kb_status kb_svcreport_range(const char *from_day, const char *to_day, long long
 
 /* --- gathering --- */
 
+/* The complaint records and improvement actions of r's period. */
+static kb_status quality(kb_store *s, kb_svcreport *r, const char *today, kb_err *err)
+{
+    kb_status rc = kb_complaint_counts_get(s, r->from, r->to, r->now, &r->complaints, err);
+    kb_complaint_filter cf = { .from = r->from, .to = r->to, .now = r->now,
+                               .limit = KB_SVCREPORT_ROWS };
+    if (rc == KB_OK)
+        rc = kb_complaint_list_get(s, &cf, &r->complaint_list, err);
+    kb_qaction_filter af = { .live_from = r->from, .live_to = r->to, .today = today,
+                             .limit = KB_SVCREPORT_ROWS };
+    if (rc == KB_OK)
+        rc = kb_qaction_list(s, &af, &r->actions, &r->nactions, &r->actions_total, err);
+    /* the counts over all of them, not only the rows listed */
+    kb_qaction *one = NULL;
+    size_t n = 0;
+    af.limit = 1;
+    af.states = 1u << KB_QACTION_open | 1u << KB_QACTION_in_progress;
+    if (rc == KB_OK)
+        rc = kb_qaction_list(s, &af, &one, &n, &r->actions_open, err);
+    kb_qactions_free(one, n);
+    one = NULL;
+    n = 0;
+    af.overdue = 1;
+    if (rc == KB_OK)
+        rc = kb_qaction_list(s, &af, &one, &n, &r->actions_overdue, err);
+    kb_qactions_free(one, n);
+    return rc;
+}
+
 void kb_svcreport_free(kb_svcreport *r)
 {
     if (!r)
         return;
     kb_report_summary_free(r->summary);
     kb_usage_gaps_free(r->gaps, r->ngaps);
+    kb_complaint_list_free(r->complaint_list);
+    kb_qactions_free(r->actions, r->nactions);
     kb_asset_report_free(r->assets);
     free(r);
 }
@@ -188,6 +219,8 @@ kb_status kb_svcreport_get(kb_store *s, const kb_incident_sla *sla, long long fr
     kb_maint_report *m = NULL;
     char today[KB_DATE_LEN];
     kb_date_of(now, today);
+    if (rc == KB_OK)
+        rc = quality(s, r, today, err);
     if (rc == KB_OK)
         rc = kb_maint_report_get(s, r->from_day, r->to_day, today, &m, err);
     for (size_t i = 0; rc == KB_OK && i < m->n[KB_MAINT_BY_MONTH]; i++) {
@@ -228,6 +261,14 @@ static const char *const channels[][2] = {
 static const char *const statuses[][2] = {
     { "new", "新建" }, { "assigned", "已分派" }, { "in_progress", "处理中" },
     { "pending", "挂起" }, { "resolved", "已解决" }, { "closed", "已关闭" },
+};
+static const char *const complaint_states[][2] = {
+    { "open", "新登记" }, { "investigating", "调查中" }, { "replied", "已答复" },
+    { "closed", "已关闭" },
+};
+static const char *const action_states[][2] = {
+    { "open", "未开始" }, { "in_progress", "进行中" }, { "done", "已完成" },
+    { "cancelled", "已取消" },
 };
 #define LABEL(t, name) label(t, sizeof t / sizeof t[0], name)
 
@@ -364,6 +405,71 @@ static void chart(sink *k, const kb_pdf_chart *c)
 {
     if (k->pdf && k->rc == KB_OK)
         k->rc = kb_pdf_bars(k->pdf, c, k->err);
+}
+
+/* 7 complaints, 8 improvement actions. */
+static void quality_sections(sink *k, const kb_svcreport *r)
+{
+    const kb_complaint_counts *c = &r->complaints;
+    char line[512], day[KB_DATE_LEN];
+    rows w = { 0 };
+
+    heading(k, "7 投诉");
+    snprintf(line, sizeof line, "本期登记投诉 %lld 起（回访中提出 %lld 起），已关闭 %lld 起；"
+             "按时答复 %lld 起，按时关闭 %lld 起，逾期 %lld 起。当前未关闭的投诉共 %lld 起。",
+             c->raised, c->from_followup, c->closed, c->replied_in_time, c->closed_in_time,
+             c->overdue, c->open_now);
+    para(k, line);
+    const kb_complaint_list *l = r->complaint_list;
+    if (l && l->n) {
+        const char *head[] = { "编号", "登记日期", "投诉人", "内容", "状态", "负责人" };
+        const double wd[] = { 0.7, 1.3, 1.3, 3.2, 1, 1.2 };
+        for (size_t i = 0; i < l->n; i++) {
+            const kb_complaint *x = l->items[i];
+            kb_date_of(x->created_at, day);
+            cell(&w, "%lld", x->id);
+            cell(&w, "%s", day);
+            cell(&w, "%s%s%s", x->caller, x->department[0] ? " · " : "", x->department);
+            cell(&w, "%s", x->summary);
+            cell(&w, "%s%s", LABEL(complaint_states, kb_complaint_state_name(x->state)),
+                 kb_complaint_overdue(x, r->now) ? "（逾期）" : "");
+            cell(&w, "%s", x->owner[0] ? x->owner : x->owner_group);
+        }
+        table(k, head, wd, NULL, 6, w.v, l->n);
+        rows_free(&w);
+        if (l->total > (long long)l->n) {
+            snprintf(line, sizeof line, "（共 %lld 起，列出最近 %zu 起。）", l->total, l->n);
+            para(k, line);
+        }
+    }
+
+    heading(k, "8 改进措施");
+    snprintf(line, sizeof line, "本期跟踪的改进措施 %lld 项（总结例会议定）：未完成 %lld 项，"
+             "其中逾期 %lld 项；其余已完成或取消。", r->actions_total, r->actions_open,
+             r->actions_overdue);
+    para(k, line);
+    if (r->nactions) {
+        const char *head[] = { "措施", "负责人", "完成日期", "状态", "提出于" };
+        const double wd[] = { 3.6, 1.2, 1.3, 1.2, 1.3 };
+        char today[KB_DATE_LEN];
+        kb_date_of(r->now, today);
+        for (size_t i = 0; i < r->nactions; i++) {
+            const kb_qaction *a = &r->actions[i];
+            cell(&w, "%s", a->title);
+            cell(&w, "%s", a->owner);
+            cell(&w, "%s", a->due);
+            cell(&w, "%s%s", LABEL(action_states, kb_qaction_state_name(a->state)),
+                 kb_qaction_overdue(a, today) ? "（逾期）" : "");
+            cell(&w, "%s", a->meeting_day);
+        }
+        table(k, head, wd, NULL, 5, w.v, r->nactions);
+        rows_free(&w);
+        if (r->actions_total > (long long)r->nactions) {
+            snprintf(line, sizeof line, "（共 %lld 项，列出完成日期最早的 %zu 项。）",
+                     r->actions_total, r->nactions);
+            para(k, line);
+        }
+    }
 }
 
 static void sections(sink *k, const kb_svcreport *r)
@@ -569,7 +675,9 @@ static void sections(sink *k, const kb_svcreport *r)
         para(k, line);
     }
 
-    int sec = 7;
+    quality_sections(k, r);
+
+    int sec = 9;
     if (r->assets) {
         const kb_asset_report *x = r->assets;
         snprintf(line, sizeof line, "%d 资产", sec++);

@@ -12,7 +12,7 @@
 
 #define MAX_COMPLAINT_ID 1000000000000ull
 
-static json_t *complaint_json(const kb_complaint *c, long long now)
+json_t *srv_complaint_json(const kb_complaint *c, long long now)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->id));
@@ -46,7 +46,7 @@ static kb_status answer(srv_resp *rs, kb_status rc, kb_complaint *c, long long n
                         unsigned status)
 {
     if (rc == KB_OK) {
-        rs->json = complaint_json(c, now);
+        rs->json = srv_complaint_json(c, now);
         rs->status = status;
     }
     kb_complaint_free(c);
@@ -111,7 +111,7 @@ kb_status h_complaint_list(srv_req *rq, srv_resp *rs, kb_err *err)
         return rc;
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, complaint_json(l->items[i], f.now));
+        json_array_append_new(a, srv_complaint_json(l->items[i], f.now));
     rs->json = srv_page_json(l->total, &pg, "complaints", a);
     kb_complaint_list_free(l);
     return KB_OK;

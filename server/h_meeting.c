@@ -13,7 +13,7 @@
 
 #define MAX_MEETING_ID 1000000000000ull
 
-static json_t *action_json(const kb_qaction *a, const char *today)
+json_t *srv_qaction_json(const kb_qaction *a, const char *today)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(a->id));
@@ -37,7 +37,7 @@ static json_t *actions_json(const kb_qaction *v, size_t n, const char *today)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, action_json(&v[i], today));
+        json_array_append_new(a, srv_qaction_json(&v[i], today));
     return a;
 }
 
@@ -255,7 +255,7 @@ kb_status h_meeting_action_add(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_qaction_add(s, id, &in, rq->user, now, &a, err);
     json_decref(o);
     if (rc == KB_OK) {
-        rs->json = action_json(&a, today);
+        rs->json = srv_qaction_json(&a, today);
         rs->status = 201;
     }
     kb_qaction_free_fields(&a);
@@ -334,7 +334,7 @@ kb_status h_qaction_update(srv_req *rq, srv_resp *rs, kb_err *err)
         rc = kb_qaction_update(s, id, &ch, now, &a, err);
     json_decref(o);
     if (rc == KB_OK)
-        rs->json = action_json(&a, today);
+        rs->json = srv_qaction_json(&a, today);
     kb_qaction_free_fields(&a);
     return rc;
 }

@@ -115,6 +115,23 @@ static json_t *service_json(const kb_svcreport *r)
                                            (json_int_t)r->gaps[i].count, "last",
                                            srv_json_time(r->gaps[i].last)));
     json_object_set_new(o, "knowledge_gaps", a);
+    json_t *c = srv_complaint_counts_json(&r->complaints);
+    a = json_array();
+    for (size_t i = 0; r->complaint_list && i < r->complaint_list->n; i++)
+        json_array_append_new(a, srv_complaint_json(r->complaint_list->items[i], r->now));
+    json_object_set_new(c, "items", a);
+    json_object_set_new(c, "items_total",
+                        json_integer(r->complaint_list ? r->complaint_list->total : 0));
+    json_object_set_new(o, "complaints", c);
+    char today[KB_DATE_LEN];
+    kb_date_of(r->now, today);
+    a = json_array();
+    for (size_t i = 0; i < r->nactions; i++)
+        json_array_append_new(a, srv_qaction_json(&r->actions[i], today));
+    json_object_set_new(o, "improvement_actions",
+                        json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)r->actions_total,
+                                  "open", (json_int_t)r->actions_open, "overdue",
+                                  (json_int_t)r->actions_overdue, "items", a));
     if (r->assets) {
         const kb_asset_report *x = r->assets;
         json_t *g = json_object();

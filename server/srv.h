@@ -11,6 +11,7 @@
 #include "kb_complaint.h"
 #include "kb_err.h"
 #include "kb_incident.h"
+#include "kb_meeting.h"
 #include "kb_report.h"
 #include "kb_store.h"
 #include "kb_version.h"
@@ -368,6 +369,8 @@ kb_status h_complaint_due_set(srv_req *rq, srv_resp *rs, kb_err *err);
 /* A period's complaint figures (kb_complaint_counts) as JSON: the summary report's
  * "complaint_records" and GET /api/v1/complaints/counts. A new reference. */
 json_t *srv_complaint_counts_json(const kb_complaint_counts *c);
+/* A complaint as its routes answer it (overdue at now). A new reference. */
+json_t *srv_complaint_json(const kb_complaint *c, long long now);
 /* The summary report of the days from_day..to_day (both included; NULL as in
  * GET /api/v1/reports/summary) with its complaint_records, as that route answers it:
  * *out a new reference (h_report.c). */
@@ -390,6 +393,8 @@ kb_status h_meeting_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_meeting_action_add(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_qaction_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_qaction_update(srv_req *rq, srv_resp *rs, kb_err *err);
+/* An improvement action as its routes answer it (overdue at today). A new reference. */
+json_t *srv_qaction_json(const kb_qaction *a, const char *today);
 kb_status h_suggest(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_suggest_feedback(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_report_gaps(srv_req *rq, srv_resp *rs, kb_err *err);

@@ -446,7 +446,13 @@ window.KEDB_I18N = {
     'sr.by.priority': '按优先级', 'sr.by.channel': '按受理渠道', 'sr.sla': '各优先级 SLA 达标率',
     'sr.kb': '编号', 'sr.title': '标题', 'sr.count': '次数', 'sr.query': '未找到结果的搜索',
     'sr.gaps': '知识缺口', 'sr.assets': '资产', 'sr.assets.note': '资产 {0} 台，在用 {1} 台；{2} 台保修即将到期。',
-    'sr.maint': '维护保养', 'sr.maint.note': '应完成 {0} 项：按时 {1}，逾期完成 {2}，未完成 {3}；按时完成率 {4}%。'
+    'sr.maint': '维护保养', 'sr.maint.note': '应完成 {0} 项：按时 {1}，逾期完成 {2}，未完成 {3}；按时完成率 {4}%。',
+    'sr.complaints': '投诉', 'sr.complaints.note': '本期登记投诉 {0} 起（回访中提出 {1} 起），已关闭 {2} 起；按时答复 {3} 起，逾期 {4} 起。当前未关闭的投诉共 {5} 起。',
+    'sr.actions': '改进措施', 'sr.actions.note': '本期跟踪的改进措施 {0} 项：未完成 {1} 项，其中逾期 {2} 项。',
+    'sr.more': '共 {0} 条，列出 {1} 条', 'sr.overdue.mark': '（逾期）',
+    'sr.schedule': '报告计划', 'sr.every': '周期', 'sr.every.off': '不设置', 'sr.every.monthly': '每月',
+    'sr.every.weekly': '每周', 'sr.day': '截止日（每月 1–28 日，或每周第 1–7 天）',
+    'sr.schedule.save': '保存计划', 'sr.schedule.saved': '报告计划已保存'
   },
   en: {
     brand: 'Known error database', skip: 'Skip to main content', logout: 'Log out',
@@ -848,6 +854,12 @@ window.KEDB_I18N = {
     'sr.kb': 'Id', 'sr.title': 'Title', 'sr.count': 'Count', 'sr.query': 'Search without results',
     'sr.gaps': 'Knowledge gaps', 'sr.assets': 'Assets', 'sr.assets.note': '{0} assets, {1} in use; {2} warranties ending soon.',
     'sr.maint': 'Maintenance', 'sr.maint.note': '{0} due: {1} on time, {2} late, {3} open; {4}% on time.',
+    'sr.complaints': 'Complaints', 'sr.complaints.note': '{0} raised in the period ({1} from follow-ups), {2} closed; {3} replied in time, {4} overdue. {5} not closed now.',
+    'sr.actions': 'Improvement actions', 'sr.actions.note': '{0} actions followed in the period: {1} not finished, {2} of them overdue.',
+    'sr.more': '{1} of {0} listed', 'sr.overdue.mark': ' (overdue)',
+    'sr.schedule': 'Report schedule', 'sr.every': 'Every', 'sr.every.off': 'Not scheduled', 'sr.every.monthly': 'Month',
+    'sr.every.weekly': 'Week', 'sr.day': 'Due day (1–28 of the month, or 1–7 of the week)',
+    'sr.schedule.save': 'Save schedule', 'sr.schedule.saved': 'Report schedule saved',
     'db.from': 'From', 'db.to': 'To', 'db.show': 'Show', 'db.csv': 'Download CSV',
     'db.total': 'incidents', 'db.mttr.respond': 'mean time to respond', 'db.mttr.resolve': 'mean time to resolve',
     'db.sat.avg': 'average satisfaction', 'db.complaints': 'complaints', 'db.per.day': 'Incidents per day',

@@ -1,6 +1,7 @@
 /* The service report (服务报告): GET /api/v1/reports/service for a period (the last month by
- * default) as figures and inline SVG charts (K.charts from dashboard.js), the PDF to
- * download, filing into the document catalogue, and when the next report is due. */
+ * default) as figures and inline SVG charts (K.charts from dashboard.js), the complaint
+ * records and improvement actions, the PDF to download, filing into the document catalogue,
+ * when the next report is due, and (admins) the schedule. */
 'use strict';
 
 (function () {
@@ -20,8 +21,64 @@
     return el('table', { class: 'grid' },
       el('thead', {}, el('tr', {}, heads.map(function (h) { return el('th', { text: t(h) }); }))),
       el('tbody', {}, rows.map(function (r) {
-        return el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }));
+        return el('tr', {}, r.map(function (c) {
+          return c instanceof Node ? el('td', {}, c) : el('td', { text: String(c) });
+        }));
       })));
+  }
+
+  function more(total, shown) {
+    return total > shown ? el('p', { class: 'meta', text: t('sr.more', total, shown) }) : null;
+  }
+
+  /* The complaint records of the period and the improvement actions followed in it. */
+  function quality(r) {
+    var c = r.complaints, a = r.improvement_actions, mark = t('sr.overdue.mark');
+    return [
+      el('section', { class: 'card', id: 'sr-complaints' }, el('h3', { text: t('sr.complaints') }),
+        el('p', { text: t('sr.complaints.note', c.raised, c.from_followup, c.closed, c.replied_in_time, c.overdue, c.open_now) }),
+        c.items.length ? table(['cp.id', 'cp.created', 'cp.caller', 'cp.summary', 'cp.state', 'cp.owner'],
+          c.items.map(function (x) {
+            return [el('a', { href: '#/complaints/' + x.id, text: '#' + x.id }), (x.created_at || '').slice(0, 10),
+              x.caller + (x.department ? ' · ' + x.department : ''), x.summary,
+              K.label('cps', x.state) + (x.overdue ? mark : ''), x.owner || x.owner_group];
+          })) : null,
+        more(c.items_total, c.items.length)),
+      el('section', { class: 'card', id: 'sr-actions' }, el('h3', { text: t('sr.actions') }),
+        el('p', { text: t('sr.actions.note', a.total, a.open, a.overdue) }),
+        a.items.length ? table(['qa.title', 'qa.owner', 'qa.due', 'qa.state', 'qa.meeting'],
+          a.items.map(function (x) {
+            return [x.title, x.owner, x.due, K.label('qas', x.state) + (x.overdue ? mark : ''),
+              el('a', { href: '#/meetings/' + x.meeting, text: x.meeting_day })];
+          })) : null,
+        more(a.total, a.items.length))];
+  }
+
+  /* The schedule's setting (admins): every month or week, and the due day. */
+  function scheduleForm(sc) {
+    var every = el('select', { id: 'sr-every' }, ['off', 'monthly', 'weekly'].map(function (v) {
+      return el('option', { value: v, text: t('sr.every.' + v) });
+    }));
+    every.value = sc && sc.every ? sc.every : 'off';
+    var day = el('input', { id: 'sr-day', type: 'number', min: '1', max: '28', value: sc && sc.day ? String(sc.day) : '5' });
+    function limits() {
+      day.max = every.value === 'weekly' ? '7' : '28';
+      day.disabled = every.value === 'off';
+    }
+    every.addEventListener('change', limits);
+    limits();
+    var form = el('form', { class: 'filters', id: 'sr-schedule' }, K.field('sr.every', every), K.field('sr.day', day),
+      el('button', { type: 'submit', text: t('sr.schedule.save') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = { every: every.value };
+      if (every.value !== 'off') body.day = parseInt(day.value, 10);
+      K.api('PUT', '/api/v1/settings/report-schedule', body).then(function () {
+        K.go(location.hash); /* the due date follows the new schedule */
+        K.status(t('sr.schedule.saved'));
+      }, function (err) { K.status(err.message, true); });
+    });
+    return el('section', { class: 'card' }, el('h3', { text: t('sr.schedule') }), form);
   }
 
   /* The schedule: what is due next, overdue in red. */
@@ -109,6 +166,7 @@
           r.knowledge_gaps.length
             ? table(['sr.query', 'sr.count'], r.knowledge_gaps.map(function (g) { return [g.query, g.count]; }))
             : el('p', { class: 'meta', text: t('none') }))];
+      parts = parts.concat(quality(r));
       if (r.assets) {
         parts.push(el('section', { class: 'card' }, el('h3', { text: t('sr.assets') }),
           el('p', { text: t('sr.assets.note', r.assets.assets, r.assets.by_status.in_use, r.assets.warranty_ending) })));
@@ -118,6 +176,7 @@
         parts.push(el('section', { class: 'card' }, el('h3', { text: t('sr.maint') }),
           el('p', { text: t('sr.maint.note', x.total, x.on_time, x.late, x.open, x.on_time_percent) })));
       }
+      if (K.has('admin')) parts.push(scheduleForm(r.schedule));
       K.add(grid, parts);
     }, function (err) { K.status(err.message, true); });
   }, '#/service-report');

@@ -66,6 +66,23 @@ def record_month():
        {"caller_name": "李雷", "channel": "phone", "category": "network", "priority": "P2",
         "summary": "十二月的事件"}, 201)
     ST["numbers"] = numbers
+    # complaint records: one raised in October (still open), one in November
+    at(t_of(2026, 10, 20, 2), "POST", "/api/v1/complaints",
+       {"summary": "十月的投诉", "caller": "钱六"}, 201)
+    at(t_of(2026, 11, 10, 2), "POST", "/api/v1/complaints",
+       {"summary": "维修人员两天未到场", "caller": "赵敏", "department": "财务部"}, 201)
+    # improvement actions: one finished in September (not the period's), two agreed in it
+    m0 = at(t_of(2026, 9, 1, 2), "POST", "/api/v1/meetings",
+            {"day": "2026-09-01", "title": "九月例会", "period_from": "2026-08-25",
+             "period_to": "2026-08-31",
+             "actions": [{"title": "九月的措施", "owner": "李工", "due": "2026-09-10"}]}, 201)
+    at(t_of(2026, 9, 5, 2), "PATCH", "/api/v1/improvement-actions/%d" % m0["actions"][0]["id"],
+       {"state": "done"})
+    at(t_of(2026, 11, 6, 2), "POST", "/api/v1/meetings",
+       {"day": "2026-11-06", "title": "十一月例会", "period_from": "2026-11-01",
+        "period_to": "2026-11-06",
+        "actions": [{"title": "补充硒鼓库存", "owner": "李工", "due": "2026-11-20"},
+                    {"title": "培训接线员", "owner": "张经理", "due": "2026-12-10"}]}, 201)
 
 
 def read_ppm(path):
@@ -128,6 +145,14 @@ def report_cases(tmp):
              m["satisfaction"]["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 2},
              "satisfaction %r" % m["satisfaction"])
         need(isinstance(j["knowledge_gaps"], list), j)
+        c = j["complaints"]
+        need(c["raised"] == 1 and c["open_now"] == 2 and c["items_total"] == 1 and
+             [(x["summary"], x["department"]) for x in c["items"]] ==
+             [("维修人员两天未到场", "财务部")], "complaints %r" % c)
+        a = j["improvement_actions"]
+        need(a["total"] == 2 and a["open"] == 2 and a["overdue"] == 1 and
+             [(x["title"], x["overdue"]) for x in a["items"]] ==
+             [("补充硒鼓库存", True), ("培训接线员", False)], "actions %r" % a)
         need(j["filed"] is None, "filed %r" % j["filed"])
         sc = j["schedule"]
         need(sc["every"] == "monthly" and sc["day"] == 5 and sc["today"] == "2026-12-03", sc)
@@ -174,6 +199,9 @@ def report_cases(tmp):
             return re.sub(r"\s+", "", s) in text
         for heading in ("IT 服务报告", "报告期：2026-11-01 至 2026-11-30", "1 概述", "2 事件量",
                         "3 SLA 达成", "4 用户满意度", "5 已知错误与知识缺口", "6 服务请求",
+                        "7 投诉", "本期登记投诉 1 起", "维修人员两天未到场", "赵敏 · 财务部",
+                        "8 改进措施", "本期跟踪的改进措施 2 项", "补充硒鼓库存",
+                        "未开始（逾期）", "培训接线员",
                         "图 1 按分类的事件量", "图 2 各优先级 SLA 达成率", "图 3 满意度分布",
                         "打印机", "第 2 页 / 共"):
             need(has(heading), "no %r in the PDF's text" % heading)
@@ -218,6 +246,9 @@ def report_cases(tmp):
              "text/markdown; charset=utf-8", r)
         need(r.text.startswith("# IT 服务报告（2026-11-01 至 2026-11-30）") and
              "| 打印机 | 3 |" in r.text, r.text[:400])
+        need("\n## 7 投诉\n" in r.text and "| 维修人员两天未到场 |" in r.text and
+             "\n## 8 改进措施\n" in r.text and "| 补充硒鼓库存 | 李工 | 2026-11-20 |" in r.text,
+             "the quality sections: %r" % r.text[-1500:])
     case("?format=markdown: the text that is filed", markdown)
 
 
@@ -289,6 +320,22 @@ def filing_cases():
         check_error(call("POST", "/api/v1/reports/service/file", raw=b"[1]",
                          token=TOK["eng"]), 400, "invalid")
     case("filing needs an engineer or admin and good input", refused)
+
+    def class_prefix():
+        # the class of service reports numbers them once an admin gives it a prefix
+        at(NOW, "PUT", "/api/v1/document-classes/report", {"prefix": "FW-BG-"})
+        try:
+            j = at(NOW, "POST", "/api/v1/reports/service/file",
+                   {"from": "2026-10-01", "to": "2026-10-31"}, 201, token=TOK["eng"])
+            need(j["doc_no"] == "FW-BG-001", "numbered %r" % j["doc_no"])
+            # a period filed before keeps its number
+            j2 = at(NOW, "POST", "/api/v1/reports/service/file",
+                    {"from": "2026-11-01", "to": "2026-11-30"}, 200, token=TOK["eng"])
+            need(j2["doc_no"] == ST.get("doc") and j2["version"] == 3, j2)
+        finally:
+            at(NOW, "PUT", "/api/v1/document-classes/report", {"prefix": ""})
+    case("a new report is numbered with its class's prefix; a filed period keeps its number",
+         class_prefix)
 
 
 def relogin():

@@ -1407,6 +1407,29 @@ async function main() {
       await aud.goto(base + '/#/service-report');
       await aud.waitForSelector('#sr-title');
       need(!(await aud.isVisible('#sr-file')), 'an auditor is offered filing');
+      need((await aud.textContent('#sr-complaints')).includes('本期登记投诉'), 'no complaint records');
+      need((await aud.textContent('#sr-actions')).includes('本期跟踪的改进措施'), 'no improvement actions');
+      need(!(await aud.$('#sr-schedule')), 'an auditor is offered the schedule');
+      /* an admin sets the schedule on the page: weekly, due on Wednesdays */
+      const adm = await session('adm1');
+      await adm.goto(base + '/#/service-report');
+      await adm.waitForSelector('#sr-schedule');
+      await adm.selectOption('#sr-every', 'weekly');
+      need(await adm.getAttribute('#sr-day', 'max') === '7', 'a weekly day goes to 7');
+      await adm.fill('#sr-day', '3');
+      await adm.click('#sr-schedule button[type=submit]');
+      await adm.waitForFunction(() => document.querySelector('#status') &&
+        document.querySelector('#status').textContent.includes('报告计划已保存'));
+      const sc = await adm.evaluate(() => fetch('/api/v1/settings/report-schedule').then((r) => r.json()));
+      need(sc.every === 'weekly' && sc.day === 3, 'schedule ' + JSON.stringify(sc));
+      await adm.waitForSelector('#sr-every');
+      need(await adm.inputValue('#sr-every') === 'weekly', 'the page shows the saved schedule');
+      await adm.selectOption('#sr-every', 'monthly');
+      await adm.fill('#sr-day', '5');
+      await adm.click('#sr-schedule button[type=submit]');
+      await adm.waitForFunction(() => fetch('/api/v1/settings/report-schedule').then((r) => r.json())
+        .then((j) => j.every === 'monthly' && j.day === 5));
+      await adm.context().close();
     });
 
     await test('every form control on the main pages has a label', async () => {
