@@ -122,7 +122,11 @@ int kb_survey_token_valid(const char *token);
 kb_status kb_survey_by_token(kb_store *s, const char *token, long long now, kb_survey **out,
                              int *answered, kb_err *err);
 /* One answer per question, in order: rating 1..5 for a rating question (0: none), text for
- * a text one (NULL or "": none); a required question needs one. */
+ * a text one (NULL, "" or only spaces, line breaks and ideographic spaces: none, kept as
+ * ""); a required question needs one. The link is looked up and the answers checked
+ * before the write transaction begins (an unknown, used or expired link takes no write
+ * lock); inside it the link is checked again, so two answers at once give one KB_OK and
+ * one KB_ECONFLICT. */
 typedef struct {
     int rating;
     const char *text;
@@ -132,10 +136,11 @@ kb_status kb_survey_answer(kb_store *s, const char *token, const kb_survey_answe
 
 /* Results. */
 typedef struct {
-    long long answers;       /* given */
+    long long answers;       /* given, all of them (a blank text is none) */
     double average;          /* rating questions; 0 when none */
     long long dist[5];       /* rating k + 1 */
-    char **texts;            /* text questions: newest first, at most KB_SURVEY_MAX_TEXTS */
+    char **texts;            /* text questions: newest first, at most KB_SURVEY_MAX_TEXTS
+                                (fewer than answers when there are more) */
     size_t ntexts;
 } kb_survey_result;
 typedef struct {

@@ -19,6 +19,10 @@ size_t kb_text_utf8_bad_at(const char *p, size_t len);
  * a valid sequence is U+FFFD with *n 1. */
 uint32_t kb_text_utf8_next(const char *p, size_t len, size_t *n);
 
+/* The length of s[0..len) cut to at most max bytes without splitting a UTF-8 character:
+ * len when len <= max, else the start of the character that max falls in. */
+size_t kb_text_utf8_cut(const char *s, size_t len, size_t max);
+
 /* Checks text field `field` (named in the message): at most max bytes, and no control
  * characters; multi allows line breaks and tabs (else "line breaks are not allowed
  * here"). KB_EINVAL otherwise ("field 'name' is longer than 200 bytes (201)"). s must not

@@ -16,6 +16,7 @@
 #include "kb_buf.h"
 #include "kb_hash.h"
 #include "kb_incident.h"
+#include "kb_text.h"
 #include "store_int.h"
 
 #define SAVED_MAX 512     /* bytes read of a saved head file */
@@ -84,13 +85,7 @@ static char *cut(const char *s, size_t max)
 {
     if (!s)
         return kb_xstrdup("");
-    size_t len = strlen(s);
-    if (len > max) {
-        len = max;
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
-    }
-    return kb_xstrndup(s, len);
+    return kb_xstrndup(s, kb_text_utf8_cut(s, strlen(s), max));
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)

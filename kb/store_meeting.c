@@ -314,9 +314,12 @@ static kb_status check_link(kb_store *s, const char *link, kb_err *err)
     const char *sql = sql_incident;
     long long id = 0;
     if (strncmp(link, "complaint:", 10) == 0) {
-        char *end = NULL;
-        id = strtoll(link + 10, &end, 10);
-        if (!end || *end || id <= 0)
+        /* digits only (strtoll alone would take spaces and a sign), at most 15 of them */
+        const char *d = link + 10;
+        size_t nd = strspn(d, "0123456789");
+        if (nd >= 1 && nd <= 15 && !d[nd])
+            id = strtoll(d, NULL, 10);
+        if (id <= 0)
             return kb_err_set(err, KB_EINVAL, "link '%.64s' names no incident or complaint",
                               link);
         sql = sql_complaint;
@@ -375,8 +378,10 @@ static kb_status insert_action(kb_store *s, long long meeting, const kb_qaction_
         snprintf(object, sizeof object, "qaction:%lld", *id);
         kb_buf b;
         kb_buf_init(&b, 0);
-        kb_buf_addf(&b, "meeting %lld: \"%.120s\" owner %s due %s", meeting, a->title, a->owner,
-                    a->due);
+        /* the title cut at a character boundary: the trail's summary stays valid UTF-8 */
+        int n = (int)kb_text_utf8_cut(a->title, strlen(a->title), 120);
+        kb_buf_addf(&b, "meeting %lld: \"%.*s\" owner %s due %s", meeting, n, a->title,
+                    a->owner, a->due);
         rc = kb_audit_append(s, now, actor, "qaction.create", object, kb_buf_str(&b), err);
         kb_buf_free(&b);
     }

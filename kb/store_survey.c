@@ -78,10 +78,15 @@ static const char sql_answer_add[] =
 static const char sql_ratings[] =
     "SELECT a.pos, a.rating, count(*) FROM survey_answer a JOIN survey_recipient r ON "
     "r.id = a.recipient WHERE r.survey = ?1 AND a.rating > 0 GROUP BY a.pos, a.rating";
+/* text answers: blank ones (only spaces, as an older kedb kept them) are none */
+#define TEXT_GIVEN "trim(a.text, ' ' || char(9, 10, 13, 12288)) <> ''"
 static const char sql_texts[] =
     "SELECT a.text FROM survey_answer a JOIN survey_recipient r ON r.id = a.recipient "
-    "WHERE r.survey = ?1 AND a.pos = ?2 AND a.text <> '' ORDER BY r.answered_at DESC, r.id "
-    "DESC LIMIT ?3";
+    "WHERE r.survey = ?1 AND a.pos = ?2 AND " TEXT_GIVEN " ORDER BY r.answered_at DESC, "
+    "r.id DESC LIMIT ?3";
+static const char sql_text_counts[] =
+    "SELECT a.pos, count(*) FROM survey_answer a JOIN survey_recipient r ON "
+    "r.id = a.recipient WHERE r.survey = ?1 AND " TEXT_GIVEN " GROUP BY a.pos";
 static const char sql_depts[] =
     "SELECT department, count(*), sum(answered_at > 0) FROM survey_recipient WHERE "
     "survey = ?1 GROUP BY department ORDER BY department";
@@ -186,13 +191,23 @@ kb_status kb_survey_get(kb_store *s, long long id, kb_survey **out, kb_err *err)
 
 /* --- checks --- */
 
+/* 1 when v is NULL or holds only spaces, tabs, line breaks and ideographic spaces (U+3000):
+ * nothing a person wrote. */
+static int blank(const char *v)
+{
+    for (const char *p = v; p && *p; p++) {
+        if (strncmp(p, "\u3000", 3) == 0)
+            p += 2;
+        else if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            return 0;
+    }
+    return 1;
+}
+
 static kb_status text_field(const char *field, const char *v, size_t max, int multi,
                             int required, kb_err *err)
 {
-    int blank = 1;
-    for (const char *p = v; p && *p && blank; p++)
-        blank = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
-    if (blank)
+    if (blank(v))
         return required ? kb_err_set(err, KB_EINVAL, "field '%s' is required", field) : KB_OK;
     return kb_text_check_field(field, v, max, multi, err);
 }
@@ -589,40 +604,73 @@ kb_status kb_survey_by_token(kb_store *s, const char *token, long long now, kb_s
     return rc;
 }
 
+/* Checks answers v[0..n) against sv's questions; *given counts those given (a blank text
+ * is none). */
+static kb_status check_answers(const kb_survey *sv, const kb_survey_answer_in *v, size_t n,
+                               size_t *given, kb_err *err)
+{
+    *given = 0;
+    if (n != sv->nquestions)
+        return kb_err_set(err, KB_EINVAL, "give one answer per question: %zu, not %zu",
+                          sv->nquestions, n);
+    for (size_t i = 0; i < n; i++) {
+        const kb_survey_question *q = &sv->questions[i];
+        int has = q->kind == KB_SURVEY_RATING ? v[i].rating != 0 : !blank(v[i].text);
+        if (q->kind == KB_SURVEY_RATING && (v[i].rating < 0 || v[i].rating > 5))
+            return kb_err_set(err, KB_EINVAL, "answers[%zu] must be a rating from 1 to 5", i);
+        if (q->kind == KB_SURVEY_RATING && v[i].text && *v[i].text)
+            return kb_err_set(err, KB_EINVAL, "answers[%zu] is a rating, not text", i);
+        if (q->kind == KB_SURVEY_TEXT && v[i].rating)
+            return kb_err_set(err, KB_EINVAL, "answers[%zu] is text, not a rating", i);
+        if (q->required && !has)
+            return kb_err_set(err, KB_EINVAL, "answers[%zu] is required", i);
+        if (q->kind == KB_SURVEY_TEXT && has) {
+            char field[32];
+            snprintf(field, sizeof field, "answers[%zu]", i);
+            kb_status rc = kb_text_check_field(field, v[i].text, KB_SURVEY_MAX_ANSWER, 1, err);
+            if (rc != KB_OK)
+                return rc;
+        }
+        *given += has;
+    }
+    return KB_OK;
+}
+
 kb_status kb_survey_answer(kb_store *s, const char *token, const kb_survey_answer_in *v,
                            size_t n, long long now, kb_err *err)
 {
-    int own;
-    kb_status rc = kb_store_write_begin(s, &own, err);
-    if (rc != KB_OK)
-        return rc;
+    /* Read-only first: a token that names nothing, a link that cannot be used and answers
+     * that do not fit cost no write lock (the public route is open to anyone). */
     long long rid = 0, at = 0;
     kb_survey *sv = NULL;
+    size_t given = 0;
+    int rown = 0;
+    kb_status rc = kb_store_read_begin(s, &rown, err);
+    if (rc != KB_OK)
+        return rc;
     rc = open_link(s, token, now, &rid, &sv, &at, err);
+    kb_store_read_end(s, rown);
     if (rc == KB_OK && at)
         rc = kb_err_set(err, KB_ECONFLICT, "this survey link has been answered already");
-    if (rc == KB_OK && n != sv->nquestions)
-        rc = kb_err_set(err, KB_EINVAL, "give one answer per question: %zu, not %zu",
-                        sv->nquestions, n);
-    size_t given = 0;
-    for (size_t i = 0; rc == KB_OK && i < n; i++) {
-        const kb_survey_question *q = &sv->questions[i];
-        int has = q->kind == KB_SURVEY_RATING ? v[i].rating != 0 : v[i].text && *v[i].text;
-        if (q->kind == KB_SURVEY_RATING && (v[i].rating < 0 || v[i].rating > 5))
-            rc = kb_err_set(err, KB_EINVAL, "answers[%zu] must be a rating from 1 to 5", i);
-        else if (q->kind == KB_SURVEY_RATING && v[i].text && *v[i].text)
-            rc = kb_err_set(err, KB_EINVAL, "answers[%zu] is a rating, not text", i);
-        else if (q->kind == KB_SURVEY_TEXT && v[i].rating)
-            rc = kb_err_set(err, KB_EINVAL, "answers[%zu] is text, not a rating", i);
-        else if (q->required && !has)
-            rc = kb_err_set(err, KB_EINVAL, "answers[%zu] is required", i);
-        if (rc == KB_OK && q->kind == KB_SURVEY_TEXT && has) {
-            char field[32];
-            snprintf(field, sizeof field, "answers[%zu]", i);
-            rc = kb_text_check_field(field, v[i].text, KB_SURVEY_MAX_ANSWER, 1, err);
-        }
-        given += has;
+    if (rc == KB_OK)
+        rc = check_answers(sv, v, n, &given, err);
+    if (rc != KB_OK) {
+        kb_survey_free(sv);
+        return rc;
     }
+    int own;
+    rc = kb_store_write_begin(s, &own, err);
+    if (rc != KB_OK) {
+        kb_survey_free(sv);
+        return rc;
+    }
+    /* again inside the transaction: closed, expired or answered meanwhile (the questions
+     * of a survey never change) */
+    kb_survey *again = NULL;
+    rc = open_link(s, token, now, &rid, &again, &at, err);
+    kb_survey_free(again);
+    if (rc == KB_OK && at)
+        rc = kb_err_set(err, KB_ECONFLICT, "this survey link has been answered already");
     sqlite3_stmt *st = rc == KB_OK ? kb_store_cached(s, sql_answered, err) : NULL;
     if (rc == KB_OK && !st)
         rc = KB_EDB;
@@ -640,10 +688,11 @@ kb_status kb_survey_answer(kb_store *s, const char *token, const kb_survey_answe
             rc = KB_EDB;
             break;
         }
+        int text = sv->questions[i].kind == KB_SURVEY_TEXT && !blank(v[i].text);
         sqlite3_bind_int64(st, 1, rid);
         sqlite3_bind_int64(st, 2, (long long)i);
         sqlite3_bind_int(st, 3, sv->questions[i].kind == KB_SURVEY_RATING ? v[i].rating : 0);
-        kb_store_bind_text(st, 4, sv->questions[i].kind == KB_SURVEY_TEXT ? str(v[i].text) : "");
+        kb_store_bind_text(st, 4, text ? v[i].text : "");
         rc = kb_store_step_done(s, st, "survey answer", err);
     }
     if (rc == KB_OK) {
@@ -689,6 +738,17 @@ static kb_status rating_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     return KB_OK;
 }
 
+static kb_status text_count_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_survey_results *r = ctx;
+    long long pos = sqlite3_column_int64(st, 0);
+    if (pos >= 0 && (size_t)pos < r->survey->nquestions &&
+        r->survey->questions[pos].kind == KB_SURVEY_TEXT)
+        r->questions[pos].answers = sqlite3_column_int64(st, 1);
+    return KB_OK;
+}
+
 static kb_status text_row(sqlite3_stmt *st, void *ctx, kb_err *err)
 {
     (void)err;
@@ -713,6 +773,12 @@ static kb_status dept_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     return KB_OK;
 }
 
+static int dept_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kb_survey_dept *)a)->department,
+                  ((const kb_survey_dept *)b)->department);
+}
+
 static kb_status dept_rating_row(sqlite3_stmt *st, void *ctx, kb_err *err)
 {
     (void)err;
@@ -721,11 +787,12 @@ static kb_status dept_rating_row(sqlite3_stmt *st, void *ctx, kb_err *err)
     long long pos = sqlite3_column_int64(st, 1);
     if (pos < 0 || (size_t)pos >= r->survey->nquestions)
         return KB_OK;
-    for (size_t i = 0; i < r->ndepts; i++) {
-        if (strcmp(r->depts[i].department, dept ? dept : "") == 0) {
-            r->depts[i].answers[pos] = sqlite3_column_int64(st, 2);
-            r->depts[i].average[pos] = sqlite3_column_double(st, 3);
-        }
+    /* r->depts is in sql_depts' order (BINARY: byte order, as strcmp): a binary search */
+    kb_survey_dept key = { .department = (char *)(dept ? dept : "") };
+    kb_survey_dept *d = bsearch(&key, r->depts, r->ndepts, sizeof *r->depts, dept_cmp);
+    if (d) {
+        d->answers[pos] = sqlite3_column_int64(st, 2);
+        d->average[pos] = sqlite3_column_double(st, 3);
     }
     return KB_OK;
 }
@@ -747,16 +814,21 @@ kb_status kb_survey_results_get(kb_store *s, long long id, kb_survey_results **o
         r->questions = kb_xcalloc(nq ? nq : 1, sizeof *r->questions);
         rc = kb_store_each_row(s, sql_ratings, id, rating_row, r, "survey results", err);
     }
+    if (rc == KB_OK)
+        rc = kb_store_each_row(s, sql_text_counts, id, text_count_row, r, "survey text counts",
+                               err);
     for (size_t i = 0; rc == KB_OK && i < r->survey->nquestions; i++) {
         kb_survey_result *q = &r->questions[i];
-        long long sum = 0;
-        for (int k = 0; k < 5; k++) {
-            q->answers += q->dist[k];
-            sum += q->dist[k] * (k + 1);
-        }
-        q->average = q->answers ? (double)sum / (double)q->answers : 0.0;
-        if (r->survey->questions[i].kind != KB_SURVEY_TEXT)
+        if (r->survey->questions[i].kind == KB_SURVEY_RATING) {
+            long long sum = 0;
+            for (int k = 0; k < 5; k++) {
+                q->answers += q->dist[k];
+                sum += q->dist[k] * (k + 1);
+            }
+            q->average = q->answers ? (double)sum / (double)q->answers : 0.0;
             continue;
+        }
+        /* a text question: every answer counted (sql_text_counts), the newest texts kept */
         sqlite3_stmt *st = kb_store_cached(s, sql_texts, err);
         if (!st) {
             rc = KB_EDB;
@@ -766,7 +838,6 @@ kb_status kb_survey_results_get(kb_store *s, long long id, kb_survey_results **o
         sqlite3_bind_int64(st, 2, (long long)i);
         sqlite3_bind_int64(st, 3, KB_SURVEY_MAX_TEXTS);
         rc = kb_store_rows(s, st, text_row, q, "survey texts", err);
-        q->answers = (long long)q->ntexts;
     }
     if (rc == KB_OK)
         rc = kb_store_each_row(s, sql_depts, id, dept_row, r, "survey departments", err);

@@ -91,6 +91,15 @@ kb_status kb_text_check_field(const char *field, const char *s, size_t max, int 
     return KB_OK;
 }
 
+size_t kb_text_utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
 void kb_text_set_trimmed(char **slot, const char *s)
 {
     size_t len = strlen(s);

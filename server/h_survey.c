@@ -295,7 +295,10 @@ kb_status h_survey_results(srv_req *rq, srv_resp *rs, kb_err *err)
             }
             json_object_set_new(q, "distribution", d);
         } else {
+            /* answers counts them all; texts holds the newest KB_SURVEY_MAX_TEXTS */
             json_object_set_new(q, "texts", srv_json_strings(x->texts, x->ntexts));
+            json_object_set_new(q, "texts_truncated",
+                                json_boolean(x->answers > (long long)x->ntexts));
         }
     }
     json_t *depts = json_array();
@@ -319,24 +322,38 @@ kb_status h_survey_results(srv_req *rq, srv_resp *rs, kb_err *err)
 
 /* --- the public link --- */
 
-/* Spends one of the client's bad-link budget when rc says the token names nothing: 429
- * once it is spent (the answer then does not say whether the token exists). */
-static kb_status link_gate(srv_req *rq, srv_resp *rs, kb_status rc, long long now, kb_err *err)
+/* The 429 for a client whose bad-link budget is spent for wait seconds (the answer then
+ * does not say whether the token exists). */
+static kb_status link_refused(srv_resp *rs, unsigned wait)
 {
-    srv_throttle *t = rq->app->links;
-    if (rc != KB_ENOTFOUND || !t)
-        return rc;
-    unsigned wait = srv_throttle_client_take(t, rq->client, now);
-    if (!wait)
-        return rc;
     kb_err why;
     kb_err_set(&why, KB_EDENIED, "too many unknown survey links from this address; try again "
                "in %u seconds", wait);
     rs->json = srv_error_json("too_many_requests", &why);
     rs->status = 429;
     rs->retry_after = wait;
-    (void)err;
     return KB_OK;
+}
+
+/* Spends one of the client's bad-link budget when rc says the token names nothing: 429
+ * once it is spent. */
+static kb_status link_gate(srv_req *rq, srv_resp *rs, kb_status rc, long long now, kb_err *err)
+{
+    srv_throttle *t = rq->app->links;
+    if (rc != KB_ENOTFOUND || !t)
+        return rc;
+    unsigned wait = srv_throttle_client_take(t, rq->client, now);
+    (void)err;
+    return wait ? link_refused(rs, wait) : rc;
+}
+
+kb_status h_public_survey_early(srv_req *rq, srv_resp *rs, kb_err *err)
+{
+    srv_throttle *t = rq->app->links;
+    long long now = 0;
+    kb_status rc = t ? srv_now(&now, err) : KB_OK;
+    unsigned wait = rc == KB_OK && t ? srv_throttle_client_wait(t, rq->client, now) : 0;
+    return wait ? link_refused(rs, wait) : rc;
 }
 
 kb_status h_public_survey_get(srv_req *rq, srv_resp *rs, kb_err *err)
@@ -356,6 +373,7 @@ kb_status h_public_survey_get(srv_req *rq, srv_resp *rs, kb_err *err)
     json_t *o = survey_json(v, 0);
     json_object_del(o, "id");
     json_object_set_new(o, "answered", json_boolean(answered));
+    json_object_set_new(o, "answer_max_bytes", json_integer(KB_SURVEY_MAX_ANSWER));
     rs->json = o;
     kb_survey_free(v);
     return KB_OK;
@@ -368,10 +386,22 @@ kb_status h_public_survey_answer(srv_req *rq, srv_resp *rs, kb_err *err)
     long long now = 0;
     kb_store *s = NULL;
     json_t *o = NULL;
-    kb_status rc = srv_req_store_now(rq, &s, &now, err);
-    /* an unknown token first (no body parsing for it), then the body */
-    if (rc == KB_OK && !kb_survey_token_valid(token))
-        rc = link_gate(rq, rs, kb_err_set(err, KB_ENOTFOUND, "no such survey link"), now, err);
+    /* an address that has spent its budget is refused before anything else (http.c asks
+     * h_public_survey_early before the body arrives; again here, the budget is shared);
+     * then the token, read-only: one that names nothing, is expired or was used costs no
+     * body parsing and no write lock */
+    kb_status rc = h_public_survey_early(rq, rs, err);
+    if (rc == KB_OK && !rs->json)
+        rc = srv_req_store_now(rq, &s, &now, err);
+    kb_survey *sv = NULL;
+    int answered = 0;
+    if (rc == KB_OK && !rs->json) {
+        rc = kb_survey_by_token(s, token, now, &sv, &answered, err);
+        rc = link_gate(rq, rs, rc, now, err);
+    }
+    kb_survey_free(sv);
+    if (rc == KB_OK && answered && !rs->json)
+        rc = kb_err_set(err, KB_ECONFLICT, "this survey link has been answered already");
     if (rc != KB_OK || rs->json)
         return rc;
     rc = srv_req_body(rq, 0, allowed, &o, err);

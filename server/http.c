@@ -927,7 +927,8 @@ static enum MHD_Result reply_too_big(struct MHD_Connection *c, conn_state *st)
 
 /* As soon as the headers are in: the route decides the body's limit, and a route that takes
  * a file (SRV_BODY_RAW) checks the caller's roles before it reads a byte of it, so that
- * nobody without the right to attach can make the server hold megabytes. *refused says
+ * nobody without the right to attach can make the server hold megabytes; a route with an
+ * early check (srv_match.early) may refuse the request before its body arrives. *refused says
  * that an error was queued (the result is then MHD_queue_response's). */
 static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_state *st,
                                    const char *method, int *refused)
@@ -952,6 +953,23 @@ static enum MHD_Result route_early(srv_http *h, struct MHD_Connection *c, conn_s
             srv_pool_put(h->app->pool, rq.store);
             rq.store = NULL;
         }
+    }
+    if (m.handler && m.early && !*refused) {
+        srv_resp rs;
+        memset(&rs, 0, sizeof rs);
+        kb_err err;
+        kb_err_clear(&err);
+        memcpy(rq.client, st->client, sizeof rq.client);
+        /* a failing check refuses nothing here: the handler runs its checks again */
+        if (m.early(&rq, &rs, &err) == KB_OK && rs.json) {
+            st->retry_after = rs.retry_after;
+            *refused = 1;
+            ok = reply_json(c, st, rs.status ? rs.status : 400, rs.json, NULL);
+            rs.json = NULL;
+        }
+        json_decref(rs.json);
+        free(rs.body);
+        free(rs.set_cookie);
     }
     srv_req_clear(&rq);
     return ok;

@@ -249,6 +249,20 @@ static const struct srv_route routes[] = {
 /* The handlers whose body is a file (SRV_BODY_RAW), not JSON. */
 static const srv_handler raw_body[] = { h_attach_add, h_census_import };
 
+/* The handlers with a check that runs as soon as the headers are in, before the body is
+ * read (srv_match.early): a public route that refuses a spent client address at once. */
+static const struct {
+    srv_handler handler, early;
+} early_checks[] = { { h_public_survey_answer, h_public_survey_early } };
+
+static srv_handler early_check(srv_handler h)
+{
+    for (size_t i = 0; i < sizeof early_checks / sizeof early_checks[0]; i++)
+        if (early_checks[i].handler == h)
+            return early_checks[i].early;
+    return NULL;
+}
+
 static unsigned body_kind(srv_handler h)
 {
     for (size_t i = 0; i < sizeof raw_body / sizeof raw_body[0]; i++)
@@ -354,6 +368,7 @@ void srv_route_match(srv_req *rq, const char *method, const char *raw_path, size
             out->handler = r->handler;
             out->roles = r->roles;
             out->body = body_kind(r->handler);
+            out->early = early_check(r->handler);
             return;
         }
         clear_params(rq);

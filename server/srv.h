@@ -144,6 +144,10 @@ typedef struct {
     srv_handler handler;   /* NULL when no route accepts the request */
     unsigned roles;        /* the route's roles (0: open) */
     unsigned body;         /* the route's body kind (SRV_BODY_RAW) */
+    srv_handler early;     /* NULL, or a check http.c runs as soon as the headers are in,
+                              before the body is read: with rq->client and the path's
+                              params only (no body, no session, no store); setting rs->json
+                              refuses the request with it (rs->status, rs->retry_after) */
     unsigned status;       /* 0 when handler is set; else 404, 405 or 400 */
     const char *pattern;   /* the route that answers (a handler, or the 405's path), else
                               NULL */
@@ -386,6 +390,9 @@ kb_status h_survey_add_recipients(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_survey_results(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_public_survey_get(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_public_survey_answer(srv_req *rq, srv_resp *rs, kb_err *err);
+/* The answer's early check (srv_match.early): 429 for an address whose budget of unknown
+ * links is spent, before its body is read. */
+kb_status h_public_survey_early(srv_req *rq, srv_resp *rs, kb_err *err);
 /* Review meetings and improvement actions (h_meeting.c). */
 kb_status h_meeting_list(srv_req *rq, srv_resp *rs, kb_err *err);
 kb_status h_meeting_create(srv_req *rq, srv_resp *rs, kb_err *err);

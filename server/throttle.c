@@ -98,6 +98,32 @@ static budget *entry(srv_throttle *t, const char *client, long long now)
     return e;
 }
 
+/* Seconds until a budget of tokens checks holds one again; 0 when it does. */
+static unsigned wait_of(const srv_throttle *t, double tokens)
+{
+    if (tokens >= 1.0)
+        return 0;
+    double secs = (1.0 - tokens) * 60.0 / (double)t->per_minute;
+    return (unsigned)secs + 1;
+}
+
+unsigned srv_throttle_client_wait(srv_throttle *t, const char *client, long long now)
+{
+    if (t->per_minute == 0)
+        return 0;
+    const char *c = client && *client ? client : "-";
+    unsigned wait = 0;
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; i < CLIENTS; i++) {
+        if (t->b[i].client[0] && strcmp(t->b[i].client, c) == 0) {
+            wait = wait_of(t, refilled(t, &t->b[i], now));
+            break;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+    return wait;
+}
+
 unsigned srv_throttle_client_take(srv_throttle *t, const char *client, long long now)
 {
     if (t->per_minute == 0)
@@ -107,13 +133,9 @@ unsigned srv_throttle_client_take(srv_throttle *t, const char *client, long long
     budget *e = entry(t, c, now);
     e->tokens = refilled(t, e, now);
     e->at = now > e->at ? now : e->at;
-    unsigned wait = 0;
-    if (e->tokens >= 1.0) {
+    unsigned wait = wait_of(t, e->tokens);
+    if (!wait)
         e->tokens -= 1.0;
-    } else {
-        double secs = (1.0 - e->tokens) * 60.0 / (double)t->per_minute;
-        wait = (unsigned)secs + 1;
-    }
     pthread_mutex_unlock(&t->mu);
     return wait;
 }

@@ -22,6 +22,9 @@ void srv_throttle_hash_put(srv_throttle *t);
  * one is free again (nothing spent). Addresses beyond the table's size replace the one with
  * the fullest budget. */
 unsigned srv_throttle_client_take(srv_throttle *t, const char *client, long long now);
+/* The seconds until client may spend a check at now, 0 when it may now; nothing is spent
+ * (a caller that refuses a spent address before doing any work). */
+unsigned srv_throttle_client_wait(srv_throttle *t, const char *client, long long now);
 /* Gives back the check spent by client (it was not a failure). */
 void srv_throttle_client_refund(srv_throttle *t, const char *client, long long now);
 

@@ -66,6 +66,12 @@
     if (s.intro) main.appendChild(el('p', { class: 'description', text: s.intro }));
     if (s.answered) { say(t('sv.public.done'), false); return; }
     var inputs = [];
+    var checks = [];
+    /* the server counts an answer's UTF-8 bytes (a Chinese character is 3), the browser's
+     * maxlength characters: count bytes here, say so before sending */
+    var maxBytes = s.answer_max_bytes || 2000;
+    var enc = new TextEncoder();
+    function bytes(v) { return enc.encode(v).length; }
     var form = el('form', { class: 'card', id: 'sv-form' });
     s.questions.forEach(function (q, i) {
       var legend = el('legend', { text: (i + 1) + '. ' + q.text + (q.required ? ' *' : '') });
@@ -78,15 +84,27 @@
         inputs.push(function () { var c = box.querySelector('input:checked'); return c ? Number(c.value) : null; });
         form.appendChild(el('fieldset', { class: 'field' }, legend, box));
       } else {
-        var ta = el('textarea', { id: 'sv-q' + i, rows: '3', maxlength: '2000', 'aria-label': q.text });
+        var ta = el('textarea', { id: 'sv-q' + i, rows: '3', maxlength: String(maxBytes), 'aria-label': q.text,
+                                  'aria-describedby': 'sv-q' + i + '-n' });
+        var count = el('small', { class: 'hint', id: 'sv-q' + i + '-n' });
+        ta.addEventListener('input', function () {
+          var n = bytes(ta.value.trim());
+          count.textContent = n > maxBytes * 0.8 ? t('sv.public.bytes', n, maxBytes) : '';
+          count.classList.toggle('warn', n > maxBytes);
+        });
         inputs.push(function () { return ta.value.trim() || null; });
-        form.appendChild(el('fieldset', { class: 'field' }, legend, ta));
+        checks.push(function () {
+          return bytes(ta.value.trim()) > maxBytes ? t('sv.public.toolong', i + 1, maxBytes, Math.floor(maxBytes / 3)) : null;
+        });
+        form.appendChild(el('fieldset', { class: 'field' }, legend, ta, count));
       }
     });
     var send = el('button', { type: 'submit', class: 'primary', id: 'sv-submit', text: t('sv.public.submit') });
     form.appendChild(send);
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
+      var bad = checks.map(function (f) { return f(); }).filter(Boolean)[0];
+      if (bad) { say(bad, true); return; }
       send.disabled = true;
       call('POST', { answers: inputs.map(function (f) { return f(); }) }).then(function () {
         form.remove();

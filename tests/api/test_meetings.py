@@ -147,6 +147,8 @@ def meeting_cases():
                      dict(good, attendees=["a\nb"]), dict(good, attendees=["x"] * 51),
                      dict(good, links=["INC-19990101-0001"]), dict(good, links=["complaint:0"]),
                      dict(good, links=["complaint:999"]), dict(good, actions=[{"title": "x"}]),
+                     dict(good, links=["complaint:+%d" % ST["complaint"]]),
+                     dict(good, links=["complaint: %d" % ST["complaint"]]),
                      dict(good, actions=[{"title": "x", "owner": "y", "due": "soon"}]),
                      dict(good, actions=[{"title": "x", "owner": "y", "due": "2026-04-01",
                                           "z": 1}]),

@@ -12,6 +12,7 @@ and department; roles; the audit trail. Ends with "test_surveys: N passed, N fai
 import json
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as api  # noqa: E402  (the shared harness: case, request, checks)
@@ -31,11 +32,11 @@ SURVEY = {"name": "2026 年 3 月满意度调查", "department": "财务部", "p
                         {"text": "其他意见", "kind": "text"}]}
 
 
-def pub(token, body=None, method=None):
+def pub(token, body=None, method=None, raw=None):
     path = "/api/v1/public/survey/" + token
-    if body is None and method is None:
+    if body is None and method is None and raw is None:
         return call("GET", path, token=None)
-    return call(method or "POST", path, body, token=None)
+    return call(method or "POST", path, body, raw=raw, token=None)
 
 
 def relogin():
@@ -78,6 +79,7 @@ def public_cases():
         j = ok(r)
         need(j["name"] == SURVEY["name"] and j["answered"] is False and len(j["questions"]) == 3
              and "id" not in j and "recipients" not in j and "created_by" not in j, j)
+        need(j["answer_max_bytes"] == 2000, j)  # the page counts bytes, not characters
         need("set-cookie" not in r.headers, "a cookie from a survey link")
         # the token is no credential anywhere else
         need(call("GET", "/api/v1/complaints", token=None).status == 401, "no session")
@@ -129,6 +131,14 @@ def public_cases():
                 need("survey" in e["message"], e)
                 break
         need(429 in seen, "never throttled: %r" % seen)
+        # a spent address is refused before its body is read: headers announcing a body that
+        # never comes get the 429 at once (not a wait for the body), and a body is not parsed
+        head = ("POST /api/v1/public/survey/%s HTTP/1.1\r\nHost: k\r\nContent-Type: "
+                "application/json\r\nContent-Length: 5000\r\n\r\n" % ST["tokens"][2]).encode()
+        r = api.raw_exchange(head, timeout=3)
+        check_error(r, 429, "too_many_requests")
+        need(r.headers.get("retry-after"), "no Retry-After on the early refusal")
+        check_error(pub("%064x" % 999, raw=b"{not json"), 429, "too_many_requests")
         # a good link still works from elsewhere in time: the budget refills
         set_now(T0 + 600)
         need(pub(ST["tokens"][2]).status == 200, "good link after the pause")
@@ -210,6 +220,69 @@ def staff_cases():
     case("bad input and wrong roles", bad_input)
 
 
+def links(survey, people):
+    r = call("POST", "/api/v1/surveys/%d/recipients" % survey, {"recipients": people},
+             token=TOK["agent1"])
+    return [x["token"] for x in ok(r, 201)["links"]]
+
+
+def more_cases():
+    def at_once():
+        s = ok(call("POST", "/api/v1/surveys", SURVEY, token=TOK["agent1"]), 201)
+        t = links(s["id"], [{"name": "并发"}])[0]
+        got = []
+        gate = threading.Barrier(8)
+
+        def one():
+            gate.wait()
+            got.append(pub(t, {"answers": [4, None, None]}).status)
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for x in threads:
+            x.start()
+        for x in threads:
+            x.join()
+        need(sorted(got) == [201] + [409] * 7, got)
+        j = ok(call("GET", "/api/v1/surveys/%d/results" % s["id"], token=TOK["agent1"]))
+        need(j["answered"] == 1 and j["questions"][0]["answers"] == 1, j)
+    case("eight answers to one link at once: one 201, seven 409", at_once)
+
+    def blank_texts():
+        body = dict(SURVEY, questions=[{"text": "意见", "kind": "text", "required": True},
+                                       {"text": "补充", "kind": "text"}])
+        s = ok(call("POST", "/api/v1/surveys", body, token=TOK["agent1"]), 201)
+        t = links(s["id"], [{"name": "甲"}, {"name": "乙"}])
+        for blank in ("   ", " \n\t ", "\u3000\u3000"):
+            e = check_error(pub(t[0], {"answers": [blank, None]}), 400, "invalid")
+            need("required" in e["message"], e)
+        ok(pub(t[0], {"answers": ["很好", "  \n "]}), 201)
+        ok(pub(t[1], {"answers": ["一般", None]}), 201)
+        j = ok(call("GET", "/api/v1/surveys/%d/results" % s["id"], token=TOK["agent1"]))
+        q = j["questions"]
+        need(q[0]["answers"] == 2 and q[1]["answers"] == 0 and q[1]["texts"] == [], q)
+    case("a text answer of only spaces is none: refused when required, not counted", blank_texts)
+
+    def many():
+        body = dict(SURVEY, questions=[{"text": "评分", "kind": "rating"},
+                                       {"text": "意见", "kind": "text"}])
+        s = ok(call("POST", "/api/v1/surveys", body, token=TOK["agent1"]), 201)
+        people = [{"name": "人%d" % i, "department": "部门%03d" % (204 - i)} for i in range(205)]
+        t = links(s["id"], people)
+        for i, tok in enumerate(t):
+            ok(pub(tok, {"answers": [i % 5 + 1, "意见 %d" % i]}), 201)
+        j = ok(call("GET", "/api/v1/surveys/%d/results" % s["id"], token=TOK["agent1"]))
+        q = j["questions"]
+        need(j["answered"] == 205 and q[0]["answers"] == 205, j["answered"])
+        need(q[1]["answers"] == 205 and len(q[1]["texts"]) == 200 and
+             q[1]["texts_truncated"] is True and q[1]["texts"][0] == "意见 204",
+             {k: v for k, v in q[1].items() if k != "texts"})
+        d = j["departments"]
+        need(len(d) == 205 and all(x["averages"][0] == (204 - int(x["department"][2:])) % 5 + 1
+                                   and x["answered"] == 1 for x in d), d[:3])
+        j = ok(call("GET", "/api/v1/surveys/%d/results" % ST["id"], token=TOK["agent1"]))
+        need(j["questions"][2]["texts_truncated"] is False, j["questions"][2])
+    case("every answer counted, the newest 200 texts returned; 205 departments", many)
+
+
 def main(tmp):
     srv = api.Served(tmp, clock=True, users=USERS)
     set_now(T0)
@@ -219,6 +292,7 @@ def main(tmp):
     if "tokens" in ST:
         public_cases()
         staff_cases()
+        more_cases()
     srv.stop()
 
 

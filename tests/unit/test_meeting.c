@@ -7,9 +7,11 @@
 
 #include "check.h"
 #include "fixture.h"
+#include "kb_audit.h"
 #include "kb_complaint.h"
 #include "kb_meeting.h"
 #include "kb_store.h"
+#include "kb_text.h"
 
 #define T0 1772438400LL /* 2026-03-02T08:00:00Z */
 #define DAY 86400LL
@@ -55,6 +57,19 @@ static void test_checks(kb_store *s)
     CHECK_INT_EQ(kb_meeting_create(s, &in, T0, &m, &err), KB_EINVAL);
     links[0] = "complaint:x";
     CHECK_INT_EQ(kb_meeting_create(s, &in, T0, &m, &err), KB_EINVAL);
+    /* a complaint's id is digits only: no sign, no spaces (strtoll would take them) */
+    kb_complaint_new cn = { .summary = "链接检查", .actor = "agent1" };
+    kb_complaint *c = NULL;
+    CHECK_INT_EQ(kb_complaint_create(s, &cn, T0, &c, &err), KB_OK);
+    CHECK(c && c->id == 1);
+    kb_complaint_free(c);
+    const char *odd[] = { "complaint:+1", "complaint: 1", "complaint:\t1", "complaint:1 ",
+                          "complaint:-1", "complaint:0", "complaint:", "complaint:1x",
+                          "complaint:99999999999999999999" };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        links[0] = odd[i];
+        CHECK_INT_EQ(kb_meeting_create(s, &in, T0, &m, &err), KB_EINVAL);
+    }
     CHECK(m == NULL);
     CHECK(kb_qaction_state_of("in_progress") == KB_QACTION_in_progress &&
           kb_qaction_state_of("Done") == -1);
@@ -137,6 +152,29 @@ static void test_carry(kb_store *s)
     kb_meeting_list_free(list, n);
 }
 
+/* The audit summary of a new action cuts a long title at a character boundary. */
+static void test_audit_title(kb_store *s)
+{
+    char title[200] = "a";
+    for (int i = 0; i < 41; i++)
+        strcat(title, "修");   /* byte 120 falls inside the 40th character */
+    kb_qaction_in acts[] = { { title, "李工", "2026-04-10" } };
+    long long id = meeting(s, "2026-04-03", "2026-03-28", "2026-04-03", acts, 1, NULL, 0);
+    CHECK(id > 0);
+    kb_audit_filter f;
+    memset(&f, 0, sizeof f);
+    f.action = "qaction.create";
+    kb_audit_page *p = NULL;
+    kb_err err;
+    CHECK_INT_EQ(kb_audit_list(s, &f, &p, &err), KB_OK);
+    if (p && p->n > 0) {
+        const char *sum = p->items[0].summary;
+        CHECK_INT_EQ(kb_text_utf8_bad_at(sum, strlen(sum)), strlen(sum));
+        CHECK(strstr(sum, "修\" owner") != NULL);
+    }
+    kb_audit_page_free(p);
+}
+
 int main(void)
 {
     fixture fx;
@@ -144,6 +182,7 @@ int main(void)
         return CHECK_DONE("test_meeting");
     test_checks(fx.s);
     test_carry(fx.s);
+    test_audit_title(fx.s);
     fixture_close(&fx);
     return CHECK_DONE("test_meeting");
 }

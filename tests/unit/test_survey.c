@@ -9,6 +9,7 @@
 #include "kb_audit.h"
 #include "kb_survey.h"
 #include "kb_store.h"
+#include <sqlite3.h>
 
 #define T0 1772438400LL /* 2026-03-02T08:00:00Z */
 #define DAY 86400LL
@@ -174,6 +175,51 @@ static void test_links(kb_store *s)
     kb_audit_page_free(p);
 }
 
+/* An answer that cannot be taken is refused without the write lock: another connection holds
+ * it (pre-check read-only), and what can be taken still answers once. */
+static void test_no_write_lock(kb_store *s, const char *path)
+{
+    kb_err err;
+    kb_survey *v = make(s);
+    long long id = v ? v->id : 0;
+    kb_survey_free(v);
+    kb_survey_recipient_in r[] = { { "甲", NULL, NULL }, { "乙", NULL, NULL } };
+    char (*tok)[KB_SURVEY_TOKEN_HEX] = NULL;
+    long long *ids = NULL;
+    CHECK_INT_EQ(kb_survey_add_recipients(s, id, r, 2, 30, "agent1", T0, &tok, &ids, &err),
+                 KB_OK);
+    if (!tok)
+        return;
+    kb_survey_answer_in a[3] = { { 5, NULL }, { 0, NULL }, { 0, "好" } };
+    CHECK_INT_EQ(kb_survey_answer(s, tok[1], a, 3, T0 + DAY, &err), KB_OK);
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 1000);
+    CHECK(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    char unknown[KB_SURVEY_TOKEN_HEX];
+    memset(unknown, '0', KB_SURVEY_TOKEN_HEX - 1);
+    unknown[KB_SURVEY_TOKEN_HEX - 1] = '\0';
+    CHECK_INT_EQ(kb_survey_answer(s, unknown, a, 3, T0 + DAY, &err), KB_ENOTFOUND);
+    CHECK_INT_EQ(kb_survey_answer(s, tok[1], a, 3, T0 + DAY, &err), KB_ECONFLICT);
+    CHECK_INT_EQ(kb_survey_answer(s, tok[0], a, 3, T0 + 40 * DAY, &err), KB_EDENIED);
+    /* a blank text is none: refused where required (here the rating is missing too) */
+    kb_survey_answer_in blank[3] = { { 0, NULL }, { 0, NULL }, { 0, " \u3000\n" } };
+    CHECK_INT_EQ(kb_survey_answer(s, tok[0], blank, 3, T0 + DAY, &err), KB_EINVAL);
+    CHECK(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    kb_survey_answer_in spaces[3] = { { 4, NULL }, { 0, NULL }, { 0, "  \n " } };
+    CHECK_INT_EQ(kb_survey_answer(s, tok[0], spaces, 3, T0 + DAY, &err), KB_OK);
+    kb_survey_results *res = NULL;
+    CHECK_INT_EQ(kb_survey_results_get(s, id, &res, &err), KB_OK);
+    if (res) {
+        CHECK_INT_EQ(res->questions[2].answers, 1); /* "好"; the blank one is none */
+        CHECK_INT_EQ((long long)res->questions[2].ntexts, 1);
+    }
+    kb_survey_results_free(res);
+    free(tok);
+    free(ids);
+}
+
 int main(void)
 {
     fixture fx;
@@ -181,6 +227,7 @@ int main(void)
         return CHECK_DONE("test_survey");
     test_checks(fx.s);
     test_links(fx.s);
+    test_no_write_lock(fx.s, fx.path);
     fixture_close(&fx);
     return CHECK_DONE("test_survey");
 }

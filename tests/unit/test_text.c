@@ -47,6 +47,16 @@ int main(void)
     CHECK_INT_EQ(kb_text_utf8_next("\xf0\x9f\x98\x80", 4, &n), 0x1F600);
     CHECK_INT_EQ(n, 4);
 
+    /* kb_text_utf8_cut: never inside a character */
+    CHECK_INT_EQ(kb_text_utf8_cut("王芳", 6, 6), 6);
+    CHECK_INT_EQ(kb_text_utf8_cut("王芳", 6, 10), 6);
+    CHECK_INT_EQ(kb_text_utf8_cut("王芳", 6, 5), 3);
+    CHECK_INT_EQ(kb_text_utf8_cut("王芳", 6, 4), 3);
+    CHECK_INT_EQ(kb_text_utf8_cut("王芳", 6, 3), 3);
+    CHECK_INT_EQ(kb_text_utf8_cut("王芳", 6, 2), 0);
+    CHECK_INT_EQ(kb_text_utf8_cut("ab\xf0\x9f\x98\x80", 6, 5), 2);
+    CHECK_INT_EQ(kb_text_utf8_cut("abc", 3, 0), 0);
+
     kb_err err;
     CHECK_INT_EQ(kb_text_check_field("name", "王芳", 200, 0, &err), KB_OK);
     CHECK_INT_EQ(kb_text_check_field("name", "12345", 4, 0, &err), KB_EINVAL);
