@@ -14,8 +14,10 @@
  * action taken.
  *
  * States: open (raised) -> investigating (notes written) -> replied -> closed. A reply may
- * be given while open or investigating (again while replied: the latest counts); closing
- * needs a reply, a cause and an action. Nothing reopens a closed complaint.
+ * be given while open or investigating, and again while replied (a correction or a further
+ * answer: kept in the reply history; the first reply stays the reply, its time the one
+ * reply_due is measured with); closing needs a reply, a cause and an action. Nothing
+ * reopens a closed complaint.
  *
  * Due times: reply_due and close_due are reply_hours and close_hours of working time after
  * the complaint was raised, counted with the desk's business calendar (kb_calendar) and
@@ -46,6 +48,14 @@ const char *kb_complaint_state_name(unsigned st);
 /* The state called name, or -1. */
 int kb_complaint_state_of(const char *name);
 
+/* One reply to the complainant. Strings owned, never NULL. */
+typedef struct {
+    char *text;
+    char *by;
+    char *channel;
+    long long at;
+} kb_complaint_answer;
+
 /* One complaint. Strings are owned and never NULL ("" when not set); free with
  * kb_complaint_free. Times are epoch seconds, 0 when not yet. */
 typedef struct {
@@ -62,10 +72,12 @@ typedef struct {
     char *owner_group;     /* a group, "" when none */
     kb_complaint_state state;
     char *investigation;
-    char *reply;
-    char *reply_by;
-    char *reply_channel;
+    char *reply;           /* the first reply: its text, who, channel and time (the time */
+    char *reply_by;        /* reply_due and replied_in_time are measured with; a later */
+    char *reply_channel;   /* reply never moves it) */
     long long reply_at;
+    kb_complaint_answer *replies; /* every reply, oldest first (kb_complaint_get and the */
+    size_t nreplies;             /* changes fill it; lists leave it empty) */
     char *cause;
     char *action;
     char *closed_by;
@@ -99,7 +111,9 @@ kb_status kb_complaint_create(kb_store *s, const kb_complaint_new *in, long long
                               kb_complaint **out, kb_err *err);
 
 /* The complaint a flagged follow-up raises (inside the follow-up's transaction): about inc,
- * its caller, owned by its group, summary from the comment's first line. Nothing when inc
+ * its caller, owned by its group, summary from the comment's first line, detail the
+ * comment (longer than KB_COMPLAINT_MAX_TEXT: cut at a character boundary, ending in "…";
+ * the whole text stays in the incident's follow-up). Nothing when inc
  * has a complaint that is not closed. *id (may be NULL) gets the new id, 0 for none. */
 kb_status kb_complaint_from_followup(kb_store *s, const kb_incident *inc, const char *comment,
                                      const char *actor, long long now, long long *id,

@@ -20,7 +20,7 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 27
+#define SCHEMA_VERSION 28
 #define INDEX_LAYOUT 1
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
@@ -1181,6 +1181,7 @@ static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     kb_notify_migrate_marks, kb_maint_migrate, kb_part_migrate, kb_census_migrate,
     kb_doccheck_migrate, kb_attach_migrate_version, kb_docclass_migrate,
     kb_complaint_migrate, kb_quality_migrate, kb_svcreport_migrate,
+    kb_complaint_migrate_replies,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

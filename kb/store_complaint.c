@@ -45,11 +45,32 @@ kb_status kb_complaint_migrate(kb_store *s, kb_err *err)
     return kb_store_exec(s, schema_complaint, err);
 }
 
+/* complaint_reply: every reply, in order (the complaint's reply columns keep the first: its
+ * time is the one reply_due is measured against). A reply given before version 28 is the
+ * first row of its complaint. */
+static const char schema_replies[] =
+    "CREATE TABLE IF NOT EXISTS complaint_reply("
+    "  id INTEGER PRIMARY KEY, complaint INTEGER NOT NULL REFERENCES complaint(id),"
+    "  text TEXT NOT NULL, author TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS complaint_reply_of ON complaint_reply(complaint, id);"
+    "INSERT INTO complaint_reply(complaint, text, author, channel, at) SELECT id, reply, "
+    "  reply_by, reply_channel, reply_at FROM complaint WHERE reply_at > 0 ORDER BY id;";
+
+kb_status kb_complaint_migrate_replies(kb_store *s, kb_err *err)
+{
+    return kb_store_exec(s, schema_replies, err);
+}
+
 #define COLS                                                                                   \
     "id, source, incident, caller, phone, department, channel, summary, detail, owner, "     \
     "owner_group, state, investigation, reply, reply_by, reply_channel, reply_at, cause, "   \
     "action, closed_by, closed_at, reply_due, close_due, created_by, created_at, updated_at"
 static const char sql_get[] = "SELECT " COLS " FROM complaint WHERE id = ?1";
+static const char sql_replies[] =
+    "SELECT text, author, channel, at FROM complaint_reply WHERE complaint = ?1 ORDER BY id";
+static const char sql_reply_add[] =
+    "INSERT INTO complaint_reply(complaint, text, author, channel, at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_insert[] =
     "INSERT INTO complaint(source, incident, caller, phone, department, channel, summary, "
     "detail, owner, owner_group, reply_due, close_due, created_by, created_at, updated_at) "
@@ -127,6 +148,12 @@ void kb_complaint_free(kb_complaint *c)
                    &c->action, &c->closed_by, &c->created_by };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         free(*v[i]);
+    for (size_t i = 0; i < c->nreplies; i++) {
+        free(c->replies[i].text);
+        free(c->replies[i].by);
+        free(c->replies[i].channel);
+    }
+    free(c->replies);
     free(c);
 }
 
@@ -165,6 +192,19 @@ static kb_complaint *load_row(sqlite3_stmt *st)
     return c;
 }
 
+static kb_status reply_row(sqlite3_stmt *st, void *ctx, kb_err *err)
+{
+    (void)err;
+    kb_complaint *c = ctx;
+    c->replies = kb_xrealloc(c->replies, (c->nreplies + 1) * sizeof *c->replies);
+    kb_complaint_answer *r = &c->replies[c->nreplies++];
+    r->text = kb_store_text(st, 0);
+    r->by = kb_store_text(st, 1);
+    r->channel = kb_store_text(st, 2);
+    r->at = sqlite3_column_int64(st, 3);
+    return KB_OK;
+}
+
 kb_status kb_complaint_get(kb_store *s, long long id, kb_complaint **out, kb_err *err)
 {
     *out = NULL;
@@ -179,6 +219,12 @@ kb_status kb_complaint_get(kb_store *s, long long id, kb_complaint **out, kb_err
     kb_store_done(st);
     if (rc == KB_OK && !*out)
         rc = kb_err_set(err, KB_ENOTFOUND, "no complaint %lld", id);
+    if (rc == KB_OK)
+        rc = kb_store_each_row(s, sql_replies, id, reply_row, *out, "complaint replies", err);
+    if (rc != KB_OK) {
+        kb_complaint_free(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -467,13 +513,20 @@ kb_status kb_complaint_from_followup(kb_store *s, const kb_incident *inc, const 
     const char *c = str(comment);
     while (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')
         c++;
-    size_t len = strcspn(c, "\r\n");
-    if (len > KB_COMPLAINT_MAX_SHORT - 4) {
-        len = KB_COMPLAINT_MAX_SHORT - 4;
-        while (len > 0 && ((unsigned char)c[len] & 0xc0) == 0x80)
-            len--;
+    char *summary = kb_xstrndup(c, kb_text_utf8_cut(c, strcspn(c, "\r\n"),
+                                                    KB_COMPLAINT_MAX_SHORT - 4));
+    /* the detail: the whole comment (the incident's limit is longer) cut to ours, marked */
+    static const char more[] = "…";
+    const char *detail = str(comment);
+    size_t dlen = strlen(detail);
+    char *cut_detail = NULL;
+    if (dlen > KB_COMPLAINT_MAX_TEXT) {
+        dlen = kb_text_utf8_cut(detail, dlen, KB_COMPLAINT_MAX_TEXT - (sizeof more - 1));
+        cut_detail = kb_xmalloc(dlen + sizeof more);
+        memcpy(cut_detail, detail, dlen);
+        memcpy(cut_detail + dlen, more, sizeof more);
+        detail = cut_detail;
     }
-    char *summary = kb_xstrndup(c, len);
     kb_complaint_new in;
     memset(&in, 0, sizeof in);
     in.incident = inc->number;
@@ -482,18 +535,17 @@ kb_status kb_complaint_from_followup(kb_store *s, const kb_incident *inc, const 
     in.department = inc->department;
     in.channel = "followup";
     in.summary = *summary ? summary : inc->summary;
-    in.detail = comment;
+    in.detail = detail;
     in.owner_group = inc->group;
     in.actor = actor;
     /* the incident's values were checked with its own (longer) limits: cut to ours */
     char cut[4][KB_COMPLAINT_MAX_SHORT + 1];
     const char **fields[] = { &in.caller, &in.phone, &in.department, &in.summary };
     for (int i = 0; i < 4; i++) {
-        if (strlen(*fields[i]) <= KB_COMPLAINT_MAX_SHORT)
+        size_t n = strlen(*fields[i]);
+        if (n <= KB_COMPLAINT_MAX_SHORT)
             continue;
-        size_t n = KB_COMPLAINT_MAX_SHORT;
-        while (n > 0 && ((unsigned char)(*fields[i])[n] & 0xc0) == 0x80)
-            n--;
+        n = kb_text_utf8_cut(*fields[i], n, KB_COMPLAINT_MAX_SHORT);
         memcpy(cut[i], *fields[i], n);
         cut[i][n] = '\0';
         *fields[i] = cut[i];
@@ -504,6 +556,7 @@ kb_status kb_complaint_from_followup(kb_store *s, const kb_incident *inc, const 
         *id = out->id;
     kb_complaint_free(out);
     free(summary);
+    free(cut_detail);
     return rc;
 }
 
@@ -625,16 +678,37 @@ typedef struct {
     long long now;
 } two_texts;
 
+/* The first reply fills the complaint's reply (its time is what reply_due measures: a
+ * later reply, a correction or a second answer, never makes an answer in time late); every
+ * reply goes into complaint_reply. */
 static kb_status do_reply(kb_store *s, kb_complaint *c, const void *arg, kb_buf *sum,
                           kb_err *err)
 {
-    (void)s;
-    (void)err;
     const two_texts *t = arg;
+    const char *by = t->actor && *t->actor ? t->actor : "anonymous";
+    sqlite3_stmt *st = kb_store_cached(s, sql_reply_add, err);
+    if (!st)
+        return KB_EDB;
+    sqlite3_bind_int64(st, 1, c->id);
+    kb_store_bind_text(st, 2, t->a);
+    kb_store_bind_text(st, 3, by);
+    kb_store_bind_text(st, 4, t->b);
+    sqlite3_bind_int64(st, 5, t->now);
+    kb_status rc = kb_store_step_done(s, st, "complaint reply", err);
+    if (rc != KB_OK)
+        return rc;
+    c->replies = kb_xrealloc(c->replies, (c->nreplies + 1) * sizeof *c->replies);
+    c->replies[c->nreplies++] = (kb_complaint_answer){ kb_xstrdup(t->a), kb_xstrdup(by),
+                                                      kb_xstrdup(t->b), t->now };
+    if (c->reply_at) {
+        kb_buf_addf(sum, "replied again over %s (reply %zu; the first stays the reply time)",
+                    t->b, c->nreplies);
+        return KB_OK;
+    }
     set(&c->reply, t->a);
     set(&c->reply_channel, t->b);
-    set(&c->reply_by, t->actor && *t->actor ? t->actor : "anonymous");
-    int late = c->reply_at == 0 && t->now > c->reply_due;
+    set(&c->reply_by, by);
+    int late = t->now > c->reply_due;
     c->reply_at = t->now;
     kb_buf_addf(sum, "replied over %s%s", t->b, late ? " (after the reply was due)" : "");
     if (c->state != KB_COMPLAINT_replied)

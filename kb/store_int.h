@@ -179,6 +179,8 @@ kb_status kb_survey_migrate(kb_store *s, kb_err *err);
 kb_status kb_meeting_migrate(kb_store *s, kb_err *err);
 /* Version 27: the filed service reports, one per period (kb/store_svcreport.c). */
 kb_status kb_svcreport_migrate(kb_store *s, kb_err *err);
+/* Version 28: every reply to a complainant (complaint_reply; kb/store_complaint.c). */
+kb_status kb_complaint_migrate_replies(kb_store *s, kb_err *err);
 /* Adds column `column` with declaration decl ("TEXT NOT NULL DEFAULT ''") to table unless
  * it is there already (a database put back to an older version number by hand). */
 kb_status kb_store_add_column(kb_store *s, const char *table, const char *column,

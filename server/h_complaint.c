@@ -12,6 +12,15 @@
 
 #define MAX_COMPLAINT_ID 1000000000000ull
 
+static json_t *reply_json(const char *text, const char *by, const char *channel, long long at)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}", "text", srv_json_str(text), "by",
+                     srv_json_str(by), "channel", srv_json_str(channel), "at",
+                     srv_json_time(at));
+}
+
+/* A complaint as the lists show it (also the service report's, h_svcreport.c); one
+ * complaint's answer adds "replies" (answer()). */
 json_t *srv_complaint_json(const kb_complaint *c, long long now)
 {
     json_t *o = json_object();
@@ -27,12 +36,10 @@ json_t *srv_complaint_json(const kb_complaint *c, long long now)
         { "created_by", c->created_by } };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         json_object_set_new(o, texts[i][0], srv_json_str(texts[i][1]));
-    json_t *reply = json_null();
-    if (c->reply_at)
-        reply = json_pack("{s:o, s:o, s:o, s:o}", "text", srv_json_str(c->reply), "by",
-                          srv_json_str(c->reply_by), "channel", srv_json_str(c->reply_channel),
-                          "at", srv_json_time(c->reply_at));
-    json_object_set_new(o, "reply", reply);
+    /* the first reply: its time is the one reply_due measures (answer() adds them all) */
+    json_object_set_new(o, "reply", c->reply_at ? reply_json(c->reply, c->reply_by,
+                                                             c->reply_channel, c->reply_at)
+                                                : json_null());
     json_object_set_new(o, "reply_due", srv_json_time(c->reply_due));
     json_object_set_new(o, "close_due", srv_json_time(c->close_due));
     json_object_set_new(o, "closed_at", srv_json_time(c->closed_at));
@@ -47,6 +54,11 @@ static kb_status answer(srv_resp *rs, kb_status rc, kb_complaint *c, long long n
 {
     if (rc == KB_OK) {
         rs->json = srv_complaint_json(c, now);
+        json_t *all = json_array();
+        for (size_t i = 0; i < c->nreplies; i++)
+            json_array_append_new(all, reply_json(c->replies[i].text, c->replies[i].by,
+                                                  c->replies[i].channel, c->replies[i].at));
+        json_object_set_new(rs->json, "replies", all);
         rs->status = status;
     }
     kb_complaint_free(c);

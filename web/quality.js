@@ -124,8 +124,12 @@
       var record = el('div', { id: 'cp-record' });
       if (c.detail) record.appendChild(el('p', { class: 'description', text: c.detail }));
       if (c.investigation) K.add(record, [el('h3', { text: t('cp.investigation') }), el('p', { class: 'description', text: c.investigation })]);
-      if (c.reply) K.add(record, [el('h3', { text: t('cp.reply') }), el('p', { class: 'description', id: 'cp-reply-text', text: c.reply.text }),
-        el('p', { class: 'meta', text: t('cp.replied.by', c.reply.by, K.time(c.reply.at), K.label('cpch', c.reply.channel)) })]);
+      /* every reply, oldest first: the first is the one in time or not, later ones add to it */
+      var replies = c.replies && c.replies.length ? c.replies : (c.reply ? [c.reply] : []);
+      if (replies.length) K.add(record, [el('h3', { text: t('cp.reply') })].concat(replies.map(function (r, i) {
+        return el('div', { class: 'cp-reply' }, el('p', { class: 'description', id: i ? null : 'cp-reply-text', text: r.text }),
+          el('p', { class: 'meta', text: t(i ? 'cp.replied.again' : 'cp.replied.by', r.by, K.time(r.at), K.label('cpch', r.channel)) }));
+      })));
       if (c.state === 'closed') K.add(record, [el('h3', { text: t('cp.closure') }),
         el('p', {}, el('strong', { text: t('cp.cause') + '：' }), c.cause), el('p', {}, el('strong', { text: t('cp.action') + '：' }), c.action),
         el('p', { class: 'meta', text: t('cp.closed.by', c.closed_by, K.time(c.closed_at)) })]);

@@ -244,6 +244,54 @@ def bad_input_cases():
     case("bad input: ids, bodies, states, filters and roles answer 4xx JSON", bad)
 
 
+def record_cases():
+    def second_reply():
+        t = T0 + 35 * DAY  # Monday 2026-04-06
+        set_now(t)
+        relogin()
+        c = ok(call("POST", "/api/v1/complaints", {"summary": "答复后更正"},
+                    token=TOK["agent1"]), 201)
+        i = c["id"]
+        need(c["replies"] == [], c)
+        set_now(t + 60)
+        ok(call("POST", cpath(i, "/reply"), {"reply": "已道歉", "channel": "phone"},
+                token=TOK["eng1"]))
+        set_now(t + 5 * DAY)  # after reply_due: a correction must not make the reply late
+        relogin()
+        c = ok(call("POST", cpath(i, "/reply"), {"reply": "已道歉并上门处理", "channel": "visit"},
+                    token=TOK["agent1"]))
+        first = {"text": "已道歉", "by": "eng1", "channel": "phone", "at": api.iso(t + 60)}
+        need(c["reply"] == first and c["state"] == "replied", c)
+        need(c["replies"] == [first, {"text": "已道歉并上门处理", "by": "agent1",
+                                      "channel": "visit", "at": api.iso(t + 5 * DAY)}], c)
+        need(ok(call("GET", cpath(i)))["replies"] == c["replies"], "replies not kept")
+        j = ok(api.get(api.q("/api/v1/complaints/counts", **{"from": "2026-04-06",
+                                                            "to": "2026-04-06"})))
+        need(j["raised"] == 1 and j["replied_in_time"] == 1, j)
+        j = ok(api.get(api.q("/api/v1/audit", object="complaint:%d" % i)))
+        need([e["action"] for e in j["entries"]] == ["complaint.reply", "complaint.reply",
+                                                     "complaint.create"], j)
+    case("a second reply is kept beside the first, whose time stays the reply time",
+         second_reply)
+
+    def long_comment():
+        n = ok(call("POST", "/api/v1/incidents", dict(INCIDENT, group="桌面组"),
+                    token=TOK["agent1"]), 201)["number"]
+        ok(call("POST", inc_path(n, "resolve"), {"resolution": "已修"}, token=TOK["eng1"]))
+        comment = "很不满意" * 1000  # 12000 bytes: the follow-up takes it, a complaint 8000
+        ok(call("POST", inc_path(n, "followup"),
+                {"confirmed": False, "complaint": True, "comment": comment},
+                token=TOK["agent1"]))
+        j = ok(api.get(api.q("/api/v1/complaints", incident=n)))
+        need(j["total"] == 1, j)
+        d = j["complaints"][0]["detail"]
+        need(len(d.encode()) <= 8000 and d.endswith("…") and comment.startswith(d[:-1]) and
+             len(d) > 2600, len(d.encode()))
+        # the complaint can be changed again (its detail is within the limit)
+        ok(call("PATCH", cpath(j["complaints"][0]["id"]), {"detail": d}, token=TOK["eng1"]))
+    case("a follow-up's long comment becomes a detail cut to 8000 bytes, marked", long_comment)
+
+
 def main(tmp):
     srv = api.Served(tmp, clock=True, users=USERS)
     set_now(T0)
@@ -255,6 +303,7 @@ def main(tmp):
         direct_cases()
         list_cases()
         bad_input_cases()
+        record_cases()
     srv.stop()
 
 

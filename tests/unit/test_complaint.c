@@ -13,6 +13,7 @@
 #include "kb_incident.h"
 #include "kb_notify.h"
 #include "kb_store.h"
+#include "kb_text.h"
 
 #define T0 1772438400LL /* 2026-03-02T08:00:00Z, a Monday */
 #define HOUR 3600LL
@@ -295,6 +296,58 @@ static void test_settings_and_sweep(kb_store *s)
     CHECK(audit_intact(s));
 }
 
+/* A later reply is kept beside the first, whose time stays the reply time; a follow-up's
+ * comment longer than a complaint's detail is cut at a character boundary and marked. */
+static void test_record(kb_store *s)
+{
+    long long t = T0 + 35 * DAY;
+    kb_err err;
+    kb_complaint_new in = { .summary = "答复后更正", .actor = "agent1" };
+    kb_complaint *c = NULL;
+    CHECK_INT_EQ(kb_complaint_create(s, &in, t, &c, &err), KB_OK);
+    long long id = c ? c->id : 0;
+    kb_complaint_free(c);
+    c = NULL;
+    CHECK_INT_EQ(kb_complaint_reply(s, id, "已道歉", "phone", "eng1", t + 60, NULL, &err), KB_OK);
+    CHECK_INT_EQ(kb_complaint_reply(s, id, "已道歉并上门", "visit", "agent1", t + 5 * DAY, &c,
+                                    &err), KB_OK);
+    CHECK(c && c->reply_at == t + 60 && c->nreplies == 2);
+    if (c && c->nreplies == 2) {
+        CHECK_STR_EQ(c->reply, "已道歉");
+        CHECK_STR_EQ(c->replies[1].text, "已道歉并上门");
+        CHECK_STR_EQ(c->replies[1].by, "agent1");
+        CHECK_INT_EQ(c->replies[1].at, t + 5 * DAY);
+    }
+    kb_complaint_free(c);
+    c = NULL;
+    CHECK_INT_EQ(kb_complaint_get(s, id, &c, &err), KB_OK);
+    CHECK(c && c->nreplies == 2 && c->replies[0].at == t + 60);
+    kb_complaint_free(c);
+
+    char number[32];
+    incident(s, number);
+    char *comment = malloc(12001);
+    for (int i = 0; i < 4000; i++)
+        memcpy(comment + 3 * i, "慢", 3);
+    comment[12000] = '\0';
+    kb_inc_followup f = { .actor = "agent1", .complaint = 1, .comment = comment };
+    CHECK_INT_EQ(kb_incident_followup(s, number, &f, t, NULL, &err), KB_OK);
+    kb_complaint_filter q;
+    memset(&q, 0, sizeof q);
+    q.incident = number;
+    kb_complaint_list *l = list(s, &q);
+    CHECK(l && l->n == 1);
+    if (l && l->n == 1) {
+        const char *d = l->items[0]->detail;
+        size_t len = strlen(d);
+        CHECK(len <= KB_COMPLAINT_MAX_TEXT && len > KB_COMPLAINT_MAX_TEXT - 6);
+        CHECK(len >= 3 && strcmp(d + len - 3, "…") == 0 && memcmp(d, comment, len - 3) == 0);
+        CHECK_INT_EQ(kb_text_utf8_bad_at(d, len), len);
+    }
+    kb_complaint_list_free(l);
+    free(comment);
+}
+
 int main(void)
 {
     fixture fx;
@@ -307,6 +360,7 @@ int main(void)
     test_direct(fx.s);
     test_lists(fx.s);
     test_settings_and_sweep(fx.s);
+    test_record(fx.s);
     fixture_close(&fx);
     return CHECK_DONE("test_complaint");
 }
