@@ -20,8 +20,8 @@
 
 /* Schema version (PRAGMA user_version) and index layout version: a change of either the
  * tokenizer or of what goes into each index column rebuilds the full-text index. */
-#define SCHEMA_VERSION 28
-#define INDEX_LAYOUT 1
+#define SCHEMA_VERSION 29
+#define INDEX_LAYOUT 2 /* 2: a draft's file texts left out */
 
 /* synchronous=FULL: in WAL mode every commit syncs the WAL before it returns, so a write
  * the desk saw acknowledged survives a power cut. (NORMAL syncs only at checkpoints: the
@@ -1181,7 +1181,7 @@ static kb_status (*const schema_steps[SCHEMA_VERSION])(kb_store *, kb_err *) = {
     kb_notify_migrate_marks, kb_maint_migrate, kb_part_migrate, kb_census_migrate,
     kb_doccheck_migrate, kb_attach_migrate_version, kb_docclass_migrate,
     kb_complaint_migrate, kb_quality_migrate, kb_svcreport_migrate,
-    kb_complaint_migrate_replies,
+    kb_complaint_migrate_replies, kb_attach_migrate_indexed,
 };
 
 static kb_status migrate(kb_store *s, kb_err *err)

@@ -15,6 +15,14 @@
 #include "kb_thumb.h"
 #include "store_int.h"
 
+/* Whether a file's text belongs in its owner's full-text row: a file of the item as a whole,
+ * or the copy of its current version (published or retired); not a draft's copy (its words
+ * would reach readers who may not see drafts) nor a superseded version's. VERSION is the
+ * file's version (NULL for the item as a whole), ID the owner's id. */
+#define IN_INDEX(VERSION, ID)                                                                  \
+    "(" VERSION " IS NULL OR " VERSION " IS (SELECT max(n) FROM item_version v WHERE v.id = " \
+    ID " AND v.state IN ('published', 'retired')))"
+
 /* blob: one row per distinct content, keyed by its SHA-256 (hex). The small columns come
  * first and the content last, so that lists never read past the header of a large row.
  * text is the searchable text (NULL unless a text file), thumb a PNG thumbnail (NULL when
@@ -51,6 +59,18 @@ kb_status kb_attach_migrate(kb_store *s, kb_err *err)
 
 /* Version 23: a knowledge item's file may be the controlled copy of one of its versions
  * (item_version.n; NULL for a file of the item as a whole). */
+/* Version 29: whether a file's text is in its owner's full-text row (a draft's copy is not);
+ * the index is rebuilt after (INDEX_LAYOUT 2). */
+kb_status kb_attach_migrate_indexed(kb_store *s, kb_err *err)
+{
+    kb_status rc = kb_store_add_column(s, "attachment", "indexed", "INTEGER NOT NULL DEFAULT 1",
+                                       err);
+    return rc == KB_OK ? kb_store_exec(s, "UPDATE attachment SET indexed = "
+                                          IN_INDEX("version", "attachment.owner_id")
+                                          " WHERE owner_kind = 'kb';", err)
+                       : rc;
+}
+
 kb_status kb_attach_migrate_version(kb_store *s, kb_err *err)
 {
     kb_status rc = kb_store_add_column(s, "attachment", "version", "INTEGER", err);
@@ -81,17 +101,27 @@ static const char sql_blob_insert[] =
     "INSERT OR IGNORE INTO blob(hash, size, type, charset, width, height, created_at, thumb, "
     "text, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_insert[] = "INSERT INTO attachment(owner_kind, owner_id, name, hash, "
-                                 "created_by, created_at, version) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+                                 "created_by, created_at, version, indexed) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " IN_INDEX("?7", "?2")
+                                 ")";
+/* the files of an item whose flag is not what IN_INDEX says now, and the update */
+static const char sql_stale[] = "SELECT 1 FROM attachment WHERE owner_kind = 'kb' AND "
+                                "owner_id = ?1 AND indexed <> " IN_INDEX("version", "?1")
+                                " LIMIT 1";
+static const char sql_restamp[] = "UPDATE attachment SET indexed = " IN_INDEX("version", "?1")
+                                  " WHERE owner_kind = 'kb' AND owner_id = ?1";
 /* the state of a knowledge item's version */
 static const char sql_version_state[] =
     "SELECT state FROM item_version WHERE id = ?1 AND n = ?2";
 static const char sql_delete[] = "DELETE FROM attachment WHERE id = ?1";
 static const char sql_blob_gc[] = "DELETE FROM blob WHERE hash = ?1 AND NOT EXISTS "
                                   "(SELECT 1 FROM attachment WHERE hash = ?1)";
+/* the texts in the owner's full-text row: the flag, not the versions' states, decides, so
+ * that the row is taken out with exactly what went in (kb_attach_restamp changes flags
+ * only between taking the row out and putting it back) */
 static const char sql_texts[] = "SELECT b.text FROM attachment a JOIN blob b ON b.hash = a.hash "
-                                "WHERE a.owner_kind = ?1 AND a.owner_id = ?2 AND b.text IS NOT "
-                                "NULL ORDER BY a.id";
+                                "WHERE a.owner_kind = ?1 AND a.owner_id = ?2 AND a.indexed = 1 "
+                                "AND b.text IS NOT NULL ORDER BY a.id";
 static const char sql_incident[] = "SELECT 1 FROM incident WHERE number = ?1";
 /* a knowledge item: searchable, or only versions so far (a new document's draft) */
 static const char sql_item[] = "SELECT 1 FROM doc WHERE id = ?1 "
@@ -193,6 +223,32 @@ static kb_status unindex(kb_store *s, const char *kind, const char *id, long lon
 static kb_status reindex(kb_store *s, long long rowid, kb_err *err)
 {
     return rowid ? kb_store_doc_reindex(s, rowid, err) : KB_OK;
+}
+
+kb_status kb_attach_restamp(kb_store *s, const char *id, kb_err *err)
+{
+    sqlite3_stmt *st = kb_store_cached(s, sql_stale, err);
+    if (!st)
+        return KB_EDB;
+    kb_store_bind_text(st, 1, id);
+    int r = sqlite3_step(st);
+    kb_status rc = r == SQLITE_ROW || r == SQLITE_DONE ? KB_OK
+                                                       : kb_store_db_err(s, err, "attachments");
+    kb_store_done(st);
+    if (rc != KB_OK || r == SQLITE_DONE)
+        return rc; /* nothing to change */
+    long long rowid = 0;
+    rc = unindex(s, KB_ATTACH_KB, id, &rowid, err);
+    if (rc == KB_OK) {
+        st = kb_store_cached(s, sql_restamp, err);
+        if (!st)
+            rc = KB_EDB;
+        if (rc == KB_OK) {
+            kb_store_bind_text(st, 1, id);
+            rc = kb_store_step_done(s, st, "attachments", err);
+        }
+    }
+    return rc == KB_OK ? reindex(s, rowid, err) : rc;
 }
 
 static kb_status audit(kb_store *s, long long now, const char *actor, const char *action,

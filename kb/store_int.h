@@ -129,6 +129,13 @@ kb_status kb_attach_migrate(kb_store *s, kb_err *err);
 /* Version 23: attachment.version, the document version a file is the copy of
  * (kb/store_attach.c). */
 kb_status kb_attach_migrate_version(kb_store *s, kb_err *err);
+/* Version 29: attachment.indexed, whether a file's text is in its owner's full-text row. */
+kb_status kb_attach_migrate_indexed(kb_store *s, kb_err *err);
+/* After the current version of knowledge item id changed (a publication): the files whose
+ * text belongs in its full-text row now (the current version's copies, not a draft's or a
+ * superseded version's) are marked so, the row taken out before and put back after. In the
+ * caller's write transaction. */
+kb_status kb_attach_restamp(kb_store *s, const char *id, kb_err *err);
 /* Appends to out, a line break before each, the searchable texts of the attachments of
  * owner kind/id in the order added (kb/store_attach.c): what a knowledge item's index
  * holds besides the item itself. */

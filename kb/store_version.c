@@ -468,6 +468,8 @@ kb_status kb_version_record(kb_store *s, const kb_doc *d, const char *origin, co
     long long n;
     if (rc == KB_OK)
         rc = insert(s, d, state, origin, at, actor, NULL, NULL, from, 1, &n, err);
+    if (rc == KB_OK && current)
+        rc = kb_attach_restamp(s, d->id, err);
     return rc;
 }
 
@@ -955,6 +957,9 @@ kb_status kb_version_publish(kb_store *s, kb_version *v, const char *actor,
                         d ? d->hash : "", d ? field(d, "publish_date") : "" };
     if (rc == KB_OK)
         rc = update(s, sql_decide, v->id, v->n, t, 8, err);
+    /* the new current version's files into the full-text row, the superseded one's out */
+    if (rc == KB_OK)
+        rc = kb_attach_restamp(s, v->id, err);
     kb_doc_free(d);
     kb_buf_free(&src);
     return rc;

@@ -7,8 +7,9 @@ to version 1 (B/1) of a new document with ?version=1; once it is published the c
 (GET /api/v1/documents?q=) and /api/v1/search find it by a word inside each file, in
 Simplified and in Traditional Chinese; the versions list shows each version's files with
 their SHA-256, and the download is byte-identical. Version 2 (B/2) gets a file of its
-own; the copy of a published version cannot be deleted, a draft's can (and its words leave
-the index); files of work in progress are hidden from those who may not read it. Bad
+own; the copy of a published version cannot be deleted, a draft's can; a draft's words are
+searchable only once it is published, and a superseded version's leave the index; files of
+work in progress are hidden from those who may not read it. Bad
 input: unknown and malformed versions, a version of an incident, a superseded version, a
 broken Word file, a zip bomb and a broken PDF (kept without text, with a warning, never
 a 500), and a server without pdftotext on its PATH. Ends with "test_docfiles: N passed, N
@@ -208,8 +209,12 @@ def version_cases():
         vs = versions("eng1")
         need([len(v["files"]) for v in vs] == [2, 1], vs)
         need(vs[1]["files"][0]["name"] == "备份规程 B2.docx", vs)
-        need(DOC in catalogue("eng1", "珊瑚礁"), "the new file's words are indexed")
-    case("version 2 (B/2) gets a file of its own; each version lists its own", second)
+        for user in ("eng1", "agent1"):
+            need(DOC not in catalogue(user, "珊瑚礁") and DOC not in search(user, "珊瑚礁"),
+                 "%s finds the document by a word only in a draft's file" % user)
+        need(DOC in catalogue("agent1", "restore drill"), "the current version's files stay")
+    case("version 2 (B/2) gets a file of its own; each version lists its own; the draft's "
+         "words are not searchable", second)
 
     def wip_hidden():
         vs = versions("agent1")
@@ -230,15 +235,26 @@ def version_cases():
          "index", delete_rules)
 
     def superseded():
+        ok(upload("eng1", DOC, "备份规程 B2 附录.docx", docx(["海豚策略"]), version=2), 201)
+        need(DOC not in catalogue("agent1", "海豚策略"), "a draft's file is searchable")
         ok(call("eng1", "POST", "/api/v1/kb/%s/submit" % DOC))
         ok(call("appr1", "POST", "/api/v1/reviews/%s/approve" % DOC, {"comment": "同意"}))
+        need(DOC in catalogue("agent1", "海豚策略") and DOC in search("agent1", "海豚策略"),
+             "the published version's file is not searchable")
+        # words only in version 1's Word file ("蓝鲸备份" would match the title's 备份)
+        need(DOC not in catalogue("agent1", "restore drill") and
+             DOC not in search("agent1", "restore drill"),
+             "the superseded version's files are still searchable")
         check_error(upload("eng1", DOC, "late.txt", b"late\n", version=1), 409, "conflict")
         a = ok(upload("eng1", DOC, "备份规程 B2.pdf", pdf("第二版 扩容"), version=2), 201)
         need(a["version"] == 2, a)
         vs = versions("aud1")
         need([v["state"] for v in vs] == ["superseded", "published"], vs)
-        need([len(v["files"]) for v in vs] == [2, 1], vs)
-    case("a superseded version takes no new file; the published one does", superseded)
+        need([len(v["files"]) for v in vs] == [2, 2], vs)
+        need(DOC in catalogue("agent1", "扩容"), "the published version's new file")
+    case("a draft's files become searchable when it is published, the superseded version's "
+         "leave the index; a superseded version takes no new file, the published one does",
+         superseded)
 
 
 def bad_input_cases():

@@ -17,6 +17,7 @@
 #include "kb_store.h"
 #include "kb_thumb.h"
 #include "kb_version.h"
+#include "../../kb/store_int.h"
 
 #define T0 1767225600LL /* 2026-01-01T00:00:00Z */
 
@@ -514,6 +515,38 @@ static void test_versions(kb_store *s)
     CHECK_INT_EQ(kb_attach_list(s, KB_ATTACH_KB, "YW-WJ-101", &l, &err), KB_OK);
     CHECK(l && l->n == 1 && l->items[0].version == 1);
     kb_attachment_list_free(l);
+    CHECK_INT_EQ(kb_store_check(s, &err), KB_OK);
+
+    /* version 2, a draft of a published document: its file's words stay out of the row
+     * that readers of the published version search */
+    const char *src2 = "---\nid: YW-WJ-101\ntype: document\ntitle: 备份规程\nversion: B/2\n"
+                       "doc_type: procedure\n---\n# 备份规程\n\n第二版。\n";
+    CHECK_INT_EQ(kb_wf_save(s, src2, strlen(src2), "YW-WJ-101", NULL, "eng", T0 + 60, &id, &n,
+                            NULL, &err), KB_OK);
+    free(id);
+    CHECK_INT_EQ(n, 2);
+    const char *log2 = "copy of B/2 ZQXCOPY2\n";
+    kb_attach_in in2 = { .owner_kind = KB_ATTACH_KB, .owner_id = "YW-WJ-101",
+                         .name = "b2.txt", .data = log2, .len = strlen(log2), .actor = "eng",
+                         .version = 2 };
+    CHECK_INT_EQ(kb_attach_add(s, &in2, T0 + 60, NULL, &err), KB_OK);
+    CHECK_INT_EQ(fts_count(s, "\"zqxcopy2\""), 0);
+    CHECK_INT_EQ(fts_count(s, "\"zqxcopy1\""), 1);
+    /* the upgrade to schema 29 marks the files as they are now: v1's in, v2's out */
+    CHECK_INT_EQ(kb_attach_migrate_indexed(s, &err), KB_OK);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(kb_store_db(s),
+                       "SELECT group_concat(version || ':' || indexed, ' ') FROM (SELECT "
+                       "version, indexed FROM attachment WHERE owner_id = 'YW-WJ-101' "
+                       "ORDER BY id)", -1, &st, NULL);
+    CHECK(st && sqlite3_step(st) == SQLITE_ROW);
+    CHECK_STR_EQ(st ? (const char *)sqlite3_column_text(st, 0) : "", "1:1 2:0");
+    sqlite3_finalize(st);
+    /* published: the new copy's words in, the superseded copy's out */
+    CHECK_INT_EQ(kb_wf_submit(s, "YW-WJ-101", "eng", T0 + 60, &err), KB_OK);
+    CHECK_INT_EQ(kb_wf_decide(s, "YW-WJ-101", 1, NULL, "appr", T0 + 60, &err), KB_OK);
+    CHECK_INT_EQ(fts_count(s, "\"zqxcopy2\""), 1);
+    CHECK_INT_EQ(fts_count(s, "\"zqxcopy1\""), 0);
     CHECK_INT_EQ(kb_store_check(s, &err), KB_OK);
 }
 
