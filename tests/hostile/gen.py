@@ -73,7 +73,7 @@ def enc(b):
 
 def add(group, method, target, body=None, headers=(), auth="all", expect=None, deny=None,
         may_close=False, version="HTTP/1.1", note=None, pending=None, allow=None,
-        hold=False):
+        hold=False, slow=False):
     e = {"id": "%s-%d" % (group, sum(1 for x in OUT + PENDING if x["group"] == group) + 1),
          "group": group, "method": method, "target": enc(target)}
     if version != "HTTP/1.1":
@@ -92,6 +92,8 @@ def add(group, method, target, body=None, headers=(), auth="all", expect=None, d
         e["allow"] = allow
     if hold:
         e["hold"] = True
+    if slow:
+        e["slow"] = True
     if may_close:
         e["may_close"] = True
     if note:
@@ -1432,9 +1434,12 @@ def gen_svcreport():
     rng = random.Random(1313)
     hdr = [("Content-Type", "application/json")]
     add("svcreport", "GET", "/api/v1/reports/service")
-    add("svcreport", "GET", "/api/v1/reports/service.pdf")
+    # a PDF is bounded work (KB_SVCREPORT_MAX_PAGES) but takes seconds under a sanitizer on a
+    # loaded machine: those that render one wait longer (test_hostile SLOW_TIMEOUT)
+    add("svcreport", "GET", "/api/v1/reports/service.pdf", slow=True)
     add("svcreport", "GET", "/api/v1/reports/service/schedule")
-    add("svcreport", "GET", "/api/v1/reports/service?from=2026-11-01&to=2026-11-30&format=pdf")
+    add("svcreport", "GET", "/api/v1/reports/service?from=2026-11-01&to=2026-11-30&format=pdf",
+        slow=True)
     days = ["2026-11-01", "2026-11-30", "2024-01-01", "2030-12-31", "2026-02-30", "1969-12-31",
             "0000-01-01", "99999-01-01", "2026-1-1", "2026-11-01T00:00:00Z"]
     for route in ("/api/v1/reports/service", "/api/v1/reports/service.pdf"):
@@ -1451,7 +1456,7 @@ def gen_svcreport():
               {"from": rng.choice(days), "to": rng.choice(days)}]
     for b in bodies:
         add("svcreport", "POST", "/api/v1/reports/service/file", headers=hdr,
-            body=json.dumps(b).encode())
+            body=json.dumps(b).encode(), slow=True)
     add("svcreport", "POST", "/api/v1/reports/service/file", headers=hdr, body=b"[1]")
     add("svcreport", "POST", "/api/v1/reports/service/file", headers=hdr, body=b"{\"from\":")
     for b in ({"every": "monthly", "day": 29}, {"every": "weekly", "day": 0},
