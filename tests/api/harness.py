@@ -43,8 +43,9 @@ STOP_TIMEOUT = 60 if VALGRIND else 10
 # lines ("==PID==    at 0x..."; under -q valgrind prints nothing but its reports, so this
 # also catches a "possibly lost" block, which --error-exitcode does not count)
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "==    at 0x")
-VALGRIND_CMD = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                "--error-exitcode=97",
+# by its full path: some tests start the server with a PATH of their own
+VALGRIND_CMD = [shutil.which("valgrind") or "valgrind", "-q", "--leak-check=full",
+                "--errors-for-leak-kinds=definite", "--error-exitcode=97",
                 "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp")]
 # cairo's loss in PDF font subsetting and fontconfig's process caches (tests/lsan.supp), also
 # when a test runs alone
