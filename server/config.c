@@ -165,7 +165,8 @@ void srv_config_usage(FILE *f)
             "  --log-format FORMAT  logfmt (default) or json: one line per event on stderr\n"
             "  -v, --verbose  debug logging (--log-level debug)\n"
             "  -h, --help     this text\n"
-            "SIGHUP reads the SLA, synonyms and calendar files and the log settings again;\n"
+            "SIGHUP reads the SLA, synonyms and calendar files, who may read /metrics (the\n"
+            "allow-list and the token file) and the log settings again;\n"
             "SIGTERM stops after the requests in progress.\n");
 }
 

@@ -1,5 +1,7 @@
 /* GET /healthz (alive), /readyz (fit to serve: the database takes writes, the index
  * answers, the disk has room, notifications are not stuck) and /metrics (Prometheus). */
+#include <assert.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -117,17 +119,43 @@ kb_status h_readyz(srv_req *rq, srv_resp *rs, kb_err *err)
     return KB_OK;
 }
 
+/* Guards srv_app.metrics_allow and metrics_token_sha, which a reload replaces while
+ * requests read them (one app per process). */
+static pthread_mutex_t access_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void srv_app_set_metrics_access(srv_app *app, const srv_netlist *allow, const char *token)
+{
+    srv_netlist l = *allow;
+    if (l.n == 0) {
+        kb_err e;
+        kb_status rc = srv_netlist_add(&l, "127.0.0.0/8,::1", &e);
+        assert(rc == KB_OK);
+        (void)rc;
+    }
+    char sha[KB_HASH_SHA256_HEX] = "";
+    if (token)
+        kb_hash_sha256_hex(token, strlen(token), sha);
+    pthread_mutex_lock(&access_mu);
+    app->metrics_allow = l;
+    memcpy(app->metrics_token_sha, sha, sizeof sha);
+    pthread_mutex_unlock(&access_mu);
+}
+
 /* The caller's address is allowed, or it presents the metrics token as a bearer. */
-static int may_read_metrics(const srv_req *rq)
+int srv_req_may_read_metrics(const srv_req *rq)
 {
     const srv_app *app = rq->app;
-    if (rq->client[0] && srv_netlist_has(&app->metrics_allow, rq->client))
+    char want[KB_HASH_SHA256_HEX];
+    pthread_mutex_lock(&access_mu);
+    int allowed = rq->client[0] && srv_netlist_has(&app->metrics_allow, rq->client);
+    memcpy(want, app->metrics_token_sha, sizeof want);
+    pthread_mutex_unlock(&access_mu);
+    if (allowed)
         return 1;
     const char *a = rq->authorization;
-    if (!app->metrics_token || !a || strncmp(a, "Bearer ", 7) != 0)
+    if (!want[0] || !a || strncmp(a, "Bearer ", 7) != 0)
         return 0;
-    char want[KB_HASH_SHA256_HEX], got[KB_HASH_SHA256_HEX];
-    kb_hash_sha256_hex(app->metrics_token, strlen(app->metrics_token), want);
+    char got[KB_HASH_SHA256_HEX];
     kb_hash_sha256_hex(a + 7, strlen(a + 7), got);
     return kb_hash_equal(want, got, sizeof want);
 }
@@ -139,7 +167,7 @@ static void gauge(kb_buf *b, const char *name, const char *help, const char *typ
 
 kb_status h_metrics(srv_req *rq, srv_resp *rs, kb_err *err)
 {
-    if (!may_read_metrics(rq))
+    if (!srv_req_may_read_metrics(rq))
         return kb_err_set(err, KB_EDENIED, "/metrics is open to the addresses in "
                           "--metrics-allow or with the metrics token (Authorization: Bearer)");
     const srv_app *app = rq->app;

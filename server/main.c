@@ -128,8 +128,8 @@ static int differ(const char *a, const char *b)
 }
 
 /* SIGHUP: reads the settings again (the file and the same flags over it), then the SLA,
- * synonyms and calendar files and the log settings; connections stay open. A file that
- * does not parse leaves everything as it was. */
+ * synonyms and calendar files, the metrics allow-list and token and the log settings;
+ * connections stay open. A file that does not parse leaves everything as it was. */
 static void reload(srv_app *app, const srv_config *now, int argc, char **argv)
 {
     srv_config c;
@@ -144,17 +144,27 @@ static void reload(srv_app *app, const srv_config *now, int argc, char **argv)
         srv_config_free(&c);
         return;
     }
+    char *token = NULL;
+    if (c.metrics_token_file && !(token = srv_config_read_token(c.metrics_token_file))) {
+        kb_log(KB_LOG_ERROR, "reload: the metrics token file has errors (see above); nothing "
+               "changed");
+        srv_config_free(&c);
+        return;
+    }
     needs_restart("db", differ(c.db, now->db));
     needs_restart("host", differ(c.http.host, now->http.host));
     needs_restart("port", c.http.port != now->http.port);
     needs_restart("threads", c.http.threads != now->http.threads);
     needs_restart("web", differ(c.web, now->web));
     needs_restart("backup_dir", differ(c.backup_dir, now->backup_dir));
-    needs_restart("metrics_token_file", differ(c.metrics_token_file, now->metrics_token_file));
     kb_log_set_level(c.log_level);
     kb_log_set_format(c.log_format);
     kb_search_cache_enable(c.result_cache);
     srv_app_set_sla(app, &sla);
+    srv_app_set_metrics_access(app, &c.metrics_allow, token);
+    if (token)
+        kb_hash_wipe(token, strlen(token));
+    free(token);
     kb_notify_configure(&sla);
     int side = load_side_files(&c);
     kb_log(side == 0 ? KB_LOG_INFO : KB_LOG_WARN, "reloaded%s%s", c.path ? " from " : "",
@@ -238,15 +248,16 @@ int main(int argc, char **argv)
     app.sla = sla;
     app.secure_cookie = cfg.secure_cookie;
     app.max_upload = cfg.max_upload;
-    if (cfg.metrics_token_file && !(app.metrics_token = srv_config_read_token(
-                                        cfg.metrics_token_file))) {
+    char *token = NULL;
+    if (cfg.metrics_token_file && !(token = srv_config_read_token(cfg.metrics_token_file))) {
         srv_config_free(&cfg);
         return 2;
     }
+    srv_app_set_metrics_access(&app, &cfg.metrics_allow, token);
+    if (token)
+        kb_hash_wipe(token, strlen(token));
+    free(token);
     app.metrics = srv_metrics_new();
-    app.metrics_allow = cfg.metrics_allow;
-    if (app.metrics_allow.n == 0)
-        srv_netlist_add(&app.metrics_allow, "127.0.0.0/8,::1", &err);
     app.min_free_disk = (unsigned long long)cfg.min_free_mb << 20;
     app.notify_interval_ms = nopts.interval_ms;
     unsigned login_hashes = cfg.login_hashes;
@@ -329,9 +340,6 @@ out:
     srv_throttle_free(app.throttle);
     srv_throttle_free(app.links);
     srv_metrics_free(app.metrics);
-    if (app.metrics_token)
-        kb_hash_wipe(app.metrics_token, strlen(app.metrics_token));
-    free(app.metrics_token);
     if (warming)
         pthread_join(warm, NULL);
     free(app.web_real);

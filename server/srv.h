@@ -10,6 +10,7 @@
 #include "kb_buf.h"
 #include "kb_complaint.h"
 #include "kb_err.h"
+#include "kb_hash.h"
 #include "kb_incident.h"
 #include "kb_meeting.h"
 #include "kb_report.h"
@@ -59,9 +60,11 @@ typedef struct {
     srv_throttle *links;    /* unknown survey links per address (h_survey.c); NULL: none */
     srv_metrics *metrics;   /* request counters for GET /metrics */
     srv_netlist metrics_allow; /* who may read /metrics without the token (--metrics-allow,
-                              default loopback) */
-    char *metrics_token;    /* a bearer token that also opens /metrics (--metrics-token-file),
-                              NULL when none */
+                              default loopback); replaced by a reload: set it with
+                              srv_app_set_metrics_access() only */
+    char metrics_token_sha[KB_HASH_SHA256_HEX]; /* SHA-256 of the bearer token that also
+                              opens /metrics (--metrics-token-file), "" when none; as
+                              metrics_allow */
     unsigned long long min_free_disk; /* /readyz: bytes free next to the database */
     unsigned notify_interval_ms; /* the outbox poll: a due notification older than
                               SRV_STUCK_POLLS polls (at least 10 minutes) is stuck */
@@ -254,6 +257,12 @@ void srv_req_sla(srv_req *rq, srv_sla *out);
  * service requests, whose items may count business hours. */
 void srv_req_desk_sla(srv_req *rq, srv_sla *out);
 void srv_sla_free(srv_sla *x);
+/* Who may read GET /metrics: the addresses in allow (none: loopback) and callers presenting
+ * token (NULL: none) as a bearer; at start and by a reload, while requests run. allow and
+ * token are copied (token only as its hash). */
+void srv_app_set_metrics_access(srv_app *app, const srv_netlist *allow, const char *token);
+/* True when the caller of rq may read GET /metrics (srv_app_set_metrics_access()). */
+int srv_req_may_read_metrics(const srv_req *rq);
 /* A copy of app's SLA targets / replaces them (a reload, while requests run). */
 void srv_app_sla(const srv_app *app, kb_incident_sla *out);
 void srv_app_set_sla(srv_app *app, const kb_incident_sla *sla);

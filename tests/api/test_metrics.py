@@ -10,8 +10,9 @@ requests made; result-cache hits, incidents by status, the newest backup and its
 the fake clock), a stuck notification (due an hour ago, written into the database file)
 that /readyz and kedb_notify_stuck report and that clears when it goes; who may read
 /metrics (loopback, --metrics-allow networks, the bearer token; everyone else 403); a
-second server whose --min-free-disk cannot be met is not ready with the reason; bad
-option values stop the server with exit status 2. Ends with
+second server whose --min-free-disk cannot be met is not ready with the reason; a third
+whose configuration file's metrics_allow and token file change under SIGHUP (bad new values
+keep the old ones); bad option values stop the server with exit status 2. Ends with
 "test_metrics: N passed, N failed".
 """
 import calendar
@@ -20,6 +21,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -261,6 +263,11 @@ def access_cases():
     case("/readyz and /healthz stay open", readyz_open)
 
 
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def second_server_cases(tmp, db):
     def run(args, env=None):
         srv = api.Served(tmp, db=db, args=args, env=env, log="second.stderr")
@@ -299,6 +306,67 @@ def second_server_cases(tmp, db):
         srv.check_log()
     case("--min-free-disk above what is free: /readyz 503 naming the disk", disk_short,
          needs_server=False)
+
+    def reload_access():
+        """SIGHUP reads metrics_allow and the token file again; bad values keep the old."""
+        conf = os.path.join(tmp, "reload-metrics.conf")
+        tok_a, tok_b = os.path.join(tmp, "token-a"), os.path.join(tmp, "token-b")
+        new_a, new_b, new_c = "reload-token-a-0123456789", "reload-token-b-0123456789", \
+            "reload-token-c-0123456789"
+        write(tok_a, new_a + "\n")
+        write(tok_b, new_b + "\n")
+        base = "trusted_proxy = 127.0.0.1\nmin_free_disk = 0\n"
+        write(conf, base + "metrics_allow = 198.51.100.0/24\nmetrics_token_file = %s\n" % tok_a)
+        srv, started = run(["--config", conf])
+        inside, outside = {"X-Forwarded-For": "198.51.100.7"}, {"X-Forwarded-For": "203.0.113.9"}
+        far = {"X-Forwarded-For": "192.0.2.1"}
+
+        def status(headers, token=None):
+            return api.get("/metrics", token=token, headers=headers).status
+
+        def hup(mark):
+            """Sends SIGHUP and waits for one more log line holding mark."""
+            before = srv.log().count(mark)
+            srv.proc.send_signal(signal.SIGHUP)
+            deadline = time.time() + 10 * api.SLOW
+            while srv.log().count(mark) == before and time.time() < deadline:
+                time.sleep(0.05)
+            need(srv.log().count(mark) > before, "no %r after SIGHUP:\n%s" % (mark,
+                                                                           srv.log()[-800:]))
+        try:
+            need(started, "second server: %s" % srv.log()[-500:])
+            need((status(inside), status(outside), status(far, new_a), status(far, new_b)) ==
+                 (200, 403, 200, 403), "before the reload")
+            write(conf, base + "metrics_allow = 203.0.113.0/24\nmetrics_token_file = %s\n" %
+                  tok_b)
+            hup("reloaded from")
+            need((status(inside), status(outside), status(far, new_a), status(far, new_b)) ==
+                 (403, 200, 403, 200), "the new allow-list and token file do not apply")
+            write(tok_b, new_c + "\n")  # the same file, a new token
+            hup("reloaded from")
+            need((status(far, new_b), status(far, new_c)) == (403, 200),
+                 "the token file is not read again")
+            write(tok_b, "short\n")
+            hup("reload: the metrics token file has errors")
+            need("16 to 256" in srv.log(), "the bad token is not named: %s" % srv.log()[-500:])
+            need((status(outside), status(far, new_c)) == (200, 200),
+                 "a bad token file changed the access")
+            write(tok_b, new_c + "\n")
+            write(conf, base + "metrics_allow = 203.0.113.0/33\nmetrics_token_file = %s\n" %
+                  tok_b)
+            hup("reload: the settings have errors")
+            need((status(outside), status(inside), status(far, new_c)) == (200, 403, 200),
+                 "a bad allow-list changed the access")
+            write(conf, base)
+            hup("reloaded from")
+            need((status(outside), status(far, new_c), status({})) == (403, 403, 200),
+                 "without both: loopback only, no token")
+            need(srv.proc.poll() is None, "the server stopped")
+        finally:
+            need(srv.halt() == 0, "second server exit status")
+        srv.check_log()
+    case("SIGHUP reads metrics_allow and the token file again; bad values keep the old ones",
+         reload_access, needs_server=False)
 
     def bad_options():
         short = os.path.join(tmp, "short-token")
