@@ -12,7 +12,8 @@
 #   make install    binaries, web UI, default config, samples, man pages, systemd units into
 #                   DESTDIR PREFIX (/usr) SYSCONFDIR (/etc) UNITDIR (/lib/systemd/system)
 #   make deb        a Debian package with debhelper into build/deb (installs the packaging
-#                   tools first); make test-deb builds it and checks it (docs/OPERATIONS.md)
+#                   tools first); make test-deb builds it and checks it (docs/OPERATIONS.md);
+#                   make test-deb-chroot installs and runs it on a fresh Debian 12 (as root)
 
 SHELL := /bin/bash
 CC ?= cc
@@ -57,6 +58,9 @@ DEB_RELEVANCE := python3 python3-jieba opencc debian-reference-en debian-referen
 RELEVANCE_HAYSTACK ?= 20000
 # make deb: Debian's packaging tools (dpkg-buildpackage, debhelper, lintian for test-deb)
 DEB_PACKAGING := debhelper devscripts fakeroot dpkg-dev lintian
+# make test-deb-chroot: a fresh Debian 12 in a folder, its own network namespace, the
+# service's answers checked with curl and promtool
+DEB_CHROOT := debootstrap iproute2 curl prometheus python3
 # clang's libFuzzer: libclang-rt-dev is Debian 12's package of libclang_rt.fuzzer for the
 # default clang (it depends on libclang-rt-14-dev)
 DEB_FUZZ := clang libclang-rt-dev python3
@@ -84,7 +88,7 @@ VG := build/vg
 
 .PHONY: all deps deps-test deps-bench deps-fuzz deps-relevance run test unit api valgrind bench \
 	relevance fuzz fuzz-build crash soak clean index demo-users demo-request-items demo-parts demo-assets \
-	install deb test-deb deps-deb
+	install deb test-deb test-deb-chroot deps-deb
 
 all: deps-check bin/kedb-index bin/kedb-server bin/kedb-import bin/kedb-admin
 
@@ -339,6 +343,14 @@ deb: deps-deb
 # answering from the installed layout (tests/ops/deb.sh).
 test-deb: deb
 	tests/ops/deb.sh $(DEB_OUT)
+
+# Installs the package on a fresh Debian 12 (debootstrap into build/deb-chroot, made once
+# and unpacked afresh every run) and runs the service there as its unit does, through
+# upgrade, remove and purge (tests/ops/deb-chroot.sh). As root; not part of make test (the
+# first run's debootstrap alone takes minutes; docs/OPERATIONS.md has a measured run).
+test-deb-chroot: deb
+	@./tools/deps.sh $(DEB_CHROOT)
+	tests/ops/deb-chroot.sh $(DEB_OUT)
 
 clean:
 	rm -rf build bin
