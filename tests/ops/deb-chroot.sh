@@ -157,6 +157,8 @@ checked() { in_root /usr/bin/kedb-server --config $conf --check-config > /dev/nu
 check "the shipped configuration passes --check-config" checked
 check "pdftotext (Recommends: poppler-utils) for the text of attached PDFs" \
     test -x "$root/usr/bin/pdftotext"
+check "the service report's CJK fonts (Recommends: fonts-noto-cjk)" \
+    test -e "$root/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 # --- run it as the unit does ---
 unit=$root/lib/systemd/system/kedb.service
@@ -247,6 +249,26 @@ indexed() {
 }
 check "kedb-index of /usr/share/kedb/samples as kedb while it runs: documents served" indexed
 [ -s "$cache/index.log" ] && sed 's/^/  kedb-index: /' "$cache/index.log"
+
+# the service report's PDF, typeset in the installed CJK fonts: a user made with kedb-admin
+# as the service's user, a login, the PDF
+password=Chroot-Lamp-$$-Harbor
+useradd_ok() { echo "$password" | as_unit kedb:kedb /usr/bin/kedb-admin \
+    --db /var/lib/kedb/kedb.db useradd opsadmin admin > /dev/null; }
+check "kedb-admin useradd as kedb" useradd_ok
+pdf_ok() {
+    local token
+    token=$(in_ns curl -sS -H 'Content-Type: application/json' \
+        -d "{\"username\":\"opsadmin\",\"password\":\"$password\"}" \
+        "$base_url/api/v1/auth/login" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])') &&
+        in_ns curl -fsS -H "Authorization: Bearer $token" -o "$cache/service.pdf" \
+            "$base_url/api/v1/reports/service.pdf" &&
+        [ "$(head -c 5 "$cache/service.pdf")" = "%PDF-" ] &&
+        { ! command -v pdffonts > /dev/null ||
+            pdffonts "$cache/service.pdf" | grep -q NotoSansCJK; }
+}
+check "GET /api/v1/reports/service.pdf: a PDF in Noto Sans CJK" pdf_ok
 
 # reload: log_format = json through SIGHUP (ExecReload), the connection-free checks again
 sed -i 's/^log_format = logfmt$/log_format = json/' "$root$conf"
