@@ -423,7 +423,7 @@ static void quality_sections(sink *k, const kb_svcreport *r)
     const kb_complaint_list *l = r->complaint_list;
     if (l && l->n) {
         const char *head[] = { "编号", "登记日期", "投诉人", "内容", "状态", "负责人" };
-        const double wd[] = { 0.7, 1.3, 1.3, 3.2, 1, 1.2 };
+        const double wd[] = { 0.6, 1.2, 1.4, 3.0, 1.4, 1.0 }; /* 新登记（逾期） on one line */
         for (size_t i = 0; i < l->n; i++) {
             const kb_complaint *x = l->items[i];
             kb_date_of(x->created_at, day);
@@ -450,7 +450,7 @@ static void quality_sections(sink *k, const kb_svcreport *r)
     para(k, line);
     if (r->nactions) {
         const char *head[] = { "措施", "负责人", "完成日期", "状态", "提出于" };
-        const double wd[] = { 3.6, 1.2, 1.3, 1.2, 1.3 };
+        const double wd[] = { 3.3, 1.1, 1.3, 1.6, 1.3 };
         char today[KB_DATE_LEN];
         kb_date_of(r->now, today);
         for (size_t i = 0; i < r->nactions; i++) {
