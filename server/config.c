@@ -91,6 +91,50 @@ static const struct opt {
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
+static int differ(const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* The settings a reload applies (kedb-server's reload in server/main.c). */
+static int reloadable(const char *key)
+{
+    static const char *const keys[] = { "sla", "synonyms", "calendar", "result_cache",
+                                        "metrics_allow", "metrics_token_file",
+                                        "min_free_disk", "log_level", "log_format", NULL };
+    for (size_t i = 0; keys[i]; i++)
+        if (strcmp(key, keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+void srv_config_restart_keys(const srv_config *a, const srv_config *b,
+                             void (*changed)(const char *key))
+{
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt *o = &opts[i];
+        if (!o->key || reloadable(o->key))
+            continue;
+        const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+        int diff = 0;
+        if (o->kind == K_PATH)
+            diff = differ(*(const char *const *)(const void *)pa,
+                          *(const char *const *)(const void *)pb);
+        else if (o->kind == K_UINT && strcmp(o->flag, "followup-after") == 0)
+            diff = a->notify.followup_after != b->notify.followup_after;
+        else if (o->kind == K_UINT)
+            diff = *(const unsigned *)(const void *)pa != *(const unsigned *)(const void *)pb;
+        else if (o->kind == K_BOOL)
+            diff = *(const int *)(const void *)pa != *(const int *)(const void *)pb;
+        else if (o->kind == K_PROXY)
+            diff = a->http.nproxies != b->http.nproxies ||
+                   memcmp(a->http.proxies, b->http.proxies,
+                          a->http.nproxies * sizeof a->http.proxies[0]) != 0;
+        if (diff)
+            changed(o->key);
+    }
+}
+
 void srv_config_usage(FILE *f)
 {
     fprintf(f,

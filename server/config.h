@@ -62,6 +62,10 @@ int srv_config_check_files(const srv_config *c);
  * trailing newline is fine). Returns a new string (wipe and free it), or NULL after saying
  * why on stderr. */
 char *srv_config_read_token(const char *path);
+/* Calls changed(key) for each setting whose value differs between a and b and that a reload
+ * does not apply (db, port, threads, the limits ...): it takes a restart. */
+void srv_config_restart_keys(const srv_config *a, const srv_config *b,
+                             void (*changed)(const char *key));
 /* Reads the SLA file (the defaults without one) into *out; -1 and why on stderr. */
 int srv_config_read_sla(const char *path, kb_incident_sla *out);
 /* Reads a whole file of at most max bytes into *out (NUL-terminated; freed with free()).

@@ -93,10 +93,11 @@ kb_status h_readyz(srv_req *rq, srv_resp *rs, kb_err *err)
     int disk_ok = statvfs(dir, &vfs) == 0;
     if (disk_ok)
         avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+    unsigned long long need = atomic_load(&app->min_free_disk);
     snprintf(reason, sizeof reason, disk_ok ? "%llu MiB free next to the database, below the "
              "%llu MiB required" : "cannot read the free space next to the database",
-             avail >> 20, app->min_free_disk >> 20);
-    disk_ok = disk_ok && avail >= app->min_free_disk;
+             avail >> 20, need >> 20);
+    disk_ok = disk_ok && avail >= need;
     ready &= check(checks, "disk", disk_ok, reason);
     json_object_set_new(json_object_get(checks, "disk"), "free_bytes", json_integer((json_int_t)avail));
 

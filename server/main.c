@@ -116,20 +116,15 @@ static int load_side_files(const srv_config *c)
 }
 
 /* Names a setting that changed in the file but takes effect only after a restart. */
-static void needs_restart(const char *key, int changed)
+static void needs_restart(const char *key)
 {
-    if (changed)
-        kb_log(KB_LOG_WARN, "reload: '%s' changed; it takes effect after a restart", key);
-}
-
-static int differ(const char *a, const char *b)
-{
-    return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+    kb_log(KB_LOG_WARN, "reload: '%s' changed; it takes effect after a restart", key);
 }
 
 /* SIGHUP: reads the settings again (the file and the same flags over it), then the SLA,
- * synonyms and calendar files, the metrics allow-list and token and the log settings;
- * connections stay open. A file that does not parse leaves everything as it was. */
+ * synonyms and calendar files, the metrics allow-list and token, the free disk /readyz
+ * wants and the log settings; connections stay open; any other setting that changed is
+ * named in a warning (it takes a restart). A file that does not parse leaves everything as it was. */
 static void reload(srv_app *app, const srv_config *now, int argc, char **argv)
 {
     srv_config c;
@@ -151,17 +146,13 @@ static void reload(srv_app *app, const srv_config *now, int argc, char **argv)
         srv_config_free(&c);
         return;
     }
-    needs_restart("db", differ(c.db, now->db));
-    needs_restart("host", differ(c.http.host, now->http.host));
-    needs_restart("port", c.http.port != now->http.port);
-    needs_restart("threads", c.http.threads != now->http.threads);
-    needs_restart("web", differ(c.web, now->web));
-    needs_restart("backup_dir", differ(c.backup_dir, now->backup_dir));
+    srv_config_restart_keys(now, &c, needs_restart);
     kb_log_set_level(c.log_level);
     kb_log_set_format(c.log_format);
     kb_search_cache_enable(c.result_cache);
     srv_app_set_sla(app, &sla);
     srv_app_set_metrics_access(app, &c.metrics_allow, token);
+    atomic_store(&app->min_free_disk, (unsigned long long)c.min_free_mb << 20);
     if (token)
         kb_hash_wipe(token, strlen(token));
     free(token);
@@ -258,7 +249,7 @@ int main(int argc, char **argv)
         kb_hash_wipe(token, strlen(token));
     free(token);
     app.metrics = srv_metrics_new();
-    app.min_free_disk = (unsigned long long)cfg.min_free_mb << 20;
+    atomic_init(&app.min_free_disk, (unsigned long long)cfg.min_free_mb << 20);
     app.notify_interval_ms = nopts.interval_ms;
     unsigned login_hashes = cfg.login_hashes;
     if (!login_hashes)

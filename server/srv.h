@@ -3,6 +3,7 @@
 /* Server-internal types shared by the HTTP layer (http.c), the route table (routes.c) and
  * the handlers (h_*.c). Handlers see only this header: they never call MHD_*. */
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -65,7 +66,8 @@ typedef struct {
     char metrics_token_sha[KB_HASH_SHA256_HEX]; /* SHA-256 of the bearer token that also
                               opens /metrics (--metrics-token-file), "" when none; as
                               metrics_allow */
-    unsigned long long min_free_disk; /* /readyz: bytes free next to the database */
+    _Atomic unsigned long long min_free_disk; /* /readyz: bytes free next to the database
+                              (set again by a reload) */
     unsigned notify_interval_ms; /* the outbox poll: a due notification older than
                               SRV_STUCK_POLLS polls (at least 10 minutes) is stuck */
 } srv_app;

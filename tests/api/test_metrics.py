@@ -361,11 +361,26 @@ def second_server_cases(tmp, db):
             hup("reloaded from")
             need((status(outside), status(far, new_c), status({})) == (403, 403, 200),
                  "without both: loopback only, no token")
+            # the free disk /readyz wants is read again; a limit is named as needing a restart
+            need(api.get("/readyz", token=None).status == 200, "not ready before")
+            write(conf, base.replace("min_free_disk = 0", "min_free_disk = %d" % (1 << 30)) +
+                  "login_rate = 3\n")
+            hup("reloaded from")
+            r = api.get("/readyz", token=None)
+            need(r.status == 503 and "disk" in r.text, "min_free_disk not read again: %r" % r)
+            log = srv.log()
+            need("reload: 'login_rate' changed; it takes effect after a restart" in log,
+                 "a changed limit is not named: %s" % log[-600:])
+            need("'min_free_disk' changed" not in log, "min_free_disk called a restart setting")
+            write(conf, base)
+            hup("reloaded from")
+            need(api.get("/readyz", token=None).status == 200, "min_free_disk 0 not read again")
             need(srv.proc.poll() is None, "the server stopped")
         finally:
             need(srv.halt() == 0, "second server exit status")
         srv.check_log()
-    case("SIGHUP reads metrics_allow and the token file again; bad values keep the old ones",
+    case("SIGHUP reads metrics_allow, the token file and min_free_disk again (bad values keep "
+         "the old ones) and names a changed limit as needing a restart",
          reload_access, needs_server=False)
 
     def bad_options():
