@@ -11,31 +11,24 @@
 
 #include "kb_alloc.h"
 #include "kb_pdf.h"
+#include "kb_tz.h"
 
 /* --- calendar days --- */
 
-/* Days since 1970-01-01 of y-m-d (proleptic Gregorian), and back. */
+/* Days since 1970-01-01 of y-m-d, and back (kb_tz's calendar arithmetic). */
 static long long days_of(int y, int m, int d)
 {
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return kb_tz_days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
 static void civil_of(long long z, int *y, int *m, int *d)
 {
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    long long yy;
+    unsigned mm, dd;
+    kb_tz_civil_from_days(z, &yy, &mm, &dd);
+    *y = (int)yy;
+    *m = (int)mm;
+    *d = (int)dd;
 }
 
 static void day_name(long long z, char out[KB_DATE_LEN])
