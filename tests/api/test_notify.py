@@ -332,7 +332,9 @@ def main(tmp):
         need(subj == "工单已分派：" + inc["number"], subj)
         text = msg.get_payload(decode=True).decode("utf-8")
         need("已分派给 eng1" in text, text)
-        row = [r for r in outbox() if r["channel"] == c["id"]][0]
+        # the receiver holds the message before kedb has read its 250 and recorded it
+        row = wait_for(lambda: [r for r in outbox() if r["channel"] == c["id"] and
+                                r["state"] != "pending"], "the delivery recorded")[0]
         need(msg["Message-ID"] == "<%s@kedb>" % row["uid"], msg["Message-ID"])
         need(row["state"] == "delivered" and row["history"][0]["code"] == 250, row)
     case("an assignment e-mail over SMTP (Message-ID is the stable id)", mail)
