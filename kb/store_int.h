@@ -22,6 +22,8 @@ sqlite3_stmt *kb_store_cached(kb_store *s, const char *sql, kb_err *err);
 void kb_store_done(sqlite3_stmt *st);
 /* Column i of the current row as a new string ("" for NULL); free() it. */
 char *kb_store_text(sqlite3_stmt *st, int i);
+/* Column i of the current row into out of size bytes ("" for NULL; cut to fit). */
+void kb_store_text_into(sqlite3_stmt *st, int i, char *out, size_t size);
 /* Binds text s (copied) to parameter i of st. */
 void kb_store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* KB_OK when sqlite3_step() answered r = SQLITE_ROW or SQLITE_DONE, else kb_store_db_err()

@@ -174,23 +174,17 @@ void kb_meeting_list_free(kb_meeting **v, size_t n)
     free(v);
 }
 
-static void day_col(sqlite3_stmt *st, int i, char out[11])
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    snprintf(out, 11, "%s", t ? t : "");
-}
-
 static kb_meeting *load_meeting(sqlite3_stmt *st)
 {
     kb_meeting *m = kb_xcalloc(1, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
-    day_col(st, 1, m->day);
+    kb_store_text_into(st, 1, m->day, sizeof m->day);
     m->title = kb_store_text(st, 2);
     char *t = kb_store_text(st, 3);
     split_lines(t, &m->attendees, &m->nattendees);
     free(t);
-    day_col(st, 4, m->period_from);
-    day_col(st, 5, m->period_to);
+    kb_store_text_into(st, 4, m->period_from, sizeof m->period_from);
+    kb_store_text_into(st, 5, m->period_to, sizeof m->period_to);
     m->figures = kb_store_text(st, 6);
     t = kb_store_text(st, 7);
     split_lines(t, &m->links, &m->nlinks);
@@ -208,10 +202,10 @@ static void load_action(sqlite3_stmt *st, kb_qaction *a)
     memset(a, 0, sizeof *a);
     a->id = sqlite3_column_int64(st, 0);
     a->meeting = sqlite3_column_int64(st, 1);
-    day_col(st, 2, a->meeting_day);
+    kb_store_text_into(st, 2, a->meeting_day, sizeof a->meeting_day);
     a->title = kb_store_text(st, 3);
     a->owner = kb_store_text(st, 4);
-    day_col(st, 5, a->due);
+    kb_store_text_into(st, 5, a->due, sizeof a->due);
     int state = sqlite3_column_int(st, 6);
     a->state = state >= 0 && state < KB_QACTION_NSTATES ? (kb_qaction_state)state
                                                         : KB_QACTION_open;

@@ -131,20 +131,14 @@ void kb_survey_list_free(kb_survey **v, size_t n)
     free(v);
 }
 
-static void day_col(sqlite3_stmt *st, int i, char out[11])
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    snprintf(out, 11, "%s", t ? t : "");
-}
-
 static kb_survey *load_row(sqlite3_stmt *st)
 {
     kb_survey *v = kb_xcalloc(1, sizeof *v);
     v->id = sqlite3_column_int64(st, 0);
     v->name = kb_store_text(st, 1);
     v->department = kb_store_text(st, 2);
-    day_col(st, 3, v->period_from);
-    day_col(st, 4, v->period_to);
+    kb_store_text_into(st, 3, v->period_from, sizeof v->period_from);
+    kb_store_text_into(st, 4, v->period_to, sizeof v->period_to);
     v->intro = kb_store_text(st, 5);
     v->closed = sqlite3_column_int(st, 6);
     v->created_by = kb_store_text(st, 7);
